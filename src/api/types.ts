@@ -1,0 +1,242 @@
+// TypeScript mirror of the CRDs in crds/ (the schema's source of truth) and the few
+// Kubernetes built-in shapes okube uses. Keep in step with crds/*.yaml.
+
+export const GROUP = 'okube.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  managedFields?: unknown[];
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+}
+
+/** metav1.Condition */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+  /** Node Ready only: the last heartbeat seen (kubelet-style). */
+  lastHeartbeatTime?: string;
+}
+
+export type Quantity = string | number;
+export interface ResourceList { cpu?: Quantity; memory?: Quantity }
+
+export interface EnvVar { name: string; value?: string }
+
+export interface TaskPort {
+  name?: string;
+  containerPort: number;
+  /** 0 or absent: allocate one from the Node's portRange. */
+  hostPort?: number;
+  protocol?: 'TCP' | 'UDP';
+}
+
+export interface HTTPHeader { name: string; value: string }
+
+export interface Probe {
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: 'HTTP' | 'HTTPS'; httpHeaders?: HTTPHeader[] };
+  tcpSocket?: { port: number | string; host?: string };
+  exec?: { command: string[] };
+  initialDelaySeconds?: number; // default 0
+  periodSeconds?: number; // default 10
+  timeoutSeconds?: number; // default 1
+  successThreshold?: number; // default 1
+  failureThreshold?: number; // default 3
+}
+
+export interface BackoffSpec {
+  initialDelaySeconds?: number; // default 10
+  factor?: number; // default 2
+  maxDelaySeconds?: number; // default 300
+  resetAfterSeconds?: number; // default 600
+  jitterPercent?: number; // default 0
+  /** Optional limit: more than maxRestarts restarts within windowSeconds ends the Task. */
+  maxRestarts?: number;
+  windowSeconds?: number;
+  /** What hitting maxRestarts does: end in phase Failed, or move the Task to another Node. */
+  onLimit?: 'Fail' | 'Reschedule';
+}
+
+/** Rate limit for probe-triggered restarts (default 5 in 300 s). */
+export interface ProbeRestartLimit { maxRestarts?: number; windowSeconds?: number }
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+export interface TaskSpec {
+  image: string;
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  ports?: TaskPort[];
+  resources?: { requests?: ResourceList; limits?: ResourceList };
+  restartPolicy?: RestartPolicy; // default Always
+  backoff?: BackoffSpec;
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  probeRestartLimit?: ProbeRestartLimit;
+  terminationGracePeriodSeconds?: number; // default 30
+  nodeName?: string;
+  nodeSelector?: Record<string, string>;
+  ttlSecondsAfterFinished?: number;
+  /** How long the Task stays bound to a NotReady Node before it is rescheduled (default 300). */
+  evictionTimeoutSeconds?: number;
+}
+
+/** Shaped like a Kubernetes containerState. */
+export interface ContainerState {
+  waiting?: { reason: string; message?: string };
+  running?: { startedAt: string };
+  terminated?: {
+    exitCode: number;
+    signal?: number;
+    reason: string; // Completed | Error | OOMKilled | Unhealthy | ...
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    containerID?: string;
+  };
+}
+
+export interface BackoffStatus {
+  restarts: number;
+  delaySeconds: number;
+  nextRestartAt?: string;
+  lastExitCode?: number;
+  lastFinishedAt?: string;
+  /** Restart times inside the current maxRestarts window (ISO strings). */
+  recentRestarts?: string[];
+}
+
+export interface ProbeStatus {
+  result: 'Success' | 'Failure' | 'Unknown';
+  time: string;
+  message?: string;
+  consecutiveSuccesses: number;
+  consecutiveFailures: number;
+}
+
+export interface PublishedPort {
+  name?: string;
+  containerPort: number;
+  hostPort: number;
+  hostIP?: string;
+  protocol?: 'TCP' | 'UDP';
+}
+
+export type TaskPhase = 'Pending' | 'Scheduled' | 'Running' | 'Succeeded' | 'Failed';
+
+export interface TaskStatus {
+  phase?: TaskPhase;
+  observedGeneration?: number;
+  nodeName?: string;
+  hostIP?: string;
+  containerID?: string;
+  ports?: PublishedPort[];
+  restartCount?: number;
+  ready?: boolean;
+  started?: boolean;
+  startTime?: string;
+  completionTime?: string;
+  state?: ContainerState;
+  lastState?: ContainerState;
+  backoff?: BackoffStatus;
+  probes?: { startup?: ProbeStatus; liveness?: ProbeStatus; readiness?: ProbeStatus; probeRestarts?: string[] };
+  conditions?: Condition[];
+}
+
+export interface Task extends KubeObject {
+  spec: TaskSpec;
+  status?: TaskStatus;
+}
+
+export interface NodeSpec {
+  dockerHost: string; // unix:///var/run/docker.sock | tcp://host:2376
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; secretName?: string; secretNamespace?: string; insecureSkipVerify?: boolean };
+  /** Where published ports and probes reach the host (an IP or host name). */
+  address?: string;
+  portRange?: { start: number; end: number };
+  unschedulable?: boolean;
+}
+
+export interface NodeStatus {
+  conditions?: Condition[];
+  capacity?: ResourceList & { tasks?: number };
+  allocatable?: ResourceList & { tasks?: number };
+  allocated?: ResourceList;
+  nodeInfo?: { dockerVersion?: string; operatingSystem?: string; kernelVersion?: string; architecture?: string };
+  taskCount?: number;
+  observedGeneration?: number;
+}
+
+export interface Node extends KubeObject {
+  spec: NodeSpec;
+  status?: NodeStatus;
+}
+
+/** metav1.Status — every API error has this shape. */
+export interface StatusCause { type?: string; message: string; field?: string }
+export interface Status {
+  apiVersion: 'v1';
+  kind: 'Status';
+  metadata: Record<string, never> | { resourceVersion?: string };
+  status: 'Success' | 'Failure';
+  message: string;
+  reason: string;
+  code: number;
+  details?: { name?: string; group?: string; kind?: string; uid?: string; causes?: StatusCause[]; retryAfterSeconds?: number };
+}
+
+export interface KubeList<T extends KubeObject = KubeObject> {
+  apiVersion: string;
+  kind: string;
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
+  items: T[];
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+export interface WatchEvent<T = KubeObject> { type: WatchEventType; object: T }
+
+/** Labels okube puts on every container it owns (DESIGN: Docker runtime rules). */
+export const LABELS = {
+  managed: 'okube.dev/managed',
+  taskUid: 'okube.dev/task-uid',
+  namespace: 'okube.dev/namespace',
+  name: 'okube.dev/name',
+  specHash: 'okube.dev/spec-hash',
+  restart: 'okube.dev/restart',
+  node: 'okube.dev/node',
+} as const;
+
+export const TASK_FINALIZER = 'okube.dev/container-cleanup';

@@ -1,0 +1,91 @@
+import type { Observable } from 'rxjs';
+import type { Readable } from 'node:stream';
+
+// What the controllers need from a container host. The Docker implementation lives beside this
+// file; a hollow in-process implementation serves scale benchmarks.
+
+export interface PortBinding {
+  containerPort: number;
+  hostPort: number;
+  protocol: 'TCP' | 'UDP';
+  /** Interface the port is published on (a Node's loopback address in tests). */
+  hostIP?: string;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  labels: Record<string, string>;
+  ports?: PortBinding[];
+  /** CPU limit in nano-CPUs (1e9 = one core). */
+  nanoCpus?: number;
+  memoryBytes?: number;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  status: ContainerStatus;
+  running: boolean;
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Docker's own error text (e.g. exec format error) when start failed. */
+  error?: string;
+  createdAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  ports: PortBinding[];
+}
+
+export interface RuntimeEvent {
+  /** Docker event action: create, start, die, kill, oom, destroy, stop, ... */
+  action: string;
+  containerId: string;
+  labels: Record<string, string>;
+  exitCode?: number;
+  /** Milliseconds since epoch. */
+  time: number;
+}
+
+export interface HostInfo {
+  ncpu: number;
+  memoryBytes: number;
+  dockerVersion: string;
+  operatingSystem: string;
+  kernelVersion: string;
+  architecture: string;
+}
+
+export interface LogOptions { follow?: boolean; tail?: number; timestamps?: boolean }
+
+export interface ExecResult { exitCode: number; output: string; timedOut: boolean }
+
+export interface Runtime {
+  /** Resolves when the engine answers; rejects with OkubeError('Unavailable') otherwise. */
+  ping(): Promise<void>;
+  info(): Promise<HostInfo>;
+  imagePresent(image: string): Promise<boolean>;
+  /** Pulls an image; rejects with OkubeError('ImageNotFound') when no registry has it. */
+  pullImage(image: string): Promise<void>;
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  /** SIGTERM, wait graceSeconds, then SIGKILL. Resolves once stopped (no-op when not running). */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  /** Removes the container (force kills a running one); no-op when already gone. */
+  remove(id: string): Promise<void>;
+  inspect(id: string): Promise<ContainerInfo | undefined>;
+  /** Containers (running or not) whose labels include every given label. */
+  list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  logs(id: string, opts: LogOptions): Promise<Readable>;
+  exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Container lifecycle events as they happen; reconnects itself after engine restarts. */
+  events(): Observable<RuntimeEvent>;
+  close(): Promise<void>;
+}
