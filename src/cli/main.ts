@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+import { registerUp } from './up.js';
+import { CliError } from './cli-error.js';
+
+// The okube command line. Each subcommand lives in its own module and registers itself here.
+const program = new Command('okube')
+  .description('okube — a Kubernetes-style orchestrator for Docker hosts')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerUp(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startStandalone } from '../standalone/standalone.js';
+import { CliError } from './cli-error.js';
+import { errorMessage, isOkubeError } from '../util/errors.js';
+
+interface UpOptions {
+  dataDir: string;
+  listen: string;
+  etcdEndpoints?: string;
+  dockerHost: string;
+  kubeconfigOut?: string;
+  logLevel?: string;
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:6443';
+
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[?([^\]]*)\]?:)?(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new CliError(`--listen ${JSON.stringify(value)}: expected HOST:PORT or PORT, e.g. ${DEFAULT_LISTEN}`);
+  return { host: m[1] || '127.0.0.1', port };
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('run okube on this machine: embedded etcd, API server, controllers and the local Docker engine as a Node')
+    .option('--data-dir <dir>', 'where okube keeps etcd data, certificates, token and kubeconfig', join(homedir(), '.okube'))
+    .option('--listen <host:port>', 'API server address', DEFAULT_LISTEN)
+    .option('--etcd-endpoints <urls>', 'use an external etcd cluster (comma-separated URLs) instead of the embedded one')
+    .option('--docker-host <url>', 'Docker engine registered as the first Node', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
+    .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: DATA_DIR/kubeconfig)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
+    .action(async (opts: UpOptions) => {
+      if (opts.logLevel) process.env.OKUBE_LOG_LEVEL = opts.logLevel;
+      const dataDir = resolve(opts.dataDir);
+      let system;
+      try {
+        system = await startStandalone({
+          dataDir,
+          listen: parseListen(opts.listen),
+          etcdEndpoints: opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean),
+          dockerHost: opts.dockerHost,
+          kubeconfigPath: opts.kubeconfigOut ? resolve(opts.kubeconfigOut) : join(dataDir, 'kubeconfig'),
+        });
+      } catch (err) {
+        throw new CliError(isOkubeError(err) ? err.message : `okube up failed: ${errorMessage(err)}`);
+      }
+      process.stdout.write(
+        [
+          `okube is up`,
+          `  API server: ${system.apiUrl}`,
+          `  store:      ${system.storeDescription}`,
+          ...system.summaryLines.map((l) => `  ${l}`),
+          ``,
+          `export KUBECONFIG=${system.kubeconfigPath}`,
+          ``,
+        ].join('\n'),
+      );
+      await new Promise<void>((done) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          process.stderr.write(`\nreceived ${signal}, shutting down…\n`);
+          system.stop().then(done, (err) => {
+            process.stderr.write(`shutdown: ${errorMessage(err)}\n`);
+            done();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}
