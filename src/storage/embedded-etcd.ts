@@ -1,0 +1,208 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { OkubeError } from '../util/errors.js';
+import { loggerFor } from '../util/logger.js';
+
+export interface EmbeddedEtcdOptions {
+  dataDir: string;
+  host?: string;
+  clientPort?: number;
+  peerPort?: number;
+  /** The etcd binary; default: `etcd` from PATH. */
+  binary?: string;
+  /** Restart etcd when it dies on its own (default true). */
+  supervise?: boolean;
+}
+
+interface Ports { clientPort: number; peerPort: number }
+
+const log = loggerFor('storage.embedded-etcd');
+
+function findBinary(name: string): string | undefined {
+  if (name.includes('/')) return existsSync(name) ? name : undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A local etcd child process that okube starts and supervises (the embedded default of
+ * `okube up`): data under okube's data directory, loopback ports kept stable across restarts so
+ * clients reconnect, and a restart with backoff when it dies on its own.
+ */
+export class EmbeddedEtcd {
+  private child?: ChildProcess;
+  private ports?: Ports;
+  private stopping = false;
+  private restarts = 0;
+  private restartTimer?: NodeJS.Timeout;
+  private readonly host: string;
+  private readonly binary: string;
+
+  constructor(private readonly opts: EmbeddedEtcdOptions) {
+    this.host = opts.host ?? '127.0.0.1';
+    this.binary = opts.binary ?? 'etcd';
+  }
+
+  get endpoints(): string[] {
+    if (!this.ports) throw new OkubeError('Unavailable', 'embedded etcd has not been started');
+    return [`http://${this.host}:${this.ports.clientPort}`];
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<{ endpoints: string[] }> {
+    const binary = findBinary(this.binary);
+    if (!binary) {
+      throw new OkubeError(
+        'ConfigError',
+        `no etcd binary found (looked for '${this.binary}' on PATH): install it with 'apt-get install etcd-server', or point okube at an external etcd with --etcd-endpoints`,
+      );
+    }
+    mkdirSync(this.opts.dataDir, { recursive: true });
+    this.ports = await this.loadOrChoosePorts();
+    this.stopping = false;
+    await this.spawnAndWait(binary);
+    return { endpoints: this.endpoints };
+  }
+
+  /** Stops etcd cleanly: SIGTERM, then SIGKILL after a timeout. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    await this.signalAndWait('SIGTERM', timeoutMs).catch(() => this.signalAndWait('SIGKILL', timeoutMs));
+  }
+
+  /** Kills etcd with SIGKILL and waits for it to be gone (tests of crash behaviour). */
+  async kill9(): Promise<void> {
+    await this.signalAndWait('SIGKILL', 10_000);
+  }
+
+  /** Starts etcd again after kill9/stop, on the same data dir and ports. */
+  async restart(): Promise<void> {
+    const binary = findBinary(this.binary);
+    if (!binary) throw new OkubeError('ConfigError', `etcd binary '${this.binary}' disappeared`);
+    this.stopping = false;
+    if (!this.child) await this.spawnAndWait(binary);
+  }
+
+  private async loadOrChoosePorts(): Promise<Ports> {
+    const file = join(this.opts.dataDir, 'okube-etcd.json');
+    if (this.opts.clientPort && this.opts.peerPort) return { clientPort: this.opts.clientPort, peerPort: this.opts.peerPort };
+    if (existsSync(file)) {
+      try {
+        const saved = JSON.parse(readFileSync(file, 'utf8')) as Ports;
+        if (saved.clientPort && saved.peerPort) return saved;
+      } catch {
+        // unreadable: choose new ports below
+      }
+    }
+    const ports = {
+      clientPort: this.opts.clientPort ?? (await freePort(this.host)),
+      peerPort: this.opts.peerPort ?? (await freePort(this.host)),
+    };
+    writeFileSync(file, JSON.stringify(ports));
+    return ports;
+  }
+
+  private async spawnAndWait(binary: string): Promise<void> {
+    const { clientPort, peerPort } = this.ports!;
+    const client = `http://${this.host}:${clientPort}`;
+    const peer = `http://${this.host}:${peerPort}`;
+    const args = [
+      '--name', 'okube',
+      '--data-dir', join(this.opts.dataDir, 'data'),
+      '--listen-client-urls', client,
+      '--advertise-client-urls', client,
+      '--listen-peer-urls', peer,
+      '--initial-advertise-peer-urls', peer,
+      '--initial-cluster', `okube=${peer}`,
+    ];
+    const logFile = createWriteStream(join(this.opts.dataDir, 'etcd.log'), { flags: 'a' });
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.pipe(logFile);
+    child.stderr?.pipe(logFile);
+    this.child = child;
+    let healthy = false;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      // Only an etcd that came up is supervised: one that cannot start fails start() instead.
+      if (healthy && !this.stopping && this.opts.supervise !== false) this.scheduleRestart(binary, code, signal);
+    });
+    child.once('error', (err) => log.error({ err: err.message }, 'etcd failed to start'));
+
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const done = await Promise.race([exited.then(() => 'exited' as const), this.healthy(client).then((ok) => (ok ? ('ok' as const) : undefined))]);
+      if (done === 'ok') {
+        healthy = true;
+        log.info({ endpoint: client, pid: child.pid }, 'etcd is up');
+        return;
+      }
+      if (done === 'exited') {
+        throw new OkubeError('Unavailable', `etcd exited during start-up; see ${join(this.opts.dataDir, 'etcd.log')}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    throw new OkubeError('Unavailable', `etcd did not become healthy within 30 s; see ${join(this.opts.dataDir, 'etcd.log')}`);
+  }
+
+  private async healthy(client: string): Promise<boolean> {
+    try {
+      const res = await fetch(`${client}/health`, { signal: AbortSignal.timeout(1000) });
+      const body = (await res.json()) as { health?: string };
+      return res.ok && body.health === 'true';
+    } catch {
+      return false;
+    }
+  }
+
+  private scheduleRestart(binary: string, code: number | null, signal: NodeJS.Signals | null): void {
+    const delay = Math.min(200 * 2 ** this.restarts, 10_000);
+    this.restarts++;
+    log.warn({ code, signal, delayMs: delay }, 'etcd exited unexpectedly; restarting');
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping || this.child) return;
+      this.spawnAndWait(binary).then(
+        () => (this.restarts = 0),
+        (err) => log.error({ err: (err as Error).message }, 'etcd restart failed'),
+      );
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  private async signalAndWait(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new OkubeError('Timeout', `etcd did not exit after ${signal}`)), timeoutMs);
+    });
+    try {
+      await Promise.race([gone, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,246 @@
+import { Etcd3, type IKeyValue, type IResponseHeader } from 'etcd3';
+import { Observable } from 'rxjs';
+import { StoreError } from './errors.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import type { KeyValue, ListOptions, ListResult, Store, StoreWatchEvent } from './store.js';
+import { loggerFor } from '../util/logger.js';
+
+export interface EtcdStoreOptions {
+  endpoints: string[];
+  /** Per-request deadline; a request to an unreachable etcd fails with Unavailable after it. */
+  requestTimeoutMs?: number;
+}
+
+const log = loggerFor('storage.etcd');
+
+/** etcd's range_end for "every key with this prefix". */
+function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+function toKeyValue(kv: IKeyValue): KeyValue {
+  return {
+    key: kv.key.toString(),
+    value: kv.value.toString(),
+    modRevision: Number(kv.mod_revision),
+    createRevision: Number(kv.create_revision),
+  };
+}
+
+function headerRevision(header: IResponseHeader | undefined): number {
+  return Number(header?.revision ?? 0);
+}
+
+/** Maps etcd3/gRPC failures onto the Store's typed errors. */
+function storeError(err: unknown, what: string, key?: string): StoreError {
+  if (err instanceof StoreError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/compacted/i.test(message)) return new StoreError('Expired', `${what}: ${message}`, key);
+  if (/future revision/i.test(message)) return new StoreError('Expired', `${what}: ${message}`, key);
+  return new StoreError('Unavailable', `${what}: etcd unavailable: ${message}`, key);
+}
+
+/**
+ * The Store on etcd (DESIGN.md "Storage contract"): revisions are etcd's, writes are
+ * transactions comparing the key's revision, and watches resume across etcd restarts from the
+ * last revision they delivered.
+ */
+export class EtcdStore implements Store {
+  private readonly client: Etcd3;
+  private readonly timeoutMs: number;
+
+  constructor(opts: EtcdStoreOptions) {
+    this.client = new Etcd3({ hosts: opts.endpoints });
+    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+  }
+
+  private call() {
+    return { deadline: Date.now() + this.timeoutMs };
+  }
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from(key) }, this.call());
+      return res.kvs[0] ? toKeyValue(res.kvs[0]) : undefined;
+    } catch (err) {
+      throw storeError(err, `get ${key}`, key);
+    }
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const token = opts.continue ? decodeContinue(opts.continue, prefix) : undefined;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    try {
+      const res = await this.client.kv.range(
+        {
+          key: Buffer.from(token?.start ?? prefix),
+          range_end: prefixEnd(prefix),
+          revision: token?.revision ?? opts.revision ?? 0,
+          limit: limit ? limit + 1 : 0,
+        },
+        this.call(),
+      );
+      const revision = token?.revision ?? opts.revision ?? headerRevision(res.header);
+      const kvs = res.kvs.map(toKeyValue);
+      const result: ListResult = { items: limit ? kvs.slice(0, limit) : kvs, revision };
+      if (limit && kvs.length > limit) {
+        result.continue = encodeContinue({ start: kvs[limit].key, revision, prefix });
+        // count covers [start, end) at the list's revision: everything after this page remains.
+        result.remaining = Number(res.count) - result.items.length;
+      }
+      return result;
+    } catch (err) {
+      throw storeError(err, `list ${prefix}`);
+    }
+  }
+
+  async create(key: string, value: string): Promise<number> {
+    const k = Buffer.from(key);
+    try {
+      const res = await this.client.kv.txn(
+        {
+          compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+          success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+        },
+        this.call(),
+      );
+      if (!res.succeeded) throw new StoreError('AlreadyExists', `key ${key} already exists`, key);
+      return headerRevision(res.header);
+    } catch (err) {
+      throw storeError(err, `create ${key}`, key);
+    }
+  }
+
+  async update(key: string, value: string, expectedRevision: number): Promise<number> {
+    const k = Buffer.from(key);
+    try {
+      const res = await this.client.kv.txn(
+        {
+          compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+          success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+          failure: [{ request_range: { key: k } }],
+        },
+        this.call(),
+      );
+      if (!res.succeeded) throw this.casFailure(key, expectedRevision, res.responses[0]?.response_range?.kvs);
+      return headerRevision(res.header);
+    } catch (err) {
+      throw storeError(err, `update ${key}`, key);
+    }
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
+    const k = Buffer.from(key);
+    try {
+      const res = await this.client.kv.txn(
+        {
+          compare: expectedRevision === undefined ? [] : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+          success: [{ request_delete_range: { key: k, prev_kv: true } }],
+          failure: [{ request_range: { key: k } }],
+        },
+        this.call(),
+      );
+      if (!res.succeeded) throw this.casFailure(key, expectedRevision ?? 0, res.responses[0]?.response_range?.kvs);
+      const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0];
+      if (!prev) throw new StoreError('NotFound', `key ${key} not found`, key);
+      return { revision: headerRevision(res.header), prev: toKeyValue(prev) };
+    } catch (err) {
+      throw storeError(err, `delete ${key}`, key);
+    }
+  }
+
+  private casFailure(key: string, expected: number, kvs: IKeyValue[] | undefined): StoreError {
+    const current = kvs?.[0];
+    if (!current) return new StoreError('NotFound', `key ${key} not found`, key);
+    return new StoreError('Conflict', `key ${key} changed: expected revision ${expected}, found ${current.mod_revision}`, key);
+  }
+
+  watch(prefix: string, fromRevision: number): Observable<StoreWatchEvent> {
+    return new Observable<StoreWatchEvent>((subscriber) => {
+      // The last revision delivered: events at or below it are duplicates from a resumed watch.
+      let delivered = fromRevision;
+      let cancelled = false;
+      let watcher: Awaited<ReturnType<ReturnType<Etcd3['watch']>['create']>> | undefined;
+      const wlog = log.child({ key: prefix });
+
+      this.client
+        .watch()
+        .prefix(prefix)
+        .withPreviousKV()
+        .startRevision(String(fromRevision + 1))
+        .create()
+        .then((w) => {
+          watcher = w;
+          if (cancelled) {
+            void w.cancel();
+            return;
+          }
+          w.on('data', (res) => {
+            if (Number(res.compact_revision) > 0) return; // the 'error' event follows
+            for (const ev of res.events) {
+              const revision = Number(ev.kv.mod_revision);
+              if (revision <= delivered) continue;
+              delivered = revision;
+              if (ev.type === 'Delete') {
+                subscriber.next({ type: 'delete', key: ev.kv.key.toString(), prevValue: ev.prev_kv?.value.toString(), revision });
+              } else {
+                subscriber.next({
+                  type: 'put',
+                  key: ev.kv.key.toString(),
+                  value: ev.kv.value.toString(),
+                  prevValue: ev.prev_kv?.value.toString(),
+                  revision,
+                  createRevision: Number(ev.kv.create_revision),
+                });
+              }
+            }
+          });
+          w.on('disconnected', (err) => wlog.warn({ err: err.message, delivered }, 'etcd watch disconnected; resuming'));
+          w.on('connected', () => wlog.debug({ delivered }, 'etcd watch connected'));
+          // etcd cancels a watch whose start revision was compacted ("Watcher canceled", often with
+          // no reason text); that is the API's 410 Gone.
+          w.on('error', (err) =>
+            subscriber.error(
+              /Watcher canceled|compacted/i.test(err.message)
+                ? new StoreError('Expired', `watch ${prefix} from revision ${fromRevision}: history compacted (${err.message})`)
+                : storeError(err, `watch ${prefix} from ${fromRevision}`),
+            ),
+          );
+        })
+        .catch((err) => subscriber.error(storeError(err, `watch ${prefix}`)));
+
+      return () => {
+        cancelled = true;
+        if (watcher) void watcher.cancel().catch(() => undefined);
+      };
+    });
+  }
+
+  async compact(revision: number): Promise<void> {
+    try {
+      await this.client.kv.compact({ revision, physical: true }, this.call());
+    } catch (err) {
+      throw storeError(err, `compact ${revision}`);
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    try {
+      const res = await this.client.kv.range({ key: Buffer.from([0]), limit: 1, count_only: true }, this.call());
+      return headerRevision(res.header);
+    } catch (err) {
+      throw storeError(err, 'current revision');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
