@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { OkubeError } from '../../util/errors.js';
+
+// What the API server needs to serve one resource: names, scope, printer columns and schema,
+// read from a CustomResourceDefinition (or declared for the few built-ins).
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
+
+export interface ResourceDef {
+  group: string;
+  version: string;
+  kind: string;
+  listKind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  namespaced: boolean;
+  /** The status subresource is enabled. */
+  hasStatus: boolean;
+  printerColumns: PrinterColumn[];
+  /** openAPIV3Schema of the version. */
+  schema: JsonSchema;
+}
+
+export type JsonSchema = Record<string, unknown> & {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  additionalProperties?: JsonSchema | boolean;
+  required?: string[];
+  default?: unknown;
+  description?: string;
+  enum?: unknown[];
+};
+
+interface CrdDoc {
+  kind?: string;
+  metadata?: { name?: string };
+  spec?: {
+    group: string;
+    scope: 'Namespaced' | 'Cluster';
+    names: { kind: string; listKind?: string; plural: string; singular?: string; shortNames?: string[]; categories?: string[] };
+    versions: Array<{
+      name: string;
+      served: boolean;
+      subresources?: { status?: object };
+      additionalPrinterColumns?: PrinterColumn[];
+      schema?: { openAPIV3Schema?: JsonSchema };
+    }>;
+  };
+}
+
+/** Reads every CustomResourceDefinition in the *.yaml files of `dir` (served versions only). */
+export function loadCrds(dir: string): ResourceDef[] {
+  const defs: ResourceDef[] = [];
+  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    let docs: unknown[];
+    try {
+      docs = yaml.loadAll(readFileSync(join(dir, file), 'utf8'));
+    } catch (err) {
+      throw new OkubeError('ConfigError', `${join(dir, file)}: not valid YAML: ${(err as Error).message}`);
+    }
+    for (const doc of docs as CrdDoc[]) {
+      if (doc?.kind !== 'CustomResourceDefinition' || !doc.spec) continue;
+      const { spec } = doc;
+      for (const v of spec.versions.filter((v) => v.served)) {
+        defs.push({
+          group: spec.group,
+          version: v.name,
+          kind: spec.names.kind,
+          listKind: spec.names.listKind ?? `${spec.names.kind}List`,
+          plural: spec.names.plural,
+          singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
+          shortNames: spec.names.shortNames ?? [],
+          categories: spec.names.categories ?? [],
+          namespaced: spec.scope === 'Namespaced',
+          hasStatus: Boolean(v.subresources?.status),
+          printerColumns: v.additionalPrinterColumns ?? [],
+          schema: v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        });
+      }
+    }
+  }
+  return defs;
+}
