@@ -1,0 +1,403 @@
+import Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
+import { Observable, share } from 'rxjs';
+import { OkubeError } from '../util/errors.js';
+import { loggerFor, type Logger } from '../util/logger.js';
+import type { ContainerInfo, ContainerSpec, ContainerStatus, ExecResult, HostInfo, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
+
+export interface DockerTls {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Paths instead of contents. */
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+export interface DockerRuntimeOptions {
+  dockerHost: string;
+  tls?: DockerTls;
+  logger?: Logger;
+  /** Bound on any single API call except long streams (default 30 s). */
+  timeoutMs?: number;
+}
+
+const DOCKER_ZERO_TIME = '0001-01-01T00:00:00Z';
+const EXEC_OUTPUT_LIMIT = 4096;
+
+function dockerTime(t: string | undefined): string | undefined {
+  return !t || t.startsWith('0001-01-01') || t === DOCKER_ZERO_TIME ? undefined : new Date(t).toISOString();
+}
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+function connectionOptions(host: string, tls: DockerTls | undefined, timeout: number): Docker.DockerOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length), timeout };
+  const m = /^(tcp|https?):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(host);
+  if (!m) throw new OkubeError('ConfigError', `dockerHost ${JSON.stringify(host)}: expected unix:///path or tcp://host:port`);
+  const read = (v?: string | Buffer, file?: string) => v ?? (file ? readFileSync(file) : undefined);
+  const useTls = Boolean(tls) || m[1] === 'https';
+  return {
+    host: m[2],
+    port: Number(m[3] ?? (useTls ? 2376 : 2375)),
+    protocol: useTls ? 'https' : 'http',
+    ca: read(tls?.ca, tls?.caFile),
+    cert: read(tls?.cert, tls?.certFile),
+    key: read(tls?.key, tls?.keyFile),
+    timeout,
+  };
+}
+
+/** The Runtime on a Docker engine, through dockerode. */
+export class DockerRuntime implements Runtime {
+  private readonly docker: Docker;
+  private readonly log: Logger;
+  private readonly events$: Observable<RuntimeEvent>;
+  private liveEventStream?: NodeJS.ReadableStream;
+
+  constructor(private readonly opts: DockerRuntimeOptions) {
+    this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, opts.timeoutMs ?? 30_000));
+    this.log = opts.logger ?? loggerFor('runtime.docker', opts.dockerHost);
+    this.events$ = this.eventStream().pipe(share());
+  }
+
+  private fail(err: unknown, what: string): OkubeError {
+    if (err instanceof OkubeError) return err;
+    const code = statusCode(err);
+    const message = (err as Error)?.message ?? String(err);
+    if (code === undefined && /ECONNREFUSED|ENOENT|EACCES|ETIMEDOUT|EHOSTUNREACH|socket hang up|timeout/i.test(message)) {
+      return new OkubeError('Unavailable', `Docker engine ${this.opts.dockerHost} is not reachable (${what}): ${message}`);
+    }
+    return new OkubeError('RuntimeError', `${what}: ${message}`, { statusCode: code });
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      const e = this.fail(err, 'ping');
+      throw e.code === 'Unavailable' ? e : new OkubeError('Unavailable', `Docker engine ${this.opts.dockerHost} does not answer: ${e.message}`);
+    }
+  }
+
+  async info(): Promise<HostInfo> {
+    try {
+      const i = await this.docker.info();
+      return {
+        ncpu: i.NCPU,
+        memoryBytes: i.MemTotal,
+        dockerVersion: i.ServerVersion,
+        operatingSystem: i.OperatingSystem,
+        kernelVersion: i.KernelVersion,
+        architecture: i.Architecture,
+      };
+    } catch (err) {
+      throw this.fail(err, 'info');
+    }
+  }
+
+  async imagePresent(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw this.fail(err, `inspect image ${image}`);
+    }
+  }
+
+  async pullImage(image: string): Promise<void> {
+    const timeoutMs = 60_000;
+    try {
+      const stream = (await this.docker.pull(image)) as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`pull did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+        this.docker.modem.followProgress(stream, (err: Error | null, output: Array<{ error?: string }>) => {
+          clearTimeout(timer);
+          const failed = err ?? output.find((o) => o.error)?.error;
+          if (failed) reject(failed instanceof Error ? failed : new Error(failed));
+          else resolve();
+        });
+      });
+    } catch (err) {
+      const message = (err as Error)?.message ?? String(err);
+      throw new OkubeError('ImageNotFound', `cannot pull image ${image}: ${message}`);
+    }
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+    for (const p of spec.ports ?? []) {
+      const key = `${p.containerPort}/${p.protocol.toLowerCase()}`;
+      exposed[key] = {};
+      (bindings[key] ??= []).push({ HostIp: p.hostIP ?? '127.0.0.1', HostPort: String(p.hostPort) });
+    }
+    try {
+      const c = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Entrypoint: spec.command,
+        Cmd: spec.args,
+        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        ExposedPorts: exposed,
+        HostConfig: {
+          PortBindings: bindings,
+          RestartPolicy: { Name: 'no' },
+          NanoCpus: spec.nanoCpus,
+          Memory: spec.memoryBytes,
+        },
+      });
+      return c.id;
+    } catch (err) {
+      if (statusCode(err) === 404 && /image/i.test((err as Error).message)) {
+        throw new OkubeError('ImageNotFound', `image ${spec.image} is not present on ${this.opts.dockerHost}`);
+      }
+      throw this.fail(err, `create container ${spec.name}`);
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (statusCode(err) === 304) return; // already started
+      throw this.fail(err, `start ${id.slice(0, 12)}`);
+    }
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      // Docker sends SIGTERM, waits t seconds, then SIGKILL; allow the HTTP call that long.
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)), abortSignal: AbortSignal.timeout((graceSeconds + 30) * 1000) } as object);
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 304 || code === 404) return;
+      throw this.fail(err, `stop ${id.slice(0, 12)}`);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 404) return;
+      if (code === 409 && /already in progress/i.test((err as Error).message)) return;
+      throw this.fail(err, `remove ${id.slice(0, 12)}`);
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | undefined> {
+    try {
+      const c = await this.docker.getContainer(id).inspect();
+      const ports: PortBinding[] = [];
+      for (const [key, binds] of Object.entries(c.HostConfig?.PortBindings ?? {})) {
+        const [port, proto] = key.split('/');
+        for (const b of (binds as Array<{ HostIp?: string; HostPort?: string }>) ?? []) {
+          ports.push({ containerPort: Number(port), hostPort: Number(b.HostPort), protocol: proto === 'udp' ? 'UDP' : 'TCP', hostIP: b.HostIp || undefined });
+        }
+      }
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        image: c.Config.Image,
+        labels: c.Config.Labels ?? {},
+        status: c.State.Status as ContainerStatus,
+        running: c.State.Running,
+        exitCode: c.State.Running || c.State.Status === 'created' ? undefined : c.State.ExitCode,
+        oomKilled: c.State.OOMKilled,
+        error: c.State.Error || undefined,
+        createdAt: dockerTime(c.Created),
+        startedAt: dockerTime(c.State.StartedAt),
+        finishedAt: dockerTime(c.State.FinishedAt),
+        ports,
+      };
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw this.fail(err, `inspect ${id.slice(0, 12)}`);
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    let summaries: Docker.ContainerInfo[];
+    try {
+      summaries = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    } catch (err) {
+      throw this.fail(err, 'list containers');
+    }
+    // The summary lacks exit details and times: inspect each (the lists are small: one Task's).
+    const infos = await Promise.all(summaries.map((s) => this.inspect(s.Id)));
+    return infos.filter((i): i is ContainerInfo => i !== undefined);
+  }
+
+  async logs(id: string, opts: LogOptions): Promise<Readable> {
+    const container = this.docker.getContainer(id);
+    const out = new PassThrough();
+    try {
+      const base = { stdout: true, stderr: true, timestamps: opts.timestamps ?? false, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
+      if (opts.follow) {
+        const stream = (await container.logs({ ...base, follow: true })) as unknown as NodeJS.ReadableStream;
+        this.docker.modem.demuxStream(stream, out, out);
+        stream.on('end', () => out.end());
+        stream.on('error', (err: Error) => out.destroy(err));
+        out.on('close', () => (stream as unknown as { destroy?: () => void }).destroy?.());
+      } else {
+        const buf = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
+        out.end(demuxBuffer(buf));
+      }
+      return out;
+    } catch (err) {
+      if (statusCode(err) === 404) throw new OkubeError('NotFound', `container ${id.slice(0, 12)} not found`);
+      throw this.fail(err, `logs ${id.slice(0, 12)}`);
+    }
+  }
+
+  async exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult> {
+    try {
+      const exec = await this.docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      let output = '';
+      const sink = new PassThrough();
+      sink.on('data', (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-EXEC_OUTPUT_LIMIT);
+      });
+      this.docker.modem.demuxStream(stream, sink, sink);
+      const finished = new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        finished.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        // Docker cannot kill an exec'd process; it lingers until it ends by itself.
+        (stream as unknown as { destroy?: () => void }).destroy?.();
+        return { exitCode: -1, output, timedOut: true };
+      }
+      const info = await exec.inspect();
+      return { exitCode: info.ExitCode ?? -1, output, timedOut: false };
+    } catch (err) {
+      throw this.fail(err, `exec in ${id.slice(0, 12)}`);
+    }
+  }
+
+  events(): Observable<RuntimeEvent> {
+    return this.events$;
+  }
+
+  /** Docker's event stream, reconnected with backoff; a reconnect asks for what it missed. */
+  private eventStream(): Observable<RuntimeEvent> {
+    return new Observable<RuntimeEvent>((subscriber) => {
+      let stopped = false;
+      let current: NodeJS.ReadableStream | undefined;
+      let retryTimer: NodeJS.Timeout | undefined;
+      let attempt = 0;
+      let sinceSeconds: number | undefined;
+      const seen = new Set<string>();
+
+      const connect = async () => {
+        if (stopped) return;
+        try {
+          const filters = { type: ['container'] } as Docker.GetEventsOptions['filters'];
+          const stream = (await this.docker.getEvents(sinceSeconds !== undefined ? { filters, since: sinceSeconds } : { filters })) as unknown as NodeJS.ReadableStream;
+          if (stopped) return void (stream as unknown as { destroy?: () => void }).destroy?.();
+          current = stream;
+          this.liveEventStream = stream;
+          attempt = 0;
+          let buffer = '';
+          stream.on('data', (chunk: Buffer) => {
+            buffer += chunk.toString();
+            let nl: number;
+            while ((nl = buffer.indexOf('\n')) >= 0) {
+              const line = buffer.slice(0, nl).trim();
+              buffer = buffer.slice(nl + 1);
+              if (line) handle(line);
+            }
+          });
+          const reconnect = (why: string) => {
+            if (stopped || current !== stream) return;
+            current = undefined;
+            schedule(why);
+          };
+          stream.on('end', () => reconnect('stream ended'));
+          stream.on('close', () => reconnect('stream closed'));
+          stream.on('error', (err: Error) => reconnect(err.message));
+        } catch (err) {
+          schedule((err as Error).message);
+        }
+      };
+
+      const handle = (line: string) => {
+        let ev: { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number; timeNano?: number };
+        try {
+          ev = JSON.parse(line);
+        } catch {
+          return;
+        }
+        const action = (ev.Action ?? ev.status ?? '').split(':')[0];
+        const id = ev.Actor?.ID ?? ev.id ?? '';
+        const dedupeKey = `${ev.timeNano}:${id}:${action}`;
+        if (seen.has(dedupeKey)) return;
+        seen.add(dedupeKey);
+        if (seen.size > 10_000) seen.clear();
+        const attrs = ev.Actor?.Attributes ?? {};
+        const exit = attrs.exitCode;
+        if (ev.time !== undefined) sinceSeconds = ev.time;
+        subscriber.next({
+          action,
+          containerId: id,
+          labels: attrs,
+          exitCode: exit !== undefined ? Number(exit) : undefined,
+          time: ev.timeNano ? Math.floor(ev.timeNano / 1e6) : (ev.time ?? 0) * 1000,
+        });
+      };
+
+      const schedule = (why: string) => {
+        if (stopped) return;
+        const delay = Math.min(100 * 2 ** attempt++, 5000);
+        sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
+        this.log.warn({ why, delayMs: delay }, 'docker events stream lost; reconnecting');
+        retryTimer = setTimeout(connect, delay);
+        retryTimer.unref();
+      };
+
+      void connect();
+      return () => {
+        stopped = true;
+        clearTimeout(retryTimer);
+        (current as unknown as { destroy?: () => void })?.destroy?.();
+      };
+    });
+  }
+
+  /** Breaks the live events connection as a network fault would (tests of reconnection). */
+  breakEventStream(): void {
+    (this.liveEventStream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
+  }
+
+  async close(): Promise<void> {
+    // dockerode keeps no persistent connection besides the events stream (closed by unsubscribing).
+  }
+}
+
+/** Docker multiplexes stdout/stderr in 8-byte-header frames for non-TTY containers. */
+export function demuxBuffer(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString();
+    i += 8 + size;
+  }
+  return i === 0 && buf.length ? buf.toString() : out;
+}

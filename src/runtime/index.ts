@@ -1,0 +1,3 @@
+export type { Runtime, ContainerSpec, ContainerInfo, ContainerStatus, RuntimeEvent, HostInfo, PortBinding, LogOptions, ExecResult } from './runtime.js';
+export { DockerRuntime, type DockerRuntimeOptions, type DockerTls } from './docker-runtime.js';
+export { PortAllocator, choosePort, portIsFree, type PortRange } from './port-allocator.js';

@@ -1,0 +1,163 @@
+import { expect } from 'chai';
+import { firstValueFrom, filter, timeout } from 'rxjs';
+import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
+import type { ContainerSpec } from '../../../src/runtime/runtime.js';
+import { portIsFree } from '../../../src/runtime/port-allocator.js';
+import { isOkubeError } from '../../../src/util/errors.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+
+async function freeLoopbackPort(): Promise<number> {
+  for (let p = 20000 + Math.floor(Math.random() * 5000); ; p++) if (await portIsFree('127.0.0.1', p)) return p;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += chunk.toString();
+  return out;
+}
+
+async function eventually<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('DockerRuntime against a real Docker engine', function () {
+  this.timeout(60_000);
+  const env = testEnv();
+  const rt = new DockerRuntime({ dockerHost: env.dockerHost });
+  let run: string; // label value marking this test's containers
+
+  const spec = (overrides: Partial<ContainerSpec>): ContainerSpec => ({
+    name: uniqueName('okube-rt'),
+    image: env.image,
+    labels: { 'okube.test/run': run },
+    ...overrides,
+  });
+
+  beforeEach(() => {
+    run = uniqueName('run');
+  });
+  afterEach(async () => {
+    for (const c of await rt.list({ 'okube.test/run': run })) await rt.remove(c.id);
+  });
+
+  it('runs a labelled container with a published loopback port that answers HTTP', async () => {
+    const port = await freeLoopbackPort();
+    const id = await rt.create(spec({ command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080, hostPort: port, protocol: 'TCP', hostIP: '127.0.0.1' }] }));
+    await rt.start(id);
+    const body = await eventually(async () => (await fetch(`http://127.0.0.1:${port}/`)).text());
+    expect(body.trim()).to.equal('ok');
+    const [listed] = await rt.list({ 'okube.test/run': run });
+    expect(listed).to.include({ id, running: true, status: 'running' });
+    expect(listed.ports).to.deep.include({ containerPort: 8080, hostPort: port, protocol: 'TCP', hostIP: '127.0.0.1' });
+  });
+
+  it('reports the exit code and times of an exited container', async () => {
+    const id = await rt.create(spec({ command: ['sh', '-c', 'exit 3'] }));
+    await rt.start(id);
+    const info = await eventually(async () => {
+      const i = (await rt.inspect(id))!;
+      if (i.running) throw new Error('still running');
+      return i;
+    });
+    expect(info).to.include({ status: 'exited', exitCode: 3, running: false });
+    expect(new Date(info.finishedAt!).getTime()).to.be.at.least(new Date(info.startedAt!).getTime());
+  });
+
+  it('stops gracefully: the app sees SIGTERM before it is gone', async () => {
+    const id = await rt.create(spec({ command: ['sh', '-c', "trap 'echo got-TERM; exit 0' TERM; echo ready; while true; do sleep 0.1; done"] }));
+    await rt.start(id);
+    await eventually(async () => {
+      if (!(await readAll(await rt.logs(id, {}))).includes('ready')) throw new Error('not ready');
+    });
+    await rt.stop(id, 10);
+    const info = (await rt.inspect(id))!;
+    expect(info.exitCode).to.equal(0);
+    expect(await readAll(await rt.logs(id, {}))).to.contain('got-TERM');
+  });
+
+  it('kills a container that ignores SIGTERM once the grace period ends', async () => {
+    const id = await rt.create(spec({ command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"] }));
+    await rt.start(id);
+    await rt.stop(id, 1);
+    expect((await rt.inspect(id))!.exitCode).to.equal(137);
+  });
+
+  it('delivers a die event with the exit code when a container is killed', async () => {
+    const id = await rt.create(spec({ command: ['sleep', '300'] }));
+    await rt.start(id);
+    const died = firstValueFrom(rt.events().pipe(filter((e) => e.containerId === id && e.action === 'die'), timeout(15_000)));
+    const t0 = Date.now();
+    await rt.remove(id);
+    const ev = await died;
+    console.log(`      die event latency after kill: ${Date.now() - t0} ms`);
+    expect(ev.exitCode).to.equal(137);
+    expect(ev.labels['okube.test/run']).to.equal(run);
+  });
+
+  it('delivers events that happen while the events stream is broken', async () => {
+    const sub = rt.events().subscribe();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const id = await rt.create(spec({ command: ['sh', '-c', 'exit 7'] }));
+      const died = firstValueFrom(rt.events().pipe(filter((e) => e.containerId === id && e.action === 'die'), timeout(20_000)));
+      rt.breakEventStream();
+      await rt.start(id);
+      expect((await died).exitCode).to.equal(7);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it('exec returns the exit code and output', async () => {
+    const id = await rt.create(spec({ command: ['sleep', '300'] }));
+    await rt.start(id);
+    const ok = await rt.exec(id, ['sh', '-c', 'echo hello; exit 0'], 5000);
+    expect(ok).to.deep.equal({ exitCode: 0, output: 'hello\n', timedOut: false });
+    const bad = await rt.exec(id, ['sh', '-c', 'test -f /nope'], 5000);
+    expect(bad.exitCode).to.equal(1);
+  });
+
+  it('exec gives up after its timeout', async () => {
+    const id = await rt.create(spec({ command: ['sleep', '300'] }));
+    await rt.start(id);
+    const res = await rt.exec(id, ['sleep', '30'], 300);
+    expect(res.timedOut).to.equal(true);
+  });
+
+  it('passes a memory limit to Docker', async () => {
+    const id = await rt.create(spec({ command: ['sleep', '300'], memoryBytes: 64 * 1024 * 1024 }));
+    const Docker = (await import('dockerode')).default;
+    const raw = await new Docker({ socketPath: env.dockerHost.replace('unix://', '') }).getContainer(id).inspect();
+    expect(raw.HostConfig.Memory).to.equal(64 * 1024 * 1024);
+    expect(raw.HostConfig.RestartPolicy?.Name).to.equal('no');
+  });
+
+  it('tells a missing image apart and fails its pull fast with ImageNotFound', async () => {
+    expect(await rt.imagePresent('okube-test/no-such-image:v0')).to.equal(false);
+    try {
+      await rt.pullImage('okube-test/no-such-image:v0');
+      expect.fail('expected ImageNotFound');
+    } catch (err) {
+      expect(isOkubeError(err, 'ImageNotFound'), String(err)).to.equal(true);
+    }
+  });
+
+  it('ping of an engine that is not there fails with Unavailable', async () => {
+    const gone = new DockerRuntime({ dockerHost: 'unix:///tmp/okube-no-such-docker.sock' });
+    try {
+      await gone.ping();
+      expect.fail('expected Unavailable');
+    } catch (err) {
+      expect(isOkubeError(err, 'Unavailable')).to.equal(true);
+      expect((err as Error).message).to.contain('okube-no-such-docker.sock');
+    }
+  });
+});
