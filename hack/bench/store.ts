@@ -42,7 +42,7 @@ try {
   const rawRates: number[] = [];
   const storeRates: number[] = [];
   for (let round = 0; round < 3; round++) {
-    const runRaw = async () => rawRates.push(N / (await inParallel(N, CONCURRENCY, (i) => raw.put(`/bench/raw/${round}/${i}`).value(value))));
+    const runRaw = async () => rawRates.push(N / (await inParallel(N, CONCURRENCY, (i) => raw.put(`/bench/raw/${round}/${i}`).value(value).exec())));
     const runStore = async () => storeRates.push(N / (await inParallel(N, CONCURRENCY, (i) => store.create(`/bench/store/${round}/${i}`, value))));
     if (round % 2 === 0) {
       await runRaw();
