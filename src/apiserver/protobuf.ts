@@ -1,0 +1,113 @@
+import { badRequest } from './status.js';
+
+// Just enough of the Kubernetes protobuf wire format to accept what kubectl's typed clients send
+// for the built-in kinds (e.g. `kubectl create namespace` POSTs application/vnd.kubernetes.protobuf):
+// the `k8s\0` + runtime.Unknown envelope, then ObjectMeta (field 1) and, for Namespace, spec
+// finalizers. Responses are always JSON (clients accept it).
+
+export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+interface Field { no: number; wire: number; value: bigint | Buffer }
+
+function readVarint(buf: Buffer, pos: { i: number }): bigint {
+  let result = 0n;
+  let shift = 0n;
+  for (;;) {
+    if (pos.i >= buf.length) throw badRequest('protobuf: truncated varint');
+    const b = buf[pos.i++];
+    result |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return result;
+    shift += 7n;
+    if (shift > 63n) throw badRequest('protobuf: varint too long');
+  }
+}
+
+export function fields(buf: Buffer): Field[] {
+  const out: Field[] = [];
+  const pos = { i: 0 };
+  while (pos.i < buf.length) {
+    const tag = Number(readVarint(buf, pos));
+    const no = tag >>> 3;
+    const wire = tag & 7;
+    if (wire === 0) out.push({ no, wire, value: readVarint(buf, pos) });
+    else if (wire === 2) {
+      const len = Number(readVarint(buf, pos));
+      if (len < 0 || pos.i + len > buf.length) throw badRequest('protobuf: truncated field');
+      out.push({ no, wire, value: buf.subarray(pos.i, pos.i + len) });
+      pos.i += len;
+    } else if (wire === 1) {
+      pos.i += 8;
+    } else if (wire === 5) {
+      pos.i += 4;
+    } else throw badRequest(`protobuf: unsupported wire type ${wire}`);
+    if (pos.i > buf.length) throw badRequest('protobuf: truncated message');
+  }
+  return out;
+}
+
+const str = (f: Field) => (f.value as Buffer).toString('utf8');
+
+function map(fs: Field[], no: number): Record<string, string> | undefined {
+  const entries = fs.filter((f) => f.no === no && f.wire === 2);
+  if (!entries.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const kv = fields(e.value as Buffer);
+    const k = kv.find((x) => x.no === 1);
+    const v = kv.find((x) => x.no === 2);
+    out[k ? str(k) : ''] = v ? str(v) : '';
+  }
+  return out;
+}
+
+function objectMeta(buf: Buffer): Record<string, unknown> {
+  const fs = fields(buf);
+  const m: Record<string, unknown> = {};
+  const s = (no: number, name: string) => {
+    const f = fs.find((x) => x.no === no && x.wire === 2);
+    if (f) m[name] = str(f);
+  };
+  s(1, 'name');
+  s(2, 'generateName');
+  s(3, 'namespace');
+  s(5, 'uid');
+  s(6, 'resourceVersion');
+  const labels = map(fs, 11);
+  if (labels) m.labels = labels;
+  const annotations = map(fs, 12);
+  if (annotations) m.annotations = annotations;
+  const fin = fs.filter((x) => x.no === 14 && x.wire === 2).map(str);
+  if (fin.length) m.finalizers = fin;
+  return m;
+}
+
+/** Decodes a protobuf body for a built-in kind into its JSON form (metadata, Namespace spec). */
+export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('protobuf: missing k8s envelope');
+  const env = fields(body.subarray(4));
+  const typeMeta = env.find((f) => f.no === 1 && f.wire === 2);
+  const raw = env.find((f) => f.no === 2 && f.wire === 2);
+  const obj: Record<string, unknown> = {};
+  if (typeMeta) {
+    const tm = fields(typeMeta.value as Buffer);
+    const av = tm.find((f) => f.no === 1);
+    const k = tm.find((f) => f.no === 2);
+    if (av) obj.apiVersion = str(av);
+    if (k) obj.kind = str(k);
+  }
+  if (!raw) throw badRequest('protobuf: empty object');
+  const fs = fields(raw.value as Buffer);
+  const meta = fs.find((f) => f.no === 1 && f.wire === 2);
+  obj.metadata = meta ? objectMeta(meta.value as Buffer) : {};
+  if (obj.kind === 'Namespace') {
+    const spec = fs.find((f) => f.no === 2 && f.wire === 2);
+    if (spec) {
+      const fin = fields(spec.value as Buffer).filter((f) => f.no === 1 && f.wire === 2).map(str);
+      if (fin.length) obj.spec = { finalizers: fin };
+    }
+  } else if (fs.some((f) => f.no !== 1)) {
+    throw badRequest(`protobuf bodies are only supported for Namespace; send ${obj.kind ?? 'the object'} as application/json`);
+  }
+  return obj;
+}

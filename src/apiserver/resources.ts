@@ -1,0 +1,565 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import jsonMergePatch from 'json-merge-patch';
+import fastJsonPatch from 'fast-json-patch';
+import type { Store, KeyValue } from '../storage/store.js';
+import { admit, checkTypeMeta, parseFieldValidation, type FieldValidation } from './admission.js';
+import { decodeObject, mediaType } from './http.js';
+import { carryOverSystemMeta, clone, deepEqual, fromStored, generateName, isPlainObject, nextGeneration, nowTimestamp, toStored, type Obj } from './objects.js';
+import { collectionPrefix, objectKey, type Registry, type Resource } from './registry.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from './selectors.js';
+import { recordUpdate, serverSideApply } from './ssa.js';
+import { alreadyExists, ApiError, badRequest, conflict, isStoreError, notFound, storeErrorCode } from './status.js';
+
+// The generic REST semantics over the Store: get, list, create, update, patch, delete for any
+// served resource, with Kubernetes' metadata, concurrency and status-subresource rules.
+
+const MAX_RETRIES = 64;
+
+/** Small jittered pause before retrying a compare-and-swap that lost a race. */
+function backoff(attempt: number): Promise<void> {
+  if (attempt < 2) return Promise.resolve();
+  return new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** Math.min(attempt, 6))));
+}
+const NAMESPACE_KEY = (ns: string) => `/registry/core/namespaces/${ns}`;
+
+export interface WriteOptions {
+  fieldValidation: FieldValidation;
+  fieldManager?: string;
+  dryRun: boolean;
+  res?: ServerResponse;
+}
+
+export interface Result { code: number; body: unknown }
+
+export function writeOptions(q: URLSearchParams, res?: ServerResponse): WriteOptions {
+  const dry = q.getAll('dryRun');
+  for (const d of dry) if (d !== 'All' && d !== '') throw badRequest(`unsupported dryRun value "${d}": only All is supported`);
+  const fm = q.get('fieldManager') ?? undefined;
+  if (fm !== undefined && (fm.length > 128 || /[^\x20-\x7e]/.test(fm))) throw badRequest('fieldManager must be at most 128 printable ASCII characters');
+  return { fieldValidation: parseFieldValidation(q.get('fieldValidation')), fieldManager: fm || undefined, dryRun: dry.includes('All'), res };
+}
+
+export function parseRevision(v: unknown, what = 'resourceVersion'): number {
+  if (typeof v !== 'string' || !/^\d{1,15}$/.test(v)) throw badRequest(`${what}: Invalid value: ${JSON.stringify(v)}: must be a non-negative integer`);
+  return Number(v);
+}
+
+/** Fields a fieldSelector may name: metadata.name/namespace everywhere, a few well-known extras. */
+export function fieldAllowed(r: Resource): (f: string) => boolean {
+  const extra: string[] = [];
+  if (r.def.kind === 'Event') {
+    extra.push('involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type');
+  }
+  if (r.def.kind === 'Namespace') extra.push('status.phase');
+  return (f) => f === 'metadata.name' || f === 'metadata.namespace' || extra.includes(f);
+}
+
+export interface Selectors { labels: LabelSelector; fields: FieldSelector }
+
+export function parseSelectors(r: Resource, q: URLSearchParams): Selectors {
+  return { labels: parseLabelSelector(q.get('labelSelector')), fields: parseFieldSelector(q.get('fieldSelector'), fieldAllowed(r)) };
+}
+
+export function matches(sel: Selectors, o: Obj): boolean {
+  return matchesLabels(sel.labels, o.metadata.labels) && matchesFields(sel.fields, o);
+}
+
+function storeErr(err: unknown, r: Resource, name: string): never {
+  if (isStoreError(err)) {
+    const code = storeErrorCode(err);
+    if (code === 'NotFound') throw notFound(r.def.plural, r.def.group, name);
+    if (code === 'AlreadyExists') throw alreadyExists(r.def.plural, r.def.group, name);
+    if (code === 'Conflict') throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
+  throw err;
+}
+
+function encodeContinue(token: string, rv: number): string {
+  return Buffer.from(JSON.stringify({ t: token, rv })).toString('base64url');
+}
+
+function decodeContinue(c: string): { t: string; rv: number } {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as { t?: unknown; rv?: unknown };
+    if (typeof v.t === 'string' && typeof v.rv === 'number') return { t: v.t, rv: v.rv };
+  } catch {
+    // fall through
+  }
+  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+}
+
+const STRATEGIC_DIRECTIVE = /^\$(patch|retainKeys|setElementOrder\/.*|deleteFromPrimitiveList\/.*)$/;
+function stripStrategicDirectives(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => !(isPlainObject(x) && '$patch' in x)).map(stripStrategicDirectives);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (!STRATEGIC_DIRECTIVE.test(k)) out[k] = stripStrategicDirectives(x);
+  return out;
+}
+
+export type NamespaceHook = (name: string) => void;
+
+export class ResourceService {
+  constructor(
+    private readonly store: Store,
+    private readonly registry: Registry,
+    private readonly onNamespaceDeleting: NamespaceHook = () => {},
+  ) {}
+
+  private async read(r: Resource, ns: string | undefined, name: string): Promise<{ kv: KeyValue; obj: Obj }> {
+    const kv = await this.store.get(objectKey(r, ns, name));
+    if (!kv) throw notFound(r.def.plural, r.def.group, name);
+    return { kv, obj: fromStored(kv.value, kv.modRevision) };
+  }
+
+  async get(r: Resource, ns: string | undefined, name: string): Promise<Obj> {
+    return (await this.read(r, ns, name)).obj;
+  }
+
+  async list(r: Resource, ns: string | undefined, q: URLSearchParams): Promise<{ items: Obj[]; metadata: Record<string, unknown> }> {
+    const sel = parseSelectors(r, q);
+    const limitRaw = q.get('limit');
+    let limit: number | undefined;
+    if (limitRaw !== null && limitRaw !== '') {
+      if (!/^-?\d+$/.test(limitRaw)) throw badRequest(`limit: Invalid value: "${limitRaw}": must be an integer`);
+      limit = Number(limitRaw) > 0 ? Number(limitRaw) : undefined;
+    }
+    const rvRaw = q.get('resourceVersion');
+    const rvMatch = q.get('resourceVersionMatch');
+    if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}"`);
+    let revision: number | undefined;
+    if (rvRaw !== null && rvRaw !== '') {
+      const rv = parseRevision(rvRaw);
+      if (rvMatch === 'Exact') revision = rv;
+    }
+    const cont = q.get('continue');
+    let token: string | undefined;
+    if (cont) {
+      const c = decodeContinue(cont);
+      token = c.t;
+      revision = undefined;
+    }
+    const prefix = collectionPrefix(r, ns);
+    const items: Obj[] = [];
+    let listRev = 0;
+    let next: string | undefined;
+    let remaining: number | undefined;
+    try {
+      for (;;) {
+        const page = await this.store.list(prefix, { limit: limit ? limit - items.length : undefined, continue: token, revision });
+        listRev = page.revision;
+        for (const kv of page.items) {
+          const o = fromStored(kv.value, kv.modRevision);
+          if (matches(sel, o)) items.push(o);
+        }
+        next = page.continue;
+        remaining = page.remaining;
+        if (!next || !limit || items.length >= limit) break;
+        token = next;
+      }
+    } catch (err) {
+      if (isStoreError(err, 'Expired')) {
+        throw new ApiError('Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      }
+      if (isStoreError(err, 'NotFound')) throw badRequest('continue key is not valid');
+      throw err;
+    }
+    const metadata: Record<string, unknown> = { resourceVersion: String(listRev) };
+    if (next) {
+      metadata.continue = encodeContinue(next, listRev);
+      if (remaining !== undefined && sel.labels.length === 0 && sel.fields.length === 0) metadata.remainingItemCount = remaining;
+    }
+    return { items, metadata };
+  }
+
+  private async namespaceMustAccept(ns: string): Promise<void> {
+    const kv = await this.store.get(NAMESPACE_KEY(ns));
+    if (!kv) throw notFound('namespaces', '', ns);
+    const o = fromStored(kv.value, kv.modRevision);
+    if (o.metadata.deletionTimestamp) {
+      throw new ApiError('Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
+    }
+  }
+
+  private prepareCreate(r: Resource, obj: Obj, ns: string | undefined, opts: WriteOptions, managerDefault: string, keepManaged = false): void {
+    const m = obj.metadata;
+    if (r.def.namespaced) {
+      if (m.namespace !== undefined && m.namespace !== '' && m.namespace !== ns) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      m.namespace = ns;
+    } else delete m.namespace;
+    if ((m.name === undefined || m.name === '') && typeof m.generateName === 'string' && m.generateName) m.name = generateName(m.generateName);
+    // With a status subresource, status is not the creator's to set: dropped before validation.
+    if (r.def.hasStatus && !(r.def.group === '' && r.def.kind === 'Namespace')) delete obj.status;
+    admit(r, obj, opts);
+    m.uid = randomUUID();
+    m.creationTimestamp = nowTimestamp();
+    m.generation = 1;
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.selfLink;
+    if (r.def.hasStatus) delete obj.status;
+    if (r.def.group === '' && r.def.kind === 'Namespace') obj.status = { phase: 'Active' };
+    if (!keepManaged) {
+      delete m.managedFields;
+      recordUpdate(undefined, obj, { manager: opts.fieldManager ?? managerDefault, time: nowTimestamp(), apiVersion: r.apiVersion });
+    }
+  }
+
+  async create(r: Resource, ns: string | undefined, body: Record<string, unknown>, opts: WriteOptions, userAgent = 'unknown'): Promise<Result> {
+    checkTypeMeta(r, body);
+    const generated = !body.metadata.name && !!body.metadata.generateName;
+    this.prepareCreate(r, body, ns, opts, managerFromUserAgent(userAgent));
+    return this.insert(r, body, opts, generated);
+  }
+
+  private async insert(r: Resource, obj: Obj, opts: WriteOptions, generated: boolean): Promise<Result> {
+    const ns = obj.metadata.namespace;
+    if (r.def.namespaced) await this.namespaceMustAccept(ns!);
+    if (opts.dryRun) return { code: 201, body: obj };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const rev = await this.store.create(objectKey(r, ns, obj.metadata.name!), toStored(obj));
+        obj.metadata.resourceVersion = String(rev);
+        return { code: 201, body: obj };
+      } catch (err) {
+        if (generated && isStoreError(err, 'AlreadyExists') && attempt < 5) {
+          obj.metadata.name = generateName(obj.metadata.generateName!);
+          continue;
+        }
+        storeErr(err, r, obj.metadata.name!);
+      }
+    }
+  }
+
+  /**
+   * Writes `next` over the stored `cur`: system metadata carried over, status rules, generation,
+   * managed fields, finalizer-driven removal. No write at all when nothing changed.
+   */
+  private async commit(r: Resource, cur: { kv: KeyValue; obj: Obj }, next: Obj, opts: WriteOptions & { subresource?: string; manager: string; managedDone?: boolean }): Promise<Obj> {
+    const curObj = cur.obj;
+    let out: Obj;
+    if (opts.subresource === 'status') {
+      out = clone(curObj);
+      if (next.status === undefined) delete out.status;
+      else out.status = next.status;
+      if (opts.managedDone) out.metadata.managedFields = next.metadata.managedFields;
+    } else {
+      out = next;
+      carryOverSystemMeta(curObj, out);
+      if (r.def.hasStatus) {
+        if (curObj.status === undefined) delete out.status;
+        else out.status = curObj.status;
+      }
+      out.metadata.generation = nextGeneration(curObj, out);
+    }
+    out.apiVersion = r.apiVersion;
+    out.kind = r.def.kind;
+    if (!opts.managedDone) recordUpdate(curObj, out, { manager: opts.manager, time: nowTimestamp(), apiVersion: r.apiVersion, subresource: opts.subresource });
+    const key = objectKey(r, curObj.metadata.namespace, curObj.metadata.name!);
+    const a = { ...curObj, metadata: { ...curObj.metadata, resourceVersion: undefined } };
+    const b = { ...out, metadata: { ...out.metadata, resourceVersion: undefined } };
+    if (deepEqual(a, b)) return curObj;
+    if (opts.dryRun) return { ...out, metadata: { ...out.metadata, resourceVersion: curObj.metadata.resourceVersion } };
+    if (out.metadata.deletionTimestamp && !(out.metadata.finalizers?.length)) {
+      const { revision } = await this.store.delete(key, cur.kv.modRevision);
+      out.metadata.resourceVersion = String(revision);
+      return out;
+    }
+    const rev = await this.store.update(key, toStored(out), cur.kv.modRevision);
+    out.metadata.resourceVersion = String(rev);
+    return out;
+  }
+
+  async update(r: Resource, ns: string | undefined, name: string, sub: string | undefined, body: Record<string, unknown>, opts: WriteOptions, userAgent = 'unknown'): Promise<Result> {
+    checkTypeMeta(r, body);
+    if (body.metadata.name !== name) {
+      throw badRequest(`the name of the object (${String(body.metadata.name ?? '')}) does not match the name on the URL (${name})`);
+    }
+    if (r.def.namespaced && body.metadata.namespace !== undefined && body.metadata.namespace !== '' && body.metadata.namespace !== ns) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const rvRaw = body.metadata.resourceVersion;
+    const precondition = rvRaw === undefined || rvRaw === '' ? undefined : parseRevision(rvRaw, 'metadata.resourceVersion');
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.read(r, ns, name);
+      if (precondition !== undefined && cur.kv.modRevision !== precondition) {
+        throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      const next = clone(body) as Obj;
+      next.metadata.name = name;
+      if (r.def.namespaced) next.metadata.namespace = ns;
+      if (sub === 'status') {
+        // Only status is taken from the body; validate the merged object.
+        const merged = clone(cur.obj);
+        merged.status = next.status;
+        admit(r, merged, opts);
+        next.status = merged.status;
+      } else {
+        keepStatus(r, cur.obj, next);
+        admit(r, next, opts);
+      }
+      try {
+        const out = await this.commit(r, cur, next, { ...opts, subresource: sub, manager: opts.fieldManager ?? managerFromUserAgent(userAgent) });
+        return { code: 200, body: out };
+      } catch (err) {
+        if (isStoreError(err, 'Conflict') && precondition === undefined && attempt < MAX_RETRIES) {
+          await backoff(attempt);
+          continue;
+        }
+        storeErr(err, r, name);
+      }
+    }
+  }
+
+  async patch(
+    r: Resource,
+    ns: string | undefined,
+    name: string,
+    sub: string | undefined,
+    raw: Buffer,
+    contentType: string | undefined,
+    q: URLSearchParams,
+    opts: WriteOptions,
+    userAgent = 'unknown',
+  ): Promise<Result> {
+    const mt = mediaType(contentType);
+    if (mt === 'application/apply-patch+yaml' || mt === 'application/apply-patch+cbor') {
+      if (mt.endsWith('cbor')) throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`);
+      return this.apply(r, ns, name, sub, decodeObject(raw, mt), q, opts);
+    }
+    let applyPatch: (target: Obj) => unknown;
+    const builtin = r.def.group === '' || r.def.group.endsWith('.k8s.io');
+    if (mt === 'application/merge-patch+json' || (mt === 'application/strategic-merge-patch+json' && builtin)) {
+      const p = decodeObject(raw, 'application/json', 'object (merge patch)');
+      const patch = mt === 'application/strategic-merge-patch+json' ? stripStrategicDirectives(p) : p;
+      applyPatch = (t) => jsonMergePatch.apply(t, clone(patch));
+    } else if (mt === 'application/json-patch+json') {
+      let ops: unknown;
+      try {
+        ops = JSON.parse(raw.toString('utf8'));
+      } catch (err) {
+        throw badRequest(`the body of the request could not be decoded as JSON patch: ${(err as Error).message}`);
+      }
+      if (!Array.isArray(ops)) throw badRequest('json patch must be an array of operations');
+      const err0 = fastJsonPatch.validate(ops as fastJsonPatch.Operation[]);
+      if (err0) throw badRequest(`invalid json patch: ${err0.message.split('\n')[0]}`);
+      applyPatch = (t) => {
+        try {
+          return fastJsonPatch.applyPatch(t, clone(ops as fastJsonPatch.Operation[]), true, true).newDocument;
+        } catch (err) {
+          const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+          throw new ApiError('Invalid', `the server rejected our request due to an error in our request: ${msg}`);
+        }
+      };
+    } else if (mt === 'application/strategic-merge-patch+json') {
+      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    } else {
+      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.read(r, ns, name);
+      const patched = applyPatch(clone(cur.obj));
+      if (!isPlainObject(patched)) throw new ApiError('Invalid', 'the patched object must be an object');
+      checkTypeMeta(r, patched);
+      if (patched.metadata.name !== name) throw badRequest(`metadata.name: Invalid value: "${String(patched.metadata.name)}": field is immutable`);
+      if (r.def.namespaced && patched.metadata.namespace !== ns) throw badRequest(`metadata.namespace: Invalid value: "${String(patched.metadata.namespace)}": field is immutable`);
+      const rv = patched.metadata.resourceVersion;
+      // A resourceVersion the patch sets is a precondition; removing it makes the patch unconditional.
+      if (rv !== undefined && rv !== cur.obj.metadata.resourceVersion) {
+        parseRevision(rv, 'metadata.resourceVersion');
+        throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      if (sub !== 'status') keepStatus(r, cur.obj, patched);
+      admit(r, patched, opts);
+      try {
+        const out = await this.commit(r, cur, patched, { ...opts, subresource: sub, manager: opts.fieldManager ?? managerFromUserAgent(userAgent) });
+        return { code: 200, body: out };
+      } catch (err) {
+        if (isStoreError(err, 'Conflict') && attempt < MAX_RETRIES) {
+          await backoff(attempt);
+          continue;
+        }
+        storeErr(err, r, name);
+      }
+    }
+  }
+
+  private async apply(r: Resource, ns: string | undefined, name: string, sub: string | undefined, body: Record<string, unknown>, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
+    const manager = opts.fieldManager;
+    if (!manager) throw badRequest('PATCH requests with apply-patch content type must specify a fieldManager query parameter');
+    const forceRaw = q.get('force');
+    if (forceRaw !== null && forceRaw !== 'true' && forceRaw !== 'false' && forceRaw !== '') throw badRequest(`force: Invalid value: "${forceRaw}"`);
+    const force = forceRaw === 'true';
+    checkTypeMeta(r, body);
+    if (body.metadata.name !== undefined && body.metadata.name !== name) {
+      throw badRequest(`the name of the object (${String(body.metadata.name)}) does not match the name on the URL (${name})`);
+    }
+    if (r.def.namespaced && body.metadata.namespace !== undefined && body.metadata.namespace !== ns) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    body.metadata.name = name;
+    // Unknown fields in the applied configuration are judged before merging.
+    const probe = clone(body) as Obj;
+    admitUnknownOnly(r, probe, opts);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.store.get(objectKey(r, ns, name));
+      const time = nowTimestamp();
+      if (!kv) {
+        if (sub === 'status') throw notFound(r.def.plural, r.def.group, name);
+        const { object } = serverSideApply(undefined, clone(probe), { manager, force, time, apiVersion: r.apiVersion });
+        object.apiVersion = r.apiVersion;
+        object.kind = r.def.kind;
+        object.metadata.name = name;
+        this.prepareCreate(r, object, ns, { ...opts, fieldValidation: 'Ignore' }, manager, true);
+        try {
+          return await this.insert(r, object, opts, false);
+        } catch (err) {
+          if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_RETRIES) continue;
+          throw err;
+        }
+      }
+      const cur = { kv, obj: fromStored(kv.value, kv.modRevision) };
+      const { object, conflicts } = serverSideApply(cur.obj, clone(probe), { manager, force, time, apiVersion: r.apiVersion, subresource: sub });
+      if (conflicts.length && !force) {
+        const lines = conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`);
+        throw new ApiError('Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${lines.join('\n')}`, {
+          causes: conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.field })),
+        });
+      }
+      admit(r, object, { ...opts, fieldValidation: 'Ignore' });
+      try {
+        const out = await this.commit(r, cur, object, { ...opts, subresource: sub, manager, managedDone: true });
+        return { code: 200, body: out };
+      } catch (err) {
+        if (isStoreError(err, 'Conflict') && attempt < MAX_RETRIES) {
+          await backoff(attempt);
+          continue;
+        }
+        storeErr(err, r, name);
+      }
+    }
+  }
+
+  async delete(r: Resource, ns: string | undefined, name: string, body: Buffer, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
+    let options: Record<string, unknown> = {};
+    if (body.length && body.toString('utf8').trim()) options = decodeObject(body, 'application/json', 'object (DeleteOptions)');
+    const policy = (q.get('propagationPolicy') ?? options.propagationPolicy) as unknown;
+    if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(policy as string)) {
+      throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+    }
+    const gp = q.get('gracePeriodSeconds') ?? options.gracePeriodSeconds;
+    if (gp !== undefined && gp !== null && !/^-?\d+$/.test(String(gp))) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
+    const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.read(r, ns, name);
+      if (pre.uid !== undefined && pre.uid !== null && pre.uid !== cur.obj.metadata.uid) {
+        throw conflict(r.def.plural, r.def.group, name, `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${cur.obj.metadata.uid}`);
+      }
+      if (pre.resourceVersion !== undefined && pre.resourceVersion !== null && pre.resourceVersion !== cur.obj.metadata.resourceVersion) {
+        throw conflict(r.def.plural, r.def.group, name, `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${cur.obj.metadata.resourceVersion}`);
+      }
+      const isNamespace = r.def.group === '' && r.def.kind === 'Namespace';
+      if (['default', 'kube-system'].includes(name) && isNamespace) {
+        throw new ApiError('Forbidden', `namespace "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+      }
+      try {
+        if (cur.obj.metadata.finalizers?.length || isNamespace) {
+          if (cur.obj.metadata.deletionTimestamp) {
+            if (isNamespace) this.onNamespaceDeleting(name);
+            return { code: 200, body: cur.obj };
+          }
+          const next = clone(cur.obj);
+          next.metadata.deletionTimestamp = nowTimestamp();
+          next.metadata.deletionGracePeriodSeconds = 0;
+          if (isNamespace) next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
+          if (opts.dryRun) return { code: 200, body: next };
+          const key = objectKey(r, ns, name);
+          const rev = await this.store.update(key, toStored(next), cur.kv.modRevision);
+          next.metadata.resourceVersion = String(rev);
+          if (isNamespace) this.onNamespaceDeleting(name);
+          return { code: 200, body: next };
+        }
+        if (opts.dryRun) return { code: 200, body: cur.obj };
+        const { revision } = await this.store.delete(objectKey(r, ns, name), cur.kv.modRevision);
+        cur.obj.metadata.resourceVersion = String(revision);
+        return { code: 200, body: cur.obj };
+      } catch (err) {
+        if (isStoreError(err, 'Conflict') && attempt < MAX_RETRIES) {
+          await backoff(attempt);
+          continue;
+        }
+        storeErr(err, r, name);
+      }
+    }
+  }
+
+  async deleteCollection(r: Resource, ns: string | undefined, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
+    const lq = new URLSearchParams();
+    for (const k of ['labelSelector', 'fieldSelector']) if (q.get(k)) lq.set(k, q.get(k)!);
+    const { items } = await this.list(r, ns, lq);
+    const deleted: Obj[] = [];
+    for (const o of items) {
+      try {
+        const res = await this.delete(r, o.metadata.namespace, o.metadata.name!, Buffer.alloc(0), new URLSearchParams(), opts);
+        deleted.push(res.body as Obj);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+      }
+    }
+    return { code: 200, body: { apiVersion: r.apiVersion, kind: r.def.listKind, metadata: {}, items: deleted } };
+  }
+
+  /** For the namespace finalizer: delete (or mark) everything in `ns`; true when nothing remains. */
+  async drainNamespace(ns: string): Promise<boolean> {
+    let empty = true;
+    for (const r of this.registry.resources) {
+      if (!r.def.namespaced) continue;
+      const page = await this.store.list(collectionPrefix(r, ns));
+      for (const kv of page.items) {
+        empty = false;
+        const o = fromStored(kv.value, kv.modRevision);
+        try {
+          if (o.metadata.finalizers?.length) {
+            if (!o.metadata.deletionTimestamp) {
+              o.metadata.deletionTimestamp = nowTimestamp();
+              o.metadata.deletionGracePeriodSeconds = 0;
+              await this.store.update(kv.key, toStored(o), kv.modRevision);
+            }
+          } else await this.store.delete(kv.key, kv.modRevision);
+        } catch (err) {
+          if (!(isStoreError(err, 'Conflict') || isStoreError(err, 'NotFound'))) throw err;
+        }
+      }
+    }
+    return empty;
+  }
+
+}
+
+/** The main endpoint of a resource with a status subresource ignores status changes (before validation). */
+function keepStatus(r: Resource, cur: Obj, next: Obj): void {
+  if (!r.def.hasStatus) return;
+  if (cur.status === undefined) delete next.status;
+  else next.status = clone(cur.status);
+}
+
+/** Only the unknown-field check of admission (for apply, before the merge). */
+function admitUnknownOnly(r: Resource, obj: Obj, opts: WriteOptions): void {
+  if (opts.fieldValidation === 'Ignore') return;
+  // admit() with a throwaway copy: it reports unknown fields first; other errors are ignored here.
+  try {
+    admit(r, clone(obj), opts);
+  } catch (err) {
+    if (err instanceof ApiError && err.reason === 'Invalid' && err.details?.causes?.some((c) => c.message.startsWith('unknown field'))) throw err;
+  }
+}
+
+/** Default field manager name from the User-Agent like the real API server ("kubectl", "node"). */
+export function managerFromUserAgent(ua: string): string {
+  const first = ua.split('/')[0].trim();
+  return first.slice(0, 128) || 'unknown';
+}

@@ -1,0 +1,125 @@
+import type { Status, StatusCause } from '../api/types.js';
+
+// API errors carry a Kubernetes `Status` (reason + code); handlers throw them and the server's
+// per-request catch writes them out.
+
+export type StatusReason =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Invalid'
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'MethodNotAllowed'
+  | 'NotAcceptable'
+  | 'UnsupportedMediaType'
+  | 'RequestEntityTooLarge'
+  | 'Expired'
+  | 'Gone'
+  | 'ServiceUnavailable'
+  | 'InternalError'
+  | 'Timeout';
+
+const CODES: Record<StatusReason, number> = {
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Invalid: 422,
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  MethodNotAllowed: 405,
+  NotAcceptable: 406,
+  UnsupportedMediaType: 415,
+  RequestEntityTooLarge: 413,
+  Expired: 410,
+  Gone: 410,
+  ServiceUnavailable: 503,
+  InternalError: 500,
+  Timeout: 504,
+};
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+export class ApiError extends Error {
+  readonly code: number;
+  constructor(
+    readonly reason: StatusReason,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+    this.code = CODES[reason];
+    this.name = `ApiError(${reason})`;
+  }
+
+  toStatus(): Status {
+    return statusFor(this.reason, this.message, this.details);
+  }
+}
+
+export function statusFor(reason: StatusReason, message: string, details?: StatusDetails): Status {
+  const s: Status = { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message, reason, code: CODES[reason] };
+  if (details && Object.keys(details).length) s.details = details;
+  return s;
+}
+
+export function successStatus(details?: StatusDetails): Status {
+  const s: Status = { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', message: '', reason: '', code: 200 };
+  if (details) s.details = details;
+  return s;
+}
+
+/** `resource "name"` phrase the way the real API server words it: `tasks.okube.dev "x"`. */
+export function qualifiedResource(plural: string, group: string): string {
+  return group ? `${plural}.${group}` : plural;
+}
+
+export function notFound(plural: string, group: string, name: string): ApiError {
+  return new ApiError('NotFound', `${qualifiedResource(plural, group)} "${name}" not found`, { name, group, kind: plural });
+}
+
+export function alreadyExists(plural: string, group: string, name: string): ApiError {
+  return new ApiError('AlreadyExists', `${qualifiedResource(plural, group)} "${name}" already exists`, { name, group, kind: plural });
+}
+
+export function conflict(plural: string, group: string, name: string, why: string): ApiError {
+  return new ApiError('Conflict', `Operation cannot be fulfilled on ${qualifiedResource(plural, group)} "${name}": ${why}`, { name, group, kind: plural });
+}
+
+export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
+  const summary = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ');
+  const label = name ? `${kind}.${group || 'core'} "${name}"` : `${kind}.${group || 'core'}`;
+  return new ApiError('Invalid', `${label.replace('.core ', ' ')} is invalid: ${causes.length > 1 ? `[${summary}]` : summary}`, { name, group, kind, causes });
+}
+
+export function badRequest(message: string): ApiError {
+  return new ApiError('BadRequest', message);
+}
+
+export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Expired' | 'Unavailable';
+const STORE_CODES = new Set(['NotFound', 'AlreadyExists', 'Conflict', 'Expired', 'Unavailable']);
+
+/**
+ * The Store error code of `err`, if it is one. Duck-typed (name + code) rather than instanceof, so
+ * it holds when a Store implementation was loaded through another module instance (CJS vs ESM).
+ */
+export function storeErrorCode(err: unknown): StoreErrorCode | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { name?: unknown; code?: unknown };
+  if (typeof e.name === 'string' && e.name.startsWith('OkubeError') && typeof e.code === 'string' && STORE_CODES.has(e.code)) return e.code as StoreErrorCode;
+  return undefined;
+}
+
+export function isStoreError(err: unknown, code?: StoreErrorCode): boolean {
+  const c = storeErrorCode(err);
+  return c !== undefined && (code === undefined || c === code);
+}

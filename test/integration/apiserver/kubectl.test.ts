@@ -1,0 +1,257 @@
+import { expect } from 'chai';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { backends } from './backends.js';
+import { eventually, kubectl, kubectlStream, MANIFEST_DIR, startTestServer, type TestServer } from './helpers.js';
+
+// A scripted session of the real kubectl (v1.32) against the API server.
+
+interface Manifest { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> }
+
+function manifests(): Manifest[] {
+  const out: Manifest[] = [];
+  for (const f of readdirSync(MANIFEST_DIR).filter((x) => /\.ya?ml$/.test(x)).sort()) {
+    for (const d of yaml.loadAll(readFileSync(join(MANIFEST_DIR, f), 'utf8')) as Manifest[]) if (d?.kind) out.push(d);
+  }
+  return out;
+}
+
+for (const backend of backends) {
+  describe(`kubectl against the API server (${backend.name})`, function () {
+    this.timeout(120_000);
+    let ts: TestServer;
+    let cleanup: () => Promise<void>;
+    let n = 0;
+    let ns: string;
+    const k = (...args: string[]) => kubectl(ts, args);
+    const kn = (...args: string[]) => kubectl(ts, [...args, '-n', ns]);
+    const ok = async (...args: string[]) => {
+      const r = await kubectl(ts, args);
+      expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).to.equal(0);
+      return r.stdout;
+    };
+    const okn = (...args: string[]) => ok(...args, '-n', ns);
+    const taskManifest = (name: string, spec: Record<string, unknown>, labels: Record<string, string> = {}) =>
+      yaml.dump({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name, labels }, spec });
+    const applyText = async (text: string, ...extra: string[]) => {
+      const file = join(ts.dir, `m-${n++}.yaml`);
+      writeFileSync(file, text);
+      return kubectl(ts, ['apply', '-f', file, '-n', ns, ...extra]);
+    };
+
+    before(async () => {
+      const b = await backend.make();
+      cleanup = b.cleanup;
+      ts = await startTestServer(b.store);
+    });
+    after(async () => {
+      await ts?.stop();
+      await cleanup?.();
+    });
+    beforeEach(async function () {
+      ns = `t${n++}-${(this.currentTest?.title ?? 'x').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 30).replace(/-+$/, '')}`;
+      await ok('create', 'ns', ns);
+    });
+
+    it('version, api-resources, namespaces', async () => {
+      const v = await ok('version', '-o', 'json');
+      expect(JSON.parse(v).serverVersion).to.include({ major: '1', minor: '32' });
+      const ar = await ok('api-resources');
+      expect(ar).to.match(/tasks\s+tk\s+okube\.dev\/v1alpha1\s+true\s+Task/);
+      expect(ar).to.match(/namespaces\s+ns\s+v1\s+false\s+Namespace/);
+      expect(ar).to.match(/leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease/);
+      expect(await ok('get', 'ns')).to.match(/default\s+Active/).and.match(new RegExp(`${ns}\\s+Active`));
+    });
+
+    it('apply -f manifests, re-apply unchanged, change configured', async () => {
+      const tasks = manifests().filter((m) => m.kind === 'Task');
+      expect(tasks.length).to.be.greaterThan(0);
+      const out1 = await okn('apply', '-f', MANIFEST_DIR);
+      for (const t of tasks) expect(out1).to.include(`task.okube.dev/${t.metadata.name} created`);
+      const rvs = async () => JSON.parse(await okn('get', 'tasks', '-o', 'json')).items.map((i: { metadata: { name: string; resourceVersion: string } }) => `${i.metadata.name}@${i.metadata.resourceVersion}`);
+      const before = await rvs();
+      const out2 = await okn('apply', '-f', MANIFEST_DIR);
+      // A re-apply writes nothing. kubectl says "unchanged" unless a list in the manifest has
+      // server-defaulted items (JSON merge patch replaces whole lists, exactly as against a real
+      // cluster for CRs); then it sends a patch the server finds to be a no-op.
+      expect(await rvs()).to.deep.equal(before);
+      const listFree = tasks.filter((t) => !JSON.stringify(t.spec ?? {}).includes('['));
+      for (const t of listFree) expect(out2).to.include(`task.okube.dev/${t.metadata.name} unchanged`);
+      for (const t of tasks) expect(out2).to.match(new RegExp(`task.okube.dev/${t.metadata.name} (unchanged|configured)`));
+      const t0 = tasks[0];
+      const changed = { ...t0, metadata: { ...t0.metadata, labels: { ...((t0.metadata as { labels?: object }).labels ?? {}), changed: 'yes' } } };
+      const r = await applyText(yaml.dump(changed));
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.include(`task.okube.dev/${t0.metadata.name} configured`);
+      const got = JSON.parse(await okn('get', 'task', t0.metadata.name, '-o', 'json'));
+      expect(got.metadata.labels.changed).to.equal('yes');
+      expect(got.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).to.be.a('string');
+    });
+
+    it('get: table, -o yaml, -o json, -o wide, -l, --field-selector, -A', async () => {
+      expect((await applyText(taskManifest('a1', { image: 'nginx' }, { app: 'a' }) + '---\n' + taskManifest('b1', { image: 'busybox' }, { app: 'b' }))).code).to.equal(0);
+      const table = await okn('get', 'tasks');
+      expect(table.split('\n')[0]).to.match(/^NAME\s+/);
+      expect(table).to.match(/\na1\s/).and.match(/\nb1\s/);
+      expect(table.split('\n')[0]).to.include('AGE');
+      const y = yaml.load(await okn('get', 'task', 'a1', '-o', 'yaml')) as Manifest & { metadata: Record<string, unknown> };
+      expect(y.kind).to.equal('Task');
+      expect(y.metadata).to.include.keys('uid', 'resourceVersion', 'creationTimestamp');
+      expect(y.metadata.generation).to.equal(1);
+      const list = JSON.parse(await okn('get', 'tasks', '-o', 'json'));
+      expect(list.items.map((i: Manifest) => i.metadata.name).sort()).to.deep.equal(['a1', 'b1']);
+      const wide = await okn('get', 'tasks', '-o', 'wide');
+      const normal = await okn('get', 'tasks');
+      expect(wide.split('\n')[0].split(/\s+/).length).to.be.at.least(normal.split('\n')[0].split(/\s+/).length);
+      const byLabel = await okn('get', 'tasks', '-l', 'app=a', '-o', 'name');
+      expect(byLabel.trim()).to.equal('task.okube.dev/a1');
+      const notIn = await okn('get', 'tasks', '-l', 'app notin (a)', '-o', 'name');
+      expect(notIn.trim()).to.equal('task.okube.dev/b1');
+      const byField = await okn('get', 'tasks', '--field-selector', 'metadata.name=b1', '-o', 'name');
+      expect(byField.trim()).to.equal('task.okube.dev/b1');
+      const all = await ok('get', 'tasks', '-A');
+      expect(all.split('\n')[0]).to.match(/^NAMESPACE\s+NAME/);
+      expect(all).to.include(ns);
+      const bad = await kn('get', 'tasks', '-l', 'a in (');
+      expect(bad.code).to.not.equal(0);
+      const badField = await kn('get', 'tasks', '--field-selector', 'spec.image=x');
+      expect(badField.code).to.not.equal(0);
+      expect(badField.stderr).to.match(/field label not supported/);
+      const nf = await kn('get', 'task', 'nope');
+      expect(nf.code).to.not.equal(0);
+      expect(nf.stderr).to.include('tasks.okube.dev "nope" not found');
+    });
+
+    it('get -w receives changes', async () => {
+      expect((await applyText(taskManifest('w1', { image: 'nginx' }))).code).to.equal(0);
+      const w = kubectlStream(ts, ['get', 'tasks', '-w', '-n', ns]);
+      try {
+        await w.waitFor((l) => l.some((x) => /^w1\s/.test(x)));
+        await okn('label', 'task', 'w1', 'seen=yes');
+        expect((await applyText(taskManifest('w2', { image: 'nginx' }))).code).to.equal(0);
+        await w.waitFor((l) => l.some((x) => /^w2\s/.test(x)));
+        await w.waitFor((l) => l.filter((x) => /^w1\s/.test(x)).length >= 2);
+      } finally {
+        w.child.kill();
+      }
+      await eventually(() => ts.api.activeWatches() === 0);
+    });
+
+    it('describe task (with events)', async () => {
+      expect((await applyText(taskManifest('d1', { image: 'nginx' }, { app: 'd' }))).code).to.equal(0);
+      const t = JSON.parse(await okn('get', 'task', 'd1', '-o', 'json'));
+      const ev = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'd1.0001', namespace: ns },
+        involvedObject: { apiVersion: 'okube.dev/v1alpha1', kind: 'Task', name: 'd1', namespace: ns, uid: t.metadata.uid },
+        reason: 'Scheduled',
+        message: 'assigned to node-1',
+        type: 'Normal',
+        source: { component: 'okube-scheduler' },
+        firstTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
+        lastTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'),
+        count: 1,
+      };
+      const r = await kubectl(ts, ['create', '-f', '-', '-n', ns], JSON.stringify(ev));
+      expect(r.code, r.stderr).to.equal(0);
+      const d = await okn('describe', 'task', 'd1');
+      expect(d).to.match(/Name:\s+d1/);
+      expect(d).to.match(/Namespace:\s+/);
+      expect(d).to.match(/Image:\s+nginx/);
+      expect(d).to.match(/Events:/);
+      expect(d).to.match(/Scheduled\s+.*assigned to node-1/);
+      expect(await okn('get', 'events')).to.include('assigned to node-1');
+    });
+
+    it('patch --type=merge, --type=json, label, annotate', async () => {
+      expect((await applyText(taskManifest('p1', { image: 'nginx' }))).code).to.equal(0);
+      expect(await okn('patch', 'task', 'p1', '--type=merge', '-p', '{"spec":{"image":"nginx:2"}}')).to.include('patched');
+      let t = JSON.parse(await okn('get', 'task', 'p1', '-o', 'json'));
+      expect(t.spec.image).to.equal('nginx:2');
+      expect(t.metadata.generation).to.equal(2);
+      expect(await okn('patch', 'task', 'p1', '--type=json', '-p', '[{"op":"replace","path":"/spec/image","value":"nginx:3"}]')).to.include('patched');
+      const failed = await kn('patch', 'task', 'p1', '--type=json', '-p', '[{"op":"test","path":"/spec/image","value":"nope"}]');
+      expect(failed.code).to.not.equal(0);
+      expect(await okn('label', 'task', 'p1', 'tier=web')).to.include('labeled');
+      expect(await okn('annotate', 'task', 'p1', 'note=hi')).to.include('annotated');
+      t = JSON.parse(await okn('get', 'task', 'p1', '-o', 'json'));
+      expect(t.spec.image).to.equal('nginx:3');
+      expect(t.metadata.labels.tier).to.equal('web');
+      expect(t.metadata.annotations.note).to.equal('hi');
+      expect(t.metadata.generation).to.equal(3, 'labels and annotations do not bump generation');
+      expect(await ok('label', 'ns', ns, 'team=a')).to.include('labeled');
+      expect(await ok('get', 'ns', '-l', 'team=a', '-o', 'name')).to.include(`namespace/${ns}`);
+    });
+
+    it('delete waits until gone; delete ns removes its content', async () => {
+      expect((await applyText(taskManifest('x1', { image: 'nginx' }))).code).to.equal(0);
+      expect(await okn('delete', 'task', 'x1')).to.include('task.okube.dev "x1" deleted');
+      const gone = await kn('get', 'task', 'x1');
+      expect(gone.code).to.not.equal(0);
+      expect((await applyText(taskManifest('x2', { image: 'nginx' }))).code).to.equal(0);
+      expect(await ok('delete', 'ns', ns, '--timeout=30s')).to.include(`namespace "${ns}" deleted`);
+      expect((await k('get', 'ns', ns)).code).to.not.equal(0);
+      expect((await k('get', 'tasks', '-A', '-o', 'name')).stdout).to.not.include('x2');
+    });
+
+    it('explain task.spec', async () => {
+      const out = await ok('explain', 'task.spec');
+      expect(out).to.match(/KIND:\s+Task/);
+      expect(out).to.match(/image/);
+    });
+
+    it('apply --server-side: create, re-apply, change, conflict, force', async () => {
+      const m = taskManifest('s1', { image: 'nginx' }, { app: 's' });
+      expect((await applyText(m, '--server-side')).stdout).to.include('serverside-applied');
+      expect((await applyText(m, '--server-side')).stdout).to.include('serverside-applied');
+      const m2 = taskManifest('s1', { image: 'nginx:2' }, { app: 's' });
+      expect((await applyText(m2, '--server-side')).stdout).to.include('serverside-applied');
+      let t = JSON.parse(await okn('get', 'task', 's1', '-o', 'json', '--show-managed-fields'));
+      expect(t.spec.image).to.equal('nginx:2');
+      expect(t.metadata.managedFields.some((f: { manager: string; operation: string }) => f.manager === 'kubectl' && f.operation === 'Apply')).to.equal(true);
+      await okn('patch', 'task', 's1', '--type=merge', '-p', '{"spec":{"image":"other"}}');
+      const conflict = await applyText(m2, '--server-side');
+      expect(conflict.code).to.not.equal(0);
+      expect(conflict.stderr).to.match(/conflict/i).and.include('.spec.image');
+      expect((await applyText(m2, '--server-side', '--force-conflicts')).code).to.equal(0);
+      t = JSON.parse(await okn('get', 'task', 's1', '-o', 'json'));
+      expect(t.spec.image).to.equal('nginx:2');
+      // Dropping a label from the applied config removes it.
+      expect((await applyText(taskManifest('s1', { image: 'nginx:2' }), '--server-side')).code).to.equal(0);
+      t = JSON.parse(await okn('get', 'task', 's1', '-o', 'json'));
+      expect(t.metadata.labels ?? {}).to.not.have.property('app');
+    });
+
+    it('rejects invalid manifests naming the bad field', async () => {
+      const unknown = await applyText(taskManifest('bad1', { image: 'nginx', imagee: 'typo' }));
+      expect(unknown.code).to.not.equal(0);
+      expect(unknown.stderr).to.include('imagee');
+      const wrongType = await applyText(taskManifest('bad2', { image: 42 }));
+      expect(wrongType.code).to.not.equal(0);
+      expect(wrongType.stderr).to.include('spec.image');
+      const missing = await applyText(taskManifest('bad3', { restartPolicy: 'Always' }));
+      expect(missing.code).to.not.equal(0);
+      expect(missing.stderr).to.include('spec.image');
+      const badEnum = await applyText(taskManifest('bad4', { image: 'nginx', restartPolicy: 'Sometimes' }));
+      expect(badEnum.code).to.not.equal(0);
+      expect(badEnum.stderr).to.include('spec.restartPolicy');
+      const badName = await applyText(taskManifest('Bad_Name', { image: 'nginx' }));
+      expect(badName.code).to.not.equal(0);
+      expect(badName.stderr).to.include('metadata.name');
+      expect((await kn('get', 'tasks', '-o', 'name')).stdout.trim()).to.equal('');
+    });
+
+    it('status is only writable through the status subresource', async () => {
+      expect((await applyText(taskManifest('st1', { image: 'nginx' }))).code).to.equal(0);
+      await okn('patch', 'task', 'st1', '--type=merge', '-p', '{"status":{"phase":"Running"}}');
+      let t = JSON.parse(await okn('get', 'task', 'st1', '-o', 'json'));
+      expect(t.status?.phase).to.equal(undefined);
+      await okn('patch', 'task', 'st1', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Running"}}');
+      t = JSON.parse(await okn('get', 'task', 'st1', '-o', 'json'));
+      expect(t.status.phase).to.equal('Running');
+      expect(t.metadata.generation).to.equal(1);
+    });
+  });
+}

@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { decodeObject, negotiate } from '../../../src/apiserver/http.js';
+import { decodeProtobufObject } from '../../../src/apiserver/protobuf.js';
+
+describe('media types and bodies', () => {
+  it('negotiates Table, PartialObjectMetadata, aggregated discovery and JSON', () => {
+    expect(negotiate('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json')).to.deep.equal({ table: 'v1' });
+    expect(negotiate('application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io')).to.deep.equal({ partial: 'v1' });
+    expect(negotiate('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json')).to.deep.equal({ aggregatedDiscovery: 'v2' });
+    expect(negotiate('application/vnd.kubernetes.protobuf,application/json')).to.deep.equal({});
+    expect(negotiate(undefined)).to.deep.equal({});
+    expect(negotiate('*/*')).to.deep.equal({});
+    expect(() => negotiate('application/vnd.kubernetes.protobuf')).to.throw(/media types/);
+  });
+
+  it('decodes JSON and YAML objects and rejects everything else with a 400', () => {
+    expect(decodeObject(Buffer.from('{"a":1}'), 'application/json')).to.deep.equal({ a: 1 });
+    expect(decodeObject(Buffer.from('a: 1\nb: "2026-01-01"\nc: 2026-01-01'), 'application/yaml')).to.deep.equal({ a: 1, b: '2026-01-01', c: '2026-01-01' });
+    for (const [body, ct] of [['{', 'application/json'], ['[1]', 'application/json'], ['null', 'application/json'], ['a: [', 'application/yaml'], ['', 'application/json'], ['- a', 'application/yaml']]) {
+      expect(() => decodeObject(Buffer.from(body), ct), body).to.throw().with.property('code', 400);
+    }
+  });
+
+  it('decodes the protobuf Namespace kubectl create namespace sends', () => {
+    // k8s\0 + Unknown{typeMeta{apiVersion:"v1",kind:"Namespace"}, raw: Namespace{metadata{name:"ns1"}, spec{}}}
+    const meta = Buffer.from([0x0a, 0x03, ...Buffer.from('ns1')]);
+    const ns = Buffer.concat([Buffer.from([0x0a, meta.length]), meta, Buffer.from([0x12, 0x00])]);
+    const tm = Buffer.from([0x0a, 0x02, ...Buffer.from('v1'), 0x12, 0x09, ...Buffer.from('Namespace')]);
+    const unknown = Buffer.concat([Buffer.from([0x0a, tm.length]), tm, Buffer.from([0x12, ns.length]), ns]);
+    const body = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), unknown]);
+    expect(decodeProtobufObject(body)).to.deep.equal({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns1' } });
+    expect(() => decodeProtobufObject(Buffer.from([1, 2, 3]))).to.throw().with.property('code', 400);
+  });
+});
