@@ -215,3 +215,17 @@ describe('OpenAPI v3', () => {
     expect(index.paths['apis/okube.dev/v1alpha1'].serverRelativeURL).to.match(/^\/openapi\/v3\/apis\/okube\.dev\/v1alpha1\?hash=[0-9A-F]+$/);
   });
 });
+
+describe('date columns', () => {
+  it('render as ages like kubectl shows them', async () => {
+    const { humanDuration } = await import('../../../../src/apiserver/schema/table.js');
+    expect([45_000, 200_000, 720_000, 5 * 3600_000 + 180_000, 3 * 86400_000].map(humanDuration)).to.deep.equal(['45s', '3m20s', '12m', '5h3m', '3d']);
+  });
+
+  it('shows a future Next Retry as "in …"', () => {
+    const soon = new Date(Date.now() + 30_500).toISOString();
+    const table = toTable(taskDef, [{ metadata: { name: 't' }, spec: { image: 'x' }, status: { backoff: { nextRestartAt: soon } } }]) as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
+    const col = table.columnDefinitions.findIndex((c) => c.name === 'Next Retry');
+    expect(table.rows[0].cells[col]).to.match(/^in 30s$/);
+  });
+});
