@@ -172,7 +172,16 @@ export interface TaskStatus {
   state?: ContainerState;
   lastState?: ContainerState;
   backoff?: BackoffStatus;
-  probes?: { startup?: ProbeStatus; liveness?: ProbeStatus; readiness?: ProbeStatus; probeRestarts?: string[] };
+  probes?: {
+    startup?: ProbeStatus;
+    liveness?: ProbeStatus;
+    readiness?: ProbeStatus;
+    /** Probe-triggered restarts inside the rate-limit window. */
+    probeRestarts?: string[];
+    /** The container okube is stopping because a probe failed: its exit is recorded as Unhealthy. */
+    unhealthyContainerID?: string;
+    unhealthyMessage?: string;
+  };
   conditions?: Condition[];
 }
 

@@ -1,0 +1,20 @@
+import type { Condition } from '../../api/types.js';
+
+// metav1.Condition bookkeeping: lastTransitionTime moves only when the status flips.
+
+export function setCondition(conditions: Condition[] | undefined, next: Omit<Condition, 'lastTransitionTime'>, now: Date): Condition[] {
+  const list = [...(conditions ?? [])];
+  const i = list.findIndex((c) => c.type === next.type);
+  const prev = i >= 0 ? list[i] : undefined;
+  const merged: Condition = {
+    ...next,
+    lastTransitionTime: prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString(),
+  };
+  if (i >= 0) list[i] = merged;
+  else list.push(merged);
+  return list;
+}
+
+export function getCondition(conditions: Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}

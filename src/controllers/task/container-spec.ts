@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { LABELS, type Task } from '../../api/types.js';
+import { cpuToNano, memoryToBytes } from '../../api/quantity.js';
+import type { ContainerSpec, PortBinding } from '../../runtime/runtime.js';
+
+// A Task's container: what Docker is asked to run, and the labels by which a restarted
+// controller finds (adopts) it instead of creating a second one.
+
+/**
+ * Hash of the fields that need a new container when they change: image, command, args, env,
+ * ports and limits. Probes, backoff and the like are applied to the running container as is.
+ */
+export function specHash(task: Task): string {
+  const s = task.spec;
+  const relevant = {
+    image: s.image,
+    command: s.command ?? null,
+    args: s.args ?? null,
+    env: (s.env ?? []).map((e) => [e.name, e.value ?? '']),
+    ports: (s.ports ?? []).map((p) => [p.containerPort, p.hostPort ?? 0, p.protocol ?? 'TCP']),
+    limits: [s.resources?.limits?.cpu ?? null, s.resources?.limits?.memory ?? null],
+  };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+/** Docker container names must be unique per engine: namespace, name, a uid fragment, restart n. */
+export function containerName(task: Task, restartNumber: number): string {
+  const uid = (task.metadata.uid ?? '').replace(/-/g, '').slice(0, 8);
+  return `okube_${task.metadata.namespace}_${task.metadata.name}_${uid}_${restartNumber}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+}
+
+export function containerLabels(task: Task, nodeName: string, restartNumber: number): Record<string, string> {
+  return {
+    [LABELS.managed]: 'true',
+    [LABELS.taskUid]: task.metadata.uid!,
+    [LABELS.namespace]: task.metadata.namespace!,
+    [LABELS.name]: task.metadata.name!,
+    [LABELS.specHash]: specHash(task),
+    [LABELS.restart]: String(restartNumber),
+    [LABELS.node]: nodeName,
+  };
+}
+
+/** Ports with hostPort 0 get the allocated ones, in declaration order. */
+export function buildContainerSpec(task: Task, opts: { nodeName: string; address: string; restartNumber: number; allocatedPorts?: number[] }): ContainerSpec {
+  const allocated = [...(opts.allocatedPorts ?? [])];
+  const ports: PortBinding[] = (task.spec.ports ?? []).map((p) => ({
+    containerPort: p.containerPort,
+    hostPort: p.hostPort || allocated.shift() || 0,
+    protocol: p.protocol ?? 'TCP',
+    hostIP: opts.address,
+  }));
+  return {
+    name: containerName(task, opts.restartNumber),
+    image: task.spec.image,
+    command: task.spec.command,
+    args: task.spec.args,
+    env: Object.fromEntries((task.spec.env ?? []).map((e) => [e.name, e.value ?? ''])),
+    labels: containerLabels(task, opts.nodeName, opts.restartNumber),
+    ports,
+    nanoCpus: cpuToNano(task.spec.resources?.limits?.cpu),
+    memoryBytes: memoryToBytes(task.spec.resources?.limits?.memory),
+  };
+}
+
+/** How many ports of the Task need a host port allocated. */
+export function portsToAllocate(task: Task): number {
+  return (task.spec.ports ?? []).filter((p) => !p.hostPort).length;
+}

@@ -1,0 +1,328 @@
+import { LABELS, TASK_FINALIZER, type ContainerState, type Task, type TaskStatus } from '../../api/types.js';
+import { onContainerExit, probeRestartAllowed, remainingMs, resolveBackoff, shouldRestart, type ExitReason } from '../../backoff/index.js';
+import type { ContainerInfo } from '../../runtime/runtime.js';
+import { setCondition } from './conditions.js';
+import { specHash } from './container-spec.js';
+
+// The Task reconciler's decision, pure: (desired Task, its Node, the containers that carry its
+// uid, probe results, now) → actions for the runtime and the API, the status to write, events,
+// and when to look again. Every timer (a crash-loop delay, a TTL) is a requeue, never a sleep,
+// and every schedule is computed from status, so a restarted controller carries on.
+
+export interface NodeView {
+  name: string;
+  address: string;
+  ready: boolean;
+}
+
+export interface ProbeView {
+  /** The startup probe passed (true when there is none). */
+  started: boolean;
+  /** The readiness probe passes (true when there is none and the container started). */
+  ready: boolean;
+  /** Liveness or startup probe failed failureThreshold times. */
+  restart?: { reason: string; message: string };
+}
+
+export type Action =
+  | { kind: 'addFinalizer' }
+  | { kind: 'removeFinalizer' }
+  | { kind: 'pullImage' }
+  | { kind: 'create'; restartNumber: number }
+  | { kind: 'start'; id: string }
+  | { kind: 'stop'; id: string; graceSeconds: number; reason: string }
+  | { kind: 'remove'; id: string }
+  | { kind: 'startProbes'; containerId: string }
+  | { kind: 'stopProbes' }
+  | { kind: 'deleteTask' }
+  | { kind: 'reschedule' };
+
+export interface PlanEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface PlanInput {
+  task: Task;
+  node?: NodeView;
+  containers: ContainerInfo[];
+  probe?: ProbeView;
+  /** Whether the image is on the Node (undefined: not checked). */
+  imagePresent?: boolean;
+  now: Date;
+}
+
+export interface Plan {
+  actions: Action[];
+  status: TaskStatus;
+  events: PlanEvent[];
+  requeueAfterMs?: number;
+}
+
+const restartOf = (c: ContainerInfo) => Number(c.labels[LABELS.restart] ?? 0);
+
+/** Newest first: by restart number, then creation time. */
+function byNewest(a: ContainerInfo, b: ContainerInfo): number {
+  return restartOf(b) - restartOf(a) || (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
+}
+
+function hasProbes(task: Task): boolean {
+  return Boolean(task.spec.livenessProbe || task.spec.readinessProbe || task.spec.startupProbe);
+}
+
+function exitReason(c: ContainerInfo, status: TaskStatus): { reason: string; restartReason: ExitReason; message?: string } {
+  if (status.probes?.unhealthyContainerID === c.id) return { reason: 'Unhealthy', restartReason: 'Unhealthy', message: status.probes.unhealthyMessage };
+  if (c.oomKilled) return { reason: 'OOMKilled', restartReason: 'OOMKilled' };
+  if (c.error) return { reason: 'ContainerCannotRun', restartReason: 'Exited', message: c.error };
+  return { reason: c.exitCode === 0 ? 'Completed' : 'Error', restartReason: 'Exited' };
+}
+
+/** The exit of `c` is already in status (so it must not be counted twice). */
+function exitRecorded(c: ContainerInfo, status: TaskStatus): boolean {
+  return status.state?.terminated?.containerID === c.id || status.lastState?.terminated?.containerID === c.id;
+}
+
+export function plan(input: PlanInput): Plan {
+  const { task, node, now } = input;
+  const spec = task.spec;
+  const generation = task.metadata.generation;
+  const nowIso = now.toISOString();
+  const status: TaskStatus = structuredClone(task.status ?? {});
+  status.observedGeneration = generation;
+  const actions: Action[] = [];
+  const events: PlanEvent[] = [];
+  const out = (requeueAfterMs?: number): Plan => ({ actions, status, events, requeueAfterMs });
+  const containers = [...input.containers].sort(byNewest);
+  const grace = spec.terminationGracePeriodSeconds ?? 30;
+  const cond = (type: string, st: 'True' | 'False' | 'Unknown', reason: string, message: string) => {
+    status.conditions = setCondition(status.conditions, { type, status: st, reason, message, observedGeneration: generation }, now);
+  };
+
+  // Deletion: stop gracefully, remove, then let the object go.
+  if (task.metadata.deletionTimestamp) {
+    actions.push({ kind: 'stopProbes' });
+    for (const c of containers) {
+      if (c.running) {
+        actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Deleted' });
+        events.push({ type: 'Normal', reason: 'Killing', message: `Stopping container ${c.id.slice(0, 12)} (grace ${grace}s)` });
+      }
+      actions.push({ kind: 'remove', id: c.id });
+    }
+    if (task.metadata.finalizers?.includes(TASK_FINALIZER)) actions.push({ kind: 'removeFinalizer' });
+    return out();
+  }
+  if (!task.metadata.finalizers?.includes(TASK_FINALIZER)) {
+    actions.push({ kind: 'addFinalizer' });
+    return out(0);
+  }
+
+  // Not bound to a Node yet: the scheduler's turn.
+  if (!spec.nodeName || !node) {
+    status.phase = 'Pending';
+    status.ready = false;
+    cond('Scheduled', 'False', spec.nodeName ? 'NodeNotFound' : 'Unschedulable', spec.nodeName ? `node ${spec.nodeName} does not exist` : 'waiting for a Node');
+    cond('Ready', 'False', 'NotScheduled', 'the Task has no Node yet');
+    return out();
+  }
+  status.nodeName = node.name;
+  status.hostIP = node.address;
+  cond('Scheduled', 'True', 'Scheduled', `assigned to node ${node.name}`);
+
+  // Finished run-to-completion Tasks stay finished; the TTL deletes them.
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+    for (const c of containers) if (c.running) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Finished' });
+    if (spec.ttlSecondsAfterFinished !== undefined && status.completionTime) {
+      const left = Date.parse(status.completionTime) + spec.ttlSecondsAfterFinished * 1000 - now.getTime();
+      if (left <= 0) {
+        actions.push({ kind: 'deleteTask' });
+        return out();
+      }
+      return out(left);
+    }
+    return out();
+  }
+
+  // Never two: keep the newest container (and one exited predecessor for `logs --previous`).
+  const [current, ...older] = containers;
+  const previous = older.find((c) => !c.running);
+  for (const c of older) {
+    if (c === previous) continue;
+    if (c.running) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Duplicate' });
+    actions.push({ kind: 'remove', id: c.id });
+  }
+
+  const desiredHash = specHash(task);
+  if (current && current.labels[LABELS.specHash] !== desiredHash) {
+    // A changed spec needs a new container: a replacement, not a crash (no backoff).
+    actions.push({ kind: 'stopProbes' });
+    if (current.running) actions.push({ kind: 'stop', id: current.id, graceSeconds: grace, reason: 'SpecChanged' });
+    actions.push({ kind: 'remove', id: current.id }, { kind: 'create', restartNumber: restartOf(current) + 1 });
+    events.push({ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' });
+    status.state = { waiting: { reason: 'ContainerCreating', message: 'replacing the container after a spec change' } };
+    status.backoff = undefined;
+    status.ready = false;
+    cond('Ready', 'False', 'ContainerCreating', 'replacing the container');
+    cond('BackOff', 'False', 'SpecChanged', 'the container is being replaced');
+    return out();
+  }
+
+  if (current?.running) return running(current);
+
+  let exited = current && current.status !== 'created' ? current : undefined;
+  let exitOverride: { exitCode: number; message: string } | undefined;
+  if (!current && status.state?.running && status.containerID) {
+    // Our running container vanished (docker rm -f): an exit we never saw, treated as a kill.
+    exitOverride = { exitCode: 137, message: `container ${status.containerID.slice(0, 12)} was removed outside okube` };
+  }
+
+  if ((exited && !exitRecorded(exited, status)) || exitOverride) {
+    const info = exited ?? ({ id: status.containerID!, startedAt: status.state?.running?.startedAt, finishedAt: nowIso, exitCode: exitOverride!.exitCode } as ContainerInfo);
+    const decision = recordExit(info, exitOverride?.message);
+    if (decision === 'done') return out(ttlRequeue());
+    if (decision === 'limit') return out();
+    if (decision === 'wait') return out(remainingMs(status.backoff, now));
+    exited = info; // due now: fall through to restart
+  }
+
+  if (current?.status === 'created' && !current.running) {
+    // Created but never started (a crash between create and start): start it.
+    actions.push({ kind: 'start', id: current.id });
+    return out();
+  }
+
+  // Waiting in backoff?
+  const wait = remainingMs(status.backoff, now);
+  if (status.state?.waiting?.reason === 'CrashLoopBackOff' && wait > 0) return out(wait);
+
+  if (input.imagePresent === false) {
+    if ((spec.imagePullPolicy ?? 'IfNotPresent') === 'Never') {
+      status.phase = status.phase === 'Running' ? 'Running' : 'Scheduled';
+      status.state = { waiting: { reason: 'ErrImageNeverPull', message: `image ${spec.image} is not present on node ${node.name} and imagePullPolicy is Never` } };
+      status.ready = false;
+      cond('Ready', 'False', 'ErrImageNeverPull', status.state.waiting!.message!);
+      events.push({ type: 'Warning', reason: 'ErrImageNeverPull', message: status.state.waiting!.message! });
+      return out(30_000);
+    }
+    actions.push({ kind: 'pullImage' });
+  }
+
+  // Start (or restart) a container.
+  const restartNumber = current ? restartOf(current) + 1 : (status.restartCount ?? 0);
+  if (exited && previous && previous.id !== exited.id) actions.push({ kind: 'remove', id: previous.id });
+  actions.push({ kind: 'create', restartNumber });
+  if (!status.phase || status.phase === 'Pending') status.phase = 'Scheduled';
+  if (status.state?.waiting?.reason !== 'CrashLoopBackOff') status.state = { waiting: { reason: 'ContainerCreating' } };
+  status.ready = false;
+  cond('Ready', 'False', status.state.waiting?.reason ?? 'ContainerCreating', 'the container is not running');
+  return out();
+
+  function running(c: ContainerInfo): Plan {
+    status.phase = 'Running';
+    status.containerID = c.id;
+    status.started = input.probe?.started ?? true;
+    status.state = { running: { startedAt: c.startedAt ?? nowIso } };
+    status.startTime ??= c.startedAt ?? nowIso;
+    status.ports = c.ports.map((p) => ({
+      containerPort: p.containerPort,
+      hostPort: p.hostPort,
+      protocol: p.protocol,
+      hostIP: p.hostIP,
+      name: spec.ports?.find((sp) => sp.containerPort === p.containerPort)?.name,
+    }));
+    if (status.backoff?.nextRestartAt) status.backoff = { ...status.backoff, nextRestartAt: undefined };
+    cond('BackOff', 'False', 'Running', 'the container is running');
+    if (hasProbes(task)) actions.push({ kind: 'startProbes', containerId: c.id });
+
+    const restart = input.probe?.restart;
+    if (restart) {
+      const verdict = probeRestartAllowed(status.probes?.probeRestarts, spec.probeRestartLimit, now);
+      if (verdict.allowed) {
+        status.probes = { ...status.probes, probeRestarts: verdict.recent, unhealthyContainerID: c.id, unhealthyMessage: restart.message };
+        actions.push({ kind: 'stopProbes' }, { kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Unhealthy' });
+        events.push({ type: 'Warning', reason: 'Unhealthy', message: restart.message });
+        events.push({ type: 'Normal', reason: 'Killing', message: `Container failed ${restart.reason}, will be restarted` });
+        status.ready = false;
+        cond('Ready', 'False', 'Unhealthy', restart.message);
+        return out();
+      }
+      status.probes = { ...status.probes, probeRestarts: verdict.recent };
+      status.ready = false;
+      const limit = spec.probeRestartLimit ?? {};
+      const message = `probe-triggered restarts limited to ${limit.maxRestarts ?? 5} in ${limit.windowSeconds ?? 300}s; leaving the container running: ${restart.message}`;
+      cond('ProbeRestartLimited', 'True', 'RestartRateLimited', message);
+      cond('Ready', 'False', 'ProbeRestartLimited', message);
+      return out(30_000);
+    }
+    status.conditions = (status.conditions ?? []).filter((x) => x.type !== 'ProbeRestartLimited');
+    status.ready = input.probe ? input.probe.ready : true;
+    if (status.ready) cond('Ready', 'True', 'Ready', spec.readinessProbe ? 'the readiness probe passes' : 'the container is running');
+    else cond('Ready', 'False', status.started ? 'ReadinessProbeFailed' : 'StartupProbePending', status.started ? 'the readiness probe does not pass yet' : 'waiting for the startup probe');
+    return out();
+  }
+
+  /** Records an exit in status: 'restart' (due now), 'wait' (in backoff), 'done' (finished) or 'limit'. */
+  function recordExit(c: ContainerInfo, message?: string): 'restart' | 'wait' | 'done' | 'limit' {
+    const why = exitReason(c, status);
+    const exitCode = c.exitCode ?? 137;
+    const terminated: NonNullable<ContainerState['terminated']> = {
+      exitCode,
+      reason: why.reason,
+      ...(message ?? why.message ? { message: message ?? why.message } : {}),
+      startedAt: c.startedAt,
+      finishedAt: c.finishedAt ?? nowIso,
+      containerID: c.id,
+    };
+    if (status.probes?.unhealthyContainerID) status.probes = { ...status.probes, unhealthyContainerID: undefined, unhealthyMessage: undefined };
+    status.ready = false;
+    status.containerID = c.id;
+    actions.push({ kind: 'stopProbes' });
+
+    if (!shouldRestart(spec.restartPolicy, exitCode, why.restartReason)) {
+      status.phase = exitCode === 0 && why.reason !== 'Unhealthy' ? 'Succeeded' : 'Failed';
+      status.state = { terminated };
+      status.completionTime = terminated.finishedAt;
+      status.backoff = status.backoff ? { ...status.backoff, nextRestartAt: undefined } : undefined;
+      cond('Ready', 'False', status.phase, `the container exited with code ${exitCode}`);
+      cond('BackOff', 'False', status.phase, 'no restart: the Task has finished');
+      events.push(status.phase === 'Succeeded'
+        ? { type: 'Normal', reason: 'Completed', message: `Container exited with code 0` }
+        : { type: 'Warning', reason: 'Failed', message: `Container exited with code ${exitCode} (${why.reason}); restartPolicy ${spec.restartPolicy ?? 'Always'} does not restart it` });
+      return 'done';
+    }
+
+    const settings = resolveBackoff(spec.backoff);
+    const decision = onContainerExit(status.backoff, { exitCode, startedAt: c.startedAt, finishedAt: terminated.finishedAt }, settings, now);
+    status.lastState = { terminated };
+    status.backoff = decision.backoff;
+    if (decision.limitExceeded) {
+      const msg = `restarted ${settings.maxRestarts} times within ${settings.windowSeconds}s; last exit code ${exitCode}`;
+      if (settings.onLimit === 'Reschedule') {
+        actions.push({ kind: 'reschedule' });
+        status.backoff = undefined;
+        status.state = { waiting: { reason: 'Rescheduling', message: msg } };
+        events.push({ type: 'Warning', reason: 'RestartLimitExceeded', message: `${msg}; moving to another Node` });
+        return 'limit';
+      }
+      status.phase = 'Failed';
+      status.state = { terminated: { ...terminated, reason: 'RestartLimitExceeded', message: msg } };
+      status.completionTime = terminated.finishedAt;
+      cond('Ready', 'False', 'RestartLimitExceeded', msg);
+      cond('BackOff', 'False', 'RestartLimitExceeded', msg);
+      events.push({ type: 'Warning', reason: 'RestartLimitExceeded', message: msg });
+      return 'limit';
+    }
+    status.restartCount = (status.restartCount ?? 0) + 1;
+    const delay = decision.backoff.delaySeconds;
+    status.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delay}s restarting failed container (exit code ${exitCode})` } };
+    cond('BackOff', 'True', 'CrashLoopBackOff', `back-off ${delay}s restarting failed container; next restart at ${decision.backoff.nextRestartAt}`);
+    cond('Ready', 'False', 'CrashLoopBackOff', `the container exited with code ${exitCode} (${why.reason})`);
+    events.push({ type: 'Warning', reason: 'BackOff', message: `Back-off ${delay}s restarting failed container (exit code ${exitCode}, ${why.reason})` });
+    return remainingMs(status.backoff, now) > 0 ? 'wait' : 'restart';
+  }
+
+  function ttlRequeue(): number | undefined {
+    if (spec.ttlSecondsAfterFinished === undefined || !status.completionTime) return undefined;
+    return Math.max(0, Date.parse(status.completionTime) + spec.ttlSecondsAfterFinished * 1000 - now.getTime());
+  }
+}
