@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerUp } from './up.js';
+import { registerControllers } from './controllers.js';
 import { CliError } from './cli-error.js';
 
 // The okube command line. Each subcommand lives in its own module and registers itself here.
@@ -10,6 +11,7 @@ const program = new Command('okube')
   .exitOverride();
 
 registerUp(program);
+registerControllers(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,6 +7,13 @@ import { EmbeddedEtcd } from '../storage/embedded-etcd.js';
 import { EtcdStore } from '../storage/etcd-store.js';
 import type { Store } from '../storage/store.js';
 import { createApiServer, writeKubeconfig } from '../apiserver/index.js';
+import { loadKubeConfig } from '../client/kubeconfig.js';
+import type { ResourceClient } from '../client/resource-client.js';
+import { ControllerManager } from '../controllers/manager.js';
+import { DockerRuntime } from '../runtime/docker-runtime.js';
+import type { Node } from '../api/types.js';
+import { API_VERSION } from '../api/types.js';
+import { isOkubeError } from '../util/errors.js';
 
 // The composition root of `okube up`: one process tree with the store, the API server and the
 // controllers. Kept apart from argument parsing so tests can start the whole system in-process.
@@ -58,9 +65,32 @@ async function ensurePortFree(host: string, port: number): Promise<void> {
   });
 }
 
+async function ensureDocker(dockerHost: string): Promise<void> {
+  try {
+    await new DockerRuntime({ dockerHost, timeoutMs: 5000 }).ping();
+  } catch (err) {
+    throw new OkubeError('ConfigError', `Docker is not reachable at ${dockerHost}: start the Docker engine (hack/up.sh does) or pass --docker-host (${(err as Error).message})`);
+  }
+}
+
+/** The local engine as Node "local" (created once; a user's changes to it are kept). */
+async function registerLocalNode(nodes: ResourceClient<Node>, dockerHost: string): Promise<void> {
+  try {
+    await nodes.create({
+      apiVersion: API_VERSION,
+      kind: 'Node',
+      metadata: { name: 'local', labels: { 'okube.dev/local': 'true' } },
+      spec: { dockerHost, address: '127.0.0.1', portRange: { start: 30000, end: 32767 } },
+    });
+  } catch (err) {
+    if (!isOkubeError(err, 'AlreadyExists')) throw err;
+  }
+}
+
 export async function startStandalone(opts: StandaloneOptions): Promise<StandaloneSystem> {
   ensureWritableDir(opts.dataDir);
   await ensurePortFree(opts.listen.host, opts.listen.port);
+  await ensureDocker(opts.dockerHost);
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -92,11 +122,17 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     writeKubeconfig(opts.kubeconfigPath, { server: api.url, caPem: api.caPem, token: api.token });
     log.info({ url: api.url }, 'API server ready');
 
+    const kc = loadKubeConfig({ server: api.url, token: api.token, caPem: api.caPem });
+    const manager = new ControllerManager({ kc });
+    await registerLocalNode(manager.nodes, opts.dockerHost);
+    await manager.start();
+    stops.push(() => manager.stop());
+
     return {
       apiUrl: api.url,
       kubeconfigPath: opts.kubeconfigPath,
       storeDescription,
-      summaryLines: [],
+      summaryLines: [`node:       local (${opts.dockerHost})`, `controllers: task, node`],
       stop: stopAll,
     };
   } catch (err) {

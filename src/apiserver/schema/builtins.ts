@@ -1,11 +1,64 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
-// lists) and leases (leader election, node heartbeats). Their schemas are loose: okube only
-// needs them stored and served, and Kubernetes clients already send well-formed objects.
+// lists) and leases (leader election, node heartbeats). Their schemas are trimmed copies of the
+// Kubernetes types: every field a client sends is declared (so nothing is pruned), timestamps
+// that Go clients send as null are nullable, and nothing is required beyond what Kubernetes needs.
 
 const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' };
-const open: JsonSchema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+
+const s = (description: string): JsonSchema => ({ type: 'string', description });
+const t = (description: string, nullable = false): JsonSchema => ({ type: 'string', format: 'date-time', description, ...(nullable ? { nullable: true } : {}) });
+const i = (description: string): JsonSchema => ({ type: 'integer', format: 'int32', description });
+
+const typeMeta = {
+  apiVersion: s('APIVersion defines the versioned schema of this representation of an object.'),
+  kind: s('Kind is a string value representing the REST resource this object represents.'),
+  metadata: { type: 'object' },
+};
+
+const objectReference: JsonSchema = {
+  type: 'object',
+  description: 'A reference to an object.',
+  properties: {
+    apiVersion: s('API version of the referent.'),
+    kind: s('Kind of the referent.'),
+    name: s('Name of the referent.'),
+    namespace: s('Namespace of the referent.'),
+    uid: s('UID of the referent.'),
+    resourceVersion: s('Specific resourceVersion to which this reference is made, if any.'),
+    fieldPath: s('A part of the object, e.g. spec.containers{name}.'),
+  },
+  'x-kubernetes-map-type': 'atomic',
+};
+
+const eventSchema: JsonSchema = {
+  type: 'object',
+  description: 'Event is a report of an event somewhere in the cluster.',
+  required: ['involvedObject'],
+  properties: {
+    ...typeMeta,
+    involvedObject: { ...objectReference, description: 'The object this event is about.' },
+    reason: s('Short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+    message: s('A human-readable description of the status of this operation.'),
+    source: { type: 'object', description: 'The component reporting this event.', properties: { component: s('Component from which the event is generated.'), host: s('Node name on which the event is generated.') } },
+    firstTimestamp: t('The time at which the event was first recorded.', true),
+    lastTimestamp: t('The time at which the most recent occurrence of this event was recorded.', true),
+    count: i('The number of times this event has occurred.'),
+    type: s('Type of this event (Normal, Warning).'),
+    eventTime: t('Time when this Event was first observed.', true),
+    series: {
+      type: 'object',
+      nullable: true,
+      description: 'Data about the Event series this event represents.',
+      properties: { count: i('Number of occurrences in this series up to the last heartbeat time.'), lastObservedTime: t('Time of the last occurrence observed.', true) },
+    },
+    action: s('What action was taken/failed regarding the involved object.'),
+    related: { ...objectReference, nullable: true, description: 'Optional secondary object for more complex actions.' },
+    reportingComponent: s('Name of the controller that emitted this Event.'),
+    reportingInstance: s('ID of the controller instance.'),
+  },
+};
 
 export function builtinDefs(): ResourceDef[] {
   return [
@@ -23,12 +76,31 @@ export function builtinDefs(): ResourceDef[] {
       printerColumns: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, age],
       schema: {
         type: 'object',
+        description: 'Namespace provides a scope for Names.',
         properties: {
-          apiVersion: { type: 'string' },
-          kind: { type: 'string' },
-          metadata: { type: 'object' },
-          spec: { type: 'object', properties: { finalizers: { type: 'array', items: { type: 'string' } } } },
-          status: { type: 'object', properties: { phase: { type: 'string' } }, 'x-kubernetes-preserve-unknown-fields': true },
+          ...typeMeta,
+          spec: {
+            type: 'object',
+            description: 'Spec defines the behavior of the Namespace.',
+            properties: { finalizers: { type: 'array', items: { type: 'string' }, description: 'Finalizers that must be empty before the namespace is removed.' } },
+          },
+          status: {
+            type: 'object',
+            description: 'Status describes the current status of a Namespace.',
+            properties: {
+              phase: { type: 'string', enum: ['Active', 'Terminating'], description: 'Active or Terminating.' },
+              conditions: {
+                type: 'array',
+                'x-kubernetes-list-type': 'map',
+                'x-kubernetes-list-map-keys': ['type'],
+                items: {
+                  type: 'object',
+                  required: ['type', 'status'],
+                  properties: { type: s('Type of namespace controller condition.'), status: s('Status of the condition, one of True, False, Unknown.'), lastTransitionTime: t('Last time the condition transitioned.', true), reason: s('Reason.'), message: s('Message.') },
+                },
+              },
+            },
+          },
         },
       },
     },
@@ -50,7 +122,7 @@ export function builtinDefs(): ResourceDef[] {
         { name: 'Object', type: 'string', jsonPath: '.involvedObject.name' },
         { name: 'Message', type: 'string', jsonPath: '.message' },
       ],
-      schema: open,
+      schema: eventSchema,
     },
     {
       group: 'coordination.k8s.io',
@@ -66,20 +138,20 @@ export function builtinDefs(): ResourceDef[] {
       printerColumns: [{ name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity' }, age],
       schema: {
         type: 'object',
+        description: 'Lease defines a lease concept (leader election, heartbeats).',
         properties: {
-          apiVersion: { type: 'string' },
-          kind: { type: 'string' },
-          metadata: { type: 'object' },
+          ...typeMeta,
           spec: {
             type: 'object',
+            description: 'Specification of the Lease.',
             properties: {
-              holderIdentity: { type: 'string' },
-              leaseDurationSeconds: { type: 'integer' },
-              acquireTime: { type: 'string', format: 'date-time' },
-              renewTime: { type: 'string', format: 'date-time' },
-              leaseTransitions: { type: 'integer' },
-              strategy: { type: 'string' },
-              preferredHolder: { type: 'string' },
+              holderIdentity: { type: 'string', nullable: true, description: 'Identity of the holder of the current lease.' },
+              leaseDurationSeconds: { type: 'integer', format: 'int32', nullable: true, description: 'Duration that candidates for a lease need to wait to force acquire it.' },
+              acquireTime: t('When the current lease was acquired.', true),
+              renewTime: t('When the current holder last updated the lease.', true),
+              leaseTransitions: { type: 'integer', format: 'int32', nullable: true, description: 'Number of transitions of a lease between holders.' },
+              strategy: { type: 'string', nullable: true, description: 'Strategy for picking the leader for coordinated leader election.' },
+              preferredHolder: { type: 'string', nullable: true, description: 'Signals to a lease holder that the lease has a more optimal holder.' },
             },
           },
         },

@@ -26,9 +26,21 @@ function get(value: unknown, path: string[]): unknown {
   return v;
 }
 
+const parsedCache = new Map<string, Step[]>();
+
+function cachedParse(expr: string): Step[] {
+  let steps = parsedCache.get(expr);
+  if (!steps) {
+    steps = parseJsonPath(expr);
+    if (parsedCache.size < 1000) parsedCache.set(expr, steps);
+  }
+  return steps;
+}
+
+/** Every value `expr` selects in `obj`, in document order (missing keys select nothing). */
 export function evalJsonPath(obj: unknown, expr: string | Step[]): unknown[] {
   let current: unknown[] = [obj];
-  for (const step of typeof expr === 'string' ? parseJsonPath(expr) : expr) {
+  for (const step of typeof expr === 'string' ? cachedParse(expr) : expr) {
     const next: unknown[] = [];
     for (const v of current) {
       if (step.kind === 'field') {

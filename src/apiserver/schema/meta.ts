@@ -19,9 +19,9 @@ function keyProblems(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && !isDns1123Subdomain(prefix)) return 'prefix part must be a lowercase RFC 1123 subdomain';
+  if (prefix !== undefined && !isDns1123Subdomain(prefix)) return `prefix part ${nameProblem(prefix, false)}`;
   if (!name || name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (at most 63 characters)";
+    return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') and be at most 63 characters";
   }
   return undefined;
 }
@@ -30,50 +30,80 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+function nameProblem(name: string, isNamespace: boolean): string | undefined {
+  if (isNamespace ? isDns1123Label(name) : isDns1123Subdomain(name)) return undefined;
+  return isNamespace
+    ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+    : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+}
+
 /**
- * Checks name (or generateName), namespace, labels and annotations. `isNamespace` applies the
- * stricter DNS label rule namespaces have.
+ * ObjectMeta rules every object obeys: name (or generateName) is a DNS-1123 subdomain (a DNS-1123
+ * label for namespaces: pass `isNamespace`), a namespaced object has a valid namespace and a
+ * cluster-scoped one has none, label and annotation keys are qualified names, label values are
+ * valid label values, annotations stay under 256 KiB.
  */
 export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespace = false): ValidationCause[] {
   const causes: ValidationCause[] = [];
   const meta = isRecord(obj) ? obj.metadata : undefined;
   if (!isRecord(meta)) return [{ type: 'FieldValueRequired', field: 'metadata', message: 'Required value' }];
+  // A core/v1 Namespace is recognised by itself, so callers need not pass the flag.
+  isNamespace ||= isRecord(obj) && obj.kind === 'Namespace' && obj.apiVersion === 'v1';
   const { name, generateName, namespace, labels, annotations } = meta;
-  if (name === undefined || name === '') {
+  if (generateName !== undefined && generateName !== null && generateName !== '') {
+    if (typeof generateName !== 'string') {
+      causes.push({ type: 'FieldValueTypeInvalid', field: 'metadata.generateName', message: 'Invalid value: must be a string' });
+    } else {
+      // The prefix is checked with its trailing dash masked, as the apiserver does.
+      const problem = nameProblem(generateName.replace(/-$/, 'a'), isNamespace);
+      if (problem) causes.push({ type: 'FieldValueInvalid', field: 'metadata.generateName', message: `Invalid value: ${JSON.stringify(generateName)}: ${problem}` });
+    }
+  }
+  if (name === undefined || name === null || name === '') {
     if (typeof generateName !== 'string' || !generateName) {
       causes.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
     }
   } else if (typeof name !== 'string') {
     causes.push({ type: 'FieldValueTypeInvalid', field: 'metadata.name', message: 'Invalid value: must be a string' });
   } else {
-    const ok = isNamespace ? isDns1123Label(name) : isDns1123Subdomain(name);
-    if (!ok) {
-      causes.push({
-        type: 'FieldValueInvalid',
-        field: 'metadata.name',
-        message: `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 ${isNamespace ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-'${isNamespace ? '' : " or '.'"}, and must start and end with an alphanumeric character`,
-      });
+    const problem = nameProblem(name, isNamespace);
+    if (problem) causes.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` });
+  }
+  if (namespaced) {
+    if (namespace === undefined || namespace === null || namespace === '') {
+      causes.push({ type: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' });
+    } else if (typeof namespace !== 'string' || !isDns1123Label(namespace)) {
+      causes.push({ type: 'FieldValueInvalid', field: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(namespace)}: ${nameProblem(String(namespace), true)}` });
     }
+  } else if (namespace) {
+    causes.push({ type: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' });
   }
-  if (!namespaced && namespace) {
-    causes.push({ type: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type (cluster-scoped)' });
-  }
-  for (const [field, map, checkValue] of [
+  for (const [field, map, isLabels] of [
     ['metadata.labels', labels, true],
     ['metadata.annotations', annotations, false],
   ] as const) {
-    if (map === undefined) continue;
+    if (map === undefined || map === null) continue;
     if (!isRecord(map)) {
       causes.push({ type: 'FieldValueTypeInvalid', field, message: 'Invalid value: must be a map of strings' });
       continue;
     }
+    let size = 0;
     for (const [k, v] of Object.entries(map)) {
       const problem = keyProblems(k);
       if (problem) causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(k)}: ${problem}` });
-      if (typeof v !== 'string') causes.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: 'Invalid value: must be a string' });
-      else if (checkValue && (v.length > 63 || !LABEL_VALUE.test(v))) {
-        causes.push({ type: 'FieldValueInvalid', field: `${field}.${k}`, message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (at most 63 characters)` });
+      if (typeof v !== 'string') {
+        causes.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: 'Invalid value: must be a string' });
+        continue;
       }
+      size += k.length + v.length;
+      if (isLabels && (v.length > 63 || !LABEL_VALUE.test(v))) {
+        causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')` });
+      }
+    }
+    if (!isLabels && size > TOTAL_ANNOTATION_SIZE_LIMIT) {
+      causes.push({ type: 'FieldValueTooLong', field, message: `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
     }
   }
   return causes;

@@ -1,10 +1,11 @@
-import { evaluate } from '@marcbachmann/cel-js';
+import { parse, type ParseResult } from '@marcbachmann/cel-js';
 import type { JsonSchema } from './resource-def.js';
 import type { ValidationCause } from './causes.js';
 
 // Walks of an object along its structural schema, the way the Kubernetes API server treats
-// custom resources: defaults apply only inside objects that exist; unknown fields are pruned
-// (except under x-kubernetes-preserve-unknown-fields); x-kubernetes-validations rules are CEL.
+// custom resources: unknown fields are pruned (except under x-kubernetes-preserve-unknown-fields);
+// defaults apply only inside objects that exist, and a null in a non-nullable field is replaced by
+// its default or dropped; x-kubernetes-validations rules are CEL.
 
 type Json = unknown;
 
@@ -15,16 +16,37 @@ function isObject(v: Json): v is Record<string, Json> {
 /** The fields at the root that ObjectMeta handling owns, not the CR schema. */
 const ROOT_OWNED = new Set(['apiVersion', 'kind', 'metadata']);
 
+function isSchema(v: unknown): v is JsonSchema {
+  return isObject(v);
+}
+
+/**
+ * Structural defaulting: a property that is absent (or null without `nullable: true`) gets a deep
+ * copy of its default; then defaulting descends into every value that exists. Objects the user left
+ * out are never created, so their nested defaults do not appear either.
+ */
 export function applyDefaults(value: Json, schema: JsonSchema, root = true): void {
   if (isObject(value)) {
-    for (const [name, sub] of Object.entries(schema.properties ?? {})) {
+    const props = schema.properties ?? {};
+    for (const [name, sub] of Object.entries(props)) {
       if (root && name === 'metadata') continue;
-      if (value[name] === undefined && sub.default !== undefined) value[name] = structuredClone(sub.default);
-      if (value[name] !== undefined) applyDefaults(value[name], sub, false);
+      if (value[name] === null && sub.nullable !== true) {
+        if (sub.default !== undefined) value[name] = structuredClone(sub.default);
+        else delete value[name];
+      } else if (value[name] === undefined && sub.default !== undefined) {
+        value[name] = structuredClone(sub.default);
+      }
     }
-    if (isObject(schema.additionalProperties as Json)) {
-      const sub = schema.additionalProperties as JsonSchema;
-      for (const key of Object.keys(value)) if (!(schema.properties && key in schema.properties)) applyDefaults(value[key], sub, false);
+    for (const [key, v] of Object.entries(value)) {
+      if (root && ROOT_OWNED.has(key)) continue;
+      const sub = key in props ? props[key] : isSchema(schema.additionalProperties) ? schema.additionalProperties : undefined;
+      if (!sub) continue;
+      if (v === null && sub.nullable !== true && !(key in props)) {
+        if (sub.default !== undefined) value[key] = structuredClone(sub.default);
+        else delete value[key];
+        continue;
+      }
+      applyDefaults(value[key], sub, false);
     }
   } else if (Array.isArray(value) && schema.items) {
     for (const item of value) applyDefaults(item, schema.items, false);
@@ -42,7 +64,7 @@ export function prune(value: Json, schema: JsonSchema, path = '', root = true): 
       const child = path ? `${path}.${key}` : key;
       if (root && ROOT_OWNED.has(key)) continue;
       if (key in props) dropped.push(...prune(value[key], props[key], child, false));
-      else if (isObject(additional as Json)) dropped.push(...prune(value[key], additional as JsonSchema, child, false));
+      else if (isSchema(additional)) dropped.push(...prune(value[key], additional, child, false));
       else if (additional === true || preserve) continue;
       else if (schema.properties || schema.type === 'object') {
         delete value[key];
@@ -55,7 +77,36 @@ export function prune(value: Json, schema: JsonSchema, path = '', root = true): 
   return dropped;
 }
 
-interface CelRule { rule: string; message?: string; messageExpression?: string; fieldPath?: string }
+interface CelRule { rule: string; message?: string; messageExpression?: string; fieldPath?: string; reason?: string }
+
+const programs = new Map<string, ParseResult | Error>();
+
+function program(rule: string): ParseResult | Error {
+  let p = programs.get(rule);
+  if (!p) {
+    try {
+      p = parse(rule);
+    } catch (err) {
+      p = err as Error;
+    }
+    programs.set(rule, p);
+  }
+  return p;
+}
+
+/** `.grpc`, `.ports[0]`, `['a.b']` relative to the rule's field, appended like the apiserver does. */
+function joinFieldPath(path: string, fieldPath: string | undefined): string {
+  if (!fieldPath) return path;
+  const rel = fieldPath.replace(/\['([^']*)'\]/g, '.$1').replace(/^\./, '');
+  if (!path) return rel;
+  return rel.startsWith('[') ? `${path}${rel}` : `${path}.${rel}`;
+}
+
+function shownType(value: Json): string {
+  if (Array.isArray(value)) return '"array"';
+  if (isObject(value)) return '"object"';
+  return JSON.stringify(value);
+}
 
 /** Evaluates x-kubernetes-validations (CEL) wherever the object has a value. */
 export function celCauses(value: Json, schema: JsonSchema, path = ''): ValidationCause[] {
@@ -63,22 +114,28 @@ export function celCauses(value: Json, schema: JsonSchema, path = ''): Validatio
   const causes: ValidationCause[] = [];
   const rules = schema['x-kubernetes-validations'] as CelRule[] | undefined;
   for (const r of rules ?? []) {
+    const field = joinFieldPath(path, r.fieldPath);
+    const type = r.reason ?? 'FieldValueInvalid';
+    const prog = program(r.rule);
     let ok: unknown;
     try {
-      ok = evaluate(r.rule, { self: value });
+      if (prog instanceof Error) throw prog;
+      ok = prog({ self: value });
     } catch (err) {
-      ok = false;
-      causes.push({ type: 'FieldValueInvalid', field: path, message: `Invalid value: "object": rule ${JSON.stringify(r.rule)} could not be evaluated: ${(err as Error).message}` });
+      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${shownType(value)}: rule ${JSON.stringify(r.rule)} could not be evaluated: ${(err as Error).message}` });
       continue;
     }
     if (ok !== true) {
-      const shown = isObject(value) ? '"object"' : JSON.stringify(value);
-      causes.push({ type: 'FieldValueInvalid', field: path, message: `Invalid value: ${shown}: ${r.message ?? `failed rule: ${r.rule}`}` });
+      const message = r.message ?? `failed rule: ${r.rule}`;
+      const prefix = type === 'FieldValueForbidden' ? 'Forbidden' : type === 'FieldValueRequired' ? 'Required value' : `Invalid value: ${shownType(value)}`;
+      causes.push({ type, field, message: `${prefix}: ${message}` });
     }
   }
   if (isObject(value)) {
-    for (const [name, sub] of Object.entries(schema.properties ?? {})) {
-      if (value[name] !== undefined) causes.push(...celCauses(value[name], sub, path ? `${path}.${name}` : name));
+    const props = schema.properties ?? {};
+    for (const [name, v] of Object.entries(value)) {
+      const sub = name in props ? props[name] : isSchema(schema.additionalProperties) ? schema.additionalProperties : undefined;
+      if (sub && v !== undefined) causes.push(...celCauses(v, sub, path ? `${path}.${name}` : name));
     }
   } else if (Array.isArray(value) && schema.items) {
     value.forEach((item, i) => causes.push(...celCauses(item, schema.items!, `${path}[${i}]`)));

@@ -1,61 +1,83 @@
 import type { PrinterColumn, ResourceDef } from './resource-def.js';
-import { evalJsonPath, parseJsonPath } from './jsonpath.js';
+import { evalJsonPath } from './jsonpath.js';
 
-// Server-side printing: a meta.k8s.io/v1 Table built from additionalPrinterColumns, which is what
-// `kubectl get` (and `get -w`, `-o wide`) renders against a real cluster.
+// Server-side printing: a meta.k8s.io/v1 Table built from additionalPrinterColumns, the way the
+// apiextensions-apiserver's table convertor does it, which is what `kubectl get` (and `get -w`,
+// `-o wide`) renders against a real cluster. kubectl prints cells as they come: the server turns
+// `date` columns into ages ("5m", or "in 8s" for a time ahead) and sends every column; kubectl
+// drops priority > 0 unless -o wide.
 
 export interface TableOptions {
   includeObject?: 'None' | 'Object' | 'Metadata';
   listMeta?: object;
   /** Accepted for symmetry with kubectl's -o wide; every column is sent and kubectl hides priority > 0. */
   wide?: boolean;
+  /** The clock for `date` cells (tests). */
+  now?: Date;
 }
 
-const NAME_COLUMN = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 };
+const NAME_COLUMN = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
+  priority: 0,
+};
 
-/** Kubernetes' short human duration: 45s, 3m20s, 12m, 5h3m, 3d4h, 40d. */
+/** apimachinery's duration.HumanDuration: ~2-3 significant figures, "<invalid>" for the future. */
 export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 10) return s % 60 ? `${m}m${s % 60}s` : `${m}m`;
-  if (m < 180) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 8) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
-  if (h < 48) return `${h}h`;
-  const d = Math.floor(h / 24);
-  if (d < 8) return h % 24 ? `${d}d${h % 24}h` : `${d}d`;
-  return d < 365 * 2 ? `${d}d` : `${Math.floor(d / 365)}y`;
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.trunc(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.trunc(hours / 24)}d` : `${Math.trunc(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
+  const days = Math.trunc(hours / 24);
+  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${Math.trunc(days / 365)}y` : `${Math.trunc(days / 365)}y${days % 365}d`;
+  return `${Math.trunc(days / 365)}y`;
 }
 
-/** A date cell the way kubectl shows it against a real cluster: the age, or "in 8s" ahead. */
-function dateCell(value: string, now: number): string {
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) return value;
-  return t > now ? `in ${humanDuration(t - now)}` : humanDuration(now - t);
+/** How client-go's JSONPath printer prints one value: strings bare, everything else as JSON. */
+function printed(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-function cell(column: PrinterColumn, obj: object): unknown {
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function cell(column: PrinterColumn, obj: object, now: Date): unknown {
   let values: unknown[];
   try {
-    values = evalJsonPath(obj, parseJsonPath(column.jsonPath));
+    values = evalJsonPath(obj, column.jsonPath);
   } catch {
     return null;
   }
+  // Like the real convertor, only the first result counts.
   if (!values.length) return null;
   const v = values[0];
-  if (v === null || v === undefined) return null;
+  if (v === null) return null;
+  if (column.type === 'string') return printed(v);
   switch (column.type) {
     case 'integer':
-      return typeof v === 'number' ? Math.trunc(v) : Number.parseInt(String(v), 10) || null;
+      return typeof v === 'number' ? Math.trunc(v) : null;
     case 'number':
-      return typeof v === 'number' ? v : Number(v);
+      return typeof v === 'number' ? v : null;
     case 'boolean':
-      return typeof v === 'boolean' ? v : String(v) === 'true';
-    case 'date':
-      return dateCell(String(v), Date.now());
+      return typeof v === 'boolean' ? v : null;
+    case 'date': {
+      if (typeof v !== 'string') return null;
+      const t = Date.parse(v);
+      if (!RFC3339.test(v) || Number.isNaN(t)) return '<invalid>';
+      // Beyond what Kubernetes does (it shows <invalid>): a time ahead reads "in 8s", for Next Retry.
+      return t - now.getTime() > 1000 ? `in ${humanDuration(t - now.getTime())}` : humanDuration(now.getTime() - t);
+    }
     default:
-      return typeof v === 'object' ? JSON.stringify(v) : String(v);
+      return null;
   }
 }
 
@@ -66,14 +88,16 @@ export function tableColumns(def: ResourceDef) {
       name: c.name,
       type: c.type,
       format: c.format ?? '',
-      description: c.description ?? '',
+      description: c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
       priority: c.priority ?? 0,
     })),
   ];
 }
 
+/** A meta.k8s.io/v1 Table of `objects`: Name first, then the printer columns, one row per object. */
 export function toTable(def: ResourceDef, objects: object[], opts: TableOptions = {}): object {
   const include = opts.includeObject ?? 'Metadata';
+  const now = opts.now ?? new Date();
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -81,7 +105,7 @@ export function toTable(def: ResourceDef, objects: object[], opts: TableOptions 
     columnDefinitions: tableColumns(def),
     rows: objects.map((obj) => {
       const meta = (obj as { metadata?: { name?: string } }).metadata ?? {};
-      const row: Record<string, unknown> = { cells: [meta.name ?? '', ...def.printerColumns.map((c) => cell(c, obj))] };
+      const row: Record<string, unknown> = { cells: [meta.name ?? '', ...def.printerColumns.map((c) => cell(c, obj, now))] };
       if (include === 'Object') row.object = obj;
       else if (include === 'Metadata') {
         row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: meta };

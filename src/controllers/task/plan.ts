@@ -1,5 +1,5 @@
 import { LABELS, TASK_FINALIZER, type ContainerState, type Task, type TaskStatus } from '../../api/types.js';
-import { onContainerExit, probeRestartAllowed, remainingMs, resolveBackoff, shouldRestart, type ExitReason } from '../../backoff/index.js';
+import { delayFor, onContainerExit, probeRestartAllowed, remainingMs, resolveBackoff, shouldRestart, type ExitReason } from '../../backoff/index.js';
 import type { ContainerInfo } from '../../runtime/runtime.js';
 import { setCondition } from './conditions.js';
 import { specHash } from './container-spec.js';
@@ -59,6 +59,8 @@ export interface Plan {
   events: PlanEvent[];
   requeueAfterMs?: number;
 }
+
+const BACKOFF_REASONS = new Set(['CrashLoopBackOff', 'ErrImagePull', 'ImagePullBackOff']);
 
 const restartOf = (c: ContainerInfo) => Number(c.labels[LABELS.restart] ?? 0);
 
@@ -191,9 +193,9 @@ export function plan(input: PlanInput): Plan {
     return out();
   }
 
-  // Waiting in backoff?
+  // Waiting in backoff (a crash loop or failed image pulls)?
   const wait = remainingMs(status.backoff, now);
-  if (status.state?.waiting?.reason === 'CrashLoopBackOff' && wait > 0) return out(wait);
+  if (BACKOFF_REASONS.has(status.state?.waiting?.reason ?? '') && wait > 0) return out(wait);
 
   if (input.imagePresent === false) {
     if ((spec.imagePullPolicy ?? 'IfNotPresent') === 'Never') {
@@ -212,9 +214,9 @@ export function plan(input: PlanInput): Plan {
   if (exited && previous && previous.id !== exited.id) actions.push({ kind: 'remove', id: previous.id });
   actions.push({ kind: 'create', restartNumber });
   if (!status.phase || status.phase === 'Pending') status.phase = 'Scheduled';
-  if (status.state?.waiting?.reason !== 'CrashLoopBackOff') status.state = { waiting: { reason: 'ContainerCreating' } };
+  if (!BACKOFF_REASONS.has(status.state?.waiting?.reason ?? '')) status.state = { waiting: { reason: 'ContainerCreating' } };
   status.ready = false;
-  cond('Ready', 'False', status.state.waiting?.reason ?? 'ContainerCreating', 'the container is not running');
+  cond('Ready', 'False', status.state?.waiting?.reason ?? 'ContainerCreating', 'the container is not running');
   return out();
 
   function running(c: ContainerInfo): Plan {
@@ -325,4 +327,22 @@ export function plan(input: PlanInput): Plan {
     if (spec.ttlSecondsAfterFinished === undefined || !status.completionTime) return undefined;
     return Math.max(0, Date.parse(status.completionTime) + spec.ttlSecondsAfterFinished * 1000 - now.getTime());
   }
+}
+
+/** Status after a failed image pull: ErrImagePull first, then ImagePullBackOff, on the crash-loop delays. */
+export function imagePullFailed(task: Task, message: string, now: Date): { status: TaskStatus; delayMs: number } {
+  const status: TaskStatus = structuredClone(task.status ?? {});
+  const settings = resolveBackoff(task.spec.backoff);
+  const pulling = status.state?.waiting?.reason === 'ErrImagePull' || status.state?.waiting?.reason === 'ImagePullBackOff';
+  const n = pulling && status.backoff ? status.backoff.restarts + 1 : 1;
+  const delaySeconds = delayFor(n, settings);
+  const nextRestartAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
+  const reason = pulling ? 'ImagePullBackOff' : 'ErrImagePull';
+  status.observedGeneration = task.metadata.generation;
+  status.state = { waiting: { reason, message } };
+  status.backoff = { ...(status.backoff ?? {}), restarts: n, delaySeconds, nextRestartAt };
+  status.ready = false;
+  status.conditions = setCondition(status.conditions, { type: 'BackOff', status: 'True', reason: 'ImagePullBackOff', message: `back-off ${delaySeconds}s pulling image ${task.spec.image}; next attempt at ${nextRestartAt}`, observedGeneration: task.metadata.generation }, now);
+  status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason, message, observedGeneration: task.metadata.generation }, now);
+  return { status, delayMs: delaySeconds * 1000 };
 }

@@ -1,0 +1,67 @@
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { KubeObject } from '../api/types.js';
+import { errorMessage } from '../util/errors.js';
+import { loggerFor } from '../util/logger.js';
+
+// core/v1 Events for the objects okube manages — what `kubectl describe` lists. Repeats of the
+// same reason and message on one object become a count on one Event, as in Kubernetes.
+
+const log = loggerFor('events');
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+interface Seen { name: string; count: number; at: number }
+
+export interface EventSink {
+  record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+export class EventRecorder implements EventSink {
+  private readonly api: CoreV1Api;
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(
+    kc: KubeConfig,
+    private readonly component: string,
+    private readonly dedupeWindowMs = 10 * 60_000,
+  ) {
+    this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  /** Never throws: an Event that cannot be written is logged, not fatal. */
+  async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const namespace = obj.metadata.namespace ?? 'default';
+    const key = `${obj.metadata.uid}\0${reason}\0${message}`;
+    const now = new Date();
+    const prev = this.seen.get(key);
+    try {
+      if (prev && now.getTime() - prev.at < this.dedupeWindowMs) {
+        prev.count++;
+        prev.at = now.getTime();
+        await this.api.patchNamespacedEvent({ name: prev.name, namespace, body: { count: prev.count, lastTimestamp: now.toISOString() } }, MERGE);
+        return;
+      }
+      const name = `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
+      await this.api.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { name, namespace },
+          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
+          reason,
+          message,
+          type,
+          count: 1,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          source: { component: this.component },
+          reportingComponent: this.component,
+        },
+      });
+      this.seen.set(key, { name, count: 1, at: now.getTime() });
+      if (this.seen.size > 5000) this.seen.clear();
+    } catch (err) {
+      this.seen.delete(key);
+      log.warn({ key: `${namespace}/${obj.metadata.name}`, reason, err: errorMessage(err) }, 'could not record event');
+    }
+  }
+}

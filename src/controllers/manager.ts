@@ -1,0 +1,98 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Node, Task } from '../api/types.js';
+import { EventRecorder, type EventSink } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { NODES, ResourceClient, TASKS, objectKey } from '../client/resource-client.js';
+import type { RuntimeEvent } from '../runtime/runtime.js';
+import { loggerFor } from '../util/logger.js';
+import { Controller } from './controller.js';
+import { NodeReconciler } from './node/node-controller.js';
+import { NodeRegistry, dockerRuntimeFor, type RuntimeFactory } from './node/node-registry.js';
+import { TaskReconciler, taskKeyForContainerEvent, type ProbeSupervisor } from './task/reconciler.js';
+
+// All of okube's controllers in one process: shared informers, one Runtime per Node, and the
+// wiring of watch events and Docker events into the work queues.
+
+export interface ManagerOptions {
+  kc: KubeConfig;
+  runtimeFor?: RuntimeFactory;
+  probes?: ProbeSupervisor;
+  workers?: number;
+  resyncMs?: number;
+  nodePeriodMs?: number;
+  events?: EventSink;
+}
+
+const log = loggerFor('manager');
+
+export class ControllerManager {
+  readonly tasks: ResourceClient<Task>;
+  readonly nodes: ResourceClient<Node>;
+  readonly taskInformer: Informer<Task>;
+  readonly nodeInformer: Informer<Node>;
+  readonly registry: NodeRegistry;
+  readonly taskController: Controller;
+  readonly nodeController: Controller;
+  private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
+
+  constructor(opts: ManagerOptions) {
+    const { kc } = opts;
+    this.tasks = new ResourceClient<Task>(kc, TASKS);
+    this.nodes = new ResourceClient<Node>(kc, NODES);
+    const resyncMs = opts.resyncMs ?? 60_000;
+    this.taskInformer = new Informer<Task>({ kc, name: 'tasks', path: this.tasks.collectionPath(), list: (o) => this.tasks.list(o), resyncMs });
+    this.nodeInformer = new Informer<Node>({ kc, name: 'nodes', path: this.nodes.collectionPath(), list: (o) => this.nodes.list(o), resyncMs });
+    this.taskInformer.addIndex('node', (t) => (t.spec.nodeName ? [t.spec.nodeName] : []));
+
+    this.registry = new NodeRegistry(opts.runtimeFor ?? dockerRuntimeFor, (node, ev) => this.onContainerEvent(node, ev));
+    const events = opts.events ?? new EventRecorder(kc, 'okube-controllers');
+    const taskReconciler = new TaskReconciler({ tasks: this.tasks, informer: this.taskInformer, registry: this.registry, events, probes: opts.probes });
+    const nodeReconciler = new NodeReconciler({
+      nodes: this.nodes,
+      informer: this.nodeInformer,
+      registry: this.registry,
+      taskCount: (node) => this.taskInformer.byIndex('node', node).length,
+      onReadyChange: (node) => {
+        for (const t of this.taskInformer.byIndex('node', node)) this.taskController.enqueue(objectKey(t));
+        // Unbound Tasks may fit now.
+        for (const t of this.taskInformer.list()) if (!t.spec.nodeName) this.taskController.enqueue(objectKey(t));
+      },
+      periodMs: opts.nodePeriodMs,
+    });
+    this.taskController = new Controller('task', (k) => taskReconciler.reconcile(k), { workers: opts.workers ?? 8 });
+    this.nodeController = new Controller('node', (k) => nodeReconciler.reconcile(k), { workers: 2 });
+  }
+
+  private onContainerEvent(node: string, ev: RuntimeEvent): void {
+    if (!['start', 'die', 'destroy', 'oom', 'stop', 'kill'].includes(ev.action)) return;
+    const key = taskKeyForContainerEvent(ev);
+    if (key) {
+      log.debug({ key, node, action: ev.action, exitCode: ev.exitCode }, 'container event');
+      this.taskController.enqueue(key);
+    }
+  }
+
+  async start(): Promise<void> {
+    this.subscriptions.push(this.taskInformer.events$.subscribe((e) => this.taskController.enqueue(objectKey(e.object))));
+    this.subscriptions.push(
+      this.nodeInformer.events$.subscribe((e) => {
+        this.nodeController.enqueue(objectKey(e.object));
+      }),
+    );
+    this.nodeInformer.start();
+    this.taskInformer.start();
+    await Promise.all([this.nodeInformer.waitForSync(), this.taskInformer.waitForSync()]);
+    this.nodeController.start();
+    this.taskController.start();
+    log.info('controllers started');
+  }
+
+  /** Stops reconciling and releases watches; containers keep running (adopted next start). */
+  async stop(): Promise<void> {
+    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    await Promise.all([this.taskController.stop(), this.nodeController.stop()]);
+    this.taskInformer.stop();
+    this.nodeInformer.stop();
+    this.registry.close();
+  }
+}

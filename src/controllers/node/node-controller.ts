@@ -1,0 +1,78 @@
+import type { Node, NodeStatus } from '../../api/types.js';
+import { formatCpu, formatMemory } from '../../api/quantity.js';
+import type { Informer } from '../../client/informer.js';
+import type { ResourceClient } from '../../client/resource-client.js';
+import { errorMessage } from '../../util/errors.js';
+import { loggerFor } from '../../util/logger.js';
+import { setCondition } from '../task/conditions.js';
+import type { ReconcileResult } from '../controller.js';
+import type { NodeRegistry } from './node-registry.js';
+
+// Node → Docker host: connection, capacity, Docker/OS info, task count and the Ready condition.
+// Status is written only when something a user would see changes (or the heartbeat is stale).
+
+const log = loggerFor('controller.node');
+
+export interface NodeControllerDeps {
+  nodes: ResourceClient<Node>;
+  informer: Informer<Node>;
+  registry: NodeRegistry;
+  taskCount(node: string): number;
+  onReadyChange?(node: string, ready: boolean): void;
+  now?: () => Date;
+  periodMs?: number;
+  heartbeatMs?: number;
+}
+
+export function statusChanged(a: NodeStatus | undefined, b: NodeStatus): boolean {
+  const strip = (s: NodeStatus | undefined) =>
+    JSON.stringify({ ...s, conditions: s?.conditions?.map((c) => ({ ...c, lastHeartbeatTime: undefined })) });
+  return strip(a) !== strip(b);
+}
+
+export class NodeReconciler {
+  constructor(private readonly deps: NodeControllerDeps) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const node = this.deps.informer.get(key);
+    const period = this.deps.periodMs ?? 10_000;
+    if (!node) {
+      this.deps.registry.remove(key);
+      return {};
+    }
+    const now = (this.deps.now ?? (() => new Date()))();
+    const entry = this.deps.registry.ensure(node);
+    const status: NodeStatus = structuredClone(node.status ?? {});
+    status.observedGeneration = node.metadata.generation;
+    let ready: boolean;
+    let message: string;
+    try {
+      await entry.runtime.ping();
+      const info = await entry.runtime.info();
+      status.capacity = { cpu: formatCpu(info.ncpu), memory: formatMemory(info.memoryBytes), tasks: 110 };
+      status.allocatable = { ...status.capacity };
+      status.nodeInfo = { dockerVersion: info.dockerVersion, operatingSystem: info.operatingSystem, kernelVersion: info.kernelVersion, architecture: info.architecture };
+      ready = true;
+      message = `Docker ${info.dockerVersion} at ${node.spec.dockerHost} answers`;
+    } catch (err) {
+      ready = false;
+      message = errorMessage(err);
+    }
+    status.taskCount = this.deps.taskCount(key);
+    status.conditions = setCondition(
+      status.conditions,
+      { type: 'Ready', status: ready ? 'True' : 'False', reason: ready ? 'EngineReachable' : 'EngineUnreachable', message, lastHeartbeatTime: now.toISOString() },
+      now,
+    );
+    const lastBeat = Date.parse(node.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime ?? '') || 0;
+    if (statusChanged(node.status, status) || now.getTime() - lastBeat >= (this.deps.heartbeatMs ?? 60_000)) {
+      await this.deps.nodes.replaceStatus({ ...node, status });
+    }
+    if (entry.ready !== ready) {
+      entry.ready = ready;
+      log.info({ key, ready, message }, 'node readiness changed');
+      this.deps.onReadyChange?.(key, ready);
+    }
+    return { requeueAfterMs: period };
+  }
+}

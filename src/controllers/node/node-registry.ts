@@ -1,0 +1,73 @@
+import type { Subscription } from 'rxjs';
+import type { Node } from '../../api/types.js';
+import { DockerRuntime } from '../../runtime/docker-runtime.js';
+import { PortAllocator } from '../../runtime/port-allocator.js';
+import type { Runtime, RuntimeEvent } from '../../runtime/runtime.js';
+
+// One Runtime (and port allocator) per Node, shared by every controller in the process, and the
+// Docker events of all of them as one callback.
+
+export interface NodeEntry {
+  name: string;
+  address: string;
+  runtime: Runtime;
+  ports: PortAllocator;
+  ready: boolean;
+}
+
+export type RuntimeFactory = (node: Node) => Runtime;
+
+export const dockerRuntimeFor: RuntimeFactory = (node) =>
+  new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: node.spec.tls ? { caFile: node.spec.tls.caFile, certFile: node.spec.tls.certFile, keyFile: node.spec.tls.keyFile } : undefined });
+
+/** Where published ports and probes reach a Node. */
+export function nodeAddress(node: Node): string {
+  if (node.spec.address) return node.spec.address;
+  const m = /^tcp:\/\/([^:/]+)/.exec(node.spec.dockerHost);
+  return m ? m[1] : '127.0.0.1';
+}
+
+export class NodeRegistry {
+  private readonly entries = new Map<string, NodeEntry & { key: string; events?: Subscription }>();
+
+  constructor(
+    private readonly makeRuntime: RuntimeFactory = dockerRuntimeFor,
+    private readonly onEvent: (node: string, ev: RuntimeEvent) => void = () => undefined,
+  ) {}
+
+  get(name: string): NodeEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  all(): NodeEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /** The entry for a Node, (re)connected when its Docker host or TLS changed. */
+  ensure(node: Node): NodeEntry {
+    const name = node.metadata.name!;
+    const key = JSON.stringify([node.spec.dockerHost, node.spec.tls ?? null, node.spec.portRange ?? null, nodeAddress(node)]);
+    const existing = this.entries.get(name);
+    if (existing && existing.key === key) return existing;
+    if (existing) this.remove(name);
+    const runtime = this.makeRuntime(node);
+    const range = node.spec.portRange ?? { start: 30000, end: 32767 };
+    const address = nodeAddress(node);
+    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, address), ready: false, key };
+    entry.events = runtime.events().subscribe({ next: (ev) => this.onEvent(name, ev), error: () => undefined });
+    this.entries.set(name, entry);
+    return entry;
+  }
+
+  remove(name: string): void {
+    const e = this.entries.get(name);
+    if (!e) return;
+    e.events?.unsubscribe();
+    void e.runtime.close();
+    this.entries.delete(name);
+  }
+
+  close(): void {
+    for (const name of [...this.entries.keys()]) this.remove(name);
+  }
+}

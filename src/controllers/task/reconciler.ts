@@ -1,0 +1,236 @@
+import { LABELS, TASK_FINALIZER, type Task, type TaskStatus } from '../../api/types.js';
+import type { Informer } from '../../client/informer.js';
+import type { ResourceClient } from '../../client/resource-client.js';
+import type { EventSink } from '../../client/events.js';
+import type { RuntimeEvent } from '../../runtime/runtime.js';
+import { errorMessage, isOkubeError } from '../../util/errors.js';
+import { loggerFor } from '../../util/logger.js';
+import type { ReconcileResult } from '../controller.js';
+import type { NodeEntry, NodeRegistry } from '../node/node-registry.js';
+import { buildContainerSpec, portsToAllocate } from './container-spec.js';
+import { imagePullFailed, plan, type Action, type PlanEvent, type ProbeView } from './plan.js';
+
+// Carries out the Task plan: reads the Task and its Node's containers, asks plan() what to do,
+// does it through the Runtime and the API, and writes status (only when it changed, guarded
+// by resourceVersion). Probes plug in through ProbeSupervisor.
+
+export interface ProbeSupervisor {
+  /** Probe this container (idempotent; a new container id restarts the probes). */
+  ensure(key: string, task: Task, containerId: string, node: NodeEntry): void;
+  stop(key: string): void;
+  view(key: string): ProbeView | undefined;
+}
+
+export const noProbes: ProbeSupervisor = { ensure: () => undefined, stop: () => undefined, view: () => undefined };
+
+export interface TaskReconcilerDeps {
+  tasks: ResourceClient<Task>;
+  informer: Informer<Task>;
+  registry: NodeRegistry;
+  events: EventSink;
+  probes?: ProbeSupervisor;
+  now?: () => Date;
+}
+
+function rvNumber(t: Task | undefined): number {
+  return Number(t?.metadata.resourceVersion ?? -1);
+}
+
+export function taskKeyForContainerEvent(ev: RuntimeEvent): string | undefined {
+  const ns = ev.labels[LABELS.namespace];
+  const name = ev.labels[LABELS.name];
+  return ns && name && ev.labels[LABELS.managed] === 'true' ? `${ns}/${name}` : undefined;
+}
+
+export class TaskReconciler {
+  private readonly log = loggerFor('controller.task');
+  /** What this controller last wrote, for when the informer has not caught up yet. */
+  private readonly latest = new Map<string, Task>();
+
+  constructor(private readonly deps: TaskReconcilerDeps) {}
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+
+  private probes(): ProbeSupervisor {
+    return this.deps.probes ?? noProbes;
+  }
+
+  /** The freshest copy of the Task: the informer's or our own last write, whichever is newer. */
+  private current(key: string): Task | undefined {
+    const cached = this.deps.informer.get(key);
+    const mine = this.latest.get(key);
+    if (!cached) return undefined;
+    return mine && mine.metadata.uid === cached.metadata.uid && rvNumber(mine) > rvNumber(cached) ? mine : cached;
+  }
+
+  private remember(key: string, t: Task): Task {
+    this.latest.set(key, t);
+    return t;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    let task = this.current(key);
+    const log = this.log.child({ key });
+    if (!task) {
+      this.probes().stop(key);
+      this.latest.delete(key);
+      return {};
+    }
+
+    if (!task.spec.nodeName && !task.metadata.deletionTimestamp) {
+      const bound = await this.bind(key, task);
+      if (bound) return { requeueAfterMs: 0 };
+    }
+
+    const entry = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
+    if (task.spec.nodeName && !entry) {
+      if (task.metadata.deletionTimestamp) {
+        // The Node is gone: nothing okube can stop any more.
+        await this.removeFinalizer(key, task);
+        return {};
+      }
+      return { requeueAfterMs: 5000 };
+    }
+    if (entry && !entry.ready && !task.metadata.deletionTimestamp) return { requeueAfterMs: 5000 };
+
+    const containers = entry ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
+    const anyRunning = containers.some((c) => c.running);
+    const imagePresent = entry && !anyRunning && !task.metadata.deletionTimestamp ? await entry.runtime.imagePresent(task.spec.image) : undefined;
+    const p = plan({
+      task,
+      node: entry ? { name: entry.name, address: entry.address, ready: entry.ready } : undefined,
+      containers,
+      probe: this.probes().view(key),
+      imagePresent,
+      now: this.now(),
+    });
+
+    let status: TaskStatus = p.status;
+    let requeueAfterMs = p.requeueAfterMs;
+    const events: PlanEvent[] = [...p.events];
+    for (const action of p.actions) {
+      const result = await this.execute(key, task, action, entry, events);
+      if (result === 'gone') return {};
+      if (result && typeof result === 'object' && 'task' in result) task = result.task;
+      if (result && typeof result === 'object' && 'pullFailed' in result) {
+        const failed = imagePullFailed(task, result.pullFailed, this.now());
+        status = failed.status;
+        requeueAfterMs = failed.delayMs;
+        events.push({ type: 'Warning', reason: status.state?.waiting?.reason ?? 'ErrImagePull', message: result.pullFailed });
+        break;
+      }
+      if (action.kind === 'create' || action.kind === 'start') requeueAfterMs = requeueAfterMs ?? 1000;
+    }
+
+    if (JSON.stringify(task.status ?? {}) !== JSON.stringify(status)) {
+      const written = await this.deps.tasks.replaceStatus({ ...task, status });
+      this.remember(key, written);
+      log.debug({ phase: status.phase, state: status.state }, 'status written');
+    }
+    for (const e of events) await this.deps.events.record(task, e.type, e.reason, e.message);
+    return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
+  }
+
+  /** Binds the Task to the Ready Node with the fewest Tasks (the scheduler issue refines this). */
+  private async bind(key: string, task: Task): Promise<boolean> {
+    const ready = this.deps.registry.all().filter((n) => n.ready);
+    if (!ready.length) return false;
+    const load = (n: NodeEntry) => this.deps.informer.list().filter((t) => t.spec.nodeName === n.name).length;
+    const chosen = ready.sort((a, b) => load(a) - load(b) || a.name.localeCompare(b.name))[0];
+    // replace carries the resourceVersion: two binders never both win.
+    const bound = await this.deps.tasks.replace({ ...task, spec: { ...task.spec, nodeName: chosen.name } });
+    this.remember(key, bound);
+    await this.deps.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${chosen.name}`);
+    return true;
+  }
+
+  private async removeFinalizer(key: string, task: Task): Promise<'gone'> {
+    const finalizers = (task.metadata.finalizers ?? []).filter((f) => f !== TASK_FINALIZER);
+    try {
+      await this.deps.tasks.patch(task.metadata.name!, { metadata: { finalizers, resourceVersion: task.metadata.resourceVersion } }, task.metadata.namespace);
+    } catch (err) {
+      if (!isOkubeError(err, 'NotFound')) throw err;
+    }
+    this.probes().stop(key);
+    this.latest.delete(key);
+    return 'gone';
+  }
+
+  private async execute(
+    key: string,
+    task: Task,
+    action: Action,
+    entry: NodeEntry | undefined,
+    events: PlanEvent[],
+  ): Promise<void | 'gone' | { task: Task } | { pullFailed: string }> {
+    const rt = entry?.runtime;
+    switch (action.kind) {
+      case 'addFinalizer': {
+        const finalizers = [...(task.metadata.finalizers ?? []), TASK_FINALIZER];
+        const t = await this.deps.tasks.patch(task.metadata.name!, { metadata: { finalizers, resourceVersion: task.metadata.resourceVersion } }, task.metadata.namespace);
+        return { task: this.remember(key, t) };
+      }
+      case 'removeFinalizer':
+        return this.removeFinalizer(key, task);
+      case 'pullImage':
+        try {
+          await rt!.pullImage(task.spec.image);
+          events.push({ type: 'Normal', reason: 'Pulled', message: `Pulled image ${task.spec.image}` });
+        } catch (err) {
+          return { pullFailed: errorMessage(err) };
+        }
+        return;
+      case 'create': {
+        const allocated: number[] = [];
+        const need = portsToAllocate(task);
+        if (need > 0) {
+          const used = (await rt!.list({ [LABELS.managed]: 'true' })).flatMap((c) => c.ports.map((p) => p.hostPort));
+          for (let i = 0; i < need; i++) allocated.push(await entry!.ports.allocate(`${task.metadata.uid}/${i}`, used.concat(allocated)));
+        }
+        const spec = buildContainerSpec(task, { nodeName: entry!.name, address: entry!.address, restartNumber: action.restartNumber, allocatedPorts: allocated });
+        let id: string;
+        try {
+          id = await rt!.create(spec);
+        } catch (err) {
+          if (isOkubeError(err, 'ImageNotFound')) return { pullFailed: errorMessage(err) };
+          // A container of this name exists: a crash between create and status. Adopt it.
+          const existing = (await rt!.list({ [LABELS.taskUid]: task.metadata.uid! })).find((c) => c.name === spec.name);
+          if (!existing) throw err;
+          id = existing.id;
+        } finally {
+          for (let i = 0; i < need; i++) entry!.ports.release(`${task.metadata.uid}/${i}`);
+        }
+        events.push({ type: 'Normal', reason: 'Created', message: `Created container ${id.slice(0, 12)} (${spec.name})` });
+        await rt!.start(id);
+        events.push({ type: 'Normal', reason: 'Started', message: `Started container ${id.slice(0, 12)}` });
+        return;
+      }
+      case 'start':
+        await rt!.start(action.id);
+        events.push({ type: 'Normal', reason: 'Started', message: `Started container ${action.id.slice(0, 12)}` });
+        return;
+      case 'stop':
+        await rt!.stop(action.id, action.graceSeconds);
+        return;
+      case 'remove':
+        await rt!.remove(action.id);
+        return;
+      case 'startProbes':
+        this.probes().ensure(key, task, action.containerId, entry!);
+        return;
+      case 'stopProbes':
+        this.probes().stop(key);
+        return;
+      case 'deleteTask':
+        await this.deps.events.record(task, 'Normal', 'TTLExpired', `deleting the finished Task after ttlSecondsAfterFinished (${task.spec.ttlSecondsAfterFinished}s)`);
+        await this.deps.tasks.delete(task.metadata.name!, task.metadata.namespace);
+        return 'gone';
+      case 'reschedule': {
+        const t = await this.deps.tasks.replace({ ...task, spec: { ...task.spec, nodeName: undefined } });
+        return { task: this.remember(key, t) };
+      }
+    }
+  }
+}

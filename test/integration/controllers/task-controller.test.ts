@@ -1,0 +1,146 @@
+import { expect } from 'chai';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { firstValueFrom, filter, timeout } from 'rxjs';
+import { LABELS, type Task } from '../../../src/api/types.js';
+import { ControllerManager } from '../../../src/controllers/manager.js';
+import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
+import { isOkubeError } from '../../../src/util/errors.js';
+import { startCluster, type TestCluster } from '../../support/cluster.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/tasks.js';
+
+describe('Task controller on real Docker, etcd and API server', function () {
+  this.timeout(120_000);
+  const env = testEnv();
+  const docker = new DockerRuntime({ dockerHost: env.dockerHost });
+  let cluster: TestCluster;
+  let manager: ControllerManager;
+  let ns: string;
+  let nodeName: string;
+
+  const containersOf = async (t: Task) => docker.list({ [LABELS.taskUid]: t.metadata.uid! });
+
+  before(async () => {
+    cluster = await startCluster();
+    manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 2000 });
+    nodeName = uniqueName('node');
+    await manager.nodes.create(nodeObject(nodeName, env.dockerHost));
+    await manager.start();
+    await waitFor('node Ready', async () => manager.registry.get(nodeName)?.ready);
+  });
+
+  after(async () => {
+    await manager?.stop();
+    // Whatever a failed test left behind on this node.
+    for (const c of await docker.list({ [LABELS.node]: nodeName ?? 'none' })) await docker.remove(c.id);
+    await cluster?.stop();
+  });
+
+  beforeEach(async () => {
+    ns = uniqueName('ns');
+    await cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  });
+
+  it('runs an httpd Task that answers on its published loopback port', async () => {
+    await manager.tasks.create(taskObject(ns, 'web', { image: env.image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080 }] }));
+    const t = await waitForTask(manager.tasks, ns, 'web', 'Running with a port', (t) => t.status?.phase === 'Running' && Boolean(t.status.ports?.length));
+    const port = t.status!.ports![0].hostPort;
+    expect(port).to.be.within(31000, 31999);
+    const body = await waitFor('HTTP answer', async () => (await fetch(`http://127.0.0.1:${port}/`)).text());
+    expect(body.trim()).to.equal('ok');
+    expect(t.status!.conditions!.find((c) => c.type === 'Ready')).to.include({ status: 'True' });
+    expect(t.status!.nodeName).to.equal(nodeName);
+    expect(await containersOf(t)).to.have.length(1);
+  });
+
+  it('stops the container with SIGTERM when the Task is deleted, then the Task is gone', async () => {
+    await manager.tasks.create(taskObject(ns, 'term', { image: env.image, command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.1; done"] }));
+    const t = await waitForTask(manager.tasks, ns, 'term', 'Running', (t) => t.status?.phase === 'Running');
+    const died = firstValueFrom(docker.events().pipe(filter((e) => e.containerId === t.status!.containerID && e.action === 'die'), timeout(30_000)));
+    await manager.tasks.delete('term', ns);
+    // Exit code 0: the app's TERM trap ran (a SIGKILL would be 137).
+    expect((await died).exitCode).to.equal(0);
+    await waitFor('Task gone', async () => {
+      try {
+        await manager.tasks.get('term', ns);
+        return false;
+      } catch (err) {
+        return isOkubeError(err, 'NotFound');
+      }
+    });
+    expect(await containersOf(t)).to.have.length(0);
+  });
+
+  it('crash-loops with delays doubling to the cap and restarts on time', async () => {
+    await manager.tasks.create(taskObject(ns, 'crash', { image: env.image, command: ['sh', '-c', 'exit 1'], backoff: { initialDelaySeconds: 1, factor: 2, maxDelaySeconds: 2 } }));
+    const promised: Array<{ restart: number; at: string; delay: number }> = [];
+    const seen = new Set<string>();
+    let t: Task | undefined;
+    await waitFor('four restarts', async () => {
+      t = await manager.tasks.get('crash', ns);
+      const b = t.status?.backoff;
+      if (b?.nextRestartAt && !seen.has(b.nextRestartAt)) {
+        seen.add(b.nextRestartAt);
+        promised.push({ restart: t.status!.restartCount!, at: b.nextRestartAt, delay: b.delaySeconds });
+      }
+      return (t.status?.restartCount ?? 0) >= 4;
+    }, 60_000, 20);
+    expect(t!.status!.state?.waiting?.reason).to.equal('CrashLoopBackOff');
+    expect(t!.status!.lastState?.terminated).to.include({ exitCode: 1, reason: 'Error' });
+    expect(promised.map((p) => p.delay).slice(0, 3)).to.deep.equal([1, 2, 2]);
+    // Each restart's container started at (not before) the time the status promised.
+    const containers = await containersOf(t!);
+    const errors: number[] = [];
+    for (const p of promised.slice(0, 2)) {
+      const c = containers.find((x) => x.labels[LABELS.restart] === String(p.restart));
+      if (!c?.startedAt) continue;
+      errors.push((Date.parse(c.startedAt) - Date.parse(p.at)) / 1000);
+    }
+    console.log(`      restart time minus promised nextRestartAt (s): ${errors.map((e) => e.toFixed(3)).join(', ')}`);
+    for (const e of errors) expect(e).to.be.within(-0.05, 0.5);
+    const bo = t!.status!.conditions!.find((c) => c.type === 'BackOff');
+    expect(bo).to.include({ status: 'True', reason: 'CrashLoopBackOff' });
+    expect(containers.length, 'the crashed container and its predecessor at most').to.be.at.most(2);
+  });
+
+  it('ends Failed with RestartLimitExceeded once maxRestarts is reached', async () => {
+    await manager.tasks.create(taskObject(ns, 'limited', { image: env.image, command: ['sh', '-c', 'exit 2'], backoff: { initialDelaySeconds: 0.2, maxRestarts: 2, windowSeconds: 60 } }));
+    const t = await waitForTask(manager.tasks, ns, 'limited', 'Failed', (t) => t.status?.phase === 'Failed', 60_000);
+    expect(t.status!.state?.terminated).to.include({ reason: 'RestartLimitExceeded', exitCode: 2 });
+    expect(t.status!.restartCount).to.equal(2);
+  });
+
+  it('runs a restartPolicy Never Task to completion as Succeeded', async () => {
+    await manager.tasks.create(taskObject(ns, 'batch', { image: env.image, command: ['sh', '-c', 'echo done'], restartPolicy: 'Never' }));
+    const t = await waitForTask(manager.tasks, ns, 'batch', 'Succeeded', (t) => t.status?.phase === 'Succeeded');
+    expect(t.status!.state?.terminated).to.include({ exitCode: 0, reason: 'Completed' });
+    expect(t.status!.restartCount ?? 0).to.equal(0);
+  });
+
+  it('notices a container killed behind its back and restarts it per restartPolicy', async () => {
+    await manager.tasks.create(taskObject(ns, 'victim', { image: env.image, command: ['sleep', '3600'], backoff: { initialDelaySeconds: 0.5 } }));
+    const t = await waitForTask(manager.tasks, ns, 'victim', 'Running', (t) => t.status?.phase === 'Running');
+    const t0 = Date.now();
+    await docker.remove(t.status!.containerID!); // docker rm -f
+    const after = await waitForTask(manager.tasks, ns, 'victim', 'restart recorded', (x) => (x.status?.restartCount ?? 0) >= 1, 20_000);
+    console.log(`      docker rm -f → status shows the exit after ${Date.now() - t0} ms`);
+    expect(after.status!.lastState?.terminated?.exitCode).to.equal(137);
+    await waitForTask(manager.tasks, ns, 'victim', 'running again', (x) => x.status?.phase === 'Running' && x.status.containerID !== t.status!.containerID, 20_000);
+  });
+
+  it('reports ErrImageNeverPull for a missing image that may not be pulled', async () => {
+    await manager.tasks.create(taskObject(ns, 'noimg', { image: 'okube-test/absent:v0', imagePullPolicy: 'Never' }));
+    const t = await waitForTask(manager.tasks, ns, 'noimg', 'ErrImageNeverPull', (t) => t.status?.state?.waiting?.reason === 'ErrImageNeverPull');
+    expect(t.status!.ready).to.equal(false);
+  });
+
+  it('replaces the container when the image or command changes', async () => {
+    await manager.tasks.create(taskObject(ns, 'change', { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 }));
+    const before = await waitForTask(manager.tasks, ns, 'change', 'Running', (t) => t.status?.phase === 'Running');
+    await manager.tasks.patch('change', { spec: { command: ['sleep', '3601'] } }, ns);
+    const after = await waitForTask(manager.tasks, ns, 'change', 'new container', (t) => t.status?.phase === 'Running' && t.status.containerID !== before.status!.containerID);
+    expect(after.status!.restartCount ?? 0).to.equal(0);
+    const running = (await containersOf(after)).filter((c) => c.running);
+    expect(running).to.have.length(1);
+  });
+});

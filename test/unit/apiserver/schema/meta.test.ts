@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { validateObjectMeta } from '../../../../src/apiserver/schema/index.js';
+
+const meta = (m: Record<string, unknown>) => ({ metadata: m });
+
+describe('validateObjectMeta', () => {
+  it('accepts a DNS-1123 subdomain name in a namespace', () => {
+    expect(validateObjectMeta(meta({ name: 'web.v1-2', namespace: 'default' }), true)).to.deep.equal([]);
+  });
+
+  it('rejects an upper-case name with the RFC 1123 rule', () => {
+    const [cause] = validateObjectMeta(meta({ name: 'Web', namespace: 'default' }), true);
+    expect(cause).to.include({ type: 'FieldValueInvalid', field: 'metadata.name' });
+    expect(cause.message).to.match(/^Invalid value: "Web": a lowercase RFC 1123 subdomain/);
+  });
+
+  it('rejects a name longer than 253 characters', () => {
+    expect(validateObjectMeta(meta({ name: 'a'.repeat(254), namespace: 'default' }), true)[0]).to.include({ field: 'metadata.name' });
+  });
+
+  it('requires a name or a generateName', () => {
+    expect(validateObjectMeta(meta({ namespace: 'default' }), true)).to.deep.equal([{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+  });
+
+  it('accepts generateName instead of a name', () => {
+    expect(validateObjectMeta(meta({ generateName: 'web-', namespace: 'default' }), true)).to.deep.equal([]);
+  });
+
+  it('rejects a generateName that cannot prefix a valid name', () => {
+    expect(validateObjectMeta(meta({ generateName: 'Web_', namespace: 'default' }), true)[0]).to.include({ field: 'metadata.generateName' });
+  });
+
+  it('requires a namespace on a namespaced object', () => {
+    expect(validateObjectMeta(meta({ name: 'a' }), true)).to.deep.equal([{ type: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' }]);
+  });
+
+  it('rejects a namespace that is not a DNS label', () => {
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'a.b' }), true)[0]).to.include({ type: 'FieldValueInvalid', field: 'metadata.namespace' });
+  });
+
+  it('forbids a namespace on a cluster-scoped object', () => {
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'x' }), false)).to.deep.equal([{ type: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' }]);
+  });
+
+  it('holds a Namespace to the DNS label rule (no dots)', () => {
+    expect(validateObjectMeta({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } }, false)[0]).to.include({ field: 'metadata.name' });
+  });
+
+  it('accepts prefixed label keys and empty label values', () => {
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', labels: { 'okube.dev/hostname': 'local', empty: '' } }), true)).to.deep.equal([]);
+  });
+
+  it('rejects a label value with spaces at metadata.labels', () => {
+    const [cause] = validateObjectMeta(meta({ name: 'a', namespace: 'd', labels: { app: 'two words' } }), true);
+    expect(cause).to.include({ type: 'FieldValueInvalid', field: 'metadata.labels' });
+    expect(cause.message).to.contain('"two words"');
+  });
+
+  it('rejects a label key with a bad prefix', () => {
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', labels: { 'Bad_Prefix/x': 'y' } }), true)[0].message).to.contain('prefix part');
+  });
+
+  it('rejects a non-string label value as TypeInvalid', () => {
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', labels: { n: 1 } }), true)[0]).to.include({ type: 'FieldValueTypeInvalid', field: 'metadata.labels.n' });
+  });
+
+  it('accepts annotation values of any text', () => {
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"a": 1}\n' } }), true)).to.deep.equal([]);
+  });
+
+  it('rejects annotations over 256 KiB as TooLong', () => {
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', annotations: { big: 'x'.repeat(262145) } }), true)[0]).to.include({ type: 'FieldValueTooLong', field: 'metadata.annotations' });
+  });
+
+  it('reports missing metadata as Required', () => {
+    expect(validateObjectMeta({}, true)).to.deep.equal([{ type: 'FieldValueRequired', field: 'metadata', message: 'Required value' }]);
+  });
+});
