@@ -108,12 +108,16 @@ function shownType(value: Json): string {
   return JSON.stringify(value);
 }
 
-/** Evaluates x-kubernetes-validations (CEL) wherever the object has a value. */
-export function celCauses(value: Json, schema: JsonSchema, path = ''): ValidationCause[] {
+/**
+ * Evaluates x-kubernetes-validations (CEL) wherever the object has a value. Rules of a field for
+ * which `skip(path)` holds (it already failed schema validation, so a rule could only misfire) are
+ * not evaluated; its children still are.
+ */
+export function celCauses(value: Json, schema: JsonSchema, path = '', skip: (path: string) => boolean = () => false): ValidationCause[] {
   if (value === undefined || value === null) return [];
   const causes: ValidationCause[] = [];
   const rules = schema['x-kubernetes-validations'] as CelRule[] | undefined;
-  for (const r of rules ?? []) {
+  for (const r of rules?.length && !skip(path) ? rules : []) {
     const field = joinFieldPath(path, r.fieldPath);
     const type = r.reason ?? 'FieldValueInvalid';
     const prog = program(r.rule);
@@ -135,10 +139,10 @@ export function celCauses(value: Json, schema: JsonSchema, path = ''): Validatio
     const props = schema.properties ?? {};
     for (const [name, v] of Object.entries(value)) {
       const sub = name in props ? props[name] : isSchema(schema.additionalProperties) ? schema.additionalProperties : undefined;
-      if (sub && v !== undefined) causes.push(...celCauses(v, sub, path ? `${path}.${name}` : name));
+      if (sub && v !== undefined) causes.push(...celCauses(v, sub, path ? `${path}.${name}` : name, skip));
     }
   } else if (Array.isArray(value) && schema.items) {
-    value.forEach((item, i) => causes.push(...celCauses(item, schema.items!, `${path}[${i}]`)));
+    value.forEach((item, i) => causes.push(...celCauses(item, schema.items!, `${path}[${i}]`, skip)));
   }
   return causes;
 }

@@ -112,7 +112,10 @@ export function compileSchema(def: ResourceDef): ResourceSchema {
     prune: (obj) => prune(obj, def.schema),
     validate(obj) {
       const causes = validator(obj) ? [] : causesFromAjv(validator.errors);
-      return [...causes, ...celCauses(obj, def.schema)];
+      const failed = causes.map((c) => c.field);
+      // A rule is not evaluated on a subtree that already broke the schema (its types are wrong).
+      const skip = (path: string) => failed.some((f) => f === path || f.startsWith(`${path}.`) || f.startsWith(`${path}[`));
+      return [...causes, ...celCauses(obj, def.schema, '', skip)];
     },
   };
   compiled.set(def, schema);

@@ -36,7 +36,7 @@ describe('structural defaulting', () => {
   });
 
   it('fills httpGet path / and scheme HTTP only inside an httpGet that exists', () => {
-    const probe = defaulted(task({ image: 'x', readinessProbe: { httpGet: { port: 8080 } } })).spec.readinessProbe as { httpGet: object; tcpSocket?: object };
+    const probe = defaulted(task({ image: 'x', readinessProbe: { httpGet: { port: 8080 } } })).spec.readinessProbe as unknown as { httpGet: object; tcpSocket?: object };
     expect(probe.httpGet).to.deep.equal({ port: 8080, path: '/', scheme: 'HTTP' });
     expect(probe).to.not.have.property('tcpSocket');
   });

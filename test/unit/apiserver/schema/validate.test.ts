@@ -126,3 +126,17 @@ describe('validation causes', () => {
     expect(cause).to.deep.equal({ type: 'FieldValueInvalid', field: 'spec.portRange', message: 'Invalid value: "object": portRange.start must not be greater than portRange.end' });
   });
 });
+
+describe('validation rules (CEL) next to schema errors', () => {
+  it('a rule is not evaluated on a subtree whose types are already wrong', () => {
+    const causes = causesOf(node({ dockerHost: 'unix:///x', portRange: { start: 'a', end: 1 } }), nodeDef);
+    expect(causes.map((c) => c.field)).to.deep.equal(['spec.portRange.start']);
+  });
+});
+
+describe('validation rules (CEL) with other errors elsewhere', () => {
+  it('a grpc probe is still reported when spec.image is missing', () => {
+    const fields = causesOf(task({ livenessProbe: { grpc: { port: 1 } } })).map((c) => c.field);
+    expect(fields).to.deep.equal(['spec.image', 'spec.livenessProbe.grpc']);
+  });
+});
