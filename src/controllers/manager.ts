@@ -9,6 +9,7 @@ import { Controller } from './controller.js';
 import { NodeReconciler } from './node/node-controller.js';
 import { NodeRegistry, dockerRuntimeFor, type RuntimeFactory } from './node/node-registry.js';
 import { TaskReconciler, taskKeyForContainerEvent, type ProbeSupervisor } from './task/reconciler.js';
+import { ProbeManager, type ProbeMetrics } from '../probes/probe-manager.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
 // wiring of watch events and Docker events into the work queues.
@@ -16,7 +17,9 @@ import { TaskReconciler, taskKeyForContainerEvent, type ProbeSupervisor } from '
 export interface ManagerOptions {
   kc: KubeConfig;
   runtimeFor?: RuntimeFactory;
+  /** Replaces the built-in prober (tests). */
   probes?: ProbeSupervisor;
+  probeMetrics?: ProbeMetrics;
   workers?: number;
   resyncMs?: number;
   nodePeriodMs?: number;
@@ -33,6 +36,7 @@ export class ControllerManager {
   readonly registry: NodeRegistry;
   readonly taskController: Controller;
   readonly nodeController: Controller;
+  readonly probeManager: ProbeManager;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
   constructor(opts: ManagerOptions) {
@@ -46,7 +50,15 @@ export class ControllerManager {
 
     this.registry = new NodeRegistry(opts.runtimeFor ?? dockerRuntimeFor, (node, ev) => this.onContainerEvent(node, ev));
     const events = opts.events ?? new EventRecorder(kc, 'okube-controllers');
-    const taskReconciler = new TaskReconciler({ tasks: this.tasks, informer: this.taskInformer, registry: this.registry, events, probes: opts.probes });
+    // A probe verdict (ready flips, restart wanted) reconciles the Task at once.
+    this.probeManager = new ProbeManager((key) => this.taskController.enqueue(key), opts.probeMetrics);
+    const probes: ProbeSupervisor = opts.probes ?? {
+      ensure: (key, task, containerId, node, ports) =>
+        this.probeManager.ensure(key, task, containerId, { address: node.address, ports, exec: (cmd, ms) => node.runtime.exec(containerId, cmd, ms) }),
+      stop: (key) => this.probeManager.stop(key),
+      view: (key) => this.probeManager.view(key),
+    };
+    const taskReconciler = new TaskReconciler({ tasks: this.tasks, informer: this.taskInformer, registry: this.registry, events, probes });
     const nodeReconciler = new NodeReconciler({
       nodes: this.nodes,
       informer: this.nodeInformer,
@@ -91,6 +103,7 @@ export class ControllerManager {
   async stop(): Promise<void> {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     await Promise.all([this.taskController.stop(), this.nodeController.stop()]);
+    this.probeManager.stopAll();
     this.taskInformer.stop();
     this.nodeInformer.stop();
     this.registry.close();

@@ -1,4 +1,4 @@
-import { LABELS, TASK_FINALIZER, type ContainerState, type Task, type TaskStatus } from '../../api/types.js';
+import { LABELS, TASK_FINALIZER, type ContainerState, type ProbeStatus, type PublishedPort, type Task, type TaskStatus } from '../../api/types.js';
 import { delayFor, onContainerExit, probeRestartAllowed, remainingMs, resolveBackoff, shouldRestart, type ExitReason } from '../../backoff/index.js';
 import type { ContainerInfo } from '../../runtime/runtime.js';
 import { setCondition } from './conditions.js';
@@ -22,6 +22,8 @@ export interface ProbeView {
   ready: boolean;
   /** Liveness or startup probe failed failureThreshold times. */
   restart?: { reason: string; message: string };
+  /** Last result of each probe, as shown in status (changes only when the result flips). */
+  probes?: Partial<Record<'startup' | 'liveness' | 'readiness', ProbeStatus>>;
 }
 
 export type Action =
@@ -32,7 +34,7 @@ export type Action =
   | { kind: 'start'; id: string }
   | { kind: 'stop'; id: string; graceSeconds: number; reason: string }
   | { kind: 'remove'; id: string }
-  | { kind: 'startProbes'; containerId: string }
+  | { kind: 'startProbes'; containerId: string; ports: PublishedPort[] }
   | { kind: 'stopProbes' }
   | { kind: 'deleteTask' }
   | { kind: 'reschedule' };
@@ -222,7 +224,6 @@ export function plan(input: PlanInput): Plan {
   function running(c: ContainerInfo): Plan {
     status.phase = 'Running';
     status.containerID = c.id;
-    status.started = input.probe?.started ?? true;
     status.state = { running: { startedAt: c.startedAt ?? nowIso } };
     status.startTime ??= c.startedAt ?? nowIso;
     status.ports = c.ports.map((p) => ({
@@ -234,7 +235,8 @@ export function plan(input: PlanInput): Plan {
     }));
     if (status.backoff?.nextRestartAt) status.backoff = { ...status.backoff, nextRestartAt: undefined };
     cond('BackOff', 'False', 'Running', 'the container is running');
-    if (hasProbes(task)) actions.push({ kind: 'startProbes', containerId: c.id });
+    if (hasProbes(task)) actions.push({ kind: 'startProbes', containerId: c.id, ports: status.ports });
+    if (input.probe?.probes) status.probes = { ...status.probes, ...input.probe.probes };
 
     const restart = input.probe?.restart;
     if (restart) {
@@ -257,7 +259,10 @@ export function plan(input: PlanInput): Plan {
       return out(30_000);
     }
     status.conditions = (status.conditions ?? []).filter((x) => x.type !== 'ProbeRestartLimited');
-    status.ready = input.probe ? input.probe.ready : true;
+    // Probes declared but no result yet: not ready (and not started) until they say so.
+    const probe = input.probe ?? (hasProbes(task) ? { started: !spec.startupProbe, ready: !spec.startupProbe && !spec.readinessProbe } : undefined);
+    status.started = probe?.started ?? true;
+    status.ready = probe ? probe.ready : true;
     if (status.ready) cond('Ready', 'True', 'Ready', spec.readinessProbe ? 'the readiness probe passes' : 'the container is running');
     else cond('Ready', 'False', status.started ? 'ReadinessProbeFailed' : 'StartupProbePending', status.started ? 'the readiness probe does not pass yet' : 'waiting for the startup probe');
     return out();

@@ -1,4 +1,4 @@
-import { LABELS, TASK_FINALIZER, type Task, type TaskStatus } from '../../api/types.js';
+import { LABELS, TASK_FINALIZER, type PublishedPort, type Task, type TaskStatus } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
@@ -16,7 +16,7 @@ import { imagePullFailed, plan, type Action, type PlanEvent, type ProbeView } fr
 
 export interface ProbeSupervisor {
   /** Probe this container (idempotent; a new container id restarts the probes). */
-  ensure(key: string, task: Task, containerId: string, node: NodeEntry): void;
+  ensure(key: string, task: Task, containerId: string, node: NodeEntry, ports: PublishedPort[]): void;
   stop(key: string): void;
   view(key: string): ProbeView | undefined;
 }
@@ -218,7 +218,7 @@ export class TaskReconciler {
         await rt!.remove(action.id);
         return;
       case 'startProbes':
-        this.probes().ensure(key, task, action.containerId, entry!);
+        this.probes().ensure(key, task, action.containerId, entry!, action.ports);
         return;
       case 'stopProbes':
         this.probes().stop(key);

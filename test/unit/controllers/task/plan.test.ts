@@ -218,3 +218,25 @@ describe('task plan', () => {
     expect(kinds(run({ task: t, now: at(10) }))).to.deep.equal(['deleteTask']);
   });
 });
+
+describe('task plan with probes', () => {
+  it('is not Ready before the readiness probe has passed', () => {
+    const t = task({ readinessProbe: { tcpSocket: { port: 80 } } });
+    const p = run({ task: t, containers: [container(t)] });
+    expect(p.status.ready).to.equal(false);
+    expect(p.actions.map((a) => a.kind)).to.include('startProbes');
+  });
+
+  it('is not started before the startup probe has passed', () => {
+    const t = task({ startupProbe: { tcpSocket: { port: 80 } } });
+    expect(run({ task: t, containers: [container(t)] }).status.started).to.equal(false);
+  });
+
+  it('follows the probe verdict once there is one and records the probe results', () => {
+    const t = task({ readinessProbe: { tcpSocket: { port: 80 } } });
+    const probes = { readiness: { result: 'Success' as const, time: iso(1), message: 'ok', consecutiveSuccesses: 1, consecutiveFailures: 0 } };
+    const p = run({ task: t, containers: [container(t)], probe: { started: true, ready: true, probes } });
+    expect(p.status.ready).to.equal(true);
+    expect(p.status.probes?.readiness).to.deep.equal(probes.readiness);
+  });
+});

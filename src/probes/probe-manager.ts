@@ -1,0 +1,208 @@
+import type { Probe, ProbeStatus, PublishedPort, Task } from '../api/types.js';
+import type { ExecResult } from '../runtime/runtime.js';
+import { loggerFor } from '../util/logger.js';
+import { execProbe } from './exec-probe.js';
+import { httpProbe } from './http-probe.js';
+import type { ProbeResult } from './result.js';
+import { tcpProbe } from './tcp-probe.js';
+
+// Probes with Kubernetes' semantics, run from the controller on timers — one unref'd timeout
+// per probe, never a sleeping worker: the startup probe gates liveness and readiness; liveness
+// (or startup) failing failureThreshold times in a row asks for a restart; readiness only sets
+// Ready. Thresholds count consecutive results; a probe past timeoutSeconds is a failure.
+
+export type ProbeKind = 'startup' | 'liveness' | 'readiness';
+export type ProbeType = 'httpGet' | 'tcpSocket' | 'exec';
+
+export interface ProbeMetrics {
+  observe(kind: ProbeKind, type: ProbeType, result: 'success' | 'failure'): void;
+}
+
+/** Counts by kind/type/result, for tests and the metrics endpoint to read. */
+export class CountingProbeMetrics implements ProbeMetrics {
+  readonly counts = new Map<string, number>();
+  observe(kind: ProbeKind, type: ProbeType, result: 'success' | 'failure'): void {
+    const k = `${kind}/${type}/${result}`;
+    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+  }
+}
+
+export interface ProbeTarget {
+  /** Where the Node publishes ports (probes run outside the container). */
+  address: string;
+  /** The container's published ports. */
+  ports: PublishedPort[];
+  exec(command: string[], timeoutMs: number): Promise<ExecResult>;
+}
+
+export interface ProbeSnapshot {
+  started: boolean;
+  ready: boolean;
+  restart?: { reason: string; message: string };
+  probes: Partial<Record<ProbeKind, ProbeStatus>>;
+}
+
+interface ProbeState {
+  kind: ProbeKind;
+  probe: Probe;
+  successes: number;
+  failures: number;
+  /** Last result shown in status: changes only when the result or message changes. */
+  shown?: ProbeStatus;
+  timer?: NodeJS.Timeout;
+  inFlight: boolean;
+}
+
+interface TaskProbes {
+  containerId: string;
+  fingerprint: string;
+  task: Task;
+  target: ProbeTarget;
+  states: ProbeState[];
+  started: boolean;
+  ready: boolean;
+  restart?: { reason: string; message: string };
+  stopped: boolean;
+}
+
+const log = loggerFor('probes');
+
+export function probeType(p: Probe): ProbeType {
+  return p.httpGet ? 'httpGet' : p.tcpSocket ? 'tcpSocket' : 'exec';
+}
+
+/** A probe's port (number or a declared port's name) → the host port it is published on. */
+export function resolveHostPort(task: Task, port: number | string, published: PublishedPort[]): number | undefined {
+  const containerPort = typeof port === 'number' ? port : /^\d+$/.test(port) ? Number(port) : task.spec.ports?.find((p) => p.name === port)?.containerPort;
+  return published.find((p) => p.containerPort === containerPort)?.hostPort;
+}
+
+export class ProbeManager {
+  private readonly tasks = new Map<string, TaskProbes>();
+
+  constructor(
+    private readonly onChange: (key: string) => void,
+    private readonly metrics?: ProbeMetrics,
+  ) {}
+
+  /** Probes `containerId` of the Task; idempotent while the container and its probes stay the same. */
+  ensure(key: string, task: Task, containerId: string, target: ProbeTarget): void {
+    const fingerprint = JSON.stringify([task.spec.startupProbe, task.spec.livenessProbe, task.spec.readinessProbe, target.address, target.ports]);
+    const existing = this.tasks.get(key);
+    if (existing && existing.containerId === containerId && existing.fingerprint === fingerprint) {
+      existing.task = task;
+      return;
+    }
+    this.stop(key);
+    const states: ProbeState[] = [];
+    for (const [kind, probe] of [['startup', task.spec.startupProbe], ['liveness', task.spec.livenessProbe], ['readiness', task.spec.readinessProbe]] as const) {
+      if (probe) states.push({ kind, probe, successes: 0, failures: 0, inFlight: false });
+    }
+    const tp: TaskProbes = { containerId, fingerprint, task, target, states, started: !task.spec.startupProbe, ready: false, stopped: false };
+    // Without a readiness probe a started container is ready.
+    if (!task.spec.readinessProbe) tp.ready = tp.started;
+    this.tasks.set(key, tp);
+    for (const s of states) if (s.kind === 'startup' || tp.started) this.schedule(key, tp, s, (s.probe.initialDelaySeconds ?? 0) * 1000);
+  }
+
+  stop(key: string): void {
+    const tp = this.tasks.get(key);
+    if (!tp) return;
+    tp.stopped = true;
+    for (const s of tp.states) clearTimeout(s.timer);
+    this.tasks.delete(key);
+  }
+
+  stopAll(): void {
+    for (const key of [...this.tasks.keys()]) this.stop(key);
+  }
+
+  view(key: string): ProbeSnapshot | undefined {
+    const tp = this.tasks.get(key);
+    if (!tp) return undefined;
+    return {
+      started: tp.started,
+      ready: tp.ready,
+      restart: tp.restart,
+      probes: Object.fromEntries(tp.states.filter((s) => s.shown).map((s) => [s.kind, s.shown!])),
+    };
+  }
+
+  /** Number of Tasks being probed (tests check that stopping releases them). */
+  get active(): number {
+    return this.tasks.size;
+  }
+
+  private schedule(key: string, tp: TaskProbes, s: ProbeState, delayMs: number): void {
+    clearTimeout(s.timer);
+    s.timer = setTimeout(() => void this.run(key, tp, s), delayMs);
+    s.timer.unref();
+  }
+
+  private async execute(tp: TaskProbes, p: Probe): Promise<ProbeResult> {
+    const timeoutMs = (p.timeoutSeconds ?? 1) * 1000;
+    if (p.exec) return execProbe(tp.target.exec, p.exec.command, timeoutMs);
+    const handler = p.httpGet ?? p.tcpSocket!;
+    const port = resolveHostPort(tp.task, handler.port, tp.target.ports);
+    if (port === undefined) return { result: 'Failure', message: `port ${handler.port} is not published on the node (declare it in spec.ports)` };
+    const host = handler.host ?? tp.target.address;
+    if (p.httpGet) return httpProbe({ host, port, path: p.httpGet.path, scheme: p.httpGet.scheme, headers: p.httpGet.httpHeaders, timeoutMs });
+    return tcpProbe({ host, port, timeoutMs });
+  }
+
+  private async run(key: string, tp: TaskProbes, s: ProbeState): Promise<void> {
+    if (tp.stopped || s.inFlight) return;
+    s.inFlight = true;
+    const r = await this.execute(tp, s.probe);
+    s.inFlight = false;
+    if (tp.stopped) return;
+    this.metrics?.observe(s.kind, probeType(s.probe), r.result === 'Success' ? 'success' : 'failure');
+    if (r.result === 'Success') {
+      s.successes++;
+      s.failures = 0;
+    } else {
+      s.failures++;
+      s.successes = 0;
+    }
+    let changed = false;
+    if (!s.shown || s.shown.result !== r.result || s.shown.message !== r.message) {
+      s.shown = { result: r.result, time: new Date().toISOString(), message: r.message, consecutiveSuccesses: s.successes, consecutiveFailures: s.failures };
+      changed = true;
+    } else {
+      s.shown = { ...s.shown, consecutiveSuccesses: s.successes, consecutiveFailures: s.failures };
+    }
+    const success = s.probe.successThreshold ?? 1;
+    const failure = s.probe.failureThreshold ?? 3;
+
+    if (s.kind === 'startup') {
+      if (s.successes >= 1) {
+        tp.started = true;
+        if (!tp.task.spec.readinessProbe) tp.ready = true;
+        changed = true;
+        for (const other of tp.states) if (other.kind !== 'startup') this.schedule(key, tp, other, (other.probe.initialDelaySeconds ?? 0) * 1000);
+        log.debug({ key }, 'startup probe passed');
+        return void this.onChange(key); // the startup probe stops once it passed
+      }
+      if (s.failures >= failure) return this.requestRestart(key, tp, 'StartupProbe', `Startup probe failed: ${r.message}`);
+    } else if (s.kind === 'liveness') {
+      if (s.failures >= failure) return this.requestRestart(key, tp, 'LivenessProbe', `Liveness probe failed: ${r.message}`);
+    } else {
+      const ready = tp.ready ? s.failures < failure : s.successes >= success;
+      if (ready !== tp.ready) {
+        tp.ready = ready;
+        changed = true;
+      }
+    }
+    this.schedule(key, tp, s, (s.probe.periodSeconds ?? 10) * 1000);
+    if (changed) this.onChange(key);
+  }
+
+  /** A restart verdict stops all probing of this container; a new container starts afresh. */
+  private requestRestart(key: string, tp: TaskProbes, reason: string, message: string): void {
+    tp.restart = { reason, message };
+    tp.ready = false;
+    for (const s of tp.states) clearTimeout(s.timer);
+    log.info({ key, reason, message }, 'probe requests a restart');
+    this.onChange(key);
+  }
+}

@@ -1,0 +1,5 @@
+/** The outcome of one probe attempt. Executors never throw: a failure is a result. */
+export interface ProbeResult {
+  result: 'Success' | 'Failure';
+  message: string;
+}
