@@ -242,7 +242,7 @@ export function plan(input: PlanInput): Plan {
     if (restart) {
       const verdict = probeRestartAllowed(status.probes?.probeRestarts, spec.probeRestartLimit, now);
       if (verdict.allowed) {
-        status.probes = { ...status.probes, probeRestarts: verdict.recent, unhealthyContainerID: c.id, unhealthyMessage: restart.message };
+        status.probes = { ...status.probes, probeRestarts: [...verdict.recent, nowIso], unhealthyContainerID: c.id, unhealthyMessage: restart.message };
         actions.push({ kind: 'stopProbes' }, { kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Unhealthy' });
         events.push({ type: 'Warning', reason: 'Unhealthy', message: restart.message });
         events.push({ type: 'Normal', reason: 'Killing', message: `Container failed ${restart.reason}, will be restarted` });

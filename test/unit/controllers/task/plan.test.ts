@@ -240,3 +240,20 @@ describe('task plan with probes', () => {
     expect(p.status.probes?.readiness).to.deep.equal(probes.readiness);
   });
 });
+
+describe('task plan probe restart limit', () => {
+  it('counts each probe-triggered restart towards the limit', () => {
+    const spec = { livenessProbe: { tcpSocket: { port: 1 } }, probeRestartLimit: { maxRestarts: 2, windowSeconds: 300 } };
+    const unhealthy = { started: true, ready: false, restart: { reason: 'LivenessProbe', message: 'refused' } };
+    let status: Task['status'] = { phase: 'Running' };
+    const stops: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = task(spec, status);
+      const p = run({ task: t, containers: [container(t, { restart: i })], now: at(i * 10), probe: unhealthy });
+      stops.push(p.actions.some((a) => a.kind === 'stop'));
+      status = p.status;
+    }
+    expect(stops).to.deep.equal([true, true, false]);
+    expect(status!.probes!.probeRestarts).to.have.length(2);
+  });
+});

@@ -1,0 +1,125 @@
+import { expect } from 'chai';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { LABELS, type Task, type TaskSpec } from '../../../src/api/types.js';
+import { ControllerManager } from '../../../src/controllers/manager.js';
+import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
+import { CountingProbeMetrics } from '../../../src/probes/index.js';
+import { startCluster, type TestCluster } from '../../support/cluster.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/tasks.js';
+
+// Probed Tasks running real busybox apps in real containers.
+
+const HTTPD = 'mkdir -p /srv && echo ok > /srv/healthz && exec httpd -f -p 8080 -h /srv';
+
+describe('probes on real containers', function () {
+  this.timeout(120_000);
+  const env = testEnv();
+  const docker = new DockerRuntime({ dockerHost: env.dockerHost });
+  const metrics = new CountingProbeMetrics();
+  let cluster: TestCluster;
+  let manager: ControllerManager;
+  let ns: string;
+  let nodeName: string;
+
+  const create = (name: string, spec: Partial<TaskSpec>) =>
+    manager.tasks.create(taskObject(ns, name, { image: env.image, ports: [{ name: 'http', containerPort: 8080 }], terminationGracePeriodSeconds: 1, backoff: { initialDelaySeconds: 0.5 }, ...spec }));
+  const probe = (extra: object) => ({ periodSeconds: 1, timeoutSeconds: 1, ...extra });
+
+  before(async () => {
+    cluster = await startCluster();
+    manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 2000, probeMetrics: metrics });
+    nodeName = uniqueName('node');
+    await manager.nodes.create(nodeObject(nodeName, env.dockerHost));
+    await manager.start();
+    await waitFor('node Ready', async () => manager.registry.get(nodeName)?.ready);
+  });
+  after(async () => {
+    await manager?.stop();
+    for (const c of await docker.list({ [LABELS.node]: nodeName ?? 'none' })) await docker.remove(c.id);
+    await cluster?.stop();
+  });
+  beforeEach(async () => {
+    ns = uniqueName('ns');
+    await cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  });
+
+  it('a healthy httpd becomes Ready through its readiness probe', async () => {
+    await create('healthy', { command: ['sh', '-c', HTTPD], readinessProbe: probe({ httpGet: { path: '/healthz', port: 'http' } }), livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' } }) });
+    const t = await waitForTask(manager.tasks, ns, 'healthy', 'Ready', (t) => t.status?.ready === true);
+    expect(t.status!.conditions!.find((c) => c.type === 'Ready')).to.include({ status: 'True' });
+    expect(t.status!.probes?.readiness).to.include({ result: 'Success' });
+    expect(t.status!.restartCount ?? 0).to.equal(0);
+  });
+
+  it('an app that never becomes ready stays Ready=False and is never restarted', async () => {
+    await create('neverready', { command: ['sh', '-c', 'sleep 3600'], readinessProbe: probe({ tcpSocket: { port: 'http' } }) });
+    await waitForTask(manager.tasks, ns, 'neverready', 'probe failure recorded', (t) => t.status?.probes?.readiness?.result === 'Failure');
+    await new Promise((r) => setTimeout(r, 4000));
+    const t = await manager.tasks.get('neverready', ns);
+    expect(t.status!.ready).to.equal(false);
+    expect(t.status!.restartCount ?? 0).to.equal(0);
+    expect(t.status!.probes!.readiness!.message).to.match(/connection (refused|closed|reset)/);
+  });
+
+  it('a failing liveness probe restarts the container with reason Unhealthy, then backs off', async () => {
+    await create('flip', { command: ['sh', '-c', HTTPD], livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 2 }) });
+    const running = await waitForTask(manager.tasks, ns, 'flip', 'Running', (t) => t.status?.phase === 'Running' && Boolean(t.status.containerID));
+    await docker.exec(running.status!.containerID!, ['rm', '/srv/healthz'], 5000); // flip health to failing
+    const t = await waitForTask(manager.tasks, ns, 'flip', 'restarted as Unhealthy', (t) => t.status?.lastState?.terminated?.reason === 'Unhealthy', 30_000);
+    expect(t.status!.restartCount).to.be.at.least(1);
+    expect(t.status!.lastState!.terminated!.message).to.contain('Liveness probe failed');
+    // The new container has a fresh /srv/healthz again: running, live.
+    await waitForTask(manager.tasks, ns, 'flip', 'running again', (x) => x.status?.phase === 'Running' && x.status.containerID !== running.status!.containerID, 30_000);
+  });
+
+  it('the startup probe holds liveness off for a slow starter', async () => {
+    const slow = `sleep 4; ${HTTPD}`;
+    await create('slow', { command: ['sh', '-c', slow], startupProbe: probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 20 }), livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 1 }) });
+    const t = await waitForTask(manager.tasks, ns, 'slow', 'started and ready', (t) => t.status?.started === true && t.status.ready === true, 30_000);
+    expect(t.status!.restartCount ?? 0).to.equal(0);
+  });
+
+  it('without a startup probe the same slow starter is killed by liveness', async () => {
+    const slow = `sleep 4; ${HTTPD}`;
+    await create('slow-nostartup', { command: ['sh', '-c', slow], livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 1 }) });
+    const t = await waitForTask(manager.tasks, ns, 'slow-nostartup', 'killed as Unhealthy', (t) => t.status?.lastState?.terminated?.reason === 'Unhealthy', 30_000);
+    expect(t.status!.restartCount).to.be.at.least(1);
+  });
+
+  it('an exec probe checking a file restarts the container when the file goes', async () => {
+    await create('execprobe', { command: ['sh', '-c', 'touch /tmp/healthy; exec sleep 3600'], ports: [], livenessProbe: probe({ exec: { command: ['test', '-f', '/tmp/healthy'] }, failureThreshold: 1 }) });
+    const running = await waitForTask(manager.tasks, ns, 'execprobe', 'live', (t) => t.status?.probes?.liveness?.result === 'Success');
+    await docker.exec(running.status!.containerID!, ['rm', '/tmp/healthy'], 5000);
+    const t = await waitForTask(manager.tasks, ns, 'execprobe', 'Unhealthy', (t) => t.status?.lastState?.terminated?.reason === 'Unhealthy', 30_000);
+    expect(t.status!.lastState!.terminated!.message).to.contain('command exited with 1');
+  });
+
+  it('stops restarting for a mis-set liveness probe once the rate limit is reached, and says so', async () => {
+    await create('limited', {
+      command: ['sh', '-c', 'exec sleep 3600'],
+      livenessProbe: probe({ tcpSocket: { port: 'http' }, failureThreshold: 1 }),
+      probeRestartLimit: { maxRestarts: 2, windowSeconds: 300 },
+      backoff: { initialDelaySeconds: 0.2, factor: 1 },
+    });
+    const t = await waitForTask(manager.tasks, ns, 'limited', 'ProbeRestartLimited', (t) => t.status?.conditions?.some((c) => c.type === 'ProbeRestartLimited' && c.status === 'True') ?? false, 60_000);
+    expect(t.status!.restartCount).to.equal(2);
+    expect(t.status!.phase).to.equal('Running');
+    expect(t.status!.ready).to.equal(false);
+    const still = await manager.tasks.get('limited', ns);
+    expect(still.status!.restartCount).to.equal(2);
+  });
+
+  it('counted probe results by kind and outcome', () => {
+    expect(metrics.counts.get('liveness/httpGet/failure')).to.be.greaterThan(0);
+    expect(metrics.counts.get('readiness/httpGet/success')).to.be.greaterThan(0);
+  });
+
+  it('kubectl-visible: a probe failure is an Event with reason Unhealthy', async () => {
+    const core = cluster.kc.makeApiClient(CoreV1Api);
+    const tasks = (await manager.tasks.list({})).items.filter((t: Task) => t.metadata.name === 'execprobe' || t.metadata.name === 'flip');
+    expect(tasks.length).to.be.greaterThan(0);
+    const events = await core.listNamespacedEvent({ namespace: tasks[0].metadata.namespace! });
+    expect(events.items.some((e) => e.reason === 'Unhealthy')).to.equal(true);
+  });
+});
