@@ -23,6 +23,8 @@ export interface ManagerOptions {
   workers?: number;
   resyncMs?: number;
   nodePeriodMs?: number;
+  /** How long a container whose Task is gone is left alone before removal (default 60 s). */
+  orphanGraceMs?: number;
   events?: EventSink;
 }
 
@@ -47,6 +49,7 @@ export class ControllerManager {
     this.taskInformer = new Informer<Task>({ kc, name: 'tasks', path: this.tasks.collectionPath(), list: (o) => this.tasks.list(o), resyncMs });
     this.nodeInformer = new Informer<Node>({ kc, name: 'nodes', path: this.nodes.collectionPath(), list: (o) => this.nodes.list(o), resyncMs });
     this.taskInformer.addIndex('node', (t) => (t.spec.nodeName ? [t.spec.nodeName] : []));
+    this.taskInformer.addIndex('uid', (t) => [t.metadata.uid!]);
 
     this.registry = new NodeRegistry(opts.runtimeFor ?? dockerRuntimeFor, (node, ev) => this.onContainerEvent(node, ev));
     const events = opts.events ?? new EventRecorder(kc, 'okube-controllers');
@@ -64,6 +67,8 @@ export class ControllerManager {
       informer: this.nodeInformer,
       registry: this.registry,
       taskCount: (node) => this.taskInformer.byIndex('node', node).length,
+      taskExists: (uid) => this.taskInformer.byIndex('uid', uid).length > 0,
+      orphanGraceMs: opts.orphanGraceMs,
       onReadyChange: (node) => {
         for (const t of this.taskInformer.byIndex('node', node)) this.taskController.enqueue(objectKey(t));
         // Unbound Tasks may fit now.

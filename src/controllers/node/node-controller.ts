@@ -6,7 +6,9 @@ import { errorMessage } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import { setCondition } from '../task/conditions.js';
 import type { ReconcileResult } from '../controller.js';
-import type { NodeRegistry } from './node-registry.js';
+import type { NodeEntry, NodeRegistry } from './node-registry.js';
+import { OrphanTracker } from './orphans.js';
+import { LABELS } from '../../api/types.js';
 
 // Node → Docker host: connection, capacity, Docker/OS info, task count and the Ready condition.
 // Status is written only when something a user would see changes (or the heartbeat is stale).
@@ -18,6 +20,9 @@ export interface NodeControllerDeps {
   informer: Informer<Node>;
   registry: NodeRegistry;
   taskCount(node: string): number;
+  /** Whether a Task with this uid exists (orphaned containers are removed after orphanGraceMs). */
+  taskExists?(uid: string): boolean;
+  orphanGraceMs?: number;
   onReadyChange?(node: string, ready: boolean): void;
   now?: () => Date;
   periodMs?: number;
@@ -31,7 +36,21 @@ export function statusChanged(a: NodeStatus | undefined, b: NodeStatus): boolean
 }
 
 export class NodeReconciler {
+  private readonly orphans = new Map<string, OrphanTracker>();
+
   constructor(private readonly deps: NodeControllerDeps) {}
+
+  private async collectOrphans(key: string, entry: NodeEntry, now: Date): Promise<void> {
+    if (!this.deps.taskExists) return;
+    const tracker = this.orphans.get(key) ?? new OrphanTracker(this.deps.orphanGraceMs ?? 60_000);
+    this.orphans.set(key, tracker);
+    // Only this Node's containers: several Node objects may share one engine.
+    const containers = await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key });
+    for (const c of tracker.orphans(containers, this.deps.taskExists, now.getTime())) {
+      log.info({ key, container: c.id.slice(0, 12), task: `${c.labels[LABELS.namespace]}/${c.labels[LABELS.name]}` }, 'removing a container whose Task is gone');
+      await entry.runtime.remove(c.id);
+    }
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const node = this.deps.informer.get(key);
@@ -54,6 +73,7 @@ export class NodeReconciler {
       status.nodeInfo = { dockerVersion: info.dockerVersion, operatingSystem: info.operatingSystem, kernelVersion: info.kernelVersion, architecture: info.architecture };
       ready = true;
       message = `Docker ${info.dockerVersion} at ${node.spec.dockerHost} answers`;
+      await this.collectOrphans(key, entry, now);
     } catch (err) {
       ready = false;
       message = errorMessage(err);

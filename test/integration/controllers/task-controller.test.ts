@@ -22,7 +22,7 @@ describe('Task controller on real Docker, etcd and API server', function () {
 
   before(async () => {
     cluster = await startCluster();
-    manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 2000 });
+    manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 500, orphanGraceMs: 1000 });
     nodeName = uniqueName('node');
     await manager.nodes.create(nodeObject(nodeName, env.dockerHost));
     await manager.start();
@@ -142,5 +142,16 @@ describe('Task controller on real Docker, etcd and API server', function () {
     expect(after.status!.restartCount ?? 0).to.equal(0);
     const running = (await containersOf(after)).filter((c) => c.running);
     expect(running).to.have.length(1);
+  });
+
+  it('removes a container that carries okube labels but whose Task does not exist, after a grace period', async () => {
+    const id = await docker.create({
+      name: uniqueName('okube-orphan'),
+      image: env.image,
+      command: ['sleep', '3600'],
+      labels: { [LABELS.managed]: 'true', [LABELS.taskUid]: 'no-such-task-uid', [LABELS.namespace]: ns, [LABELS.name]: 'ghost', [LABELS.node]: nodeName },
+    });
+    await docker.start(id);
+    await waitFor('orphan removed', async () => (await docker.inspect(id)) === undefined, 30_000, 200);
   });
 });

@@ -1,0 +1,28 @@
+import { LABELS } from '../../api/types.js';
+import type { ContainerInfo } from '../../runtime/runtime.js';
+
+// Containers okube made whose Task no longer exists (deleted while the controller was down, or
+// left behind by a crash mid-create) are removed — but only after a grace period, so a Task
+// created a moment ago that the informer has not delivered yet is never mistaken for gone.
+
+export class OrphanTracker {
+  private readonly firstSeen = new Map<string, number>();
+
+  constructor(private readonly graceMs: number) {}
+
+  /** The containers to remove now. `known(uid)` tells whether a Task with that uid exists. */
+  orphans(containers: ContainerInfo[], known: (uid: string) => boolean, now: number): ContainerInfo[] {
+    const due: ContainerInfo[] = [];
+    const present = new Set<string>();
+    for (const c of containers) {
+      const uid = c.labels[LABELS.taskUid];
+      if (c.labels[LABELS.managed] !== 'true' || !uid || known(uid)) continue;
+      present.add(c.id);
+      const first = this.firstSeen.get(c.id) ?? now;
+      this.firstSeen.set(c.id, first);
+      if (now - first >= this.graceMs) due.push(c);
+    }
+    for (const id of [...this.firstSeen.keys()]) if (!present.has(id)) this.firstSeen.delete(id);
+    return due;
+  }
+}

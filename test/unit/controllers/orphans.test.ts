@@ -1,0 +1,28 @@
+import { expect } from 'chai';
+import { LABELS } from '../../../src/api/types.js';
+import { OrphanTracker } from '../../../src/controllers/node/orphans.js';
+import type { ContainerInfo } from '../../../src/runtime/runtime.js';
+
+const c = (id: string, uid: string, managed = 'true'): ContainerInfo => ({ id, name: id, image: 'x', labels: { [LABELS.managed]: managed, [LABELS.taskUid]: uid }, status: 'running', running: true, ports: [] });
+
+describe('OrphanTracker', () => {
+  it('removes a container whose Task is gone only after the grace period', () => {
+    const t = new OrphanTracker(1000);
+    const known = () => false;
+    expect(t.orphans([c('a', 'u1')], known, 0)).to.deep.equal([]);
+    expect(t.orphans([c('a', 'u1')], known, 999)).to.deep.equal([]);
+    expect(t.orphans([c('a', 'u1')], known, 1000).map((x) => x.id)).to.deep.equal(['a']);
+  });
+
+  it('never touches a container whose Task exists or that okube does not manage', () => {
+    const t = new OrphanTracker(0);
+    expect(t.orphans([c('a', 'u1'), c('b', 'u2', 'false')], (uid) => uid === 'u1', 5)).to.deep.equal([]);
+  });
+
+  it('forgets a container that reappeared as owned, restarting its grace period', () => {
+    const t = new OrphanTracker(1000);
+    t.orphans([c('a', 'u1')], () => false, 0);
+    t.orphans([c('a', 'u1')], () => true, 500);
+    expect(t.orphans([c('a', 'u1')], () => false, 1200)).to.deep.equal([]);
+  });
+});
