@@ -17,6 +17,7 @@ export interface TestCluster {
   kubeconfigPath: string;
   dir: string;
   etcd: EmbeddedEtcd;
+  store: EtcdStore;
   /** Stops and starts the API server on the same port and data (a restart of the control plane). */
   restartApi(): Promise<void>;
   stop(): Promise<void>;
@@ -36,6 +37,7 @@ export async function startCluster(): Promise<TestCluster> {
     kubeconfigPath,
     dir,
     etcd,
+    store,
     async restartApi() {
       await api.close();
       api = await createApiServer({ store, crdDir: CRD_DIR, dataDir: dir, listen: { host: '127.0.0.1', port: api.port } });
