@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { LABELS, type Task } from '../../../src/api/types.js';
@@ -153,5 +157,34 @@ describe('Task controller on real Docker, etcd and API server', function () {
     });
     await docker.start(id);
     await waitFor('orphan removed', async () => (await docker.inspect(id)) === undefined, 30_000, 200);
+  });
+
+  it('kubectl get tasks -w shows the crash loop as it happens, and describe shows conditions, backoff and events', async () => {
+    const env2 = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: mkdtempSync(join(tmpdir(), 'kcache-')) };
+    const watcher = spawn('kubectl', ['get', 'tasks', '-n', ns, '-w'], { env: env2 });
+    let out = '';
+    watcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await manager.tasks.create(taskObject(ns, 'seen', { image: env.image, command: ['sh', '-c', 'exit 4'], backoff: { initialDelaySeconds: 1 } }));
+      await waitFor('kubectl -w shows CrashLoopBackOff', async () => /seen\s+\S+\s+CrashLoopBackOff\s+false\s+2\s+in \d+s/.test(out), 30_000, 100).catch((err) => {
+        throw new Error(`${(err as Error).message}\nkubectl printed:\n${out}`);
+      });
+    } finally {
+      watcher.kill();
+    }
+    expect(out.split('\n')[0]).to.match(/^NAME\s+PHASE\s+STATUS\s+READY\s+RESTARTS\s+NEXT RETRY/);
+    // Not spawnSync: the API server runs in this process and must keep answering.
+    const describe = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const p = spawn('kubectl', ['describe', 'task', 'seen', '-n', ns], { env: env2 });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      p.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    expect(describe.status, describe.stderr).to.equal(0);
+    expect(describe.stdout).to.match(/Reason:\s+CrashLoopBackOff/);
+    expect(describe.stdout).to.match(/Next Restart At:/);
+    expect(describe.stdout).to.match(/Warning\s+BackOff\s+.*Back-off 1s restarting failed container \(exit code 4/);
   });
 });
