@@ -1,22 +1,9 @@
+import type { ObjectMeta } from '../api/types.js';
 // Pure object rules of the API: which changes bump metadata.generation, what create and update
 // may and may not change in metadata, and the storage/response forms of an object.
 
 export type Obj = Record<string, unknown> & { metadata: Meta };
-export type Meta = Record<string, unknown> & {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  managedFields?: unknown[];
-};
+export type Meta = ObjectMeta & Record<string, unknown>;
 
 export const OBJECT_META_FIELDS = new Set([
   'name',

@@ -1,5 +1,8 @@
 import type { Node, Task, TaskSpec } from '../../src/api/types.js';
 import type { ResourceClient } from '../../src/client/resource-client.js';
+import { waitFor } from './wait.js';
+
+export { waitFor };
 
 // Helpers for tests that drive Tasks through the real API.
 
@@ -9,23 +12,6 @@ export function taskObject(namespace: string, name: string, spec: Partial<TaskSp
 
 export function nodeObject(name: string, dockerHost: string, address = '127.0.0.1'): Node {
   return { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name }, spec: { dockerHost, address, portRange: { start: 31000, end: 31999 } } };
-}
-
-/** Polls until `check` returns a value (not undefined/false), or fails with the last state seen. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 export async function waitForTask(tasks: ResourceClient<Task>, ns: string, name: string, what: string, pred: (t: Task) => boolean, timeoutMs = 30_000): Promise<Task> {

@@ -3,15 +3,15 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { LABELS, type Task } from '../../../src/api/types.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { isOkubeError } from '../../../src/util/errors.js';
-import { startCluster, type TestCluster } from '../../support/cluster.js';
+import type { TestCluster } from '../../support/cluster.js';
+import { newNamespace, startControllers, stopControllers } from '../../support/controllers.js';
 import { testEnv, uniqueName } from '../../support/env.js';
-import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/tasks.js';
+import { taskObject, waitFor, waitForTask } from '../../support/tasks.js';
 
 describe('Task controller on real Docker, etcd and API server', function () {
   this.timeout(120_000);
@@ -24,26 +24,9 @@ describe('Task controller on real Docker, etcd and API server', function () {
 
   const containersOf = async (t: Task) => docker.list({ [LABELS.taskUid]: t.metadata.uid! });
 
-  before(async () => {
-    cluster = await startCluster();
-    manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 500, orphanGraceMs: 1000 });
-    nodeName = uniqueName('node');
-    await manager.nodes.create(nodeObject(nodeName, env.dockerHost));
-    await manager.start();
-    await waitFor('node Ready', async () => manager.registry.get(nodeName)?.ready);
-  });
-
-  after(async () => {
-    await manager?.stop();
-    // Whatever a failed test left behind on this node.
-    for (const c of await docker.list({ [LABELS.node]: nodeName ?? 'none' })) await docker.remove(c.id);
-    await cluster?.stop();
-  });
-
-  beforeEach(async () => {
-    ns = uniqueName('ns');
-    await cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-  });
+  before(async () => ({ cluster, manager, nodeName } = await startControllers({ orphanGraceMs: 1000 })));
+  after(async () => stopControllers({ cluster, manager, nodeName }));
+  beforeEach(async () => (ns = await newNamespace(cluster)));
 
   it('runs an httpd Task that answers on its published loopback port', async () => {
     await manager.tasks.create(taskObject(ns, 'web', { image: env.image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080 }] }));

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { LABELS, type Task, type TaskSpec } from '../../../src/api/types.js';
+import type { Task, TaskSpec } from '../../../src/api/types.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { CountingProbeMetrics } from '../../../src/probes/index.js';
-import { startCluster, type TestCluster } from '../../support/cluster.js';
-import { testEnv, uniqueName } from '../../support/env.js';
-import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/tasks.js';
+import type { TestCluster } from '../../support/cluster.js';
+import { newNamespace, startControllers, stopControllers } from '../../support/controllers.js';
+import { testEnv } from '../../support/env.js';
+import { taskObject, waitForTask } from '../../support/tasks.js';
 
 // Probed Tasks running real busybox apps in real containers.
 
@@ -26,23 +27,9 @@ describe('probes on real containers', function () {
     manager.tasks.create(taskObject(ns, name, { image: env.image, ports: [{ name: 'http', containerPort: 8080 }], terminationGracePeriodSeconds: 1, backoff: { initialDelaySeconds: 0.5 }, ...spec }));
   const probe = (extra: object) => ({ periodSeconds: 1, timeoutSeconds: 1, ...extra });
 
-  before(async () => {
-    cluster = await startCluster();
-    manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 2000, probeMetrics: metrics });
-    nodeName = uniqueName('node');
-    await manager.nodes.create(nodeObject(nodeName, env.dockerHost));
-    await manager.start();
-    await waitFor('node Ready', async () => manager.registry.get(nodeName)?.ready);
-  });
-  after(async () => {
-    await manager?.stop();
-    for (const c of await docker.list({ [LABELS.node]: nodeName ?? 'none' })) await docker.remove(c.id);
-    await cluster?.stop();
-  });
-  beforeEach(async () => {
-    ns = uniqueName('ns');
-    await cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-  });
+  before(async () => ({ cluster, manager, nodeName } = await startControllers({ probeMetrics: metrics })));
+  after(async () => stopControllers({ cluster, manager, nodeName }));
+  beforeEach(async () => (ns = await newNamespace(cluster)));
 
   it('a healthy httpd becomes Ready through its readiness probe', async () => {
     await create('healthy', { command: ['sh', '-c', HTTPD], readinessProbe: probe({ httpGet: { path: '/healthz', port: 'http' } }), livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' } }) });

@@ -6,6 +6,7 @@ import type { Subscription } from 'rxjs';
 import { EmbeddedEtcd } from '../../../src/storage/embedded-etcd.js';
 import { EtcdStore } from '../../../src/storage/etcd-store.js';
 import type { StoreWatchEvent } from '../../../src/storage/store.js';
+import { eventually } from '../../support/wait.js';
 import { isOkubeError } from '../../../src/util/errors.js';
 import { storeConformance } from '../../support/store-conformance.js';
 
@@ -24,17 +25,6 @@ async function startEtcd(opts: { supervise?: boolean } = {}) {
   };
 }
 
-async function eventually<T>(fn: () => Promise<T>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 storeConformance('etcd', async () => {
   const etcd = await startEtcd();
