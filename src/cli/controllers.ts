@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
+import { createServer } from 'node:http';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { loadKubeConfig } from '../client/kubeconfig.js';
+import { LeaderElector } from '../controllers/leader-election.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { errorMessage } from '../util/errors.js';
+import { loggerFor } from '../util/logger.js';
 import { CliError } from './cli-error.js';
 
 // `okube controllers`: only the controllers, against any Kubernetes API (okube's own or a real
-// cluster's) — the in-cluster mode of the Helm chart.
+// cluster's) — the in-cluster mode of the Helm chart. With --leader-elect several replicas run
+// and only the holder of the Lease reconciles.
 
 interface ControllersOptions {
   kubeconfig?: string;
@@ -14,6 +20,26 @@ interface ControllersOptions {
   certificateAuthority?: string;
   logLevel?: string;
   workers: string;
+  leaderElect: boolean;
+  leaderElectNamespace: string;
+  leaderElectName: string;
+  leaderElectLeaseDuration: string;
+  leaderElectRenewDeadline: string;
+  leaderElectRetryPeriod: string;
+  metricsPort?: string;
+  healthAddress: string;
+}
+
+function bool(v: string): boolean {
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new CliError(`expected true or false, got ${JSON.stringify(v)}`);
+}
+
+function seconds(name: string, v: string): number {
+  const n = Number(String(v).replace(/s$/, ''));
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`--${name}: expected a number of seconds, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 export function registerControllers(program: Command): void {
@@ -25,21 +51,82 @@ export function registerControllers(program: Command): void {
     .option('--token-file <file>', 'bearer token file')
     .option('--certificate-authority <file>', 'CA certificate of the API server')
     .option('--workers <n>', 'concurrent Task reconciles', '8')
+    .option('--leader-elect [enabled]', 'elect one active replica through a coordination.k8s.io Lease', bool, false)
+    .option('--leader-elect-namespace <ns>', 'namespace of the Lease', 'kube-system')
+    .option('--leader-elect-name <name>', 'name of the Lease', 'okube-controllers')
+    .option('--leader-elect-lease-duration <s>', 'seconds a standby waits before taking over', '15')
+    .option('--leader-elect-renew-deadline <s>', 'seconds the leader may fail to renew before it steps down', '10')
+    .option('--leader-elect-retry-period <s>', 'seconds between lease attempts', '2')
+    .option('--metrics-port <port>', 'serve /healthz and /readyz on this port')
+    .option('--health-address <host>', 'address for the health endpoints', '0.0.0.0')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
-    .allowUnknownOption(false)
     .action(async (opts: ControllersOptions) => {
-      if (opts.logLevel) process.env.OKUBE_LOG_LEVEL = opts.logLevel;
-      let manager: ControllerManager;
+      const log = loggerFor('controllers');
+      let kc;
       try {
-        const kc = loadKubeConfig({ kubeconfig: opts.kubeconfig, server: opts.server, tokenFile: opts.tokenFile, certificateAuthority: opts.certificateAuthority });
-        manager = new ControllerManager({ kc, workers: Number(opts.workers) });
-        await manager.start();
+        kc = loadKubeConfig({ kubeconfig: opts.kubeconfig, server: opts.server, tokenFile: opts.tokenFile, certificateAuthority: opts.certificateAuthority });
       } catch (err) {
         throw new CliError(`okube controllers: ${errorMessage(err)}`);
       }
-      process.stderr.write('okube controllers running\n');
+      const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+      let manager: ControllerManager | undefined;
+      let shuttingDown = false;
+      let ready = false;
+
+      const startManager = async () => {
+        manager = new ControllerManager({ kc, workers: Number(opts.workers) });
+        await manager.start();
+        ready = true;
+      };
+
+      if (opts.metricsPort) {
+        const server = createServer((req, res) => {
+          const path = (req.url ?? '').split('?')[0];
+          if (path === '/healthz' || path === '/livez') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+          if (path === '/readyz') return void res.writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ready ? 'ok' : 'informers not synced');
+          res.writeHead(404).end();
+        });
+        server.listen(Number(opts.metricsPort), opts.healthAddress).unref();
+      }
+
+      let elector: LeaderElector | undefined;
+      try {
+        if (opts.leaderElect) {
+          // A standby is ready too: it serves as the next leader.
+          ready = true;
+          elector = new LeaderElector({
+            kc,
+            namespace: opts.leaderElectNamespace,
+            name: opts.leaderElectName,
+            identity,
+            leaseDurationSeconds: seconds('leader-elect-lease-duration', opts.leaderElectLeaseDuration),
+            renewDeadlineSeconds: seconds('leader-elect-renew-deadline', opts.leaderElectRenewDeadline),
+            retryPeriodSeconds: seconds('leader-elect-retry-period', opts.leaderElectRetryPeriod),
+            onStartedLeading: startManager,
+            onStoppedLeading: () => {
+              // Like client-go: a replica that lost the lease exits and starts over as a standby.
+              if (!shuttingDown) {
+                log.error({ identity }, 'lost the leader lease; exiting');
+                process.exit(1);
+              }
+            },
+            onNewLeader: (leader) => log.info({ leader, me: identity }, 'leader'),
+          });
+          elector.start();
+          process.stderr.write(`okube controllers ${identity} waiting for the lease ${opts.leaderElectNamespace}/${opts.leaderElectName}\n`);
+        } else {
+          await startManager();
+          process.stderr.write('okube controllers running\n');
+        }
+      } catch (err) {
+        throw new CliError(`okube controllers: ${errorMessage(err)}`);
+      }
       await new Promise<void>((done) => {
-        const stop = () => void manager.stop().finally(done);
+        const stop = () => {
+          shuttingDown = true;
+          // Stop reconciling first, then hand the lease over.
+          void (manager?.stop() ?? Promise.resolve()).then(() => elector?.stop()).finally(done);
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });

@@ -34,7 +34,6 @@ export function registerUp(program: Command): void {
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: DATA_DIR/kubeconfig)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: UpOptions) => {
-      if (opts.logLevel) process.env.OKUBE_LOG_LEVEL = opts.logLevel;
       const dataDir = resolve(opts.dataDir);
       let system;
       try {

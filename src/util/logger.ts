@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, destination, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -9,13 +9,11 @@ function defaultLevel(): string {
   return process.env.NODE_ENV === 'test' ? 'silent' : 'info';
 }
 
-export const rootLogger: Logger = pino({
-  level: defaultLevel(),
-  base: { pid: process.pid },
-  ...(process.stdout.isTTY && process.env.OKUBE_LOG_FORMAT !== 'json'
-    ? { transport: { target: 'pino-pretty', options: { colorize: true, destination: 2 } } }
-    : {}),
-});
+// Logs go to stderr, like Kubernetes components: stdout stays for what a command prints.
+const pretty = process.stderr.isTTY && process.env.OKUBE_LOG_FORMAT !== 'json';
+export const rootLogger: Logger = pretty
+  ? pino({ level: defaultLevel(), base: { pid: process.pid }, transport: { target: 'pino-pretty', options: { colorize: true, destination: 2 } } })
+  : pino({ level: defaultLevel(), base: { pid: process.pid } }, destination(2));
 
 /** A child logger that stamps every line with the component and, when given, the resource key. */
 export function loggerFor(component: string, key?: string): Logger {

@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CoordinationV1Api } from '@kubernetes/client-node';
+import { LABELS, type Task } from '../../../src/api/types.js';
+import { LeaderElector } from '../../../src/controllers/leader-election.js';
+import { NODES, ResourceClient, TASKS } from '../../../src/client/resource-client.js';
+import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
+import { startCluster, type TestCluster } from '../../support/cluster.js';
+import { newNamespace } from '../../support/controllers.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+
+describe('leader election on a coordination.k8s.io Lease', function () {
+  this.timeout(120_000);
+  let cluster: TestCluster;
+
+  before(async () => (cluster = await startCluster()));
+  after(async () => cluster?.stop());
+
+  function candidate(name: string, identity: string, log: string[]) {
+    return new LeaderElector({
+      kc: cluster.kc,
+      namespace: 'kube-system',
+      name,
+      identity,
+      leaseDurationSeconds: 2,
+      renewDeadlineSeconds: 1.5,
+      retryPeriodSeconds: 0.2,
+      onStartedLeading: () => void log.push(`${identity} leads`),
+      onStoppedLeading: () => void log.push(`${identity} stopped`),
+    });
+  }
+
+  it('exactly one of two candidates leads, and a clean stop hands over at once', async () => {
+    const lease = uniqueName('lease');
+    const log: string[] = [];
+    const a = candidate(lease, 'a', log);
+    const b = candidate(lease, 'b', log);
+    a.start();
+    await waitFor('a leads', async () => a.isLeader);
+    b.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([a.isLeader, b.isLeader]).to.deep.equal([true, false]);
+    const t0 = Date.now();
+    await a.stop();
+    await waitFor('b leads', async () => b.isLeader, 5000, 20);
+    const handover = Date.now() - t0;
+    console.log(`      clean handover took ${handover} ms (lease duration 2000 ms)`);
+    expect(handover, 'released, not expired').to.be.below(2000);
+    await b.stop();
+    const held = await cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: lease, namespace: 'kube-system' });
+    expect(held.spec?.leaseTransitions).to.equal(1);
+  });
+
+  it('a leader that vanishes without releasing is replaced once the lease expires', async () => {
+    const lease = uniqueName('lease');
+    const log: string[] = [];
+    const a = candidate(lease, 'a', log);
+    const b = candidate(lease, 'b', log);
+    a.start();
+    await waitFor('a leads', async () => a.isLeader);
+    b.start();
+    a.abandon();
+    const t0 = Date.now();
+    await waitFor('b leads', async () => b.isLeader, 10_000, 20);
+    console.log(`      takeover after the leader vanished: ${Date.now() - t0} ms (lease duration 2000 ms)`);
+    await b.stop();
+  });
+});
+
+describe('two controller replicas with --leader-elect', function () {
+  this.timeout(180_000);
+  const env = testEnv();
+  const docker = new DockerRuntime({ dockerHost: env.dockerHost });
+  let cluster: TestCluster;
+  let nodeName: string;
+  const children: ChildProcess[] = [];
+
+  const replica = (lease: string) => {
+    const child = spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', cluster.kubeconfigPath, '--leader-elect=true', `--leader-elect-name=${lease}`,
+      '--leader-elect-lease-duration=3', '--leader-elect-renew-deadline=2', '--leader-elect-retry-period=0.5', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    children.push(child);
+    return { child, leads: () => /became leader/.test(err) };
+  };
+  const kill9 = async (c: ChildProcess) => {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await gone;
+  };
+
+  before(async () => {
+    cluster = await startCluster();
+    nodeName = uniqueName('node');
+    await new ResourceClient(cluster.kc, NODES).create(nodeObject(nodeName, env.dockerHost));
+  });
+  after(async () => {
+    for (const c of children) await kill9(c);
+    for (const c of await docker.list({ [LABELS.node]: nodeName })) await docker.remove(c.id);
+    await cluster?.stop();
+  });
+
+  it('only the leader reconciles; kill -9 of the leader hands over with no duplicate containers', async () => {
+    const tasks = new ResourceClient<Task>(cluster.kc, TASKS);
+    const ns = await newNamespace(cluster);
+    const lease = uniqueName('lease');
+    const first = replica(lease);
+    await waitFor('first replica leads', async () => first.leads(), 30_000);
+    const second = replica(lease);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(second.leads(), 'the standby must not lead while the leader renews').to.equal(false);
+
+    for (let i = 0; i < 5; i++) await tasks.create(taskObject(ns, `t${i}`, { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 }));
+    await waitFor('5 Running', async () => (await tasks.list({ namespace: ns })).items.filter((t) => t.status?.phase === 'Running').length === 5, 60_000, 200);
+
+    const t0 = Date.now();
+    await kill9(first.child);
+    await waitFor('standby takes over', async () => second.leads(), 30_000, 50);
+    console.log(`      takeover after kill -9 of the leader: ${Date.now() - t0} ms (lease duration 3 s)`);
+    for (let i = 5; i < 8; i++) await tasks.create(taskObject(ns, `t${i}`, { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 }));
+    await waitFor('8 Running', async () => (await tasks.list({ namespace: ns })).items.filter((t) => t.status?.phase === 'Running').length === 8, 60_000, 200);
+    const containers = await docker.list({ [LABELS.namespace]: ns });
+    expect(containers).to.have.length(8);
+    expect(new Set(containers.map((c) => c.labels[LABELS.name])).size).to.equal(8);
+  });
+});
