@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash hack/dev-env.sh hosts 2 || { echo "0 passed, 1 failed"; echo "test environment failed to come up" >&2; exit 1; }
+bash hack/dev-env.sh hosts 3 || { echo "0 passed, 1 failed"; echo "test environment failed to come up" >&2; exit 1; }
 [ -d node_modules ] || npm ci --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
 
 counts=$(mktemp)

@@ -29,6 +29,8 @@ export interface ApiServerOptions {
   tls?: boolean;
   auth?: { tokens?: string[]; disabled?: boolean };
   maxBodyBytes?: number;
+  /** Certificates from files (in-cluster); default: generated once and kept in dataDir. */
+  servingCerts?: { certPem: string; keyPem: string; caPem?: string };
   /** Extra resource definitions (tests). */
   extraDefs?: ResourceDef[];
   /** Interval of BOOKMARK events on watches that ask for them. */
@@ -61,7 +63,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const registry = new Registry(defs);
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const tls = opts.tls ?? true;
-  const certs = tls ? loadOrCreateCerts(opts.dataDir) : undefined;
+  const certs = !tls ? undefined : opts.servingCerts ? { caPem: opts.servingCerts.caPem ?? opts.servingCerts.certPem, ...opts.servingCerts } : loadOrCreateCerts(opts.dataDir);
   const tokens = opts.auth?.tokens?.length ? opts.auth.tokens : [loadOrCreateToken(opts.dataDir)];
   const authDisabled = opts.auth?.disabled === true;
   const tracker: WatchTracker = { active: 0 };

