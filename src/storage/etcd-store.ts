@@ -4,6 +4,7 @@ import { StoreError } from './errors.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { KeyValue, ListOptions, ListResult, Store, StoreWatchEvent } from './store.js';
 import { loggerFor } from '../util/logger.js';
+import { timeEtcd } from '../metrics/storage.js';
 
 export interface EtcdStoreOptions {
   endpoints: string[];
@@ -67,7 +68,7 @@ export class EtcdStore implements Store {
 
   async get(key: string): Promise<KeyValue | undefined> {
     try {
-      const res = await this.client.kv.range({ key: Buffer.from(key) }, this.call());
+      const res = await timeEtcd('get', key, () => this.client.kv.range({ key: Buffer.from(key) }, this.call()));
       return res.kvs[0] ? toKeyValue(res.kvs[0]) : undefined;
     } catch (err) {
       throw storeError(err, `get ${key}`, key);
@@ -78,14 +79,16 @@ export class EtcdStore implements Store {
     const token = opts.continue ? decodeContinue(opts.continue, prefix) : undefined;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     try {
-      const res = await this.client.kv.range(
-        {
-          key: Buffer.from(token?.start ?? prefix),
-          range_end: prefixEnd(prefix),
-          revision: token?.revision ?? opts.revision ?? 0,
-          limit: limit ? limit + 1 : 0,
-        },
-        this.call(),
+      const res = await timeEtcd('list', prefix, () =>
+        this.client.kv.range(
+          {
+            key: Buffer.from(token?.start ?? prefix),
+            range_end: prefixEnd(prefix),
+            revision: token?.revision ?? opts.revision ?? 0,
+            limit: limit ? limit + 1 : 0,
+          },
+          this.call(),
+        ),
       );
       const revision = token?.revision ?? opts.revision ?? headerRevision(res.header);
       const kvs = res.kvs.map(toKeyValue);
@@ -104,12 +107,14 @@ export class EtcdStore implements Store {
   async create(key: string, value: string): Promise<number> {
     const k = Buffer.from(key);
     try {
-      const res = await this.client.kv.txn(
-        {
-          compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-          success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-        },
-        this.call(),
+      const res = await timeEtcd('create', key, () =>
+        this.client.kv.txn(
+          {
+            compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+            success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+          },
+          this.call(),
+        ),
       );
       if (!res.succeeded) throw new StoreError('AlreadyExists', `key ${key} already exists`, key);
       return headerRevision(res.header);
@@ -121,13 +126,15 @@ export class EtcdStore implements Store {
   async update(key: string, value: string, expectedRevision: number): Promise<number> {
     const k = Buffer.from(key);
     try {
-      const res = await this.client.kv.txn(
-        {
-          compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-          success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-          failure: [{ request_range: { key: k } }],
-        },
-        this.call(),
+      const res = await timeEtcd('update', key, () =>
+        this.client.kv.txn(
+          {
+            compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+            success: [{ request_put: { key: k, value: Buffer.from(value) } }],
+            failure: [{ request_range: { key: k } }],
+          },
+          this.call(),
+        ),
       );
       if (!res.succeeded) throw this.casFailure(key, expectedRevision, res.responses[0]?.response_range?.kvs);
       return headerRevision(res.header);
@@ -139,13 +146,15 @@ export class EtcdStore implements Store {
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
     const k = Buffer.from(key);
     try {
-      const res = await this.client.kv.txn(
-        {
-          compare: expectedRevision === undefined ? [] : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-          success: [{ request_delete_range: { key: k, prev_kv: true } }],
-          failure: [{ request_range: { key: k } }],
-        },
-        this.call(),
+      const res = await timeEtcd('delete', key, () =>
+        this.client.kv.txn(
+          {
+            compare: expectedRevision === undefined ? [] : [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+            success: [{ request_delete_range: { key: k, prev_kv: true } }],
+            failure: [{ request_range: { key: k } }],
+          },
+          this.call(),
+        ),
       );
       if (!res.succeeded) throw this.casFailure(key, expectedRevision ?? 0, res.responses[0]?.response_range?.kvs);
       const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0];
@@ -202,6 +211,14 @@ export class EtcdStore implements Store {
               }
             }
           });
+          // etcd3 resumes a watch from the header revision of the last response it saw, which can
+          // be past events not yet delivered (a 'created' response carries the current revision;
+          // a second disconnect before the catch-up arrives would skip them). Resume from what
+          // this subscriber actually received instead: the request is written right after
+          // 'connecting' is emitted with it.
+          (w as unknown as NodeJS.EventEmitter).on('connecting', (req: { start_revision?: string }) => {
+            req.start_revision = String(delivered + 1);
+          });
           w.on('disconnected', (err) => wlog.warn({ err: err.message, delivered }, 'etcd watch disconnected; resuming'));
           w.on('connected', () => wlog.debug({ delivered }, 'etcd watch connected'));
           // etcd cancels a watch whose start revision was compacted ("Watcher canceled", often with
@@ -225,7 +242,7 @@ export class EtcdStore implements Store {
 
   async compact(revision: number): Promise<void> {
     try {
-      await this.client.kv.compact({ revision, physical: true }, this.call());
+      await timeEtcd('compact', '', () => this.client.kv.compact({ revision, physical: true }, this.call()));
     } catch (err) {
       throw storeError(err, `compact ${revision}`);
     }
@@ -233,7 +250,7 @@ export class EtcdStore implements Store {
 
   async currentRevision(): Promise<number> {
     try {
-      const res = await this.client.kv.range({ key: Buffer.from([0]), limit: 1, count_only: true }, this.call());
+      const res = await timeEtcd('currentRevision', '', () => this.client.kv.range({ key: Buffer.from([0]), limit: 1, count_only: true }, this.call()));
       return headerRevision(res.header);
     } catch (err) {
       throw storeError(err, 'current revision');
