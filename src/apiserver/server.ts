@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Upper bound of a watch's duration (default 30 min). */
   maxWatchSeconds?: number;
+  /** Sees every request as it arrives (tests record which API calls a client makes). */
+  observeRequest?: (req: IncomingMessage) => void;
 }
 
 export interface ApiServer {
@@ -254,6 +256,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
+    opts.observeRequest?.(req);
     handle(req, res)
       .catch((err: unknown) => {
         let e: ApiError;

@@ -1,8 +1,14 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { OkubeError } from '../util/errors.js';
 
-// Where controllers find the API: a kubeconfig file, explicit server/token/CA, or in-cluster.
+// Where controllers find the API: explicit server/token/CA, a kubeconfig file ($KUBECONFIG or
+// ~/.kube/config), or in-cluster (a Pod's service account). client-node's own fallback chain ends
+// in http://localhost:8080 when nothing is found; a controller must fail loudly instead.
+
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface KubeConfigSource {
   kubeconfig?: string;
@@ -11,6 +17,18 @@ export interface KubeConfigSource {
   tokenFile?: string;
   certificateAuthority?: string;
   caPem?: string;
+  /** Defaults to process.env (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  /** Where a Pod's token and ca.crt are mounted; tests point it elsewhere. */
+  serviceAccountDir?: string;
+}
+
+/** The in-cluster API address from the variables Kubernetes sets in every Pod, or undefined. */
+export function inClusterServer(env: NodeJS.ProcessEnv): string | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) return undefined;
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
@@ -26,12 +44,40 @@ export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
     });
     return kc;
   }
+  const env = src.env ?? process.env;
+  const home = join(homedir(), '.kube', 'config');
+  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  const files = src.kubeconfig ? [src.kubeconfig] : fromEnv.length ? fromEnv : existsSync(home) ? [home] : [];
+  if (!files.length) return inClusterConfig(env, src.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
   try {
-    if (src.kubeconfig) kc.loadFromFile(src.kubeconfig);
-    else kc.loadFromDefault();
+    kc.loadFromFile(files[0]);
+    // Several $KUBECONFIG files merge like kubectl's: the first one's current context wins.
+    for (const f of files.slice(1)) {
+      const more = new KubeConfig();
+      more.loadFromFile(f);
+      kc.mergeConfig(more, true);
+    }
   } catch (err) {
-    throw new OkubeError('ConfigError', `cannot read kubeconfig ${src.kubeconfig ?? '(default)'}: ${(err as Error).message}`);
+    throw new OkubeError('ConfigError', `cannot read kubeconfig ${files.join(delimiter)}: ${(err as Error).message}`);
   }
-  if (!kc.getCurrentCluster()) throw new OkubeError('ConfigError', `kubeconfig ${src.kubeconfig ?? '(default)'} has no current cluster`);
+  if (!kc.getCurrentCluster()) throw new OkubeError('ConfigError', `kubeconfig ${files.join(delimiter)} has no current cluster`);
+  return kc;
+}
+
+function inClusterConfig(env: NodeJS.ProcessEnv, dir: string): KubeConfig {
+  const server = inClusterServer(env);
+  const tokenFile = join(dir, 'token');
+  const caFile = join(dir, 'ca.crt');
+  if (!server) throw new OkubeError('ConfigError', 'no kubeconfig (--kubeconfig, $KUBECONFIG, ~/.kube/config) and not in a cluster (KUBERNETES_SERVICE_HOST/PORT unset)');
+  for (const f of [tokenFile, caFile]) {
+    if (!existsSync(f)) throw new OkubeError('ConfigError', `in-cluster config: ${f} is missing (is a service account token mounted?)`);
+  }
+  const kc = new KubeConfig();
+  // The token is read through client-node's tokenFile provider, which re-reads the file, so the
+  // kubelet's rotation of projected service-account tokens is picked up.
+  kc.loadFromClusterAndUser(
+    { name: 'in-cluster', server, caFile, skipTLSVerify: false },
+    { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } },
+  );
   return kc;
 }

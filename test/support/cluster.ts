@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApiServer, writeKubeconfig, type ApiServer } from '../../src/apiserver/index.js';
+import { createApiServer, writeKubeconfig, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.js';
 import { loadKubeConfig } from '../../src/client/kubeconfig.js';
 import { EmbeddedEtcd } from '../../src/storage/embedded-etcd.js';
 import { EtcdStore } from '../../src/storage/etcd-store.js';
@@ -23,12 +23,15 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(): Promise<TestCluster> {
+/** Options passed through to the API server (extra tokens, a request observer). */
+export type ClusterApiOptions = Partial<Omit<ApiServerOptions, 'store' | 'crdDir' | 'dataDir' | 'listen'>>;
+
+export async function startCluster(apiOptions: ClusterApiOptions = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'okube-cluster-'));
   const etcd = new EmbeddedEtcd({ dataDir: join(dir, 'etcd'), supervise: false });
   const { endpoints } = await etcd.start();
   const store = new EtcdStore({ endpoints });
-  let api = await createApiServer({ store, crdDir: CRD_DIR, dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
+  let api = await createApiServer({ ...apiOptions, store, crdDir: CRD_DIR, dataDir: dir, listen: { host: '127.0.0.1', port: 0 } });
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, { server: api.url, caPem: api.caPem, token: api.token });
   const cluster: TestCluster = {
@@ -40,7 +43,7 @@ export async function startCluster(): Promise<TestCluster> {
     store,
     async restartApi() {
       await api.close();
-      api = await createApiServer({ store, crdDir: CRD_DIR, dataDir: dir, listen: { host: '127.0.0.1', port: api.port } });
+      api = await createApiServer({ ...apiOptions, store, crdDir: CRD_DIR, dataDir: dir, listen: { host: '127.0.0.1', port: api.port } });
       cluster.api = api;
     },
     async stop() {
