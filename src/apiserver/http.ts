@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import yaml from 'js-yaml';
 import { ApiError, badRequest } from './status.js';
 import { isPlainObject } from './objects.js';
@@ -131,4 +132,16 @@ export function addWarning(res: ServerResponse, message: string): void {
   const v = `299 - ${JSON.stringify(message)}`;
   const list = Array.isArray(prev) ? [...prev, v] : prev ? [String(prev), v] : [v];
   res.setHeader('Warning', list);
+}
+
+/**
+ * The request's id: the caller's Audit-Id or X-Request-Id when it is a plain token (it is echoed
+ * in a header and logged, so nothing else is taken), otherwise a fresh UUID.
+ */
+export function requestId(headers: IncomingHttpHeaders): string {
+  for (const h of [headers['audit-id'], headers['x-request-id']]) {
+    const v = Array.isArray(h) ? h[0] : h;
+    if (v && /^[A-Za-z0-9._:-]{1,128}$/.test(v)) return v;
+  }
+  return randomUUID();
 }

@@ -3,11 +3,16 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Store } from '../storage/store.js';
-import { loggerFor } from '../util/logger.js';
+import { loggerFor, logLevel, setLogLevel } from '../util/logger.js';
+import { serveHealthPath, type HealthEndpoints } from '../health/checks.js';
+import { METRICS_CONTENT_TYPE, metricsText } from '../metrics/registry.js';
+import { observeRequest as recordRequest, watchStarted } from '../metrics/apiserver.js';
+import { DEBUG_FLAGS_V, parseVerbosity } from './debug-flags.js';
+import { requestInfo, requestKey } from './request-info.js';
 import { builtinDefs, loadCrds, openApiV2, openApiV3Doc, openApiV3Index, toTable, type ResourceDef } from './schema/index.js';
 import { loadOrCreateCerts, loadOrCreateToken } from './certs.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
-import { decodeObject, DEFAULT_MAX_BODY_BYTES, mediaType, negotiate, readBody, sendJson, sendText, type Negotiated } from './http.js';
+import { decodeObject, DEFAULT_MAX_BODY_BYTES, mediaType, negotiate, readBody, requestId, sendJson, sendText, type Negotiated } from './http.js';
 import { NamespaceFinalizer } from './namespaces.js';
 import type { Obj } from './objects.js';
 import { Registry, type Resource } from './registry.js';
@@ -51,7 +56,8 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const ANONYMOUS = new Set(['/version', '/healthz', '/livez', '/readyz', '/healthz/ping', '/livez/ping', '/readyz/ping', '/healthz/etcd', '/livez/etcd', '/readyz/etcd']);
+// Like kube-apiserver's default RBAC: version and health are public; /metrics is not.
+const ANONYMOUS = /^\/(version|(healthz|livez|readyz)(\/[^/]+)?)$/;
 
 function isWatch(q: URLSearchParams, rp: ResourcePath): boolean {
   const w = q.get('watch');
@@ -95,24 +101,27 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     return tokenBufs.some((b) => b.length === got.length && timingSafeEqual(b, got));
   };
 
+  // Real checks, each bounded by a short deadline: etcd must answer a read; once close() began
+  // the server is no longer ready (load balancers drain it) but still live.
+  let shuttingDown = false;
+  const ping = { name: 'ping', check: async () => undefined };
+  const etcd = { name: 'etcd', check: async () => void (await store.currentRevision()) };
+  const shutdown = { name: 'shutdown', check: async () => (shuttingDown ? 'the server is shutting down' : undefined) };
+  const healthEndpoints: HealthEndpoints = { healthz: [ping, etcd], livez: [ping, etcd], readyz: [ping, etcd, shutdown] };
   const health = async (res: ServerResponse, path: string, q: URLSearchParams) => {
-    let etcdOk = true;
-    let why = '';
-    try {
-      await Promise.race([store.currentRevision(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
-    } catch (err) {
-      etcdOk = false;
-      why = err instanceof Error ? err.message : String(err);
-    }
-    const base = path.split('/')[1];
-    const check = path.split('/')[2];
-    if (check === 'ping') return sendText(res, 200, 'ok');
-    if (check === 'etcd') return sendText(res, etcdOk ? 200 : 500, etcdOk ? 'ok' : `etcd failed: ${why}`);
-    if (q.has('verbose')) {
-      const lines = ['[+]ping ok', etcdOk ? '[+]etcd ok' : '[-]etcd failed: reason withheld', etcdOk ? `${base} check passed` : `${base} check failed`];
-      return sendText(res, etcdOk ? 200 : 500, lines.join('\n') + '\n');
-    }
-    return sendText(res, etcdOk ? 200 : 500, etcdOk ? 'ok' : `[-]etcd failed: reason withheld\n${base} check failed`);
+    const out = await serveHealthPath(healthEndpoints, path, q);
+    if (!out) throw new ApiError('NotFound', 'the server could not find the requested resource');
+    if (out.failed.length) log.info({ path, failed: out.failed.map((f) => `${f.name}: ${f.reason}`) }, 'health check failed');
+    return sendText(res, out.status, out.body);
+  };
+
+  const debugFlags = async (req: IncomingMessage, res: ServerResponse, method: string) => {
+    if (method === 'GET') return sendText(res, 200, `${logLevel()}\n`);
+    if (method !== 'PUT') throw methodNotAllowed(method);
+    const level = parseVerbosity((await readBody(req, 1024)).toString('utf8'));
+    setLogLevel(level);
+    log.info({ level }, 'log level changed');
+    return sendText(res, 200, `successfully set log level to ${level}\n`);
   };
 
   const render = (r: Resource, neg: Negotiated, q: URLSearchParams, objects: Obj[], listMeta?: Record<string, unknown>): unknown => {
@@ -206,7 +215,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const q = url.searchParams;
     const method = req.method ?? 'GET';
-    if (!(ANONYMOUS.has(path) && method === 'GET') && !authorized(req)) {
+    if (!(ANONYMOUS.test(path) && method === 'GET') && !authorized(req)) {
       req.resume();
       throw new ApiError('Unauthorized', 'Unauthorized');
     }
@@ -215,6 +224,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       if (path === '/version') return sendJson(res, 200, SERVER_VERSION);
       return health(res, path, q);
     }
+    if (path === '/metrics') {
+      if (method !== 'GET') throw methodNotAllowed(method);
+      const text = await metricsText();
+      res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+      return void res.end(text);
+    }
+    if (path === DEBUG_FLAGS_V) return debugFlags(req, res, method);
     if (path.startsWith('/openapi/')) {
       if (method !== 'GET') throw methodNotAllowed(method);
       return serveOpenApi(req, res, path, registry);
@@ -231,7 +247,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
           return sendJson(res, 200, route.path === '/api' ? apiVersions() : apiGroupList(registry));
         }
         if (route.path === '/') {
-          return sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', ...registry.groups().filter((g) => g.group).flatMap((g) => [`/apis/${g.group}`, ...g.versions.map((v) => `/apis/${g.group}/${v}`)]), '/healthz', '/livez', '/openapi/v2', '/openapi/v3', '/readyz', '/version'] });
+          return sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', ...registry.groups().filter((g) => g.group).flatMap((g) => [`/apis/${g.group}`, ...g.versions.map((v) => `/apis/${g.group}/${v}`)]), '/debug/flags/v', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'] });
         }
         throw new ApiError('NotFound', 'the server could not find the requested resource');
       }
@@ -255,7 +271,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const started = Date.now();
+    const started = process.hrtime.bigint();
+    // Audit-Id, as kube-apiserver sets it: the caller's X-Request-Id / Audit-Id when it sent a
+    // usable one, else a new one; every log line of the request carries it.
+    const id = requestId(req.headers);
+    res.setHeader('Audit-Id', id);
+    const info = requestInfo(req.method ?? 'GET', req.url ?? '/', req.headers['content-type'], (g, v, p) => registry.lookup(g, v, p)?.def);
+    const endWatch = info.verb === 'WATCH' ? watchStarted(info) : undefined;
     opts.observeRequest?.(req);
     handle(req, res)
       .catch((err: unknown) => {
@@ -264,7 +286,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         else if (isStoreError(err, 'Unavailable')) e = new ApiError('ServiceUnavailable', 'storage is unavailable, try again later', { retryAfterSeconds: 1 });
         else if (isStoreError(err, 'Expired')) e = new ApiError('Expired', (err as Error).message);
         else {
-          log.error({ err, method: req.method, url: req.url }, 'request failed');
+          log.error({ err, requestId: id, method: req.method, url: req.url }, 'request failed');
           e = new ApiError('InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
         }
         if (!req.complete) req.resume();
@@ -275,7 +297,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         if (e.code === 503) res.setHeader('Retry-After', '1');
         sendJson(res, e.code, e.toStatus());
       })
-      .finally(() => log.debug({ method: req.method, url: req.url, code: res.statusCode, ms: Date.now() - started }, 'request'));
+      .finally(() => {
+        endWatch?.();
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        recordRequest(info, res.statusCode, seconds);
+        const key = requestKey(info);
+        const line = { requestId: id, verb: info.verb, ...(key ? { key } : {}), method: req.method, url: req.url, code: res.statusCode, ms: Math.round(seconds * 1e4) / 10, userAgent: req.headers['user-agent'] };
+        if (res.statusCode >= 500) log.warn(line, 'request');
+        else log.debug(line, 'request');
+      });
   };
 
   const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem }, onRequest) : createHttpServer(onRequest);
@@ -306,6 +336,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     async close() {
       if (closed) return;
       closed = true;
+      shuttingDown = true;
       finalizer.stop();
       for (const f of [...closingWatches]) f();
       await new Promise<void>((resolve) => {

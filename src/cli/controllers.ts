@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { loadKubeConfig } from '../client/kubeconfig.js';
+import { startHealthServer } from '../controllers/health-server.js';
 import { LeaderElector } from '../controllers/leader-election.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { errorMessage } from '../util/errors.js';
@@ -57,7 +57,7 @@ export function registerControllers(program: Command): void {
     .option('--leader-elect-lease-duration <s>', 'seconds a standby waits before taking over', '15')
     .option('--leader-elect-renew-deadline <s>', 'seconds the leader may fail to renew before it steps down', '10')
     .option('--leader-elect-retry-period <s>', 'seconds between lease attempts', '2')
-    .option('--metrics-port <port>', 'serve /healthz and /readyz on this port')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz, /livez and /readyz on this port')
     .option('--health-address <host>', 'address for the health endpoints', '0.0.0.0')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: ControllersOptions) => {
@@ -71,29 +71,32 @@ export function registerControllers(program: Command): void {
       const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
       let manager: ControllerManager | undefined;
       let shuttingDown = false;
-      let ready = false;
+      let elector: LeaderElector | undefined;
 
       const startManager = async () => {
         manager = new ControllerManager({ kc, workers: Number(opts.workers) });
         await manager.start();
-        ready = true;
       };
 
       if (opts.metricsPort) {
-        const server = createServer((req, res) => {
-          const path = (req.url ?? '').split('?')[0];
-          if (path === '/healthz' || path === '/livez') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
-          if (path === '/readyz') return void res.writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ready ? 'ok' : 'informers not synced');
-          res.writeHead(404).end();
-        });
-        server.listen(Number(opts.metricsPort), opts.healthAddress).unref();
+        const ping = { name: 'ping', check: async () => undefined };
+        // A standby is ready too: it serves as the next leader.
+        const informersSynced = {
+          name: 'informers-synced',
+          check: async () => {
+            if (elector && !elector.isLeader) return;
+            if (!manager?.taskInformer.hasSynced() || !manager.nodeInformer.hasSynced()) return 'the Task and Node informers have not synced yet';
+          },
+        };
+        try {
+          await startHealthServer({ host: opts.healthAddress, port: Number(opts.metricsPort), checks: { healthz: [ping], livez: [ping], readyz: [ping, informersSynced] } });
+        } catch (err) {
+          throw new CliError(`okube controllers: --metrics-port ${opts.metricsPort}: ${errorMessage(err)}`);
+        }
       }
 
-      let elector: LeaderElector | undefined;
       try {
         if (opts.leaderElect) {
-          // A standby is ready too: it serves as the next leader.
-          ready = true;
           elector = new LeaderElector({
             kc,
             namespace: opts.leaderElectNamespace,

@@ -1,6 +1,7 @@
 import { loggerFor, type Logger } from '../util/logger.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
 import { WorkQueue } from './workqueue.js';
+import { queueMetrics, reconcileMetrics } from '../metrics/controllers.js';
 
 // The loop every controller shares: N workers pull keys from a WorkQueue and reconcile them;
 // a reconcile that throws is retried with per-key backoff; a timer is a delayed requeue.
@@ -11,21 +12,32 @@ export interface ReconcileResult {
 
 export type Reconciler = (key: string) => Promise<ReconcileResult | void>;
 
+/** controller-runtime's result label: requeue is "again at once", requeue_after a timer. */
+export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
+
 export interface ControllerMetrics {
-  reconciled?(controller: string, result: 'success' | 'error' | 'requeue', ms: number): void;
+  reconciled?(controller: string, result: ReconcileOutcome, ms: number): void;
+}
+
+export function reconcileOutcome(res: ReconcileResult | void): ReconcileOutcome {
+  if (res?.requeueAfterMs === undefined) return 'success';
+  return res.requeueAfterMs > 0 ? 'requeue_after' : 'requeue';
 }
 
 export class Controller {
   readonly queue: WorkQueue<string>;
   private readonly log: Logger;
   private workers: Promise<void>[] = [];
+  private readonly metrics: ControllerMetrics;
 
   constructor(
     readonly name: string,
     private readonly reconcile: Reconciler,
     private readonly opts: { workers?: number; queue?: WorkQueue<string>; metrics?: ControllerMetrics } = {},
   ) {
-    this.queue = opts.queue ?? new WorkQueue<string>();
+    // Every controller is measured unless a test brings its own queue or metrics.
+    this.queue = opts.queue ?? new WorkQueue<string>({ metrics: queueMetrics(name) });
+    this.metrics = opts.metrics ?? reconcileMetrics;
     this.log = loggerFor(`controller.${name}`);
   }
 
@@ -46,13 +58,13 @@ export class Controller {
         const res = await this.reconcile(key);
         this.queue.forget(key);
         if (res?.requeueAfterMs !== undefined) this.queue.addAfter(key, res.requeueAfterMs);
-        this.opts.metrics?.reconciled?.(this.name, res?.requeueAfterMs !== undefined ? 'requeue' : 'success', Date.now() - t0);
+        this.metrics.reconciled?.(this.name, reconcileOutcome(res), Date.now() - t0);
       } catch (err) {
         // A conflict only means our read was stale: retry soon, quietly.
         const level = isOkubeError(err, 'Conflict') ? 'debug' : 'warn';
         this.log[level]({ key, err: errorMessage(err), failures: this.queue.failuresOf(key) + 1 }, 'reconcile failed; requeued with backoff');
         this.queue.addRateLimited(key);
-        this.opts.metrics?.reconciled?.(this.name, 'error', Date.now() - t0);
+        this.metrics.reconciled?.(this.name, 'error', Date.now() - t0);
       } finally {
         this.queue.done(key);
       }

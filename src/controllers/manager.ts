@@ -10,6 +10,7 @@ import { NodeReconciler } from './node/node-controller.js';
 import { NodeRegistry, dockerRuntimeFor, type RuntimeFactory } from './node/node-registry.js';
 import { TaskReconciler, taskKeyForContainerEvent, type ProbeSupervisor } from './task/reconciler.js';
 import { ProbeManager, type ProbeMetrics } from '../probes/probe-manager.js';
+import { probeResultMetrics } from '../metrics/controllers.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
 // wiring of watch events and Docker events into the work queues.
@@ -54,7 +55,7 @@ export class ControllerManager {
     this.registry = new NodeRegistry(opts.runtimeFor ?? dockerRuntimeFor, (node, ev) => this.onContainerEvent(node, ev));
     const events = opts.events ?? new EventRecorder(kc, 'okube-controllers');
     // A probe verdict (ready flips, restart wanted) reconciles the Task at once.
-    this.probeManager = new ProbeManager((key) => this.taskController.enqueue(key), opts.probeMetrics);
+    this.probeManager = new ProbeManager((key) => this.taskController.enqueue(key), opts.probeMetrics ?? probeResultMetrics);
     const probes: ProbeSupervisor = opts.probes ?? {
       ensure: (key, task, containerId, node, ports) =>
         this.probeManager.ensure(key, task, containerId, { address: node.address, ports, exec: (cmd, ms) => node.runtime.exec(containerId, cmd, ms) }),

@@ -105,7 +105,10 @@ export class WorkQueue<K = string> {
     if (this.dirty.has(key)) {
       const waiter = this.waiters.shift();
       if (waiter) this.handOut(key, waiter);
-      else this.queue.push(key);
+      else {
+        this.queue.push(key);
+        this.opts.metrics?.depth?.(this.queue.length);
+      }
     }
     if (this.processing.size === 0) this.drainWaiters.splice(0).forEach((w) => w());
   }
@@ -124,6 +127,7 @@ export class WorkQueue<K = string> {
     this.delayed.clear();
     this.waiters.splice(0).forEach((w) => w(undefined));
     this.queue.length = 0;
+    this.opts.metrics?.depth?.(0);
   }
 
   /** Shuts down and waits (bounded) for keys being processed to finish. */

@@ -5,6 +5,7 @@ import type { EventSink } from '../../client/events.js';
 import type { RuntimeEvent } from '../../runtime/runtime.js';
 import { errorMessage, isOkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
+import { forgetTask, recordTaskStatus } from '../../metrics/controllers.js';
 import type { ReconcileResult } from '../controller.js';
 import type { NodeEntry, NodeRegistry } from '../node/node-registry.js';
 import { buildContainerSpec, portsToAllocate } from './container-spec.js';
@@ -76,6 +77,7 @@ export class TaskReconciler {
     if (!task) {
       this.probes().stop(key);
       this.latest.delete(key);
+      forgetTask(key);
       return {};
     }
 
@@ -129,6 +131,8 @@ export class TaskReconciler {
       this.remember(key, written);
       log.debug({ phase: status.phase, state: status.state }, 'status written');
     }
+    // After the write: a restart is counted once, when its status is stored.
+    recordTaskStatus(key, task.status, status);
     for (const e of events) await this.deps.events.record(task, e.type, e.reason, e.message);
     return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
   }
@@ -155,6 +159,7 @@ export class TaskReconciler {
     }
     this.probes().stop(key);
     this.latest.delete(key);
+    forgetTask(key);
     return 'gone';
   }
 

@@ -1,0 +1,120 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { TaskStatus } from '../api/types.js';
+import type { ControllerMetrics, ReconcileOutcome } from '../controllers/controller.js';
+import type { QueueMetrics } from '../controllers/workqueue.js';
+import type { ProbeKind, ProbeMetrics, ProbeType } from '../probes/probe-manager.js';
+import { metricsRegistry } from './registry.js';
+
+// The controllers' series: client-go's workqueue_* and controller-runtime's
+// controller_runtime_reconcile_* under their usual names, plus okube's own Task, probe and Node
+// series. Module-level, so several managers in one process share them.
+
+const registers = [metricsRegistry];
+const QUEUE_BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1, 10, 100, 1000];
+
+const queueDepth = new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name'], registers });
+const queueAdds = new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: ['name'], registers });
+const queueLatency = new Histogram({ name: 'workqueue_queue_duration_seconds', help: 'How long in seconds an item stays in workqueue before being requested', labelNames: ['name'], buckets: QUEUE_BUCKETS, registers });
+const workDuration = new Histogram({ name: 'workqueue_work_duration_seconds', help: 'How long in seconds processing an item from workqueue takes', labelNames: ['name'], buckets: QUEUE_BUCKETS, registers });
+const queueRetries = new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name'], registers });
+
+/**
+ * Metrics for one queue. Depth is kept as this queue's share of the gauge, so queues of the same
+ * name in one process (tests start several managers) add up instead of overwriting each other.
+ */
+export function queueMetrics(name: string): QueueMetrics {
+  let last = 0;
+  return {
+    add: () => queueAdds.inc({ name }),
+    depth: (n) => {
+      queueDepth.inc({ name }, n - last);
+      last = n;
+    },
+    latency: (ms) => queueLatency.observe({ name }, ms / 1000),
+    workDuration: (ms) => workDuration.observe({ name }, ms / 1000),
+    retry: () => queueRetries.inc({ name }),
+  };
+}
+
+const reconcileTotal = new Counter({ name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller', labelNames: ['controller', 'result'], registers });
+const reconcileErrors = new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Total number of reconciliation errors per controller', labelNames: ['controller'], registers });
+const reconcileTime = new Histogram({
+  name: 'controller_runtime_reconcile_time_seconds',
+  help: 'Length of time per reconciliation per controller',
+  labelNames: ['controller'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60],
+  registers,
+});
+
+export const reconcileMetrics: ControllerMetrics = {
+  reconciled(controller: string, result: ReconcileOutcome, ms: number) {
+    reconcileTotal.inc({ controller, result });
+    if (result === 'error') reconcileErrors.inc({ controller });
+    reconcileTime.observe({ controller }, ms / 1000);
+  },
+};
+
+const taskRestarts = new Counter({ name: 'okube_task_restarts_total', help: 'Container restarts okube performed per Task, by the reason of the exit that caused them', labelNames: ['namespace', 'task', 'reason'], registers });
+const taskBackoff = new Gauge({ name: 'okube_task_backoff_seconds', help: "Current crash-loop back-off delay per Task (status.backoff.delaySeconds); 0 when it never crashed", labelNames: ['namespace', 'task'], registers });
+
+export interface TaskStatusChange {
+  /** Restarts recorded by this status change (restartCount growth). */
+  restarts: number;
+  /** Reason of the exit that was recorded, e.g. Error, OOMKilled, Unhealthy. */
+  reason: string;
+  backoffSeconds: number;
+}
+
+/** What a status write means for the Task series (pure). */
+export function taskStatusChange(before: TaskStatus | undefined, after: TaskStatus): TaskStatusChange {
+  return {
+    restarts: Math.max(0, (after.restartCount ?? 0) - (before?.restartCount ?? 0)),
+    reason: after.lastState?.terminated?.reason ?? 'Unknown',
+    backoffSeconds: after.backoff?.delaySeconds ?? 0,
+  };
+}
+
+function splitKey(key: string): { namespace: string; task: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: '', task: key } : { namespace: key.slice(0, i), task: key.slice(i + 1) };
+}
+
+/** Records a Task status the controller wrote (called after the write succeeded). */
+export function recordTaskStatus(key: string, before: TaskStatus | undefined, after: TaskStatus): void {
+  const id = splitKey(key);
+  const change = taskStatusChange(before, after);
+  if (change.restarts > 0) {
+    taskRestarts.inc({ ...id, reason: change.reason }, change.restarts);
+    restartReasons.set(key, (restartReasons.get(key) ?? new Set()).add(change.reason));
+  }
+  taskBackoff.set(id, change.backoffSeconds);
+}
+
+/** Reasons a Task's restarts were recorded under, so its series can be removed with it. */
+const restartReasons = new Map<string, Set<string>>();
+
+/** The Task is gone: its series go with it. */
+export function forgetTask(key: string): void {
+  const id = splitKey(key);
+  taskBackoff.remove(id);
+  for (const reason of restartReasons.get(key) ?? []) taskRestarts.remove({ ...id, reason });
+  restartReasons.delete(key);
+}
+
+const probeResults = new Counter({ name: 'okube_probe_results_total', help: 'Probe results by kind (startup, liveness, readiness), type (httpGet, tcpSocket, exec) and result', labelNames: ['kind', 'type', 'result'], registers });
+
+export const probeResultMetrics: ProbeMetrics = {
+  observe(kind: ProbeKind, type: ProbeType, result: 'success' | 'failure') {
+    probeResults.inc({ kind, type, result });
+  },
+};
+
+const nodeReady = new Gauge({ name: 'okube_node_ready', help: 'Whether the Node\'s Docker engine answers (1) or not (0)', labelNames: ['node'], registers });
+
+export function setNodeReady(node: string, ready: boolean): void {
+  nodeReady.set({ node }, ready ? 1 : 0);
+}
+
+export function forgetNode(node: string): void {
+  nodeReady.remove({ node });
+}
