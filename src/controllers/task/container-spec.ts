@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LABELS, type Task } from '../../api/types.js';
 import { cpuToNano, memoryToBytes } from '../../api/quantity.js';
 import type { ContainerSpec, PortBinding } from '../../runtime/runtime.js';
+import { requestLabels } from './requests.js';
 
 // A Task's container: what Docker is asked to run, and the labels by which a restarted
 // controller finds (adopts) it instead of creating a second one.
@@ -38,6 +39,7 @@ export function containerLabels(task: Task, nodeName: string, restartNumber: num
     [LABELS.specHash]: specHash(task),
     [LABELS.restart]: String(restartNumber),
     [LABELS.node]: nodeName,
+    ...requestLabels(task),
   };
 }
 

@@ -3,6 +3,7 @@ import { delayFor, onContainerExit, probeRestartAllowed, remainingMs, resolveBac
 import type { ContainerInfo } from '../../runtime/runtime.js';
 import { setCondition } from './conditions.js';
 import { specHash } from './container-spec.js';
+import { pendingRequest, replacedOnRequest, REQUEST_LABELS, RESTART_ANNOTATION, RETRY_ANNOTATION, type PendingRequest } from './requests.js';
 
 // The Task reconciler's decision, pure: (desired Task, its Node, the containers that carry its
 // uid, probe results, now) → actions for the runtime and the API, the status to write, events,
@@ -133,6 +134,10 @@ export function plan(input: PlanInput): Plan {
   status.hostIP = node.address;
   cond('Scheduled', 'True', 'Scheduled', `assigned to node ${node.name}`);
 
+  // `okube restart` / `okube retry`: a new container now, the backoff starting over.
+  const request = pendingRequest(task, containers[0], status);
+  if (request) return restartOnRequest(request);
+
   // Finished run-to-completion Tasks stay finished; the TTL deletes them.
   if (status.phase === 'Succeeded' || status.phase === 'Failed') {
     for (const c of containers) if (c.running) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Finished' });
@@ -222,6 +227,19 @@ export function plan(input: PlanInput): Plan {
   return out();
 
   function running(c: ContainerInfo): Plan {
+    if (previous && previous.status !== 'created' && !exitRecorded(previous, status) && replacedOnRequest(previous, c)) {
+      // The container a restart request stopped: its real exit, as the last state (not a crash).
+      status.lastState = {
+        terminated: {
+          exitCode: previous.exitCode ?? 137,
+          reason: 'Restarted',
+          message: `restarted on request (${RESTART_ANNOTATION}=${c.labels[REQUEST_LABELS.restart] ?? ''})`,
+          startedAt: previous.startedAt,
+          finishedAt: previous.finishedAt ?? nowIso,
+          containerID: previous.id,
+        },
+      };
+    }
     status.phase = 'Running';
     status.containerID = c.id;
     status.state = { running: { startedAt: c.startedAt ?? nowIso } };
@@ -326,6 +344,34 @@ export function plan(input: PlanInput): Plan {
     cond('Ready', 'False', 'CrashLoopBackOff', `the container exited with code ${exitCode} (${why.reason})`);
     events.push({ type: 'Warning', reason: 'BackOff', message: `Back-off ${delay}s restarting failed container (exit code ${exitCode}, ${why.reason})` });
     return remainingMs(status.backoff, now) > 0 ? 'wait' : 'restart';
+  }
+
+  function restartOnRequest(req: PendingRequest): Plan {
+    const [current, ...older] = containers;
+    actions.push({ kind: 'stopProbes' });
+    // Keep the replaced container (for `logs --previous`), remove anything older.
+    for (const c of older) {
+      if (c.running) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Duplicate' });
+      actions.push({ kind: 'remove', id: c.id });
+    }
+    if (current.running) actions.push({ kind: 'stop', id: current.id, graceSeconds: grace, reason: req.kind === 'restart' ? 'Restarted' : 'Retried' });
+    const restartNumber = restartOf(current) + 1;
+    actions.push({ kind: 'create', restartNumber });
+    status.restartCount = (status.restartCount ?? 0) + 1;
+    status.backoff = undefined;
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+      status.phase = 'Scheduled';
+      status.completionTime = undefined;
+    }
+    const annotation = req.kind === 'restart' ? RESTART_ANNOTATION : RETRY_ANNOTATION;
+    const message = `${req.kind === 'restart' ? 'restart' : 'retry'} requested (${annotation}=${req.at}): starting a new container now, backoff reset`;
+    status.state = { waiting: { reason: 'ContainerCreating', message } };
+    status.ready = false;
+    const reason = req.kind === 'restart' ? 'RestartRequested' : 'RetryRequested';
+    cond('BackOff', 'False', reason, message);
+    cond('Ready', 'False', 'ContainerCreating', message);
+    events.push({ type: 'Normal', reason, message: `${message[0].toUpperCase()}${message.slice(1)} (restart ${status.restartCount})` });
+    return out();
   }
 
   function ttlRequeue(): number | undefined {
