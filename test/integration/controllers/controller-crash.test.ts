@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS, type Task } from '../../../src/api/types.js';
 import { NODES, ResourceClient, TASKS } from '../../../src/client/resource-client.js';
@@ -7,19 +6,9 @@ import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { testEnv, uniqueName } from '../../support/env.js';
 import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+import { kill9, spawnControllers as startControllers, type ControllerProcess } from '../../support/controller-process.js';
 
 // kill -9 of a real controller process (`okube controllers`) at the worst moments.
-
-function startControllers(kubeconfig: string): ChildProcess {
-  return spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', kubeconfig, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await gone;
-}
 
 describe('controller killed with SIGKILL', function () {
   this.timeout(180_000);
@@ -27,7 +16,7 @@ describe('controller killed with SIGKILL', function () {
   const docker = new DockerRuntime({ dockerHost: env.dockerHost });
   let cluster: TestCluster;
   let tasks: ResourceClient<Task>;
-  let child: ChildProcess | undefined;
+  let child: ControllerProcess | undefined;
   let ns: string;
   let nodeName: string;
 

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { socketPath, testEnv } from './env.js';
+import { waitFor } from './wait.js';
+
+// The Docker engine reserved for the chaos tests (docker-3 of hack/dev-env.sh): the only engine a
+// test may kill -9. restoreEngine() brings it back the way CI does (`hack/dev-env.sh hosts 3`,
+// which only restarts engines that are down).
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const ENGINE = 'docker-3';
+
+export interface ChaosEngine {
+  dockerHost: string;
+  /** The Node address its published ports use. */
+  address: string;
+  pidFile: string;
+  runtime: DockerRuntime;
+}
+
+export function chaosEngine(): ChaosEngine {
+  const env = testEnv();
+  const i = env.extraDockerHosts.findIndex((h) => h.includes(`/${ENGINE}/`));
+  if (i < 0) throw new Error(`no ${ENGINE} engine in the test env: run 'bash hack/dev-env.sh hosts 3'`);
+  const dockerHost = env.extraDockerHosts[i];
+  return {
+    dockerHost,
+    address: env.extraAddresses[i],
+    pidFile: `${dirname(socketPath(dockerHost))}/pid`,
+    runtime: new DockerRuntime({ dockerHost, timeoutMs: 10_000 }),
+  };
+}
+
+export async function engineAnswers(engine: ChaosEngine): Promise<boolean> {
+  try {
+    await engine.runtime.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** kill -9 of the engine's dockerd; resolves once the process is gone. */
+export async function killEngine(engine: ChaosEngine): Promise<void> {
+  const pid = Number(readFileSync(engine.pidFile, 'utf8').trim());
+  process.kill(pid, 'SIGKILL');
+  await waitFor('dockerd gone', async () => !pidAlive(pid), 15_000);
+}
+
+/** Restarts the engine if it is down (idempotent), and waits until it answers. */
+export async function restoreEngine(engine: ChaosEngine): Promise<void> {
+  if (await engineAnswers(engine)) return;
+  await promisify(execFile)('bash', ['hack/dev-env.sh', 'hosts', '3'], { cwd: REPO_ROOT, timeout: 120_000 });
+  await waitFor(`${ENGINE} answers`, () => engineAnswers(engine), 60_000, 200);
+}
+
+/** docker rm -f of every container with these labels (cleanup, bounded concurrency). */
+export async function removeContainers(engine: ChaosEngine, labels: Record<string, string>): Promise<number> {
+  const containers = await engine.runtime.list(labels);
+  for (let i = 0; i < containers.length; i += 16) {
+    await Promise.all(containers.slice(i, i + 16).map((c) => engine.runtime.remove(c.id)));
+  }
+  return containers.length;
+}
