@@ -120,7 +120,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     if (method !== 'PUT') throw methodNotAllowed(method);
     const level = parseVerbosity((await readBody(req, 1024)).toString('utf8'));
     setLogLevel(level);
-    log.info({ level }, 'log level changed');
+    log.info({ logLevel: level }, 'log level changed');
     return sendText(res, 200, `successfully set log level to ${level}\n`);
   };
 
@@ -298,13 +298,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         sendJson(res, e.code, e.toStatus());
       })
       .finally(() => {
-        endWatch?.();
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        recordRequest(info, res.statusCode, seconds);
-        const key = requestKey(info);
-        const line = { requestId: id, verb: info.verb, ...(key ? { key } : {}), method: req.method, url: req.url, code: res.statusCode, ms: Math.round(seconds * 1e4) / 10, userAgent: req.headers['user-agent'] };
-        if (res.statusCode >= 500) log.warn(line, 'request');
-        else log.debug(line, 'request');
+        const complete = () => {
+          endWatch?.();
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          recordRequest(info, res.statusCode, seconds);
+          const key = requestKey(info);
+          const line = { requestId: id, verb: info.verb, ...(key ? { key } : {}), method: req.method, url: req.url, code: res.statusCode, ms: Math.round(seconds * 1e4) / 10, userAgent: req.headers['user-agent'] };
+          if (res.statusCode >= 500) log.warn(line, 'request');
+          else log.debug(line, 'request');
+        };
+        // A watch's handler returns once the stream is set up; the request ends when it closes.
+        if (res.writableEnded || res.destroyed) complete();
+        else res.once('close', complete);
       });
   };
 

@@ -24,6 +24,7 @@ const queueRetries = new Counter({ name: 'workqueue_retries_total', help: 'Total
  */
 export function queueMetrics(name: string): QueueMetrics {
   let last = 0;
+  queueDepth.inc({ name }, 0); // the series exists from the start, not from the first backlog
   return {
     add: () => queueAdds.inc({ name }),
     depth: (n) => {

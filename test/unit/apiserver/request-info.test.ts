@@ -4,8 +4,8 @@ import { parseVerbosity } from '../../../src/apiserver/debug-flags.js';
 import { requestId } from '../../../src/apiserver/http.js';
 import { ApiError } from '../../../src/apiserver/status.js';
 
-const lookup = (g: string, v: string, p: string) =>
-  ({ 'okube.dev/v1alpha1/tasks': { namespaced: true }, 'okube.dev/v1alpha1/nodes': { namespaced: false }, '/v1/namespaces': { namespaced: false } })[`${g}/${v}/${p}`];
+const served: Record<string, { namespaced: boolean }> = { 'okube.dev/v1alpha1/tasks': { namespaced: true }, 'okube.dev/v1alpha1/nodes': { namespaced: false }, '/v1/namespaces': { namespaced: false } };
+const lookup = (g: string, v: string, p: string) => served[`${g}/${v}/${p}`];
 
 const info = (method: string, url: string, contentType?: string) => requestInfo(method, url, contentType, lookup);
 
