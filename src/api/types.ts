@@ -197,6 +197,8 @@ export interface NodeSpec {
   address?: string;
   portRange?: { start: number; end: number };
   unschedulable?: boolean;
+  /** Kept back for the host (kubelet's system-reserved): allocatable = capacity − reserved. */
+  reserved?: ResourceList;
 }
 
 export interface NodeStatus {

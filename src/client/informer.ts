@@ -50,6 +50,8 @@ export function diffRelist<T extends KubeObject>(cached: ReadonlyMap<string, T>,
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
   private readonly indexers = new Map<string, (obj: T) => string[]>();
+  /** index name → value → keys: byIndex is a lookup, not a scan (10,000 Tasks). */
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private readonly subject = new Subject<InformerEvent<T>>();
   private readonly log: Logger;
   private resourceVersion = '';
@@ -71,6 +73,20 @@ export class Informer<T extends KubeObject> {
 
   addIndex(name: string, fn: (obj: T) => string[]): void {
     this.indexers.set(name, fn);
+    const index = new Map<string, Set<string>>();
+    this.indexes.set(name, index);
+    for (const [key, obj] of this.cache) for (const v of fn(obj)) addTo(index, v, key);
+  }
+
+  private put(key: string, obj: T | undefined): void {
+    const old = this.cache.get(key);
+    for (const [name, fn] of this.indexers) {
+      const index = this.indexes.get(name)!;
+      if (old) for (const v of fn(old)) removeFrom(index, v, key);
+      if (obj) for (const v of fn(obj)) addTo(index, v, key);
+    }
+    if (obj) this.cache.set(key, obj);
+    else this.cache.delete(key);
   }
 
   get(key: string): T | undefined {
@@ -82,9 +98,9 @@ export class Informer<T extends KubeObject> {
   }
 
   byIndex(name: string, value: string): T[] {
-    const fn = this.indexers.get(name);
-    if (!fn) throw new Error(`informer has no index ${name}`);
-    return this.list().filter((o) => fn(o).includes(value));
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`informer has no index ${name}`);
+    return [...(index.get(value) ?? [])].map((k) => this.cache.get(k)!);
   }
 
   hasSynced(): boolean {
@@ -132,8 +148,7 @@ export class Informer<T extends KubeObject> {
       } while (token);
       if (gen !== this.generation || !this.running) return;
       const events = diffRelist(this.cache, items);
-      this.cache.clear();
-      for (const obj of items) this.cache.set(objectKey(obj), obj);
+      for (const e of events) this.put(objectKey(e.object), e.type === 'DELETED' ? undefined : e.object);
       this.resourceVersion = rv;
       for (const e of events) this.subject.next(e);
       if (!this.synced) {
@@ -205,10 +220,10 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (type === 'DELETED') {
-      this.cache.delete(key);
+      this.put(key, undefined);
       this.subject.next({ type: 'DELETED', object: obj, old });
     } else if (type === 'ADDED' || type === 'MODIFIED') {
-      this.cache.set(key, obj);
+      this.put(key, obj);
       this.subject.next({ type: old ? 'MODIFIED' : 'ADDED', object: obj, old });
     }
   }
@@ -220,4 +235,16 @@ export class Informer<T extends KubeObject> {
     this.retryTimer = setTimeout(() => void again(), delay);
     this.retryTimer.unref();
   }
+}
+
+function addTo(index: Map<string, Set<string>>, value: string, key: string): void {
+  let keys = index.get(value);
+  if (!keys) index.set(value, (keys = new Set()));
+  keys.add(key);
+}
+
+function removeFrom(index: Map<string, Set<string>>, value: string, key: string): void {
+  const keys = index.get(value);
+  keys?.delete(key);
+  if (keys?.size === 0) index.delete(value);
 }

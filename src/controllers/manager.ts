@@ -9,6 +9,10 @@ import { Controller } from './controller.js';
 import { NodeReconciler } from './node/node-controller.js';
 import { NodeRegistry, dockerRuntimeFor, type RuntimeFactory } from './node/node-registry.js';
 import { TaskReconciler, taskKeyForContainerEvent, type ProbeSupervisor } from './task/reconciler.js';
+import { AllocationCache } from './scheduler/allocation-cache.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { LeaseHeartbeats } from './node/node-lease.js';
+import { TaskEvictor } from './node/task-evictor.js';
 import { ProbeManager, type ProbeMetrics } from '../probes/probe-manager.js';
 import { probeResultMetrics } from '../metrics/controllers.js';
 
@@ -26,6 +30,16 @@ export interface ManagerOptions {
   nodePeriodMs?: number;
   /** How long a container whose Task is gone is left alone before removal (default 60 s). */
   orphanGraceMs?: number;
+  /** How long a Node's engine may stay silent before the Node is not Ready (default 40 s). */
+  nodeGracePeriodMs?: number;
+  /** Eviction timeout for Tasks without spec.evictionTimeoutSeconds (default 300 s). */
+  evictionTimeoutMs?: number;
+  /** Rewrite an unchanged Node status this often (default 5 min; the Lease is the frequent heartbeat). */
+  nodeStatusReportMs?: number;
+  /** Heartbeat Nodes through Leases in okube-node-lease (default true). */
+  nodeLeases?: boolean;
+  /** Safety-net retry of unschedulable Tasks (default 60 s; Node and capacity changes retry at once). */
+  schedulerRetryMs?: number;
   events?: EventSink;
 }
 
@@ -39,6 +53,9 @@ export class ControllerManager {
   readonly registry: NodeRegistry;
   readonly taskController: Controller;
   readonly nodeController: Controller;
+  readonly scheduler: Scheduler;
+  /** What each Node has given out (the scheduler's and the node controller's view). */
+  readonly allocations = new AllocationCache();
   readonly probeManager: ProbeManager;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
@@ -62,18 +79,27 @@ export class ControllerManager {
       stop: (key) => this.probeManager.stop(key),
       view: (key) => this.probeManager.view(key),
     };
-    const taskReconciler = new TaskReconciler({ tasks: this.tasks, informer: this.taskInformer, registry: this.registry, events, probes });
+    const evictor = new TaskEvictor(this.tasks, events);
+    this.scheduler = new Scheduler({ tasks: this.tasks, taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
+    const taskReconciler = new TaskReconciler({ tasks: this.tasks, informer: this.taskInformer, registry: this.registry, events, probes, evictor });
     const nodeReconciler = new NodeReconciler({
       nodes: this.nodes,
       informer: this.nodeInformer,
       registry: this.registry,
-      taskCount: (node) => this.taskInformer.byIndex('node', node).length,
-      taskExists: (uid) => this.taskInformer.byIndex('uid', uid).length > 0,
+      allocated: (node) => {
+        const s = this.allocations.sums(node).requested;
+        return { milliCpu: s.milliCpu, memory: s.memory, tasks: s.tasks };
+      },
+      tasksOn: (node) => this.taskInformer.byIndex('node', node),
+      taskByUid: (uid) => this.taskInformer.byIndex('uid', uid)[0],
+      evictor,
+      leases: opts.nodeLeases === false ? undefined : new LeaseHeartbeats(kc),
       orphanGraceMs: opts.orphanGraceMs,
+      gracePeriodMs: opts.nodeGracePeriodMs,
+      evictionTimeoutMs: opts.evictionTimeoutMs,
+      statusReportMs: opts.nodeStatusReportMs,
       onReadyChange: (node) => {
         for (const t of this.taskInformer.byIndex('node', node)) this.taskController.enqueue(objectKey(t));
-        // Unbound Tasks may fit now.
-        for (const t of this.taskInformer.list()) if (!t.spec.nodeName) this.taskController.enqueue(objectKey(t));
       },
       periodMs: opts.nodePeriodMs,
     });
@@ -91,16 +117,23 @@ export class ControllerManager {
   }
 
   async start(): Promise<void> {
-    this.subscriptions.push(this.taskInformer.events$.subscribe((e) => this.taskController.enqueue(objectKey(e.object))));
+    this.subscriptions.push(
+      this.taskInformer.events$.subscribe((e) => {
+        this.scheduler.onTaskEvent(e);
+        this.taskController.enqueue(objectKey(e.object));
+      }),
+    );
     this.subscriptions.push(
       this.nodeInformer.events$.subscribe((e) => {
         this.nodeController.enqueue(objectKey(e.object));
+        this.scheduler.onNodeEvent(e);
       }),
     );
     this.nodeInformer.start();
     this.taskInformer.start();
     await Promise.all([this.nodeInformer.waitForSync(), this.taskInformer.waitForSync()]);
     this.nodeController.start();
+    this.scheduler.start();
     this.taskController.start();
     log.info('controllers started');
   }
@@ -108,7 +141,7 @@ export class ControllerManager {
   /** Stops reconciling and releases watches; containers keep running (adopted next start). */
   async stop(): Promise<void> {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
-    await Promise.all([this.taskController.stop(), this.nodeController.stop()]);
+    await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop()]);
     this.probeManager.stopAll();
     this.taskInformer.stop();
     this.nodeInformer.stop();

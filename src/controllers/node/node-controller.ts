@@ -1,18 +1,27 @@
-import type { Node, NodeStatus } from '../../api/types.js';
-import { formatCpu, formatMemory } from '../../api/quantity.js';
+import type { Node, Task } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
+import { objectKey } from '../../client/resource-client.js';
+import type { HostInfo } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
-import { setCondition } from '../task/conditions.js';
 import type { ReconcileResult } from '../controller.js';
+import type { Resources } from '../scheduler/scheduling.js';
 import type { NodeEntry, NodeRegistry } from './node-registry.js';
 import { OrphanTracker } from './orphans.js';
 import { LABELS } from '../../api/types.js';
 import { forgetNode, setNodeReady } from '../../metrics/controllers.js';
+import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-status.js';
+import type { NodeLeases } from './node-lease.js';
+import { dueEvictions } from './eviction.js';
+import type { TaskEvictor } from './task-evictor.js';
 
-// Node → Docker host: connection, capacity, Docker/OS info, task count and the Ready condition.
-// Status is written only when something a user would see changes (or the heartbeat is stale).
+// Node → Docker host: connection, capacity, Docker/OS info, allocation, the Ready condition
+// and a Lease heartbeat. Status is written only when something a user would see changes (or
+// the status heartbeat is older than statusReportMs). A Node whose engine stays silent past the
+// grace period turns Ready=Unknown; its Tasks are moved elsewhere after their eviction timeout.
+// On a Ready Node, containers no Task owns here any more (orphans, and stale copies of Tasks
+// that were moved away while the Node was lost) are removed.
 
 const log = loggerFor('controller.node');
 
@@ -20,82 +29,118 @@ export interface NodeControllerDeps {
   nodes: ResourceClient<Node>;
   informer: Informer<Node>;
   registry: NodeRegistry;
-  taskCount(node: string): number;
-  /** Whether a Task with this uid exists (orphaned containers are removed after orphanGraceMs). */
-  taskExists?(uid: string): boolean;
+  /** What the Tasks bound here request, and how many hold resources. */
+  allocated(node: string): Resources & { tasks: number };
+  /** Tasks bound to the Node. */
+  tasksOn(node: string): Task[];
+  /** The Task with this uid, if it exists. */
+  taskByUid?(uid: string): Task | undefined;
+  evictor?: TaskEvictor;
+  leases?: NodeLeases;
   orphanGraceMs?: number;
+  /** How long an engine may stay silent before its Node is not Ready (default 40 s). */
+  gracePeriodMs?: number;
+  /** Eviction timeout for Tasks without spec.evictionTimeoutSeconds (default 300 s). */
+  evictionTimeoutMs?: number;
   onReadyChange?(node: string, ready: boolean): void;
   now?: () => Date;
   periodMs?: number;
-  heartbeatMs?: number;
-}
-
-export function statusChanged(a: NodeStatus | undefined, b: NodeStatus): boolean {
-  const strip = (s: NodeStatus | undefined) =>
-    JSON.stringify({ ...s, conditions: s?.conditions?.map((c) => ({ ...c, lastHeartbeatTime: undefined })) });
-  return strip(a) !== strip(b);
+  /** Rewrite an unchanged status at least this often (kubelet's nodeStatusReportFrequency). */
+  statusReportMs?: number;
 }
 
 export class NodeReconciler {
   private readonly orphans = new Map<string, OrphanTracker>();
+  private readonly lastContact = new Map<string, number>();
 
   constructor(private readonly deps: NodeControllerDeps) {}
 
   private async collectOrphans(key: string, entry: NodeEntry, now: Date): Promise<void> {
-    if (!this.deps.taskExists) return;
+    const byUid = this.deps.taskByUid;
+    if (!byUid) return;
     const tracker = this.orphans.get(key) ?? new OrphanTracker(this.deps.orphanGraceMs ?? 60_000);
     this.orphans.set(key, tracker);
     // Only this Node's containers: several Node objects may share one engine.
     const containers = await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key });
-    for (const c of tracker.orphans(containers, this.deps.taskExists, now.getTime())) {
-      log.info({ key, container: c.id.slice(0, 12), task: `${c.labels[LABELS.namespace]}/${c.labels[LABELS.name]}` }, 'removing a container whose Task is gone');
+    const owned = (uid: string) => byUid(uid)?.spec.nodeName === key;
+    for (const c of tracker.orphans(containers, (c) => owned(c.labels[LABELS.taskUid]), now.getTime())) {
+      const task = byUid(c.labels[LABELS.taskUid]);
+      log.info({ key, container: c.id.slice(0, 12), task: `${c.labels[LABELS.namespace]}/${c.labels[LABELS.name]}`, movedTo: task?.spec.nodeName }, task ? 'removing a stale container of a Task that moved to another Node' : 'removing a container whose Task is gone');
       await entry.runtime.remove(c.id);
     }
+  }
+
+  /** When the engine last answered: this process's memory, else the Lease (a restarted controller). */
+  private async lastContactOf(key: string): Promise<number | undefined> {
+    let t = this.lastContact.get(key);
+    if (t === undefined && this.deps.leases) {
+      t = await this.deps.leases.lastRenewed(key).catch(() => undefined);
+      if (t !== undefined) this.lastContact.set(key, t);
+    }
+    return t;
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const node = this.deps.informer.get(key);
     const period = this.deps.periodMs ?? 10_000;
+    const grace = this.deps.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS;
     if (!node) {
       this.deps.registry.remove(key);
+      this.deps.leases?.forget(key);
+      this.lastContact.delete(key);
+      this.orphans.delete(key);
       forgetNode(key);
       return {};
     }
     const now = (this.deps.now ?? (() => new Date()))();
     const entry = this.deps.registry.ensure(node);
-    const status: NodeStatus = structuredClone(node.status ?? {});
-    status.observedGeneration = node.metadata.generation;
-    let ready: boolean;
-    let message: string;
+    let info: HostInfo | undefined;
+    let error: string | undefined;
     try {
       await entry.runtime.ping();
-      const info = await entry.runtime.info();
-      status.capacity = { cpu: formatCpu(info.ncpu), memory: formatMemory(info.memoryBytes), tasks: 110 };
-      status.allocatable = { ...status.capacity };
-      status.nodeInfo = { dockerVersion: info.dockerVersion, operatingSystem: info.operatingSystem, kernelVersion: info.kernelVersion, architecture: info.architecture };
-      ready = true;
-      message = `Docker ${info.dockerVersion} at ${node.spec.dockerHost} answers`;
-      await this.collectOrphans(key, entry, now);
+      info = await entry.runtime.info();
+      this.lastContact.set(key, now.getTime());
     } catch (err) {
-      ready = false;
-      message = errorMessage(err);
+      error = errorMessage(err);
     }
-    status.taskCount = this.deps.taskCount(key);
-    status.conditions = setCondition(
-      status.conditions,
-      { type: 'Ready', status: ready ? 'True' : 'False', reason: ready ? 'EngineReachable' : 'EngineUnreachable', message, lastHeartbeatTime: now.toISOString() },
-      now,
-    );
-    const lastBeat = Date.parse(node.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime ?? '') || 0;
-    if (statusChanged(node.status, status) || now.getTime() - lastBeat >= (this.deps.heartbeatMs ?? 60_000)) {
+    if (info && this.deps.leases) {
+      await this.deps.leases.renew(key, now, grace / 1000).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not renew the node lease'));
+    }
+    const lastContact = info ? now.getTime() : await this.lastContactOf(key);
+    const status = nodeStatus({ node, observed: { info, error, lastContact }, allocated: this.deps.allocated(key), now, gracePeriodMs: grace });
+    if (statusWriteDue(node.status, status, now, this.deps.statusReportMs ?? 5 * 60_000)) {
       await this.deps.nodes.replaceStatus({ ...node, status });
     }
+    const readyCond = status.conditions?.find((c) => c.type === 'Ready');
+    const ready = readyCond?.status === 'True';
     setNodeReady(key, ready);
     if (entry.ready !== ready) {
       entry.ready = ready;
-      log.info({ key, ready, message }, 'node readiness changed');
+      log.info({ key, ready, reason: readyCond?.reason, message: readyCond?.message }, 'node readiness changed');
       this.deps.onReadyChange?.(key, ready);
     }
-    return { requeueAfterMs: period };
+
+    if (info && ready) {
+      await this.collectOrphans(key, entry, now);
+      return { requeueAfterMs: period };
+    }
+    if (!info && ready && lastContact !== undefined) {
+      // Silent but within the grace period: look again when it ends.
+      return { requeueAfterMs: Math.max(0, Math.min(period, lastContact + grace - now.getTime())) };
+    }
+    if (ready || !readyCond || readyCond.reason !== 'EngineUnreachable') return { requeueAfterMs: period };
+    return { requeueAfterMs: await this.evictFromLostNode(key, Date.parse(readyCond.lastTransitionTime), now, period) };
+  }
+
+  /** Moves the Tasks whose eviction timeout has passed; returns when to look again. */
+  private async evictFromLostNode(key: string, notReadySince: number, now: Date, period: number): Promise<number> {
+    if (!this.deps.evictor) return period;
+    const { due, nextInMs } = dueEvictions(this.deps.tasksOn(key), notReadySince, now.getTime(), this.deps.evictionTimeoutMs);
+    for (const t of due) {
+      const silentS = Math.round((now.getTime() - notReadySince) / 1000);
+      log.info({ key, task: objectKey(t) }, 'evicting a Task from a lost node');
+      await this.deps.evictor.evict(t, 'NodeLost', `node ${key} has not been Ready for ${silentS}s (evictionTimeoutSeconds ${t.spec.evictionTimeoutSeconds ?? Math.round((this.deps.evictionTimeoutMs ?? 300_000) / 1000)})`);
+    }
+    return Math.min(period, nextInMs ?? period);
   }
 }

@@ -10,6 +10,8 @@ import type { ReconcileResult } from '../controller.js';
 import type { NodeEntry, NodeRegistry } from '../node/node-registry.js';
 import { buildContainerSpec, portsToAllocate } from './container-spec.js';
 import { imagePullFailed, plan, type Action, type PlanEvent, type ProbeView } from './plan.js';
+import { drainTask, evictionRequested } from './drain.js';
+import type { TaskEvictor } from '../node/task-evictor.js';
 
 // Carries out the Task plan: reads the Task and its Node's containers, asks plan() what to do,
 // does it through the Runtime and the API, and writes status (only when it changed, guarded
@@ -30,6 +32,8 @@ export interface TaskReconcilerDeps {
   registry: NodeRegistry;
   events: EventSink;
   probes?: ProbeSupervisor;
+  /** Moves Tasks off a Node being drained. */
+  evictor?: TaskEvictor;
   now?: () => Date;
 }
 
@@ -81,10 +85,14 @@ export class TaskReconciler {
       return {};
     }
 
-    if (!task.spec.nodeName && !task.metadata.deletionTimestamp) {
-      const bound = await this.bind(key, task);
-      if (bound) return { requeueAfterMs: 0 };
+    if (evictionRequested(task) && this.deps.evictor) {
+      const node = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
+      const moved = await drainTask(task, node, { tasks: this.deps.tasks, evictor: this.deps.evictor, stopProbes: () => this.probes().stop(key) });
+      if (moved) this.remember(key, moved);
+      return {};
     }
+    // Binding is the scheduler's (src/controllers/scheduler); the plan only adds the finalizer or handles deletion.
+    if (!task.spec.nodeName && !task.metadata.deletionTimestamp && task.metadata.finalizers?.includes(TASK_FINALIZER)) return {};
 
     const entry = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
     if (task.spec.nodeName && !entry) {
@@ -135,19 +143,6 @@ export class TaskReconciler {
     recordTaskStatus(key, task.status, status);
     for (const e of events) await this.deps.events.record(task, e.type, e.reason, e.message);
     return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
-  }
-
-  /** Binds the Task to the Ready Node with the fewest Tasks (the scheduler issue refines this). */
-  private async bind(key: string, task: Task): Promise<boolean> {
-    const ready = this.deps.registry.all().filter((n) => n.ready);
-    if (!ready.length) return false;
-    const load = (n: NodeEntry) => this.deps.informer.list().filter((t) => t.spec.nodeName === n.name).length;
-    const chosen = ready.sort((a, b) => load(a) - load(b) || a.name.localeCompare(b.name))[0];
-    // replace carries the resourceVersion: two binders never both win.
-    const bound = await this.deps.tasks.replace({ ...task, spec: { ...task.spec, nodeName: chosen.name } });
-    this.remember(key, bound);
-    await this.deps.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${chosen.name}`);
-    return true;
   }
 
   private async removeFinalizer(key: string, task: Task): Promise<'gone'> {

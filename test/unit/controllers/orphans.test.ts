@@ -16,7 +16,7 @@ describe('OrphanTracker', () => {
 
   it('never touches a container whose Task exists or that okube does not manage', () => {
     const t = new OrphanTracker(0);
-    expect(t.orphans([c('a', 'u1'), c('b', 'u2', 'false')], (uid) => uid === 'u1', 5)).to.deep.equal([]);
+    expect(t.orphans([c('a', 'u1'), c('b', 'u2', 'false')], (x) => x.labels[LABELS.taskUid] === 'u1', 5)).to.deep.equal([]);
   });
 
   it('forgets a container that reappeared as owned, restarting its grace period', () => {

@@ -25,7 +25,7 @@ describe('CRDs: loading', () => {
 
   it('Node is cluster-scoped with short name onode and category okube', () => {
     expect(nodeDef).to.include({ group: 'okube.dev', version: 'v1alpha1', kind: 'Node', listKind: 'NodeList', plural: 'nodes', namespaced: false });
-    expect(nodeDef.shortNames).to.deep.equal(['onode']);
+    expect(nodeDef.shortNames).to.deep.equal(['onode', 'onodes']);
     expect(nodeDef.categories).to.deep.equal(['okube']);
   });
 
@@ -40,10 +40,10 @@ describe('CRDs: loading', () => {
     expect(taskDef.printerColumns.filter((c) => c.priority === 1).map((c) => c.name)).to.deep.equal(['Image', 'Container ID', 'Ports']);
   });
 
-  it('Node printer columns: Ready from the condition, Tasks, CPU, Memory, Address, Age; Docker version with -o wide', () => {
+  it('Node printer columns: Ready from the condition, Cordoned, Tasks, CPU, Memory, the requests given out, Address, Age; Docker version with -o wide', () => {
     const byName = Object.fromEntries(nodeDef.printerColumns.map((c) => [c.name, c]));
     expect(byName.Ready.jsonPath).to.equal('.status.conditions[?(@.type=="Ready")].status');
-    expect(nodeDef.printerColumns.filter((c) => !c.priority).map((c) => c.name)).to.deep.equal(['Ready', 'Tasks', 'CPU', 'Memory', 'Address', 'Age']);
+    expect(nodeDef.printerColumns.filter((c) => !c.priority).map((c) => c.name)).to.deep.equal(['Ready', 'Cordoned', 'Tasks', 'CPU', 'Memory', 'CPU Requests', 'Memory Requests', 'Address', 'Age']);
     expect(byName['Docker Version']).to.include({ priority: 1, jsonPath: '.status.nodeInfo.dockerVersion' });
   });
 

@@ -1,0 +1,146 @@
+import type { Node, Task, TaskStatus } from '../../api/types.js';
+import type { EventSink } from '../../client/events.js';
+import type { Informer, InformerEvent } from '../../client/informer.js';
+import { objectKey, type ResourceClient } from '../../client/resource-client.js';
+import { errorMessage, isOkubeError } from '../../util/errors.js';
+import { loggerFor } from '../../util/logger.js';
+import { Controller, type ReconcileResult } from '../controller.js';
+import { setCondition } from '../task/conditions.js';
+import type { AllocationCache } from './allocation-cache.js';
+import { demandOf, schedule } from './scheduling.js';
+
+// Binds Tasks without spec.nodeName. Decisions are made one at a time against the allocation
+// cache (so each sees the ones before it); the binding writes then run concurrently. A binding
+// is a patch guarded by resourceVersion: of two schedulers deciding on one Task, one wins and the
+// other gets a Conflict and looks again. Tasks that fit nowhere wait in a set that is retried
+// when a Node or the capacity changes (and on a slow timer, as a safety net).
+
+export interface SchedulerOptions {
+  tasks: ResourceClient<Task>;
+  taskInformer: Informer<Task>;
+  nodeInformer: Informer<Node>;
+  cache: AllocationCache;
+  events: EventSink;
+  maxBindsInFlight?: number;
+  /** Safety-net retry of an unschedulable Task (default 60 s). */
+  retryMs?: number;
+  now?: () => Date;
+}
+
+const log = loggerFor('scheduler');
+
+function needsScheduling(t: Task | undefined): t is Task {
+  return Boolean(t && !t.spec.nodeName && !t.metadata.deletionTimestamp && t.status?.phase !== 'Succeeded' && t.status?.phase !== 'Failed');
+}
+
+/** What a Node change must touch to matter to scheduling. */
+function schedulingView(n: Node | undefined): string {
+  if (!n) return '';
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return JSON.stringify([ready, n.spec.unschedulable ?? false, n.metadata.labels ?? {}, n.status?.allocatable ?? n.status?.capacity ?? {}]);
+}
+
+export class Scheduler {
+  readonly controller: Controller;
+  private readonly unschedulable = new Set<string>();
+  private readonly binding = new Set<string>();
+  private inFlight = 0;
+  private slotWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: SchedulerOptions) {
+    // One worker: each decision must see the one before it.
+    this.controller = new Controller('scheduler', (key) => this.reconcile(key), { workers: 1 });
+  }
+
+  onTaskEvent(e: InformerEvent<Task>): void {
+    const key = objectKey(e.object);
+    const freed = e.type === 'DELETED' ? this.opts.cache.delete(key) : this.opts.cache.observe(e.object);
+    if (e.type === 'DELETED') this.unschedulable.delete(key);
+    else if (needsScheduling(e.object)) this.controller.enqueue(key);
+    if (freed) this.retryUnschedulable(`capacity freed on ${freed}`);
+  }
+
+  onNodeEvent(e: InformerEvent<Node>): void {
+    if (e.type === 'RESYNC') return;
+    if (schedulingView(e.old) !== schedulingView(e.type === 'DELETED' ? undefined : e.object)) this.retryUnschedulable(`node ${e.object.metadata.name} changed`);
+  }
+
+  /** Moves every waiting Task back into the queue (kube-scheduler's moveAllToActiveQueue). */
+  retryUnschedulable(why: string): void {
+    if (!this.unschedulable.size) return;
+    log.debug({ why, count: this.unschedulable.size }, 'retrying unschedulable tasks');
+    for (const key of this.unschedulable) this.controller.enqueue(key);
+  }
+
+  start(): void {
+    this.controller.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.controller.stop();
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult> {
+    const task = this.opts.taskInformer.get(key);
+    if (!needsScheduling(task) || this.binding.has(key) || this.opts.cache.isAssumed(key)) {
+      this.unschedulable.delete(key);
+      return {};
+    }
+    const nodes = this.opts.nodeInformer.list().map((n) => this.opts.cache.snapshot(n));
+    const decision = schedule(demandOf(task), nodes);
+    if (!decision.node) {
+      this.unschedulable.add(key);
+      await this.reportUnschedulable(task, decision.message!);
+      return { requeueAfterMs: this.opts.retryMs ?? 60_000 };
+    }
+    this.unschedulable.delete(key);
+    this.opts.cache.assume(task, decision.node);
+    this.binding.add(key);
+    await this.slot();
+    void this.bind(key, task, decision.node);
+    return {};
+  }
+
+  private async bind(key: string, task: Task, node: string): Promise<void> {
+    try {
+      const bound = await this.opts.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: task.metadata.resourceVersion }, spec: { nodeName: node } }, task.metadata.namespace);
+      this.opts.cache.bound(key, bound.metadata.resourceVersion);
+      log.debug({ key, node }, 'bound');
+      await this.opts.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);
+    } catch (err) {
+      this.opts.cache.forget(key);
+      if (isOkubeError(err, 'NotFound')) return;
+      // A Conflict: someone else (another scheduler, an edit) changed the Task; look again.
+      log[isOkubeError(err, 'Conflict') ? 'debug' : 'warn']({ key, node, err: errorMessage(err) }, 'binding failed; retrying');
+      this.controller.queue.addRateLimited(key);
+    } finally {
+      this.binding.delete(key);
+      this.release();
+    }
+  }
+
+  private async reportUnschedulable(task: Task, message: string): Promise<void> {
+    const now = (this.opts.now ?? (() => new Date()))();
+    const generation = task.metadata.generation;
+    const status: TaskStatus = structuredClone(task.status ?? {});
+    status.phase = 'Pending';
+    status.ready = false;
+    status.observedGeneration = generation;
+    status.conditions = setCondition(status.conditions, { type: 'Scheduled', status: 'False', reason: 'Unschedulable', message, observedGeneration: generation }, now);
+    status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason: 'NotScheduled', message: 'the Task has no Node yet', observedGeneration: generation }, now);
+    if (JSON.stringify(status) === JSON.stringify(task.status ?? {})) return;
+    await this.opts.tasks.replaceStatus({ ...task, status });
+    log.info({ key: objectKey(task), message }, 'unschedulable');
+    await this.opts.events.record(task, 'Warning', 'FailedScheduling', message);
+  }
+
+  private async slot(): Promise<void> {
+    if (this.inFlight >= (this.opts.maxBindsInFlight ?? 16)) await new Promise<void>((r) => this.slotWaiters.push(r));
+    this.inFlight++;
+  }
+
+  private release(): void {
+    this.inFlight--;
+    this.slotWaiters.shift()?.();
+  }
+}

@@ -1,0 +1,136 @@
+import type { Node, Task } from '../../api/types.js';
+import { parseQuantity } from '../../api/quantity.js';
+
+// The scheduling decision, pure: filter the Nodes a Task may run on, score the rest by
+// least-allocated (the emptier a Node is relative to what it can give, the better), and explain
+// a Task that fits nowhere the way kube-scheduler does ("0/3 nodes are available: …").
+
+/** Millicores and bytes. */
+export interface Resources {
+  milliCpu: number;
+  memory: number;
+}
+
+export interface Demand {
+  requests: Resources;
+  /** Requests with Kubernetes' defaults for what is unset (100m, 200Mi): scoring only, so
+   *  Tasks without requests still spread. */
+  nonZero: Resources;
+  nodeSelector?: Record<string, string>;
+}
+
+/** What the scheduler knows about one Node at decision time. */
+export interface NodeSnapshot {
+  name: string;
+  ready: boolean;
+  unschedulable: boolean;
+  labels: Record<string, string>;
+  allocatable: Resources & { tasks: number };
+  /** Sums over the Tasks bound (or assumed bound) here that still hold resources. */
+  requested: Resources & { tasks: number };
+  nonZeroRequested: Resources;
+}
+
+export const DEFAULT_MILLI_CPU = 100;
+export const DEFAULT_MEMORY = 200 * 2 ** 20;
+export const DEFAULT_MAX_TASKS = 110;
+
+export const REASONS = {
+  notReady: 'node(s) were not ready',
+  unschedulable: 'node(s) were unschedulable',
+  selector: "node(s) didn't match Task's node selector",
+  cpu: 'Insufficient cpu',
+  memory: 'Insufficient memory',
+  tasks: 'Too many tasks',
+} as const;
+
+export function milliCpu(q: string | number | undefined): number | undefined {
+  const v = parseQuantity(q, 'cpu');
+  return v === undefined ? undefined : Math.ceil(v * 1000 - 1e-9);
+}
+
+export function bytes(q: string | number | undefined): number | undefined {
+  const v = parseQuantity(q, 'memory');
+  return v === undefined ? undefined : Math.ceil(v);
+}
+
+export function demandOf(task: Task): Demand {
+  const req = task.spec.resources?.requests ?? {};
+  const cpu = milliCpu(req.cpu);
+  const memory = bytes(req.memory);
+  return {
+    requests: { milliCpu: cpu ?? 0, memory: memory ?? 0 },
+    nonZero: { milliCpu: cpu || DEFAULT_MILLI_CPU, memory: memory || DEFAULT_MEMORY },
+    nodeSelector: task.spec.nodeSelector,
+  };
+}
+
+/** A Task holds its Node's resources until it finishes (or is gone). */
+export function holdsResources(task: Task): boolean {
+  const phase = task.status?.phase;
+  return Boolean(task.spec.nodeName) && phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+export function nodeIsReady(node: Node): boolean {
+  return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+}
+
+/** Capacity minus spec.reserved (kubelet's system-reserved), from the Node's status. */
+export function allocatableOf(node: Node): Resources & { tasks: number } {
+  const a = node.status?.allocatable ?? node.status?.capacity ?? {};
+  return { milliCpu: milliCpu(a.cpu) ?? 0, memory: bytes(a.memory) ?? 0, tasks: a.tasks ?? DEFAULT_MAX_TASKS };
+}
+
+/** Why the Task cannot go to this Node (empty: it fits). Checks stop at the first failing kind, as kube-scheduler's filters do. */
+export function unfitReasons(d: Demand, n: NodeSnapshot): string[] {
+  if (!n.ready) return [REASONS.notReady];
+  if (n.unschedulable) return [REASONS.unschedulable];
+  for (const [k, v] of Object.entries(d.nodeSelector ?? {})) if (n.labels[k] !== v) return [REASONS.selector];
+  const out: string[] = [];
+  if (n.requested.tasks + 1 > n.allocatable.tasks) out.push(REASONS.tasks);
+  if (d.requests.milliCpu > 0 && n.requested.milliCpu + d.requests.milliCpu > n.allocatable.milliCpu) out.push(REASONS.cpu);
+  if (d.requests.memory > 0 && n.requested.memory + d.requests.memory > n.allocatable.memory) out.push(REASONS.memory);
+  return out;
+}
+
+/** kube-scheduler's LeastAllocated score, 0–100: the mean free fraction of cpu and memory after placing the Task. */
+export function leastAllocatedScore(d: Demand, n: NodeSnapshot): number {
+  const free = (cap: number, used: number) => (cap <= 0 || used > cap ? 0 : ((cap - used) * 100) / cap);
+  return (free(n.allocatable.milliCpu, n.nonZeroRequested.milliCpu + d.nonZero.milliCpu) + free(n.allocatable.memory, n.nonZeroRequested.memory + d.nonZero.memory)) / 2;
+}
+
+export interface Decision {
+  node?: string;
+  /** Set when no Node fits: the Scheduled=False message. */
+  message?: string;
+  /** Per reason, how many Nodes failed with it. */
+  reasons: Record<string, number>;
+}
+
+export function unschedulableMessage(total: number, reasons: Record<string, number>): string {
+  if (total === 0) return 'no nodes available to schedule tasks';
+  const parts = Object.entries(reasons)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([r, n]) => `${n} ${r}`);
+  return `0/${total} nodes are available: ${parts.join(', ')}.`;
+}
+
+/** The best Node for the Task: highest score, then fewest Tasks, then name (deterministic). */
+export function schedule(d: Demand, nodes: Iterable<NodeSnapshot>): Decision {
+  const reasons: Record<string, number> = {};
+  let best: { n: NodeSnapshot; score: number } | undefined;
+  let total = 0;
+  for (const n of nodes) {
+    total++;
+    const why = unfitReasons(d, n);
+    if (why.length) {
+      for (const r of why) reasons[r] = (reasons[r] ?? 0) + 1;
+      continue;
+    }
+    const score = leastAllocatedScore(d, n);
+    if (!best || score > best.score || (score === best.score && (n.requested.tasks < best.n.requested.tasks || (n.requested.tasks === best.n.requested.tasks && n.name < best.n.name)))) {
+      best = { n, score };
+    }
+  }
+  return best ? { node: best.n.name, reasons } : { message: unschedulableMessage(total, reasons), reasons };
+}

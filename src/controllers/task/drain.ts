@@ -1,0 +1,41 @@
+import { LABELS, type Task } from '../../api/types.js';
+import type { ResourceClient } from '../../client/resource-client.js';
+import { loggerFor } from '../../util/logger.js';
+import { EVICT_ANNOTATION, isFinished } from '../node/eviction.js';
+import type { TaskEvictor } from '../node/task-evictor.js';
+import type { NodeEntry } from '../node/node-registry.js';
+
+// A Task asked to leave its Node (okube drain sets EVICT_ANNOTATION): its container is stopped
+// gracefully (SIGTERM, terminationGracePeriodSeconds, SIGKILL) and removed, and only then is
+// the Task unbound for the scheduler — so the old and the new copy never run at once.
+
+const log = loggerFor('controller.task.drain');
+
+export function evictionRequested(task: Task): boolean {
+  return task.metadata.annotations?.[EVICT_ANNOTATION] !== undefined && !task.metadata.deletionTimestamp;
+}
+
+/** Carries out the request; returns the Task as last written (undefined when it is gone). */
+export async function drainTask(
+  task: Task,
+  entry: NodeEntry | undefined,
+  deps: { tasks: ResourceClient<Task>; evictor: TaskEvictor; stopProbes(): void },
+): Promise<Task | undefined> {
+  const from = task.metadata.annotations![EVICT_ANNOTATION];
+  const node = task.spec.nodeName;
+  if (!node || node !== from || isFinished(task)) {
+    // Already elsewhere (or finished, so nothing runs): the request is void.
+    return deps.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: task.metadata.resourceVersion, annotations: { [EVICT_ANNOTATION]: null } } }, task.metadata.namespace);
+  }
+  deps.stopProbes();
+  if (entry?.ready) {
+    const grace = task.spec.terminationGracePeriodSeconds ?? 30;
+    for (const c of await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! })) {
+      if (c.running) await entry.runtime.stop(c.id, grace);
+      await entry.runtime.remove(c.id);
+    }
+  }
+  // An unreachable Node keeps its container until it returns; its controller removes it then.
+  log.info({ key: `${task.metadata.namespace}/${task.metadata.name}`, node }, 'moving the Task off its node');
+  return deps.evictor.evict(task, 'Drained', `Evicted from node ${node} (drain)`);
+}

@@ -1,0 +1,230 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { LABELS, type Node, type Task, type TaskSpec } from '../../../src/api/types.js';
+import { formatCpu } from '../../../src/api/quantity.js';
+import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
+import type { ControllerManager } from '../../../src/controllers/manager.js';
+import { newNamespace, startControllers, stopControllers, type ControllerRig } from '../../support/controllers.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+
+// Three real Docker engines as three Nodes: scheduling by capacity, Unschedulable and retry,
+// cordon and drain through the okube CLI, kubectl's view of Nodes, and the loss of an engine
+// (kill -9 of docker-2's dockerd) with eviction, rescheduling and clean-up when it returns.
+
+const run = promisify(execFile);
+const REPO = new URL('../../../', import.meta.url).pathname;
+const GRACE_MS = 3000;
+
+describe('Nodes and scheduling across three Docker engines', function () {
+  this.timeout(300_000);
+  const env = testEnv();
+  const hosts = [env.dockerHost, env.extraDockerHosts[0], env.extraDockerHosts[1]];
+  const addresses = ['127.0.0.1', env.extraAddresses[0], env.extraAddresses[1]];
+  const engines = hosts.map((h) => new DockerRuntime({ dockerHost: h }));
+  const docker2Pid = join(env.stateDir, 'docker-2', 'pid');
+  let rig: ControllerRig;
+  let manager: ControllerManager;
+  let names: string[] = [];
+  let kubecache: string;
+
+  const okube = (...args: string[]) => run('npx', ['tsx', 'src/cli/main.ts', ...args, '--kubeconfig', rig.cluster.kubeconfigPath], { cwd: REPO, timeout: 180_000 });
+  const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', rig.cluster.kubeconfigPath, ...args], { env: { ...process.env, KUBECACHEDIR: kubecache }, timeout: 60_000 });
+  const sleeper = (over: Partial<TaskSpec> = {}): TaskSpec => ({
+    image: env.image,
+    command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"],
+    terminationGracePeriodSeconds: 3,
+    ...over,
+  });
+  const tasksIn = async (ns: string) => (await manager.tasks.list({ namespace: ns })).items;
+  const byNode = (tasks: Task[]) => Object.fromEntries(names.map((n) => [n, tasks.filter((t) => t.spec.nodeName === n).length]));
+  /** Every container carrying the Task's uid, on every engine. */
+  const containersOf = async (t: Task) => (await Promise.all(engines.map(async (e, i) => (await e.list({ [LABELS.taskUid]: t.metadata.uid! }).catch(() => [])).map((c) => ({ ...c, engine: i }))))).flat();
+  const allRunning = (ns: string, n: number) => waitFor(`${n} Tasks Running`, async () => {
+    const ts = await tasksIn(ns);
+    return ts.length === n && ts.every((t) => t.status?.phase === 'Running') ? ts : undefined;
+  }, 240_000, 250);
+  const deleteAll = async (ns: string) => {
+    for (const t of await tasksIn(ns)) await manager.tasks.delete(t.metadata.name!, ns).catch(() => undefined);
+    await waitFor('Tasks gone', async () => (await tasksIn(ns)).length === 0, 120_000, 250);
+  };
+  const readyOf = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready');
+  const engineAlive = () => {
+    try {
+      process.kill(Number(readFileSync(docker2Pid, 'utf8').trim()), 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const restoreEngines = async () => {
+    if (!engineAlive() || !(await engines[2].ping().then(() => true, () => false))) await run('bash', ['hack/dev-env.sh', 'hosts', '3'], { cwd: REPO, timeout: 180_000 });
+  };
+
+  before(async function () {
+    if (hosts.some((h) => !h)) this.skip();
+    await restoreEngines();
+    kubecache = mkdtempSync(join(tmpdir(), 'okube-kubecache-'));
+    rig = await startControllers({ orphanGraceMs: 1000, nodeGracePeriodMs: GRACE_MS, schedulerRetryMs: 5000 });
+    manager = rig.manager;
+    names = [rig.nodeName, uniqueName('node'), uniqueName('node')];
+    for (let i = 1; i < 3; i++) await manager.nodes.create(nodeObject(names[i], hosts[i], addresses[i]));
+    // The engines share one machine: reservations make their allocatable CPU 2, 1 and 0.5.
+    const ncpu = (await engines[0].info()).ncpu;
+    const targets = [2, 1, 0.5];
+    for (let i = 0; i < 3; i++) {
+      await manager.nodes.patch(names[i], { metadata: { labels: { 'okube.dev/test-slot': String(i) } }, spec: { reserved: { cpu: formatCpu(Math.max(0, ncpu - targets[i])) } } });
+    }
+    await waitFor('three Nodes Ready with allocatable CPU 2, 1, 500m', async () => {
+      const ns = await Promise.all(names.map((n) => manager.nodes.get(n)));
+      return ns.every((n, i) => readyOf(n)?.status === 'True' && n.status?.allocatable?.cpu === formatCpu(targets[i]));
+    }, 60_000, 250);
+  });
+
+  after(async () => {
+    await restoreEngines();
+    if (rig) {
+      for (let i = 1; i < 3; i++) for (const c of await engines[i].list({ [LABELS.node]: names[i] }).catch(() => [])) await engines[i].remove(c.id).catch(() => undefined);
+      await stopControllers(rig);
+    }
+    if (kubecache) rmSync(kubecache, { recursive: true, force: true });
+  });
+
+  it('spreads 30 Tasks by capacity, reports one that fits nowhere as Unschedulable, and places it once a Node frees up', async () => {
+    const ns = await newNamespace(rig.cluster);
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 30 }, (_, i) => manager.tasks.create(taskObject(ns, `t${i}`, sleeper({ resources: { requests: { cpu: '100m', memory: '16Mi' } } })))));
+    const tasks = await allRunning(ns, 30);
+    const spread = byNode(tasks);
+    console.log(`      30 Tasks Running after ${Date.now() - t0} ms; per Node (allocatable CPU 2 / 1 / 0.5): ${names.map((n) => spread[n]).join(' / ')}`);
+    expect(spread[names[0]]).to.be.greaterThan(spread[names[1]]);
+    expect(spread[names[1]]).to.be.greaterThan(spread[names[2]]);
+    expect(spread[names[2]]).to.be.greaterThan(0);
+    for (const t of tasks) expect(t.status!.hostIP).to.equal(addresses[names.indexOf(t.spec.nodeName!)]);
+
+    await manager.tasks.create(taskObject(ns, 'big', sleeper({ resources: { requests: { cpu: '1', memory: '16Mi' } } })));
+    const pending = await waitFor('big Unschedulable', async () => {
+      const t = await manager.tasks.get('big', ns);
+      return t.status?.conditions?.find((c) => c.type === 'Scheduled' && c.reason === 'Unschedulable') ? t : undefined;
+    }, 60_000, 100);
+    const message = pending.status!.conditions!.find((c) => c.type === 'Scheduled')!.message;
+    console.log(`      Unschedulable: ${message}`);
+    expect(message).to.equal('0/3 nodes are available: 3 Insufficient cpu.');
+    expect(pending.status!.phase).to.equal('Pending');
+
+    // Free 1 CPU on the biggest Node: the waiting Task goes there, without any poll of ours.
+    const onBig = tasks.filter((t) => t.spec.nodeName === names[0]).slice(0, 10);
+    const freedAt = Date.now();
+    for (const t of onBig) await manager.tasks.delete(t.metadata.name!, ns);
+    const placed = await waitFor('big placed', async () => {
+      const t = await manager.tasks.get('big', ns);
+      return t.status?.phase === 'Running' ? t : undefined;
+    }, 120_000, 100);
+    console.log(`      big placed on ${placed.spec.nodeName} and Running ${Date.now() - freedAt} ms after 10 Tasks were deleted there`);
+    expect(placed.spec.nodeName).to.equal(names[0]);
+    await deleteAll(ns);
+  });
+
+  it('gives a cordoned Node nothing new, and drain moves every Task off a Node with a graceful stop', async () => {
+    const ns = await newNamespace(rig.cluster);
+    const { stdout: cordoned } = await okube('cordon', names[2]);
+    expect(cordoned.trim()).to.equal(`node/${names[2]} cordoned`);
+    await waitFor('cordon seen by the controllers', async () => manager.nodeInformer.get(names[2])?.spec.unschedulable === true);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => manager.tasks.create(taskObject(ns, `c${i}`, sleeper({ resources: { requests: { cpu: '100m' } } })))));
+    const tasks = await allRunning(ns, 8);
+    const spread = byNode(tasks);
+    console.log(`      8 Tasks with ${names[2]} cordoned: ${names.map((n) => spread[n]).join(' / ')}`);
+    expect(spread[names[2]]).to.equal(0);
+    expect(spread[names[1]]).to.be.greaterThan(0);
+
+    const moved = tasks.filter((t) => t.spec.nodeName === names[1]);
+    const t0 = Date.now();
+    const { stdout } = await okube('drain', names[1], '--timeout', '120');
+    console.log(`      okube drain ${names[1]}: ${moved.length} Tasks moved in ${Date.now() - t0} ms`);
+    expect(stdout).to.include(`node/${names[1]} cordoned`).and.include(`node/${names[1]} drained`);
+    for (const t of moved) expect(stdout).to.include(`task/${ns}/${t.metadata.name} evicted`);
+    const after = await allRunning(ns, 8);
+    expect(byNode(after)[names[1]]).to.equal(0);
+    for (const t of moved) {
+      const now = after.find((x) => x.metadata.name === t.metadata.name)!;
+      expect(now.spec.nodeName).to.equal(names[0]);
+      const cs = await containersOf(now);
+      expect(cs.map((c) => [c.engine, c.running])).to.deep.equal([[0, true]]);
+      // The old container stopped on SIGTERM (exit 0 from the trap) before the new one started.
+      expect(now.status!.lastState?.terminated?.reason).to.equal('Drained');
+    }
+    const events = await rig.cluster.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns });
+    expect(events.items.filter((e) => e.reason === 'Evicted').length).to.equal(moved.length);
+    expect((await okube('uncordon', names[1])).stdout.trim()).to.equal(`node/${names[1]} uncordoned`);
+    expect((await okube('uncordon', names[2])).stdout.trim()).to.equal(`node/${names[2]} uncordoned`);
+    expect((await okube('uncordon', names[2])).stdout.trim()).to.equal(`node/${names[2]} already uncordoned`);
+    await deleteAll(ns);
+  });
+
+  it('shows Ready, Tasks and capacity in kubectl get onodes, and the conditions in kubectl describe', async () => {
+    const { stdout } = await kubectl('get', 'onodes');
+    const header = stdout.split('\n')[0];
+    expect(header).to.match(/^NAME\s+READY\s+CORDONED\s+TASKS\s+CPU\s+MEMORY\s+CPU REQUESTS\s+MEMORY REQUESTS\s+ADDRESS\s+AGE/);
+    for (let i = 0; i < 3; i++) expect(stdout).to.match(new RegExp(`${names[i]}\\s+True\\s+false\\s+\\d+\\s+\\d+\\s+\\S+\\s+\\S+\\s+\\S+\\s+${addresses[i].replace(/\./g, '\\.')}`));
+    const { stdout: described } = await kubectl('describe', 'onode', names[1]);
+    expect(described).to.match(/Conditions:/).and.match(/Reason:\s+EngineReachable/).and.match(/Last Heartbeat Time:/);
+    const leases = await kubectl('get', 'leases', '-n', 'okube-node-lease', '-o', 'name');
+    for (const n of names) expect(leases.stdout).to.include(`lease.coordination.k8s.io/${n}`);
+  });
+
+  it('moves the Tasks of a Node whose engine dies (kill -9) after their eviction timeout, and removes the stale copies when it returns', async () => {
+    const ns = await newNamespace(rig.cluster);
+    const lost = names[2];
+    for (let i = 0; i < 3; i++) await manager.tasks.create(taskObject(ns, `f${i}`, sleeper({ nodeName: lost, evictionTimeoutSeconds: 4, resources: { requests: { cpu: '100m' } } })));
+    await manager.tasks.create(taskObject(ns, 'once', sleeper({ nodeName: lost, evictionTimeoutSeconds: 4, restartPolicy: 'Never' })));
+    await allRunning(ns, 4);
+
+    const killedAt = Date.now();
+    process.kill(Number(readFileSync(docker2Pid, 'utf8').trim()), 'SIGKILL');
+    try {
+      const down = await waitFor('Node not Ready', async () => {
+        const n = await manager.nodes.get(lost);
+        return readyOf(n)?.status === 'Unknown' ? n : undefined;
+      }, 60_000, 100);
+      console.log(`      ${lost} Ready=${readyOf(down)!.status} (${readyOf(down)!.reason}) ${Date.now() - killedAt} ms after kill -9 (grace ${GRACE_MS} ms): ${readyOf(down)!.message}`);
+      const moved = await waitFor('Tasks rescheduled and Running elsewhere', async () => {
+        const ts = (await tasksIn(ns)).filter((t) => t.metadata.name !== 'once');
+        return ts.every((t) => t.spec.nodeName && t.spec.nodeName !== lost && t.status?.phase === 'Running') ? ts : undefined;
+      }, 120_000, 100);
+      console.log(`      3 Tasks Running on ${moved.map((t) => t.spec.nodeName).join(', ')} ${Date.now() - killedAt} ms after the kill (eviction timeout 4 s)`);
+      const once = await manager.tasks.get('once', ns);
+      expect(once.status!.phase).to.equal('Failed');
+      expect(once.status!.state?.terminated?.reason).to.equal('NodeLost');
+      expect(once.spec.nodeName).to.equal(lost);
+      const events = await rig.cluster.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns });
+      expect(events.items.filter((e) => e.reason === 'NodeLost').length).to.equal(4);
+    } finally {
+      const restartAt = Date.now();
+      await restoreEngines();
+      console.log(`      docker-2 restarted in ${Date.now() - restartAt} ms`);
+    }
+
+    const backAt = Date.now();
+    await waitFor('Node Ready again', async () => readyOf(await manager.nodes.get(lost))?.status === 'True', 120_000, 100);
+    const stale = await waitFor('no container of a moved Task left on the returned engine', async () => {
+      const left = await engines[2].list({ [LABELS.node]: lost });
+      const movedUids = new Set((await tasksIn(ns)).filter((t) => t.metadata.name !== 'once').map((t) => t.metadata.uid));
+      return left.every((c) => !movedUids.has(c.labels[LABELS.taskUid])) ? left : undefined;
+    }, 120_000, 250);
+    console.log(`      stale copies removed ${Date.now() - backAt} ms after the engine returned; left on it: ${stale.length} (the restartPolicy Never Task's, running: ${stale.some((c) => c.running)})`);
+    for (const t of await tasksIn(ns)) {
+      const cs = await containersOf(t);
+      if (t.metadata.name === 'once') {
+        expect(cs.filter((c) => c.running)).to.have.length(0);
+        continue;
+      }
+      expect(cs.map((c) => [c.engine, c.running])).to.deep.equal([[names.indexOf(t.spec.nodeName!), true]]);
+    }
+    await deleteAll(ns);
+  });
+});
