@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerUp } from './up.js';
 import { registerControllers } from './controllers.js';
 import { registerApiserver } from './apiserver.js';
+import { registerNodes } from './nodes.js';
 import { CliError } from './cli-error.js';
 
 // The okube command line. Each subcommand lives in its own module and registers itself here.
@@ -14,6 +15,7 @@ const program = new Command('okube')
 registerUp(program);
 registerControllers(program);
 registerApiserver(program);
+registerNodes(program);
 
 try {
   await program.parseAsync(process.argv);
