@@ -30,7 +30,12 @@ describe('/metrics on the API server after a crash loop', function () {
     await rig.manager.tasks.create(
       taskObject(ns, 'crash', { image: env.image, command: ['sh', '-c', 'exit 3'], terminationGracePeriodSeconds: 1, backoff: { initialDelaySeconds: 1, factor: 2, maxDelaySeconds: 2 } }),
     );
+    const probe = { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 };
+    await rig.manager.tasks.create(
+      taskObject(ns, 'probed', { image: env.image, command: ['sh', '-c', 'mkdir -p /srv && echo ok > /srv/healthz && exec httpd -f -p 8080 -h /srv'], ports: [{ containerPort: 8080, name: 'http' }], readinessProbe: probe, terminationGracePeriodSeconds: 1 }),
+    );
     await waitForTask(rig.manager.tasks, ns, 'crash', 'two restarts', (t) => (t.status?.restartCount ?? 0) >= 2, 60_000);
+    await waitForTask(rig.manager.tasks, ns, 'probed', 'Ready', (t) => t.status?.ready === true, 60_000);
   });
   after(async () => stopControllers(rig));
 
@@ -57,6 +62,7 @@ describe('/metrics on the API server after a crash loop', function () {
     expect(metricSum(m, 'controller_runtime_reconcile_total', { controller: 'task', result: 'requeue_after' })).to.be.greaterThan(0);
     expect(metricSum(m, 'controller_runtime_reconcile_time_seconds_count', { controller: 'task' })).to.be.greaterThan(0);
     expect(metricSum(m, 'okube_node_ready', { node: rig.nodeName })).to.equal(1);
+    expect(metricSum(m, 'okube_probe_results_total', { kind: 'readiness', type: 'httpGet', result: 'success' })).to.be.greaterThan(0);
   });
 
   it('reports the Task\'s restarts and its current back-off delay as in status', async () => {
@@ -82,6 +88,7 @@ describe('/metrics on the API server after a crash loop', function () {
       ...samples(m, 'controller_runtime_reconcile_total', { controller: 'task' }),
       ...samples(m, 'etcd_request_duration_seconds_count', { type: 'tasks.okube.dev' }),
       ...samples(m, 'okube_node_ready', { node: rig.nodeName }),
+      ...samples(m, 'okube_probe_results_total'),
     ]) console.log(`        ${s.name}{${Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`).join(',')}} ${s.value}`);
   });
 
