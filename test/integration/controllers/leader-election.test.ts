@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { LABELS, type Task } from '../../../src/api/types.js';
+import { writeKubeconfig } from '../../../src/apiserver/index.js';
 import { LeaderElector } from '../../../src/controllers/leader-election.js';
 import { NODES, ResourceClient, TASKS } from '../../../src/client/resource-client.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
@@ -72,15 +75,20 @@ describe('two controller replicas with --leader-elect', function () {
   this.timeout(180_000);
   const env = testEnv();
   const docker = new DockerRuntime({ dockerHost: env.dockerHost });
+  // Each replica has its own token, so the API server can tell whose request is whose.
+  const tokens = { first: randomBytes(24).toString('hex'), second: randomBytes(24).toString('hex') };
+  const writes = { first: [] as string[], second: [] as string[] };
   let cluster: TestCluster;
   let nodeName: string;
   const children: ChildProcess[] = [];
 
-  const replica = (lease: string) => {
-    const child = spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', cluster.kubeconfigPath, '--leader-elect=true', `--leader-elect-name=${lease}`,
+  const replica = (which: 'first' | 'second', lease: string) => {
+    const kubeconfig = join(cluster.dir, `${which}.kubeconfig`);
+    writeKubeconfig(kubeconfig, { server: cluster.api.url, caPem: cluster.api.caPem, token: tokens[which] });
+    const child = spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', kubeconfig, '--leader-elect=true', `--leader-elect-name=${lease}`,
       '--leader-elect-lease-duration=3', '--leader-elect-renew-deadline=2', '--leader-elect-retry-period=0.5', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-65_536)));
     children.push(child);
     return { child, leads: () => /became leader/.test(err) };
   };
@@ -92,7 +100,15 @@ describe('two controller replicas with --leader-elect', function () {
   };
 
   before(async () => {
-    cluster = await startCluster();
+    cluster = await startCluster({
+      auth: { tokens: [randomBytes(24).toString('hex'), tokens.first, tokens.second] },
+      observeRequest: (req) => {
+        // Reconciling shows as writes to anything but the election's Lease.
+        if (req.method === 'GET' || /\/leases\//.test(req.url ?? '')) return;
+        const auth = req.headers.authorization;
+        for (const which of ['first', 'second'] as const) if (auth === `Bearer ${tokens[which]}`) writes[which].push(`${req.method} ${req.url}`);
+      },
+    });
     nodeName = uniqueName('node');
     await new ResourceClient(cluster.kc, NODES).create(nodeObject(nodeName, env.dockerHost));
   });
@@ -106,23 +122,30 @@ describe('two controller replicas with --leader-elect', function () {
     const tasks = new ResourceClient<Task>(cluster.kc, TASKS);
     const ns = await newNamespace(cluster);
     const lease = uniqueName('lease');
-    const first = replica(lease);
+    const first = replica('first', lease);
     await waitFor('first replica leads', async () => first.leads(), 30_000);
-    const second = replica(lease);
+    const second = replica('second', lease);
     await new Promise((r) => setTimeout(r, 2000));
     expect(second.leads(), 'the standby must not lead while the leader renews').to.equal(false);
 
     for (let i = 0; i < 5; i++) await tasks.create(taskObject(ns, `t${i}`, { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 }));
     await waitFor('5 Running', async () => (await tasks.list({ namespace: ns })).items.filter((t) => t.status?.phase === 'Running').length === 5, 60_000, 200);
+    const containerIds = new Map((await tasks.list({ namespace: ns })).items.map((t) => [t.metadata.name, t.status?.containerID]));
+    expect(writes.first.length, 'the leader reconciled').to.be.above(0);
+    expect(writes.second, 'the standby wrote nothing').to.deep.equal([]);
 
     const t0 = Date.now();
     await kill9(first.child);
     await waitFor('standby takes over', async () => second.leads(), 30_000, 50);
-    console.log(`      takeover after kill -9 of the leader: ${Date.now() - t0} ms (lease duration 3 s)`);
+    console.log(`      takeover after kill -9 of the leader: ${Date.now() - t0} ms (lease duration 3 s, retry period 0.5 s)`);
     for (let i = 5; i < 8; i++) await tasks.create(taskObject(ns, `t${i}`, { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 }));
     await waitFor('8 Running', async () => (await tasks.list({ namespace: ns })).items.filter((t) => t.status?.phase === 'Running').length === 8, 60_000, 200);
     const containers = await docker.list({ [LABELS.namespace]: ns });
     expect(containers).to.have.length(8);
     expect(new Set(containers.map((c) => c.labels[LABELS.name])).size).to.equal(8);
+    // The new leader adopted the first five containers instead of starting them again.
+    for (const t of (await tasks.list({ namespace: ns })).items.filter((x) => containerIds.has(x.metadata.name))) {
+      expect(t.status?.containerID, t.metadata.name).to.equal(containerIds.get(t.metadata.name));
+    }
   });
 });
