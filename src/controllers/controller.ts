@@ -16,6 +16,7 @@ export type Reconciler = (key: string) => Promise<ReconcileResult | void>;
 export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
 
 export interface ControllerMetrics {
+  init?(controller: string): void;
   reconciled?(controller: string, result: ReconcileOutcome, ms: number): void;
 }
 
@@ -38,6 +39,7 @@ export class Controller {
     // Every controller is measured unless a test brings its own queue or metrics.
     this.queue = opts.queue ?? new WorkQueue<string>({ metrics: queueMetrics(name) });
     this.metrics = opts.metrics ?? reconcileMetrics;
+    this.metrics.init?.(name);
     this.log = loggerFor(`controller.${name}`);
   }
 

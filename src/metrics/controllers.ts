@@ -24,7 +24,10 @@ const queueRetries = new Counter({ name: 'workqueue_retries_total', help: 'Total
  */
 export function queueMetrics(name: string): QueueMetrics {
   let last = 0;
-  queueDepth.inc({ name }, 0); // the series exists from the start, not from the first backlog
+  // The series exist from the start (a rate() over them works before the first add or retry).
+  queueDepth.inc({ name }, 0);
+  queueAdds.inc({ name }, 0);
+  queueRetries.inc({ name }, 0);
   return {
     add: () => queueAdds.inc({ name }),
     depth: (n) => {
@@ -48,6 +51,11 @@ const reconcileTime = new Histogram({
 });
 
 export const reconcileMetrics: ControllerMetrics = {
+  init(controller: string) {
+    // As controller-runtime: every result starts at 0.
+    for (const result of ['success', 'error', 'requeue', 'requeue_after'] as const) reconcileTotal.inc({ controller, result }, 0);
+    reconcileErrors.inc({ controller }, 0);
+  },
   reconciled(controller: string, result: ReconcileOutcome, ms: number) {
     reconcileTotal.inc({ controller, result });
     if (result === 'error') reconcileErrors.inc({ controller });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { forgetTask, queueMetrics, recordTaskStatus, taskStatusChange } from '../../../src/metrics/controllers.js';
 import { storageType } from '../../../src/metrics/storage.js';
 import { metricsRegistry } from '../../../src/metrics/registry.js';
-import { reconcileOutcome } from '../../../src/controllers/controller.js';
+import { Controller, reconcileOutcome } from '../../../src/controllers/controller.js';
 import { WorkQueue } from '../../../src/controllers/workqueue.js';
 
 async function value(name: string, labels: Record<string, string>): Promise<number | undefined> {
@@ -43,6 +43,14 @@ describe('metrics', () => {
     b.shutDown();
     expect(await value('workqueue_depth', { name })).to.equal(0);
     expect(await value('workqueue_adds_total', { name })).to.equal(3);
+  });
+
+  it('starts every controller\'s reconcile series at 0, as controller-runtime does', async () => {
+    const controller = `unit-ctl-${process.pid}`;
+    new Controller(controller, async () => undefined);
+    for (const result of ['success', 'error', 'requeue', 'requeue_after']) expect(await value('controller_runtime_reconcile_total', { controller, result })).to.equal(0);
+    expect(await value('controller_runtime_reconcile_errors_total', { controller })).to.equal(0);
+    expect(await value('workqueue_retries_total', { name: controller })).to.equal(0);
   });
 
   it('labels reconcile results as controller-runtime does', () => {
