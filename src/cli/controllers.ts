@@ -28,6 +28,7 @@ interface ControllersOptions {
   leaderElectRetryPeriod: string;
   metricsPort?: string;
   healthAddress: string;
+  nodeGracePeriod: string;
 }
 
 function bool(v: string): boolean {
@@ -51,6 +52,7 @@ export function registerControllers(program: Command): void {
     .option('--token-file <file>', 'bearer token file')
     .option('--certificate-authority <file>', 'CA certificate of the API server')
     .option('--workers <n>', 'concurrent Task reconciles', '8')
+    .option('--node-grace-period <s>', 'seconds a Docker engine may stay silent before its Node is not Ready', '40')
     .option('--leader-elect [enabled]', 'elect one active replica through a coordination.k8s.io Lease', bool, false)
     .option('--leader-elect-namespace <ns>', 'namespace of the Lease', 'kube-system')
     .option('--leader-elect-name <name>', 'name of the Lease', 'okube-controllers')
@@ -74,7 +76,11 @@ export function registerControllers(program: Command): void {
       let elector: LeaderElector | undefined;
 
       const startManager = async () => {
-        manager = new ControllerManager({ kc, workers: Number(opts.workers) });
+        manager = new ControllerManager({
+          kc,
+          workers: Number(opts.workers),
+          nodeGracePeriodMs: seconds('node-grace-period', opts.nodeGracePeriod) * 1000,
+        });
         await manager.start();
       };
 

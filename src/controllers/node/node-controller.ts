@@ -13,7 +13,7 @@ import { LABELS } from '../../api/types.js';
 import { forgetNode, setNodeReady } from '../../metrics/controllers.js';
 import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-status.js';
 import type { NodeLeases } from './node-lease.js';
-import { dueEvictions } from './eviction.js';
+import { dueEvictions, isFinished } from './eviction.js';
 import type { TaskEvictor } from './task-evictor.js';
 
 // Node → Docker host: connection, capacity, Docker/OS info, allocation, the Ready condition
@@ -85,6 +85,7 @@ export class NodeReconciler {
     const period = this.deps.periodMs ?? 10_000;
     const grace = this.deps.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS;
     if (!node) {
+      await this.releaseDeletedNode(key);
       this.deps.registry.remove(key);
       this.deps.leases?.forget(key);
       this.lastContact.delete(key);
@@ -130,6 +131,23 @@ export class NodeReconciler {
     }
     if (ready || !readyCond || readyCond.reason !== 'EngineUnreachable') return { requeueAfterMs: period };
     return { requeueAfterMs: await this.evictFromLostNode(key, Date.parse(readyCond.lastTransitionTime), now, period) };
+  }
+
+  /** A deleted Node runs nothing any more: its containers go (best effort) and its Tasks move. */
+  private async releaseDeletedNode(key: string): Promise<void> {
+    const entry = this.deps.registry.get(key);
+    if (entry) {
+      try {
+        for (const c of await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key })) await entry.runtime.remove(c.id);
+      } catch (err) {
+        log.warn({ key, err: errorMessage(err) }, 'could not remove the containers of a deleted node');
+      }
+    }
+    if (!this.deps.evictor) return;
+    for (const t of this.deps.tasksOn(key)) {
+      if (isFinished(t) && !t.metadata.deletionTimestamp) continue;
+      await this.deps.evictor.evict(t, 'NodeLost', `node ${key} was deleted`);
+    }
   }
 
   /** Moves the Tasks whose eviction timeout has passed; returns when to look again. */

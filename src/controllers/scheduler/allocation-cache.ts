@@ -1,6 +1,6 @@
 import type { Node, Task } from '../../api/types.js';
 import { objectKey } from '../../client/resource-client.js';
-import { allocatableOf, demandOf, holdsResources, nodeIsReady, type NodeSnapshot, type Resources } from './scheduling.js';
+import { allocatableOf, demandOf, holdsResources, nodeIsReady, type Demand, type NodeSnapshot, type Resources } from './scheduling.js';
 
 // What each Node has given out, kept as running sums so a decision never scans the Tasks
 // (10,000 Tasks over 100 Nodes). Fed by the Task informer, and by the scheduler itself the
@@ -11,6 +11,7 @@ interface Footprint {
   node: string;
   requests: Resources;
   nonZero: Resources;
+  hostPorts: string[];
   /** Assumed by the scheduler and not yet seen bound in the informer. */
   assumed: boolean;
   /** resourceVersion of the binding write; informer copies older than this are ignored. */
@@ -20,12 +21,14 @@ interface Footprint {
 export interface NodeSums {
   requested: Resources & { tasks: number };
   nonZeroRequested: Resources;
+  /** Fixed host port → how many Tasks here publish it. */
+  hostPorts: Map<string, number>;
 }
 
 const rvOf = (t: Task) => Number(t.metadata.resourceVersion ?? 0);
 
 function emptySums(): NodeSums {
-  return { requested: { milliCpu: 0, memory: 0, tasks: 0 }, nonZeroRequested: { milliCpu: 0, memory: 0 } };
+  return { requested: { milliCpu: 0, memory: 0, tasks: 0 }, nonZeroRequested: { milliCpu: 0, memory: 0 }, hostPorts: new Map() };
 }
 
 export class AllocationCache {
@@ -38,8 +41,7 @@ export class AllocationCache {
     const had = this.byTask.get(key);
     if (had?.assumed && rvOf(task) < had.rv) return undefined; // older than our own binding
     if (!holdsResources(task)) return this.drop(key);
-    const d = demandOf(task);
-    const next: Footprint = { node: task.spec.nodeName!, requests: d.requests, nonZero: d.nonZero, assumed: false, rv: rvOf(task) };
+    const next: Footprint = { ...footprint(demandOf(task)), node: task.spec.nodeName!, assumed: false, rv: rvOf(task) };
     const freed = had && (had.node !== next.node || had.requests.milliCpu > next.requests.milliCpu || had.requests.memory > next.requests.memory) ? had.node : undefined;
     this.set(key, next);
     return freed;
@@ -52,8 +54,7 @@ export class AllocationCache {
 
   /** Counts the Task on `node` before the binding write lands. */
   assume(task: Task, node: string): void {
-    const d = demandOf(task);
-    this.set(objectKey(task), { node, requests: d.requests, nonZero: d.nonZero, assumed: true, rv: Number.MAX_SAFE_INTEGER });
+    this.set(objectKey(task), { ...footprint(demandOf(task)), node, assumed: true, rv: Number.MAX_SAFE_INTEGER });
   }
 
   /** The binding write succeeded at this resourceVersion. */
@@ -85,6 +86,7 @@ export class AllocationCache {
       allocatable: allocatableOf(node),
       requested: s.requested,
       nonZeroRequested: s.nonZeroRequested,
+      hostPortInUse: (p) => s.hostPorts.has(p),
     };
   }
 
@@ -107,7 +109,16 @@ export class AllocationCache {
   }
 }
 
+function footprint(d: Demand): Pick<Footprint, 'requests' | 'nonZero' | 'hostPorts'> {
+  return { requests: d.requests, nonZero: d.nonZero, hostPorts: d.hostPorts };
+}
+
 function add(s: NodeSums, f: Footprint, sign: 1 | -1): void {
+  for (const p of f.hostPorts) {
+    const n = (s.hostPorts.get(p) ?? 0) + sign;
+    if (n > 0) s.hostPorts.set(p, n);
+    else s.hostPorts.delete(p);
+  }
   s.requested.tasks += sign;
   s.requested.milliCpu += sign * f.requests.milliCpu;
   s.requested.memory += sign * f.requests.memory;

@@ -17,6 +17,8 @@ export interface Demand {
    *  Tasks without requests still spread. */
   nonZero: Resources;
   nodeSelector?: Record<string, string>;
+  /** Fixed host ports ("TCP/8080"); hostPort 0 is allocated on the Node and never conflicts. */
+  hostPorts: string[];
 }
 
 /** What the scheduler knows about one Node at decision time. */
@@ -29,6 +31,8 @@ export interface NodeSnapshot {
   /** Sums over the Tasks bound (or assumed bound) here that still hold resources. */
   requested: Resources & { tasks: number };
   nonZeroRequested: Resources;
+  /** Fixed host ports the Node's Tasks already publish. */
+  hostPortInUse?(port: string): boolean;
 }
 
 export const DEFAULT_MILLI_CPU = 100;
@@ -39,6 +43,7 @@ export const REASONS = {
   notReady: 'node(s) were not ready',
   unschedulable: 'node(s) were unschedulable',
   selector: "node(s) didn't match Task's node selector",
+  ports: "node(s) didn't have free ports for the requested task ports",
   cpu: 'Insufficient cpu',
   memory: 'Insufficient memory',
   tasks: 'Too many tasks',
@@ -62,7 +67,12 @@ export function demandOf(task: Task): Demand {
     requests: { milliCpu: cpu ?? 0, memory: memory ?? 0 },
     nonZero: { milliCpu: cpu || DEFAULT_MILLI_CPU, memory: memory || DEFAULT_MEMORY },
     nodeSelector: task.spec.nodeSelector,
+    hostPorts: hostPortsOf(task),
   };
+}
+
+export function hostPortsOf(task: Task): string[] {
+  return (task.spec.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.protocol ?? 'TCP'}/${p.hostPort}`);
 }
 
 /** A Task holds its Node's resources until it finishes (or is gone). */
@@ -86,6 +96,7 @@ export function unfitReasons(d: Demand, n: NodeSnapshot): string[] {
   if (!n.ready) return [REASONS.notReady];
   if (n.unschedulable) return [REASONS.unschedulable];
   for (const [k, v] of Object.entries(d.nodeSelector ?? {})) if (n.labels[k] !== v) return [REASONS.selector];
+  if (d.hostPorts.some((p) => n.hostPortInUse?.(p))) return [REASONS.ports];
   const out: string[] = [];
   if (n.requested.tasks + 1 > n.allocatable.tasks) out.push(REASONS.tasks);
   if (d.requests.milliCpu > 0 && n.requested.milliCpu + d.requests.milliCpu > n.allocatable.milliCpu) out.push(REASONS.cpu);

@@ -38,6 +38,16 @@ describe('AllocationCache', () => {
     expect(c.sums('n1').requested.tasks).to.equal(1);
   });
 
+  it('tracks the fixed host ports each Node publishes', () => {
+    const c = new AllocationCache();
+    const t = task('a', 1, 'n1');
+    t.spec.ports = [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81 }];
+    c.observe(t);
+    expect([...c.sums('n1').hostPorts.keys()]).to.deep.equal(['TCP/8080']);
+    c.delete('ns/a');
+    expect(c.sums('n1').hostPorts.size).to.equal(0);
+  });
+
   it('drops an assumption whose binding failed', () => {
     const c = new AllocationCache();
     c.assume(task('a', 5), 'n1');

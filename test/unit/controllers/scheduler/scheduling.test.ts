@@ -92,6 +92,14 @@ describe('scheduler: filter, score and the Unschedulable message', () => {
     expect(unschedulableMessage(2, { [REASONS.notReady]: 2 })).to.equal('0/2 nodes are available: 2 node(s) were not ready.');
   });
 
+  it('keeps two Tasks with the same fixed host port apart', () => {
+    const t = task();
+    t.spec.ports = [{ containerPort: 80, hostPort: 8080 }];
+    const busy = node('busy', { hostPortInUse: (p) => p === 'TCP/8080' });
+    expect(schedule(demandOf(t), [busy, node('free', {}, { cpu: 1500, memory: 3 * GI })]).node).to.equal('free');
+    expect(schedule(demandOf(t), [busy]).message).to.equal("0/1 nodes are available: 1 node(s) didn't have free ports for the requested task ports.");
+  });
+
   it('lets a Task without requests onto a Node whose requests are all given out, up to the task limit', () => {
     const d = demandOf(task());
     expect(schedule(d, [node('a', {}, { cpu: 2000, memory: 4 * GI })]).node).to.equal('a');
