@@ -3,6 +3,13 @@ import { registerUp } from './up.js';
 import { registerControllers } from './controllers.js';
 import { registerApiserver } from './apiserver.js';
 import { registerNodes } from './nodes.js';
+import { registerApply } from './commands/apply.js';
+import { registerGet } from './commands/get.js';
+import { registerDescribe } from './commands/describe.js';
+import { registerDelete } from './commands/delete.js';
+import { registerLogs } from './commands/logs.js';
+import { registerWait } from './commands/wait.js';
+import { registerRestart } from './commands/restart.js';
 import { CliError } from './cli-error.js';
 
 // The okube command line. Each subcommand lives in its own module and registers itself here.
@@ -16,6 +23,13 @@ registerUp(program);
 registerControllers(program);
 registerApiserver(program);
 registerNodes(program);
+registerApply(program);
+registerGet(program);
+registerDescribe(program);
+registerDelete(program);
+registerLogs(program);
+registerWait(program);
+registerRestart(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -23,7 +37,7 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;
   } else if (err instanceof CliError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    process.stderr.write(`${err.prefix}${err.message}\n`);
     process.exitCode = err.exitCode;
   } else {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

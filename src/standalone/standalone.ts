@@ -24,6 +24,8 @@ export interface StandaloneOptions {
   etcdEndpoints?: string[];
   dockerHost: string;
   kubeconfigPath: string;
+  /** How long the readiness summary waits for Node local to be Ready (default 15 s). */
+  nodeReadyTimeoutMs?: number;
 }
 
 export interface StandaloneSystem {
@@ -87,6 +89,22 @@ async function registerLocalNode(nodes: ResourceClient<Node>, dockerHost: string
   }
 }
 
+/**
+ * "Ready" once this process's node controller has found the engine (its registry, not a Ready
+ * condition a previous run left behind), or "NotReady: why" after the timeout.
+ */
+async function localNodeReadiness(manager: ControllerManager, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (manager.registry.get('local')?.ready) return 'Ready';
+    if (Date.now() > deadline) {
+      const ready = (await manager.nodes.get('local').catch(() => undefined))?.status?.conditions?.find((c) => c.type === 'Ready');
+      return `NotReady: ${ready?.message ?? 'the node controller has not reached the engine yet'}`;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export async function startStandalone(opts: StandaloneOptions): Promise<StandaloneSystem> {
   ensureWritableDir(opts.dataDir);
   await ensurePortFree(opts.listen.host, opts.listen.port);
@@ -128,11 +146,12 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     await manager.start();
     stops.push(() => manager.stop());
 
+    const local = await localNodeReadiness(manager, opts.nodeReadyTimeoutMs ?? 15_000);
     return {
       apiUrl: api.url,
       kubeconfigPath: opts.kubeconfigPath,
       storeDescription,
-      summaryLines: [`node:       local (${opts.dockerHost})`, `controllers: task, node`],
+      summaryLines: [`node:       local ${local} (${opts.dockerHost})`, `controllers: task, node`],
       stop: stopAll,
     };
   } catch (err) {

@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { isServerError } from '../kube/api-error.js';
+import { ConnectionError } from '../kube/connection.js';
+import { resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
+import { readManifests } from '../kube/manifests.js';
+import { parseBool, parseDuration } from './flags.js';
+import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+
+// `okube delete RESOURCE NAME... | -f FILE`: like kubectl, waits (by default) until the object is
+// really gone — for a Task that means its container was stopped and removed by the controller.
+
+interface DeleteOptions extends ClientOptions {
+  filename: string[];
+  recursive?: boolean;
+  wait: boolean;
+  timeout?: number;
+  ignoreNotFound?: boolean;
+  selector?: string;
+}
+
+interface Target {
+  resource: ApiResource;
+  name: string;
+  namespace?: string;
+}
+
+async function waitGone(client: Client, t: Target, deadline: number): Promise<void> {
+  const path = resourcePath(t.resource, t.namespace, t.name);
+  for (;;) {
+    try {
+      await client.conn.get(path);
+    } catch (err) {
+      if (isServerError(err, 'NotFound')) return;
+      throw err;
+    }
+    if (Date.now() > deadline) throw new CliError(`timed out waiting for the condition on ${qualifiedResource(t.resource)}/${t.name}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function targetsOf(client: Client, args: string[], opts: DeleteOptions): Promise<Target[]> {
+  if (opts.filename.length) {
+    if (args.length) throw new CliError('when -f is given, no resource arguments are accepted');
+    const d = await client.discovery();
+    return readManifests(opts.filename, 'delete', opts.recursive).map(({ object, source }) => {
+      const resource = d.forKind(object.apiVersion, object.kind);
+      if (!resource) throw new CliError(`no matches for kind "${object.kind}" in version "${object.apiVersion}" (${source.file}, document ${source.document})`);
+      return { resource, name: object.metadata.name ?? '', namespace: resource.namespaced ? (object.metadata.namespace ?? client.conn.namespace) : undefined };
+    });
+  }
+  const resolved = await resolveTargets(client, args);
+  const out: Target[] = [];
+  for (const { resource, name } of resolved) {
+    const namespace = resource.namespaced ? client.conn.namespace : undefined;
+    if (name) out.push({ resource, name, namespace });
+    else if (opts.selector) {
+      const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(resourcePath(resource, namespace), { query: { labelSelector: opts.selector } });
+      out.push(...list.items.map((o) => ({ resource, name: o.metadata.name, namespace })));
+    } else throw new CliError('resource(s) were provided, but no name was specified (or -l)');
+  }
+  return out;
+}
+
+export function registerDelete(program: Command): void {
+  withClientOptions(
+    program
+      .command('delete')
+      .description('delete objects by name or from manifests; waits until they are gone')
+      .argument('[args...]', 'TYPE NAME..., or TYPE/NAME...')
+      .option('-f, --filename <path>', 'delete the objects in these manifests; repeatable', (v: string, p: string[] = []) => [...p, v], [])
+      .option('-R, --recursive', 'read directories inside -f directories too')
+      .option('-l, --selector <selector>', 'delete every object of the type matching the label selector')
+      .option('--wait [bool]', 'wait for the objects to be gone (finalizers done)', parseBool, true)
+      .option('--timeout <duration>', 'give up waiting after this long (e.g. 60s, 2m)', parseDuration)
+      .option('--ignore-not-found', 'treat "not found" as success'),
+  ).action(async (args: string[], opts: DeleteOptions) => {
+    const client = connect(opts);
+    const targets = await targetsOf(client, args, opts);
+    if (!targets.length) {
+      process.stderr.write('No resources found\n');
+      return;
+    }
+    const deleted: Target[] = [];
+    let failed = false;
+    for (const t of targets) {
+      try {
+        await client.conn.request(resourcePath(t.resource, t.namespace, t.name), { method: 'DELETE' });
+        process.stdout.write(`${qualifiedResource(t.resource)} "${t.name}" deleted\n`);
+        deleted.push(t);
+      } catch (err) {
+        if (isServerError(err, 'NotFound') && opts.ignoreNotFound) continue;
+        if (!(err instanceof CliError) || err instanceof ConnectionError || targets.length === 1) throw err;
+        process.stderr.write(`${err.prefix}${err.message}\n`);
+        failed = true;
+      }
+    }
+    if (opts.wait) {
+      const deadline = Date.now() + (opts.timeout ?? 24 * 3600_000);
+      for (const t of deleted) await waitGone(client, t, deadline);
+    }
+    if (failed) process.exitCode = 1;
+  });
+}

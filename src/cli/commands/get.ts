@@ -1,0 +1,161 @@
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { TABLE_ACCEPT } from '../kube/connection.js';
+import { kindPrefix, resourcePath, type ApiResource } from '../kube/discovery.js';
+import { isServerError } from '../kube/api-error.js';
+import { watchEvents } from '../kube/watch.js';
+import { asList, formatObject, parseFormat } from '../print/objects.js';
+import { TablePrinter, type Table } from '../print/table.js';
+import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+
+// `okube get`: the server's Table (so the columns are the ones kubectl shows), or the objects
+// as YAML, JSON or names; -w prints every change as it happens.
+
+interface GetOptions extends ClientOptions {
+  output?: string;
+  watch?: boolean;
+  selector?: string;
+  fieldSelector?: string;
+  allNamespaces?: boolean;
+}
+
+interface KubeList {
+  items: Array<{ metadata: { name: string; namespace?: string } }>;
+  metadata?: { resourceVersion?: string };
+}
+
+function scope(resource: ApiResource, namespace: string, all?: boolean): string | undefined {
+  return resource.namespaced && !all ? namespace : undefined;
+}
+
+function noneFound(resource: ApiResource, namespace: string, all?: boolean): string {
+  return resource.namespaced && !all ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n';
+}
+
+async function getOne(client: Client, resource: ApiResource, name: string, opts: GetOptions): Promise<void> {
+  const format = parseFormat(opts.output);
+  const path = resourcePath(resource, client.conn.namespace, name);
+  if (format === 'table' || format === 'wide') {
+    const table = await client.conn.get<Table>(path, { accept: TABLE_ACCEPT });
+    const printer = new TablePrinter({ wide: format === 'wide' });
+    process.stdout.write(printer.print(table));
+    if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion ?? (table.rows?.[0]?.object?.metadata?.resourceVersion), printer, name);
+    return;
+  }
+  const obj = await client.conn.get<{ metadata: { name: string; resourceVersion?: string } }>(path);
+  process.stdout.write(format === 'name' ? `${kindPrefix(resource)}/${obj.metadata.name}\n` : formatObject(obj, format));
+  if (opts.watch) await follow(client, resource, opts, obj.metadata.resourceVersion, undefined, name);
+}
+
+async function getList(client: Client, resource: ApiResource, opts: GetOptions): Promise<void> {
+  const format = parseFormat(opts.output);
+  const ns = scope(resource, client.conn.namespace, opts.allNamespaces);
+  const path = resourcePath(resource, ns);
+  const query = { labelSelector: opts.selector, fieldSelector: opts.fieldSelector };
+  const withNamespace = Boolean(opts.allNamespaces && resource.namespaced);
+  if (format === 'table' || format === 'wide') {
+    const table = await client.conn.get<Table>(path, { accept: TABLE_ACCEPT, query });
+    const printer = new TablePrinter({ wide: format === 'wide', withNamespace });
+    if (table.rows?.length) process.stdout.write(printer.print(table));
+    else if (!opts.watch) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
+    if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion, printer, undefined, Boolean(table.rows?.length));
+    return;
+  }
+  const list = await client.conn.get<KubeList>(path, { query });
+  if (format === 'name') process.stdout.write(list.items.map((o) => `${kindPrefix(resource)}/${o.metadata.name}\n`).join(''));
+  else process.stdout.write(formatObject(asList(list.items), format));
+  if (!list.items.length && format === 'name') process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
+  if (opts.watch) await follow(client, resource, opts, list.metadata?.resourceVersion);
+}
+
+/** Prints every change after `resourceVersion` until interrupted; rewatches when the server ends a watch. */
+async function follow(client: Client, resource: ApiResource, opts: GetOptions, resourceVersion: string | undefined, printer?: TablePrinter, name?: string, headerPrinted = true): Promise<void> {
+  const format = parseFormat(opts.output);
+  const ns = scope(resource, client.conn.namespace, opts.allNamespaces);
+  const fieldSelector = [opts.fieldSelector, name ? `metadata.name=${name}` : undefined].filter(Boolean).join(',') || undefined;
+  let rv = resourceVersion;
+  let header = !headerPrinted;
+  for (;;) {
+    const query = { labelSelector: opts.selector, fieldSelector, resourceVersion: rv, allowWatchBookmarks: 'true' };
+    const table = format === 'table' || format === 'wide';
+    try {
+      for await (const ev of watchEvents<Table & { metadata?: { resourceVersion?: string; name?: string } }>(client.conn, resourcePath(resource, ns), query, table ? TABLE_ACCEPT : 'application/json')) {
+        if (ev.type === 'ERROR') {
+          const status = ev.object as unknown as { code?: number };
+          if (status.code === 410) {
+            rv = undefined; // too old: start over from now, as kubectl does
+            break;
+          }
+          throw new CliError(JSON.stringify(ev.object));
+        }
+        const evRv = table ? (ev.object.rows?.[0]?.object?.metadata?.resourceVersion ?? ev.object.metadata?.resourceVersion) : ev.object.metadata?.resourceVersion;
+        if (evRv) rv = evRv;
+        if (ev.type === 'BOOKMARK') continue;
+        if (table && printer) {
+          process.stdout.write(printer.print(ev.object, header));
+          header = false;
+        } else if (format === 'name') process.stdout.write(`${kindPrefix(resource)}/${ev.object.metadata?.name}\n`);
+        else process.stdout.write(format === 'yaml' ? `---\n${formatObject(ev.object, 'yaml')}` : formatObject(ev.object, 'json'));
+      }
+    } catch (err) {
+      if (isServerError(err, 'Expired')) {
+        rv = undefined;
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+export function registerGet(program: Command): void {
+  withClientOptions(
+    program
+      .command('get')
+      .description('show one or many resources (the same columns as kubectl get)')
+      .argument('<resource>', 'resource type (tasks, task, tk, onode, tasks.okube.dev, ...) or TYPE/NAME')
+      .argument('[names...]', 'names of the objects')
+      .option('-o, --output <format>', 'wide, yaml, json or name')
+      .option('-w, --watch', 'after listing, print every change as it happens')
+      .option('-l, --selector <selector>', 'label selector, e.g. app=web')
+      .option('--field-selector <selector>', 'field selector, e.g. metadata.name=web')
+      .option('-A, --all-namespaces', 'across all namespaces'),
+  ).action(async (resource: string, names: string[], opts: GetOptions) => {
+    const client = connect(opts);
+    const targets = await resolveTargets(client, [resource, ...names]);
+    if (targets.length === 1 && !targets[0].name) return getList(client, targets[0].resource, opts);
+    if (opts.watch && targets.length > 1) throw new CliError('you may only specify a single resource type and name with --watch');
+    let failed: unknown;
+    const format = parseFormat(opts.output);
+    if ((format === 'table' || format === 'wide') && targets.length > 1) {
+      // One table for several names, as kubectl prints it.
+      const printer = new TablePrinter({ wide: format === 'wide' });
+      const rows: string[][] = [];
+      let header: string[] | undefined;
+      for (const t of targets) {
+        try {
+          const table = await client.conn.get<Table>(resourcePath(t.resource, client.conn.namespace, t.name), { accept: TABLE_ACCEPT });
+          header ??= printer.headers(table);
+          rows.push(...(table.rows ?? []).map((r) => printer.cells(table, r)));
+        } catch (err) {
+          if (!isServerError(err)) throw err;
+          process.stderr.write(`${err.prefix}${err.message}\n`);
+          failed = err;
+        }
+      }
+      if (header) process.stdout.write(printer.lines([header, ...rows]));
+      if (failed) process.exitCode = 1;
+      return;
+    }
+    for (const t of targets) {
+      try {
+        await getOne(client, t.resource, t.name!, opts);
+      } catch (err) {
+        // Like kubectl: print what exists, report each missing one, fail at the end.
+        if (targets.length === 1 || !isServerError(err)) throw err;
+        process.stderr.write(`${err.prefix}${err.message}\n`);
+        failed = err;
+      }
+    }
+    if (failed) process.exitCode = 1;
+  });
+}

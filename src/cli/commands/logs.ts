@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { LABELS, type Node, type Task } from '../../api/types.js';
+import { DockerRuntime } from '../../runtime/docker-runtime.js';
+import type { ContainerInfo } from '../../runtime/runtime.js';
+import { errorMessage } from '../../util/errors.js';
+import { CliError } from '../cli-error.js';
+import { resourcePath } from '../kube/discovery.js';
+import { connect, withClientOptions, type ClientOptions } from './client-options.js';
+
+// `okube logs TASK`: the output of the Task's container, read from its Node's Docker engine.
+// The controller keeps the last exited container next to the current one (as the kubelet
+// does), which is what --previous shows.
+
+interface LogsOptions extends ClientOptions {
+  follow?: boolean;
+  previous?: boolean;
+  tail?: string;
+  timestamps?: boolean;
+}
+
+const restartOf = (c: ContainerInfo) => Number(c.labels[LABELS.restart] ?? 0);
+
+function taskName(arg: string): string {
+  const slash = arg.indexOf('/');
+  if (slash < 0) return arg;
+  const type = arg.slice(0, slash).toLowerCase();
+  if (!['task', 'tasks', 'tk', 'task.okube.dev', 'tasks.okube.dev'].includes(type)) throw new CliError(`logs are only available for Tasks, not ${arg.slice(0, slash)}`);
+  return arg.slice(slash + 1);
+}
+
+export function registerLogs(program: Command): void {
+  withClientOptions(
+    program
+      .command('logs')
+      .description("print the output of a Task's container (stdout and stderr)")
+      .argument('<task>', 'Task name (or task/NAME)')
+      .option('-f, --follow', 'stream new output until the container stops')
+      .option('-p, --previous', 'the previous container (the one that exited before the current one)')
+      .option('--tail <lines>', 'only the last N lines', '-1')
+      .option('--timestamps', 'prefix each line with its time'),
+  ).action(async (arg: string, opts: LogsOptions) => {
+    const client = connect(opts);
+    const d = await client.discovery();
+    const name = taskName(arg);
+    const tasks = d.resolve('tasks.okube.dev');
+    const nodes = d.resolve('nodes.okube.dev');
+    const ns = client.conn.namespace;
+    const task = await client.conn.get<Task>(resourcePath(tasks, ns, name));
+    const nodeName = task.status?.nodeName ?? task.spec.nodeName;
+    if (!nodeName) throw new CliError(`task "${name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
+    const node = await client.conn.get<Node>(resourcePath(nodes, undefined, nodeName));
+    const tls = node.spec.tls;
+    const docker = new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: tls ? { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile } : undefined, timeoutMs: 10_000 });
+    try {
+      let containers: ContainerInfo[];
+      try {
+        containers = (await docker.list({ [LABELS.taskUid]: task.metadata.uid! })).sort((a, b) => restartOf(b) - restartOf(a));
+      } catch (err) {
+        throw new CliError(`cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
+      }
+      const container = opts.previous ? containers[1] : containers[0];
+      if (!container) {
+        const why = task.status?.state?.waiting?.reason;
+        throw new CliError(
+          opts.previous
+            ? `previous terminated container of task "${name}" not found`
+            : `container of task "${name}" is waiting to start${why ? `: ${why}` : ''}`,
+          1,
+          'Error from server (BadRequest): ',
+        );
+      }
+      const tail = Number(opts.tail);
+      const stream = await docker.logs(container.id, { follow: opts.follow, tail: Number.isFinite(tail) && tail >= 0 ? tail : undefined, timestamps: opts.timestamps });
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+    } finally {
+      await docker.close();
+    }
+  });
+}

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { evalJsonPath } from '../../apiserver/schema/jsonpath.js';
+import { CliError } from '../cli-error.js';
+import { isServerError } from '../kube/api-error.js';
+import { kindPrefix, resourcePath } from '../kube/discovery.js';
+import { parseDuration } from './flags.js';
+import { connect, resolveTargets, withClientOptions, type ClientOptions } from './client-options.js';
+
+// `okube wait --for=condition=Ready TASK`: blocks until each object meets the condition (or is
+// deleted, or a JSONPath has a value), like kubectl wait; --timeout bounds it.
+
+interface WaitOptions extends ClientOptions {
+  for: string;
+  timeout: string;
+}
+
+type Obj = { status?: { conditions?: Array<{ type: string; status: string }> } };
+type Check = (obj: Obj | undefined) => boolean;
+
+export function parseFor(spec: string): Check {
+  if (spec === 'delete') return (o) => o === undefined;
+  let m = /^condition=([^=]+)(?:=(.*))?$/i.exec(spec);
+  if (m) {
+    const [type, want = 'True'] = [m[1], m[2]];
+    return (o) => Boolean(o?.status?.conditions?.some((c) => c.type.toLowerCase() === type.toLowerCase() && c.status.toLowerCase() === want.toLowerCase()));
+  }
+  m = /^jsonpath=(\{.*\})(?:=(.*))?$/.exec(spec);
+  if (m) {
+    const [path, want] = [m[1], m[2]];
+    return (o) => {
+      if (!o) return false;
+      const values = evalJsonPath(o, path);
+      if (want === undefined) return values.length > 0;
+      return values.length > 0 && (typeof values[0] === 'string' ? values[0] : JSON.stringify(values[0])) === want;
+    };
+  }
+  throw new CliError(`unrecognized condition: "${spec}" (use --for=condition=Ready, --for=condition=Ready=false, --for=delete or --for=jsonpath='{.status.phase}'=Succeeded)`);
+}
+
+export function registerWait(program: Command): void {
+  withClientOptions(
+    program
+      .command('wait')
+      .description('wait until objects meet a condition (condition=Ready, delete, jsonpath=...)')
+      .argument('<args...>', 'TYPE NAME... or TYPE/NAME...')
+      .requiredOption('--for <condition>', 'condition=NAME[=value], delete, or jsonpath={.path}[=value]')
+      .option('--timeout <duration>', 'how long to wait (e.g. 30s, 2m)', '30s'),
+  ).action(async (args: string[], opts: WaitOptions) => {
+    const check = parseFor(opts.for);
+    const timeoutMs = parseDuration(opts.timeout);
+    const client = connect(opts);
+    const targets = await resolveTargets(client, args);
+    const deadline = Date.now() + timeoutMs;
+    for (const t of targets) {
+      if (!t.name) throw new CliError('resource name(s) are required: okube wait --for=condition=Ready task NAME');
+      const path = resourcePath(t.resource, client.conn.namespace, t.name);
+      for (let first = true; ; first = false) {
+        let obj: Obj | undefined;
+        try {
+          obj = await client.conn.get<Obj>(path);
+        } catch (err) {
+          if (!isServerError(err, 'NotFound')) throw err;
+          if (first && opts.for !== 'delete') throw err;
+        }
+        if (check(obj)) break;
+        if (Date.now() >= deadline) throw new CliError(`timed out waiting for the condition on ${t.resource.plural}/${t.name}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      process.stdout.write(`${kindPrefix(t.resource)}/${t.name} condition met\n`);
+    }
+  });
+}

@@ -1,0 +1,60 @@
+import { CliError } from '../cli-error.js';
+
+// API failures printed the way kubectl prints them (cmdutil.CheckErr / StandardErrorMessage), so
+// a user sees the same line from `okube get` as from `kubectl get`.
+
+interface StatusBody {
+  kind?: string;
+  reason?: string;
+  message?: string;
+  details?: { kind?: string; name?: string; causes?: Array<{ field?: string; message?: string }> };
+}
+
+const REASON_BY_CODE: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Expired',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+/** An API error with its HTTP code and Status reason (callers branch on `reason`). */
+export class ServerError extends CliError {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly reason: string,
+    prefix: string,
+  ) {
+    super(message, 1, prefix);
+  }
+}
+
+export function isServerError(err: unknown, reason?: string): err is ServerError {
+  return err instanceof ServerError && (reason === undefined || err.reason === reason);
+}
+
+export function serverError(code: number, body: unknown): ServerError {
+  const status: StatusBody = typeof body === 'object' && body !== null ? (body as StatusBody) : {};
+  const reason = status.reason || REASON_BY_CODE[code] || 'Unknown';
+  const message = status.message ?? (typeof body === 'string' && body ? body.trim() : `the server responded with HTTP ${code}`);
+  if (reason === 'Invalid' && status.details) {
+    const { kind, name, causes = [] } = status.details;
+    const head = kind || name ? `The ${kind ?? ''} "${name ?? ''}" is invalid` : 'The request is invalid';
+    const lines = causes.map((c) => (c.field ? `${c.field}: ${c.message ?? ''}` : (c.message ?? '')));
+    const text = lines.length === 0 ? message : lines.length === 1 ? `${head}: ${lines[0]}` : `${head}: \n${lines.map((l) => `* ${l}`).join('\n')}`;
+    return new ServerError(text, code, reason, '');
+  }
+  if (reason === 'Unauthorized') return new ServerError(`You must be logged in to the server (${message})`, code, reason, 'error: ');
+  return new ServerError(message, code, reason, status.reason || REASON_BY_CODE[code] ? `Error from server (${reason}): ` : 'Error from server: ');
+}

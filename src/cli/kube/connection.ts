@@ -1,0 +1,140 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { loadKubeConfig } from '../../client/kubeconfig.js';
+import { errorMessage } from '../../util/errors.js';
+import { CliError } from '../cli-error.js';
+import { serverError } from './api-error.js';
+
+// One API server, as the okube client commands see it: the kubeconfig kubectl would use
+// (--kubeconfig, $KUBECONFIG, ~/.kube/config), its namespace, and raw REST calls. Raw rather
+// than client-node's typed APIs because the commands need what kubectl asks for: Table output,
+// watch streams of Tables, server-side apply, and the server's own Status on failure.
+
+export interface ConnectionOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+}
+
+export interface RequestSpec {
+  method?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+}
+
+export interface Response<T> {
+  code: number;
+  body: T;
+}
+
+export const TABLE_ACCEPT = 'application/json;as=Table;g=meta.k8s.io;v=v1,application/json';
+
+/** The server could not be reached at all (no point trying the next object). */
+export class ConnectionError extends CliError {}
+
+export class Connection {
+  readonly server: URL;
+  /** -n, else the kubeconfig context's namespace, else "default". */
+  readonly namespace: string;
+
+  constructor(
+    readonly kc: KubeConfig,
+    namespace?: string,
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new CliError('no cluster in the kubeconfig: set KUBECONFIG (okube up prints it) or pass --kubeconfig');
+    this.server = new URL(cluster.server);
+    const ctx = kc.getContextObject(kc.getCurrentContext());
+    this.namespace = namespace || ctx?.namespace || 'default';
+  }
+
+  static open(opts: ConnectionOptions): Connection {
+    let kc: KubeConfig;
+    try {
+      kc = loadKubeConfig({ kubeconfig: opts.kubeconfig });
+      if (opts.context) kc.setCurrentContext(opts.context);
+    } catch (err) {
+      const where = opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
+      const why = /Cannot read properties|is not iterable/.test(errorMessage(err)) ? `${where} is not a kubeconfig` : errorMessage(err);
+      throw new CliError(`${why}: set KUBECONFIG (okube up prints the export line) or pass --kubeconfig`);
+    }
+    return new Connection(kc, opts.namespace);
+  }
+
+  private hostPort(): string {
+    return this.server.host || `${this.server.hostname}:${this.server.port}`;
+  }
+
+  private async options(method: string, path: string, headers: Record<string, string>): Promise<RequestOptions> {
+    const base = this.server.pathname.replace(/\/$/, '');
+    const opts: RequestOptions = {
+      method,
+      protocol: this.server.protocol,
+      hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
+      port: this.server.port || (this.server.protocol === 'https:' ? 443 : 80),
+      path: base + path,
+      headers: { 'User-Agent': 'okube-cli', ...headers },
+    };
+    await this.kc.applyToHTTPSOptions(opts);
+    opts.headers = { ...(opts.headers as Record<string, string>), ...headers };
+    return opts;
+  }
+
+  /** The request's response stream (any status); connection failures become kubectl's message. */
+  async open(path: string, spec: RequestSpec = {}): Promise<IncomingMessage> {
+    const method = spec.method ?? 'GET';
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== '') query.set(k, String(v));
+    const qs = query.toString();
+    const headers: Record<string, string> = { Accept: spec.accept ?? 'application/json' };
+    let payload: Buffer | undefined;
+    if (spec.body !== undefined) {
+      payload = Buffer.from(typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body));
+      headers['Content-Type'] = spec.contentType ?? 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    const opts = await this.options(method, qs ? `${path}?${qs}` : path, headers);
+    const send = this.server.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send(opts, resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectionError(err)));
+      req.end(payload);
+    });
+  }
+
+  connectionError(err: NodeJS.ErrnoException): ConnectionError {
+    const where = this.hostPort();
+    if (err.code === 'ECONNREFUSED') return new ConnectionError(`The connection to the server ${where} was refused - did you specify the right host or port?`, 1, '');
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new ConnectionError(`dial tcp: lookup ${this.server.hostname}: no such host (server ${where})`, 1, 'Unable to connect to the server: ');
+    if (err.code === 'ECONNRESET') return new ConnectionError(`the connection to ${where} was reset`, 1, 'Unable to connect to the server: ');
+    return new ConnectionError(`${err.message}`, 1, 'Unable to connect to the server: ');
+  }
+
+  /** A JSON request; a non-2xx answer throws the server's error the way kubectl prints it. */
+  async request<T = unknown>(path: string, spec: RequestSpec = {}): Promise<Response<T>> {
+    const res = await this.open(path, spec);
+    const text = await readAll(res);
+    const code = res.statusCode ?? 0;
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Left as text: serverError shows it.
+    }
+    if (code < 200 || code >= 300) throw serverError(code, body);
+    return { code, body: body as T };
+  }
+
+  async get<T = unknown>(path: string, spec: RequestSpec = {}): Promise<T> {
+    return (await this.request<T>(path, spec)).body;
+  }
+}
+
+export async function readAll(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,116 @@
+import { CliError } from '../cli-error.js';
+import type { Connection } from './connection.js';
+
+// Resource names resolved the way kubectl's RESTMapper does, from the server's own discovery
+// (/api/v1, /apis, /apis/<group>/<version>): plural, singular, short name or kind, optionally
+// group-qualified (tasks.okube.dev, task.v1alpha1.okube.dev). Nothing is hard-coded, so a CRD
+// added to the server is usable at once.
+
+export interface ApiResource {
+  group: string;
+  version: string;
+  /** The resource (URL) name: "tasks". */
+  plural: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  verbs: string[];
+}
+
+interface ResourceListBody {
+  groupVersion: string;
+  resources: Array<{ name: string; singularName?: string; namespaced: boolean; kind: string; verbs?: string[]; shortNames?: string[] }>;
+}
+
+interface GroupListBody {
+  groups: Array<{ name: string; preferredVersion?: { version: string }; versions: Array<{ version: string }> }>;
+}
+
+/** "tasks.okube.dev" (core resources: just "namespaces"): how kubectl names a resource type. */
+export function qualifiedResource(r: ApiResource): string {
+  return r.group ? `${r.plural}.${r.group}` : r.plural;
+}
+
+/** "task.okube.dev" (core: "namespace"): the prefix of kubectl's "task.okube.dev/web created". */
+export function kindPrefix(r: ApiResource): string {
+  return r.group ? `${r.kind.toLowerCase()}.${r.group}` : r.kind.toLowerCase();
+}
+
+export function apiVersionOf(r: ApiResource): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** The REST path of a collection or an object; namespace is ignored for cluster-scoped types. */
+export function resourcePath(r: ApiResource, namespace?: string, name?: string): string {
+  const root = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${root}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+function fromList(body: ResourceListBody): ApiResource[] {
+  const [group, version] = body.groupVersion.includes('/') ? body.groupVersion.split('/') : ['', body.groupVersion];
+  return body.resources
+    .filter((r) => !r.name.includes('/'))
+    .map((r) => ({
+      group,
+      version,
+      plural: r.name,
+      singular: r.singularName || r.kind.toLowerCase(),
+      kind: r.kind,
+      namespaced: r.namespaced,
+      shortNames: r.shortNames ?? [],
+      verbs: r.verbs ?? [],
+    }));
+}
+
+export class Discovery {
+  private constructor(readonly resources: ApiResource[]) {}
+
+  /** Reads the server's discovery documents (the preferred version of every group). */
+  static async load(conn: Connection): Promise<Discovery> {
+    const [core, groups] = await Promise.all([conn.get<ResourceListBody>('/api/v1'), conn.get<GroupListBody>('/apis')]);
+    const lists = await Promise.all(
+      groups.groups.map((g) => {
+        const v = g.preferredVersion?.version ?? g.versions[0]?.version;
+        return conn.get<ResourceListBody>(`/apis/${g.name}/${v}`).catch(() => ({ groupVersion: `${g.name}/${v}`, resources: [] }));
+      }),
+    );
+    return new Discovery([core, ...lists].flatMap(fromList));
+  }
+
+  /** kubectl's resolution of a resource argument; "the server doesn't have a resource type" otherwise. */
+  resolve(arg: string): ApiResource {
+    const found = this.find(arg);
+    if (!found) throw new CliError(`the server doesn't have a resource type "${arg}"`);
+    return found;
+  }
+
+  find(arg: string): ApiResource | undefined {
+    const want = arg.toLowerCase();
+    const dot = want.indexOf('.');
+    const candidates: Array<{ name: string; group?: string; version?: string }> = [{ name: want }];
+    if (dot > 0) {
+      const name = want.slice(0, dot);
+      const rest = want.slice(dot + 1);
+      candidates.push({ name, group: rest });
+      const dot2 = rest.indexOf('.');
+      if (dot2 > 0) candidates.push({ name, version: rest.slice(0, dot2), group: rest.slice(dot2 + 1) });
+    }
+    for (const c of candidates) {
+      const pool = this.resources.filter((r) => (c.group === undefined || r.group === c.group) && (c.version === undefined || r.version === c.version));
+      // Plural first, then singular, short names, kind; the core group wins a tie (like kubectl).
+      for (const field of [(r: ApiResource) => [r.plural], (r: ApiResource) => [r.singular], (r: ApiResource) => r.shortNames, (r: ApiResource) => [r.kind.toLowerCase()]]) {
+        const hits = pool.filter((r) => field(r).some((n) => n.toLowerCase() === c.name));
+        if (hits.length) return hits.find((r) => r.group === '') ?? hits[0];
+      }
+    }
+    return undefined;
+  }
+
+  /** The resource for a manifest's apiVersion and kind. */
+  forKind(apiVersion: string, kind: string): ApiResource | undefined {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    return this.resources.find((r) => r.group === group && r.version === version && r.kind === kind);
+  }
+}

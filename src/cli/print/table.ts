@@ -1,0 +1,71 @@
+// A meta.k8s.io/v1 Table printed the way kubectl prints it: upper-case headers, columns of
+// priority > 0 only with -o wide, a NAMESPACE column with -A, cells aligned like Go's tabwriter
+// as kubectl configures it (minimum width 6, padding 3, the last cell unpadded), and widths
+// remembered from one watch event to the next.
+
+export interface TableColumn {
+  name: string;
+  type?: string;
+  priority?: number;
+}
+
+export interface TableRow {
+  cells: unknown[];
+  object?: { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
+}
+
+export interface Table {
+  kind: 'Table';
+  columnDefinitions: TableColumn[];
+  rows?: TableRow[];
+  metadata?: { resourceVersion?: string };
+}
+
+export interface TableOptions {
+  wide?: boolean;
+  withNamespace?: boolean;
+  /** Prefix the first cell with the resource type (`task.okube.dev/web`), as kubectl does for several types. */
+  kindPrefix?: string;
+}
+
+const MIN_WIDTH = 6;
+const PADDING = 3;
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v.split('\n')[0];
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+export class TablePrinter {
+  private widths: number[] = [];
+
+  constructor(private readonly opts: TableOptions = {}) {}
+
+  private visible(columns: TableColumn[]): number[] {
+    return columns.map((c, i) => ((c.priority ?? 0) === 0 || this.opts.wide ? i : -1)).filter((i) => i >= 0);
+  }
+
+  lines(rows: string[][]): string {
+    for (const r of rows) r.forEach((c, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, MIN_WIDTH, c.length + PADDING)));
+    return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(this.widths[i]))).join('') + '\n').join('');
+  }
+
+  headers(table: Table): string[] {
+    const cols = this.visible(table.columnDefinitions).map((i) => table.columnDefinitions[i].name.toUpperCase());
+    return this.opts.withNamespace ? ['NAMESPACE', ...cols] : cols;
+  }
+
+  cells(table: Table, row: TableRow): string[] {
+    const cols = this.visible(table.columnDefinitions).map((i) => cellText(row.cells[i]));
+    if (this.opts.kindPrefix && cols.length) cols[0] = `${this.opts.kindPrefix}/${cols[0]}`;
+    return this.opts.withNamespace ? [row.object?.metadata?.namespace ?? '', ...cols] : cols;
+  }
+
+  /** The header and every row (what `get` prints first). */
+  print(table: Table, header = true): string {
+    const rows = (table.rows ?? []).map((r) => this.cells(table, r));
+    return this.lines(header ? [this.headers(table), ...rows] : rows);
+  }
+}
