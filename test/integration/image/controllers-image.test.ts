@@ -1,21 +1,26 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { createServer } from 'node:net';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 import { join } from 'node:path';
 import { LABELS, type Task } from '../../../src/api/types.js';
+import { loadKubeConfig } from '../../../src/client/kubeconfig.js';
 import { NODES, ResourceClient, TASKS } from '../../../src/client/resource-client.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { newNamespace } from '../../support/controllers.js';
 import { socketPath, testEnv, uniqueName } from '../../support/env.js';
-import { nodeObject, taskObject, waitForTask } from '../../support/tasks.js';
+import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/tasks.js';
 
 // The image hack/build-image.sh builds, run the way the chart runs it (non-root, read-only root
 // filesystem, /tmp writable): `okube controllers` inside it against okube's API server on this
 // machine (--network host), once with a kubeconfig and once with in-cluster config (service
-// account token and ca.crt mounted where a Pod has them). The Node is the test engine, whose
-// socket is mounted into the container.
+// account token and ca.crt mounted where a Pod has them); then the chart's standalone mode: its
+// API server and controllers with the arguments and Secret `helm template` renders. The Node is
+// the test engine, whose socket is mounted into the containers.
 
 describe('the okube image', function () {
   this.timeout(300_000);
@@ -37,20 +42,21 @@ describe('the okube image', function () {
       });
     });
 
-  /** Starts the image like the chart's Deployment does, plus whatever the test adds. */
-  const runControllers = (name: string, dockerArgs: string[], okubeArgs: string[]) => {
+  /** Starts the image the way the chart's Deployments do (non-root, read-only, /tmp writable), with the test engine's socket. */
+  const runImage = (name: string, dockerArgs: string[], okubeArgs: string[]) => {
     const sock = socketPath(env.dockerHost);
     const r = dockerCli('run', '-d', '--name', name, '--network', 'host', '--read-only', '--tmpfs', '/tmp', '--user', '10001:10001',
-      '--group-add', String(statSync(sock).gid), '-v', `${sock}:/var/run/docker.sock`, ...dockerArgs, tag, 'controllers', '--log-level=info', ...okubeArgs);
+      '--group-add', String(statSync(sock).gid), '-v', `${sock}:/var/run/docker.sock`, ...dockerArgs, tag, ...okubeArgs);
     expect(r.status, r.stderr).to.equal(0);
     containers.push(name);
   };
+  const runControllers = (name: string, dockerArgs: string[], okubeArgs: string[]) => runImage(name, dockerArgs, ['controllers', '--log-level=info', ...okubeArgs]);
   const logs = (name: string) => {
     const r = dockerCli('logs', '--tail', '40', name);
     return r.stdout + r.stderr;
   };
-  const runsATask = async (container: string, ns: string) => {
-    const tasks = new ResourceClient<Task>(cluster.kc, TASKS);
+  const runsATask = async (container: string, ns: string, kc = cluster.kc) => {
+    const tasks = new ResourceClient<Task>(kc, TASKS);
     await tasks.create(taskObject(ns, 'web', { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 }));
     try {
       const t = await waitForTask(tasks, ns, 'web', 'the Task Running', (x) => x.status?.phase === 'Running', 120_000);
@@ -116,5 +122,57 @@ describe('the okube image', function () {
       expect(res.status, path).to.equal(200);
     }
     expect(logs(name)).to.contain('became leader');
+    dockerCli('rm', '-f', name);
+  });
+
+  it("runs the standalone mode's API server and controllers with the chart's own arguments and generated Secret", async () => {
+    const [apiPort, healthPort] = [await freePort(), await freePort()];
+    const rendered = spawnSync('node_modules/.bin/helm', ['template', 'okube', 'charts/okube', '--namespace', 'okube-system', '--set', 'mode=standalone',
+      '--set', `standalone.apiserver.port=${apiPort}`, '--set', `metrics.port=${healthPort}`], { encoding: 'utf8' });
+    expect(rendered.status, rendered.stderr).to.equal(0);
+    type Doc = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: { template: { spec: { containers: Array<{ args: string[] }> } } } };
+    const docs = (yaml.loadAll(rendered.stdout) as Array<Doc | null>).filter((d): d is Doc => !!d);
+    const secret = docs.find((d) => d.kind === 'Secret')!;
+    const args = (name: string) => docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name)!.spec!.template.spec.containers[0].args;
+
+    // The Secret as the Deployments mount it at /etc/okube/apiserver.
+    const secretDir = join(shared, 'apiserver-secret');
+    mkdirSync(secretDir, { mode: 0o755 });
+    for (const [k, v] of Object.entries(secret.data!)) writeFileSync(join(secretDir, k), Buffer.from(v, 'base64'), { mode: 0o644 });
+    const mount = ['-v', `${secretDir}:/etc/okube/apiserver:ro`];
+    // The one thing that differs from a cluster: etcd is this test's, not the StatefulSet's Pods.
+    const apiArgs = args('okube-apiserver').map((a) => (a.startsWith('--etcd-endpoints=') ? `--etcd-endpoints=${cluster.etcd.endpoints.join(',')}` : a));
+    const api = uniqueName('okube-apiserver');
+    runImage(api, mount, apiArgs);
+    // The controllers reach it by its Service name, which the serving certificate is valid for.
+    const ctl = uniqueName('okube-standalone');
+    runImage(ctl, [...mount, '--add-host', 'okube-apiserver.okube-system.svc:127.0.0.1', '-e', `POD_NAME=${ctl}`], args('okube-controllers'));
+
+    const kc = loadKubeConfig({ server: `https://127.0.0.1:${apiPort}`, token: Buffer.from(secret.data!.token, 'base64').toString(), caPem: Buffer.from(secret.data!['ca.crt'], 'base64').toString() });
+    await waitFor('the standalone API server answers', async () => (await fetchWithCa(kc, `/readyz`)) === 200, 60_000, 500).catch((err) => {
+      console.log(logs(api));
+      throw err;
+    });
+    expect(await fetchWithCa(kc, '/livez'), '/livez').to.equal(200);
+    const ns = uniqueName('ns');
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+    await runsATask(ctl, ns, kc);
+    const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+    expect(ready.status, 'controllers /readyz').to.equal(200);
   });
 });
+
+/** The status of an HTTPS GET to the API server, verifying it with the kubeconfig's CA. */
+async function fetchWithCa(kc: KubeConfig, path: string): Promise<number | undefined> {
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve) => {
+    const req = httpsRequest(`${kc.getCurrentCluster()!.server}${path}`, { ...opts, method: 'GET', timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
