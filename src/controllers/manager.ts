@@ -13,6 +13,7 @@ import { AllocationCache } from './scheduler/allocation-cache.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { LeaseHeartbeats } from './node/node-lease.js';
 import { TaskEvictor } from './node/task-evictor.js';
+import { SecretTls } from './node/tls-secret.js';
 import { ProbeManager, type ProbeMetrics } from '../probes/probe-manager.js';
 import { probeResultMetrics } from '../metrics/controllers.js';
 
@@ -94,6 +95,7 @@ export class ControllerManager {
       taskByUid: (uid) => this.taskInformer.byIndex('uid', uid)[0],
       evictor,
       leases: opts.nodeLeases === false ? undefined : new LeaseHeartbeats(kc),
+      secrets: new SecretTls(kc),
       orphanGraceMs: opts.orphanGraceMs,
       gracePeriodMs: opts.nodeGracePeriodMs,
       evictionTimeoutMs: opts.evictionTimeoutMs,

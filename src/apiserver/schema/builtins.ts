@@ -1,7 +1,7 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
-// lists) and leases (leader election, node heartbeats). Their schemas are trimmed copies of the
+// lists), leases (leader election, node heartbeats) and secrets (TLS material for Nodes' engines). Their schemas are trimmed copies of the
 // Kubernetes types: every field a client sends is declared (so nothing is pruned), timestamps
 // that Go clients send as null are nullable, and nothing is required beyond what Kubernetes needs.
 
@@ -154,6 +154,29 @@ export function builtinDefs(): ResourceDef[] {
               preferredHolder: { type: 'string', nullable: true, description: 'Signals to a lease holder that the lease has a more optimal holder.' },
             },
           },
+        },
+      },
+    },
+    {
+      group: '',
+      version: 'v1',
+      kind: 'Secret',
+      listKind: 'SecretList',
+      plural: 'secrets',
+      singular: 'secret',
+      shortNames: [],
+      categories: [],
+      namespaced: true,
+      hasStatus: false,
+      printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, age],
+      schema: {
+        type: 'object',
+        description: 'Secret holds secret data of a certain type (for okube: TLS material of Docker engines).',
+        properties: {
+          ...typeMeta,
+          data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description: 'Secret data, base64-encoded values.' },
+          type: s('Used to facilitate programmatic handling of secret data (Opaque, kubernetes.io/tls, ...).'),
+          immutable: { type: 'boolean', nullable: true, description: 'If true, the data cannot be updated.' },
         },
       },
     },

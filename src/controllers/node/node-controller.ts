@@ -15,6 +15,7 @@ import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-stat
 import type { NodeLeases } from './node-lease.js';
 import { dueEvictions, isFinished } from './eviction.js';
 import type { TaskEvictor } from './task-evictor.js';
+import type { SecretTls } from './tls-secret.js';
 
 // Node → Docker host: connection, capacity, Docker/OS info, allocation, the Ready condition
 // and a Lease heartbeat. Status is written only when something a user would see changes (or
@@ -37,6 +38,8 @@ export interface NodeControllerDeps {
   taskByUid?(uid: string): Task | undefined;
   evictor?: TaskEvictor;
   leases?: NodeLeases;
+  /** Reads TLS material for Nodes whose spec.tls names a Secret. */
+  secrets?: SecretTls;
   orphanGraceMs?: number;
   /** How long an engine may stay silent before its Node is not Ready (default 40 s). */
   gracePeriodMs?: number;
@@ -94,10 +97,18 @@ export class NodeReconciler {
       return {};
     }
     const now = (this.deps.now ?? (() => new Date()))();
-    const entry = this.deps.registry.ensure(node);
     let info: HostInfo | undefined;
     let error: string | undefined;
+    let secret;
     try {
+      secret = await this.deps.secrets?.resolve(node);
+    } catch (err) {
+      error = errorMessage(err);
+    }
+    // A Secret that cannot be read now keeps the connection built from the last good copy.
+    const entry = error ? (this.deps.registry.get(key) ?? this.deps.registry.ensure(node)) : this.deps.registry.ensure(node, secret);
+    try {
+      if (error) throw new Error(error);
       await entry.runtime.ping();
       info = await entry.runtime.info();
       this.lastContact.set(key, now.getTime());

@@ -1,8 +1,9 @@
 import type { Subscription } from 'rxjs';
 import type { Node } from '../../api/types.js';
-import { DockerRuntime } from '../../runtime/docker-runtime.js';
+import { DockerRuntime, type DockerTls } from '../../runtime/docker-runtime.js';
 import { PortAllocator } from '../../runtime/port-allocator.js';
 import type { Runtime, RuntimeEvent } from '../../runtime/runtime.js';
+import type { TlsMaterial } from './tls-secret.js';
 
 // One Runtime (and port allocator) per Node, shared by every controller in the process, and the
 // Docker events of all of them as one callback.
@@ -15,10 +16,11 @@ export interface NodeEntry {
   ready: boolean;
 }
 
-export type RuntimeFactory = (node: Node) => Runtime;
+/** `tls` is the material from the Node's Secret, when spec.tls names one. */
+export type RuntimeFactory = (node: Node, tls?: DockerTls) => Runtime;
 
-export const dockerRuntimeFor: RuntimeFactory = (node) =>
-  new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: node.spec.tls ? { caFile: node.spec.tls.caFile, certFile: node.spec.tls.certFile, keyFile: node.spec.tls.keyFile } : undefined });
+export const dockerRuntimeFor: RuntimeFactory = (node, tls) =>
+  new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: tls ?? (node.spec.tls ? { caFile: node.spec.tls.caFile, certFile: node.spec.tls.certFile, keyFile: node.spec.tls.keyFile } : undefined) });
 
 /** Where published ports and probes reach a Node. */
 export function nodeAddress(node: Node): string {
@@ -44,13 +46,13 @@ export class NodeRegistry {
   }
 
   /** The entry for a Node, (re)connected when its Docker host or TLS changed. */
-  ensure(node: Node): NodeEntry {
+  ensure(node: Node, secret?: TlsMaterial): NodeEntry {
     const name = node.metadata.name!;
-    const key = JSON.stringify([node.spec.dockerHost, node.spec.tls ?? null, node.spec.portRange ?? null, nodeAddress(node)]);
+    const key = JSON.stringify([node.spec.dockerHost, node.spec.tls ?? null, secret?.version ?? null, node.spec.portRange ?? null, nodeAddress(node)]);
     const existing = this.entries.get(name);
     if (existing && existing.key === key) return existing;
     if (existing) this.remove(name);
-    const runtime = this.makeRuntime(node);
+    const runtime = this.makeRuntime(node, secret?.tls);
     const range = node.spec.portRange ?? { start: 30000, end: 32767 };
     const address = nodeAddress(node);
     const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, address), ready: false, key };

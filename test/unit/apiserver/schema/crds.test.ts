@@ -211,7 +211,7 @@ describe('built-in kinds', () => {
   const builtins = builtinDefs();
 
   it('are Namespace (v1), Event (v1, namespaced) and Lease (coordination.k8s.io/v1)', () => {
-    expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal(['/v1/Namespace/false', '/v1/Event/true', 'coordination.k8s.io/v1/Lease/true']);
+    expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal(['/v1/Namespace/false', '/v1/Event/true', 'coordination.k8s.io/v1/Lease/true', '/v1/Secret/true']);
   });
 
   it('an Event as okube records it loses nothing to pruning and validates clean', () => {

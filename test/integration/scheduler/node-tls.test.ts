@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { connect } from 'node:net';
+import { createServer, type Server } from 'node:tls';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { LABELS } from '../../../src/api/types.js';
+import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
+import { newNamespace, startControllers, stopControllers, type ControllerRig } from '../../support/controllers.js';
+import { socketPath, testEnv, uniqueName } from '../../support/env.js';
+import { taskObject, waitFor } from '../../support/tasks.js';
+import { mutualTls } from '../../support/tls.js';
+
+// A Node reached over tcp:// with client certificates taken from a Secret (spec.tls.secretName),
+// as the in-cluster controllers reach remote engines. The engine side is docker-1 behind a
+// TLS terminator that demands a client certificate from the test CA, like dockerd --tlsverify.
+
+describe('Node over tcp:// with TLS material from a Secret', function () {
+  this.timeout(120_000);
+  const env = testEnv();
+  const address = env.extraAddresses[0];
+  const engine = new DockerRuntime({ dockerHost: env.extraDockerHosts[0] });
+  let rig: ControllerRig;
+  let proxy: Server;
+  let authorized = 0;
+  let rejected = 0;
+  const nodeName = uniqueName('tls-node');
+
+  before(async function () {
+    if (!address) this.skip();
+    const certs = mutualTls([address]);
+    proxy = createServer({ key: certs.serverKeyPem, cert: certs.serverCertPem, ca: certs.caPem, requestCert: true, rejectUnauthorized: true }, (sock) => {
+      authorized++;
+      const upstream = connect(socketPath(env.extraDockerHosts[0]));
+      sock.pipe(upstream).pipe(sock);
+      sock.on('error', () => upstream.destroy());
+      upstream.on('error', () => sock.destroy());
+    });
+    proxy.on('tlsClientError', () => rejected++);
+    await new Promise<void>((r) => proxy.listen(0, address, r));
+    const port = (proxy.address() as { port: number }).port;
+    rig = await startControllers({ orphanGraceMs: 1000 });
+    const core = rig.cluster.kc.makeApiClient(CoreV1Api);
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    await core.createNamespace({ body: { metadata: { name: 'okube-system' } } });
+    await core.createNamespacedSecret({ namespace: 'okube-system', body: { metadata: { name: 'docker-1-tls' }, data: { 'ca.pem': b64(certs.caPem), 'cert.pem': b64(certs.clientCertPem), 'key.pem': b64(certs.clientKeyPem) } } });
+    await rig.manager.nodes.create({
+      apiVersion: 'okube.dev/v1alpha1',
+      kind: 'Node',
+      metadata: { name: nodeName },
+      spec: { dockerHost: `tcp://${address}:${port}`, address, tls: { secretName: 'docker-1-tls', secretNamespace: 'okube-system' }, portRange: { start: 31000, end: 31999 } },
+    });
+  });
+
+  after(async () => {
+    for (const c of await engine.list({ [LABELS.node]: nodeName }).catch(() => [])) await engine.remove(c.id).catch(() => undefined);
+    await stopControllers(rig);
+    await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
+  });
+
+  it('connects with the client certificate from the Secret, reports the Node Ready and runs a Task there', async () => {
+    const node = await waitFor('TLS Node Ready', async () => {
+      const n = await rig.manager.nodes.get(nodeName);
+      return n.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
+    }, 60_000, 200);
+    expect(node.status!.nodeInfo!.dockerVersion).to.be.a('string');
+    const ns = await newNamespace(rig.cluster);
+    await rig.manager.tasks.create(taskObject(ns, 'remote', { image: env.image, command: ['sleep', '3600'], nodeName }));
+    const t = await waitFor('Task Running on the TLS Node', async () => {
+      const x = await rig.manager.tasks.get('remote', ns);
+      return x.status?.phase === 'Running' ? x : undefined;
+    }, 60_000, 200);
+    const containers = await engine.list({ [LABELS.taskUid]: t.metadata.uid! });
+    expect(containers.map((c) => c.running)).to.deep.equal([true]);
+    expect(authorized).to.be.greaterThan(0);
+    expect(rejected).to.equal(0);
+    console.log(`      ${authorized} TLS connections with the client certificate from the Secret`);
+  });
+});
