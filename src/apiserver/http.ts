@@ -43,6 +43,27 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
+/** Nesting deeper than this is refused (as Kubernetes' JSON decoder does) before any recursive code sees it. */
+export const MAX_BODY_DEPTH = 10_000;
+
+/**
+ * YAML aliases let a few hundred bytes expand into billions of values once anything walks the
+ * result ("billion laughs", CVE-2019-11253 against kube-apiserver): one request would freeze the
+ * server. A decoded body may hold at most a few values per byte of its text; the walk stops as
+ * soon as that budget is spent, so checking costs no more than the body is long.
+ */
+function checkExpansion(value: unknown, textLength: number): void {
+  const budget = 4 * textLength + 10_000;
+  let values = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (++values > budget) throw badRequest(`the body of the request expands to more than ${budget} values (YAML aliases are limited)`);
+    if (depth > MAX_BODY_DEPTH) throw badRequest(`the body of the request is nested more than ${MAX_BODY_DEPTH} levels deep`);
+    if (v !== null && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
+
 /** Decodes a JSON or YAML body into an object; anything else is a 400. */
 export function decodeObject(body: Buffer, contentType: string | undefined, what = 'object'): Record<string, unknown> {
   const text = body.toString('utf8');
@@ -60,6 +81,7 @@ export function decodeObject(body: Buffer, contentType: string | undefined, what
     throw badRequest(`the body of the request could not be decoded as ${mt.includes('yaml') ? 'YAML' : 'JSON'}: ${msg}`);
   }
   if (!isPlainObject(value)) throw badRequest(`the body of the request must be a single ${what}, got ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'null' : typeof value}`);
+  checkExpansion(value, text.length);
   return value;
 }
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decodeObject, negotiate } from '../../../src/apiserver/http.js';
+import { decodeObject, MAX_BODY_DEPTH, negotiate } from '../../../src/apiserver/http.js';
 import { decodeProtobufObject } from '../../../src/apiserver/protobuf.js';
 
 describe('media types and bodies', () => {
@@ -19,6 +19,18 @@ describe('media types and bodies', () => {
     for (const [body, ct] of [['{', 'application/json'], ['[1]', 'application/json'], ['null', 'application/json'], ['a: [', 'application/yaml'], ['', 'application/json'], ['- a', 'application/yaml']]) {
       expect(() => decodeObject(Buffer.from(body), ct), body).to.throw().with.property('code', 400);
     }
+  });
+
+  it('refuses a YAML alias bomb and absurd nesting with a 400', () => {
+    let bomb = 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 1; i < 9; i++) bomb += `l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]\n`;
+    expect(() => decodeObject(Buffer.from(bomb), 'application/yaml')).to.throw(/expands to more than/).with.property('code', 400);
+    expect(() => decodeObject(Buffer.from(bomb), 'application/apply-patch+yaml')).to.throw().with.property('code', 400);
+    const deep = (n: number) => Buffer.from(`{"a":${'['.repeat(n)}1${']'.repeat(n)}}`);
+    expect(() => decodeObject(deep(MAX_BODY_DEPTH + 1), 'application/json')).to.throw(/nested more than/).with.property('code', 400);
+    expect(decodeObject(deep(100), 'application/json')).to.have.property('a');
+    // Ordinary aliases stay allowed.
+    expect(decodeObject(Buffer.from('x: &x {a: 1}\ny: *x'), 'application/yaml')).to.deep.equal({ x: { a: 1 }, y: { a: 1 } });
   });
 
   it('decodes the protobuf Namespace kubectl create namespace sends', () => {
