@@ -116,7 +116,7 @@ export async function serveWatch(
     closing.delete(finish);
     subRef.sub?.unsubscribe();
     for (const t of timers) clearTimeout(t);
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded && !res.destroyed) res.end();
   };
   closing.add(finish);
   req.on('close', finish);
@@ -132,6 +132,9 @@ export async function serveWatch(
     // A client that stopped reading does not get to pin unbounded memory: drop it, it relists.
     if (res.writableLength > MAX_BUFFERED_BYTES) {
       log.warn({ resource: r.def.plural, buffered: res.writableLength }, 'closing watch of a client that stopped reading');
+      // Ending the response would queue behind the unread backlog, which then stays in memory
+      // for as long as the client holds the connection open: cut the connection instead.
+      res.destroy();
       finish();
       return;
     }
