@@ -90,7 +90,7 @@ export class NodeReconciler {
     if (!node) {
       await this.releaseDeletedNode(key);
       this.deps.registry.remove(key);
-      this.deps.leases?.forget(key);
+      await this.deps.leases?.forget(key).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not delete the node lease'));
       this.lastContact.delete(key);
       this.orphans.delete(key);
       forgetNode(key);
@@ -147,18 +147,25 @@ export class NodeReconciler {
   /** A deleted Node runs nothing any more: its containers go (best effort) and its Tasks move. */
   private async releaseDeletedNode(key: string): Promise<void> {
     const entry = this.deps.registry.get(key);
-    if (entry) {
+    // Not ready: the Task controller stops acting here (it would restart what we remove).
+    if (entry) entry.ready = false;
+    const sweep = async () => {
+      if (!entry) return;
       try {
         for (const c of await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key })) await entry.runtime.remove(c.id);
       } catch (err) {
         log.warn({ key, err: errorMessage(err) }, 'could not remove the containers of a deleted node');
       }
+    };
+    await sweep();
+    if (this.deps.evictor) {
+      for (const t of this.deps.tasksOn(key)) {
+        if (isFinished(t) && !t.metadata.deletionTimestamp) continue;
+        await this.deps.evictor.evict(t, 'NodeLost', `node ${key} was deleted`);
+      }
     }
-    if (!this.deps.evictor) return;
-    for (const t of this.deps.tasksOn(key)) {
-      if (isFinished(t) && !t.metadata.deletionTimestamp) continue;
-      await this.deps.evictor.evict(t, 'NodeLost', `node ${key} was deleted`);
-    }
+    // Again: a Task reconcile that was already under way may have started one.
+    await sweep();
   }
 
   /** Moves the Tasks whose eviction timeout has passed; returns when to look again. */

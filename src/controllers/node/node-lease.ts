@@ -13,7 +13,8 @@ export interface NodeLeases {
   renew(node: string, now: Date, durationSeconds: number): Promise<void>;
   /** When the Node's Lease was last renewed (ms), if there is one. */
   lastRenewed(node: string): Promise<number | undefined>;
-  forget(node: string): void;
+  /** The Node is gone: its Lease goes too (best effort). */
+  forget(node: string): Promise<void>;
 }
 
 export class LeaseHeartbeats implements NodeLeases {
@@ -63,8 +64,14 @@ export class LeaseHeartbeats implements NodeLeases {
     return t ? new Date(t as unknown as string).getTime() : undefined;
   }
 
-  forget(node: string): void {
+  async forget(node: string): Promise<void> {
     this.leases.delete(node);
+    try {
+      await this.api.deleteNamespacedLease({ name: node, namespace: this.namespace });
+    } catch (err) {
+      const e = apiError(err, `delete lease ${this.namespace}/${node}`);
+      if (!isOkubeError(e, 'NotFound')) throw e;
+    }
   }
 
   private async read(node: string): Promise<V1Lease | undefined> {

@@ -168,6 +168,7 @@ describe('Nodes and scheduling across three Docker engines', function () {
 
   it('shows Ready, Tasks and capacity in kubectl get onodes, and the conditions in kubectl describe', async () => {
     const { stdout } = await kubectl('get', 'onodes');
+    console.log(stdout.trimEnd().replace(/^/gm, '      '));
     const header = stdout.split('\n')[0];
     expect(header).to.match(/^NAME\s+READY\s+CORDONED\s+TASKS\s+CPU\s+MEMORY\s+CPU REQUESTS\s+MEMORY REQUESTS\s+ADDRESS\s+AGE/);
     for (let i = 0; i < 3; i++) expect(stdout).to.match(new RegExp(`${names[i]}\\s+True\\s+false\\s+\\d+\\s+\\d+\\s+\\S+\\s+\\S+\\s+\\S+\\s+${addresses[i].replace(/\./g, '\\.')}`));
@@ -175,6 +176,29 @@ describe('Nodes and scheduling across three Docker engines', function () {
     expect(described).to.match(/Conditions:/).and.match(/Reason:\s+EngineReachable/).and.match(/Last Heartbeat Time:/);
     const leases = await kubectl('get', 'leases', '-n', 'okube-node-lease', '-o', 'name');
     for (const n of names) expect(leases.stdout).to.include(`lease.coordination.k8s.io/${n}`);
+  });
+
+  it('removes the containers of a deleted Node and moves its Tasks', async () => {
+    const ns = await newNamespace(rig.cluster);
+    const extra = uniqueName('node');
+    await manager.nodes.create(nodeObject(extra, hosts[1], addresses[1]));
+    await waitFor('extra Node Ready', async () => readyOf(await manager.nodes.get(extra))?.status === 'True', 60_000, 200);
+    await manager.tasks.create(taskObject(ns, 'pinned', sleeper({ nodeName: extra })));
+    const before = await waitFor('pinned Running', async () => {
+      const t = await manager.tasks.get('pinned', ns);
+      return t.status?.phase === 'Running' ? t : undefined;
+    }, 60_000, 200);
+    await manager.nodes.delete(extra);
+    const moved = await waitFor('pinned Running on another Node', async () => {
+      const t = await manager.tasks.get('pinned', ns);
+      return t.spec.nodeName && t.spec.nodeName !== extra && t.status?.phase === 'Running' ? t : undefined;
+    }, 60_000, 200);
+    expect(names).to.include(moved.spec.nodeName);
+    expect(await engines[1].list({ [LABELS.node]: extra })).to.deep.equal([]);
+    expect((await containersOf(before)).map((c) => [c.engine, c.running])).to.deep.equal([[names.indexOf(moved.spec.nodeName!), true]]);
+    const leases = await kubectl('get', 'leases', '-n', 'okube-node-lease', '-o', 'name');
+    expect(leases.stdout).to.not.include(extra);
+    await deleteAll(ns);
   });
 
   it('moves the Tasks of a Node whose engine dies (kill -9) after their eviction timeout, and removes the stale copies when it returns', async () => {
