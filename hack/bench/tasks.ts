@@ -1,90 +1,181 @@
-// Task benchmark (needs `bash hack/dev-env.sh up`): on one real Docker engine, in one run,
+// Task benchmark (needs `bash hack/dev-env.sh up`): on the main test Docker engine, in one run,
 //  1. apply → all Running for N Tasks through okube, next to raw Docker create+start of the same
-//     N containers at the same parallelism (what `docker run -d` does);
-//  2. container exit → status visible through a watch, p50/p99 over many crashes.
-// Usage: npx tsx hack/bench/tasks.ts [N=100] [PARALLEL=16] [CRASHES=60]
+//     N containers at the same parallelism (what `docker run -d` does), next to Docker Swarm (a
+//     service with N replicas on a swarm initialised for the row and left afterwards);
+//  2. container exit → status visible through a watch, p50/p99 over many crashes;
+//  3. crash-loop restart time vs the promised status.backoff.nextRestartAt, p50/p99 error.
+// Usage: npx tsx hack/bench/tasks.ts [--counts 10,100] [--parallel 8] [--crashes 40] [--no-swarm]
 import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS, type Task } from '../../src/api/types.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { startCluster } from '../../test/support/cluster.js';
-import { testEnv } from '../../test/support/env.js';
+import { startCluster, type TestCluster } from '../../test/support/cluster.js';
+import { testEnv, uniqueName } from '../../test/support/env.js';
 import { nodeObject, taskObject } from '../../test/support/tasks.js';
+import { fmt, inParallel, isMain, listOpt, numberOpt, pct, runAsScript, sleep, type BenchResult } from './lib.js';
+import { swarmServiceStartup, withSwarm } from './swarm.js';
+import { watchTasks } from './task-watch.js';
 
-const N = Number(process.argv[2] ?? 100);
-const PARALLEL = Number(process.argv[3] ?? 16);
-const CRASHES = Number(process.argv[4] ?? 60);
-
-async function inParallel<T>(items: T[], n: number, fn: (t: T) => Promise<unknown>): Promise<void> {
-  let i = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+export interface TasksBenchOptions {
+  counts: number[];
+  /** Parallelism of API creates, raw docker create+start, and the Task controller's workers. */
+  parallel: number;
+  crashes: number;
+  swarm: boolean;
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-const env = testEnv();
-const docker = new DockerRuntime({ dockerHost: env.dockerHost });
-const cluster = await startCluster();
-const manager = new ControllerManager({ kc: cluster.kc, workers: 16 });
-const core = cluster.kc.makeApiClient(CoreV1Api);
-await manager.nodes.create(nodeObject('bench', env.dockerHost));
-await manager.start();
-while (!manager.registry.get('bench')?.ready) await new Promise((r) => setTimeout(r, 50));
+interface Rig {
+  cluster: TestCluster;
+  manager: ControllerManager;
+  docker: DockerRuntime;
+  nodeName: string;
+  image: string;
+  dockerHost: string;
+}
 
-try {
-  // 1a. raw Docker
-  const names = Array.from({ length: N }, (_, i) => `okube-bench-raw-${i}`);
-  let t0 = performance.now();
-  await inParallel(names, PARALLEL, async (name) => {
-    const id = await docker.create({ name, image: env.image, command: ['sleep', '3600'], labels: { 'okube.bench': 'raw' } });
-    await docker.start(id);
-  });
-  const rawMs = performance.now() - t0;
-  for (const c of await docker.list({ 'okube.bench': 'raw' })) await docker.remove(c.id);
+const TIMEOUT_MS = 600_000;
 
-  // 1b. okube
-  await core.createNamespace({ body: { metadata: { name: 'bench' } } });
-  t0 = performance.now();
-  await inParallel(names.map((_, i) => `t${i}`), PARALLEL, (name) => manager.tasks.create(taskObject('bench', name, { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 0 })));
-  const createdMs = performance.now() - t0;
-  for (;;) {
-    const running = manager.taskInformer.list().filter((t) => t.metadata.namespace === 'bench' && t.status?.phase === 'Running').length;
-    if (running === N) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const okubeMs = performance.now() - t0;
-  for (const t of (await manager.tasks.list({ namespace: 'bench' })).items) await manager.tasks.delete(t.metadata.name!, 'bench');
-  while ((await docker.list({ [LABELS.namespace]: 'bench' })).length) await new Promise((r) => setTimeout(r, 200));
+async function removeAll(docker: DockerRuntime, labels: Record<string, string>): Promise<void> {
+  const list = await docker.list(labels);
+  await inParallel(list.length, 8, (i) => docker.remove(list[i].id));
+}
 
-  // 2. exit → status through a watch
-  await manager.tasks.create(taskObject('bench', 'crasher', { image: env.image, command: ['sh', '-c', 'sleep 0.2; exit 1'], backoff: { initialDelaySeconds: 0.1, factor: 1 } }));
-  const latencies: number[] = [];
-  const seen = new Set<string>();
-  await new Promise<void>((done) => {
-    const sub = manager.taskInformer.events$.subscribe((e) => {
-      const t = e.object as Task;
-      const term = t.metadata.name === 'crasher' ? t.status?.lastState?.terminated : undefined;
-      if (!term?.finishedAt || seen.has(term.finishedAt)) return;
-      seen.add(term.finishedAt);
-      latencies.push(Date.now() - Date.parse(term.finishedAt));
-      if (latencies.length >= CRASHES) {
-        sub.unsubscribe();
-        done();
-      }
+async function rawDocker(rig: Rig, n: number, parallel: number): Promise<number> {
+  const label = { 'okube.bench': `raw-${process.pid}` };
+  try {
+    return await inParallel(n, parallel, async (i) => {
+      const id = await rig.docker.create({ name: `okube-bench-raw-${process.pid}-${i}`, image: rig.image, command: ['sleep', '3600'], labels: label });
+      await rig.docker.start(id);
     });
-  });
-  await manager.tasks.delete('crasher', 'bench');
+  } finally {
+    await removeAll(rig.docker, label);
+  }
+}
 
-  console.log(`tasks benchmark: ${N} Tasks/containers, ${PARALLEL} in parallel, one Docker engine (${env.dockerHost})`);
-  console.log('| measure | value |');
-  console.log('|---|---|');
-  console.log(`| raw Docker create+start of ${N} containers | ${(rawMs / 1000).toFixed(2)} s (${(N / (rawMs / 1000)).toFixed(1)}/s) |`);
-  console.log(`| okube: apply ${N} Tasks → all Running | ${(okubeMs / 1000).toFixed(2)} s (${(N / (okubeMs / 1000)).toFixed(1)}/s; API creates took ${(createdMs / 1000).toFixed(2)} s) |`);
-  console.log(`| okube / raw Docker time | ${(okubeMs / rawMs).toFixed(2)}× |`);
-  console.log(`| exit → status seen by a watch, p50 / p99 (${latencies.length} crashes) | ${pct(latencies, 50)} ms / ${pct(latencies, 99)} ms |`);
-} finally {
-  await manager.stop();
-  for (const c of await docker.list({ [LABELS.namespace]: 'bench' })) await docker.remove(c.id);
-  await cluster.stop();
+async function okubeStartup(rig: Rig, n: number, parallel: number): Promise<{ secs: number; createSecs: number }> {
+  const ns = uniqueName('bench');
+  await rig.cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  const watch = await watchTasks(rig.cluster.kc);
+  try {
+    const t0 = performance.now();
+    const running = watch.until((t) => t.metadata.namespace === ns && t.status?.phase === 'Running', n, TIMEOUT_MS);
+    const createSecs = await inParallel(n, parallel, (i) => rig.manager.tasks.create(taskObject(ns, `t${i}`, { image: rig.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 0 })));
+    await running;
+    const secs = (performance.now() - t0) / 1000;
+    const tasks = (await rig.manager.tasks.list({ namespace: ns })).items;
+    await inParallel(tasks.length, parallel, (i) => rig.manager.tasks.delete(tasks[i].metadata.name!, ns));
+    for (let i = 0; i < 3000 && watch.informer.list().some((t) => t.metadata.namespace === ns); i++) await sleep(200);
+    for (let i = 0; i < 600 && (await rig.docker.list({ [LABELS.namespace]: ns })).length; i++) await sleep(200);
+    return { secs, createSecs };
+  } finally {
+    watch.stop();
+  }
+}
+
+/** One crash-looping Task: exit→watch latency per crash, and restart time vs the promise. */
+async function crashLoop(rig: Rig, crashes: number): Promise<{ exitToWatch: number[]; restartError: number[] }> {
+  const ns = uniqueName('bench');
+  await rig.cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  const watch = await watchTasks(rig.cluster.kc);
+  const exitToWatch: number[] = [];
+  const restartError: number[] = [];
+  const seenExit = new Set<string>();
+  const seenStart = new Set<string>();
+  const promisedFor = new Set<string>();
+  // The promise made after container X exited: the next container must start at `at`.
+  let promise: { after: string; at: string } | undefined;
+  try {
+    await new Promise<void>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`crash loop: ${exitToWatch.length}/${crashes} crashes seen`)), TIMEOUT_MS);
+      const sub = watch.informer.events$.subscribe((e) => {
+        const t = e.object as Task;
+        if (t.metadata.namespace !== ns || !t.status) return;
+        const now = Date.now();
+        const s = t.status;
+        const term = s.lastState?.terminated ?? s.state?.terminated;
+        // A container's start, from whichever state shows it first.
+        const started = s.state?.running && s.containerID ? { id: s.containerID, at: s.state.running.startedAt } : term?.containerID && term.startedAt ? { id: term.containerID, at: term.startedAt } : undefined;
+        if (started && !seenStart.has(started.id)) {
+          seenStart.add(started.id);
+          if (promise && promise.after !== started.id) restartError.push(Date.parse(started.at) - Date.parse(promise.at));
+          promise = undefined;
+        }
+        if (term?.containerID && term.finishedAt && !seenExit.has(term.containerID)) {
+          seenExit.add(term.containerID);
+          exitToWatch.push(now - Date.parse(term.finishedAt));
+        }
+        if (term?.containerID && s.backoff?.nextRestartAt && !promisedFor.has(term.containerID)) {
+          promisedFor.add(term.containerID);
+          promise = { after: term.containerID, at: s.backoff.nextRestartAt };
+        }
+        if (exitToWatch.length >= crashes) {
+          clearTimeout(timer);
+          sub.unsubscribe();
+          done();
+        }
+      });
+      void rig.manager.tasks
+        .create(taskObject(ns, 'crasher', { image: rig.image, command: ['sh', '-c', 'sleep 0.3; exit 1'], terminationGracePeriodSeconds: 0, backoff: { initialDelaySeconds: 1, factor: 1 } }))
+        .catch(fail);
+    });
+    await rig.manager.tasks.delete('crasher', ns);
+    return { exitToWatch, restartError };
+  } finally {
+    watch.stop();
+  }
+}
+
+export async function tasksBench(o: TasksBenchOptions): Promise<Array<BenchResult & { figures: Record<string, number> }>> {
+  const env = testEnv();
+  const docker = new DockerRuntime({ dockerHost: env.dockerHost });
+  const cluster = await startCluster();
+  const manager = new ControllerManager({ kc: cluster.kc, workers: o.parallel, nodePeriodMs: 2000 });
+  const nodeName = uniqueName('bench');
+  const rig: Rig = { cluster, manager, docker, nodeName, image: env.image, dockerHost: env.dockerHost };
+  await manager.nodes.create(nodeObject(nodeName, env.dockerHost));
+  await manager.start();
+  const figures: Record<string, number> = {};
+  try {
+    for (let i = 0; i < 600 && !manager.registry.get(nodeName)?.ready; i++) await sleep(50);
+    const rows: Array<[string, string]> = [];
+    for (const n of o.counts) {
+      const raw = await rawDocker(rig, n, o.parallel);
+      const ok = await okubeStartup(rig, n, o.parallel);
+      const swarm = o.swarm ? await withSwarm(env.dockerHost, () => swarmServiceStartup(env.dockerHost, env.image, n, TIMEOUT_MS)) : undefined;
+      Object.assign(figures, { [`raw${n}`]: raw, [`okube${n}`]: ok.secs, ...(swarm !== undefined ? { [`swarm${n}`]: swarm } : {}) });
+      rows.push([`${n}: raw docker create+start, ${o.parallel} in parallel`, `${fmt(raw, 2)} s (${fmt(n / raw)}/s)`]);
+      rows.push([`${n}: okube apply → all Running (seen by a watch)`, `${fmt(ok.secs, 2)} s (${fmt(n / ok.secs)}/s; the API creates took ${fmt(ok.createSecs, 2)} s)`]);
+      if (swarm !== undefined) rows.push([`${n}: Docker Swarm service, ${n} replicas → all Running`, `${fmt(swarm, 2)} s (${fmt(n / swarm)}/s)`]);
+      rows.push([`${n}: okube ÷ raw docker`, `${fmt(ok.secs / raw, 2)}×`]);
+      if (swarm !== undefined) rows.push([`${n}: okube ÷ Swarm`, `${fmt(ok.secs / swarm, 2)}×`]);
+    }
+    const startup = {
+      title: 'apply → all Running: okube vs raw docker vs Docker Swarm',
+      setup: `One Docker engine (${env.dockerHost}), image ${env.image} running \`sleep 3600\`. okube: its own etcd + API server, controllers in-process with ${o.parallel} Task workers, Tasks created ${o.parallel} at a time, timed from the first create until a separate watch saw every Task Running. raw: dockerode create+start (what \`docker run -d\` does), ${o.parallel} at a time. Swarm: \`docker swarm init\` on the same engine for that row only, \`docker service create --replicas N --no-resolve-image\`, timed until \`docker service ps\` shows N Running (Swarm's own parallelism).`,
+      rows,
+      figures,
+    };
+
+    const crash = await crashLoop(rig, o.crashes);
+    const loop = {
+      title: 'Exit → status through a watch, and crash-loop restart accuracy',
+      setup: `One Task running \`sh -c 'sleep 0.3; exit 1'\` with backoff initialDelaySeconds 1, factor 1 on the same engine, watched by a separate client for ${crash.exitToWatch.length} crashes. Exit latency = when the watch delivered the Task whose lastState.terminated is that container − Docker's finishedAt. Restart error = the next container's Docker startedAt − the status.backoff.nextRestartAt okube promised (positive: late).`,
+      rows: [
+        [`container exit → status seen by a watch, p50 / p99 (${crash.exitToWatch.length} exits)`, `${fmt(pct(crash.exitToWatch, 50), 0)} ms / ${fmt(pct(crash.exitToWatch, 99), 0)} ms`] as [string, string],
+        [`restart time − promised nextRestartAt, p50 / p99 (${crash.restartError.length} restarts)`, `${fmt(pct(crash.restartError, 50), 0)} ms / ${fmt(pct(crash.restartError, 99), 0)} ms`] as [string, string],
+        ['  earliest / latest', `${fmt(Math.min(...crash.restartError), 0)} ms / ${fmt(Math.max(...crash.restartError), 0)} ms`] as [string, string],
+      ],
+      figures: { exitP50: pct(crash.exitToWatch, 50), exitP99: pct(crash.exitToWatch, 99), restartErrP50: pct(crash.restartError, 50), restartErrP99: pct(crash.restartError, 99) },
+    };
+    return [startup, loop];
+  } finally {
+    await manager.stop();
+    await removeAll(docker, { [LABELS.node]: nodeName });
+    await cluster.stop();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const a = process.argv.slice(2);
+  runAsScript(() => tasksBench({ counts: listOpt(a, 'counts', [10, 100]), parallel: numberOpt(a, 'parallel', 8), crashes: numberOpt(a, 'crashes', 40), swarm: !a.includes('--no-swarm') }));
 }

@@ -1,0 +1,160 @@
+// Every benchmark in one run, side by side on one machine, written as Markdown (a summary table,
+// then each benchmark's own table) to docs/benchmarks.md. The file is rewritten after each
+// benchmark, so a run cut short still leaves what it measured.
+//
+//   npm run bench                      # full sizes → docs/benchmarks.md
+//   npm run bench -- --quick           # small sizes → /tmp/okube-benchmarks-quick.md
+//   npm run bench -- --only tasks,scale --out FILE --scale-tasks 2000 --scale-nodes 20
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, listOpt, markdownTable, mib, numberOpt, type BenchResult } from './lib.js';
+
+// Loggers read the level as their modules load: set it before importing anything of okube's.
+process.env.OKUBE_LOG_LEVEL ??= 'warn';
+const { tasksBench } = await import('./tasks.js');
+const { storeBench } = await import('./store.js');
+const { apiServerBench } = await import('./apiserver.js');
+const { probesBench } = await import('./probes.js');
+const { scaleBench } = await import('./scale.js');
+const { testEnv } = await import('../../test/support/env.js');
+const { DockerRuntime } = await import('../../src/runtime/docker-runtime.js');
+
+const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const strOpt = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const only = strOpt('only')?.split(',');
+const wanted = (name: string) => !only || only.includes(name);
+const out = strOpt('out') ?? (quick ? '/tmp/okube-benchmarks-quick.md' : join(REPO, 'docs/benchmarks.md'));
+
+const sizes = {
+  counts: listOpt(args, 'counts', quick ? [10] : [10, 100]),
+  parallel: numberOpt(args, 'parallel', 8),
+  crashes: numberOpt(args, 'crashes', quick ? 8 : 40),
+  storeObjects: numberOpt(args, 'store-objects', quick ? 500 : 5000),
+  apiObjects: numberOpt(args, 'api-objects', quick ? 300 : 2000),
+  watchEvents: numberOpt(args, 'watch-events', quick ? 50 : 200),
+  probeSeconds: numberOpt(args, 'probe-seconds', quick ? 5 : 20),
+  scaleTasks: numberOpt(args, 'scale-tasks', quick ? 300 : 10_000),
+  scaleNodes: numberOpt(args, 'scale-nodes', quick ? 10 : 100),
+  idleSeconds: numberOpt(args, 'idle-seconds', quick ? 5 : 10),
+};
+
+function cmd(file: string, argv: string[], env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return execFileSync(file, argv, { env, encoding: 'utf8' }).trim();
+  } catch (err) {
+    return `unknown (${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+async function machine(): Promise<string[]> {
+  const env = testEnv();
+  const docker = await new DockerRuntime({ dockerHost: env.dockerHost }).info().catch(() => undefined);
+  const dirty = cmd('git', ['-C', REPO, 'status', '--porcelain', '--untracked-files=no']).split('\n').filter(Boolean).length;
+  return [
+    `- CPU: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown'} (nproc ${cmd('nproc', [])}); memory ${fmt(totalmem() / 1024 ** 3, 1)} GiB; kernel ${release()}`,
+    `- Node.js ${process.version}; Docker engine ${docker?.dockerVersion ?? 'unknown'} (CLI ${cmd('docker', ['version', '--format', '{{.Client.Version}}'], { ...process.env, DOCKER_HOST: env.dockerHost })}); ${cmd('etcd', ['--version']).split('\n')[0]}`,
+    `- okube commit ${cmd('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'])}${dirty ? ` plus ${dirty} files with uncommitted changes in the shared working tree (other engineers' work in progress, which the run used)` : ''}`,
+  ];
+}
+
+type Figures = Record<string, number | undefined>;
+const sections: Array<BenchResult & { figures?: Figures }> = [];
+const startedAt = new Date();
+const load0 = loadavg();
+const machineLines = await machine();
+const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+
+function fig(title: string, key: string): number | undefined {
+  return sections.find((s) => s.title.startsWith(title))?.figures?.[key];
+}
+
+function summary(): string {
+  const rows: string[][] = [];
+  for (const n of sizes.counts) {
+    const ok = fig('apply', `okube${n}`);
+    const raw = fig('apply', `raw${n}`);
+    const sw = fig('apply', `swarm${n}`);
+    if (ok === undefined) continue;
+    rows.push([`1. apply → all Running, ${n} Tasks`, `${fmt(ok, 2)} s`, `raw docker ${fmt(raw ?? NaN, 2)} s; Swarm ${fmt(sw ?? NaN, 2)} s`, `${fmt(ok / (raw ?? NaN), 2)}× raw; ${fmt(ok / (sw ?? NaN), 2)}× Swarm`]);
+  }
+  const exitP50 = fig('Exit', 'exitP50');
+  if (exitP50 !== undefined) {
+    rows.push(['2. container exit → status through a watch, p50 / p99', `${fmt(exitP50, 0)} / ${fmt(fig('Exit', 'exitP99') ?? NaN, 0)} ms`, '', '']);
+    rows.push(['3. crash-loop restart − promised nextRestartAt, p50 / p99', `${fmt(fig('Exit', 'restartErrP50') ?? NaN, 0)} / ${fmt(fig('Exit', 'restartErrP99') ?? NaN, 0)} ms`, '', '']);
+  }
+  const api = fig('API', 'apiCreatesPerSec');
+  if (api !== undefined) {
+    const etcd = fig('API', 'rawEtcdPutsPerSec');
+    rows.push(['4. API creates/s (HTTPS, etcd)', fmt(api, 0), `raw etcd puts/s ${fmt(etcd ?? NaN, 0)}`, `${fmt(api / (etcd ?? NaN), 2)}×`]);
+    rows.push(['4. watch fan-out: events/s; write→watcher p50 / p99', `${fmt(fig('API', 'eventsPerSec') ?? NaN, 0)}/s; ${fmt(fig('API', 'watchP50Ms') ?? NaN)} / ${fmt(fig('API', 'watchP99Ms') ?? NaN)} ms`, `Store.watch p50 / p99 ${fmt(fig('Store', 'watchP50Ms') ?? NaN, 2)} / ${fmt(fig('Store', 'watchP99Ms') ?? NaN, 2)} ms`, '']);
+  }
+  const conv = fig('Scale', 'runningSecs');
+  if (conv !== undefined) {
+    const s = sections.find((x) => x.title.startsWith('Scale'))!;
+    rows.push([`5. ${s.title.replace(/^Scale: /, '')}: time to converge`, `${fmt(conv, 1)} s`, '', '']);
+    rows.push(['5. controllers: CPU / peak RSS / idle CPU', `${fmt(fig('Scale', 'controllersCpu') ?? NaN, 1)} s / ${mib(fig('Scale', 'controllersPeakRss') ?? NaN)} / ${fmt(fig('Scale', 'controllersIdlePct') ?? NaN, 1)}%`, '', '']);
+    rows.push(['5. API server: CPU / peak RSS / idle CPU', `${fmt(fig('Scale', 'apiCpu') ?? NaN, 1)} s / ${mib(fig('Scale', 'apiPeakRss') ?? NaN)} / ${fmt(fig('Scale', 'apiIdlePct') ?? NaN, 1)}%`, '', '']);
+  }
+  return ['| benchmark | okube | reference, same run | okube ÷ reference |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function write(done: boolean, failures: string[]): void {
+  const doc = [
+    '# Benchmarks',
+    '',
+    `Written by \`hack/bench/all.ts\` (\`${command}\`), run ${startedAt.toISOString()}${done ? ` – ${new Date().toISOString()}` : ' (in progress)'}.`,
+    'Every figure below comes from that one run on one machine; the section tables say what each measured.',
+    '',
+    '## Machine',
+    '',
+    ...machineLines,
+    `- load average (1/5/15 min) at start ${load0.map((x) => fmt(x, 2)).join(' / ')}${done ? `, at end ${loadavg().map((x) => fmt(x, 2)).join(' / ')}` : ''}`,
+    '',
+    '**Notes.** The machine is shared: other engineers ran their test suites (Docker containers, etcd, API servers, kubectl) on it during this run, so every figure is from a loaded 2-core machine and varies between runs; compare within a row (same run, same load), not across runs. Ratios matter more than absolute numbers.',
+    ...(failures.length ? ['', `**Failed in this run:** ${failures.join('; ')}`] : []),
+    '',
+    '## Summary',
+    '',
+    summary(),
+    '',
+    '## Details',
+    '',
+    ...sections.map(markdownTable),
+  ].join('\n');
+  writeFileSync(out, doc);
+}
+
+const plan: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = [
+  ['tasks', () => tasksBench({ counts: sizes.counts, parallel: sizes.parallel, crashes: sizes.crashes, swarm: !args.includes('--no-swarm') })],
+  ['store', () => storeBench({ objects: sizes.storeObjects, concurrency: 64, watchEvents: quick ? 200 : 1000 })],
+  ['api', () => apiServerBench({ objects: sizes.apiObjects, concurrency: 16, watchers: 20, watchEvents: sizes.watchEvents, etcd: true })],
+  ['probes', () => probesBench({ seconds: sizes.probeSeconds, tasks: 200 })],
+  ['scale', () => scaleBench({ tasks: sizes.scaleTasks, nodes: sizes.scaleNodes, concurrency: 16, workers: 8, idleSeconds: sizes.idleSeconds })],
+];
+
+const failures: string[] = [];
+for (const [name, run] of plan) {
+  if (!wanted(name)) continue;
+  process.stderr.write(`bench: ${name} …\n`);
+  const t0 = performance.now();
+  try {
+    const r = await run();
+    sections.push(...(Array.isArray(r) ? r : [r]));
+  } catch (err) {
+    failures.push(`${name}: ${(err as Error).message}`);
+    process.stderr.write(`bench: ${name} failed: ${(err as Error).stack}\n`);
+  }
+  process.stderr.write(`bench: ${name} took ${fmt((performance.now() - t0) / 1000, 0)} s\n`);
+  write(false, failures);
+}
+write(true, failures);
+process.stdout.write(`${summary()}\n\n${sections.map(markdownTable).join('\n')}\nwritten to ${out}\n`);
+process.exit(failures.length ? 1 : 0);
