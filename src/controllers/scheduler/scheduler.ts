@@ -45,6 +45,7 @@ export class Scheduler {
   private readonly unschedulable = new Set<string>();
   private readonly binding = new Set<string>();
   private inFlight = 0;
+  private retryTimer?: NodeJS.Timeout;
   private slotWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: SchedulerOptions) {
@@ -65,11 +66,15 @@ export class Scheduler {
     if (schedulingView(e.old) !== schedulingView(e.type === 'DELETED' ? undefined : e.object)) this.retryUnschedulable(`node ${e.object.metadata.name} changed`);
   }
 
-  /** Moves every waiting Task back into the queue (kube-scheduler's moveAllToActiveQueue). */
+  /** Moves every waiting Task back into the queue (kube-scheduler's moveAllToActiveQueue), at most once per 50 ms: a burst of deletions frees capacity once. */
   retryUnschedulable(why: string): void {
-    if (!this.unschedulable.size) return;
-    log.debug({ why, count: this.unschedulable.size }, 'retrying unschedulable tasks');
-    for (const key of this.unschedulable) this.controller.enqueue(key);
+    if (!this.unschedulable.size || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      log.debug({ why, count: this.unschedulable.size }, 'retrying unschedulable tasks');
+      for (const key of this.unschedulable) this.controller.enqueue(key);
+    }, 50);
+    this.retryTimer.unref();
   }
 
   start(): void {
@@ -77,6 +82,7 @@ export class Scheduler {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
     await this.controller.stop();
   }
 
