@@ -26,6 +26,7 @@ export interface DockerRuntimeOptions {
 
 const DOCKER_ZERO_TIME = '0001-01-01T00:00:00Z';
 const EXEC_OUTPUT_LIMIT = 4096;
+const INSPECT_BATCH = 16;
 
 function dockerTime(t: string | undefined): string | undefined {
   return !t || t.startsWith('0001-01-01') || t === DOCKER_ZERO_TIME ? undefined : new Date(t).toISOString();
@@ -231,8 +232,13 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw this.fail(err, 'list containers');
     }
-    // The summary lacks exit details and times: inspect each (the lists are small: one Task's).
-    const infos = await Promise.all(summaries.map((s) => this.inspect(s.Id)));
+    // The summary lacks exit details and times: inspect each, a few at a time. A Node's whole
+    // list (orphan collection) can hold hundreds, and that many inspects at once make a busy
+    // engine drop connections ("socket hang up", seen in the 100-Task restart storm).
+    const infos: Array<ContainerInfo | undefined> = [];
+    for (let i = 0; i < summaries.length; i += INSPECT_BATCH) {
+      infos.push(...(await Promise.all(summaries.slice(i, i + INSPECT_BATCH).map((s) => this.inspect(s.Id)))));
+    }
     return infos.filter((i): i is ContainerInfo => i !== undefined);
   }
 
