@@ -275,7 +275,7 @@ describe('chaos: API abuse against the real stack', function () {
     const ended: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
       // A quarter ask the server to end them (timeoutSeconds), the rest vanish from the client side.
-      const path = `${NS_PATH}?watch=1&allowWatchBookmarks=true${i % 4 === 0 ? '&timeoutSeconds=8' : ''}${i % 3 === 0 ? '&labelSelector=app%3Didle' : ''}`;
+      const path = `${NS_PATH}?watch=1&allowWatchBookmarks=true${i % 4 === 0 ? '&timeoutSeconds=15' : ''}${i % 3 === 0 ? '&labelSelector=app%3Didle' : ''}`;
       const req = request(new URL(path, cluster.api.url), { headers: { Authorization: `Bearer ${cluster.api.token}` }, ca: cluster.api.caPem, agent: watchAgent });
       req.on('error', () => undefined);
       ended.push(new Promise((resolve) => req.on('response', (res) => {
@@ -288,6 +288,8 @@ describe('chaos: API abuse against the real stack', function () {
     }
     await waitFor(`${n} idle watches open`, async () => cluster.api.activeWatches() === base + n, 60_000, 100);
     const heap1 = heapMiB();
+    // Each API watch holds one etcd watcher (the metric proves the check below is not vacuous).
+    const etcdWhileOpen = await etcdWatchers(cluster);
     const latency = sampleLatency(() => tasks.get('keep', 'default'), 20);
     await new Promise((r) => setTimeout(r, 2000));
     const stats = await latency.stop();
@@ -301,7 +303,8 @@ describe('chaos: API abuse against the real stack', function () {
     const etcdOpen = await etcdWatchers(cluster);
     const c0 = Date.now();
     await waitFor('etcd watchers released', async () => (await etcdWatchers(cluster)) <= etcdBase, 60_000, 200);
-    console.log(`      etcd watchers: ${etcdBase} before, ${etcdOpen} when the API watches were released, back to ${etcdBase} ${((Date.now() - c0) / 1000).toFixed(1)} s later`);
+    console.log(`      etcd watchers: ${etcdBase} before, ${etcdWhileOpen} with the watches open, ${etcdOpen} when the API released them, back to ${etcdBase} ${((Date.now() - c0) / 1000).toFixed(1)} s later`);
+    expect(etcdWhileOpen - etcdBase).to.be.at.least(n - Math.ceil(n / 4));
     watchAgent.destroy();
     const heap2 = heapMiB();
     console.log(`      all ${n} released; heap+external ${heap0.toFixed(0)} → ${heap1.toFixed(0)} (open) → ${heap2.toFixed(0)} MiB (closed)`);

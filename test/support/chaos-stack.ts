@@ -42,7 +42,12 @@ export function sleeperSpec(): Partial<TaskSpec> & { image: string } {
   };
 }
 
-export async function startChaosStack(): Promise<ChaosStack> {
+export interface ChaosStackOptions {
+  /** Extra flags for `okube controllers` (e.g. a shorter --node-grace-period). */
+  controllerArgs?: string[];
+}
+
+export async function startChaosStack(opts: ChaosStackOptions = {}): Promise<ChaosStack> {
   const engine = chaosEngine();
   await restoreEngine(engine);
   const cluster = await startCluster();
@@ -64,7 +69,7 @@ export async function startChaosStack(): Promise<ChaosStack> {
     deleted: new Set(),
     async startControllers() {
       await stack.killControllers();
-      stack.controllers = spawnControllers(cluster.kubeconfigPath);
+      stack.controllers = spawnControllers(cluster.kubeconfigPath, { args: opts.controllerArgs });
       return stack.controllers;
     },
     async killControllers() {

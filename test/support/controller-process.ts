@@ -18,9 +18,9 @@ export interface ControllerProcess {
 
 const TAIL_CHARS = 8192;
 
-export function spawnControllers(kubeconfig: string, opts: { logLevel?: string } = {}): ControllerProcess {
+export function spawnControllers(kubeconfig: string, opts: { logLevel?: string; args?: string[] } = {}): ControllerProcess {
   const level = opts.logLevel ?? 'warn';
-  const child = spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', kubeconfig, '--log-level', level], {
+  const child = spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', kubeconfig, '--log-level', level, ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, OKUBE_LOG_LEVEL: level },
     stdio: ['ignore', 'ignore', 'pipe'],
