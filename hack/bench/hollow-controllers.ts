@@ -1,13 +1,12 @@
 // The okube controllers on hollow Nodes, as a process of its own so the scale benchmark can
-// measure its CPU and memory apart from the API server's. Every Node whose dockerHost is
-// tcp://<name>.hollow:2375 (the CRD admits only unix:// and tcp://; .hollow resolves nowhere)
+// measure its CPU and memory apart from the API server's. Every hollow Node (hack/bench/hollow.ts)
 // gets an in-process HollowRuntime; the controllers above it are the real ones.
 // Started by hack/bench/scale.ts: node --import tsx hack/bench/hollow-controllers.ts
 //   env: OKUBE_BENCH_SERVER, OKUBE_BENCH_TOKEN_FILE, OKUBE_BENCH_CA_FILE, OKUBE_BENCH_WORKERS
 import { loadKubeConfig } from '../../src/client/kubeconfig.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
-import { dockerRuntimeFor } from '../../src/controllers/node/node-registry.js';
 import { HollowEngines } from '../../src/runtime/hollow-runtime.js';
+import { runtimeForHollow } from './hollow.js';
 
 const env = (k: string) => {
   const v = process.env[k];
@@ -15,14 +14,12 @@ const env = (k: string) => {
   return v;
 };
 
-export const HOLLOW_HOST = /^tcp:\/\/[^/:]+\.hollow(:\d+)?$/;
-
 const kc = loadKubeConfig({ server: env('OKUBE_BENCH_SERVER'), tokenFile: env('OKUBE_BENCH_TOKEN_FILE'), certificateAuthority: env('OKUBE_BENCH_CA_FILE') });
 const engines = new HollowEngines();
 const manager = new ControllerManager({
   kc,
   workers: Number(process.env.OKUBE_BENCH_WORKERS ?? 8),
-  runtimeFor: (node) => (HOLLOW_HOST.test(node.spec.dockerHost) ? engines.get(node.spec.dockerHost) : dockerRuntimeFor(node)),
+  runtimeFor: runtimeForHollow(engines),
 });
 await manager.start();
 process.stdout.write('ready\n');

@@ -16,6 +16,7 @@ import { loadKubeConfig } from '../../src/client/kubeconfig.js';
 import { NODES, ResourceClient, TASKS } from '../../src/client/resource-client.js';
 import { EmbeddedEtcd } from '../../src/storage/embedded-etcd.js';
 import { fmt, inParallel, isMain, mib, numberOpt, procSample, runAsScript, sleep, type BenchResult, type ProcSample } from './lib.js';
+import { hollowDockerHost } from './hollow.js';
 import { watchTasks } from './task-watch.js';
 
 export interface ScaleBenchOptions {
@@ -109,7 +110,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
 
     const nodes = new ResourceClient<Node>(kc, NODES);
     const tasks = new ResourceClient<Task>(kc, TASKS);
-    await inParallel(o.nodes, 8, (i) => nodes.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: `hollow-${i}` }, spec: { dockerHost: `tcp://node-${i}.hollow:2375`, address: '127.0.0.1' } }));
+    await inParallel(o.nodes, 8, (i) => nodes.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: `hollow-${i}` }, spec: { dockerHost: hollowDockerHost(`node-${i}`), address: '127.0.0.1' } }));
     for (let i = 0; ; i++) {
       const ready = (await nodes.list()).items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
       if (ready === o.nodes) break;

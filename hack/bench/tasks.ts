@@ -4,15 +4,18 @@
 //     service with N replicas on a swarm initialised for the row and left afterwards);
 //  2. container exit → status visible through a watch, p50/p99 over many crashes;
 //  3. crash-loop restart time vs the promised status.backoff.nextRestartAt, p50/p99 error.
+//  2 and 3 run on Docker, then on a hollow Node (an in-process Runtime: okube's own share).
 // Usage: npx tsx hack/bench/tasks.ts [--counts 10,100] [--parallel 8] [--crashes 40] [--no-swarm]
 import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS, type Task } from '../../src/api/types.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { HollowEngines } from '../../src/runtime/hollow-runtime.js';
 import { startCluster, type TestCluster } from '../../test/support/cluster.js';
 import { testEnv, uniqueName } from '../../test/support/env.js';
 import { nodeObject, taskObject } from '../../test/support/tasks.js';
 import { fmt, inParallel, isMain, listOpt, numberOpt, pct, runAsScript, sleep, type BenchResult } from './lib.js';
+import { hollowDockerHost, runtimeForHollow, shellLifetime } from './hollow.js';
 import { swarmServiceStartup, withSwarm } from './swarm.js';
 import { watchTasks } from './task-watch.js';
 
@@ -73,7 +76,7 @@ async function okubeStartup(rig: Rig, n: number, parallel: number): Promise<{ se
 }
 
 /** One crash-looping Task: exit→watch latency per crash, and restart time vs the promise. */
-async function crashLoop(rig: Rig, crashes: number): Promise<{ exitToWatch: number[]; restartError: number[] }> {
+async function crashLoop(rig: Rig, crashes: number, nodeName: string): Promise<{ exitToWatch: number[]; restartError: number[] }> {
   const ns = uniqueName('bench');
   await rig.cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   const watch = await watchTasks(rig.cluster.kc);
@@ -115,7 +118,7 @@ async function crashLoop(rig: Rig, crashes: number): Promise<{ exitToWatch: numb
         }
       });
       void rig.manager.tasks
-        .create(taskObject(ns, 'crasher', { image: rig.image, command: ['sh', '-c', 'sleep 0.3; exit 1'], terminationGracePeriodSeconds: 0, backoff: { initialDelaySeconds: 1, factor: 1 } }))
+        .create(taskObject(ns, 'crasher', { nodeName, image: rig.image, command: ['sh', '-c', 'sleep 0.3; exit 1'], terminationGracePeriodSeconds: 0, backoff: { initialDelaySeconds: 1, factor: 1 } }))
         .catch(fail);
     });
     await rig.manager.tasks.delete('crasher', ns);
@@ -129,14 +132,18 @@ export async function tasksBench(o: TasksBenchOptions): Promise<Array<BenchResul
   const env = testEnv();
   const docker = new DockerRuntime({ dockerHost: env.dockerHost });
   const cluster = await startCluster();
-  const manager = new ControllerManager({ kc: cluster.kc, workers: o.parallel, nodePeriodMs: 2000 });
+  const engines = new HollowEngines({ lifetime: shellLifetime });
+  const manager = new ControllerManager({ kc: cluster.kc, workers: o.parallel, nodePeriodMs: 2000, runtimeFor: runtimeForHollow(engines) });
   const nodeName = uniqueName('bench');
+  const hollowNode = `${nodeName}-hollow`;
   const rig: Rig = { cluster, manager, docker, nodeName, image: env.image, dockerHost: env.dockerHost };
   await manager.nodes.create(nodeObject(nodeName, env.dockerHost));
+  // Unschedulable: only the Task pinned to it runs there, the startup rows stay on Docker.
+  await manager.nodes.create({ ...nodeObject(hollowNode, hollowDockerHost(hollowNode)), spec: { ...nodeObject(hollowNode, hollowDockerHost(hollowNode)).spec, unschedulable: true } });
   await manager.start();
   const figures: Record<string, number> = {};
   try {
-    for (let i = 0; i < 600 && !manager.registry.get(nodeName)?.ready; i++) await sleep(50);
+    for (let i = 0; i < 600 && !(manager.registry.get(nodeName)?.ready && manager.registry.get(hollowNode)?.ready); i++) await sleep(50);
     const rows: Array<[string, string]> = [];
     for (const n of o.counts) {
       const raw = await rawDocker(rig, n, o.parallel);
@@ -156,20 +163,32 @@ export async function tasksBench(o: TasksBenchOptions): Promise<Array<BenchResul
       figures,
     };
 
-    const crash = await crashLoop(rig, o.crashes);
+    const crash = await crashLoop(rig, o.crashes, nodeName);
+    const hollow = await crashLoop(rig, o.crashes, hollowNode);
+    const crashRows = (where: string, c: typeof crash): Array<[string, string]> => [
+      [`${where}: container exit → status seen by a watch, p50 / p99 (${c.exitToWatch.length} exits)`, `${fmt(pct(c.exitToWatch, 50), 0)} ms / ${fmt(pct(c.exitToWatch, 99), 0)} ms`],
+      [`${where}: restart time − promised nextRestartAt, p50 / p99 (${c.restartError.length} restarts)`, `${fmt(pct(c.restartError, 50), 0)} ms / ${fmt(pct(c.restartError, 99), 0)} ms`],
+      [`${where}: earliest / latest restart`, `${fmt(Math.min(...c.restartError), 0)} ms / ${fmt(Math.max(...c.restartError), 0)} ms`],
+    ];
     const loop = {
       title: 'Exit → status through a watch, and crash-loop restart accuracy',
-      setup: `One Task running \`sh -c 'sleep 0.3; exit 1'\` with backoff initialDelaySeconds 1, factor 1 on the same engine, watched by a separate client for ${crash.exitToWatch.length} crashes. Exit latency = when the watch delivered the Task whose lastState.terminated is that container − Docker's finishedAt. Restart error = the next container's Docker startedAt − the status.backoff.nextRestartAt okube promised (positive: late).`,
-      rows: [
-        [`container exit → status seen by a watch, p50 / p99 (${crash.exitToWatch.length} exits)`, `${fmt(pct(crash.exitToWatch, 50), 0)} ms / ${fmt(pct(crash.exitToWatch, 99), 0)} ms`] as [string, string],
-        [`restart time − promised nextRestartAt, p50 / p99 (${crash.restartError.length} restarts)`, `${fmt(pct(crash.restartError, 50), 0)} ms / ${fmt(pct(crash.restartError, 99), 0)} ms`] as [string, string],
-        ['  earliest / latest', `${fmt(Math.min(...crash.restartError), 0)} ms / ${fmt(Math.max(...crash.restartError), 0)} ms`] as [string, string],
-      ],
-      figures: { exitP50: pct(crash.exitToWatch, 50), exitP99: pct(crash.exitToWatch, 99), restartErrP50: pct(crash.restartError, 50), restartErrP99: pct(crash.restartError, 99) },
+      setup: `One Task running \`sh -c 'sleep 0.3; exit 1'\` with backoff initialDelaySeconds 1, factor 1, watched by a separate client for ${o.crashes} crashes: first on the Docker engine, then on a hollow Node (in-process HollowRuntime simulating the same exit), which leaves only okube's own share (timer, reconcile, API writes). Exit latency = when the watch delivered the Task whose lastState.terminated is that container − the runtime's finishedAt. Restart error = the next container's startedAt − the status.backoff.nextRestartAt okube promised (positive: late; on Docker it includes creating and starting the container).`,
+      rows: [...crashRows('Docker', crash), ...crashRows('hollow Node', hollow)],
+      figures: {
+        exitP50: pct(crash.exitToWatch, 50),
+        exitP99: pct(crash.exitToWatch, 99),
+        restartErrP50: pct(crash.restartError, 50),
+        restartErrP99: pct(crash.restartError, 99),
+        hollowExitP50: pct(hollow.exitToWatch, 50),
+        hollowExitP99: pct(hollow.exitToWatch, 99),
+        hollowRestartErrP50: pct(hollow.restartError, 50),
+        hollowRestartErrP99: pct(hollow.restartError, 99),
+      },
     };
     return [startup, loop];
   } finally {
     await manager.stop();
+    engines.shutdown();
     await removeAll(docker, { [LABELS.node]: nodeName });
     await cluster.stop();
   }
