@@ -229,8 +229,12 @@ describe('Nodes and scheduling across three Docker engines', function () {
       expect(events.items.filter((e) => e.reason === 'NodeLost').length).to.equal(4);
     } finally {
       const restartAt = Date.now();
-      await restoreEngines();
-      console.log(`      docker-2 restarted in ${Date.now() - restartAt} ms`);
+      const restoring = restoreEngines();
+      // What the engine holds the moment it answers again (before okube's clean-up): dockerd
+      // stops what ran before the kill -9, and restart policy "no" keeps it stopped.
+      const back = await waitFor('docker-2 answers', async () => ((await engines[2].ping().then(() => true, () => false)) ? engines[2].list({ [LABELS.node]: lost }) : undefined), 120_000, 50).catch(() => []);
+      await restoring;
+      console.log(`      docker-2 restarted in ${Date.now() - restartAt} ms; when it first answered it held ${back.length} okube containers, ${back.filter((c) => c.running).length} running`);
     }
 
     const backAt = Date.now();
