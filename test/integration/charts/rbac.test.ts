@@ -15,7 +15,8 @@ import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/task
 
 // The chart's ClusterRole against the API calls `okube controllers --leader-elect` really makes:
 // the API server records every request made with the controllers' own token while a Node is
-// registered and Tasks are scheduled, run, crash and restart, finish and expire, and are deleted.
+// registered (one with its TLS material in a Secret) and Tasks are scheduled, run, crash and
+// restart, finish and expire, and are deleted.
 // Whatever a controller starts to call later (new resources, new verbs) fails this test until the
 // chart grants it.
 
@@ -23,12 +24,16 @@ import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/task
 // system:public-info-viewer ClusterRoles), so the chart need not grant them.
 const DISCOVERY = [/^\/apis?(\/.*)?$/, /^\/version\/?$/, /^\/openapi(\/.*)?$/, /^\/(healthz|livez|readyz)$/];
 
-function chartRules(): RbacRule[] {
-  const r = spawnSync('node_modules/.bin/helm', ['template', 'okube', 'charts/okube', '--namespace', 'okube-system'], { encoding: 'utf8' });
+/** The rules the chart grants: cluster-wide, and per namespace (Roles). */
+function chartRules(...set: string[]): { cluster: RbacRule[]; namespaced: Map<string, RbacRule[]> } {
+  const r = spawnSync('node_modules/.bin/helm', ['template', 'okube', 'charts/okube', '--namespace', 'okube-system', ...set.flatMap((x) => ['--set', x])], { encoding: 'utf8' });
   expect(r.status, r.stderr).to.equal(0);
-  const role = (yaml.loadAll(r.stdout) as Array<{ kind: string; rules?: RbacRule[] } | null>).find((d) => d?.kind === 'ClusterRole');
+  const docs = (yaml.loadAll(r.stdout) as Array<{ kind: string; metadata: { namespace?: string }; rules?: RbacRule[] } | null>).filter((d) => !!d);
+  const role = docs.find((d) => d.kind === 'ClusterRole');
   expect(role, 'the chart renders a ClusterRole').to.not.equal(undefined);
-  return role!.rules!;
+  const namespaced = new Map<string, RbacRule[]>();
+  for (const d of docs.filter((x) => x.kind === 'Role')) namespaced.set(d.metadata.namespace!, [...(namespaced.get(d.metadata.namespace!) ?? []), ...d.rules!]);
+  return { cluster: role!.rules!, namespaced };
 }
 
 describe("the chart's ClusterRole", function () {
@@ -41,6 +46,7 @@ describe("the chart's ClusterRole", function () {
   let controllers: ChildProcess | undefined;
   let stderr = '';
   let nodeName = '';
+  let secretNode = '';
 
   before(async () => {
     cluster = await startCluster({
@@ -77,11 +83,18 @@ describe("the chart's ClusterRole", function () {
     await tasks.create(taskObject(ns, 'crashes', { image: env.image, command: ['sh', '-c', 'sleep 1; exit 3'], backoff: { initialDelaySeconds: 1, maxDelaySeconds: 1 }, terminationGracePeriodSeconds: 1 }));
     await tasks.create(taskObject(ns, 'finishes', { image: env.image, command: ['true'], restartPolicy: 'Never', ttlSecondsAfterFinished: 1 }));
 
+    // A Node whose TLS material is in a Secret: the controllers read it (the engine is not there).
+    secretNode = uniqueName('tls-node');
+    const tlsNode = nodeObject(secretNode, 'tcp://127.0.0.1:9');
+    tlsNode.spec.tls = { secretName: 'docker-tls', secretNamespace: ns };
+    await nodes.create(tlsNode);
+
     await waitForTask(tasks, ns, 'crashes', 'a restart after a crash', (t) => (t.status?.restartCount ?? 0) >= 1, 90_000);
     await waitFor('the finished Task expires (TTL)', async () => !(await tasks.list({ namespace: ns })).items.some((t) => t.metadata.name === 'finishes'), 60_000, 200);
     await tasks.delete('crashes', ns);
     await waitFor('the Task and its container are gone', async () => (await tasks.list({ namespace: ns })).items.length === 0 && (await docker.list({ [LABELS.namespace]: ns })).length === 0, 60_000, 200);
     await nodes.delete(nodeName);
+    await nodes.delete(secretNode);
     await new Promise((r) => setTimeout(r, 3000));
 
     // A clean stop releases the lease: one more call to record.
@@ -89,16 +102,18 @@ describe("the chart's ClusterRole", function () {
     controllers.kill('SIGTERM');
     await exited;
 
-    const rules = chartRules();
+    const rules = chartRules(`docker.tlsSecretNamespaces={${ns}}`);
     const seen = new Map<string, RbacRequest>();
     for (const c of calls) {
       const r = rbacRequest(c.method, c.url);
       if (r.kind === 'nonResource' && r.verb === 'get' && DISCOVERY.some((re) => re.test(r.path))) continue;
-      seen.set(describeRequest(r), r);
+      seen.set(r.kind === 'resource' && r.namespace && r.resource === 'secrets' ? `${describeRequest(r)} in ${r.namespace}` : describeRequest(r), r);
     }
     console.log(`      ${calls.length} calls by the controllers, ${seen.size} distinct:\n        ${[...seen.keys()].sort().join('\n        ')}`);
-    const denied = [...seen.entries()].filter(([, r]) => !allowed(rules, r)).map(([d]) => d);
+    const denied = [...seen.entries()]
+      .filter(([, r]) => !allowed(rules.cluster, r) && !(r.kind === 'resource' && r.namespace && allowed(rules.namespaced.get(r.namespace) ?? [], r)))
+      .map(([d]) => d);
     expect(denied, 'calls the chart\'s ClusterRole does not allow').to.deep.equal([]);
-    expect([...seen.keys()], 'the recording saw the controllers at work').to.include.members(['watch okube.dev/tasks', 'update coordination.k8s.io/leases']);
+    expect([...seen.keys()], 'the recording saw the controllers at work').to.include.members(['watch okube.dev/tasks', 'update coordination.k8s.io/leases', `get core/secrets in ${ns}`]);
   });
 });

@@ -42,7 +42,7 @@ describe('Helm chart', function () {
   const VALUE_SETS: Record<string, string[]> = {
     default: [],
     standalone: ['mode=standalone'],
-    'serviceMonitor + Docker TLS + pull secrets': ['metrics.serviceMonitor.enabled=true', 'metrics.serviceMonitor.labels.release=prom', 'docker.tlsSecretName=docker-tls', 'imagePullSecrets[0].name=regcred', 'nodeSelector.disk=ssd'],
+    'serviceMonitor + Docker TLS + pull secrets': ['metrics.serviceMonitor.enabled=true', 'metrics.serviceMonitor.labels.release=prom', 'docker.tlsSecretName=docker-tls', 'docker.tlsSecretNamespaces={tls-a,tls-b}', 'imagePullSecrets[0].name=regcred', 'nodeSelector.disk=ssd'],
     'standalone, one etcd, storage class': ['mode=standalone', 'standalone.etcd.replicas=1', 'standalone.etcd.storage.storageClassName=fast', 'serviceAccount.create=false'],
   };
 
