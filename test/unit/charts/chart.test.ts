@@ -79,6 +79,13 @@ describe('Helm chart', function () {
     ]);
   });
 
+  it('refuses several replicas without leader election', () => {
+    const r = helm('template', 'okube', 'charts/okube', '--set', 'replicaCount=2', '--set', 'leaderElection.enabled=false');
+    expect(r.status).to.not.equal(0);
+    expect(r.stderr).to.contain('needs leaderElection.enabled');
+    expect(render('replicaCount=1', 'leaderElection.enabled=false').map((d) => d.kind)).to.include('Deployment');
+  });
+
   it('renders the controllers, RBAC, metrics Service in controllers mode', () => {
     const kinds = render().map((d) => `${d.kind}/${d.metadata.name}`);
     expect(kinds).to.include.members(['ServiceAccount/okube', 'ClusterRole/okube', 'ClusterRoleBinding/okube', 'Deployment/okube-controllers', 'Service/okube-metrics']);
