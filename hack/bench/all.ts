@@ -38,7 +38,7 @@ const out = strOpt('out') ?? (quick ? '/tmp/okube-benchmarks-quick.md' : join(RE
 const sizes = {
   counts: listOpt(args, 'counts', quick ? [10] : [10, 100]),
   parallel: numberOpt(args, 'parallel', 8),
-  crashes: numberOpt(args, 'crashes', quick ? 8 : 40),
+  crashes: numberOpt(args, 'crashes', quick ? 8 : 30),
   storeObjects: numberOpt(args, 'store-objects', quick ? 500 : 5000),
   apiObjects: numberOpt(args, 'api-objects', quick ? 300 : 2000),
   watchEvents: numberOpt(args, 'watch-events', quick ? 50 : 200),
