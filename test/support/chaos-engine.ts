@@ -35,12 +35,25 @@ export function chaosEngine(): ChaosEngine {
   };
 }
 
-export async function engineAnswers(engine: ChaosEngine): Promise<boolean> {
+/**
+ * Whether the engine works, not only answers: a ping is served even by a dockerd whose container
+ * store is stuck (seen in the 100-Task storm on Docker 20.10: `runc init` waiting on its
+ * libnetwork-setkey hook, `docker info` hanging), so ask for info too, within a bound.
+ */
+export async function engineAnswers(engine: ChaosEngine, timeoutMs = 15_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
-    await engine.runtime.ping();
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([
+      (async () => {
+        await engine.runtime.ping();
+        await engine.runtime.info();
+        return true;
+      })().catch(() => false),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -60,9 +73,22 @@ export async function killEngine(engine: ChaosEngine): Promise<void> {
   await waitFor('dockerd gone', async () => !pidAlive(pid), 15_000);
 }
 
-/** Restarts the engine if it is down (idempotent), and waits until it answers. */
+/**
+ * Restarts the engine if it is down (idempotent), and waits until it answers. A wedged engine
+ * (running, but not working) is killed first: it is reserved for these tests.
+ */
 export async function restoreEngine(engine: ChaosEngine): Promise<void> {
   if (await engineAnswers(engine)) return;
+  let pid = NaN;
+  try {
+    pid = Number(readFileSync(engine.pidFile, 'utf8').trim());
+  } catch {
+    // no pid file: down already
+  }
+  if (pid && pidAlive(pid)) {
+    console.error(`      ${ENGINE} (pid ${pid}) runs but does not work: killing it to restart it`);
+    await killEngine(engine);
+  }
   await promisify(execFile)('bash', ['hack/dev-env.sh', 'hosts', '3'], { cwd: REPO_ROOT, timeout: 120_000 });
   await waitFor(`${ENGINE} answers`, () => engineAnswers(engine), 60_000, 200);
 }

@@ -50,6 +50,8 @@ export interface ChaosStackOptions {
 export async function startChaosStack(opts: ChaosStackOptions = {}): Promise<ChaosStack> {
   const engine = chaosEngine();
   await restoreEngine(engine);
+  // The engine is reserved for the chaos tests: whatever an earlier, interrupted run left goes.
+  await removeContainers(engine, { [LABELS.managed]: 'true' });
   const cluster = await startCluster();
   const tasks = new ResourceClient<Task>(cluster.kc, TASKS);
   const nodes = new ResourceClient<Node>(cluster.kc, NODES);
