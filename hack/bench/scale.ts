@@ -120,6 +120,9 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
     const ns = 'scale';
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
     const watch = await watchTasks(kc);
+    // Every etcd write is one revision: the difference counts the writes convergence took.
+    const revision = async () => Number((await tasks.list({ namespace: ns, limit: 1 })).metadata?.resourceVersion ?? NaN);
+    const rev0 = await revision();
     const before = sampleAll(procs);
     const t0 = performance.now();
     const sinceStart = () => (performance.now() - t0) / 1000;
@@ -141,8 +144,10 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
       clearInterval(progress);
     }
     const converged = sampleAll(procs);
+    const rev1 = await revision();
     await sleep(o.idleSeconds * 1000);
     const idle = sampleAll(procs);
+    const rev2 = await revision();
     watch.stop();
 
     const perNode = new Map<string, number>();
@@ -156,6 +161,8 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
       ['all bound to a Node (seen by a watch)', `${fmt(scheduledSecs, 1)} s`],
       ['all Running (seen by a watch) — time to converge', `${fmt(runningSecs, 1)} s (${fmt(o.tasks / runningSecs, 0)} Tasks/s)`],
       ['Tasks per Node, min / max', `${Math.min(...spread)} / ${Math.max(...spread)}`],
+      ['etcd writes until converged (revisions), per Task', `${rev1 - rev0}, ${fmt((rev1 - rev0) / o.tasks, 1)} (Task, binding, finalizer, status, Events, Node status and Leases)`],
+      [`etcd writes while idle (${o.idleSeconds} s)`, `${rev2 - rev1}`],
     ];
     for (const k of ['controllers', 'api', 'etcd'] as const) {
       const name = { controllers: 'controllers', api: 'API server', etcd: 'etcd' }[k];
