@@ -165,7 +165,7 @@ describe('chaos: API abuse against the real stack', function () {
   it('answers thousands of random malformed and oversized requests with 4xx Status, and stays up', async () => {
     const seed = Number(process.env.OKUBE_CHAOS_SEED ?? Date.now() % 1e9);
     const rand = prng(seed);
-    const total = process.env.OKUBE_SOAK === '1' ? 20_000 : 3000;
+    const total = process.env.OKUBE_SOAK === '1' ? 20_000 : 2000;
     const heap0 = heapMiB();
     const latency = sampleLatency(() => tasks.get('keep', 'default'), 50);
     const failures: string[] = [];

@@ -11,7 +11,7 @@ import { waitFor } from '../support/wait.js';
 
 const SOAK = process.env.OKUBE_SOAK === '1';
 const STORM = 100;
-const STORM_MS = SOAK ? 180_000 : 35_000;
+const STORM_MS = SOAK ? 180_000 : 30_000;
 const BACKOFF = { initialDelaySeconds: 1, factor: 2, maxDelaySeconds: 8, jitterPercent: 25 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
