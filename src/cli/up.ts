@@ -12,6 +12,7 @@ interface UpOptions {
   dockerHost: string;
   kubeconfigOut?: string;
   logLevel?: string;
+  nodeName: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:6443';
@@ -32,6 +33,7 @@ export function registerUp(program: Command): void {
     .option('--etcd-endpoints <urls>', 'use an external etcd cluster (comma-separated URLs) instead of the embedded one')
     .option('--docker-host <url>', 'Docker engine registered as the first Node', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: DATA_DIR/kubeconfig)')
+    .option('--node-name <name>', 'name of the Node the Docker engine is registered as', 'local')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: UpOptions) => {
       const dataDir = resolve(opts.dataDir);
@@ -43,6 +45,7 @@ export function registerUp(program: Command): void {
           etcdEndpoints: opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean),
           dockerHost: opts.dockerHost,
           kubeconfigPath: opts.kubeconfigOut ? resolve(opts.kubeconfigOut) : join(dataDir, 'kubeconfig'),
+          nodeName: opts.nodeName,
         });
       } catch (err) {
         throw new CliError(isOkubeError(err) ? err.message : `okube up failed: ${errorMessage(err)}`);

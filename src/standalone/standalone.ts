@@ -24,8 +24,10 @@ export interface StandaloneOptions {
   etcdEndpoints?: string[];
   dockerHost: string;
   kubeconfigPath: string;
-  /** How long the readiness summary waits for Node local to be Ready (default 15 s). */
+  /** How long the readiness summary waits for the local Node to be Ready (default 15 s). */
   nodeReadyTimeoutMs?: number;
+  /** Name of the Node the local engine is registered as (default "local"). */
+  nodeName?: string;
 }
 
 export interface StandaloneSystem {
@@ -76,12 +78,12 @@ async function ensureDocker(dockerHost: string): Promise<void> {
 }
 
 /** The local engine as Node "local" (created once; a user's changes to it are kept). */
-async function registerLocalNode(nodes: ResourceClient<Node>, dockerHost: string): Promise<void> {
+async function registerLocalNode(nodes: ResourceClient<Node>, dockerHost: string, name: string): Promise<void> {
   try {
     await nodes.create({
       apiVersion: API_VERSION,
       kind: 'Node',
-      metadata: { name: 'local', labels: { 'okube.dev/local': 'true' } },
+      metadata: { name, labels: { 'okube.dev/local': 'true' } },
       spec: { dockerHost, address: '127.0.0.1', portRange: { start: 30000, end: 32767 } },
     });
   } catch (err) {
@@ -93,12 +95,12 @@ async function registerLocalNode(nodes: ResourceClient<Node>, dockerHost: string
  * "Ready" once this process's node controller has found the engine (its registry, not a Ready
  * condition a previous run left behind), or "NotReady: why" after the timeout.
  */
-async function localNodeReadiness(manager: ControllerManager, timeoutMs: number): Promise<string> {
+async function localNodeReadiness(manager: ControllerManager, name: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (manager.registry.get('local')?.ready) return 'Ready';
+    if (manager.registry.get(name)?.ready) return 'Ready';
     if (Date.now() > deadline) {
-      const ready = (await manager.nodes.get('local').catch(() => undefined))?.status?.conditions?.find((c) => c.type === 'Ready');
+      const ready = (await manager.nodes.get(name).catch(() => undefined))?.status?.conditions?.find((c) => c.type === 'Ready');
       return `NotReady: ${ready?.message ?? 'the node controller has not reached the engine yet'}`;
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -142,16 +144,17 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
 
     const kc = loadKubeConfig({ server: api.url, token: api.token, caPem: api.caPem });
     const manager = new ControllerManager({ kc });
-    await registerLocalNode(manager.nodes, opts.dockerHost);
+    const nodeName = opts.nodeName ?? 'local';
+    await registerLocalNode(manager.nodes, opts.dockerHost, nodeName);
     await manager.start();
     stops.push(() => manager.stop());
 
-    const local = await localNodeReadiness(manager, opts.nodeReadyTimeoutMs ?? 15_000);
+    const local = await localNodeReadiness(manager, nodeName, opts.nodeReadyTimeoutMs ?? 15_000);
     return {
       apiUrl: api.url,
       kubeconfigPath: opts.kubeconfigPath,
       storeDescription,
-      summaryLines: [`node:       local ${local} (${opts.dockerHost})`, `controllers: task, node`],
+      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: task, node`],
       stop: stopAll,
     };
   } catch (err) {

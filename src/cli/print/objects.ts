@@ -24,5 +24,5 @@ export function asList(items: unknown[]): object {
 
 export function formatObject(obj: unknown, format: 'yaml' | 'json'): string {
   if (format === 'json') return JSON.stringify(sortKeys(obj), null, 4) + '\n';
-  return yaml.dump(obj, { sortKeys: true, lineWidth: -1, noRefs: true });
+  return yaml.dump(obj, { sortKeys: true, lineWidth: -1, noRefs: true, noArrayIndent: true, quotingType: '"' });
 }

@@ -1,0 +1,245 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LABELS, type Task } from '../../../src/api/types.js';
+import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+import { freePort, okube, removeContainersOf, startUp, type CliResult, type UpProcess } from '../../support/okube-cli.js';
+import { waitFor } from '../../support/wait.js';
+
+// The okube client commands as a user runs them — `node bin/okube.js …` subprocesses — against
+// one real `okube up` (its own etcd, API server, controllers, and a Node on the main test engine).
+
+describe('okube CLI against okube up', function () {
+  this.timeout(180_000);
+  const image = testEnv().image;
+  let dir: string;
+  let up: UpProcess;
+  let ns: string;
+  let nodeName: string;
+  const run = (args: string[], input?: string): Promise<CliResult> => okube([...args], { kubeconfig: up.kubeconfig, input });
+  const inNs = (args: string[], input?: string) => run([...args, '-n', ns], input);
+  const task = async (name: string): Promise<Task> => {
+    const r = await inNs(['get', 'task', name, '-o', 'json']);
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout) as Task;
+  };
+  const kubectl = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+  const taskYaml = (name: string, spec: string) => `apiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata:\n  name: ${name}\nspec:\n  image: ${image}\n${spec}`;
+  const noStack = (r: CliResult) => expect(r.stderr).to.not.match(/\n\s+at /);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'okube-cli-'));
+    nodeName = uniqueName('cli');
+    up = await startUp({ dataDir: join(dir, 'data'), port: await freePort(), nodeName });
+    ns = uniqueName('cli-ns');
+    const created = await run(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
+    expect(created.stdout).to.equal(`namespace/${ns} created\n`);
+  });
+
+  after(async () => {
+    await up?.stop('SIGINT');
+    if (ns) await removeContainersOf([ns]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('okube up says the Node is Ready and prints the export line', () => {
+    expect(up.stdout()).to.match(new RegExp(`node: +${nodeName} Ready`));
+    expect(up.stdout()).to.include(`export KUBECONFIG=${up.kubeconfig}`);
+  });
+
+  it('apply -f manifests/ creates every example and get tasks shows them with kubectl\'s columns', async () => {
+    const applied = await inNs(['apply', '-f', 'manifests/']);
+    expect(applied.code, applied.stderr).to.equal(0);
+    expect(applied.stdout.split('\n').filter(Boolean)).to.deep.equal(['batch', 'crashloop', 'probed', 'web'].map((n) => `task.okube.dev/${n} created`));
+    const got = await inNs(['get', 'tasks']);
+    expect(got.code, got.stderr).to.equal(0);
+    const lines = got.stdout.trimEnd().split('\n');
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['batch', 'crashloop', 'probed', 'web']);
+    const fromKubectl = (await kubectl(['get', 'tasks', '-n', ns])).split('\n')[0];
+    expect(lines[0]).to.equal(fromKubectl);
+    console.log(`      okube get tasks:\n${got.stdout.replace(/^/gm, '        ')}`);
+  });
+
+  it('get -w prints the crash loop as it happens', async () => {
+    const child = spawn(process.execPath, ['bin/okube.js', 'get', 'tasks', 'crashloop', '-w', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const rows = () => out.split('\n').filter((l) => l.startsWith('crashloop'));
+      const restarts = () => rows().map((l) => Number(l.split(/\s+/)[4])).filter((n) => Number.isFinite(n));
+      await waitFor('a watched restart', async () => rows().length >= 3 && new Set(restarts()).size >= 2, 90_000, 200);
+      expect(out.split('\n')[0]).to.match(/^NAME\s+PHASE\s+STATUS\s+READY\s+RESTARTS\s+NEXT RETRY\s+NODE\s+AGE$/);
+      expect(out).to.include('CrashLoopBackOff');
+      console.log(`      okube get tasks crashloop -w:\n${out.replace(/^/gm, '        ')}`);
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+
+  it('apply again reports unchanged, and configured after a change', async () => {
+    const again = await inNs(['apply', '-f', 'manifests/web.yaml']);
+    expect(again.stdout).to.equal('task.okube.dev/web unchanged\n');
+    const changed = await inNs(['apply', '-f', '-'], taskYaml('pinger', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n'));
+    expect(changed.stdout).to.equal('task.okube.dev/pinger created\n');
+    const relabelled = await inNs(['apply', '-f', '-'], taskYaml('pinger', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n').replace('  name: pinger\n', '  name: pinger\n  labels: { tier: x }\n'));
+    expect(relabelled.stdout).to.equal('task.okube.dev/pinger configured\n');
+  });
+
+  it('resolves resource names through discovery: short name, kind, group-qualified, TYPE/NAME', async () => {
+    const [short, kind, qualified, slash, node] = await Promise.all([
+      inNs(['get', 'tk', 'web', '-o', 'name']),
+      inNs(['get', 'Task', 'web', '-o', 'name']),
+      inNs(['get', 'tasks.okube.dev', 'web', '-o', 'name']),
+      inNs(['get', 'task.v1alpha1.okube.dev/web', '-o', 'name']),
+      run(['get', 'onode', nodeName, '-o', 'wide']),
+    ]);
+    for (const r of [short, kind, qualified, slash]) expect(r.stdout, r.stderr).to.equal('task.okube.dev/web\n');
+    expect(node.stdout.split('\n')[0]).to.match(/^NAME\s+READY\s/);
+    expect(node.stdout).to.match(new RegExp(`^${nodeName}\\s+True`, 'm'));
+  });
+
+  it('get -o json|yaml, -l and -A', async () => {
+    const [json, yaml, all] = await Promise.all([inNs(['get', 'task', 'web', '-o', 'json']), inNs(['get', 'tasks', '-l', 'app=web', '-o', 'yaml']), run(['get', 'tasks', '-A', '-o', 'wide'])]);
+    expect(JSON.parse(json.stdout)).to.nested.include({ 'spec.image': image, 'metadata.name': 'web' });
+    expect(yaml.stdout).to.match(/^apiVersion: v1\nitems:\n/);
+    expect(yaml.stdout.match(/^ {2}kind: Task$/gm)).to.have.length(1);
+    expect(all.stdout.split('\n')[0]).to.match(/^NAMESPACE\s+NAME\s+PHASE.*IMAGE\s+CONTAINER ID\s+PORTS$/);
+    expect(all.stdout).to.match(new RegExp(`^${ns}\\s+web\\s+`, 'm'));
+  });
+
+  it('describe prints what kubectl describe prints', async () => {
+    await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
+    const [mine, theirs] = await Promise.all([inNs(['describe', 'task', 'batch']), kubectl(['describe', 'task', 'batch', '-n', ns])]);
+    // Only the event ages may differ (a second apart).
+    const ageless = (s: string) => s.replace(/^( {2}\w+\s+\w+\s+)\S+(\s+)/gm, '$1AGE$2');
+    expect(ageless(mine.stdout)).to.equal(ageless(theirs));
+    expect(mine.stdout).to.match(/^Events:\n {2}Type\s+Reason\s+Age\s+From\s+Message$/m);
+  });
+
+  it('logs prints the container output, --tail the last lines, --previous the crashed container before', async () => {
+    const [all, tail] = await Promise.all([inNs(['logs', 'batch']), inNs(['logs', 'task/batch', '--tail', '1'])]);
+    expect(all.stdout).to.equal('step 1\nstep 2\nstep 3\n');
+    expect(tail.stdout).to.equal('step 3\n');
+    await waitFor('crashloop restarted twice', async () => ((await task('crashloop')).status?.restartCount ?? 0) >= 2, 90_000, 1000);
+    const previous = await inNs(['logs', 'crashloop', '--previous']);
+    expect(previous.code, previous.stderr).to.equal(0);
+    expect(previous.stdout).to.equal('starting\ngiving up\n');
+  });
+
+  it('wait --for=condition=Ready returns once Ready, and times out with an error otherwise', async () => {
+    const [ready, timedOut] = await Promise.all([
+      inNs(['wait', '--for=condition=Ready', 'task/web', '--timeout', '90s']),
+      inNs(['wait', '--for=condition=Ready', 'task', 'batch', '--timeout', '2s']),
+    ]);
+    expect(ready.stdout, ready.stderr).to.equal('task.okube.dev/web condition met\n');
+    expect(timedOut.code).to.equal(1);
+    expect(timedOut.stderr).to.equal('error: timed out waiting for the condition on tasks/batch\n');
+  });
+
+  it('retry ends a long crash-loop wait now and the backoff starts over', async () => {
+    // 1 s, then 100 s: without the retry (and its reset) there would be no third restart in this test.
+    await inNs(['apply', '-f', '-'], taskYaml('slowloop', '  command: ["sh", "-c", "echo try; exit 3"]\n  backoff: { initialDelaySeconds: 1, factor: 100, maxDelaySeconds: 600 }\n'));
+    await waitFor('slowloop in its 100 s wait', async () => (await task('slowloop')).status?.backoff?.delaySeconds === 100, 60_000, 500);
+    const before = (await task('slowloop')).status!.restartCount!;
+    const retried = await inNs(['retry', 'slowloop']);
+    expect(retried.stdout, retried.stderr).to.equal('task.okube.dev/slowloop retried\n');
+    const after = await waitFor('two more restarts', async () => {
+      const t = await task('slowloop');
+      return (t.status?.restartCount ?? 0) >= before + 2 ? t : undefined;
+    }, 60_000, 500);
+    expect(after.status?.backoff?.delaySeconds).to.be.at.most(100);
+    const described = await inNs(['describe', 'task', 'slowloop']);
+    expect(described.stdout).to.match(/Normal\s+RetryRequested\s+.*backoff reset/);
+    const running = await inNs(['retry', 'web']);
+    expect(running.code).to.equal(1);
+    expect(running.stderr).to.match(/^error: task "web" is not waiting to restart \(Running\): nothing to retry/);
+  });
+
+  it('restart replaces a running container, counts it, and logs -f / --previous read the new and the old one', async () => {
+    await inNs(['apply', '-f', '-'], taskYaml('talker', '  command: ["sh", "-c", "trap \'exit 0\' TERM; echo hello; while true; do echo tick; sleep 0.3; done"]\n  terminationGracePeriodSeconds: 5\n'));
+    const first = await waitFor('talker running', async () => {
+      const t = await task('talker');
+      return t.status?.phase === 'Running' && t.status.containerID ? t : undefined;
+    }, 60_000, 500);
+    const restarted = await inNs(['restart', 'talker']);
+    expect(restarted.stdout, restarted.stderr).to.equal('task.okube.dev/talker restarted\n');
+    const second = await waitFor('a new talker container', async () => {
+      const t = await task('talker');
+      return t.status?.phase === 'Running' && t.status.containerID !== first.status!.containerID && t.status.lastState ? t : undefined;
+    }, 60_000, 500);
+    expect(second.status?.restartCount).to.equal(1);
+    expect(second.status?.lastState?.terminated).to.include({ containerID: first.status!.containerID, reason: 'Restarted', exitCode: 0 });
+    const previous = await inNs(['logs', 'talker', '--previous', '--tail', '1']);
+    expect(previous.stdout).to.match(/^(hello|tick)\n$/);
+
+    const follower = spawn(process.execPath, ['bin/okube.js', 'logs', '-f', 'talker', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    let followed = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    try {
+      await waitFor('logs -f to keep streaming', async () => followed.startsWith('hello\n') && (followed.match(/tick/g) ?? []).length >= 5, 60_000, 200);
+    } finally {
+      follower.kill('SIGINT');
+    }
+  });
+
+  it('delete waits until the Task and its containers are gone', async () => {
+    const t = await task('pinger');
+    const deleted = await inNs(['delete', 'task', 'pinger']);
+    expect(deleted.stdout, deleted.stderr).to.equal('tasks.okube.dev "pinger" deleted\n');
+    const docker = new DockerRuntime({ dockerHost: testEnv().dockerHost });
+    expect(await docker.list({ [LABELS.taskUid]: t.metadata.uid! })).to.deep.equal([]);
+    const again = await inNs(['delete', 'task', 'pinger']);
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.equal('Error from server (NotFound): tasks.okube.dev "pinger" not found\n');
+    const byFile = await inNs(['delete', '-f', 'manifests/batch.yaml', '--wait=false']);
+    expect(byFile.stdout).to.equal('tasks.okube.dev "batch" deleted\n');
+  });
+
+  it('a long apply shows progress on stderr', async () => {
+    const docs = Array.from({ length: 24 }, (_, i) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}-p${i}\n`).join('---\n');
+    const r = await run(['apply', '-f', '-'], docs);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.split('\n').filter(Boolean)).to.have.length(24);
+    expect(r.stderr).to.match(/^applying 1\/24: Namespace\//m);
+    expect(r.stderr).to.match(/^applying done: 24\/24 succeeded$/m);
+  });
+
+  it('bad input and server errors are one clear line and a non-zero exit, never a stack', async () => {
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, `${taskYaml('ok', '')}---\napiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata: {name: broken\nspec: {}\n`);
+    const downPort = await freePort();
+    const downKubeconfig = join(dir, 'down.kubeconfig');
+    writeFileSync(downKubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:${downPort}"}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n`);
+    const [notFound, unknownType, missingFile, badYaml, invalid, down] = await Promise.all([
+      inNs(['get', 'task', 'nope']),
+      inNs(['get', 'gadgets']),
+      inNs(['apply', '-f', join(dir, 'missing.yaml')]),
+      inNs(['apply', '-f', broken]),
+      inNs(['apply', '-f', '-'], taskYaml('invalid', '  restartPolicy: Sometimes\n')),
+      okube(['get', 'tasks'], { kubeconfig: downKubeconfig }),
+    ]);
+    expect(notFound.stderr).to.equal('Error from server (NotFound): tasks.okube.dev "nope" not found\n');
+    expect(unknownType.stderr).to.equal('error: the server doesn\'t have a resource type "gadgets"\n');
+    expect(missingFile.stderr).to.equal(`error: the path "${join(dir, 'missing.yaml')}" does not exist\n`);
+    expect(badYaml.stderr).to.match(new RegExp(`^error: error parsing ${broken} \\(document 2, line \\d+\\): .+\\n$`));
+    expect(invalid.stderr).to.match(/^The Task "invalid" is invalid: spec\.restartPolicy: Unsupported value: "Sometimes"/);
+    expect(down.stderr).to.equal(`The connection to the server 127.0.0.1:${downPort} was refused - did you specify the right host or port?\n`);
+    for (const r of [notFound, unknownType, missingFile, badYaml, invalid, down]) {
+      expect(r.code).to.equal(1);
+      expect(r.stderr.trimEnd().split('\n')).to.have.length(1);
+      noStack(r);
+    }
+    // Nothing of the broken file was applied: it is rejected before any request.
+    expect((await inNs(['get', 'task', 'ok'])).code).to.equal(1);
+  });
+});

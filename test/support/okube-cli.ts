@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { LABELS } from '../../src/api/types.js';
+import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { testEnv } from './env.js';
+import { waitFor } from './wait.js';
+
+// The okube command line as a user runs it: `node bin/okube.js …` subprocesses, and a real
+// `okube up` (own data dir, own port, own Node name on the main test engine).
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `okube ARGS` to completion (stdin from `input`). */
+export function okube(args: string[], opts: { kubeconfig?: string; input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
+    if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
+    const child = spawn(process.execPath, ['bin/okube.js', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface UpProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  kubeconfig: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface UpOptions {
+  dataDir: string;
+  port: number;
+  nodeName: string;
+  dockerHost?: string;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+}
+
+/** Spawns `okube up`; resolves once it printed the export line (or rejects with its output when it exited). */
+export async function startUp(opts: UpOptions): Promise<UpProcess> {
+  const args = ['bin/okube.js', 'up', '--data-dir', opts.dataDir, '--listen', `127.0.0.1:${opts.port}`, '--docker-host', opts.dockerHost ?? testEnv().dockerHost, '--node-name', opts.nodeName, ...(opts.extraArgs ?? [])];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const up: UpProcess = {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kubeconfig: `${opts.dataDir}/kubeconfig`,
+    async stop(signal = 'SIGINT') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  const ready = waitFor('okube up to print its export line', async () => /export KUBECONFIG=/.test(out), 90_000, 100);
+  const early = exited.then((code) => {
+    throw new Error(`okube up exited early (code ${code})`);
+  });
+  early.catch(() => undefined);
+  try {
+    await Promise.race([ready, early]);
+  } catch (e) {
+    await up.stop('SIGKILL');
+    throw new Error(`${(e as Error).message}\nstdout:\n${out}\nstderr:\n${err.slice(-3000)}`);
+  }
+  return up;
+}
+
+/** Removes the containers of Tasks in these namespaces from the main test engine. */
+export async function removeContainersOf(namespaces: string[]): Promise<void> {
+  const docker = new DockerRuntime({ dockerHost: testEnv().dockerHost });
+  for (const ns of namespaces) {
+    for (const c of await docker.list({ [LABELS.managed]: 'true', [LABELS.namespace]: ns })) await docker.remove(c.id);
+  }
+}
