@@ -65,7 +65,7 @@ function fromList(body: ResourceListBody): ApiResource[] {
 }
 
 export class Discovery {
-  private constructor(readonly resources: ApiResource[]) {}
+  constructor(readonly resources: ApiResource[]) {}
 
   /** Reads the server's discovery documents (the preferred version of every group). */
   static async load(conn: Connection): Promise<Discovery> {
