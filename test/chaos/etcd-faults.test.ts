@@ -12,13 +12,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PAUSE_MS = 15_000;
 const KILL_ROUNDS = process.env.OKUBE_SOAK === '1' ? 6 : 1;
 
-/** Creates Tasks one after another until stopped; counts what the API acknowledged or refused. */
-function keepCreating(stack: ChaosStack, prefix: string): { stop(): Promise<{ acked: number; refused: number }> } {
+/**
+ * Creates Tasks one after another until stopped (at most `max`: one Node holds 110 Tasks, and
+ * both tests share it); counts what the API acknowledged or refused.
+ */
+function keepCreating(stack: ChaosStack, prefix: string, max = 40): { stop(): Promise<{ acked: number; refused: number }> } {
   let stopped = false;
   let acked = 0;
   let refused = 0;
   const loop = (async () => {
-    for (let i = 0; !stopped; i++) {
+    for (let i = 0; !stopped && i < max; i++) {
       try {
         await stack.createTask(`${prefix}${i}`);
         acked++;

@@ -78,7 +78,7 @@ export async function checkInvariants(o: InvariantOptions): Promise<InvariantRep
     const name = t.metadata.name!;
     const cs = byUid.get(t.metadata.uid!) ?? [];
     const running = cs.filter((c) => c.running);
-    const describe = () => `containers [${cs.map((c) => `${c.id.slice(0, 12)}@${c.engine}:${c.status}`).join(' ')}], status ${JSON.stringify({ phase: t.status?.phase, state: t.status?.state, containerID: t.status?.containerID?.slice(0, 12) })}`;
+    const describe = () => `containers [${cs.map((c) => `${c.id.slice(0, 12)}@${c.engine}:${c.status}`).join(' ')}], status ${JSON.stringify({ phase: t.status?.phase, state: t.status?.state, containerID: t.status?.containerID?.slice(0, 12), scheduled: t.status?.conditions?.find((c) => c.type === 'Scheduled')?.message })}`;
     if (running.length > 1) violations.push(`${name}: ${running.length} containers run: ${describe()}`);
     if (cs.length > (o.maxContainersPerTask ?? 2)) violations.push(`${name}: ${cs.length} containers: ${describe()}`);
     const engines = new Set(cs.map((c) => c.engine));
