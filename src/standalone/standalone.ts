@@ -154,7 +154,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       apiUrl: api.url,
       kubeconfigPath: opts.kubeconfigPath,
       storeDescription,
-      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: task, node`],
+      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: scheduler, task, node`],
       stop: stopAll,
     };
   } catch (err) {
