@@ -72,11 +72,6 @@ export function statusFor(reason: StatusReason, message: string, details?: Statu
   return s;
 }
 
-export function successStatus(details?: StatusDetails): Status {
-  const s: Status = { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', message: '', reason: '', code: 200 };
-  if (details) s.details = details;
-  return s;
-}
 
 /** `resource "name"` phrase the way the real API server words it: `tasks.okube.dev "x"`. */
 export function qualifiedResource(plural: string, group: string): string {

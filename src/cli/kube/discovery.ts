@@ -37,9 +37,6 @@ export function kindPrefix(r: ApiResource): string {
   return r.group ? `${r.kind.toLowerCase()}.${r.group}` : r.kind.toLowerCase();
 }
 
-export function apiVersionOf(r: ApiResource): string {
-  return r.group ? `${r.group}/${r.version}` : r.version;
-}
 
 /** The REST path of a collection or an object; namespace is ignored for cluster-scoped types. */
 export function resourcePath(r: ApiResource, namespace?: string, name?: string): string {

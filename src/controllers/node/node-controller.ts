@@ -13,7 +13,7 @@ import { LABELS } from '../../api/types.js';
 import { forgetNode, setNodeReady } from '../../metrics/controllers.js';
 import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-status.js';
 import type { NodeLeases } from './node-lease.js';
-import { dueEvictions, isFinished } from './eviction.js';
+import { dueEvictions, evictionTimeoutMs, isFinished } from './eviction.js';
 import type { TaskEvictor } from './task-evictor.js';
 import type { SecretTls } from './tls-secret.js';
 
@@ -175,7 +175,7 @@ export class NodeReconciler {
     for (const t of due) {
       const silentS = Math.round((now.getTime() - notReadySince) / 1000);
       log.info({ key, task: objectKey(t) }, 'evicting a Task from a lost node');
-      await this.deps.evictor.evict(t, 'NodeLost', `node ${key} has not been Ready for ${silentS}s (evictionTimeoutSeconds ${t.spec.evictionTimeoutSeconds ?? Math.round((this.deps.evictionTimeoutMs ?? 300_000) / 1000)})`);
+      await this.deps.evictor.evict(t, 'NodeLost', `node ${key} has not been Ready for ${silentS}s (evictionTimeoutSeconds ${Math.round(evictionTimeoutMs(t, this.deps.evictionTimeoutMs) / 1000)})`);
     }
     return Math.min(period, nextInMs ?? period);
   }

@@ -15,6 +15,3 @@ export function setCondition(conditions: Condition[] | undefined, next: Omit<Con
   return list;
 }
 
-export function getCondition(conditions: Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find((c) => c.type === type);
-}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OkubeError, isOkubeError } from '../../src/util/errors.js';
+import { OkubeError, isOkubeError } from '../../../src/util/errors.js';
 
 describe('OkubeError', () => {
   it('carries a stable code that isOkubeError matches', () => {
