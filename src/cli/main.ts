@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerUp } from './up.js';
 import { registerControllers } from './controllers.js';
 import { registerApiserver } from './apiserver.js';
-import { registerNodes } from './nodes.js';
+import { registerNodes } from './commands/nodes.js';
 import { registerApply } from './commands/apply.js';
 import { registerGet } from './commands/get.js';
 import { registerDescribe } from './commands/describe.js';

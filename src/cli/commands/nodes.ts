@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import type { Node, Task } from '../api/types.js';
-import { EventRecorder } from '../client/events.js';
-import { loadKubeConfig } from '../client/kubeconfig.js';
-import { NODES, ResourceClient, TASKS, objectKey } from '../client/resource-client.js';
-import { EVICT_ANNOTATION, isFinished } from '../controllers/node/eviction.js';
-import { errorMessage, isOkubeError } from '../util/errors.js';
-import { CliError } from './cli-error.js';
+import type { Node, Task } from '../../api/types.js';
+import { EventRecorder } from '../../client/events.js';
+import { NODES, ResourceClient, TASKS, objectKey } from '../../client/resource-client.js';
+import { EVICT_ANNOTATION, isFinished } from '../../controllers/node/eviction.js';
+import { errorMessage, isOkubeError } from '../../util/errors.js';
+import { CliError } from '../cli-error.js';
+import { Connection } from '../kube/connection.js';
+import { parseDuration } from './flags.js';
 
 // okube cordon | uncordon | drain NODE — kubectl's node maintenance verbs for okube Nodes.
 // Drain cordons, then asks the controllers to move each unfinished Task (EVICT_ANNOTATION): the
@@ -14,15 +15,11 @@ import { CliError } from './cli-error.js';
 
 interface Common {
   kubeconfig?: string;
+  context?: string;
 }
 
 function clients(opts: Common) {
-  let kc;
-  try {
-    kc = loadKubeConfig({ kubeconfig: opts.kubeconfig });
-  } catch (err) {
-    throw new CliError(errorMessage(err));
-  }
+  const { kc } = Connection.open(opts);
   return { kc, nodes: new ResourceClient<Node>(kc, NODES), tasks: new ResourceClient<Task>(kc, TASKS), events: new EventRecorder(kc, 'okube-cli') };
 }
 
@@ -54,12 +51,6 @@ async function tasksOn(tasks: ResourceClient<Task>, node: string): Promise<Task[
     token = page.metadata.continue || undefined;
   } while (token);
   return out;
-}
-
-function positiveSeconds(v: string): number {
-  const n = Number(v.replace(/s$/, ''));
-  if (!Number.isFinite(n) || n <= 0) throw new CliError(`--timeout: expected a number of seconds, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 export async function drain(c: ReturnType<typeof clients>, name: string, timeoutS: number, out: (line: string) => void): Promise<void> {
@@ -98,6 +89,7 @@ export function registerNodes(program: Command): void {
     .description('mark a Node unschedulable: no new Tasks go there, running ones stay')
     .argument('<node>', 'Node name')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
     .action(async (name: string, opts: Common) => {
       print(`node/${name} ${(await setUnschedulable(clients(opts), name, true)) ? 'cordoned' : 'already cordoned'}`);
     });
@@ -106,6 +98,7 @@ export function registerNodes(program: Command): void {
     .description('mark a Node schedulable again')
     .argument('<node>', 'Node name')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
     .action(async (name: string, opts: Common) => {
       print(`node/${name} ${(await setUnschedulable(clients(opts), name, false)) ? 'uncordoned' : 'already uncordoned'}`);
     });
@@ -114,8 +107,11 @@ export function registerNodes(program: Command): void {
     .description('cordon a Node and move every unfinished Task off it (graceful stop, then rescheduling elsewhere)')
     .argument('<node>', 'Node name')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--timeout <seconds>', 'give up after this long', '300')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m')
     .action(async (name: string, opts: Common & { timeout: string }) => {
-      await drain(clients(opts), name, positiveSeconds(opts.timeout), print);
+      const ms = parseDuration(opts.timeout);
+      if (ms <= 0) throw new CliError(`--timeout must be positive, got ${JSON.stringify(opts.timeout)}`);
+      await drain(clients(opts), name, ms / 1000, print);
     });
 }
