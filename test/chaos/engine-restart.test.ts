@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { engineAnswers, killEngine, restoreEngine } from '../support/chaos-engine.js';
-import { startChaosStack, waitNodeReady, type ChaosStack } from '../support/chaos-stack.js';
+import { startRunningChaosStack, waitNodeReady, type ChaosStack } from '../support/chaos-stack.js';
 import { converge } from '../support/invariants.js';
 
 // kill -9 of the Docker engine (dockerd) under running Tasks, then its restart: the Node goes
@@ -15,9 +15,7 @@ describe('chaos: Docker engine killed with SIGKILL under running Tasks', functio
 
   before(async () => {
     // A short grace period: the Node turns not Ready 10 s after its engine went silent (40 s by default).
-    stack = await startChaosStack({ controllerArgs: ['--node-grace-period', '10'] });
-    await (await stack.startControllers()).running;
-    await waitNodeReady(stack);
+    stack = await startRunningChaosStack({ controllerArgs: ['--node-grace-period', '10'] });
   });
   after(async () => {
     await stack?.stop(); // restores the engine whatever happened

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LABELS } from '../../src/api/types.js';
-import { startChaosStack, waitNodeReady, type ChaosStack } from '../support/chaos-stack.js';
+import { startRunningChaosStack, type ChaosStack } from '../support/chaos-stack.js';
 import { converge } from '../support/invariants.js';
 import { waitFor } from '../support/wait.js';
 
@@ -46,9 +46,7 @@ describe('chaos: etcd killed, restarted and paused under reconciliation', functi
   let stack: ChaosStack;
 
   before(async () => {
-    stack = await startChaosStack();
-    await (await stack.startControllers()).running;
-    await waitNodeReady(stack);
+    stack = await startRunningChaosStack();
   });
   after(async () => {
     const pid = stack?.cluster.etcd.pid;

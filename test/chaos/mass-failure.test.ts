@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import Docker from 'dockerode';
 import { LABELS } from '../../src/api/types.js';
-import { startChaosStack, waitNodeReady, type ChaosStack } from '../support/chaos-stack.js';
+import { startRunningChaosStack, type ChaosStack } from '../support/chaos-stack.js';
 import { socketPath } from '../support/env.js';
 import { converge } from '../support/invariants.js';
 
@@ -17,9 +17,7 @@ describe('chaos: all containers on a Node killed at once', function () {
   let stack: ChaosStack;
 
   before(async () => {
-    stack = await startChaosStack();
-    await (await stack.startControllers()).running;
-    await waitNodeReady(stack);
+    stack = await startRunningChaosStack();
   });
   after(async () => {
     await stack?.stop();

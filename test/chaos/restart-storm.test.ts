@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LABELS } from '../../src/api/types.js';
-import { startChaosStack, waitNodeReady, type ChaosStack } from '../support/chaos-stack.js';
+import { startRunningChaosStack, type ChaosStack } from '../support/chaos-stack.js';
 import { checkInvariants, converge } from '../support/invariants.js';
 import { formatSummary, sampleLatency } from '../support/latency.js';
 import { waitFor } from '../support/wait.js';
@@ -21,9 +21,7 @@ describe('chaos: restart storm of 100 crash-looping Tasks', function () {
   let stack: ChaosStack;
 
   before(async () => {
-    stack = await startChaosStack();
-    await (await stack.startControllers()).running;
-    await waitNodeReady(stack);
+    stack = await startRunningChaosStack();
   });
   after(async () => {
     await stack?.stop(); // docker rm -f of whatever the storm left on the Node

@@ -103,6 +103,14 @@ export async function startChaosStack(opts: ChaosStackOptions = {}): Promise<Cha
   return stack;
 }
 
+/** A stack whose controllers run and whose Node is Ready: where every scenario starts. */
+export async function startRunningChaosStack(opts: ChaosStackOptions = {}): Promise<ChaosStack> {
+  const stack = await startChaosStack(opts);
+  await (await stack.startControllers()).running;
+  await waitNodeReady(stack);
+  return stack;
+}
+
 /** Waits until the stack's Node is Ready in the API (the controllers reached its engine). */
 export async function waitNodeReady(stack: ChaosStack, want = true, timeoutMs = 60_000): Promise<void> {
   await waitFor(`node ${want ? 'Ready' : 'NotReady'}`, async () => {
