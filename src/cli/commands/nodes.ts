@@ -84,30 +84,23 @@ export async function drain(c: ReturnType<typeof clients>, name: string, timeout
 
 export function registerNodes(program: Command): void {
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  program
-    .command('cordon')
-    .description('mark a Node unschedulable: no new Tasks go there, running ones stay')
-    .argument('<node>', 'Node name')
-    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use')
+  // Nodes are cluster-scoped: the kubeconfig flags of the other client commands, without -n.
+  const nodeCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<node>', 'Node name')
+      .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context to use');
+  nodeCommand('cordon', 'mark a Node unschedulable: no new Tasks go there, running ones stay')
     .action(async (name: string, opts: Common) => {
       print(`node/${name} ${(await setUnschedulable(clients(opts), name, true)) ? 'cordoned' : 'already cordoned'}`);
     });
-  program
-    .command('uncordon')
-    .description('mark a Node schedulable again')
-    .argument('<node>', 'Node name')
-    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use')
+  nodeCommand('uncordon', 'mark a Node schedulable again')
     .action(async (name: string, opts: Common) => {
       print(`node/${name} ${(await setUnschedulable(clients(opts), name, false)) ? 'uncordoned' : 'already uncordoned'}`);
     });
-  program
-    .command('drain')
-    .description('cordon a Node and move every unfinished Task off it (graceful stop, then rescheduling elsewhere)')
-    .argument('<node>', 'Node name')
-    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use')
+  nodeCommand('drain', 'cordon a Node and move every unfinished Task off it (graceful stop, then rescheduling elsewhere)')
     .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m')
     .action(async (name: string, opts: Common & { timeout: string }) => {
       const ms = parseDuration(opts.timeout);
