@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { Task, TaskSpec } from '../../../src/api/types.js';
+import type { TaskSpec } from '../../../src/api/types.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { CountingProbeMetrics } from '../../../src/probes/index.js';
@@ -37,6 +37,7 @@ describe('probes on real containers', function () {
     expect(t.status!.conditions!.find((c) => c.type === 'Ready')).to.include({ status: 'True' });
     expect(t.status!.probes?.readiness).to.include({ result: 'Success' });
     expect(t.status!.restartCount ?? 0).to.equal(0);
+    expect(metrics.counts.get('readiness/httpGet/success'), 'counted for metrics').to.be.greaterThan(0);
   });
 
   it('an app that never becomes ready stays Ready=False and is never restarted', async () => {
@@ -56,8 +57,43 @@ describe('probes on real containers', function () {
     const t = await waitForTask(manager.tasks, ns, 'flip', 'restarted as Unhealthy', (t) => t.status?.lastState?.terminated?.reason === 'Unhealthy', 30_000);
     expect(t.status!.restartCount).to.be.at.least(1);
     expect(t.status!.lastState!.terminated!.message).to.contain('Liveness probe failed');
+    expect(metrics.counts.get('liveness/httpGet/failure'), 'counted for metrics').to.be.greaterThan(0);
     // The new container has a fresh /srv/healthz again: running, live.
     await waitForTask(manager.tasks, ns, 'flip', 'running again', (x) => x.status?.phase === 'Running' && x.status.containerID !== running.status!.containerID, 30_000);
+  });
+
+  it('an app failing liveness for good is restarted as Unhealthy each time, with a growing back-off', async () => {
+    // httpd without the health file: /healthz answers 404 in every container.
+    await create('broken', { command: ['sh', '-c', 'mkdir -p /srv && exec httpd -f -p 8080 -h /srv'], livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 1 }), backoff: { initialDelaySeconds: 0.5, factor: 2 } });
+    const delays = new Set<number>();
+    const t = await waitForTask(manager.tasks, ns, 'broken', 'restarted three times', (t) => {
+      if (t.status?.backoff?.delaySeconds) delays.add(t.status.backoff.delaySeconds);
+      return (t.status?.restartCount ?? 0) >= 3;
+    }, 60_000);
+    expect(t.status!.lastState!.terminated).to.include({ reason: 'Unhealthy' });
+    expect(t.status!.lastState!.terminated!.message).to.contain('HTTP probe failed with statuscode: 404');
+    expect([...delays].sort((a, b) => a - b), 'back-off delays seen in status').to.include.members([0.5, 1]);
+  });
+
+  it('an app flapping healthy/unhealthy faster than failureThreshold is never restarted', async () => {
+    // The health file comes and goes every second; probes every second see about two failures in
+    // a row at most, below failureThreshold 4.
+    // mkdir before the loop goes to the background: httpd exits 1 at once when /srv is missing.
+    const flapping = 'mkdir -p /srv; (while true; do echo ok > /srv/healthz; sleep 1; rm -f /srv/healthz; sleep 1; done) & exec httpd -f -p 8080 -h /srv';
+    await create('flapping', { command: ['sh', '-c', flapping], livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 4 }) });
+    const core = cluster.kc.makeApiClient(CoreV1Api);
+    const results = new Set<string>();
+    const until = Date.now() + 12_000;
+    while (Date.now() < until) {
+      const t = await manager.tasks.get('flapping', ns);
+      if (t.status?.probes?.liveness) results.add(t.status.probes.liveness.result);
+      if ((t.status?.restartCount ?? 0) > 0) {
+        const events = (await core.listNamespacedEvent({ namespace: ns })).items.map((e) => `${e.reason}: ${e.message}`);
+        expect.fail(`restarted while flapping: ${JSON.stringify(t.status)} events: ${JSON.stringify(events)}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect([...results], 'the probe really saw both outcomes').to.include.members(['Success', 'Failure']);
   });
 
   it('the startup probe holds liveness off for a slow starter', async () => {
@@ -80,6 +116,10 @@ describe('probes on real containers', function () {
     await docker.exec(running.status!.containerID!, ['rm', '/tmp/healthy'], 5000);
     const t = await waitForTask(manager.tasks, ns, 'execprobe', 'Unhealthy', (t) => t.status?.lastState?.terminated?.reason === 'Unhealthy', 30_000);
     expect(t.status!.lastState!.terminated!.message).to.contain('command exited with 1');
+    // What kubectl describe shows: the probe failure as an Event with reason Unhealthy.
+    const events = await cluster.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns });
+    const unhealthy = events.items.filter((e) => e.reason === 'Unhealthy' && e.involvedObject.name === 'execprobe');
+    expect(unhealthy.map((e) => e.message).join('\n')).to.contain('Liveness probe failed');
   });
 
   it('stops restarting for a mis-set liveness probe once the rate limit is reached, and says so', async () => {
@@ -93,20 +133,8 @@ describe('probes on real containers', function () {
     expect(t.status!.restartCount).to.equal(2);
     expect(t.status!.phase).to.equal('Running');
     expect(t.status!.ready).to.equal(false);
+    await new Promise((r) => setTimeout(r, 3000)); // unlimited, it would restart every ~1 s
     const still = await manager.tasks.get('limited', ns);
     expect(still.status!.restartCount).to.equal(2);
-  });
-
-  it('counted probe results by kind and outcome', () => {
-    expect(metrics.counts.get('liveness/httpGet/failure')).to.be.greaterThan(0);
-    expect(metrics.counts.get('readiness/httpGet/success')).to.be.greaterThan(0);
-  });
-
-  it('kubectl-visible: a probe failure is an Event with reason Unhealthy', async () => {
-    const core = cluster.kc.makeApiClient(CoreV1Api);
-    const tasks = (await manager.tasks.list({})).items.filter((t: Task) => t.metadata.name === 'execprobe' || t.metadata.name === 'flip');
-    expect(tasks.length).to.be.greaterThan(0);
-    const events = await core.listNamespacedEvent({ namespace: tasks[0].metadata.namespace! });
-    expect(events.items.some((e) => e.reason === 'Unhealthy')).to.equal(true);
   });
 });
