@@ -59,9 +59,11 @@ export class DockerRuntime implements Runtime {
   private readonly log: Logger;
   private readonly events$: Observable<RuntimeEvent>;
   private liveEventStream?: NodeJS.ReadableStream;
+  private readonly idleTimeoutMs: number;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
-    this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, opts.timeoutMs ?? 30_000));
+    this.idleTimeoutMs = opts.timeoutMs ?? 30_000;
+    this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, this.idleTimeoutMs));
     this.log = opts.logger ?? loggerFor('runtime.docker', opts.dockerHost);
     this.events$ = this.eventStream().pipe(share());
   }
@@ -321,7 +323,9 @@ export class DockerRuntime implements Runtime {
           this.liveEventStream = stream;
           attempt = 0;
           let buffer = '';
+          let lastData = Date.now();
           stream.on('data', (chunk: Buffer) => {
+            lastData = Date.now();
             buffer += chunk.toString();
             let nl: number;
             while ((nl = buffer.indexOf('\n')) >= 0) {
@@ -333,6 +337,12 @@ export class DockerRuntime implements Runtime {
           const reconnect = (why: string) => {
             if (stopped || current !== stream) return;
             current = undefined;
+            // The client's idle timeout ends a quiet stream: expected, so reconnect at once and quietly.
+            if (Date.now() - lastData >= this.idleTimeoutMs - 100) {
+              this.log.debug({ why }, 'docker events stream idle; reconnecting');
+              sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
+              return void connect();
+            }
             schedule(why);
           };
           stream.on('end', () => reconnect('stream ended'));

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import type { ContainerSpec } from '../../../src/runtime/runtime.js';
@@ -103,6 +105,24 @@ describe('DockerRuntime against a real Docker engine', function () {
       rt.breakEventStream();
       await rt.start(id);
       expect((await died).exitCode).to.equal(7);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it('reconnects an events stream ended by the client idle timeout quietly, and keeps delivering events', async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
+    const quick = new DockerRuntime({ dockerHost: env.dockerHost, timeoutMs: 1000, logger: pino({ level: 'debug' }, sink) });
+    const sub = quick.events().subscribe();
+    try {
+      await new Promise((r) => setTimeout(r, 3500)); // several idle timeouts on a quiet engine
+      const id = await rt.create(spec({ command: ['sh', '-c', 'exit 3'] }));
+      const died = firstValueFrom(quick.events().pipe(filter((e) => e.containerId === id && e.action === 'die'), timeout(15_000)));
+      await rt.start(id);
+      expect((await died).exitCode).to.equal(3);
+      expect(lines.filter((l) => l.level >= 40).map((l) => l.msg), 'warnings').to.deep.equal([]);
+      expect(lines.filter((l) => l.msg === 'docker events stream idle; reconnecting').length, 'idle reconnects').to.be.at.least(1);
     } finally {
       sub.unsubscribe();
     }
