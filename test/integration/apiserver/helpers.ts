@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../../../src/storage/store.js';
 import { createApiServer, writeKubeconfig, type ApiServer, type ApiServerOptions } from '../../../src/apiserver/index.js';
+import { kubectl as runKubectl, type Run } from '../../support/kubectl.js';
 
 export const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const CRD_DIR = join(REPO, 'crds');
@@ -61,20 +62,14 @@ export async function startTestServer(store: Store, extra: Partial<ApiServerOpti
   return ts;
 }
 
-export interface Run { code: number; stdout: string; stderr: string }
+export type { Run };
 
 export function kubectlEnv(ts: TestServer): NodeJS.ProcessEnv {
   return { ...process.env, KUBECONFIG: ts.kubeconfig, KUBECACHEDIR: join(ts.dir, 'kube-cache'), HOME: ts.dir };
 }
 
 export function kubectl(ts: TestServer, args: string[], input?: string): Promise<Run> {
-  return new Promise((res) => {
-    const child = execFile('kubectl', args, { env: kubectlEnv(ts), timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      res({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-    if (input !== undefined) child.stdin!.end(input);
-  });
+  return runKubectl(args, kubectlEnv(ts), input);
 }
 
 /** Spawns a long-running kubectl (get -w) and collects its stdout lines. */

@@ -11,6 +11,7 @@ import { isOkubeError } from '../../../src/util/errors.js';
 import type { TestCluster } from '../../support/cluster.js';
 import { newNamespace, startControllers, stopControllers } from '../../support/controllers.js';
 import { testEnv, uniqueName } from '../../support/env.js';
+import { kubectl } from '../../support/kubectl.js';
 import { taskObject, waitFor, waitForTask } from '../../support/tasks.js';
 
 describe('Task controller on real Docker, etcd and API server', function () {
@@ -156,16 +157,8 @@ describe('Task controller on real Docker, etcd and API server', function () {
       watcher.kill();
     }
     expect(out.split('\n')[0]).to.match(/^NAME\s+PHASE\s+STATUS\s+READY\s+RESTARTS\s+NEXT RETRY/);
-    // Not spawnSync: the API server runs in this process and must keep answering.
-    const describe = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn('kubectl', ['describe', 'task', 'seen', '-n', ns], { env: env2 });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      p.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
-    expect(describe.status, describe.stderr).to.equal(0);
+    const describe = await kubectl(['describe', 'task', 'seen', '-n', ns], env2);
+    expect(describe.code, describe.stderr).to.equal(0);
     expect(describe.stdout).to.match(/Reason:\s+CrashLoopBackOff/);
     expect(describe.stdout).to.match(/Next Restart At:/);
     expect(describe.stdout).to.match(/Warning\s+BackOff\s+.*Back-off 1s restarting failed container \(exit code 4/);

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { TaskSpec } from '../../../src/api/types.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
@@ -7,6 +10,7 @@ import { CountingProbeMetrics } from '../../../src/probes/index.js';
 import type { TestCluster } from '../../support/cluster.js';
 import { newNamespace, startControllers, stopControllers } from '../../support/controllers.js';
 import { testEnv } from '../../support/env.js';
+import { kubectl } from '../../support/kubectl.js';
 import { taskObject, waitForTask } from '../../support/tasks.js';
 
 // Probed Tasks running real busybox apps in real containers.
@@ -38,6 +42,34 @@ describe('probes on real containers', function () {
     expect(t.status!.probes?.readiness).to.include({ result: 'Success' });
     expect(t.status!.restartCount ?? 0).to.equal(0);
     expect(metrics.counts.get('readiness/httpGet/success'), 'counted for metrics').to.be.greaterThan(0);
+  });
+
+  it('kubectl get tasks shows READY, and kubectl describe shows a liveness failure as a Warning Unhealthy event', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'kcache-'));
+    const kenv = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: cache };
+    try {
+      const health = probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 2 });
+      await create('visible', { command: ['sh', '-c', HTTPD], readinessProbe: health, livenessProbe: health, backoff: { initialDelaySeconds: 30 } });
+      const ready = await waitForTask(manager.tasks, ns, 'visible', 'Ready', (t) => t.status?.ready === true);
+      const get = await kubectl(['get', 'tasks', '-n', ns], kenv);
+      expect(get.code, get.stderr).to.equal(0);
+      // The cell under the header's READY: empty cells (STATUS, RESTARTS) leave no token to count.
+      const readyCell = (table: string) => {
+        const [header, row] = table.split('\n');
+        return row.slice(header.indexOf('READY')).split(/\s+/)[0];
+      };
+      expect(readyCell(get.stdout), get.stdout).to.equal('true');
+
+      await docker.exec(ready.status!.containerID!, ['rm', '/srv/healthz'], 5000);
+      await waitForTask(manager.tasks, ns, 'visible', 'restarted as Unhealthy', (t) => t.status?.lastState?.terminated?.reason === 'Unhealthy', 30_000);
+      const notReady = await kubectl(['get', 'tasks', '-n', ns, 'visible'], kenv);
+      expect(readyCell(notReady.stdout), notReady.stdout).to.equal('false');
+      const describe = await kubectl(['describe', 'task', 'visible', '-n', ns], kenv);
+      expect(describe.code, describe.stderr).to.equal(0);
+      expect(describe.stdout).to.match(/Warning\s+Unhealthy\s+.*Liveness probe failed: HTTP probe failed with statuscode: 404/);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('an app that never becomes ready stays Ready=False and is never restarted', async () => {
