@@ -44,6 +44,11 @@ describe('probe executors', () => {
     expect(r.message).to.contain('timeout');
   });
 
+  it('httpGet: a slow response within the timeout is a success', async () => {
+    const r = await httpProbe({ host: '127.0.0.1', port, path: '/slow', timeoutMs: 5000 });
+    expect(r.result).to.equal('Success');
+  });
+
   it('httpGet: sends the configured headers', async () => {
     const r = await httpProbe({ host: '127.0.0.1', port, path: '/header', headers: [{ name: 'X-Probe', value: 'yes' }], timeoutMs: 1000 });
     expect(r.result).to.equal('Success');
