@@ -199,6 +199,8 @@ export interface NodeSpec {
   unschedulable?: boolean;
   /** Kept back for the host (kubelet's system-reserved): allocatable = capacity − reserved. */
   reserved?: ResourceList;
+  /** Most Tasks bound here at once (kubelet's maxPods); default 110. */
+  maxTasks?: number;
 }
 
 export interface NodeStatus {

@@ -31,11 +31,12 @@ export function nodeStatus({ node, observed, allocated, now, gracePeriodMs }: No
   status.observedGeneration = node.metadata.generation;
   const { info } = observed;
   if (info) {
-    status.capacity = { cpu: formatCpu(info.ncpu), memory: formatMemory(info.memoryBytes), tasks: DEFAULT_MAX_TASKS };
-    status.allocatable = allocatable(info, node);
+    status.capacity = capacity(info, node);
+    status.allocatable = subtractReserved(status.capacity, node);
     status.nodeInfo = { dockerVersion: info.dockerVersion, operatingSystem: info.operatingSystem, kernelVersion: info.kernelVersion, architecture: info.architecture };
-  } else if (status.capacity && node.spec.reserved) {
-    // A changed reservation shows even while the engine is away.
+  } else if (status.capacity) {
+    // A changed reservation or maxTasks shows even while the engine is away.
+    status.capacity = { ...status.capacity, tasks: node.spec.maxTasks ?? DEFAULT_MAX_TASKS };
     status.allocatable = subtractReserved(status.capacity, node);
   }
   status.allocated = { cpu: formatCpu(allocated.milliCpu / 1000), memory: formatMemory(allocated.memory) };
@@ -64,8 +65,8 @@ function readyCondition(node: Node, o: EngineObservation, now: Date, graceMs: nu
   };
 }
 
-function allocatable(info: HostInfo, node: Node): NodeStatus['allocatable'] {
-  return subtractReserved({ cpu: formatCpu(info.ncpu), memory: formatMemory(info.memoryBytes), tasks: DEFAULT_MAX_TASKS }, node);
+function capacity(info: HostInfo, node: Node): NonNullable<NodeStatus['capacity']> {
+  return { cpu: formatCpu(info.ncpu), memory: formatMemory(info.memoryBytes), tasks: node.spec.maxTasks ?? DEFAULT_MAX_TASKS };
 }
 
 function subtractReserved(capacity: NonNullable<NodeStatus['capacity']>, node: Node): NodeStatus['allocatable'] {

@@ -155,6 +155,8 @@ describe('CRDs mirror src/api/types.ts', () => {
       address: '127.0.0.2',
       portRange: { start: 30000, end: 30100 },
       unschedulable: true,
+      reserved: { cpu: '500m', memory: '1Gi' },
+      maxTasks: 250,
     },
     status: {
       conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z', reason: 'DockerUp', message: 'ok', lastHeartbeatTime: '2026-01-01T00:00:00Z' }],
@@ -181,6 +183,11 @@ describe('CRDs mirror src/api/types.ts', () => {
 
   it('a Node using every field of types.ts validates clean', () => {
     expect(causesOf(structuredClone(fullNode) as unknown as Record<string, unknown>, nodeDef)).to.deep.equal([]);
+  });
+
+  it('a Node with maxTasks 0 is rejected at spec.maxTasks', () => {
+    const bad = { ...structuredClone(fullNode), spec: { ...fullNode.spec, maxTasks: 0 } };
+    expect(causesOf(bad as unknown as Record<string, unknown>, nodeDef).map((c) => c.field)).to.deep.equal(['spec.maxTasks']);
   });
 });
 

@@ -22,6 +22,15 @@ describe('node status', () => {
     expect(s.conditions![0]).to.include({ type: 'Ready', status: 'True', reason: 'EngineReachable', lastHeartbeatTime: at(1).toISOString() });
   });
 
+  it('takes the Task capacity from spec.maxTasks, also while the engine is away', () => {
+    const big = node({ spec: { dockerHost: 'unix:///d.sock', maxTasks: 500 } });
+    const s = nodeStatus({ node: big, observed: { info }, allocated: none, now: at(1), gracePeriodMs: 40_000 });
+    expect(s.capacity!.tasks).to.equal(500);
+    expect(s.allocatable!.tasks).to.equal(500);
+    const away = nodeStatus({ node: { ...big, spec: { ...big.spec, maxTasks: 20 }, status: s }, observed: { error: 'down', lastContact: at(1).getTime() }, allocated: none, now: at(2), gracePeriodMs: 40_000 });
+    expect(away.allocatable!.tasks).to.equal(20);
+  });
+
   it('keeps a silent Node Ready during the grace period, then turns it Unknown with the reason', () => {
     const ready = node({ status: nodeStatus({ node: node(), observed: { info }, allocated: none, now: at(0), gracePeriodMs: 40_000 }) });
     const within = nodeStatus({ node: ready, observed: { error: 'connect ECONNREFUSED', lastContact: at(0).getTime() }, allocated: none, now: at(39), gracePeriodMs: 40_000 });
