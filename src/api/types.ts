@@ -139,12 +139,12 @@ export interface BackoffStatus {
   recentRestarts?: string[];
 }
 
+/** Changes only when the result or message does: a steady probe never rewrites the Task. */
 export interface ProbeStatus {
   result: 'Success' | 'Failure' | 'Unknown';
+  /** When the probe started giving this result and message. */
   time: string;
   message?: string;
-  consecutiveSuccesses: number;
-  consecutiveFailures: number;
 }
 
 export interface PublishedPort {

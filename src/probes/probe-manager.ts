@@ -47,7 +47,8 @@ interface ProbeState {
   probe: Probe;
   successes: number;
   failures: number;
-  /** Last result shown in status: changes only when the result or message changes. */
+  /** Last result shown in status: changes only when the result or message changes (streak counts
+   *  stay here: in status they would rewrite the Task every period). */
   shown?: ProbeStatus;
   timer?: NodeJS.Timeout;
   inFlight: boolean;
@@ -166,10 +167,8 @@ export class ProbeManager {
     }
     let changed = false;
     if (!s.shown || s.shown.result !== r.result || s.shown.message !== r.message) {
-      s.shown = { result: r.result, time: new Date().toISOString(), message: r.message, consecutiveSuccesses: s.successes, consecutiveFailures: s.failures };
+      s.shown = { result: r.result, time: new Date().toISOString(), message: r.message };
       changed = true;
-    } else {
-      s.shown = { ...s.shown, consecutiveSuccesses: s.successes, consecutiveFailures: s.failures };
     }
     const success = s.probe.successThreshold ?? 1;
     const failure = s.probe.failureThreshold ?? 3;

@@ -44,6 +44,20 @@ describe('probes on real containers', function () {
     expect(metrics.counts.get('readiness/httpGet/success'), 'counted for metrics').to.be.greaterThan(0);
   });
 
+  it('a steadily healthy probed Task is not rewritten while its probes keep passing', async () => {
+    const health = probe({ httpGet: { path: '/healthz', port: 'http' } });
+    await create('steady', { command: ['sh', '-c', HTTPD], readinessProbe: health, livenessProbe: health });
+    const ready = await waitForTask(manager.tasks, ns, 'steady', 'Ready', (t) => t.status?.ready === true);
+    await new Promise((r) => setTimeout(r, 1500)); // let the Ready write and its follow-up reconcile settle
+    const before = await manager.tasks.get('steady', ns);
+    const probesBefore = metrics.counts.get('liveness/httpGet/success') ?? 0;
+    await new Promise((r) => setTimeout(r, 4000));
+    const after = await manager.tasks.get('steady', ns);
+    expect((metrics.counts.get('liveness/httpGet/success') ?? 0) - probesBefore, 'probes ran meanwhile').to.be.at.least(3);
+    expect(after.metadata.resourceVersion, `status rewritten: ${JSON.stringify(after.status?.probes)}`).to.equal(before.metadata.resourceVersion);
+    expect(after.status!.probes!.liveness!.time, 'time is when the result began').to.equal(ready.status!.probes!.liveness!.time);
+  });
+
   it('kubectl get tasks shows READY, and kubectl describe shows a liveness failure as a Warning Unhealthy event', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'kcache-'));
     const kenv = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: cache };

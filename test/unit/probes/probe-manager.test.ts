@@ -50,6 +50,16 @@ describe('ProbeManager', () => {
     expect(changes).to.include('k');
   });
 
+  it('the status snapshot stays identical while the results stay the same (no rewrite per probe)', async () => {
+    manager.ensure('k', task({ livenessProbe: fast('/live'), readinessProbe: fast('/ready') }), 'c1', target());
+    await wait(150);
+    const first = JSON.stringify(manager.view('k'));
+    const changesSoFar = changes.length;
+    await wait(300); // about six more probes of each kind
+    expect(JSON.stringify(manager.view('k'))).to.equal(first);
+    expect(changes.length, 'onChange calls').to.equal(changesSoFar);
+  });
+
   it('a failing readiness probe turns Ready off but never asks for a restart', async () => {
     answers['/ready'] = 503;
     manager.ensure('k', task({ readinessProbe: fast('/ready') }), 'c1', target());

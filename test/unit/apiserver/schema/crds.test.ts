@@ -134,9 +134,9 @@ describe('CRDs mirror src/api/types.ts', () => {
       lastState: { terminated: { exitCode: 1, signal: 9, reason: 'Error', message: 'm', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z', containerID: 'old' } },
       backoff: { restarts: 2, delaySeconds: 20, nextRestartAt: '2026-01-01T00:00:21Z', lastExitCode: 1, lastFinishedAt: '2026-01-01T00:00:01Z', recentRestarts: ['2026-01-01T00:00:01Z'] },
       probes: {
-        startup: { result: 'Success', time: '2026-01-01T00:00:02Z', message: 'ok', consecutiveSuccesses: 1, consecutiveFailures: 0 },
-        liveness: { result: 'Failure', time: '2026-01-01T00:00:02Z', consecutiveSuccesses: 0, consecutiveFailures: 1 },
-        readiness: { result: 'Unknown', time: '2026-01-01T00:00:02Z', consecutiveSuccesses: 0, consecutiveFailures: 0 },
+        startup: { result: 'Success', time: '2026-01-01T00:00:02Z', message: 'ok' },
+        liveness: { result: 'Failure', time: '2026-01-01T00:00:02Z' },
+        readiness: { result: 'Unknown', time: '2026-01-01T00:00:02Z' },
         probeRestarts: ['2026-01-01T00:00:01Z'],
         unhealthyContainerID: 'old',
         unhealthyMessage: 'HTTP 500',

@@ -234,7 +234,7 @@ describe('task plan with probes', () => {
 
   it('follows the probe verdict once there is one and records the probe results', () => {
     const t = task({ readinessProbe: { tcpSocket: { port: 80 } } });
-    const probes = { readiness: { result: 'Success' as const, time: iso(1), message: 'ok', consecutiveSuccesses: 1, consecutiveFailures: 0 } };
+    const probes = { readiness: { result: 'Success' as const, time: iso(1), message: 'ok' } };
     const p = run({ task: t, containers: [container(t)], probe: { started: true, ready: true, probes } });
     expect(p.status.ready).to.equal(true);
     expect(p.status.probes?.readiness).to.deep.equal(probes.readiness);
