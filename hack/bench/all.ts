@@ -42,7 +42,8 @@ const sizes = {
   storeObjects: numberOpt(args, 'store-objects', quick ? 500 : 5000),
   apiObjects: numberOpt(args, 'api-objects', quick ? 300 : 2000),
   watchEvents: numberOpt(args, 'watch-events', quick ? 50 : 200),
-  probeSeconds: numberOpt(args, 'probe-seconds', quick ? 5 : 20),
+  probeSeconds: numberOpt(args, 'probe-seconds', quick ? 5 : 60),
+  probeTasks: numberOpt(args, 'probe-tasks', quick ? 20 : 200),
   scaleTasks: numberOpt(args, 'scale-tasks', quick ? 300 : 10_000),
   scaleNodes: numberOpt(args, 'scale-nodes', quick ? 10 : 100),
   idleSeconds: numberOpt(args, 'idle-seconds', quick ? 5 : 10),
@@ -99,6 +100,11 @@ function summary(): string {
     rows.push(['4. API creates/s (HTTPS, etcd)', fmt(api, 0), `raw etcd puts/s ${fmt(etcd ?? NaN, 0)}`, `${fmt(api / (etcd ?? NaN), 2)}×`]);
     rows.push(['4. watch fan-out: events/s; write→watcher p50 / p99', `${fmt(fig('API', 'eventsPerSec') ?? NaN, 0)}/s; ${fmt(fig('API', 'watchP50Ms') ?? NaN)} / ${fmt(fig('API', 'watchP99Ms') ?? NaN)} ms`, `Store.watch p50 / p99 ${fmt(fig('Store', 'watchP50Ms') ?? NaN, 2)} / ${fmt(fig('Store', 'watchP99Ms') ?? NaN, 2)} ms`, '']);
   }
+  const probed = fig('Probe CPU: ', 'probedCpuS');
+  if (probed !== undefined) {
+    const plain = fig('Probe CPU: ', 'plainCpuS') ?? NaN;
+    rows.push([`4b. controllers CPU, ${sizes.probeTasks} idle Tasks probed (liveness + readiness, 1 s) for ${sizes.probeSeconds} s`, `${fmt(probed, 2)} s (${fmt(fig('Probe CPU: ', 'probes') ?? NaN, 0)} probes)`, `same Tasks unprobed ${fmt(plain, 2)} s`, `${fmt(probed / plain, 2)}×`]);
+  }
   const conv = fig('Scale', 'runningSecs');
   if (conv !== undefined) {
     const s = sections.find((x) => x.title.startsWith('Scale'))!;
@@ -146,7 +152,7 @@ const plan: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = [
   ['tasks', () => tasksBench({ counts: sizes.counts, parallel: sizes.parallel, crashes: sizes.crashes, swarm: !args.includes('--no-swarm') })],
   ['store', () => storeBench({ objects: sizes.storeObjects, concurrency: 64, watchEvents: quick ? 200 : 1000 })],
   ['api', () => apiServerBench({ objects: sizes.apiObjects, concurrency: 16, watchers: 20, watchEvents: sizes.watchEvents, etcd: true })],
-  ['probes', () => probesBench({ seconds: sizes.probeSeconds, tasks: 200 })],
+  ['probes', () => probesBench({ seconds: sizes.probeSeconds, tasks: sizes.probeTasks })],
   ['scale', () => scaleBench({ tasks: sizes.scaleTasks, nodes: sizes.scaleNodes, concurrency: 16, workers: 8, idleSeconds: sizes.idleSeconds })],
 ];
 

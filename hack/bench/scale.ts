@@ -3,20 +3,12 @@
 // etcd, the API server (`okube apiserver`, a child), the controllers (hack/bench/hollow-controllers.ts,
 // a child). This process only creates objects and watches, like a user with kubectl.
 // Usage: npx tsx hack/bench/scale.ts [--tasks 10000] [--nodes 100] [--concurrency 16] [--workers 8] [--idle-seconds 10]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Node, Task } from '../../src/api/types.js';
-import { loadKubeConfig } from '../../src/client/kubeconfig.js';
 import { NODES, ResourceClient, TASKS } from '../../src/client/resource-client.js';
-import { EmbeddedEtcd } from '../../src/storage/embedded-etcd.js';
-import { fmt, inParallel, isMain, mib, numberOpt, procSample, runAsScript, sleep, type BenchResult, type ProcSample } from './lib.js';
+import { fmt, inParallel, isMain, mib, numberOpt, runAsScript, sleep, type BenchResult } from './lib.js';
 import { hollowDockerHost } from './hollow.js';
+import { startStack } from './stack.js';
 import { watchTasks } from './task-watch.js';
 
 export interface ScaleBenchOptions {
@@ -28,86 +20,11 @@ export interface ScaleBenchOptions {
   timeoutMs?: number;
 }
 
-const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
-/** Resolves when the child prints a line matching `re` on stdout or stderr. */
-function waitForOutput(child: ChildProcess, re: RegExp, what: string, timeoutMs = 120_000): Promise<void> {
-  return new Promise((res, rej) => {
-    let seen = '';
-    const timer = setTimeout(() => rej(new Error(`${what} did not start within ${timeoutMs / 1000} s; output: ${seen.slice(-2000)}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      seen += d.toString();
-      if (re.test(seen)) {
-        clearTimeout(timer);
-        res();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`${what} exited with ${code}; output: ${seen.slice(-2000)}`));
-    });
-  });
-}
-
-/** Children log at warn level: pass it on, so a run that goes wrong says why. */
-function forwardStderr(child: ChildProcess, name: string): void {
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(d.toString().replace(/^(?=.)/gm, `[${name}] `)));
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-interface Procs { etcd: number; api: number; controllers: number }
-type Samples = Record<keyof Procs, ProcSample>;
-const sampleAll = (p: Procs): Samples => ({ etcd: procSample(p.etcd), api: procSample(p.api), controllers: procSample(p.controllers) });
-
 export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { figures: Record<string, number> }> {
   const timeoutMs = o.timeoutMs ?? 1_800_000;
-  const dir = mkdtempSync(join(tmpdir(), 'okube-bench-scale-'));
-  const etcd = new EmbeddedEtcd({ dataDir: join(dir, 'etcd'), supervise: false });
-  let api: ChildProcess | undefined;
-  let controllers: ChildProcess | undefined;
+  const stack = await startStack({ controllers: 'hollow', workers: o.workers });
   try {
-    const { endpoints } = await etcd.start();
-    const port = await freePort();
-    const tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
-    const childEnv = { ...process.env, OKUBE_LOG_LEVEL: 'warn' };
-    api = spawn(process.execPath, [join(REPO, 'bin/okube.js'), 'apiserver', '--etcd-endpoints', endpoints.join(','), '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'api'), '--token-file', tokenFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    forwardStderr(api, 'apiserver');
-    await waitForOutput(api, /listening on/, 'okube apiserver');
-    const server = `https://127.0.0.1:${port}`;
-    const caFile = join(dir, 'api', 'pki', 'ca.crt');
-    const kc = loadKubeConfig({ server, tokenFile, certificateAuthority: caFile });
-
-    controllers = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'hack/bench/hollow-controllers.ts')], {
-      cwd: REPO,
-      env: { ...childEnv, OKUBE_BENCH_SERVER: server, OKUBE_BENCH_TOKEN_FILE: tokenFile, OKUBE_BENCH_CA_FILE: caFile, OKUBE_BENCH_WORKERS: String(o.workers) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    forwardStderr(controllers, 'controllers');
-    await waitForOutput(controllers, /^ready$/m, 'hollow controllers');
-    const procs: Procs = { etcd: etcd.pid!, api: api.pid!, controllers: controllers.pid! };
-
+    const { kc } = stack;
     const nodes = new ResourceClient<Node>(kc, NODES);
     const tasks = new ResourceClient<Task>(kc, TASKS);
     await inParallel(o.nodes, 8, (i) => nodes.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: `hollow-${i}` }, spec: { dockerHost: hollowDockerHost(`node-${i}`), address: '127.0.0.1' } }));
@@ -123,7 +40,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
     // Every etcd write is one revision: the difference counts the writes convergence took.
     const revision = async () => Number((await tasks.list({ namespace: ns, limit: 1 })).metadata?.resourceVersion ?? NaN);
     const rev0 = await revision();
-    const before = sampleAll(procs);
+    const before = stack.sample();
     const t0 = performance.now();
     const sinceStart = () => (performance.now() - t0) / 1000;
     const scheduled = watch.until((t) => Boolean(t.spec.nodeName), o.tasks, timeoutMs).then(sinceStart);
@@ -143,10 +60,10 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
     } finally {
       clearInterval(progress);
     }
-    const converged = sampleAll(procs);
+    const converged = stack.sample();
     const rev1 = await revision();
     await sleep(o.idleSeconds * 1000);
-    const idle = sampleAll(procs);
+    const idle = stack.sample();
     const rev2 = await revision();
     watch.stop();
 
@@ -154,8 +71,8 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
     for (const t of watch.informer.list()) perNode.set(t.spec.nodeName ?? '', (perNode.get(t.spec.nodeName ?? '') ?? 0) + 1);
     const spread = [...perNode.values()];
 
-    const cpu = (k: keyof Procs) => converged[k].cpuSeconds - before[k].cpuSeconds;
-    const idlePct = (k: keyof Procs) => ((idle[k].cpuSeconds - converged[k].cpuSeconds) / o.idleSeconds) * 100;
+    const cpu = (k: keyof typeof before) => converged[k].cpuSeconds - before[k].cpuSeconds;
+    const idlePct = (k: keyof typeof before) => ((idle[k].cpuSeconds - converged[k].cpuSeconds) / o.idleSeconds) * 100;
     const rows: Array<[string, string]> = [
       [`create ${o.tasks} Tasks (API, concurrency ${o.concurrency})`, `${fmt(createSecs, 1)} s (${fmt(o.tasks / createSecs, 0)}/s)`],
       ['all bound to a Node (seen by a watch)', `${fmt(scheduledSecs, 1)} s`],
@@ -190,10 +107,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
       },
     };
   } finally {
-    await stopChild(controllers);
-    await stopChild(api);
-    await etcd.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

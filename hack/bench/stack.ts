@@ -1,0 +1,159 @@
+// okube as separate processes for benchmarks that measure each one apart: etcd (a child of
+// EmbeddedEtcd), the API server (`okube apiserver`) and the controllers — either the real
+// `okube controllers` against real Docker engines, or hack/bench/hollow-controllers.ts whose
+// Nodes are in-process HollowRuntimes. The bench process talks to them like a kubectl user.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../../src/client/kubeconfig.js';
+import { EmbeddedEtcd } from '../../src/storage/embedded-etcd.js';
+import { procSample, type ProcSample } from './lib.js';
+
+const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface StackOptions {
+  /** 'docker': `okube controllers` on the Nodes' real engines; 'hollow': hollow-controllers.ts. */
+  controllers: 'docker' | 'hollow';
+  workers: number;
+}
+
+export interface Procs { etcd: number; api: number; controllers: number }
+export type Samples = Record<keyof Procs, ProcSample>;
+
+export interface Stack {
+  kc: KubeConfig;
+  procs: Procs;
+  /** The controllers' /metrics (Prometheus text); only with controllers: 'docker'. */
+  metrics(): Promise<string>;
+  /** The API server's /metrics (Prometheus text). */
+  apiMetrics(): Promise<string>;
+  sample(): Samples;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Resolves when the child prints a line matching `re` on stdout or stderr. */
+function waitForOutput(child: ChildProcess, re: RegExp, what: string, timeoutMs = 120_000): Promise<void> {
+  return new Promise((res, rej) => {
+    let seen = '';
+    const timer = setTimeout(() => rej(new Error(`${what} did not start within ${timeoutMs / 1000} s; output: ${seen.slice(-2000)}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      if (re.test(seen)) {
+        clearTimeout(timer);
+        res();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`${what} exited with ${code}; output: ${seen.slice(-2000)}`));
+    });
+  });
+}
+
+/** Polls the controllers' /readyz (informers synced) until it answers 200. */
+async function waitForReadyz(child: ChildProcess, port: number, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`okube controllers exited with ${child.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`okube controllers were not ready within ${timeoutMs / 1000} s`);
+}
+
+/** Children log at warn level: pass it on, so a run that goes wrong says why. */
+function forwardStderr(child: ChildProcess, name: string): void {
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(d.toString().replace(/^(?=.)/gm, `[${name}] `)));
+}
+
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'okube-bench-stack-'));
+  const etcd = new EmbeddedEtcd({ dataDir: join(dir, 'etcd'), supervise: false });
+  let api: ChildProcess | undefined;
+  let controllers: ChildProcess | undefined;
+  const stop = async () => {
+    await stopChild(controllers);
+    await stopChild(api);
+    await etcd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const { endpoints } = await etcd.start();
+    const port = await freePort();
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+    const childEnv = { ...process.env, OKUBE_LOG_LEVEL: 'warn' };
+    api = spawn(process.execPath, [join(REPO, 'bin/okube.js'), 'apiserver', '--etcd-endpoints', endpoints.join(','), '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'api'), '--token-file', tokenFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    forwardStderr(api, 'apiserver');
+    await waitForOutput(api, /listening on/, 'okube apiserver');
+    const server = `https://127.0.0.1:${port}`;
+    const caFile = join(dir, 'api', 'pki', 'ca.crt');
+    const kc = loadKubeConfig({ server, tokenFile, certificateAuthority: caFile });
+    const metricsPort = await freePort();
+
+    controllers =
+      o.controllers === 'hollow'
+        ? spawn(process.execPath, ['--import', 'tsx', join(REPO, 'hack/bench/hollow-controllers.ts')], {
+            cwd: REPO,
+            env: { ...childEnv, OKUBE_BENCH_SERVER: server, OKUBE_BENCH_TOKEN_FILE: tokenFile, OKUBE_BENCH_CA_FILE: caFile, OKUBE_BENCH_WORKERS: String(o.workers) },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          })
+        : spawn(process.execPath, [join(REPO, 'bin/okube.js'), 'controllers', '--server', server, '--token-file', tokenFile, '--certificate-authority', caFile, '--workers', String(o.workers), '--metrics-port', String(metricsPort), '--health-address', '127.0.0.1'], {
+            cwd: REPO,
+            env: childEnv,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+    forwardStderr(controllers, 'controllers');
+    if (o.controllers === 'hollow') await waitForOutput(controllers, /^ready$/m, 'hollow controllers');
+    else await waitForReadyz(controllers, metricsPort);
+    const procs: Procs = { etcd: etcd.pid!, api: api.pid!, controllers: controllers.pid! };
+    const sample = (): Samples => ({ etcd: procSample(procs.etcd), api: procSample(procs.api), controllers: procSample(procs.controllers) });
+    const metrics = () => fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+    const apiMetrics = async () => {
+      const opts: RequestOptions = { method: 'GET', headers: {} };
+      await kc.applyToHTTPSOptions(opts);
+      return new Promise<string>((res, rej) => {
+        const req = httpsRequest(`${server}/metrics`, opts, (r) => {
+          let body = '';
+          r.on('data', (d: Buffer) => (body += d.toString()));
+          r.on('end', () => res(body));
+        });
+        req.on('error', rej);
+        req.end();
+      });
+    };
+    return { kc, procs, sample, metrics, apiMetrics, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
