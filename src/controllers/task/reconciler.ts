@@ -105,33 +105,44 @@ export class TaskReconciler {
     }
     if (entry && !entry.ready && !task.metadata.deletionTimestamp) return { requeueAfterMs: 5000 };
 
-    const containers = entry ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
-    const anyRunning = containers.some((c) => c.running);
-    const imagePresent = entry && !anyRunning && !task.metadata.deletionTimestamp ? await entry.runtime.imagePresent(task.spec.image) : undefined;
-    const p = plan({
-      task,
-      node: entry ? { name: entry.name, address: entry.address, ready: entry.ready } : undefined,
-      containers,
-      probe: this.probes().view(key),
-      imagePresent,
-      now: this.now(),
-    });
-
-    let status: TaskStatus = p.status;
-    let requeueAfterMs = p.requeueAfterMs;
-    const events: PlanEvent[] = [...p.events];
-    for (const action of p.actions) {
-      const result = await this.execute(key, task, action, entry, events);
-      if (result === 'gone') return {};
-      if (result && typeof result === 'object' && 'task' in result) task = result.task;
-      if (result && typeof result === 'object' && 'pullFailed' in result) {
-        const failed = imagePullFailed(task, result.pullFailed, this.now());
-        status = failed.status;
-        requeueAfterMs = failed.delayMs;
-        events.push({ type: 'Warning', reason: status.state?.waiting?.reason ?? 'ErrImagePull', message: result.pullFailed });
-        break;
+    // A second pass right after a create/start observes the new container, so one status write
+    // says Running instead of a write for "creating" and another on the next reconcile.
+    let status: TaskStatus = task.status ?? {};
+    let requeueAfterMs: number | undefined;
+    const events: PlanEvent[] = [];
+    for (let pass = 0; pass < 2; pass++) {
+      const observed: Task = pass === 0 ? task : { ...task, status };
+      const containers = entry ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
+      const anyRunning = containers.some((c) => c.running);
+      const imagePresent = entry && !anyRunning && !task.metadata.deletionTimestamp ? await entry.runtime.imagePresent(task.spec.image) : undefined;
+      const p = plan({
+        task: observed,
+        node: entry ? { name: entry.name, address: entry.address, ready: entry.ready } : undefined,
+        containers,
+        probe: this.probes().view(key),
+        imagePresent,
+        now: this.now(),
+      });
+      status = p.status;
+      requeueAfterMs = p.requeueAfterMs;
+      events.push(...p.events);
+      let started = false;
+      for (const action of p.actions) {
+        const result = await this.execute(key, task, action, entry, events);
+        if (result === 'gone') return {};
+        if (result && typeof result === 'object' && 'task' in result) task = result.task;
+        if (result && typeof result === 'object' && 'pullFailed' in result) {
+          const failed = imagePullFailed(task, result.pullFailed, this.now());
+          status = failed.status;
+          requeueAfterMs = failed.delayMs;
+          events.push({ type: 'Warning', reason: status.state?.waiting?.reason ?? 'ErrImagePull', message: result.pullFailed });
+          started = false;
+          break;
+        }
+        if (action.kind === 'create' || action.kind === 'start') started = true;
       }
-      if (action.kind === 'create' || action.kind === 'start') requeueAfterMs = requeueAfterMs ?? 1000;
+      if (!started) break;
+      requeueAfterMs = requeueAfterMs ?? 1000;
     }
 
     if (JSON.stringify(task.status ?? {}) !== JSON.stringify(status)) {
