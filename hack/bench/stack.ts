@@ -16,6 +16,9 @@ import { EmbeddedEtcd } from '../../src/storage/embedded-etcd.js';
 import { procSample, type ProcSample } from './lib.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+// Extra node flags for the API server and controllers children, e.g. profiling:
+// OKUBE_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (NODE_OPTIONS refuses --cpu-prof).
+const NODE_ARGS = (process.env.OKUBE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export interface StackOptions {
   /** 'docker': `okube controllers` on the Nodes' real engines; 'hollow': hollow-controllers.ts. */
@@ -112,7 +115,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
     const childEnv = { ...process.env, OKUBE_LOG_LEVEL: 'warn' };
-    api = spawn(process.execPath, [join(REPO, 'bin/okube.js'), 'apiserver', '--etcd-endpoints', endpoints.join(','), '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'api'), '--token-file', tokenFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    api = spawn(process.execPath, [...NODE_ARGS, join(REPO, 'bin/okube.js'), 'apiserver', '--etcd-endpoints', endpoints.join(','), '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'api'), '--token-file', tokenFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     forwardStderr(api, 'apiserver');
     await waitForOutput(api, /listening on/, 'okube apiserver');
     const server = `https://127.0.0.1:${port}`;
@@ -122,12 +125,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
 
     controllers =
       o.controllers === 'hollow'
-        ? spawn(process.execPath, ['--import', 'tsx', join(REPO, 'hack/bench/hollow-controllers.ts')], {
+        ? spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', join(REPO, 'hack/bench/hollow-controllers.ts')], {
             cwd: REPO,
             env: { ...childEnv, OKUBE_BENCH_SERVER: server, OKUBE_BENCH_TOKEN_FILE: tokenFile, OKUBE_BENCH_CA_FILE: caFile, OKUBE_BENCH_WORKERS: String(o.workers) },
             stdio: ['ignore', 'pipe', 'pipe'],
           })
-        : spawn(process.execPath, [join(REPO, 'bin/okube.js'), 'controllers', '--server', server, '--token-file', tokenFile, '--certificate-authority', caFile, '--workers', String(o.workers), '--metrics-port', String(metricsPort), '--health-address', '127.0.0.1'], {
+        : spawn(process.execPath, [...NODE_ARGS, join(REPO, 'bin/okube.js'), 'controllers', '--server', server, '--token-file', tokenFile, '--certificate-authority', caFile, '--workers', String(o.workers), '--metrics-port', String(metricsPort), '--health-address', '127.0.0.1'], {
             cwd: REPO,
             env: childEnv,
             stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { OkubeError } from '../util/errors.js';
+import { reuseConnections } from './connection-pool.js';
 
 // Where controllers find the API: explicit server/token/CA, a kubeconfig file ($KUBECONFIG or
 // ~/.kube/config), or in-cluster (a Pod's service account). client-node's own fallback chain ends
@@ -31,7 +32,12 @@ export function inClusterServer(env: NodeJS.ProcessEnv): string | undefined {
   return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** The API connection for okube's clients: every call through it reuses keep-alive connections. */
 export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
+  return reuseConnections(load(src));
+}
+
+function load(src: KubeConfigSource): KubeConfig {
   const kc = new KubeConfig();
   if (src.server) {
     const token = src.token ?? (src.tokenFile ? readFileSync(src.tokenFile, 'utf8').trim() : undefined);
