@@ -127,6 +127,7 @@ export async function serveWatch(
     if (!p.table) return o;
     return { ...(toTable(r.def, [o], { includeObject: p.includeObject, wide: true }) as Record<string, unknown>), apiVersion: `meta.k8s.io/${p.table}` };
   };
+  let corked = false;
   const send = (type: string, object: unknown) => {
     if (done) return;
     // A client that stopped reading does not get to pin unbounded memory: drop it, it relists.
@@ -137,6 +138,15 @@ export async function serveWatch(
       res.destroy();
       finish();
       return;
+    }
+    // Events of one etcd response arrive together: one TLS record and syscall for the burst.
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(() => {
+        corked = false;
+        res.uncork();
+      });
     }
     res.write(JSON.stringify({ type, object }) + '\n');
   };
