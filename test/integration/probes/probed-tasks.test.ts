@@ -11,7 +11,7 @@ import type { TestCluster } from '../../support/cluster.js';
 import { newNamespace, startControllers, stopControllers } from '../../support/controllers.js';
 import { testEnv } from '../../support/env.js';
 import { kubectl } from '../../support/kubectl.js';
-import { taskObject, waitForTask } from '../../support/tasks.js';
+import { taskObject, waitFor, waitForTask } from '../../support/tasks.js';
 
 // Probed Tasks running real busybox apps in real containers.
 
@@ -56,6 +56,23 @@ describe('probes on real containers', function () {
     expect((metrics.counts.get('liveness/httpGet/success') ?? 0) - probesBefore, 'probes ran meanwhile').to.be.at.least(3);
     expect(after.metadata.resourceVersion, `status rewritten: ${JSON.stringify(after.status?.probes)}`).to.equal(before.metadata.resourceVersion);
     expect(after.status!.probes!.liveness!.time, 'time is when the result began').to.equal(ready.status!.probes!.liveness!.time);
+  });
+
+  it('stops probing the moment the container exits, and when the Task is deleted', async () => {
+    const health = probe({ httpGet: { path: '/healthz', port: 'http' } });
+    // restartPolicy Never: after the exit there is no new container to probe.
+    await create('short', { command: ['sh', '-c', HTTPD], restartPolicy: 'Never', livenessProbe: health });
+    const live = await waitForTask(manager.tasks, ns, 'short', 'live', (t) => t.status?.probes?.liveness?.result === 'Success');
+    expect(manager.probeManager.view(`${ns}/short`), 'probed while running').to.not.equal(undefined);
+    await docker.stop(live.status!.containerID!, 0);
+    await waitForTask(manager.tasks, ns, 'short', 'Failed', (t) => t.status?.phase === 'Failed');
+    expect(manager.probeManager.view(`${ns}/short`), 'probed after the exit').to.equal(undefined);
+
+    await create('deleted', { command: ['sh', '-c', HTTPD], livenessProbe: health });
+    await waitForTask(manager.tasks, ns, 'deleted', 'live', (t) => t.status?.probes?.liveness?.result === 'Success');
+    await manager.tasks.delete('deleted', ns);
+    await waitFor('Task gone', async () => (await manager.tasks.list({ namespace: ns })).items.every((t) => t.metadata.name !== 'deleted'), 30_000);
+    expect(manager.probeManager.view(`${ns}/deleted`), 'probed after delete').to.equal(undefined);
   });
 
   it('kubectl get tasks shows READY, and kubectl describe shows a liveness failure as a Warning Unhealthy event', async () => {
