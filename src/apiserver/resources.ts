@@ -1,102 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
-import jsonMergePatch from 'json-merge-patch';
-import fastJsonPatch from 'fast-json-patch';
 import type { Store, KeyValue } from '../storage/store.js';
-import { admit, checkTypeMeta, parseFieldValidation, type FieldValidation } from './admission.js';
+import { admit, checkTypeMeta } from './admission.js';
 import { decodeObject, mediaType } from './http.js';
 import { carryOverSystemMeta, clone, deepEqual, fromStored, generateName, isPlainObject, nextGeneration, nowTimestamp, toStored, type Obj } from './objects.js';
 import { collectionPrefix, objectKey, type Registry, type Resource } from './registry.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from './selectors.js';
+import { deleteObject, drainNamespace } from './deletion.js';
+import { decodePatch } from './patches.js';
+import { decodeContinue, encodeContinue, managerFromUserAgent, matches, parseRevision, parseSelectors, type WriteOptions } from './request-options.js';
 import { recordUpdate, serverSideApply } from './ssa.js';
-import { alreadyExists, ApiError, badRequest, conflict, isStoreError, notFound, storeErrorCode } from './status.js';
+import { ApiError, badRequest, conflict, isStoreError, notFound } from './status.js';
+import { backoff, MAX_RETRIES, readObject, storeErr } from './store-access.js';
 
 // The generic REST semantics over the Store: get, list, create, update, patch, delete for any
 // served resource, with Kubernetes' metadata, concurrency and status-subresource rules.
 
-const MAX_RETRIES = 64;
-
-/** Small jittered pause before retrying a compare-and-swap that lost a race. */
-function backoff(attempt: number): Promise<void> {
-  if (attempt < 2) return Promise.resolve();
-  return new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** Math.min(attempt, 6))));
-}
 const NAMESPACE_KEY = (ns: string) => `/registry/core/namespaces/${ns}`;
 
-export interface WriteOptions {
-  fieldValidation: FieldValidation;
-  fieldManager?: string;
-  dryRun: boolean;
-  res?: ServerResponse;
-}
-
 export interface Result { code: number; body: unknown }
-
-export function writeOptions(q: URLSearchParams, res?: ServerResponse): WriteOptions {
-  const dry = q.getAll('dryRun');
-  for (const d of dry) if (d !== 'All' && d !== '') throw badRequest(`unsupported dryRun value "${d}": only All is supported`);
-  const fm = q.get('fieldManager') ?? undefined;
-  if (fm !== undefined && (fm.length > 128 || /[^\x20-\x7e]/.test(fm))) throw badRequest('fieldManager must be at most 128 printable ASCII characters');
-  return { fieldValidation: parseFieldValidation(q.get('fieldValidation')), fieldManager: fm || undefined, dryRun: dry.includes('All'), res };
-}
-
-export function parseRevision(v: unknown, what = 'resourceVersion'): number {
-  if (typeof v !== 'string' || !/^\d{1,15}$/.test(v)) throw badRequest(`${what}: Invalid value: ${JSON.stringify(v)}: must be a non-negative integer`);
-  return Number(v);
-}
-
-/** Fields a fieldSelector may name: metadata.name/namespace everywhere, a few well-known extras. */
-export function fieldAllowed(r: Resource): (f: string) => boolean {
-  const extra: string[] = [];
-  if (r.def.kind === 'Event') {
-    extra.push('involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type');
-  }
-  if (r.def.kind === 'Namespace') extra.push('status.phase');
-  return (f) => f === 'metadata.name' || f === 'metadata.namespace' || extra.includes(f);
-}
-
-export interface Selectors { labels: LabelSelector; fields: FieldSelector }
-
-export function parseSelectors(r: Resource, q: URLSearchParams): Selectors {
-  return { labels: parseLabelSelector(q.get('labelSelector')), fields: parseFieldSelector(q.get('fieldSelector'), fieldAllowed(r)) };
-}
-
-export function matches(sel: Selectors, o: Obj): boolean {
-  return matchesLabels(sel.labels, o.metadata.labels) && matchesFields(sel.fields, o);
-}
-
-function storeErr(err: unknown, r: Resource, name: string): never {
-  if (isStoreError(err)) {
-    const code = storeErrorCode(err);
-    if (code === 'NotFound') throw notFound(r.def.plural, r.def.group, name);
-    if (code === 'AlreadyExists') throw alreadyExists(r.def.plural, r.def.group, name);
-    if (code === 'Conflict') throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
-  }
-  throw err;
-}
-
-function encodeContinue(token: string, rv: number): string {
-  return Buffer.from(JSON.stringify({ t: token, rv })).toString('base64url');
-}
-
-function decodeContinue(c: string): { t: string; rv: number } {
-  try {
-    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as { t?: unknown; rv?: unknown };
-    if (typeof v.t === 'string' && typeof v.rv === 'number') return { t: v.t, rv: v.rv };
-  } catch {
-    // fall through
-  }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-}
-
-const STRATEGIC_DIRECTIVE = /^\$(patch|retainKeys|setElementOrder\/.*|deleteFromPrimitiveList\/.*)$/;
-function stripStrategicDirectives(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => !(isPlainObject(x) && '$patch' in x)).map(stripStrategicDirectives);
-  if (!isPlainObject(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (!STRATEGIC_DIRECTIVE.test(k)) out[k] = stripStrategicDirectives(x);
-  return out;
-}
 
 export type NamespaceHook = (name: string) => void;
 
@@ -108,9 +28,7 @@ export class ResourceService {
   ) {}
 
   private async read(r: Resource, ns: string | undefined, name: string): Promise<{ kv: KeyValue; obj: Obj }> {
-    const kv = await this.store.get(objectKey(r, ns, name));
-    if (!kv) throw notFound(r.def.plural, r.def.group, name);
-    return { kv, obj: fromStored(kv.value, kv.modRevision) };
+    return readObject(this.store, r, ns, name);
   }
 
   async get(r: Resource, ns: string | undefined, name: string): Promise<Obj> {
@@ -331,35 +249,7 @@ export class ResourceService {
       if (mt.endsWith('cbor')) throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`);
       return this.apply(r, ns, name, sub, decodeObject(raw, mt), q, opts);
     }
-    let applyPatch: (target: Obj) => unknown;
-    const builtin = r.def.group === '' || r.def.group.endsWith('.k8s.io');
-    if (mt === 'application/merge-patch+json' || (mt === 'application/strategic-merge-patch+json' && builtin)) {
-      const p = decodeObject(raw, 'application/json', 'object (merge patch)');
-      const patch = mt === 'application/strategic-merge-patch+json' ? stripStrategicDirectives(p) : p;
-      applyPatch = (t) => jsonMergePatch.apply(t, clone(patch));
-    } else if (mt === 'application/json-patch+json') {
-      let ops: unknown;
-      try {
-        ops = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        throw badRequest(`the body of the request could not be decoded as JSON patch: ${(err as Error).message}`);
-      }
-      if (!Array.isArray(ops)) throw badRequest('json patch must be an array of operations');
-      const err0 = fastJsonPatch.validate(ops as fastJsonPatch.Operation[]);
-      if (err0) throw badRequest(`invalid json patch: ${err0.message.split('\n')[0]}`);
-      applyPatch = (t) => {
-        try {
-          return fastJsonPatch.applyPatch(t, clone(ops as fastJsonPatch.Operation[]), true, true).newDocument;
-        } catch (err) {
-          const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-          throw new ApiError('Invalid', `the server rejected our request due to an error in our request: ${msg}`);
-        }
-      };
-    } else if (mt === 'application/strategic-merge-patch+json') {
-      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
-    } else {
-      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
-    }
+    const applyPatch = decodePatch(r, mt, raw);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.read(r, ns, name);
       const patched = applyPatch(clone(cur.obj));
@@ -445,56 +335,7 @@ export class ResourceService {
   }
 
   async delete(r: Resource, ns: string | undefined, name: string, body: Buffer, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
-    let options: Record<string, unknown> = {};
-    if (body.length && body.toString('utf8').trim()) options = decodeObject(body, 'application/json', 'object (DeleteOptions)');
-    const policy = (q.get('propagationPolicy') ?? options.propagationPolicy) as unknown;
-    if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(policy as string)) {
-      throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
-    }
-    const gp = q.get('gracePeriodSeconds') ?? options.gracePeriodSeconds;
-    if (gp !== undefined && gp !== null && !/^-?\d+$/.test(String(gp))) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
-    const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
-    for (let attempt = 0; ; attempt++) {
-      const cur = await this.read(r, ns, name);
-      if (pre.uid !== undefined && pre.uid !== null && pre.uid !== cur.obj.metadata.uid) {
-        throw conflict(r.def.plural, r.def.group, name, `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${cur.obj.metadata.uid}`);
-      }
-      if (pre.resourceVersion !== undefined && pre.resourceVersion !== null && pre.resourceVersion !== cur.obj.metadata.resourceVersion) {
-        throw conflict(r.def.plural, r.def.group, name, `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${cur.obj.metadata.resourceVersion}`);
-      }
-      const isNamespace = r.def.group === '' && r.def.kind === 'Namespace';
-      if (['default', 'kube-system'].includes(name) && isNamespace) {
-        throw new ApiError('Forbidden', `namespace "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
-      }
-      try {
-        if (cur.obj.metadata.finalizers?.length || isNamespace) {
-          if (cur.obj.metadata.deletionTimestamp) {
-            if (isNamespace) this.onNamespaceDeleting(name);
-            return { code: 200, body: cur.obj };
-          }
-          const next = clone(cur.obj);
-          next.metadata.deletionTimestamp = nowTimestamp();
-          next.metadata.deletionGracePeriodSeconds = 0;
-          if (isNamespace) next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
-          if (opts.dryRun) return { code: 200, body: next };
-          const key = objectKey(r, ns, name);
-          const rev = await this.store.update(key, toStored(next), cur.kv.modRevision);
-          next.metadata.resourceVersion = String(rev);
-          if (isNamespace) this.onNamespaceDeleting(name);
-          return { code: 200, body: next };
-        }
-        if (opts.dryRun) return { code: 200, body: cur.obj };
-        const { revision } = await this.store.delete(objectKey(r, ns, name), cur.kv.modRevision);
-        cur.obj.metadata.resourceVersion = String(revision);
-        return { code: 200, body: cur.obj };
-      } catch (err) {
-        if (isStoreError(err, 'Conflict') && attempt < MAX_RETRIES) {
-          await backoff(attempt);
-          continue;
-        }
-        storeErr(err, r, name);
-      }
-    }
+    return deleteObject(this.store, this.onNamespaceDeleting, r, ns, name, body, q, opts);
   }
 
   async deleteCollection(r: Resource, ns: string | undefined, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
@@ -514,28 +355,8 @@ export class ResourceService {
   }
 
   /** For the namespace finalizer: delete (or mark) everything in `ns`; true when nothing remains. */
-  async drainNamespace(ns: string): Promise<boolean> {
-    let empty = true;
-    for (const r of this.registry.resources) {
-      if (!r.def.namespaced) continue;
-      const page = await this.store.list(collectionPrefix(r, ns));
-      for (const kv of page.items) {
-        empty = false;
-        const o = fromStored(kv.value, kv.modRevision);
-        try {
-          if (o.metadata.finalizers?.length) {
-            if (!o.metadata.deletionTimestamp) {
-              o.metadata.deletionTimestamp = nowTimestamp();
-              o.metadata.deletionGracePeriodSeconds = 0;
-              await this.store.update(kv.key, toStored(o), kv.modRevision);
-            }
-          } else await this.store.delete(kv.key, kv.modRevision);
-        } catch (err) {
-          if (!(isStoreError(err, 'Conflict') || isStoreError(err, 'NotFound'))) throw err;
-        }
-      }
-    }
-    return empty;
+  drainNamespace(ns: string): Promise<boolean> {
+    return drainNamespace(this.store, this.registry, ns);
   }
 
 }
@@ -556,10 +377,4 @@ function admitUnknownOnly(r: Resource, obj: Obj, opts: WriteOptions): void {
   } catch (err) {
     if (err instanceof ApiError && err.reason === 'Invalid' && err.details?.causes?.some((c) => c.message.startsWith('unknown field'))) throw err;
   }
-}
-
-/** Default field manager name from the User-Agent like the real API server ("kubectl", "node"). */
-export function managerFromUserAgent(ua: string): string {
-  const first = ua.split('/')[0].trim();
-  return first.slice(0, 128) || 'unknown';
 }

@@ -16,7 +16,8 @@ import { decodeObject, DEFAULT_MAX_BODY_BYTES, mediaType, negotiate, readBody, r
 import { NamespaceFinalizer } from './namespaces.js';
 import type { Obj } from './objects.js';
 import { Registry, type Resource } from './registry.js';
-import { ResourceService, writeOptions } from './resources.js';
+import { writeOptions } from './request-options.js';
+import { ResourceService } from './resources.js';
 import { parsePath, type ResourcePath } from './routing.js';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 import { ApiError, badRequest, isStoreError } from './status.js';

@@ -5,7 +5,7 @@ import type { Logger } from '../util/logger.js';
 import { toTable } from './schema/index.js';
 import { fromStored, type Obj } from './objects.js';
 import { collectionPrefix, type Resource } from './registry.js';
-import { matches, parseRevision, parseSelectors, type Selectors } from './resources.js';
+import { matches, parseRevision, parseSelectors, type Selectors } from './request-options.js';
 import { ApiError, badRequest, isStoreError, statusFor } from './status.js';
 
 // Watch streams: newline-delimited JSON watch events over a chunked response, fed by a Store

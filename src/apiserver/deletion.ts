@@ -1,0 +1,94 @@
+import type { Store } from '../storage/store.js';
+import { decodeObject } from './http.js';
+import { clone, fromStored, isPlainObject, nowTimestamp, toStored } from './objects.js';
+import { collectionPrefix, objectKey, type Registry, type Resource } from './registry.js';
+import type { WriteOptions } from './request-options.js';
+import type { NamespaceHook, Result } from './resources.js';
+import { ApiError, badRequest, conflict, isStoreError } from './status.js';
+import { backoff, MAX_RETRIES, readObject, storeErr } from './store-access.js';
+
+export async function deleteObject(
+  store: Store,
+  onNamespaceDeleting: NamespaceHook,
+  r: Resource,
+  ns: string | undefined,
+  name: string,
+  body: Buffer,
+  q: URLSearchParams,
+  opts: WriteOptions,
+): Promise<Result> {
+  let options: Record<string, unknown> = {};
+  if (body.length && body.toString('utf8').trim()) options = decodeObject(body, 'application/json', 'object (DeleteOptions)');
+  const policy = (q.get('propagationPolicy') ?? options.propagationPolicy) as unknown;
+  if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(policy as string)) {
+    throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+  }
+  const gp = q.get('gracePeriodSeconds') ?? options.gracePeriodSeconds;
+  if (gp !== undefined && gp !== null && !/^-?\d+$/.test(String(gp))) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
+  const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
+  for (let attempt = 0; ; attempt++) {
+    const cur = await readObject(store, r, ns, name);
+    if (pre.uid !== undefined && pre.uid !== null && pre.uid !== cur.obj.metadata.uid) {
+      throw conflict(r.def.plural, r.def.group, name, `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${cur.obj.metadata.uid}`);
+    }
+    if (pre.resourceVersion !== undefined && pre.resourceVersion !== null && pre.resourceVersion !== cur.obj.metadata.resourceVersion) {
+      throw conflict(r.def.plural, r.def.group, name, `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${cur.obj.metadata.resourceVersion}`);
+    }
+    const isNamespace = r.def.group === '' && r.def.kind === 'Namespace';
+    if (['default', 'kube-system'].includes(name) && isNamespace) {
+      throw new ApiError('Forbidden', `namespace "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+    }
+    try {
+      if (cur.obj.metadata.finalizers?.length || isNamespace) {
+        if (cur.obj.metadata.deletionTimestamp) {
+          if (isNamespace) onNamespaceDeleting(name);
+          return { code: 200, body: cur.obj };
+        }
+        const next = clone(cur.obj);
+        next.metadata.deletionTimestamp = nowTimestamp();
+        next.metadata.deletionGracePeriodSeconds = 0;
+        if (isNamespace) next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
+        if (opts.dryRun) return { code: 200, body: next };
+        const key = objectKey(r, ns, name);
+        const rev = await store.update(key, toStored(next), cur.kv.modRevision);
+        next.metadata.resourceVersion = String(rev);
+        if (isNamespace) onNamespaceDeleting(name);
+        return { code: 200, body: next };
+      }
+      if (opts.dryRun) return { code: 200, body: cur.obj };
+      const { revision } = await store.delete(objectKey(r, ns, name), cur.kv.modRevision);
+      cur.obj.metadata.resourceVersion = String(revision);
+      return { code: 200, body: cur.obj };
+    } catch (err) {
+      if (isStoreError(err, 'Conflict') && attempt < MAX_RETRIES) {
+        await backoff(attempt);
+        continue;
+      }
+      storeErr(err, r, name);
+    }
+  }
+}
+
+export async function drainNamespace(store: Store, registry: Registry, ns: string): Promise<boolean> {
+  let empty = true;
+  for (const r of registry.resources) {
+    if (!r.def.namespaced) continue;
+    const page = await store.list(collectionPrefix(r, ns));
+    for (const kv of page.items) {
+      empty = false;
+      const o = fromStored(kv.value, kv.modRevision);
+      try {
+        if (o.metadata.finalizers?.length) {
+          if (!o.metadata.deletionTimestamp) {
+            o.metadata.deletionTimestamp = nowTimestamp();
+            o.metadata.deletionGracePeriodSeconds = 0;
+            await store.update(kv.key, toStored(o), kv.modRevision);
+          }
+        } else await store.delete(kv.key, kv.modRevision);
+      } catch (err) {
+        if (!(isStoreError(err, 'Conflict') || isStoreError(err, 'NotFound'))) throw err;
+      }
+    }
+  }
+  return empty;
+}

@@ -1,0 +1,46 @@
+import jsonMergePatch from 'json-merge-patch';
+import fastJsonPatch from 'fast-json-patch';
+import { decodeObject } from './http.js';
+import { clone, isPlainObject, type Obj } from './objects.js';
+import type { Resource } from './registry.js';
+import { ApiError, badRequest } from './status.js';
+
+const STRATEGIC_DIRECTIVE = /^\$(patch|retainKeys|setElementOrder\/.*|deleteFromPrimitiveList\/.*)$/;
+function stripStrategicDirectives(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => !(isPlainObject(x) && '$patch' in x)).map(stripStrategicDirectives);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (!STRATEGIC_DIRECTIVE.test(k)) out[k] = stripStrategicDirectives(x);
+  return out;
+}
+
+export function decodePatch(r: Resource, mt: string, raw: Buffer): (target: Obj) => unknown {
+  const builtin = r.def.group === '' || r.def.group.endsWith('.k8s.io');
+  if (mt === 'application/merge-patch+json' || (mt === 'application/strategic-merge-patch+json' && builtin)) {
+    const p = decodeObject(raw, 'application/json', 'object (merge patch)');
+    const patch = mt === 'application/strategic-merge-patch+json' ? stripStrategicDirectives(p) : p;
+    return (t) => jsonMergePatch.apply(t, clone(patch));
+  } else if (mt === 'application/json-patch+json') {
+    let ops: unknown;
+    try {
+      ops = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      throw badRequest(`the body of the request could not be decoded as JSON patch: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(ops)) throw badRequest('json patch must be an array of operations');
+    const err0 = fastJsonPatch.validate(ops as fastJsonPatch.Operation[]);
+    if (err0) throw badRequest(`invalid json patch: ${err0.message.split('\n')[0]}`);
+    return (t) => {
+      try {
+        return fastJsonPatch.applyPatch(t, clone(ops as fastJsonPatch.Operation[]), true, true).newDocument;
+      } catch (err) {
+        const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        throw new ApiError('Invalid', `the server rejected our request due to an error in our request: ${msg}`);
+      }
+    };
+  } else if (mt === 'application/strategic-merge-patch+json') {
+    throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+  } else {
+    throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+  }
+}

@@ -1,0 +1,66 @@
+import type { ServerResponse } from 'node:http';
+import { parseFieldValidation, type FieldValidation } from './admission.js';
+import type { Obj } from './objects.js';
+import type { Resource } from './registry.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from './selectors.js';
+import { badRequest } from './status.js';
+
+export interface WriteOptions {
+  fieldValidation: FieldValidation;
+  fieldManager?: string;
+  dryRun: boolean;
+  res?: ServerResponse;
+}
+
+export function writeOptions(q: URLSearchParams, res?: ServerResponse): WriteOptions {
+  const dry = q.getAll('dryRun');
+  for (const d of dry) if (d !== 'All' && d !== '') throw badRequest(`unsupported dryRun value "${d}": only All is supported`);
+  const fm = q.get('fieldManager') ?? undefined;
+  if (fm !== undefined && (fm.length > 128 || /[^\x20-\x7e]/.test(fm))) throw badRequest('fieldManager must be at most 128 printable ASCII characters');
+  return { fieldValidation: parseFieldValidation(q.get('fieldValidation')), fieldManager: fm || undefined, dryRun: dry.includes('All'), res };
+}
+
+export function parseRevision(v: unknown, what = 'resourceVersion'): number {
+  if (typeof v !== 'string' || !/^\d{1,15}$/.test(v)) throw badRequest(`${what}: Invalid value: ${JSON.stringify(v)}: must be a non-negative integer`);
+  return Number(v);
+}
+
+/** Fields a fieldSelector may name: metadata.name/namespace everywhere, a few well-known extras. */
+export function fieldAllowed(r: Resource): (f: string) => boolean {
+  const extra: string[] = [];
+  if (r.def.kind === 'Event') {
+    extra.push('involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type');
+  }
+  if (r.def.kind === 'Namespace') extra.push('status.phase');
+  return (f) => f === 'metadata.name' || f === 'metadata.namespace' || extra.includes(f);
+}
+
+export interface Selectors { labels: LabelSelector; fields: FieldSelector }
+
+export function parseSelectors(r: Resource, q: URLSearchParams): Selectors {
+  return { labels: parseLabelSelector(q.get('labelSelector')), fields: parseFieldSelector(q.get('fieldSelector'), fieldAllowed(r)) };
+}
+
+export function matches(sel: Selectors, o: Obj): boolean {
+  return matchesLabels(sel.labels, o.metadata.labels) && matchesFields(sel.fields, o);
+}
+
+export function encodeContinue(token: string, rv: number): string {
+  return Buffer.from(JSON.stringify({ t: token, rv })).toString('base64url');
+}
+
+export function decodeContinue(c: string): { t: string; rv: number } {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as { t?: unknown; rv?: unknown };
+    if (typeof v.t === 'string' && typeof v.rv === 'number') return { t: v.t, rv: v.rv };
+  } catch {
+    // fall through
+  }
+  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+}
+
+/** Default field manager name from the User-Agent like the real API server ("kubectl", "node"). */
+export function managerFromUserAgent(ua: string): string {
+  const first = ua.split('/')[0].trim();
+  return first.slice(0, 128) || 'unknown';
+}
