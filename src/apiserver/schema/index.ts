@@ -5,4 +5,5 @@ export { compileSchema, type ResourceSchema } from './validate.js';
 export { validateObjectMeta, isDns1123Label, isDns1123Subdomain } from './meta.js';
 export { toTable, tableColumns, humanDuration, type TableOptions } from './table.js';
 export { evalJsonPath } from './jsonpath.js';
-export { openApiV2, openApiV3Index, openApiV3Doc, definitionName, groupVersionPath } from './openapi.js';
+export { openApiV2, openApiV3Index, openApiV3Doc } from './openapi.js';
+export { definitionName, groupVersionPath } from './openapi-names.js';
