@@ -1,9 +1,10 @@
 import Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
-import { Observable, share } from 'rxjs';
+import { share, type Observable } from 'rxjs';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor, type Logger } from '../util/logger.js';
+import { dockerEventStream } from './docker-events.js';
 import type { ContainerInfo, ContainerSpec, ContainerStatus, ExecResult, HostInfo, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
 
 export interface DockerTls {
@@ -65,7 +66,11 @@ export class DockerRuntime implements Runtime {
     this.idleTimeoutMs = opts.timeoutMs ?? 30_000;
     this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, this.idleTimeoutMs));
     this.log = opts.logger ?? loggerFor('runtime.docker', opts.dockerHost);
-    this.events$ = this.eventStream().pipe(share());
+    this.events$ = dockerEventStream(this.docker, {
+      log: this.log,
+      idleTimeoutMs: this.idleTimeoutMs,
+      onConnected: (stream) => (this.liveEventStream = stream),
+    }).pipe(share());
   }
 
   private fail(err: unknown, what: string): OkubeError {
@@ -301,99 +306,6 @@ export class DockerRuntime implements Runtime {
 
   events(): Observable<RuntimeEvent> {
     return this.events$;
-  }
-
-  /** Docker's event stream, reconnected with backoff; a reconnect asks for what it missed. */
-  private eventStream(): Observable<RuntimeEvent> {
-    return new Observable<RuntimeEvent>((subscriber) => {
-      let stopped = false;
-      let current: NodeJS.ReadableStream | undefined;
-      let retryTimer: NodeJS.Timeout | undefined;
-      let attempt = 0;
-      let sinceSeconds: number | undefined;
-      const seen = new Set<string>();
-
-      const connect = async () => {
-        if (stopped) return;
-        try {
-          const filters = { type: ['container'] } as Docker.GetEventsOptions['filters'];
-          const stream = (await this.docker.getEvents(sinceSeconds !== undefined ? { filters, since: sinceSeconds } : { filters })) as unknown as NodeJS.ReadableStream;
-          if (stopped) return void (stream as unknown as { destroy?: () => void }).destroy?.();
-          current = stream;
-          this.liveEventStream = stream;
-          attempt = 0;
-          let buffer = '';
-          let lastData = Date.now();
-          stream.on('data', (chunk: Buffer) => {
-            lastData = Date.now();
-            buffer += chunk.toString();
-            let nl: number;
-            while ((nl = buffer.indexOf('\n')) >= 0) {
-              const line = buffer.slice(0, nl).trim();
-              buffer = buffer.slice(nl + 1);
-              if (line) handle(line);
-            }
-          });
-          const reconnect = (why: string) => {
-            if (stopped || current !== stream) return;
-            current = undefined;
-            // The client's idle timeout ends a quiet stream: expected, so reconnect at once and quietly.
-            if (Date.now() - lastData >= this.idleTimeoutMs - 100) {
-              this.log.debug({ why }, 'docker events stream idle; reconnecting');
-              sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
-              return void connect();
-            }
-            schedule(why);
-          };
-          stream.on('end', () => reconnect('stream ended'));
-          stream.on('close', () => reconnect('stream closed'));
-          stream.on('error', (err: Error) => reconnect(err.message));
-        } catch (err) {
-          schedule((err as Error).message);
-        }
-      };
-
-      const handle = (line: string) => {
-        let ev: { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number; timeNano?: number };
-        try {
-          ev = JSON.parse(line);
-        } catch {
-          return;
-        }
-        const action = (ev.Action ?? ev.status ?? '').split(':')[0];
-        const id = ev.Actor?.ID ?? ev.id ?? '';
-        const dedupeKey = `${ev.timeNano}:${id}:${action}`;
-        if (seen.has(dedupeKey)) return;
-        seen.add(dedupeKey);
-        if (seen.size > 10_000) seen.clear();
-        const attrs = ev.Actor?.Attributes ?? {};
-        const exit = attrs.exitCode;
-        if (ev.time !== undefined) sinceSeconds = ev.time;
-        subscriber.next({
-          action,
-          containerId: id,
-          labels: attrs,
-          exitCode: exit !== undefined ? Number(exit) : undefined,
-          time: ev.timeNano ? Math.floor(ev.timeNano / 1e6) : (ev.time ?? 0) * 1000,
-        });
-      };
-
-      const schedule = (why: string) => {
-        if (stopped) return;
-        const delay = Math.min(100 * 2 ** attempt++, 5000);
-        sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
-        this.log.warn({ why, delayMs: delay }, 'docker events stream lost; reconnecting');
-        retryTimer = setTimeout(connect, delay);
-        retryTimer.unref();
-      };
-
-      void connect();
-      return () => {
-        stopped = true;
-        clearTimeout(retryTimer);
-        (current as unknown as { destroy?: () => void })?.destroy?.();
-      };
-    });
   }
 
   /** Breaks the live events connection as a network fault would (tests of reconnection). */

@@ -1,0 +1,103 @@
+import type Docker from 'dockerode';
+import { Observable } from 'rxjs';
+import type { Logger } from '../util/logger.js';
+import type { RuntimeEvent } from './runtime.js';
+
+export interface DockerEventStreamOptions {
+  log: Logger;
+  idleTimeoutMs: number;
+  onConnected: (stream: NodeJS.ReadableStream) => void;
+}
+
+/** Docker's event stream, reconnected with backoff; a reconnect asks for what it missed. */
+export function dockerEventStream(docker: Docker, opts: DockerEventStreamOptions): Observable<RuntimeEvent> {
+  return new Observable<RuntimeEvent>((subscriber) => {
+    let stopped = false;
+    let current: NodeJS.ReadableStream | undefined;
+    let retryTimer: NodeJS.Timeout | undefined;
+    let attempt = 0;
+    let sinceSeconds: number | undefined;
+    const seen = new Set<string>();
+
+    const connect = async () => {
+      if (stopped) return;
+      try {
+        const filters = { type: ['container'] } as Docker.GetEventsOptions['filters'];
+        const stream = (await docker.getEvents(sinceSeconds !== undefined ? { filters, since: sinceSeconds } : { filters })) as unknown as NodeJS.ReadableStream;
+        if (stopped) return void (stream as unknown as { destroy?: () => void }).destroy?.();
+        current = stream;
+        opts.onConnected(stream);
+        attempt = 0;
+        let buffer = '';
+        let lastData = Date.now();
+        stream.on('data', (chunk: Buffer) => {
+          lastData = Date.now();
+          buffer += chunk.toString();
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (line) handle(line);
+          }
+        });
+        const reconnect = (why: string) => {
+          if (stopped || current !== stream) return;
+          current = undefined;
+          // The client's idle timeout ends a quiet stream: expected, so reconnect at once and quietly.
+          if (Date.now() - lastData >= opts.idleTimeoutMs - 100) {
+            opts.log.debug({ why }, 'docker events stream idle; reconnecting');
+            sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
+            return void connect();
+          }
+          schedule(why);
+        };
+        stream.on('end', () => reconnect('stream ended'));
+        stream.on('close', () => reconnect('stream closed'));
+        stream.on('error', (err: Error) => reconnect(err.message));
+      } catch (err) {
+        schedule((err as Error).message);
+      }
+    };
+
+    const handle = (line: string) => {
+      let ev: { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; time?: number; timeNano?: number };
+      try {
+        ev = JSON.parse(line);
+      } catch {
+        return;
+      }
+      const action = (ev.Action ?? ev.status ?? '').split(':')[0];
+      const id = ev.Actor?.ID ?? ev.id ?? '';
+      const dedupeKey = `${ev.timeNano}:${id}:${action}`;
+      if (seen.has(dedupeKey)) return;
+      seen.add(dedupeKey);
+      if (seen.size > 10_000) seen.clear();
+      const attrs = ev.Actor?.Attributes ?? {};
+      const exit = attrs.exitCode;
+      if (ev.time !== undefined) sinceSeconds = ev.time;
+      subscriber.next({
+        action,
+        containerId: id,
+        labels: attrs,
+        exitCode: exit !== undefined ? Number(exit) : undefined,
+        time: ev.timeNano ? Math.floor(ev.timeNano / 1e6) : (ev.time ?? 0) * 1000,
+      });
+    };
+
+    const schedule = (why: string) => {
+      if (stopped) return;
+      const delay = Math.min(100 * 2 ** attempt++, 5000);
+      sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
+      opts.log.warn({ why, delayMs: delay }, 'docker events stream lost; reconnecting');
+      retryTimer = setTimeout(connect, delay);
+      retryTimer.unref();
+    };
+
+    void connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retryTimer);
+      (current as unknown as { destroy?: () => void })?.destroy?.();
+    };
+  });
+}
