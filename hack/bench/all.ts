@@ -133,7 +133,7 @@ function write(done: boolean, failures: string[]): void {
     ...machineLines,
     `- load average (1/5/15 min) at start ${load0.map((x) => fmt(x, 2)).join(' / ')}${done ? `, at end ${loadavg().map((x) => fmt(x, 2)).join(' / ')}` : ''}`,
     '',
-    '**Notes.** The machine is shared: other engineers ran their test suites (Docker containers, etcd, API servers, kubectl) on it during this run, so every figure is from a loaded 2-core machine and varies between runs; compare within a row (same run, same load), not across runs. Ratios matter more than absolute numbers.',
+    '**Notes.** The machine may be shared (the load averages above say how busy it was), and every process of a row — okube, etcd, Docker, the benchmark client — runs on the same cores, so figures vary between runs; compare within a row (same run, same load), not across runs. Ratios matter more than absolute numbers.',
     ...(failures.length ? ['', `**Failed in this run:** ${failures.join('; ')}`] : []),
     '',
     '## Summary',
