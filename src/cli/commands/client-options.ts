@@ -30,8 +30,8 @@ export function connect(opts: ClientOptions): Client {
   return { conn, discovery: () => (d ??= Discovery.load(conn)) };
 }
 
-/** kubectl's argument forms: `TYPE NAME...` or `TYPE/NAME...`. */
-export async function resolveTargets(client: Client, args: string[]): Promise<Array<{ resource: ApiResource; name?: string }>> {
+/** kubectl's argument forms: `TYPE NAME...` or `TYPE/NAME...`; with severalTypes also `TYPE,TYPE [NAME...]`. */
+export async function resolveTargets(client: Client, args: string[], opts: { severalTypes?: boolean } = {}): Promise<Array<{ resource: ApiResource; name?: string }>> {
   if (!args.length) throw new CliError('You must specify the type of resource to get. Use "okube get --help" for the resource types.');
   const d = await client.discovery();
   if (args.every((a) => a.includes('/'))) {
@@ -43,7 +43,9 @@ export async function resolveTargets(client: Client, args: string[]): Promise<Ar
   }
   if (args.some((a) => a.includes('/'))) throw new CliError('there is no need to specify a resource type as a separate argument when passing arguments in resource/name form');
   const [type, ...names] = args;
-  if (type.includes(',')) throw new CliError('several resource types at once are not supported: name one type');
-  const resource = d.resolve(type);
-  return names.length ? names.map((name) => ({ resource, name })) : [{ resource }];
+  if (type.includes(',') && !opts.severalTypes) throw new CliError('several resource types at once are not supported here: name one type');
+  const types = type.split(',');
+  if (types.some((t) => !t)) throw new CliError(`resource type list ${JSON.stringify(type)} has an empty entry`);
+  const resources = types.map((t) => d.resolve(t));
+  return resources.flatMap((resource) => (names.length ? names.map((name) => ({ resource, name })) : [{ resource }]));
 }

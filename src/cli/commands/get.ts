@@ -68,6 +68,35 @@ async function getList(client: Client, resource: ApiResource, opts: GetOptions):
   if (opts.watch) await follow(client, resource, opts, list.metadata?.resourceVersion);
 }
 
+/** `get TYPE,TYPE`: one table per type with kind-prefixed names, as kubectl prints it; or one List. */
+async function getSeveralLists(client: Client, resources: ApiResource[], opts: GetOptions): Promise<void> {
+  const format = parseFormat(opts.output);
+  const query = { labelSelector: opts.selector, fieldSelector: opts.fieldSelector };
+  const withNamespace = (r: ApiResource) => Boolean(opts.allNamespaces && r.namespaced);
+  const path = (r: ApiResource) => resourcePath(r, scope(r, client.conn.namespace, opts.allNamespaces));
+  if (format === 'table' || format === 'wide') {
+    const printed: string[] = [];
+    for (const r of resources) {
+      const table = await client.conn.get<Table>(path(r), { accept: TABLE_ACCEPT, query });
+      if (table.rows?.length) printed.push(new TablePrinter({ wide: format === 'wide', withNamespace: withNamespace(r), kindPrefix: kindPrefix(r) }).print(table));
+    }
+    if (printed.length) process.stdout.write(printed.join('\n'));
+    else process.stderr.write(noneFound(resources.find((r) => r.namespaced) ?? resources[0], client.conn.namespace, opts.allNamespaces));
+    return;
+  }
+  const items: KubeList['items'] = [];
+  const names: string[] = [];
+  for (const r of resources) {
+    const list = await client.conn.get<KubeList>(path(r), { query });
+    items.push(...list.items);
+    names.push(...list.items.map((o) => `${kindPrefix(r)}/${o.metadata.name}\n`));
+  }
+  if (format === 'name') {
+    process.stdout.write(names.join(''));
+    if (!names.length) process.stderr.write(noneFound(resources.find((r) => r.namespaced) ?? resources[0], client.conn.namespace, opts.allNamespaces));
+  } else process.stdout.write(formatObject(asList(items), format));
+}
+
 /** Prints every change after `resourceVersion` until interrupted; rewatches when the server ends a watch. */
 async function follow(client: Client, resource: ApiResource, opts: GetOptions, resourceVersion: string | undefined, printer?: TablePrinter, name?: string, headerPrinted = true): Promise<void> {
   const format = parseFormat(opts.output);
@@ -112,7 +141,7 @@ export function registerGet(program: Command): void {
     program
       .command('get')
       .description('show one or many resources (the same columns as kubectl get)')
-      .argument('<resource>', 'resource type (tasks, task, tk, onode, tasks.okube.dev, ...) or TYPE/NAME')
+      .argument('<resource>', 'resource type (tasks, task, tk, onode, tasks.okube.dev, ...), several as TYPE,TYPE, or TYPE/NAME')
       .argument('[names...]', 'names of the objects')
       .option('-o, --output <format>', 'wide, yaml, json or name')
       .option('-w, --watch', 'after listing, print every change as it happens')
@@ -121,28 +150,34 @@ export function registerGet(program: Command): void {
       .option('-A, --all-namespaces', 'across all namespaces'),
   ).action(async (resource: string, names: string[], opts: GetOptions) => {
     const client = connect(opts);
-    const targets = await resolveTargets(client, [resource, ...names]);
+    const targets = await resolveTargets(client, [resource, ...names], { severalTypes: true });
+    const resources = [...new Set(targets.map((t) => t.resource))];
+    if (opts.watch && (targets.length > 1 || resources.length > 1)) throw new CliError('you may only specify a single resource type and name with --watch');
     if (targets.length === 1 && !targets[0].name) return getList(client, targets[0].resource, opts);
-    if (opts.watch && targets.length > 1) throw new CliError('you may only specify a single resource type and name with --watch');
+    if (targets.every((t) => !t.name)) return getSeveralLists(client, resources, opts);
     let failed: unknown;
     const format = parseFormat(opts.output);
     if ((format === 'table' || format === 'wide') && targets.length > 1) {
-      // One table for several names, as kubectl prints it.
-      const printer = new TablePrinter({ wide: format === 'wide' });
-      const rows: string[][] = [];
-      let header: string[] | undefined;
-      for (const t of targets) {
-        try {
-          const table = await client.conn.get<Table>(resourcePath(t.resource, client.conn.namespace, t.name), { accept: TABLE_ACCEPT });
-          header ??= printer.headers(table);
-          rows.push(...(table.rows ?? []).map((r) => printer.cells(table, r)));
-        } catch (err) {
-          if (!isServerError(err)) throw err;
-          process.stderr.write(`${err.prefix}${err.message}\n`);
-          failed = err;
+      // One table per type for several names, as kubectl prints it (kind-prefixed with several types).
+      const printed: string[] = [];
+      for (const r of resources) {
+        const printer = new TablePrinter({ wide: format === 'wide', kindPrefix: resources.length > 1 ? kindPrefix(r) : undefined });
+        const rows: string[][] = [];
+        let header: string[] | undefined;
+        for (const t of targets.filter((x) => x.resource === r)) {
+          try {
+            const table = await client.conn.get<Table>(resourcePath(t.resource, client.conn.namespace, t.name), { accept: TABLE_ACCEPT });
+            header ??= printer.headers(table);
+            rows.push(...(table.rows ?? []).map((row) => printer.cells(table, row)));
+          } catch (err) {
+            if (!isServerError(err)) throw err;
+            process.stderr.write(`${err.prefix}${err.message}\n`);
+            failed = err;
+          }
         }
+        if (header) printed.push(printer.lines([header, ...rows]));
       }
-      if (header) process.stdout.write(printer.lines([header, ...rows]));
+      if (printed.length) process.stdout.write(printed.join('\n'));
       if (failed) process.exitCode = 1;
       return;
     }

@@ -214,6 +214,30 @@ describe('okube CLI against okube up', function () {
     expect(r.stderr).to.match(/^applying done: 24\/24 succeeded$/m);
   });
 
+  it('get TYPE,TYPE prints one kind-prefixed table per type, like kubectl', async () => {
+    const own = uniqueName('cli-multi');
+    await run(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${own}\n`);
+    try {
+      const applied = await run(['apply', '-n', own, '-f', '-'], taskYaml('solo', '  command: ["sleep", "3600"]\n'));
+      expect(applied.code, applied.stderr).to.equal(0);
+      // Settled first, so both clients print the same state.
+      const settled = await run(['wait', '--for=condition=Ready', 'task/solo', '-n', own, '--timeout=60s']);
+      expect(settled.code, settled.stderr).to.equal(0);
+      const [ours, names, theirs] = await Promise.all([run(['get', 'tasks,onodes', '-n', own]), run(['get', 'tk,onode', '-n', own, '-o', 'name']), kubectl(['get', 'tasks,onodes', '-n', own])]);
+      expect(ours.code, ours.stderr).to.equal(0);
+      // Same layout as kubectl's; AGE (the last column) may differ by a second.
+      const shape = (out: string) => out.split('\n').map((l) => l.replace(/\S+$/, 'AGE'));
+      expect(shape(ours.stdout)).to.deep.equal(shape(theirs));
+      expect(ours.stdout).to.match(/^task\.okube\.dev\/solo\s/m);
+      expect(ours.stdout).to.match(new RegExp(`^node\\.okube\\.dev/${nodeName}\\s`, 'm'));
+      expect(names.stdout.split('\n')).to.include.members(['task.okube.dev/solo', `node.okube.dev/${nodeName}`]);
+      const watch = await run(['get', 'tasks,onodes', '-w', '-n', own]);
+      expect(watch.stderr).to.equal('error: you may only specify a single resource type and name with --watch\n');
+    } finally {
+      await run(['delete', 'namespace', own]);
+    }
+  });
+
   it('bad input and server errors are one clear line and a non-zero exit, never a stack', async () => {
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, `${taskYaml('ok', '')}---\napiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata: {name: broken\nspec: {}\n`);
