@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { LABELS, type Node, type Task } from '../../api/types.js';
-import { DockerRuntime } from '../../runtime/docker-runtime.js';
+import { DockerRuntime, type DockerTls } from '../../runtime/docker-runtime.js';
+import { tlsFromSecretData } from '../../runtime/docker-tls.js';
 import type { ContainerInfo } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath } from '../kube/discovery.js';
-import { connect, withClientOptions, type ClientOptions } from './client-options.js';
+import { connect, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
-// `okube logs TASK`: the output of the Task's container, read from its Node's Docker engine.
+// `okube logs TASK`: the output of the Task's container, read from its Node's Docker engine
+// (with the Node's TLS files or Secret).
 // The controller keeps the last exited container next to the current one (as the kubelet
 // does), which is what --previous shows.
 
@@ -26,6 +28,26 @@ function taskName(arg: string): string {
   const type = arg.slice(0, slash).toLowerCase();
   if (!['task', 'tasks', 'tk', 'task.okube.dev', 'tasks.okube.dev'].includes(type)) throw new CliError(`logs are only available for Tasks, not ${arg.slice(0, slash)}`);
   return arg.slice(slash + 1);
+}
+
+/** The Node's Docker TLS client material: its files, or the Secret it names (read as this user). */
+async function nodeTls(client: Client, node: Node): Promise<DockerTls | undefined> {
+  const t = node.spec.tls;
+  if (!t) return undefined;
+  if (!t.secretName) return { caFile: t.caFile, certFile: t.certFile, keyFile: t.keyFile };
+  const namespace = t.secretNamespace ?? 'default';
+  const what = `Secret ${namespace}/${t.secretName} of node ${node.metadata.name}`;
+  let secret: { data?: Record<string, string> };
+  try {
+    secret = await client.conn.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(t.secretName)}`);
+  } catch (err) {
+    throw new CliError(`cannot read the ${what} (spec.tls.secretName) to reach its Docker engine: ${errorMessage(err)}`);
+  }
+  try {
+    return tlsFromSecretData(secret.data, what);
+  } catch (err) {
+    throw new CliError(errorMessage(err));
+  }
 }
 
 export function registerLogs(program: Command): void {
@@ -49,8 +71,7 @@ export function registerLogs(program: Command): void {
     const nodeName = task.status?.nodeName ?? task.spec.nodeName;
     if (!nodeName) throw new CliError(`task "${name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
     const node = await client.conn.get<Node>(resourcePath(nodes, undefined, nodeName));
-    const tls = node.spec.tls;
-    const docker = new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: tls ? { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile } : undefined, timeoutMs: 10_000 });
+    const docker = new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: await nodeTls(client, node), timeoutMs: 10_000 });
     try {
       let containers: ContainerInfo[];
       try {

@@ -8,6 +8,7 @@ import { newNamespace, startControllers, stopControllers, type ControllerRig } f
 import { socketPath, testEnv, uniqueName } from '../../support/env.js';
 import { taskObject, waitFor } from '../../support/tasks.js';
 import { mutualTls } from '../../support/tls.js';
+import { okube } from '../../support/okube-cli.js';
 
 // A Node reached over tcp:// with client certificates taken from a Secret (spec.tls.secretName),
 // as the in-cluster controllers reach remote engines. The engine side is docker-1 behind a
@@ -73,5 +74,20 @@ describe('Node over tcp:// with TLS material from a Secret', function () {
     expect(authorized).to.be.greaterThan(0);
     expect(rejected).to.equal(0);
     console.log(`      ${authorized} TLS connections with the client certificate from the Secret`);
+  });
+
+  it('okube logs reads a Task on that Node with the client certificate from the same Secret', async () => {
+    await waitFor('TLS Node Ready', async () => (await rig.manager.nodes.get(nodeName)).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 60_000, 200);
+    const ns = await newNamespace(rig.cluster);
+    await rig.manager.tasks.create(taskObject(ns, 'talker', { image: env.image, command: ['sh', '-c', 'echo hello over tls; exec sleep 3600'], nodeName }));
+    await waitFor('Task Running on the TLS Node', async () => (await rig.manager.tasks.get('talker', ns)).status?.phase === 'Running', 60_000, 200);
+    const before = authorized;
+    const logs = await waitFor('the line in the logs', async () => {
+      const r = await okube(['logs', 'talker', '-n', ns], { kubeconfig: rig.cluster.kubeconfigPath });
+      return r.code === 0 && r.stdout.includes('hello over tls') ? r : undefined;
+    }, 30_000, 500);
+    expect(logs.stdout).to.equal('hello over tls\n');
+    expect(authorized, 'the CLI connected through the TLS terminator').to.be.greaterThan(before);
+    expect(rejected).to.equal(0);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { tlsFromSecretData } from '../../../../src/controllers/node/tls-secret.js';
-import { isOkubeError } from '../../../../src/util/errors.js';
+import { tlsFromSecretData } from '../../../src/runtime/docker-tls.js';
+import { isOkubeError } from '../../../src/util/errors.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
