@@ -19,6 +19,8 @@ describe('okube CLI against okube up', function () {
   let up: UpProcess;
   let ns: string;
   let nodeName: string;
+  /** Namespaces single tests made for themselves. */
+  const owned: string[] = [];
   const run = (args: string[], input?: string): Promise<CliResult> => okube([...args], { kubeconfig: up.kubeconfig, input });
   const inNs = (args: string[], input?: string) => run([...args, '-n', ns], input);
   const task = async (name: string): Promise<Task> => {
@@ -44,11 +46,14 @@ describe('okube CLI against okube up', function () {
     ns = uniqueName('cli-ns');
     const created = await run(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
     expect(created.stdout).to.equal(`namespace/${ns} created\n`);
+    // The examples are every test's fixtures here (web, crashloop, batch, probed); no test deletes them.
+    const applied = await inNs(['apply', '-f', 'manifests/']);
+    expect(applied.code, applied.stderr).to.equal(0);
   });
 
   after(async () => {
     await up?.stop('SIGINT');
-    if (ns) await removeContainersOf([ns]);
+    if (ns) await removeContainersOf([ns, ...owned]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -58,14 +63,17 @@ describe('okube CLI against okube up', function () {
   });
 
   it('apply -f manifests/ creates every example and get tasks shows them with kubectl\'s columns', async () => {
-    const applied = await inNs(['apply', '-f', 'manifests/']);
+    const own = uniqueName('cli-apply');
+    owned.push(own);
+    await run(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${own}\n`);
+    const applied = await run(['apply', '-f', 'manifests/', '-n', own]);
     expect(applied.code, applied.stderr).to.equal(0);
     expect(applied.stdout.split('\n').filter(Boolean)).to.deep.equal(['batch', 'crashloop', 'probed', 'web'].map((n) => `task.okube.dev/${n} created`));
-    const got = await inNs(['get', 'tasks']);
+    const got = await run(['get', 'tasks', '-n', own]);
     expect(got.code, got.stderr).to.equal(0);
     const lines = got.stdout.trimEnd().split('\n');
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['batch', 'crashloop', 'probed', 'web']);
-    const fromKubectl = (await kubectl(['get', 'tasks', '-n', ns])).split('\n')[0];
+    const fromKubectl = (await kubectl(['get', 'tasks', '-n', own])).split('\n')[0];
     expect(lines[0]).to.equal(fromKubectl);
     console.log(`      okube get tasks:\n${got.stdout.replace(/^/gm, '        ')}`);
   });
@@ -193,16 +201,23 @@ describe('okube CLI against okube up', function () {
   });
 
   it('delete waits until the Task and its containers are gone', async () => {
-    const t = await task('pinger');
-    const deleted = await inNs(['delete', 'task', 'pinger']);
-    expect(deleted.stdout, deleted.stderr).to.equal('tasks.okube.dev "pinger" deleted\n');
+    await inNs(['apply', '-f', '-'], taskYaml('doomed', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n'));
+    const t = await waitFor('doomed running', async () => {
+      const x = await task('doomed');
+      return x.status?.phase === 'Running' ? x : undefined;
+    }, 60_000, 500);
+    const deleted = await inNs(['delete', 'task', 'doomed']);
+    expect(deleted.stdout, deleted.stderr).to.equal('tasks.okube.dev "doomed" deleted\n');
     const docker = new DockerRuntime({ dockerHost: testEnv().dockerHost });
     expect(await docker.list({ [LABELS.taskUid]: t.metadata.uid! })).to.deep.equal([]);
-    const again = await inNs(['delete', 'task', 'pinger']);
+    const again = await inNs(['delete', 'task', 'doomed']);
     expect(again.code).to.equal(1);
-    expect(again.stderr).to.equal('Error from server (NotFound): tasks.okube.dev "pinger" not found\n');
-    const byFile = await inNs(['delete', '-f', 'manifests/batch.yaml', '--wait=false']);
-    expect(byFile.stdout).to.equal('tasks.okube.dev "batch" deleted\n');
+    expect(again.stderr).to.equal('Error from server (NotFound): tasks.okube.dev "doomed" not found\n');
+    const file = join(dir, 'byfile.yaml');
+    writeFileSync(file, taskYaml('byfile', '  command: ["sleep", "3600"]\n'));
+    await inNs(['apply', '-f', file]);
+    const byFile = await inNs(['delete', '-f', file, '--wait=false']);
+    expect(byFile.stdout).to.equal('tasks.okube.dev "byfile" deleted\n');
   });
 
   it('a long apply shows progress on stderr', async () => {
@@ -216,9 +231,10 @@ describe('okube CLI against okube up', function () {
 
   it('get TYPE,TYPE prints one kind-prefixed table per type, like kubectl', async () => {
     const own = uniqueName('cli-multi');
+    owned.push(own);
     await run(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${own}\n`);
     try {
-      const applied = await run(['apply', '-n', own, '-f', '-'], taskYaml('solo', '  command: ["sleep", "3600"]\n'));
+      const applied = await run(['apply', '-n', own, '-f', '-'], taskYaml('solo', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n'));
       expect(applied.code, applied.stderr).to.equal(0);
       // Settled first, so both clients print the same state.
       const settled = await run(['wait', '--for=condition=Ready', 'task/solo', '-n', own, '--timeout=60s']);
