@@ -4,7 +4,6 @@
 // Nodes are in-process HollowRuntimes. The bench process talks to them like a kubectl user.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../../src/client/kubeconfig.js';
 import { EmbeddedEtcd } from '../../src/storage/embedded-etcd.js';
 import { procSample, type ProcSample } from './lib.js';
+import { freePort } from '../../src/util/free-port.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Extra node flags for the API server and controllers children, e.g. profiling:
@@ -40,16 +40,6 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** Resolves when the child prints a line matching `re` on stdout or stderr. */
 function waitForOutput(child: ChildProcess, re: RegExp, what: string, timeoutMs = 120_000): Promise<void> {

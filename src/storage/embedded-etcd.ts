@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
+import { freePort } from '../util/free-port.js';
 
 export interface EmbeddedEtcdOptions {
   dataDir: string;
@@ -29,16 +29,6 @@ function findBinary(name: string): string | undefined {
   return undefined;
 }
 
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A local etcd child process that okube starts and supervises (the embedded default of

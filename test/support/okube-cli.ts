@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { LABELS } from '../../src/api/types.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { testEnv } from './env.js';
@@ -34,16 +33,6 @@ export function okube(args: string[], opts: { kubeconfig?: string; input?: strin
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface UpProcess {
   child: ChildProcess;

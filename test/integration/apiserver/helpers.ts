@@ -1,28 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../../../src/storage/store.js';
 import { createApiServer, writeKubeconfig, type ApiServer, type ApiServerOptions } from '../../../src/apiserver/index.js';
 import { kubectl as runKubectl, type Run } from '../../support/kubectl.js';
+import { freePort } from '../../../src/util/free-port.js';
 
 export const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const CRD_DIR = join(REPO, 'crds');
 export const MANIFEST_DIR = join(REPO, 'manifests');
 
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 export function tempDir(prefix = 'okube-api-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

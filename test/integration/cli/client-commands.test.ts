@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { LABELS, type Task } from '../../../src/api/types.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { testEnv, uniqueName } from '../../support/env.js';
-import { freePort, okube, removeContainersOf, startUp, type CliResult, type UpProcess } from '../../support/okube-cli.js';
+import { okube, removeContainersOf, startUp, type CliResult, type UpProcess } from '../../support/okube-cli.js';
+import { kubectl as runKubectl } from '../../support/kubectl.js';
 import { waitFor } from '../../support/wait.js';
+import { freePort } from '../../../src/util/free-port.js';
 
 // The okube client commands as a user runs them — `node bin/okube.js …` subprocesses — against
 // one real `okube up` (its own etcd, API server, controllers, and a Node on the main test engine).
@@ -28,14 +30,7 @@ describe('okube CLI against okube up', function () {
     expect(r.code, r.stderr).to.equal(0);
     return JSON.parse(r.stdout) as Task;
   };
-  const kubectl = (args: string[]) =>
-    new Promise<string>((resolve, reject) => {
-      const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') } });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('error', reject);
-      child.on('close', () => resolve(out));
-    });
+  const kubectl = async (args: string[]) => (await runKubectl(args, { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') })).stdout;
   const taskYaml = (name: string, spec: string) => `apiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata:\n  name: ${name}\nspec:\n  image: ${image}\n${spec}`;
   const noStack = (r: CliResult) => expect(r.stderr).to.not.match(/\n\s+at /);
 

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { LABELS, type KubeList, type Task } from '../../../src/api/types.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { testEnv, uniqueName } from '../../support/env.js';
-import { freePort, okube, removeContainersOf, startUp, type UpProcess } from '../../support/okube-cli.js';
+import { okube, removeContainersOf, startUp, type UpProcess } from '../../support/okube-cli.js';
 import { waitFor } from '../../support/wait.js';
+import { freePort } from '../../../src/util/free-port.js';
 
 // `okube up` as a process: it refuses to start with one clear line when something it needs is
 // missing, and a Ctrl-C followed by another `okube up` on the same data dir carries on with the

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { createServer } from 'node:net';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { newNamespace } from '../../support/controllers.js';
 import { socketPath, testEnv, uniqueName } from '../../support/env.js';
 import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/tasks.js';
+import { freePort } from '../../../src/util/free-port.js';
 
 // The image hack/build-image.sh builds, run the way the chart runs it (non-root, read-only root
 // filesystem, /tmp writable): `okube controllers` inside it against okube's API server on this
@@ -34,13 +34,6 @@ describe('the okube image', function () {
   let shared: string;
 
   const dockerCli = (...args: string[]) => spawnSync('docker', args, { env: dockerEnv, encoding: 'utf8' });
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
 
   /** Starts the image the way the chart's Deployments do (non-root, read-only, /tmp writable), with the test engine's socket. */
   const runImage = (name: string, dockerArgs: string[], okubeArgs: string[]) => {

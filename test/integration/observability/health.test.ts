@@ -9,7 +9,7 @@ import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { uniqueName } from '../../support/env.js';
 import { metricSum, parseMetrics, rawRequest } from '../../support/scrape.js';
 import { nodeObject, waitFor } from '../../support/tasks.js';
-import { freePort } from '../apiserver/helpers.js';
+import { freePort } from '../../../src/util/free-port.js';
 
 // Health endpoints, request ids and the runtime log level on a real API server with its own
 // etcd, and the controllers' --metrics-port endpoint in a subprocess.
