@@ -88,8 +88,8 @@ async function idleRun(stack: Stack, docker: DockerRuntime, image: string, ns: s
     const m1 = await stack.metrics();
     const a1 = await stack.apiMetrics();
     const probesRun = (labels: string) => counterSum(m1, 'okube_probe_results_total', labels) - counterSum(m0, 'okube_probe_results_total', labels);
-    const restarts = (await tasks.list({ namespace: ns })).items.reduce((n, t) => n + (t.status?.restartCount ?? 0), 0);
     const list = (await tasks.list({ namespace: ns })).items;
+    const restarts = list.reduce((n, t) => n + (t.status?.restartCount ?? 0), 0);
     await inParallel(list.length, 8, (i) => tasks.delete(list[i].metadata.name!, ns));
     for (let i = 0; i < 3000 && watch.informer.list().some((t) => t.metadata.namespace === ns); i++) await sleep(200);
     for (let i = 0; i < 600 && (await docker.list({ [LABELS.namespace]: ns })).length; i++) await sleep(200);

@@ -74,6 +74,7 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
   const query = { labelSelector: opts.selector, fieldSelector: opts.fieldSelector };
   const withNamespace = (r: ApiResource) => Boolean(opts.allNamespaces && r.namespaced);
   const path = (r: ApiResource) => resourcePath(r, scope(r, client.conn.namespace, opts.allNamespaces));
+  const nothing = () => process.stderr.write(noneFound(resources.find((r) => r.namespaced) ?? resources[0], client.conn.namespace, opts.allNamespaces));
   if (format === 'table' || format === 'wide') {
     const printed: string[] = [];
     for (const r of resources) {
@@ -81,7 +82,7 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
       if (table.rows?.length) printed.push(new TablePrinter({ wide: format === 'wide', withNamespace: withNamespace(r), kindPrefix: kindPrefix(r) }).print(table));
     }
     if (printed.length) process.stdout.write(printed.join('\n'));
-    else process.stderr.write(noneFound(resources.find((r) => r.namespaced) ?? resources[0], client.conn.namespace, opts.allNamespaces));
+    else nothing();
     return;
   }
   const items: KubeList['items'] = [];
@@ -93,7 +94,7 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
   }
   if (format === 'name') {
     process.stdout.write(names.join(''));
-    if (!names.length) process.stderr.write(noneFound(resources.find((r) => r.namespaced) ?? resources[0], client.conn.namespace, opts.allNamespaces));
+    if (!names.length) nothing();
   } else process.stdout.write(formatObject(asList(items), format));
 }
 

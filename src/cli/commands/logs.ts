@@ -43,11 +43,7 @@ async function nodeTls(client: Client, node: Node): Promise<DockerTls | undefine
   } catch (err) {
     throw new CliError(`cannot read the ${what} (spec.tls.secretName) to reach its Docker engine: ${errorMessage(err)}`);
   }
-  try {
-    return tlsFromSecretData(secret.data, what);
-  } catch (err) {
-    throw new CliError(errorMessage(err));
-  }
+  return tlsFromSecretData(secret.data, what);
 }
 
 export function registerLogs(program: Command): void {
