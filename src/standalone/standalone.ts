@@ -14,6 +14,7 @@ import { DockerRuntime } from '../runtime/docker-runtime.js';
 import type { Node } from '../api/types.js';
 import { API_VERSION } from '../api/types.js';
 import { isOkubeError } from '../util/errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 // The composition root of `okube up`: one process tree with the store, the API server and the
 // controllers. Kept apart from argument parsing so tests can start the whole system in-process.
@@ -109,10 +110,12 @@ async function localNodeReadiness(manager: ControllerManager, name: string, time
 
 export async function startStandalone(opts: StandaloneOptions): Promise<StandaloneSystem> {
   ensureWritableDir(opts.dataDir);
-  await ensurePortFree(opts.listen.host, opts.listen.port);
-  await ensureDocker(opts.dockerHost);
+  // Before anything touches the data dir: its etcd, certificates and kubeconfig are one okube up's.
+  const lock = await lockDataDir(opts.dataDir);
 
-  const stops: Array<() => Promise<void>> = [];
+  // Stopped in reverse order of starting: the controllers (and their watches) before the API
+  // server, the API server before the store, the store before etcd, the lock last.
+  const stops: Array<() => Promise<void>> = [() => lock.release()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       try {
@@ -124,6 +127,9 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   };
 
   try {
+    await ensurePortFree(opts.listen.host, opts.listen.port);
+    await ensureDocker(opts.dockerHost);
+
     let endpoints = opts.etcdEndpoints;
     let storeDescription: string;
     if (endpoints?.length) {

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { freePort } from '../util/free-port.js';
+import { ETCD_MEMBER_NAME, endProcess, etcdProcessesOn } from './stray-etcd.js';
 
 export interface EmbeddedEtcdOptions {
   dataDir: string;
@@ -29,6 +31,23 @@ function findBinary(name: string): string | undefined {
   return undefined;
 }
 
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * How etcd is started so that it dies with okube even when okube is killed -9: through
+ * util-linux's setpriv, which sets the parent-death signal (prctl PR_SET_PDEATHSIG) and execs
+ * etcd. Without setpriv, the stray-etcd sweep of the next start is the only remedy.
+ */
+function launcher(binary: string, args: string[]): { command: string; args: string[] } {
+  const setpriv = process.platform === 'linux' ? findBinary('setpriv') : undefined;
+  return setpriv ? { command: setpriv, args: ['--pdeathsig', 'SIGTERM', '--', binary, ...args] } : { command: binary, args };
+}
 
 /**
  * A local etcd child process that okube starts and supervises (the embedded default of
@@ -67,6 +86,7 @@ export class EmbeddedEtcd {
       );
     }
     mkdirSync(this.opts.dataDir, { recursive: true });
+    await this.endStrays();
     this.ports = await this.loadOrChoosePorts();
     this.stopping = false;
     await this.spawnAndWait(binary);
@@ -93,13 +113,26 @@ export class EmbeddedEtcd {
     if (!this.child) await this.spawnAndWait(binary);
   }
 
+  /**
+   * Ends etcds still serving this data dir: left by an okube up that was killed before it could
+   * stop them (the caller holds the data dir, so no live okube up owns them). They hold the
+   * data dir and its ports; a new etcd would fail, or the health check would find the old one.
+   */
+  private async endStrays(): Promise<void> {
+    for (const pid of etcdProcessesOn(join(this.opts.dataDir, 'data'))) {
+      log.warn({ pid, dataDir: this.opts.dataDir }, 'ending an etcd left running by an okube up that did not shut down');
+      await endProcess(pid);
+    }
+  }
+
   private async loadOrChoosePorts(): Promise<Ports> {
     const file = join(this.opts.dataDir, 'okube-etcd.json');
     if (this.opts.clientPort && this.opts.peerPort) return { clientPort: this.opts.clientPort, peerPort: this.opts.peerPort };
     if (existsSync(file)) {
       try {
         const saved = JSON.parse(readFileSync(file, 'utf8')) as Ports;
-        if (saved.clientPort && saved.peerPort) return saved;
+        // The same ports as last time, unless something else took them meanwhile.
+        if (saved.clientPort && saved.peerPort && (await portFree(this.host, saved.clientPort)) && (await portFree(this.host, saved.peerPort))) return saved;
       } catch {
         // unreadable: choose new ports below
       }
@@ -117,7 +150,7 @@ export class EmbeddedEtcd {
     const client = `http://${this.host}:${clientPort}`;
     const peer = `http://${this.host}:${peerPort}`;
     const args = [
-      '--name', 'okube',
+      '--name', ETCD_MEMBER_NAME,
       '--data-dir', join(this.opts.dataDir, 'data'),
       '--listen-client-urls', client,
       '--advertise-client-urls', client,
@@ -125,10 +158,17 @@ export class EmbeddedEtcd {
       '--initial-advertise-peer-urls', peer,
       '--initial-cluster', `okube=${peer}`,
     ];
-    const logFile = createWriteStream(join(this.opts.dataDir, 'etcd.log'), { flags: 'a' });
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(logFile);
-    child.stderr?.pipe(logFile);
+    // etcd writes its log straight to the file: no pipe through okube that could end under it
+    // (etcd dying of SIGPIPE) or be written after it ended. Its own process group: a Ctrl-C in
+    // the terminal reaches okube only, which stops etcd last, after everything that uses it.
+    const logFd = openSync(join(this.opts.dataDir, 'etcd.log'), 'a');
+    const launch = launcher(binary, args);
+    let child: ChildProcess;
+    try {
+      child = spawn(launch.command, launch.args, { stdio: ['ignore', logFd, logFd], detached: true });
+    } finally {
+      closeSync(logFd);
+    }
     this.child = child;
     let healthy = false;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

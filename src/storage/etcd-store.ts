@@ -56,6 +56,9 @@ function storeError(err: unknown, what: string, key?: string): StoreError {
 export class EtcdStore implements Store {
   private readonly client: Etcd3;
   private readonly timeoutMs: number;
+  /** Open watches, each with how to end it and when etcd confirmed it ended: close() waits for them. */
+  private readonly watches = new Set<{ end(): void; ended: Promise<void> }>();
+  private closing = false;
 
   constructor(opts: EtcdStoreOptions) {
     this.client = new Etcd3({ hosts: opts.endpoints });
@@ -178,6 +181,15 @@ export class EtcdStore implements Store {
       let cancelled = false;
       let watcher: Awaited<ReturnType<ReturnType<Etcd3['watch']>['create']>> | undefined;
       const wlog = log.child({ key: prefix });
+      let markEnded!: () => void;
+      const entry = { end: () => subscriber.complete(), ended: new Promise<void>((resolve) => (markEnded = resolve)) };
+      const ended = () => {
+        this.watches.delete(entry);
+        markEnded();
+      };
+      // Cancelling is a round trip to etcd: until it is answered the watch is still open.
+      const cancel = (w: NonNullable<typeof watcher>) => void w.cancel().catch(() => undefined).finally(ended);
+      this.watches.add(entry);
 
       this.client
         .watch()
@@ -188,7 +200,7 @@ export class EtcdStore implements Store {
         .then((w) => {
           watcher = w;
           if (cancelled) {
-            void w.cancel();
+            cancel(w);
             return;
           }
           w.on('data', (res) => {
@@ -219,23 +231,33 @@ export class EtcdStore implements Store {
           (w as unknown as NodeJS.EventEmitter).on('connecting', (req: { start_revision?: string }) => {
             req.start_revision = String(delivered + 1);
           });
-          w.on('disconnected', (err) => wlog.warn({ err: err.message, delivered }, 'etcd watch disconnected; resuming'));
+          w.on('disconnected', (err) => {
+            // Once the store is closing, etcd going away is expected.
+            if (this.closing) wlog.debug({ err: err.message, delivered }, 'etcd watch disconnected while closing');
+            else wlog.warn({ err: err.message, delivered }, 'etcd watch disconnected; resuming');
+          });
           w.on('connected', () => wlog.debug({ delivered }, 'etcd watch connected'));
           // etcd cancels a watch whose start revision was compacted ("Watcher canceled", often with
           // no reason text); that is the API's 410 Gone.
-          w.on('error', (err) =>
+          w.on('error', (err) => {
+            // etcd ended this watch itself: nothing left to cancel.
+            ended();
             subscriber.error(
               /Watcher canceled|compacted/i.test(err.message)
                 ? new StoreError('Expired', `watch ${prefix} from revision ${fromRevision}: history compacted (${err.message})`)
                 : storeError(err, `watch ${prefix} from ${fromRevision}`),
-            ),
-          );
+            );
+          });
         })
-        .catch((err) => subscriber.error(storeError(err, `watch ${prefix}`)));
+        .catch((err) => {
+          ended();
+          subscriber.error(storeError(err, `watch ${prefix}`));
+        });
 
       return () => {
+        if (cancelled) return;
         cancelled = true;
-        if (watcher) void watcher.cancel().catch(() => undefined);
+        if (watcher && this.watches.has(entry)) cancel(watcher);
       };
     });
   }
@@ -257,7 +279,17 @@ export class EtcdStore implements Store {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ends the open watches and waits (briefly) for etcd to confirm, then closes the connections:
+   * a watch still open when etcd stops would report a disconnection and try to resume.
+   */
+  async close(timeoutMs = 2000): Promise<void> {
+    this.closing = true;
+    const open = [...this.watches];
+    for (const w of open) w.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(open.map((w) => w.ended)), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
     this.client.close();
   }
 }

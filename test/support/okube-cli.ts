@@ -51,12 +51,14 @@ export interface UpOptions {
   dockerHost?: string;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /** Its own process group, as a shell runs a foreground job: signal it all with kill(-pid) (Ctrl-C). */
+  processGroup?: boolean;
 }
 
 /** Spawns `okube up`; resolves once it printed the export line (or rejects with its output when it exited). */
 export async function startUp(opts: UpOptions): Promise<UpProcess> {
   const args = ['bin/okube.js', 'up', '--data-dir', opts.dataDir, '--listen', `127.0.0.1:${opts.port}`, '--docker-host', opts.dockerHost ?? testEnv().dockerHost, '--node-name', opts.nodeName, ...(opts.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.processGroup });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
