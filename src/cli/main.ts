@@ -13,6 +13,18 @@ import { registerRestart } from './commands/restart.js';
 import { CliError } from './cli-error.js';
 
 // The okube command line. Each subcommand lives in its own module and registers itself here.
+
+// Last resort: an error nothing caught (an 'error' event without a listener, a rejected promise
+// nobody awaited) still ends okube with one line and a non-zero exit, not a stack trace; the
+// stack is for whoever asked for debug logs.
+function crash(err: unknown): never {
+  const debug = /^(debug|trace)$/.test(process.env.OKUBE_LOG_LEVEL ?? '');
+  const detail = err instanceof Error ? (debug ? err.stack : err.message) : String(err);
+  process.stderr.write(`error: okube crashed: ${detail} (a bug: please report it)\n`);
+  process.exit(70);
+}
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
 const program = new Command('okube')
   .description('okube — a Kubernetes-style orchestrator for Docker hosts')
   .version('0.1.0')

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,15 @@ describe('okube up: fails fast with one line saying what to do', function () {
     mkdirSync(emptyBin, { recursive: true });
     const r = await upFails(['--data-dir', join(dir, 'c'), '--listen', `127.0.0.1:${await freePort()}`, '--docker-host', testEnv().dockerHost], { PATH: emptyBin });
     oneLine(r, /^error: no etcd binary found .*apt-get install etcd-server.*--etcd-endpoints/);
+  });
+
+  it('when etcd exits during start-up, its stdout closing just before its last words on stderr', async () => {
+    const fakeBin = join(dir, 'fake-etcd-bin');
+    mkdirSync(fakeBin, { recursive: true });
+    writeFileSync(join(fakeBin, 'etcd'), '#!/bin/sh\necho starting\necho starting >&2\nexec 1>&-\nfor i in 1 2 3 4 5 6 7 8; do echo "cannot access data directory $i" >&2; done\nexit 1\n');
+    chmodSync(join(fakeBin, 'etcd'), 0o755);
+    const r = await upFails(['--data-dir', join(dir, 'd'), '--listen', `127.0.0.1:${await freePort()}`, '--docker-host', testEnv().dockerHost], { PATH: `${fakeBin}:${process.env.PATH}` });
+    oneLine(r, /^error: etcd exited during start-up; see .*\/d\/etcd\/etcd\.log\n?$/);
   });
 });
 
