@@ -37,9 +37,26 @@ export function registerUp(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: UpOptions) => {
       const dataDir = resolve(opts.dataDir);
+      // Signals are handled from the start: a Ctrl-C during start-up undoes what was started
+      // (stopping etcd, releasing the data dir) instead of leaving it to the kernel. A second
+      // one does not wait for that.
+      const stopRequested = new AbortController();
+      let received: string | undefined;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (received) {
+          process.stderr.write(`received ${signal} again, exiting now\n`);
+          process.exit(130);
+        }
+        received = signal;
+        process.stderr.write(`\nreceived ${signal}, shutting down…\n`);
+        stopRequested.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       let system;
       try {
         system = await startStandalone({
+          signal: stopRequested.signal,
           dataDir,
           listen: parseListen(opts.listen),
           etcdEndpoints: opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean),
@@ -48,6 +65,7 @@ export function registerUp(program: Command): void {
           nodeName: opts.nodeName,
         });
       } catch (err) {
+        if (received) throw new CliError(`start-up interrupted by ${received}`, 130);
         throw new CliError(isOkubeError(err) ? err.message : `okube up failed: ${errorMessage(err)}`);
       }
       process.stdout.write(
@@ -61,19 +79,11 @@ export function registerUp(program: Command): void {
           ``,
         ].join('\n'),
       );
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          process.stderr.write(`\nreceived ${signal}, shutting down…\n`);
-          system.stop().then(done, (err) => {
-            process.stderr.write(`shutdown: ${errorMessage(err)}\n`);
-            done();
-          });
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      if (!stopRequested.signal.aborted) await new Promise((r) => stopRequested.signal.addEventListener('abort', r, { once: true }));
+      try {
+        await system.stop();
+      } catch (err) {
+        process.stderr.write(`shutdown: ${errorMessage(err)}\n`);
+      }
     });
 }

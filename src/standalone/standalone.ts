@@ -29,6 +29,8 @@ export interface StandaloneOptions {
   nodeReadyTimeoutMs?: number;
   /** Name of the Node the local engine is registered as (default "local"). */
   nodeName?: string;
+  /** Aborted (Ctrl-C during start-up): start-up stops at the next step and undoes what it did. */
+  signal?: AbortSignal;
 }
 
 export interface StandaloneSystem {
@@ -96,9 +98,10 @@ async function registerLocalNode(nodes: ResourceClient<Node>, dockerHost: string
  * "Ready" once this process's node controller has found the engine (its registry, not a Ready
  * condition a previous run left behind), or "NotReady: why" after the timeout.
  */
-async function localNodeReadiness(manager: ControllerManager, name: string, timeoutMs: number): Promise<string> {
+async function localNodeReadiness(manager: ControllerManager, name: string, timeoutMs: number, checkpoint: () => void): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    checkpoint();
     if (manager.registry.get(name)?.ready) return 'Ready';
     if (Date.now() > deadline) {
       const ready = (await manager.nodes.get(name).catch(() => undefined))?.status?.conditions?.find((c) => c.type === 'Ready');
@@ -109,6 +112,9 @@ async function localNodeReadiness(manager: ControllerManager, name: string, time
 }
 
 export async function startStandalone(opts: StandaloneOptions): Promise<StandaloneSystem> {
+  const checkpoint = () => {
+    if (opts.signal?.aborted) throw new OkubeError('Unavailable', 'start-up interrupted');
+  };
   ensureWritableDir(opts.dataDir);
   // Before anything touches the data dir: its etcd, certificates and kubeconfig are one okube up's.
   const lock = await lockDataDir(opts.dataDir);
@@ -129,6 +135,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   try {
     await ensurePortFree(opts.listen.host, opts.listen.port);
     await ensureDocker(opts.dockerHost);
+    checkpoint();
 
     let endpoints = opts.etcdEndpoints;
     let storeDescription: string;
@@ -138,6 +145,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       const etcd = new EmbeddedEtcd({ dataDir: `${opts.dataDir}/etcd` });
       ({ endpoints } = await etcd.start());
       stops.push(() => etcd.stop());
+      checkpoint();
       storeDescription = `embedded etcd ${endpoints.join(',')} (data in ${opts.dataDir}/etcd)`;
     }
     const store: Store = new EtcdStore({ endpoints });
@@ -145,6 +153,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
 
     const api = await createApiServer({ store, crdDir: CRD_DIR, dataDir: opts.dataDir, listen: opts.listen });
     stops.push(() => api.close());
+    checkpoint();
     writeKubeconfig(opts.kubeconfigPath, { server: api.url, caPem: api.caPem, token: api.token });
     log.info({ url: api.url }, 'API server ready');
 
@@ -154,8 +163,9 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     await registerLocalNode(manager.nodes, opts.dockerHost, nodeName);
     await manager.start();
     stops.push(() => manager.stop());
+    checkpoint();
 
-    const local = await localNodeReadiness(manager, nodeName, opts.nodeReadyTimeoutMs ?? 15_000);
+    const local = await localNodeReadiness(manager, nodeName, opts.nodeReadyTimeoutMs ?? 15_000, checkpoint);
     return {
       apiUrl: api.url,
       kubeconfigPath: opts.kubeconfigPath,

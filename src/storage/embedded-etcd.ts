@@ -156,7 +156,7 @@ export class EmbeddedEtcd {
       '--advertise-client-urls', client,
       '--listen-peer-urls', peer,
       '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `okube=${peer}`,
+      '--initial-cluster', `${ETCD_MEMBER_NAME}=${peer}`,
     ];
     // etcd writes its log straight to the file: no pipe through okube that could end under it
     // (etcd dying of SIGPIPE) or be written after it ended. Its own process group: a Ctrl-C in

@@ -155,6 +155,28 @@ describe('okube up: owns its etcd and its data dir', function () {
     expect(etcdPidsOf(dataDir)).to.deep.equal([]);
   });
 
+  it('Ctrl-C during start-up stops what was started: exit 130, one line, no etcd left, the data dir free', async () => {
+    const dataDir = join(dir, 'early-int');
+    const port = await freePort();
+    const nodeName = uniqueName('eint');
+    const args = ['bin/okube.js', 'up', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--docker-host', testEnv().dockerHost, '--node-name', nodeName];
+    const first = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderr = '';
+    first.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => first.once('exit', r));
+    try {
+      await waitFor('etcd spawned', async () => etcdPidsOf(dataDir).length > 0, 60_000, 10);
+      process.kill(-first.pid!, 'SIGINT');
+      expect(await exited, stderr).to.equal(130);
+    } finally {
+      first.kill('SIGKILL');
+    }
+    expect(stderr.split('\n').filter((l) => l.trim() && !l.startsWith('{')), stderr).to.deep.equal(['received SIGINT, shutting down…', 'error: start-up interrupted by SIGINT']);
+    expect(etcdPidsOf(dataDir)).to.deep.equal([]);
+    const up = await start(dataDir, port, nodeName);
+    expect(await up.stop('SIGINT')).to.equal(0);
+  });
+
   it('after a kill -9 while etcd is still starting, the next okube up starts', async () => {
     const dataDir = join(dir, 'early');
     const port = await freePort();
