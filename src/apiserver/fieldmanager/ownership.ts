@@ -52,6 +52,13 @@ export function updateManagers(live: Obj | undefined, next: Obj, managers: Manag
   return out.filter((m) => !m.set.empty);
 }
 
+/** `…k:{"name":"A"}.f:name`: a key field, which goes only with its item. */
+function isKeyField(p: FieldPath): boolean {
+  const parent = p[p.length - 2];
+  if (!parent?.startsWith('k:') || !p[p.length - 1].startsWith('f:')) return false;
+  return Object.hasOwn(JSON.parse(parent.slice(2)) as object, p[p.length - 1].slice(2));
+}
+
 export interface ApplyOutcome {
   object: Obj;
   managers: Manager[];
@@ -80,8 +87,8 @@ export function applyConfig(
   if (mine) {
     const owned = configSet.union(...others.map((m) => m.set));
     for (const p of mine.set.difference(owned)) {
-      // An item someone still owns a field of stays; only its unowned fields go.
-      if (owned.hasDescendantOf(p) || ctx.keep?.(p)) continue;
+      // An item someone still owns a field of stays, with its key fields; only its other fields go.
+      if (owned.hasDescendantOf(p) || isKeyField(p) || ctx.keep?.(p)) continue;
       removePath(merged, p, schema);
     }
   }
