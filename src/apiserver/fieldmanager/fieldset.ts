@@ -22,6 +22,10 @@ export class FieldSet {
     this.paths.set(keyOf(p), p);
   }
 
+  delete(p: FieldPath): void {
+    this.paths.delete(keyOf(p));
+  }
+
   has(p: FieldPath): boolean {
     return this.paths.has(keyOf(p));
   }

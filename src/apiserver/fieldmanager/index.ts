@@ -69,13 +69,13 @@ export interface ApplyBy extends WriteBy {
   normalize: (o: Obj) => void;
 }
 
-const isLastApplied = (p: FieldPath) => p.length === 3 && p[0] === 'f:metadata' && p[1] === 'f:annotations' && p[2] === `f:${LAST_APPLIED}`;
+const LAST_APPLIED_PATH: FieldPath = ['f:metadata', 'f:annotations', `f:${LAST_APPLIED}`];
 
 /** Server-side apply of `config` over `live` (undefined: create). Throws the 409 on conflicts. */
 export function recordApply(r: Resource, live: Obj | undefined, config: Record<string, unknown>, by: ApplyBy): Obj {
   // kubectl's last-applied annotation belongs to client-side apply's bookkeeping: an apply that
   // does not mention it never prunes it (kubectl keeps it in sync below).
-  const out = applyConfig(live, config, stored(live), { ...context(r, by), force: by.force, normalize: by.normalize, keep: isLastApplied });
+  const out = applyConfig(live, config, stored(live), { ...context(r, by), force: by.force, normalize: by.normalize, keep: [LAST_APPLIED_PATH] });
   if (out.conflicts.length && !by.force) throw conflictError(out.conflicts);
   syncLastApplied(out.object, config, by);
   setManagers(out.object, out.managers);

@@ -3,7 +3,7 @@ import type { JsonSchema } from '../schema/index.js';
 import { FieldSet, type FieldPath } from './fieldset.js';
 import { sameIdentity, type Manager } from './managers.js';
 import { project, rootSchema, type Scope } from './scope.js';
-import { compare, fieldsOf, merge, removePath, type Comparison } from './typed.js';
+import { compare, fieldsOf, merge, prunePath, type Comparison } from './typed.js';
 
 // Field ownership as structured-merge-diff computes it (its merge/update.go), on plain data.
 //
@@ -31,9 +31,13 @@ export interface Conflict {
   path: FieldPath;
 }
 
+const METADATA: FieldPath = ['f:metadata'];
+
 function diff(before: Obj | undefined, after: Obj, ctx: WriteContext): Comparison {
-  const s = rootSchema(ctx.schema);
-  return compare(fieldsOf(project(before, ctx.scope), s), fieldsOf(project(after, ctx.scope), s));
+  const c = compare(project(before, ctx.scope), project(after, ctx.scope), rootSchema(ctx.schema));
+  // metadata itself is never owned, only the fields in it (kube-apiserver strips it too).
+  for (const s of [c.added, c.removed]) s.delete(METADATA);
+  return { ...c, same: c.added.empty && c.removed.empty && c.modified.empty };
 }
 
 /** The managers after an update from `live` (undefined on create) to `next`. */
@@ -74,23 +78,21 @@ export function applyConfig(
   live: Obj | undefined,
   config: Record<string, unknown>,
   managers: Manager[],
-  ctx: WriteContext & { force: boolean; normalize?: (o: Obj) => void; keep?: (p: FieldPath) => boolean },
+  ctx: WriteContext & { force: boolean; normalize?: (o: Obj) => void; keep?: FieldPath[] },
 ): ApplyOutcome {
   const schema = rootSchema(ctx.schema);
   const applied = project(config, ctx.scope);
-  const configSet = fieldsOf(applied, schema).set;
+  const configSet = fieldsOf(applied, schema);
   const base: Obj = live ?? { metadata: {} };
   const merged = merge(base, applied, schema) as Obj;
   const me = { manager: ctx.manager, operation: 'Apply' as const, subresource: ctx.subresource ?? '' };
   const mine = managers.find((m) => sameIdentity(m, me));
   const others = managers.filter((m) => m !== mine);
   if (mine) {
-    const owned = configSet.union(...others.map((m) => m.set));
-    for (const p of mine.set.difference(owned)) {
-      // An item someone still owns a field of stays, with its key fields; only its other fields go.
-      if (owned.hasDescendantOf(p) || isKeyField(p) || ctx.keep?.(p)) continue;
-      removePath(merged, p, schema);
-    }
+    const owned = configSet.union(...others.map((m) => m.set), new FieldSet(ctx.keep ?? []));
+    // Deepest first, so a map or item is judged after its dropped fields went.
+    const dropped = mine.set.difference(owned).toArray().sort((a, b) => b.length - a.length);
+    for (const p of dropped) if (!isKeyField(p)) prunePath(merged, p, schema);
   }
   ctx.normalize?.(merged);
   const c = diff(live, merged, ctx);

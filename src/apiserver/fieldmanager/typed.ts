@@ -43,41 +43,37 @@ function listElements(list: unknown[], s: Schema): string[] | undefined {
   return els as string[];
 }
 
-export interface Fields {
-  set: FieldSet;
-  /** Values of the members that are leaves (scalars, atomic lists and maps, empty maps). */
-  leaves: Map<string, unknown>;
-}
+const isMapValue = (v: unknown): v is Record<string, unknown> => isPlainObject(v);
+const declared = (s: Schema, field: string): boolean => !!s?.properties && field in s.properties;
 
-const pkey = (p: FieldPath) => JSON.stringify(p);
-
-/** The field set of a value: leaves, and the items of keyed lists (which also hold their fields). */
-export function fieldsOf(value: unknown, s: Schema, base: FieldPath = []): Fields {
+/**
+ * The fields a value sets (SMD's ToFieldSet; what an applier owns): scalars, atomic lists and
+ * maps, the items of keyed lists with their fields, and the entries of free-form maps. Maps with
+ * declared fields are containers, not members.
+ */
+export function fieldsOf(value: unknown, s: Schema): FieldSet {
   const set = new FieldSet();
-  const leaves = new Map<string, unknown>();
-  const leaf = (p: FieldPath, v: unknown) => {
-    if (!p.length) return;
-    set.add(p);
-    leaves.set(pkey(p), v);
-  };
   const walk = (v: unknown, sch: Schema, p: FieldPath) => {
     if (v === undefined) return;
-    if (isPlainObject(v)) {
-      const keys = Object.keys(v).filter((k) => v[k] !== undefined);
-      if (atomicMap(sch) || keys.length === 0) return leaf(p, v);
-      for (const k of keys) walk(v[k], childSchema(sch, k), [...p, `f:${k}`]);
+    if (isMapValue(v)) {
+      if (atomicMap(sch)) return set.add(p);
+      for (const [k, child] of Object.entries(v)) {
+        if (child === undefined) continue;
+        walk(child, childSchema(sch, k), [...p, `f:${k}`]);
+        if (!declared(sch, k)) set.add([...p, `f:${k}`]);
+      }
     } else if (Array.isArray(v)) {
       const els = listElements(v, sch);
-      if (!els) return leaf(p, v);
+      if (!els) return set.add(p);
       v.forEach((item, i) => {
-        const ip = [...p, els[i]];
-        set.add(ip);
-        if (els[i].startsWith('k:')) walk(item, sch?.items, ip);
+        if (els[i].startsWith('k:')) walk(item, sch?.items, [...p, els[i]]);
+        set.add([...p, els[i]]);
       });
-    } else leaf(p, v);
+    } else set.add(p);
   };
-  walk(value, s, base);
-  return { set, leaves };
+  walk(value, s, []);
+  set.delete([]);
+  return set;
 }
 
 export interface Comparison {
@@ -87,15 +83,44 @@ export interface Comparison {
   same: boolean;
 }
 
-/** What changed between two values' field sets (SMD's Compare). */
-export function compare(a: Fields, b: Fields): Comparison {
-  const added = b.set.difference(a.set);
-  const removed = a.set.difference(b.set);
+/**
+ * What changed from `l` to `r` (SMD's Compare): leaves added, removed or modified, and maps,
+ * keyed lists and list items that appeared or disappeared as a whole. Empty maps and lists are
+ * leaves, so `{}` and absent differ.
+ */
+export function compare(l: unknown, r: unknown, s: Schema): Comparison {
+  const added = new FieldSet();
+  const removed = new FieldSet();
   const modified = new FieldSet();
-  for (const p of b.set) {
-    const k = pkey(p);
-    if (a.leaves.has(k) && b.leaves.has(k) && !deepEqual(a.leaves.get(k), b.leaves.get(k))) modified.add(p);
-  }
+  const leaf = (a: unknown, b: unknown, p: FieldPath) => {
+    if (a === undefined) added.add(p);
+    else if (b === undefined) removed.add(p);
+    else if (!deepEqual(a, b)) modified.add(p);
+  };
+  const walk = (a: unknown, b: unknown, sch: Schema, p: FieldPath) => {
+    if (a === undefined && b === undefined) return;
+    const bothMaps = (a === undefined || isMapValue(a)) && (b === undefined || isMapValue(b));
+    const bothLists = (a === undefined || Array.isArray(a)) && (b === undefined || Array.isArray(b));
+    if (bothMaps && !atomicMap(sch) && !(isEmpty(a ?? {}) && isEmpty(b ?? {}))) {
+      const am = (a ?? {}) as Record<string, unknown>;
+      const bm = (b ?? {}) as Record<string, unknown>;
+      for (const k of new Set([...Object.keys(am), ...Object.keys(bm)])) walk(am[k], bm[k], childSchema(sch, k), [...p, `f:${k}`]);
+    } else if (bothLists && !(isEmpty(a ?? []) && isEmpty(b ?? []))) {
+      const ae = listElements((a ?? []) as unknown[], sch);
+      const be = listElements((b ?? []) as unknown[], sch);
+      if (!ae || !be) return leaf(a, b, p);
+      const al = new Map(ae.map((e, i) => [e, (a as unknown[])[i]]));
+      const bl = new Map(be.map((e, i) => [e, (b as unknown[])[i]]));
+      for (const e of new Set([...be, ...ae])) {
+        if (e.startsWith('k:')) walk(al.get(e), bl.get(e), sch?.items, [...p, e]);
+        else leaf(al.get(e), bl.get(e), [...p, e]);
+      }
+    } else return leaf(a, b, p);
+    if (!p.length) return;
+    if (a === undefined) added.add(p);
+    else if (b === undefined) removed.add(p);
+  };
+  walk(l, r, s, []);
   return { added, removed, modified, same: added.empty && removed.empty && modified.empty };
 }
 
@@ -150,10 +175,12 @@ function elementIndex(list: unknown[], e: string, s: Schema): number {
 }
 
 /**
- * Removes the value at `p` from `root` (in place). Maps and lists this leaves empty go too, up to
- * (not including) the top-level fields, so pruning a manager's last label removes `labels`.
+ * Prunes the field at `p` from `root` (in place), as apply removes a field its applier dropped: a
+ * leaf goes; a map, keyed list or list item goes only once nothing but its key fields is left in
+ * it (what remains is someone else's, or nobody's and left alone). Maps and lists the removal
+ * leaves empty go too, never metadata, so pruning a manager's last label removes `labels`.
  */
-export function removePath(root: Record<string, unknown>, p: FieldPath, s: Schema): void {
+export function prunePath(root: Record<string, unknown>, p: FieldPath, s: Schema): void {
   const chain: Array<{ container: unknown; el: string; schema: Schema }> = [];
   let cur: unknown = root;
   let sch = s;
@@ -170,10 +197,15 @@ export function removePath(root: Record<string, unknown>, p: FieldPath, s: Schem
     } else return;
     if (cur === undefined) return;
   }
-  // The target goes, then each ancestor the removal left empty (never a top-level field).
+  const last = p[p.length - 1];
+  if (last?.startsWith('k:')) {
+    const keys = Object.keys(JSON.parse(last.slice(2)) as object);
+    if (isPlainObject(cur) && Object.keys(cur).some((k) => !keys.includes(k))) return;
+  } else if (!isEmpty(cur) && ((isPlainObject(cur) && !atomicMap(sch)) || (Array.isArray(cur) && listElements(cur, sch)))) return;
+  // The target goes, then each ancestor the removal left empty (never metadata).
   for (let depth = chain.length - 1; depth >= 0; depth--) {
     const { container, el, schema } = chain[depth];
-    if (depth < chain.length - 1 && (depth === 0 || !isEmpty(elementValue(container, el, schema)))) return;
+    if (depth < chain.length - 1 && ((depth === 0 && el === 'f:metadata') || !isEmpty(elementValue(container, el, schema)))) return;
     deleteElement(container, el, schema);
   }
 }

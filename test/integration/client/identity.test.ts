@@ -23,7 +23,8 @@ describe('client identity', () => {
     const kc = loadKubeConfig({ server: ts.api.url, token: ts.api.token, caPem: ts.api.caPem });
     return new ResourceClient<Task>(withIdentity(kc, { program: 'okube-controllers', component, fieldManager }), TASKS);
   };
-  const managers = (t: Task) => (t.metadata.managedFields ?? []).map((e) => `${e.manager}/${e.operation}${e.subresource ? `/${e.subresource}` : ''}`).sort();
+  type Entry = { manager: string; operation: string; subresource?: string };
+  const managers = (t: Task) => ((t.metadata.managedFields ?? []) as Entry[]).map((e) => `${e.manager}/${e.operation}${e.subresource ? `/${e.subresource}` : ''}`).sort();
 
   it('sends the User-Agent and the fieldManager on create, patch and status writes', async () => {
     const name = uniqueName('ident');
@@ -34,7 +35,7 @@ describe('client identity', () => {
     await tasks.replaceStatus({ ...bound, status: { phase: 'Running' } } as Task);
     const t = await tasks.get(name, 'default');
     expect(managers(t)).to.deep.equal(['okube-scheduler/Update', 'okube-task-controller/Update/status']);
-    expect(created.metadata.managedFields?.[0].manager).to.equal('okube-scheduler');
+    expect((created.metadata.managedFields as Entry[] | undefined)?.[0].manager).to.equal('okube-scheduler');
     const writes = seen.filter((r) => r.url.includes(name) || (r.method === 'POST' && r.url.includes('/tasks')));
     expect(writes.length).to.be.greaterThan(0);
     for (const w of writes.filter((r) => r.method !== 'GET')) expect(w.url).to.match(/[?&]fieldManager=okube-(scheduler|task-controller)(&|$)/);

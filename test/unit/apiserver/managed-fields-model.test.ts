@@ -62,7 +62,10 @@ const STATUS: Array<[string, readonly unknown[]]> = [
   ['status.nodeName', ['n1', 'n2']],
 ];
 
-const isStatus = (p: string) => p.startsWith('status.');
+/** Maps and lists that exist while something is in them: an update that creates or drops one owns that too. */
+const CONTAINERS = ['spec', 'spec.nodeSelector', 'spec.env', 'metadata.labels', 'metadata.annotations', 'status'];
+
+const isStatus = (p: string) => p === 'status' || p.startsWith('status.');
 const inScope = (p: string, status: boolean) => isStatus(p) === status;
 const itemOf = (p: string) => /^(spec\.env\[[^\]]+\])\./.exec(p)?.[1];
 
@@ -70,6 +73,13 @@ function setEnv(f: Flat, name: string, value: unknown): void {
   f.set(`spec.env[${name}]`, true);
   f.set(`spec.env[${name}].name`, name);
   if (value !== undefined) f.set(`spec.env[${name}].value`, value);
+}
+
+/** `f` with its containers: those holding at least one field. */
+function withContainers(f: Flat): Flat {
+  const out: Flat = new Map([...f].filter(([p]) => !CONTAINERS.includes(p)));
+  for (const c of CONTAINERS) if ([...out.keys()].some((p) => p.startsWith(`${c}.`) || p.startsWith(`${c}[`))) out.set(c, true);
+  return out;
 }
 
 /** The object (without type meta and server metadata) a flat field map stands for. */
@@ -88,7 +98,7 @@ function build(f: Flat, status: boolean): Record<string, unknown> {
       const item: Record<string, unknown> = { name: m[1] };
       if (f.has(`${p}.value`)) item.value = f.get(`${p}.value`);
       env.push(item);
-    } else if (!itemOf(p)) put(p.split('.'), v);
+    } else if (!itemOf(p) && !CONTAINERS.includes(p)) put(p.split('.'), v);
   }
   if (env.length) put(['spec', 'env'], env);
   return out;
@@ -100,6 +110,8 @@ function flatten(o: Obj): Flat {
   const get = (p: string) => p.split('.').reduce<unknown>((cur, seg) => (cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined), o);
   for (const [p] of [...SCALARS, ...STATUS]) if (get(p) !== undefined) f.set(p, get(p));
   for (const e of ((o.spec as Record<string, unknown>)?.env ?? []) as Array<Record<string, unknown>>) setEnv(f, String(e.name), e.value);
+  // Present containers, empty or not: an empty one left behind would show here.
+  for (const c of CONTAINERS) if (get(c) !== undefined) f.set(c, true);
   return f;
 }
 
@@ -119,7 +131,7 @@ function flatOwned(fieldsV1: unknown): Set<string> {
   return out;
 }
 
-const UNIVERSE = (p: string) => [...SCALARS, ...STATUS].some(([q]) => q === p) || /^spec\.env\[[^\]]+\](\.(name|value))?$/.test(p);
+const UNIVERSE = (p: string) => CONTAINERS.includes(p) || [...SCALARS, ...STATUS].some(([q]) => q === p) || /^spec\.env\[[^\]]+\](\.(name|value))?$/.test(p);
 
 // ---------------------------------------------------------------- the model
 
@@ -150,7 +162,8 @@ function dropFrom(owners: Owners, except: string, paths: Set<string>): Owners {
 }
 
 /** An update: the writer takes what it added or changed; everybody loses what changed or went. */
-function modelUpdate(m: Model, next: Flat, manager: string, status: boolean): Model {
+function modelUpdate(m: Model, nextFields: Flat, manager: string, status: boolean): Model {
+  const next = withContainers(nextFields);
   const { changed, removed } = diff(m.fields, next, status);
   if (!changed.size && !removed.size) return m;
   const id = identity(manager, 'Update', status);
@@ -184,13 +197,14 @@ function modelApply(m: Model, config: Flat, manager: string, status: boolean, fo
     } else if (!p.endsWith('.name')) merged.delete(p); // an item's key goes only with the item
   }
   if (!merged.has('spec.image')) return { error: 'Invalid' };
-  const { changed, removed } = diff(m.fields, merged, status);
+  const next = withContainers(merged);
+  const { changed, removed } = diff(m.fields, next, status);
   const conflict = [...m.owners].some(([other, set]) => other !== id && [...set].some((p) => changed.has(p)));
   if (conflict && !force) return { error: 'Conflict' };
   const owners = dropFrom(m.owners, id, new Set([...changed, ...removed]));
   if (config.size) owners.set(id, new Set(config.keys()));
   else owners.delete(id);
-  return { ok: { fields: merged, owners } };
+  return { ok: { fields: next, owners } };
 }
 
 // ---------------------------------------------------------------- random operations
@@ -214,7 +228,7 @@ function randomStatus(rng: Rng, p = 0.6): Flat {
 
 /** Changes one to three main-resource fields of `f` (never removing the image). */
 function mutate(rng: Rng, f: Flat): Flat {
-  const out: Flat = new Map(f);
+  const out: Flat = new Map([...f].filter(([p]) => !CONTAINERS.includes(p)));
   const n = 1 + Math.floor(rng.pick([0, 1, 2]));
   for (let i = 0; i < n; i++) {
     if (rng.chance(0.25)) {
