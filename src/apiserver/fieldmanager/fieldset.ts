@@ -60,12 +60,6 @@ export class FieldSet {
     return new FieldSet(this.toArray().filter((p) => other.has(p)));
   }
 
-  /** Whether some member lies strictly below `p`. */
-  hasDescendantOf(p: FieldPath): boolean {
-    for (const q of this.paths.values()) if (q.length > p.length && p.every((e, i) => q[i] === e)) return true;
-    return false;
-  }
-
   equals(other: FieldSet): boolean {
     return this.size === other.size && this.toArray().every((p) => other.has(p));
   }
