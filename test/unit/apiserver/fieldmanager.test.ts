@@ -208,6 +208,42 @@ describe('field manager: apply', () => {
     expect(JSON.parse(String(b.metadata.annotations?.[LAST_APPLIED]))).to.deep.equal(task({ image: 'j' }));
   });
 
+  it('keys ports by containerPort and the defaulted protocol, so two appliers own different ports', () => {
+    const a = apply(undefined, task({ image: 'i', ports: [{ containerPort: 80 }] }), 'one');
+    const b = apply(a, task({ image: 'i', ports: [{ containerPort: 81, protocol: 'UDP' }] }), 'two');
+    expect((b.spec as { ports?: unknown }).ports).to.deep.equal([{ containerPort: 80 }, { containerPort: 81, protocol: 'UDP' }]);
+    expect(owned(b, 'two')).to.deep.equal(['.spec.image', '.spec.ports[containerPort=81,protocol="UDP"]', '.spec.ports[containerPort=81,protocol="UDP"].containerPort', '.spec.ports[containerPort=81,protocol="UDP"].protocol']);
+    let err: unknown;
+    try {
+      apply(b, task({ image: 'i', ports: [{ containerPort: 80, protocol: 'TCP', hostPort: 9 }] }), 'two');
+    } catch (e) {
+      err = e;
+    }
+    expect(err, 'hostPort of port 80 is new, not a conflict').to.equal(undefined);
+  });
+
+  it('a migrated client-side set prunes only what nobody owns and leaves unowned fields in a kept map', () => {
+    const created = update(undefined as unknown as Obj, task({ image: 'i', restartPolicy: 'Never', backoff: { factor: 3 } }), 'kubectl-client-side-apply');
+    const migrated = clone(created);
+    migrated.metadata.managedFields = [{ ...entries(created)[0], manager: 'kubectl', operation: 'Apply' }] as unknown as Obj['metadata']['managedFields'];
+    const m = update(created, migrated, 'kubectl');
+    const withDefault = update(m, { ...m, spec: { ...(m.spec as object), nodeName: 'n' } }, 'okube-scheduler');
+    const b = apply(withDefault, task({ image: 'i' }), 'kubectl');
+    expect(b.spec).to.deep.equal({ image: 'i', nodeName: 'n' });
+    expect(owned(b, 'kubectl')).to.deep.equal(['.spec.image']);
+  });
+
+  it('a list holding one empty entry resets managedFields; an empty list keeps the stored ones', () => {
+    const a = apply(undefined, task({ image: 'i' }), 'kubectl');
+    const keep = update(a, { ...clone(a), metadata: { ...a.metadata, managedFields: [] }, spec: { image: 'j' } }, 'editor');
+    expect(entries(keep).map((e) => e.manager)).to.deep.equal(['editor']);
+    const kept = update(a, { ...clone(a), metadata: { ...a.metadata, managedFields: [] }, spec: { image: 'i', nodeName: 'n' } }, 'editor');
+    expect(entries(kept).map((e) => e.manager)).to.deep.equal(['kubectl', 'editor']);
+    const reset = update(a, { ...clone(a), metadata: { ...a.metadata, managedFields: [{}] as unknown as Obj['metadata']['managedFields'] }, spec: { image: 'i', nodeName: 'n' } }, 'editor');
+    expect(entries(reset).map((e) => e.manager)).to.deep.equal(['editor']);
+    expect(owned(reset, 'editor', 'Update')).to.deep.equal(['.spec.nodeName']);
+  });
+
   it('conflict message for one field names the field after the manager', () => {
     const set = new FieldSet([['f:spec', 'f:image']]);
     const e = conflictError([{ manager: { manager: 'm', operation: 'Apply', subresource: '', set }, path: ['f:spec', 'f:image'] }]);
