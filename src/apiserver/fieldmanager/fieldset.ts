@@ -1,3 +1,4 @@
+import { OkubeError } from '../../util/errors.js';
 import { isPlainObject } from '../objects.js';
 
 // Sets of field paths in the FieldsV1 vocabulary of Kubernetes' structured-merge-diff: a path is
@@ -95,7 +96,11 @@ export function toFieldsV1(set: FieldSet): Record<string, unknown> {
   return render(root);
 }
 
-export class FieldsV1Error extends Error {}
+export class FieldsV1Error extends OkubeError {
+  constructor(message: string) {
+    super('Invalid', message);
+  }
+}
 
 /** Parses FieldsV1; throws FieldsV1Error on anything that is not a valid encoding. */
 export function fromFieldsV1(f: unknown): FieldSet {

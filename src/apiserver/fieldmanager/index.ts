@@ -1,3 +1,4 @@
+import { loggerFor } from '../../util/logger.js';
 import { isPlainObject, type Obj } from '../objects.js';
 import type { Resource } from '../registry.js';
 import { ApiError } from '../status.js';
@@ -13,6 +14,8 @@ export type { ManagedFieldsEntry } from './managers.js';
 
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
+const log = loggerFor('fieldmanager');
+
 export interface WriteBy {
   manager: string;
   subresource?: string;
@@ -24,8 +27,10 @@ function stored(o: Obj | undefined): Manager[] {
     return decodeManagers(o?.metadata.managedFields);
   } catch (err) {
     // A stored list okube cannot read is replaced rather than failing every write to the object.
-    if (err instanceof ManagedFieldsError) return [];
-    throw err;
+    if (!(err instanceof ManagedFieldsError)) throw err;
+    const m = o?.metadata;
+    log.warn({ key: m?.namespace ? `${m.namespace}/${m.name}` : m?.name, err: err.message }, 'stored managedFields unreadable; starting over');
+    return [];
   }
 }
 

@@ -1,3 +1,4 @@
+import { OkubeError } from '../../util/errors.js';
 import { isPlainObject } from '../objects.js';
 import { FieldSet, FieldsV1Error, fromFieldsV1, toFieldsV1 } from './fieldset.js';
 
@@ -26,7 +27,11 @@ export interface Manager {
   set: FieldSet;
 }
 
-export class ManagedFieldsError extends Error {}
+export class ManagedFieldsError extends OkubeError {
+  constructor(message: string) {
+    super('Invalid', message);
+  }
+}
 
 export function sameIdentity(a: Pick<Manager, 'manager' | 'operation' | 'subresource'>, b: Pick<Manager, 'manager' | 'operation' | 'subresource'>): boolean {
   return a.manager === b.manager && a.operation === b.operation && a.subresource === b.subresource;
