@@ -7,7 +7,7 @@ import { collectionPrefix, objectKey, type Registry, type Resource } from './reg
 import { deleteObject, drainNamespace } from './deletion.js';
 import { decodePatch } from './patches.js';
 import { decodeContinue, encodeContinue, managerFromUserAgent, matches, parseRevision, parseSelectors, type WriteOptions } from './request-options.js';
-import { recordUpdate, serverSideApply } from './ssa.js';
+import { recordApply, recordUpdate } from './fieldmanager/index.js';
 import { ApiError, badRequest, conflict, isStoreError, notFound } from './status.js';
 import { backoff, MAX_RETRIES, readObject, storeErr } from './store-access.js';
 
@@ -121,10 +121,7 @@ export class ResourceService {
     delete m.selfLink;
     if (r.def.hasStatus) delete obj.status;
     if (r.def.group === '' && r.def.kind === 'Namespace') obj.status = { phase: 'Active' };
-    if (!keepManaged) {
-      delete m.managedFields;
-      recordUpdate(undefined, obj, { manager: opts.fieldManager ?? managerDefault, time: nowTimestamp(), apiVersion: r.apiVersion });
-    }
+    if (!keepManaged) recordUpdate(r, undefined, obj, { manager: opts.fieldManager ?? managerDefault, now: nowTimestamp() });
   }
 
   async create(r: Resource, ns: string | undefined, body: Record<string, unknown>, opts: WriteOptions, userAgent = 'unknown'): Promise<Result> {
@@ -159,12 +156,12 @@ export class ResourceService {
    */
   private async commit(r: Resource, cur: { kv: KeyValue; obj: Obj }, next: Obj, opts: WriteOptions & { subresource?: string; manager: string; managedDone?: boolean }): Promise<Obj> {
     const curObj = cur.obj;
+    const managed = next.metadata.managedFields;
     let out: Obj;
     if (opts.subresource === 'status') {
       out = clone(curObj);
       if (next.status === undefined) delete out.status;
       else out.status = next.status;
-      if (opts.managedDone) out.metadata.managedFields = next.metadata.managedFields;
     } else {
       out = next;
       carryOverSystemMeta(curObj, out);
@@ -176,7 +173,11 @@ export class ResourceService {
     }
     out.apiVersion = r.apiVersion;
     out.kind = r.def.kind;
-    if (!opts.managedDone) recordUpdate(curObj, out, { manager: opts.manager, time: nowTimestamp(), apiVersion: r.apiVersion, subresource: opts.subresource });
+    if (opts.managedDone) {
+      // Apply computed the list already; an empty one is absent, not "keep the stored one".
+      if (managed === undefined) delete out.metadata.managedFields;
+      else out.metadata.managedFields = managed;
+    } else recordUpdate(r, curObj, out, { manager: opts.manager, subresource: opts.subresource, now: nowTimestamp() });
     const key = objectKey(r, curObj.metadata.namespace, curObj.metadata.name!);
     const a = { ...curObj, metadata: { ...curObj.metadata, resourceVersion: undefined } };
     const b = { ...out, metadata: { ...out.metadata, resourceVersion: undefined } };
@@ -292,18 +293,24 @@ export class ResourceService {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
     body.metadata.name = name;
-    // Unknown fields in the applied configuration are judged before merging.
-    const probe = clone(body) as Obj;
-    admitUnknownOnly(r, probe, opts);
+    // Unknown fields in the applied configuration are judged before merging, then left out of it.
+    const config = clone(body) as Obj;
+    admitUnknownOnly(r, config, opts);
+    r.schema.prune(config);
+    // Defaults and validation of the merged object, before ownership compares it with the stored one.
+    const normalize = (o: Obj) => {
+      o.apiVersion = r.apiVersion;
+      o.kind = r.def.kind;
+      o.metadata.name = name;
+      if (r.def.namespaced) o.metadata.namespace = ns;
+      admit(r, o, { ...opts, fieldValidation: 'Ignore' });
+    };
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(objectKey(r, ns, name));
-      const time = nowTimestamp();
+      const by = { manager, force, now: nowTimestamp(), normalize };
       if (!kv) {
         if (sub === 'status') throw notFound(r.def.plural, r.def.group, name);
-        const { object } = serverSideApply(undefined, clone(probe), { manager, force, time, apiVersion: r.apiVersion });
-        object.apiVersion = r.apiVersion;
-        object.kind = r.def.kind;
-        object.metadata.name = name;
+        const object = recordApply(r, undefined, config, by);
         this.prepareCreate(r, object, ns, { ...opts, fieldValidation: 'Ignore' }, manager, true);
         try {
           return await this.insert(r, object, opts, false);
@@ -313,14 +320,7 @@ export class ResourceService {
         }
       }
       const cur = { kv, obj: fromStored(kv.value, kv.modRevision) };
-      const { object, conflicts } = serverSideApply(cur.obj, clone(probe), { manager, force, time, apiVersion: r.apiVersion, subresource: sub });
-      if (conflicts.length && !force) {
-        const lines = conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`);
-        throw new ApiError('Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${lines.join('\n')}`, {
-          causes: conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.field })),
-        });
-      }
-      admit(r, object, { ...opts, fieldValidation: 'Ignore' });
+      const object = recordApply(r, cur.obj, config, { ...by, subresource: sub });
       try {
         const out = await this.commit(r, cur, object, { ...opts, subresource: sub, manager, managedDone: true });
         return { code: 200, body: out };

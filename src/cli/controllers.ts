@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { loadKubeConfig } from '../client/kubeconfig.js';
+import { loadKubeConfig, withIdentity } from '../client/kubeconfig.js';
 import { startHealthServer } from '../controllers/health-server.js';
 import { LeaderElector } from '../controllers/leader-election.js';
 import { ControllerManager } from '../controllers/manager.js';
@@ -104,7 +104,7 @@ export function registerControllers(program: Command): void {
       try {
         if (opts.leaderElect) {
           elector = new LeaderElector({
-            kc,
+            kc: withIdentity(kc, { program: 'okube-controllers', component: 'leader-election', fieldManager: 'okube-controllers' }),
             namespace: opts.leaderElectNamespace,
             name: opts.leaderElectName,
             identity,

@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { OkubeError } from '../util/errors.js';
@@ -35,6 +36,57 @@ export function inClusterServer(env: NodeJS.ProcessEnv): string | undefined {
 /** The API connection for okube's clients: every call through it reuses keep-alive connections. */
 export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
   return reuseConnections(load(src));
+}
+
+/** Who a client is, as the API server sees it. */
+export interface ClientIdentity {
+  /** First in the User-Agent: the API server's field manager for requests that name none. */
+  program: string;
+  /** The part of the program that calls (the User-Agent's comment), e.g. "scheduler". */
+  component?: string;
+  /** Sent as ?fieldManager= on every write that does not set one. */
+  fieldManager?: string;
+}
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** kube-style: `okube-controllers/0.1.0 (linux/x64) scheduler`. */
+export function userAgent(id: ClientIdentity): string {
+  return `${id.program}/${VERSION} (${process.platform}/${process.arch})${id.component ? ` ${id.component}` : ''}`;
+}
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH']);
+
+interface RequestContextLike {
+  getHttpMethod(): string;
+  getUrl(): string;
+  setQueryParam(name: string, value: string): void;
+}
+
+/**
+ * `kc` for one client identity: every request made through it (API clients from makeApiClient,
+ * watches) carries the User-Agent, and every write the field manager, so the API server's
+ * managedFields say which controller set what. The connection and credentials stay `kc`'s.
+ */
+export function withIdentity(kc: KubeConfig, id: ClientIdentity): KubeConfig {
+  const ua = userAgent(id);
+  const out = Object.create(kc) as KubeConfig;
+  // applyOptions (private in the typings) is where client-node sets headers for every request kind.
+  const hooks = out as unknown as { applyOptions(opts: { headers?: Record<string, unknown> }): Promise<void> };
+  const applyOptions = hooks.applyOptions.bind(out);
+  const applySecurity = kc.applySecurityAuthentication.bind(out);
+  hooks.applyOptions = async (opts) => {
+    await applyOptions(opts);
+    opts.headers = { ...opts.headers, 'User-Agent': ua };
+  };
+  out.applySecurityAuthentication = async (context) => {
+    await applySecurity(context);
+    const c = context as unknown as RequestContextLike;
+    if (id.fieldManager && WRITES.has(String(c.getHttpMethod()).toUpperCase()) && !new URL(c.getUrl()).searchParams.has('fieldManager')) {
+      c.setQueryParam('fieldManager', id.fieldManager);
+    }
+  };
+  return out;
 }
 
 function load(src: KubeConfigSource): KubeConfig {

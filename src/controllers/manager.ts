@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Node, Task } from '../api/types.js';
 import { EventRecorder, type EventSink } from '../client/events.js';
 import { Informer } from '../client/informer.js';
+import { withIdentity } from '../client/kubeconfig.js';
 import { NODES, ResourceClient, TASKS, objectKey } from '../client/resource-client.js';
 import type { RuntimeEvent } from '../runtime/runtime.js';
 import { loggerFor } from '../util/logger.js';
@@ -61,7 +62,13 @@ export class ControllerManager {
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
   constructor(opts: ManagerOptions) {
-    const { kc } = opts;
+    // Each controller writes under its own field manager and User-Agent, so managedFields and the
+    // API server's logs say which one set what.
+    const as = (component: string, fieldManager: string) => withIdentity(opts.kc, { program: 'okube-controllers', component, fieldManager });
+    const kc = as('manager', 'okube-controllers');
+    const schedulerKc = as('scheduler', 'okube-scheduler');
+    const taskKc = as('task', 'okube-task-controller');
+    const nodeKc = as('node', 'okube-node-controller');
     this.tasks = new ResourceClient<Task>(kc, TASKS);
     this.nodes = new ResourceClient<Node>(kc, NODES);
     const resyncMs = opts.resyncMs ?? 60_000;
@@ -80,11 +87,11 @@ export class ControllerManager {
       stop: (key) => this.probeManager.stop(key),
       view: (key) => this.probeManager.view(key),
     };
-    const evictor = new TaskEvictor(this.tasks, events);
-    this.scheduler = new Scheduler({ tasks: this.tasks, taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
-    const taskReconciler = new TaskReconciler({ tasks: this.tasks, informer: this.taskInformer, registry: this.registry, events, probes, evictor });
+    const evictor = new TaskEvictor(new ResourceClient<Task>(nodeKc, TASKS), events);
+    this.scheduler = new Scheduler({ tasks: new ResourceClient<Task>(schedulerKc, TASKS), taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
+    const taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor });
     const nodeReconciler = new NodeReconciler({
-      nodes: this.nodes,
+      nodes: new ResourceClient<Node>(nodeKc, NODES),
       informer: this.nodeInformer,
       registry: this.registry,
       allocated: (node) => {
@@ -94,8 +101,8 @@ export class ControllerManager {
       tasksOn: (node) => this.taskInformer.byIndex('node', node),
       taskByUid: (uid) => this.taskInformer.byIndex('uid', uid)[0],
       evictor,
-      leases: opts.nodeLeases === false ? undefined : new LeaseHeartbeats(kc),
-      secrets: new SecretTls(kc),
+      leases: opts.nodeLeases === false ? undefined : new LeaseHeartbeats(nodeKc),
+      secrets: new SecretTls(nodeKc),
       orphanGraceMs: opts.orphanGraceMs,
       gracePeriodMs: opts.nodeGracePeriodMs,
       evictionTimeoutMs: opts.evictionTimeoutMs,

@@ -1,0 +1,182 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TASK_FINALIZER, type Task } from '../../../src/api/types.js';
+import { newNamespace, startControllers, stopControllers, type ControllerRig } from '../../support/controllers.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+import { kubectl, type Run } from '../../support/kubectl.js';
+import { okube } from '../../support/okube-cli.js';
+import { waitFor } from '../../support/wait.js';
+
+// Regression: applying the same manifest again and again, by every apply a user has, while the
+// controllers schedule the Task, add their finalizer and keep writing its status (the container
+// crash-loops every second or so, so each step sees fresh status writes). The manifests carry no
+// labels: the first status write used to drop the applier's ownership, and the next apply then
+// pruned the whole metadata ("metadata.name: Required value").
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+type Entry = { manager: string; operation: string; subresource?: string; fieldsV1: Record<string, unknown> };
+
+/** A FieldsV1 tree as sorted dotted paths (`spec.env[name=A].value`, `metadata.finalizers[=x]`). */
+function paths(fieldsV1: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (node: Record<string, unknown>, path: string) => {
+    const keys = Object.keys(node);
+    if (keys.length === 0 || keys.includes('.')) out.push(path);
+    for (const k of keys) {
+      if (k === '.') continue;
+      const seg = k.startsWith('f:') ? `${path ? '.' : ''}${k.slice(2)}` : k.startsWith('k:') ? `[${Object.entries(JSON.parse(k.slice(2)) as object).map(([a, b]) => `${a}=${String(b)}`).join(',')}]` : `[=${JSON.parse(k.slice(2)) as string}]`;
+      walk(node[k] as Record<string, unknown>, path + seg);
+    }
+  };
+  walk(fieldsV1, '');
+  return out.sort();
+}
+
+const MANIFEST_FIELDS = ['spec.backoff.initialDelaySeconds', 'spec.backoff.maxDelaySeconds', 'spec.command', 'spec.env[name=A]', 'spec.env[name=A].name', 'spec.env[name=A].value', 'spec.image'];
+
+describe('apply again and again while the controllers write status', function () {
+  this.timeout(240_000);
+  let rig: ControllerRig;
+  let dir: string;
+  const namespaces: string[] = [];
+
+  before(async () => {
+    rig = await startControllers({ schedulerRetryMs: 1000 });
+    dir = mkdtempSync(join(tmpdir(), 'okube-apply-seq-'));
+  });
+  after(async () => {
+    await stopControllers(rig);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A manifest without labels or annotations, for a container that exits after a second. */
+  const manifest = (name: string) => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      `apiVersion: okube.dev/v1alpha1
+kind: Task
+metadata:
+  name: ${name}
+spec:
+  image: ${testEnv().image}
+  command: ["sh", "-c", "sleep 1; exit 1"]
+  env:
+    - name: A
+      value: "1"
+  backoff:
+    initialDelaySeconds: 1
+    maxDelaySeconds: 1
+`,
+    );
+    return file;
+  };
+  const setup = async () => {
+    const ns = await newNamespace(rig.cluster);
+    namespaces.push(ns);
+    const name = uniqueName('seq');
+    return { ns, name, file: manifest(name) };
+  };
+  const kc = (args: string[]): Promise<Run> => kubectl(args, { ...process.env, KUBECONFIG: rig.cluster.kubeconfigPath, KUBECACHEDIR: join(dir, 'kubecache') });
+  const ok = (r: { code: number | null; stdout: string; stderr: string }, out: RegExp) => {
+    expect(r.code, `exit status; stderr: ${r.stderr}`).to.equal(0);
+    expect(r.stdout).to.match(out);
+  };
+  const get = (ns: string, name: string) => rig.manager.tasks.get(name, ns);
+
+  /** Waits until a controller has written the Task's status after `rv` (a fresh status write). */
+  const statusWrittenAfter = async (ns: string, name: string, rv: string | undefined): Promise<Task> =>
+    waitFor(`a status write to ${ns}/${name} after resourceVersion ${rv}`, async () => {
+      const t = await get(ns, name);
+      return t.metadata.resourceVersion !== rv && t.status?.restartCount !== undefined && t.metadata.finalizers?.includes(TASK_FINALIZER) ? t : undefined;
+    }, 60_000);
+
+  const entries = (t: Task) => (t.metadata.managedFields ?? []) as unknown as Entry[];
+  const owned = (t: Task, manager: string, operation: string, subresource?: string) => {
+    const e = entries(t).find((x) => x.manager === manager && x.operation === operation && x.subresource === subresource);
+    return e ? paths(e.fieldsV1) : undefined;
+  };
+
+  /** The object is what the manifest says, and the controllers' ownership is their own. */
+  const expectObject = (t: Task, name: string) => {
+    expect(t.metadata.name).to.equal(name);
+    expect(t.spec.image).to.equal(testEnv().image);
+    expect(t.spec.command).to.deep.equal(['sh', '-c', 'sleep 1; exit 1']);
+    expect(t.spec.env).to.deep.equal([{ name: 'A', value: '1' }]);
+    expect(t.spec.nodeName).to.equal(rig.nodeName);
+    expect(t.metadata.finalizers).to.deep.equal([TASK_FINALIZER]);
+    expect(owned(t, 'okube-scheduler', 'Update')).to.deep.equal(['spec.nodeName']);
+    expect(owned(t, 'okube-task-controller', 'Update')).to.deep.equal(['metadata.finalizers', `metadata.finalizers[=${TASK_FINALIZER}]`]);
+    const statusOnly = entries(t).filter((e) => e.subresource === 'status');
+    expect(statusOnly.map((e) => e.manager)).to.include('okube-task-controller');
+    for (const e of statusOnly) expect(paths(e.fieldsV1).every((p) => p === 'status' || p.startsWith('status.')), `${e.manager} owns only status`).to.equal(true);
+  };
+
+  it('kubectl apply --server-side three times: each succeeds and kubectl keeps owning the manifest\'s fields', async () => {
+    const { ns, name, file } = await setup();
+    let rv: string | undefined;
+    for (let i = 0; i < 3; i++) {
+      ok(await kc(['apply', '--server-side', '-n', ns, '-f', file]), new RegExp(`task.okube.dev/${name} serverside-applied`));
+      const t = await statusWrittenAfter(ns, name, rv);
+      rv = t.metadata.resourceVersion;
+      expectObject(t, name);
+      expect(owned(t, 'kubectl', 'Apply')).to.deep.equal(MANIFEST_FIELDS);
+    }
+  });
+
+  it('okube apply three times: created, then unchanged, unchanged', async () => {
+    const { ns, name, file } = await setup();
+    let rv: string | undefined;
+    for (const verb of ['created', 'unchanged', 'unchanged']) {
+      ok(await okube(['apply', '-n', ns, '-f', file], { kubeconfig: rig.cluster.kubeconfigPath }), new RegExp(`^task.okube.dev/${name} ${verb}\n$`));
+      const t = await statusWrittenAfter(ns, name, rv);
+      rv = t.metadata.resourceVersion;
+      expectObject(t, name);
+      expect(owned(t, 'okube', 'Apply')).to.deep.equal(MANIFEST_FIELDS);
+    }
+  });
+
+  it('okube apply, then client-side kubectl apply: kubectl adds its annotation and owns only what it changed', async () => {
+    const { ns, name, file } = await setup();
+    ok(await okube(['apply', '-n', ns, '-f', file], { kubeconfig: rig.cluster.kubeconfigPath }), /created/);
+    const before = await statusWrittenAfter(ns, name, undefined);
+    ok(await kc(['apply', '-n', ns, '-f', file]), new RegExp(`task.okube.dev/${name} configured`));
+    const t = await statusWrittenAfter(ns, name, before.metadata.resourceVersion);
+    expectObject(t, name);
+    expect(JSON.parse(t.metadata.annotations?.[LAST_APPLIED] ?? '{}')).to.deep.include({ kind: 'Task' });
+    expect(owned(t, 'okube', 'Apply')).to.deep.equal(MANIFEST_FIELDS);
+    expect(owned(t, 'kubectl-client-side-apply', 'Update')).to.deep.equal([`metadata.annotations`, `metadata.annotations.${LAST_APPLIED}`]);
+  });
+
+  it('client-side kubectl apply three times with status writes between: created, then unchanged, unchanged', async () => {
+    const { ns, name, file } = await setup();
+    let rv: string | undefined;
+    for (const verb of ['created', 'unchanged', 'unchanged']) {
+      ok(await kc(['apply', '-n', ns, '-f', file]), new RegExp(`task.okube.dev/${name} ${verb}`));
+      const t = await statusWrittenAfter(ns, name, rv);
+      rv = t.metadata.resourceVersion;
+      expectObject(t, name);
+      const csa = owned(t, 'kubectl-client-side-apply', 'Update') ?? [];
+      expect(csa).to.include.members([...MANIFEST_FIELDS, `metadata.annotations.${LAST_APPLIED}`]);
+      expect(csa.some((p) => p.startsWith('status.') || p === 'spec.nodeName' || p.startsWith('metadata.finalizers'))).to.equal(false);
+    }
+  });
+
+  it('client-side kubectl apply, then kubectl apply --server-side: ownership moves to kubectl\'s Apply entry and both keep working', async () => {
+    const { ns, name, file } = await setup();
+    ok(await kc(['apply', '-n', ns, '-f', file]), /created/);
+    const first = await statusWrittenAfter(ns, name, undefined);
+    ok(await kc(['apply', '--server-side', '-n', ns, '-f', file]), /serverside-applied/);
+    const t = await statusWrittenAfter(ns, name, first.metadata.resourceVersion);
+    expectObject(t, name);
+    expect(owned(t, 'kubectl', 'Apply')).to.deep.equal(MANIFEST_FIELDS);
+    expect(owned(t, 'kubectl-client-side-apply', 'Update')).to.equal(undefined, 'kubectl migrated the client-side ownership');
+    expect(t.metadata.annotations?.[LAST_APPLIED], 'the last-applied annotation is kept for client-side apply').to.be.a('string');
+    ok(await kc(['apply', '-n', ns, '-f', file]), new RegExp(`task.okube.dev/${name} (unchanged|configured)`));
+    ok(await kc(['apply', '--server-side', '-n', ns, '-f', file]), /serverside-applied/);
+    expectObject(await get(ns, name), name);
+  });
+});
