@@ -7,6 +7,7 @@ import { collectionPrefix, objectKey, type Registry, type Resource } from './reg
 import { deleteObject, drainNamespace } from './deletion.js';
 import { decodePatch } from './patches.js';
 import { decodeContinue, encodeContinue, managerFromUserAgent, matches, parseRevision, parseSelectors, type WriteOptions } from './request-options.js';
+import { queryBool, queryInt } from './query-params.js';
 import { recordUpdate, serverSideApply } from './ssa.js';
 import { ApiError, badRequest, conflict, isStoreError, notFound } from './status.js';
 import { backoff, MAX_RETRIES, readObject, storeErr } from './store-access.js';
@@ -37,12 +38,9 @@ export class ResourceService {
 
   async list(r: Resource, ns: string | undefined, q: URLSearchParams): Promise<{ items: Obj[]; metadata: Record<string, unknown> }> {
     const sel = parseSelectors(r, q);
-    const limitRaw = q.get('limit');
-    let limit: number | undefined;
-    if (limitRaw !== null && limitRaw !== '') {
-      if (!/^-?\d+$/.test(limitRaw)) throw badRequest(`limit: Invalid value: "${limitRaw}": must be an integer`);
-      limit = Number(limitRaw) > 0 ? Number(limitRaw) : undefined;
-    }
+    // As in kube-apiserver, a limit of zero or less means no limit.
+    const limitQ = queryInt(q, 'limit');
+    const limit = limitQ !== undefined && limitQ > 0 ? limitQ : undefined;
     const rvRaw = q.get('resourceVersion');
     const rvMatch = q.get('resourceVersionMatch');
     if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}"`);
@@ -281,9 +279,7 @@ export class ResourceService {
   private async apply(r: Resource, ns: string | undefined, name: string, sub: string | undefined, body: Record<string, unknown>, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
     const manager = opts.fieldManager;
     if (!manager) throw badRequest('PATCH requests with apply-patch content type must specify a fieldManager query parameter');
-    const forceRaw = q.get('force');
-    if (forceRaw !== null && forceRaw !== 'true' && forceRaw !== 'false' && forceRaw !== '') throw badRequest(`force: Invalid value: "${forceRaw}"`);
-    const force = forceRaw === 'true';
+    const force = queryBool(q, 'force') === true;
     checkTypeMeta(r, body);
     if (body.metadata.name !== undefined && body.metadata.name !== name) {
       throw badRequest(`the name of the object (${String(body.metadata.name)}) does not match the name on the URL (${name})`);

@@ -19,6 +19,7 @@ import { Registry, type Resource } from './registry.js';
 import { writeOptions } from './request-options.js';
 import { ResourceService } from './resources.js';
 import { parsePath, type ResourcePath } from './routing.js';
+import { queryBool } from './query-params.js';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 import { ApiError, badRequest, isStoreError } from './status.js';
 import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
@@ -61,8 +62,7 @@ export interface ApiServer {
 const ANONYMOUS = /^\/(version|(healthz|livez|readyz)(\/[^/]+)?)$/;
 
 function isWatch(q: URLSearchParams, rp: ResourcePath): boolean {
-  const w = q.get('watch');
-  return rp.watch || w === 'true' || w === '1';
+  return rp.watch || queryBool(q, 'watch') === true;
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
