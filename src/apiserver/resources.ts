@@ -212,11 +212,11 @@ export class ResourceService {
         // Only status is taken from the body; validate the merged object.
         const merged = clone(cur.obj);
         merged.status = next.status;
-        admit(r, merged, opts);
+        admit(r, merged, { ...opts, old: cur.obj });
         next.status = merged.status;
       } else {
         keepStatus(r, cur.obj, next);
-        admit(r, next, opts);
+        admit(r, next, { ...opts, old: cur.obj });
       }
       try {
         const out = await this.commit(r, cur, next, { ...opts, subresource: sub, manager: opts.fieldManager ?? managerFromUserAgent(userAgent) });
@@ -262,7 +262,7 @@ export class ResourceService {
         throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
       if (sub !== 'status') keepStatus(r, cur.obj, patched);
-      admit(r, patched, opts);
+      admit(r, patched, { ...opts, old: cur.obj });
       try {
         const out = await this.commit(r, cur, patched, { ...opts, subresource: sub, manager: opts.fieldManager ?? managerFromUserAgent(userAgent) });
         return { code: 200, body: out };
@@ -316,7 +316,7 @@ export class ResourceService {
           causes: conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: c.field })),
         });
       }
-      admit(r, object, { ...opts, fieldValidation: 'Ignore' });
+      admit(r, object, { ...opts, fieldValidation: 'Ignore', old: cur.obj });
       try {
         const out = await this.commit(r, cur, object, { ...opts, subresource: sub, manager, managedDone: true });
         return { code: 200, body: out };
