@@ -11,12 +11,6 @@ import { badRequest, invalid } from './status.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore' | undefined;
 
-export function parseFieldValidation(v: string | null): FieldValidation {
-  if (v === null || v === '') return undefined;
-  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
-  throw badRequest(`fieldValidation must be one of Strict, Warn, Ignore; got "${v}"`);
-}
-
 /** apiVersion and kind in a body must name this resource's kind. */
 export function checkTypeMeta(r: Resource, obj: Record<string, unknown>): asserts obj is Obj {
   const { apiVersion, kind } = obj;

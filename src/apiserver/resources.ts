@@ -43,7 +43,6 @@ export class ResourceService {
     const limit = limitQ !== undefined && limitQ > 0 ? limitQ : undefined;
     const rvRaw = q.get('resourceVersion');
     const rvMatch = q.get('resourceVersionMatch');
-    if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}"`);
     let revision: number | undefined;
     if (rvRaw !== null && rvRaw !== '') {
       const rv = parseRevision(rvRaw);

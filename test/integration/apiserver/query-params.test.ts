@@ -71,6 +71,39 @@ describe('API query parameters over HTTP', function () {
     expect(JSON.parse(r.body).items).to.have.length(2);
   });
 
+  const invalid: Array<[string, string, string, string]> = [
+    ['CreateOptions', 'POST', '?dryRun=Some', 'dryRun'],
+    ['CreateOptions', 'POST', '?dryRun=', 'dryRun'],
+    ['UpdateOptions', 'PUT', '/t2?fieldValidation=Bogus', 'fieldValidation'],
+    ['PatchOptions', 'PATCH', `/t2?fieldManager=${'m'.repeat(129)}`, 'fieldManager'],
+    ['DeleteOptions', 'DELETE', '/t2?propagationPolicy=Sideways', 'propagationPolicy'],
+    ['DeleteOptions', 'DELETE', '/t2?propagationPolicy=Background&orphanDependents=True', 'propagationPolicy'],
+    ['ListOptions', 'GET', '?resourceVersion=1&resourceVersionMatch=Weird', 'resourceVersionMatch'],
+    ['ListOptions', 'GET', '?sendInitialEvents=True', 'sendInitialEvents'],
+    ['ListOptions', 'GET', '?watch=True&sendInitialEvents=True', 'resourceVersionMatch'],
+  ];
+  for (const [kind, method, suffix, field] of invalid) {
+    it(`${method} ${suffix.slice(0, 60)} is a 422 Invalid ${kind} with a cause on ${field}`, async () => {
+      const headers = method === 'PATCH' ? { 'Content-Type': 'application/merge-patch+json' } : json;
+      const body = method === 'POST' || method === 'PUT' ? task(method === 'POST' ? uniqueName('inv') : 't2') : method === 'PATCH' ? '{}' : undefined;
+      const r = await raw(ts, method, `${col}${suffix}`, { body, headers });
+      expect(r.status, r.body).to.equal(422);
+      const s = JSON.parse(r.body) as { reason: string; message: string; details: { kind: string; group: string; causes: Array<{ field: string }> } };
+      expect(s.reason).to.equal('Invalid');
+      expect(s.message).to.match(new RegExp(`^${kind}\\.meta\\.k8s\\.io "" is invalid: `));
+      expect(s.details).to.include({ kind, group: 'meta.k8s.io' });
+      expect(s.details.causes.map((c) => c.field)).to.include(field);
+    });
+  }
+
+  it('watch=True&sendInitialEvents=True&resourceVersionMatch=NotOlderThan streams the current Tasks, then the initial-events-end bookmark', async () => {
+    const r = await raw(ts, 'GET', `${col}?watch=True&sendInitialEvents=True&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=True&timeoutSeconds=1`);
+    expect(r.status, r.body).to.equal(200);
+    const evs = lines(r.body) as Array<{ type: string; object: { metadata: { name?: string; annotations?: Record<string, string> } } }>;
+    expect(evs.filter((e) => e.type === 'ADDED').length).to.be.at.least(2);
+    expect(evs.some((e) => e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true')).to.equal(true);
+  });
+
   const bad: Array<[string, string, string]> = [
     ['limit', 'GET', `?limit=abc`],
     ['limit', 'GET', `?limit=`],
