@@ -19,8 +19,8 @@ import { Registry, type Resource } from './registry.js';
 import { writeOptions } from './request-options.js';
 import { ResourceService } from './resources.js';
 import { parsePath, type ResourcePath } from './routing.js';
-import { listOptionsCauses, optionsInvalid } from './options-validation.js';
-import { queryBool } from './query-params.js';
+import { deleteOptionsCauses, listOptionsCauses, optionsInvalid } from './options-validation.js';
+import { queryBool, queryInt } from './query-params.js';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 import { ApiError, badRequest, isStoreError } from './status.js';
 import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
@@ -153,6 +153,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     const neg = method === 'GET' ? negotiate(req.headers.accept) : {};
     if (rp.name === undefined) {
       if (method === 'GET') {
+        // kube-apiserver decodes the whole of ListOptions for a list and a watch alike, so a
+        // malformed integer fails either, whether or not it would be used.
+        for (const p of ['limit', 'timeoutSeconds']) queryInt(q, p);
         const listCauses = listOptionsCauses(q, isWatch(q, rp));
         if (listCauses.length) throw optionsInvalid('ListOptions', listCauses);
         if (isWatch(q, rp)) {
@@ -171,6 +174,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       }
       if (method === 'DELETE') {
         await readBody(req, maxBody);
+        queryInt(q, 'gracePeriodSeconds');
+        const deleteCauses = deleteOptionsCauses(q, {});
+        if (deleteCauses.length) throw optionsInvalid('DeleteOptions', deleteCauses);
         const out = await service.deleteCollection(r, ns, q, writeOptions(q, res, 'DeleteOptions'));
         return sendJson(res, out.code, out.body);
       }

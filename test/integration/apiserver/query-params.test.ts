@@ -78,6 +78,7 @@ describe('API query parameters over HTTP', function () {
     ['PatchOptions', 'PATCH', `/t2?fieldManager=${'m'.repeat(129)}`, 'fieldManager'],
     ['DeleteOptions', 'DELETE', '/t2?propagationPolicy=Sideways', 'propagationPolicy'],
     ['DeleteOptions', 'DELETE', '/t2?propagationPolicy=Background&orphanDependents=True', 'propagationPolicy'],
+    ['DeleteOptions', 'DELETE', '?propagationPolicy=Sideways', 'propagationPolicy'],
     ['ListOptions', 'GET', '?resourceVersion=1&resourceVersionMatch=Weird', 'resourceVersionMatch'],
     ['ListOptions', 'GET', '?sendInitialEvents=True', 'sendInitialEvents'],
     ['ListOptions', 'GET', '?watch=True&sendInitialEvents=True', 'resourceVersionMatch'],
@@ -111,6 +112,9 @@ describe('API query parameters over HTTP', function () {
     ['timeoutSeconds', 'GET', `?watch=True&timeoutSeconds=ten`],
     ['timeoutSeconds', 'GET', `?watch=1&timeoutSeconds=99999999999999999999`],
     ['gracePeriodSeconds', 'DELETE', `/t1?gracePeriodSeconds=soon`],
+    ['timeoutSeconds', 'GET', `?timeoutSeconds=abc`],
+    ['limit', 'GET', `?watch=1&limit=abc`],
+    ['gracePeriodSeconds', 'DELETE', `?gracePeriodSeconds=soon`],
   ];
   for (const [param, method, suffix] of bad) {
     it(`${method} ${suffix} is a 400 BadRequest Status naming ${param}`, async () => {
