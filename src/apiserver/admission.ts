@@ -11,12 +11,6 @@ import { badRequest, invalid } from './status.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore' | undefined;
 
-export function parseFieldValidation(v: string | null): FieldValidation {
-  if (v === null || v === '') return undefined;
-  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
-  throw badRequest(`fieldValidation must be one of Strict, Warn, Ignore; got "${v}"`);
-}
-
 /** apiVersion and kind in a body must name this resource's kind. */
 export function checkTypeMeta(r: Resource, obj: Record<string, unknown>): asserts obj is Obj {
   const { apiVersion, kind } = obj;
@@ -44,7 +38,12 @@ function pruneMetadata(obj: Obj): string[] {
   return out;
 }
 
-export interface AdmitOptions { fieldValidation: FieldValidation; res?: ServerResponse }
+export interface AdmitOptions {
+  fieldValidation: FieldValidation;
+  res?: ServerResponse;
+  /** The stored object an update replaces: CRD transition rules (oldSelf) compare against it. */
+  old?: Obj;
+}
 
 export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   const unknown = [...pruneMetadata(obj), ...r.schema.prune(obj).map((p) => p.replace(/^\./, ''))];
@@ -59,7 +58,7 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   const metaCauses = validateObjectMeta(obj, r.def.namespaced).map((c) => ({ ...c, field: c.field.replace(/^\./, '') }));
   const covered = new Set(metaCauses.map((c) => c.field.split('[')[0]));
   const fallback = basicMetaCauses(obj, r.def.group === '' && r.def.kind === 'Namespace').filter((c) => ![...covered].some((f) => c.field.startsWith(f)));
-  const causes: StatusCause[] = [...unknownCauses, ...metaCauses, ...fallback, ...r.schema.validate(obj)].map((c) => ({
+  const causes: StatusCause[] = [...unknownCauses, ...metaCauses, ...fallback, ...r.schema.validate(obj, opts.old)].map((c) => ({
     type: c.type,
     field: (c.field ?? '').replace(/^\./, ''),
     message: c.message,

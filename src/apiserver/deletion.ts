@@ -2,6 +2,8 @@ import type { Store } from '../storage/store.js';
 import { decodeObject } from './http.js';
 import { clone, fromStored, isPlainObject, nowTimestamp, toStored } from './objects.js';
 import { collectionPrefix, objectKey, type Registry, type Resource } from './registry.js';
+import { deleteOptionsCauses, optionsInvalid } from './options-validation.js';
+import { queryInt } from './query-params.js';
 import type { WriteOptions } from './request-options.js';
 import type { NamespaceHook, Result } from './resources.js';
 import { ApiError, badRequest, conflict, isStoreError } from './status.js';
@@ -19,12 +21,10 @@ export async function deleteObject(
 ): Promise<Result> {
   let options: Record<string, unknown> = {};
   if (body.length && body.toString('utf8').trim()) options = decodeObject(body, 'application/json', 'object (DeleteOptions)');
-  const policy = (q.get('propagationPolicy') ?? options.propagationPolicy) as unknown;
-  if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(policy as string)) {
-    throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
-  }
-  const gp = q.get('gracePeriodSeconds') ?? options.gracePeriodSeconds;
-  if (gp !== undefined && gp !== null && !/^-?\d+$/.test(String(gp))) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
+  const causes = deleteOptionsCauses(q, options);
+  if (causes.length) throw optionsInvalid('DeleteOptions', causes);
+  const gp = queryInt(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
+  if (gp !== undefined && gp !== null && !Number.isInteger(gp)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
   const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
   for (let attempt = 0; ; attempt++) {
     const cur = await readObject(store, r, ns, name);

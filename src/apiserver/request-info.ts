@@ -1,3 +1,4 @@
+import { queryBool } from './query-params.js';
 import { parsePath, type ResourceLookup } from './routing.js';
 
 // What a request is, in the API server's own terms (Kubernetes' RequestInfo): the verb as
@@ -44,8 +45,7 @@ export function requestInfo(method: string, rawUrl: string, contentType: string 
     return { verb: method.toUpperCase(), group: '', version: '', resource: '', subresource: '', scope: '' };
   }
   const r = route.res;
-  const w = query.get('watch');
-  const watch = r.watch || w === 'true' || w === '1';
+  const watch = r.watch || queryBool(query, 'watch') === true;
   const named = r.name !== undefined;
   return {
     verb: requestVerb(method, { named, watch, contentType }),

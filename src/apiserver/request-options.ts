@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { parseFieldValidation, type FieldValidation } from './admission.js';
+import type { FieldValidation } from './admission.js';
+import { dryRunCauses, optionsInvalid, writeOptionsCauses, type OptionsKind } from './options-validation.js';
 import type { Obj } from './objects.js';
 import type { Resource } from './registry.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from './selectors.js';
@@ -12,12 +13,15 @@ export interface WriteOptions {
   res?: ServerResponse;
 }
 
-export function writeOptions(q: URLSearchParams, res?: ServerResponse): WriteOptions {
+/** Options of a write; a value kube-apiserver would not allow is its 422 naming `kind`. */
+export function writeOptions(q: URLSearchParams, res: ServerResponse | undefined, kind: Exclude<OptionsKind, 'ListOptions'>): WriteOptions {
   const dry = q.getAll('dryRun');
-  for (const d of dry) if (d !== 'All' && d !== '') throw badRequest(`unsupported dryRun value "${d}": only All is supported`);
-  const fm = q.get('fieldManager') ?? undefined;
-  if (fm !== undefined && (fm.length > 128 || /[^\x20-\x7e]/.test(fm))) throw badRequest('fieldManager must be at most 128 printable ASCII characters');
-  return { fieldValidation: parseFieldValidation(q.get('fieldValidation')), fieldManager: fm || undefined, dryRun: dry.includes('All'), res };
+  // DeleteOptions carry neither fieldManager nor fieldValidation: kube-apiserver ignores them there.
+  const causes = kind === 'DeleteOptions' ? dryRunCauses(dry) : writeOptionsCauses(q);
+  if (causes.length) throw optionsInvalid(kind, causes);
+  const fm = kind === 'DeleteOptions' ? undefined : q.get('fieldManager') || undefined;
+  const fv = kind === 'DeleteOptions' ? undefined : (q.get('fieldValidation') || undefined) as FieldValidation;
+  return { fieldValidation: fv, fieldManager: fm, dryRun: dry.length > 0, res };
 }
 
 export function parseRevision(v: unknown, what = 'resourceVersion'): number {

@@ -8,6 +8,7 @@ import { deleteObject, drainNamespace } from './deletion.js';
 import { decodePatch } from './patches.js';
 import { decodeContinue, encodeContinue, managerFromUserAgent, matches, parseRevision, parseSelectors, type WriteOptions } from './request-options.js';
 import { recordApply, recordUpdate } from './fieldmanager/index.js';
+import { queryBool, queryInt } from './query-params.js';
 import { ApiError, badRequest, conflict, isStoreError, notFound } from './status.js';
 import { backoff, MAX_RETRIES, readObject, storeErr } from './store-access.js';
 
@@ -37,15 +38,11 @@ export class ResourceService {
 
   async list(r: Resource, ns: string | undefined, q: URLSearchParams): Promise<{ items: Obj[]; metadata: Record<string, unknown> }> {
     const sel = parseSelectors(r, q);
-    const limitRaw = q.get('limit');
-    let limit: number | undefined;
-    if (limitRaw !== null && limitRaw !== '') {
-      if (!/^-?\d+$/.test(limitRaw)) throw badRequest(`limit: Invalid value: "${limitRaw}": must be an integer`);
-      limit = Number(limitRaw) > 0 ? Number(limitRaw) : undefined;
-    }
+    // As in kube-apiserver, a limit of zero or less means no limit.
+    const limitQ = queryInt(q, 'limit');
+    const limit = limitQ !== undefined && limitQ > 0 ? limitQ : undefined;
     const rvRaw = q.get('resourceVersion');
     const rvMatch = q.get('resourceVersionMatch');
-    if (rvMatch && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${rvMatch}"`);
     let revision: number | undefined;
     if (rvRaw !== null && rvRaw !== '') {
       const rv = parseRevision(rvRaw);
@@ -215,11 +212,11 @@ export class ResourceService {
         // Only status is taken from the body; validate the merged object.
         const merged = clone(cur.obj);
         merged.status = next.status;
-        admit(r, merged, opts);
+        admit(r, merged, { ...opts, old: cur.obj });
         next.status = merged.status;
       } else {
         keepStatus(r, cur.obj, next);
-        admit(r, next, opts);
+        admit(r, next, { ...opts, old: cur.obj });
       }
       try {
         const out = await this.commit(r, cur, next, { ...opts, subresource: sub, manager: opts.fieldManager ?? managerFromUserAgent(userAgent) });
@@ -265,7 +262,7 @@ export class ResourceService {
         throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
       if (sub !== 'status') keepStatus(r, cur.obj, patched);
-      admit(r, patched, opts);
+      admit(r, patched, { ...opts, old: cur.obj });
       try {
         const out = await this.commit(r, cur, patched, { ...opts, subresource: sub, manager: opts.fieldManager ?? managerFromUserAgent(userAgent) });
         return { code: 200, body: out };
@@ -282,9 +279,7 @@ export class ResourceService {
   private async apply(r: Resource, ns: string | undefined, name: string, sub: string | undefined, body: Record<string, unknown>, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
     const manager = opts.fieldManager;
     if (!manager) throw badRequest('PATCH requests with apply-patch content type must specify a fieldManager query parameter');
-    const forceRaw = q.get('force');
-    if (forceRaw !== null && forceRaw !== 'true' && forceRaw !== 'false' && forceRaw !== '') throw badRequest(`force: Invalid value: "${forceRaw}"`);
-    const force = forceRaw === 'true';
+    const force = queryBool(q, 'force') === true;
     checkTypeMeta(r, body);
     if (body.metadata.name !== undefined && body.metadata.name !== name) {
       throw badRequest(`the name of the object (${String(body.metadata.name)}) does not match the name on the URL (${name})`);
@@ -298,12 +293,13 @@ export class ResourceService {
     admitUnknownOnly(r, config, opts);
     r.schema.prune(config);
     // Defaults and validation of the merged object, before ownership compares it with the stored one.
-    const normalize = (o: Obj) => {
+    // The stored object, when there is one, feeds the CRD's transition rules (oldSelf).
+    const normalize = (o: Obj, old?: Obj) => {
       o.apiVersion = r.apiVersion;
       o.kind = r.def.kind;
       o.metadata.name = name;
       if (r.def.namespaced) o.metadata.namespace = ns;
-      admit(r, o, { ...opts, fieldValidation: 'Ignore' });
+      admit(r, o, { ...opts, fieldValidation: 'Ignore', old });
     };
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(objectKey(r, ns, name));
@@ -320,7 +316,7 @@ export class ResourceService {
         }
       }
       const cur = { kv, obj: fromStored(kv.value, kv.modRevision) };
-      const object = recordApply(r, cur.obj, config, { ...by, subresource: sub });
+      const object = recordApply(r, cur.obj, config, { ...by, normalize: (o: Obj) => normalize(o, cur.obj), subresource: sub });
       try {
         const out = await this.commit(r, cur, object, { ...opts, subresource: sub, manager, managedDone: true });
         return { code: 200, body: out };

@@ -19,6 +19,8 @@ import { Registry, type Resource } from './registry.js';
 import { writeOptions } from './request-options.js';
 import { ResourceService } from './resources.js';
 import { parsePath, type ResourcePath } from './routing.js';
+import { deleteOptionsCauses, listOptionsCauses, optionsInvalid } from './options-validation.js';
+import { queryBool, queryInt } from './query-params.js';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 import { ApiError, badRequest, isStoreError } from './status.js';
 import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
@@ -61,8 +63,7 @@ export interface ApiServer {
 const ANONYMOUS = /^\/(version|(healthz|livez|readyz)(\/[^/]+)?)$/;
 
 function isWatch(q: URLSearchParams, rp: ResourcePath): boolean {
-  const w = q.get('watch');
-  return rp.watch || w === 'true' || w === '1';
+  return rp.watch || queryBool(q, 'watch') === true;
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
@@ -152,6 +153,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     const neg = method === 'GET' ? negotiate(req.headers.accept) : {};
     if (rp.name === undefined) {
       if (method === 'GET') {
+        // kube-apiserver decodes the whole of ListOptions for a list and a watch alike, so a
+        // malformed integer fails either, whether or not it would be used.
+        for (const p of ['limit', 'timeoutSeconds']) queryInt(q, p);
+        const listCauses = listOptionsCauses(q, isWatch(q, rp));
+        if (listCauses.length) throw optionsInvalid('ListOptions', listCauses);
         if (isWatch(q, rp)) {
           const p = parseWatchParams(r, q, neg.table, maxWatchMs);
           await serveWatch(req, res, store, r, ns, p, tracker, log, bookmarkMs, closingWatches);
@@ -163,12 +169,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       if (method === 'POST') {
         if (r.def.namespaced && !ns) throw new ApiError('MethodNotAllowed', `POST on all-namespaces ${r.def.plural} is not allowed: create in a namespace`);
         const body = await readObjectBody(req, maxBody, r);
-        const out = await service.create(r, ns, body, writeOptions(q, res), ua);
+        const out = await service.create(r, ns, body, writeOptions(q, res, 'CreateOptions'), ua);
         return sendJson(res, out.code, out.body);
       }
       if (method === 'DELETE') {
         await readBody(req, maxBody);
-        const out = await service.deleteCollection(r, ns, q, writeOptions(q, res));
+        queryInt(q, 'gracePeriodSeconds');
+        const deleteCauses = deleteOptionsCauses(q, {});
+        if (deleteCauses.length) throw optionsInvalid('DeleteOptions', deleteCauses);
+        const out = await service.deleteCollection(r, ns, q, writeOptions(q, res, 'DeleteOptions'));
         return sendJson(res, out.code, out.body);
       }
       throw methodNotAllowed(method);
@@ -188,7 +197,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     }
     if (method === 'PUT') {
       const body = await readObjectBody(req, maxBody, r);
-      const out = await service.update(r, ns, name, sub, body, writeOptions(q, res), ua);
+      const out = await service.update(r, ns, name, sub, body, writeOptions(q, res, 'UpdateOptions'), ua);
       return sendJson(res, out.code, out.body);
     }
     if (method === 'PATCH') {
@@ -200,12 +209,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
         throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
       }
       const raw = await readBody(req, maxBody);
-      const out = await service.patch(r, ns, name, sub, raw, ct, q, writeOptions(q, res), ua);
+      const out = await service.patch(r, ns, name, sub, raw, ct, q, writeOptions(q, res, 'PatchOptions'), ua);
       return sendJson(res, out.code, out.body);
     }
     if (method === 'DELETE' && sub === undefined) {
       const raw = await readBody(req, maxBody);
-      const out = await service.delete(r, ns, name, raw, q, writeOptions(q, res));
+      const out = await service.delete(r, ns, name, raw, q, writeOptions(q, res, 'DeleteOptions'));
       return sendJson(res, out.code, out.body);
     }
     throw methodNotAllowed(method);

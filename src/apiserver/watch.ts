@@ -5,6 +5,7 @@ import type { Logger } from '../util/logger.js';
 import { toTable } from './schema/index.js';
 import { fromStored, type Obj } from './objects.js';
 import { collectionPrefix, type Resource } from './registry.js';
+import { queryBool, queryInt } from './query-params.js';
 import { matches, parseRevision, parseSelectors, type Selectors } from './request-options.js';
 import { ApiError, badRequest, isStoreError, statusFor } from './status.js';
 
@@ -30,20 +31,18 @@ export function parseWatchParams(r: Resource, q: URLSearchParams, table: 'v1' | 
   const sel = parseSelectors(r, q);
   const rvRaw = q.get('resourceVersion');
   const fromRevision = rvRaw === null || rvRaw === '' || rvRaw === '0' ? undefined : parseRevision(rvRaw);
-  const t = q.get('timeoutSeconds');
+  // kube-apiserver: absent or 0 means the server's own timeout; a negative value a timer that
+  // has already fired, so the watch ends right after its initial events.
+  const t = queryInt(q, 'timeoutSeconds');
   let timeoutMs = maxTimeoutMs;
-  if (t !== null && t !== '') {
-    if (!/^\d{1,9}$/.test(t)) throw badRequest(`timeoutSeconds: Invalid value: "${t}": must be a non-negative integer`);
-    if (Number(t) > 0) timeoutMs = Math.min(Number(t) * 1000, maxTimeoutMs);
-  }
+  if (t !== undefined && t !== 0) timeoutMs = t < 0 ? 0 : Math.min(t * 1000, maxTimeoutMs);
   const io = q.get('includeObject') ?? 'Metadata';
   if (io !== 'None' && io !== 'Object' && io !== 'Metadata') throw badRequest(`includeObject: Unsupported value: "${io}"`);
-  const sie = q.get('sendInitialEvents');
   return {
     sel,
     fromRevision,
-    bookmarks: q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1',
-    sendInitialEvents: sie === 'true',
+    bookmarks: queryBool(q, 'allowWatchBookmarks') === true,
+    sendInitialEvents: queryBool(q, 'sendInitialEvents') === true,
     timeoutMs,
     table,
     includeObject: io,

@@ -79,15 +79,27 @@ export function prune(value: Json, schema: JsonSchema, path = '', root = true): 
 
 interface CelRule { rule: string; message?: string; messageExpression?: string; fieldPath?: string; reason?: string }
 
-const programs = new Map<string, ParseResult | Error>();
+interface Program { run: ParseResult | Error; transition: boolean }
 
-function program(rule: string): ParseResult | Error {
+const programs = new Map<string, Program>();
+
+/** Whether an expression names the variable `oldSelf` (not a string that merely spells it). */
+function refersToOldSelf(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(refersToOldSelf);
+  if (!isObject(node)) return false;
+  if (node.op === 'id') return node.args === 'oldSelf';
+  if (node.op === 'value') return false;
+  return refersToOldSelf(node.args);
+}
+
+function program(rule: string): Program {
   let p = programs.get(rule);
   if (!p) {
     try {
-      p = parse(rule);
+      const run = parse(rule);
+      p = { run, transition: refersToOldSelf(run.ast) };
     } catch (err) {
-      p = err as Error;
+      p = { run: err as Error, transition: /\boldSelf\b/.test(rule) };
     }
     programs.set(rule, p);
   }
@@ -109,22 +121,40 @@ function shownType(value: Json): string {
 }
 
 /**
+ * The old value of a list item, correlated the way the apiserver does for transition rules: only
+ * items of `x-kubernetes-list-type: map` lists have one (the old item with the same map keys);
+ * items of atomic lists and sets have none.
+ */
+function oldItem(item: Json, oldList: Json, schema: JsonSchema): Json {
+  if (schema['x-kubernetes-list-type'] !== 'map' || !Array.isArray(oldList) || !isObject(item)) return undefined;
+  const keys = (schema['x-kubernetes-list-map-keys'] as string[] | undefined) ?? [];
+  return oldList.find((o) => isObject(o) && keys.every((k) => o[k] === item[k]));
+}
+
+/**
  * Evaluates x-kubernetes-validations (CEL) wherever the object has a value. Rules of a field for
  * which `skip(path)` holds (it already failed schema validation, so a rule could only misfire) are
  * not evaluated; its children still are.
+ *
+ * `old` is the stored object on an update. As in the apiserver, a transition rule (one that names
+ * `oldSelf`) runs only where the old object has a value at the same place — object properties
+ * by name, map-list items by key — so never on a create; other rules run on every write.
+ * (`optionalOldSelf` is not supported: such a rule is still skipped where there is no old value.)
  */
-export function celCauses(value: Json, schema: JsonSchema, path = '', skip: (path: string) => boolean = () => false): ValidationCause[] {
+export function celCauses(value: Json, schema: JsonSchema, path = '', skip: (path: string) => boolean = () => false, old?: Json): ValidationCause[] {
   if (value === undefined || value === null) return [];
   const causes: ValidationCause[] = [];
   const rules = schema['x-kubernetes-validations'] as CelRule[] | undefined;
+  const hasOld = old !== undefined && old !== null;
   for (const r of rules?.length && !skip(path) ? rules : []) {
     const field = joinFieldPath(path, r.fieldPath);
     const type = r.reason ?? 'FieldValueInvalid';
     const prog = program(r.rule);
+    if (prog.transition && !hasOld) continue;
     let ok: unknown;
     try {
-      if (prog instanceof Error) throw prog;
-      ok = prog({ self: value });
+      if (prog.run instanceof Error) throw prog.run;
+      ok = prog.run(prog.transition ? { self: value, oldSelf: old } : { self: value });
     } catch (err) {
       causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${shownType(value)}: rule ${JSON.stringify(r.rule)} could not be evaluated: ${(err as Error).message}` });
       continue;
@@ -139,10 +169,11 @@ export function celCauses(value: Json, schema: JsonSchema, path = '', skip: (pat
     const props = schema.properties ?? {};
     for (const [name, v] of Object.entries(value)) {
       const sub = name in props ? props[name] : isSchema(schema.additionalProperties) ? schema.additionalProperties : undefined;
-      if (sub && v !== undefined) causes.push(...celCauses(v, sub, path ? `${path}.${name}` : name, skip));
+      const oldChild = isObject(old) ? old[name] : undefined;
+      if (sub && v !== undefined) causes.push(...celCauses(v, sub, path ? `${path}.${name}` : name, skip, oldChild));
     }
   } else if (Array.isArray(value) && schema.items) {
-    value.forEach((item, i) => causes.push(...celCauses(item, schema.items!, `${path}[${i}]`, skip)));
+    value.forEach((item, i) => causes.push(...celCauses(item, schema.items!, `${path}[${i}]`, skip, oldItem(item, old, schema))));
   }
   return causes;
 }

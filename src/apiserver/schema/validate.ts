@@ -12,8 +12,8 @@ export interface ResourceSchema {
   applyDefaults(obj: unknown): void;
   /** Drops unknown fields in place; returns their paths for warnings or strict rejection. */
   prune(obj: unknown): string[];
-  /** Validates the whole object; [] when valid. */
-  validate(obj: unknown): ValidationCause[];
+  /** Validates the whole object; [] when valid. `old`, the stored object on an update, feeds transition rules. */
+  validate(obj: unknown, old?: unknown): ValidationCause[];
 }
 
 // ajv-formats ships CommonJS; its default export arrives wrapped under ESM.
@@ -110,12 +110,12 @@ export function compileSchema(def: ResourceDef): ResourceSchema {
   const schema: ResourceSchema = {
     applyDefaults: (obj) => applyDefaults(obj, def.schema),
     prune: (obj) => prune(obj, def.schema),
-    validate(obj) {
+    validate(obj, old) {
       const causes = validator(obj) ? [] : causesFromAjv(validator.errors);
       const failed = causes.map((c) => c.field);
       // A rule is not evaluated on a subtree that already broke the schema (its types are wrong).
       const skip = (path: string) => failed.some((f) => f === path || f.startsWith(`${path}.`) || f.startsWith(`${path}[`));
-      return [...causes, ...celCauses(obj, def.schema, '', skip)];
+      return [...causes, ...celCauses(obj, def.schema, '', skip, old)];
     },
   };
   compiled.set(def, schema);

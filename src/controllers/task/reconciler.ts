@@ -128,6 +128,9 @@ export class TaskReconciler {
       events.push(...p.events);
       let started = false;
       for (const action of p.actions) {
+        // The CRD lets a bound Task lose its Node only once its stored status says Rescheduling
+        // (crds/tasks.okube.dev.yaml): write that status before the unbinding.
+        if (action.kind === 'reschedule') task = this.remember(key, await this.deps.tasks.replaceStatus({ ...task, status }));
         const result = await this.execute(key, task, action, entry, events);
         if (result === 'gone') return {};
         if (result && typeof result === 'object' && 'task' in result) task = result.task;

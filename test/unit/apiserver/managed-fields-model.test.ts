@@ -177,6 +177,9 @@ function modelUpdate(m: Model, nextFields: Flat, manager: string, status: boolea
 
 type ApplyResult = { ok: Model } | { error: 'Invalid' | 'Conflict' };
 
+/** The Task CRD keeps spec.nodeName once set (the model never writes the Rescheduling status that would free it). */
+const rebinds = (old: Flat, next: Flat) => old.has('spec.nodeName') && next.get('spec.nodeName') !== old.get('spec.nodeName');
+
 /**
  * An apply: the configuration's fields land on the object; fields this applier applied last
  * time, left out now and owned by nobody else go (an env item only when none of its fields is
@@ -196,7 +199,7 @@ function modelApply(m: Model, config: Flat, manager: string, status: boolean, fo
       for (const q of [...merged.keys()]) if (q === p || q.startsWith(`${p}.`)) merged.delete(q);
     } else if (!p.endsWith('.name')) merged.delete(p); // an item's key goes only with the item
   }
-  if (!merged.has('spec.image')) return { error: 'Invalid' };
+  if (!merged.has('spec.image') || rebinds(m.fields, merged)) return { error: 'Invalid' };
   const next = withContainers(merged);
   const { changed, removed } = diff(m.fields, next, status);
   const conflict = [...m.owners].some(([other, set]) => other !== id && [...set].some((p) => changed.has(p)));
@@ -256,7 +259,7 @@ class Harness {
 
   async init(): Promise<void> {
     const ns = this.registry.find('', 'Namespace')!;
-    await this.service.create(ns, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, writeOptions(new URLSearchParams()), 'test');
+    await this.service.create(ns, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, writeOptions(new URLSearchParams(), undefined, 'CreateOptions'), 'test');
   }
 
   get(name: string): Promise<Obj> {
@@ -266,14 +269,14 @@ class Harness {
   async apply(name: string, config: Record<string, unknown>, manager: string, status: boolean, force: boolean): Promise<Obj> {
     const q = new URLSearchParams({ fieldManager: manager, ...(force ? { force: 'true' } : {}) });
     const body = { apiVersion: 'okube.dev/v1alpha1', kind: 'Task', ...config, metadata: { name, ...((config.metadata as object) ?? {}) } };
-    const res = await this.service.patch(this.tasks, 'default', name, status ? 'status' : undefined, Buffer.from(JSON.stringify(body)), 'application/apply-patch+yaml', q, writeOptions(q), 'test');
+    const res = await this.service.patch(this.tasks, 'default', name, status ? 'status' : undefined, Buffer.from(JSON.stringify(body)), 'application/apply-patch+yaml', q, writeOptions(q, undefined, 'PatchOptions'), 'test');
     return res.body as Obj;
   }
 
   async create(name: string, content: Record<string, unknown>, manager: string): Promise<void> {
     const q = new URLSearchParams({ fieldManager: manager });
     const body = { apiVersion: 'okube.dev/v1alpha1', kind: 'Task', ...content, metadata: { name, ...((content.metadata as object) ?? {}) } };
-    await this.service.create(this.tasks, 'default', body, writeOptions(q), 'test');
+    await this.service.create(this.tasks, 'default', body, writeOptions(q, undefined, 'CreateOptions'), 'test');
   }
 
   /** PUT of the main resource or /status, the way a client that read the object writes it back. */
@@ -281,14 +284,14 @@ class Harness {
     const cur = await this.get(name);
     const q = new URLSearchParams({ fieldManager: manager });
     const body = status ? { ...cur, status: content.status } : { apiVersion: cur.apiVersion, kind: cur.kind, ...content, metadata: { ...pick(cur.metadata, ['name', 'namespace', 'resourceVersion', 'managedFields']), ...((content.metadata as object) ?? {}) }, status: cur.status };
-    await this.service.update(this.tasks, 'default', name, status ? 'status' : undefined, clone(body) as Record<string, unknown>, writeOptions(q), 'test');
+    await this.service.update(this.tasks, 'default', name, status ? 'status' : undefined, clone(body) as Record<string, unknown>, writeOptions(q, undefined, 'UpdateOptions'), 'test');
   }
 
   async mergePatch(name: string, before: Record<string, unknown>, after: Record<string, unknown>, manager: string): Promise<void> {
     const withMeta = (o: Record<string, unknown>) => ({ ...o, metadata: o.metadata ?? {} });
     const patch = jsonMergePatch.generate(withMeta(before), withMeta(after)) ?? {};
     const q = new URLSearchParams({ fieldManager: manager });
-    await this.service.patch(this.tasks, 'default', name, undefined, Buffer.from(JSON.stringify(patch)), 'application/merge-patch+json', q, writeOptions(q), 'test');
+    await this.service.patch(this.tasks, 'default', name, undefined, Buffer.from(JSON.stringify(patch)), 'application/merge-patch+json', q, writeOptions(q, undefined, 'PatchOptions'), 'test');
   }
 }
 
@@ -367,9 +370,10 @@ async function runSequence(h: Harness, seed: number): Promise<void> {
       const manager = rng.pick(UPDATERS);
       const next = mutate(rng, m.fields);
       log.push(`${kind} ${manager} ${show(next)}`);
-      if (kind === 'put') await h.put(name, build(next, false), manager, false);
-      else await h.mergePatch(name, build(m.fields, false), build(next, false), manager);
-      m = modelUpdate(m, next, manager, false);
+      const got = await outcome(kind === 'put' ? h.put(name, build(next, false), manager, false) : h.mergePatch(name, build(m.fields, false), build(next, false), manager));
+      const expected = rebinds(m.fields, next) ? 'Invalid' : 'ok';
+      if (got !== expected) fail(`expected ${expected}, got ${got}`);
+      if (got === 'ok') m = modelUpdate(m, next, manager, false);
     } else {
       const next: Flat = new Map([...[...m.fields].filter(([p]) => !isStatus(p)), ...randomStatus(rng)]);
       log.push(`status ${STATUS_WRITER} ${show(next)}`);
