@@ -12,6 +12,7 @@ import type { ControllerManager } from '../../../src/controllers/manager.js';
 import { newNamespace, startControllers, stopControllers, type ControllerRig } from '../../support/controllers.js';
 import { testEnv, uniqueName } from '../../support/env.js';
 import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+import { requireEnv } from '../../support/require-env.js';
 
 // Three real Docker engines as three Nodes: scheduling by capacity, Unschedulable and retry,
 // cordon and drain through the okube CLI, kubectl's view of Nodes, and the loss of an engine
@@ -67,7 +68,7 @@ describe('Nodes and scheduling across three Docker engines', function () {
   };
 
   before(async function () {
-    if (hosts.some((h) => !h)) this.skip();
+    requireEnv(this, hosts.every(Boolean), 'three Docker engines needed, OKUBE_TEST_EXTRA_DOCKER_HOSTS lists fewer than two (run hack/dev-env.sh hosts 3)');
     await restoreEngines();
     kubecache = mkdtempSync(join(tmpdir(), 'okube-kubecache-'));
     rig = await startControllers({ orphanGraceMs: 1000, nodeGracePeriodMs: GRACE_MS, schedulerRetryMs: 5000 });
