@@ -157,7 +157,7 @@ describe('Nodes and scheduling across three Docker engines', function () {
       const cs = await containersOf(now);
       expect(cs.map((c) => [c.engine, c.running])).to.deep.equal([[0, true]]);
       // The old container stopped on SIGTERM (exit 0 from the trap) before the new one started.
-      expect(now.status!.lastState?.terminated?.reason).to.equal('Drained');
+      expect(now.status!.lastState?.terminated).to.include({ reason: 'Drained', exitCode: 0 });
     }
     const events = await rig.cluster.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns });
     expect(events.items.filter((e) => e.reason === 'Evicted').length).to.equal(moved.length);
