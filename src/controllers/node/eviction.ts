@@ -40,8 +40,12 @@ export function mayRunElsewhere(t: Task): boolean {
   return (t.spec.restartPolicy ?? 'Always') !== 'Never';
 }
 
-/** Status of a Task leaving its Node: Pending for the scheduler, or Failed (restartPolicy Never). */
-export function statusAfterEviction(t: Task, cause: EvictionCause, message: string, now: Date): TaskStatus {
+/**
+ * Status of a Task leaving its Node: Pending for the scheduler, or Failed (restartPolicy Never).
+ * exitCode is the container's real exit when it was stopped (a drain); a lost Node's container
+ * was never seen to exit, so it reads as killed (137).
+ */
+export function statusAfterEviction(t: Task, cause: EvictionCause, message: string, now: Date, exitCode = 137): TaskStatus {
   const generation = t.metadata.generation;
   const s: TaskStatus = structuredClone(t.status ?? {});
   const nowIso = now.toISOString();
@@ -53,14 +57,14 @@ export function statusAfterEviction(t: Task, cause: EvictionCause, message: stri
   if (!mayRunElsewhere(t)) {
     s.phase = 'Failed';
     const wasRunning = s.state?.running;
-    s.state = { terminated: { exitCode: 137, reason: cause, message, startedAt: wasRunning?.startedAt, finishedAt: nowIso, containerID: s.containerID } };
+    s.state = { terminated: { exitCode, reason: cause, message, startedAt: wasRunning?.startedAt, finishedAt: nowIso, containerID: s.containerID } };
     s.completionTime = nowIso;
     cond('Ready', 'False', cause, message);
     return s;
   }
   s.phase = 'Pending';
   s.state = { waiting: { reason: 'Rescheduling', message } };
-  if (t.status?.state?.running || t.status?.state?.terminated) s.lastState = { terminated: { exitCode: 137, reason: cause, message, startedAt: t.status.state.running?.startedAt, finishedAt: nowIso, containerID: s.containerID } };
+  if (t.status?.state?.running || t.status?.state?.terminated) s.lastState = { terminated: { exitCode, reason: cause, message, startedAt: t.status.state.running?.startedAt, finishedAt: nowIso, containerID: s.containerID } };
   for (const k of ['nodeName', 'hostIP', 'containerID', 'ports', 'started', 'probes', 'backoff'] as const) delete s[k];
   cond('Scheduled', 'False', cause, message);
   cond('Ready', 'False', cause, message);

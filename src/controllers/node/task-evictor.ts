@@ -20,7 +20,7 @@ export class TaskEvictor {
   ) {}
 
   /** The Task as last written (undefined when it is gone), so a caller can act on the newest copy. */
-  async evict(task: Task, cause: EvictionCause, message: string): Promise<Task | undefined> {
+  async evict(task: Task, cause: EvictionCause, message: string, exitCode?: number): Promise<Task | undefined> {
     const key = objectKey(task);
     const node = task.spec.nodeName;
     try {
@@ -32,7 +32,7 @@ export class TaskEvictor {
         log.info({ key, node, cause }, 'released a deleted Task from its lost Node');
         return released;
       }
-      const written = await this.tasks.replaceStatus({ ...task, status: statusAfterEviction(task, cause, message, this.now()) });
+      const written = await this.tasks.replaceStatus({ ...task, status: statusAfterEviction(task, cause, message, this.now(), exitCode) });
       const annotations = written.metadata.annotations?.[EVICT_ANNOTATION] !== undefined ? { [EVICT_ANNOTATION]: null } : undefined;
       let last = written;
       if (mayRunElsewhere(task)) {

@@ -28,14 +28,17 @@ export async function drainTask(
     return deps.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: task.metadata.resourceVersion, annotations: { [EVICT_ANNOTATION]: null } } }, task.metadata.namespace);
   }
   deps.stopProbes();
+  let exitCode: number | undefined;
   if (entry?.ready) {
     const grace = task.spec.terminationGracePeriodSeconds ?? 30;
     for (const c of await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! })) {
       if (c.running) await entry.runtime.stop(c.id, grace);
+      // The exit the stop produced (0 for an app that honours SIGTERM), for status.lastState.
+      if (c.id === task.status?.containerID) exitCode = (await entry.runtime.inspect(c.id))?.exitCode;
       await entry.runtime.remove(c.id);
     }
   }
   // An unreachable Node keeps its container until it returns; its controller removes it then.
-  log.info({ key: `${task.metadata.namespace}/${task.metadata.name}`, node }, 'moving the Task off its node');
-  return deps.evictor.evict(task, 'Drained', `Evicted from node ${node} (drain)`);
+  log.info({ key: `${task.metadata.namespace}/${task.metadata.name}`, node, exitCode }, 'moving the Task off its node');
+  return deps.evictor.evict(task, 'Drained', `Evicted from node ${node} (drain)`, exitCode);
 }

@@ -101,9 +101,13 @@ for (const backend of backends) {
       expect(y.metadata.generation).to.equal(1);
       const list = JSON.parse(await okn('get', 'tasks', '-o', 'json'));
       expect(list.items.map((i: Manifest) => i.metadata.name).sort()).to.deep.equal(['a1', 'b1']);
-      const wide = await okn('get', 'tasks', '-o', 'wide');
-      const normal = await okn('get', 'tasks');
-      expect(wide.split('\n')[0].split(/\s+/).length).to.be.at.least(normal.split('\n')[0].split(/\s+/).length);
+      // -o wide adds the CRD's priority-1 columns after the default ones, with their values.
+      const wide = (await okn('get', 'tasks', '-o', 'wide')).split('\n');
+      expect(wide[0]).to.match(/^NAME\s+PHASE\s+STATUS\s+READY\s+RESTARTS\s+NEXT RETRY\s+NODE\s+AGE\s+IMAGE\s+CONTAINER ID\s+PORTS$/);
+      expect(table.split('\n')[0]).to.not.match(/IMAGE|CONTAINER ID|PORTS/);
+      const imageAt = wide[0].indexOf('IMAGE');
+      const cell = (name: string) => wide.find((l) => l.startsWith(`${name} `))!.slice(imageAt).split(/\s{2,}|\s+$/)[0];
+      expect([cell('a1'), cell('b1')]).to.deep.equal(['nginx', 'busybox']);
       const byLabel = await okn('get', 'tasks', '-l', 'app=a', '-o', 'name');
       expect(byLabel.trim()).to.equal('task.okube.dev/a1');
       const notIn = await okn('get', 'tasks', '-l', 'app notin (a)', '-o', 'name');

@@ -20,15 +20,27 @@ describe('leader election on a coordination.k8s.io Lease', function () {
   before(async () => (cluster = await startCluster()));
   after(async () => cluster?.stop());
 
+  /** The Lease's holder, times (ms since the epoch) and transitions, as the API server stores them. */
+  async function readLease(name: string) {
+    const { spec } = await cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name, namespace: 'kube-system' });
+    const ms = (t: unknown) => (t ? new Date(t as string).getTime() : NaN);
+    return { holder: spec?.holderIdentity ?? '', acquireTime: ms(spec?.acquireTime), renewTime: ms(spec?.renewTime), transitions: spec?.leaseTransitions };
+  }
+
+  const LEASE_MS = 2000;
+  const RETRY_MS = 200;
+  const API_LATENCY_MS = 100;
+  const SLACK_MS = 500;
+
   function candidate(name: string, identity: string, log: string[]) {
     return new LeaderElector({
       kc: cluster.kc,
       namespace: 'kube-system',
       name,
       identity,
-      leaseDurationSeconds: 2,
+      leaseDurationSeconds: LEASE_MS / 1000,
       renewDeadlineSeconds: 1.5,
-      retryPeriodSeconds: 0.2,
+      retryPeriodSeconds: RETRY_MS / 1000,
       onStartedLeading: () => void log.push(`${identity} leads`),
       onStoppedLeading: () => void log.push(`${identity} stopped`),
     });
@@ -44,15 +56,20 @@ describe('leader election on a coordination.k8s.io Lease', function () {
     b.start();
     await new Promise((r) => setTimeout(r, 1000));
     expect([a.isLeader, b.isLeader]).to.deep.equal([true, false]);
-    const t0 = Date.now();
+    // a renews at least once more before it stops, so this is no later than its last renewal.
+    const renewedByA = await readLease(lease);
+    expect(renewedByA.holder).to.equal('a');
     await a.stop();
     await waitFor('b leads', async () => b.isLeader, 5000, 20);
-    const handover = Date.now() - t0;
-    console.log(`      clean handover took ${handover} ms (lease duration 2000 ms)`);
-    expect(handover, 'released, not expired').to.be.below(2000);
+    const takenByB = await readLease(lease);
+    expect(takenByB.holder).to.equal('b');
+    // Timestamps the elector wrote into the Lease, not the test's own clock: b acquired the
+    // lease before a's last renewal could have expired, so a released it.
+    const handover = takenByB.acquireTime - renewedByA.renewTime;
+    console.log(`      clean handover: b acquired the lease ${handover} ms after a's last renewal (lease duration ${LEASE_MS} ms)`);
+    expect(handover, 'released, not expired').to.be.below(LEASE_MS);
     await b.stop();
-    const held = await cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: lease, namespace: 'kube-system' });
-    expect(held.spec?.leaseTransitions).to.equal(1);
+    expect((await readLease(lease)).transitions).to.equal(1);
   });
 
   it('a leader that vanishes without releasing is replaced once the lease expires', async () => {
@@ -64,9 +81,26 @@ describe('leader election on a coordination.k8s.io Lease', function () {
     await waitFor('a leads', async () => a.isLeader);
     b.start();
     a.abandon();
-    const t0 = Date.now();
-    await waitFor('b leads', async () => b.isLeader, 10_000, 20);
-    console.log(`      takeover after the leader vanished: ${Date.now() - t0} ms (lease duration 2000 ms)`);
+    // a's last renewal (one may still have been in flight when it vanished), as the Lease
+    // recorded it, until b overwrites the record.
+    let lastRenewByA = 0;
+    await waitFor('b leads', async () => {
+      const l = await readLease(lease);
+      if (l.holder === 'a') lastRenewByA = Math.max(lastRenewByA, l.renewTime);
+      return b.isLeader;
+    }, 10_000, 20);
+    const takenByB = await readLease(lease);
+    expect(takenByB).to.include({ holder: 'b', transitions: 1 });
+    expect(lastRenewByA, "a's renewal seen in the Lease").to.be.above(0);
+    // Measured from the Lease's own timestamps. The standby judges expiry from when it saw the
+    // last renewal (at its next retry tick), then takes over at the first tick after the lease
+    // duration: so no earlier than the duration after a's renewal (less one API call's latency,
+    // as a stamps renewTime before its write lands), and no later than the duration plus two
+    // retry periods, with SLACK_MS for timer and API latency on a loaded machine.
+    const takeover = takenByB.acquireTime - lastRenewByA;
+    console.log(`      takeover after the leader vanished: b acquired the lease ${takeover} ms after a's last renewal (lease duration ${LEASE_MS} ms, retry period ${RETRY_MS} ms)`);
+    expect(takeover, 'not before the lease expired').to.be.at.least(LEASE_MS - API_LATENCY_MS);
+    expect(takeover, 'within the lease duration and two retry periods').to.be.at.most(LEASE_MS + 2 * RETRY_MS + SLACK_MS);
     await b.stop();
   });
 });

@@ -9,6 +9,7 @@ import { socketPath, testEnv, uniqueName } from '../../support/env.js';
 import { taskObject, waitFor } from '../../support/tasks.js';
 import { mutualTls } from '../../support/tls.js';
 import { okube } from '../../support/okube-cli.js';
+import { requireEnv } from '../../support/require-env.js';
 
 // A Node reached over tcp:// with client certificates taken from a Secret (spec.tls.secretName),
 // as the in-cluster controllers reach remote engines. The engine side is docker-1 behind a
@@ -26,7 +27,7 @@ describe('Node over tcp:// with TLS material from a Secret', function () {
   const nodeName = uniqueName('tls-node');
 
   before(async function () {
-    if (!address) this.skip();
+    requireEnv(this, address, 'no extra loopback address for a TLS engine (OKUBE_TEST_EXTRA_ADDRESSES; run hack/dev-env.sh hosts 3)');
     const certs = mutualTls([address]);
     proxy = createServer({ key: certs.serverKeyPem, cert: certs.serverCertPem, ca: certs.caPem, requestCert: true, rejectUnauthorized: true }, (sock) => {
       authorized++;
@@ -53,7 +54,7 @@ describe('Node over tcp:// with TLS material from a Secret', function () {
 
   after(async () => {
     for (const c of await engine.list({ [LABELS.node]: nodeName }).catch(() => [])) await engine.remove(c.id).catch(() => undefined);
-    await stopControllers(rig);
+    if (rig) await stopControllers(rig);
     await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
   });
 

@@ -26,16 +26,41 @@ describe('two schedulers racing for the same Tasks', function () {
     await cluster?.stop();
   });
 
+  // The replicas' first bindings meet at a gate: a replica's binding patch for a Task waits (up
+  // to GATE_MS) until the other replica wants to bind the same Task, then both go to the API
+  // server together, so the race the test is about happens for sure rather than by luck of
+  // timing. The API server alone decides who wins.
+  const GATE_MS = 500;
+  const GATED_PATCHES = 5;
+  const gates = new Map<string, { arrived: number; open: () => void; opened: Promise<void> }>();
+  function gate(task: string): Promise<void> {
+    let g = gates.get(task);
+    if (!g) {
+      let open!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      g = { arrived: 0, open, opened };
+      gates.set(task, g);
+      setTimeout(open, GATE_MS);
+    }
+    if (++g.arrived === 2) g.open();
+    return g.opened;
+  }
+
   function replica(name: string) {
     const kc = cluster.kc;
-    const conflicts = { n: 0 };
+    const conflicts: string[] = [];
+    const won: string[] = [];
     const tasks = new ResourceClient<Task>(kc, TASKS);
     const counting = Object.create(tasks) as ResourceClient<Task>;
+    let patches = 0;
     counting.patch = async (...args: Parameters<ResourceClient<Task>['patch']>) => {
+      if (patches++ < GATED_PATCHES) await gate(args[0]);
       try {
-        return await tasks.patch(...args);
+        const bound = await tasks.patch(...args);
+        won.push(args[0]);
+        return bound;
       } catch (err) {
-        if (isOkubeError(err, 'Conflict')) conflicts.n++;
+        if (isOkubeError(err, 'Conflict')) conflicts.push(args[0]);
         throw err;
       }
     };
@@ -47,6 +72,7 @@ describe('two schedulers racing for the same Tasks', function () {
     nodeInformer.events$.subscribe((e) => scheduler.onNodeEvent(e));
     return {
       conflicts,
+      won,
       async start() {
         nodeInformer.start();
         taskInformer.start();
@@ -83,9 +109,15 @@ describe('two schedulers racing for the same Tasks', function () {
     const events = (await cluster.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === 'Scheduled');
     const perTask = new Map<string, number>();
     for (const e of events) perTask.set(e.involvedObject.name!, (perTask.get(e.involvedObject.name!) ?? 0) + 1);
-    console.log(`      40 Tasks bound; conflicts: replica 1 ${one.conflicts.n}, replica 2 ${two.conflicts.n}; per Node: ${['race-a', 'race-b'].map((n) => bound.filter((t) => t.spec.nodeName === n).length).join(' / ')}`);
+    console.log(`      40 Tasks bound; conflicts: replica 1 ${one.conflicts.length}, replica 2 ${two.conflicts.length}; per Node: ${['race-a', 'race-b'].map((n) => bound.filter((t) => t.spec.nodeName === n).length).join(' / ')}`);
     expect(perTask.size).to.equal(40);
     expect([...perTask.values()].every((n) => n === 1)).to.equal(true);
+    // Both replicas went for the same Tasks: the loser of each such race got a Conflict, on a
+    // Task the other replica bound, and every Task was bound by exactly one replica.
+    expect(one.conflicts.length + two.conflicts.length, 'Conflicts answered to the losing replica').to.be.at.least(1);
+    for (const t of one.conflicts) expect(two.won, `${t}: replica 1 lost it, so replica 2 bound it`).to.include(t);
+    for (const t of two.conflicts) expect(one.won, `${t}: replica 2 lost it, so replica 1 bound it`).to.include(t);
+    expect([...one.won, ...two.won].sort()).to.deep.equal(bound.map((t) => t.metadata.name!).sort());
     const again = (await tasks.list({ namespace: ns })).items;
     for (const t of again) expect(t.spec.nodeName).to.equal(bound.find((b) => b.metadata.name === t.metadata.name)!.spec.nodeName);
   });

@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { install } from '@sinonjs/fake-timers';
 import type { Probe, Task } from '../../../src/api/types.js';
-import { CountingProbeMetrics, ProbeManager, resolveHostPort } from '../../../src/probes/index.js';
+import { CountingProbeMetrics, ProbeManager, resolveHostPort, type ProbeTarget } from '../../../src/probes/index.js';
 
-// ProbeManager semantics, driven by a loopback HTTP server whose answers the test scripts.
+// ProbeManager semantics on a fake clock: every probe is an exec probe whose exit code the test
+// scripts, so each period, threshold and initial delay is checked at the exact tick it applies,
+// without sleeping and without depending on how busy the machine is. (The HTTP, TCP and exec
+// executors themselves run against real servers and containers in test/integration/probes.)
 
 const task = (probes: Partial<Record<'startupProbe' | 'livenessProbe' | 'readinessProbe', Probe>>): Task => ({
   apiVersion: 'okube.dev/v1alpha1',
@@ -12,124 +14,165 @@ const task = (probes: Partial<Record<'startupProbe' | 'livenessProbe' | 'readine
   metadata: { name: 't', namespace: 'ns' },
   spec: { image: 'x', ports: [{ name: 'http', containerPort: 80 }], ...probes },
 });
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const fast = (path: string, extra: Partial<Probe> = {}): Probe => ({ httpGet: { path, port: 'http' }, periodSeconds: 0.05 as unknown as number, timeoutSeconds: 1, failureThreshold: 2, ...extra });
+
+/** An exec probe running `name`, every second, failing after two consecutive failures. */
+const probe = (name: string, extra: Partial<Probe> = {}): Probe => ({ exec: { command: [name] }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2, ...extra });
 
 describe('ProbeManager', () => {
-  let server: Server;
-  let port: number;
-  const answers: Record<string, number> = {};
+  let clock: ReturnType<typeof install>;
   let manager: ProbeManager;
   let changes: string[];
+  /** Exit code per command; a function lets a test flap. */
+  let exitCodes: Record<string, number | (() => number)>;
+  /** Every probe run: the command and the (fake) time it ran at, in ms since the test began. */
+  let calls: Array<{ command: string; at: number; timeoutMs: number }>;
 
-  before(async () => {
-    server = createServer((req, res) => res.writeHead(answers[req.url ?? ''] ?? 200).end());
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as AddressInfo).port;
-  });
-  after(() => server.close());
+  const target: ProbeTarget = {
+    address: '127.0.0.1',
+    ports: [],
+    exec: async (command, timeoutMs) => {
+      calls.push({ command: command[0], at: Date.now(), timeoutMs });
+      const code = exitCodes[command[0]] ?? 0;
+      return { exitCode: typeof code === 'function' ? code() : code, output: '', timedOut: false };
+    },
+  };
+  const runsOf = (command: string) => calls.filter((c) => c.command === command);
+
   beforeEach(() => {
+    clock = install({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     changes = [];
+    exitCodes = {};
+    calls = [];
     manager = new ProbeManager((k) => changes.push(k));
-    for (const k of Object.keys(answers)) delete answers[k];
   });
-  afterEach(() => manager.stopAll());
-
-  const target = () => ({ address: '127.0.0.1', ports: [{ containerPort: 80, hostPort: port, protocol: 'TCP' as const }], exec: async () => ({ exitCode: 0, output: '', timedOut: false }) });
+  afterEach(() => {
+    manager.stopAll();
+    clock.uninstall();
+  });
 
   it('resolves a named port to the published host port', () => {
     expect(resolveHostPort(task({}), 'http', [{ containerPort: 80, hostPort: 31234 }])).to.equal(31234);
     expect(resolveHostPort(task({}), 81, [{ containerPort: 80, hostPort: 31234 }])).to.equal(undefined);
   });
 
+  it('probes at once, then every periodSeconds, passing timeoutSeconds to the executor', async () => {
+    manager.ensure('k', task({ livenessProbe: probe('live', { timeoutSeconds: 3 }) }), 'c1', target);
+    await clock.tickAsync(3000);
+    expect(runsOf('live').map((c) => c.at)).to.deep.equal([0, 1000, 2000, 3000]);
+    expect(runsOf('live').every((c) => c.timeoutMs === 3000)).to.equal(true);
+  });
+
+  it('waits initialDelaySeconds before the first probe', async () => {
+    manager.ensure('k', task({ livenessProbe: probe('live', { initialDelaySeconds: 5 }) }), 'c1', target);
+    await clock.tickAsync(4999);
+    expect(runsOf('live')).to.deep.equal([]);
+    await clock.tickAsync(1);
+    expect(runsOf('live').map((c) => c.at)).to.deep.equal([5000]);
+  });
+
   it('becomes ready once the readiness probe passes', async () => {
-    manager.ensure('k', task({ readinessProbe: fast('/ready') }), 'c1', target());
+    manager.ensure('k', task({ readinessProbe: probe('ready') }), 'c1', target);
     expect(manager.view('k')!.ready).to.equal(false);
-    await wait(150);
+    await clock.tickAsync(0);
     expect(manager.view('k')!.ready).to.equal(true);
-    expect(changes).to.include('k');
+    expect(changes).to.deep.equal(['k']);
   });
 
   it('the status snapshot stays identical while the results stay the same (no rewrite per probe)', async () => {
-    manager.ensure('k', task({ livenessProbe: fast('/live'), readinessProbe: fast('/ready') }), 'c1', target());
-    await wait(150);
+    manager.ensure('k', task({ livenessProbe: probe('live'), readinessProbe: probe('ready') }), 'c1', target);
+    await clock.tickAsync(0);
     const first = JSON.stringify(manager.view('k'));
     const changesSoFar = changes.length;
-    await wait(300); // about six more probes of each kind
+    const runsSoFar = calls.length;
+    await clock.tickAsync(6000);
+    expect(calls.length - runsSoFar, 'probe runs in six periods').to.equal(12);
     expect(JSON.stringify(manager.view('k'))).to.equal(first);
     expect(changes.length, 'onChange calls').to.equal(changesSoFar);
   });
 
-  it('a failing readiness probe turns Ready off but never asks for a restart', async () => {
-    answers['/ready'] = 503;
-    manager.ensure('k', task({ readinessProbe: fast('/ready') }), 'c1', target());
-    await wait(300);
+  it('a failing readiness probe keeps Ready off but never asks for a restart', async () => {
+    exitCodes.ready = 1;
+    manager.ensure('k', task({ readinessProbe: probe('ready') }), 'c1', target);
+    await clock.tickAsync(5000);
+    expect(runsOf('ready')).to.have.length(6);
     expect(manager.view('k')).to.include({ ready: false });
     expect(manager.view('k')!.restart).to.equal(undefined);
   });
 
-  it('asks for a restart after failureThreshold consecutive liveness failures', async () => {
-    answers['/live'] = 500;
-    manager.ensure('k', task({ livenessProbe: fast('/live') }), 'c1', target());
-    await wait(300);
-    expect(manager.view('k')!.restart?.message).to.contain('Liveness probe failed: HTTP probe failed with statuscode: 500');
+  it('a ready Task turns not ready only after failureThreshold consecutive readiness failures', async () => {
+    manager.ensure('k', task({ readinessProbe: probe('ready') }), 'c1', target);
+    await clock.tickAsync(0);
+    exitCodes.ready = 1;
+    await clock.tickAsync(1000);
+    expect(manager.view('k')!.ready, 'after one failure').to.equal(true);
+    await clock.tickAsync(1000);
+    expect(manager.view('k')!.ready, 'after two failures').to.equal(false);
+  });
+
+  it('asks for a restart at exactly failureThreshold consecutive liveness failures', async () => {
+    exitCodes.live = 1;
+    manager.ensure('k', task({ livenessProbe: probe('live') }), 'c1', target);
+    await clock.tickAsync(0);
+    expect(manager.view('k')!.restart, 'after one failure').to.equal(undefined);
+    await clock.tickAsync(1000);
+    expect(manager.view('k')!.restart).to.deep.equal({ reason: 'LivenessProbe', message: 'Liveness probe failed: command exited with 1' });
+  });
+
+  it('stops probing a container it asked to restart', async () => {
+    exitCodes.live = 1;
+    manager.ensure('k', task({ livenessProbe: probe('live'), readinessProbe: probe('ready') }), 'c1', target);
+    await clock.tickAsync(1000);
+    const runs = calls.length;
+    await clock.tickAsync(10_000);
+    expect(calls.length).to.equal(runs);
   });
 
   it('a probe flapping faster than failureThreshold never asks for a restart', async () => {
     let n = 0;
-    const flapping = createServer((_req, res) => res.writeHead(n++ % 2 ? 500 : 200).end());
-    await new Promise<void>((r) => flapping.listen(0, '127.0.0.1', () => r()));
-    const flapPort = flapping.address() as AddressInfo;
-    try {
-      manager.ensure('k', task({ livenessProbe: fast('/', { failureThreshold: 2 }) }), 'c1', { ...target(), ports: [{ containerPort: 80, hostPort: flapPort.port, protocol: 'TCP' }] });
-      await wait(500);
-      expect(n).to.be.greaterThan(4);
-      expect(manager.view('k')!.restart).to.equal(undefined);
-    } finally {
-      flapping.close();
-    }
+    exitCodes.live = () => n++ % 2;
+    manager.ensure('k', task({ livenessProbe: probe('live', { failureThreshold: 2 }) }), 'c1', target);
+    await clock.tickAsync(10_000);
+    expect(runsOf('live')).to.have.length(11);
+    expect(manager.view('k')!.restart).to.equal(undefined);
   });
 
   it('the startup probe holds liveness off until it passes', async () => {
-    answers['/start'] = 500;
-    answers['/live'] = 500;
-    manager.ensure('k', task({ startupProbe: fast('/start', { failureThreshold: 100 }), livenessProbe: fast('/live', { failureThreshold: 1 }) }), 'c1', target());
-    await wait(300);
+    exitCodes.start = 1;
+    exitCodes.live = 1;
+    manager.ensure('k', task({ startupProbe: probe('start', { failureThreshold: 100 }), livenessProbe: probe('live', { failureThreshold: 1 }) }), 'c1', target);
+    await clock.tickAsync(5000);
     expect(manager.view('k')).to.include({ started: false });
-    expect(manager.view('k')!.restart, 'liveness must not run yet').to.equal(undefined);
-    answers['/start'] = 200;
-    await wait(300);
+    expect(runsOf('live'), 'liveness must not run yet').to.deep.equal([]);
+    exitCodes.start = 0;
+    await clock.tickAsync(1000);
+    expect(manager.view('k')).to.include({ started: true });
+    // Liveness starts on its own timer, due at once (the fake clock runs a 0 ms timer that was
+    // set while it was ticking 1 ms later).
+    await clock.tickAsync(1);
+    expect(runsOf('live')).to.have.length(1);
     expect(manager.view('k')!.restart?.reason).to.equal('LivenessProbe');
   });
 
-  it('stop() ends probing: no more requests reach the app', async () => {
-    let hits = 0;
-    const counting = createServer((_req, res) => {
-      hits++;
-      res.writeHead(200).end();
-    });
-    await new Promise<void>((r) => counting.listen(0, '127.0.0.1', () => r()));
-    try {
-      const p = (counting.address() as AddressInfo).port;
-      manager.ensure('k', task({ livenessProbe: fast('/') }), 'c1', { ...target(), ports: [{ containerPort: 80, hostPort: p, protocol: 'TCP' }] });
-      await wait(150);
-      manager.stop('k');
-      const before = hits;
-      await wait(200);
-      expect(hits).to.equal(before);
-      expect(manager.active).to.equal(0);
-    } finally {
-      counting.close();
-    }
+  it('stop() ends probing: no more probes run', async () => {
+    manager.ensure('k', task({ livenessProbe: probe('live') }), 'c1', target);
+    await clock.tickAsync(2000);
+    manager.stop('k');
+    const before = calls.length;
+    await clock.tickAsync(10_000);
+    expect(before).to.equal(3);
+    expect(calls.length).to.equal(before);
+    expect(manager.active).to.equal(0);
   });
 
   it('counts results by kind, type and outcome for metrics', async () => {
     const metrics = new CountingProbeMetrics();
     const m = new ProbeManager(() => undefined, metrics);
+    exitCodes.live = 1;
     try {
-      m.ensure('k', task({ readinessProbe: fast('/ready') }), 'c1', target());
-      await wait(150);
-      expect(metrics.counts.get('readiness/httpGet/success')).to.be.greaterThan(0);
+      m.ensure('k', task({ readinessProbe: probe('ready'), livenessProbe: probe('live', { failureThreshold: 10 }) }), 'c1', target);
+      await clock.tickAsync(2000);
+      expect(metrics.counts.get('readiness/exec/success')).to.equal(3);
+      expect(metrics.counts.get('liveness/exec/failure')).to.equal(3);
     } finally {
       m.stopAll();
     }

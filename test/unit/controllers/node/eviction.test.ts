@@ -34,4 +34,14 @@ describe('eviction from a lost Node', () => {
     expect(s.state?.terminated).to.include({ reason: 'NodeLost', exitCode: 137 });
     expect(s.completionTime).to.equal(now.toISOString());
   });
+
+  it('records the real exit code of a container a drain stopped, instead of a kill', () => {
+    const s = statusAfterEviction(task('t'), 'Drained', 'Evicted from node n1 (drain)', now, 0);
+    expect(s.lastState?.terminated).to.include({ reason: 'Drained', exitCode: 0, containerID: 'c1' });
+  });
+
+  it("records a lost Node's container as killed (137), its exit never having been seen", () => {
+    const s = statusAfterEviction(task('t'), 'NodeLost', 'node n1 lost', now);
+    expect(s.lastState?.terminated).to.include({ reason: 'NodeLost', exitCode: 137 });
+  });
 });

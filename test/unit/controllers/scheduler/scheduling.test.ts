@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { Task } from '../../../../src/api/types.js';
-import { demandOf, leastAllocatedScore, REASONS, schedule, unschedulableMessage, type NodeSnapshot } from '../../../../src/controllers/scheduler/scheduling.js';
+import type { Node, Task } from '../../../../src/api/types.js';
+import { allocatableOf, DEFAULT_MAX_TASKS, demandOf, holdsResources, leastAllocatedScore, nodeIsReady, REASONS, schedule, unfitReasons, unschedulableMessage, type NodeSnapshot } from '../../../../src/controllers/scheduler/scheduling.js';
 
 const GI = 2 ** 30;
 const MI = 2 ** 20;
@@ -104,5 +104,146 @@ describe('scheduler: filter, score and the Unschedulable message', () => {
     const d = demandOf(task());
     expect(schedule(d, [node('a', {}, { cpu: 2000, memory: 4 * GI })]).node).to.equal('a');
     expect(schedule(d, [node('a', { allocatable: { milliCpu: 2000, memory: 4 * GI, tasks: 3 } }, { tasks: 3 })]).message).to.equal('0/1 nodes are available: 1 Too many tasks.');
+  });
+});
+
+describe('scheduler: exact fits and the limits of a Node', () => {
+  it('places a Task whose cpu request exactly fills the Node', () => {
+    const d = demandOf(task({ cpu: '500m' }));
+    expect(schedule(d, [node('a', {}, { cpu: 1500 })]).node).to.equal('a');
+  });
+
+  it('places a Task whose memory request exactly fills the Node', () => {
+    const d = demandOf(task({ memory: '1Gi' }));
+    expect(schedule(d, [node('a', {}, { memory: 3 * GI })]).node).to.equal('a');
+  });
+
+  it('rejects a Task whose cpu request is one millicore more than what is left', () => {
+    const d = demandOf(task({ cpu: '501m' }));
+    expect(unfitReasons(d, node('a', {}, { cpu: 1500 }))).to.deep.equal([REASONS.cpu]);
+  });
+
+  it('rejects a Task whose memory request is one byte more than what is left', () => {
+    const d = demandOf(task({ memory: String(GI + 1) }));
+    expect(unfitReasons(d, node('a', {}, { memory: 3 * GI }))).to.deep.equal([REASONS.memory]);
+  });
+
+  it('places the last Task allocatable.tasks allows', () => {
+    const n = node('a', { allocatable: { milliCpu: 2000, memory: 4 * GI, tasks: 3 } }, { tasks: 2 });
+    expect(unfitReasons(demandOf(task()), n)).to.deep.equal([]);
+  });
+
+  it('lets a Task without requests onto a Node whose cpu and memory are over-committed', () => {
+    const d = demandOf(task());
+    expect(unfitReasons(d, node('a', {}, { cpu: 2500, memory: 5 * GI }))).to.deep.equal([]);
+  });
+
+  it('reads a Task with no resources section as requesting nothing', () => {
+    const t: Task = { apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name: 't', namespace: 'ns' }, spec: { image: 'x' } };
+    expect(demandOf(t)).to.deep.include({ requests: { milliCpu: 0, memory: 0 }, hostPorts: [] });
+  });
+
+  it('names the resource in the error for a malformed cpu or memory request', () => {
+    expect(() => demandOf(task({ cpu: 'lots' }))).to.throw(/^cpu: "lots" is not a quantity/);
+    expect(() => demandOf(task({ memory: 'lots' }))).to.throw(/^memory: "lots" is not a quantity/);
+  });
+});
+
+describe('scheduler: LeastAllocated score', () => {
+  it('is the mean of the free cpu and memory percentages after placing the Task', () => {
+    // cpu: (2000 - 1000 - 500) / 2000 = 25 % free; memory: (4Gi - 0 - 1Gi) / 4Gi = 75 % free.
+    const d = demandOf(task({ cpu: '500m', memory: '1Gi' }));
+    expect(leastAllocatedScore(d, node('a', {}, { cpu: 1000, memory: 0 }))).to.equal((25 + 75) / 2);
+  });
+
+  it('scores an over-committed resource as 0 free, never negative', () => {
+    const d = demandOf(task({ cpu: '500m', memory: '1Gi' }));
+    expect(leastAllocatedScore(d, node('a', {}, { cpu: 3000, memory: 1 * GI }))).to.equal((0 + 50) / 2);
+  });
+});
+
+describe('scheduler: ties between equally good Nodes', () => {
+  it('prefers the Node with fewer Tasks when the scores are equal', () => {
+    const d = demandOf(task());
+    expect(schedule(d, [node('a', {}, { tasks: 4 }), node('b', {}, { tasks: 1 })]).node).to.equal('b');
+  });
+
+  it('keeps the Node with fewer Tasks even when one with more comes later', () => {
+    const d = demandOf(task());
+    expect(schedule(d, [node('b', {}, { tasks: 1 }), node('a', {}, { tasks: 4 })]).node).to.equal('b');
+  });
+
+  it('prefers the alphabetically first name when scores and Task counts are equal, whatever the order', () => {
+    const d = demandOf(task());
+    expect(schedule(d, [node('b'), node('a'), node('c')]).node).to.equal('a');
+    expect(schedule(d, [node('a'), node('b')]).node).to.equal('a');
+  });
+
+  it('takes a better score over fewer Tasks', () => {
+    const d = demandOf(task({ cpu: '100m' }));
+    expect(schedule(d, [node('busy', {}, { cpu: 1000, tasks: 1 }), node('idle', {}, { cpu: 0, tasks: 9 })]).node).to.equal('idle');
+    expect(schedule(d, [node('idle', {}, { cpu: 0, tasks: 9 }), node('busy', {}, { cpu: 1000, tasks: 1 })]).node).to.equal('idle');
+  });
+});
+
+describe('scheduler: the Unschedulable message', () => {
+  it('lists reasons by count, most frequent first, then by name', () => {
+    const msg = unschedulableMessage(6, { [REASONS.unschedulable]: 1, [REASONS.memory]: 3, [REASONS.cpu]: 1, [REASONS.notReady]: 1 });
+    expect(msg).to.equal('0/6 nodes are available: 3 Insufficient memory, 1 Insufficient cpu, 1 node(s) were not ready, 1 node(s) were unschedulable.');
+  });
+});
+
+describe('scheduler: what holds resources and which Nodes count', () => {
+  const withPhase = (phase: string | undefined, nodeName: string | undefined): Task => ({
+    apiVersion: 'okube.dev/v1alpha1',
+    kind: 'Task',
+    metadata: { name: 't', namespace: 'ns' },
+    spec: { image: 'x', nodeName },
+    status: phase ? ({ phase } as Task['status']) : undefined,
+  });
+
+  it('a bound Task holds its Node’s resources while Pending, Scheduled or Running', () => {
+    expect([undefined, 'Pending', 'Scheduled', 'Running'].map((p) => holdsResources(withPhase(p, 'n1')))).to.deep.equal([true, true, true, true]);
+  });
+
+  it('a Succeeded Task releases its resources', () => {
+    expect(holdsResources(withPhase('Succeeded', 'n1'))).to.equal(false);
+  });
+
+  it('a Failed Task releases its resources', () => {
+    expect(holdsResources(withPhase('Failed', 'n1'))).to.equal(false);
+  });
+
+  it('an unbound Task holds nothing', () => {
+    expect(holdsResources(withPhase('Pending', undefined))).to.equal(false);
+  });
+
+  const nodeObj = (status: Node['status']): Node => ({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n' }, spec: {} as Node['spec'], status });
+  const ready = (s: 'True' | 'False' | 'Unknown') => nodeObj({ conditions: [{ type: 'MemoryPressure', status: 'True' } as never, { type: 'Ready', status: s } as never] });
+
+  it('counts a Node as ready only when its Ready condition is True', () => {
+    expect(nodeIsReady(ready('True'))).to.equal(true);
+  });
+
+  it('does not count a Node whose Ready condition is Unknown or False as ready', () => {
+    expect([nodeIsReady(ready('Unknown')), nodeIsReady(ready('False'))]).to.deep.equal([false, false]);
+  });
+
+  it('does not count a Node without status or without a Ready condition as ready', () => {
+    expect([nodeIsReady(nodeObj(undefined)), nodeIsReady(nodeObj({ conditions: [] })), nodeIsReady(nodeObj({}))]).to.deep.equal([false, false, false]);
+  });
+
+  it('takes allocatable (capacity minus reserved) over capacity, including allocatable.tasks', () => {
+    const n = nodeObj({ capacity: { cpu: '4', memory: '8Gi', tasks: 110 }, allocatable: { cpu: '3500m', memory: '7Gi', tasks: 20 } });
+    expect(allocatableOf(n)).to.deep.equal({ milliCpu: 3500, memory: 7 * GI, tasks: 20 });
+  });
+
+  it('falls back to capacity when no allocatable is reported', () => {
+    expect(allocatableOf(nodeObj({ capacity: { cpu: '2', memory: '1Gi', tasks: 8 } }))).to.deep.equal({ milliCpu: 2000, memory: GI, tasks: 8 });
+  });
+
+  it('reads a Node that reports nothing as zero cpu and memory and the default 110 Tasks', () => {
+    expect(allocatableOf(nodeObj(undefined))).to.deep.equal({ milliCpu: 0, memory: 0, tasks: DEFAULT_MAX_TASKS });
+    expect(DEFAULT_MAX_TASKS).to.equal(110);
   });
 });
