@@ -129,7 +129,7 @@ export function clientScenarios(session: () => Session): void {
       expect(describe).to.match(/^Name:\s+hello$/m).and.match(/^Events:/m).and.match(/Normal\s+Started\s/);
       expect(ok(await u.okube(['logs', 'hello', '-n', u.ns]), 'okube logs')).to.equal('hello from okube\n');
       const del = ok(await u.okube(['delete', '-f', file, '-n', u.ns]), 'okube delete');
-      expect(del).to.match(/task\.okube\.dev "hello" deleted/);
+      expect(del, 'what kubectl delete prints').to.equal('task.okube.dev "hello" deleted\n');
       expect(await u.exists('hello')).to.equal(false);
       expect(await u.container(t.status!.containerID!)).to.equal(undefined);
     });
