@@ -51,10 +51,10 @@ spec:
       expect(t.status!.backoff?.lastExitCode).to.equal(3);
     });
 
-    it('a Task whose liveness probe starts failing is restarted: restartCount 1, lastState reason Unhealthy, Unhealthy and Killing events', async () => {
+    it('a Task whose liveness probe starts failing: Unhealthy and Killing events while it stops, then restartCount 1 and lastState reason Unhealthy', async () => {
       const u = await newUser(session(), 'liveness');
       // The user's web server stops serving /healthz four seconds after it starts; httpd runs as
-      // PID 1 and ignores SIGTERM, so the stop takes the grace period.
+      // PID 1 and ignores SIGTERM, so its stop takes the whole grace period.
       ok(await u.kubectl(['apply', '-n', u.ns, '-f', u.write('probed.yaml', `apiVersion: okube.dev/v1alpha1
 kind: Task
 metadata:
@@ -65,20 +65,30 @@ spec:
   ports:
     - name: http
       containerPort: 8080
-  terminationGracePeriodSeconds: 5
+  terminationGracePeriodSeconds: 8
   livenessProbe:
     httpGet: {path: /healthz, port: http}
     periodSeconds: 1
     failureThreshold: 2
 `)]), 'kubectl apply');
       const first = await u.settled('probed');
+      // As the kubelet does, the events are recorded when the kill starts, not once the
+      // container is gone: the user sees why it is being restarted during the grace period.
+      await waitFor('a Killing event for probed', async () => {
+        const r = await u.kubectl(['get', 'events', '-n', u.ns, '--field-selector', 'involvedObject.name=probed,reason=Killing', '-o', 'name']);
+        return r.code === 0 && r.stdout.trim() !== '';
+      }, 45_000, 500);
+      const stopping = await u.task('probed');
+      expect(stopping.status!.restartCount ?? 0, 'restarted before the grace period ended').to.equal(0);
+      expect((await u.container(first.status!.containerID!))?.State.Running, 'the old container still stopping').to.equal(true);
+      const events = ok(await u.kubectl(['events', '-n', u.ns, '--for', 'task/probed']), 'kubectl events');
+      expect(events).to.match(/Warning\s+Unhealthy\s+Task\/probed\s+Liveness probe failed: HTTP probe failed with statuscode: 404/);
+      expect(events).to.match(/Normal\s+Killing\s+Task\/probed\s+Container failed LivenessProbe, will be restarted/);
+
       ok(await u.kubectl(['wait', '--for=jsonpath={.status.restartCount}=1', 'task/probed', '-n', u.ns, '--timeout=45s']), 'kubectl wait restartCount=1');
       const t = await u.task('probed');
       expect(t.status!.lastState?.terminated).to.include({ reason: 'Unhealthy', containerID: first.status!.containerID });
       expect(t.status!.lastState!.terminated!.message).to.match(/Liveness probe failed: HTTP probe failed with statuscode: 404/);
-      const events = ok(await u.kubectl(['events', '-n', u.ns, '--for', 'task/probed']), 'kubectl events');
-      expect(events).to.match(/Warning\s+Unhealthy\s+Task\/probed\s+Liveness probe failed/);
-      expect(events).to.match(/Normal\s+Killing\s+Task\/probed\s+Container failed LivenessProbe, will be restarted/);
     });
 
     it('Tasks slow to stop (SIGTERM ignored) being deleted do not hold up a new Task', async () => {

@@ -5,7 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 // until the controllers report it Running, merge-patches a label and an env var onto it, and
 // prints one JSON line: the watch events it saw, the patch response and a fresh read.
 
-interface Task { metadata: k8s.V1ObjectMeta; spec: Record<string, unknown>; status?: { phase?: string } }
+interface Task { metadata: k8s.V1ObjectMeta; spec: Record<string, unknown>; status?: { phase?: string; containerID?: string } }
 const G = 'okube.dev';
 const V = 'v1alpha1';
 const P = 'tasks';
@@ -22,13 +22,13 @@ async function main(): Promise<void> {
     body: { apiVersion: `${G}/${V}`, kind: 'Task', metadata: { name }, spec: { image, command: ['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1; done"] } },
   })) as Task;
 
-  const events: { type: string; resourceVersion?: string; phase?: string }[] = [];
+  const events: { type: string; resourceVersion?: string; phase?: string; containerID?: string }[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no Running within 60 s; events: ${JSON.stringify(events)}`)), 60_000);
     let abort: AbortController | undefined;
     new k8s.Watch(kc)
       .watch(`/apis/${G}/${V}/namespaces/${namespace}/${P}`, { resourceVersion: created.metadata.resourceVersion, fieldSelector: `metadata.name=${name}` }, (type, obj: Task) => {
-        events.push({ type, resourceVersion: obj.metadata?.resourceVersion, phase: obj.status?.phase });
+        events.push({ type, resourceVersion: obj.metadata?.resourceVersion, phase: obj.status?.phase, containerID: obj.status?.containerID });
         if (obj.status?.phase === 'Running') {
           clearTimeout(timer);
           abort?.abort();
