@@ -52,7 +52,7 @@ spec:
   command:
     - sh
     - -c
-    - "trap 'exit 0' TERM; while :; do sleep 1; done"
+    - "trap 'exit 0' TERM; sleep 3600 & wait"
 `);
       const out = ok(await u.kubectl(['apply', '-f', file, '-n', u.ns]), 'kubectl apply');
       expect(out).to.match(/task\.okube\.dev\/plain created/).and.match(/task\.okube\.dev\/labelled created/);

@@ -66,7 +66,7 @@ export function clientScenarios(session: () => Session): void {
   describe('client-node program in its own process', () => {
     it('creates, watches until Running, merge-patches a label and env; kubectl apply of its manifest afterwards keeps both', async () => {
       const u = await newUser(session(), 'client-node');
-      const r = await u.clientNode([u.ns, 'cn', session().image]);
+      const r = await u.clientNode([u.ns, 'cn', session().image, JSON.stringify(SERVE)]);
       const out = JSON.parse(ok(r, 'client-node program')) as { created: Task; events: { type: string; phase?: string; containerID?: string }[]; patched: Task; read: Task };
       expect(out.events.length).to.be.greaterThan(0);
       const running = out.events.at(-1)!;
@@ -122,7 +122,7 @@ export function clientScenarios(session: () => Session): void {
   describe("okube's own CLI", () => {
     it('okube apply, wait, get, describe, logs, then okube delete -f; kubectl sees the same at each step', async () => {
       const u = await newUser(session(), 'okube-cli');
-      const file = u.write('hello.yaml', `apiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata:\n  name: hello\nspec:\n  image: ${session().image}\n  command: ["sh", "-c", "echo hello from okube; trap 'exit 0' TERM; while :; do sleep 1; done"]\n`);
+      const file = u.write('hello.yaml', `apiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata:\n  name: hello\nspec:\n  image: ${session().image}\n  command: ["sh", "-c", "echo hello from okube; trap 'exit 0' TERM; sleep 3600 & wait"]\n`);
       expect(ok(await u.okube(['apply', '-f', file, '-n', u.ns]), 'okube apply')).to.match(/task\.okube\.dev\/hello created/);
       expect(ok(await u.okube(['wait', '--for=jsonpath={.status.phase}=Running', 'task/hello', '-n', u.ns, '--timeout', '60s']), 'okube wait')).to.match(/task\.okube\.dev\/hello condition met/);
       const t = await u.settled('hello');

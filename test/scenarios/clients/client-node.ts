@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 
 // A user's Node.js program against okube, through @kubernetes/client-node, run as its own process
-// (`node --import tsx client-node.ts NS NAME IMAGE`, KUBECONFIG set): creates a Task, watches it
+// (`node --import tsx client-node.ts NS NAME IMAGE COMMAND-AS-JSON`, KUBECONFIG set): creates a Task, watches it
 // until the controllers report it Running, merge-patches a label and an env var onto it, and
 // prints one JSON line: the watch events it saw, the patch response and a fresh read.
 
@@ -11,15 +11,15 @@ const V = 'v1alpha1';
 const P = 'tasks';
 
 async function main(): Promise<void> {
-  const [namespace, name, image] = process.argv.slice(2);
-  if (!namespace || !name || !image) throw new Error('usage: client-node.ts NAMESPACE NAME IMAGE');
+  const [namespace, name, image, command] = process.argv.slice(2);
+  if (!namespace || !name || !image || !command) throw new Error('usage: client-node.ts NAMESPACE NAME IMAGE COMMAND-AS-JSON');
   const kc = new k8s.KubeConfig();
   kc.loadFromDefault();
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
 
   const created = (await api.createNamespacedCustomObject({
     group: G, version: V, namespace, plural: P,
-    body: { apiVersion: `${G}/${V}`, kind: 'Task', metadata: { name }, spec: { image, command: ['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1; done"] } },
+    body: { apiVersion: `${G}/${V}`, kind: 'Task', metadata: { name }, spec: { image, command: JSON.parse(command) as string[] } },
   })) as Task;
 
   const events: { type: string; resourceVersion?: string; phase?: string; containerID?: string }[] = [];

@@ -117,7 +117,11 @@ export async function startSession(): Promise<Session> {
 /** Stops okube up, then removes what it left on the engine (containers outlive okube on purpose). */
 export async function stopSession(s: Session | undefined): Promise<void> {
   if (!s) return;
+  // Ctrl-C first, as a user would; SIGKILL if it has not ended within a minute (a stuck shutdown
+  // must not leave the process behind).
+  const killer = setTimeout(() => void s.up.stop('SIGKILL'), 60_000);
   await s.up.stop('SIGINT');
+  clearTimeout(killer);
   await removeContainersOf(s.namespaces);
   rmSync(s.dir, { recursive: true, force: true });
 }
