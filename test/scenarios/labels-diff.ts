@@ -17,6 +17,9 @@ spec:
 async function labelAndAnnotate(u: User, name: string): Promise<void> {
   expect(ok(await u.kubectl(['label', 'task', name, '-n', u.ns, 'team=blue']), 'kubectl label')).to.match(new RegExp(`task\\.okube\\.dev/${name} labeled`));
   expect(ok(await u.kubectl(['annotate', 'task', name, '-n', u.ns, 'note=by hand']), 'kubectl annotate')).to.match(new RegExp(`task\\.okube\\.dev/${name} annotated`));
+  const t = await u.task(name);
+  expect(t.metadata.labels).to.include({ team: 'blue' });
+  expect(t.metadata.annotations).to.include({ note: 'by hand' });
 }
 
 export function labelAndDiffScenarios(session: () => Session): void {

@@ -74,6 +74,7 @@ def cmd_watch(a):
     if a.resource_version:
         kwargs["resource_version"] = a.resource_version
     pending = list(a.until)
+    seen = 0
     w = watch.Watch()
     for ev in w.stream(api().list_namespaced_custom_object, GROUP, VERSION, a.namespace, PLURAL, **kwargs):
         obj = ev["object"]
@@ -88,11 +89,15 @@ def cmd_watch(a):
             "labels": meta.get("labels") or {},
         }
         out(line)
+        seen += 1
         pending = [c for c in pending if not matches(c, line)]
         if a.until and not pending:
             w.stop()
             return 0
-    return 3 if a.until else 0
+    if a.until:
+        print(f"the watch ended after {seen} event(s) without: {', '.join(pending)}", file=sys.stderr, flush=True)
+        return 3
+    return 0
 
 
 def main():
