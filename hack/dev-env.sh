@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real test environment, idempotent (DESIGN.md "Test environment — real parts").
-#   hack/dev-env.sh up        install docker.io/etcd/busybox-static when missing; start a dockerd
-#                             and an etcd on loopback; build the test image; write $STATE/env
+#   hack/dev-env.sh up        install docker.io/etcd/busybox-static/python3-kubernetes when
+#                             missing; start a dockerd and an etcd on loopback; build the test
+#                             image; write $STATE/env
 #   hack/dev-env.sh hosts N   also start N extra dockerd instances, each with its own socket,
 #                             bridge and loopback address (127.0.0.2, 127.0.0.3, …)
 #   hack/dev-env.sh down      stop everything this script started and remove its state
@@ -22,6 +23,8 @@ install_packages() {
   command -v etcd >/dev/null || missing+=(etcd-server etcd-client)
   [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
   command -v ip >/dev/null || missing+=(iproute2)
+  # The scenario suite (test/scenarios) drives okube with the official Python client as well.
+  /usr/bin/python3 -c 'import kubernetes' 2>/dev/null || missing+=(python3-kubernetes)
   [ ${#missing[@]} -eq 0 ] && return
   [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]} (apt-get install -y ${missing[*]})"
   log "installing ${missing[*]}"

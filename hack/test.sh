@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine (as root): brings up the real test
 # environment (Docker engines, etcd, test images), installs npm dependencies when missing,
-# runs unit, integration and chaos tests (test/chaos: OKUBE_SOAK=1 for the long variant), and ends
-# with one line "N passed, N failed".
+# runs unit, integration, user-scenario (test/scenarios: one okube up driven by kubectl, okube's CLI,
+# the Python client and client-node) and chaos tests (test/chaos: OKUBE_SOAK=1 for the long
+# variant), and ends with one line "N passed, N failed".
 # Extra arguments go to mocha (e.g. a file or --grep).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ bash hack/dev-env.sh hosts 3 || { echo "0 passed, 1 failed"; echo "test environm
 counts=$(mktemp)
 rm -f "$counts"
 specs=("$@")
-[ ${#specs[@]} -gt 0 ] || specs=('test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/chaos/**/*.test.ts')
+[ ${#specs[@]} -gt 0 ] || specs=('test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 'test/scenarios/**/*.test.ts' 'test/chaos/**/*.test.ts')
 OKUBE_TEST_COUNTS=$counts npx mocha --timeout 120000 --reporter test/support/counting-reporter.cjs "${specs[@]}"
 status=$?
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
 import { ConnectionError } from '../kube/connection.js';
-import { resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
+import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
 import { readManifests } from '../kube/manifests.js';
 import { parseBool, parseDuration } from './flags.js';
 import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
@@ -86,7 +86,8 @@ export function registerDelete(program: Command): void {
     for (const t of targets) {
       try {
         await client.conn.request(resourcePath(t.resource, t.namespace, t.name), { method: 'DELETE' });
-        process.stdout.write(`${qualifiedResource(t.resource)} "${t.name}" deleted\n`);
+        // kubectl's words: the kind, not the resource ("task.okube.dev", as apply prints).
+        process.stdout.write(`${kindPrefix(t.resource)} "${t.name}" deleted\n`);
         deleted.push(t);
       } catch (err) {
         if (isServerError(err, 'NotFound') && opts.ignoreNotFound) continue;

@@ -202,7 +202,7 @@ describe('okube CLI against okube up', function () {
       return x.status?.phase === 'Running' ? x : undefined;
     }, 60_000, 500);
     const deleted = await inNs(['delete', 'task', 'doomed']);
-    expect(deleted.stdout, deleted.stderr).to.equal('tasks.okube.dev "doomed" deleted\n');
+    expect(deleted.stdout, deleted.stderr).to.equal('task.okube.dev "doomed" deleted\n');
     const docker = new DockerRuntime({ dockerHost: testEnv().dockerHost });
     expect(await docker.list({ [LABELS.taskUid]: t.metadata.uid! })).to.deep.equal([]);
     const again = await inNs(['delete', 'task', 'doomed']);
@@ -212,7 +212,7 @@ describe('okube CLI against okube up', function () {
     writeFileSync(file, taskYaml('byfile', '  command: ["sleep", "3600"]\n'));
     await inNs(['apply', '-f', file]);
     const byFile = await inNs(['delete', '-f', file, '--wait=false']);
-    expect(byFile.stdout).to.equal('tasks.okube.dev "byfile" deleted\n');
+    expect(byFile.stdout).to.equal('task.okube.dev "byfile" deleted\n');
   });
 
   it('a long apply shows progress on stderr', async () => {

@@ -84,6 +84,16 @@ describe('DockerRuntime against a real Docker engine', function () {
     expect((await rt.inspect(id))!.exitCode).to.equal(137);
   });
 
+  it('waits out a grace period longer than the client idle timeout (the engine is silent until the kill)', async () => {
+    // The default grace period (30 s) equals the default idle timeout: a stop of a container
+    // that ignores SIGTERM used to fail with "socket hang up" right as Docker killed it.
+    const quick = new DockerRuntime({ dockerHost: env.dockerHost, timeoutMs: 1000 });
+    const id = await rt.create(spec({ command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"] }));
+    await rt.start(id);
+    await quick.stop(id, 3);
+    expect((await rt.inspect(id))!).to.include({ running: false, exitCode: 137 });
+  });
+
   it('delivers a die event with the exit code when a container is killed', async () => {
     const id = await rt.create(spec({ command: ['sleep', '300'] }));
     await rt.start(id);
