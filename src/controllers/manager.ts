@@ -58,6 +58,7 @@ export class ControllerManager {
   /** What each Node has given out (the scheduler's and the node controller's view). */
   readonly allocations = new AllocationCache();
   readonly probeManager: ProbeManager;
+  readonly taskReconciler: TaskReconciler;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
   constructor(opts: ManagerOptions) {
@@ -82,7 +83,10 @@ export class ControllerManager {
     };
     const evictor = new TaskEvictor(this.tasks, events);
     this.scheduler = new Scheduler({ tasks: this.tasks, taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
-    const taskReconciler = new TaskReconciler({ tasks: this.tasks, informer: this.taskInformer, registry: this.registry, events, probes, evictor });
+    // A stop or pull handed to the engine brings its Task back when it ends (after a delay if it failed).
+    const requeue = (key: string, delayMs: number) => this.taskController.queue.addAfter(key, delayMs);
+    this.taskReconciler = new TaskReconciler({ tasks: this.tasks, informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue });
+    const taskReconciler = this.taskReconciler;
     const nodeReconciler = new NodeReconciler({
       nodes: this.nodes,
       informer: this.nodeInformer,

@@ -57,6 +57,8 @@ function connectionOptions(host: string, tls: DockerTls | undefined, timeout: nu
 /** The Runtime on a Docker engine, through dockerode. */
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
+  /** For calls that legitimately stay silent long (a stop waits out the grace period): no idle timeout, each call bounds itself. */
+  private readonly patientDocker: Docker;
   private readonly log: Logger;
   private readonly events$: Observable<RuntimeEvent>;
   private liveEventStream?: NodeJS.ReadableStream;
@@ -65,6 +67,7 @@ export class DockerRuntime implements Runtime {
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.idleTimeoutMs = opts.timeoutMs ?? 30_000;
     this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, this.idleTimeoutMs));
+    this.patientDocker = new Docker(connectionOptions(opts.dockerHost, opts.tls, 0));
     this.log = opts.logger ?? loggerFor('runtime.docker', opts.dockerHost);
     this.events$ = dockerEventStream(this.docker, {
       log: this.log,
@@ -181,8 +184,9 @@ export class DockerRuntime implements Runtime {
 
   async stop(id: string, graceSeconds: number): Promise<void> {
     try {
-      // Docker sends SIGTERM, waits t seconds, then SIGKILL; allow the HTTP call that long.
-      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)), abortSignal: AbortSignal.timeout((graceSeconds + 30) * 1000) } as object);
+      // Docker sends SIGTERM, waits t seconds, then SIGKILL; allow the HTTP call that long (the
+      // idle timeout of other calls would hang up on a stop whose grace is as long as it).
+      await this.patientDocker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)), abortSignal: AbortSignal.timeout((graceSeconds + 30) * 1000) } as object);
     } catch (err) {
       const code = statusCode(err);
       if (code === 304 || code === 404) return;
