@@ -423,7 +423,7 @@ export function plan(input: PlanInput): Plan {
       const message = `${req.kind} requested (${annotation}=${req.at}): stopping the container`;
       if (current.running && !stopping(current)) {
         actions.push({ kind: 'stop', id: current.id, graceSeconds: grace, reason: req.kind === 'restart' ? 'Restarted' : 'Retried' });
-        events.push({ type: 'Normal', reason, message: `${message[0].toUpperCase()}${message.slice(1)}` });
+        events.push({ type: 'Normal', reason: 'Killing', message: `Stopping container ${current.id.slice(0, 12)} (grace ${grace}s): ${req.kind} requested (${annotation}=${req.at})` });
       }
       status.ready = false;
       cond('Ready', 'False', 'Stopping', message);

@@ -110,8 +110,17 @@ export class TaskReconciler {
 
     if (evictionRequested(task) && this.deps.evictor) {
       const node = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
-      const moved = await drainTask(task, node, { tasks: this.deps.tasks, evictor: this.deps.evictor, stopProbes: () => this.probes().stop(key) });
-      if (moved) this.remember(key, moved);
+      const moved = await drainTask(task, node, {
+        tasks: this.deps.tasks,
+        evictor: this.deps.evictor,
+        stopProbes: () => this.probes().stop(key),
+        stop: (id, graceSeconds) => {
+          const since = this.now().toISOString();
+          this.ops.run(key, { kind: 'stop', containerId: id, graceSeconds, reason: 'Drained', since }, () => node!.runtime.stop(id, graceSeconds));
+        },
+        stopping: (id) => this.ops.list(key).some((o) => o.kind === 'stop' && o.containerId === id),
+      });
+      if (moved && moved !== 'stopping') this.remember(key, moved);
       return {};
     }
     // Binding is the scheduler's (src/controllers/scheduler); the plan only adds the finalizer or handles deletion.

@@ -118,7 +118,7 @@ describe('task plan: restart and retry on request', () => {
       { kind: 'stop', id: 'c1', graceSeconds: 7, reason: 'Restarted' },
     ]);
     expect(p.status.restartCount, 'not counted before the new container').to.equal(1);
-    expect(p.events[0]).to.include({ type: 'Normal', reason: 'RestartRequested' });
+    expect(p.events[0]).to.include({ type: 'Normal', reason: 'Killing' });
     const stopping = run({ task: { ...t, status: p.status }, containers: [container(t, 1)], inFlight: [{ kind: 'stop', containerId: 'c1', graceSeconds: 7, reason: 'Restarted', since: iso(10) }] });
     expect(kinds(stopping), 'nothing more while it stops').to.deep.equal(['stopProbes']);
     expect(stopping.status.restartCount).to.equal(1);
@@ -126,6 +126,7 @@ describe('task plan: restart and retry on request', () => {
     expect(stopped.actions).to.deep.include({ kind: 'create', restartNumber: 2 });
     expect(stopped.status.restartCount).to.equal(2);
     expect(stopped.status.backoff).to.equal(undefined);
+    expect(stopped.events[0]).to.include({ type: 'Normal', reason: 'RestartRequested' });
   });
 
   it('records the restarted container as lastState Restarted once the new one runs, not as a crash', () => {
