@@ -154,6 +154,7 @@ export class TaskReconciler {
     // right after handing a stop or pull to the engine writes the state it leaves the Task in.
     let started = false;
     for (let pass = 0; pass < 3; pass++) {
+      started = false;
       const observed: Task = pass === 0 ? task : { ...task, status };
       const containers = entry ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
       const anyRunning = containers.some((c) => c.running);
@@ -196,6 +197,7 @@ export class TaskReconciler {
       doing(undefined);
       if (!again) break;
     }
+    // Still creating in the last pass: look again soon.
     if (started) requeueAfterMs = requeueAfterMs ?? 1000;
     log.trace({ phase: status.phase }, 'planned');
     return this.finish(key, task, clearFailure(status), events, requeueAfterMs);
