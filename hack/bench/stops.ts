@@ -3,7 +3,7 @@
 //  a. `delete namespace` with N Tasks whose PID 1 ignores SIGTERM (each stop waits out
 //     terminationGracePeriodSeconds): elapsed ÷ grace; reference: `docker stop` of N such
 //     containers at once, in the same run.
-//  b. a Task created in another namespace while that deletion runs: time to Running.
+//  b. a Task created in another namespace once all those Tasks are marked for deletion: time to Running.
 //  c. liveness restarts: M Tasks whose /healthz is missing (404 from the first probe); from the
 //     first failing probe (status.probes.liveness.time) to the kill (lastState.terminated
 //     .finishedAt) and to the restart being visible in status; the app exits on SIGTERM, so
@@ -72,8 +72,21 @@ async function namespaceDeletion(stack: Stack, image: string, o: StopsBenchOptio
 
     const t0 = performance.now();
     await core.deleteNamespace({ name: ns });
-    // b: a Task created while the namespace's Tasks are being stopped.
-    await sleep(1000);
+    // b: a Task created once every Task of the namespace is being deleted (so stopped, or queued to be).
+    // (Counted as ever seen marked: the first may already be gone when the last is marked.)
+    const marked = new Set<string>();
+    const sub = watch.informer.events$.subscribe((e) => {
+      if (e.object.metadata.namespace === ns && (e.object.metadata.deletionTimestamp || e.type === 'DELETED')) marked.add(e.object.metadata.name!);
+    });
+    try {
+      while (marked.size < o.tasks) {
+        for (const t of watch.informer.list()) if (t.metadata.namespace === ns && t.metadata.deletionTimestamp) marked.add(t.metadata.name!);
+        if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`only ${marked.size}/${o.tasks} Tasks marked for deletion`);
+        await sleep(20);
+      }
+    } finally {
+      sub.unsubscribe();
+    }
     const lateRunning = watch.until((t) => t.metadata.namespace === other && t.status?.phase === 'Running', 1, TIMEOUT_MS);
     const t1 = performance.now();
     await tasks.create(task(other, 'late', { image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 0 }));
@@ -159,7 +172,7 @@ export async function stopsBench(o: StopsBenchOptions): Promise<BenchResult & { 
     const target = PERIOD_S * THRESHOLD + 2;
     return {
       title: `Slow stops: delete namespace with ${o.tasks} Tasks ignoring SIGTERM (grace ${o.graceSeconds} s); liveness restarts of ${o.livenessTasks} Tasks`,
-      setup: `\`okube controllers\` (8 workers) + \`okube apiserver\` + etcd as processes, one Node on the main test Docker engine (${env.dockerHost}). a) ${o.tasks} Tasks running \`sleep 3600\` (PID 1 ignores SIGTERM), terminationGracePeriodSeconds ${o.graceSeconds}; \`delete namespace\` until the namespace is gone. b) one Task created in another namespace 1 s into that deletion, until Running (seen through a watch). c) ${o.livenessTasks} httpd Tasks without /healthz, liveness httpGet every ${PERIOD_S} s, failureThreshold ${THRESHOLD}; the app exits on SIGTERM.`,
+      setup: `\`okube controllers\` (8 workers) + \`okube apiserver\` + etcd as processes, one Node on the main test Docker engine (${env.dockerHost}). a) ${o.tasks} Tasks running \`sleep 3600\` (PID 1 ignores SIGTERM), terminationGracePeriodSeconds ${o.graceSeconds}; \`delete namespace\` until the namespace is gone. b) one Task created in another namespace once all of them are marked for deletion, until Running (seen through a watch). c) ${o.livenessTasks} httpd Tasks without /healthz, liveness httpGet every ${PERIOD_S} s, failureThreshold ${THRESHOLD}; the app exits on SIGTERM.`,
       rows: [
         ['a. delete namespace: elapsed', `${fmt(del.elapsedS, 1)} s = ${fmt(del.elapsedS / o.graceSeconds, 2)}× grace (target ≤ 1.5×)`],
         [`a. reference: docker stop of ${o.tasks} such containers at once`, `${fmt(dockerStopS, 1)} s = ${fmt(dockerStopS / o.graceSeconds, 2)}× grace`],
