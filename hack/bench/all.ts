@@ -20,6 +20,7 @@ const { storeBench } = await import('./store.js');
 const { apiServerBench } = await import('./apiserver.js');
 const { probesBench } = await import('./probes.js');
 const { scaleBench } = await import('./scale.js');
+const { stopsBench } = await import('./stops.js');
 const { testEnv } = await import('../../test/support/env.js');
 const { DockerRuntime } = await import('../../src/runtime/docker-runtime.js');
 
@@ -47,6 +48,9 @@ const sizes = {
   scaleTasks: numberOpt(args, 'scale-tasks', quick ? 300 : 10_000),
   scaleNodes: numberOpt(args, 'scale-nodes', quick ? 10 : 100),
   idleSeconds: numberOpt(args, 'idle-seconds', quick ? 5 : 10),
+  stopTasks: numberOpt(args, 'stop-tasks', quick ? 20 : 100),
+  stopGrace: numberOpt(args, 'stop-grace', 10),
+  livenessTasks: numberOpt(args, 'liveness-tasks', quick ? 3 : 10),
 };
 
 function cmd(file: string, argv: string[], env: NodeJS.ProcessEnv = process.env): string {
@@ -105,6 +109,14 @@ function summary(): string {
     const plain = fig('Probe CPU: ', 'plainCpuS') ?? NaN;
     rows.push([`4b. controllers CPU, ${sizes.probeTasks} idle Tasks probed (liveness + readiness, 1 s) for ${sizes.probeSeconds} s`, `${fmt(probed, 2)} s (${fmt(fig('Probe CPU: ', 'probes') ?? NaN, 0)} probes)`, `same Tasks unprobed ${fmt(plain, 2)} s`, `${fmt(probed / plain, 2)}×`]);
   }
+  const del = fig('Slow stops', 'deleteS');
+  if (del !== undefined) {
+    const grace = fig('Slow stops', 'graceSeconds') ?? NaN;
+    const ref = fig('Slow stops', 'dockerStopS') ?? NaN;
+    rows.push([`6. delete namespace, ${sizes.stopTasks} Tasks ignoring SIGTERM (grace ${fmt(grace, 0)} s)`, `${fmt(del, 1)} s (${fmt(del / grace, 2)}× grace)`, `docker stop of as many at once ${fmt(ref, 1)} s`, `${fmt(del / ref, 2)}×`]);
+    rows.push(['6. a Task created during that deletion → Running', `${fmt(fig('Slow stops', 'lateRunningS') ?? NaN, 2)} s`, '', '']);
+    rows.push([`6. liveness: first failing probe → kill, p50 / max (${sizes.livenessTasks} Tasks)`, `${fmt(fig('Slow stops', 'killP50') ?? NaN, 2)} / ${fmt(fig('Slow stops', 'killMax') ?? NaN, 2)} s`, 'earliest verdict 2 s (period 1 s × (threshold 3 − 1))', '']);
+  }
   const conv = fig('Scale', 'runningSecs');
   if (conv !== undefined) {
     const s = sections.find((x) => x.title.startsWith('Scale'))!;
@@ -153,6 +165,7 @@ const plan: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = [
   ['store', () => storeBench({ objects: sizes.storeObjects, concurrency: 64, watchEvents: quick ? 200 : 1000 })],
   ['api', () => apiServerBench({ objects: sizes.apiObjects, concurrency: 16, watchers: 20, watchEvents: sizes.watchEvents, etcd: true })],
   ['probes', () => probesBench({ seconds: sizes.probeSeconds, tasks: sizes.probeTasks })],
+  ['stops', () => stopsBench({ tasks: sizes.stopTasks, graceSeconds: sizes.stopGrace, livenessTasks: sizes.livenessTasks })],
   ['scale', () => scaleBench({ tasks: sizes.scaleTasks, nodes: sizes.scaleNodes, concurrency: 16, workers: 8, idleSeconds: sizes.idleSeconds })],
 ];
 

@@ -59,6 +59,7 @@ export class ControllerManager {
   /** What each Node has given out (the scheduler's and the node controller's view). */
   readonly allocations = new AllocationCache();
   readonly probeManager: ProbeManager;
+  readonly taskReconciler: TaskReconciler;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
   constructor(opts: ManagerOptions) {
@@ -89,7 +90,10 @@ export class ControllerManager {
     };
     const evictor = new TaskEvictor(new ResourceClient<Task>(nodeKc, TASKS), events);
     this.scheduler = new Scheduler({ tasks: new ResourceClient<Task>(schedulerKc, TASKS), taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
-    const taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor });
+    // A stop or pull handed to the engine brings its Task back when it ends (after a delay if it failed).
+    const requeue = (key: string, delayMs: number) => this.taskController.queue.addAfter(key, delayMs);
+    this.taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue });
+    const taskReconciler = this.taskReconciler;
     const nodeReconciler = new NodeReconciler({
       nodes: new ResourceClient<Node>(nodeKc, NODES),
       informer: this.nodeInformer,

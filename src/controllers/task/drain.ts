@@ -15,12 +15,21 @@ export function evictionRequested(task: Task): boolean {
   return task.metadata.annotations?.[EVICT_ANNOTATION] !== undefined && !task.metadata.deletionTimestamp;
 }
 
-/** Carries out the request; returns the Task as last written (undefined when it is gone). */
-export async function drainTask(
-  task: Task,
-  entry: NodeEntry | undefined,
-  deps: { tasks: ResourceClient<Task>; evictor: TaskEvictor; stopProbes(): void },
-): Promise<Task | undefined> {
+export interface DrainDeps {
+  tasks: ResourceClient<Task>;
+  evictor: TaskEvictor;
+  stopProbes(): void;
+  /** Hands a graceful stop to the engine outside the worker (idempotent); its end enqueues the Task. */
+  stop(containerId: string, graceSeconds: number): void;
+  /** Whether a stop of this container is under way. */
+  stopping(containerId: string): boolean;
+}
+
+/**
+ * Carries out the request; returns the Task as last written (undefined when it is gone), or
+ * 'stopping' while its container is still stopping (the stop's end brings the Task back).
+ */
+export async function drainTask(task: Task, entry: NodeEntry | undefined, deps: DrainDeps): Promise<Task | undefined | 'stopping'> {
   const from = task.metadata.annotations![EVICT_ANNOTATION];
   const node = task.spec.nodeName;
   if (!node || node !== from || isFinished(task)) {
@@ -31,8 +40,13 @@ export async function drainTask(
   let exitCode: number | undefined;
   if (entry?.ready) {
     const grace = task.spec.terminationGracePeriodSeconds ?? 30;
-    for (const c of await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! })) {
-      if (c.running) await entry.runtime.stop(c.id, grace);
+    const containers = await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! });
+    const running = containers.filter((c) => c.running);
+    if (running.length) {
+      for (const c of running) if (!deps.stopping(c.id)) deps.stop(c.id, grace);
+      return 'stopping';
+    }
+    for (const c of containers) {
       // The exit the stop produced (0 for an app that honours SIGTERM), for status.lastState.
       if (c.id === task.status?.containerID) exitCode = (await entry.runtime.inspect(c.id))?.exitCode;
       await entry.runtime.remove(c.id);

@@ -46,6 +46,11 @@ export interface PlanEvent {
   message: string;
 }
 
+/** An engine call under way outside the Task workers (see engine-ops.ts). */
+export type InFlightOp =
+  | { kind: 'stop'; containerId: string; graceSeconds: number; reason: string; since: string }
+  | { kind: 'pull'; image: string; since: string };
+
 export interface PlanInput {
   task: Task;
   node?: NodeView;
@@ -53,6 +58,8 @@ export interface PlanInput {
   probe?: ProbeView;
   /** Whether the image is on the Node (undefined: not checked). */
   imagePresent?: boolean;
+  /** Stops and pulls under way: not asked for again, and nothing that needs their end is done yet. */
+  inFlight?: InFlightOp[];
   now: Date;
 }
 
@@ -64,6 +71,9 @@ export interface Plan {
 }
 
 const BACKOFF_REASONS = new Set(['CrashLoopBackOff', 'ErrImagePull', 'ImagePullBackOff']);
+
+/** Condition shown while a graceful stop is under way (removed once none is). */
+export const STOPPING_CONDITION = 'Stopping';
 
 const restartOf = (c: ContainerInfo) => Number(c.labels[LABELS.restart] ?? 0);
 
@@ -97,22 +107,45 @@ export function plan(input: PlanInput): Plan {
   status.observedGeneration = generation;
   const actions: Action[] = [];
   const events: PlanEvent[] = [];
-  const out = (requeueAfterMs?: number): Plan => ({ actions, status, events, requeueAfterMs });
   const containers = [...input.containers].sort(byNewest);
   const grace = spec.terminationGracePeriodSeconds ?? 30;
   const cond = (type: string, st: 'True' | 'False' | 'Unknown', reason: string, message: string) => {
     status.conditions = setCondition(status.conditions, { type, status: st, reason, message, observedGeneration: generation }, now);
   };
+  const stopping = (c: ContainerInfo) => (c.running ? input.inFlight?.find((o): o is Extract<InFlightOp, { kind: 'stop' }> => o.kind === 'stop' && o.containerId === c.id) : undefined);
+  const pulling = input.inFlight?.find((o): o is Extract<InFlightOp, { kind: 'pull' }> => o.kind === 'pull');
+  const out = (requeueAfterMs?: number): Plan => {
+    // A stop under way is part of the Task's state: say so while it lasts (the stop's end requeues).
+    const stop = containers.map(stopping).find((o) => o !== undefined);
+    if (stop) {
+      const message = `stopping container ${stop.containerId.slice(0, 12)} (${stop.reason}): SIGTERM sent at ${stop.since}, SIGKILL after ${stop.graceSeconds}s`;
+      cond(STOPPING_CONDITION, 'True', stop.reason, message);
+    } else if (status.conditions?.some((c) => c.type === STOPPING_CONDITION)) {
+      status.conditions = status.conditions.filter((c) => c.type !== STOPPING_CONDITION);
+    }
+    return { actions, status, events, requeueAfterMs };
+  };
 
   // Deletion: stop gracefully, remove, then let the object go.
   if (task.metadata.deletionTimestamp) {
     actions.push({ kind: 'stopProbes' });
+    let waiting = false;
     for (const c of containers) {
+      if (stopping(c)) {
+        // Removing it now would SIGKILL it before its grace period ends.
+        waiting = true;
+        continue;
+      }
       if (c.running) {
         actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Deleted' });
         events.push({ type: 'Normal', reason: 'Killing', message: `Stopping container ${c.id.slice(0, 12)} (grace ${grace}s)` });
       }
       actions.push({ kind: 'remove', id: c.id });
+    }
+    if (waiting) {
+      status.ready = false;
+      cond('Ready', 'False', 'Terminating', 'the Task is being deleted: its container is stopping');
+      return out();
     }
     if (task.metadata.finalizers?.includes(TASK_FINALIZER)) actions.push({ kind: 'removeFinalizer' });
     return out();
@@ -140,7 +173,7 @@ export function plan(input: PlanInput): Plan {
 
   // Finished run-to-completion Tasks stay finished; the TTL deletes them.
   if (status.phase === 'Succeeded' || status.phase === 'Failed') {
-    for (const c of containers) if (c.running) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Finished' });
+    for (const c of containers) if (c.running && !stopping(c)) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Finished' });
     if (spec.ttlSecondsAfterFinished !== undefined && status.completionTime) {
       const left = Date.parse(status.completionTime) + spec.ttlSecondsAfterFinished * 1000 - now.getTime();
       if (left <= 0) {
@@ -156,7 +189,7 @@ export function plan(input: PlanInput): Plan {
   const [current, ...older] = containers;
   const previous = older.find((c) => !c.running);
   for (const c of older) {
-    if (c === previous) continue;
+    if (c === previous || stopping(c)) continue;
     if (c.running) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Duplicate' });
     actions.push({ kind: 'remove', id: c.id });
   }
@@ -165,10 +198,17 @@ export function plan(input: PlanInput): Plan {
   if (current && current.labels[LABELS.specHash] !== desiredHash) {
     // A changed spec needs a new container: a replacement, not a crash (no backoff).
     actions.push({ kind: 'stopProbes' });
+    const replacing = { reason: 'ContainerCreating', message: 'replacing the container after a spec change' };
+    if (stopping(current)) {
+      status.state = { waiting: replacing };
+      status.ready = false;
+      cond('Ready', 'False', 'ContainerCreating', 'replacing the container: the old one is stopping');
+      return out();
+    }
     if (current.running) actions.push({ kind: 'stop', id: current.id, graceSeconds: grace, reason: 'SpecChanged' });
     actions.push({ kind: 'remove', id: current.id }, { kind: 'create', restartNumber: restartOf(current) + 1 });
     events.push({ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' });
-    status.state = { waiting: { reason: 'ContainerCreating', message: 'replacing the container after a spec change' } };
+    status.state = { waiting: replacing };
     status.backoff = undefined;
     status.ready = false;
     cond('Ready', 'False', 'ContainerCreating', 'replacing the container');
@@ -203,6 +243,18 @@ export function plan(input: PlanInput): Plan {
   // Waiting in backoff (a crash loop or failed image pulls)?
   const wait = remainingMs(status.backoff, now);
   if (BACKOFF_REASONS.has(status.state?.waiting?.reason ?? '') && wait > 0) return out(wait);
+
+  // Never two: an older container still stopping comes first.
+  if (containers.some((c) => stopping(c))) return out();
+
+  if (pulling) {
+    // Keep an ErrImagePull/ImagePullBackOff state: a failed pull escalates the backoff from it.
+    if (!BACKOFF_REASONS.has(status.state?.waiting?.reason ?? '')) status.state = { waiting: { reason: 'ContainerCreating', message: `pulling image ${pulling.image}` } };
+    if (!status.phase || status.phase === 'Pending') status.phase = 'Scheduled';
+    status.ready = false;
+    cond('Ready', 'False', status.state?.waiting?.reason ?? 'ContainerCreating', `pulling image ${pulling.image}`);
+    return out();
+  }
 
   if (input.imagePresent === false) {
     if ((spec.imagePullPolicy ?? 'IfNotPresent') === 'Never') {
@@ -253,6 +305,14 @@ export function plan(input: PlanInput): Plan {
     }));
     if (status.backoff?.nextRestartAt) status.backoff = { ...status.backoff, nextRestartAt: undefined };
     cond('BackOff', 'False', 'Running', 'the container is running');
+    const stop = stopping(c);
+    if (stop) {
+      // Being stopped (a liveness kill, a restart request): not ready, and not probed again.
+      status.ready = false;
+      const message = stop.reason === 'Unhealthy' ? (status.probes?.unhealthyMessage ?? 'the liveness probe failed') : `the container is stopping (${stop.reason})`;
+      cond('Ready', 'False', stop.reason === 'Unhealthy' ? 'Unhealthy' : 'Stopping', message);
+      return out();
+    }
     if (hasProbes(task)) actions.push({ kind: 'startProbes', containerId: c.id, ports: status.ports });
     if (input.probe?.probes) status.probes = { ...status.probes, ...input.probe.probes };
 
@@ -351,10 +411,24 @@ export function plan(input: PlanInput): Plan {
     actions.push({ kind: 'stopProbes' });
     // Keep the replaced container (for `logs --previous`), remove anything older.
     for (const c of older) {
+      if (stopping(c)) continue;
       if (c.running) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Duplicate' });
       actions.push({ kind: 'remove', id: c.id });
     }
-    if (current.running) actions.push({ kind: 'stop', id: current.id, graceSeconds: grace, reason: req.kind === 'restart' ? 'Restarted' : 'Retried' });
+    const annotation = req.kind === 'restart' ? RESTART_ANNOTATION : RETRY_ANNOTATION;
+    const reason = req.kind === 'restart' ? 'RestartRequested' : 'RetryRequested';
+    if (current.running || older.some((c) => stopping(c))) {
+      // Stop first; the new container (and the count) once it has stopped. The request stays
+      // pending until a container carries it, so it is counted exactly once.
+      const message = `${req.kind} requested (${annotation}=${req.at}): stopping the container`;
+      if (current.running && !stopping(current)) {
+        actions.push({ kind: 'stop', id: current.id, graceSeconds: grace, reason: req.kind === 'restart' ? 'Restarted' : 'Retried' });
+        events.push({ type: 'Normal', reason: 'Killing', message: `Stopping container ${current.id.slice(0, 12)} (grace ${grace}s): ${req.kind} requested (${annotation}=${req.at})` });
+      }
+      status.ready = false;
+      cond('Ready', 'False', 'Stopping', message);
+      return out();
+    }
     const restartNumber = restartOf(current) + 1;
     actions.push({ kind: 'create', restartNumber });
     status.restartCount = (status.restartCount ?? 0) + 1;
@@ -363,11 +437,9 @@ export function plan(input: PlanInput): Plan {
       status.phase = 'Scheduled';
       status.completionTime = undefined;
     }
-    const annotation = req.kind === 'restart' ? RESTART_ANNOTATION : RETRY_ANNOTATION;
     const message = `${req.kind === 'restart' ? 'restart' : 'retry'} requested (${annotation}=${req.at}): starting a new container now, backoff reset`;
     status.state = { waiting: { reason: 'ContainerCreating', message } };
     status.ready = false;
-    const reason = req.kind === 'restart' ? 'RestartRequested' : 'RetryRequested';
     cond('BackOff', 'False', reason, message);
     cond('Ready', 'False', 'ContainerCreating', message);
     events.push({ type: 'Normal', reason, message: `${message[0].toUpperCase()}${message.slice(1)} (restart ${status.restartCount})` });

@@ -10,6 +10,8 @@ import type { ReconcileResult } from '../controller.js';
 import type { NodeEntry, NodeRegistry } from '../node/node-registry.js';
 import { buildContainerSpec, portsToAllocate } from './container-spec.js';
 import { imagePullFailed, plan, type Action, type PlanEvent, type ProbeView } from './plan.js';
+import { EngineOps, type Requeue } from './engine-ops.js';
+import { clearFailure, opFailureEvent, reportFailure } from './failures.js';
 import { drainTask, evictionRequested } from './drain.js';
 import type { TaskEvictor } from '../node/task-evictor.js';
 
@@ -34,6 +36,8 @@ export interface TaskReconcilerDeps {
   probes?: ProbeSupervisor;
   /** Moves Tasks off a Node being drained. */
   evictor?: TaskEvictor;
+  /** Brings a Task back when a long engine call made for it ends (the task controller's queue). */
+  requeue?: Requeue;
   now?: () => Date;
 }
 
@@ -51,8 +55,12 @@ export class TaskReconciler {
   private readonly log = loggerFor('controller.task');
   /** What this controller last wrote, for when the informer has not caught up yet. */
   private readonly latest = new Map<string, Task>();
+  /** Stops and pulls under way, outside the workers. */
+  readonly ops: EngineOps;
 
-  constructor(private readonly deps: TaskReconcilerDeps) {}
+  constructor(private readonly deps: TaskReconcilerDeps) {
+    this.ops = new EngineOps(deps.requeue ?? (() => undefined));
+  }
 
   private now(): Date {
     return (this.deps.now ?? (() => new Date()))();
@@ -76,19 +84,43 @@ export class TaskReconciler {
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
-    let task = this.current(key);
-    const log = this.log.child({ key });
+    const task = this.current(key);
     if (!task) {
       this.probes().stop(key);
       this.latest.delete(key);
+      this.ops.forget(key);
       forgetTask(key);
       return {};
     }
+    const failures = this.ops.takeFailures(key);
+    let action: Action | undefined;
+    try {
+      return await this.sync(key, task, failures, (a) => (action = a));
+    } catch (err) {
+      // Whatever the user can act on reaches the Task (status and an Event), not only this log.
+      const t = this.current(key) ?? task;
+      const written = await reportFailure(t, action, err, { tasks: this.deps.tasks, events: this.deps.events, now: this.now() });
+      if (written) this.remember(key, written);
+      throw err;
+    }
+  }
+
+  private async sync(key: string, task: Task, opFailures: ReturnType<EngineOps['takeFailures']>, doing: (a: Action | undefined) => void): Promise<ReconcileResult> {
+    const log = this.log.child({ key });
 
     if (evictionRequested(task) && this.deps.evictor) {
       const node = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
-      const moved = await drainTask(task, node, { tasks: this.deps.tasks, evictor: this.deps.evictor, stopProbes: () => this.probes().stop(key) });
-      if (moved) this.remember(key, moved);
+      const moved = await drainTask(task, node, {
+        tasks: this.deps.tasks,
+        evictor: this.deps.evictor,
+        stopProbes: () => this.probes().stop(key),
+        stop: (id, graceSeconds) => {
+          const since = this.now().toISOString();
+          this.ops.run(key, { kind: 'stop', containerId: id, graceSeconds, reason: 'Drained', since }, () => node!.runtime.stop(id, graceSeconds));
+        },
+        stopping: (id) => this.ops.list(key).some((o) => o.kind === 'stop' && o.containerId === id),
+      });
+      if (moved && moved !== 'stopping') this.remember(key, moved);
       return {};
     }
     // Binding is the scheduler's (src/controllers/scheduler); the plan only adds the finalizer or handles deletion.
@@ -105,12 +137,24 @@ export class TaskReconciler {
     }
     if (entry && !entry.ready && !task.metadata.deletionTimestamp) return { requeueAfterMs: 5000 };
 
-    // A second pass right after a create/start observes the new container, so one status write
-    // says Running instead of a write for "creating" and another on the next reconcile.
     let status: TaskStatus = task.status ?? {};
     let requeueAfterMs: number | undefined;
     const events: PlanEvent[] = [];
-    for (let pass = 0; pass < 2; pass++) {
+    for (const f of opFailures) if (f.op.kind === 'stop') events.push(opFailureEvent(f));
+    const pullFailure = opFailures.find((f) => f.op.kind === 'pull');
+    if (pullFailure && !task.metadata.deletionTimestamp) {
+      // A pull that failed outside the worker: ErrImagePull/ImagePullBackOff, and the next try on the backoff.
+      const failed = imagePullFailed(task, pullFailure.message, this.now());
+      events.push({ type: 'Warning', reason: failed.status.state?.waiting?.reason ?? 'ErrImagePull', message: pullFailure.message });
+      return this.finish(key, task, failed.status, events, failed.delayMs);
+    }
+
+    // Another pass right after a create/start observes the new container, so one status write
+    // says Running instead of a write for "creating" and another on the next reconcile; one
+    // right after handing a stop or pull to the engine writes the state it leaves the Task in.
+    let started = false;
+    for (let pass = 0; pass < 3; pass++) {
+      started = false;
       const observed: Task = pass === 0 ? task : { ...task, status };
       const containers = entry ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
       const anyRunning = containers.some((c) => c.running);
@@ -121,16 +165,24 @@ export class TaskReconciler {
         containers,
         probe: this.probes().view(key),
         imagePresent,
+        inFlight: this.ops.list(key),
         now: this.now(),
       });
       status = p.status;
       requeueAfterMs = p.requeueAfterMs;
       events.push(...p.events);
-      let started = false;
+      let again = false;
       for (const action of p.actions) {
         // The CRD lets a bound Task lose its Node only once its stored status says Rescheduling
         // (crds/tasks.okube.dev.yaml): write that status before the unbinding.
         if (action.kind === 'reschedule') task = this.remember(key, await this.deps.tasks.replaceStatus({ ...task, status }));
+        doing(action);
+        if (action.kind === 'stop' || action.kind === 'pullImage') {
+          // The rest of this plan needs the call's end: plan again with it in flight.
+          this.handOver(key, task, action, entry!, events);
+          again = true;
+          break;
+        }
         const result = await this.execute(key, task, action, entry, events);
         if (result === 'gone') return {};
         if (result && typeof result === 'object' && 'task' in result) task = result.task;
@@ -139,15 +191,24 @@ export class TaskReconciler {
           status = failed.status;
           requeueAfterMs = failed.delayMs;
           events.push({ type: 'Warning', reason: status.state?.waiting?.reason ?? 'ErrImagePull', message: result.pullFailed });
+          again = false;
           started = false;
           break;
         }
-        if (action.kind === 'create' || action.kind === 'start') started = true;
+        if (action.kind === 'create' || action.kind === 'start') started = again = true;
       }
-      if (!started) break;
-      requeueAfterMs = requeueAfterMs ?? 1000;
+      doing(undefined);
+      if (!again) break;
     }
+    // Still creating in the last pass: look again soon.
+    if (started) requeueAfterMs = requeueAfterMs ?? 1000;
+    log.trace({ phase: status.phase }, 'planned');
+    return this.finish(key, task, clearFailure(status), events, requeueAfterMs);
+  }
 
+  /** Writes status when it changed, then the Events. */
+  private async finish(key: string, task: Task, status: TaskStatus, events: PlanEvent[], requeueAfterMs: number | undefined): Promise<ReconcileResult> {
+    const log = this.log.child({ key });
     if (JSON.stringify(task.status ?? {}) !== JSON.stringify(status)) {
       const written = await this.deps.tasks.replaceStatus({ ...task, status });
       this.remember(key, written);
@@ -157,6 +218,19 @@ export class TaskReconciler {
     recordTaskStatus(key, task.status, status);
     for (const e of events) await this.deps.events.record(task, e.type, e.reason, e.message);
     return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
+  }
+
+  /** Runs a stop or a pull outside the worker; its end enqueues the Task again. */
+  private handOver(key: string, task: Task, action: Extract<Action, { kind: 'stop' | 'pullImage' }>, entry: NodeEntry, events: PlanEvent[]): void {
+    const since = this.now().toISOString();
+    const rt = entry.runtime;
+    if (action.kind === 'stop') {
+      this.ops.run(key, { kind: 'stop', containerId: action.id, graceSeconds: action.graceSeconds, reason: action.reason, since }, () => rt.stop(action.id, action.graceSeconds));
+      return;
+    }
+    const image = task.spec.image;
+    if (!this.ops.list(key).some((o) => o.kind === 'pull')) events.push({ type: 'Normal', reason: 'Pulling', message: `Pulling image ${image}` });
+    this.ops.run(key, { kind: 'pull', image, since }, () => rt.pullImage(image));
   }
 
   private async removeFinalizer(key: string, task: Task): Promise<'gone'> {
@@ -189,12 +263,8 @@ export class TaskReconciler {
       case 'removeFinalizer':
         return this.removeFinalizer(key, task);
       case 'pullImage':
-        try {
-          await rt!.pullImage(task.spec.image);
-          events.push({ type: 'Normal', reason: 'Pulled', message: `Pulled image ${task.spec.image}` });
-        } catch (err) {
-          return { pullFailed: errorMessage(err) };
-        }
+      case 'stop':
+        // Handed to the engine outside the worker (handOver); never awaited here.
         return;
       case 'create': {
         const allocated: number[] = [];
@@ -224,9 +294,6 @@ export class TaskReconciler {
       case 'start':
         await rt!.start(action.id);
         events.push({ type: 'Normal', reason: 'Started', message: `Started container ${action.id.slice(0, 12)}` });
-        return;
-      case 'stop':
-        await rt!.stop(action.id, action.graceSeconds);
         return;
       case 'remove':
         await rt!.remove(action.id);

@@ -126,8 +126,9 @@ describe('probes on real containers', function () {
   });
 
   it('an app failing liveness for good is restarted as Unhealthy each time, with a growing back-off', async () => {
-    // httpd without the health file: /healthz answers 404 in every container.
-    await create('broken', { command: ['sh', '-c', 'mkdir -p /srv && exec httpd -f -p 8080 -h /srv'], livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 1 }), backoff: { initialDelaySeconds: 0.5, factor: 2 } });
+    // httpd without the health file: /healthz answers 404 in every container. The initial delay
+    // keeps a probe from racing httpd's start (docker-proxy accepts, then hangs up: not a 404).
+    await create('broken', { command: ['sh', '-c', 'mkdir -p /srv && exec httpd -f -p 8080 -h /srv'], livenessProbe: probe({ httpGet: { path: '/healthz', port: 'http' }, failureThreshold: 1, initialDelaySeconds: 1 }), backoff: { initialDelaySeconds: 0.5, factor: 2 } });
     const delays = new Set<number>();
     const t = await waitForTask(manager.tasks, ns, 'broken', 'restarted three times', (t) => {
       if (t.status?.backoff?.delaySeconds) delays.add(t.status.backoff.delaySeconds);

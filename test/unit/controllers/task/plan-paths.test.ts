@@ -502,7 +502,7 @@ describe('task plan: restart and retry requests', () => {
   const restartAsked = (spec: Partial<TaskSpec>, status: TaskStatus) => task(spec, status, { annotations: { [RESTART_ANNOTATION]: iso(1) } });
   const retryAsked = (status: TaskStatus) => task({}, status, { annotations: { [RETRY_ANNOTATION]: iso(1) } });
 
-  it('removes an older running duplicate on a restart request, stopping it first', () => {
+  it('removes an older running duplicate on a restart request, stopping it first, and creates nothing before the current container has stopped', () => {
     const t = restartAsked({}, { phase: 'Running' });
     const p = run({ task: t, containers: [running(t, { restart: 2 }), running(t, { restart: 1 })] });
     expect(p.actions).to.deep.equal([
@@ -510,7 +510,6 @@ describe('task plan: restart and retry requests', () => {
       { kind: 'stop', id: 'c1', graceSeconds: 30, reason: 'Duplicate' },
       { kind: 'remove', id: 'c1' },
       { kind: 'stop', id: 'c2', graceSeconds: 30, reason: 'Restarted' },
-      { kind: 'create', restartNumber: 3 },
     ]);
   });
 
@@ -520,9 +519,20 @@ describe('task plan: restart and retry requests', () => {
     expect(p.actions).to.deep.equal([{ kind: 'stopProbes' }, { kind: 'remove', id: 'c0' }, { kind: 'create', restartNumber: 2 }]);
   });
 
-  it('keeps a Running Task Running on a restart request, not ready, with a RestartRequested event', () => {
+  it('keeps a Running Task Running and not ready while a restart request stops its container, with a Killing event', () => {
     const t = restartAsked({}, { phase: 'Running', ready: true, restartCount: 4, completionTime: undefined });
     const p = run({ task: t, containers: [running(t)] });
+    const message = `restart requested (${RESTART_ANNOTATION}=${iso(1)}): stopping the container`;
+    expect(p.status.phase).to.equal('Running');
+    expect(p.status.ready).to.equal(false);
+    expect(p.status.restartCount, 'counted with the new container, not before').to.equal(4);
+    expect(cond(p, 'Ready')).to.deep.equal({ status: 'False', reason: 'Stopping', message });
+    expect(p.events).to.deep.equal([{ type: 'Normal', reason: 'Killing', message: `Stopping container c0 (grace 30s): restart requested (${RESTART_ANNOTATION}=${iso(1)})` }]);
+  });
+
+  it('keeps a Running Task Running on a restart request once its container stopped, not ready, with a RestartRequested event', () => {
+    const t = restartAsked({}, { phase: 'Running', ready: true, restartCount: 4, completionTime: undefined });
+    const p = run({ task: t, containers: [exited(t, { exitCode: 143 })] });
     const message = `restart requested (${RESTART_ANNOTATION}=${iso(1)}): starting a new container now, backoff reset`;
     expect(p.status.phase).to.equal('Running');
     expect(p.status.ready).to.equal(false);
@@ -541,12 +551,14 @@ describe('task plan: restart and retry requests', () => {
     expect(p.events).to.deep.equal([{ type: 'Normal', reason: 'RetryRequested', message: `R${message.slice(1)} (restart 3)` }]);
   });
 
-  it('runs a Failed Task again on a restart request: Scheduled, no completionTime, its leftover container stopped as Restarted', () => {
+  it('runs a Failed Task again on a restart request: its leftover container stopped as Restarted, then Scheduled with no completionTime', () => {
     const t = restartAsked({}, { phase: 'Failed', completionTime: iso(0) });
-    const p = run({ task: t, containers: [running(t)] });
+    const stopping = run({ task: t, containers: [running(t)] });
+    expect(stopping.actions).to.deep.include({ kind: 'stop', id: 'c0', graceSeconds: 30, reason: 'Restarted' });
+    const p = run({ task: { ...t, status: stopping.status }, containers: [exited(t, { exitCode: 143 })] });
     expect(p.status.phase).to.equal('Scheduled');
     expect(p.status.completionTime).to.equal(undefined);
-    expect(p.actions).to.deep.include({ kind: 'stop', id: 'c0', graceSeconds: 30, reason: 'Restarted' });
+    expect(p.actions).to.deep.include({ kind: 'create', restartNumber: 1 });
   });
 
   it('records the container a restart replaced as lastState Restarted, naming the request', () => {

@@ -109,18 +109,24 @@ describe('task plan: restart and retry on request', () => {
     expect(p.status.restartCount).to.equal(6);
   });
 
-  it('restart stops a running container gracefully and starts a new one, keeping the old for logs --previous', () => {
+  it('restart stops a running container gracefully first, then starts a new one and counts the restart once', () => {
     const t = task({ terminationGracePeriodSeconds: 7 }, { phase: 'Running', restartCount: 1, backoff: { restarts: 1, delaySeconds: 10 } }, { [RESTART_ANNOTATION]: iso(9) });
     const p = run({ task: t, containers: [container(t, 1), exited(t, 0)] });
     expect(p.actions).to.deep.equal([
       { kind: 'stopProbes' },
       { kind: 'remove', id: 'c0' },
       { kind: 'stop', id: 'c1', graceSeconds: 7, reason: 'Restarted' },
-      { kind: 'create', restartNumber: 2 },
     ]);
-    expect(p.status.restartCount).to.equal(2);
-    expect(p.status.backoff).to.equal(undefined);
-    expect(p.events[0]).to.include({ type: 'Normal', reason: 'RestartRequested' });
+    expect(p.status.restartCount, 'not counted before the new container').to.equal(1);
+    expect(p.events[0]).to.include({ type: 'Normal', reason: 'Killing' });
+    const stopping = run({ task: { ...t, status: p.status }, containers: [container(t, 1)], inFlight: [{ kind: 'stop', containerId: 'c1', graceSeconds: 7, reason: 'Restarted', since: iso(10) }] });
+    expect(kinds(stopping), 'nothing more while it stops').to.deep.equal(['stopProbes']);
+    expect(stopping.status.restartCount).to.equal(1);
+    const stopped = run({ task: { ...t, status: stopping.status }, containers: [container(t, 1, { status: 'exited', running: false, exitCode: 143, finishedAt: iso(11) })] });
+    expect(stopped.actions).to.deep.include({ kind: 'create', restartNumber: 2 });
+    expect(stopped.status.restartCount).to.equal(2);
+    expect(stopped.status.backoff).to.equal(undefined);
+    expect(stopped.events[0]).to.include({ type: 'Normal', reason: 'RestartRequested' });
   });
 
   it('records the restarted container as lastState Restarted once the new one runs, not as a crash', () => {
