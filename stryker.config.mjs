@@ -33,6 +33,11 @@
 //       only pending for a container that is not running, so it never stops one.
 //     exitRecorded's `lastState?.terminated?.containerID` → `terminated.containerID`: lastState
 //       is only ever written with a terminated entry.
+//   Not yet judged (left when stops and pulls moved out of the workers; plan.ts 96.3 % after
+//   tests for them): in plan()'s in-flight helpers, `c.running ?` → true in stopping(), the
+//   kind test in pulling's find, `o !== undefined` → true in out(), and the Stopping-condition
+//   cleanup's `some(...)` guard (its filter does the same work), plus the `?? ''`/optional-chain
+//   variants of the pulling Ready reason next to the ones listed above.
 //   Not equivalent, left uncovered: plan.ts's `?? ''` after the restart label in the
 //   "restarted on request (…=)" message, reached only when a retry (not a restart) replaced a
 //   running container, which pendingRequest never asks for.

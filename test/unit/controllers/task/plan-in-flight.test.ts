@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { LABELS, TASK_FINALIZER, type Task, type TaskSpec } from '../../../../src/api/types.js';
 import { plan, STOPPING_CONDITION, type InFlightOp, type PlanInput } from '../../../../src/controllers/task/plan.js';
 import { specHash } from '../../../../src/controllers/task/container-spec.js';
+import { RESTART_ANNOTATION } from '../../../../src/controllers/task/requests.js';
 import type { ContainerInfo } from '../../../../src/runtime/runtime.js';
 
 // The plan with stops and pulls under way outside the workers: it neither asks for them again
@@ -108,5 +109,114 @@ describe('task plan with engine calls in flight', () => {
     const t = task({}, { phase: 'Running', conditions: [{ type: STOPPING_CONDITION, status: 'True', reason: 'Unhealthy', message: '', lastTransitionTime: iso(1) }] });
     const p = run({ task: t, containers: [container(t)] });
     expect(condition(p, STOPPING_CONDITION)).to.equal(undefined);
+  });
+});
+
+describe('task plan with engine calls in flight: what the status says', () => {
+  const LONG = 'abcdefabcdef0123456789';
+
+  it('names the stop under way in the Stopping condition: container (12 characters), reason, SIGTERM time and grace', () => {
+    const t = task({}, undefined, { deletionTimestamp: iso(0) });
+    const p = run({ task: t, containers: [container(t, { id: LONG })], inFlight: [stopOf(LONG, 'Deleted')] });
+    expect(condition(p, STOPPING_CONDITION)).to.include({
+      status: 'True',
+      reason: 'Deleted',
+      message: `stopping container abcdefabcdef (Deleted): SIGTERM sent at ${iso(1)}, SIGKILL after 30s`,
+    });
+    expect(STOPPING_CONDITION).to.equal('Stopping');
+  });
+
+  it('drops the Stopping condition, and only it, once no stop is under way', () => {
+    const conditions = [
+      { type: 'Scheduled', status: 'True' as const, reason: 'Scheduled', message: 'on n1', lastTransitionTime: iso(0) },
+      { type: STOPPING_CONDITION, status: 'True' as const, reason: 'Deleted', message: 'x', lastTransitionTime: iso(1) },
+    ];
+    const t = task({}, { phase: 'Running', conditions }, { deletionTimestamp: iso(0) });
+    const p = run({ task: t, containers: [container(t, { status: 'exited', running: false, exitCode: 0 })] });
+    expect(p.status.conditions?.map((c) => c.type)).to.include('Scheduled').and.not.include(STOPPING_CONDITION);
+  });
+
+  it('takes a stop in flight for another container, or a pull, for no stop of this one', () => {
+    const t = task({}, { phase: 'Running' });
+    const p = run({ task: t, containers: [container(t)], inFlight: [stopOf('other', 'Deleted'), { kind: 'pull', image: 'img', since: iso(1) } as InFlightOp] });
+    expect(condition(p, STOPPING_CONDITION)).to.equal(undefined);
+    expect(p.status.phase).to.equal('Running');
+  });
+
+  it('takes a stop in flight for a container that already exited as finished: the deletion removes it', () => {
+    const t = task({}, undefined, { deletionTimestamp: iso(0) });
+    const p = run({ task: t, containers: [container(t, { status: 'exited', running: false, exitCode: 0 })], inFlight: [stopOf('c0', 'Deleted')] });
+    expect(kinds(p)).to.deep.equal(['stopProbes', 'remove', 'removeFinalizer']);
+    expect(condition(p, STOPPING_CONDITION)).to.equal(undefined);
+  });
+
+  it('on deletion with a stop in flight says the Task is Terminating, not ready', () => {
+    const t = task({}, { phase: 'Running', ready: true }, { deletionTimestamp: iso(0) });
+    const p = run({ task: t, containers: [container(t)], inFlight: [stopOf('c0', 'Deleted')] });
+    expect(p.status.ready).to.equal(false);
+    expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'Terminating', message: 'the Task is being deleted: its container is stopping' });
+  });
+
+  it('after a spec change waits for the old container to stop, saying it is replacing it', () => {
+    const t = task({ image: 'img:2' }, { phase: 'Running', ready: true });
+    const old = container(task(), {});
+    const p = run({ task: t, containers: [old], inFlight: [stopOf('c0', 'SpecChanged')] });
+    expect(kinds(p)).to.deep.equal(['stopProbes']);
+    expect(p.status.state).to.deep.equal({ waiting: { reason: 'ContainerCreating', message: 'replacing the container after a spec change' } });
+    expect(p.status.ready).to.equal(false);
+    expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'ContainerCreating', message: 'replacing the container: the old one is stopping' });
+  });
+
+  for (const phase of [undefined, 'Pending'] as const) {
+    it(`while pulling, a ${phase ?? 'new'} Task is Scheduled, waiting in ContainerCreating and not ready`, () => {
+      const t = task({}, phase ? { phase, ready: true } : undefined);
+      const p = run({ task: t, inFlight: [{ kind: 'pull', image: 'img', since: iso(1) } as InFlightOp] });
+      expect(p.status.phase).to.equal('Scheduled');
+      expect(p.status.state).to.deep.equal({ waiting: { reason: 'ContainerCreating', message: 'pulling image img' } });
+      expect(p.status.ready).to.equal(false);
+      expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'ContainerCreating', message: 'pulling image img' });
+    });
+  }
+
+  it('while pulling again after a failed pull, keeps ImagePullBackOff as the state and the Ready reason, and the phase', () => {
+    const t = task({}, { phase: 'Running', state: { waiting: { reason: 'ImagePullBackOff', message: 'no such image' } } });
+    const p = run({ task: t, inFlight: [{ kind: 'pull', image: 'img', since: iso(1) } as InFlightOp] });
+    expect(p.status.phase).to.equal('Running');
+    expect(p.status.state).to.deep.equal({ waiting: { reason: 'ImagePullBackOff', message: 'no such image' } });
+    expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'ImagePullBackOff', message: 'pulling image img' });
+  });
+
+  it('a liveness kill without a recorded probe message says the liveness probe failed', () => {
+    const t = task({ livenessProbe: { tcpSocket: { port: 1 } } }, { phase: 'Running', ready: true });
+    const p = run({ task: t, containers: [container(t)], inFlight: [stopOf('c0', 'Unhealthy')] });
+    expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'Unhealthy', message: 'the liveness probe failed' });
+  });
+
+  it('a container stopped for another reason is not ready with reason Stopping, naming the reason', () => {
+    const t = task({}, { phase: 'Running', ready: true, probes: { unhealthyMessage: 'stale' } });
+    const p = run({ task: t, containers: [container(t)], inFlight: [stopOf('c0', 'Restarted')] });
+    expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'Stopping', message: 'the container is stopping (Restarted)' });
+  });
+});
+
+describe('task plan: a restart request with engine calls in flight', () => {
+  const asked = () => task({}, { phase: 'Running', ready: true }, { annotations: { [RESTART_ANNOTATION]: iso(1) } });
+
+  it('leaves an older container that is already stopping alone and stops the current one, naming it in 12 characters', () => {
+    const t = asked();
+    const current = container(t, { restart: 2, id: 'abcdefabcdef0123456789' });
+    const older = container(t, { restart: 1 });
+    const p = run({ task: t, containers: [current, older], inFlight: [stopOf('c1', 'Duplicate')] });
+    expect(p.actions).to.deep.equal([{ kind: 'stopProbes' }, { kind: 'stop', id: current.id, graceSeconds: 30, reason: 'Restarted' }]);
+    expect(p.events).to.deep.equal([{ type: 'Normal', reason: 'Killing', message: `Stopping container abcdefabcdef (grace 30s): restart requested (${RESTART_ANNOTATION}=${iso(1)})` }]);
+  });
+
+  it('creates no new container while an older one still stops, even when the current one has exited', () => {
+    const t = asked();
+    const current = container(t, { restart: 2, status: 'exited', running: false, exitCode: 0 });
+    const older = container(t, { restart: 1 });
+    const p = run({ task: t, containers: [current, older], inFlight: [stopOf('c1', 'Duplicate')] });
+    expect(kinds(p)).to.not.include('create');
+    expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'Stopping' });
   });
 });
