@@ -93,7 +93,8 @@ export class ResourceService {
     if (!kv) throw notFound('namespaces', '', ns);
     const o = fromStored(kv.value, kv.modRevision);
     if (o.metadata.deletionTimestamp) {
-      throw new ApiError('Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, { name: ns, kind: 'namespaces' });
+      const message = `unable to create new content in namespace ${ns} because it is being terminated`;
+      throw new ApiError('Forbidden', message, { name: ns, kind: 'namespaces', causes: [{ type: 'NamespaceTerminating', message, field: 'metadata.namespace' }] });
     }
   }
 

@@ -4,15 +4,23 @@ import { OkubeError, type ErrorCode } from '../util/errors.js';
 
 interface ApiFailure { code?: number; body?: unknown; message?: string }
 
-function statusOf(body: unknown): { reason?: string; message?: string } {
+interface StatusBody { reason?: string; message?: string; details?: { causes?: Array<{ type?: string }> } }
+
+function statusOf(body: unknown): StatusBody {
   if (typeof body === 'string') {
     try {
-      return JSON.parse(body) as { reason?: string; message?: string };
+      return JSON.parse(body) as StatusBody;
     } catch {
       return { message: body };
     }
   }
-  return (body as { reason?: string; message?: string }) ?? {};
+  return (body as StatusBody) ?? {};
+}
+
+/** Whether an API failure's Status names this cause type (as client-go's errors.HasStatusCause). */
+export function hasStatusCause(err: unknown, type: string): boolean {
+  const causes = err instanceof OkubeError ? err.details.causes : statusOf((err as ApiFailure)?.body).details?.causes;
+  return Array.isArray(causes) && causes.some((c: { type?: string }) => c?.type === type);
 }
 
 export function apiError(err: unknown, what: string): OkubeError {
@@ -46,5 +54,5 @@ export function apiError(err: unknown, what: string): OkubeError {
     default:
       code = 'Unavailable';
   }
-  return new OkubeError(code, message, { httpCode: e.code, reason: status.reason });
+  return new OkubeError(code, message, { httpCode: e.code, reason: status.reason, causes: status.details?.causes });
 }

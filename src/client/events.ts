@@ -1,7 +1,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
-import { errorMessage } from '../util/errors.js';
+import { apiError, hasStatusCause } from './errors.js';
 import { loggerFor } from '../util/logger.js';
 
 // core/v1 Events for the objects okube manages — what `kubectl describe` lists. Repeats of the
@@ -61,7 +61,13 @@ export class EventRecorder implements EventSink {
       if (this.seen.size > 5000) this.seen.clear();
     } catch (err) {
       this.seen.delete(key);
-      log.warn({ key: `${namespace}/${obj.metadata.name}`, reason, err: errorMessage(err) }, 'could not record event');
+      // A namespace being deleted takes no new Events (kube-apiserver's NamespaceLifecycle says so
+      // with a NamespaceTerminating cause); client-go's recorder drops those quietly too.
+      if (hasStatusCause(err, 'NamespaceTerminating')) {
+        log.debug({ key: `${namespace}/${obj.metadata.name}`, reason }, 'event dropped: its namespace is being deleted');
+        return;
+      }
+      log.warn({ key: `${namespace}/${obj.metadata.name}`, reason, err: apiError(err, 'create event').message }, 'could not record event');
     }
   }
 }

@@ -133,6 +133,20 @@ for (const backend of backends) {
       await eventually(async () => (await raw(ts, 'GET', '/api/v1/namespaces/doomed')).status === 404);
     });
 
+    it('refuses new content in a terminating namespace with 403 and a NamespaceTerminating cause, as NamespaceLifecycle does', async () => {
+      await raw(ts, 'POST', '/api/v1/namespaces', { body: '{"metadata":{"name":"closing"}}', headers: json });
+      const P = '/apis/okube.dev/v1alpha1/namespaces/closing/tasks';
+      await raw(ts, 'POST', P, { body: task('keep', { finalizers: ['okube.dev/test'] }), headers: json });
+      await raw(ts, 'DELETE', '/api/v1/namespaces/closing');
+      const r = await raw(ts, 'POST', '/api/v1/namespaces/closing/events', { body: JSON.stringify({ metadata: { name: 'e1' }, involvedObject: { kind: 'Task', name: 'keep' }, reason: 'X', message: 'y' }), headers: json });
+      expect(r.status).to.equal(403);
+      const st = JSON.parse(r.body);
+      expect(st).to.include({ kind: 'Status', reason: 'Forbidden' });
+      expect(st.details.causes).to.deep.include({ type: 'NamespaceTerminating', message: 'unable to create new content in namespace closing because it is being terminated', field: 'metadata.namespace' });
+      await raw(ts, 'PATCH', `${P}/keep`, { body: '{"metadata":{"finalizers":[]}}', headers: merge });
+      await eventually(async () => (await raw(ts, 'GET', '/api/v1/namespaces/closing')).status === 404);
+    });
+
     it('generateName, dryRun, optimistic concurrency, status rules', async () => {
       const g = await raw(ts, 'POST', NSP, { body: JSON.stringify({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { generateName: 'gen-' }, spec: { image: 'x' } }), headers: json });
       expect(g.status).to.equal(201);
