@@ -62,7 +62,7 @@ export default {
   // The runner loads the test files in its own process, not through mocha's CLI, so .mocharc's
   // node-option (import=tsx) does not apply: load tsx into the runner's Node instead.
   testRunnerNodeArgs: ['--import', 'tsx'],
-  mutate: ['src/backoff/**/*.ts', 'src/controllers/task/plan.ts', 'src/controllers/scheduler/scheduling.ts', 'src/apiserver/selectors.ts'],
+  mutate: ['src/backoff/**/*.ts', 'src/controllers/task/plan.ts', 'src/controllers/task/plan/**/*.ts', 'src/controllers/scheduler/scheduling.ts', 'src/apiserver/selectors.ts'],
   coverageAnalysis: 'perTest',
   // The machine is shared; `npx stryker run --incremental` reuses the last report while working,
   // but it can keep stale verdicts for static mutants (module-level regular expressions).

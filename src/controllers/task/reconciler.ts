@@ -108,21 +108,7 @@ export class TaskReconciler {
   private async sync(key: string, task: Task, opFailures: ReturnType<EngineOps['takeFailures']>, doing: (a: Action | undefined) => void): Promise<ReconcileResult> {
     const log = this.log.child({ key });
 
-    if (evictionRequested(task) && this.deps.evictor) {
-      const node = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
-      const moved = await drainTask(task, node, {
-        tasks: this.deps.tasks,
-        evictor: this.deps.evictor,
-        stopProbes: () => this.probes().stop(key),
-        stop: (id, graceSeconds) => {
-          const since = this.now().toISOString();
-          this.ops.run(key, { kind: 'stop', containerId: id, graceSeconds, reason: 'Drained', since }, () => node!.runtime.stop(id, graceSeconds));
-        },
-        stopping: (id) => this.ops.list(key).some((o) => o.kind === 'stop' && o.containerId === id),
-      });
-      if (moved && moved !== 'stopping') this.remember(key, moved);
-      return {};
-    }
+    if (evictionRequested(task) && this.deps.evictor) return this.drain(key, task, this.deps.evictor);
     // Binding is the scheduler's (src/controllers/scheduler); the plan only adds the finalizer or handles deletion.
     if (!task.spec.nodeName && !task.metadata.deletionTimestamp && task.metadata.finalizers?.includes(TASK_FINALIZER)) return {};
 
@@ -201,8 +187,25 @@ export class TaskReconciler {
     // Still creating in the last pass: look again soon.
     if (started) requeueAfterMs = requeueAfterMs ?? 1000;
     log.trace({ phase: status.phase }, 'planned');
-    // A failed pull reported by the engine ops ends no reconcile failure (nothing was reconciled).
+    // A pull failure reported by the engine ops leaves a ReconcileError condition where it is (as it always has).
     return this.finish(key, task, opPullFailure !== undefined ? status : clearFailure(status), events, requeueAfterMs);
+  }
+
+  /** Moves the Task off a Node being drained (drain.ts). */
+  private async drain(key: string, task: Task, evictor: TaskEvictor): Promise<ReconcileResult> {
+    const node = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
+    const moved = await drainTask(task, node, {
+      tasks: this.deps.tasks,
+      evictor,
+      stopProbes: () => this.probes().stop(key),
+      stop: (id, graceSeconds) => {
+        const since = this.now().toISOString();
+        this.ops.run(key, { kind: 'stop', containerId: id, graceSeconds, reason: 'Drained', since }, () => node!.runtime.stop(id, graceSeconds));
+      },
+      stopping: (id) => this.ops.list(key).some((o) => o.kind === 'stop' && o.containerId === id),
+    });
+    if (moved && moved !== 'stopping') this.remember(key, moved);
+    return {};
   }
 
   /** Writes status when it changed, then the Events. */
