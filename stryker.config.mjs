@@ -41,8 +41,8 @@
 //   Not equivalent, left uncovered: running.ts's `?? ''` after the restart label in the
 //   "restarted on request (…=)" message, reached only when a retry (not a restart) replaced a
 //   running container, which pendingRequest never asks for. And backoff.ts's pullFailed step
-//   (PlanInput.pullFailure; 11 mutants): the unit tests pin imagePullFailed, which it wraps, and
-//   the integration tests reach it through the reconciler.
+//   (PlanInput.pullFailure; 11 mutants): the unit tests pin imagePullFailed, which it wraps; no
+//   test plans with a pullFailure yet (the refactoring that made it an input added no tests).
 //   src/apiserver/selectors.ts
 //     `case '!':` emptied: falling through to '=' compares the value with undefined, which
 //       gives the same verdict for a present and an absent label.
