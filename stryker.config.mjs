@@ -16,11 +16,11 @@
 //       scoring request (demandOf's defaults), so used > cap whenever cap <= 0, and used == cap
 //       gives 0 % free either way.
 //     `n.name < best.n.name` → `<=`: Node names are unique.
-//   src/controllers/task/plan.ts
-//     exitReason's restartReason 'OOMKilled' / 'Exited' → '': only 'Unhealthy' is compared.
+//   src/controllers/task/plan.ts and plan/ (its steps; the names below are theirs)
+//     exit.ts: exitReason's restartReason 'OOMKilled' / 'Exited' → '': only 'Unhealthy' is compared.
 //     recordExit's 'wait' vs 'restart' (`remainingMs > 0` → false, its strings, and
-//       `decision === 'wait'` → false in plan()): a 'wait' that falls through meets the same
-//       backoff check a few lines later and returns the same requeue.
+//       `decision === 'wait'` → false in exitBookkeeping): a 'wait' that falls through meets the same
+//       backoff check (backoffWait) and returns the same requeue.
 //     `?? ''` → "Stryker was here!" before BACKOFF_REASONS.has: neither is a backoff reason.
 //     imagePullPolicy default 'IfNotPresent' → '': only 'Never' is compared.
 //     `previous.id !== exited.id` → true: previous is an older container than exited, never it.
@@ -34,13 +34,15 @@
 //     exitRecorded's `lastState?.terminated?.containerID` → `terminated.containerID`: lastState
 //       is only ever written with a terminated entry.
 //   Not yet judged (left when stops and pulls moved out of the workers; plan.ts 96.3 % after
-//   tests for them): in plan()'s in-flight helpers, `c.running ?` → true in stopping(), the
-//   kind test in pulling's find, `o !== undefined` → true in out(), and the Stopping-condition
+//   tests for them): in context.ts, `c.running ?` → true in stopping(), the
+//   kind test in pulling's find, `o !== undefined` → true in finish(), and the Stopping-condition
 //   cleanup's `some(...)` guard (its filter does the same work), plus the `?? ''`/optional-chain
 //   variants of the pulling Ready reason next to the ones listed above.
-//   Not equivalent, left uncovered: plan.ts's `?? ''` after the restart label in the
+//   Not equivalent, left uncovered: running.ts's `?? ''` after the restart label in the
 //   "restarted on request (…=)" message, reached only when a retry (not a restart) replaced a
-//   running container, which pendingRequest never asks for.
+//   running container, which pendingRequest never asks for. And backoff.ts's pullFailed step
+//   (PlanInput.pullFailure; 11 mutants): the unit tests pin imagePullFailed, which it wraps; no
+//   test plans with a pullFailure yet (the refactoring that made it an input added no tests).
 //   src/apiserver/selectors.ts
 //     `case '!':` emptied: falling through to '=' compares the value with undefined, which
 //       gives the same verdict for a present and an absent label.
@@ -62,7 +64,7 @@ export default {
   // The runner loads the test files in its own process, not through mocha's CLI, so .mocharc's
   // node-option (import=tsx) does not apply: load tsx into the runner's Node instead.
   testRunnerNodeArgs: ['--import', 'tsx'],
-  mutate: ['src/backoff/**/*.ts', 'src/controllers/task/plan.ts', 'src/controllers/scheduler/scheduling.ts', 'src/apiserver/selectors.ts'],
+  mutate: ['src/backoff/**/*.ts', 'src/controllers/task/plan.ts', 'src/controllers/task/plan/**/*.ts', 'src/controllers/scheduler/scheduling.ts', 'src/apiserver/selectors.ts'],
   coverageAnalysis: 'perTest',
   // The machine is shared; `npx stryker run --incremental` reuses the last report while working,
   // but it can keep stale verdicts for static mutants (module-level regular expressions).

@@ -1,4 +1,4 @@
-import { TASK_FINALIZER, type Task } from '../../api/types.js';
+import { TASK_FINALIZER, type Task, type TaskStatus } from '../../api/types.js';
 import type { EventSink } from '../../client/events.js';
 import { objectKey, type ResourceClient } from '../../client/resource-client.js';
 import { isOkubeError } from '../../util/errors.js';
@@ -7,10 +7,35 @@ import { EVICT_ANNOTATION, mayRunElsewhere, statusAfterEviction, type EvictionCa
 
 // Takes a Task off its Node through the API: status first (so the scheduler never sees a Task
 // without a Node but with the old container's state, which would read as a crash on the new
-// Node), then the unbinding, both guarded by resourceVersion. The scheduler then binds it elsewhere; the old Node's controller removes
-// the stale container when (if) that Node comes back.
+// Node, and because the CRD lets a bound Task lose its Node only once its stored status says
+// Rescheduling), then the unbinding, both guarded by resourceVersion. The scheduler then binds it elsewhere; the old Node's controller removes
+// the stale container when (if) that Node comes back. rescheduleWithStatus is that order, for
+// evictions and for the task controller's restart limit (onLimit: Reschedule) alike.
 
 const log = loggerFor('evictor');
+
+/** The patch that clears a pending eviction request, if `t` carries one. */
+function clearEvictRequest(t: Task): { annotations?: Record<string, null> } {
+  return t.metadata.annotations?.[EVICT_ANNOTATION] !== undefined ? { annotations: { [EVICT_ANNOTATION]: null } } : {};
+}
+
+/**
+ * Writes `status` (which must say Rescheduling), then unbinds the Task from its Node (clearing
+ * an eviction request on the way). `onStatusWritten` sees the status write before the unbinding
+ * is tried.
+ */
+export async function rescheduleWithStatus(
+  tasks: ResourceClient<Task>,
+  task: Task,
+  status: TaskStatus,
+  onStatusWritten?: (written: Task) => void,
+): Promise<{ written: Task; unbound: Task }> {
+  const written = await tasks.replaceStatus({ ...task, status });
+  onStatusWritten?.(written);
+  const metadata = { resourceVersion: written.metadata.resourceVersion, ...clearEvictRequest(written) };
+  const unbound = await tasks.patch(task.metadata.name!, { metadata, spec: { nodeName: null } }, task.metadata.namespace);
+  return { written, unbound };
+}
 
 export class TaskEvictor {
   constructor(
@@ -32,14 +57,16 @@ export class TaskEvictor {
         log.info({ key, node, cause }, 'released a deleted Task from its lost Node');
         return released;
       }
-      const written = await this.tasks.replaceStatus({ ...task, status: statusAfterEviction(task, cause, message, this.now(), exitCode) });
-      const annotations = written.metadata.annotations?.[EVICT_ANNOTATION] !== undefined ? { [EVICT_ANNOTATION]: null } : undefined;
-      let last = written;
+      const status = statusAfterEviction(task, cause, message, this.now(), exitCode);
+      let last: Task;
       if (mayRunElsewhere(task)) {
-        last = await this.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: written.metadata.resourceVersion, ...(annotations ? { annotations } : {}) }, spec: { nodeName: null } }, task.metadata.namespace);
+        const { written, unbound } = await rescheduleWithStatus(this.tasks, task, status);
+        last = unbound;
         await this.events.record(written, 'Warning', cause === 'NodeLost' ? 'NodeLost' : 'Evicted', `${message}; rescheduling on another Node`);
       } else {
-        if (annotations) last = await this.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: written.metadata.resourceVersion, annotations } }, task.metadata.namespace);
+        const written = await this.tasks.replaceStatus({ ...task, status });
+        const clear = clearEvictRequest(written);
+        last = clear.annotations ? await this.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: written.metadata.resourceVersion, ...clear } }, task.metadata.namespace) : written;
         await this.events.record(written, 'Warning', cause === 'NodeLost' ? 'NodeLost' : 'Evicted', `${message}; restartPolicy Never: not run again`);
       }
       log.info({ key, node, cause, rescheduled: mayRunElsewhere(task) }, 'evicted');

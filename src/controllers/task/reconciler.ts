@@ -9,11 +9,11 @@ import { forgetTask, recordTaskStatus } from '../../metrics/controllers.js';
 import type { ReconcileResult } from '../controller.js';
 import type { NodeEntry, NodeRegistry } from '../node/node-registry.js';
 import { buildContainerSpec, portsToAllocate } from './container-spec.js';
-import { imagePullFailed, plan, type Action, type PlanEvent, type ProbeView } from './plan.js';
+import { plan, type Action, type PlanEvent, type ProbeView } from './plan.js';
 import { EngineOps, type Requeue } from './engine-ops.js';
 import { clearFailure, opFailureEvent, reportFailure } from './failures.js';
 import { drainTask, evictionRequested } from './drain.js';
-import type { TaskEvictor } from '../node/task-evictor.js';
+import { rescheduleWithStatus, type TaskEvictor } from '../node/task-evictor.js';
 
 // Carries out the Task plan: reads the Task and its Node's containers, asks plan() what to do,
 // does it through the Runtime and the API, and writes status (only when it changed, guarded
@@ -108,21 +108,7 @@ export class TaskReconciler {
   private async sync(key: string, task: Task, opFailures: ReturnType<EngineOps['takeFailures']>, doing: (a: Action | undefined) => void): Promise<ReconcileResult> {
     const log = this.log.child({ key });
 
-    if (evictionRequested(task) && this.deps.evictor) {
-      const node = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
-      const moved = await drainTask(task, node, {
-        tasks: this.deps.tasks,
-        evictor: this.deps.evictor,
-        stopProbes: () => this.probes().stop(key),
-        stop: (id, graceSeconds) => {
-          const since = this.now().toISOString();
-          this.ops.run(key, { kind: 'stop', containerId: id, graceSeconds, reason: 'Drained', since }, () => node!.runtime.stop(id, graceSeconds));
-        },
-        stopping: (id) => this.ops.list(key).some((o) => o.kind === 'stop' && o.containerId === id),
-      });
-      if (moved && moved !== 'stopping') this.remember(key, moved);
-      return {};
-    }
+    if (evictionRequested(task) && this.deps.evictor) return this.drain(key, task, this.deps.evictor);
     // Binding is the scheduler's (src/controllers/scheduler); the plan only adds the finalizer or handles deletion.
     if (!task.spec.nodeName && !task.metadata.deletionTimestamp && task.metadata.finalizers?.includes(TASK_FINALIZER)) return {};
 
@@ -141,24 +127,22 @@ export class TaskReconciler {
     let requeueAfterMs: number | undefined;
     const events: PlanEvent[] = [];
     for (const f of opFailures) if (f.op.kind === 'stop') events.push(opFailureEvent(f));
-    const pullFailure = opFailures.find((f) => f.op.kind === 'pull');
-    if (pullFailure && !task.metadata.deletionTimestamp) {
-      // A pull that failed outside the worker: ErrImagePull/ImagePullBackOff, and the next try on the backoff.
-      const failed = imagePullFailed(task, pullFailure.message, this.now());
-      events.push({ type: 'Warning', reason: failed.status.state?.waiting?.reason ?? 'ErrImagePull', message: pullFailure.message });
-      return this.finish(key, task, failed.status, events, failed.delayMs);
-    }
+    // A pull that failed outside the worker (or a create that found no image): the plan says
+    // ErrImagePull/ImagePullBackOff and when to try again.
+    const opPullFailure = task.metadata.deletionTimestamp ? undefined : opFailures.find((f) => f.op.kind === 'pull')?.message;
+    let pullFailure = opPullFailure;
 
     // Another pass right after a create/start observes the new container, so one status write
     // says Running instead of a write for "creating" and another on the next reconcile; one
     // right after handing a stop or pull to the engine writes the state it leaves the Task in.
+    // A failed pull is planned from the stored status, and needs no look at the engine.
     let started = false;
-    for (let pass = 0; pass < 3; pass++) {
+    for (let pass = 0; ; pass++) {
       started = false;
-      const observed: Task = pass === 0 ? task : { ...task, status };
-      const containers = entry ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
+      const observed: Task = pass === 0 || pullFailure !== undefined ? task : { ...task, status };
+      const containers = entry && pullFailure === undefined ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
       const anyRunning = containers.some((c) => c.running);
-      const imagePresent = entry && !anyRunning && !task.metadata.deletionTimestamp ? await entry.runtime.imagePresent(task.spec.image) : undefined;
+      const imagePresent = entry && pullFailure === undefined && !anyRunning && !task.metadata.deletionTimestamp ? await entry.runtime.imagePresent(task.spec.image) : undefined;
       const p = plan({
         task: observed,
         node: entry ? { name: entry.name, address: entry.address, ready: entry.ready } : undefined,
@@ -166,6 +150,7 @@ export class TaskReconciler {
         probe: this.probes().view(key),
         imagePresent,
         inFlight: this.ops.list(key),
+        pullFailure,
         now: this.now(),
       });
       status = p.status;
@@ -173,10 +158,12 @@ export class TaskReconciler {
       events.push(...p.events);
       let again = false;
       for (const action of p.actions) {
-        // The CRD lets a bound Task lose its Node only once its stored status says Rescheduling
-        // (crds/tasks.okube.dev.yaml): write that status before the unbinding.
-        if (action.kind === 'reschedule') task = this.remember(key, await this.deps.tasks.replaceStatus({ ...task, status }));
         doing(action);
+        if (action.kind === 'reschedule') {
+          // Status first, then the unbinding (the evictor's order; see node/task-evictor.ts).
+          task = this.remember(key, (await rescheduleWithStatus(this.deps.tasks, task, status, (t) => this.remember(key, t))).unbound);
+          continue;
+        }
         if (action.kind === 'stop' || action.kind === 'pullImage') {
           // The rest of this plan needs the call's end: plan again with it in flight.
           this.handOver(key, task, action, entry!, events);
@@ -187,23 +174,38 @@ export class TaskReconciler {
         if (result === 'gone') return {};
         if (result && typeof result === 'object' && 'task' in result) task = result.task;
         if (result && typeof result === 'object' && 'pullFailed' in result) {
-          const failed = imagePullFailed(task, result.pullFailed, this.now());
-          status = failed.status;
-          requeueAfterMs = failed.delayMs;
-          events.push({ type: 'Warning', reason: status.state?.waiting?.reason ?? 'ErrImagePull', message: result.pullFailed });
-          again = false;
-          started = false;
+          // Planned again, from the stored status, with the failure as input.
+          pullFailure = result.pullFailed;
+          again = true;
           break;
         }
         if (action.kind === 'create' || action.kind === 'start') started = again = true;
       }
       doing(undefined);
-      if (!again) break;
+      if (!again || (pass >= 2 && pullFailure === undefined)) break;
     }
     // Still creating in the last pass: look again soon.
     if (started) requeueAfterMs = requeueAfterMs ?? 1000;
     log.trace({ phase: status.phase }, 'planned');
-    return this.finish(key, task, clearFailure(status), events, requeueAfterMs);
+    // A pull failure reported by the engine ops leaves a ReconcileError condition where it is (as it always has).
+    return this.finish(key, task, opPullFailure !== undefined ? status : clearFailure(status), events, requeueAfterMs);
+  }
+
+  /** Moves the Task off a Node being drained (drain.ts). */
+  private async drain(key: string, task: Task, evictor: TaskEvictor): Promise<ReconcileResult> {
+    const node = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
+    const moved = await drainTask(task, node, {
+      tasks: this.deps.tasks,
+      evictor,
+      stopProbes: () => this.probes().stop(key),
+      stop: (id, graceSeconds) => {
+        const since = this.now().toISOString();
+        this.ops.run(key, { kind: 'stop', containerId: id, graceSeconds, reason: 'Drained', since }, () => node!.runtime.stop(id, graceSeconds));
+      },
+      stopping: (id) => this.ops.list(key).some((o) => o.kind === 'stop' && o.containerId === id),
+    });
+    if (moved && moved !== 'stopping') this.remember(key, moved);
+    return {};
   }
 
   /** Writes status when it changed, then the Events. */
@@ -308,10 +310,9 @@ export class TaskReconciler {
         await this.deps.events.record(task, 'Normal', 'TTLExpired', `deleting the finished Task after ttlSecondsAfterFinished (${task.spec.ttlSecondsAfterFinished}s)`);
         await this.deps.tasks.delete(task.metadata.name!, task.metadata.namespace);
         return 'gone';
-      case 'reschedule': {
-        const t = await this.deps.tasks.replace({ ...task, spec: { ...task.spec, nodeName: undefined } });
-        return { task: this.remember(key, t) };
-      }
+      case 'reschedule':
+        // Needs the planned status: done in sync().
+        return;
     }
   }
 }

@@ -1,0 +1,73 @@
+import type { Task, TaskStatus } from '../../../api/types.js';
+import { delayFor, onContainerExit, remainingMs, resolveBackoff, type BackoffSettings, type ExitDecision } from '../../../backoff/index.js';
+import { setCondition } from '../conditions.js';
+import { BACKOFF_REASONS, finish, type PlanContext } from './context.js';
+import type { Plan } from './types.js';
+
+// The only writer of status.backoff: the crash-loop and image-pull delays, and when they end.
+// Every schedule is computed from status, so a restarted controller carries on.
+
+/** A new start that owes nothing to the past (a spec change, a restart request, a move to another Node). */
+export function resetBackoff(status: TaskStatus): void {
+  status.backoff = undefined;
+}
+
+/** The container runs: no restart is scheduled any more (the count stays for the window). */
+export function backoffRunning(status: TaskStatus): void {
+  if (status.backoff?.nextRestartAt) status.backoff = { ...status.backoff, nextRestartAt: undefined };
+}
+
+/** The Task finished: nothing is scheduled. */
+export function backoffFinished(status: TaskStatus): void {
+  status.backoff = status.backoff ? { ...status.backoff, nextRestartAt: undefined } : undefined;
+}
+
+/** Counts a crash that will be restarted; says whether the restart limit is exceeded and the delay. */
+export function backoffAfterExit(
+  ctx: PlanContext,
+  exit: { exitCode: number; startedAt?: string; finishedAt?: string },
+): { decision: ExitDecision; settings: BackoffSettings } {
+  const settings = resolveBackoff(ctx.spec.backoff);
+  const decision = onContainerExit(ctx.status.backoff, exit, settings, ctx.now);
+  ctx.status.backoff = decision.backoff;
+  return { decision, settings };
+}
+
+/** Milliseconds until the scheduled restart (0 when due or none). */
+export function backoffLeftMs(ctx: PlanContext): number {
+  return remainingMs(ctx.status.backoff, ctx.now);
+}
+
+/** Step: waiting in backoff (a crash loop or failed image pulls). */
+export function backoffWait(ctx: PlanContext): Plan | undefined {
+  const wait = backoffLeftMs(ctx);
+  if (BACKOFF_REASONS.has(ctx.status.state?.waiting?.reason ?? '') && wait > 0) return finish(ctx, wait);
+  return undefined;
+}
+
+/** Status after a failed image pull: ErrImagePull first, then ImagePullBackOff, on the crash-loop delays. */
+export function imagePullFailed(task: Task, message: string, now: Date): { status: TaskStatus; delayMs: number } {
+  const status: TaskStatus = structuredClone(task.status ?? {});
+  const settings = resolveBackoff(task.spec.backoff);
+  const pulling = status.state?.waiting?.reason === 'ErrImagePull' || status.state?.waiting?.reason === 'ImagePullBackOff';
+  const n = pulling && status.backoff ? status.backoff.restarts + 1 : 1;
+  const delaySeconds = delayFor(n, settings);
+  const nextRestartAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
+  const reason = pulling ? 'ImagePullBackOff' : 'ErrImagePull';
+  status.observedGeneration = task.metadata.generation;
+  status.state = { waiting: { reason, message } };
+  status.backoff = { ...(status.backoff ?? {}), restarts: n, delaySeconds, nextRestartAt };
+  status.ready = false;
+  status.conditions = setCondition(status.conditions, { type: 'BackOff', status: 'True', reason: 'ImagePullBackOff', message: `back-off ${delaySeconds}s pulling image ${task.spec.image}; next attempt at ${nextRestartAt}`, observedGeneration: task.metadata.generation }, now);
+  status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason, message, observedGeneration: task.metadata.generation }, now);
+  return { status, delayMs: delaySeconds * 1000 };
+}
+
+/** Step: a failed pull given as input decides alone (the stored status, moved on; see PlanInput.pullFailure). */
+export function pullFailed(ctx: PlanContext): Plan | undefined {
+  const message = ctx.input.pullFailure;
+  if (message === undefined) return undefined;
+  const failed = imagePullFailed(ctx.task, message, ctx.now);
+  const reason = failed.status.state?.waiting?.reason ?? 'ErrImagePull';
+  return { actions: [], status: failed.status, events: [{ type: 'Warning', reason, message }], requeueAfterMs: failed.delayMs };
+}

@@ -1,0 +1,95 @@
+import { LABELS } from '../../../api/types.js';
+import { specHash } from '../container-spec.js';
+import { resetBackoff } from './backoff.js';
+import { BACKOFF_REASONS, cond, finish, restartOf, stopping, type PlanContext } from './context.js';
+import type { Plan } from './types.js';
+
+// The container steps: never two containers, a new one for a changed spec, and getting a
+// container started (the image first, then create or start).
+
+/** Step: never two — keep the newest container (and one exited predecessor for `logs --previous`). */
+export function removeDuplicates(ctx: PlanContext): undefined {
+  for (const c of ctx.older) {
+    if (c === ctx.previous || stopping(ctx, c)) continue;
+    if (c.running) ctx.actions.push({ kind: 'stop', id: c.id, graceSeconds: ctx.grace, reason: 'Duplicate' });
+    ctx.actions.push({ kind: 'remove', id: c.id });
+  }
+  return undefined;
+}
+
+/** Step: a changed spec needs a new container — a replacement, not a crash (no backoff). */
+export function specChange(ctx: PlanContext): Plan | undefined {
+  const { current, status, actions } = ctx;
+  if (!current || current.labels[LABELS.specHash] === specHash(ctx.task)) return undefined;
+  actions.push({ kind: 'stopProbes' });
+  const replacing = { reason: 'ContainerCreating', message: 'replacing the container after a spec change' };
+  if (stopping(ctx, current)) {
+    status.state = { waiting: replacing };
+    status.ready = false;
+    cond(ctx, 'Ready', 'False', 'ContainerCreating', 'replacing the container: the old one is stopping');
+    return finish(ctx);
+  }
+  if (current.running) actions.push({ kind: 'stop', id: current.id, graceSeconds: ctx.grace, reason: 'SpecChanged' });
+  actions.push({ kind: 'remove', id: current.id }, { kind: 'create', restartNumber: restartOf(current) + 1 });
+  ctx.events.push({ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' });
+  status.state = { waiting: replacing };
+  resetBackoff(status);
+  status.ready = false;
+  cond(ctx, 'Ready', 'False', 'ContainerCreating', 'replacing the container');
+  cond(ctx, 'BackOff', 'False', 'SpecChanged', 'the container is being replaced');
+  return finish(ctx);
+}
+
+/** Step: created but never started (a crash between create and start): start it. */
+export function startCreated(ctx: PlanContext): Plan | undefined {
+  const { current } = ctx;
+  if (current?.status !== 'created' || current.running) return undefined;
+  ctx.actions.push({ kind: 'start', id: current.id });
+  return finish(ctx);
+}
+
+/** Step: never two — an older container still stopping comes first. */
+export function waitForStops(ctx: PlanContext): Plan | undefined {
+  return ctx.containers.some((c) => stopping(ctx, c)) ? finish(ctx) : undefined;
+}
+
+/** Step: a pull under way. */
+export function pullingImage(ctx: PlanContext): Plan | undefined {
+  const { pulling, status } = ctx;
+  if (!pulling) return undefined;
+  // Keep an ErrImagePull/ImagePullBackOff state: a failed pull escalates the backoff from it.
+  if (!BACKOFF_REASONS.has(status.state?.waiting?.reason ?? '')) status.state = { waiting: { reason: 'ContainerCreating', message: `pulling image ${pulling.image}` } };
+  if (!status.phase || status.phase === 'Pending') status.phase = 'Scheduled';
+  status.ready = false;
+  cond(ctx, 'Ready', 'False', status.state?.waiting?.reason ?? 'ContainerCreating', `pulling image ${pulling.image}`);
+  return finish(ctx);
+}
+
+/** Step: the image is not on the Node — pull it, unless imagePullPolicy is Never. */
+export function missingImage(ctx: PlanContext): Plan | undefined {
+  const { spec, status } = ctx;
+  if (ctx.input.imagePresent !== false) return undefined;
+  if ((spec.imagePullPolicy ?? 'IfNotPresent') !== 'Never') {
+    ctx.actions.push({ kind: 'pullImage' });
+    return undefined;
+  }
+  status.phase = status.phase === 'Running' ? 'Running' : 'Scheduled';
+  status.state = { waiting: { reason: 'ErrImageNeverPull', message: `image ${spec.image} is not present on node ${ctx.node!.name} and imagePullPolicy is Never` } };
+  status.ready = false;
+  cond(ctx, 'Ready', 'False', 'ErrImageNeverPull', status.state.waiting!.message!);
+  ctx.events.push({ type: 'Warning', reason: 'ErrImageNeverPull', message: status.state.waiting!.message! });
+  return finish(ctx, 30_000);
+}
+
+/** Last step: start (or restart) a container. */
+export function createContainer(ctx: PlanContext): Plan {
+  const { current, previous, exited, status } = ctx;
+  const restartNumber = current ? restartOf(current) + 1 : (status.restartCount ?? 0);
+  if (exited && previous && previous.id !== exited.id) ctx.actions.push({ kind: 'remove', id: previous.id });
+  ctx.actions.push({ kind: 'create', restartNumber });
+  if (!status.phase || status.phase === 'Pending') status.phase = 'Scheduled';
+  if (!BACKOFF_REASONS.has(status.state?.waiting?.reason ?? '')) status.state = { waiting: { reason: 'ContainerCreating' } };
+  status.ready = false;
+  cond(ctx, 'Ready', 'False', status.state?.waiting?.reason ?? 'ContainerCreating', 'the container is not running');
+  return finish(ctx);
+}

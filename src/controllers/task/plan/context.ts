@@ -1,0 +1,103 @@
+import { LABELS, type Task, type TaskSpec, type TaskStatus } from '../../../api/types.js';
+import type { ContainerInfo } from '../../../runtime/runtime.js';
+import { setCondition } from '../conditions.js';
+import type { Action, InFlightOp, NodeView, Plan, PlanEvent, PlanInput } from './types.js';
+
+// What every step of the Task plan reads and writes: the input, and the one status, action list
+// and event list that the steps build up in order (a step either returns the finished Plan or
+// leaves the context for the next one).
+
+export type StopOp = Extract<InFlightOp, { kind: 'stop' }>;
+export type PullOp = Extract<InFlightOp, { kind: 'pull' }>;
+
+export interface PlanContext {
+  input: PlanInput;
+  task: Task;
+  spec: TaskSpec;
+  node?: NodeView;
+  now: Date;
+  nowIso: string;
+  /** terminationGracePeriodSeconds, defaulted. */
+  grace: number;
+  status: TaskStatus;
+  actions: Action[];
+  events: PlanEvent[];
+  /** The Task's containers, newest first. */
+  containers: ContainerInfo[];
+  /** The newest container, the older ones, and the newest exited one of those (for `logs --previous`). */
+  current?: ContainerInfo;
+  older: ContainerInfo[];
+  previous?: ContainerInfo;
+  /** The container whose exit the plan acts on (set by the exit bookkeeping). */
+  exited?: ContainerInfo;
+  /** A pull under way. */
+  pulling?: PullOp;
+}
+
+/** A step of the plan: the finished Plan, or undefined to go on with the next step. */
+export type Step = (ctx: PlanContext) => Plan | undefined;
+
+/** Waiting reasons that hold the Task in backoff (and that a new attempt keeps). */
+export const BACKOFF_REASONS = new Set(['CrashLoopBackOff', 'ErrImagePull', 'ImagePullBackOff']);
+
+/** Condition shown while a graceful stop is under way (removed once none is). */
+export const STOPPING_CONDITION = 'Stopping';
+
+export const restartOf = (c: ContainerInfo) => Number(c.labels[LABELS.restart] ?? 0);
+
+/** Newest first: by restart number, then creation time. */
+function byNewest(a: ContainerInfo, b: ContainerInfo): number {
+  return restartOf(b) - restartOf(a) || (b.createdAt ?? '').localeCompare(a.createdAt ?? '');
+}
+
+export function hasProbes(task: Task): boolean {
+  return Boolean(task.spec.livenessProbe || task.spec.readinessProbe || task.spec.startupProbe);
+}
+
+export function newContext(input: PlanInput): PlanContext {
+  const { task, node, now } = input;
+  const status: TaskStatus = structuredClone(task.status ?? {});
+  status.observedGeneration = task.metadata.generation;
+  const containers = [...input.containers].sort(byNewest);
+  const [current, ...older] = containers;
+  return {
+    input,
+    task,
+    spec: task.spec,
+    node,
+    now,
+    nowIso: now.toISOString(),
+    grace: task.spec.terminationGracePeriodSeconds ?? 30,
+    status,
+    actions: [],
+    events: [],
+    containers,
+    current,
+    older,
+    previous: older.find((c) => !c.running),
+    pulling: input.inFlight?.find((o): o is PullOp => o.kind === 'pull'),
+  };
+}
+
+/** Sets a condition of the Task, at this plan's generation and time. */
+export function cond(ctx: PlanContext, type: string, st: 'True' | 'False' | 'Unknown', reason: string, message: string): void {
+  ctx.status.conditions = setCondition(ctx.status.conditions, { type, status: st, reason, message, observedGeneration: ctx.task.metadata.generation }, ctx.now);
+}
+
+/** The stop under way for `c`, if it still runs. */
+export function stopping(ctx: PlanContext, c: ContainerInfo): StopOp | undefined {
+  return c.running ? ctx.input.inFlight?.find((o): o is StopOp => o.kind === 'stop' && o.containerId === c.id) : undefined;
+}
+
+/** The last step of every path: the Stopping condition, then the Plan. */
+export function finish(ctx: PlanContext, requeueAfterMs?: number): Plan {
+  // A stop under way is part of the Task's state: say so while it lasts (the stop's end requeues).
+  const stop = ctx.containers.map((c) => stopping(ctx, c)).find((o) => o !== undefined);
+  if (stop) {
+    const message = `stopping container ${stop.containerId.slice(0, 12)} (${stop.reason}): SIGTERM sent at ${stop.since}, SIGKILL after ${stop.graceSeconds}s`;
+    cond(ctx, STOPPING_CONDITION, 'True', stop.reason, message);
+  } else if (ctx.status.conditions?.some((c) => c.type === STOPPING_CONDITION)) {
+    ctx.status.conditions = ctx.status.conditions.filter((c) => c.type !== STOPPING_CONDITION);
+  }
+  return { actions: ctx.actions, status: ctx.status, events: ctx.events, requeueAfterMs };
+}

@@ -1,0 +1,53 @@
+import { pendingRequest, RESTART_ANNOTATION, RETRY_ANNOTATION, type PendingRequest } from '../requests.js';
+import { resetBackoff } from './backoff.js';
+import { cond, finish, restartOf, stopping, type PlanContext } from './context.js';
+import type { Plan } from './types.js';
+
+// `okube restart` / `okube retry`: a new container now, the backoff starting over — once the
+// old one has stopped, so that the request is counted exactly once.
+
+/** Step: a pending restart or retry request. */
+export function restartRequest(ctx: PlanContext): Plan | undefined {
+  const request = pendingRequest(ctx.task, ctx.containers[0], ctx.status);
+  return request ? restartOnRequest(ctx, request) : undefined;
+}
+
+function restartOnRequest(ctx: PlanContext, req: PendingRequest): Plan {
+  const { status, actions, grace } = ctx;
+  const [current, ...older] = ctx.containers;
+  actions.push({ kind: 'stopProbes' });
+  // Keep the replaced container (for `logs --previous`), remove anything older.
+  for (const c of older) {
+    if (stopping(ctx, c)) continue;
+    if (c.running) actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Duplicate' });
+    actions.push({ kind: 'remove', id: c.id });
+  }
+  const annotation = req.kind === 'restart' ? RESTART_ANNOTATION : RETRY_ANNOTATION;
+  const reason = req.kind === 'restart' ? 'RestartRequested' : 'RetryRequested';
+  if (current.running || older.some((c) => stopping(ctx, c))) {
+    // Stop first; the new container (and the count) once it has stopped. The request stays
+    // pending until a container carries it, so it is counted exactly once.
+    const message = `${req.kind} requested (${annotation}=${req.at}): stopping the container`;
+    if (current.running && !stopping(ctx, current)) {
+      actions.push({ kind: 'stop', id: current.id, graceSeconds: grace, reason: req.kind === 'restart' ? 'Restarted' : 'Retried' });
+      ctx.events.push({ type: 'Normal', reason: 'Killing', message: `Stopping container ${current.id.slice(0, 12)} (grace ${grace}s): ${req.kind} requested (${annotation}=${req.at})` });
+    }
+    status.ready = false;
+    cond(ctx, 'Ready', 'False', 'Stopping', message);
+    return finish(ctx);
+  }
+  actions.push({ kind: 'create', restartNumber: restartOf(current) + 1 });
+  status.restartCount = (status.restartCount ?? 0) + 1;
+  resetBackoff(status);
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+    status.phase = 'Scheduled';
+    status.completionTime = undefined;
+  }
+  const message = `${req.kind === 'restart' ? 'restart' : 'retry'} requested (${annotation}=${req.at}): starting a new container now, backoff reset`;
+  status.state = { waiting: { reason: 'ContainerCreating', message } };
+  status.ready = false;
+  cond(ctx, 'BackOff', 'False', reason, message);
+  cond(ctx, 'Ready', 'False', 'ContainerCreating', message);
+  ctx.events.push({ type: 'Normal', reason, message: `${message[0].toUpperCase()}${message.slice(1)} (restart ${status.restartCount})` });
+  return finish(ctx);
+}

@@ -1,0 +1,93 @@
+import { probeRestartAllowed } from '../../../backoff/index.js';
+import type { ContainerInfo } from '../../../runtime/runtime.js';
+import { replacedOnRequest, REQUEST_LABELS, RESTART_ANNOTATION } from '../requests.js';
+import { backoffRunning } from './backoff.js';
+import { cond, finish, hasProbes, stopping, type PlanContext } from './context.js';
+import { exitRecorded } from './exit.js';
+import type { Plan } from './types.js';
+
+// A running container: its state in status, then what the probes say (a liveness kill within
+// the probe-restart limit, readiness).
+
+/** Step: the newest container runs. */
+export function running(ctx: PlanContext): Plan | undefined {
+  const c = ctx.current;
+  if (!c?.running) return undefined;
+  runningState(ctx, c);
+  const stop = stopping(ctx, c);
+  if (stop) {
+    // Being stopped (a liveness kill, a restart request): not ready, and not probed again.
+    ctx.status.ready = false;
+    const message = stop.reason === 'Unhealthy' ? (ctx.status.probes?.unhealthyMessage ?? 'the liveness probe failed') : `the container is stopping (${stop.reason})`;
+    cond(ctx, 'Ready', 'False', stop.reason === 'Unhealthy' ? 'Unhealthy' : 'Stopping', message);
+    return finish(ctx);
+  }
+  return probes(ctx, c);
+}
+
+function runningState(ctx: PlanContext, c: ContainerInfo): void {
+  const { status, previous, nowIso } = ctx;
+  if (previous && previous.status !== 'created' && !exitRecorded(previous, status) && replacedOnRequest(previous, c)) {
+    // The container a restart request stopped: its real exit, as the last state (not a crash).
+    status.lastState = {
+      terminated: {
+        exitCode: previous.exitCode ?? 137,
+        reason: 'Restarted',
+        message: `restarted on request (${RESTART_ANNOTATION}=${c.labels[REQUEST_LABELS.restart] ?? ''})`,
+        startedAt: previous.startedAt,
+        finishedAt: previous.finishedAt ?? nowIso,
+        containerID: previous.id,
+      },
+    };
+  }
+  status.phase = 'Running';
+  status.containerID = c.id;
+  status.state = { running: { startedAt: c.startedAt ?? nowIso } };
+  status.startTime ??= c.startedAt ?? nowIso;
+  status.ports = c.ports.map((p) => ({
+    containerPort: p.containerPort,
+    hostPort: p.hostPort,
+    protocol: p.protocol,
+    hostIP: p.hostIP,
+    name: ctx.spec.ports?.find((sp) => sp.containerPort === p.containerPort)?.name,
+  }));
+  backoffRunning(status);
+  cond(ctx, 'BackOff', 'False', 'Running', 'the container is running');
+}
+
+function probes(ctx: PlanContext, c: ContainerInfo): Plan {
+  const { status, spec, input } = ctx;
+  if (hasProbes(ctx.task)) ctx.actions.push({ kind: 'startProbes', containerId: c.id, ports: status.ports! });
+  if (input.probe?.probes) status.probes = { ...status.probes, ...input.probe.probes };
+  if (input.probe?.restart) return probeRestart(ctx, c, input.probe.restart);
+  status.conditions = (status.conditions ?? []).filter((x) => x.type !== 'ProbeRestartLimited');
+  // Probes declared but no result yet: not ready (and not started) until they say so.
+  const probe = input.probe ?? (hasProbes(ctx.task) ? { started: !spec.startupProbe, ready: !spec.startupProbe && !spec.readinessProbe } : undefined);
+  status.started = probe?.started ?? true;
+  status.ready = probe ? probe.ready : true;
+  if (status.ready) cond(ctx, 'Ready', 'True', 'Ready', spec.readinessProbe ? 'the readiness probe passes' : 'the container is running');
+  else cond(ctx, 'Ready', 'False', status.started ? 'ReadinessProbeFailed' : 'StartupProbePending', status.started ? 'the readiness probe does not pass yet' : 'waiting for the startup probe');
+  return finish(ctx);
+}
+
+/** A liveness or startup probe asks for a restart: stop the container, unless the probe-restart limit says no. */
+function probeRestart(ctx: PlanContext, c: ContainerInfo, restart: { reason: string; message: string }): Plan {
+  const { status, spec, nowIso } = ctx;
+  const verdict = probeRestartAllowed(status.probes?.probeRestarts, spec.probeRestartLimit, ctx.now);
+  if (verdict.allowed) {
+    status.probes = { ...status.probes, probeRestarts: [...verdict.recent, nowIso], unhealthyContainerID: c.id, unhealthyMessage: restart.message };
+    ctx.actions.push({ kind: 'stopProbes' }, { kind: 'stop', id: c.id, graceSeconds: ctx.grace, reason: 'Unhealthy' });
+    ctx.events.push({ type: 'Warning', reason: 'Unhealthy', message: restart.message });
+    ctx.events.push({ type: 'Normal', reason: 'Killing', message: `Container failed ${restart.reason}, will be restarted` });
+    status.ready = false;
+    cond(ctx, 'Ready', 'False', 'Unhealthy', restart.message);
+    return finish(ctx);
+  }
+  status.probes = { ...status.probes, probeRestarts: verdict.recent };
+  status.ready = false;
+  const limit = spec.probeRestartLimit ?? {};
+  const message = `probe-triggered restarts limited to ${limit.maxRestarts ?? 5} in ${limit.windowSeconds ?? 300}s; leaving the container running: ${restart.message}`;
+  cond(ctx, 'ProbeRestartLimited', 'True', 'RestartRateLimited', message);
+  cond(ctx, 'Ready', 'False', 'ProbeRestartLimited', message);
+  return finish(ctx, 30_000);
+}

@@ -1,0 +1,70 @@
+import type { ProbeStatus, PublishedPort, Task, TaskStatus } from '../../../api/types.js';
+import type { ContainerInfo } from '../../../runtime/runtime.js';
+
+// The Task plan's vocabulary: what plan() reads and what it decides (plan.ts has the steps).
+
+export interface NodeView {
+  name: string;
+  address: string;
+  ready: boolean;
+}
+
+export interface ProbeView {
+  /** The startup probe passed (true when there is none). */
+  started: boolean;
+  /** The readiness probe passes (true when there is none and the container started). */
+  ready: boolean;
+  /** Liveness or startup probe failed failureThreshold times. */
+  restart?: { reason: string; message: string };
+  /** Last result of each probe, as shown in status (changes only when the result flips). */
+  probes?: Partial<Record<'startup' | 'liveness' | 'readiness', ProbeStatus>>;
+}
+
+export type Action =
+  | { kind: 'addFinalizer' }
+  | { kind: 'removeFinalizer' }
+  | { kind: 'pullImage' }
+  | { kind: 'create'; restartNumber: number }
+  | { kind: 'start'; id: string }
+  | { kind: 'stop'; id: string; graceSeconds: number; reason: string }
+  | { kind: 'remove'; id: string }
+  | { kind: 'startProbes'; containerId: string; ports: PublishedPort[] }
+  | { kind: 'stopProbes' }
+  | { kind: 'deleteTask' }
+  | { kind: 'reschedule' };
+
+export interface PlanEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** An engine call under way outside the Task workers (see engine-ops.ts). */
+export type InFlightOp =
+  | { kind: 'stop'; containerId: string; graceSeconds: number; reason: string; since: string }
+  | { kind: 'pull'; image: string; since: string };
+
+export interface PlanInput {
+  task: Task;
+  node?: NodeView;
+  containers: ContainerInfo[];
+  probe?: ProbeView;
+  /** Whether the image is on the Node (undefined: not checked). */
+  imagePresent?: boolean;
+  /** Stops and pulls under way: not asked for again, and nothing that needs their end is done yet. */
+  inFlight?: InFlightOp[];
+  /**
+   * A pull of the image failed (its message): the plan is the stored status moved to
+   * ErrImagePull/ImagePullBackOff and the next try on the backoff, nothing else (ignored while
+   * the Task is being deleted).
+   */
+  pullFailure?: string;
+  now: Date;
+}
+
+export interface Plan {
+  actions: Action[];
+  status: TaskStatus;
+  events: PlanEvent[];
+  requeueAfterMs?: number;
+}
