@@ -5,9 +5,11 @@ import { collectionPrefix, objectKey, type Registry, type Resource } from './reg
 import { deleteOptionsCauses, optionsInvalid } from './options-validation.js';
 import { queryInt } from './query-params.js';
 import type { WriteOptions } from './request-options.js';
-import type { NamespaceHook, Result } from './resources.js';
 import { ApiError, badRequest, conflict, isStoreError } from './status.js';
-import { backoff, MAX_RETRIES, readObject, storeErr } from './store-access.js';
+import { readObject, retryOnConflict, type NamespaceHook, type Result } from './store-access.js';
+
+// DELETE of one object and the namespace drain: an object with finalizers (or a namespace) is
+// marked for deletion and kept; any other is removed, under the caller's preconditions.
 
 export async function deleteObject(
   store: Store,
@@ -26,7 +28,7 @@ export async function deleteObject(
   const gp = queryInt(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
   if (gp !== undefined && gp !== null && !Number.isInteger(gp)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
   const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
-  for (let attempt = 0; ; attempt++) {
+  return retryOnConflict(r, name, async () => {
     const cur = await readObject(store, r, ns, name);
     if (pre.uid !== undefined && pre.uid !== null && pre.uid !== cur.obj.metadata.uid) {
       throw conflict(r.def.plural, r.def.group, name, `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${cur.obj.metadata.uid}`);
@@ -38,7 +40,7 @@ export async function deleteObject(
     if (['default', 'kube-system'].includes(name) && isNamespace) {
       throw new ApiError('Forbidden', `namespace "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
     }
-    try {
+    return async (): Promise<Result> => {
       if (cur.obj.metadata.finalizers?.length || isNamespace) {
         if (cur.obj.metadata.deletionTimestamp) {
           if (isNamespace) onNamespaceDeleting(name);
@@ -59,14 +61,8 @@ export async function deleteObject(
       const { revision } = await store.delete(objectKey(r, ns, name), cur.kv.modRevision);
       cur.obj.metadata.resourceVersion = String(revision);
       return { code: 200, body: cur.obj };
-    } catch (err) {
-      if (isStoreError(err, 'Conflict') && attempt < MAX_RETRIES) {
-        await backoff(attempt);
-        continue;
-      }
-      storeErr(err, r, name);
-    }
-  }
+    };
+  });
 }
 
 export async function drainNamespace(store: Store, registry: Registry, ns: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { queryBool } from './query-params.js';
-import { parsePath, type ResourceLookup } from './routing.js';
+import { parsePath, type ResourceLookup, type Route } from './routing.js';
 
 // What a request is, in the API server's own terms (Kubernetes' RequestInfo): the verb as
 // kube-apiserver reports it in metrics and the resource it addresses. Pure, so the metric labels
@@ -31,16 +31,37 @@ export function requestVerb(method: string, opts: { named: boolean; watch: boole
   return m;
 }
 
+/** A request's URL parsed once: what routing, the handlers, the metrics and the log line all read. */
+export interface ParsedRequest {
+  info: RequestInfo;
+  /** The path without trailing slashes ('/' at least). */
+  path: string;
+  query: URLSearchParams;
+  route: Route;
+  /** Why the URL could not be parsed; the handler chain rejects such a request. */
+  urlError?: unknown;
+}
+
 /** Never throws: a URL that cannot be parsed is a non-resource request (the handler rejects it). */
-export function requestInfo(method: string, rawUrl: string, contentType: string | undefined, lookup: ResourceLookup): RequestInfo {
-  let url: URL | undefined;
+export function parseRequest(method: string, rawUrl: string, contentType: string | undefined, lookup: ResourceLookup): ParsedRequest {
+  let url: URL;
   try {
     url = new URL(rawUrl, 'http://okube.invalid');
-  } catch {
-    url = undefined;
+  } catch (urlError) {
+    const info = { verb: method.toUpperCase(), group: '', version: '', resource: '', subresource: '', scope: '' };
+    return { info, path: '/', query: new URLSearchParams(), route: { kind: 'unknown' }, urlError };
   }
-  const route = url ? parsePath(url.pathname.replace(/\/+$/, '') || '/', lookup) : { kind: 'unknown' as const };
-  const query = url?.searchParams ?? new URLSearchParams();
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const query = url.searchParams;
+  const route = parsePath(path, lookup);
+  return { info: infoOf(method, route, query, contentType), path, query, route };
+}
+
+export function requestInfo(method: string, rawUrl: string, contentType: string | undefined, lookup: ResourceLookup): RequestInfo {
+  return parseRequest(method, rawUrl, contentType, lookup).info;
+}
+
+function infoOf(method: string, route: Route, query: URLSearchParams, contentType: string | undefined): RequestInfo {
   if (route.kind !== 'resource') {
     return { verb: method.toUpperCase(), group: '', version: '', resource: '', subresource: '', scope: '' };
   }

@@ -10,16 +10,14 @@ import { decodeContinue, encodeContinue, managerFromUserAgent, matches, parseRev
 import { recordApply, recordUpdate } from './fieldmanager/index.js';
 import { queryBool, queryInt } from './query-params.js';
 import { ApiError, badRequest, conflict, isStoreError, notFound } from './status.js';
-import { backoff, MAX_RETRIES, readObject, storeErr } from './store-access.js';
+import { readObject, retryOnConflict, storeErr, type NamespaceHook, type Result } from './store-access.js';
 
 // The generic REST semantics over the Store: get, list, create, update, patch, delete for any
 // served resource, with Kubernetes' metadata, concurrency and status-subresource rules.
 
 const NAMESPACE_KEY = (ns: string) => `/registry/core/namespaces/${ns}`;
 
-export interface Result { code: number; body: unknown }
-
-export type NamespaceHook = (name: string) => void;
+export type { NamespaceHook, Result } from './store-access.js';
 
 export class ResourceService {
   constructor(
@@ -201,7 +199,10 @@ export class ResourceService {
     }
     const rvRaw = body.metadata.resourceVersion;
     const precondition = rvRaw === undefined || rvRaw === '' ? undefined : parseRevision(rvRaw, 'metadata.resourceVersion');
-    for (let attempt = 0; ; attempt++) {
+    const manager = opts.fieldManager ?? managerFromUserAgent(userAgent);
+    // With a resourceVersion precondition, a lost race is the caller's conflict: no retry.
+    const lostRace = (err: unknown) => isStoreError(err, 'Conflict') && precondition === undefined;
+    return retryOnConflict(r, name, async () => {
       const cur = await this.read(r, ns, name);
       if (precondition !== undefined && cur.kv.modRevision !== precondition) {
         throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
@@ -219,17 +220,8 @@ export class ResourceService {
         keepStatus(r, cur.obj, next);
         admit(r, next, { ...opts, old: cur.obj });
       }
-      try {
-        const out = await this.commit(r, cur, next, { ...opts, subresource: sub, manager: opts.fieldManager ?? managerFromUserAgent(userAgent) });
-        return { code: 200, body: out };
-      } catch (err) {
-        if (isStoreError(err, 'Conflict') && precondition === undefined && attempt < MAX_RETRIES) {
-          await backoff(attempt);
-          continue;
-        }
-        storeErr(err, r, name);
-      }
-    }
+      return async (): Promise<Result> => ({ code: 200, body: await this.commit(r, cur, next, { ...opts, subresource: sub, manager }) });
+    }, lostRace);
   }
 
   async patch(
@@ -249,7 +241,8 @@ export class ResourceService {
       return this.apply(r, ns, name, sub, decodeObject(raw, mt), q, opts);
     }
     const applyPatch = decodePatch(r, mt, raw);
-    for (let attempt = 0; ; attempt++) {
+    const manager = opts.fieldManager ?? managerFromUserAgent(userAgent);
+    return retryOnConflict(r, name, async () => {
       const cur = await this.read(r, ns, name);
       const patched = applyPatch(clone(cur.obj));
       if (!isPlainObject(patched)) throw new ApiError('Invalid', 'the patched object must be an object');
@@ -264,17 +257,8 @@ export class ResourceService {
       }
       if (sub !== 'status') keepStatus(r, cur.obj, patched);
       admit(r, patched, { ...opts, old: cur.obj });
-      try {
-        const out = await this.commit(r, cur, patched, { ...opts, subresource: sub, manager: opts.fieldManager ?? managerFromUserAgent(userAgent) });
-        return { code: 200, body: out };
-      } catch (err) {
-        if (isStoreError(err, 'Conflict') && attempt < MAX_RETRIES) {
-          await backoff(attempt);
-          continue;
-        }
-        storeErr(err, r, name);
-      }
-    }
+      return async (): Promise<Result> => ({ code: 200, body: await this.commit(r, cur, patched, { ...opts, subresource: sub, manager }) });
+    });
   }
 
   private async apply(r: Resource, ns: string | undefined, name: string, sub: string | undefined, body: Record<string, unknown>, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
@@ -302,33 +286,21 @@ export class ResourceService {
       if (r.def.namespaced) o.metadata.namespace = ns;
       admit(r, o, { ...opts, fieldValidation: 'Ignore', old });
     };
-    for (let attempt = 0; ; attempt++) {
+    // Two writers racing to create the object: the loser sees AlreadyExists and applies again.
+    const lostRace = (err: unknown) => isStoreError(err, 'Conflict') || (err instanceof ApiError && err.reason === 'AlreadyExists');
+    return retryOnConflict(r, name, async () => {
       const kv = await this.store.get(objectKey(r, ns, name));
       const by = { manager, force, now: nowTimestamp(), normalize };
       if (!kv) {
         if (sub === 'status') throw notFound(r.def.plural, r.def.group, name);
         const object = recordApply(r, undefined, config, by);
         this.prepareCreate(r, object, ns, { ...opts, fieldValidation: 'Ignore' }, manager, true);
-        try {
-          return await this.insert(r, object, opts, false);
-        } catch (err) {
-          if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_RETRIES) continue;
-          throw err;
-        }
+        return () => this.insert(r, object, opts, false);
       }
       const cur = { kv, obj: fromStored(kv.value, kv.modRevision) };
       const object = recordApply(r, cur.obj, config, { ...by, normalize: (o: Obj) => normalize(o, cur.obj), subresource: sub });
-      try {
-        const out = await this.commit(r, cur, object, { ...opts, subresource: sub, manager, managedDone: true });
-        return { code: 200, body: out };
-      } catch (err) {
-        if (isStoreError(err, 'Conflict') && attempt < MAX_RETRIES) {
-          await backoff(attempt);
-          continue;
-        }
-        storeErr(err, r, name);
-      }
-    }
+      return async (): Promise<Result> => ({ code: 200, body: await this.commit(r, cur, object, { ...opts, subresource: sub, manager, managedDone: true }) });
+    }, lostRace);
   }
 
   async delete(r: Resource, ns: string | undefined, name: string, body: Buffer, q: URLSearchParams, opts: WriteOptions): Promise<Result> {

@@ -3,12 +3,47 @@ import { fromStored, type Obj } from './objects.js';
 import { objectKey, type Resource } from './registry.js';
 import { alreadyExists, conflict, isStoreError, notFound, storeErrorCode } from './status.js';
 
-export const MAX_RETRIES = 64;
+// Reads and writes of one stored object for the REST layer: the compare-and-swap retry loop
+// every write shares, store errors mapped to API errors, and the one-object read.
+
+/** What a REST write answers: the HTTP code and the body. */
+export interface Result { code: number; body: unknown }
+
+/** Told when a namespace starts terminating (the namespace finalizer drains it). */
+export type NamespaceHook = (name: string) => void;
+
+const MAX_RETRIES = 64;
 
 /** Small jittered pause before retrying a compare-and-swap that lost a race. */
-export function backoff(attempt: number): Promise<void> {
+function backoff(attempt: number): Promise<void> {
   if (attempt < 2) return Promise.resolve();
   return new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** Math.min(attempt, 6))));
+}
+
+/**
+ * The optimistic-concurrency loop of every write: `attempt` reads the object, decides, and
+ * returns the write to make; a write that lost a compare-and-swap race (a store Conflict, or what
+ * `lostRace` says) is retried from a fresh read, up to MAX_RETRIES times. Errors of the read and
+ * the decision pass through as thrown; the write's are mapped to API errors (storeErr).
+ */
+export async function retryOnConflict<T>(
+  r: Resource,
+  name: string,
+  attempt: (n: number) => Promise<() => Promise<T>>,
+  lostRace: (err: unknown) => boolean = (err) => isStoreError(err, 'Conflict'),
+): Promise<T> {
+  for (let n = 0; ; n++) {
+    const write = await attempt(n);
+    try {
+      return await write();
+    } catch (err) {
+      if (lostRace(err) && n < MAX_RETRIES) {
+        await backoff(n);
+        continue;
+      }
+      storeErr(err, r, name);
+    }
+  }
 }
 
 export function storeErr(err: unknown, r: Resource, name: string): never {

@@ -1,0 +1,174 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { Store } from '../storage/store.js';
+import { decodeObject, mediaType, negotiate, readBody, sendJson, type Negotiated } from './http.js';
+import type { Obj } from './objects.js';
+import { deleteOptionsCauses, listOptionsCauses, optionsInvalid } from './options-validation.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
+import { queryBool, queryInt } from './query-params.js';
+import type { Registry, Resource } from './registry.js';
+import { methodNotAllowed, pathNotFound, type Handler, type RequestContext } from './request-context.js';
+import { writeOptions } from './request-options.js';
+import type { ResourceService } from './resources.js';
+import type { ResourcePath } from './routing.js';
+import { toTable } from './schema/index.js';
+import { ApiError, badRequest } from './status.js';
+import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
+
+// The HTTP side of the resource endpoints: which REST verb a request is, its body and options
+// decoded, and the answer rendered (object, list, Table, PartialObjectMetadata, watch stream).
+// The semantics of each verb are ResourceService's.
+
+export interface WatchSettings {
+  tracker: WatchTracker;
+  /** Ends every open watch (server close). */
+  closing: Set<() => void>;
+  bookmarkMs: number;
+  maxWatchMs: number;
+}
+
+export interface ResourceHandlerDeps {
+  store: Store;
+  registry: Registry;
+  service: ResourceService;
+  log: Logger;
+  maxBody: number;
+  watches: WatchSettings;
+}
+
+/** One resource request, resolved: the resource served, the namespace it applies to, the caller. */
+interface Target {
+  ctx: RequestContext;
+  rp: ResourcePath;
+  r: Resource;
+  ns: string | undefined;
+  sub: string | undefined;
+  userAgent: string;
+  neg: Negotiated;
+}
+
+const PATCH_TYPES = ['application/merge-patch+json', 'application/json-patch+json', 'application/apply-patch+yaml', 'application/strategic-merge-patch+json'];
+const OBJECT_TYPES = ['application/json', 'application/yaml', '', 'text/yaml', 'application/x-yaml'];
+
+export function resourceHandler(deps: ResourceHandlerDeps): Handler {
+  return async (ctx) => {
+    const { route } = ctx.parsed;
+    if (route.kind !== 'resource') throw pathNotFound();
+    const rp = route.res;
+    const r = deps.registry.lookup(rp.group, rp.version, rp.plural)!;
+    const sub = rp.subresource;
+    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus)) throw pathNotFound();
+    const t: Target = {
+      ctx,
+      rp,
+      r,
+      ns: r.def.namespaced ? rp.namespace : undefined,
+      sub,
+      userAgent: String(ctx.req.headers['user-agent'] ?? 'unknown'),
+      neg: ctx.method === 'GET' ? negotiate(ctx.req.headers.accept) : {},
+    };
+    return rp.name === undefined ? serveCollection(deps, t) : serveObject(deps, t, rp.name);
+  };
+}
+
+function isWatch(q: URLSearchParams, rp: ResourcePath): boolean {
+  return rp.watch || queryBool(q, 'watch') === true;
+}
+
+async function serveCollection(deps: ResourceHandlerDeps, t: Target): Promise<void> {
+  const { ctx: { req, res, method, parsed: { query: q } }, r, ns } = t;
+  if (method === 'GET') {
+    // kube-apiserver decodes the whole of ListOptions for a list and a watch alike, so a
+    // malformed integer fails either, whether or not it would be used.
+    for (const p of ['limit', 'timeoutSeconds']) queryInt(q, p);
+    const listCauses = listOptionsCauses(q, isWatch(q, t.rp));
+    if (listCauses.length) throw optionsInvalid('ListOptions', listCauses);
+    if (isWatch(q, t.rp)) return watch(deps, t, q);
+    const { items, metadata } = await deps.service.list(r, ns, q);
+    return sendJson(res, 200, render(t, items, metadata));
+  }
+  if (method === 'POST') {
+    if (r.def.namespaced && !ns) throw new ApiError('MethodNotAllowed', `POST on all-namespaces ${r.def.plural} is not allowed: create in a namespace`);
+    const body = await readObjectBody(req, deps.maxBody, r);
+    const out = await deps.service.create(r, ns, body, writeOptions(q, res, 'CreateOptions'), t.userAgent);
+    return sendJson(res, out.code, out.body);
+  }
+  if (method === 'DELETE') {
+    await readBody(req, deps.maxBody);
+    queryInt(q, 'gracePeriodSeconds');
+    const deleteCauses = deleteOptionsCauses(q, {});
+    if (deleteCauses.length) throw optionsInvalid('DeleteOptions', deleteCauses);
+    const out = await deps.service.deleteCollection(r, ns, q, writeOptions(q, res, 'DeleteOptions'));
+    return sendJson(res, out.code, out.body);
+  }
+  throw methodNotAllowed(method);
+}
+
+async function serveObject(deps: ResourceHandlerDeps, t: Target, name: string): Promise<void> {
+  const { ctx: { req, res, method, parsed: { query: q } }, r, ns, sub } = t;
+  if (method === 'GET') {
+    if (isWatch(q, t.rp)) {
+      const wq = new URLSearchParams(q);
+      const fs = wq.get('fieldSelector');
+      wq.set('fieldSelector', fs ? `${fs},metadata.name=${name}` : `metadata.name=${name}`);
+      return watch(deps, t, wq);
+    }
+    const obj = await deps.service.get(r, ns, name);
+    return sendJson(res, 200, render(t, [obj]));
+  }
+  if (method === 'PUT') {
+    const body = await readObjectBody(req, deps.maxBody, r);
+    const out = await deps.service.update(r, ns, name, sub, body, writeOptions(q, res, 'UpdateOptions'), t.userAgent);
+    return sendJson(res, out.code, out.body);
+  }
+  if (method === 'PATCH') {
+    const ct = req.headers['content-type'];
+    if (!PATCH_TYPES.includes(mediaType(ct))) {
+      req.resume();
+      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    }
+    const raw = await readBody(req, deps.maxBody);
+    const out = await deps.service.patch(r, ns, name, sub, raw, ct, q, writeOptions(q, res, 'PatchOptions'), t.userAgent);
+    return sendJson(res, out.code, out.body);
+  }
+  if (method === 'DELETE' && sub === undefined) {
+    const raw = await readBody(req, deps.maxBody);
+    const out = await deps.service.delete(r, ns, name, raw, q, writeOptions(q, res, 'DeleteOptions'));
+    return sendJson(res, out.code, out.body);
+  }
+  throw methodNotAllowed(method);
+}
+
+/** Returns once the stream is set up; the request ends when the watch closes. */
+async function watch(deps: ResourceHandlerDeps, t: Target, q: URLSearchParams): Promise<void> {
+  const w = deps.watches;
+  const p = parseWatchParams(t.r, q, t.neg.table, w.maxWatchMs);
+  await serveWatch(t.ctx.req, t.ctx.res, deps.store, t.r, t.ns, p, w.tracker, deps.log, w.bookmarkMs, w.closing);
+}
+
+/** The answer in the form the client negotiated: the object or list, a Table, or PartialObjectMetadata. */
+function render({ r, neg, ctx }: Target, objects: Obj[], listMeta?: Record<string, unknown>): unknown {
+  if (neg.table) {
+    const io = ctx.parsed.query.get('includeObject') ?? 'Metadata';
+    if (io !== 'None' && io !== 'Object' && io !== 'Metadata') throw badRequest(`includeObject: Unsupported value: "${io}"`);
+    const t = toTable(r.def, objects, { includeObject: io, listMeta: listMeta ?? {}, wide: true }) as Record<string, unknown>;
+    return { ...t, apiVersion: `meta.k8s.io/${neg.table}` };
+  }
+  if (neg.partial) {
+    const pom = (o: Obj) => ({ kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${neg.partial}`, metadata: o.metadata });
+    return listMeta ? { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${neg.partial}`, metadata: listMeta, items: objects.map(pom) } : pom(objects[0]);
+  }
+  if (listMeta) return { apiVersion: r.apiVersion, kind: r.def.listKind, metadata: listMeta, items: objects };
+  return objects[0];
+}
+
+/** JSON or YAML bodies for every resource; protobuf for the built-in core kinds (kubectl's typed clients). */
+async function readObjectBody(req: IncomingMessage, maxBody: number, r: Resource): Promise<Record<string, unknown>> {
+  const mt = mediaType(req.headers['content-type']);
+  if (mt === PROTOBUF_MEDIA_TYPE && r.def.group === '') return decodeProtobufObject(await readBody(req, maxBody));
+  if (!OBJECT_TYPES.includes(mt)) {
+    req.resume();
+    throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
+  return decodeObject(await readBody(req, maxBody), req.headers['content-type']);
+}
