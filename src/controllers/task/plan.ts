@@ -1,7 +1,7 @@
 import { LABELS, TASK_FINALIZER, type ContainerState, type ProbeStatus, type PublishedPort, type Task, type TaskStatus } from '../../api/types.js';
 import { delayFor, onContainerExit, probeRestartAllowed, remainingMs, resolveBackoff, shouldRestart, type ExitReason } from '../../backoff/index.js';
 import type { ContainerInfo } from '../../runtime/runtime.js';
-import { setCondition } from './conditions.js';
+import { setCondition } from '../conditions.js';
 import { specHash } from './container-spec.js';
 import { pendingRequest, replacedOnRequest, REQUEST_LABELS, RESTART_ANNOTATION, RETRY_ANNOTATION, type PendingRequest } from './requests.js';
 

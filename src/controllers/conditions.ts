@@ -1,4 +1,4 @@
-import type { Condition } from '../../api/types.js';
+import type { Condition } from '../api/types.js';
 
 // metav1.Condition bookkeeping: lastTransitionTime moves only when the status flips.
 
