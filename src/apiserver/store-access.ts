@@ -3,6 +3,11 @@ import { fromStored, type Obj } from './objects.js';
 import { objectKey, type Resource } from './registry.js';
 import { alreadyExists, conflict, isStoreError, notFound, storeErrorCode } from './status.js';
 
+// The handlers' edge to the Store: reads that 404 as the API does, and the one mapping from
+// StoreError codes to API Statuses (NotFound, AlreadyExists, Conflict) so every handler answers
+// a lost race or a missing key the same way. The retry pause keeps compare-and-swap loops from
+// spinning in lock-step under contention.
+
 export const MAX_RETRIES = 64;
 
 /** Small jittered pause before retrying a compare-and-swap that lost a race. */

@@ -1,5 +1,9 @@
 import { OkubeError } from '../util/errors.js';
 
+// The Store's failure vocabulary, shared by the etcd and memory implementations: the layers above
+// decide on these codes (a Conflict is retried, Expired is a watch's 410) and never see etcd3 or
+// gRPC errors.
+
 export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Expired' | 'Unavailable';
 
 /** Errors of the Store contract; the API server maps them to 404/409/409/410/503. */
