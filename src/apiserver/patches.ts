@@ -5,6 +5,12 @@ import { clone, isPlainObject, type Obj } from './objects.js';
 import type { Resource } from './registry.js';
 import { ApiError, badRequest } from './status.js';
 
+// PATCH bodies turned into a function over the stored object, so the caller can re-apply the
+// patch to a fresh read when its compare-and-swap loses a race. The body is decoded and checked
+// once, up front: a malformed patch is a 400 before any read. Built-in kinds take a strategic
+// merge patch as a plain merge patch with its directives dropped (list merge keys are not
+// modelled); custom kinds get 415 for it, as kube-apiserver answers for CRDs.
+
 const STRATEGIC_DIRECTIVE = /^\$(patch|retainKeys|setElementOrder\/.*|deleteFromPrimitiveList\/.*)$/;
 function stripStrategicDirectives(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => !(isPlainObject(x) && '$patch' in x)).map(stripStrategicDirectives);

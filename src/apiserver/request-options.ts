@@ -6,6 +6,11 @@ import type { Resource } from './registry.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from './selectors.js';
 import { badRequest } from './status.js';
 
+// Query parameters of resource requests, read the way kube-apiserver reads them: write options
+// (dryRun, fieldManager, fieldValidation), resourceVersion, selectors and continue tokens. Pure
+// parsing; a value kube-apiserver would refuse is refused with its Status (400, or 422 naming
+// the options kind) before the handler touches the store.
+
 export interface WriteOptions {
   fieldValidation: FieldValidation;
   fieldManager?: string;

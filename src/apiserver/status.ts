@@ -1,44 +1,11 @@
 import type { Status, StatusCause } from '../api/types.js';
+import { STORE_ERROR_CODES, type StoreErrorCode } from '../storage/errors.js';
+import { codeForReason, type StatusReason } from '../util/status-reasons.js';
 
 // API errors carry a Kubernetes `Status` (reason + code); handlers throw them and the server's
 // per-request catch writes them out.
 
-export type StatusReason =
-  | 'NotFound'
-  | 'AlreadyExists'
-  | 'Conflict'
-  | 'Invalid'
-  | 'BadRequest'
-  | 'Unauthorized'
-  | 'Forbidden'
-  | 'MethodNotAllowed'
-  | 'NotAcceptable'
-  | 'UnsupportedMediaType'
-  | 'RequestEntityTooLarge'
-  | 'Expired'
-  | 'Gone'
-  | 'ServiceUnavailable'
-  | 'InternalError'
-  | 'Timeout';
-
-const CODES: Record<StatusReason, number> = {
-  NotFound: 404,
-  AlreadyExists: 409,
-  Conflict: 409,
-  Invalid: 422,
-  BadRequest: 400,
-  Unauthorized: 401,
-  Forbidden: 403,
-  MethodNotAllowed: 405,
-  NotAcceptable: 406,
-  UnsupportedMediaType: 415,
-  RequestEntityTooLarge: 413,
-  Expired: 410,
-  Gone: 410,
-  ServiceUnavailable: 503,
-  InternalError: 500,
-  Timeout: 504,
-};
+export type { StatusReason };
 
 export interface StatusDetails {
   name?: string;
@@ -57,7 +24,7 @@ export class ApiError extends Error {
     readonly details?: StatusDetails,
   ) {
     super(message);
-    this.code = CODES[reason];
+    this.code = codeForReason(reason);
     this.name = `ApiError(${reason})`;
   }
 
@@ -67,11 +34,10 @@ export class ApiError extends Error {
 }
 
 export function statusFor(reason: StatusReason, message: string, details?: StatusDetails): Status {
-  const s: Status = { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message, reason, code: CODES[reason] };
+  const s: Status = { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message, reason, code: codeForReason(reason) };
   if (details && Object.keys(details).length) s.details = details;
   return s;
 }
-
 
 /** `resource "name"` phrase the way the real API server words it: `tasks.okube.dev "x"`. */
 export function qualifiedResource(plural: string, group: string): string {
@@ -100,8 +66,7 @@ export function badRequest(message: string): ApiError {
   return new ApiError('BadRequest', message);
 }
 
-export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Expired' | 'Unavailable';
-const STORE_CODES = new Set(['NotFound', 'AlreadyExists', 'Conflict', 'Expired', 'Unavailable']);
+const STORE_CODES = new Set<string>(STORE_ERROR_CODES);
 
 /**
  * The Store error code of `err`, if it is one. Duck-typed (name + code) rather than instanceof, so

@@ -5,6 +5,10 @@ import { startStandalone } from '../standalone/standalone.js';
 import { CliError } from './cli-error.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
 
+// `okube up`: the CLI face of startStandalone. It owns the process side only — flags, signals
+// (the first one stops what was started, a second exits at once), what is printed and the exit
+// code — so the standalone system stays usable from tests without a process to manage.
+
 interface UpOptions {
   dataDir: string;
   listen: string;

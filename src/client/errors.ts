@@ -1,10 +1,14 @@
 import { OkubeError, type ErrorCode } from '../util/errors.js';
+import { reasonForCode } from '../util/status-reasons.js';
 
 // API failures from @kubernetes/client-node as typed OkubeErrors, by HTTP code and Status reason.
 
 interface ApiFailure { code?: number; body?: unknown; message?: string }
 
 interface StatusBody { reason?: string; message?: string; details?: { causes?: Array<{ type?: string }> } }
+
+/** The reasons controllers branch on; any other failure is one to retry later (Unavailable). */
+const CLIENT_CODES = new Set<string>(['NotFound', 'AlreadyExists', 'Conflict', 'Expired', 'Invalid', 'BadRequest', 'Unauthorized', 'Forbidden'] satisfies ErrorCode[]);
 
 function statusOf(body: unknown): StatusBody {
   if (typeof body === 'string') {
@@ -28,31 +32,8 @@ export function apiError(err: unknown, what: string): OkubeError {
   const e = err as ApiFailure;
   const status = statusOf(e.body);
   const message = `${what}: ${status.message ?? e.message ?? String(err)}`;
-  let code: ErrorCode;
-  switch (e.code) {
-    case 404:
-      code = 'NotFound';
-      break;
-    case 409:
-      code = status.reason === 'AlreadyExists' ? 'AlreadyExists' : 'Conflict';
-      break;
-    case 410:
-      code = 'Expired';
-      break;
-    case 422:
-      code = 'Invalid';
-      break;
-    case 400:
-      code = 'BadRequest';
-      break;
-    case 401:
-      code = 'Unauthorized';
-      break;
-    case 403:
-      code = 'Forbidden';
-      break;
-    default:
-      code = 'Unavailable';
-  }
+  // 409 is the one code whose reason the caller acts on (create vs update), so the body decides.
+  const reason = e.code === 409 && status.reason === 'AlreadyExists' ? 'AlreadyExists' : reasonForCode(e.code);
+  const code: ErrorCode = reason !== undefined && CLIENT_CODES.has(reason) ? (reason as ErrorCode) : 'Unavailable';
   return new OkubeError(code, message, { httpCode: e.code, reason: status.reason, causes: status.details?.causes });
 }

@@ -2,6 +2,7 @@ import { loggerFor, type Logger } from '../util/logger.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
 import { WorkQueue } from './workqueue.js';
 import { queueMetrics, reconcileMetrics } from '../metrics/controllers.js';
+import type { ControllerMetrics, ReconcileOutcome } from '../metrics/types.js';
 
 // The loop every controller shares: N workers pull keys from a WorkQueue and reconcile them;
 // a reconcile that throws is retried with per-key backoff; a timer is a delayed requeue.
@@ -11,14 +12,6 @@ export interface ReconcileResult {
 }
 
 export type Reconciler = (key: string) => Promise<ReconcileResult | void>;
-
-/** controller-runtime's result label: requeue is "again at once", requeue_after a timer. */
-export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
-
-export interface ControllerMetrics {
-  init?(controller: string): void;
-  reconciled?(controller: string, result: ReconcileOutcome, ms: number): void;
-}
 
 export function reconcileOutcome(res: ReconcileResult | void): ReconcileOutcome {
   if (res?.requeueAfterMs === undefined) return 'success';

@@ -1,14 +1,8 @@
+import type { QueueMetrics } from '../metrics/types.js';
+
 // A client-go style work queue: a key is never processed by two workers at once, a key added
 // while queued is queued once, a key added while processing runs once more afterwards; timers
 // (crash-loop delays) are delayed adds, and failures back off per key.
-
-export interface QueueMetrics {
-  add?(): void;
-  depth?(n: number): void;
-  latency?(ms: number): void;
-  workDuration?(ms: number): void;
-  retry?(): void;
-}
 
 export interface WorkQueueOptions {
   baseDelayMs?: number;

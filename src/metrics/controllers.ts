@@ -1,7 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { TaskStatus } from '../api/types.js';
-import type { ControllerMetrics, ReconcileOutcome } from '../controllers/controller.js';
-import type { QueueMetrics } from '../controllers/workqueue.js';
+import type { ControllerMetrics, QueueMetrics, ReconcileOutcome } from './types.js';
 import type { ProbeKind, ProbeMetrics, ProbeType } from '../probes/probe-manager.js';
 import { metricsRegistry } from './registry.js';
 

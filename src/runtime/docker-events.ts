@@ -3,6 +3,11 @@ import { Observable } from 'rxjs';
 import type { Logger } from '../util/logger.js';
 import type { RuntimeEvent } from './runtime.js';
 
+// Docker's container event stream as an Observable that outlives the connection: lost streams
+// reconnect with backoff and ask for events `since` the last one seen (deduplicated), so the
+// controllers miss no exit across an engine hiccup. A stream the HTTP client's idle timeout ends
+// is expected on a quiet engine and reconnects at once without a warning.
+
 export interface DockerEventStreamOptions {
   log: Logger;
   idleTimeoutMs: number;

@@ -7,6 +7,12 @@ import { loggerFor, type Logger } from '../util/logger.js';
 import { dockerEventStream } from './docker-events.js';
 import type { ContainerInfo, ContainerSpec, ContainerStatus, ExecResult, HostInfo, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
 
+// The Runtime (runtime.ts) on one Docker engine, through dockerode. Every failure leaves as an
+// OkubeError — Unavailable when the engine cannot be reached, ImageNotFound for pulls and
+// creates, RuntimeError otherwise — and "already started/stopped/gone" answers are success, so a
+// reconciler can repeat any call. Calls are bounded by the client's idle timeout; stop, which
+// the engine answers only after the grace period, bounds itself.
+
 export interface DockerTls {
   ca?: string | Buffer;
   cert?: string | Buffer;

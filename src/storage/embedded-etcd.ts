@@ -7,6 +7,11 @@ import { loggerFor } from '../util/logger.js';
 import { freePort } from '../util/free-port.js';
 import { ETCD_MEMBER_NAME, endProcess, etcdProcessesOn } from './stray-etcd.js';
 
+// The etcd that `okube up` runs by default, as a supervised child process. Contract: one etcd per
+// data directory (strays of a killed okube are ended first), stable loopback ports across
+// restarts so clients reconnect, restart with backoff when it dies on its own, and a clear
+// ConfigError when there is no etcd binary.
+
 export interface EmbeddedEtcdOptions {
   dataDir: string;
   host?: string;

@@ -6,6 +6,11 @@ import type { KeyValue, ListOptions, ListResult, Store, StoreWatchEvent } from '
 import { loggerFor } from '../util/logger.js';
 import { timeEtcd } from '../metrics/storage.js';
 
+// The Store (store.ts) on etcd v3, the production backend. Revisions are etcd's own, so a
+// resourceVersion is an etcd mod_revision; every failure becomes a StoreError (Expired for
+// compacted or future revisions, Unavailable for the rest), and every request is bounded so an
+// unreachable etcd fails instead of hanging the API server.
+
 export interface EtcdStoreOptions {
   endpoints: string[];
   /** Per-request deadline; a request to an unreachable etcd fails with Unavailable after it. */

@@ -3,6 +3,10 @@ import { StoreError } from './errors.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { KeyValue, ListOptions, ListResult, Store, StoreWatchEvent } from './store.js';
 
+// A Store with etcd's semantics in process memory, so the layers above can be tested fast and
+// without etcd. It must not drift from the etcd Store: the same conformance suite runs against
+// both.
+
 interface Change {
   revision: number;
   key: string;

@@ -1,6 +1,11 @@
 import type { JsonSchema, ResourceDef } from './resource-def.js';
 import { definitionName, DELETE_OPTIONS, gvk, LIST_META, META, OBJECT_META, PATCH, STATUS } from './openapi-names.js';
 
+// The schemas /openapi/v2 and /v3 publish: trimmed copies of the apimachinery meta types, and
+// each kind's schema and List wrapped with the x-kubernetes-group-version-kind that kubectl
+// matches on. Pure; `ref` abstracts the v2 (#/definitions) and v3 (#/components/schemas)
+// reference styles so one description serves both documents.
+
 const str = (description: string): JsonSchema => ({ type: 'string', description });
 const time = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
 const int64 = (description: string): JsonSchema => ({ type: 'integer', format: 'int64', description });

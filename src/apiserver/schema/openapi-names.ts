@@ -1,5 +1,9 @@
 import type { ResourceDef } from './resource-def.js';
 
+// Names shared by the OpenAPI documents and discovery: definition names spelled as Kubernetes
+// spells them (io.k8s.api.core.v1.Event, reverse-domain for CRDs) and group-version paths. kubectl
+// joins the documents on these strings, so they live in one place.
+
 export const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 export const OBJECT_META = `${META}.ObjectMeta`;
 export const LIST_META = `${META}.ListMeta`;

@@ -1,6 +1,11 @@
 import type { ResourceDef } from './resource-def.js';
 import { definitionName, DELETE_OPTIONS, groupVersionPath, gvk, PATCH, STATUS } from './openapi-names.js';
 
+// The path operations of each resource in /openapi/v2 and /v3, named as kube-apiserver names them
+// (listNamespacedTask, patchTaskStatus…). kubectl 1.32 only leaves validation to the server when
+// the kind's PATCH operation lists fieldValidation, so the parameters are part of the contract,
+// not decoration. Pure; memoized by openapi.ts.
+
 interface Param { name: string; in: 'query' | 'path'; description: string; type: string; required?: boolean }
 
 const q = (name: string, description: string, type = 'string'): Param => ({ name, in: 'query', description, type });

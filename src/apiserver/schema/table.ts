@@ -1,5 +1,6 @@
 import type { PrinterColumn, ResourceDef } from './resource-def.js';
-import { evalJsonPath } from './jsonpath.js';
+import { evalJsonPath } from '../../util/jsonpath.js';
+import { humanDuration } from '../../util/human-duration.js';
 
 // Server-side printing: a meta.k8s.io/v1 Table built from additionalPrinterColumns, the way the
 // apiextensions-apiserver's table convertor does it, which is what `kubectl get` (and `get -w`,
@@ -23,25 +24,6 @@ const NAME_COLUMN = {
   description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names',
   priority: 0,
 };
-
-/** apimachinery's duration.HumanDuration: ~2-3 significant figures, "<invalid>" for the future. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.trunc(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.trunc(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.trunc(hours / 24)}d` : `${Math.trunc(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
-  const days = Math.trunc(hours / 24);
-  if (hours < 24 * 365 * 8) return days % 365 === 0 ? `${Math.trunc(days / 365)}y` : `${Math.trunc(days / 365)}y${days % 365}d`;
-  return `${Math.trunc(days / 365)}y`;
-}
 
 /** How client-go's JSONPath printer prints one value: strings bare, everything else as JSON. */
 function printed(v: unknown): string {

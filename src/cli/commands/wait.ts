@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { evalJsonPath } from '../../apiserver/schema/jsonpath.js';
+import { evalJsonPath } from '../../util/jsonpath.js';
 import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';

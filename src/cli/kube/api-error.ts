@@ -1,4 +1,5 @@
 import { CliError } from '../cli-error.js';
+import { reasonForCode } from '../../util/status-reasons.js';
 
 // API failures printed the way kubectl prints them (cmdutil.CheckErr / StandardErrorMessage), so
 // a user sees the same line from `okube get` as from `kubectl get`.
@@ -9,24 +10,6 @@ interface StatusBody {
   message?: string;
   details?: { kind?: string; name?: string; causes?: Array<{ field?: string; message?: string }> };
 }
-
-const REASON_BY_CODE: Record<number, string> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  406: 'NotAcceptable',
-  409: 'Conflict',
-  410: 'Expired',
-  413: 'RequestEntityTooLarge',
-  415: 'UnsupportedMediaType',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
 
 /** An API error with its HTTP code and Status reason (callers branch on `reason`). */
 export class ServerError extends CliError {
@@ -46,7 +29,7 @@ export function isServerError(err: unknown, reason?: string): err is ServerError
 
 export function serverError(code: number, body: unknown): ServerError {
   const status: StatusBody = typeof body === 'object' && body !== null ? (body as StatusBody) : {};
-  const reason = status.reason || REASON_BY_CODE[code] || 'Unknown';
+  const reason = status.reason || reasonForCode(code) || 'Unknown';
   const message = status.message ?? (typeof body === 'string' && body ? body.trim() : `the server responded with HTTP ${code}`);
   if (reason === 'Invalid' && status.details) {
     const { kind, name, causes = [] } = status.details;
@@ -56,5 +39,5 @@ export function serverError(code: number, body: unknown): ServerError {
     return new ServerError(text, code, reason, '');
   }
   if (reason === 'Unauthorized') return new ServerError(`You must be logged in to the server (${message})`, code, reason, 'error: ');
-  return new ServerError(message, code, reason, status.reason || REASON_BY_CODE[code] ? `Error from server (${reason}): ` : 'Error from server: ');
+  return new ServerError(message, code, reason, status.reason || reasonForCode(code) ? `Error from server (${reason}): ` : 'Error from server: ');
 }

@@ -1,4 +1,4 @@
-import { humanDuration } from '../../apiserver/schema/table.js';
+import { humanDuration } from '../../util/human-duration.js';
 
 /** An age as kubectl prints it ("5m10s"), from an RFC 3339 time. */
 export function humanAge(now: Date, iso: string): string {

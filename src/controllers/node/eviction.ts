@@ -1,5 +1,5 @@
 import type { Task, TaskStatus } from '../../api/types.js';
-import { setCondition } from '../task/conditions.js';
+import { setCondition } from '../conditions.js';
 
 // Moving Tasks off a Node, pure: which Tasks of a lost Node are due (each after its own
 // evictionTimeoutSeconds, like a toleration of the not-ready taint), and the status a Task gets

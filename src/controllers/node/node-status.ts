@@ -2,7 +2,7 @@ import type { Condition, Node, NodeStatus } from '../../api/types.js';
 import { formatCpu, formatMemory } from '../../api/quantity.js';
 import type { HostInfo } from '../../runtime/runtime.js';
 import { bytes, DEFAULT_MAX_TASKS, milliCpu, type Resources } from '../scheduler/scheduling.js';
-import { setCondition } from '../task/conditions.js';
+import { setCondition } from '../conditions.js';
 
 // A Node's status from what the node controller observed, pure. An engine that stops answering
 // keeps its Node Ready for a grace period (a blip is not a lost Node); after it, Ready turns

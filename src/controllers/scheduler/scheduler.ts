@@ -5,7 +5,7 @@ import { objectKey, type ResourceClient } from '../../client/resource-client.js'
 import { errorMessage, isOkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import { Controller, type ReconcileResult } from '../controller.js';
-import { setCondition } from '../task/conditions.js';
+import { setCondition } from '../conditions.js';
 import type { AllocationCache } from './allocation-cache.js';
 import { demandOf, schedule } from './scheduling.js';
 

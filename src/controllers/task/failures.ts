@@ -3,7 +3,7 @@ import type { EventSink } from '../../client/events.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { errorMessage, isOkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
-import { setCondition } from './conditions.js';
+import { setCondition } from '../conditions.js';
 import type { OpFailure } from './engine-ops.js';
 import type { Action, PlanEvent } from './plan.js';
 

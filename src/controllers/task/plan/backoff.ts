@@ -1,6 +1,6 @@
 import type { Task, TaskStatus } from '../../../api/types.js';
 import { delayFor, onContainerExit, remainingMs, resolveBackoff, type BackoffSettings, type ExitDecision } from '../../../backoff/index.js';
-import { setCondition } from '../conditions.js';
+import { setCondition } from '../../conditions.js';
 import { BACKOFF_REASONS, finish, type PlanContext } from './context.js';
 import type { Plan } from './types.js';
 

@@ -1,6 +1,6 @@
 import { LABELS, type Task, type TaskSpec, type TaskStatus } from '../../../api/types.js';
 import type { ContainerInfo } from '../../../runtime/runtime.js';
-import { setCondition } from '../conditions.js';
+import { setCondition } from '../../conditions.js';
 import type { Action, InFlightOp, NodeView, Plan, PlanEvent, PlanInput } from './types.js';
 
 // What every step of the Task plan reads and writes: the input, and the one status, action list

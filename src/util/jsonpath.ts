@@ -1,5 +1,6 @@
-// The JSONPath subset that additionalPrinterColumns use: `.a.b`, `.a[0]`, `.a[*]` and a filter
-// `.a[?(@.type=="Ready")].status`. Returns every match; printer columns show the first.
+// The JSONPath subset that additionalPrinterColumns (server Tables) and `kubectl wait
+// --for=jsonpath` (CLI) share: `.a.b`, `.a[0]`, `.a[*]` and a filter `.a[?(@.type=="Ready")].status`.
+// Returns every match; printer columns show the first. Pure, so both sides can use it.
 
 type Step = { kind: 'field'; name: string } | { kind: 'index'; index: number } | { kind: 'all' } | { kind: 'filter'; path: string[]; value: string };
 

@@ -1,6 +1,7 @@
-import type { Condition } from '../../api/types.js';
+import type { Condition } from '../api/types.js';
 
-// metav1.Condition bookkeeping: lastTransitionTime moves only when the status flips.
+// metav1.Condition bookkeeping for every controller that writes conditions (Task, Node,
+// scheduler), so all of them agree on one rule: lastTransitionTime moves only when the status flips.
 
 export function setCondition(conditions: Condition[] | undefined, next: Omit<Condition, 'lastTransitionTime'>, now: Date): Condition[] {
   const list = [...(conditions ?? [])];
