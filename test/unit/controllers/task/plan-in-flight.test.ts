@@ -220,3 +220,28 @@ describe('task plan: a restart request with engine calls in flight', () => {
     expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'Stopping' });
   });
 });
+
+describe('task plan: a failed pull passed in as input', () => {
+  it('plans nothing for the engine, reports ErrImagePull with a Warning event and retries after the initial delay', () => {
+    const p = run({ task: task({}, { phase: 'Scheduled' }), pullFailure: 'manifest unknown' });
+    expect(p.actions).to.deep.equal([]);
+    expect(p.status.state).to.deep.equal({ waiting: { reason: 'ErrImagePull', message: 'manifest unknown' } });
+    expect(p.events).to.deep.equal([{ type: 'Warning', reason: 'ErrImagePull', message: 'manifest unknown' }]);
+    expect(p.requeueAfterMs).to.equal(10_000);
+  });
+
+  it('after an earlier failed pull says ImagePullBackOff and waits twice as long', () => {
+    const first = run({ task: task({}, { phase: 'Scheduled' }), pullFailure: 'manifest unknown' });
+    const p = run({ task: task({}, first.status), pullFailure: 'manifest unknown' });
+    expect(p.events).to.deep.equal([{ type: 'Warning', reason: 'ImagePullBackOff', message: 'manifest unknown' }]);
+    expect(p.status.backoff).to.include({ restarts: 2, delaySeconds: 20 });
+    expect(p.requeueAfterMs).to.equal(20_000);
+  });
+
+  it('lets a deletion go ahead of a failed pull', () => {
+    const t = task({}, { phase: 'Scheduled' }, { deletionTimestamp: iso(0) });
+    const p = run({ task: t, pullFailure: 'manifest unknown' });
+    expect(kinds(p)).to.deep.equal(['stopProbes', 'removeFinalizer']);
+    expect(p.events.map((e) => e.reason)).to.not.include('ErrImagePull');
+  });
+});
