@@ -234,10 +234,20 @@ describe('okube CLI against okube up', function () {
       // Settled first, so both clients print the same state.
       const settled = await run(['wait', '--for=condition=Ready', 'task/solo', '-n', own, '--timeout=60s']);
       expect(settled.code, settled.stderr).to.equal(0);
-      const [ours, names, theirs] = await Promise.all([run(['get', 'tasks,onodes', '-n', own]), run(['get', 'tk,onode', '-n', own, '-o', 'name']), kubectl(['get', 'tasks,onodes', '-n', own])]);
-      expect(ours.code, ours.stderr).to.equal(0);
-      // Same layout as kubectl's; AGE (the last column) may differ by a second.
+      // Same layout as kubectl's; AGE (the last column) may differ by a second. The shared Node's
+      // TASKS count moves while other tests' Tasks come and go, so the two clients are compared on
+      // reads that agree with a third one taken after them (a few tries), never on a moving target.
       const shape = (out: string) => out.split('\n').map((l) => l.replace(/\S+$/, 'AGE'));
+      let ours = await run(['get', 'tasks,onodes', '-n', own]);
+      let theirs = '';
+      for (let attempt = 0; attempt < 5; attempt++) {
+        theirs = await kubectl(['get', 'tasks,onodes', '-n', own]);
+        const again = await run(['get', 'tasks,onodes', '-n', own]);
+        if (JSON.stringify(shape(again.stdout)) === JSON.stringify(shape(ours.stdout))) break;
+        ours = again;
+      }
+      const names = await run(['get', 'tk,onode', '-n', own, '-o', 'name']);
+      expect(ours.code, ours.stderr).to.equal(0);
       expect(shape(ours.stdout)).to.deep.equal(shape(theirs));
       expect(ours.stdout).to.match(/^task\.okube\.dev\/solo\s/m);
       expect(ours.stdout).to.match(new RegExp(`^node\\.okube\\.dev/${nodeName}\\s`, 'm'));
