@@ -1,42 +1,11 @@
 import { expect } from 'chai';
-import { LABELS, TASK_FINALIZER, type Task, type TaskSpec } from '../../../../src/api/types.js';
+import type { Task } from '../../../../src/api/types.js';
 import { plan, STOPPING_CONDITION, type InFlightOp, type PlanInput } from '../../../../src/controllers/task/plan.js';
-import { specHash } from '../../../../src/controllers/task/container-spec.js';
 import { RESTART_ANNOTATION } from '../../../../src/controllers/task/requests.js';
-import type { ContainerInfo } from '../../../../src/runtime/runtime.js';
+import { at, container, iso, node, task } from './fixtures.js';
 
 // The plan with stops and pulls under way outside the workers: it neither asks for them again
 // nor does what needs their end, and it says what the Task is waiting for.
-
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => new Date(T0 + s * 1000);
-const iso = (s: number) => at(s).toISOString();
-const node = { name: 'n1', address: '127.0.0.1', ready: true };
-
-function task(spec: Partial<TaskSpec> = {}, status?: Task['status'], meta: Partial<Task['metadata']> = {}): Task {
-  return {
-    apiVersion: 'okube.dev/v1alpha1',
-    kind: 'Task',
-    metadata: { name: 't', namespace: 'ns', uid: 'uid-1', generation: 1, finalizers: [TASK_FINALIZER], ...meta },
-    spec: { image: 'img', nodeName: 'n1', ...spec },
-    status,
-  };
-}
-
-function container(t: Task, over: Partial<ContainerInfo> & { restart?: number } = {}): ContainerInfo {
-  const { restart = 0, ...rest } = over;
-  return {
-    id: `c${restart}`,
-    name: `c${restart}`,
-    image: 'img',
-    labels: { [LABELS.taskUid]: 'uid-1', [LABELS.specHash]: specHash(t), [LABELS.restart]: String(restart) },
-    status: 'running',
-    running: true,
-    startedAt: iso(0),
-    ports: [],
-    ...rest,
-  };
-}
 
 const stopOf = (id: string, reason: string): InFlightOp => ({ kind: 'stop', containerId: id, graceSeconds: 30, reason, since: iso(1) });
 const run = (input: Partial<PlanInput> & { task: Task }) => plan({ node, containers: [], now: at(2), ...input });

@@ -1,38 +1,7 @@
 import { expect } from 'chai';
-import { LABELS, TASK_FINALIZER, type Task, type TaskSpec } from '../../../../src/api/types.js';
+import type { Task } from '../../../../src/api/types.js';
 import { plan, type PlanInput } from '../../../../src/controllers/task/plan.js';
-import { specHash } from '../../../../src/controllers/task/container-spec.js';
-import type { ContainerInfo } from '../../../../src/runtime/runtime.js';
-
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => new Date(T0 + s * 1000);
-const iso = (s: number) => at(s).toISOString();
-const node = { name: 'n1', address: '127.0.0.1', ready: true };
-
-function task(spec: Partial<TaskSpec> = {}, status?: Task['status'], meta: Partial<Task['metadata']> = {}): Task {
-  return {
-    apiVersion: 'okube.dev/v1alpha1',
-    kind: 'Task',
-    metadata: { name: 't', namespace: 'ns', uid: 'uid-1', generation: 1, finalizers: [TASK_FINALIZER], ...meta },
-    spec: { image: 'img', nodeName: 'n1', ...spec },
-    status,
-  };
-}
-
-function container(t: Task, over: Partial<ContainerInfo> & { restart?: number } = {}): ContainerInfo {
-  const { restart = 0, ...rest } = over;
-  return {
-    id: `c${restart}`,
-    name: `c${restart}`,
-    image: 'img',
-    labels: { [LABELS.taskUid]: 'uid-1', [LABELS.specHash]: specHash(t), [LABELS.restart]: String(restart) },
-    status: 'running',
-    running: true,
-    startedAt: iso(0),
-    ports: [],
-    ...rest,
-  };
-}
+import { at, container, iso, node, task } from './fixtures.js';
 
 const exitedC = (t: Task, restart: number, code: number, started: number, finished: number) =>
   container(t, { restart, status: 'exited', running: false, exitCode: code, startedAt: iso(started), finishedAt: iso(finished) });
