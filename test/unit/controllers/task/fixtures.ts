@@ -20,13 +20,13 @@ export function task(spec: Partial<TaskSpec> = {}, status?: Task['status'], meta
 }
 
 /** A running container of the Task (restart 0 unless given), carrying the Task's current spec hash. */
-export function container(t: Task, over: Partial<ContainerInfo> & { restart?: number } = {}): ContainerInfo {
+export function container(t: Task, over: Partial<ContainerInfo> & { restart?: number } = {}, labels: Record<string, string> = {}): ContainerInfo {
   const { restart = 0, ...rest } = over;
   return {
     id: `c${restart}`,
     name: `c${restart}`,
     image: 'img',
-    labels: { [LABELS.taskUid]: 'uid-1', [LABELS.specHash]: specHash(t), [LABELS.restart]: String(restart) },
+    labels: { [LABELS.taskUid]: 'uid-1', [LABELS.specHash]: specHash(t), [LABELS.restart]: String(restart), ...labels },
     status: 'running',
     running: true,
     startedAt: iso(0),

@@ -1,16 +1,13 @@
 import { expect } from 'chai';
-import { LABELS, TASK_FINALIZER, type Task, type TaskSpec, type TaskStatus } from '../../../../src/api/types.js';
+import { TASK_FINALIZER, type Task, type TaskSpec, type TaskStatus } from '../../../../src/api/types.js';
 import { imagePullFailed, plan, type Plan, type PlanInput } from '../../../../src/controllers/task/plan.js';
-import { specHash } from '../../../../src/controllers/task/container-spec.js';
 import { REQUEST_LABELS, RESTART_ANNOTATION, RETRY_ANNOTATION } from '../../../../src/controllers/task/requests.js';
 import type { ContainerInfo } from '../../../../src/runtime/runtime.js';
+import { at, container, iso } from './fixtures.js';
 
 // Every branch of the Task plan with the status, conditions, events and actions it produces
 // (DESIGN.md "Task lifecycle", "Crash-loop backoff and health"): plain data in, plain data out.
 
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => new Date(T0 + s * 1000);
-const iso = (s: number) => at(s).toISOString();
 const node = { name: 'n1', address: '127.0.0.2', ready: true };
 const LONG_ID = '0123456789abcdef0123456789abcdef';
 
@@ -24,20 +21,7 @@ function task(spec: Partial<TaskSpec> = {}, status?: TaskStatus, meta: Partial<T
   };
 }
 
-function running(t: Task, over: Partial<ContainerInfo> & { restart?: number } = {}, labels: Record<string, string> = {}): ContainerInfo {
-  const { restart = 0, ...rest } = over;
-  return {
-    id: `c${restart}`,
-    name: `c${restart}`,
-    image: 'img',
-    labels: { [LABELS.taskUid]: 'uid-1', [LABELS.specHash]: specHash(t), [LABELS.restart]: String(restart), ...labels },
-    status: 'running',
-    running: true,
-    startedAt: iso(0),
-    ports: [],
-    ...rest,
-  };
-}
+const running = container;
 
 const exited = (t: Task, over: Partial<ContainerInfo> & { restart?: number } = {}, labels: Record<string, string> = {}) =>
   running(t, { status: 'exited', running: false, exitCode: 1, startedAt: iso(0), finishedAt: iso(2), ...over }, labels);

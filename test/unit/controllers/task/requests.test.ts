@@ -1,16 +1,14 @@
 import { expect } from 'chai';
-import { LABELS, TASK_FINALIZER, type Task, type TaskSpec } from '../../../../src/api/types.js';
+import { TASK_FINALIZER, type Task, type TaskSpec } from '../../../../src/api/types.js';
 import { plan, type PlanInput } from '../../../../src/controllers/task/plan.js';
-import { buildContainerSpec, specHash } from '../../../../src/controllers/task/container-spec.js';
+import { buildContainerSpec } from '../../../../src/controllers/task/container-spec.js';
 import { REQUEST_LABELS, RESTART_ANNOTATION, RETRY_ANNOTATION } from '../../../../src/controllers/task/requests.js';
 import type { ContainerInfo } from '../../../../src/runtime/runtime.js';
+import { at, container as runningContainer, iso } from './fixtures.js';
 
 // okube restart / okube retry as the pure plan sees them: an annotation, answered by the labels
 // of the container created after it.
 
-const T0 = Date.UTC(2026, 0, 1);
-const at = (s: number) => new Date(T0 + s * 1000);
-const iso = (s: number) => at(s).toISOString();
 const node = { name: 'n1', address: '127.0.0.1', ready: true };
 
 function task(spec: Partial<TaskSpec> = {}, status?: Task['status'], annotations?: Record<string, string>): Task {
@@ -23,19 +21,7 @@ function task(spec: Partial<TaskSpec> = {}, status?: Task['status'], annotations
   };
 }
 
-function container(t: Task, restart: number, over: Partial<ContainerInfo> = {}, labels: Record<string, string> = {}): ContainerInfo {
-  return {
-    id: `c${restart}`,
-    name: `c${restart}`,
-    image: 'img',
-    labels: { [LABELS.taskUid]: 'uid-1', [LABELS.specHash]: specHash(t), [LABELS.restart]: String(restart), ...labels },
-    status: 'running',
-    running: true,
-    startedAt: iso(0),
-    ports: [],
-    ...over,
-  };
-}
+const container = (t: Task, restart: number, over: Partial<ContainerInfo> = {}, labels: Record<string, string> = {}): ContainerInfo => runningContainer(t, { restart, ...over }, labels);
 
 const exited = (t: Task, restart: number, labels: Record<string, string> = {}) =>
   container(t, restart, { status: 'exited', running: false, exitCode: 1, startedAt: iso(0), finishedAt: iso(1) }, labels);
