@@ -4,10 +4,12 @@ import { validateObjectMeta } from './schema/index.js';
 import { addWarning } from './http.js';
 import { isPlainObject, OBJECT_META_FIELDS, type Obj } from './objects.js';
 import type { Resource } from './registry.js';
+import { scaleCauses } from './scale.js';
 import { badRequest, invalid } from './status.js';
 
 // What every write goes through before it is stored: type meta, unknown fields (per
-// ?fieldValidation), defaults, then metadata and schema validation.
+// ?fieldValidation), defaults, then metadata and schema validation (and, for a custom resource
+// with a scale subresource, its replicas fields on every write, as kube-apiserver checks them).
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore' | undefined;
 
@@ -63,6 +65,7 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
     field: (c.field ?? '').replace(/^\./, ''),
     message: c.message,
   }));
+  if (r.def.scale) causes.push(...scaleCauses(r.def.scale, obj));
   if (causes.length) throw invalid(r.def.kind, r.def.group, String(obj.metadata.name ?? obj.metadata.generateName ?? ''), causes);
 }
 

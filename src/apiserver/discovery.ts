@@ -1,4 +1,5 @@
 import type { Registry, Resource } from './registry.js';
+import { SCALE_GVK } from './scale.js';
 
 // Discovery documents: legacy (APIVersions, APIGroupList, APIResourceList) and aggregated
 // (apidiscovery.k8s.io/v2 APIGroupDiscoveryList, what kubectl 1.32 asks for first).
@@ -53,6 +54,8 @@ export function apiResourceList(reg: Registry, group: string, version: string): 
       storageVersionHash: '',
     });
     if (d.hasStatus) resources.push({ name: `${d.plural}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: STATUS_VERBS });
+    // The scale client (kubectl scale) finds the Scale's group/version/kind here.
+    if (d.scale) resources.push({ name: `${d.plural}/scale`, singularName: '', namespaced: d.namespaced, group: SCALE_GVK.group, version: SCALE_GVK.version, kind: SCALE_GVK.kind, verbs: STATUS_VERBS });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
@@ -60,7 +63,7 @@ export function apiResourceList(reg: Registry, group: string, version: string): 
 function discoveryResource(r: Resource): object {
   const d = r.def;
   const gvk = { group: d.group, version: d.version, kind: d.kind };
-  return {
+  const out = {
     resource: d.plural,
     responseKind: gvk,
     scope: d.namespaced ? 'Namespaced' : 'Cluster',
@@ -68,8 +71,12 @@ function discoveryResource(r: Resource): object {
     verbs: VERBS,
     ...(d.shortNames.length ? { shortNames: d.shortNames } : {}),
     ...(d.categories.length ? { categories: d.categories } : {}),
-    ...(d.hasStatus ? { subresources: [{ subresource: 'status', responseKind: gvk, verbs: STATUS_VERBS }] } : {}),
   };
+  const subresources = [
+    ...(d.hasStatus ? [{ subresource: 'status', responseKind: gvk, verbs: STATUS_VERBS }] : []),
+    ...(d.scale ? [{ subresource: 'scale', responseKind: SCALE_GVK, verbs: STATUS_VERBS }] : []),
+  ];
+  return subresources.length ? { ...out, subresources } : out;
 }
 
 /** Aggregated discovery for /api (core only) or /apis (all named groups). */

@@ -11,6 +11,7 @@ import { methodNotAllowed, pathNotFound, type Handler, type RequestContext } fro
 import { writeOptions } from './request-options.js';
 import type { ResourceService } from './resources.js';
 import type { ResourcePath } from './routing.js';
+import { scaleTable } from './scale.js';
 import { toTable } from './schema/index.js';
 import { ApiError, badRequest } from './status.js';
 import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
@@ -57,7 +58,7 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
     const rp = route.res;
     const r = deps.registry.lookup(rp.group, rp.version, rp.plural)!;
     const sub = rp.subresource;
-    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus)) throw pathNotFound();
+    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale)) throw pathNotFound();
     const t: Target = {
       ctx,
       rp,
@@ -67,7 +68,8 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
       userAgent: String(ctx.req.headers['user-agent'] ?? 'unknown'),
       neg: ctx.method === 'GET' ? negotiate(ctx.req.headers.accept) : {},
     };
-    return rp.name === undefined ? serveCollection(deps, t) : serveObject(deps, t, rp.name);
+    if (rp.name === undefined) return serveCollection(deps, t);
+    return sub === 'scale' ? serveScale(deps, t, rp.name) : serveObject(deps, t, rp.name);
   };
 }
 
@@ -139,6 +141,45 @@ async function serveObject(deps: ResourceHandlerDeps, t: Target, name: string): 
   throw methodNotAllowed(method);
 }
 
+/** .../{name}/scale: an autoscaling/v1 Scale for get, update and patch, as kube-apiserver serves a custom resource's. */
+async function serveScale(deps: ResourceHandlerDeps, t: Target, name: string): Promise<void> {
+  const { ctx: { req, res, method, parsed: { query: q } }, r, ns } = t;
+  if (method === 'GET' && !isWatch(q, t.rp)) {
+    const scale = await deps.service.getScale(r, ns, name);
+    if (t.neg.table) return sendJson(res, 200, scaleTable(scale, includeObject(q), `meta.k8s.io/${t.neg.table}`));
+    return sendJson(res, 200, scale);
+  }
+  if (method === 'PUT') {
+    const mt = mediaType(req.headers['content-type']);
+    if (!OBJECT_TYPES.includes(mt)) {
+      req.resume();
+      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    }
+    const body = decodeObject(await readBody(req, deps.maxBody), req.headers['content-type']);
+    const out = await deps.service.updateScale(r, ns, name, body, writeOptions(q, res, 'UpdateOptions'), t.userAgent);
+    return sendJson(res, out.code, out.body);
+  }
+  if (method === 'PATCH') {
+    const ct = req.headers['content-type'];
+    if (!PATCH_TYPES.includes(mediaType(ct))) {
+      req.resume();
+      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    }
+    const raw = await readBody(req, deps.maxBody);
+    const out = await deps.service.patchScale(r, ns, name, raw, ct, q, writeOptions(q, res, 'PatchOptions'), t.userAgent);
+    return sendJson(res, out.code, out.body);
+  }
+  // kube-apiserver's NewMethodNotSupported for a verb the custom resource's scale handler lacks.
+  const verb = method === 'GET' ? 'watch' : method === 'POST' ? 'create' : method.toLowerCase();
+  throw new ApiError('MethodNotAllowed', `${verb} is not supported on resources of kind "${r.def.plural}.${r.def.group}"`, { group: r.def.group, kind: r.def.plural });
+}
+
+function includeObject(q: URLSearchParams): 'None' | 'Object' | 'Metadata' {
+  const io = q.get('includeObject') ?? 'Metadata';
+  if (io !== 'None' && io !== 'Object' && io !== 'Metadata') throw badRequest(`includeObject: Unsupported value: "${io}"`);
+  return io;
+}
+
 /** Returns once the stream is set up; the request ends when the watch closes. */
 async function watch(deps: ResourceHandlerDeps, t: Target, q: URLSearchParams): Promise<void> {
   const w = deps.watches;
@@ -149,8 +190,7 @@ async function watch(deps: ResourceHandlerDeps, t: Target, q: URLSearchParams): 
 /** The answer in the form the client negotiated: the object or list, a Table, or PartialObjectMetadata. */
 function render({ r, neg, ctx }: Target, objects: Obj[], listMeta?: Record<string, unknown>): unknown {
   if (neg.table) {
-    const io = ctx.parsed.query.get('includeObject') ?? 'Metadata';
-    if (io !== 'None' && io !== 'Object' && io !== 'Metadata') throw badRequest(`includeObject: Unsupported value: "${io}"`);
+    const io = includeObject(ctx.parsed.query);
     const t = toTable(r.def, objects, { includeObject: io, listMeta: listMeta ?? {}, wide: true }) as Record<string, unknown>;
     return { ...t, apiVersion: `meta.k8s.io/${neg.table}` };
   }

@@ -11,9 +11,12 @@ import { recordApply, recordUpdate } from './fieldmanager/index.js';
 import { queryBool, queryInt } from './query-params.js';
 import { ApiError, badRequest, conflict, isStoreError, notFound } from './status.js';
 import { readObject, retryOnConflict, storeErr, type NamespaceHook, type Result } from './store-access.js';
+import { checkReplicasGiven, patchDecodeError, putDecodeError, readableScale, readScaleWrite, scaleOf, UNSET_REPLICAS, withSpecReplicas, type Scale, type ScaleWrite } from './scale.js';
+import type { ScaleDef } from './schema/index.js';
 
 // The generic REST semantics over the Store: get, list, create, update, patch, delete for any
-// served resource, with Kubernetes' metadata, concurrency and status-subresource rules.
+// served resource, with Kubernetes' metadata, concurrency and status-subresource rules, and the
+// scale subresource of custom resources that declare one (the Scale view itself is scale.ts's).
 
 const NAMESPACE_KEY = (ns: string) => `/registry/core/namespaces/${ns}`;
 
@@ -303,6 +306,93 @@ export class ResourceService {
     }, lostRace);
   }
 
+  async getScale(r: Resource, ns: string | undefined, name: string): Promise<Scale> {
+    return readableScale(scaleDef(r), (await this.read(r, ns, name)).obj);
+  }
+
+  /** PUT .../scale: the body is an autoscaling/v1 Scale; only its spec.replicas reaches the object. */
+  async updateScale(r: Resource, ns: string | undefined, name: string, body: Record<string, unknown>, opts: WriteOptions, userAgent = 'unknown'): Promise<Result> {
+    const w = readScaleWrite(body, putDecodeError);
+    const meta = (body.metadata ?? {}) as Record<string, unknown>;
+    // As kube-apiserver's checkName: a Scale without a name does not name this object either.
+    if (meta.name !== name) throw badRequest(`the name of the object (${String(meta.name ?? '')}) does not match the name on the URL (${name})`);
+    if (r.def.namespaced && meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== ns) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    const manager = opts.fieldManager ?? managerFromUserAgent(userAgent);
+    return this.writeScale(r, ns, name, () => w, opts, manager, w.resourceVersion === undefined);
+  }
+
+  /** PATCH .../scale: the patch applies to the Scale view of the stored object (kube: json and merge patch, apply). */
+  async patchScale(r: Resource, ns: string | undefined, name: string, raw: Buffer, contentType: string | undefined, q: URLSearchParams, opts: WriteOptions, userAgent = 'unknown'): Promise<Result> {
+    const mt = mediaType(contentType);
+    if (mt === 'application/apply-patch+yaml') return this.applyScale(r, ns, name, decodeObject(raw, mt), q, opts);
+    // The Scale is a built-in kind, but kube-apiserver serves a custom resource's /scale with the
+    // custom resource's patch types: strategic merge is a 415 there too.
+    const applyPatch = decodePatch(r, mt, raw);
+    const manager = opts.fieldManager ?? managerFromUserAgent(userAgent);
+    return this.writeScale(r, ns, name, (scale) => {
+      const patched = applyPatch(clone(scale) as unknown as Obj);
+      if (!isPlainObject(patched)) throw patchDecodeError(patched)('json: cannot unmarshal into Go value of type v1.Scale');
+      const w = readScaleWrite(patched, patchDecodeError(patched));
+      const m = isPlainObject(patched.metadata) ? patched.metadata : {};
+      if (m.name !== name) throw badRequest(`metadata.name: Invalid value: "${String(m.name)}": field is immutable`);
+      return w;
+    }, opts, manager, true);
+  }
+
+  /** Server-side apply of a Scale: the applier owns the spec replicas field of the object, with subresource "scale". */
+  private async applyScale(r: Resource, ns: string | undefined, name: string, body: Record<string, unknown>, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
+    const def = scaleDef(r);
+    const manager = opts.fieldManager;
+    if (!manager) throw badRequest('PATCH requests with apply-patch content type must specify a fieldManager query parameter');
+    const force = queryBool(q, 'force') === true;
+    const w = readScaleWrite(body, patchDecodeError(body));
+    const meta = isPlainObject(body.metadata) ? body.metadata : {};
+    if (meta.name !== undefined && meta.name !== name) throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+    const sent = isPlainObject(body.spec) && body.spec.replicas !== undefined && body.spec.replicas !== null;
+    const config = (sent ? withSpecReplicas(def, { metadata: {} }, w.replicas) : { metadata: {} }) as Obj;
+    config.apiVersion = r.apiVersion;
+    config.kind = r.def.kind;
+    config.metadata.name = name;
+    return retryOnConflict(r, name, async () => {
+      const cur = await this.read(r, ns, name);
+      preconditions(r, name, cur.obj, w);
+      const normalize = (o: Obj) => admit(r, o, { ...opts, fieldValidation: 'Ignore', old: cur.obj });
+      const object = recordApply(r, cur.obj, config, { manager, force, now: nowTimestamp(), normalize, subresource: 'scale' });
+      const { scale, specFound } = scaleOf(def, object);
+      checkReplicasGiven(def, { replicas: specFound ? scale.spec.replicas : UNSET_REPLICAS });
+      return async (): Promise<Result> => {
+        const out = await this.commit(r, cur, object, { ...opts, subresource: 'scale', manager, managedDone: true });
+        return { code: 200, body: scaleOf(def, out).scale };
+      };
+    }, (err) => isStoreError(err, 'Conflict') && w.resourceVersion === undefined);
+  }
+
+  /**
+   * The write every Scale update shares (scaleUpdatedObjectInfo): `decide` sees the current Scale
+   * (replicas UNSET_REPLICAS when the object has none) and says what to write; the write sets only
+   * the spec replicas field, then goes through admission and commit like any update, so schema,
+   * CEL rules, generation and managedFields (subresource "scale") all apply.
+   */
+  private async writeScale(r: Resource, ns: string | undefined, name: string, decide: (scale: Scale) => ScaleWrite, opts: WriteOptions, manager: string, retryLostRace: boolean): Promise<Result> {
+    const def = scaleDef(r);
+    return retryOnConflict(r, name, async () => {
+      const cur = await this.read(r, ns, name);
+      const { scale, specFound } = scaleOf(def, cur.obj);
+      if (!specFound) scale.spec.replicas = UNSET_REPLICAS;
+      const w = decide(scale);
+      preconditions(r, name, cur.obj, w);
+      checkReplicasGiven(def, w);
+      const next = withSpecReplicas(def, cur.obj, w.replicas);
+      admit(r, next, { ...opts, old: cur.obj });
+      return async (): Promise<Result> => {
+        const out = await this.commit(r, cur, next, { ...opts, subresource: 'scale', manager });
+        return { code: 200, body: scaleOf(def, out).scale };
+      };
+    }, (err) => isStoreError(err, 'Conflict') && retryLostRace);
+  }
+
   async delete(r: Resource, ns: string | undefined, name: string, body: Buffer, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
     return deleteObject(this.store, this.onNamespaceDeleting, r, ns, name, body, q, opts);
   }
@@ -335,6 +425,22 @@ function keepStatus(r: Resource, cur: Obj, next: Obj): void {
   if (!r.def.hasStatus) return;
   if (cur.status === undefined) delete next.status;
   else next.status = clone(cur.status);
+}
+
+function scaleDef(r: Resource): ScaleDef {
+  if (!r.def.scale) throw notFound(r.def.plural, r.def.group, '');
+  return r.def.scale;
+}
+
+/** A Scale write's uid and resourceVersion preconditions against the stored object: 409 when they do not hold. */
+function preconditions(r: Resource, name: string, cur: Obj, w: ScaleWrite): void {
+  if (w.uid !== undefined && w.uid !== cur.metadata.uid) {
+    throw conflict(r.def.plural, r.def.group, name, `Precondition failed: UID in precondition: ${w.uid}, UID in object meta: ${String(cur.metadata.uid ?? '')}`);
+  }
+  if (w.resourceVersion !== undefined && w.resourceVersion !== cur.metadata.resourceVersion) {
+    parseRevision(w.resourceVersion, 'metadata.resourceVersion');
+    throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
 }
 
 /** Only the unknown-field check of admission (for apply, before the merge). */

@@ -1,4 +1,4 @@
-export { loadCrds, type ResourceDef, type PrinterColumn, type JsonSchema } from './resource-def.js';
+export { loadCrds, type ResourceDef, type PrinterColumn, type JsonSchema, type ScaleDef } from './resource-def.js';
 export { builtinDefs } from './builtins.js';
 export type { ValidationCause } from './causes.js';
 export { compileSchema, type ResourceSchema } from './validate.js';
@@ -7,4 +7,4 @@ export { toTable, tableColumns, type TableOptions } from './table.js';
 export { humanDuration } from '../../util/human-duration.js';
 export { evalJsonPath } from '../../util/jsonpath.js';
 export { openApiV2, openApiV3Index, openApiV3Doc } from './openapi.js';
-export { definitionName, groupVersionPath } from './openapi-names.js';
+export { definitionName, groupVersionPath, SCALE_GVK } from './openapi-names.js';

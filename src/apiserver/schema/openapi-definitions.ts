@@ -1,5 +1,5 @@
 import type { JsonSchema, ResourceDef } from './resource-def.js';
-import { definitionName, DELETE_OPTIONS, gvk, LIST_META, META, OBJECT_META, PATCH, STATUS } from './openapi-names.js';
+import { definitionName, DELETE_OPTIONS, gvk, LIST_META, META, OBJECT_META, PATCH, SCALE, SCALE_GVK, STATUS } from './openapi-names.js';
 
 // The schemas /openapi/v2 and /v3 publish: trimmed copies of the apimachinery meta types, and
 // each kind's schema and List wrapped with the x-kubernetes-group-version-kind that kubectl
@@ -146,6 +146,39 @@ function publish(s: JsonSchema, v2: boolean): JsonSchema {
     } else out[k] = structuredClone(v);
   }
   return out;
+}
+
+/** autoscaling/v1 Scale and its parts, published when some resource has a scale subresource. */
+export function scaleDefinitions(ref: (name: string) => string): Record<string, JsonSchema> {
+  const int32 = (description: string): JsonSchema => ({ type: 'integer', format: 'int32', description });
+  return {
+    [SCALE]: {
+      type: 'object',
+      description: 'Scale represents a scaling request for a resource.',
+      properties: {
+        apiVersion: str('APIVersion defines the versioned schema of this representation of an object.'),
+        kind: str('Kind is a string value representing the REST resource this object represents.'),
+        metadata: { $ref: ref(OBJECT_META), description: 'Standard object metadata.' },
+        spec: { $ref: ref(`${SCALE}Spec`), description: 'spec defines the behavior of the scale.' },
+        status: { $ref: ref(`${SCALE}Status`), description: 'status is the current status of the scale. Read-only.' },
+      },
+      'x-kubernetes-group-version-kind': [SCALE_GVK],
+    },
+    [`${SCALE}Spec`]: {
+      type: 'object',
+      description: 'ScaleSpec describes the attributes of a scale subresource.',
+      properties: { replicas: int32('replicas is the desired number of instances for the scaled object.') },
+    },
+    [`${SCALE}Status`]: {
+      type: 'object',
+      description: 'ScaleStatus represents the current status of a scale subresource.',
+      required: ['replicas'],
+      properties: {
+        replicas: { ...int32('replicas is the actual number of observed instances of the scaled object.'), default: 0 },
+        selector: str('selector is the label query over pods that should match the replicas count, in the serialized form of a label selector.'),
+      },
+    },
+  };
 }
 
 export function kindSchema(def: ResourceDef, ref: (name: string) => string, v2: boolean): JsonSchema {

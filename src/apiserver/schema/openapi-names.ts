@@ -10,6 +10,9 @@ export const LIST_META = `${META}.ListMeta`;
 export const STATUS = `${META}.Status`;
 export const PATCH = `${META}.Patch`;
 export const DELETE_OPTIONS = `${META}.DeleteOptions`;
+/** The scale subresource's kind (autoscaling/v1 Scale), whatever the custom resource. */
+export const SCALE_GVK = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+export const SCALE = 'io.k8s.api.autoscaling.v1.Scale';
 
 function reverseDomain(group: string): string {
   return group.split('.').reverse().join('.');

@@ -1,5 +1,5 @@
 import type { ResourceDef } from './resource-def.js';
-import { definitionName, DELETE_OPTIONS, groupVersionPath, gvk, PATCH, STATUS } from './openapi-names.js';
+import { definitionName, DELETE_OPTIONS, groupVersionPath, gvk, PATCH, SCALE, SCALE_GVK, STATUS } from './openapi-names.js';
 
 // The path operations of each resource in /openapi/v2 and /v3, named as kube-apiserver names them
 // (listNamespacedTask, patchTaskStatus…). kubectl 1.32 only leaves validation to the server when
@@ -41,6 +41,8 @@ interface Op {
   /** Definition name of the body, or 'Patch' for patches. */
   body?: string;
   response: string;
+  /** The kind the operation serves when not the resource's own (the Scale of /scale). */
+  gvk?: { group: string; version: string; kind: string };
 }
 
 interface PathSpec { path: string; params: Param[]; ops: Op[] }
@@ -73,10 +75,10 @@ function pathSpecs(def: ResourceDef): PathSpec[] {
       { method: 'delete', id: `deletecollection${ns}${kind}`, action: 'deletecollection', description: `delete collection of ${kind}`, params: [...DELETE_PARAMS, ...LIST_PARAMS.filter((p) => p.name !== 'watch')], response: STATUS },
     ],
   });
-  const item = (suffix: string, sub: string): Op[] => [
-    { method: 'get', id: `read${ns}${kind}${suffix}`, action: 'get', description: `read${sub} the specified ${kind}`, params: [q('resourceVersion', 'Serve this version or newer.')], response: name },
-    { method: 'put', id: `replace${ns}${kind}${suffix}`, action: 'put', description: `replace${sub} the specified ${kind}`, params: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], body: name, response: name },
-    { method: 'patch', id: `patch${ns}${kind}${suffix}`, action: 'patch', description: `partially update${sub} the specified ${kind}`, params: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE], body: PATCH, response: name },
+  const item = (suffix: string, sub: string, served = name, servedGvk?: Op['gvk']): Op[] => [
+    { method: 'get', id: `read${ns}${kind}${suffix}`, action: 'get', description: `read${sub} the specified ${kind}`, params: [q('resourceVersion', 'Serve this version or newer.')], response: served, gvk: servedGvk },
+    { method: 'put', id: `replace${ns}${kind}${suffix}`, action: 'put', description: `replace${sub} the specified ${kind}`, params: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION], body: served, response: served, gvk: servedGvk },
+    { method: 'patch', id: `patch${ns}${kind}${suffix}`, action: 'patch', description: `partially update${sub} the specified ${kind}`, params: [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION, FORCE], body: PATCH, response: served, gvk: servedGvk },
   ];
   out.push({
     path: `${root}/{name}`,
@@ -84,6 +86,7 @@ function pathSpecs(def: ResourceDef): PathSpec[] {
     ops: [...item('', ''), { method: 'delete', id: `delete${ns}${kind}`, action: 'delete', description: `delete ${article} ${kind}`, params: DELETE_PARAMS, body: DELETE_OPTIONS, response: STATUS }],
   });
   if (def.hasStatus) out.push({ path: `${root}/{name}/status`, params: [nameParam, ...nsParam, PRETTY], ops: item('Status', ' status of') });
+  if (def.scale) out.push({ path: `${root}/{name}/scale`, params: [nameParam, ...nsParam, PRETTY], ops: item('Scale', ' scale of', SCALE, SCALE_GVK) });
   return out;
 }
 
@@ -93,7 +96,6 @@ function v3Param(p: Param) {
 
 export function v3Paths(def: ResourceDef): Record<string, unknown> {
   const ref = (n: string) => ({ $ref: `#/components/schemas/${n}` });
-  const ext = { 'x-kubernetes-group-version-kind': gvk(def, def.kind) };
   const out: Record<string, unknown> = {};
   for (const spec of pathSpecs(def)) {
     const entry: Record<string, unknown> = { parameters: spec.params.map(v3Param) };
@@ -111,7 +113,7 @@ export function v3Paths(def: ResourceDef): Record<string, unknown> {
           '401': { description: 'Unauthorized' },
         },
         'x-kubernetes-action': op.action,
-        ...ext,
+        'x-kubernetes-group-version-kind': op.gvk ?? gvk(def, def.kind),
       };
     }
     out[spec.path] = entry;
@@ -138,7 +140,7 @@ export function v2Paths(def: ResourceDef): Record<string, unknown> {
         parameters: params,
         responses: { '200': { description: 'OK', schema: ref(op.response) }, '401': { description: 'Unauthorized' } },
         'x-kubernetes-action': op.action,
-        'x-kubernetes-group-version-kind': gvk(def, def.kind),
+        'x-kubernetes-group-version-kind': op.gvk ?? gvk(def, def.kind),
       };
     }
     out[spec.path] = entry;

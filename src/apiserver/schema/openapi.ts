@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JsonSchema, ResourceDef } from './resource-def.js';
-import { kindSchema, listSchema, metaDefinitions } from './openapi-definitions.js';
+import { kindSchema, listSchema, metaDefinitions, scaleDefinitions } from './openapi-definitions.js';
 import { definitionName, groupVersionPath, normalizeGroupVersion } from './openapi-names.js';
 import { v2Paths, v3Paths } from './openapi-paths.js';
 
@@ -41,7 +41,7 @@ export function openApiV3Doc(defs: ResourceDef[], groupVersion: string): object 
     const mine = defs.filter((d) => groupVersionPath(d) === gv);
     if (!mine.length) return undefined;
     const ref = (n: string) => `#/components/schemas/${n}`;
-    const schemas: Record<string, JsonSchema> = metaDefinitions(ref);
+    const schemas: Record<string, JsonSchema> = { ...metaDefinitions(ref), ...(mine.some((d) => d.scale) ? scaleDefinitions(ref) : {}) };
     let paths: Record<string, unknown> = {};
     for (const def of mine) {
       const name = definitionName(def);
@@ -78,7 +78,7 @@ export function openApiV3Index(defs: ResourceDef[]): object {
 export function openApiV2(defs: ResourceDef[]): object {
   return memoize(cacheKey(defs, 'v2'), () => {
     const ref = (n: string) => `#/definitions/${n}`;
-    const definitions: Record<string, JsonSchema> = metaDefinitions(ref);
+    const definitions: Record<string, JsonSchema> = { ...metaDefinitions(ref), ...(defs.some((d) => d.scale) ? scaleDefinitions(ref) : {}) };
     let paths: Record<string, unknown> = {};
     for (const def of defs) {
       const name = definitionName(def);

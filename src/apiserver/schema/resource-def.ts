@@ -27,9 +27,18 @@ export interface ResourceDef {
   namespaced: boolean;
   /** The status subresource is enabled. */
   hasStatus: boolean;
+  /** The scale subresource, when the CRD version declares it (autoscaling/v1 Scale over these paths). */
+  scale?: ScaleDef;
   printerColumns: PrinterColumn[];
   /** openAPIV3Schema of the version. */
   schema: JsonSchema;
+}
+
+/** A CRD version's subresources.scale: JSON paths (".spec.replicas") into the custom resource. */
+export interface ScaleDef {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
 }
 
 export type JsonSchema = Record<string, unknown> & {
@@ -53,7 +62,7 @@ interface CrdDoc {
     versions: Array<{
       name: string;
       served: boolean;
-      subresources?: { status?: object };
+      subresources?: { status?: object; scale?: ScaleDef };
       additionalPrinterColumns?: PrinterColumn[];
       schema?: { openAPIV3Schema?: JsonSchema };
     }>;
@@ -85,6 +94,7 @@ export function loadCrds(dir: string): ResourceDef[] {
           categories: spec.names.categories ?? [],
           namespaced: spec.scope === 'Namespaced',
           hasStatus: Boolean(v.subresources?.status),
+          ...(v.subresources?.scale ? { scale: scaleDef(v.subresources.scale, join(dir, file)) } : {}),
           printerColumns: v.additionalPrinterColumns ?? [],
           schema: v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
         });
@@ -92,4 +102,23 @@ export function loadCrds(dir: string): ResourceDef[] {
     }
   }
   return defs;
+}
+
+const SCALE_PATH = /^\.[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/;
+
+/** The paths as kube-apiserver's CRD validation accepts them: dotted, no array notation, under .spec / .status. */
+function scaleDef(raw: ScaleDef, file: string): ScaleDef {
+  const check = (field: string, v: unknown, under: string[]) => {
+    if (typeof v !== 'string' || !SCALE_PATH.test(v) || !under.some((u) => v.startsWith(`${u}.`))) {
+      throw new OkubeError('ConfigError', `${file}: subresources.scale.${field}: ${JSON.stringify(v)} must be a JSON path under ${under.join(' or ')} without array notation`);
+    }
+  };
+  check('specReplicasPath', raw.specReplicasPath, ['.spec']);
+  check('statusReplicasPath', raw.statusReplicasPath, ['.status']);
+  if (raw.labelSelectorPath !== undefined && raw.labelSelectorPath !== '') check('labelSelectorPath', raw.labelSelectorPath, ['.spec', '.status']);
+  return {
+    specReplicasPath: raw.specReplicasPath,
+    statusReplicasPath: raw.statusReplicasPath,
+    ...(raw.labelSelectorPath ? { labelSelectorPath: raw.labelSelectorPath } : {}),
+  };
 }
