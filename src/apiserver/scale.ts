@@ -1,7 +1,7 @@
 import type { StatusCause } from '../api/types.js';
 import { isPlainObject, type Obj } from './objects.js';
 import { SCALE_GVK, type ScaleDef } from './schema/index.js';
-import { ApiError, badRequest, invalid } from './status.js';
+import { ApiError, badRequest } from './status.js';
 
 // The scale subresource of a custom resource, as apiextensions-apiserver serves it
 // (pkg/registry/customresource: ScaleREST, scaleFromCustomResource, scaleUpdatedObjectInfo and
@@ -187,7 +187,11 @@ export function putDecodeError(message: string): ApiError {
 
 /** The 422 a patch whose result does not decode as a Scale gets (field "patch", the patched JSON as value). */
 export function patchDecodeError(patched: unknown): (message: string) => ApiError {
-  return (message) => invalid('', '', '', [{ type: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(patched))}: ${message}` }]);
+  return (message) => {
+    const cause = { type: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(patched))}: ${message}` };
+    // errors.NewInvalid with an empty GroupKind and name, as the patch handler builds it.
+    return new ApiError('Invalid', ` "" is invalid: patch: ${cause.message}`, { causes: [cause] });
+  };
 }
 
 function intCauses(obj: Obj, path: string, withSelector?: string): StatusCause[] {
