@@ -13,7 +13,7 @@ import type { ResourceService } from './resources.js';
 import type { ResourcePath } from './routing.js';
 import { scaleTable } from './scale.js';
 import { toTable } from './schema/index.js';
-import { ApiError, badRequest } from './status.js';
+import { ApiError, badRequest, notFound } from './status.js';
 import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
 
 // The HTTP side of the resource endpoints: which REST verb a request is, its body and options
@@ -58,7 +58,11 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
     const rp = route.res;
     const r = deps.registry.lookup(rp.group, rp.version, rp.plural)!;
     const sub = rp.subresource;
-    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale)) throw pathNotFound();
+    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale)) {
+      // apiextensions-apiserver answers a subresource a CRD does not declare as the object not found.
+      const custom = r.def.group !== '' && !r.def.group.endsWith('.k8s.io');
+      throw custom && rp.name !== undefined ? notFound(r.def.plural, r.def.group, rp.name) : pathNotFound();
+    }
     const t: Target = {
       ctx,
       rp,
