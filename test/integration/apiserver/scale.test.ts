@@ -131,6 +131,14 @@ describe('scale subresource of a custom resource (real etcd, kubectl, client-nod
     expect(lines[1]).to.match(/^k5\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
+  it('kubectl patch --subresource=scale with a merge patch scales', async () => {
+    await createWidget('k6', { replicas: 1 });
+    const r = await kubectl(ts, ['patch', '-n', NS, 'widgets/k6', '--subresource=scale', '--type=merge', '-p', '{"spec":{"replicas":3}}']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('scale.autoscaling/k6 patched');
+    expect((await getWidget('k6')).spec.replicas).to.equal(3);
+  });
+
   it('client-node reads the Scale and scales with a merge patch and a JSON patch', async () => {
     await createWidget('c1', { replicas: 1 }, { replicas: 1, selector: 'app=c1' });
     const kc = new k8s.KubeConfig();
