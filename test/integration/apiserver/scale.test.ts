@@ -200,6 +200,15 @@ describe('scale subresource of a custom resource (real etcd, kubectl, client-nod
     expect(w.metadata.managedFields!.find((e) => e.manager === 'applier')).to.deep.include({ operation: 'Apply', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
   });
 
+  it('server-side apply of a Scale without force conflicts with the manager that set spec.replicas', async () => {
+    await createWidget('a2', { replicas: 1 });
+    const body = JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'a2' }, spec: { replicas: 3 } });
+    const r = await raw(ts, 'PATCH', `${base}/a2/scale?fieldManager=applier`, { body, headers: { 'Content-Type': 'application/apply-patch+yaml' } });
+    expect(r.status, r.body).to.equal(409);
+    expect(statusOf(r).message).to.match(/^Apply failed with 1 conflict: conflict with "unknown" using .*: \.spec\.replicas$/);
+    expect((await getWidget('a2')).spec.replicas).to.equal(1);
+  });
+
   it('a PUT whose metadata.resourceVersion is stale is a 409 Conflict; with the current one it scales', async () => {
     const w = await createWidget('rv1', { replicas: 1 });
     await raw(ts, 'PATCH', `${base}/rv1`, { body: JSON.stringify({ spec: { color: 'x' } }), headers: merge });
