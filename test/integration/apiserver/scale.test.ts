@@ -232,6 +232,16 @@ describe('scale subresource of a custom resource (real etcd, kubectl, client-nod
     expect((await getWidget('v1')).spec.replicas).to.equal(1);
   });
 
+  it('the scale checks hold on writes of the object itself: negative spec or status replicas are a 422', async () => {
+    const c = await raw(ts, 'POST', base, { body: JSON.stringify({ apiVersion: `${G}/${V}`, kind: 'Widget', metadata: { name: 'v3' }, spec: { replicas: -2 } }), headers: json });
+    expect(c.status).to.equal(422);
+    expect(statusOf(c).details?.causes?.map((x) => x.field)).to.include('.spec.replicas');
+    await createWidget('v4', { replicas: 1 });
+    const st = await raw(ts, 'PATCH', `${base}/v4/status`, { body: JSON.stringify({ status: { replicas: -1 } }), headers: merge });
+    expect(st.status).to.equal(422);
+    expect(statusOf(st).details?.causes?.map((x) => ({ field: x.field, message: x.message }))).to.deep.include({ field: '.status.replicas', message: 'Invalid value: -1: should be a non-negative integer' });
+  });
+
   it('a patch that makes replicas a non-integer is a 422 on "patch"; a PUT with one is a 400', async () => {
     await createWidget('v2', { replicas: 1 });
     const p = await raw(ts, 'PATCH', `${base}/v2/scale`, { body: JSON.stringify({ spec: { replicas: 1.5 } }), headers: merge });
