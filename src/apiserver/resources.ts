@@ -359,7 +359,12 @@ export class ResourceService {
       const cur = await this.read(r, ns, name);
       preconditions(r, name, cur.obj, w);
       const normalize = (o: Obj) => admit(r, o, { ...opts, fieldValidation: 'Ignore', old: cur.obj });
-      const object = recordApply(r, cur.obj, config, { manager, force, now: nowTimestamp(), normalize, subresource: 'scale' });
+      let object: Obj;
+      try {
+        object = recordApply(r, cur.obj, config, { manager, force, now: nowTimestamp(), normalize, subresource: 'scale' });
+      } catch (err) {
+        throw err instanceof ApiError && err.reason === 'Conflict' ? asScaleConflict(err, r, def) : err;
+      }
       const { scale, specFound } = scaleOf(def, object);
       checkReplicasGiven(def, { replicas: specFound ? scale.spec.replicas : UNSET_REPLICAS });
       return async (): Promise<Result> => {
@@ -430,6 +435,17 @@ function keepStatus(r: Resource, cur: Obj, next: Obj): void {
 function scaleDef(r: Resource): ScaleDef {
   if (!r.def.scale) throw notFound(r.def.plural, r.def.group, '');
   return r.def.scale;
+}
+
+/**
+ * An apply conflict in the Scale's terms, as kube-apiserver reports it after mapping the object's
+ * managers onto the Scale (its ScaleHandler): the field is the Scale's .spec.replicas and the
+ * other manager is "using autoscaling/v1".
+ */
+function asScaleConflict(err: ApiError, r: Resource, def: ScaleDef): ApiError {
+  const scaleTerms = (s: string) => s.split(` using ${r.apiVersion}`).join(' using autoscaling/v1').split(def.specReplicasPath).join('.spec.replicas');
+  const causes = err.details?.causes?.map((c) => ({ ...c, message: scaleTerms(c.message), ...(c.field ? { field: scaleTerms(c.field) } : {}) }));
+  return new ApiError('Conflict', scaleTerms(err.message), { ...err.details, ...(causes ? { causes } : {}) });
 }
 
 /** A Scale write's uid and resourceVersion preconditions against the stored object: 409 when they do not hold. */
