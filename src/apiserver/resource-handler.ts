@@ -129,11 +129,7 @@ async function serveObject(deps: ResourceHandlerDeps, t: Target, name: string): 
   }
   if (method === 'PATCH') {
     const ct = req.headers['content-type'];
-    if (!PATCH_TYPES.includes(mediaType(ct))) {
-      req.resume();
-      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
-    }
-    const raw = await readBody(req, deps.maxBody);
+    const raw = await readPatchBody(req, deps.maxBody);
     const out = await deps.service.patch(r, ns, name, sub, raw, ct, q, writeOptions(q, res, 'PatchOptions'), t.userAgent);
     return sendJson(res, out.code, out.body);
   }
@@ -151,25 +147,18 @@ async function serveScale(deps: ResourceHandlerDeps, t: Target, name: string): P
   if (method === 'GET' && !isWatch(q, t.rp)) {
     const scale = await deps.service.getScale(r, ns, name);
     if (t.neg.table) return sendJson(res, 200, scaleTable(scale, includeObject(q), `meta.k8s.io/${t.neg.table}`));
+    if (t.neg.partial) return sendJson(res, 200, { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${t.neg.partial}`, metadata: scale.metadata });
     return sendJson(res, 200, scale);
   }
   if (method === 'PUT') {
-    const mt = mediaType(req.headers['content-type']);
-    if (!OBJECT_TYPES.includes(mt)) {
-      req.resume();
-      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
-    }
-    const body = decodeObject(await readBody(req, deps.maxBody), req.headers['content-type']);
+    // A Scale is JSON or YAML here: protobuf is only for the built-in core kinds.
+    const body = await readObjectBody(req, deps.maxBody, r, false);
     const out = await deps.service.updateScale(r, ns, name, body, writeOptions(q, res, 'UpdateOptions'), t.userAgent);
     return sendJson(res, out.code, out.body);
   }
   if (method === 'PATCH') {
     const ct = req.headers['content-type'];
-    if (!PATCH_TYPES.includes(mediaType(ct))) {
-      req.resume();
-      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
-    }
-    const raw = await readBody(req, deps.maxBody);
+    const raw = await readPatchBody(req, deps.maxBody);
     const out = await deps.service.patchScale(r, ns, name, raw, ct, q, writeOptions(q, res, 'PatchOptions'), t.userAgent);
     return sendJson(res, out.code, out.body);
   }
@@ -206,10 +195,19 @@ function render({ r, neg, ctx }: Target, objects: Obj[], listMeta?: Record<strin
   return objects[0];
 }
 
+/** A PATCH body of a patch type the API server knows (which ones a resource takes is ResourceService's). */
+async function readPatchBody(req: IncomingMessage, maxBody: number): Promise<Buffer> {
+  if (!PATCH_TYPES.includes(mediaType(req.headers['content-type']))) {
+    req.resume();
+    throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+  }
+  return readBody(req, maxBody);
+}
+
 /** JSON or YAML bodies for every resource; protobuf for the built-in core kinds (kubectl's typed clients). */
-async function readObjectBody(req: IncomingMessage, maxBody: number, r: Resource): Promise<Record<string, unknown>> {
+async function readObjectBody(req: IncomingMessage, maxBody: number, r: Resource, protobuf = true): Promise<Record<string, unknown>> {
   const mt = mediaType(req.headers['content-type']);
-  if (mt === PROTOBUF_MEDIA_TYPE && r.def.group === '') return decodeProtobufObject(await readBody(req, maxBody));
+  if (protobuf && mt === PROTOBUF_MEDIA_TYPE && r.def.group === '') return decodeProtobufObject(await readBody(req, maxBody));
   if (!OBJECT_TYPES.includes(mt)) {
     req.resume();
     throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
