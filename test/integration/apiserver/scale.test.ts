@@ -222,6 +222,14 @@ describe('scale subresource of a custom resource (real etcd, kubectl, client-nod
     expect(scaleOf(fresh).spec.replicas).to.equal(4);
   });
 
+  it('a PUT whose metadata.uid is not the object\'s is a 409 Conflict naming both uids', async () => {
+    const w = await createWidget('uid1', { replicas: 1 });
+    const r = await raw(ts, 'PUT', `${base}/uid1/scale`, { body: JSON.stringify({ metadata: { name: 'uid1', uid: 'not-it' }, spec: { replicas: 2 } }), headers: json });
+    expect(r.status).to.equal(409);
+    expect(statusOf(r).message).to.equal(`Operation cannot be fulfilled on widgets.${G} "uid1": Precondition failed: UID in precondition: not-it, UID in object meta: ${w.metadata.uid}`);
+    expect((await getWidget('uid1')).spec.replicas).to.equal(1);
+  });
+
   it('negative replicas are a 422 Invalid naming .spec.replicas, as kube-apiserver\'s scale validation words it', async () => {
     await createWidget('v1', { replicas: 1 });
     const r = await raw(ts, 'PUT', `${base}/v1/scale`, { body: JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'v1' }, spec: { replicas: -1 } }), headers: json });
