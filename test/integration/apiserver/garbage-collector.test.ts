@@ -184,7 +184,7 @@ describe('garbage collector and DELETE propagation (real etcd, real kubectl)', f
     try {
       expect((await nodes.get(name)).metadata.name).to.equal(name);
     } finally {
-      await nodes.delete(name);
+      await gone(() => nodes.delete(name));
     }
   });
 
