@@ -4,13 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, OwnerReference, Task } from '../../../src/api/types.js';
 import { NODES, ResourceClient, TASKS } from '../../../src/client/resource-client.js';
+import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { isOkubeError } from '../../../src/util/errors.js';
 import { freePort } from '../../../src/util/free-port.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
-import { newNamespace } from '../../support/controllers.js';
-import { uniqueName } from '../../support/env.js';
+import { newNamespace, startControllers, stopControllers, type ControllerRig } from '../../support/controllers.js';
+import { testEnv, uniqueName } from '../../support/env.js';
 import { kubectl, type Run } from '../../support/kubectl.js';
-import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+import { nodeObject, taskObject, waitFor as waitForWithin } from '../../support/tasks.js';
 
 // Owner-reference garbage collection and DELETE propagation policies, against real etcd, okube's
 // API server (which runs the collector) and the real kubectl. Tasks own Tasks (no Task controller
@@ -18,6 +19,8 @@ import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
 // finalizer (the Task controller's), so a cascade can be held half-way and released.
 
 const HOLD = 'test.okube.dev/hold';
+// Generous: the machine running the suite is shared and often loaded.
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 90_000) => waitForWithin(what, check, timeoutMs);
 const IMAGE = 'okube-test/busybox:latest';
 
 const gone = async (f: () => Promise<unknown>): Promise<boolean> => {
@@ -41,7 +44,7 @@ const refTo = (o: Task | Node, extra: Partial<OwnerReference> = {}): OwnerRefere
 });
 
 describe('garbage collector and DELETE propagation (real etcd, real kubectl)', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let cluster: TestCluster;
   let tasks: ResourceClient<Task>;
   let ns: string;
@@ -201,7 +204,7 @@ describe('garbage collector and DELETE propagation (real etcd, real kubectl)', f
 });
 
 describe('garbage collector across an API server kill -9 (real etcd)', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let cluster: TestCluster;
   let child: ChildProcess | undefined;
 
@@ -271,5 +274,56 @@ describe('garbage collector across an API server kill -9 (real etcd)', function 
     expect((await tasks.list({ namespace: ns })).items).to.have.length(2);
     child = await startCollector();
     await waitFor('orphaned dependents collected', async () => (await tasks.list({ namespace: ns })).items.length === 0);
+  });
+});
+
+describe('garbage collector with the Task controller and real containers', function () {
+  this.timeout(300_000);
+  let rig: ControllerRig;
+  let tasks: ResourceClient<Task>;
+  let ns: string;
+  const docker = new DockerRuntime({ dockerHost: testEnv().dockerHost });
+  const kc = (...args: string[]) => kubectl([...args, '-n', ns], { ...process.env, KUBECONFIG: rig.cluster.kubeconfigPath, KUBECACHEDIR: join(rig.cluster.dir, 'kcache') });
+  const running = (name: string, ownerReferences?: OwnerReference[]) => {
+    const t = taskObject(ns, name, { image: IMAGE, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 });
+    if (ownerReferences) t.metadata.ownerReferences = ownerReferences;
+    return tasks.create(t);
+  };
+  const containerOf = (name: string) => waitFor(`${name} running`, async () => (await tasks.get(name, ns)).status?.containerID);
+  const containerGone = async (id: string) => !(await docker.list({})).some((c) => c.id === id);
+
+  before(async () => {
+    rig = await startControllers();
+    tasks = new ResourceClient<Task>(rig.cluster.kc, TASKS);
+  });
+  after(async () => {
+    await stopControllers(rig);
+  });
+  beforeEach(async () => {
+    ns = await newNamespace(rig.cluster);
+  });
+
+  it('kubectl delete --cascade=foreground returns once the dependents’ containers are stopped and removed', async () => {
+    const owner = await running('owner');
+    await running('d1', [refTo(owner)]);
+    await running('d2', [refTo(owner)]);
+    const ids = [await containerOf('d1'), await containerOf('d2')];
+    const r = await kc('delete', 'task', 'owner', '--cascade=foreground', '--timeout=60s');
+    expect(r.code, r.stderr).to.equal(0);
+    expect((await tasks.list({ namespace: ns })).items).to.have.length(0);
+    for (const id of ids) expect(await containerGone(id), `container ${id} removed`).to.equal(true);
+  });
+
+  it('kubectl delete --cascade=orphan leaves the dependents running, ownerless', async () => {
+    const owner = await running('owner');
+    await running('d1', [refTo(owner)]);
+    const id = await containerOf('d1');
+    const r = await kc('delete', 'task', 'owner', '--cascade=orphan', '--timeout=60s');
+    expect(r.code, r.stderr).to.equal(0);
+    const d1 = await tasks.get('d1', ns);
+    expect(d1.metadata.ownerReferences).to.equal(undefined);
+    expect(d1.metadata.deletionTimestamp).to.equal(undefined);
+    expect(d1.status?.containerID).to.equal(id);
+    expect(await containerGone(id)).to.equal(false);
   });
 });
