@@ -49,6 +49,8 @@ export class GarbageCollector {
   private sweepTimer: NodeJS.Timeout | undefined;
   private running = 0;
   private stopped = false;
+  /** No decision before the index holds a whole listing (kube waits for its caches to sync). */
+  private synced = false;
   private readonly workers: number;
 
   constructor(
@@ -91,6 +93,8 @@ export class GarbageCollector {
 
   private async sync(): Promise<void> {
     if (this.stopped) return;
+    this.synced = false;
+    this.index.clear();
     try {
       let revision: number | undefined;
       let token: string | undefined;
@@ -103,6 +107,8 @@ export class GarbageCollector {
       }
       if (this.stopped) return;
       this.log.debug({ indexed: this.index.size, revision }, 'garbage collector synced');
+      this.synced = true;
+      this.pump();
       this.sub = this.store.watch(ROOT, revision!).subscribe({
         next: (ev) => this.observe(ev),
         error: (err: unknown) => {
@@ -200,7 +206,7 @@ export class GarbageCollector {
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.workers && this.queue.size) {
+    while (!this.stopped && this.synced && this.running < this.workers && this.queue.size) {
       const key = this.queue.values().next().value as string;
       this.queue.delete(key);
       this.active.add(key);

@@ -25,6 +25,11 @@ export class DependentsIndex {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly byOwner = new Map<string, Set<string>>();
 
+  clear(): void {
+    this.nodes.clear();
+    this.byOwner.clear();
+  }
+
   get(key: string): NodeInfo | undefined {
     return this.nodes.get(key);
   }
