@@ -208,6 +208,13 @@ describe('garbage collector across an API server kill -9 (real etcd)', function 
   let cluster: TestCluster;
   let child: ChildProcess | undefined;
 
+  const kill9 = async (c: ChildProcess) => {
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  };
+
   // The test's own API server runs no collector; the collector under test is a separate
   // `okube apiserver` on the same etcd, killed and started again.
   const startCollector = async (): Promise<ChildProcess> => {
@@ -216,14 +223,13 @@ describe('garbage collector across an API server kill -9 (real etcd)', function 
     let err = '';
     c.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-65_536)));
     // A fresh `node bin/okube.js` compiles the CLI through tsx: slow on a loaded machine.
-    await waitFor('okube apiserver listening', async () => /listening on/.test(err) || (c.exitCode !== null ? Promise.reject(new Error(err)) : false), 240_000);
+    try {
+      await waitFor('okube apiserver listening', async () => /listening on/.test(err) || (c.exitCode !== null ? Promise.reject(new Error(err)) : false), 240_000);
+    } catch (e) {
+      await kill9(c);
+      throw e;
+    }
     return c;
-  };
-  const kill9 = async (c: ChildProcess) => {
-    if (c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
-    await exited;
   };
 
   before(async () => {
