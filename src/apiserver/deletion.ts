@@ -5,11 +5,21 @@ import { collectionPrefix, objectKey, type Registry, type Resource } from './reg
 import { deleteOptionsCauses, optionsInvalid } from './options-validation.js';
 import { queryInt } from './query-params.js';
 import type { WriteOptions } from './request-options.js';
+import { planDelete, propagationOptions, type PropagationOptions } from './propagation.js';
 import { ApiError, badRequest, conflict, isStoreError } from './status.js';
 import { readObject, retryOnConflict, type NamespaceHook, type Result } from './store-access.js';
 
-// DELETE of one object and the namespace drain: an object with finalizers (or a namespace) is
-// marked for deletion and kept; any other is removed, under the caller's preconditions.
+// DELETE of one object and the namespace drain. A DELETE plans with the propagation policy
+// (propagation.ts): an object left with finalizers (its own, or the collector's `orphan` /
+// `foregroundDeletion`) — or a namespace — is marked for deletion and kept; any other is removed,
+// under the caller's preconditions. The garbage collector deletes through deleteWithOptions too.
+
+/** A parsed DeleteOptions: propagation, preconditions, dry run. */
+export interface DeleteRequest {
+  propagation: PropagationOptions;
+  preconditions: { uid?: unknown; resourceVersion?: unknown };
+  dryRun: boolean;
+}
 
 export async function deleteObject(
   store: Store,
@@ -27,7 +37,12 @@ export async function deleteObject(
   if (causes.length) throw optionsInvalid('DeleteOptions', causes);
   const gp = queryInt(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
   if (gp !== undefined && gp !== null && !Number.isInteger(gp)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
-  const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
+  const preconditions = isPlainObject(options.preconditions) ? options.preconditions : {};
+  return deleteWithOptions(store, onNamespaceDeleting, r, ns, name, { propagation: propagationOptions(q, options), preconditions, dryRun: opts.dryRun });
+}
+
+export async function deleteWithOptions(store: Store, onNamespaceDeleting: NamespaceHook, r: Resource, ns: string | undefined, name: string, req: DeleteRequest): Promise<Result> {
+  const pre = req.preconditions;
   return retryOnConflict(r, name, async () => {
     const cur = await readObject(store, r, ns, name);
     if (pre.uid !== undefined && pre.uid !== null && pre.uid !== cur.obj.metadata.uid) {
@@ -40,25 +55,28 @@ export async function deleteObject(
     if (['default', 'kube-system'].includes(name) && isNamespace) {
       throw new ApiError('Forbidden', `namespace "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
     }
+    const key = objectKey(r, ns, name);
+    // Namespaces are drained by the namespace finalizer whatever the policy (not GC finalizers).
+    const plan = isNamespace ? (cur.obj.metadata.deletionTimestamp ? { kind: 'unchanged' as const } : { kind: 'mark' as const, finalizers: cur.obj.metadata.finalizers ?? [] }) : planDelete(cur.obj.metadata, req.propagation);
     return async (): Promise<Result> => {
-      if (cur.obj.metadata.finalizers?.length || isNamespace) {
-        if (cur.obj.metadata.deletionTimestamp) {
-          if (isNamespace) onNamespaceDeleting(name);
-          return { code: 200, body: cur.obj };
-        }
+      if (plan.kind === 'unchanged') {
+        if (isNamespace) onNamespaceDeleting(name);
+        return { code: 200, body: cur.obj };
+      }
+      if (plan.kind === 'mark') {
         const next = clone(cur.obj);
-        next.metadata.deletionTimestamp = nowTimestamp();
+        if (!next.metadata.deletionTimestamp) next.metadata.deletionTimestamp = nowTimestamp();
         next.metadata.deletionGracePeriodSeconds = 0;
+        if (plan.finalizers.length) next.metadata.finalizers = plan.finalizers;
         if (isNamespace) next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
-        if (opts.dryRun) return { code: 200, body: next };
-        const key = objectKey(r, ns, name);
+        if (req.dryRun) return { code: 200, body: next };
         const rev = await store.update(key, toStored(next), cur.kv.modRevision);
         next.metadata.resourceVersion = String(rev);
         if (isNamespace) onNamespaceDeleting(name);
         return { code: 200, body: next };
       }
-      if (opts.dryRun) return { code: 200, body: cur.obj };
-      const { revision } = await store.delete(objectKey(r, ns, name), cur.kv.modRevision);
+      if (req.dryRun) return { code: 200, body: cur.obj };
+      const { revision } = await store.delete(key, cur.kv.modRevision);
       cur.obj.metadata.resourceVersion = String(revision);
       return { code: 200, body: cur.obj };
     };

@@ -100,11 +100,11 @@ async function serveCollection(deps: ResourceHandlerDeps, t: Target): Promise<vo
     return sendJson(res, out.code, out.body);
   }
   if (method === 'DELETE') {
-    await readBody(req, deps.maxBody);
+    const raw = await readBody(req, deps.maxBody);
     queryInt(q, 'gracePeriodSeconds');
     const deleteCauses = deleteOptionsCauses(q, {});
     if (deleteCauses.length) throw optionsInvalid('DeleteOptions', deleteCauses);
-    const out = await deps.service.deleteCollection(r, ns, q, writeOptions(q, res, 'DeleteOptions'));
+    const out = await deps.service.deleteCollection(r, ns, q, writeOptions(q, res, 'DeleteOptions'), raw);
     return sendJson(res, out.code, out.body);
   }
   throw methodNotAllowed(method);

@@ -402,14 +402,17 @@ export class ResourceService {
     return deleteObject(this.store, this.onNamespaceDeleting, r, ns, name, body, q, opts);
   }
 
-  async deleteCollection(r: Resource, ns: string | undefined, q: URLSearchParams, opts: WriteOptions): Promise<Result> {
+  async deleteCollection(r: Resource, ns: string | undefined, q: URLSearchParams, opts: WriteOptions, body: Buffer = Buffer.alloc(0)): Promise<Result> {
     const lq = new URLSearchParams();
     for (const k of ['labelSelector', 'fieldSelector']) if (q.get(k)) lq.set(k, q.get(k)!);
+    // Every item is deleted with the collection's DeleteOptions (propagation, preconditions).
+    const dq = new URLSearchParams();
+    for (const k of ['propagationPolicy', 'orphanDependents', 'gracePeriodSeconds']) if (q.has(k)) dq.set(k, q.get(k)!);
     const { items } = await this.list(r, ns, lq);
     const deleted: Obj[] = [];
     for (const o of items) {
       try {
-        const res = await this.delete(r, o.metadata.namespace, o.metadata.name!, Buffer.alloc(0), new URLSearchParams(), opts);
+        const res = await this.delete(r, o.metadata.namespace, o.metadata.name!, body, dq, opts);
         deleted.push(res.body as Obj);
       } catch (err) {
         if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;

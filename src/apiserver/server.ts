@@ -10,6 +10,7 @@ import { parseRequest, requestKey, type ParsedRequest } from './request-info.js'
 import { builtinDefs, loadCrds, type ResourceDef } from './schema/index.js';
 import { loadOrCreateCerts, loadOrCreateToken } from './certs.js';
 import { DEFAULT_MAX_BODY_BYTES, requestId, sendJson } from './http.js';
+import { GarbageCollector, type GarbageCollectorOptions } from './gc/collector.js';
 import { NamespaceFinalizer } from './namespaces.js';
 import { Registry } from './registry.js';
 import { ResourceService } from './resources.js';
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   maxWatchSeconds?: number;
   /** Sees every request as it arrives (tests record which API calls a client makes). */
   observeRequest?: (req: IncomingMessage) => void;
+  /** The owner-reference garbage collector's settings; `false` runs none (default: on). */
+  garbageCollector?: false | GarbageCollectorOptions;
 }
 
 export interface ApiServer {
@@ -71,6 +74,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const finalizer = new NamespaceFinalizer(store, () => service, log);
   await ensureNamespaces(service, registry);
   await finalizer.resume();
+  const gc = opts.garbageCollector === false ? undefined : new GarbageCollector(store, registry, (ns) => finalizer.kick(ns), loggerFor('garbage-collector'), opts.garbageCollector);
+  gc?.start();
 
   const lifecycle = { shuttingDown: false };
   const resource = resourceHandler({ store, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
@@ -94,6 +99,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       closed = true;
       lifecycle.shuttingDown = true;
       finalizer.stop();
+      gc?.stop();
       for (const f of [...watches.closing]) f();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -43,7 +43,8 @@ function nameProblem(name: string, isNamespace: boolean): string | undefined {
  * ObjectMeta rules every object obeys: name (or generateName) is a DNS-1123 subdomain (a DNS-1123
  * label for namespaces: pass `isNamespace`), a namespaced object has a valid namespace and a
  * cluster-scoped one has none, label and annotation keys are qualified names, label values are
- * valid label values, annotations stay under 256 KiB.
+ * valid label values, annotations stay under 256 KiB, owner references are complete and at most
+ * one of them is the controller.
  */
 export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespace = false): ValidationCause[] {
   const causes: ValidationCause[] = [];
@@ -51,7 +52,8 @@ export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespac
   if (!isRecord(meta)) return [{ type: 'FieldValueRequired', field: 'metadata', message: 'Required value' }];
   // A core/v1 Namespace is recognised by itself, so callers need not pass the flag.
   isNamespace ||= isRecord(obj) && obj.kind === 'Namespace' && obj.apiVersion === 'v1';
-  const { name, generateName, namespace, labels, annotations } = meta;
+  const { name, generateName, namespace, labels, annotations, ownerReferences } = meta;
+  if (Array.isArray(ownerReferences)) causes.push(...ownerReferenceCauses(ownerReferences));
   if (generateName !== undefined && generateName !== null && generateName !== '') {
     if (typeof generateName !== 'string') {
       causes.push({ type: 'FieldValueTypeInvalid', field: 'metadata.generateName', message: 'Invalid value: must be a string' });
@@ -104,6 +106,38 @@ export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespac
     }
     if (!isLabels && size > TOTAL_ANNOTATION_SIZE_LIMIT) {
       causes.push({ type: 'FieldValueTooLong', field, message: `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
+    }
+  }
+  return causes;
+}
+
+const goStr = (v: unknown): string => JSON.stringify(typeof v === 'string' ? v : '');
+
+/** Go's %#v of an owner reference list, as the controller cause prints it (pointers shown by value). */
+function goOwnerRefs(refs: Array<Record<string, unknown>>): string {
+  const ptr = (v: unknown) => (typeof v === 'boolean' ? `(*bool)(${v})` : '(*bool)(nil)');
+  const one = (r: Record<string, unknown>) => `v1.OwnerReference{APIVersion:${goStr(r.apiVersion)}, Kind:${goStr(r.kind)}, Name:${goStr(r.name)}, UID:${goStr(r.uid)}, Controller:${ptr(r.controller)}, BlockOwnerDeletion:${ptr(r.blockOwnerDeletion)}}`;
+  return `[]v1.OwnerReference{${refs.map(one).join(', ')}}`;
+}
+
+/** apimachinery's ValidateOwnerReferences: every field set, at most one controller. */
+function ownerReferenceCauses(refs: unknown[]): ValidationCause[] {
+  const causes: ValidationCause[] = [];
+  const field = 'metadata.ownerReferences';
+  let firstController = '';
+  for (const ref of refs) {
+    if (!isRecord(ref)) continue; // the schema reports the type
+    const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
+    const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
+    if (!version) causes.push({ type: 'FieldValueInvalid', field: `${field}.apiVersion`, message: `Invalid value: ${goStr(ref.apiVersion)}: version must not be empty` });
+    for (const k of ['kind', 'name', 'uid'] as const) {
+      if (typeof ref[k] !== 'string' || !ref[k]) causes.push({ type: 'FieldValueInvalid', field: `${field}.${k}`, message: `Invalid value: ${goStr(ref[k])}: must not be empty` });
+    }
+    if (ref.controller === true) {
+      const current = `${String(ref.kind ?? '')}/${String(ref.name ?? '')}`;
+      if (firstController) {
+        causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${goOwnerRefs(refs.filter(isRecord))}: Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}` });
+      } else firstController = current;
     }
   }
   return causes;

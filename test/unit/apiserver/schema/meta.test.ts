@@ -75,4 +75,23 @@ describe('validateObjectMeta', () => {
   it('reports missing metadata as Required', () => {
     expect(validateObjectMeta({}, true)).to.deep.equal([{ type: 'FieldValueRequired', field: 'metadata', message: 'Required value' }]);
   });
+  describe('ownerReferences (apimachinery ValidateOwnerReferences)', () => {
+    const ref = (r: Record<string, unknown>) => ({ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', name: 'web', uid: 'u1', ...r });
+    it('accepts complete references with one controller', () => {
+      expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', ownerReferences: [ref({ controller: true }), ref({ uid: 'u2', controller: false })] }), true)).to.deep.equal([]);
+    });
+    it('rejects a reference without uid', () => {
+      expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', ownerReferences: [ref({ uid: '' })] }), true)).to.deep.equal([
+        { type: 'FieldValueInvalid', field: 'metadata.ownerReferences.uid', message: 'Invalid value: "": must not be empty' },
+      ]);
+    });
+    it('rejects an apiVersion without a version', () => {
+      expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', ownerReferences: [ref({ apiVersion: 'okube.dev/' })] }), true)[0]).to.include({ field: 'metadata.ownerReferences.apiVersion', message: 'Invalid value: "okube.dev/": version must not be empty' });
+    });
+    it('rejects a second controller reference, naming both', () => {
+      const [cause] = validateObjectMeta(meta({ name: 'a', namespace: 'd', ownerReferences: [ref({ controller: true }), ref({ name: 'db', uid: 'u2', controller: true })] }), true);
+      expect(cause.field).to.equal('metadata.ownerReferences');
+      expect(cause.message).to.match(/: Only one reference can have Controller set to true\. Found "true" in references for TaskSet\/web and TaskSet\/db$/);
+    });
+  });
 });
