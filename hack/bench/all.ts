@@ -21,6 +21,7 @@ const { apiServerBench } = await import('./apiserver.js');
 const { probesBench } = await import('./probes.js');
 const { scaleBench } = await import('./scale.js');
 const { stopsBench } = await import('./stops.js');
+const { tasksetBench } = await import('./taskset.js');
 const { testEnv } = await import('../../test/support/env.js');
 const { DockerRuntime } = await import('../../src/runtime/docker-runtime.js');
 
@@ -51,6 +52,8 @@ const sizes = {
   stopTasks: numberOpt(args, 'stop-tasks', quick ? 20 : 100),
   stopGrace: numberOpt(args, 'stop-grace', 10),
   livenessTasks: numberOpt(args, 'liveness-tasks', quick ? 3 : 10),
+  replicas: numberOpt(args, 'replicas', quick ? 10 : 100),
+  reps: numberOpt(args, 'reps', quick ? 1 : 3),
 };
 
 function cmd(file: string, argv: string[], env: NodeJS.ProcessEnv = process.env): string {
@@ -117,6 +120,11 @@ function summary(): string {
     rows.push(['6. a Task created during that deletion → Running', `${fmt(fig('Slow stops', 'lateRunningS') ?? NaN, 2)} s`, '', '']);
     rows.push([`6. liveness: first failing probe → kill, p50 / max (${sizes.livenessTasks} Tasks)`, `${fmt(fig('Slow stops', 'killP50') ?? NaN, 2)} / ${fmt(fig('Slow stops', 'killMax') ?? NaN, 2)} s`, 'earliest verdict 2 s (period 1 s × (threshold 3 − 1))', '']);
   }
+  const tss = sections.find((x) => x.title.startsWith('TaskSet'));
+  if (tss) {
+    const cell = (prefix: string) => tss.rows.find(([k]) => k.startsWith(prefix) && k.includes('started'))?.[1] ?? 'not run';
+    rows.push([`7. ${sizes.replicas} replicas: command → all containers started, median`, `TaskSet ${cell('TaskSet of')}; single Tasks ${cell(`${sizes.replicas} single`)}`, `Swarm ${cell('Swarm')}`, '']);
+  }
   const conv = fig('Scale', 'runningSecs');
   if (conv !== undefined) {
     const s = sections.find((x) => x.title.startsWith('Scale'))!;
@@ -166,6 +174,7 @@ const plan: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = [
   ['api', () => apiServerBench({ objects: sizes.apiObjects, concurrency: 16, watchers: 20, watchEvents: sizes.watchEvents, etcd: true })],
   ['probes', () => probesBench({ seconds: sizes.probeSeconds, tasks: sizes.probeTasks })],
   ['stops', () => stopsBench({ tasks: sizes.stopTasks, graceSeconds: sizes.stopGrace, livenessTasks: sizes.livenessTasks })],
+  ['taskset', () => tasksetBench({ replicas: sizes.replicas, reps: sizes.reps, swarm: !args.includes('--no-swarm') })],
   ['scale', () => scaleBench({ tasks: sizes.scaleTasks, nodes: sizes.scaleNodes, concurrency: 16, workers: 8, idleSeconds: sizes.idleSeconds })],
 ];
 

@@ -1,7 +1,9 @@
 // Scheduler decisions in-process (no API): N Tasks over M Nodes through the same AllocationCache
 // and schedule() the controller uses, each decision assumed before the next, as in a burst of
-// creations. Measures the decision cost alone and the spread it produces.
-// Usage: npx tsx hack/bench/scheduler.ts [--tasks 10000] [--nodes 100]
+// creations. Measures the decision cost alone and the spread it produces. With --owners K the
+// Tasks belong to K controllers (ownerReference controller: true, as a TaskSet's replicas), so the
+// spreading score runs too, and the table says how evenly each controller's Tasks spread.
+// Usage: npx tsx hack/bench/scheduler.ts [--tasks 10000] [--nodes 100] [--owners 0]
 import type { Node, Task } from '../../src/api/types.js';
 import { AllocationCache } from '../../src/controllers/scheduler/allocation-cache.js';
 import { demandOf, schedule } from '../../src/controllers/scheduler/scheduling.js';
@@ -12,6 +14,7 @@ const arg = (name: string, dflt: number) => {
 };
 const tasks = arg('tasks', 10_000);
 const nodes = arg('nodes', 100);
+const owners = arg('owners', 0);
 
 const nodeObjs: Node[] = Array.from({ length: nodes }, (_, i) => ({
   apiVersion: 'okube.dev/v1alpha1',
@@ -24,12 +27,13 @@ const nodeObjs: Node[] = Array.from({ length: nodes }, (_, i) => ({
 const taskObjs: Task[] = Array.from({ length: tasks }, (_, i) => ({
   apiVersion: 'okube.dev/v1alpha1',
   kind: 'Task',
-  metadata: { name: `t${i}`, namespace: 'bench', resourceVersion: String(i + 1) },
+  metadata: { name: `t${i}`, namespace: 'bench', resourceVersion: String(i + 1), ...(owners ? { ownerReferences: [{ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', name: `o${i % owners}`, uid: `uid-o${i % owners}`, controller: true }] } : {}) },
   spec: { image: 'x', resources: { requests: { cpu: '100m', memory: '64Mi' } } },
 }));
 
 const cache = new AllocationCache();
 const placed = new Map<string, number>();
+const perOwner = new Map<string, number>(); // "owner node" → Tasks
 const times: number[] = [];
 let unschedulable = 0;
 const t0 = performance.now();
@@ -39,6 +43,8 @@ for (const t of taskObjs) {
   if (decision.node) {
     cache.assume(t, decision.node);
     placed.set(decision.node, (placed.get(decision.node) ?? 0) + 1);
+    const k = `${t.metadata.ownerReferences?.[0]?.uid} ${decision.node}`;
+    perOwner.set(k, (perOwner.get(k) ?? 0) + 1);
   } else unschedulable++;
   times.push(performance.now() - s);
 }
@@ -54,4 +60,5 @@ const rows: Array<[string, string]> = [
   ['Tasks per Node, by Node size 8 / 16 / 24 CPU (min–max)', bySize.join(' / ')],
   ['unschedulable', String(unschedulable)],
 ];
-process.stdout.write(`### Scheduler decisions: ${tasks} Tasks over ${nodes} Nodes\n\n| measure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);
+if (owners) rows.push([`one controller's Tasks on one Node, max (${tasks / owners} per controller over ${nodes} Nodes: even is ${Math.ceil(tasks / owners / nodes)})`, String(Math.max(...perOwner.values()))]);
+process.stdout.write(`### Scheduler decisions: ${tasks} Tasks over ${nodes} Nodes${owners ? `, ${owners} controllers` : ''}\n\n| measure | value |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n`);

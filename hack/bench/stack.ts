@@ -3,7 +3,7 @@
 // `okube controllers` against real Docker engines, or hack/bench/hollow-controllers.ts whose
 // Nodes are in-process HollowRuntimes. The bench process talks to them like a kubectl user.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../../src/client/kubeconfig.js';
 import { EmbeddedEtcd } from '../../src/storage/embedded-etcd.js';
+import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
 import { procSample, type ProcSample } from './lib.js';
 import { freePort } from '../../src/util/free-port.js';
 
@@ -31,6 +32,8 @@ export type Samples = Record<keyof Procs, ProcSample>;
 
 export interface Stack {
   kc: KubeConfig;
+  /** A kubeconfig file for kubectl (bearer token, the API server's CA). */
+  kubeconfigPath: string;
   procs: Procs;
   /** The controllers' /metrics (Prometheus text); only with controllers: 'docker'. */
   metrics(): Promise<string>;
@@ -111,6 +114,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const server = `https://127.0.0.1:${port}`;
     const caFile = join(dir, 'api', 'pki', 'ca.crt');
     const kc = loadKubeConfig({ server, tokenFile, certificateAuthority: caFile });
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    writeKubeconfig(kubeconfigPath, { server, caPem: readFileSync(caFile, 'utf8'), token: readFileSync(tokenFile, 'utf8').trim() });
     const metricsPort = await freePort();
 
     controllers =
@@ -144,7 +149,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         req.end();
       });
     };
-    return { kc, procs, sample, metrics, apiMetrics, stop };
+    return { kc, kubeconfigPath, procs, sample, metrics, apiMetrics, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -2,8 +2,8 @@ import type { Node, Task } from '../../api/types.js';
 import { objectKey } from '../../client/resource-client.js';
 import { allocatableOf, demandOf, holdsResources, nodeIsReady, type Demand, type NodeSnapshot, type Resources } from './scheduling.js';
 
-// What each Node has given out, kept as running sums so a decision never scans the Tasks
-// (10,000 Tasks over 100 Nodes). Fed by the Task informer, and by the scheduler itself the
+// What each Node has given out, and how many Tasks of each controller it holds (for spreading),
+// kept as running sums so a decision never scans the Tasks (10,000 Tasks over 100 Nodes). Fed by the Task informer, and by the scheduler itself the
 // moment it decides ("assume", as kube-scheduler does): otherwise Tasks created together would
 // all see the same empty Node until the informer delivers the first bindings.
 
@@ -12,6 +12,8 @@ interface Footprint {
   requests: Resources;
   nonZero: Resources;
   hostPorts: string[];
+  /** Controller uid, counted for spreading. */
+  owner?: string;
   /** Assumed by the scheduler and not yet seen bound in the informer. */
   assumed: boolean;
   /** resourceVersion of the binding write; informer copies older than this are ignored. */
@@ -23,12 +25,14 @@ export interface NodeSums {
   nonZeroRequested: Resources;
   /** Fixed host port → how many Tasks here publish it. */
   hostPorts: Map<string, number>;
+  /** Controller uid → how many of its Tasks are here (for spreading). */
+  owners: Map<string, number>;
 }
 
 const rvOf = (t: Task) => Number(t.metadata.resourceVersion ?? 0);
 
 function emptySums(): NodeSums {
-  return { requested: { milliCpu: 0, memory: 0, tasks: 0 }, nonZeroRequested: { milliCpu: 0, memory: 0 }, hostPorts: new Map() };
+  return { requested: { milliCpu: 0, memory: 0, tasks: 0 }, nonZeroRequested: { milliCpu: 0, memory: 0 }, hostPorts: new Map(), owners: new Map() };
 }
 
 export class AllocationCache {
@@ -87,6 +91,7 @@ export class AllocationCache {
       requested: s.requested,
       nonZeroRequested: s.nonZeroRequested,
       hostPortInUse: (p) => s.hostPorts.has(p),
+      ownerCount: (uid) => s.owners.get(uid) ?? 0,
     };
   }
 
@@ -109,8 +114,8 @@ export class AllocationCache {
   }
 }
 
-function footprint(d: Demand): Pick<Footprint, 'requests' | 'nonZero' | 'hostPorts'> {
-  return { requests: d.requests, nonZero: d.nonZero, hostPorts: d.hostPorts };
+function footprint(d: Demand): Pick<Footprint, 'requests' | 'nonZero' | 'hostPorts' | 'owner'> {
+  return { requests: d.requests, nonZero: d.nonZero, hostPorts: d.hostPorts, owner: d.owner };
 }
 
 function add(s: NodeSums, f: Footprint, sign: 1 | -1): void {
@@ -118,6 +123,11 @@ function add(s: NodeSums, f: Footprint, sign: 1 | -1): void {
     const n = (s.hostPorts.get(p) ?? 0) + sign;
     if (n > 0) s.hostPorts.set(p, n);
     else s.hostPorts.delete(p);
+  }
+  if (f.owner !== undefined) {
+    const n = (s.owners.get(f.owner) ?? 0) + sign;
+    if (n > 0) s.owners.set(f.owner, n);
+    else s.owners.delete(f.owner);
   }
   s.requested.tasks += sign;
   s.requested.milliCpu += sign * f.requests.milliCpu;

@@ -100,6 +100,7 @@ export class Scheduler {
       return { requeueAfterMs: this.opts.retryMs ?? 60_000 };
     }
     this.unschedulable.delete(key);
+    if (decision.avoidedFallback) log.info({ key, node: decision.node }, 'no other Node fits: placing the Task on a Node it asked to avoid');
     this.opts.cache.assume(task, decision.node);
     this.binding.add(key);
     await this.slot();

@@ -1,9 +1,13 @@
 import type { Node, Task } from '../../api/types.js';
 import { parseQuantity } from '../../api/quantity.js';
+import { avoidedNodes } from '../../api/annotations.js';
+import { controllerUidOf, LEAST_ALLOCATED_WEIGHT, SPREAD_WEIGHT, spreadScores } from './spreading.js';
 
 // The scheduling decision, pure: filter the Nodes a Task may run on, score the rest by
-// least-allocated (the emptier a Node is relative to what it can give, the better), and explain
-// a Task that fits nowhere the way kube-scheduler does ("0/3 nodes are available: …").
+// least-allocated (the emptier a Node is relative to what it can give, the better) and, for a
+// Task with a controller, by spreading its controller's Tasks (spreading.ts), and explain a Task
+// that fits nowhere the way kube-scheduler does ("0/3 nodes are available: …"). Nodes the Task
+// asks to avoid (okube.dev/avoid-nodes) are a soft preference: used only when nothing else fits.
 
 /** Millicores and bytes. */
 export interface Resources {
@@ -19,6 +23,10 @@ export interface Demand {
   nodeSelector?: Record<string, string>;
   /** Fixed host ports ("TCP/8080"); hostPort 0 is allocated on the Node and never conflicts. */
   hostPorts: string[];
+  /** uid of the controlling owner (a TaskSet): spreading counts Tasks sharing it. Unset while terminating. */
+  owner?: string;
+  /** Nodes to use only when no other Node fits (okube.dev/avoid-nodes). */
+  avoid?: string[];
 }
 
 /** What the scheduler knows about one Node at decision time. */
@@ -33,6 +41,8 @@ export interface NodeSnapshot {
   nonZeroRequested: Resources;
   /** Fixed host ports the Node's Tasks already publish. */
   hostPortInUse?(port: string): boolean;
+  /** How many Tasks here (bound or assumed bound, not terminating) have this controller uid. */
+  ownerCount?(uid: string): number;
 }
 
 export const DEFAULT_MILLI_CPU = 100;
@@ -68,6 +78,9 @@ export function demandOf(task: Task): Demand {
     nonZero: { milliCpu: cpu || DEFAULT_MILLI_CPU, memory: memory || DEFAULT_MEMORY },
     nodeSelector: task.spec.nodeSelector,
     hostPorts: hostPortsOf(task),
+    // A terminating Task no longer counts towards its controller's spread (as kube-scheduler skips terminating Pods).
+    owner: task.metadata.deletionTimestamp ? undefined : controllerUidOf(task.metadata),
+    avoid: avoidedNodes(task.metadata),
   };
 }
 
@@ -116,6 +129,8 @@ export interface Decision {
   message?: string;
   /** Per reason, how many Nodes failed with it. */
   reasons: Record<string, number>;
+  /** The chosen Node is one the Task asked to avoid: no other Node fits. */
+  avoidedFallback?: boolean;
 }
 
 export function unschedulableMessage(total: number, reasons: Record<string, number>): string {
@@ -126,10 +141,17 @@ export function unschedulableMessage(total: number, reasons: Record<string, numb
   return `0/${total} nodes are available: ${parts.join(', ')}.`;
 }
 
-/** The best Node for the Task: highest score, then fewest Tasks, then name (deterministic). */
+/**
+ * The best Node for the Task: among the Nodes that fit and are not avoided (or, if none, all that
+ * fit), the highest weighted score, then fewest Tasks, then name (deterministic). The score is
+ * LeastAllocated (weight 1) plus, for a Task with a controller, the normalised spread score
+ * (weight 2); a Task without one is scored by LeastAllocated alone.
+ */
 export function schedule(d: Demand, nodes: Iterable<NodeSnapshot>): Decision {
   const reasons: Record<string, number> = {};
-  let best: { n: NodeSnapshot; score: number } | undefined;
+  const preferred: NodeSnapshot[] = [];
+  const avoided: NodeSnapshot[] = [];
+  const avoid = d.avoid?.length ? new Set(d.avoid) : undefined;
   let total = 0;
   for (const n of nodes) {
     total++;
@@ -138,10 +160,17 @@ export function schedule(d: Demand, nodes: Iterable<NodeSnapshot>): Decision {
       for (const r of why) reasons[r] = (reasons[r] ?? 0) + 1;
       continue;
     }
-    const score = leastAllocatedScore(d, n);
+    (avoid?.has(n.name) ? avoided : preferred).push(n);
+  }
+  const candidates = preferred.length ? preferred : avoided;
+  if (!candidates.length) return { message: unschedulableMessage(total, reasons), reasons };
+  const spread = d.owner ? spreadScores(candidates.map((n) => n.ownerCount?.(d.owner!) ?? 0)) : undefined;
+  let best: { n: NodeSnapshot; score: number } | undefined;
+  candidates.forEach((n, i) => {
+    const score = LEAST_ALLOCATED_WEIGHT * leastAllocatedScore(d, n) + (spread ? SPREAD_WEIGHT * spread[i] : 0);
     if (!best || score > best.score || (score === best.score && (n.requested.tasks < best.n.requested.tasks || (n.requested.tasks === best.n.requested.tasks && n.name < best.n.name)))) {
       best = { n, score };
     }
-  }
-  return best ? { node: best.n.name, reasons } : { message: unschedulableMessage(total, reasons), reasons };
+  });
+  return { node: best!.n.name, reasons, ...(preferred.length ? {} : { avoidedFallback: true }) };
 }

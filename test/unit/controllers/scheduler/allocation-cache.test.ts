@@ -67,3 +67,45 @@ describe('AllocationCache', () => {
     expect(c.sums('n2').requested.tasks).to.equal(1);
   });
 });
+
+describe('AllocationCache: Tasks per controller (for spreading)', () => {
+  const owned = (name: string, rv: number, nodeName: string | undefined, uid: string, over: Partial<Task['metadata']> = {}): Task => {
+    const t = task(name, rv, nodeName);
+    t.metadata = { ...t.metadata, ownerReferences: [{ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', name: 'web', uid, controller: true }], ...over };
+    return t;
+  };
+  const countOn = (c: AllocationCache, node: string, uid: string) => c.snapshot({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: node }, spec: {} } as never).ownerCount!(uid);
+
+  it('counts bound Tasks per controller uid on each Node', () => {
+    const c = new AllocationCache();
+    c.observe(owned('a', 1, 'n1', 'u1'));
+    c.observe(owned('b', 2, 'n1', 'u1'));
+    c.observe(owned('c', 3, 'n1', 'u2'));
+    c.observe(owned('d', 4, 'n2', 'u1'));
+    expect(countOn(c, 'n1', 'u1')).to.equal(2);
+    expect(countOn(c, 'n1', 'u2')).to.equal(1);
+    expect(countOn(c, 'n2', 'u1')).to.equal(1);
+    expect(countOn(c, 'n3', 'u1')).to.equal(0);
+  });
+
+  it('counts an assumed binding for its controller at once', () => {
+    const c = new AllocationCache();
+    c.assume(owned('a', 1, undefined, 'u1'), 'n1');
+    expect(countOn(c, 'n1', 'u1')).to.equal(1);
+    c.forget('ns/a');
+    expect(countOn(c, 'n1', 'u1')).to.equal(0);
+  });
+
+  it('stops counting a Task once it is terminating, finished or deleted', () => {
+    const c = new AllocationCache();
+    c.observe(owned('a', 1, 'n1', 'u1'));
+    c.observe(owned('b', 2, 'n1', 'u1'));
+    c.observe(owned('c', 3, 'n1', 'u1'));
+    c.observe(owned('a', 4, 'n1', 'u1', { deletionTimestamp: '2026-01-01T00:00:00Z' }));
+    expect(countOn(c, 'n1', 'u1')).to.equal(2);
+    expect(c.sums('n1').requested.tasks).to.equal(3); // still holds its resources while it stops
+    c.observe({ ...owned('b', 5, 'n1', 'u1'), status: { phase: 'Failed' } });
+    c.delete('ns/c');
+    expect(countOn(c, 'n1', 'u1')).to.equal(0);
+  });
+});

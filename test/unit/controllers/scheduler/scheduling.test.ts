@@ -247,3 +247,102 @@ describe('scheduler: what holds resources and which Nodes count', () => {
     expect(DEFAULT_MAX_TASKS).to.equal(110);
   });
 });
+
+describe('scheduler: spreading a controller\'s Tasks and avoiding Nodes', () => {
+  const owned = (uid: string, over: Partial<Task['metadata']> = {}): Task => ({
+    apiVersion: 'okube.dev/v1alpha1',
+    kind: 'Task',
+    metadata: { name: 't', namespace: 'ns', ownerReferences: [{ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', name: 'web', uid, controller: true }], ...over },
+    spec: { image: 'x' },
+  });
+  /** A snapshot whose Node holds `counts[uid]` Tasks of each controller. */
+  const withOwners = (name: string, counts: Record<string, number>, over: Partial<NodeSnapshot> = {}, used: { cpu?: number; memory?: number; tasks?: number } = {}): NodeSnapshot => ({
+    ...node(name, over, used),
+    ownerCount: (uid) => counts[uid] ?? 0,
+  });
+  /** Places `n` Tasks of demand `d` one after another, counting each on its Node as the cache would. */
+  const placeAll = (d: ReturnType<typeof demandOf>, nodes: Array<NodeSnapshot & { owned: Record<string, number> }>, n: number) => {
+    const placed: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const target = nodes.find((x) => x.name === schedule(d, nodes).node)!;
+      target.requested.tasks++;
+      target.nonZeroRequested.milliCpu += d.nonZero.milliCpu;
+      target.nonZeroRequested.memory += d.nonZero.memory;
+      target.owned[d.owner!] = (target.owned[d.owner!] ?? 0) + 1;
+      placed[target.name] = (placed[target.name] ?? 0) + 1;
+    }
+    return placed;
+  };
+  const counted = (name: string, over: Partial<NodeSnapshot> = {}, used: { cpu?: number; memory?: number; tasks?: number } = {}) => {
+    const owned: Record<string, number> = {};
+    return Object.assign(withOwners(name, owned, over, used), { owned });
+  };
+
+  it('reads the controller uid and the avoided Nodes into the demand, and drops the uid of a terminating Task', () => {
+    const d = demandOf(owned('u1', { annotations: { 'okube.dev/avoid-nodes': 'n1, n2' } }));
+    expect(d.owner).to.equal('u1');
+    expect(d.avoid).to.deep.equal(['n1', 'n2']);
+    expect(demandOf(owned('u1', { deletionTimestamp: '2026-01-01T00:00:00Z' })).owner).to.equal(undefined);
+  });
+
+  it('puts 3 replicas on 3 equal Nodes one each, though other Tasks leave one of them the least allocated', () => {
+    const nodes = [counted('a'), counted('b', {}, { cpu: 300, tasks: 3 }), counted('c', {}, { cpu: 300, tasks: 3 })];
+    expect(placeAll(demandOf(owned('u1')), nodes, 3)).to.deep.equal({ a: 1, b: 1, c: 1 });
+  });
+
+  it('spreads replicas over unequal Nodes before it fills the biggest', () => {
+    const nodes = [counted('big', { allocatable: { milliCpu: 2000, memory: 8 * GI, tasks: 110 } }), counted('mid', { allocatable: { milliCpu: 1000, memory: 8 * GI, tasks: 110 } }), counted('small', { allocatable: { milliCpu: 500, memory: 8 * GI, tasks: 110 } })];
+    expect(placeAll(demandOf(owned('u1')), nodes, 3)).to.deep.equal({ big: 1, mid: 1, small: 1 });
+  });
+
+  it('prefers the Node without a replica even when it is busier with other Tasks', () => {
+    const d = demandOf(owned('u1'));
+    const decision = schedule(d, [withOwners('a', { u1: 1 }, {}, { cpu: 100, memory: 200 * MI, tasks: 1 }), withOwners('b', {}, {}, { cpu: 800, memory: GI, tasks: 8 })]);
+    expect(decision.node).to.equal('b');
+  });
+
+  it('counts only Tasks of the same controller: another TaskSet\'s replicas do not repel it', () => {
+    const d = demandOf(owned('u1'));
+    const decision = schedule(d, [withOwners('a', { other: 3 }, {}, { tasks: 3 }), withOwners('b', { u1: 1 }, {}, { tasks: 1 })]);
+    expect(decision.node).to.equal('a');
+  });
+
+  it('lets least-allocated win for a Node too full to be worth the spread', () => {
+    const d = demandOf(owned('u1', {}));
+    // a holds a replica but is empty otherwise; b holds none but is nearly full (LeastAllocated ≈ 2 against ≈ 95).
+    const decision = schedule(d, [withOwners('a', { u1: 1 }), withOwners('b', {}, {}, { cpu: 1900, memory: 4 * GI - 300 * MI, tasks: 19 })]);
+    expect(decision.node).to.equal('a');
+  });
+
+  it('scores a Task without a controller by least-allocated alone', () => {
+    const d = demandOf(task());
+    const decision = schedule(d, [withOwners('a', { u1: 5 }, {}, { cpu: 100, tasks: 5 }), withOwners('b', {}, {}, { cpu: 400, tasks: 4 })]);
+    expect(decision.node).to.equal('a');
+  });
+
+  it('picks a Node that is not avoided when one fits, even a worse-scored one', () => {
+    const d = demandOf(owned('u1', { annotations: { 'okube.dev/avoid-nodes': 'a' } }));
+    const decision = schedule(d, [withOwners('a', {}), withOwners('b', { u1: 3 }, {}, { cpu: 1500, memory: 3 * GI, tasks: 10 })]);
+    expect(decision.node).to.equal('b');
+    expect(decision.avoidedFallback).to.equal(undefined);
+  });
+
+  it('falls back to an avoided Node when no other Node fits, and says so', () => {
+    const d = demandOf({ ...owned('u1', { annotations: { 'okube.dev/avoid-nodes': 'a,c' } }), spec: { image: 'x', resources: { requests: { cpu: '500m' } } } });
+    const decision = schedule(d, [withOwners('a', {}), withOwners('b', {}, {}, { cpu: 1800 }), withOwners('c', {}, { ready: false })]);
+    expect(decision.node).to.equal('a');
+    expect(decision.avoidedFallback).to.equal(true);
+  });
+
+  it('still reports a Task that fits nowhere as Unschedulable, avoided Nodes counted by their real reason', () => {
+    const d = demandOf({ ...owned('u1', { annotations: { 'okube.dev/avoid-nodes': 'a' } }), spec: { image: 'x', resources: { requests: { cpu: '3' } } } });
+    const decision = schedule(d, [withOwners('a', {}), withOwners('b', {})]);
+    expect(decision.node).to.equal(undefined);
+    expect(decision.message).to.equal('0/2 nodes are available: 2 Insufficient cpu.');
+  });
+
+  it('ignores avoided names that are not Nodes', () => {
+    const d = demandOf(owned('u1', { annotations: { 'okube.dev/avoid-nodes': 'gone' } }));
+    expect(schedule(d, [withOwners('a', {})])).to.deep.equal({ node: 'a', reasons: {} });
+  });
+});
