@@ -204,8 +204,8 @@ function answerError(req: IncomingMessage, res: ServerResponse, e: ApiError): vo
     if (!res.writableEnded) res.end();
     return;
   }
-  if (e.code === 503) res.setHeader('Retry-After', '1');
-  sendJson(res, e.code, e.toStatus());
+  if (e.httpCode === 503) res.setHeader('Retry-After', '1');
+  sendJson(res, e.httpCode, e.toStatus());
 }
 
 function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, parsed: ParsedRequest, id: string, seconds: number): void {
