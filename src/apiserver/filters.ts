@@ -52,3 +52,8 @@ export const authorization: Filter = async (ctx, next) => {
  * checks on the whole request (rate limits, quotas).
  */
 export const admission: Filter = async (ctx, next) => next(ctx);
+
+/** The API server's filters, in kube-apiserver's order: authentication, authorization, admission. */
+export function defaultFilters(tokens: readonly string[], authDisabled: boolean): Filter[] {
+  return [authentication(tokens, authDisabled), authorization, admission];
+}

@@ -15,7 +15,7 @@ import { NamespaceFinalizer } from './namespaces.js';
 import { Registry } from './registry.js';
 import { ResourceService } from './resources.js';
 import type { ResourceLookup } from './routing.js';
-import { admission, authentication, authorization, buildChain } from './filters.js';
+import { buildChain, defaultFilters } from './filters.js';
 import type { Handler } from './request-context.js';
 import { resourceHandler, type WatchSettings } from './resource-handler.js';
 import { nonResourceRoutes, routeHandler } from './routes.js';
@@ -80,7 +80,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const lifecycle = { shuttingDown: false };
   const resource = resourceHandler({ store, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
-  const chain = buildChain([authentication(tokens, opts.auth?.disabled === true), authorization, admission], routeHandler(routes, resource));
+  const chain = buildChain(defaultFilters(tokens, opts.auth?.disabled === true), routeHandler(routes, resource));
   const onRequest = requestListener({ chain, log, lookup: (g, v, p) => registry.lookup(g, v, p)?.def, observeRequest: opts.observeRequest });
 
   const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem }, onRequest) : createHttpServer(onRequest);
@@ -210,8 +210,8 @@ function answerError(req: IncomingMessage, res: ServerResponse, e: ApiError): vo
     if (!res.writableEnded) res.end();
     return;
   }
-  if (e.code === 503) res.setHeader('Retry-After', '1');
-  sendJson(res, e.code, e.toStatus());
+  if (e.httpCode === 503) res.setHeader('Retry-After', '1');
+  sendJson(res, e.httpCode, e.toStatus());
 }
 
 function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, parsed: ParsedRequest, id: string, seconds: number): void {

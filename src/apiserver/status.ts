@@ -1,30 +1,37 @@
 import type { Status, StatusCause } from '../api/types.js';
 import { STORE_ERROR_CODES, type StoreErrorCode } from '../storage/errors.js';
+import { OkubeError } from '../util/errors.js';
 import { codeForReason, type StatusReason } from '../util/status-reasons.js';
 
-// API errors carry a Kubernetes `Status` (reason + code); handlers throw them and the server's
-// per-request catch writes them out.
+// API errors carry a Kubernetes `Status` (reason + HTTP code); handlers throw them and the
+// server's per-request catch writes them out. An ApiError is an OkubeError whose `code` is its
+// Status reason; the HTTP code is `httpCode`.
 
 export type { StatusReason };
 
-export interface StatusDetails {
+// A type, not an interface, so that it is an OkubeError's details (a string-keyed record).
+export type StatusDetails = {
   name?: string;
   group?: string;
   kind?: string;
   uid?: string;
   causes?: StatusCause[];
   retryAfterSeconds?: number;
-}
+};
 
-export class ApiError extends Error {
-  readonly code: number;
+export class ApiError extends OkubeError {
+  declare readonly code: StatusReason;
+  declare readonly details: StatusDetails;
+  /** The HTTP status code of the reason. */
+  readonly httpCode: number;
   constructor(
     readonly reason: StatusReason,
     message: string,
-    readonly details?: StatusDetails,
+    details?: StatusDetails,
   ) {
-    super(message);
-    this.code = codeForReason(reason);
+    super(reason, message, details);
+    this.httpCode = codeForReason(reason);
+    // Not "OkubeError(…)": storeErrorCode below tells Store errors by that name.
     this.name = `ApiError(${reason})`;
   }
 

@@ -1,6 +1,7 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { Subject, type Observable } from 'rxjs';
 import type { KubeList, KubeObject } from '../api/types.js';
+import { OkubeError } from '../util/errors.js';
 import { loggerFor, type Logger } from '../util/logger.js';
 import { objectKey } from './resource-client.js';
 
@@ -99,7 +100,7 @@ export class Informer<T extends KubeObject> {
 
   byIndex(name: string, value: string): T[] {
     const index = this.indexes.get(name);
-    if (!index) throw new Error(`informer has no index ${name}`);
+    if (!index) throw new OkubeError('Internal', `informer has no index ${name}`);
     return [...(index.get(value) ?? [])].map((k) => this.cache.get(k)!);
   }
 

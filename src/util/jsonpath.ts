@@ -1,3 +1,5 @@
+import { OkubeError } from './errors.js';
+
 // The JSONPath subset that additionalPrinterColumns (server Tables) and `kubectl wait
 // --for=jsonpath` (CLI) share: `.a.b`, `.a[0]`, `.a[*]` and a filter `.a[?(@.type=="Ready")].status`.
 // Returns every match; printer columns show the first. Pure, so both sides can use it.
@@ -15,7 +17,7 @@ export function parseJsonPath(expr: string): Step[] {
     else if ((m = /^\['([^']+)'\]/.exec(s))) steps.push({ kind: 'field', name: m[1] });
     else if ((m = /^\[\?\(@((?:\.[A-Za-z0-9_-]+)+)\s*==\s*["']([^"']*)["']\)\]/.exec(s))) {
       steps.push({ kind: 'filter', path: m[1].slice(1).split('.'), value: m[2] });
-    } else throw new Error(`unsupported JSONPath ${JSON.stringify(expr)} at ${JSON.stringify(s)}`);
+    } else throw new OkubeError('BadRequest', `unsupported JSONPath ${JSON.stringify(expr)} at ${JSON.stringify(s)}`);
     s = s.slice(m[0].length);
   }
   return steps;

@@ -31,6 +31,12 @@ const CODE_BY_REASON = new Map<string, number>(TABLE);
 const REASON_BY_CODE = new Map<number, StatusReason>();
 for (const [reason, code] of TABLE) if (!REASON_BY_CODE.has(code)) REASON_BY_CODE.set(code, reason);
 
+const REASONS = new Set<string>(STATUS_REASONS);
+
+export function isStatusReason(s: unknown): s is StatusReason {
+  return typeof s === 'string' && REASONS.has(s);
+}
+
 /** The HTTP code of a Status reason. */
 export function codeForReason(reason: StatusReason): number {
   return CODE_BY_REASON.get(reason) as number;

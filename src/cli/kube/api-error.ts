@@ -1,5 +1,5 @@
 import { CliError } from '../cli-error.js';
-import { reasonForCode } from '../../util/status-reasons.js';
+import { isStatusReason, reasonForCode } from '../../util/status-reasons.js';
 
 // API failures printed the way kubectl prints them (cmdutil.CheckErr / StandardErrorMessage), so
 // a user sees the same line from `okube get` as from `kubectl get`.
@@ -11,15 +11,18 @@ interface StatusBody {
   details?: { kind?: string; name?: string; causes?: Array<{ field?: string; message?: string }> };
 }
 
-/** An API error with its HTTP code and Status reason (callers branch on `reason`). */
+/**
+ * An API error with its HTTP code (`httpCode`) and Status reason (callers branch on `reason`); its
+ * `code` is the reason when the Status table knows it, else 'ServerError'.
+ */
 export class ServerError extends CliError {
   constructor(
     message: string,
-    readonly code: number,
+    readonly httpCode: number,
     readonly reason: string,
     prefix: string,
   ) {
-    super(message, 1, prefix);
+    super(message, 1, prefix, isStatusReason(reason) ? reason : 'ServerError');
   }
 }
 

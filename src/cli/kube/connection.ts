@@ -33,7 +33,11 @@ export interface Response<T> {
 export const TABLE_ACCEPT = 'application/json;as=Table;g=meta.k8s.io;v=v1,application/json';
 
 /** The server could not be reached at all (no point trying the next object). */
-export class ConnectionError extends CliError {}
+export class ConnectionError extends CliError {
+  constructor(message: string, exitCode = 1, prefix = 'error: ') {
+    super(message, exitCode, prefix, 'ConnectionError');
+  }
+}
 
 export class Connection {
   readonly server: URL;

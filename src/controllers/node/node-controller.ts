@@ -3,7 +3,7 @@ import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { objectKey } from '../../client/resource-client.js';
 import type { HostInfo } from '../../runtime/runtime.js';
-import { errorMessage } from '../../util/errors.js';
+import { errorMessage, OkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import type { ReconcileResult } from '../controller.js';
 import type { Resources } from '../scheduler/scheduling.js';
@@ -108,7 +108,7 @@ export class NodeReconciler {
     // A Secret that cannot be read now keeps the connection built from the last good copy.
     const entry = error ? (this.deps.registry.get(key) ?? this.deps.registry.ensure(node)) : this.deps.registry.ensure(node, secret);
     try {
-      if (error) throw new Error(error);
+      if (error) throw new OkubeError('ConfigError', error);
       await entry.runtime.ping();
       info = await entry.runtime.info();
       this.lastContact.set(key, now.getTime());

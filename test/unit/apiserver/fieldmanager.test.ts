@@ -166,7 +166,7 @@ describe('field manager: apply', () => {
     }
     expect(err).to.be.instanceOf(ApiError);
     const e = err as ApiError;
-    expect(e.code).to.equal(409);
+    expect(e.httpCode).to.equal(409);
     expect(e.reason).to.equal('Conflict');
     expect(e.message).to.equal('Apply failed with 2 conflicts: conflicts with "editor" using okube.dev/v1alpha1:\n- .spec.image\n- .spec.nodeName');
     expect(e.details?.causes).to.deep.equal([

@@ -17,17 +17,17 @@ describe('media types and bodies', () => {
     expect(decodeObject(Buffer.from('{"a":1}'), 'application/json')).to.deep.equal({ a: 1 });
     expect(decodeObject(Buffer.from('a: 1\nb: "2026-01-01"\nc: 2026-01-01'), 'application/yaml')).to.deep.equal({ a: 1, b: '2026-01-01', c: '2026-01-01' });
     for (const [body, ct] of [['{', 'application/json'], ['[1]', 'application/json'], ['null', 'application/json'], ['a: [', 'application/yaml'], ['', 'application/json'], ['- a', 'application/yaml']]) {
-      expect(() => decodeObject(Buffer.from(body), ct), body).to.throw().with.property('code', 400);
+      expect(() => decodeObject(Buffer.from(body), ct), body).to.throw().with.property('httpCode', 400);
     }
   });
 
   it('refuses a YAML alias bomb and absurd nesting with a 400', () => {
     let bomb = 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
     for (let i = 1; i < 9; i++) bomb += `l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]\n`;
-    expect(() => decodeObject(Buffer.from(bomb), 'application/yaml')).to.throw(/expands to more than/).with.property('code', 400);
-    expect(() => decodeObject(Buffer.from(bomb), 'application/apply-patch+yaml')).to.throw().with.property('code', 400);
+    expect(() => decodeObject(Buffer.from(bomb), 'application/yaml')).to.throw(/expands to more than/).with.property('httpCode', 400);
+    expect(() => decodeObject(Buffer.from(bomb), 'application/apply-patch+yaml')).to.throw().with.property('httpCode', 400);
     const deep = (n: number) => Buffer.from(`{"a":${'['.repeat(n)}1${']'.repeat(n)}}`);
-    expect(() => decodeObject(deep(MAX_BODY_DEPTH + 1), 'application/json')).to.throw(/nested more than/).with.property('code', 400);
+    expect(() => decodeObject(deep(MAX_BODY_DEPTH + 1), 'application/json')).to.throw(/nested more than/).with.property('httpCode', 400);
     expect(decodeObject(deep(100), 'application/json')).to.have.property('a');
     // Ordinary aliases stay allowed.
     expect(decodeObject(Buffer.from('x: &x {a: 1}\ny: *x'), 'application/yaml')).to.deep.equal({ x: { a: 1 }, y: { a: 1 } });
@@ -41,6 +41,6 @@ describe('media types and bodies', () => {
     const unknown = Buffer.concat([Buffer.from([0x0a, tm.length]), tm, Buffer.from([0x12, ns.length]), ns]);
     const body = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), unknown]);
     expect(decodeProtobufObject(body)).to.deep.equal({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns1' } });
-    expect(() => decodeProtobufObject(Buffer.from([1, 2, 3]))).to.throw().with.property('code', 400);
+    expect(() => decodeProtobufObject(Buffer.from([1, 2, 3]))).to.throw().with.property('httpCode', 400);
   });
 });

@@ -84,7 +84,7 @@ describe('request options validation (kube-apiserver 422s)', () => {
 
   it('the 422 names the options kind like kube-apiserver', () => {
     const err = optionsInvalid('CreateOptions', dryRunCauses(['x']));
-    expect(err.code).to.equal(422);
+    expect(err.httpCode).to.equal(422);
     expect(err.message).to.equal('CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"x"}: supported values: "All"');
     expect(err.toStatus().details).to.deep.include({ group: 'meta.k8s.io', kind: 'CreateOptions' });
   });

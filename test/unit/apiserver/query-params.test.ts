@@ -52,7 +52,7 @@ describe('query parameters (kube-apiserver parsing)', () => {
     for (const [v, why] of BAD_INTS) {
       it(`rejects ${JSON.stringify(v)} with a BadRequest naming the parameter (${why})`, () => {
         const err = badRequestOf(() => queryInt(q(`n=${encodeURIComponent(v)}`), 'n'));
-        expect(err.code).to.equal(400);
+        expect(err.httpCode).to.equal(400);
         expect(err.reason).to.equal('BadRequest');
         expect(err.message).to.equal(`invalid value for query parameter n: strconv.ParseInt: parsing ${JSON.stringify(v)}: ${why}`);
       });

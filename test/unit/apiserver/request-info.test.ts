@@ -71,7 +71,7 @@ describe('/debug/flags/v verbosity', () => {
 
   it('accepts level names and rejects anything else with a 400', () => {
     expect(parseVerbosity('Warn')).to.equal('warn');
-    expect(() => parseVerbosity('loud')).to.throw(ApiError).with.property('code', 400);
+    expect(() => parseVerbosity('loud')).to.throw(ApiError).with.property('httpCode', 400);
     expect(() => parseVerbosity('-1')).to.throw(ApiError);
   });
 });

@@ -46,7 +46,7 @@ describe('label selectors', () => {
     it(`rejects ${JSON.stringify(bad.slice(0, 30))} with a 400`, () => {
       expect(() => parseLabelSelector(bad))
         .to.throw(ApiError)
-        .with.property('code', 400);
+        .with.property('httpCode', 400);
     });
   }
 });
@@ -84,7 +84,7 @@ describe('label selector syntax, edge by edge', () => {
     try {
       parseLabelSelector(sel);
     } catch (e) {
-      expect(e).to.be.instanceOf(ApiError).with.property('code', 400);
+      expect(e).to.be.instanceOf(ApiError).with.property('httpCode', 400);
       return (e as Error).message;
     }
     throw new Error(`${JSON.stringify(sel)} was accepted`);
