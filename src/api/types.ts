@@ -220,7 +220,7 @@ export interface Node extends KubeObject {
 }
 
 /** metav1.Status — every API error has this shape. */
-export interface StatusCause { type?: string; message: string; field?: string }
+export interface StatusCause { reason?: string; message: string; field?: string }
 export interface Status {
   apiVersion: 'v1';
   kind: 'Status';

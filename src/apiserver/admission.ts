@@ -24,7 +24,7 @@ export function checkTypeMeta(r: Resource, obj: Record<string, unknown>): assert
   obj.kind = r.def.kind;
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   if (!isPlainObject(obj.metadata)) {
-    throw invalid(r.def.kind, r.def.group, '', [{ type: 'FieldValueInvalid', field: 'metadata', message: `Invalid value: ${JSON.stringify(obj.metadata)}: metadata must be an object` }]);
+    throw invalid(r.def.kind, r.def.group, '', [{ reason: 'FieldValueInvalid', field: 'metadata', message: `Invalid value: ${JSON.stringify(obj.metadata)}: metadata must be an object` }]);
   }
 }
 
@@ -53,7 +53,7 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   const unknownCauses: StatusCause[] = [];
   if (unique.length) {
     // Strict: reported together with every other problem of the object, in one 422.
-    if (opts.fieldValidation === 'Strict') for (const f of unique) unknownCauses.push({ type: 'FieldValueInvalid', field: f, message: `unknown field "${f}"` });
+    if (opts.fieldValidation === 'Strict') for (const f of unique) unknownCauses.push({ reason: 'FieldValueInvalid', field: f, message: `unknown field "${f}"` });
     if (opts.fieldValidation === 'Warn' && opts.res) for (const f of unique) addWarning(opts.res, `unknown field "${f}"`);
   }
   r.schema.applyDefaults(obj);
@@ -61,7 +61,7 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   const covered = new Set(metaCauses.map((c) => c.field.split('[')[0]));
   const fallback = basicMetaCauses(obj, r.def.group === '' && r.def.kind === 'Namespace').filter((c) => ![...covered].some((f) => c.field.startsWith(f)));
   const causes: StatusCause[] = [...unknownCauses, ...metaCauses, ...fallback, ...r.schema.validate(obj, opts.old)].map((c) => ({
-    type: c.type,
+    reason: c.reason,
     field: (c.field ?? '').replace(/^\./, ''),
     message: c.message,
   }));
@@ -74,7 +74,7 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-interface Cause { type: string; field: string; message: string }
+interface Cause { reason: string; field: string; message: string }
 
 /** The ObjectMeta rules every object obeys (names, labels, annotations, finalizers). */
 export function basicMetaCauses(obj: Obj, isNamespace: boolean): Cause[] {
@@ -82,37 +82,37 @@ export function basicMetaCauses(obj: Obj, isNamespace: boolean): Cause[] {
   const out: Cause[] = [];
   const name = m.name;
   if (name === undefined || name === '') {
-    if (!m.generateName) out.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
+    if (!m.generateName) out.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
   } else if (typeof name !== 'string') {
-    out.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: must be a string` });
+    out.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: must be a string` });
   } else if (isNamespace ? !DNS1123_LABEL.test(name) || name.length > 63 : !DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
     out.push({
-      type: 'FieldValueInvalid',
+      reason: 'FieldValueInvalid',
       field: 'metadata.name',
       message: `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 ${isNamespace ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-'${isNamespace ? '' : " or '.'"}, and must start and end with an alphanumeric character`,
     });
   }
-  if (m.generateName !== undefined && typeof m.generateName !== 'string') out.push({ type: 'FieldValueInvalid', field: 'metadata.generateName', message: 'Invalid value: must be a string' });
+  if (m.generateName !== undefined && typeof m.generateName !== 'string') out.push({ reason: 'FieldValueInvalid', field: 'metadata.generateName', message: 'Invalid value: must be a string' });
   const checkMap = (field: 'labels' | 'annotations') => {
     const v = m[field] as unknown;
     if (v === undefined || v === null) return;
     if (!isPlainObject(v)) {
-      out.push({ type: 'FieldValueInvalid', field: `metadata.${field}`, message: `Invalid value: ${JSON.stringify(v)}: must be a map of string keys to string values` });
+      out.push({ reason: 'FieldValueInvalid', field: `metadata.${field}`, message: `Invalid value: ${JSON.stringify(v)}: must be a map of string keys to string values` });
       return;
     }
     for (const [k, val] of Object.entries(v)) {
-      if (!QUALIFIED_NAME.test(k) || k.split('/').pop()!.length > 63) out.push({ type: 'FieldValueInvalid', field: `metadata.${field}`, message: `Invalid value: ${JSON.stringify(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
-      if (typeof val !== 'string') out.push({ type: 'FieldValueInvalid', field: `metadata.${field}.${k}`, message: `Invalid value: ${JSON.stringify(val)}: must be a string` });
-      else if (field === 'labels' && (!LABEL_VALUE.test(val) || val.length > 63)) out.push({ type: 'FieldValueInvalid', field: `metadata.labels`, message: `Invalid value: ${JSON.stringify(val)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      if (!QUALIFIED_NAME.test(k) || k.split('/').pop()!.length > 63) out.push({ reason: 'FieldValueInvalid', field: `metadata.${field}`, message: `Invalid value: ${JSON.stringify(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      if (typeof val !== 'string') out.push({ reason: 'FieldValueInvalid', field: `metadata.${field}.${k}`, message: `Invalid value: ${JSON.stringify(val)}: must be a string` });
+      else if (field === 'labels' && (!LABEL_VALUE.test(val) || val.length > 63)) out.push({ reason: 'FieldValueInvalid', field: `metadata.labels`, message: `Invalid value: ${JSON.stringify(val)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
     }
   };
   checkMap('labels');
   checkMap('annotations');
   if (m.finalizers !== undefined && m.finalizers !== null && (!Array.isArray(m.finalizers) || m.finalizers.some((f) => typeof f !== 'string'))) {
-    out.push({ type: 'FieldValueInvalid', field: 'metadata.finalizers', message: 'Invalid value: must be a list of strings' });
+    out.push({ reason: 'FieldValueInvalid', field: 'metadata.finalizers', message: 'Invalid value: must be a list of strings' });
   }
   if (m.ownerReferences !== undefined && m.ownerReferences !== null && !Array.isArray(m.ownerReferences)) {
-    out.push({ type: 'FieldValueInvalid', field: 'metadata.ownerReferences', message: 'Invalid value: must be a list' });
+    out.push({ reason: 'FieldValueInvalid', field: 'metadata.ownerReferences', message: 'Invalid value: must be a list' });
   }
   return out;
 }

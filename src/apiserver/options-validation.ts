@@ -26,25 +26,25 @@ const PROPAGATION = ['Foreground', 'Background', 'Orphan'];
 /** dryRun: every value must be "All" (the empty string included, as in kube-apiserver). */
 export function dryRunCauses(dryRun: string[]): StatusCause[] {
   if (dryRun.every((d) => d === 'All')) return [];
-  return [{ type: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${goStrings(dryRun)}: supported values: "All"` }];
+  return [{ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${goStrings(dryRun)}: supported values: "All"` }];
 }
 
 export function fieldValidationCauses(v: string | null): StatusCause[] {
   if (v === null || FIELD_VALIDATION.includes(v)) return [];
-  return [{ type: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(v)}: supported values: ${FIELD_VALIDATION.map((s) => JSON.stringify(s)).join(', ')}` }];
+  return [{ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(v)}: supported values: ${FIELD_VALIDATION.map((s) => JSON.stringify(s)).join(', ')}` }];
 }
 
 /** fieldManager: at most 128 characters, all printable. */
 export function fieldManagerCauses(fm: string | null): StatusCause[] {
   if (fm === null) return [];
   const causes: StatusCause[] = [];
-  if (fm.length > 128) causes.push({ type: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
+  if (fm.length > 128) causes.push({ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: may not be more than 128 bytes' });
   // Go's unicode.IsPrint; positions are byte offsets, as Go's range over a string gives them.
   let at = 0;
   for (const ch of fm) {
     if (/[\p{C}\p{Z}]/u.test(ch) && ch !== ' ') {
       const cp = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-      causes.push({ type: 'FieldValueInvalid', field: 'fieldManager', message: `Invalid value: ${JSON.stringify(fm)}: invalid character U+${cp} (at position ${at})` });
+      causes.push({ reason: 'FieldValueInvalid', field: 'fieldManager', message: `Invalid value: ${JSON.stringify(fm)}: invalid character U+${cp} (at position ${at})` });
     }
     at += Buffer.byteLength(ch);
   }
@@ -63,15 +63,15 @@ export function deleteOptionsCauses(q: URLSearchParams, body: { propagationPolic
   const orphan = q.has('orphanDependents') ? queryBool(q, 'orphanDependents') : body.orphanDependents;
   const hasPolicy = policy !== undefined && policy !== null;
   if (hasPolicy && orphan !== undefined && orphan !== null) {
-    causes.push({ type: 'FieldValueInvalid', field: 'propagationPolicy', message: `Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set` });
+    causes.push({ reason: 'FieldValueInvalid', field: 'propagationPolicy', message: `Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set` });
   }
   if (hasPolicy && !PROPAGATION.includes(policy as string)) {
-    causes.push({ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"` });
+    causes.push({ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"` });
   }
   return causes;
 }
 
-const forbidden = (field: string, why: string): StatusCause => ({ type: 'FieldValueForbidden', field, message: `Forbidden: ${why}` });
+const forbidden = (field: string, why: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${why}` });
 
 /**
  * ListOptions of a list or a watch (ValidateListOptions with the WatchList feature on, since
@@ -87,7 +87,7 @@ export function listOptionsCauses(q: URLSearchParams, watch: boolean): StatusCau
     if (sendInitial && match !== 'NotOlderThan') causes.push(forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
     if (match) {
       if (!sendInitial) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
-      if (match !== 'NotOlderThan') causes.push({ type: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: ${JSON.stringify(match)}: supported values: "NotOlderThan"` });
+      if (match !== 'NotOlderThan') causes.push({ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: ${JSON.stringify(match)}: supported values: "NotOlderThan"` });
       if (cont) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
     }
     return causes;
@@ -95,7 +95,7 @@ export function listOptionsCauses(q: URLSearchParams, watch: boolean): StatusCau
   if (match) {
     if (!rv) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
     if (cont) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
-    if (match !== 'Exact' && match !== 'NotOlderThan') causes.push({ type: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan", ""` });
+    if (match !== 'Exact' && match !== 'NotOlderThan') causes.push({ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan", ""` });
     if (match === 'Exact' && rv === '0') causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
   }
   if (sendInitial) causes.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));

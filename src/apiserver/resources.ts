@@ -95,7 +95,7 @@ export class ResourceService {
     const o = fromStored(kv.value, kv.modRevision);
     if (o.metadata.deletionTimestamp) {
       const message = `unable to create new content in namespace ${ns} because it is being terminated`;
-      throw new ApiError('Forbidden', message, { name: ns, kind: 'namespaces', causes: [{ type: 'NamespaceTerminating', message, field: 'metadata.namespace' }] });
+      throw new ApiError('Forbidden', message, { name: ns, kind: 'namespaces', causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }] });
     }
   }
 

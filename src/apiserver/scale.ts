@@ -188,7 +188,7 @@ export function putDecodeError(message: string): ApiError {
 /** The 422 a patch whose result does not decode as a Scale gets (field "patch", the patched JSON as value). */
 export function patchDecodeError(patched: unknown): (message: string) => ApiError {
   return (message) => {
-    const cause = { type: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(patched))}: ${message}` };
+    const cause = { reason: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(JSON.stringify(patched))}: ${message}` };
     // errors.NewInvalid with an empty GroupKind and name, as the patch handler builds it.
     return new ApiError('Invalid', ` "" is invalid: patch: ${cause.message}`, { causes: [cause] });
   };
@@ -199,15 +199,15 @@ function intCauses(obj: Obj, path: string, withSelector?: string): StatusCause[]
   try {
     r = nestedInt(obj, path);
   } catch (err) {
-    return [{ type: 'FieldValueInvalid', field: path, message: `Invalid value: 0: should be an integer: ${(err as Error).message}` }];
+    return [{ reason: 'FieldValueInvalid', field: path, message: `Invalid value: 0: should be an integer: ${(err as Error).message}` }];
   }
-  if (r.value < 0) return [{ type: 'FieldValueInvalid', field: path, message: `Invalid value: ${r.value}: should be a non-negative integer` }];
-  if (r.value > INT32_MAX) return [{ type: 'FieldValueInvalid', field: path, message: `Invalid value: ${r.value}: should be less than or equal to ${INT32_MAX}` }];
+  if (r.value < 0) return [{ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${r.value}: should be a non-negative integer` }];
+  if (r.value > INT32_MAX) return [{ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${r.value}: should be less than or equal to ${INT32_MAX}` }];
   if (withSelector) {
     try {
       nestedString(obj, withSelector);
     } catch (err) {
-      return [{ type: 'FieldValueInvalid', field: withSelector, message: `Invalid value: "": should be a string: ${(err as Error).message}` }];
+      return [{ reason: 'FieldValueInvalid', field: withSelector, message: `Invalid value: "": should be a string: ${(err as Error).message}` }];
     }
   }
   return [];

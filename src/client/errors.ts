@@ -22,9 +22,9 @@ function statusOf(body: unknown): StatusBody {
 }
 
 /** Whether an API failure's Status names this cause type (as client-go's errors.HasStatusCause). */
-export function hasStatusCause(err: unknown, type: string): boolean {
+export function hasStatusCause(err: unknown, reason: string): boolean {
   const causes = err instanceof OkubeError ? err.details.causes : statusOf((err as ApiFailure)?.body).details?.causes;
-  return Array.isArray(causes) && causes.some((c: { type?: string }) => c?.type === type);
+  return Array.isArray(causes) && causes.some((c: { reason?: string }) => c?.reason === reason);
 }
 
 export function apiError(err: unknown, what: string): OkubeError {

@@ -107,7 +107,7 @@ function syncLastApplied(o: Obj, config: Record<string, unknown>, by: WriteBy): 
 
 /** kube-apiserver's apply conflict: 409, reason Conflict, one FieldManagerConflict cause per field. */
 export function conflictError(conflicts: Conflict[]): ApiError {
-  const causes = conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with ${describeManager(c.manager)}`, field: formatPath(c.path) }));
+  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${describeManager(c.manager)}`, field: formatPath(c.path) }));
   let message: string;
   if (conflicts.length === 1) {
     message = `Apply failed with 1 conflict: conflict with ${describeManager(conflicts[0].manager)}: ${formatPath(conflicts[0].path)}`;

@@ -1,6 +1,6 @@
 /** One invalid field, as Kubernetes reports it in Status.details.causes. */
 export interface ValidationCause {
-  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueTypeInvalid' | 'FieldValueUnknown' | 'FieldValueTooLong' | 'FieldValueForbidden' | 'FieldValueDuplicate' | string;
+  reason: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueTypeInvalid' | 'FieldValueUnknown' | 'FieldValueTooLong' | 'FieldValueForbidden' | 'FieldValueDuplicate' | string;
   field: string;
   message: string;
 }

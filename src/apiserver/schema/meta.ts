@@ -49,38 +49,38 @@ function nameProblem(name: string, isNamespace: boolean): string | undefined {
 export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespace = false): ValidationCause[] {
   const causes: ValidationCause[] = [];
   const meta = isRecord(obj) ? obj.metadata : undefined;
-  if (!isRecord(meta)) return [{ type: 'FieldValueRequired', field: 'metadata', message: 'Required value' }];
+  if (!isRecord(meta)) return [{ reason: 'FieldValueRequired', field: 'metadata', message: 'Required value' }];
   // A core/v1 Namespace is recognised by itself, so callers need not pass the flag.
   isNamespace ||= isRecord(obj) && obj.kind === 'Namespace' && obj.apiVersion === 'v1';
   const { name, generateName, namespace, labels, annotations, ownerReferences } = meta;
   if (Array.isArray(ownerReferences)) causes.push(...ownerReferenceCauses(ownerReferences));
   if (generateName !== undefined && generateName !== null && generateName !== '') {
     if (typeof generateName !== 'string') {
-      causes.push({ type: 'FieldValueTypeInvalid', field: 'metadata.generateName', message: 'Invalid value: must be a string' });
+      causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.generateName', message: 'Invalid value: must be a string' });
     } else {
       // The prefix is checked with its trailing dash masked, as the apiserver does.
       const problem = nameProblem(generateName.replace(/-$/, 'a'), isNamespace);
-      if (problem) causes.push({ type: 'FieldValueInvalid', field: 'metadata.generateName', message: `Invalid value: ${JSON.stringify(generateName)}: ${problem}` });
+      if (problem) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.generateName', message: `Invalid value: ${JSON.stringify(generateName)}: ${problem}` });
     }
   }
   if (name === undefined || name === null || name === '') {
     if (typeof generateName !== 'string' || !generateName) {
-      causes.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
+      causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
     }
   } else if (typeof name !== 'string') {
-    causes.push({ type: 'FieldValueTypeInvalid', field: 'metadata.name', message: 'Invalid value: must be a string' });
+    causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.name', message: 'Invalid value: must be a string' });
   } else {
     const problem = nameProblem(name, isNamespace);
-    if (problem) causes.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` });
+    if (problem) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` });
   }
   if (namespaced) {
     if (namespace === undefined || namespace === null || namespace === '') {
-      causes.push({ type: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' });
+      causes.push({ reason: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' });
     } else if (typeof namespace !== 'string' || !isDns1123Label(namespace)) {
-      causes.push({ type: 'FieldValueInvalid', field: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(namespace)}: ${nameProblem(String(namespace), true)}` });
+      causes.push({ reason: 'FieldValueInvalid', field: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(namespace)}: ${nameProblem(String(namespace), true)}` });
     }
   } else if (namespace) {
-    causes.push({ type: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' });
+    causes.push({ reason: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' });
   }
   for (const [field, map, isLabels] of [
     ['metadata.labels', labels, true],
@@ -88,24 +88,24 @@ export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespac
   ] as const) {
     if (map === undefined || map === null) continue;
     if (!isRecord(map)) {
-      causes.push({ type: 'FieldValueTypeInvalid', field, message: 'Invalid value: must be a map of strings' });
+      causes.push({ reason: 'FieldValueTypeInvalid', field, message: 'Invalid value: must be a map of strings' });
       continue;
     }
     let size = 0;
     for (const [k, v] of Object.entries(map)) {
       const problem = keyProblems(k);
-      if (problem) causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(k)}: ${problem}` });
+      if (problem) causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(k)}: ${problem}` });
       if (typeof v !== 'string') {
-        causes.push({ type: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: 'Invalid value: must be a string' });
+        causes.push({ reason: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: 'Invalid value: must be a string' });
         continue;
       }
       size += k.length + v.length;
       if (isLabels && (v.length > 63 || !LABEL_VALUE.test(v))) {
-        causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')` });
+        causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')` });
       }
     }
     if (!isLabels && size > TOTAL_ANNOTATION_SIZE_LIMIT) {
-      causes.push({ type: 'FieldValueTooLong', field, message: `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
+      causes.push({ reason: 'FieldValueTooLong', field, message: `Too long: may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
     }
   }
   return causes;
@@ -129,14 +129,14 @@ function ownerReferenceCauses(refs: unknown[]): ValidationCause[] {
     if (!isRecord(ref)) continue; // the schema reports the type
     const apiVersion = typeof ref.apiVersion === 'string' ? ref.apiVersion : '';
     const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
-    if (!version) causes.push({ type: 'FieldValueInvalid', field: `${field}.apiVersion`, message: `Invalid value: ${goStr(ref.apiVersion)}: version must not be empty` });
+    if (!version) causes.push({ reason: 'FieldValueInvalid', field: `${field}.apiVersion`, message: `Invalid value: ${goStr(ref.apiVersion)}: version must not be empty` });
     for (const k of ['kind', 'name', 'uid'] as const) {
-      if (typeof ref[k] !== 'string' || !ref[k]) causes.push({ type: 'FieldValueInvalid', field: `${field}.${k}`, message: `Invalid value: ${goStr(ref[k])}: must not be empty` });
+      if (typeof ref[k] !== 'string' || !ref[k]) causes.push({ reason: 'FieldValueInvalid', field: `${field}.${k}`, message: `Invalid value: ${goStr(ref[k])}: must not be empty` });
     }
     if (ref.controller === true) {
       const current = `${String(ref.kind ?? '')}/${String(ref.name ?? '')}`;
       if (firstController) {
-        causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${goOwnerRefs(refs.filter(isRecord))}: Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}` });
+        causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${goOwnerRefs(refs.filter(isRecord))}: Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}` });
       } else firstController = current;
     }
   }

@@ -156,13 +156,13 @@ export function celCauses(value: Json, schema: JsonSchema, path = '', skip: (pat
       if (prog.run instanceof Error) throw prog.run;
       ok = prog.run(prog.transition ? { self: value, oldSelf: old } : { self: value });
     } catch (err) {
-      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${shownType(value)}: rule ${JSON.stringify(r.rule)} could not be evaluated: ${(err as Error).message}` });
+      causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${shownType(value)}: rule ${JSON.stringify(r.rule)} could not be evaluated: ${(err as Error).message}` });
       continue;
     }
     if (ok !== true) {
       const message = r.message ?? `failed rule: ${r.rule}`;
       const prefix = type === 'FieldValueForbidden' ? 'Forbidden' : type === 'FieldValueRequired' ? 'Required value' : `Invalid value: ${shownType(value)}`;
-      causes.push({ type, field, message: `${prefix}: ${message}` });
+      causes.push({ reason: type, field, message: `${prefix}: ${message}` });
     }
   }
   if (isObject(value)) {

@@ -50,34 +50,34 @@ function toCause(e: ErrorObject): ValidationCause | undefined {
   switch (e.keyword) {
     case 'required': {
       const f = field ? `${field}.${String(p.missingProperty)}` : String(p.missingProperty);
-      return { type: 'FieldValueRequired', field: f, message: 'Required value' };
+      return { reason: 'FieldValueRequired', field: f, message: 'Required value' };
     }
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
-      return { type: 'FieldValueNotSupported', field, message: `Unsupported value: ${JSON.stringify(e.data)}: supported values: ${allowed}` };
+      return { reason: 'FieldValueNotSupported', field, message: `Unsupported value: ${JSON.stringify(e.data)}: supported values: ${allowed}` };
     }
     case 'type':
-      return { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body must be of type ${String(p.type)}: "${jsonType(e.data)}"` };
+      return { reason: 'FieldValueTypeInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body must be of type ${String(p.type)}: "${jsonType(e.data)}"` };
     case 'anyOf':
-      return { type: 'FieldValueTypeInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body must be of type integer or string: "${jsonType(e.data)}"` };
+      return { reason: 'FieldValueTypeInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body must be of type integer or string: "${jsonType(e.data)}"` };
     case 'minimum':
     case 'exclusiveMinimum':
-      return { type: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should be greater than or equal to ${String(p.limit)}` };
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should be greater than or equal to ${String(p.limit)}` };
     case 'maximum':
     case 'exclusiveMaximum':
-      return { type: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should be less than or equal to ${String(p.limit)}` };
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should be less than or equal to ${String(p.limit)}` };
     case 'minLength':
-      return { type: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should be at least ${String(p.limit)} chars long` };
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should be at least ${String(p.limit)} chars long` };
     case 'maxLength':
-      return { type: 'FieldValueTooLong', field, message: `Too long: may not be more than ${String(p.limit)} bytes` };
+      return { reason: 'FieldValueTooLong', field, message: `Too long: may not be more than ${String(p.limit)} bytes` };
     case 'minItems':
-      return { type: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should have at least ${String(p.limit)} items` };
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should have at least ${String(p.limit)} items` };
     case 'pattern':
-      return { type: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should match '${String(p.pattern)}'` };
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body should match '${String(p.pattern)}'` };
     case 'format':
-      return { type: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body must be of type ${String(p.format)}: ${shown(e.data)}` };
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${field} in body must be of type ${String(p.format)}: ${shown(e.data)}` };
     default:
-      return { type: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${e.message ?? e.keyword}` };
+      return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown(e.data)}: ${e.message ?? e.keyword}` };
   }
 }
 

@@ -142,7 +142,7 @@ for (const backend of backends) {
       expect(r.status).to.equal(403);
       const st = JSON.parse(r.body);
       expect(st).to.include({ kind: 'Status', reason: 'Forbidden' });
-      expect(st.details.causes).to.deep.include({ type: 'NamespaceTerminating', message: 'unable to create new content in namespace closing because it is being terminated', field: 'metadata.namespace' });
+      expect(st.details.causes).to.deep.include({ reason: 'NamespaceTerminating', message: 'unable to create new content in namespace closing because it is being terminated', field: 'metadata.namespace' });
       await raw(ts, 'PATCH', `${P}/keep`, { body: '{"metadata":{"finalizers":[]}}', headers: merge });
       await eventually(async () => (await raw(ts, 'GET', '/api/v1/namespaces/closing')).status === 404);
     });

@@ -170,8 +170,8 @@ describe('field manager: apply', () => {
     expect(e.reason).to.equal('Conflict');
     expect(e.message).to.equal('Apply failed with 2 conflicts: conflicts with "editor" using okube.dev/v1alpha1:\n- .spec.image\n- .spec.nodeName');
     expect(e.details?.causes).to.deep.equal([
-      { type: 'FieldManagerConflict', message: 'conflict with "editor" using okube.dev/v1alpha1', field: '.spec.image' },
-      { type: 'FieldManagerConflict', message: 'conflict with "editor" using okube.dev/v1alpha1', field: '.spec.nodeName' },
+      { reason: 'FieldManagerConflict', message: 'conflict with "editor" using okube.dev/v1alpha1', field: '.spec.image' },
+      { reason: 'FieldManagerConflict', message: 'conflict with "editor" using okube.dev/v1alpha1', field: '.spec.nodeName' },
     ]);
   });
 

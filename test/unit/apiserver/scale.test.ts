@@ -134,7 +134,7 @@ describe('scale subresource: reading a written Scale', () => {
     const patched = { spec: { replicas: 'x' } };
     const err = apiError(() => readScaleWrite(patched, patchDecodeError(patched)));
     expect(err.reason).to.equal('Invalid');
-    expect(err.details?.causes?.[0]).to.include({ type: 'FieldValueInvalid', field: 'patch' });
+    expect(err.details?.causes?.[0]).to.include({ reason: 'FieldValueInvalid', field: 'patch' });
     expect(err.message).to.include('json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32');
   });
 
@@ -158,7 +158,7 @@ describe('scale subresource: the replicas rules of every write', () => {
   });
 
   it('refuses negative spec replicas with the path and words of ValidateScaleSpec', () => {
-    expect(scaleCauses(SCALE, widget({ replicas: -1 }))).to.deep.equal([{ type: 'FieldValueInvalid', field: '.spec.replicas', message: 'Invalid value: -1: should be a non-negative integer' }]);
+    expect(scaleCauses(SCALE, widget({ replicas: -1 }))).to.deep.equal([{ reason: 'FieldValueInvalid', field: '.spec.replicas', message: 'Invalid value: -1: should be a non-negative integer' }]);
   });
 
   it('refuses replicas beyond int32 and replicas that are not integers', () => {

@@ -9,7 +9,7 @@ const terminating = {
     kind: 'Status',
     reason: 'Forbidden',
     message: 'unable to create new content in namespace x because it is being terminated',
-    details: { causes: [{ type: 'NamespaceTerminating', field: 'metadata.namespace' }] },
+    details: { causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }] },
   }),
 };
 
@@ -21,7 +21,7 @@ describe('client API errors', () => {
 
   it('finds no cause in a failure without one, or with another type, or with a body that is not JSON', () => {
     expect(hasStatusCause({ code: 403, body: '{"kind":"Status","reason":"Forbidden"}' }, 'NamespaceTerminating')).to.equal(false);
-    expect(hasStatusCause({ code: 422, body: '{"details":{"causes":[{"type":"FieldValueInvalid"}]}}' }, 'NamespaceTerminating')).to.equal(false);
+    expect(hasStatusCause({ code: 422, body: '{"details":{"causes":[{"reason":"FieldValueInvalid"}]}}' }, 'NamespaceTerminating')).to.equal(false);
     expect(hasStatusCause({ code: 500, body: 'oops' }, 'NamespaceTerminating')).to.equal(false);
     expect(hasStatusCause(new Error('x'), 'NamespaceTerminating')).to.equal(false);
   });

@@ -10,7 +10,7 @@ describe('validateObjectMeta', () => {
 
   it('rejects an upper-case name with the RFC 1123 rule', () => {
     const [cause] = validateObjectMeta(meta({ name: 'Web', namespace: 'default' }), true);
-    expect(cause).to.include({ type: 'FieldValueInvalid', field: 'metadata.name' });
+    expect(cause).to.include({ reason: 'FieldValueInvalid', field: 'metadata.name' });
     expect(cause.message).to.match(/^Invalid value: "Web": a lowercase RFC 1123 subdomain/);
   });
 
@@ -19,7 +19,7 @@ describe('validateObjectMeta', () => {
   });
 
   it('requires a name or a generateName', () => {
-    expect(validateObjectMeta(meta({ namespace: 'default' }), true)).to.deep.equal([{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+    expect(validateObjectMeta(meta({ namespace: 'default' }), true)).to.deep.equal([{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
   });
 
   it('accepts generateName instead of a name', () => {
@@ -31,15 +31,15 @@ describe('validateObjectMeta', () => {
   });
 
   it('requires a namespace on a namespaced object', () => {
-    expect(validateObjectMeta(meta({ name: 'a' }), true)).to.deep.equal([{ type: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' }]);
+    expect(validateObjectMeta(meta({ name: 'a' }), true)).to.deep.equal([{ reason: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' }]);
   });
 
   it('rejects a namespace that is not a DNS label', () => {
-    expect(validateObjectMeta(meta({ name: 'a', namespace: 'a.b' }), true)[0]).to.include({ type: 'FieldValueInvalid', field: 'metadata.namespace' });
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'a.b' }), true)[0]).to.include({ reason: 'FieldValueInvalid', field: 'metadata.namespace' });
   });
 
   it('forbids a namespace on a cluster-scoped object', () => {
-    expect(validateObjectMeta(meta({ name: 'a', namespace: 'x' }), false)).to.deep.equal([{ type: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' }]);
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'x' }), false)).to.deep.equal([{ reason: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' }]);
   });
 
   it('holds a Namespace to the DNS label rule (no dots)', () => {
@@ -52,7 +52,7 @@ describe('validateObjectMeta', () => {
 
   it('rejects a label value with spaces at metadata.labels', () => {
     const [cause] = validateObjectMeta(meta({ name: 'a', namespace: 'd', labels: { app: 'two words' } }), true);
-    expect(cause).to.include({ type: 'FieldValueInvalid', field: 'metadata.labels' });
+    expect(cause).to.include({ reason: 'FieldValueInvalid', field: 'metadata.labels' });
     expect(cause.message).to.contain('"two words"');
   });
 
@@ -61,7 +61,7 @@ describe('validateObjectMeta', () => {
   });
 
   it('rejects a non-string label value as TypeInvalid', () => {
-    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', labels: { n: 1 } }), true)[0]).to.include({ type: 'FieldValueTypeInvalid', field: 'metadata.labels.n' });
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', labels: { n: 1 } }), true)[0]).to.include({ reason: 'FieldValueTypeInvalid', field: 'metadata.labels.n' });
   });
 
   it('accepts annotation values of any text', () => {
@@ -69,11 +69,11 @@ describe('validateObjectMeta', () => {
   });
 
   it('rejects annotations over 256 KiB as TooLong', () => {
-    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', annotations: { big: 'x'.repeat(262145) } }), true)[0]).to.include({ type: 'FieldValueTooLong', field: 'metadata.annotations' });
+    expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', annotations: { big: 'x'.repeat(262145) } }), true)[0]).to.include({ reason: 'FieldValueTooLong', field: 'metadata.annotations' });
   });
 
   it('reports missing metadata as Required', () => {
-    expect(validateObjectMeta({}, true)).to.deep.equal([{ type: 'FieldValueRequired', field: 'metadata', message: 'Required value' }]);
+    expect(validateObjectMeta({}, true)).to.deep.equal([{ reason: 'FieldValueRequired', field: 'metadata', message: 'Required value' }]);
   });
   describe('ownerReferences (apimachinery ValidateOwnerReferences)', () => {
     const ref = (r: Record<string, unknown>) => ({ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', name: 'web', uid: 'u1', ...r });
@@ -82,7 +82,7 @@ describe('validateObjectMeta', () => {
     });
     it('rejects a reference without uid', () => {
       expect(validateObjectMeta(meta({ name: 'a', namespace: 'd', ownerReferences: [ref({ uid: '' })] }), true)).to.deep.equal([
-        { type: 'FieldValueInvalid', field: 'metadata.ownerReferences.uid', message: 'Invalid value: "": must not be empty' },
+        { reason: 'FieldValueInvalid', field: 'metadata.ownerReferences.uid', message: 'Invalid value: "": must not be empty' },
       ]);
     });
     it('rejects an apiVersion without a version', () => {

@@ -32,7 +32,7 @@ describe('CEL transition rules (oldSelf)', () => {
   });
 
   it('fail on an update that changes the value', () => {
-    expect(celCauses({ a: 'y' }, immutable, '', () => false, { a: 'x' })).to.deep.equal([{ type: 'FieldValueInvalid', field: 'a', message: 'Invalid value: "y": a is immutable' }]);
+    expect(celCauses({ a: 'y' }, immutable, '', () => false, { a: 'x' })).to.deep.equal([{ reason: 'FieldValueInvalid', field: 'a', message: 'Invalid value: "y": a is immutable' }]);
   });
 
   it('are not evaluated where the old object had no value', () => {
@@ -59,7 +59,7 @@ describe('Task spec.nodeName is immutable once set (crds/tasks.okube.dev.yaml)',
   const running = { phase: 'Running', nodeName: 'node-a', state: { running: { startedAt: '2026-01-01T00:00:00Z' } } };
   const rescheduling = { phase: 'Pending', state: { waiting: { reason: 'Rescheduling', message: 'node lost' } } };
   const IMMUTABLE = {
-    type: 'FieldValueInvalid',
+    reason: 'FieldValueInvalid',
     field: 'spec.nodeName',
     message: 'Invalid value: "object": field is immutable once the Task is bound to a Node (okube moves a Task only by evicting it, e.g. okube drain or a lost Node)',
   };

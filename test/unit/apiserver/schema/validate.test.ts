@@ -8,42 +8,42 @@ describe('validation causes', () => {
   });
 
   it('a missing image is Required at spec.image', () => {
-    expect(causesOf(task({}))).to.deep.equal([{ type: 'FieldValueRequired', field: 'spec.image', message: 'Required value' }]);
+    expect(causesOf(task({}))).to.deep.equal([{ reason: 'FieldValueRequired', field: 'spec.image', message: 'Required value' }]);
   });
 
   it('a missing spec is Required at spec', () => {
     const t = task({});
     delete t.spec;
-    expect(causesOf(t)).to.deep.equal([{ type: 'FieldValueRequired', field: 'spec', message: 'Required value' }]);
+    expect(causesOf(t)).to.deep.equal([{ reason: 'FieldValueRequired', field: 'spec', message: 'Required value' }]);
   });
 
   it('an empty image is Invalid', () => {
-    expect(causesOf(task({ image: '' }))[0]).to.include({ type: 'FieldValueInvalid', field: 'spec.image' });
+    expect(causesOf(task({ image: '' }))[0]).to.include({ reason: 'FieldValueInvalid', field: 'spec.image' });
   });
 
   it('an unknown restartPolicy is NotSupported and lists the supported values', () => {
     expect(causesOf(task({ image: 'x', restartPolicy: 'Sometimes' }))).to.deep.equal([
-      { type: 'FieldValueNotSupported', field: 'spec.restartPolicy', message: 'Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"' },
+      { reason: 'FieldValueNotSupported', field: 'spec.restartPolicy', message: 'Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"' },
     ]);
   });
 
   it('a string containerPort is TypeInvalid with the path and the expected type', () => {
     expect(causesOf(task({ image: 'x', ports: [{ containerPort: 'abc' }] }))).to.deep.equal([
-      { type: 'FieldValueTypeInvalid', field: 'spec.ports[0].containerPort', message: 'Invalid value: "abc": spec.ports[0].containerPort in body must be of type integer: "string"' },
+      { reason: 'FieldValueTypeInvalid', field: 'spec.ports[0].containerPort', message: 'Invalid value: "abc": spec.ports[0].containerPort in body must be of type integer: "string"' },
     ]);
   });
 
   it('a fractional integer field is TypeInvalid', () => {
-    expect(causesOf(task({ image: 'x', terminationGracePeriodSeconds: 1.5 }))[0]).to.include({ type: 'FieldValueTypeInvalid', field: 'spec.terminationGracePeriodSeconds' });
+    expect(causesOf(task({ image: 'x', terminationGracePeriodSeconds: 1.5 }))[0]).to.include({ reason: 'FieldValueTypeInvalid', field: 'spec.terminationGracePeriodSeconds' });
   });
 
   it('a port number out of range is Invalid with the bound', () => {
     const [cause] = causesOf(task({ image: 'x', ports: [{ containerPort: 70000 }] }));
-    expect(cause).to.deep.equal({ type: 'FieldValueInvalid', field: 'spec.ports[0].containerPort', message: 'Invalid value: 70000: spec.ports[0].containerPort in body should be less than or equal to 65535' });
+    expect(cause).to.deep.equal({ reason: 'FieldValueInvalid', field: 'spec.ports[0].containerPort', message: 'Invalid value: 70000: spec.ports[0].containerPort in body should be less than or equal to 65535' });
   });
 
   it('a backoff factor below 1 is Invalid', () => {
-    expect(causesOf(task({ image: 'x', backoff: { factor: 0.5 } }))[0]).to.include({ type: 'FieldValueInvalid', field: 'spec.backoff.factor' });
+    expect(causesOf(task({ image: 'x', backoff: { factor: 0.5 } }))[0]).to.include({ reason: 'FieldValueInvalid', field: 'spec.backoff.factor' });
   });
 
   it('a probe port accepts a number', () => {
@@ -57,13 +57,13 @@ describe('validation causes', () => {
   it('a probe port that is neither integer nor string gets one cause naming both types', () => {
     const causes = causesOf(task({ image: 'x', livenessProbe: { httpGet: { port: { n: 1 } } } }));
     expect(causes).to.have.length(1);
-    expect(causes[0]).to.include({ type: 'FieldValueTypeInvalid', field: 'spec.livenessProbe.httpGet.port' });
+    expect(causes[0]).to.include({ reason: 'FieldValueTypeInvalid', field: 'spec.livenessProbe.httpGet.port' });
     expect(causes[0].message).to.contain('integer or string');
   });
 
   it('a grpc probe is rejected at its grpc field, saying okube does not support it', () => {
     expect(causesOf(task({ image: 'x', livenessProbe: { grpc: { port: 9000 } } }))).to.deep.equal([
-      { type: 'FieldValueForbidden', field: 'spec.livenessProbe.grpc', message: 'Forbidden: grpc probes are not supported by okube (use httpGet, tcpSocket or exec)' },
+      { reason: 'FieldValueForbidden', field: 'spec.livenessProbe.grpc', message: 'Forbidden: grpc probes are not supported by okube (use httpGet, tcpSocket or exec)' },
     ]);
   });
 
@@ -74,7 +74,7 @@ describe('validation causes', () => {
 
   it('a probe with two handlers is rejected at the probe', () => {
     expect(causesOf(task({ image: 'x', readinessProbe: { tcpSocket: { port: 1 }, exec: { command: ['true'] } } }))).to.deep.equal([
-      { type: 'FieldValueInvalid', field: 'spec.readinessProbe', message: 'Invalid value: "object": exactly one of httpGet, tcpSocket or exec must be set' },
+      { reason: 'FieldValueInvalid', field: 'spec.readinessProbe', message: 'Invalid value: "object": exactly one of httpGet, tcpSocket or exec must be set' },
     ]);
   });
 
@@ -83,12 +83,12 @@ describe('validation causes', () => {
   });
 
   it('an exec probe with an empty command is Invalid', () => {
-    expect(causesOf(task({ image: 'x', livenessProbe: { exec: { command: [] } } }))[0]).to.include({ type: 'FieldValueInvalid', field: 'spec.livenessProbe.exec.command' });
+    expect(causesOf(task({ image: 'x', livenessProbe: { exec: { command: [] } } }))[0]).to.include({ reason: 'FieldValueInvalid', field: 'spec.livenessProbe.exec.command' });
   });
 
   it('a bad memory quantity is rejected at its field', () => {
     const [cause] = causesOf(task({ image: 'x', resources: { limits: { memory: 'lots' } } }));
-    expect(cause).to.include({ type: 'FieldValueInvalid', field: 'spec.resources.limits.memory' });
+    expect(cause).to.include({ reason: 'FieldValueInvalid', field: 'spec.resources.limits.memory' });
   });
 
   it('a numeric quantity is accepted', () => {
@@ -96,11 +96,11 @@ describe('validation causes', () => {
   });
 
   it('an env entry without a name is Required at spec.env[0].name', () => {
-    expect(causesOf(task({ image: 'x', env: [{ value: 'v' }] }))).to.deep.equal([{ type: 'FieldValueRequired', field: 'spec.env[0].name', message: 'Required value' }]);
+    expect(causesOf(task({ image: 'x', env: [{ value: 'v' }] }))).to.deep.equal([{ reason: 'FieldValueRequired', field: 'spec.env[0].name', message: 'Required value' }]);
   });
 
   it('a port name longer than 15 characters is TooLong', () => {
-    expect(causesOf(task({ image: 'x', ports: [{ containerPort: 1, name: 'a-very-long-port-name' }] }))[0]).to.include({ type: 'FieldValueTooLong', field: 'spec.ports[0].name' });
+    expect(causesOf(task({ image: 'x', ports: [{ containerPort: 1, name: 'a-very-long-port-name' }] }))[0]).to.include({ reason: 'FieldValueTooLong', field: 'spec.ports[0].name' });
   });
 
   it('reports every bad field at once', () => {
@@ -114,16 +114,16 @@ describe('validation causes', () => {
   });
 
   it('a status timestamp that is not RFC 3339 is Invalid', () => {
-    expect(causesOf(task({ image: 'x' }, { startTime: 'yesterday' }))[0]).to.include({ type: 'FieldValueInvalid', field: 'status.startTime' });
+    expect(causesOf(task({ image: 'x' }, { startTime: 'yesterday' }))[0]).to.include({ reason: 'FieldValueInvalid', field: 'status.startTime' });
   });
 
   it('a Node dockerHost that is not unix:// or tcp:// is Invalid', () => {
-    expect(causesOf(node({ dockerHost: 'ssh://host' }), nodeDef)[0]).to.include({ type: 'FieldValueInvalid', field: 'spec.dockerHost' });
+    expect(causesOf(node({ dockerHost: 'ssh://host' }), nodeDef)[0]).to.include({ reason: 'FieldValueInvalid', field: 'spec.dockerHost' });
   });
 
   it('a Node portRange with start after end is rejected at spec.portRange', () => {
     const [cause] = causesOf(node({ dockerHost: 'unix:///x', portRange: { start: 9, end: 1 } }), nodeDef);
-    expect(cause).to.deep.equal({ type: 'FieldValueInvalid', field: 'spec.portRange', message: 'Invalid value: "object": portRange.start must not be greater than portRange.end' });
+    expect(cause).to.deep.equal({ reason: 'FieldValueInvalid', field: 'spec.portRange', message: 'Invalid value: "object": portRange.start must not be greater than portRange.end' });
   });
 });
 
