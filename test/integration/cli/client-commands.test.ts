@@ -10,8 +10,9 @@ import { okube, removeContainersOf, startUp, type CliResult, type UpProcess } fr
 import { kubectl as runKubectl } from '../../support/kubectl.js';
 import { waitFor } from '../../support/wait.js';
 import { freePort } from '../../../src/util/free-port.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
-// The okube client commands as a user runs them — `node bin/okube.js …` subprocesses — against
+// The okube client commands as a user runs them — `node bin/okube.js …` subprocesses (the compiled CLI) — against
 // one real `okube up` (its own etcd, API server, controllers, and a Node on the main test engine).
 
 describe('okube CLI against okube up', function () {
@@ -74,7 +75,7 @@ describe('okube CLI against okube up', function () {
   });
 
   it('get -w prints the crash loop as it happens', async () => {
-    const child = spawn(process.execPath, ['bin/okube.js', 'get', 'tasks', 'crashloop', '-w', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    const child = spawn(process.execPath, [okubeBin(), 'get', 'tasks', 'crashloop', '-w', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -185,7 +186,7 @@ describe('okube CLI against okube up', function () {
     const previous = await inNs(['logs', 'talker', '--previous', '--tail', '1']);
     expect(previous.stdout).to.match(/^(hello|tick)\n$/);
 
-    const follower = spawn(process.execPath, ['bin/okube.js', 'logs', '-f', 'talker', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    const follower = spawn(process.execPath, [okubeBin(), 'logs', '-f', 'talker', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
     let followed = '';
     follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
     try {
