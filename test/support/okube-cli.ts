@@ -54,12 +54,16 @@ export interface UpOptions {
   env?: Record<string, string>;
   /** Its own process group, as a shell runs a foreground job: signal it all with kill(-pid) (Ctrl-C). */
   processGroup?: boolean;
+  /** An installed `okube` executable to run instead of this checkout's bin/okube.js. */
+  command?: string;
+  cwd?: string;
 }
 
 /** Spawns `okube up`; resolves once it printed the export line (or rejects with its output when it exited). */
 export async function startUp(opts: UpOptions): Promise<UpProcess> {
-  const args = [okubeBin(), 'up', '--data-dir', opts.dataDir, '--listen', `127.0.0.1:${opts.port}`, '--docker-host', opts.dockerHost ?? testEnv().dockerHost, '--node-name', opts.nodeName, ...(opts.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.processGroup });
+  const args = ['up', '--data-dir', opts.dataDir, '--listen', `127.0.0.1:${opts.port}`, '--docker-host', opts.dockerHost ?? testEnv().dockerHost, '--node-name', opts.nodeName, ...(opts.extraArgs ?? [])];
+  const [cmd, argv] = opts.command ? [opts.command, args] : [process.execPath, [okubeBin(), ...args]];
+  const child = spawn(cmd, argv, { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.processGroup });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
