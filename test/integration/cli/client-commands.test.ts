@@ -65,11 +65,19 @@ describe('okube CLI against okube up', function () {
     const applied = await run(['apply', '-f', 'manifests/', '-n', own]);
     expect(applied.code, applied.stderr).to.equal(0);
     expect(applied.stdout.split('\n').filter(Boolean)).to.deep.equal(['batch', 'crashloop', 'probed', 'web'].map((n) => `task.okube.dev/${n} created`));
-    const got = await run(['get', 'tasks', '-n', own]);
-    expect(got.code, got.stderr).to.equal(0);
-    const lines = got.stdout.trimEnd().split('\n');
-    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['batch', 'crashloop', 'probed', 'web']);
-    const fromKubectl = (await kubectl(['get', 'tasks', '-n', own])).split('\n')[0];
+    // Column widths follow the cells, which the controllers change between two reads (a phase
+    // appears): compare okube's header with kubectl's read right after it, until a pair agrees.
+    let got = await run(['get', 'tasks', '-n', own]);
+    let lines: string[] = [];
+    let fromKubectl = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) got = await run(['get', 'tasks', '-n', own]);
+      expect(got.code, got.stderr).to.equal(0);
+      lines = got.stdout.trimEnd().split('\n');
+      expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['batch', 'crashloop', 'probed', 'web']);
+      fromKubectl = (await kubectl(['get', 'tasks', '-n', own])).split('\n')[0];
+      if (lines[0] === fromKubectl) break;
+    }
     expect(lines[0]).to.equal(fromKubectl);
     console.log(`      okube get tasks:\n${got.stdout.replace(/^/gm, '        ')}`);
   });
