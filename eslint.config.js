@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'charts/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'charts/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -11,6 +11,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    // Plain JavaScript that runs before (or without) a build: the bin entry and the build scripts.
+    files: ['**/*.mjs', 'bin/**/*.js'],
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['**/*.cjs'],

@@ -3,9 +3,9 @@
 #   1. okube/node-base:<node version> — a rootfs holding this machine's node binary, the shared
 #      libraries it links, CA certificates and an unprivileged user, imported with `docker import`
 #      (kept between builds; it only changes with the machine's Node.js);
-#   2. okube:<version> — the Dockerfile's two stages, with production node_modules installed on the
-#      host (npm ci --omit=dev, from npm's cache when it has the packages) and trimmed of type
-#      declarations, source maps and docs.
+#   2. okube:<version> — the Dockerfile's two stages: JavaScript only (dist/ from `npm run build`,
+#      bin/, crds/), with production node_modules installed on the host (npm ci --omit=dev, from
+#      npm's cache when it has the packages) and trimmed of type declarations, source maps and docs.
 # Usage: hack/build-image.sh [TAG]   (DOCKER_HOST selects the engine). Prints the image's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,10 @@ fi
 
 ctx=$work/context
 mkdir -p "$ctx"
-cp -r package.json package-lock.json bin src crds Dockerfile "$ctx/"
+# dist/ is compiled on the host (skipped when current); the image gets it without the build stamp.
+npm run --silent build >&2
+cp -r package.json package-lock.json bin dist crds Dockerfile "$ctx/"
+rm -f "$ctx/dist/.source-stamp"
 (cd "$ctx" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
 find "$ctx/node_modules" -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' -o -name '*.markdown' \) -delete
 rm -rf "$ctx/node_modules/@types"

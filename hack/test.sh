@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine (as root): brings up the real test
 # environment (Docker engines, etcd, test images), installs npm dependencies when missing,
-# runs unit, integration, user-scenario (test/scenarios: one okube up driven by kubectl, okube's CLI,
-# the Python client and client-node) and chaos tests (test/chaos: OKUBE_SOAK=1 for the long
+# compiles src/ to dist/ (npm run build), runs unit, integration, user-scenario (test/scenarios:
+# one okube up driven by kubectl, okube's CLI, the Python client and client-node) and chaos tests (test/chaos: OKUBE_SOAK=1 for the long
 # variant), and ends with one line "N passed, N failed".
 # Extra arguments go to mocha (e.g. a file or --grep).
 set -uo pipefail
@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 
 bash hack/dev-env.sh hosts 3 || { echo "0 passed, 1 failed"; echo "test environment failed to come up" >&2; exit 1; }
 [ -d node_modules ] || npm ci --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
+# Tests spawn the compiled CLI (bin/okube.js → dist/); the build is skipped when dist/ is current.
+npm run --silent build || { echo "0 passed, 1 failed"; echo "npm run build failed" >&2; exit 1; }
 
 counts=$(mktemp)
 rm -f "$counts"

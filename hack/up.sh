@@ -24,6 +24,7 @@ if ! docker version >/dev/null 2>&1; then
 fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build >&2
 # The examples in manifests/ run this image; no registry is needed.
 docker image inspect okube-test/busybox:latest >/dev/null 2>&1 || bash hack/build-test-image.sh okube-test/busybox:latest
 exec node bin/okube.js up "$@"

@@ -15,6 +15,7 @@ import { EmbeddedEtcd } from '../../src/storage/embedded-etcd.js';
 import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
 import { procSample, type ProcSample } from './lib.js';
 import { freePort } from '../../src/util/free-port.js';
+import { staleReason } from '../dist-stamp.mjs';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Extra node flags for the API server and controllers children, e.g. profiling:
@@ -92,6 +93,9 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
 }
 
 export async function startStack(o: StackOptions): Promise<Stack> {
+  // The children run the compiled CLI (bin/okube.js → dist/): it must be built from these sources.
+  const stale = staleReason(REPO);
+  if (stale) throw new Error(`okube CLI: ${stale}`);
   const dir = mkdtempSync(join(tmpdir(), 'okube-bench-stack-'));
   const etcd = new EmbeddedEtcd({ dataDir: join(dir, 'etcd'), supervise: false });
   let api: ChildProcess | undefined;

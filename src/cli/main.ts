@@ -1,18 +1,9 @@
 import { Command, CommanderError } from 'commander';
-import { registerUp } from './up.js';
-import { registerControllers } from './controllers.js';
-import { registerApiserver } from './apiserver.js';
-import { registerNodes } from './commands/nodes.js';
-import { registerApply } from './commands/apply.js';
-import { registerGet } from './commands/get.js';
-import { registerDescribe } from './commands/describe.js';
-import { registerDelete } from './commands/delete.js';
-import { registerLogs } from './commands/logs.js';
-import { registerWait } from './commands/wait.js';
-import { registerRestart } from './commands/restart.js';
 import { CliError } from './cli-error.js';
+import { registerCommands } from './command-table.js';
 
-// The okube command line. Each subcommand lives in its own module and registers itself here.
+// The okube command line. Each subcommand lives in its own module and registers itself here
+// (command-table.ts loads only the one being run).
 
 // Last resort: an error nothing caught (an 'error' event without a listener, a rejected promise
 // nobody awaited) still ends okube with one line and a non-zero exit, not a stack trace; the
@@ -31,19 +22,8 @@ const program = new Command('okube')
   .showHelpAfterError()
   .exitOverride();
 
-registerUp(program);
-registerControllers(program);
-registerApiserver(program);
-registerNodes(program);
-registerApply(program);
-registerGet(program);
-registerDescribe(program);
-registerDelete(program);
-registerLogs(program);
-registerWait(program);
-registerRestart(program);
-
 try {
+  await registerCommands(program, process.argv[2]);
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

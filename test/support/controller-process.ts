@@ -1,8 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+import { okubeBin, REPO_ROOT } from './okube-bin.js';
 
 // `okube controllers` as a real child process, so a test can kill it with SIGKILL. Its stderr is
 // drained into a short tail (an unread pipe would block the child once the buffer fills) that a
@@ -20,7 +17,7 @@ const TAIL_CHARS = 8192;
 
 export function spawnControllers(kubeconfig: string, opts: { logLevel?: string; args?: string[] } = {}): ControllerProcess {
   const level = opts.logLevel ?? 'warn';
-  const child = spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', kubeconfig, '--log-level', level, ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [okubeBin(), 'controllers', '--kubeconfig', kubeconfig, '--log-level', level, ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, OKUBE_LOG_LEVEL: level },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -3,6 +3,7 @@ import { LABELS } from '../../src/api/types.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { testEnv } from './env.js';
 import { waitFor } from './wait.js';
+import { okubeBin } from './okube-bin.js';
 
 // The okube command line as a user runs it: `node bin/okube.js …` subprocesses, and a real
 // `okube up` (own data dir, own port, own Node name on the main test engine).
@@ -18,7 +19,7 @@ export function okube(args: string[], opts: { kubeconfig?: string; input?: strin
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
     if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
-    const child = spawn(process.execPath, ['bin/okube.js', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [okubeBin(), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,12 +54,16 @@ export interface UpOptions {
   env?: Record<string, string>;
   /** Its own process group, as a shell runs a foreground job: signal it all with kill(-pid) (Ctrl-C). */
   processGroup?: boolean;
+  /** An installed `okube` executable to run instead of this checkout's bin/okube.js. */
+  command?: string;
+  cwd?: string;
 }
 
 /** Spawns `okube up`; resolves once it printed the export line (or rejects with its output when it exited). */
 export async function startUp(opts: UpOptions): Promise<UpProcess> {
-  const args = ['bin/okube.js', 'up', '--data-dir', opts.dataDir, '--listen', `127.0.0.1:${opts.port}`, '--docker-host', opts.dockerHost ?? testEnv().dockerHost, '--node-name', opts.nodeName, ...(opts.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.processGroup });
+  const args = ['up', '--data-dir', opts.dataDir, '--listen', `127.0.0.1:${opts.port}`, '--docker-host', opts.dockerHost ?? testEnv().dockerHost, '--node-name', opts.nodeName, ...(opts.extraArgs ?? [])];
+  const [cmd, argv] = opts.command ? [opts.command, args] : [process.execPath, [okubeBin(), ...args]];
+  const child = spawn(cmd, argv, { env: { ...process.env, ...opts.env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.processGroup });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -73,7 +73,7 @@ export function registerApply(program: Command): void {
       .option('--force-conflicts', 'take over fields another manager owns'),
   ).action(async (opts: ApplyOptions) => {
     const manifests = readManifests(opts.filename, 'apply', opts.recursive);
-    const client = connect(opts);
+    const client = await connect(opts);
     const progress = new Progress('applying', manifests.length);
     let failed = 0;
     for (const [i, m] of manifests.entries()) {

@@ -24,8 +24,8 @@ export interface Client {
   discovery: () => Promise<Discovery>;
 }
 
-export function connect(opts: ClientOptions): Client {
-  const conn = Connection.open(opts);
+export async function connect(opts: ClientOptions): Promise<Client> {
+  const conn = await Connection.open(opts);
   let d: Promise<Discovery> | undefined;
   return { conn, discovery: () => (d ??= Discovery.load(conn)) };
 }

@@ -75,7 +75,7 @@ export function registerDelete(program: Command): void {
       .option('--timeout <duration>', 'give up waiting after this long (e.g. 60s, 2m)', parseDuration)
       .option('--ignore-not-found', 'treat "not found" as success'),
   ).action(async (args: string[], opts: DeleteOptions) => {
-    const client = connect(opts);
+    const client = await connect(opts);
     const targets = await targetsOf(client, args, opts);
     if (!targets.length) {
       process.stderr.write('No resources found\n');

@@ -39,7 +39,7 @@ export function registerDescribe(program: Command): void {
       .argument('[names...]', 'names (all objects of the type when none)')
       .option('-l, --selector <selector>', 'label selector when no name is given'),
   ).action(async (resource: string, names: string[], opts: ClientOptions & { selector?: string }) => {
-    const client = connect(opts);
+    const client = await connect(opts);
     const targets = await resolveTargets(client, [resource, ...names]);
     const out: string[] = [];
     for (const t of targets) out.push(...(await describe(client, t.resource, t.name, opts.selector)));

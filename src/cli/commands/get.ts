@@ -150,7 +150,7 @@ export function registerGet(program: Command): void {
       .option('--field-selector <selector>', 'field selector, e.g. metadata.name=web')
       .option('-A, --all-namespaces', 'across all namespaces'),
   ).action(async (resource: string, names: string[], opts: GetOptions) => {
-    const client = connect(opts);
+    const client = await connect(opts);
     const targets = await resolveTargets(client, [resource, ...names], { severalTypes: true });
     const resources = [...new Set(targets.map((t) => t.resource))];
     if (opts.watch && (targets.length > 1 || resources.length > 1)) throw new CliError('you may only specify a single resource type and name with --watch');

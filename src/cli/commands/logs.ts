@@ -57,7 +57,7 @@ export function registerLogs(program: Command): void {
       .option('--tail <lines>', 'only the last N lines', '-1')
       .option('--timestamps', 'prefix each line with its time'),
   ).action(async (arg: string, opts: LogsOptions) => {
-    const client = connect(opts);
+    const client = await connect(opts);
     const d = await client.discovery();
     const name = taskName(arg);
     const tasks = d.resolve('tasks.okube.dev');

@@ -5,7 +5,7 @@ import { NODES, ResourceClient, TASKS, objectKey } from '../../client/resource-c
 import { EVICT_ANNOTATION, isFinished } from '../../controllers/node/eviction.js';
 import { errorMessage, isOkubeError } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
-import { Connection } from '../kube/connection.js';
+import { openKubeConfig } from '../kube/kubeconfig-full.js';
 import { parseDuration } from './flags.js';
 
 // okube cordon | uncordon | drain NODE — kubectl's node maintenance verbs for okube Nodes.
@@ -19,7 +19,7 @@ interface Common {
 }
 
 function clients(opts: Common) {
-  const { kc } = Connection.open(opts);
+  const kc = openKubeConfig(opts);
   return { kc, nodes: new ResourceClient<Node>(kc, NODES), tasks: new ResourceClient<Task>(kc, TASKS), events: new EventRecorder(kc, 'okube-cli') };
 }
 

@@ -15,7 +15,7 @@ function taskName(arg: string): string {
 }
 
 async function request(kind: 'restart' | 'retry', names: string[], opts: ClientOptions): Promise<void> {
-  const client = connect(opts);
+  const client = await connect(opts);
   const tasks = (await client.discovery()).resolve('tasks.okube.dev');
   const at = new Date().toISOString();
   for (const arg of names) {

@@ -48,7 +48,7 @@ export function registerWait(program: Command): void {
   ).action(async (args: string[], opts: WaitOptions) => {
     const check = parseFor(opts.for);
     const timeoutMs = parseDuration(opts.timeout);
-    const client = connect(opts);
+    const client = await connect(opts);
     const targets = await resolveTargets(client, args);
     const deadline = Date.now() + timeoutMs;
     for (const t of targets) {

@@ -1,15 +1,14 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { loadKubeConfig } from '../../client/kubeconfig.js';
-import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { serverError } from './api-error.js';
+import { staticTarget, type ApiTarget } from './kubeconfig-static.js';
 
 // One API server, as the okube client commands see it: the kubeconfig kubectl would use
 // (--kubeconfig, $KUBECONFIG, ~/.kube/config), its namespace, and raw REST calls. Raw rather
 // than client-node's typed APIs because the commands need what kubectl asks for: Table output,
 // watch streams of Tables, server-side apply, and the server's own Status on failure.
+// client-node is loaded only for kubeconfigs kubeconfig-static.ts does not read itself.
 
 export interface ConnectionOptions {
   kubeconfig?: string;
@@ -45,27 +44,16 @@ export class Connection {
   readonly namespace: string;
 
   constructor(
-    readonly kc: KubeConfig,
+    private readonly target: ApiTarget,
     namespace?: string,
   ) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new CliError('no cluster in the kubeconfig: set KUBECONFIG (okube up prints it) or pass --kubeconfig');
-    this.server = new URL(cluster.server);
-    const ctx = kc.getContextObject(kc.getCurrentContext());
-    this.namespace = namespace || ctx?.namespace || 'default';
+    this.server = new URL(target.server);
+    this.namespace = namespace || target.namespace || 'default';
   }
 
-  static open(opts: ConnectionOptions): Connection {
-    let kc: KubeConfig;
-    try {
-      kc = loadKubeConfig({ kubeconfig: opts.kubeconfig });
-      if (opts.context) kc.setCurrentContext(opts.context);
-    } catch (err) {
-      const where = opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
-      const why = /Cannot read properties|is not iterable/.test(errorMessage(err)) ? `${where} is not a kubeconfig` : errorMessage(err);
-      throw new CliError(`${why}: set KUBECONFIG (okube up prints the export line) or pass --kubeconfig`);
-    }
-    return new Connection(kc, opts.namespace);
+  static async open(opts: ConnectionOptions): Promise<Connection> {
+    const target = staticTarget(opts) ?? (await import('./kubeconfig-full.js')).fullTarget(opts);
+    return new Connection(target, opts.namespace);
   }
 
   private hostPort(): string {
@@ -82,7 +70,7 @@ export class Connection {
       path: base + path,
       headers: { 'User-Agent': 'okube-cli', ...headers },
     };
-    await this.kc.applyToHTTPSOptions(opts);
+    await this.target.apply(opts);
     opts.headers = { ...(opts.headers as Record<string, string>), ...headers };
     return opts;
   }

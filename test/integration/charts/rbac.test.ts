@@ -12,6 +12,7 @@ import { newNamespace } from '../../support/controllers.js';
 import { testEnv, uniqueName } from '../../support/env.js';
 import { allowed, describeRequest, rbacRequest, type RbacRequest, type RbacRule } from '../../support/rbac.js';
 import { nodeObject, taskObject, waitFor, waitForTask } from '../../support/tasks.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
 // The chart's ClusterRole against the API calls `okube controllers --leader-elect` really makes:
 // the API server records every request made with the controllers' own token while a Node is
@@ -69,7 +70,7 @@ describe("the chart's ClusterRole", function () {
   it('allows every API call the controllers make through a Node and Tasks’ whole lives', async () => {
     const kubeconfig = join(cluster.dir, 'controllers.kubeconfig');
     writeKubeconfig(kubeconfig, { server: cluster.api.url, caPem: cluster.api.caPem, token: controllersToken });
-    controllers = spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', kubeconfig, '--leader-elect=true', '--leader-elect-namespace=kube-system',
+    controllers = spawn(process.execPath, [okubeBin(), 'controllers', '--kubeconfig', kubeconfig, '--leader-elect=true', '--leader-elect-namespace=kube-system',
       '--leader-elect-lease-duration=3', '--leader-elect-renew-deadline=2', '--leader-elect-retry-period=0.5', '--log-level=info'], { stdio: ['ignore', 'ignore', 'pipe'] });
     controllers.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-16_384)));
     await waitFor('the controllers lead', async () => stderr.includes('became leader'), 60_000, 100);

@@ -10,8 +10,9 @@ import { okube, removeContainersOf, startUp, type CliResult, type UpProcess } fr
 import { kubectl as runKubectl } from '../../support/kubectl.js';
 import { waitFor } from '../../support/wait.js';
 import { freePort } from '../../../src/util/free-port.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
-// The okube client commands as a user runs them — `node bin/okube.js …` subprocesses — against
+// The okube client commands as a user runs them — `node bin/okube.js …` subprocesses (the compiled CLI) — against
 // one real `okube up` (its own etcd, API server, controllers, and a Node on the main test engine).
 
 describe('okube CLI against okube up', function () {
@@ -64,17 +65,25 @@ describe('okube CLI against okube up', function () {
     const applied = await run(['apply', '-f', 'manifests/', '-n', own]);
     expect(applied.code, applied.stderr).to.equal(0);
     expect(applied.stdout.split('\n').filter(Boolean)).to.deep.equal(['batch', 'crashloop', 'probed', 'web'].map((n) => `task.okube.dev/${n} created`));
-    const got = await run(['get', 'tasks', '-n', own]);
-    expect(got.code, got.stderr).to.equal(0);
-    const lines = got.stdout.trimEnd().split('\n');
-    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['batch', 'crashloop', 'probed', 'web']);
-    const fromKubectl = (await kubectl(['get', 'tasks', '-n', own])).split('\n')[0];
+    // Column widths follow the cells, which the controllers change between two reads (a phase
+    // appears): compare okube's header with kubectl's read right after it, until a pair agrees.
+    let got = await run(['get', 'tasks', '-n', own]);
+    let lines: string[] = [];
+    let fromKubectl = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) got = await run(['get', 'tasks', '-n', own]);
+      expect(got.code, got.stderr).to.equal(0);
+      lines = got.stdout.trimEnd().split('\n');
+      expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['batch', 'crashloop', 'probed', 'web']);
+      fromKubectl = (await kubectl(['get', 'tasks', '-n', own])).split('\n')[0];
+      if (lines[0] === fromKubectl) break;
+    }
     expect(lines[0]).to.equal(fromKubectl);
     console.log(`      okube get tasks:\n${got.stdout.replace(/^/gm, '        ')}`);
   });
 
   it('get -w prints the crash loop as it happens', async () => {
-    const child = spawn(process.execPath, ['bin/okube.js', 'get', 'tasks', 'crashloop', '-w', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    const child = spawn(process.execPath, [okubeBin(), 'get', 'tasks', 'crashloop', '-w', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -185,7 +194,7 @@ describe('okube CLI against okube up', function () {
     const previous = await inNs(['logs', 'talker', '--previous', '--tail', '1']);
     expect(previous.stdout).to.match(/^(hello|tick)\n$/);
 
-    const follower = spawn(process.execPath, ['bin/okube.js', 'logs', '-f', 'talker', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    const follower = spawn(process.execPath, [okubeBin(), 'logs', '-f', 'talker', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
     let followed = '';
     follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
     try {

@@ -9,6 +9,7 @@ import { testEnv, uniqueName } from '../../support/env.js';
 import { okube, removeContainersOf, startUp, type UpProcess } from '../../support/okube-cli.js';
 import { waitFor } from '../../support/wait.js';
 import { freePort } from '../../../src/util/free-port.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
 // `okube up` owns its etcd and its data dir: a kill -9 (an OOM kill) leaves nothing that blocks
 // the next start, two of them cannot share a data dir, and a Ctrl-C stops everything quietly.
@@ -159,7 +160,7 @@ describe('okube up: owns its etcd and its data dir', function () {
     const dataDir = join(dir, 'early-int');
     const port = await freePort();
     const nodeName = uniqueName('eint');
-    const args = ['bin/okube.js', 'up', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--docker-host', testEnv().dockerHost, '--node-name', nodeName];
+    const args = [okubeBin(), 'up', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--docker-host', testEnv().dockerHost, '--node-name', nodeName];
     const first = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     first.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -181,7 +182,7 @@ describe('okube up: owns its etcd and its data dir', function () {
     const dataDir = join(dir, 'early');
     const port = await freePort();
     const nodeName = uniqueName('early');
-    const args = ['bin/okube.js', 'up', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--docker-host', testEnv().dockerHost, '--node-name', nodeName];
+    const args = [okubeBin(), 'up', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--docker-host', testEnv().dockerHost, '--node-name', nodeName];
     const first = spawn(process.execPath, args, { stdio: 'ignore' });
     const exited = new Promise((r) => first.once('exit', r));
     try {

@@ -12,6 +12,7 @@ import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { newNamespace } from '../../support/controllers.js';
 import { testEnv, uniqueName } from '../../support/env.js';
 import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
 describe('leader election on a coordination.k8s.io Lease', function () {
   this.timeout(120_000);
@@ -119,7 +120,7 @@ describe('two controller replicas with --leader-elect', function () {
   const replica = (which: 'first' | 'second', lease: string) => {
     const kubeconfig = join(cluster.dir, `${which}.kubeconfig`);
     writeKubeconfig(kubeconfig, { server: cluster.api.url, caPem: cluster.api.caPem, token: tokens[which] });
-    const child = spawn(process.execPath, ['bin/okube.js', 'controllers', '--kubeconfig', kubeconfig, '--leader-elect=true', `--leader-elect-name=${lease}`,
+    const child = spawn(process.execPath, [okubeBin(), 'controllers', '--kubeconfig', kubeconfig, '--leader-elect=true', `--leader-elect-name=${lease}`,
       '--leader-elect-lease-duration=3', '--leader-elect-renew-deadline=2', '--leader-elect-retry-period=0.5', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-65_536)));

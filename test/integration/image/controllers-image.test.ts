@@ -89,6 +89,13 @@ describe('the okube image', function () {
     expect(user).to.equal('10001:10001');
   });
 
+  it('holds compiled JavaScript and production dependencies only: no src/, tsx or typescript', () => {
+    const probe = "const {existsSync:e}=require('fs');console.log(JSON.stringify({dist:e('/app/dist/cli/main.js'),crds:e('/app/crds'),src:e('/app/src'),tsx:e('/app/node_modules/tsx'),typescript:e('/app/node_modules/typescript')}))";
+    const r = dockerCli('run', '--rm', '--entrypoint', 'node', tag, '-e', probe);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal({ dist: true, crds: true, src: false, tsx: false, typescript: false });
+  });
+
   it('runs the controllers against an API server given by a kubeconfig', async () => {
     const kubeconfig = join(shared, 'kubeconfig');
     copyFileSync(cluster.kubeconfigPath, kubeconfig);

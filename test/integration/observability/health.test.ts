@@ -10,6 +10,7 @@ import { uniqueName } from '../../support/env.js';
 import { metricSum, parseMetrics, rawRequest } from '../../support/scrape.js';
 import { nodeObject, waitFor } from '../../support/tasks.js';
 import { freePort } from '../../../src/util/free-port.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
 // Health endpoints, request ids and the runtime log level on a real API server with its own
 // etcd, and the controllers' --metrics-port endpoint in a subprocess.
@@ -76,7 +77,7 @@ describe('processes: controllers --metrics-port, request log lines and runtime l
   const dir = mkdtempSync(join(tmpdir(), 'okube-obs-'));
 
   const okube = (args: string[]) => {
-    const child = spawn(process.execPath, ['bin/okube.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, OKUBE_LOG_FORMAT: 'json' } });
+    const child = spawn(process.execPath, [okubeBin(), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, OKUBE_LOG_FORMAT: 'json' } });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     children.push(child);

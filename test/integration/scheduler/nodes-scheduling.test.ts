@@ -13,6 +13,7 @@ import { newNamespace, startControllers, stopControllers, type ControllerRig } f
 import { testEnv, uniqueName } from '../../support/env.js';
 import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
 import { requireEnv } from '../../support/require-env.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
 // Three real Docker engines as three Nodes: scheduling by capacity, Unschedulable and retry,
 // cordon and drain through the okube CLI, kubectl's view of Nodes, and the loss of an engine
@@ -34,7 +35,7 @@ describe('Nodes and scheduling across three Docker engines', function () {
   let names: string[] = [];
   let kubecache: string;
 
-  const okube = (...args: string[]) => run('npx', ['tsx', 'src/cli/main.ts', ...args, '--kubeconfig', rig.cluster.kubeconfigPath], { cwd: REPO, timeout: 180_000 });
+  const okube = (...args: string[]) => run(process.execPath, [okubeBin(), ...args, '--kubeconfig', rig.cluster.kubeconfigPath], { cwd: REPO, timeout: 180_000 });
   const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', rig.cluster.kubeconfigPath, ...args], { env: { ...process.env, KUBECACHEDIR: kubecache }, timeout: 60_000 });
   const sleeper = (over: Partial<TaskSpec> = {}): TaskSpec => ({
     image: env.image,

@@ -11,6 +11,7 @@ import { freePort } from '../../../src/util/free-port.js';
 import { socketPath, testEnv, uniqueName } from '../../support/env.js';
 import { removeContainersOf, startUp, type UpProcess } from '../../support/okube-cli.js';
 import { waitFor } from '../../support/wait.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
 // One real `okube up` for the scenario suite, and a "user" per test: a namespace of its own, a
 // scratch folder for the manifests they write, and the clients they run (kubectl, okube, a
@@ -170,7 +171,7 @@ export class User {
   }
 
   okube(args: string[], opts: { input?: string } = {}): Promise<Run> {
-    return run(process.execPath, [join(REPO, 'bin/okube.js'), ...args], { env: this.env(), input: opts.input });
+    return run(process.execPath, [okubeBin(), ...args], { env: this.env(), input: opts.input });
   }
 
   python(args: string[]): Promise<Run> {

