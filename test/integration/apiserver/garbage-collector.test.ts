@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { okubeBin } from '../../support/okube-bin.js';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, OwnerReference, Task } from '../../../src/api/types.js';
@@ -219,10 +220,9 @@ describe('garbage collector across an API server kill -9 (real etcd)', function 
   // `okube apiserver` on the same etcd, killed and started again.
   const startCollector = async (): Promise<ChildProcess> => {
     const port = await freePort();
-    const c = spawn(process.execPath, ['bin/okube.js', 'apiserver', '--etcd-endpoints', cluster.etcd.endpoints.join(','), '--listen', `127.0.0.1:${port}`, '--data-dir', join(cluster.dir, 'gc-api'), '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(process.execPath, [okubeBin(), 'apiserver', '--etcd-endpoints', cluster.etcd.endpoints.join(','), '--listen', `127.0.0.1:${port}`, '--data-dir', join(cluster.dir, 'gc-api'), '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     c.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-65_536)));
-    // A fresh `node bin/okube.js` compiles the CLI through tsx: slow on a loaded machine.
     try {
       await waitFor('okube apiserver listening', async () => /listening on/.test(err) || (c.exitCode !== null ? Promise.reject(new Error(err)) : false), 240_000);
     } catch (e) {
