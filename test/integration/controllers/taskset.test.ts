@@ -56,7 +56,6 @@ describe('TaskSet controller on three Docker engines', function () {
             imagePullPolicy: 'Never',
             command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"],
             terminationGracePeriodSeconds: 2,
-            readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
           },
         },
         ...spec,
@@ -68,7 +67,7 @@ describe('TaskSet controller on three Docker engines', function () {
     waitFor(`${n} Ready Tasks`, async () => {
       const ts = (await tasksIn(ns)).filter((t) => !t.metadata.deletionTimestamp && !['Failed', 'Succeeded'].includes(t.status?.phase ?? ''));
       return ts.length === n && ts.every((t) => isReady(t) && pred(t)) ? ts : undefined;
-    }, 120_000, 100);
+    }, 180_000, 100);
   const containersOf = async (t: Task) => (await Promise.all(engines.map((e) => e.list({ [LABELS.taskUid]: t.metadata.uid! }).catch(() => [])))).flat();
   const cleanNamespace = async (ns: string) => {
     await run(['delete', 'tasksets', '--all', '-n', ns, '--wait=false']);
@@ -204,7 +203,6 @@ describe('TaskSet controller on three Docker engines', function () {
     ts.spec.template.spec = {
       ...ts.spec.template.spec,
       command: ['sh', '-c', 'exit 3'],
-      readinessProbe: undefined,
       backoff: { initialDelaySeconds: 0.2, maxDelaySeconds: 0.2, maxRestarts: 1, windowSeconds: 60 },
     };
     await apply(ts);
