@@ -209,8 +209,11 @@ describe('TaskSet controller on three Docker engines', function () {
     const failed = await waitFor('a Failed Task', async () => (await tasksIn(ns)).find((t) => t.status?.phase === 'Failed'), 90_000, 200);
     const replacement = await waitFor('its replacement', async () => (await tasksIn(ns)).find((t) => t.metadata.uid !== failed.metadata.uid && t.metadata.annotations?.[AVOID_NODES_ANNOTATION]), 60_000, 200);
     expect(replacement.metadata.annotations![AVOID_NODES_ANNOTATION]).to.equal(failed.status!.nodeName);
-    const status = (await getTaskSet(ns, 'crash')).status!;
-    expect(status.recentFailures?.[0]).to.include({ taskName: failed.metadata.name, nodeName: failed.status!.nodeName, reason: 'RestartLimitExceeded' });
+    const status = await waitFor('the failure in status', async () => {
+      const s = (await getTaskSet(ns, 'crash')).status;
+      return s?.recentFailures?.length ? s : undefined;
+    }, 30_000, 200);
+    expect(status.recentFailures![0]).to.include({ taskName: failed.metadata.name, nodeName: failed.status!.nodeName, reason: 'RestartLimitExceeded' });
     await cleanNamespace(ns);
   });
 
