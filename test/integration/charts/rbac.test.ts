@@ -91,21 +91,24 @@ describe("the chart's ClusterRole", function () {
 
     await waitForTask(tasks, ns, 'crashes', 'a restart after a crash', (t) => (t.status?.restartCount ?? 0) >= 1, 90_000);
     await waitFor('the finished Task expires (TTL)', async () => !(await tasks.list({ namespace: ns })).items.some((t) => t.metadata.name === 'finishes'), 60_000, 200);
-    // A TaskSet: it adopts a matching orphan (get of the TaskSet, patch of the Task), creates a
-    // Task, writes status, releases a relabelled Task (patch) and scales to 0 (delete).
+    // A TaskSet: it adopts a matching orphan (get of the TaskSet, patch of the Task; without a
+    // template-hash label the orphan counts as an old template and is replaced), creates Tasks,
+    // writes status, releases a relabelled Task (patch) and scales to 0 (delete).
     const taskSets = new ResourceClient<TaskSet>(cluster.kc, TASKSETS);
     const sleeper = { image: env.image, command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"], terminationGracePeriodSeconds: 1 };
     const orphan = taskObject(ns, 'orphan', sleeper);
     orphan.metadata.labels = { app: 'rbac' };
     await tasks.create(orphan);
+    await waitForTask(tasks, ns, 'orphan', 'the orphan Running', (t) => t.status?.phase === 'Running', 60_000);
     await taskSets.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', metadata: { name: 'rbac', namespace: ns }, spec: { replicas: 2, selector: { matchLabels: { app: 'rbac' } }, template: { metadata: { labels: { app: 'rbac' } }, spec: sleeper } } });
-    await waitFor('the TaskSet adopts the orphan and creates one more', async () => (await taskSets.get('rbac', ns)).status?.replicas === 2 && (await tasks.get('orphan', ns)).metadata.ownerReferences?.length === 1, 60_000, 200);
-    await tasks.patch('orphan', { metadata: { labels: { app: 'released' } } }, ns);
-    await waitFor('the relabelled Task is released', async () => !(await tasks.get('orphan', ns)).metadata.ownerReferences?.length, 60_000, 200);
+    await waitFor('the TaskSet adopts the orphan', async () => (await tasks.get('orphan', ns).catch(() => undefined))?.metadata.ownerReferences?.length === 1 || undefined, 60_000, 100);
+    const made = await waitFor('Tasks the TaskSet created', async () => (await tasks.list({ namespace: ns, labelSelector: 'app=rbac,okube.dev/template-hash' })).items[0], 60_000, 200);
+    await tasks.patch(made.metadata.name!, { metadata: { labels: { app: 'released' } } }, ns);
+    await waitFor('the relabelled Task is released', async () => !(await tasks.get(made.metadata.name!, ns)).metadata.ownerReferences?.length, 60_000, 200);
     await taskSets.patch('rbac', { spec: { replicas: 0 } }, ns);
     await waitFor('the TaskSet scaled to 0', async () => (await tasks.list({ namespace: ns, labelSelector: 'app=rbac' })).items.length === 0, 60_000, 200);
     await taskSets.delete('rbac', ns);
-    await tasks.delete('orphan', ns);
+    await tasks.delete(made.metadata.name!, ns);
 
     await tasks.delete('crashes', ns);
     await waitFor('the Task and its container are gone', async () => (await tasks.list({ namespace: ns })).items.length === 0 && (await docker.list({ [LABELS.namespace]: ns })).length === 0, 60_000, 200);
