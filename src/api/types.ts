@@ -191,6 +191,55 @@ export interface Task extends KubeObject {
   status?: TaskStatus;
 }
 
+/** metav1.LabelSelector */
+export interface LabelSelectorRequirement { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }
+export interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: LabelSelectorRequirement[] }
+
+export type IntOrString = number | string;
+
+export interface TaskSetSpec {
+  replicas?: number; // default 1
+  selector: LabelSelector;
+  template: { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: TaskSpec };
+  strategy?: { type?: 'RollingUpdate' | 'Recreate'; rollingUpdate?: { maxUnavailable?: IntOrString; maxSurge?: IntOrString } };
+  minReadySeconds?: number; // default 0
+  progressDeadlineSeconds?: number; // default 600
+  paused?: boolean;
+}
+
+/** apps/v1 DeploymentCondition's shape: Progressing needs lastUpdateTime (the last progress). */
+export interface TaskSetCondition {
+  type: 'Available' | 'Progressing';
+  status: 'True' | 'False' | 'Unknown';
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface TaskSetFailure { taskName: string; nodeName: string; time: string; reason?: string }
+
+export interface TaskSetStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  unavailableReplicas?: number;
+  updatedReplicas?: number;
+  /** "ready/wanted", the READY printer column. */
+  readyReplicasText?: string;
+  /** spec.selector in label-selector syntax (the scale subresource's labelSelectorPath). */
+  selector?: string;
+  templateHash?: string;
+  recentFailures?: TaskSetFailure[];
+  conditions?: TaskSetCondition[];
+}
+
+export interface TaskSet extends KubeObject {
+  spec: TaskSetSpec;
+  status?: TaskSetStatus;
+}
+
 export interface NodeSpec {
   dockerHost: string; // unix:///var/run/docker.sock | tcp://host:2376
   tls?: { caFile?: string; certFile?: string; keyFile?: string; secretName?: string; secretNamespace?: string; insecureSkipVerify?: boolean };
@@ -252,5 +301,10 @@ export const LABELS = {
   restart: 'okube.dev/restart',
   node: 'okube.dev/node',
 } as const;
+
+/** Labels and annotations of the TaskSet controller and the scheduler's contract with it. */
+export const TEMPLATE_HASH_LABEL = 'okube.dev/template-hash';
+/** Comma-separated Node names the scheduler avoids for this Task when another Node fits (soft). */
+export const AVOID_NODES_ANNOTATION = 'okube.dev/avoid-nodes';
 
 export const TASK_FINALIZER = 'okube.dev/container-cleanup';

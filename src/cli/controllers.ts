@@ -91,7 +91,7 @@ export function registerControllers(program: Command): void {
           name: 'informers-synced',
           check: async () => {
             if (elector && !elector.isLeader) return;
-            if (!manager?.taskInformer.hasSynced() || !manager.nodeInformer.hasSynced()) return 'the Task and Node informers have not synced yet';
+            if (!manager?.taskInformer.hasSynced() || !manager.nodeInformer.hasSynced() || !manager.taskSetInformer.hasSynced()) return 'the Task, Node and TaskSet informers have not synced yet';
           },
         };
         try {

@@ -130,6 +130,7 @@ export class ResourceClient<T extends KubeObject> {
 }
 
 export const TASKS: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'tasks', namespaced: true };
+export const TASKSETS: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'tasksets', namespaced: true };
 export const NODES: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'nodes', namespaced: false };
 
 export function objectKey(obj: KubeObject): string {

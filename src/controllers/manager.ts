@@ -1,9 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Node, Task } from '../api/types.js';
+import type { Node, Task, TaskSet } from '../api/types.js';
 import { EventRecorder, type EventSink } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { withIdentity } from '../client/kubeconfig.js';
-import { NODES, ResourceClient, TASKS, objectKey } from '../client/resource-client.js';
+import { NODES, ResourceClient, TASKS, TASKSETS, objectKey } from '../client/resource-client.js';
 import type { RuntimeEvent } from '../runtime/runtime.js';
 import { loggerFor } from '../util/logger.js';
 import { Controller } from './controller.js';
@@ -17,6 +17,9 @@ import { TaskEvictor } from './node/task-evictor.js';
 import { SecretTls } from './node/tls-secret.js';
 import { ProbeManager, type ProbeMetrics } from '../probes/probe-manager.js';
 import { probeResultMetrics } from '../metrics/controllers.js';
+import { Expectations } from './taskset/expectations.js';
+import { TaskSetReconciler, taskSetKeyOf } from './taskset/reconciler.js';
+import { selectorMatches } from './taskset/selector.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
 // wiring of watch events and Docker events into the work queues.
@@ -43,6 +46,9 @@ export interface ManagerOptions {
   /** Safety-net retry of unschedulable Tasks (default 60 s; Node and capacity changes retry at once). */
   schedulerRetryMs?: number;
   events?: EventSink;
+  /** Events of the TaskSet controller (default: `events`, else its own recorder as okube-taskset-controller). */
+  taskSetEvents?: EventSink;
+  taskSetWorkers?: number;
 }
 
 const log = loggerFor('manager');
@@ -52,6 +58,10 @@ export class ControllerManager {
   readonly nodes: ResourceClient<Node>;
   readonly taskInformer: Informer<Task>;
   readonly nodeInformer: Informer<Node>;
+  readonly taskSets: ResourceClient<TaskSet>;
+  readonly taskSetInformer: Informer<TaskSet>;
+  readonly taskSetController: Controller;
+  readonly taskSetExpectations = new Expectations();
   readonly registry: NodeRegistry;
   readonly taskController: Controller;
   readonly nodeController: Controller;
@@ -60,6 +70,7 @@ export class ControllerManager {
   readonly allocations = new AllocationCache();
   readonly probeManager: ProbeManager;
   readonly taskReconciler: TaskReconciler;
+  readonly taskSetReconciler: TaskSetReconciler;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
   constructor(opts: ManagerOptions) {
@@ -70,6 +81,7 @@ export class ControllerManager {
     const schedulerKc = as('scheduler', 'okube-scheduler');
     const taskKc = as('task', 'okube-task-controller');
     const nodeKc = as('node', 'okube-node-controller');
+    const taskSetKc = as('taskset', 'okube-taskset-controller');
     this.tasks = new ResourceClient<Task>(kc, TASKS);
     this.nodes = new ResourceClient<Node>(kc, NODES);
     const resyncMs = opts.resyncMs ?? 60_000;
@@ -77,6 +89,10 @@ export class ControllerManager {
     this.nodeInformer = new Informer<Node>({ kc, name: 'nodes', path: this.nodes.collectionPath(), list: (o) => this.nodes.list(o), resyncMs });
     this.taskInformer.addIndex('node', (t) => (t.spec.nodeName ? [t.spec.nodeName] : []));
     this.taskInformer.addIndex('uid', (t) => [t.metadata.uid!]);
+    this.taskInformer.addIndex('namespace', (t) => [t.metadata.namespace!]);
+    this.taskSets = new ResourceClient<TaskSet>(kc, TASKSETS);
+    this.taskSetInformer = new Informer<TaskSet>({ kc, name: 'tasksets', path: this.taskSets.collectionPath(), list: (o) => this.taskSets.list(o), resyncMs });
+    this.taskSetInformer.addIndex('namespace', (t) => [t.metadata.namespace!]);
 
     this.registry = new NodeRegistry(opts.runtimeFor ?? dockerRuntimeFor, (node, ev) => this.onContainerEvent(node, ev));
     const events = opts.events ?? new EventRecorder(kc, 'okube-controllers');
@@ -118,6 +134,27 @@ export class ControllerManager {
     });
     this.taskController = new Controller('task', (k) => taskReconciler.reconcile(k), { workers: opts.workers ?? 8 });
     this.nodeController = new Controller('node', (k) => nodeReconciler.reconcile(k), { workers: 2 });
+    this.taskSetReconciler = new TaskSetReconciler({
+      taskSets: new ResourceClient<TaskSet>(taskSetKc, TASKSETS),
+      tasks: new ResourceClient<Task>(taskSetKc, TASKS),
+      taskSetInformer: this.taskSetInformer,
+      taskInformer: this.taskInformer,
+      events: opts.taskSetEvents ?? (opts.events ? opts.events : new EventRecorder(taskSetKc, 'okube-taskset-controller')),
+      expectations: this.taskSetExpectations,
+    });
+    const taskSetReconciler = this.taskSetReconciler;
+    this.taskSetController = new Controller('taskset', (k) => taskSetReconciler.reconcile(k), { workers: opts.taskSetWorkers ?? 4 });
+  }
+
+  /** A Task changed: meet the expectations of the TaskSet controlling it, and wake the TaskSets it concerns. */
+  private onTaskForTaskSets(e: { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'RESYNC'; object: Task; old?: Task }): void {
+    const owner = taskSetKeyOf(e.object);
+    if (owner) this.taskSetExpectations.observe(owner, e.type, e.object);
+    const selects = (ts: TaskSet, t: Task) => selectorMatches(ts.spec.selector, t.metadata.labels);
+    const keys = new Set(this.taskSetReconciler.keysFor(e.object, selects));
+    // A relabelled or released Task also concerns the TaskSet it belonged to.
+    if (e.old) for (const k of this.taskSetReconciler.keysFor(e.old, selects)) keys.add(k);
+    for (const k of keys) this.taskSetController.enqueue(k);
   }
 
   private onContainerEvent(node: string, ev: RuntimeEvent): void {
@@ -134,8 +171,10 @@ export class ControllerManager {
       this.taskInformer.events$.subscribe((e) => {
         this.scheduler.onTaskEvent(e);
         this.taskController.enqueue(objectKey(e.object));
+        this.onTaskForTaskSets(e);
       }),
     );
+    this.subscriptions.push(this.taskSetInformer.events$.subscribe((e) => this.taskSetController.enqueue(objectKey(e.object))));
     this.subscriptions.push(
       this.nodeInformer.events$.subscribe((e) => {
         this.nodeController.enqueue(objectKey(e.object));
@@ -144,20 +183,23 @@ export class ControllerManager {
     );
     this.nodeInformer.start();
     this.taskInformer.start();
-    await Promise.all([this.nodeInformer.waitForSync(), this.taskInformer.waitForSync()]);
+    this.taskSetInformer.start();
+    await Promise.all([this.nodeInformer.waitForSync(), this.taskInformer.waitForSync(), this.taskSetInformer.waitForSync()]);
     this.nodeController.start();
     this.scheduler.start();
     this.taskController.start();
+    this.taskSetController.start();
     log.info('controllers started');
   }
 
   /** Stops reconciling and releases watches; containers keep running (adopted next start). */
   async stop(): Promise<void> {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
-    await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop()]);
+    await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop(), this.taskSetController.stop()]);
     this.probeManager.stopAll();
     this.taskInformer.stop();
     this.nodeInformer.stop();
+    this.taskSetInformer.stop();
     this.registry.close();
   }
 }

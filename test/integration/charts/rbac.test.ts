@@ -3,9 +3,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { LABELS, type Task } from '../../../src/api/types.js';
+import { LABELS, type Task, type TaskSet } from '../../../src/api/types.js';
 import { writeKubeconfig } from '../../../src/apiserver/index.js';
-import { NODES, ResourceClient, TASKS } from '../../../src/client/resource-client.js';
+import { NODES, ResourceClient, TASKS, TASKSETS } from '../../../src/client/resource-client.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { newNamespace } from '../../support/controllers.js';
@@ -92,6 +92,25 @@ describe("the chart's ClusterRole", function () {
 
     await waitForTask(tasks, ns, 'crashes', 'a restart after a crash', (t) => (t.status?.restartCount ?? 0) >= 1, 90_000);
     await waitFor('the finished Task expires (TTL)', async () => !(await tasks.list({ namespace: ns })).items.some((t) => t.metadata.name === 'finishes'), 60_000, 200);
+    // A TaskSet: it adopts a matching orphan (get of the TaskSet, patch of the Task; without a
+    // template-hash label the orphan counts as an old template and is replaced), creates Tasks,
+    // writes status, releases a relabelled Task (patch) and scales to 0 (delete).
+    const taskSets = new ResourceClient<TaskSet>(cluster.kc, TASKSETS);
+    const sleeper = { image: env.image, command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"], terminationGracePeriodSeconds: 1 };
+    const orphan = taskObject(ns, 'orphan', sleeper);
+    orphan.metadata.labels = { app: 'rbac' };
+    await tasks.create(orphan);
+    await waitForTask(tasks, ns, 'orphan', 'the orphan Running', (t) => t.status?.phase === 'Running', 60_000);
+    await taskSets.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', metadata: { name: 'rbac', namespace: ns }, spec: { replicas: 2, selector: { matchLabels: { app: 'rbac' } }, template: { metadata: { labels: { app: 'rbac' } }, spec: sleeper } } });
+    await waitFor('the TaskSet adopts the orphan', async () => (await tasks.get('orphan', ns).catch(() => undefined))?.metadata.ownerReferences?.length === 1 || undefined, 60_000, 100);
+    const made = await waitFor('Tasks the TaskSet created', async () => (await tasks.list({ namespace: ns, labelSelector: 'app=rbac,okube.dev/template-hash' })).items[0], 60_000, 200);
+    await tasks.patch(made.metadata.name!, { metadata: { labels: { app: 'released' } } }, ns);
+    await waitFor('the relabelled Task is released', async () => !(await tasks.get(made.metadata.name!, ns)).metadata.ownerReferences?.length, 60_000, 200);
+    await taskSets.patch('rbac', { spec: { replicas: 0 } }, ns);
+    await waitFor('the TaskSet scaled to 0', async () => (await tasks.list({ namespace: ns, labelSelector: 'app=rbac' })).items.length === 0, 60_000, 200);
+    await taskSets.delete('rbac', ns);
+    await tasks.delete(made.metadata.name!, ns);
+
     await tasks.delete('crashes', ns);
     await waitFor('the Task and its container are gone', async () => (await tasks.list({ namespace: ns })).items.length === 0 && (await docker.list({ [LABELS.namespace]: ns })).length === 0, 60_000, 200);
     await nodes.delete(nodeName);
@@ -115,6 +134,7 @@ describe("the chart's ClusterRole", function () {
       .filter(([, r]) => !allowed(rules.cluster, r) && !(r.kind === 'resource' && r.namespace && allowed(rules.namespaced.get(r.namespace) ?? [], r)))
       .map(([d]) => d);
     expect(denied, 'calls the chart\'s ClusterRole does not allow').to.deep.equal([]);
-    expect([...seen.keys()], 'the recording saw the controllers at work').to.include.members(['watch okube.dev/tasks', 'update coordination.k8s.io/leases', `get core/secrets in ${ns}`]);
+    expect([...seen.keys()], 'the recording saw the controllers at work').to.include.members(['watch okube.dev/tasks', 'update coordination.k8s.io/leases', `get core/secrets in ${ns}`,
+      'watch okube.dev/tasksets', 'get okube.dev/tasksets', 'update okube.dev/tasksets/status', 'create okube.dev/tasks', 'patch okube.dev/tasks', 'delete okube.dev/tasks']);
   });
 });

@@ -95,8 +95,9 @@ describe('Helm chart', function () {
   it('grants the controllers exactly the API access they use', () => {
     const role = render().find((d) => d.kind === 'ClusterRole')!;
     const grants = new Set(role.rules!.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)))));
-    // The calls the controllers make: src/client (tasks, nodes, their status), events, leases.
+    // The calls the controllers make: src/client (tasks, tasksets, nodes, their status), events, leases.
     for (const need of ['okube.dev/tasks:list', 'okube.dev/tasks:watch', 'okube.dev/tasks:update', 'okube.dev/tasks:patch', 'okube.dev/tasks:delete', 'okube.dev/tasks/status:update',
+      'okube.dev/tasks:create', 'okube.dev/tasksets:get', 'okube.dev/tasksets:list', 'okube.dev/tasksets:watch', 'okube.dev/tasksets/status:update',
       'okube.dev/nodes:list', 'okube.dev/nodes:watch', 'okube.dev/nodes/status:update', '/events:create', '/events:patch', 'coordination.k8s.io/leases:get', 'coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:update']) {
       expect(grants.has(need), need).to.equal(true);
     }

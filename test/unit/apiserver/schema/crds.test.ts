@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import type { Node, Task } from '../../../../src/api/types.js';
 import { builtinDefs, compileSchema, validateObjectMeta, type JsonSchema } from '../../../../src/apiserver/schema/index.js';
-import { causesOf, defs, nodeDef, taskDef, yamlFiles } from './helpers.js';
+import { causesOf, defs, nodeDef, taskDef, taskSetDef, yamlFiles } from './helpers.js';
 
 function walk(schema: JsonSchema, path: string, visit: (s: JsonSchema, path: string) => void): void {
   visit(schema, path);
@@ -13,8 +13,8 @@ function walk(schema: JsonSchema, path: string, visit: (s: JsonSchema, path: str
 }
 
 describe('CRDs: loading', () => {
-  it('loads exactly Task and Node from crds/', () => {
-    expect(defs.map((d) => d.kind).sort()).to.deep.equal(['Node', 'Task']);
+  it('loads exactly Node, Task and TaskSet from crds/', () => {
+    expect(defs.map((d) => d.kind).sort()).to.deep.equal(['Node', 'Task', 'TaskSet']);
   });
 
   it('Task is namespaced in okube.dev/v1alpha1 with short name tk and categories okube, all', () => {
@@ -29,9 +29,10 @@ describe('CRDs: loading', () => {
     expect(nodeDef.categories).to.deep.equal(['okube']);
   });
 
-  it('both enable the status subresource', () => {
+  it('all enable the status subresource', () => {
     expect(taskDef.hasStatus).to.equal(true);
     expect(nodeDef.hasStatus).to.equal(true);
+    expect(taskSetDef.hasStatus).to.equal(true);
   });
 
   it('Task printer columns: Phase, Ready, Restarts, Next Retry, Node, Age; Image, Container ID, Ports only with -o wide', () => {
@@ -48,7 +49,7 @@ describe('CRDs: loading', () => {
   });
 
   it('the chart ships the same CRDs as crds/', () => {
-    for (const f of ['tasks.okube.dev.yaml', 'nodes.okube.dev.yaml']) {
+    for (const f of ['tasks.okube.dev.yaml', 'nodes.okube.dev.yaml', 'tasksets.okube.dev.yaml']) {
       expect(yaml.load(readFileSync(`charts/okube/crds/${f}`, 'utf8')), f).to.deep.equal(yaml.load(readFileSync(`crds/${f}`, 'utf8')));
     }
   });

@@ -92,7 +92,8 @@ describe('OpenAPI v3 group-version document', () => {
 
   it('every PATCH operation carries the kind and a fieldValidation query parameter, so kubectl validates server-side', () => {
     const patches = Object.values(v3.paths).flatMap((p) => (p.patch ? [p.patch] : []));
-    expect(patches.length).to.equal(4);
+    // item and status of Task, Node and TaskSet
+    expect(patches.length).to.equal(6);
     for (const op of patches) {
       expect(op['x-kubernetes-group-version-kind']).to.have.property('group', 'okube.dev');
       expect(op.parameters.find((x) => x.name === 'fieldValidation')).to.include({ in: 'query' });

@@ -1,0 +1,44 @@
+import type { TaskSetSpec } from '../../api/types.js';
+
+// The okube.dev/template-hash label: a stable name for one TaskSet template, as pod-template-hash
+// is for a Deployment's. FNV-1a (32 bit) over the template as canonical JSON (keys sorted, so the
+// order a client sent them in does not matter; the API server has already applied the defaults,
+// so spelling a default out does not change it), rendered with Kubernetes' SafeEncodeString
+// alphabet (no vowels, so no words), as kube renders pod-template-hash.
+
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function fnv32a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Kubernetes' rand.SafeEncodeString: each character mapped into a vowel-free alphabet. */
+export function safeEncode(s: string): string {
+  return [...s].map((c) => ALPHANUMS[c.charCodeAt(0) % ALPHANUMS.length]).join('');
+}
+
+export function templateHash(template: TaskSetSpec['template']): string {
+  return safeEncode(String(fnv32a(canonicalJson(template))));
+}
+
+/** Five characters of the same alphabet (kube's utilrand.String(5)) for Task names. */
+export function randomSuffix(random: () => number = Math.random): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += ALPHANUMS[Math.floor(random() * ALPHANUMS.length)];
+  return s;
+}
