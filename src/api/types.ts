@@ -304,7 +304,5 @@ export const LABELS = {
 
 /** Labels and annotations of the TaskSet controller and the scheduler's contract with it. */
 export const TEMPLATE_HASH_LABEL = 'okube.dev/template-hash';
-/** Comma-separated Node names the scheduler avoids for this Task when another Node fits (soft). */
-export const AVOID_NODES_ANNOTATION = 'okube.dev/avoid-nodes';
 
 export const TASK_FINALIZER = 'okube.dev/container-cleanup';

@@ -1,4 +1,5 @@
-import { API_VERSION, AVOID_NODES_ANNOTATION, TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../api/types.js';
+import { AVOID_NODES_ANNOTATION } from '../../api/annotations.js';
+import { API_VERSION, TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../api/types.js';
 import { EVICT_ANNOTATION } from '../node/eviction.js';
 import { RESTART_ANNOTATION, RETRY_ANNOTATION } from '../task/requests.js';
 import { classify, nextAvailableInMs } from './plan/classify.js';

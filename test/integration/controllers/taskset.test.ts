@@ -1,9 +1,10 @@
 import { expect } from 'chai';
+import { AVOID_NODES_ANNOTATION } from '../../../src/api/annotations.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { AVOID_NODES_ANNOTATION, LABELS, TEMPLATE_HASH_LABEL, type Task, type TaskSet, type TaskSetSpec } from '../../../src/api/types.js';
+import { LABELS, TEMPLATE_HASH_LABEL, type Task, type TaskSet, type TaskSetSpec } from '../../../src/api/types.js';
 import { Informer } from '../../../src/client/informer.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';

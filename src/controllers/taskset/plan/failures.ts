@@ -1,3 +1,4 @@
+import { formatNodeList } from '../../../api/annotations.js';
 import type { TaskSetFailure } from '../../../api/types.js';
 import type { TaskDeletion, TaskView } from './types.js';
 
@@ -49,8 +50,7 @@ export function bookFailures(prev: TaskSetFailure[] | undefined, views: TaskView
 
 /** The okube.dev/avoid-nodes value: the Nodes of recent failures, sorted, or undefined. */
 export function avoidNodes(recent: TaskSetFailure[]): string | undefined {
-  const nodes = [...new Set(recent.map((f) => f.nodeName))].sort();
-  return nodes.length ? nodes.join(',') : undefined;
+  return recent.length ? formatNodeList(recent.map((f) => f.nodeName)) : undefined;
 }
 
 /** Finished Tasks beyond the newest FINISHED_KEPT. */

@@ -91,11 +91,11 @@ describe('OpenAPI v3 group-version document', () => {
   });
 
   it('every PATCH operation carries the kind and a fieldValidation query parameter, so kubectl validates server-side', () => {
-    const patches = Object.values(v3.paths).flatMap((p) => (p.patch ? [p.patch] : []));
-    // item and status of Task, Node and TaskSet
-    expect(patches.length).to.equal(6);
-    for (const op of patches) {
-      expect(op['x-kubernetes-group-version-kind']).to.have.property('group', 'okube.dev');
+    const patches = Object.entries(v3.paths).flatMap(([path, p]) => (p.patch ? [[path, p.patch] as const] : []));
+    // item and status of Task, Node and TaskSet, and TaskSet's scale (an autoscaling/v1 Scale, as kube documents it)
+    expect(patches.length).to.equal(7);
+    for (const [path, op] of patches) {
+      expect(op['x-kubernetes-group-version-kind'], path).to.have.property('group', path.endsWith('/scale') ? 'autoscaling' : 'okube.dev');
       expect(op.parameters.find((x) => x.name === 'fieldValidation')).to.include({ in: 'query' });
     }
   });

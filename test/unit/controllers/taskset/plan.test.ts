@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { AVOID_NODES_ANNOTATION, TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../../../src/api/types.js';
+import { AVOID_NODES_ANNOTATION } from '../../../../src/api/annotations.js';
+import { TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../../../src/api/types.js';
 import { planTaskSet } from '../../../../src/controllers/taskset/plan.js';
 import { AVOID_WINDOW_MS } from '../../../../src/controllers/taskset/plan/failures.js';
 import { REASONS } from '../../../../src/controllers/taskset/plan/status.js';
