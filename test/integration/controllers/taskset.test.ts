@@ -198,7 +198,7 @@ describe('TaskSet controller on three Docker engines', function () {
     await cleanNamespace(ns);
   });
 
-  it('a replica that hits its restart limit is replaced by a Task that avoids the Node it failed on', async () => {
+  it('a replica that hits its restart limit is replaced by a Task bound to another Node, avoiding the one it failed on', async () => {
     const ns = await newNamespace(cluster);
     const ts = manifest(ns, 'crash', { replicas: 1 });
     ts.spec.template.spec = {
@@ -210,6 +210,8 @@ describe('TaskSet controller on three Docker engines', function () {
     const failed = await waitFor('a Failed Task', async () => (await tasksIn(ns)).find((t) => t.status?.phase === 'Failed'), 90_000, 200);
     const replacement = await waitFor('its replacement', async () => (await tasksIn(ns)).find((t) => t.metadata.uid !== failed.metadata.uid && t.metadata.annotations?.[AVOID_NODES_ANNOTATION]), 60_000, 200);
     expect(replacement.metadata.annotations![AVOID_NODES_ANNOTATION]).to.equal(failed.status!.nodeName);
+    const bound = await waitFor('the replacement bound', async () => (await tasksIn(ns)).find((t) => t.metadata.uid === replacement.metadata.uid && t.spec.nodeName), 60_000, 200);
+    expect(bound.spec.nodeName, 'the replacement Node').to.not.equal(failed.status!.nodeName);
     const status = await waitFor('the failure in status', async () => {
       const s = (await getTaskSet(ns, 'crash')).status;
       return s?.recentFailures?.length ? s : undefined;
