@@ -16,7 +16,8 @@ import { connect, resolveTargets, withClientOptions, type Client, type ClientOpt
 // applying the old template again.
 
 interface StatusOptions extends ClientOptions {
-  watch: boolean;
+  /** true, or the word after -w: commander gives an optional value the next argument. */
+  watch: boolean | string;
   timeout?: number;
 }
 
@@ -31,7 +32,20 @@ async function taskSetTargets(client: Client, args: string[], verb: string): Pro
   });
 }
 
-async function status(args: string[], opts: StatusOptions): Promise<void> {
+/**
+ * kubectl's -w is a boolean (-w=false, --watch=false); commander's optional value also takes the
+ * next argument, so `-w tasksets/web` gives -w the name: give it back to the arguments.
+ */
+export function splitWatch(args: string[], watch: boolean | string): { args: string[]; watch: boolean } {
+  if (typeof watch === 'boolean') return { args, watch };
+  const v = watch.replace(/^=/, '');
+  if (/^(true|false|1|0)$/.test(v)) return { args, watch: parseBool(v) };
+  return { args: [v, ...args], watch: true };
+}
+
+async function status(rawArgs: string[], opts: StatusOptions): Promise<void> {
+  const { args, watch } = splitWatch(rawArgs, opts.watch);
+  if (!args.length) throw new CliError('required resource not specified: okube rollout status tasksets/NAME');
   const client = await connect(opts);
   const [t, ...more] = await taskSetTargets(client, args, 'status');
   if (more.length) throw new CliError('rollout status takes exactly one taskset');
@@ -43,7 +57,7 @@ async function status(args: string[], opts: StatusOptions): Promise<void> {
     if (verdict.state === 'failed') throw new CliError(verdict.message);
     if (verdict.message !== last) process.stdout.write(`${verdict.message}\n`);
     last = verdict.message;
-    if (verdict.state === 'done' || !opts.watch) return;
+    if (verdict.state === 'done' || !watch) return;
     if (Date.now() >= deadline) throw new CliError('timed out waiting for the condition');
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -74,9 +88,6 @@ async function patch(verb: Verb, args: string[], opts: ClientOptions): Promise<v
   }
 }
 
-/** kubectl accepts -w=false; commander hands a short flag's attached value over with its "=". */
-const bool = (v: string) => parseBool(v.replace(/^=/, ''));
-
 export function registerRollout(program: Command): void {
   const rollout = program
     .command('rollout')
@@ -85,8 +96,8 @@ export function registerRollout(program: Command): void {
     rollout
       .command('status')
       .description('show the rollout status of a TaskSet; waits until it finishes unless -w=false')
-      .argument('<args...>', 'tasksets/NAME, taskset NAME or tks/NAME')
-      .option('-w, --watch [bool]', 'watch the status until the rollout finishes', bool, true)
+      .argument('[args...]', 'tasksets/NAME, taskset NAME or tks/NAME')
+      .option('-w, --watch [bool]', 'watch the status until the rollout finishes (-w=false: print it once)', true)
       .option('--timeout <duration>', 'give up watching after this long (e.g. 60s, 2m); 0 waits forever', parseDuration),
   ).action((args: string[], opts: StatusOptions) => status(args, opts));
   withClientOptions(
@@ -107,5 +118,14 @@ export function registerRollout(program: Command): void {
       .description('resume a paused TaskSet')
       .argument('<args...>', 'tasksets/NAME..., taskset NAME... or tks/NAME...'),
   ).action((args: string[], opts: ClientOptions) => patch('resume', args, opts));
+  for (const missing of ['undo', 'history']) {
+    rollout
+      .command(missing, { hidden: true })
+      .allowUnknownOption()
+      .argument('[args...]')
+      .action(() => {
+        throw new CliError(`rollout ${missing} is not supported for TaskSets: okube keeps no revisions; roll back by applying the previous template again (okube apply -f OLD.yaml)`);
+      });
+  }
   rollout.addHelpText('after', '\nundo and history are not implemented: okube stores no old templates. To roll back, apply the previous template again.\n');
 }
