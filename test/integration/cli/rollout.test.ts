@@ -119,9 +119,11 @@ describe('okube rollout against okube up', function () {
 
   it('status exits non-zero with kubectl\'s message once the rollout exceeded its progress deadline', async () => {
     const ns = await namespace();
-    const ts = manifest(ns, 'stuck', { replicas: 1, progressDeadlineSeconds: 3, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+    const ts = manifest(ns, 'stuck', { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
     await ok(['apply', '-f', '-'], JSON.stringify(ts));
     await ok(['rollout', 'status', 'tasksets/stuck', '-n', ns, '--timeout', '120s']);
+    // The short deadline only with the rollout that cannot finish, so the first one has time.
+    ts.spec.progressDeadlineSeconds = 3;
     ts.spec.template.spec.readinessProbe = { exec: { command: ['false'] }, periodSeconds: 1 };
     await ok(['apply', '-f', '-'], JSON.stringify(ts));
     const r = await run(['rollout', 'status', 'tasksets/stuck', '-n', ns, '--timeout', '120s']);
