@@ -27,3 +27,13 @@ export function formatNodeList(names: Iterable<string>): string {
 export function avoidedNodes(meta: { annotations?: Record<string, string> } | undefined): string[] {
   return parseNodeList(meta?.annotations?.[AVOID_NODES_ANNOTATION]);
 }
+
+/**
+ * On a TaskSet's template (spec.template.metadata.annotations): when it was last restarted, an
+ * RFC 3339 time. `okube rollout restart` writes it, as `kubectl rollout restart` writes
+ * kubectl.kubernetes.io/restartedAt; the new value changes the template hash, so the controller
+ * rolls every replica with the TaskSet's own strategy. It is the name the Task controller reads
+ * as a restart request on a Task (src/controllers/task/requests.ts); a new Task that inherits it
+ * from the template is unaffected, since its first container already carries the value.
+ */
+export const TEMPLATE_RESTARTED_AT_ANNOTATION = 'okube.dev/restartedAt';

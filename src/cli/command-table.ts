@@ -21,6 +21,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
   { names: ['wait'], load: async () => (await import('./commands/wait.js')).registerWait },
   { names: ['restart', 'retry'], load: async () => (await import('./commands/restart.js')).registerRestart },
+  { names: ['rollout'], load: async () => (await import('./commands/rollout.js')).registerRollout },
 ];
 
 /**

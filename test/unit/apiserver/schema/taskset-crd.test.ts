@@ -84,6 +84,19 @@ describe('TaskSet CRD: defaults and validation', () => {
     expect(fields({ selector: { matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, template })).to.deep.equal(['spec.template.metadata.labels']);
   });
 
+  it('rejects a template restartPolicy other than Always, at spec.template.spec.restartPolicy, as kube-apiserver does for a Deployment', () => {
+    for (const restartPolicy of ['Never', 'OnFailure']) {
+      const causes = causesOf(taskSet({ selector: { matchLabels: { app: 'web' } }, template: { ...template, spec: { ...template.spec, restartPolicy } } }), taskSetDef);
+      expect(causes.map((c) => [c.field, c.reason]), restartPolicy).to.deep.equal([['spec.template.spec.restartPolicy', 'FieldValueNotSupported']]);
+      expect(causes[0].message).to.include('supported values: "Always"');
+    }
+  });
+
+  it('accepts restartPolicy Always, spelled out or defaulted', () => {
+    expect(fields({ selector: { matchLabels: { app: 'web' } }, template: { ...template, spec: { ...template.spec, restartPolicy: 'Always' } } })).to.deep.equal([]);
+    expect(fields({ selector: { matchLabels: { app: 'web' } }, template })).to.deep.equal([]);
+  });
+
   it('rejects an empty selector', () => {
     expect(fields({ selector: {}, template })).to.deep.equal(['spec.selector']);
   });

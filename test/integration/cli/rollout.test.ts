@@ -1,0 +1,152 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../../src/api/types.js';
+import { freePort } from '../../../src/util/free-port.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+import { okube, removeContainersOf, startUp, type CliResult, type UpProcess } from '../../support/okube-cli.js';
+import { waitFor } from '../../support/wait.js';
+
+// `okube rollout` as a user runs it: the compiled CLI (okubeBin(), through okube()) against one
+// real `okube up` (its own etcd, API server and controllers, one Node on the main test engine).
+// Every test has its own namespace; the containers of all of them are removed after.
+
+describe('okube rollout against okube up', function () {
+  this.timeout(180_000);
+  const image = testEnv().image;
+  let dir: string;
+  let up: UpProcess;
+  const namespaces: string[] = [];
+  const run = (args: string[], input?: string): Promise<CliResult> => okube(args, { kubeconfig: up.kubeconfig, input });
+  const ok = async (args: string[], input?: string) => {
+    const r = await run(args, input);
+    expect(r.code, `okube ${args.join(' ')}: ${r.stderr}`).to.equal(0);
+    return r.stdout;
+  };
+  const noStack = (r: CliResult) => expect(r.stderr).to.not.match(/\n\s+at /);
+
+  async function namespace(): Promise<string> {
+    const ns = uniqueName('rollout');
+    namespaces.push(ns);
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
+    return ns;
+  }
+
+  function manifest(ns: string, name: string, spec: Partial<TaskSet['spec']> = {}): TaskSet {
+    return {
+      apiVersion: 'okube.dev/v1alpha1',
+      kind: 'TaskSet',
+      metadata: { name, namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { image, imagePullPolicy: 'Never', command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"], terminationGracePeriodSeconds: 2 },
+        },
+        ...spec,
+      },
+    };
+  }
+  const get = async <T>(ns: string, what: string): Promise<T> => JSON.parse(await ok(['get', what, '-n', ns, '-o', 'json'])) as T;
+  const liveTasks = async (ns: string) => (await get<{ items: Task[] }>(ns, 'tasks')).items.filter((t) => !t.metadata.deletionTimestamp);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'okube-rollout-'));
+    up = await startUp({ dataDir: join(dir, 'data'), port: await freePort(), nodeName: uniqueName('rollout') });
+  });
+
+  after(async () => {
+    await up?.stop('SIGINT');
+    await removeContainersOf(namespaces);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('status waits for a new TaskSet and ends with kubectl\'s "successfully rolled out" line', async () => {
+    const ns = await namespace();
+    await ok(['apply', '-f', '-'], JSON.stringify(manifest(ns, 'web')));
+    const r = await run(['rollout', 'status', 'tasksets/web', '-n', ns, '--timeout', '120s']);
+    expect(r.code, r.stderr).to.equal(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).to.equal('taskset "web" successfully rolled out');
+    for (const l of lines.slice(0, -1)) expect(l).to.match(/^Waiting for taskset (spec update to be observed|"web" rollout to finish: .*)\.\.\.$/);
+  });
+
+  it('status -w=false prints the current state once and exits 0 without waiting', async () => {
+    const ns = await namespace();
+    const ts = manifest(ns, 'once', { replicas: 1 });
+    ts.spec.template.spec.readinessProbe = { exec: { command: ['false'] }, periodSeconds: 1 };
+    await ok(['apply', '-f', '-'], JSON.stringify(ts));
+    const r = await run(['rollout', 'status', 'tks/once', '-w=false', '-n', ns]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trimEnd().split('\n')).to.have.length(1);
+    expect(r.stdout).to.match(/^Waiting for taskset /);
+  });
+
+  it('restart sets okube.dev/restartedAt on the template and rolls every replica to a new template hash', async () => {
+    const ns = await namespace();
+    await ok(['apply', '-f', '-'], JSON.stringify(manifest(ns, 'web')));
+    await ok(['rollout', 'status', 'taskset', 'web', '-n', ns, '--timeout', '120s']);
+    const before = await liveTasks(ns);
+    expect(await ok(['rollout', 'restart', 'taskset/web', '-n', ns])).to.equal('taskset.okube.dev/web restarted\n');
+    const ts = await get<TaskSet>(ns, 'taskset/web');
+    expect(Number.isNaN(Date.parse(ts.spec.template.metadata.annotations?.['okube.dev/restartedAt'] ?? '')), 'restartedAt is a time').to.equal(false);
+    const done = await run(['rollout', 'status', 'tasksets/web', '-n', ns, '--timeout', '120s']);
+    expect(done.code, done.stderr).to.equal(0);
+    expect(done.stdout).to.match(/taskset "web" successfully rolled out\n$/);
+    const after = await waitFor('the old Tasks gone', async () => {
+      const now = await liveTasks(ns);
+      return now.length === 2 && now.every((t) => !before.some((b) => b.metadata.uid === t.metadata.uid)) ? now : undefined;
+    }, 60_000, 200);
+    const oldHash = before[0].metadata.labels![TEMPLATE_HASH_LABEL];
+    expect(after.map((t) => t.metadata.labels![TEMPLATE_HASH_LABEL])).to.not.include(oldHash);
+  });
+
+  it('pause and resume set spec.paused, say "already" when there is nothing to do, and restart refuses a paused TaskSet', async () => {
+    const ns = await namespace();
+    await ok(['apply', '-f', '-'], JSON.stringify(manifest(ns, 'web', { replicas: 1 })));
+    expect(await ok(['rollout', 'pause', 'tks/web', '-n', ns])).to.equal('taskset.okube.dev/web paused\n');
+    expect((await get<TaskSet>(ns, 'taskset/web')).spec.paused).to.equal(true);
+    expect(await ok(['rollout', 'pause', 'tasksets/web', '-n', ns])).to.equal('taskset.okube.dev/web already paused\n');
+    const refused = await run(['rollout', 'restart', 'tasksets/web', '-n', ns]);
+    expect(refused.code).to.not.equal(0);
+    expect(refused.stderr).to.equal("error: can't restart paused taskset (run rollout resume first)\n");
+    expect(await ok(['rollout', 'resume', 'tasksets/web', '-n', ns])).to.equal('taskset.okube.dev/web resumed\n');
+    expect((await get<TaskSet>(ns, 'taskset/web')).spec.paused).to.equal(false);
+    expect(await ok(['rollout', 'resume', 'tasksets/web', '-n', ns])).to.equal('taskset.okube.dev/web already resumed\n');
+  });
+
+  it('status exits non-zero with kubectl\'s message once the rollout exceeded its progress deadline', async () => {
+    const ns = await namespace();
+    const ts = manifest(ns, 'stuck', { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+    await ok(['apply', '-f', '-'], JSON.stringify(ts));
+    await ok(['rollout', 'status', 'tasksets/stuck', '-n', ns, '--timeout', '120s']);
+    // The short deadline only with the rollout that cannot finish, so the first one has time.
+    ts.spec.progressDeadlineSeconds = 3;
+    ts.spec.template.spec.readinessProbe = { exec: { command: ['false'] }, periodSeconds: 1 };
+    await ok(['apply', '-f', '-'], JSON.stringify(ts));
+    const r = await run(['rollout', 'status', 'tasksets/stuck', '-n', ns, '--timeout', '120s']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal('error: taskset "stuck" exceeded its progress deadline\n');
+  });
+
+  it('status --timeout gives up with kubectl\'s timeout message while the rollout is still going', async () => {
+    const ns = await namespace();
+    const ts = manifest(ns, 'slow', { replicas: 1 });
+    ts.spec.template.spec.readinessProbe = { exec: { command: ['false'] }, periodSeconds: 1 };
+    await ok(['apply', '-f', '-'], JSON.stringify(ts));
+    const r = await run(['rollout', 'status', 'tasksets/slow', '-n', ns, '--timeout', '1s']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal('error: timed out waiting for the condition\n');
+  });
+
+  it('rollout of a kind other than TaskSet, or without a name, is one line and a non-zero exit', async () => {
+    for (const args of [['rollout', 'status', 'tasks/web'], ['rollout', 'pause', 'tasksets'], ['rollout', 'undo', 'tasksets/web']]) {
+      const r = await run([...args, '-n', 'default']);
+      expect(r.code, args.join(' ')).to.not.equal(0);
+      expect(r.stderr.trim().split('\n')[0], args.join(' ')).to.match(/^error: /);
+      noStack(r);
+    }
+  });
+});
