@@ -1,5 +1,6 @@
 import { TEMPLATE_HASH_LABEL, type OwnerReference, type Task, type TaskSet } from '../../api/types.js';
 import type { EventSink } from '../../client/events.js';
+import { hasStatusCause } from '../../client/errors.js';
 import type { Informer } from '../../client/informer.js';
 import { objectKey, type ResourceClient } from '../../client/resource-client.js';
 import { errorMessage, isOkubeError } from '../../util/errors.js';
@@ -154,6 +155,12 @@ export class TaskSetReconciler {
     }
     for (const skipped of names.slice(next)) this.deps.expectations.creationObserved(key, skipped);
     klog.info({ hash: c.hash, created: next - (failure ? 1 : 0), wanted: c.count }, 'created Tasks');
+    // As kube's ReplicaSet controller: a namespace being deleted refuses every create, and the
+    // TaskSet goes with it, so that is not a failure to retry with backoff.
+    if (failure !== undefined && hasStatusCause(failure, 'NamespaceTerminating')) {
+      klog.debug('namespace is terminating; not creating Tasks');
+      return;
+    }
     if (failure !== undefined) throw failure;
   }
 

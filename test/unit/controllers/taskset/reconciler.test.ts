@@ -3,6 +3,7 @@ import type { Task, TaskSet } from '../../../../src/api/types.js';
 import type { EventSink } from '../../../../src/client/events.js';
 import type { Informer } from '../../../../src/client/informer.js';
 import type { ResourceClient } from '../../../../src/client/resource-client.js';
+import { OkubeError } from '../../../../src/util/errors.js';
 import { Expectations } from '../../../../src/controllers/taskset/expectations.js';
 import { TaskSetReconciler } from '../../../../src/controllers/taskset/reconciler.js';
 import { NOW, taskSet } from './fixtures.js';
@@ -10,13 +11,17 @@ import { NOW, taskSet } from './fixtures.js';
 // The reconciler's effects over fakes: what it asks the API for, and that expectations hold back
 // a second create while the Task informer has not shown the first.
 
-function fakes(ts: TaskSet) {
+function fakes(ts: TaskSet, createError?: unknown) {
   const informed: Task[] = [];
   const created: Task[] = [];
   const deleted: string[] = [];
   const statuses: TaskSet[] = [];
   const tasks = {
-    create: async (t: Task) => (created.push(t), { ...t, metadata: { ...t.metadata, uid: `uid-${t.metadata.name}` } }),
+    create: async (t: Task) => {
+      if (createError) throw createError;
+      created.push(t);
+      return { ...t, metadata: { ...t.metadata, uid: `uid-${t.metadata.name}` } };
+    },
     delete: async (name: string) => void deleted.push(name),
     patch: async () => ({}),
   } as unknown as ResourceClient<Task>;
@@ -73,5 +78,16 @@ describe('TaskSet reconciler', () => {
     expect(f.statuses[1].status!.conditions!.find((c) => c.type === 'Progressing')).to.include({ reason: 'NewTaskSetAvailable' });
     await f.r.reconcile('ns/web');
     expect(f.statuses).to.have.length(2);
+  });
+
+  it('treats creates refused because the namespace is terminating as no failure to retry', async () => {
+    const ts = taskSet({ replicas: 3 });
+    ts.metadata.resourceVersion = '1';
+    const terminating = new OkubeError('Forbidden', 'unable to create new content in namespace ns because it is being terminated', { causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace', message: 'terminating' }] });
+    await fakes(ts, terminating).r.reconcile('ns/web');
+    const other = new OkubeError('Forbidden', 'quota exceeded', { causes: [] });
+    let thrown: unknown;
+    await fakes(ts, other).r.reconcile('ns/web').catch((e: unknown) => (thrown = e));
+    expect(thrown, 'any other refusal is retried').to.equal(other);
   });
 });
