@@ -218,8 +218,14 @@ describe('example manifests', () => {
 describe('built-in kinds', () => {
   const builtins = builtinDefs();
 
-  it('are Namespace (v1), Event (v1, namespaced) and Lease (coordination.k8s.io/v1)', () => {
-    expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal(['/v1/Namespace/false', '/v1/Event/true', 'coordination.k8s.io/v1/Lease/true', '/v1/Secret/true']);
+  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1) and EndpointSlice (discovery.k8s.io/v1)', () => {
+    expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal([
+      '/v1/Namespace/false',
+      '/v1/Event/true',
+      'coordination.k8s.io/v1/Lease/true',
+      '/v1/Secret/true',
+      'discovery.k8s.io/v1/EndpointSlice/true',
+    ]);
   });
 
   it('an Event as okube records it loses nothing to pruning and validates clean', () => {
