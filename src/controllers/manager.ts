@@ -21,6 +21,7 @@ import { Expectations } from './taskset/expectations.js';
 import { TaskSetReconciler, taskSetKeyOf } from './taskset/reconciler.js';
 import { selectorMatches } from './taskset/selector.js';
 import { EndpointsReconciler, serviceKeyOfSlice } from './endpoints/reconciler.js';
+import { endpointsDraining, taskUidsOfSlice } from './endpoints/drain-gate.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
 // wiring of watch events and Docker events into the work queues.
@@ -51,6 +52,8 @@ export interface ManagerOptions {
   taskSetEvents?: EventSink;
   taskSetWorkers?: number;
   endpointsWorkers?: number;
+  /** How long a deleted Task's container waits for its endpoints to turn not ready before SIGTERM (default 10 s). */
+  endpointDrainTimeoutMs?: number;
 }
 
 const log = loggerFor('manager');
@@ -114,7 +117,8 @@ export class ControllerManager {
     this.scheduler = new Scheduler({ tasks: new ResourceClient<Task>(schedulerKc, TASKS), taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
     // A stop or pull handed to the engine brings its Task back when it ends (after a delay if it failed).
     const requeue = (key: string, delayMs: number) => this.taskController.queue.addAfter(key, delayMs);
-    this.taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue });
+    const endpointsDrainingOf = (task: Task, now: Date) => endpointsDraining(task, this.endpointSliceInformer.byIndex('task', task.metadata.uid!), now, opts.endpointDrainTimeoutMs);
+    this.taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue, endpointsDraining: endpointsDrainingOf });
     const taskReconciler = this.taskReconciler;
     const nodeReconciler = new NodeReconciler({
       nodes: new ResourceClient<Node>(nodeKc, NODES),
@@ -158,6 +162,7 @@ export class ControllerManager {
     this.taskServiceInformer.addIndex('namespace', (s) => [s.metadata.namespace!]);
     this.endpointSliceInformer = new Informer<EndpointSlice>({ kc, name: 'endpointslices', path: slices.collectionPath(), list: (o) => slices.list(o), resyncMs });
     this.endpointSliceInformer.addIndex('service', serviceKeyOfSlice);
+    this.endpointSliceInformer.addIndex('task', taskUidsOfSlice);
     this.endpointsReconciler = new EndpointsReconciler({ services, slices, serviceInformer: this.taskServiceInformer, taskInformer: this.taskInformer, sliceInformer: this.endpointSliceInformer });
     const endpointsReconciler = this.endpointsReconciler;
     this.endpointsController = new Controller('endpoints', (k) => endpointsReconciler.reconcile(k), { workers: opts.endpointsWorkers ?? 2 });
@@ -201,7 +206,16 @@ export class ControllerManager {
     );
     this.subscriptions.push(this.taskServiceInformer.events$.subscribe((e) => this.endpointsController.enqueue(objectKey(e.object))));
     // A slice changed or deleted by someone else is put back.
-    this.subscriptions.push(this.endpointSliceInformer.events$.subscribe((e) => serviceKeyOfSlice(e.object).forEach((k) => this.endpointsController.enqueue(k))));
+    this.subscriptions.push(
+      this.endpointSliceInformer.events$.subscribe((e) => {
+        serviceKeyOfSlice(e.object).forEach((k) => this.endpointsController.enqueue(k));
+        // A deletion waiting for its endpoints goes on as soon as a slice shows them not ready.
+        for (const uid of taskUidsOfSlice(e.object)) {
+          const t = this.taskInformer.byIndex('uid', uid)[0];
+          if (t?.metadata.deletionTimestamp) this.taskController.enqueue(objectKey(t));
+        }
+      }),
+    );
     this.subscriptions.push(this.taskSetInformer.events$.subscribe((e) => this.taskSetController.enqueue(objectKey(e.object))));
     this.subscriptions.push(
       this.nodeInformer.events$.subscribe((e) => {
