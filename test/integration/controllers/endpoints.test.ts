@@ -175,6 +175,14 @@ describe('endpoints controller: TaskService → EndpointSlices', function () {
     expect(await slicesOf('badport')).to.deep.equal([]);
   });
 
+  it('deleting the TaskService garbage-collects its EndpointSlices', async () => {
+    await services.create(service('web', { app: 'web' }));
+    await createTask('gc');
+    await waitFor('a slice', async () => (await slicesOf('web')).length === 1 || undefined, 60_000, 200);
+    await ok(['delete', 'tsvc', 'web', '-n', ns]);
+    await waitFor('no slice', async () => (await slicesOf('web')).length === 0 || undefined, 30_000, 200);
+  });
+
   it('kubectl rejects a TaskService with two unnamed ports, naming the rule', async () => {
     const svc = service('twoports', { app: 'x' });
     svc.spec.ports = [{ targetPort: 80 }, { targetPort: 81 }];
