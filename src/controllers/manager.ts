@@ -163,7 +163,7 @@ export class ControllerManager {
     this.endpointSliceInformer = new Informer<EndpointSlice>({ kc, name: 'endpointslices', path: slices.collectionPath(), list: (o) => slices.list(o), resyncMs });
     this.endpointSliceInformer.addIndex('service', serviceKeyOfSlice);
     this.endpointSliceInformer.addIndex('task', taskUidsOfSlice);
-    this.endpointsReconciler = new EndpointsReconciler({ services, slices, serviceInformer: this.taskServiceInformer, taskInformer: this.taskInformer, sliceInformer: this.endpointSliceInformer });
+    this.endpointsReconciler = new EndpointsReconciler({ services, slices, serviceInformer: this.taskServiceInformer, taskInformer: this.taskInformer, sliceInformer: this.endpointSliceInformer, taskByUid: (uid) => this.taskInformer.byIndex('uid', uid)[0] });
     const endpointsReconciler = this.endpointsReconciler;
     this.endpointsController = new Controller('endpoints', (k) => endpointsReconciler.reconcile(k), { workers: opts.endpointsWorkers ?? 2 });
   }

@@ -6,6 +6,8 @@ import { loggerFor } from '../../util/logger.js';
 import { setCondition } from '../conditions.js';
 import type { ReconcileResult } from '../controller.js';
 import { canonicalJson } from '../taskset/hash.js';
+import { endpointMetrics, type EndpointMetrics } from '../../metrics/controllers.js';
+import { readinessLatencies } from './latency.js';
 import { MANAGED_BY_LABEL, MANAGER, planEndpoints, selects, SERVICE_NAME_LABEL } from './plan.js';
 
 // The endpoints controller (okube-endpointslice-controller): for one TaskService key, reads the
@@ -26,6 +28,9 @@ export interface EndpointsReconcilerDeps {
   taskInformer: Informer<Task>;
   /** Needs the index 'service' (namespace/kubernetes.io/service-name of slices we manage). */
   sliceInformer: Informer<EndpointSlice>;
+  /** Needs the index 'uid'. */
+  taskByUid?: (uid: string) => Task | undefined;
+  metrics?: EndpointMetrics;
   now?: () => Date;
 }
 
@@ -40,6 +45,14 @@ export function serviceKeyOfSlice(s: EndpointSlice): string[] {
 export class EndpointsReconciler {
   constructor(private readonly deps: EndpointsReconcilerDeps) {}
 
+  private get metrics(): EndpointMetrics {
+    return this.deps.metrics ?? endpointMetrics;
+  }
+
+  private now(): Date {
+    return (this.deps.now ?? (() => new Date()))();
+  }
+
   async reconcile(key: string): Promise<ReconcileResult> {
     const svc = this.deps.serviceInformer.get(key);
     if (!svc) return {};
@@ -53,10 +66,12 @@ export class EndpointsReconciler {
       } catch (err) {
         if (!isOkubeError(err, 'NotFound')) throw err;
       }
+      this.metrics.sliceWrite('delete');
       klog.debug({ slice: s.metadata.name }, 'deleted EndpointSlice');
     }
     for (const s of plan.update) {
       await this.deps.slices.replace(s);
+      this.metrics.sliceWrite('update');
       klog.debug({ slice: s.metadata.name }, 'updated EndpointSlice');
     }
     for (const s of plan.create) {
@@ -67,7 +82,11 @@ export class EndpointsReconciler {
         if (!isOkubeError(err, 'AlreadyExists')) throw err;
         return { requeueAfterMs: 200 };
       }
+      this.metrics.sliceWrite('create');
       klog.debug({ slice: s.metadata.name }, 'created EndpointSlice');
+    }
+    if (this.deps.taskByUid) {
+      for (const sec of readinessLatencies(slices, [...plan.create, ...plan.update], this.deps.taskByUid, this.now())) this.metrics.readinessLatency(sec);
     }
     if (plan.create.length + plan.update.length + plan.delete.length) {
       klog.info({ created: plan.create.length, updated: plan.update.length, deleted: plan.delete.length, ready: plan.status.readyEndpoints, endpoints: plan.status.endpoints }, 'EndpointSlices written');
@@ -77,7 +96,7 @@ export class EndpointsReconciler {
   }
 
   private async writeStatus(svc: TaskService, st: ReturnType<typeof planEndpoints>['status']): Promise<void> {
-    const now = (this.deps.now ?? (() => new Date()))();
+    const now = this.now();
     const conditions = setCondition(svc.status?.conditions, st.condition, now);
     const ours = {
       observedGeneration: svc.metadata.generation,
