@@ -96,10 +96,14 @@ describe('endpoints controller: TaskService → EndpointSlices', function () {
     const table = await ok(['get', 'endpointslices', '-n', ns, '-l', 'kubernetes.io/service-name=web']);
     expect(table.split('\n')[0]).to.match(/^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE$/);
     expect(table).to.include(String(hostPort(tasks[0])));
+    let last = '';
     const row = await waitFor('ENDPOINTS 3/3 in kubectl get tsvc', async () => {
-      const out = await ok(['get', 'tsvc', 'web', '-n', ns, '--no-headers']);
-      return /^web\s+None\s+<none>\s+<auto>\/TCP\s+3\/3\s+/.test(out) ? out : undefined;
-    }, 30_000, 200);
+      last = await ok(['get', 'tsvc', 'web', '-n', ns]);
+      return /\nweb\s+None\s+<auto>\/TCP\s+3\/3\s+/.test(last) ? last : undefined;
+    }, 30_000, 200).catch((err: Error) => {
+      throw new Error(`${err.message}; kubectl printed:\n${last}`);
+    });
+    expect(row.split('\n')[0]).to.match(/^NAME\s+TYPE\s+ADDRESS\s+PORTS\s+ENDPOINTS\s+AGE$/);
     expect(row).to.match(/3\/3/);
   });
 
@@ -120,7 +124,7 @@ describe('endpoints controller: TaskService → EndpointSlices', function () {
     await waitFor('ready again', async () => endpointOf(await slicesOf('web'), 'flip')?.endpoint.conditions?.ready === true || undefined, 30_000, 200);
   });
 
-  it('a deleted Task is terminating in its slice while its container still runs, then leaves the slice', async () => {
+  it('a deleted Task turns terminating in its slice, then leaves it, and its container is removed', async () => {
     await services.create(service('web', { app: 'web' }));
     await createTask('gone');
     const t = await waitForTask(rig.manager.tasks, ns, 'gone', 'Ready', (x) => x.status?.ready === true, 60_000);
