@@ -240,6 +240,60 @@ export interface TaskSet extends KubeObject {
   status?: TaskSetStatus;
 }
 
+/** crds/taskservices.okube.dev.yaml: a stable frontend for the Tasks a selector picks. */
+export interface TaskServicePort {
+  /** '' (the default) allowed only when there is one port. */
+  name?: string;
+  /** Frontend port; 0/absent: allocated by the data plane. */
+  port?: number;
+  /** Container port number, or the name of a port in the Task's spec.ports. */
+  targetPort: IntOrString;
+  protocol?: 'TCP';
+}
+
+export interface TaskServiceSpec {
+  selector: Record<string, string>;
+  type?: 'Proxy' | 'None'; // default Proxy
+  ports: TaskServicePort[];
+}
+
+export interface TaskServiceStatus {
+  observedGeneration?: number;
+  /** Data plane: where it listens. */
+  address?: string;
+  /** Data plane: frontend ports in use. */
+  ports?: Array<{ name?: string; port: number }>;
+  endpoints?: number;
+  readyEndpoints?: number;
+  /** "ready/endpoints", the ENDPOINTS column. */
+  endpointsText?: string;
+  /** "8080/TCP,9090/TCP", the PORTS column. */
+  portsText?: string;
+  selector?: string;
+  /** EndpointsReady (endpoints controller), Routed (data plane). */
+  conditions?: Condition[];
+}
+
+export interface TaskService extends KubeObject {
+  spec: TaskServiceSpec;
+  status?: TaskServiceStatus;
+}
+
+/** discovery.k8s.io/v1 EndpointSlice, the fields okube writes. */
+export interface EndpointConditions { ready?: boolean; serving?: boolean; terminating?: boolean }
+export interface Endpoint {
+  addresses: string[];
+  conditions?: EndpointConditions;
+  nodeName?: string;
+  targetRef?: { kind?: string; apiVersion?: string; namespace?: string; name?: string; uid?: string };
+}
+export interface EndpointPort { name?: string; port?: number; protocol?: 'TCP' | 'UDP' | 'SCTP'; appProtocol?: string }
+export interface EndpointSlice extends KubeObject {
+  addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  endpoints: Endpoint[];
+  ports?: EndpointPort[];
+}
+
 export interface NodeSpec {
   dockerHost: string; // unix:///var/run/docker.sock | tcp://host:2376
   tls?: { caFile?: string; certFile?: string; keyFile?: string; secretName?: string; secretNamespace?: string; insecureSkipVerify?: boolean };

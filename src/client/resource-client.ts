@@ -102,6 +102,18 @@ export class ResourceClient<T extends KubeObject> {
     }
   }
 
+  /** A JSON merge patch of the status subresource: writers sharing a status touch only their own fields. */
+  async patchStatus(name: string, patch: object, namespace?: string): Promise<T> {
+    try {
+      const b = this.base(namespace);
+      return (this.ref.namespaced
+        ? await this.api.patchNamespacedCustomObjectStatus({ ...b, namespace: b.namespace!, name, body: patch }, MERGE)
+        : await this.api.patchClusterCustomObjectStatus({ ...b, name, body: patch }, MERGE)) as T;
+    } catch (err) {
+      throw apiError(err, this.what('patch status of', namespace, name));
+    }
+  }
+
   /**
    * Replaces status through the status subresource. The object's resourceVersion guards the
    * write, so a status computed from a stale read fails with Conflict instead of overwriting.
@@ -131,6 +143,8 @@ export class ResourceClient<T extends KubeObject> {
 
 export const TASKS: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'tasks', namespaced: true };
 export const TASKSETS: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'tasksets', namespaced: true };
+export const TASKSERVICES: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'taskservices', namespaced: true };
+export const ENDPOINTSLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
 export const NODES: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'nodes', namespaced: false };
 
 export function objectKey(obj: KubeObject): string {

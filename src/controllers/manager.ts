@@ -1,9 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Node, Task, TaskSet } from '../api/types.js';
+import type { EndpointSlice, Node, Task, TaskService, TaskSet } from '../api/types.js';
 import { EventRecorder, type EventSink } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { withIdentity } from '../client/kubeconfig.js';
-import { NODES, ResourceClient, TASKS, TASKSETS, objectKey } from '../client/resource-client.js';
+import { ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS, objectKey } from '../client/resource-client.js';
 import type { RuntimeEvent } from '../runtime/runtime.js';
 import { loggerFor } from '../util/logger.js';
 import { Controller } from './controller.js';
@@ -20,6 +20,8 @@ import { probeResultMetrics } from '../metrics/controllers.js';
 import { Expectations } from './taskset/expectations.js';
 import { TaskSetReconciler, taskSetKeyOf } from './taskset/reconciler.js';
 import { selectorMatches } from './taskset/selector.js';
+import { EndpointsReconciler, serviceKeyOfSlice } from './endpoints/reconciler.js';
+import { endpointsDraining, taskUidsOfSlice } from './endpoints/drain-gate.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
 // wiring of watch events and Docker events into the work queues.
@@ -49,6 +51,9 @@ export interface ManagerOptions {
   /** Events of the TaskSet controller (default: `events`, else its own recorder as okube-taskset-controller). */
   taskSetEvents?: EventSink;
   taskSetWorkers?: number;
+  endpointsWorkers?: number;
+  /** How long a deleted Task's container waits for its endpoints to turn not ready before SIGTERM (default 10 s). */
+  endpointDrainTimeoutMs?: number;
 }
 
 const log = loggerFor('manager');
@@ -71,6 +76,10 @@ export class ControllerManager {
   readonly probeManager: ProbeManager;
   readonly taskReconciler: TaskReconciler;
   readonly taskSetReconciler: TaskSetReconciler;
+  readonly taskServiceInformer: Informer<TaskService>;
+  readonly endpointSliceInformer: Informer<EndpointSlice>;
+  readonly endpointsReconciler: EndpointsReconciler;
+  readonly endpointsController: Controller;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
   constructor(opts: ManagerOptions) {
@@ -108,7 +117,8 @@ export class ControllerManager {
     this.scheduler = new Scheduler({ tasks: new ResourceClient<Task>(schedulerKc, TASKS), taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
     // A stop or pull handed to the engine brings its Task back when it ends (after a delay if it failed).
     const requeue = (key: string, delayMs: number) => this.taskController.queue.addAfter(key, delayMs);
-    this.taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue });
+    const endpointsDrainingOf = (task: Task, now: Date) => endpointsDraining(task, this.endpointSliceInformer.byIndex('task', task.metadata.uid!), now, opts.endpointDrainTimeoutMs);
+    this.taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue, endpointsDraining: endpointsDrainingOf });
     const taskReconciler = this.taskReconciler;
     const nodeReconciler = new NodeReconciler({
       nodes: new ResourceClient<Node>(nodeKc, NODES),
@@ -144,6 +154,25 @@ export class ControllerManager {
     });
     const taskSetReconciler = this.taskSetReconciler;
     this.taskSetController = new Controller('taskset', (k) => taskSetReconciler.reconcile(k), { workers: opts.taskSetWorkers ?? 4 });
+
+    const endpointsKc = as('endpoints', 'okube-endpointslice-controller');
+    const services = new ResourceClient<TaskService>(endpointsKc, TASKSERVICES);
+    const slices = new ResourceClient<EndpointSlice>(endpointsKc, ENDPOINTSLICES);
+    this.taskServiceInformer = new Informer<TaskService>({ kc, name: 'taskservices', path: services.collectionPath(), list: (o) => services.list(o), resyncMs });
+    this.taskServiceInformer.addIndex('namespace', (s) => [s.metadata.namespace!]);
+    this.endpointSliceInformer = new Informer<EndpointSlice>({ kc, name: 'endpointslices', path: slices.collectionPath(), list: (o) => slices.list(o), resyncMs });
+    this.endpointSliceInformer.addIndex('service', serviceKeyOfSlice);
+    this.endpointSliceInformer.addIndex('task', taskUidsOfSlice);
+    this.endpointsReconciler = new EndpointsReconciler({ services, slices, serviceInformer: this.taskServiceInformer, taskInformer: this.taskInformer, sliceInformer: this.endpointSliceInformer, taskByUid: (uid) => this.taskInformer.byIndex('uid', uid)[0] });
+    const endpointsReconciler = this.endpointsReconciler;
+    this.endpointsController = new Controller('endpoints', (k) => endpointsReconciler.reconcile(k), { workers: opts.endpointsWorkers ?? 2 });
+  }
+
+  /** A Task changed: wake the TaskServices that select it now or selected it before. */
+  private onTaskForServices(e: { object: Task; old?: Task }): void {
+    const keys = new Set(this.endpointsReconciler.keysForTask(e.object));
+    if (e.old) for (const k of this.endpointsReconciler.keysForTask(e.old)) keys.add(k);
+    for (const k of keys) this.endpointsController.enqueue(k);
   }
 
   /** A Task changed: meet the expectations of the TaskSet controlling it, and wake the TaskSets it concerns. */
@@ -172,6 +201,19 @@ export class ControllerManager {
         this.scheduler.onTaskEvent(e);
         this.taskController.enqueue(objectKey(e.object));
         this.onTaskForTaskSets(e);
+        this.onTaskForServices(e);
+      }),
+    );
+    this.subscriptions.push(this.taskServiceInformer.events$.subscribe((e) => this.endpointsController.enqueue(objectKey(e.object))));
+    // A slice changed or deleted by someone else is put back.
+    this.subscriptions.push(
+      this.endpointSliceInformer.events$.subscribe((e) => {
+        serviceKeyOfSlice(e.object).forEach((k) => this.endpointsController.enqueue(k));
+        // A deletion waiting for its endpoints goes on as soon as a slice shows them not ready.
+        for (const uid of taskUidsOfSlice(e.object)) {
+          const t = this.taskInformer.byIndex('uid', uid)[0];
+          if (t?.metadata.deletionTimestamp) this.taskController.enqueue(objectKey(t));
+        }
       }),
     );
     this.subscriptions.push(this.taskSetInformer.events$.subscribe((e) => this.taskSetController.enqueue(objectKey(e.object))));
@@ -184,22 +226,33 @@ export class ControllerManager {
     this.nodeInformer.start();
     this.taskInformer.start();
     this.taskSetInformer.start();
-    await Promise.all([this.nodeInformer.waitForSync(), this.taskInformer.waitForSync(), this.taskSetInformer.waitForSync()]);
+    this.taskServiceInformer.start();
+    this.endpointSliceInformer.start();
+    await Promise.all([
+      this.nodeInformer.waitForSync(),
+      this.taskInformer.waitForSync(),
+      this.taskSetInformer.waitForSync(),
+      this.taskServiceInformer.waitForSync(),
+      this.endpointSliceInformer.waitForSync(),
+    ]);
     this.nodeController.start();
     this.scheduler.start();
     this.taskController.start();
     this.taskSetController.start();
+    this.endpointsController.start();
     log.info('controllers started');
   }
 
   /** Stops reconciling and releases watches; containers keep running (adopted next start). */
   async stop(): Promise<void> {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
-    await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop(), this.taskSetController.stop()]);
+    await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop(), this.taskSetController.stop(), this.endpointsController.stop()]);
     this.probeManager.stopAll();
     this.taskInformer.stop();
     this.nodeInformer.stop();
     this.taskSetInformer.stop();
+    this.taskServiceInformer.stop();
+    this.endpointSliceInformer.stop();
     this.registry.close();
   }
 }

@@ -126,3 +126,22 @@ export function setNodeReady(node: string, ready: boolean): void {
 export function forgetNode(node: string): void {
   nodeReady.remove({ node });
 }
+
+const sliceWrites = new Counter({ name: 'okube_endpointslice_writes_total', help: 'EndpointSlice writes by the endpoints controller, by operation (create, update, delete)', labelNames: ['op'], registers });
+const endpointLatency = new Histogram({
+  name: 'okube_endpoint_readiness_latency_seconds',
+  help: 'From a Task\'s readiness change (Ready condition transition, or deletion) to the EndpointSlice write that shows it',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers,
+});
+
+export interface EndpointMetrics {
+  sliceWrite(op: 'create' | 'update' | 'delete'): void;
+  readinessLatency(seconds: number): void;
+}
+
+export const endpointMetrics: EndpointMetrics = {
+  sliceWrite: (op) => sliceWrites.inc({ op }),
+  readinessLatency: (seconds) => endpointLatency.observe(seconds),
+};
+for (const op of ['create', 'update', 'delete']) sliceWrites.inc({ op }, 0);

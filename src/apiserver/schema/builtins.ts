@@ -1,7 +1,9 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+import { endpointSliceDef } from './endpointslice.js';
 
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
-// lists), leases (leader election, node heartbeats) and secrets (TLS material for Nodes' engines). Their schemas are trimmed copies of the
+// lists), leases (leader election, node heartbeats), secrets (TLS material for Nodes' engines) and
+// endpointslices (the service registry, src/apiserver/schema/endpointslice.ts). Their schemas are trimmed copies of the
 // Kubernetes types: every field a client sends is declared (so nothing is pruned), timestamps
 // that Go clients send as null are nullable, and nothing is required beyond what Kubernetes needs.
 
@@ -180,5 +182,6 @@ export function builtinDefs(): ResourceDef[] {
         },
       },
     },
+    endpointSliceDef,
   ];
 }

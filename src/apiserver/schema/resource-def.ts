@@ -13,6 +13,8 @@ export interface PrinterColumn {
   description?: string;
   priority?: number;
   jsonPath: string;
+  /** Built-ins only: the cell computed from the object, as Kubernetes' Go printers do (e.g. EndpointSlice PORTS). */
+  cell?: (obj: object) => unknown;
 }
 
 export interface ResourceDef {

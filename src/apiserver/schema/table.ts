@@ -33,6 +33,7 @@ function printed(v: unknown): string {
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 function cell(column: PrinterColumn, obj: object, now: Date): unknown {
+  if (column.cell) return column.cell(obj);
   let values: unknown[];
   try {
     values = evalJsonPath(obj, column.jsonPath);

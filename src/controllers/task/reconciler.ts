@@ -38,6 +38,8 @@ export interface TaskReconcilerDeps {
   evictor?: TaskEvictor;
   /** Brings a Task back when a long engine call made for it ends (the task controller's queue). */
   requeue?: Requeue;
+  /** A Task being deleted is still a ready endpoint somewhere (endpoints/drain-gate.ts): wait before SIGTERM. */
+  endpointsDraining?: (task: Task, now: Date) => boolean;
   now?: () => Date;
 }
 
@@ -151,6 +153,7 @@ export class TaskReconciler {
         imagePresent,
         inFlight: this.ops.list(key),
         pullFailure,
+        endpointsDraining: task.metadata.deletionTimestamp && this.deps.endpointsDraining ? this.deps.endpointsDraining(task, this.now()) : undefined,
         now: this.now(),
       });
       status = p.status;

@@ -3,9 +3,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { LABELS, type Task, type TaskSet } from '../../../src/api/types.js';
+import { LABELS, type EndpointSlice, type Task, type TaskService, type TaskSet } from '../../../src/api/types.js';
 import { writeKubeconfig } from '../../../src/apiserver/index.js';
-import { NODES, ResourceClient, TASKS, TASKSETS } from '../../../src/client/resource-client.js';
+import { ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS } from '../../../src/client/resource-client.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { newNamespace } from '../../support/controllers.js';
@@ -111,6 +111,22 @@ describe("the chart's ClusterRole", function () {
     await taskSets.delete('rbac', ns);
     await tasks.delete(made.metadata.name!, ns);
 
+    // A TaskService over a Task that publishes a port: the endpoints controller creates its
+    // EndpointSlice, patches the TaskService status, updates the slice (terminating) when the
+    // Task is deleted and deletes it once the Task is gone.
+    const services = new ResourceClient<TaskService>(cluster.kc, TASKSERVICES);
+    const slices = new ResourceClient<EndpointSlice>(cluster.kc, ENDPOINTSLICES);
+    const served = taskObject(ns, 'served', { ...sleeper, ports: [{ name: 'http', containerPort: 8080 }] });
+    served.metadata.labels = { app: 'served' };
+    await tasks.create(served);
+    await services.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskService', metadata: { name: 'served', namespace: ns }, spec: { selector: { app: 'served' }, type: 'None', ports: [{ targetPort: 'http' }] } });
+    const sliceOf = async () => (await slices.list({ namespace: ns, labelSelector: 'kubernetes.io/service-name=served' })).items;
+    await waitFor('the EndpointSlice of the TaskService', async () => (await sliceOf())[0]?.endpoints.length === 1 || undefined, 60_000, 200);
+    await waitFor('the TaskService status', async () => (await services.get('served', ns)).status?.endpoints === 1 || undefined, 60_000, 200);
+    await tasks.delete('served', ns);
+    await waitFor('the slice emptied and deleted', async () => (await sliceOf()).length === 0 || undefined, 60_000, 200);
+    await services.delete('served', ns);
+
     await tasks.delete('crashes', ns);
     await waitFor('the Task and its container are gone', async () => (await tasks.list({ namespace: ns })).items.length === 0 && (await docker.list({ [LABELS.namespace]: ns })).length === 0, 60_000, 200);
     await nodes.delete(nodeName);
@@ -135,6 +151,7 @@ describe("the chart's ClusterRole", function () {
       .map(([d]) => d);
     expect(denied, 'calls the chart\'s ClusterRole does not allow').to.deep.equal([]);
     expect([...seen.keys()], 'the recording saw the controllers at work').to.include.members(['watch okube.dev/tasks', 'update coordination.k8s.io/leases', `get core/secrets in ${ns}`,
-      'watch okube.dev/tasksets', 'get okube.dev/tasksets', 'update okube.dev/tasksets/status', 'create okube.dev/tasks', 'patch okube.dev/tasks', 'delete okube.dev/tasks']);
+      'watch okube.dev/tasksets', 'get okube.dev/tasksets', 'update okube.dev/tasksets/status', 'create okube.dev/tasks', 'patch okube.dev/tasks', 'delete okube.dev/tasks',
+      'watch okube.dev/taskservices', 'patch okube.dev/taskservices/status', 'create discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices']);
   });
 });

@@ -5,11 +5,20 @@ import type { Plan } from './types.js';
 // The steps around the container's life: deletion, the finalizer, binding to a Node, and a
 // finished Task waiting for its TTL.
 
-/** Step: deletion — stop gracefully, remove, then let the object go. */
+/** How often a deletion waiting for its endpoints looks again (slice events usually come first). */
+export const ENDPOINT_DRAIN_POLL_MS = 250;
+
+/** Step: deletion — (endpoints drained,) stop gracefully, remove, then let the object go. */
 export function deletion(ctx: PlanContext): Plan | undefined {
   const { task, grace, actions } = ctx;
   if (!task.metadata.deletionTimestamp) return undefined;
   actions.push({ kind: 'stopProbes' });
+  if (ctx.input.endpointsDraining && ctx.containers.some((c) => c.running && !stopping(ctx, c))) {
+    // Terminating endpoints first: no SIGTERM while a slice still routes new traffic here.
+    ctx.status.ready = false;
+    cond(ctx, 'Ready', 'False', 'Terminating', 'the Task is being deleted: waiting for its endpoints to be marked not ready before stopping the container');
+    return finish(ctx, ENDPOINT_DRAIN_POLL_MS);
+  }
   let waiting = false;
   for (const c of ctx.containers) {
     if (stopping(ctx, c)) {

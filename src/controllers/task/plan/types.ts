@@ -59,6 +59,12 @@ export interface PlanInput {
    * the Task is being deleted).
    */
   pullFailure?: string;
+  /**
+   * The Task is being deleted and an EndpointSlice still lists it as a ready endpoint (within the
+   * endpoint drain timeout): its container is not stopped until the data plane has been told to
+   * send it no new traffic (src/controllers/endpoints/drain-gate.ts).
+   */
+  endpointsDraining?: boolean;
   now: Date;
 }
 

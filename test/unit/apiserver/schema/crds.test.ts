@@ -13,8 +13,8 @@ function walk(schema: JsonSchema, path: string, visit: (s: JsonSchema, path: str
 }
 
 describe('CRDs: loading', () => {
-  it('loads exactly Node, Task and TaskSet from crds/', () => {
-    expect(defs.map((d) => d.kind).sort()).to.deep.equal(['Node', 'Task', 'TaskSet']);
+  it('loads exactly Node, Task, TaskService and TaskSet from crds/', () => {
+    expect(defs.map((d) => d.kind).sort()).to.deep.equal(['Node', 'Task', 'TaskService', 'TaskSet']);
   });
 
   it('Task is namespaced in okube.dev/v1alpha1 with short name tk and categories okube, all', () => {
@@ -49,7 +49,7 @@ describe('CRDs: loading', () => {
   });
 
   it('the chart ships the same CRDs as crds/', () => {
-    for (const f of ['tasks.okube.dev.yaml', 'nodes.okube.dev.yaml', 'tasksets.okube.dev.yaml']) {
+    for (const f of ['tasks.okube.dev.yaml', 'nodes.okube.dev.yaml', 'tasksets.okube.dev.yaml', 'taskservices.okube.dev.yaml']) {
       expect(yaml.load(readFileSync(`charts/okube/crds/${f}`, 'utf8')), f).to.deep.equal(yaml.load(readFileSync(`crds/${f}`, 'utf8')));
     }
   });
@@ -218,8 +218,14 @@ describe('example manifests', () => {
 describe('built-in kinds', () => {
   const builtins = builtinDefs();
 
-  it('are Namespace (v1), Event (v1, namespaced) and Lease (coordination.k8s.io/v1)', () => {
-    expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal(['/v1/Namespace/false', '/v1/Event/true', 'coordination.k8s.io/v1/Lease/true', '/v1/Secret/true']);
+  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1) and EndpointSlice (discovery.k8s.io/v1)', () => {
+    expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal([
+      '/v1/Namespace/false',
+      '/v1/Event/true',
+      'coordination.k8s.io/v1/Lease/true',
+      '/v1/Secret/true',
+      'discovery.k8s.io/v1/EndpointSlice/true',
+    ]);
   });
 
   it('an Event as okube records it loses nothing to pruning and validates clean', () => {

@@ -6,6 +6,7 @@ export const defs = loadCrds('crds');
 export const taskDef = defs.find((d) => d.kind === 'Task')!;
 export const nodeDef = defs.find((d) => d.kind === 'Node')!;
 export const taskSetDef = defs.find((d) => d.kind === 'TaskSet')!;
+export const taskServiceDef = defs.find((d) => d.kind === 'TaskService')!;
 
 export function task(spec: Record<string, unknown>, status?: Record<string, unknown>): Record<string, unknown> {
   return { apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name: 't', namespace: 'default' }, spec, ...(status ? { status } : {}) };

@@ -26,7 +26,7 @@ describe('OpenAPI v3 index', () => {
   const index = openApiV3Index(defs) as { paths: Record<string, { serverRelativeURL: string }> };
 
   it('lists every group version the way kubectl looks them up', () => {
-    expect(Object.keys(index.paths).sort()).to.deep.equal(['api/v1', 'apis/coordination.k8s.io/v1', 'apis/okube.dev/v1alpha1']);
+    expect(Object.keys(index.paths).sort()).to.deep.equal(['api/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/okube.dev/v1alpha1']);
   });
 
   it('points at each document with a content hash', () => {
@@ -92,8 +92,8 @@ describe('OpenAPI v3 group-version document', () => {
 
   it('every PATCH operation carries the kind and a fieldValidation query parameter, so kubectl validates server-side', () => {
     const patches = Object.entries(v3.paths).flatMap(([path, p]) => (p.patch ? [[path, p.patch] as const] : []));
-    // item and status of Task, Node and TaskSet, and TaskSet's scale (an autoscaling/v1 Scale, as kube documents it)
-    expect(patches.length).to.equal(7);
+    // item and status of Task, Node, TaskSet and TaskService, and TaskSet's scale (an autoscaling/v1 Scale, as kube documents it)
+    expect(patches.length).to.equal(9);
     for (const [path, op] of patches) {
       expect(op['x-kubernetes-group-version-kind'], path).to.have.property('group', path.endsWith('/scale') ? 'autoscaling' : 'okube.dev');
       expect(op.parameters.find((x) => x.name === 'fieldValidation')).to.include({ in: 'query' });
