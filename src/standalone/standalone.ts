@@ -170,7 +170,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       apiUrl: api.url,
       kubeconfigPath: opts.kubeconfigPath,
       storeDescription,
-      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: scheduler, task, node`],
+      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: scheduler, task, taskset, endpoints, node; garbage collector in the API server`],
       stop: stopAll,
     };
   } catch (err) {
