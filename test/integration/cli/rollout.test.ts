@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../../src/api/types.js';
 import { freePort } from '../../../src/util/free-port.js';
-import { testEnv, uniqueName } from '../../support/env.js';
+import { uniqueName } from '../../support/env.js';
 import { okube, removeContainersOf, startUp, type CliResult, type UpProcess } from '../../support/okube-cli.js';
 import { waitFor } from '../../support/wait.js';
+import { taskSetManifest } from '../../support/tasksets.js';
 
 // `okube rollout` as a user runs it: the compiled CLI (okubeBin(), through okube()) against one
 // real `okube up` (its own etcd, API server and controllers, one Node on the main test engine).
@@ -14,7 +15,6 @@ import { waitFor } from '../../support/wait.js';
 
 describe('okube rollout against okube up', function () {
   this.timeout(180_000);
-  const image = testEnv().image;
   let dir: string;
   let up: UpProcess;
   const namespaces: string[] = [];
@@ -33,22 +33,6 @@ describe('okube rollout against okube up', function () {
     return ns;
   }
 
-  function manifest(ns: string, name: string, spec: Partial<TaskSet['spec']> = {}): TaskSet {
-    return {
-      apiVersion: 'okube.dev/v1alpha1',
-      kind: 'TaskSet',
-      metadata: { name, namespace: ns },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: { image, imagePullPolicy: 'Never', command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"], terminationGracePeriodSeconds: 2 },
-        },
-        ...spec,
-      },
-    };
-  }
   const get = async <T>(ns: string, what: string): Promise<T> => JSON.parse(await ok(['get', what, '-n', ns, '-o', 'json'])) as T;
   const liveTasks = async (ns: string) => (await get<{ items: Task[] }>(ns, 'tasks')).items.filter((t) => !t.metadata.deletionTimestamp);
 
@@ -65,7 +49,7 @@ describe('okube rollout against okube up', function () {
 
   it('status waits for a new TaskSet and ends with kubectl\'s "successfully rolled out" line', async () => {
     const ns = await namespace();
-    await ok(['apply', '-f', '-'], JSON.stringify(manifest(ns, 'web')));
+    await ok(['apply', '-f', '-'], JSON.stringify(taskSetManifest(ns, 'web')));
     const r = await run(['rollout', 'status', 'tasksets/web', '-n', ns, '--timeout', '120s']);
     expect(r.code, r.stderr).to.equal(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -75,7 +59,7 @@ describe('okube rollout against okube up', function () {
 
   it('status -w=false prints the current state once and exits 0 without waiting', async () => {
     const ns = await namespace();
-    const ts = manifest(ns, 'once', { replicas: 1 });
+    const ts = taskSetManifest(ns, 'once', { replicas: 1 });
     ts.spec.template.spec.readinessProbe = { exec: { command: ['false'] }, periodSeconds: 1 };
     await ok(['apply', '-f', '-'], JSON.stringify(ts));
     const r = await run(['rollout', 'status', 'tks/once', '-w=false', '-n', ns]);
@@ -86,7 +70,7 @@ describe('okube rollout against okube up', function () {
 
   it('restart sets okube.dev/restartedAt on the template and rolls every replica to a new template hash', async () => {
     const ns = await namespace();
-    await ok(['apply', '-f', '-'], JSON.stringify(manifest(ns, 'web')));
+    await ok(['apply', '-f', '-'], JSON.stringify(taskSetManifest(ns, 'web')));
     await ok(['rollout', 'status', 'taskset', 'web', '-n', ns, '--timeout', '120s']);
     const before = await liveTasks(ns);
     expect(await ok(['rollout', 'restart', 'taskset/web', '-n', ns])).to.equal('taskset.okube.dev/web restarted\n');
@@ -105,7 +89,7 @@ describe('okube rollout against okube up', function () {
 
   it('pause and resume set spec.paused, say "already" when there is nothing to do, and restart refuses a paused TaskSet', async () => {
     const ns = await namespace();
-    await ok(['apply', '-f', '-'], JSON.stringify(manifest(ns, 'web', { replicas: 1 })));
+    await ok(['apply', '-f', '-'], JSON.stringify(taskSetManifest(ns, 'web', { replicas: 1 })));
     expect(await ok(['rollout', 'pause', 'tks/web', '-n', ns])).to.equal('taskset.okube.dev/web paused\n');
     expect((await get<TaskSet>(ns, 'taskset/web')).spec.paused).to.equal(true);
     expect(await ok(['rollout', 'pause', 'tasksets/web', '-n', ns])).to.equal('taskset.okube.dev/web already paused\n');
@@ -119,7 +103,7 @@ describe('okube rollout against okube up', function () {
 
   it('status exits non-zero with kubectl\'s message once the rollout exceeded its progress deadline', async () => {
     const ns = await namespace();
-    const ts = manifest(ns, 'stuck', { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+    const ts = taskSetManifest(ns, 'stuck', { replicas: 1, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
     await ok(['apply', '-f', '-'], JSON.stringify(ts));
     await ok(['rollout', 'status', 'tasksets/stuck', '-n', ns, '--timeout', '120s']);
     // The short deadline only with the rollout that cannot finish, so the first one has time.
@@ -133,7 +117,7 @@ describe('okube rollout against okube up', function () {
 
   it('status --timeout gives up with kubectl\'s timeout message while the rollout is still going', async () => {
     const ns = await namespace();
-    const ts = manifest(ns, 'slow', { replicas: 1 });
+    const ts = taskSetManifest(ns, 'slow', { replicas: 1 });
     ts.spec.template.spec.readinessProbe = { exec: { command: ['false'] }, periodSeconds: 1 };
     await ok(['apply', '-f', '-'], JSON.stringify(ts));
     const r = await run(['rollout', 'status', 'tasksets/slow', '-n', ns, '--timeout', '1s']);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { LABELS, TEMPLATE_HASH_LABEL, type Task, type TaskSet, type TaskSetSpec } from '../../../src/api/types.js';
+import { LABELS, TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../../src/api/types.js';
 import { Informer } from '../../../src/client/informer.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
@@ -14,6 +14,7 @@ import { socketPath, testEnv, uniqueName } from '../../support/env.js';
 import { kubectl } from '../../support/kubectl.js';
 import { requireEnv } from '../../support/require-env.js';
 import { nodeObject, waitFor } from '../../support/tasks.js';
+import { taskSetManifest } from '../../support/tasksets.js';
 
 // The TaskSet controller end to end: okube's API server on a real etcd, the real controllers
 // (TaskSet, scheduler, Task, Node) in this process, the three extra Docker engines as three
@@ -42,27 +43,6 @@ describe('TaskSet controller on three Docker engines', function () {
   const getTaskSet = (ns: string, name: string) => manager.taskSets.get(name, ns);
   const isReady = (t: Task) => t.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true && !t.metadata.deletionTimestamp;
 
-  function manifest(ns: string, name: string, spec: Partial<TaskSetSpec>, image = env.image): TaskSet {
-    return {
-      apiVersion: 'okube.dev/v1alpha1',
-      kind: 'TaskSet',
-      metadata: { name, namespace: ns },
-      spec: {
-        replicas: 3,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            image,
-            imagePullPolicy: 'Never',
-            command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"],
-            terminationGracePeriodSeconds: 2,
-          },
-        },
-        ...spec,
-      },
-    };
-  }
   const apply = (obj: TaskSet) => ok(['apply', '-f', '-'], JSON.stringify(obj));
   const readyCount = (ns: string, n: number, pred: (t: Task) => boolean = () => true) =>
     waitFor(`${n} Ready Tasks`, async () => {
@@ -101,7 +81,7 @@ describe('TaskSet controller on three Docker engines', function () {
 
   it('kubectl apply of 3 replicas gives 3 Ready Tasks on 3 Nodes, and kubectl get shows READY 3/3', async () => {
     const ns = await newNamespace(cluster);
-    await apply(manifest(ns, 'web', { replicas: 3 }));
+    await apply(taskSetManifest(ns, 'web', { replicas: 3 }));
     const tasks = await readyCount(ns, 3);
     expect(new Set(tasks.map((t) => t.spec.nodeName)).size).to.equal(3);
     for (const t of tasks) {
@@ -118,7 +98,7 @@ describe('TaskSet controller on three Docker engines', function () {
 
   it('kubectl scale --replicas=5 gives 5 Ready Tasks; --replicas=1 stops the extra ones gracefully', async () => {
     const ns = await newNamespace(cluster);
-    await apply(manifest(ns, 'web', { replicas: 3 }));
+    await apply(taskSetManifest(ns, 'web', { replicas: 3 }));
     await readyCount(ns, 3);
     await ok(['scale', 'tasksets/web', '--replicas=5', '-n', ns]);
     await readyCount(ns, 5);
@@ -137,7 +117,7 @@ describe('TaskSet controller on three Docker engines', function () {
 
   it('a rolling update (maxUnavailable 0, maxSurge 1) of 4 replicas keeps ≥ 4 Ready and ≤ 5 Tasks, sampled every 100 ms through a watch, and ends with 4 updated Ready', async () => {
     const ns = await newNamespace(cluster);
-    const ts = manifest(ns, 'roll', { replicas: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+    const ts = taskSetManifest(ns, 'roll', { replicas: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
     await apply(ts);
     await readyCount(ns, 4);
     const watch = new Informer<Task>({ kc: cluster.kc, name: 'test-tasks', path: manager.tasks.collectionPath(ns), list: (o) => manager.tasks.list({ ...o, namespace: ns }), resyncMs: 0 });
@@ -178,7 +158,7 @@ describe('TaskSet controller on three Docker engines', function () {
 
   it('a rollout whose readiness probe never passes keeps the old Tasks serving and reports ProgressDeadlineExceeded', async () => {
     const ns = await newNamespace(cluster);
-    const ts = manifest(ns, 'stuck', { replicas: 2, progressDeadlineSeconds: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+    const ts = taskSetManifest(ns, 'stuck', { replicas: 2, progressDeadlineSeconds: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
     await apply(ts);
     const old = await readyCount(ns, 2);
     ts.spec.template.spec.image = image2;
@@ -200,7 +180,7 @@ describe('TaskSet controller on three Docker engines', function () {
 
   it('a replica that hits its restart limit is replaced by a Task bound to another Node, avoiding the one it failed on', async () => {
     const ns = await newNamespace(cluster);
-    const ts = manifest(ns, 'crash', { replicas: 1 });
+    const ts = taskSetManifest(ns, 'crash', { replicas: 1 });
     ts.spec.template.spec = {
       ...ts.spec.template.spec,
       command: ['sh', '-c', 'exit 3'],
@@ -222,7 +202,7 @@ describe('TaskSet controller on three Docker engines', function () {
 
   it('kubectl delete taskset removes every Task and container', async () => {
     const ns = await newNamespace(cluster);
-    await apply(manifest(ns, 'gone', { replicas: 2 }));
+    await apply(taskSetManifest(ns, 'gone', { replicas: 2 }));
     const tasks = await readyCount(ns, 2);
     await ok(['delete', 'taskset', 'gone', '-n', ns]);
     await waitFor('Tasks deleted with their TaskSet', async () => (await tasksIn(ns)).length === 0, 60_000, 200);
@@ -232,7 +212,7 @@ describe('TaskSet controller on three Docker engines', function () {
 
   it('kubectl delete taskset --cascade=orphan leaves the Tasks running and ownerless', async () => {
     const ns = await newNamespace(cluster);
-    await apply(manifest(ns, 'orph', { replicas: 2 }));
+    await apply(taskSetManifest(ns, 'orph', { replicas: 2 }));
     await readyCount(ns, 2);
     await ok(['delete', 'taskset', 'orph', '-n', ns, '--cascade=orphan']);
     await waitFor('TaskSet gone', async () => getTaskSet(ns, 'orph').then(() => undefined, () => true), 30_000, 200);
