@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { loggerFor } from '../util/logger.js';
+import { errorMessage } from '../util/errors.js';
+import { diffBackend } from './diff.js';
+import { planDataPlane, type DataPlanePlan, type PlanOptions } from './plan.js';
+import { backendName, frontendSignature, renderConfig } from './render.js';
+import { runtimeApply, runtimeCommand } from './runtime-api.js';
+import { parseServersState } from './runtime-state.js';
+import { HaproxySupervisor } from './supervisor.js';
+import type { EndpointSlice, TaskService } from './types.js';
+
+// The effect layer of the data plane: takes TaskServices + EndpointSlices (the sync's input),
+// plans, and makes HAProxy match — a seamless reload only when the frontends changed, otherwise
+// Runtime API commands from the diff of each backend's actual servers (`show servers state`)
+// against the plan. Applies are serialised; one that could not finish (HAProxy down, a server
+// with connections left that cannot be deleted yet) reports `pending` so the caller retries.
+
+export interface DataPlaneOptions extends PlanOptions {
+  /** Config dir (under okube's data dir). */
+  dir: string;
+  binary?: string;
+  supervise?: boolean;
+  /** After HAProxy was restarted (it died): the caller should apply again. */
+  onRestart?: () => void;
+}
+
+export interface ApplyResult {
+  plan: DataPlanePlan;
+  /** Runtime API commands sent (for metrics and tests). */
+  commands: string[];
+  /** Something is left to do: apply again soon. */
+  pending: boolean;
+}
+
+const log = loggerFor('proxy.data-plane');
+
+export class DataPlane {
+  readonly supervisor: HaproxySupervisor;
+  private signature?: string;
+  private lastPlan: DataPlanePlan = { frontends: [], statuses: [] };
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: DataPlaneOptions) {
+    this.supervisor = new HaproxySupervisor({
+      dir: opts.dir,
+      binary: opts.binary,
+      supervise: opts.supervise,
+      configSource: () => renderConfig(this.lastPlan.frontends, { dir: opts.dir }),
+      onRestart: () => opts.onRestart?.(),
+    });
+  }
+
+  get configPath(): string {
+    return join(this.opts.dir, 'haproxy.cfg');
+  }
+
+  /** Starts HAProxy with no frontends (so a missing binary fails okube up at once). */
+  async start(): Promise<void> {
+    await this.supervisor.start(renderConfig([], { dir: this.opts.dir }));
+    this.signature = frontendSignature([]);
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
+  }
+
+  apply(services: TaskService[], slices: EndpointSlice[]): Promise<ApplyResult> {
+    const run = this.queue.then(() => this.applyNow(services, slices));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(services: TaskService[], slices: EndpointSlice[]): Promise<ApplyResult> {
+    const plan = planDataPlane(services, slices, this.opts);
+    this.lastPlan = plan;
+    const commands: string[] = [];
+    if (!this.supervisor.running) return { plan, commands, pending: true };
+    const signature = frontendSignature(plan.frontends);
+    if (signature !== this.signature) {
+      await this.supervisor.reload(renderConfig(plan.frontends, { dir: this.opts.dir }));
+      this.signature = signature;
+      log.info({ frontends: plan.frontends.length }, 'haproxy reloaded for new frontends');
+    }
+    let pending = false;
+    const sock = this.supervisor.socketPath;
+    for (const f of plan.frontends) {
+      const be = backendName(f);
+      try {
+        const current = parseServersState(await runtimeCommand(sock, `show servers state ${be}`));
+        for (const cmd of diffBackend(be, current, f.servers)) {
+          try {
+            await runtimeApply(sock, cmd);
+            commands.push(cmd);
+          } catch (err) {
+            pending = true;
+            log.debug({ backend: be, err: errorMessage(err) }, 'runtime API command not applied; retrying later');
+          }
+        }
+      } catch (err) {
+        pending = true;
+        log.warn({ backend: be, err: errorMessage(err) }, 'could not read backend servers');
+      }
+    }
+    return { plan, commands, pending };
+  }
+}
