@@ -6,6 +6,7 @@ import { loggerFor } from '../util/logger.js';
 import { DataPlane, type DataPlaneOptions } from './data-plane.js';
 import type { ServiceStatus } from './plan.js';
 import { answerLines, statusPatch } from './status.js';
+import { proxySyncDuration } from '../metrics/proxy.js';
 import { PROXY_FIELD_MANAGER, type EndpointSlice, type TaskService } from './types.js';
 
 // The data plane's sync loop: informers on TaskServices and EndpointSlices; any event (coalesced)
@@ -40,6 +41,8 @@ export class ProxyController {
   private lastStatuses: ServiceStatus[] = [];
   private subs: Array<{ unsubscribe(): void }> = [];
   private announced = new Set<string>();
+  /** When the oldest event not yet applied arrived (sync latency). */
+  private firstEventAt?: number;
 
   constructor(private readonly opts: ProxyControllerOptions) {
     this.plane = new DataPlane({ ...opts, onRestart: () => this.trigger() });
@@ -81,6 +84,7 @@ export class ProxyController {
 
   /** Coalesces bursts of events into one apply. */
   trigger(): void {
+    this.firstEventAt ??= performance.now();
     if (this.stopped || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -105,7 +109,10 @@ export class ProxyController {
     try {
       if (!this.serviceInformer.hasSynced() || !this.sliceInformer.hasSynced()) return;
       const services = this.serviceInformer.list();
+      const since = this.firstEventAt;
+      this.firstEventAt = undefined;
       const result = await this.plane.apply(services, this.sliceInformer.list());
+      if (since !== undefined && result.commands.length) proxySyncDuration.observe((performance.now() - since) / 1000);
       this.lastStatuses = result.plan.statuses;
       this.announce();
       retry = result.pending;

@@ -7,6 +7,7 @@ import { backendName, frontendSignature, renderConfig } from './render.js';
 import { runtimeApply, runtimeCommand } from './runtime-api.js';
 import { parseServersState } from './runtime-state.js';
 import { HaproxySupervisor } from './supervisor.js';
+import { commandVerb, proxyEndpointUpdates, proxyReloads, proxyRestarts } from '../metrics/proxy.js';
 import type { EndpointSlice, TaskService } from './types.js';
 
 // The effect layer of the data plane: takes TaskServices + EndpointSlices (the sync's input),
@@ -46,7 +47,10 @@ export class DataPlane {
       binary: opts.binary,
       supervise: opts.supervise,
       configSource: () => renderConfig(this.lastPlan.frontends, { dir: opts.dir }),
-      onRestart: () => opts.onRestart?.(),
+      onRestart: () => {
+        proxyRestarts.inc();
+        opts.onRestart?.();
+      },
     });
   }
 
@@ -79,6 +83,7 @@ export class DataPlane {
     if (signature !== this.signature) {
       await this.supervisor.reload(renderConfig(plan.frontends, { dir: this.opts.dir }));
       this.signature = signature;
+      proxyReloads.inc();
       log.info({ frontends: plan.frontends.length }, 'haproxy reloaded for new frontends');
     }
     let pending = false;
@@ -91,8 +96,10 @@ export class DataPlane {
           try {
             await runtimeApply(sock, cmd);
             commands.push(cmd);
+            proxyEndpointUpdates.inc({ verb: commandVerb(cmd), result: 'ok' });
           } catch (err) {
             pending = true;
+            proxyEndpointUpdates.inc({ verb: commandVerb(cmd), result: 'error' });
             log.debug({ backend: be, err: errorMessage(err) }, 'runtime API command not applied; retrying later');
           }
         }

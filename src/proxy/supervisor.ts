@@ -94,6 +94,10 @@ export class HaproxySupervisor {
     if (!this.binary) {
       throw new OkubeError('ConfigError', `no haproxy binary found (looked for '${name}' on PATH): install it with 'apt-get install haproxy', or start okube up with --no-proxy`);
     }
+    // sun_path holds 108 bytes: a longer admin socket path cannot be bound.
+    if (Buffer.byteLength(this.socketPath) > 107) {
+      throw new OkubeError('ConfigError', `haproxy's admin socket path ${this.socketPath} is longer than a unix socket allows (107 bytes): pick a shorter --data-dir`);
+    }
     mkdirSync(this.opts.dir, { recursive: true });
     for (const pid of strays(this.configPath)) {
       log.warn({ pid }, 'ending a haproxy left running by an okube up that did not shut down');
