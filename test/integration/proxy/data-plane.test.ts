@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -9,65 +8,18 @@ import { HaproxySupervisor } from '../../../src/proxy/supervisor.js';
 import { freePort } from '../../../src/util/free-port.js';
 import { isOkubeError } from '../../../src/util/errors.js';
 import { slice, svc } from '../../unit/proxy/fixtures.js';
+import { get, loadLoop } from '../../support/http-load.js';
+import { requireEnv } from '../../support/require-env.js';
+import { haveHaproxy } from '../../support/haproxy.js';
 
 // A real HAProxy under okube's supervisor, fed EndpointSlice-shaped data directly (the sync's
 // input), in front of local HTTP servers that answer their own names. No Docker needed.
-
-function haveHaproxy(): boolean {
-  try {
-    execFileSync('haproxy', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function backend(name: string): Promise<{ name: string; port: number; server: http.Server }> {
   const server = http.createServer((_req, res) => res.end(name));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { name, port: (server.address() as { port: number }).port, server };
-}
-
-function get(port: number, agent: http.Agent | false): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`status ${res.statusCode}: ${body}`))));
-    });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-  });
-}
-
-interface Sample { startedAt: number; answer?: string; error?: string }
-
-/** Keep-alive and non-keep-alive clients, each in a loop, until stop(). */
-function loadLoop(port: number): { stop: () => Promise<Sample[]> } {
-  const samples: Sample[] = [];
-  let running = true;
-  const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 2 });
-  const loop = async (agent: http.Agent | false) => {
-    while (running) {
-      const s: Sample = { startedAt: performance.now() };
-      try {
-        s.answer = await get(port, agent);
-      } catch (err) {
-        s.error = (err as Error).message;
-      }
-      samples.push(s);
-    }
-  };
-  const loops = [loop(keepAlive), loop(keepAlive), loop(false)];
-  return {
-    stop: async () => {
-      running = false;
-      await Promise.all(loops);
-      keepAlive.destroy();
-      return samples;
-    },
-  };
 }
 
 describe('proxy data plane (real HAProxy, local backends)', function () {
@@ -77,7 +29,7 @@ describe('proxy data plane (real HAProxy, local backends)', function () {
   const servers: http.Server[] = [];
 
   before(function () {
-    if (!haveHaproxy()) this.skip();
+    requireEnv(this, haveHaproxy(), 'no haproxy binary (apt-get install haproxy; hack/dev-env.sh installs it)');
   });
 
   beforeEach(() => {
