@@ -61,6 +61,15 @@ function strays(configPath: string): number[] {
   return pids;
 }
 
+/** The haproxy binary, or a ConfigError naming the package (okube up checks before it starts anything). */
+export function requireHaproxy(name = 'haproxy'): string {
+  const found = findBinary(name);
+  if (!found) {
+    throw new OkubeError('ConfigError', `no haproxy binary found (looked for '${name}' on PATH): install it with 'apt-get install haproxy', or start okube up with --no-proxy`);
+  }
+  return found;
+}
+
 export class HaproxySupervisor {
   private child?: ChildProcess;
   private binary?: string;
@@ -89,11 +98,7 @@ export class HaproxySupervisor {
 
   /** Checks the binary, ends strays of a killed okube on this dir, starts HAProxy with `config`. */
   async start(config: string): Promise<void> {
-    const name = this.opts.binary ?? 'haproxy';
-    this.binary = findBinary(name);
-    if (!this.binary) {
-      throw new OkubeError('ConfigError', `no haproxy binary found (looked for '${name}' on PATH): install it with 'apt-get install haproxy', or start okube up with --no-proxy`);
-    }
+    this.binary = requireHaproxy(this.opts.binary);
     // sun_path holds 108 bytes: a longer admin socket path cannot be bound.
     if (Buffer.byteLength(this.socketPath) > 107) {
       throw new OkubeError('ConfigError', `haproxy's admin socket path ${this.socketPath} is longer than a unix socket allows (107 bytes): pick a shorter --data-dir`);

@@ -16,6 +16,7 @@ import { API_VERSION } from '../api/types.js';
 import { isOkubeError } from '../util/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { ProxyController } from '../proxy/controller.js';
+import { requireHaproxy } from '../proxy/supervisor.js';
 
 // The composition root of `okube up`: one process tree with the store, the API server and the
 // controllers. Kept apart from argument parsing so tests can start the whole system in-process.
@@ -144,6 +145,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   try {
     await ensurePortFree(opts.listen.host, opts.listen.port);
     await ensureDocker(opts.dockerHost);
+    if (opts.proxy !== false) requireHaproxy();
     checkpoint();
 
     let endpoints = opts.etcdEndpoints;

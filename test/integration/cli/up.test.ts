@@ -66,6 +66,13 @@ describe('okube up: fails fast with one line saying what to do', function () {
     oneLine(r, /^error: no etcd binary found .*apt-get install etcd-server.*--etcd-endpoints/);
   });
 
+  it('when haproxy is not installed (and --no-proxy is not given)', async () => {
+    const emptyBin = join(dir, 'bin-no-haproxy');
+    mkdirSync(emptyBin, { recursive: true });
+    const r = await upFails(['--data-dir', join(dir, 'd'), '--listen', `127.0.0.1:${await freePort()}`, '--docker-host', testEnv().dockerHost], { PATH: emptyBin });
+    oneLine(r, /^error: no haproxy binary found .*apt-get install haproxy.*--no-proxy/);
+  });
+
   it('when etcd exits during start-up, its stdout closing just before its last words on stderr', async () => {
     const fakeBin = join(dir, 'fake-etcd-bin');
     mkdirSync(fakeBin, { recursive: true });
