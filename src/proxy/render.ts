@@ -45,6 +45,9 @@ export function renderConfig(frontends: Frontend[], opts: RenderOptions): string
     '  timeout http-keep-alive 30s',
     '  retries 2',
     '  option redispatch',
+    // A soft-stopping worker (reload) answers the next request of an idle keep-alive connection
+    // with Connection: close instead of closing it under a client that may be sending.
+    '  option idle-close-on-response',
     '',
   ];
   for (const f of frontends) {

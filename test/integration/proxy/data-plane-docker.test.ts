@@ -100,7 +100,9 @@ describe('proxy data plane (real HAProxy, busybox httpd containers)', function (
     process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + 15_000;
     while (!(plane!.supervisor.running && plane!.supervisor.pid !== pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 1000));
+    // Answering again (a slow machine may need more than one restart attempt), then some more.
+    while (Date.now() < deadline && !(await get(port, false).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
     const samples = await load.stop();
     const failed = samples.filter((s) => s.error);
     expect(failed.every((s) => s.startedAt >= killedAt - 50)).to.equal(true);

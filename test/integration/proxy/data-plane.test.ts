@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataPlane } from '../../../src/proxy/data-plane.js';
 import { HaproxySupervisor } from '../../../src/proxy/supervisor.js';
+import { runtimeCommand } from '../../../src/proxy/runtime-api.js';
 import { freePort } from '../../../src/util/free-port.js';
 import { isOkubeError } from '../../../src/util/errors.js';
 import { slice, svc } from '../../unit/proxy/fixtures.js';
@@ -16,7 +17,8 @@ import { haveHaproxy } from '../../support/haproxy.js';
 // input), in front of local HTTP servers that answer their own names. No Docker needed.
 
 async function backend(name: string): Promise<{ name: string; port: number; server: http.Server }> {
-  const server = http.createServer((_req, res) => res.end(name));
+  // /slow answers after a second: a request in flight across a reload.
+  const server = http.createServer((req, res) => (req.url === '/slow' ? setTimeout(() => res.end(name), 1000) : res.end(name)));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { name, port: (server.address() as { port: number }).port, server };
@@ -43,7 +45,8 @@ describe('proxy data plane (real HAProxy, local backends)', function () {
       s.closeAllConnections();
       await new Promise((r) => s.close(r));
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.KEEP_PROXY_DIR) console.log(dir);
+    else rmSync(dir, { recursive: true, force: true });
   });
 
   async function setup(restarted?: () => void) {
@@ -108,6 +111,41 @@ describe('proxy data plane (real HAProxy, local backends)', function () {
     agent.destroy();
   });
 
+  it('finishes a request in flight across the reload for a new frontend', async () => {
+    const { port, services, slices } = await setup();
+    await plane!.apply(services, slices(true));
+    const inFlight = new Promise<string>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/slow', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      }).on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const second = svc('second', [{ port: await freePort(), targetPort: 80 }], { created: '2026-02-01T00:00:00Z' });
+    const before = await runtimeCommand(plane!.supervisor.socketPath, 'show info');
+    await plane!.apply([...services, second], slices(true));
+    const after = await runtimeCommand(plane!.supervisor.socketPath, 'show info');
+    expect(/^Pid: (\d+)$/m.exec(after)![1]).not.to.equal(/^Pid: (\d+)$/m.exec(before)![1]);
+    expect(await inFlight).to.match(/^200 web-/);
+  });
+
+  it('fails no request of a keep-alive and non-keep-alive load across reloads for new frontends', async () => {
+    const { port, services, slices } = await setup();
+    await plane!.apply(services, slices(true));
+    const load = loadLoop(port);
+    const extra = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      extra.push(svc(`extra-${i}`, [{ port: await freePort(), targetPort: 80 }], { created: `2026-02-0${i + 1}T00:00:00Z` }));
+      await plane!.apply([...services, ...extra], slices(true));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const samples = await load.stop();
+    expect(samples.length).to.be.greaterThan(50);
+    expect(samples.filter((s) => s.error)).to.deep.equal([]);
+  });
+
   it('restarts HAProxy killed with -9 with the current endpoints and measures the downtime', async () => {
     let restarted = 0;
     const { port, services, slices } = await setup(() => restarted++);
@@ -118,6 +156,8 @@ describe('proxy data plane (real HAProxy, local backends)', function () {
     process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + 15_000;
     while (!(plane!.supervisor.running && plane!.supervisor.pid !== pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Answering again (a slow machine may need more than one restart attempt), then some more.
+    while (Date.now() < deadline && !(await get(port, false).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 500));
     const samples = await load.stop();
     expect(plane!.supervisor.pid).to.not.equal(pid);
