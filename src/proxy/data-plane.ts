@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { loggerFor } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import { diffBackend } from './diff.js';
-import { planDataPlane, type DataPlanePlan, type PlanOptions } from './plan.js';
+import { createServer } from 'node:net';
+import { planDataPlane, withoutFrontends, type DataPlanePlan, type Frontend, type PlanOptions } from './plan.js';
 import { backendName, frontendSignature, renderConfig } from './render.js';
 import { runtimeApply, runtimeCommand } from './runtime-api.js';
 import { parseServersState } from './runtime-state.js';
@@ -38,6 +39,8 @@ const log = loggerFor('proxy.data-plane');
 export class DataPlane {
   readonly supervisor: HaproxySupervisor;
   private signature?: string;
+  /** Binds HAProxy holds now (frontend id → address:port): those need no probe. */
+  private bound = new Map<string, string>();
   private lastPlan: DataPlanePlan = { frontends: [], statuses: [] };
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -75,7 +78,8 @@ export class DataPlane {
   }
 
   private async applyNow(services: TaskService[], slices: EndpointSlice[]): Promise<ApplyResult> {
-    const plan = planDataPlane(services, slices, this.opts);
+    const wanted = planDataPlane(services, slices, this.opts);
+    const plan = withoutFrontends(wanted, await this.blockedPorts(wanted.frontends));
     this.lastPlan = plan;
     const commands: string[] = [];
     if (!this.supervisor.running) return { plan, commands, pending: true };
@@ -83,6 +87,7 @@ export class DataPlane {
     if (signature !== this.signature) {
       await this.supervisor.reload(renderConfig(plan.frontends, { dir: this.opts.dir }));
       this.signature = signature;
+      this.bound = new Map(plan.frontends.map((f) => [f.id, bindOf(f)]));
       proxyReloads.inc();
       log.info({ frontends: plan.frontends.length }, 'haproxy reloaded for new frontends');
     }
@@ -110,4 +115,27 @@ export class DataPlane {
     }
     return { plan, commands, pending };
   }
+
+  /** New frontends whose port something else holds: a reload with them would fail as a whole. */
+  private async blockedPorts(frontends: Frontend[]): Promise<Map<string, string>> {
+    const blocked = new Map<string, string>();
+    for (const f of frontends) {
+      if (this.bound.get(f.id) === bindOf(f)) continue;
+      if ([...this.bound.values()].includes(bindOf(f))) continue; // moving between services: HAProxy holds it
+      if (!(await portFree(f.bindAddress, f.bindPort))) blocked.set(f.id, `${bindOf(f)} is in use by another process on this host`);
+    }
+    return blocked;
+  }
+}
+
+function bindOf(f: Frontend): string {
+  return `${f.bindAddress}:${f.bindPort}`;
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
 }

@@ -183,3 +183,24 @@ export function planDataPlane(services: TaskService[], slices: EndpointSlice[], 
   frontends.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { frontends, statuses };
 }
+
+/**
+ * The plan without frontends whose port something else on the host holds (found by the effect
+ * layer before a reload, which would otherwise fail as a whole): those services report
+ * Routed=False reason PortInUse, the rest route on.
+ */
+export function withoutFrontends(plan: DataPlanePlan, blocked: ReadonlyMap<string, string>): DataPlanePlan {
+  if (!blocked.size) return plan;
+  const gone = plan.frontends.filter((f) => blocked.has(f.id));
+  const statuses = plan.statuses.map((s) => {
+    const mine = gone.filter((f) => f.namespace === s.namespace && f.service === s.name);
+    if (!mine.length) return s;
+    const ports = new Set(mine.map((f) => f.bindPort));
+    return {
+      ...s,
+      ports: s.ports.filter((p) => !ports.has(p.port)),
+      routed: { status: 'False' as const, reason: 'PortInUse', message: mine.map((f) => blocked.get(f.id)!).join('; ') },
+    };
+  });
+  return { frontends: plan.frontends.filter((f) => !blocked.has(f.id)), statuses };
+}

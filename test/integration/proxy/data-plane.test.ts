@@ -146,6 +146,18 @@ describe('proxy data plane (real HAProxy, local backends)', function () {
     expect(samples.filter((s) => s.error)).to.deep.equal([]);
   });
 
+  it('routes the other services when one asks for a port another process holds (PortInUse)', async () => {
+    const { port, services, slices } = await setup();
+    const squatter = http.createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', r));
+    servers.push(squatter);
+    const taken = (squatter.address() as { port: number }).port;
+    const blocked = svc('blocked', [{ port: taken, targetPort: 80 }], { created: '2026-02-01T00:00:00Z' });
+    const result = await plane!.apply([...services, blocked], slices(true));
+    expect(result.plan.statuses.find((s) => s.name === 'blocked')!.routed.reason).to.equal('PortInUse');
+    expect(await get(port, false)).to.match(/^web-/);
+  });
+
   it('restarts HAProxy killed with -9 with the current endpoints and measures the downtime', async () => {
     let restarted = 0;
     const { port, services, slices } = await setup(() => restarted++);

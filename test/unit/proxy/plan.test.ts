@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { planDataPlane, serversFor } from '../../../src/proxy/plan.js';
+import { planDataPlane, serversFor, withoutFrontends } from '../../../src/proxy/plan.js';
 import { slice, svc } from './fixtures.js';
 
 const opts = { bindAddress: '127.0.0.1', portRange: { start: 31000, end: 31002 } };
@@ -55,5 +55,15 @@ describe('proxy plan', () => {
 
   it('ignores slices without the service port name', () => {
     expect(serversFor([slice('web', 32001, [['web-a', '127.0.0.2', true]], 'metrics')], 'ns', 'web', 'http')).to.deep.equal([]);
+  });
+});
+
+describe('proxy plan without blocked frontends', () => {
+  it('drops a frontend whose port another process holds and reports PortInUse, keeping the others', () => {
+    const plan = planDataPlane([svc('a', [{ port: 8080, targetPort: 80 }]), svc('b', [{ port: 8081, targetPort: 80 }])], [], opts);
+    const out = withoutFrontends(plan, new Map([['ns.b.default', '127.0.0.1:8081 is in use by another process on this host']]));
+    expect(out.frontends.map((f) => f.service)).to.deep.equal(['a']);
+    expect(out.statuses.find((s) => s.name === 'b')!.routed).to.deep.equal({ status: 'False', reason: 'PortInUse', message: '127.0.0.1:8081 is in use by another process on this host' });
+    expect(out.statuses.find((s) => s.name === 'a')!.routed.status).to.equal('True');
   });
 });
