@@ -120,7 +120,9 @@ export class HaproxySupervisor {
     if (!child) return; // down: the restart uses the new config
     const before = await workerPid(this.socketPath).catch(() => undefined);
     child.kill('SIGUSR2');
-    await this.waitForWorker((pid) => pid !== undefined && pid !== before, 'reload');
+    // A master that has not entered its loop yet (just started) may miss the signal: send it
+    // again while no new worker answers (a second reload is harmless).
+    await this.waitForWorker((pid) => pid !== undefined && pid !== before, 'reload', child, () => child.kill('SIGUSR2'));
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
@@ -171,9 +173,14 @@ export class HaproxySupervisor {
     log.info({ pid: child.pid, dir: this.opts.dir }, 'haproxy is up');
   }
 
-  private async waitForWorker(ok: (pid: number | undefined) => boolean, what: string, child = this.child): Promise<void> {
+  private async waitForWorker(ok: (pid: number | undefined) => boolean, what: string, child = this.child, nudge?: () => void): Promise<void> {
     const deadline = Date.now() + 15_000;
+    let nextNudge = Date.now() + 2000;
     while (Date.now() < deadline) {
+      if (nudge && Date.now() > nextNudge) {
+        nextNudge = Date.now() + 2000;
+        nudge();
+      }
       if (!child || child.exitCode !== null || child.signalCode !== null) {
         throw new OkubeError('Unavailable', `haproxy exited during ${what}; see ${join(this.opts.dir, 'haproxy.log')}`);
       }
