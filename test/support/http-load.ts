@@ -8,10 +8,20 @@ export function get(port: number, agent: http.Agent | false): Promise<string> {
     const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`status ${res.statusCode}: ${body}`))));
+      res.on('end', () => {
+        clearTimeout(timer);
+        if (res.statusCode === 200) resolve(body);
+        else reject(new Error(`status ${res.statusCode}: ${body}`));
+      });
+      res.on('error', reject);
     });
-    req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    // A whole-request deadline: a socket timeout alone does not cover a request still waiting
+    // for a socket of the agent (seen after HAProxy was killed under keep-alive load).
+    const timer = setTimeout(() => req.destroy(new Error('timeout')), 5000);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
