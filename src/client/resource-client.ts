@@ -115,6 +115,21 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   /**
+   * JSON merge patch of the status subresource: only the fields a writer owns (several
+   * controllers share one status, e.g. a TaskService's), under its field manager.
+   */
+  async patchStatus(name: string, patch: object, namespace?: string, fieldManager?: string): Promise<T> {
+    try {
+      const b = this.base(namespace);
+      return (this.ref.namespaced
+        ? await this.api.patchNamespacedCustomObjectStatus({ ...b, namespace: b.namespace!, name, body: patch, fieldManager }, MERGE)
+        : await this.api.patchClusterCustomObjectStatus({ ...b, name, body: patch, fieldManager }, MERGE)) as T;
+    } catch (err) {
+      throw apiError(err, this.what('patch status of', namespace, name));
+    }
+  }
+
+  /**
    * Replaces status through the status subresource. The object's resourceVersion guards the
    * write, so a status computed from a stale read fails with Conflict instead of overwriting.
    */
