@@ -2,6 +2,7 @@ import type { StatusCause } from '../api/types.js';
 import { isPlainObject, type Obj } from './objects.js';
 import { SCALE_GVK, type ScaleDef } from './schema/index.js';
 import { ApiError, badRequest } from './status.js';
+import { OkubeError } from '../util/errors.js';
 
 // The scale subresource of a custom resource, as apiextensions-apiserver serves it
 // (pkg/registry/customresource: ScaleREST, scaleFromCustomResource, scaleUpdatedObjectInfo and
@@ -57,7 +58,7 @@ function nested(obj: unknown, path: string): Nested {
   for (const [i, s] of segs.entries()) {
     if (!isPlainObject(cur)) {
       if (cur === undefined || cur === null) return { found: false };
-      throw new Error(`${'.' + segs.slice(0, i).join('.')} accessor error: ${goValue(cur)} is of the type ${goType(cur)}, expected map[string]interface{}`);
+      throw new OkubeError('Internal', `${'.' + segs.slice(0, i).join('.')} accessor error: ${goValue(cur)} is of the type ${goType(cur)}, expected map[string]interface{}`);
     }
     if (!Object.hasOwn(cur, s) || cur[s] === undefined) return { found: false };
     cur = cur[s];
@@ -71,7 +72,7 @@ function nestedInt(obj: unknown, path: string): { found: boolean; value: number 
   if (!n.found || n.value === null) return { found: false, value: 0 };
   if (typeof n.value !== 'number' || !Number.isInteger(n.value)) {
     const t = typeof n.value === 'number' ? 'float64' : goType(n.value);
-    throw new Error(`.${segments(path).join('.')} accessor error: ${goValue(n.value)} is of the type ${t}, expected int64`);
+    throw new OkubeError('Internal', `.${segments(path).join('.')} accessor error: ${goValue(n.value)} is of the type ${t}, expected int64`);
   }
   return { found: true, value: n.value };
 }
@@ -79,7 +80,7 @@ function nestedInt(obj: unknown, path: string): { found: boolean; value: number 
 function nestedString(obj: unknown, path: string): string {
   const n = nested(obj, path);
   if (!n.found || n.value === null) return '';
-  if (typeof n.value !== 'string') throw new Error(`.${segments(path).join('.')} accessor error: ${goValue(n.value)} is of the type ${goType(n.value)}, expected string`);
+  if (typeof n.value !== 'string') throw new OkubeError('Internal', `.${segments(path).join('.')} accessor error: ${goValue(n.value)} is of the type ${goType(n.value)}, expected string`);
   return n.value;
 }
 

@@ -194,7 +194,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
       apiUrl: api.url,
       kubeconfigPath: opts.kubeconfigPath,
       storeDescription,
-      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: scheduler, task, node`, ...proxyLines],
+      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: scheduler, task, taskset, endpoints, node; garbage collector in the API server`, ...proxyLines],
       stop: stopAll,
     };
   } catch (err) {

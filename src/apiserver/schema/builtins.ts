@@ -1,5 +1,6 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 import { endpointSliceDef } from './endpointslice.js';
+import { objectReference } from './object-reference.js';
 
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
 // lists), leases (leader election, node heartbeats), secrets (TLS material for Nodes' engines) and
@@ -19,20 +20,6 @@ const typeMeta = {
   metadata: { type: 'object' },
 };
 
-const objectReference: JsonSchema = {
-  type: 'object',
-  description: 'A reference to an object.',
-  properties: {
-    apiVersion: s('API version of the referent.'),
-    kind: s('Kind of the referent.'),
-    name: s('Name of the referent.'),
-    namespace: s('Namespace of the referent.'),
-    uid: s('UID of the referent.'),
-    resourceVersion: s('Specific resourceVersion to which this reference is made, if any.'),
-    fieldPath: s('A part of the object, e.g. spec.containers{name}.'),
-  },
-  'x-kubernetes-map-type': 'atomic',
-};
 
 const eventSchema: JsonSchema = {
   type: 'object',

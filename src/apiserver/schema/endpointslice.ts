@@ -1,3 +1,4 @@
+import { objectReference } from './object-reference.js';
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 
 // discovery.k8s.io/v1 EndpointSlice as a built-in of okube's API server (issue 18): the registry
@@ -66,21 +67,7 @@ const endpointSchema: JsonSchema = {
     hostname: s('Hostname of this endpoint.', { nullable: true, maxLength: 63, pattern: DNS_LABEL }),
     nodeName: s('The Node hosting this endpoint.', { nullable: true }),
     zone: s('The zone this endpoint exists in.', { nullable: true }),
-    targetRef: {
-      type: 'object',
-      nullable: true,
-      'x-kubernetes-map-type': 'atomic',
-      description: 'The object this endpoint stands for (an okube Task, or a Pod).',
-      properties: {
-        apiVersion: s('API version of the referent.'),
-        kind: s('Kind of the referent.'),
-        name: s('Name of the referent.'),
-        namespace: s('Namespace of the referent.'),
-        uid: s('UID of the referent.'),
-        resourceVersion: s('Specific resourceVersion of the referent.'),
-        fieldPath: s('A part of the object.'),
-      },
-    },
+    targetRef: { ...objectReference, nullable: true, description: 'The object this endpoint stands for (an okube Task, or a Pod).' },
     deprecatedTopology: { type: 'object', nullable: true, additionalProperties: { type: 'string' }, description: 'Deprecated topology labels.' },
     hints: {
       type: 'object',
