@@ -5,9 +5,9 @@ import { errorMessage } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { DataPlane, type DataPlaneOptions } from './data-plane.js';
 import type { ServiceStatus } from './plan.js';
-import { answerLines, statusPatch } from './status.js';
+import { answerLines, PROXY_FIELD_MANAGER, statusPatch } from './status.js';
 import { proxySyncDuration } from '../metrics/proxy.js';
-import { PROXY_FIELD_MANAGER, type EndpointSlice, type TaskService } from './types.js';
+import type { EndpointSlice, TaskService } from '../api/types.js';
 
 // The data plane's sync loop: informers on TaskServices and EndpointSlices; any event (coalesced)
 // applies the whole desired state to HAProxy through DataPlane, then writes each TaskService's

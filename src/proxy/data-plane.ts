@@ -9,7 +9,7 @@ import { runtimeApply, runtimeCommand } from './runtime-api.js';
 import { parseServersState } from './runtime-state.js';
 import { HaproxySupervisor } from './supervisor.js';
 import { commandVerb, proxyEndpointUpdates, proxyReloads, proxyRestarts } from '../metrics/proxy.js';
-import type { EndpointSlice, TaskService } from './types.js';
+import type { EndpointSlice, TaskService } from '../api/types.js';
 
 // The effect layer of the data plane: takes TaskServices + EndpointSlices (the sync's input),
 // plans, and makes HAProxy match — a seamless reload only when the frontends changed, otherwise

@@ -1,5 +1,4 @@
-import type { EndpointSlice, TaskService, TaskServicePort } from './types.js';
-import { SERVICE_NAME_LABEL } from './types.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type TaskService, type TaskServicePort } from '../api/types.js';
 
 // The data plane's desired state, a pure function of (TaskServices, EndpointSlices, options): one
 // frontend per TaskService port of type Proxy, its servers from the service's EndpointSlices, and

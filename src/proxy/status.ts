@@ -1,11 +1,13 @@
-import type { Condition } from '../api/types.js';
 import type { ServiceStatus } from './plan.js';
-import { ROUTED, type TaskService } from './types.js';
+import { ROUTED, type Condition, type TaskService } from '../api/types.js';
 
 // The data plane's part of a TaskService's status, pure: status.address, status.ports and
 // condition Routed. A JSON merge patch replaces lists whole, so the patch carries every condition
 // (the other writers' unchanged) and the resourceVersion it was computed from: a concurrent write
 // by the endpoints controller makes it fail with Conflict instead of being overwritten.
+
+/** The data plane's field manager (its status writes, in managedFields). */
+export const PROXY_FIELD_MANAGER = 'okube-proxy';
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

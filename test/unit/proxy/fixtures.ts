@@ -1,4 +1,4 @@
-import type { EndpointSlice, TaskService } from '../../../src/proxy/types.js';
+import type { EndpointSlice, TaskService } from '../../../src/api/types.js';
 
 // Plain-data TaskServices and EndpointSlices for the data plane's unit tests.
 
