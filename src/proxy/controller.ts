@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Informer } from '../client/informer.js';
-import { ResourceClient, objectKey, type ResourceRef } from '../client/resource-client.js';
+import { ENDPOINTSLICES, ResourceClient, TASKSERVICES, objectKey } from '../client/resource-client.js';
 import { errorMessage } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { DataPlane, type DataPlaneOptions } from './data-plane.js';
@@ -14,8 +14,8 @@ import type { EndpointSlice, TaskService } from '../api/types.js';
 // address/ports/Routed with a status merge patch under field manager okube-proxy. A pending apply
 // (HAProxy restarting, a server still holding connections) or a failed status write is retried.
 
-export const TASKSERVICES: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'taskservices', namespaced: true };
-export const ENDPOINTSLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
+
+
 
 export interface ProxyControllerOptions extends Omit<DataPlaneOptions, 'onRestart'> {
   kc: KubeConfig;

@@ -4,8 +4,9 @@ import { SERVICE_NAME_LABEL, type EndpointSlice, type TaskService, type TaskServ
 // frontend per TaskService port of type Proxy, its servers from the service's EndpointSlices, and
 // per service what the data plane reports in status (address, ports in use, condition Routed).
 // Frontend ports: the one the user asked for, else the one already reported in status (sticky
-// across restarts), else the lowest free port of the range. Two services on one port: the older
-// (creationTimestamp, then namespace/name) keeps it, the other is not routed (PortConflict).
+// across restarts), else the lowest free port of the range. Ports are claimed oldest service
+// first (creationTimestamp, then namespace/name): of two services on one port the older keeps
+// it, the other is not routed (PortConflict), also when the older one's port was allocated.
 
 export interface DesiredServer {
   /** HAProxy server name: the Task's name (sanitised), unique in its backend. */
@@ -112,22 +113,24 @@ export function planDataPlane(services: TaskService[], slices: EndpointSlice[], 
   const statuses: ServiceStatus[] = [];
   const inRange = (p: number) => p >= opts.portRange.start && p <= opts.portRange.end;
 
-  // Explicit ports first (oldest service wins a conflict), then sticky allocations, then new ones.
+  // Ports claimed in age order, oldest service first: an explicit port, or the one already in use
+  // (reported in status, sticky). A port already claimed by an older service is a PortConflict
+  // for an explicit request, and for a sticky one means a new allocation below — so a new service
+  // asking for a port in use never takes it from the service that holds it.
   interface Want { svc: TaskService; idx: number; port: TaskServicePort; chosen?: number; conflict?: string }
   const wants: Want[] = proxied.flatMap((svc) => (svc.spec.ports ?? []).map((port, idx) => ({ svc, idx, port })));
   const key = (s: TaskService) => `${s.metadata.namespace}/${s.metadata.name}`;
   for (const w of wants) {
-    if (!w.port.port) continue;
-    const owner = taken.get(w.port.port);
-    if (owner && owner !== key(w.svc)) w.conflict = `port ${w.port.port} is already the frontend of TaskService ${owner}`;
-    else if (owner) w.conflict = `port ${w.port.port} is listed twice`;
-    else {
-      taken.set(w.port.port, key(w.svc));
-      w.chosen = w.port.port;
+    if (w.port.port) {
+      const owner = taken.get(w.port.port);
+      if (owner && owner !== key(w.svc)) w.conflict = `port ${w.port.port} is already the frontend of TaskService ${owner}`;
+      else if (owner) w.conflict = `port ${w.port.port} is listed twice`;
+      else {
+        taken.set(w.port.port, key(w.svc));
+        w.chosen = w.port.port;
+      }
+      continue;
     }
-  }
-  for (const w of wants) {
-    if (w.port.port) continue;
     const name = portName(w.port, w.idx);
     const sticky = w.svc.status?.ports?.find((p) => (p.name ?? '') === name)?.port;
     if (sticky && inRange(sticky) && !taken.has(sticky)) {

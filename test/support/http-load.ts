@@ -25,7 +25,8 @@ export function get(port: number, agent: http.Agent | false): Promise<string> {
   });
 }
 
-export interface Sample { startedAt: number; answer?: string; error?: string }
+/** One request: when it was sent and when it ended (performance.now()), and its answer or error. */
+export interface Sample { startedAt: number; endedAt?: number; answer?: string; error?: string }
 
 /** Keep-alive and non-keep-alive clients, each in a loop, until stop(). */
 export function loadLoop(port: number): { stop: () => Promise<Sample[]> } {
@@ -40,6 +41,7 @@ export function loadLoop(port: number): { stop: () => Promise<Sample[]> } {
       } catch (err) {
         s.error = (err as Error).message;
       }
+      s.endedAt = performance.now();
       samples.push(s);
     }
   };

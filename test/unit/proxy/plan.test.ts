@@ -30,6 +30,23 @@ describe('proxy plan', () => {
     expect(conflicted.routed.message).to.contain('ns/old');
   });
 
+  it('keeps an allocated port with the older service when a newer one asks for it explicitly', () => {
+    const older = svc('old', [{ targetPort: 80 }], { status: { ports: [{ port: 31002 }] } });
+    const newer = svc('new', [{ port: 31002, targetPort: 80 }], { created: '2026-03-01T00:00:00Z' });
+    const plan = planDataPlane([newer, older], [], opts);
+    expect(plan.frontends.map((f) => [f.service, f.bindPort])).to.deep.equal([['old', 31002]]);
+    const conflicted = plan.statuses.find((s) => s.name === 'new')!;
+    expect(conflicted.routed).to.include({ status: 'False', reason: 'PortConflict' });
+    expect(conflicted.routed.message).to.contain('port 31002 is already the frontend of TaskService ns/old');
+  });
+
+  it('moves a newer service off its allocated port when an older one asks for that port', () => {
+    const older = svc('old', [{ port: 31002, targetPort: 80 }]);
+    const newer = svc('new', [{ targetPort: 80 }], { created: '2026-03-01T00:00:00Z', status: { ports: [{ port: 31002 }] } });
+    const plan = planDataPlane([newer, older], [], opts);
+    expect(plan.frontends.map((f) => [f.service, f.bindPort]).sort()).to.deep.equal([['new', 31000], ['old', 31002]]);
+  });
+
   it('reports NoFreePort when the range is exhausted', () => {
     const services = ['a', 'b', 'c', 'd'].map((n, i) => svc(n, [{ targetPort: 80 }], { created: `2026-01-0${i + 1}T00:00:00Z` }));
     const plan = planDataPlane(services, [], opts);
