@@ -17,7 +17,7 @@ import { testEnv, uniqueName } from '../../support/env.js';
 import { haveHaproxy } from '../../support/haproxy.js';
 import { get, loadLoop, type Sample } from '../../support/http-load.js';
 import { kubectl } from '../../support/kubectl.js';
-import { removeContainersOf, startUp, type UpProcess } from '../../support/okube-cli.js';
+import { okube, removeContainersOf, startUp, type UpProcess } from '../../support/okube-cli.js';
 import { requireEnv } from '../../support/require-env.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -59,13 +59,13 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
   };
   const taskOf = (answer: string | undefined) => (answer ? hostToTask.get(answer.trim()) ?? `?${answer.trim()}` : undefined);
 
-  function taskSet(ns: string, name: string, version = '1'): TaskSet {
+  function taskSet(ns: string, name: string, version = '1', replicas = 3): TaskSet {
     return {
       apiVersion: 'okube.dev/v1alpha1',
       kind: 'TaskSet',
       metadata: { name, namespace: ns },
       spec: {
-        replicas: 3,
+        replicas,
         selector: { matchLabels: { app: name } },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
         template: {
@@ -113,14 +113,14 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
   }
 
   /** A TaskSet of 3 httpd replicas behind one TaskService, all three answering through its port. */
-  async function deploy(ns: string, name = 'web'): Promise<number> {
-    await ok(['apply', '-f', '-'], JSON.stringify(taskSet(ns, name)));
+  async function deploy(ns: string, name = 'web', replicas = 3): Promise<number> {
+    await ok(['apply', '-f', '-'], JSON.stringify(taskSet(ns, name, '1', replicas)));
     await ok(['apply', '-f', '-'], JSON.stringify(taskService(ns, name, { app: name })));
-    const port = await routed(ns, name, 3);
+    const port = await routed(ns, name, replicas);
     const seen = new Set<string>();
     await waitFor('all three replicas answering through the frontend', async () => {
       seen.add(taskOf(await get(port, false).catch(() => undefined)) ?? '');
-      return [...seen].filter((t) => t && !t.startsWith('?')).length >= 3 || undefined;
+      return [...seen].filter((t) => t && !t.startsWith('?')).length >= replicas || undefined;
     }, 30_000, 20);
     return port;
   }
@@ -349,5 +349,27 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
     const samples = await load.stop();
     expect(samples.filter((s) => s.error), 'failed requests on the good service').to.deep.equal([]);
     expect(samples.length).to.be.greaterThan(50);
+  });
+
+  it('okube get tsvc and kubectl get tsvc show TYPE, ADDRESS, PORTS and ENDPOINTS; okube up prints where the service answers', async () => {
+    const ns = await newNamespace();
+    const port = await deploy(ns, 'shown', 1);
+    const row = new RegExp(`\\nshown\\s+Proxy\\s+127\\.0\\.0\\.1\\s+${port}/TCP\\s+1/1\\s+\\S+`);
+    const header = /^NAME\s+TYPE\s+ADDRESS\s+PORTS\s+ENDPOINTS\s+AGE$/;
+    let last = '';
+    await waitFor('kubectl get tsvc showing the allocated port', async () => {
+      last = await ok(['get', 'tsvc', '-n', ns]);
+      return row.test(last) || undefined;
+    }, 30_000, 200).catch((err: Error) => {
+      throw new Error(`${err.message}; kubectl printed:\n${last}`);
+    });
+    expect(last.split('\n')[0]).to.match(header);
+    const mine = await okube(['get', 'tsvc', '-n', ns], { kubeconfig: up.kubeconfig });
+    expect(mine.code, mine.stderr).to.equal(0);
+    expect(mine.stdout.split('\n')[0]).to.match(header);
+    expect(mine.stdout).to.match(row);
+    await waitFor('okube up printing the service line', async () => up.stdout().includes(`service ${ns}/shown: 127.0.0.1:${port} (http)\n`) || undefined, 10_000, 100).catch((err: Error) => {
+      throw new Error(`${err.message}; okube up printed:\n${up.stdout()}`);
+    });
   });
 });
