@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The real test environment, idempotent (DESIGN.md "Test environment — real parts").
-#   hack/dev-env.sh up        install docker.io/etcd/busybox-static/python3-kubernetes when
+#   hack/dev-env.sh up        install docker.io/etcd/haproxy/busybox-static/python3-kubernetes when
 #                             missing; start a dockerd and an etcd on loopback; build the test
 #                             image; write $STATE/env
 #   hack/dev-env.sh hosts N   also start N extra dockerd instances, each with its own socket,
@@ -21,6 +21,8 @@ install_packages() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
   command -v etcd >/dev/null || missing+=(etcd-server etcd-client)
+  # okube up's data plane (TaskServices): HAProxy, supervised like the embedded etcd.
+  command -v haproxy >/dev/null || missing+=(haproxy)
   [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
   command -v ip >/dev/null || missing+=(iproute2)
   # The scenario suite (test/scenarios) drives okube with the official Python client as well.

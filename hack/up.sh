@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 1: bring okube up on this machine from a fresh Debian (as root).
-# Installs Docker and etcd when missing, starts the Docker engine on its default socket when none
+# Installs Docker, etcd and HAProxy when missing, starts the Docker engine on its default socket when none
 # answers, installs npm dependencies, builds the busybox example image, then runs `okube up`
 # (extra arguments go to it, e.g. --data-dir, --listen).
 set -euo pipefail
@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v etcd >/dev/null || missing+=(etcd-server)
+command -v haproxy >/dev/null || missing+=(haproxy)
 [ -x /bin/busybox ] || missing+=(busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} …" >&2

@@ -22,6 +22,7 @@ const { probesBench } = await import('./probes.js');
 const { scaleBench } = await import('./scale.js');
 const { stopsBench } = await import('./stops.js');
 const { tasksetBench } = await import('./taskset.js');
+const { gatingLatencyBench } = await import('./gating-latency.js');
 const { testEnv } = await import('../../test/support/env.js');
 const { DockerRuntime } = await import('../../src/runtime/docker-runtime.js');
 
@@ -175,6 +176,7 @@ const plan: Array<[string, () => Promise<BenchResult | BenchResult[]>]> = [
   ['probes', () => probesBench({ seconds: sizes.probeSeconds, tasks: sizes.probeTasks })],
   ['stops', () => stopsBench({ tasks: sizes.stopTasks, graceSeconds: sizes.stopGrace, livenessTasks: sizes.livenessTasks })],
   ['taskset', () => tasksetBench({ replicas: sizes.replicas, reps: sizes.reps, swarm: !args.includes('--no-swarm') })],
+  ['gating', () => gatingLatencyBench({ flips: quick ? 20 : 100 })],
   ['scale', () => scaleBench({ tasks: sizes.scaleTasks, nodes: sizes.scaleNodes, concurrency: 16, workers: 8, idleSeconds: sizes.idleSeconds })],
 ];
 

@@ -249,6 +249,8 @@ export interface TaskServicePort {
   /** Container port number, or the name of a port in the Task's spec.ports. */
   targetPort: IntOrString;
   protocol?: 'TCP';
+  /** As a core ServicePort's: "http" makes the data plane balance per request (HTTP mode). */
+  appProtocol?: string;
 }
 
 export interface TaskServiceSpec {
@@ -360,3 +362,11 @@ export const LABELS = {
 export const TEMPLATE_HASH_LABEL = 'okube.dev/template-hash';
 
 export const TASK_FINALIZER = 'okube.dev/container-cleanup';
+
+/** EndpointSlice labels, as kube's: the service a slice belongs to and the controller that manages it. */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+
+/** TaskService status: the endpoints controller's condition and the data plane's (issue 18). */
+export const ENDPOINTS_READY = 'EndpointsReady';
+export const ROUTED = 'Routed';

@@ -17,6 +17,17 @@ interface UpOptions {
   kubeconfigOut?: string;
   logLevel?: string;
   nodeName: string;
+  proxy: boolean;
+  proxyAddress: string;
+  proxyPortRange: string;
+}
+
+export function parsePortRange(value: string): { start: number; end: number } {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(value.trim());
+  const start = m ? Number(m[1]) : NaN;
+  const end = m ? Number(m[2]) : NaN;
+  if (!m || start < 1 || end > 65535 || start > end) throw new CliError(`--proxy-port-range ${JSON.stringify(value)}: expected START-END, e.g. 18000-18999`);
+  return { start, end };
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:6443';
@@ -38,6 +49,9 @@ export function registerUp(program: Command): void {
     .option('--docker-host <url>', 'Docker engine registered as the first Node', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: DATA_DIR/kubeconfig)')
     .option('--node-name <name>', 'name of the Node the Docker engine is registered as', 'local')
+    .option('--no-proxy', 'run without the HAProxy data plane (TaskServices then get EndpointSlices only)')
+    .option('--proxy-address <host>', 'where TaskService frontends listen', '127.0.0.1')
+    .option('--proxy-port-range <start-end>', 'frontend ports for TaskServices that ask for none', '18000-18999')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: UpOptions) => {
       const dataDir = resolve(opts.dataDir);
@@ -67,6 +81,11 @@ export function registerUp(program: Command): void {
           dockerHost: opts.dockerHost,
           kubeconfigPath: opts.kubeconfigOut ? resolve(opts.kubeconfigOut) : join(dataDir, 'kubeconfig'),
           nodeName: opts.nodeName,
+          proxy: opts.proxy && {
+            bindAddress: opts.proxyAddress,
+            portRange: parsePortRange(opts.proxyPortRange),
+            onAnswer: (line) => process.stdout.write(`service ${line}\n`),
+          },
         });
       } catch (err) {
         if (received) throw new CliError(`start-up interrupted by ${received}`, 130);

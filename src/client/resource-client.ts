@@ -102,13 +102,16 @@ export class ResourceClient<T extends KubeObject> {
     }
   }
 
-  /** A JSON merge patch of the status subresource: writers sharing a status touch only their own fields. */
-  async patchStatus(name: string, patch: object, namespace?: string): Promise<T> {
+  /**
+   * JSON merge patch of the status subresource: only the fields a writer owns (several
+   * controllers share one status, e.g. a TaskService's), under its field manager.
+   */
+  async patchStatus(name: string, patch: object, namespace?: string, fieldManager?: string): Promise<T> {
     try {
       const b = this.base(namespace);
       return (this.ref.namespaced
-        ? await this.api.patchNamespacedCustomObjectStatus({ ...b, namespace: b.namespace!, name, body: patch }, MERGE)
-        : await this.api.patchClusterCustomObjectStatus({ ...b, name, body: patch }, MERGE)) as T;
+        ? await this.api.patchNamespacedCustomObjectStatus({ ...b, namespace: b.namespace!, name, body: patch, fieldManager }, MERGE)
+        : await this.api.patchClusterCustomObjectStatus({ ...b, name, body: patch, fieldManager }, MERGE)) as T;
     } catch (err) {
       throw apiError(err, this.what('patch status of', namespace, name));
     }

@@ -15,6 +15,8 @@ import type { Node } from '../api/types.js';
 import { API_VERSION } from '../api/types.js';
 import { isOkubeError } from '../util/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { ProxyController } from '../proxy/controller.js';
+import { requireHaproxy } from '../proxy/supervisor.js';
 
 // The composition root of `okube up`: one process tree with the store, the API server and the
 // controllers. Kept apart from argument parsing so tests can start the whole system in-process.
@@ -29,6 +31,11 @@ export interface StandaloneOptions {
   nodeReadyTimeoutMs?: number;
   /** Name of the Node the local engine is registered as (default "local"). */
   nodeName?: string;
+  /**
+   * The HAProxy data plane for TaskServices (default on): where frontends listen and the range
+   * their ports are allocated from; false: none (`--no-proxy`).
+   */
+  proxy?: false | { bindAddress: string; portRange: { start: number; end: number }; onAnswer?: (line: string) => void };
   /** Aborted (Ctrl-C during start-up): start-up stops at the next step and undoes what it did. */
   signal?: AbortSignal;
 }
@@ -44,6 +51,9 @@ export interface StandaloneSystem {
 export const CRD_DIR = fileURLToPath(new URL('../../crds', import.meta.url));
 
 const log = loggerFor('standalone');
+
+/** Frontend ports of TaskServices that ask for none (apart from the Node's host-port range 30000-32767). */
+export const DEFAULT_PROXY_PORT_RANGE = { start: 18000, end: 18999 };
 
 function ensureWritableDir(dir: string): void {
   try {
@@ -135,6 +145,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
   try {
     await ensurePortFree(opts.listen.host, opts.listen.port);
     await ensureDocker(opts.dockerHost);
+    if (opts.proxy !== false) requireHaproxy();
     checkpoint();
 
     let endpoints = opts.etcdEndpoints;
@@ -165,12 +176,25 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     stops.push(() => manager.stop());
     checkpoint();
 
+    const proxyLines: string[] = [];
+    if (opts.proxy !== false) {
+      const p = opts.proxy ?? { bindAddress: '127.0.0.1', portRange: DEFAULT_PROXY_PORT_RANGE };
+      const proxy = new ProxyController({ kc, dir: `${opts.dataDir}/haproxy`, bindAddress: p.bindAddress, portRange: p.portRange, onAnswer: p.onAnswer });
+      await proxy.start();
+      stops.push(() => proxy.stop());
+      checkpoint();
+      // Where the services that already exist answer (later ones are announced through onAnswer).
+      const synced = await Promise.race([proxy.waitForSync().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 3000).unref())]);
+      proxyLines.push(`proxy:      haproxy, frontends on ${p.bindAddress}:${p.portRange.start}-${p.portRange.end} (config in ${opts.dataDir}/haproxy)`);
+      if (synced) proxyLines.push(...proxy.statuses.filter((s) => s.routed.status === 'True').map((s) => `service:    ${s.namespace}/${s.name} answers on ${s.ports.map((x) => `${s.address}:${x.port}`).join(', ')}`));
+    }
+
     const local = await localNodeReadiness(manager, nodeName, opts.nodeReadyTimeoutMs ?? 15_000, checkpoint);
     return {
       apiUrl: api.url,
       kubeconfigPath: opts.kubeconfigPath,
       storeDescription,
-      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: scheduler, task, taskset, endpoints, node; garbage collector in the API server`],
+      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: scheduler, task, taskset, endpoints, node; garbage collector in the API server`, ...proxyLines],
       stop: stopAll,
     };
   } catch (err) {

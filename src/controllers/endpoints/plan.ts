@@ -1,4 +1,4 @@
-import { API_VERSION, type Condition, type Endpoint, type EndpointPort, type EndpointSlice, type Task, type TaskService, type TaskServicePort } from '../../api/types.js';
+import { API_VERSION, ENDPOINTS_READY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type Condition, type Endpoint, type EndpointPort, type EndpointSlice, type Task, type TaskService, type TaskServicePort } from '../../api/types.js';
 import { canonicalJson, fnv32a, safeEncode } from '../taskset/hash.js';
 
 // The endpoints planner (issue 18): a pure function of (TaskService, the Tasks of its namespace,
@@ -17,8 +17,7 @@ import { canonicalJson, fnv32a, safeEncode } from '../taskset/hash.js';
 // - Minimal changes: an existing slice equal to the desired one is left alone; only differing
 //   ones are updated, missing ones created, the rest deleted.
 
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+export { MANAGED_BY_LABEL, SERVICE_NAME_LABEL };
 export const MANAGER = 'okube-endpointslice-controller';
 export const MAX_ENDPOINTS = 100;
 
@@ -162,7 +161,7 @@ function portsText(svc: TaskService): string {
 
 function condition(svc: TaskService, selected: Task[], members: Member[], ready: number): EndpointsStatus['condition'] {
   const gen = svc.metadata.generation;
-  const c = (status: 'True' | 'False', reason: string, message: string) => ({ type: 'EndpointsReady', status, reason, message, ...(gen !== undefined ? { observedGeneration: gen } : {}) });
+  const c = (status: 'True' | 'False', reason: string, message: string) => ({ type: ENDPOINTS_READY, status, reason, message, ...(gen !== undefined ? { observedGeneration: gen } : {}) });
   if (!selected.length) return c('False', 'NoMatchingTasks', `selector ${formatSelector(svc.spec.selector)} matches no Task in namespace ${svc.metadata.namespace}`);
   const running = selected.filter((t) => t.status?.phase === 'Running' && t.status.hostIP);
   const unpublished = running.length

@@ -152,6 +152,7 @@ describe("the chart's ClusterRole", function () {
     expect(denied, 'calls the chart\'s ClusterRole does not allow').to.deep.equal([]);
     expect([...seen.keys()], 'the recording saw the controllers at work').to.include.members(['watch okube.dev/tasks', 'update coordination.k8s.io/leases', `get core/secrets in ${ns}`,
       'watch okube.dev/tasksets', 'get okube.dev/tasksets', 'update okube.dev/tasksets/status', 'create okube.dev/tasks', 'patch okube.dev/tasks', 'delete okube.dev/tasks',
-      'watch okube.dev/taskservices', 'patch okube.dev/taskservices/status', 'create discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices']);
+      'watch okube.dev/taskservices', 'patch okube.dev/taskservices/status',
+      'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'create discovery.k8s.io/endpointslices', 'update discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices']);
   });
 });

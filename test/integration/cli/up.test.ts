@@ -62,8 +62,15 @@ describe('okube up: fails fast with one line saying what to do', function () {
   it('when etcd is not installed', async () => {
     const emptyBin = join(dir, 'bin');
     mkdirSync(emptyBin, { recursive: true });
-    const r = await upFails(['--data-dir', join(dir, 'c'), '--listen', `127.0.0.1:${await freePort()}`, '--docker-host', testEnv().dockerHost], { PATH: emptyBin });
+    const r = await upFails(['--data-dir', join(dir, 'c'), '--listen', `127.0.0.1:${await freePort()}`, '--docker-host', testEnv().dockerHost, '--no-proxy'], { PATH: emptyBin });
     oneLine(r, /^error: no etcd binary found .*apt-get install etcd-server.*--etcd-endpoints/);
+  });
+
+  it('when haproxy is not installed (and --no-proxy is not given)', async () => {
+    const emptyBin = join(dir, 'bin-no-haproxy');
+    mkdirSync(emptyBin, { recursive: true });
+    const r = await upFails(['--data-dir', join(dir, 'd'), '--listen', `127.0.0.1:${await freePort()}`, '--docker-host', testEnv().dockerHost], { PATH: emptyBin });
+    oneLine(r, /^error: no haproxy binary found .*apt-get install haproxy.*--no-proxy/);
   });
 
   it('when etcd exits during start-up, its stdout closing just before its last words on stderr', async () => {
