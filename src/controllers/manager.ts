@@ -22,7 +22,7 @@ import { TaskSetReconciler, taskSetKeyOf } from './taskset/reconciler.js';
 import { selectorMatches } from './taskset/selector.js';
 import { EndpointsReconciler, serviceKeyOfSlice } from './endpoints/reconciler.js';
 import { endpointsDraining, taskUidsOfSlice } from './endpoints/drain-gate.js';
-import { ConfigInformers } from './task/config-informers.js';
+import { ClaimBinder, ConfigInformers } from './task/config-informers.js';
 import { refKey, refsOf } from './task/config-source.js';
 import { claimNames } from './task/volumes.js';
 
@@ -106,7 +106,7 @@ export class ControllerManager {
     this.taskInformer.addIndex('namespace', (t) => [t.metadata.namespace!]);
     // The Secrets, ConfigMaps and claims a Task names: a change to one requeues exactly those Tasks.
     this.taskInformer.addIndex('configRef', (t) => [...refsOf(t), ...claimNames(t).map((c) => refKey('PersistentVolumeClaim', t.metadata.namespace!, c))]);
-    this.configInformers = new ConfigInformers(as('task', 'okube-task-controller'), resyncMs);
+    this.configInformers = new ConfigInformers(kc, resyncMs);
     this.taskSets = new ResourceClient<TaskSet>(kc, TASKSETS);
     this.taskSetInformer = new Informer<TaskSet>({ kc, name: 'tasksets', path: this.taskSets.collectionPath(), list: (o) => this.taskSets.list(o), resyncMs });
     this.taskSetInformer.addIndex('namespace', (t) => [t.metadata.namespace!]);
@@ -122,14 +122,26 @@ export class ControllerManager {
       view: (key) => this.probeManager.view(key),
     };
     const evictor = new TaskEvictor(new ResourceClient<Task>(nodeKc, TASKS), events);
-    this.scheduler = new Scheduler({ tasks: new ResourceClient<Task>(schedulerKc, TASKS), taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
+    const schedulerClaims = new ClaimBinder(schedulerKc);
+    this.scheduler = new Scheduler({
+      tasks: new ResourceClient<Task>(schedulerKc, TASKS),
+      taskInformer: this.taskInformer,
+      nodeInformer: this.nodeInformer,
+      cache: this.allocations,
+      events,
+      retryMs: opts.schedulerRetryMs,
+      claims: this.configInformers.claimSource,
+      bindClaim: (ns, name, node) => schedulerClaims.bind(ns, name, node),
+    });
     // A stop or pull handed to the engine brings its Task back when it ends (after a delay if it failed).
     const requeue = (key: string, delayMs: number) => this.taskController.queue.addAfter(key, delayMs);
     const endpointsDrainingOf = (task: Task, now: Date) => endpointsDraining(task, this.endpointSliceInformer.byIndex('task', task.metadata.uid!), now, opts.endpointDrainTimeoutMs);
+    const taskClaims = new ClaimBinder(taskKc);
     this.taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue, endpointsDraining: endpointsDrainingOf,
       config: this.configInformers.source,
       claims: this.configInformers.claimSource,
-      bindClaim: (ns, name, node) => this.configInformers.bindClaim(ns, name, node),
+      bindClaim: (ns, name, node) => taskClaims.bind(ns, name, node),
+      nodeSpec: (name) => this.nodeInformer.get(name)?.spec,
     });
     const taskReconciler = this.taskReconciler;
     const nodeReconciler = new NodeReconciler({
@@ -234,7 +246,12 @@ export class ControllerManager {
     };
     this.subscriptions.push(this.configInformers.secrets.events$.subscribe(wake('Secret')));
     this.subscriptions.push(this.configInformers.configMaps.events$.subscribe(wake('ConfigMap')));
-    this.subscriptions.push(this.configInformers.claims.events$.subscribe(wake('PersistentVolumeClaim')));
+    this.subscriptions.push(
+      this.configInformers.claims.events$.subscribe((e) => {
+        wake('PersistentVolumeClaim')(e);
+        if (e.type !== 'RESYNC') this.scheduler.retryUnschedulable(`claim ${objectKey(e.object)} changed`);
+      }),
+    );
     this.subscriptions.push(
       this.nodeInformer.events$.subscribe((e) => {
         this.nodeController.enqueue(objectKey(e.object));

@@ -1,4 +1,4 @@
-import { LABELS, TASK_FINALIZER, type PublishedPort, type Task, type TaskStatus } from '../../api/types.js';
+import { LABELS, TASK_FINALIZER, type NodeSpec, type PublishedPort, type Task, type TaskStatus } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
@@ -47,8 +47,10 @@ export interface TaskReconcilerDeps {
   /** Secrets and ConfigMaps (env references, config volumes) and claims, from the informers' caches. */
   config?: ConfigSource;
   claims?: ClaimSource;
-  /** Records a claim's first Node (volume.kubernetes.io/selected-node). */
-  bindClaim?: (namespace: string, name: string, node: string) => Promise<void>;
+  /** Records a claim's first Node (volume.kubernetes.io/selected-node); answers the Node it is on. */
+  bindClaim?: (namespace: string, name: string, node: string) => Promise<string>;
+  /** The Node's spec (its allowedHostPaths), from the Node informer. */
+  nodeSpec?: (name: string) => NodeSpec | undefined;
   now?: () => Date;
 }
 
@@ -233,13 +235,13 @@ export class TaskReconciler {
   private async prepare(task: Task, entry: NodeEntry, anyRunning: boolean, imagePresent: boolean | undefined): Promise<ConfigResult> {
     // The image's user matters only for a container about to be made from an image that is there.
     const imageUser = needsImageUser(task) && !anyRunning && imagePresent ? await entry.runtime.imageUser(task.spec.image) : undefined;
-    return prepareConfig(task, { source: this.deps.config ?? NO_CONFIG, claims: this.deps.claims ?? NO_CLAIMS, nodeName: entry.name, imageUser });
+    return prepareConfig(task, { source: this.deps.config ?? NO_CONFIG, claims: this.deps.claims ?? NO_CLAIMS, nodeName: entry.name, node: this.deps.nodeSpec?.(entry.name), imageUser });
   }
 
   /** A running container's secret/configMap files follow their objects (a write only when they changed). */
   private async refreshFiles(key: string, task: Task, entry: NodeEntry, config: PreparedConfig): Promise<void> {
     try {
-      await this.volumeFiles.ensure(entry.runtime, task, config.files, config.filesHash);
+      await this.volumeFiles.ensure(entry.runtime, task, entry.name, config.files, config.filesHash);
     } catch (err) {
       this.log.child({ key }).warn({ err: errorMessage(err) }, 'could not update volume files');
     }
@@ -311,8 +313,11 @@ export class TaskReconciler {
       case 'create': {
         if (!config || 'error' in config) throw new OkubeError('ConfigError', config?.error ?? 'the container configuration was not resolved');
         const cfg = config.config;
-        for (const claim of cfg.unboundClaims) await this.deps.bindClaim?.(task.metadata.namespace!, claim, entry!.name);
-        await this.volumeFiles.ensure(rt!, task, cfg.files, cfg.filesHash);
+        for (const claim of cfg.unboundClaims) {
+          const at = await this.deps.bindClaim?.(task.metadata.namespace!, claim, entry!.name);
+          if (at !== undefined && at !== entry!.name) throw new OkubeError('ConfigError', `persistentvolumeclaim "${claim}" has its volume on node ${at}, not ${entry!.name}`);
+        }
+        await this.volumeFiles.ensure(rt!, task, entry!.name, cfg.files, cfg.filesHash);
         const allocated: number[] = [];
         const need = portsToAllocate(task);
         if (need > 0) {

@@ -1,4 +1,5 @@
-import { SELECTED_NODE_ANNOTATION, type Task } from '../../api/types.js';
+import { hostPathReason, hostPathViolations } from '../../api/host-paths.js';
+import { SELECTED_NODE_ANNOTATION, type NodeSpec, type Task } from '../../api/types.js';
 import type { Mount } from '../../runtime/runtime.js';
 import type { ConfigSource } from './config-source.js';
 import { resolveConfigVolumes, type VolumeFile } from './config-volumes.js';
@@ -34,7 +35,10 @@ export interface PreparedConfig {
 export type ConfigResult = { config: PreparedConfig } | { error: string };
 
 /** imageUser: the image's Config.User; undefined when not known (the non-root check then waits). */
-export function prepareConfig(task: Task, input: { source: ConfigSource; claims: ClaimSource; nodeName: string; imageUser?: string }): ConfigResult {
+export function prepareConfig(task: Task, input: { source: ConfigSource; claims: ClaimSource; nodeName: string; node?: Pick<NodeSpec, 'allowedHostPaths'>; imageUser?: string }): ConfigResult {
+  // Admission and the scheduler keep these out; a Node whose allowedHostPaths shrank after binding does not.
+  const refused = hostPathViolations(task.spec, input.node, input.nodeName);
+  if (refused.length) return { error: hostPathReason(refused) };
   const env = resolveEnv(task, input.source);
   if ('error' in env) return env;
   const volumes = resolveConfigVolumes(task, input.source);
@@ -52,7 +56,7 @@ export function prepareConfig(task: Task, input: { source: ConfigSource; claims:
   // Without the image's user (image not there yet) the check waits for the pass that has it.
   const nonRoot = input.imageUser === undefined && needsImageUser(task) ? undefined : runAsNonRootError(task, input.imageUser);
   if (nonRoot) return { error: nonRoot };
-  return { config: { env: env.env, mounts: mountsOf(task, claims), files: volumes.files, filesHash: volumes.hash, unboundClaims } };
+  return { config: { env: env.env, mounts: mountsOf(task, claims, input.nodeName), files: volumes.files, filesHash: volumes.hash, unboundClaims } };
 }
 
 /** The claim's view from the object (uid, and the Node in its selected-node annotation). */

@@ -1,7 +1,7 @@
 import { VOLUME_TASK_LABEL, type Task } from '../../api/types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { VolumeFile } from './config-volumes.js';
-import { HOLDER_ROOT, holderMounts } from './volumes.js';
+import { HOLDER_ROOT, holderMounts, taskVolumeLabels } from './volumes.js';
 
 // Writes a Task's secret and configMap volume files, and removes a Task's volumes with it. The
 // Task's container mounts those Docker volumes read-only, so the files go in through a holder: a
@@ -21,25 +21,27 @@ export class VolumeFiles {
   private readonly written = new Map<string, string>();
 
   /** Writes the files unless this hash was already written for the Task. */
-  async ensure(rt: Runtime, task: Task, files: Map<string, VolumeFile[]>, hash: string): Promise<void> {
+  async ensure(rt: Runtime, task: Task, nodeName: string, files: Map<string, VolumeFile[]>, hash: string): Promise<void> {
     if (!files.size) return;
     const uid = task.metadata.uid!;
     if (this.written.get(uid) === hash) return;
-    const holder = await this.holder(rt, task);
+    const holder = await this.holder(rt, task, nodeName);
     for (const [volume, list] of files) if (list.length) await rt.putFiles(holder, `${HOLDER_ROOT}/${volume}`, list);
     this.written.set(uid, hash);
   }
 
-  private async holder(rt: Runtime, task: Task): Promise<string> {
-    const labels = { [VOLUME_TASK_LABEL]: task.metadata.uid! };
-    const existing = await rt.list(labels);
+  private async holder(rt: Runtime, task: Task, nodeName: string): Promise<string> {
+    // The node label lets `docker ps` users (and test clean-up) find it; without a task-uid label
+    // the node controller's orphan collection never takes it for a Task's container.
+    const labels = taskVolumeLabels(task, nodeName);
+    const existing = await rt.list({ [VOLUME_TASK_LABEL]: task.metadata.uid! });
     if (existing[0]) return existing[0].id;
     const name = holderName(task);
     try {
-      return await rt.create({ name, image: task.spec.image, command: ['/okube-volume-holder'], labels, mounts: holderMounts(task) });
+      return await rt.create({ name, image: task.spec.image, command: ['/okube-volume-holder'], labels, mounts: holderMounts(task, nodeName) });
     } catch (err) {
       // Created by an earlier pass that did not get to remember it.
-      const again = await rt.list(labels);
+      const again = await rt.list({ [VOLUME_TASK_LABEL]: task.metadata.uid! });
       if (again[0]) return again[0].id;
       throw err;
     }

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { VOLUME_CLAIM_LABEL, VOLUME_TASK_LABEL, type Task, type Volume } from '../../api/types.js';
+import { LABELS, VOLUME_CLAIM_LABEL, VOLUME_TASK_LABEL, type Task, type Volume } from '../../api/types.js';
 import { memoryToBytes } from '../../api/quantity.js';
 import type { Mount } from '../../runtime/runtime.js';
 
@@ -32,10 +32,15 @@ export interface ClaimView {
   uid: string;
 }
 
-/** The Task's mounts. `claims` maps claimName to the claim (checked to exist by the caller). */
-export function mountsOf(task: Task, claims: Map<string, ClaimView>): Mount[] {
+/** Labels of the Task's own Docker volumes (and its holder): removed by them with the Task. */
+export function taskVolumeLabels(task: Task, nodeName: string): Record<string, string> {
+  return { [VOLUME_TASK_LABEL]: task.metadata.uid ?? '', [LABELS.node]: nodeName };
+}
+
+/** The Task's mounts on `nodeName`. `claims` maps claimName to the claim (checked to exist by the caller). */
+export function mountsOf(task: Task, claims: Map<string, ClaimView>, nodeName: string): Mount[] {
   const volumes = new Map<string, Volume>((task.spec.volumes ?? []).map((v) => [v.name, v]));
-  const taskLabels = { [VOLUME_TASK_LABEL]: task.metadata.uid ?? '' };
+  const taskLabels = taskVolumeLabels(task, nodeName);
   const out: Mount[] = [];
   for (const m of task.spec.volumeMounts ?? []) {
     const v = volumes.get(m.name);
@@ -59,7 +64,7 @@ export function mountsOf(task: Task, claims: Map<string, ClaimView>): Mount[] {
         source: claimVolumeName(ns, v.persistentVolumeClaim.claimName, claim.uid),
         target: m.mountPath,
         readOnly: readOnly || Boolean(v.persistentVolumeClaim.readOnly),
-        volumeLabels: { [VOLUME_CLAIM_LABEL]: claim.uid },
+        volumeLabels: { [VOLUME_CLAIM_LABEL]: claim.uid, [LABELS.node]: nodeName },
       });
     }
   }
@@ -67,8 +72,8 @@ export function mountsOf(task: Task, claims: Map<string, ClaimView>): Mount[] {
 }
 
 /** The holder container's mounts: every config volume, writable, under HOLDER_ROOT. */
-export function holderMounts(task: Task): Mount[] {
-  const taskLabels = { [VOLUME_TASK_LABEL]: task.metadata.uid ?? '' };
+export function holderMounts(task: Task, nodeName: string): Mount[] {
+  const taskLabels = taskVolumeLabels(task, nodeName);
   return (task.spec.volumes ?? [])
     .filter((v) => v.secret || v.configMap)
     .map((v) => ({ type: 'volume' as const, source: taskVolumeName(task, v.name), target: `${HOLDER_ROOT}/${v.name}`, readOnly: false, volumeLabels: taskLabels }));

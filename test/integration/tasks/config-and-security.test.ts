@@ -32,6 +32,7 @@ describe('Task configuration and security on real Docker', function () {
   });
   after(async () => {
     await stopControllers(rig);
+    if (rig) await docker.removeVolumes({ [LABELS.node]: rig.nodeName });
     rmSync(kubecache, { recursive: true, force: true });
   });
   beforeEach(async () => (ns = await newNamespace(rig.cluster)));
