@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { OkubeError } from '../util/errors.js';
 import type { FileEntry } from './runtime.js';
 
 // A minimal ustar archive of regular files (and the directories leading to them), the body of
@@ -17,7 +18,7 @@ function header(name: string, size: number, mode: number, type: '0' | '5', mtime
   let base = name;
   if (Buffer.byteLength(name) > 100) {
     const cut = name.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new RangeError(`tar: path too long: ${name}`);
+    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new OkubeError('RuntimeError', `tar: path too long: ${name}`);
     prefix = name.slice(0, cut);
     base = name.slice(cut + 1);
   }
@@ -43,7 +44,7 @@ export function tarFiles(files: FileEntry[], mtime = Date.now()): Buffer {
   const dirs = new Set<string>();
   for (const f of files) {
     const path = posix.normalize(f.path);
-    if (path.startsWith('/') || path.startsWith('..')) throw new RangeError(`tar: path must be relative: ${f.path}`);
+    if (path.startsWith('/') || path.startsWith('..')) throw new OkubeError('RuntimeError', `tar: path must be relative: ${f.path}`);
     const segments = path.split('/');
     for (let i = 1; i < segments.length; i++) {
       const d = segments.slice(0, i).join('/');
