@@ -167,6 +167,7 @@ export function builtinDefs(): ResourceDef[] {
         properties: {
           ...typeMeta,
           data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description: 'Secret data, base64-encoded values.' },
+          stringData: { type: 'object', additionalProperties: { type: 'string' }, description: 'Write-only plain-text values, merged into data on write (never stored).' },
           type: s('Used to facilitate programmatic handling of secret data (Opaque, kubernetes.io/tls, ...).'),
           immutable: { type: 'boolean', nullable: true, description: 'If true, the data cannot be updated.' },
         },

@@ -73,6 +73,17 @@ describe('Task configuration and security on real Docker', function () {
     expect((await sh(t, 'echo "$APP_MODE $APP_LEVEL"')).output.trim()).to.equal('fast 9');
   });
 
+  it('a Secret applied with stringData, then re-applied with a new value, feeds envFrom', async () => {
+    const secret = (v: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\n  namespace: ${ns}\nstringData:\n  API_KEY: ${v}\n`;
+    const csa = await run(['apply', '-f', '-'], secret('one'));
+    expect(csa.code, csa.stderr).to.equal(0);
+    const again = await run(['apply', '-f', '-'], secret('two'));
+    expect(again.code, again.stderr).to.equal(0);
+    await rig.manager.tasks.create(taskObject(ns, 'plain', { image: env.image, command: sleeper, envFrom: [{ secretRef: { name: 'plain' } }] }));
+    const t = await running('plain');
+    expect((await sh(t, 'echo "$API_KEY"')).output.trim()).to.equal('two');
+  });
+
   it('runAsUser 1000 runs the process as uid 1000', async () => {
     await rig.manager.tasks.create(taskObject(ns, 'user', { image: env.image, command: sleeper, securityContext: { runAsUser: 1000, runAsGroup: 2000 } }));
     const t = await running('user');
