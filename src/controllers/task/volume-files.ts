@@ -1,4 +1,4 @@
-import { VOLUME_TASK_LABEL, type Task } from '../../api/types.js';
+import { LABELS, VOLUME_TASK_LABEL, type Task } from '../../api/types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { VolumeFile } from './config-volumes.js';
 import { HOLDER_ROOT, holderMounts, taskVolumeLabels } from './volumes.js';
@@ -31,9 +31,9 @@ export class VolumeFiles {
   }
 
   private async holder(rt: Runtime, task: Task, nodeName: string): Promise<string> {
-    // The node label lets `docker ps` users (and test clean-up) find it; without a task-uid label
-    // the node controller's orphan collection never takes it for a Task's container.
-    const labels = taskVolumeLabels(task, nodeName);
+    // The managed and node labels let a deleted Node's clean-up (and `docker ps` users) find it;
+    // without a task-uid label the orphan collection never takes it for a Task's container.
+    const labels = { ...taskVolumeLabels(task, nodeName), [LABELS.managed]: 'true' };
     const existing = await rt.list({ [VOLUME_TASK_LABEL]: task.metadata.uid! });
     if (existing[0]) return existing[0].id;
     const name = holderName(task);
