@@ -68,6 +68,8 @@ describe('Task configuration and security on real Docker', function () {
   it('envFrom takes every key of a ConfigMap with its prefix, and env overrides it', async () => {
     const cm = await run(['create', 'configmap', 'settings', '-n', ns, '--from-literal=MODE=fast', '--from-literal=LEVEL=3']);
     expect(cm.code, cm.stderr).to.equal(0);
+    const listed = await run(['get', 'configmaps', '-n', ns]);
+    expect(listed.stdout, listed.stderr).to.match(/^NAME\s+DATA\s+AGE\n(?:.*\n)*settings\s+2\s+/m);
     await rig.manager.tasks.create(taskObject(ns, 'envfrom', { image: env.image, command: sleeper, envFrom: [{ prefix: 'APP_', configMapRef: { name: 'settings' } }], env: [{ name: 'APP_LEVEL', value: '9' }] }));
     const t = await running('envfrom');
     expect((await sh(t, 'echo "$APP_MODE $APP_LEVEL"')).output.trim()).to.equal('fast 9');

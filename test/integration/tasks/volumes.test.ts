@@ -172,6 +172,8 @@ describe('Task volumes on real Docker', function () {
       expect((await sh(first, 'echo kept > /var/lib/db/row && cat /var/lib/db/row', rt(first))).output.trim()).to.equal('kept');
       const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'db-data', namespace: ns });
       expect(claim.metadata!.annotations?.[SELECTED_NODE_ANNOTATION]).to.equal(second);
+      const shown = await run(['get', 'pvc', 'db-data', '-n', ns, '--no-headers']);
+      expect(shown.stdout.split(/\s+/), shown.stderr).to.include(second);
       await rig.manager.tasks.delete('db-1', ns);
       await gone('db-1');
       // Make the claim's Node the worse choice by capacity: without volume affinity the scheduler would pick the rig's Node.
