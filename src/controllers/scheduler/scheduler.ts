@@ -119,7 +119,10 @@ export class Scheduler {
       // The claims' volumes will live on this Node: recorded first, so a second Task sharing a
       // claim is placed here too. A claim that went elsewhere meanwhile: decide again.
       for (const claim of unboundClaims) {
-        const at = await this.opts.bindClaim?.(task.metadata.namespace!, claim, node);
+        const at = await this.opts.bindClaim?.(task.metadata.namespace!, claim, node).catch((err: unknown) => {
+          // A claim deleted meanwhile is not the Task gone: decide again (it waits as unschedulable).
+          throw isOkubeError(err, 'NotFound') ? new OkubeError('Conflict', `persistentvolumeclaim "${claim}" is gone`) : err;
+        });
         if (at !== undefined && at !== node) throw new OkubeError('Conflict', `persistentvolumeclaim "${claim}" is now on node ${at}`);
       }
       const bound = await this.opts.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: task.metadata.resourceVersion }, spec: { nodeName: node } }, task.metadata.namespace);
