@@ -203,6 +203,15 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async listVolumes(labels: Record<string, string>): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    try {
+      const { Volumes } = await this.docker.listVolumes({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+      return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+    } catch (err) {
+      throw this.fail(err, 'list volumes');
+    }
+  }
+
   async removeVolumes(labels: Record<string, string>): Promise<void> {
     try {
       const { Volumes } = await this.docker.listVolumes({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });

@@ -136,6 +136,12 @@ export class HollowRuntime implements Runtime {
     for (const f of files) (record.files ??= new Map()).set(`${dir}/${f.path}`, f.content);
   }
 
+  /** The hollow engine keeps no volumes. */
+  async listVolumes(): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    this.check('list volumes');
+    return [];
+  }
+
   async removeVolumes(): Promise<void> {
     this.check('remove volumes');
   }

@@ -115,6 +115,8 @@ export interface Runtime {
   imageUser(image: string): Promise<string | undefined>;
   /** Writes files under dir in a (created or running) container, replacing what is there. */
   putFiles(id: string, dir: string, files: FileEntry[]): Promise<void>;
+  /** The volumes whose labels include every given label. */
+  listVolumes(labels: Record<string, string>): Promise<Array<{ name: string; labels: Record<string, string> }>>;
   /** Removes the volumes whose labels include every given label (in use: RuntimeError). */
   removeVolumes(labels: Record<string, string>): Promise<void>;
   start(id: string): Promise<void>;

@@ -22,6 +22,7 @@ describe('Task volumes on real Docker', function () {
   this.timeout(180_000);
   const env = testEnv();
   const docker = new DockerRuntime({ dockerHost: env.dockerHost });
+  const ORPHAN_GRACE_MS = 3000;
   let rig: ControllerRig;
   let ns: string;
   let kubecache: string;
@@ -43,7 +44,8 @@ describe('Task volumes on real Docker', function () {
   before(async () => {
     kubecache = mkdtempSync(join(tmpdir(), 'kcache-spec-vol-'));
     hostDir = mkdtempSync(join(tmpdir(), 'okube-spec-hostpath-'));
-    rig = await startControllers();
+    // Short, so the test of leftover volumes waits little; still longer than a Node period.
+    rig = await startControllers({ orphanGraceMs: ORPHAN_GRACE_MS });
   });
   after(async () => {
     await stopControllers(rig);
@@ -71,6 +73,19 @@ describe('Task volumes on real Docker', function () {
     await rig.manager.tasks.delete('scratch', ns);
     await gone('scratch');
     expect(await volumes()).to.have.length(0);
+  });
+
+  it("the volumes and config-volume holder of a Task that is gone from the Node are removed after the orphan grace period", async () => {
+    // What a Task deleted while its Node was lost (or moved away) leaves behind.
+    const engine = new Docker({ socketPath: socketPath(env.dockerHost) });
+    const uid = `gone-${uniqueName('uid')}`;
+    const labels = { [VOLUME_TASK_LABEL]: uid, [LABELS.node]: rig.nodeName };
+    const name = `okube-test-${uid}`;
+    await engine.createVolume({ Name: name, Labels: labels });
+    await engine.createContainer({ name: `${name}-holder`, Image: env.image, Cmd: ['true'], Labels: { ...labels, [LABELS.managed]: 'true' }, HostConfig: { Mounts: [{ Type: 'volume', Source: name, Target: '/v' }] } });
+    const left = async () => ((await engine.listVolumes({ filters: { label: [`${VOLUME_TASK_LABEL}=${uid}`] } })).Volumes ?? []).length + (await docker.list({ [VOLUME_TASK_LABEL]: uid })).length;
+    expect(await left()).to.equal(2);
+    await waitFor('the leftovers removed', async () => (await left()) === 0, 60_000, 250);
   });
 
   it("a configMap volume's file changes inside the running container after kubectl apply of a new ConfigMap", async () => {
