@@ -162,7 +162,7 @@ export class TaskReconciler {
       const containers = entry && pullFailure === undefined ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
       const anyRunning = containers.some((c) => c.running);
       const imagePresent = entry && pullFailure === undefined && !anyRunning && !task.metadata.deletionTimestamp ? await entry.runtime.imagePresent(task.spec.image) : undefined;
-      config = entry && pullFailure === undefined && !task.metadata.deletionTimestamp ? await this.prepare(task, entry, anyRunning, imagePresent) : undefined;
+      config = entry && pullFailure === undefined && !task.metadata.deletionTimestamp ? await this.prepare(task, entry, imagePresent) : undefined;
       if (pass === 0 && anyRunning && config && 'config' in config) await this.refreshFiles(key, task, entry!, config.config);
       const p = plan({
         task: observed,
@@ -232,9 +232,11 @@ export class TaskReconciler {
   }
 
   /** What the next container needs from Secrets, ConfigMaps, claims and the image (task-config.ts). */
-  private async prepare(task: Task, entry: NodeEntry, anyRunning: boolean, imagePresent: boolean | undefined): Promise<ConfigResult> {
-    // The image's user matters only for a container about to be made from an image that is there.
-    const imageUser = needsImageUser(task) && !anyRunning && imagePresent ? await entry.runtime.imageUser(task.spec.image) : undefined;
+  private async prepare(task: Task, entry: NodeEntry, imagePresent: boolean | undefined): Promise<ConfigResult> {
+    // runAsNonRoot without runAsUser: the image's user (undefined while the image is absent; the
+    // check then waits for the pass after the pull). Read even with a container running, since a
+    // spec change creates the next one in the same plan.
+    const imageUser = needsImageUser(task) && imagePresent !== false ? await entry.runtime.imageUser(task.spec.image) : undefined;
     return prepareConfig(task, { source: this.deps.config ?? NO_CONFIG, claims: this.deps.claims ?? NO_CLAIMS, nodeName: entry.name, node: this.deps.nodeSpec?.(entry.name), imageUser });
   }
 
