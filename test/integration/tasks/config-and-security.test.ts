@@ -50,18 +50,27 @@ describe('Task configuration and security on real Docker', function () {
     expect((await sh(t, 'echo "$DB_PASSWORD"')).output.trim()).to.equal('s3cr3t-value');
   });
 
-  it('a missing Secret key leaves the Task in CreateContainerConfigError naming the key, and it starts once kubectl creates the Secret', async () => {
+  it('a Task whose Secret is missing waits in CreateContainerConfigError and starts once kubectl create makes it', async () => {
     await rig.manager.tasks.create(taskObject(ns, 'waits', { image: env.image, command: sleeper, env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } }] }));
     const waiting = await waitForTask(rig.manager.tasks, ns, 'waits', 'CreateContainerConfigError', (t) => t.status?.state?.waiting?.reason === 'CreateContainerConfigError');
     expect(waiting.status!.state!.waiting!.message).to.equal('secret "api" not found (env TOKEN)');
+    expect(await docker.list({ [LABELS.taskUid]: waiting.metadata.uid! })).to.have.length(0);
+    const created = await run(['create', 'secret', 'generic', 'api', '-n', ns, '--from-literal=token=t0ken']);
+    expect(created.code, created.stderr).to.equal(0);
+    const t = await running('waits');
+    expect((await sh(t, 'echo "$TOKEN"')).output.trim()).to.equal('t0ken');
+  });
+
+  it('a Task referring to a missing key waits with a message naming the key, and starts once the key is added', async () => {
     const wrongKey = await run(['create', 'secret', 'generic', 'api', '-n', ns, '--from-literal=other=x']);
     expect(wrongKey.code, wrongKey.stderr).to.equal(0);
-    await waitForTask(rig.manager.tasks, ns, 'waits', 'the message names the key', (t) => t.status?.state?.waiting?.message === `couldn't find key token in Secret ${ns}/api (env TOKEN)`);
-    expect(await docker.list({ [LABELS.taskUid]: waiting.metadata.uid! })).to.have.length(0);
+    await rig.manager.tasks.create(taskObject(ns, 'key', { image: env.image, command: sleeper, env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api', key: 'token' } } }] }));
+    const waiting = await waitForTask(rig.manager.tasks, ns, 'key', 'CreateContainerConfigError', (t) => t.status?.state?.waiting?.reason === 'CreateContainerConfigError');
+    expect(waiting.status!.state!.waiting!.message).to.equal(`couldn't find key token in Secret ${ns}/api (env TOKEN)`);
     const fixed = await run(['create', 'secret', 'generic', 'api', '-n', ns, '--from-literal=token=t0ken', '--dry-run=client', '-o', 'yaml']);
     const applied = await run(['apply', '-f', '-'], fixed.stdout);
     expect(applied.code, applied.stderr).to.equal(0);
-    const t = await running('waits');
+    const t = await running('key');
     expect((await sh(t, 'echo "$TOKEN"')).output.trim()).to.equal('t0ken');
   });
 
