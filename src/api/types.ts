@@ -52,7 +52,32 @@ export interface Condition {
 export type Quantity = string | number;
 export interface ResourceList { cpu?: Quantity; memory?: Quantity }
 
-export interface EnvVar { name: string; value?: string }
+/** A key of a Secret or ConfigMap in the Task's namespace (core/v1 SecretKeySelector / ConfigMapKeySelector). */
+export interface KeyRef { name?: string; key: string; optional?: boolean }
+export interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef } }
+export interface EnvFromSource { prefix?: string; configMapRef?: { name?: string; optional?: boolean }; secretRef?: { name?: string; optional?: boolean } }
+
+export interface KeyToPath { key: string; path: string; mode?: number }
+export interface Volume {
+  name: string;
+  emptyDir?: { medium?: '' | 'Memory'; sizeLimit?: Quantity };
+  hostPath?: { path: string; type?: '' | 'Directory' | 'DirectoryOrCreate' | 'File' };
+  secret?: { secretName?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  configMap?: { name?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+}
+export interface VolumeMount { name: string; mountPath: string; readOnly?: boolean; subPath?: string }
+
+export interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+  /** Only false is accepted (the CRD refuses true). */
+  privileged?: boolean;
+}
 
 export interface TaskPort {
   name?: string;
@@ -113,6 +138,11 @@ export interface TaskSpec {
   ttlSecondsAfterFinished?: number;
   /** How long the Task stays bound to a NotReady Node before it is rescheduled (default 300). */
   evictionTimeoutSeconds?: number;
+  envFrom?: EnvFromSource[];
+  workingDir?: string;
+  securityContext?: SecurityContext;
+  volumes?: Volume[];
+  volumeMounts?: VolumeMount[];
 }
 
 /** Shaped like a Kubernetes containerState. */
@@ -307,6 +337,8 @@ export interface NodeSpec {
   reserved?: ResourceList;
   /** Most Tasks bound here at once (kubelet's maxPods); default 110. */
   maxTasks?: number;
+  /** Host directories Tasks here may mount as hostPath volumes (none by default). */
+  allowedHostPaths?: Array<{ pathPrefix: string; readOnly?: boolean }>;
 }
 
 export interface NodeStatus {
@@ -357,6 +389,22 @@ export const LABELS = {
   restart: 'okube.dev/restart',
   node: 'okube.dev/node',
 } as const;
+
+/** Docker volumes and the config-volume holder container of a Task carry this (its uid), so they are removed with it. */
+export const VOLUME_TASK_LABEL = 'okube.dev/volume-of-task';
+/** A PersistentVolumeClaim's Docker volume carries the claim's uid. */
+export const VOLUME_CLAIM_LABEL = 'okube.dev/claim-uid';
+/** Kubernetes' annotation for the Node a claim with delayed binding was placed on. */
+export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
+
+/** core/v1 ConfigMap and Secret, the fields okube reads. */
+export interface ConfigMap extends KubeObject { data?: Record<string, string>; binaryData?: Record<string, string>; immutable?: boolean }
+export interface Secret extends KubeObject { data?: Record<string, string>; stringData?: Record<string, string>; type?: string; immutable?: boolean }
+/** core/v1 PersistentVolumeClaim, the fields okube reads. */
+export interface PersistentVolumeClaim extends KubeObject {
+  spec?: { accessModes?: string[]; resources?: { requests?: { storage?: Quantity } }; storageClassName?: string; volumeName?: string };
+  status?: { phase?: string };
+}
 
 /** Labels and annotations of the TaskSet controller and the scheduler's contract with it. */
 export const TEMPLATE_HASH_LABEL = 'okube.dev/template-hash';

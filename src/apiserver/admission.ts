@@ -10,6 +10,7 @@ import { badRequest, invalid } from './status.js';
 // What every write goes through before it is stored: type meta, unknown fields (per
 // ?fieldValidation), defaults, then metadata and schema validation (and, for a custom resource
 // with a scale subresource, its replicas fields on every write, as kube-apiserver checks them).
+// A Secret's stringData is folded into data here, as kube-apiserver's Secret strategy does.
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore' | undefined;
 
@@ -57,6 +58,7 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
     if (opts.fieldValidation === 'Warn' && opts.res) for (const f of unique) addWarning(opts.res, `unknown field "${f}"`);
   }
   r.schema.applyDefaults(obj);
+  if (r.def.group === '' && r.def.kind === 'Secret') foldStringData(obj);
   const metaCauses = validateObjectMeta(obj, r.def.namespaced).map((c) => ({ ...c, field: c.field.replace(/^\./, '') }));
   const covered = new Set(metaCauses.map((c) => c.field.split('[')[0]));
   const fallback = basicMetaCauses(obj, r.def.group === '' && r.def.kind === 'Namespace').filter((c) => ![...covered].some((f) => c.field.startsWith(f)));
@@ -67,6 +69,16 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   }));
   if (r.def.scale) causes.push(...scaleCauses(r.def.scale, obj));
   if (causes.length) throw invalid(r.def.kind, r.def.group, String(obj.metadata.name ?? obj.metadata.generateName ?? ''), causes);
+}
+
+/** kube-apiserver's Secret strategy: stringData is write-only, merged into data (base64) and dropped. */
+function foldStringData(obj: Obj): void {
+  const o = obj as Obj & { data?: unknown; stringData?: unknown };
+  if (!isPlainObject(o.stringData)) return;
+  const data: Record<string, unknown> = isPlainObject(o.data) ? { ...o.data } : {};
+  for (const [k, v] of Object.entries(o.stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+  o.data = data;
+  delete o.stringData;
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

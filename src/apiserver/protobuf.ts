@@ -1,9 +1,9 @@
 import { badRequest } from './status.js';
 
 // Just enough of the Kubernetes protobuf wire format to accept what kubectl's typed clients send
-// for the built-in kinds (e.g. `kubectl create namespace` POSTs application/vnd.kubernetes.protobuf):
-// the `k8s\0` + runtime.Unknown envelope, then ObjectMeta (field 1) and, for Namespace, spec
-// finalizers. Responses are always JSON (clients accept it).
+// for the built-in kinds (e.g. `kubectl create namespace|secret|configmap` POST
+// application/vnd.kubernetes.protobuf): the `k8s\0` + runtime.Unknown envelope, then ObjectMeta
+// (field 1) and, for Namespace, spec finalizers; for Secret and ConfigMap, their data. Responses are always JSON (clients accept it).
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -48,7 +48,8 @@ export function fields(buf: Buffer): Field[] {
 
 const str = (f: Field) => (f.value as Buffer).toString('utf8');
 
-function map(fs: Field[], no: number): Record<string, string> | undefined {
+/** A map field; `bytes` values come out base64-encoded, as JSON carries them. */
+function map(fs: Field[], no: number, values: 'string' | 'bytes' = 'string'): Record<string, string> | undefined {
   const entries = fs.filter((f) => f.no === no && f.wire === 2);
   if (!entries.length) return undefined;
   const out: Record<string, string> = {};
@@ -56,9 +57,35 @@ function map(fs: Field[], no: number): Record<string, string> | undefined {
     const kv = fields(e.value as Buffer);
     const k = kv.find((x) => x.no === 1);
     const v = kv.find((x) => x.no === 2);
-    out[k ? str(k) : ''] = v ? str(v) : '';
+    out[k ? str(k) : ''] = !v ? '' : values === 'bytes' ? (v.value as Buffer).toString('base64') : str(v);
   }
   return out;
+}
+
+const bool = (fs: Field[], no: number) => {
+  const f = fs.find((x) => x.no === no && x.wire === 0);
+  return f === undefined ? undefined : f.value !== 0n;
+};
+
+/** core/v1 Secret (data 2 bytes, type 3, stringData 4, immutable 5) and ConfigMap (data 2, binaryData 3 bytes, immutable 4). */
+function configFields(kind: 'Secret' | 'ConfigMap', fs: Field[], obj: Record<string, unknown>): void {
+  if (kind === 'Secret') {
+    // stringData is folded into data, as kube-apiserver does before it stores a Secret.
+    const data = { ...map(fs, 2, 'bytes') };
+    for (const [k, v] of Object.entries(map(fs, 4) ?? {})) data[k] = Buffer.from(v, 'utf8').toString('base64');
+    if (Object.keys(data).length) obj.data = data;
+    const type = fs.find((f) => f.no === 3 && f.wire === 2);
+    if (type) obj.type = str(type);
+    const immutable = bool(fs, 5);
+    if (immutable !== undefined) obj.immutable = immutable;
+    return;
+  }
+  const data = map(fs, 2);
+  if (data) obj.data = data;
+  const binary = map(fs, 3, 'bytes');
+  if (binary) obj.binaryData = binary;
+  const immutable = bool(fs, 4);
+  if (immutable !== undefined) obj.immutable = immutable;
 }
 
 function objectMeta(buf: Buffer): Record<string, unknown> {
@@ -106,8 +133,10 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
       const fin = fields(spec.value as Buffer).filter((f) => f.no === 1 && f.wire === 2).map(str);
       if (fin.length) obj.spec = { finalizers: fin };
     }
+  } else if (obj.kind === 'Secret' || obj.kind === 'ConfigMap') {
+    configFields(obj.kind, fs, obj);
   } else if (fs.some((f) => f.no !== 1)) {
-    throw badRequest(`protobuf bodies are only supported for Namespace; send ${obj.kind ?? 'the object'} as application/json`);
+    throw badRequest(`protobuf bodies are only supported for Namespace, Secret and ConfigMap; send ${obj.kind ?? 'the object'} as application/json`);
   }
   return obj;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Store, KeyValue } from '../storage/store.js';
 import { admit, checkTypeMeta } from './admission.js';
+import { admitTaskHostPaths } from './task-admission.js';
 import { decodeObject, mediaType } from './http.js';
 import { carryOverSystemMeta, clone, deepEqual, fromStored, generateName, isPlainObject, nextGeneration, nowTimestamp, toStored, type Obj } from './objects.js';
 import { collectionPrefix, objectKey, type Registry, type Resource } from './registry.js';
@@ -133,6 +134,7 @@ export class ResourceService {
   private async insert(r: Resource, obj: Obj, opts: WriteOptions, generated: boolean): Promise<Result> {
     const ns = obj.metadata.namespace;
     if (r.def.namespaced) await this.namespaceMustAccept(ns!);
+    await admitTaskHostPaths(this.store, this.registry, r, obj);
     if (opts.dryRun) return { code: 201, body: obj };
     for (let attempt = 0; ; attempt++) {
       try {
@@ -169,6 +171,7 @@ export class ResourceService {
         else out.status = curObj.status;
       }
       out.metadata.generation = nextGeneration(curObj, out);
+      await admitTaskHostPaths(this.store, this.registry, r, out, curObj);
     }
     out.apiVersion = r.apiVersion;
     out.kind = r.def.kind;

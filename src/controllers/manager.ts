@@ -22,6 +22,9 @@ import { TaskSetReconciler, taskSetKeyOf } from './taskset/reconciler.js';
 import { selectorMatches } from './taskset/selector.js';
 import { EndpointsReconciler, serviceKeyOfSlice } from './endpoints/reconciler.js';
 import { endpointsDraining, taskUidsOfSlice } from './endpoints/drain-gate.js';
+import { ClaimBinder, ConfigInformers } from './task/config-informers.js';
+import { refKey, refsOf } from './task/config-source.js';
+import { claimNames } from './task/volumes.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
 // wiring of watch events and Docker events into the work queues.
@@ -80,6 +83,8 @@ export class ControllerManager {
   readonly endpointSliceInformer: Informer<EndpointSlice>;
   readonly endpointsReconciler: EndpointsReconciler;
   readonly endpointsController: Controller;
+  /** Secrets, ConfigMaps and claims the Task controller reads (env references, volumes). */
+  readonly configInformers: ConfigInformers;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
 
   constructor(opts: ManagerOptions) {
@@ -99,6 +104,9 @@ export class ControllerManager {
     this.taskInformer.addIndex('node', (t) => (t.spec.nodeName ? [t.spec.nodeName] : []));
     this.taskInformer.addIndex('uid', (t) => [t.metadata.uid!]);
     this.taskInformer.addIndex('namespace', (t) => [t.metadata.namespace!]);
+    // The Secrets, ConfigMaps and claims a Task names: a change to one requeues exactly those Tasks.
+    this.taskInformer.addIndex('configRef', (t) => [...refsOf(t), ...claimNames(t).map((c) => refKey('PersistentVolumeClaim', t.metadata.namespace!, c))]);
+    this.configInformers = new ConfigInformers(kc, resyncMs);
     this.taskSets = new ResourceClient<TaskSet>(kc, TASKSETS);
     this.taskSetInformer = new Informer<TaskSet>({ kc, name: 'tasksets', path: this.taskSets.collectionPath(), list: (o) => this.taskSets.list(o), resyncMs });
     this.taskSetInformer.addIndex('namespace', (t) => [t.metadata.namespace!]);
@@ -114,11 +122,27 @@ export class ControllerManager {
       view: (key) => this.probeManager.view(key),
     };
     const evictor = new TaskEvictor(new ResourceClient<Task>(nodeKc, TASKS), events);
-    this.scheduler = new Scheduler({ tasks: new ResourceClient<Task>(schedulerKc, TASKS), taskInformer: this.taskInformer, nodeInformer: this.nodeInformer, cache: this.allocations, events, retryMs: opts.schedulerRetryMs });
+    const schedulerClaims = new ClaimBinder(schedulerKc);
+    this.scheduler = new Scheduler({
+      tasks: new ResourceClient<Task>(schedulerKc, TASKS),
+      taskInformer: this.taskInformer,
+      nodeInformer: this.nodeInformer,
+      cache: this.allocations,
+      events,
+      retryMs: opts.schedulerRetryMs,
+      claims: this.configInformers.claimSource,
+      bindClaim: (ns, name, node) => schedulerClaims.bind(ns, name, node),
+    });
     // A stop or pull handed to the engine brings its Task back when it ends (after a delay if it failed).
     const requeue = (key: string, delayMs: number) => this.taskController.queue.addAfter(key, delayMs);
     const endpointsDrainingOf = (task: Task, now: Date) => endpointsDraining(task, this.endpointSliceInformer.byIndex('task', task.metadata.uid!), now, opts.endpointDrainTimeoutMs);
-    this.taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue, endpointsDraining: endpointsDrainingOf });
+    const taskClaims = new ClaimBinder(taskKc);
+    this.taskReconciler = new TaskReconciler({ tasks: new ResourceClient<Task>(taskKc, TASKS), informer: this.taskInformer, registry: this.registry, events, probes, evictor, requeue, endpointsDraining: endpointsDrainingOf,
+      config: this.configInformers.source,
+      claims: this.configInformers.claimSource,
+      bindClaim: (ns, name, node) => taskClaims.bind(ns, name, node),
+      nodeSpec: (name) => this.nodeInformer.get(name)?.spec,
+    });
     const taskReconciler = this.taskReconciler;
     const nodeReconciler = new NodeReconciler({
       nodes: new ResourceClient<Node>(nodeKc, NODES),
@@ -217,6 +241,17 @@ export class ControllerManager {
       }),
     );
     this.subscriptions.push(this.taskSetInformer.events$.subscribe((e) => this.taskSetController.enqueue(objectKey(e.object))));
+    const wake = (kind: Parameters<typeof refKey>[0]) => (e: { object: { metadata: { namespace?: string; name?: string } } }) => {
+      for (const t of this.taskInformer.byIndex('configRef', refKey(kind, e.object.metadata.namespace ?? '', e.object.metadata.name ?? ''))) this.taskController.enqueue(objectKey(t));
+    };
+    this.subscriptions.push(this.configInformers.secrets.events$.subscribe(wake('Secret')));
+    this.subscriptions.push(this.configInformers.configMaps.events$.subscribe(wake('ConfigMap')));
+    this.subscriptions.push(
+      this.configInformers.claims.events$.subscribe((e) => {
+        wake('PersistentVolumeClaim')(e);
+        if (e.type !== 'RESYNC') this.scheduler.retryUnschedulable(`claim ${objectKey(e.object)} changed`);
+      }),
+    );
     this.subscriptions.push(
       this.nodeInformer.events$.subscribe((e) => {
         this.nodeController.enqueue(objectKey(e.object));
@@ -228,7 +263,9 @@ export class ControllerManager {
     this.taskSetInformer.start();
     this.taskServiceInformer.start();
     this.endpointSliceInformer.start();
+    this.configInformers.start();
     await Promise.all([
+      this.configInformers.waitForSync(),
       this.nodeInformer.waitForSync(),
       this.taskInformer.waitForSync(),
       this.taskSetInformer.waitForSync(),
@@ -253,6 +290,7 @@ export class ControllerManager {
     this.taskSetInformer.stop();
     this.taskServiceInformer.stop();
     this.endpointSliceInformer.stop();
+    this.configInformers.stop();
     this.registry.close();
   }
 }

@@ -5,7 +5,8 @@ import { share, type Observable } from 'rxjs';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor, type Logger } from '../util/logger.js';
 import { dockerEventStream } from './docker-events.js';
-import type { ContainerInfo, ContainerSpec, ContainerStatus, ExecResult, HostInfo, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
+import { tarFiles } from './tar.js';
+import type { ContainerInfo, ContainerSpec, ContainerStatus, ExecResult, FileEntry, HostInfo, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
 
 // The Runtime (runtime.ts) on one Docker engine, through dockerode. Every failure leaves as an
 // OkubeError — Unavailable when the engine cannot be reached, ImageNotFound for pulls and
@@ -166,11 +167,14 @@ export class DockerRuntime implements Runtime {
         Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
         Labels: spec.labels,
         ExposedPorts: exposed,
+        WorkingDir: spec.workingDir,
+        User: spec.security?.user,
         HostConfig: {
           PortBindings: bindings,
           RestartPolicy: { Name: 'no' },
           NanoCpus: spec.nanoCpus,
           Memory: spec.memoryBytes,
+          ...dockerHostConfig(spec),
         },
       });
       return c.id;
@@ -179,6 +183,47 @@ export class DockerRuntime implements Runtime {
         throw new OkubeError('ImageNotFound', `image ${spec.image} is not present on ${this.opts.dockerHost}`);
       }
       throw this.fail(err, `create container ${spec.name}`);
+    }
+  }
+
+  async imageUser(image: string): Promise<string | undefined> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Config?.User ?? '';
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw this.fail(err, `inspect image ${image}`);
+    }
+  }
+
+  async putFiles(id: string, dir: string, files: FileEntry[]): Promise<void> {
+    try {
+      await this.docker.getContainer(id).putArchive(tarFiles(files), { path: dir });
+    } catch (err) {
+      throw this.fail(err, `put files into ${id.slice(0, 12)}:${dir}`);
+    }
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    try {
+      const { Volumes } = await this.docker.listVolumes({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+      return (Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+    } catch (err) {
+      throw this.fail(err, 'list volumes');
+    }
+  }
+
+  async removeVolumes(labels: Record<string, string>): Promise<void> {
+    try {
+      const { Volumes } = await this.docker.listVolumes({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+      for (const v of Volumes ?? []) {
+        try {
+          await this.docker.getVolume(v.Name).remove();
+        } catch (err) {
+          if (statusCode(err) !== 404) throw err;
+        }
+      }
+    } catch (err) {
+      throw this.fail(err, 'remove volumes');
     }
   }
 
@@ -329,6 +374,36 @@ export class DockerRuntime implements Runtime {
   async close(): Promise<void> {
     // dockerode keeps no persistent connection besides the events stream (closed by unsubscribing).
   }
+}
+
+/** The HostConfig fields of a spec's mounts and security settings. */
+export function dockerHostConfig(spec: ContainerSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const mounts = (spec.mounts ?? []).filter((m) => !(m.type === 'bind' && m.createHostPath));
+  // A bind that may create its host directory (hostPath DirectoryOrCreate) is a -v bind: only
+  // that form creates a missing source.
+  const binds = (spec.mounts ?? []).filter((m) => m.type === 'bind' && m.createHostPath).map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
+  if (mounts.length) {
+    out.Mounts = mounts.map((m) => ({
+      Type: m.type,
+      Target: m.target,
+      ...(m.source !== undefined ? { Source: m.source } : {}),
+      ReadOnly: Boolean(m.readOnly),
+      ...(m.type === 'volume' && m.volumeLabels ? { VolumeOptions: { Labels: m.volumeLabels } } : {}),
+      ...(m.type === 'tmpfs' && m.tmpfsSizeBytes ? { TmpfsOptions: { SizeBytes: m.tmpfsSizeBytes } } : {}),
+    }));
+  }
+  if (binds.length) out.Binds = binds;
+  const sec = spec.security;
+  if (sec?.readOnlyRootfs) out.ReadonlyRootfs = true;
+  if (sec?.capAdd?.length) out.CapAdd = sec.capAdd;
+  if (sec?.capDrop?.length) out.CapDrop = sec.capDrop;
+  if (sec?.securityOpt?.length) out.SecurityOpt = sec.securityOpt;
+  if (sec?.pidsLimit) out.PidsLimit = sec.pidsLimit;
+  if (sec?.log) out.LogConfig = { Type: sec.log.type, Config: sec.log.config };
+  // Never privileged, never the host's namespaces, no devices: okube does not set them.
+  out.Privileged = false;
+  return out;
 }
 
 /** Docker multiplexes stdout/stderr in 8-byte-header frames for non-TTY containers. */

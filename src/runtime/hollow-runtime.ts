@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Subject, type Observable } from 'rxjs';
 import { OkubeError } from '../util/errors.js';
-import type { ContainerInfo, ContainerSpec, ExecResult, HostInfo, LogOptions, Runtime, RuntimeEvent } from './runtime.js';
+import type { ContainerInfo, ContainerSpec, ExecResult, FileEntry, HostInfo, LogOptions, Runtime, RuntimeEvent } from './runtime.js';
 
 // A container host that lives in this process: containers are records, "running" is a flag,
 // exits are simulated. The controllers above it are the real ones, so it serves scale
@@ -31,6 +31,7 @@ interface Record_ {
   spec: ContainerSpec;
   info: ContainerInfo;
   exitTimer?: NodeJS.Timeout;
+  files?: Map<string, Buffer>;
 }
 
 export const HOLLOW_DEFAULTS = { ncpu: 16, memoryBytes: 64 * 1024 ** 3 };
@@ -120,6 +121,29 @@ export class HollowRuntime implements Runtime {
     this.containers.set(id, r);
     this.emit('create', r);
     return id;
+  }
+
+  async imageUser(image: string): Promise<string | undefined> {
+    this.check('inspect image');
+    return (await this.imagePresent(image)) ? '' : undefined;
+  }
+
+  /** Files live in memory with the container (the hollow engine has no filesystem). */
+  async putFiles(id: string, dir: string, files: FileEntry[]): Promise<void> {
+    this.check('put files');
+    if (!this.containers.has(id)) throw new OkubeError('RuntimeError', `put files into ${id}: no such container`);
+    const record = this.containers.get(id)!;
+    for (const f of files) (record.files ??= new Map()).set(`${dir}/${f.path}`, f.content);
+  }
+
+  /** The hollow engine keeps no volumes. */
+  async listVolumes(): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    this.check('list volumes');
+    return [];
+  }
+
+  async removeVolumes(): Promise<void> {
+    this.check('remove volumes');
   }
 
   async start(id: string): Promise<void> {

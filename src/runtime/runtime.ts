@@ -12,6 +12,39 @@ export interface PortBinding {
   hostIP?: string;
 }
 
+/** A volume, bind or tmpfs mount (Docker's HostConfig.Mounts). */
+export interface Mount {
+  type: 'volume' | 'bind' | 'tmpfs';
+  /** Volume name or host path (none for tmpfs). */
+  source?: string;
+  target: string;
+  readOnly?: boolean;
+  /** Labels of a named volume Docker creates on first use. */
+  volumeLabels?: Record<string, string>;
+  tmpfsSizeBytes?: number;
+  /** bind: create a missing host directory (hostPath type DirectoryOrCreate). */
+  createHostPath?: boolean;
+}
+
+/** How the container runs: user, privileges, limits that keep the host safe, log rotation. */
+export interface ContainerSecurity {
+  /** "uid" or "uid:gid". */
+  user?: string;
+  readOnlyRootfs?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
+  pidsLimit?: number;
+  log?: { type: string; config: Record<string, string> };
+}
+
+/** A file put into a container's filesystem (volume-files.ts). */
+export interface FileEntry {
+  path: string;
+  content: Buffer;
+  mode: number;
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -23,6 +56,9 @@ export interface ContainerSpec {
   /** CPU limit in nano-CPUs (1e9 = one core). */
   nanoCpus?: number;
   memoryBytes?: number;
+  workingDir?: string;
+  mounts?: Mount[];
+  security?: ContainerSecurity;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -75,6 +111,14 @@ export interface Runtime {
   /** Pulls an image; rejects with OkubeError('ImageNotFound') when no registry has it. */
   pullImage(image: string): Promise<void>;
   create(spec: ContainerSpec): Promise<string>;
+  /** The image's configured user (Config.User, "" for root); undefined when the image is absent. */
+  imageUser(image: string): Promise<string | undefined>;
+  /** Writes files under dir in a (created or running) container, replacing what is there. */
+  putFiles(id: string, dir: string, files: FileEntry[]): Promise<void>;
+  /** The volumes whose labels include every given label. */
+  listVolumes(labels: Record<string, string>): Promise<Array<{ name: string; labels: Record<string, string> }>>;
+  /** Removes the volumes whose labels include every given label (in use: RuntimeError). */
+  removeVolumes(labels: Record<string, string>): Promise<void>;
   start(id: string): Promise<void>;
   /** SIGTERM, wait graceSeconds, then SIGKILL. Resolves once stopped (no-op when not running). */
   stop(id: string, graceSeconds: number): Promise<void>;

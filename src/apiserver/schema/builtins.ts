@@ -1,10 +1,13 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 import { endpointSliceDef } from './endpointslice.js';
+import { configMapDef } from './configmap.js';
+import { persistentVolumeClaimDef } from './persistentvolumeclaim.js';
 import { objectReference } from './object-reference.js';
 
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
-// lists), leases (leader election, node heartbeats), secrets (TLS material for Nodes' engines) and
-// endpointslices (the service registry, src/apiserver/schema/endpointslice.ts). Their schemas are trimmed copies of the
+// lists), leases (leader election, node heartbeats), secrets (TLS material for Nodes' engines,
+// Tasks' credentials), endpointslices (the service registry, src/apiserver/schema/endpointslice.ts), configmaps
+// (schema/configmap.ts) and persistentvolumeclaims (schema/persistentvolumeclaim.ts). Their schemas are trimmed copies of the
 // Kubernetes types: every field a client sends is declared (so nothing is pruned), timestamps
 // that Go clients send as null are nullable, and nothing is required beyond what Kubernetes needs.
 
@@ -160,15 +163,18 @@ export function builtinDefs(): ResourceDef[] {
       printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, age],
       schema: {
         type: 'object',
-        description: 'Secret holds secret data of a certain type (for okube: TLS material of Docker engines).',
+        description: 'Secret holds secret data of a certain type (for okube: TLS material of Docker engines, credentials of Tasks).',
         properties: {
           ...typeMeta,
           data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description: 'Secret data, base64-encoded values.' },
+          stringData: { type: 'object', additionalProperties: { type: 'string' }, description: 'Write-only plain-text values, merged into data on write (never stored).' },
           type: s('Used to facilitate programmatic handling of secret data (Opaque, kubernetes.io/tls, ...).'),
           immutable: { type: 'boolean', nullable: true, description: 'If true, the data cannot be updated.' },
         },
       },
     },
     endpointSliceDef,
+    configMapDef,
+    persistentVolumeClaimDef,
   ];
 }

@@ -8,8 +8,8 @@ import { loggerFor } from '../../util/logger.js';
 import type { ReconcileResult } from '../controller.js';
 import type { Resources } from '../scheduler/scheduling.js';
 import type { NodeEntry, NodeRegistry } from './node-registry.js';
-import { OrphanTracker } from './orphans.js';
-import { LABELS } from '../../api/types.js';
+import { OrphanTracker, OrphanVolumeTracker } from './orphans.js';
+import { LABELS, VOLUME_TASK_LABEL } from '../../api/types.js';
 import { forgetNode, setNodeReady } from '../../metrics/controllers.js';
 import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-status.js';
 import type { NodeLeases } from './node-lease.js';
@@ -54,6 +54,7 @@ export interface NodeControllerDeps {
 
 export class NodeReconciler {
   private readonly orphans = new Map<string, OrphanTracker>();
+  private readonly orphanVolumes = new Map<string, OrphanVolumeTracker>();
   private readonly lastContact = new Map<string, number>();
 
   constructor(private readonly deps: NodeControllerDeps) {}
@@ -70,6 +71,24 @@ export class NodeReconciler {
       const task = byUid(c.labels[LABELS.taskUid]);
       log.info({ key, container: c.id.slice(0, 12), task: `${c.labels[LABELS.namespace]}/${c.labels[LABELS.name]}`, movedTo: task?.spec.nodeName }, task ? 'removing a stale container of a Task that moved to another Node' : 'removing a container whose Task is gone');
       await entry.runtime.remove(c.id);
+    }
+    await this.collectOrphanVolumes(key, entry, owned, now);
+  }
+
+  /** A Task's own volumes and config-volume holder left here by a Task that moved or is gone. */
+  private async collectOrphanVolumes(key: string, entry: NodeEntry, owned: (uid: string) => boolean, now: Date): Promise<void> {
+    const tracker = this.orphanVolumes.get(key) ?? new OrphanVolumeTracker(this.deps.orphanGraceMs ?? 60_000);
+    this.orphanVolumes.set(key, tracker);
+    const volumes = await entry.runtime.listVolumes({ [LABELS.node]: key });
+    for (const uid of tracker.due(volumes, owned, now.getTime())) {
+      try {
+        for (const c of await entry.runtime.list({ [VOLUME_TASK_LABEL]: uid, [LABELS.node]: key })) await entry.runtime.remove(c.id);
+        await entry.runtime.removeVolumes({ [VOLUME_TASK_LABEL]: uid, [LABELS.node]: key });
+        log.info({ key, taskUid: uid }, 'removed the volumes of a Task that is gone from this Node');
+      } catch (err) {
+        // Still in use by a container that goes next period: try again then.
+        log.debug({ key, taskUid: uid, err: errorMessage(err) }, 'could not remove orphan volumes yet');
+      }
     }
   }
 
@@ -93,6 +112,7 @@ export class NodeReconciler {
       await this.deps.leases?.forget(key).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not delete the node lease'));
       this.lastContact.delete(key);
       this.orphans.delete(key);
+      this.orphanVolumes.delete(key);
       forgetNode(key);
       return {};
     }

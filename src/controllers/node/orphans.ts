@@ -1,4 +1,4 @@
-import { LABELS } from '../../api/types.js';
+import { LABELS, VOLUME_TASK_LABEL } from '../../api/types.js';
 import type { ContainerInfo } from '../../runtime/runtime.js';
 
 // Containers okube made that no Task owns any more — the Task is gone (deleted while the
@@ -25,5 +25,31 @@ export class OrphanTracker {
     }
     for (const id of [...this.firstSeen.keys()]) if (!present.has(id)) this.firstSeen.delete(id);
     return due;
+  }
+}
+
+/**
+ * The uids of Tasks whose own Docker volumes (emptyDir, secret, configMap; label
+ * okube.dev/volume-of-task) are left on this Node although no Task here owns them any more (the
+ * Task moved, or was deleted while its Node was lost), once that has lasted the grace period.
+ */
+export class OrphanVolumeTracker {
+  private readonly firstSeen = new Map<string, number>();
+
+  constructor(private readonly graceMs: number) {}
+
+  due(volumes: Array<{ labels: Record<string, string> }>, owned: (uid: string) => boolean, now: number): string[] {
+    const present = new Set<string>();
+    const out: string[] = [];
+    for (const v of volumes) {
+      const uid = v.labels[VOLUME_TASK_LABEL];
+      if (!uid || owned(uid) || present.has(uid)) continue;
+      present.add(uid);
+      const first = this.firstSeen.get(uid) ?? now;
+      this.firstSeen.set(uid, first);
+      if (now - first >= this.graceMs) out.push(uid);
+    }
+    for (const uid of [...this.firstSeen.keys()]) if (!present.has(uid)) this.firstSeen.delete(uid);
+    return out;
   }
 }

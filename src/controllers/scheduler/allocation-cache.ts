@@ -92,6 +92,7 @@ export class AllocationCache {
       nonZeroRequested: s.nonZeroRequested,
       hostPortInUse: (p) => s.hostPorts.has(p),
       ownerCount: (uid) => s.owners.get(uid) ?? 0,
+      allowedHostPaths: node.spec.allowedHostPaths,
     };
   }
 

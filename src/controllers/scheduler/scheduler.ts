@@ -2,12 +2,13 @@ import type { Node, Task, TaskStatus } from '../../api/types.js';
 import type { EventSink } from '../../client/events.js';
 import type { Informer, InformerEvent } from '../../client/informer.js';
 import { objectKey, type ResourceClient } from '../../client/resource-client.js';
-import { errorMessage, isOkubeError } from '../../util/errors.js';
+import { errorMessage, isOkubeError, OkubeError } from '../../util/errors.js';
+import { claimPlacement, type ClaimSource } from './volume-binding.js';
 import { loggerFor } from '../../util/logger.js';
 import { Controller, type ReconcileResult } from '../controller.js';
 import { setCondition } from '../conditions.js';
 import type { AllocationCache } from './allocation-cache.js';
-import { demandOf, schedule } from './scheduling.js';
+import { demandOf, schedule, type Decision } from './scheduling.js';
 
 // Binds Tasks without spec.nodeName. Decisions are made one at a time against the allocation
 // cache (so each sees the ones before it); the binding writes then run concurrently. A binding
@@ -24,6 +25,10 @@ export interface SchedulerOptions {
   maxBindsInFlight?: number;
   /** Safety-net retry of an unschedulable Task (default 60 s). */
   retryMs?: number;
+  /** PersistentVolumeClaims and their Nodes (volume node affinity); the Task controller's caches. */
+  claims?: ClaimSource;
+  /** Records a claim's Node before a Task using it is bound there; answers the Node it ended on. */
+  bindClaim?: (namespace: string, name: string, node: string) => Promise<string>;
   now?: () => Date;
 }
 
@@ -93,7 +98,8 @@ export class Scheduler {
       return {};
     }
     const nodes = this.opts.nodeInformer.list().map((n) => this.opts.cache.snapshot(n));
-    const decision = schedule(demandOf(task), nodes);
+    const claims = claimPlacement(task, this.opts.claims);
+    const decision: Decision = 'message' in claims ? { message: claims.message, reasons: {} } : schedule({ ...demandOf(task), requiredNode: claims.node }, nodes);
     if (!decision.node) {
       this.unschedulable.add(key);
       await this.reportUnschedulable(task, decision.message!);
@@ -104,12 +110,21 @@ export class Scheduler {
     this.opts.cache.assume(task, decision.node);
     this.binding.add(key);
     await this.slot();
-    void this.bind(key, task, decision.node);
+    void this.bind(key, task, decision.node, 'unbound' in claims ? claims.unbound : []);
     return {};
   }
 
-  private async bind(key: string, task: Task, node: string): Promise<void> {
+  private async bind(key: string, task: Task, node: string, unboundClaims: string[]): Promise<void> {
     try {
+      // The claims' volumes will live on this Node: recorded first, so a second Task sharing a
+      // claim is placed here too. A claim that went elsewhere meanwhile: decide again.
+      for (const claim of unboundClaims) {
+        const at = await this.opts.bindClaim?.(task.metadata.namespace!, claim, node).catch((err: unknown) => {
+          // A claim deleted meanwhile is not the Task gone: decide again (it waits as unschedulable).
+          throw isOkubeError(err, 'NotFound') ? new OkubeError('Conflict', `persistentvolumeclaim "${claim}" is gone`) : err;
+        });
+        if (at !== undefined && at !== node) throw new OkubeError('Conflict', `persistentvolumeclaim "${claim}" is now on node ${at}`);
+      }
       const bound = await this.opts.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: task.metadata.resourceVersion }, spec: { nodeName: node } }, task.metadata.namespace);
       this.opts.cache.bound(key, bound.metadata.resourceVersion);
       log.debug({ key, node }, 'bound');

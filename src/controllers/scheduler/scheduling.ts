@@ -1,4 +1,5 @@
-import type { Node, Task } from '../../api/types.js';
+import type { Node, NodeSpec, Task, TaskSpec } from '../../api/types.js';
+import { hostPathViolations } from '../../api/host-paths.js';
 import { parseQuantity } from '../../api/quantity.js';
 import { avoidedNodes } from '../../api/annotations.js';
 import { controllerUidOf, LEAST_ALLOCATED_WEIGHT, SPREAD_WEIGHT, spreadScores } from './spreading.js';
@@ -27,6 +28,10 @@ export interface Demand {
   owner?: string;
   /** Nodes to use only when no other Node fits (okube.dev/avoid-nodes). */
   avoid?: string[];
+  /** The only Node the Task may use: where its claims' volumes are (volume node affinity). */
+  requiredNode?: string;
+  /** The spec, when it has hostPath volumes: only Nodes whose allowedHostPaths cover them. */
+  hostPathSpec?: TaskSpec;
 }
 
 /** What the scheduler knows about one Node at decision time. */
@@ -43,6 +48,7 @@ export interface NodeSnapshot {
   hostPortInUse?(port: string): boolean;
   /** How many Tasks here (bound or assumed bound, not terminating) have this controller uid. */
   ownerCount?(uid: string): number;
+  allowedHostPaths?: NodeSpec['allowedHostPaths'];
 }
 
 export const DEFAULT_MILLI_CPU = 100;
@@ -57,6 +63,8 @@ export const REASONS = {
   cpu: 'Insufficient cpu',
   memory: 'Insufficient memory',
   tasks: 'Too many tasks',
+  volumeNode: 'node(s) had volume node affinity conflict',
+  hostPath: "node(s) didn't allow the Task's hostPath volumes (spec.allowedHostPaths)",
 } as const;
 
 export function milliCpu(q: string | number | undefined): number | undefined {
@@ -81,6 +89,7 @@ export function demandOf(task: Task): Demand {
     // A terminating Task no longer counts towards its controller's spread (as kube-scheduler skips terminating Pods).
     owner: task.metadata.deletionTimestamp ? undefined : controllerUidOf(task.metadata),
     avoid: avoidedNodes(task.metadata),
+    ...(task.spec.volumes?.some((v) => v.hostPath) ? { hostPathSpec: task.spec } : {}),
   };
 }
 
@@ -109,6 +118,8 @@ export function unfitReasons(d: Demand, n: NodeSnapshot): string[] {
   if (!n.ready) return [REASONS.notReady];
   if (n.unschedulable) return [REASONS.unschedulable];
   for (const [k, v] of Object.entries(d.nodeSelector ?? {})) if (n.labels[k] !== v) return [REASONS.selector];
+  if (d.requiredNode && n.name !== d.requiredNode) return [REASONS.volumeNode];
+  if (d.hostPathSpec && hostPathViolations(d.hostPathSpec, { allowedHostPaths: n.allowedHostPaths }, n.name).length) return [REASONS.hostPath];
   if (d.hostPorts.some((p) => n.hostPortInUse?.(p))) return [REASONS.ports];
   const out: string[] = [];
   if (n.requested.tasks + 1 > n.allocatable.tasks) out.push(REASONS.tasks);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LABELS, type Task } from '../../api/types.js';
 import { cpuToNano, memoryToBytes } from '../../api/quantity.js';
-import type { ContainerSpec, PortBinding } from '../../runtime/runtime.js';
+import type { ContainerSpec, Mount, PortBinding } from '../../runtime/runtime.js';
+import { securityOf } from './security-context.js';
 import { requestLabels } from './requests.js';
 
 // A Task's container: what Docker is asked to run, and the labels by which a restarted
@@ -20,8 +21,19 @@ export function specHash(task: Task): string {
     env: (s.env ?? []).map((e) => [e.name, e.value ?? '']),
     ports: (s.ports ?? []).map((p) => [p.containerPort, p.hostPort ?? 0, p.protocol ?? 'TCP']),
     limits: [s.resources?.limits?.cpu ?? null, s.resources?.limits?.memory ?? null],
+    // Added only when set, so containers of Tasks without these fields keep their hash.
+    ...configFields(task),
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+/** The issue-22 fields (env references, volumes, user, ...) that need a new container when they change. */
+function configFields(task: Task): { config?: unknown } {
+  const s = task.spec;
+  const refs = (s.env ?? []).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom]);
+  const fields = { refs, envFrom: s.envFrom, workingDir: s.workingDir, securityContext: s.securityContext, volumes: s.volumes, volumeMounts: s.volumeMounts };
+  const set = refs.length > 0 || Object.entries(fields).some(([k, v]) => k !== 'refs' && v !== undefined);
+  return set ? { config: fields } : {};
 }
 
 /** Docker container names must be unique per engine: namespace, name, a uid fragment, restart n. */
@@ -32,6 +44,8 @@ export function containerName(task: Task, restartNumber: number): string {
 
 export function containerLabels(task: Task, nodeName: string, restartNumber: number): Record<string, string> {
   return {
+    // The Task's own labels, for `docker ps --filter label=…`; okube's below always win.
+    ...task.metadata.labels,
     [LABELS.managed]: 'true',
     [LABELS.taskUid]: task.metadata.uid!,
     [LABELS.namespace]: task.metadata.namespace!,
@@ -43,8 +57,11 @@ export function containerLabels(task: Task, nodeName: string, restartNumber: num
   };
 }
 
-/** Ports with hostPort 0 get the allocated ones, in declaration order. */
-export function buildContainerSpec(task: Task, opts: { nodeName: string; address: string; restartNumber: number; allocatedPorts?: number[] }): ContainerSpec {
+/**
+ * Ports with hostPort 0 get the allocated ones, in declaration order. `env` is the resolved
+ * environment (env-from.ts; the literal env when absent), `mounts` the resolved volumes (volumes.ts).
+ */
+export function buildContainerSpec(task: Task, opts: { nodeName: string; address: string; restartNumber: number; allocatedPorts?: number[]; env?: Record<string, string>; mounts?: Mount[] }): ContainerSpec {
   const allocated = [...(opts.allocatedPorts ?? [])];
   const ports: PortBinding[] = (task.spec.ports ?? []).map((p) => ({
     containerPort: p.containerPort,
@@ -57,11 +74,14 @@ export function buildContainerSpec(task: Task, opts: { nodeName: string; address
     image: task.spec.image,
     command: task.spec.command,
     args: task.spec.args,
-    env: Object.fromEntries((task.spec.env ?? []).map((e) => [e.name, e.value ?? ''])),
+    env: opts.env ?? Object.fromEntries((task.spec.env ?? []).map((e) => [e.name, e.value ?? ''])),
     labels: containerLabels(task, opts.nodeName, opts.restartNumber),
     ports,
     nanoCpus: cpuToNano(task.spec.resources?.limits?.cpu),
     memoryBytes: memoryToBytes(task.spec.resources?.limits?.memory),
+    workingDir: task.spec.workingDir || undefined,
+    mounts: opts.mounts,
+    security: securityOf(task),
   };
 }
 

@@ -1,5 +1,6 @@
 import { backoffWait, pullFailed } from './plan/backoff.js';
 import { createContainer, missingImage, pullingImage, removeDuplicates, specChange, startCreated, waitForStops } from './plan/containers.js';
+import { configBlocked } from './plan/config.js';
 import { newContext, type Step } from './plan/context.js';
 import { exitBookkeeping } from './plan/exit.js';
 import { binding, deletion, finalizer, finishedTask } from './plan/lifecycle.js';
@@ -35,6 +36,7 @@ const STEPS: readonly Step[] = [
   waitForStops,
   pullingImage,
   missingImage,
+  configBlocked, // CreateContainerConfigError: a Secret/ConfigMap key, claim or non-root user is missing
 ];
 
 export function plan(input: PlanInput): Plan {

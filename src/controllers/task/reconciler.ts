@@ -1,9 +1,9 @@
-import { LABELS, TASK_FINALIZER, type PublishedPort, type Task, type TaskStatus } from '../../api/types.js';
+import { LABELS, TASK_FINALIZER, type NodeSpec, type PublishedPort, type Task, type TaskStatus } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
 import type { RuntimeEvent } from '../../runtime/runtime.js';
-import { errorMessage, isOkubeError } from '../../util/errors.js';
+import { errorMessage, isOkubeError, OkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import { forgetTask, recordTaskStatus } from '../../metrics/controllers.js';
 import type { ReconcileResult } from '../controller.js';
@@ -14,6 +14,10 @@ import { EngineOps, type Requeue } from './engine-ops.js';
 import { clearFailure, opFailureEvent, reportFailure } from './failures.js';
 import { drainTask, evictionRequested } from './drain.js';
 import { rescheduleWithStatus, type TaskEvictor } from '../node/task-evictor.js';
+import type { ConfigSource } from './config-source.js';
+import { needsImageUser } from './security-context.js';
+import { prepareConfig, type ClaimSource, type ConfigResult, type PreparedConfig } from './task-config.js';
+import { VolumeFiles } from './volume-files.js';
 
 // Carries out the Task plan: reads the Task and its Node's containers, asks plan() what to do,
 // does it through the Runtime and the API, and writes status (only when it changed, guarded
@@ -40,8 +44,18 @@ export interface TaskReconcilerDeps {
   requeue?: Requeue;
   /** A Task being deleted is still a ready endpoint somewhere (endpoints/drain-gate.ts): wait before SIGTERM. */
   endpointsDraining?: (task: Task, now: Date) => boolean;
+  /** Secrets and ConfigMaps (env references, config volumes) and claims, from the informers' caches. */
+  config?: ConfigSource;
+  claims?: ClaimSource;
+  /** Records a claim's first Node (volume.kubernetes.io/selected-node); answers the Node it is on. */
+  bindClaim?: (namespace: string, name: string, node: string) => Promise<string>;
+  /** The Node's spec (its allowedHostPaths), from the Node informer. */
+  nodeSpec?: (name: string) => NodeSpec | undefined;
   now?: () => Date;
 }
+
+const NO_CONFIG: ConfigSource = { get: () => undefined };
+const NO_CLAIMS: ClaimSource = { get: () => undefined };
 
 function rvNumber(t: Task | undefined): number {
   return Number(t?.metadata.resourceVersion ?? -1);
@@ -59,6 +73,8 @@ export class TaskReconciler {
   private readonly latest = new Map<string, Task>();
   /** Stops and pulls under way, outside the workers. */
   readonly ops: EngineOps;
+  /** Secret and configMap volume files written per Task. */
+  readonly volumeFiles = new VolumeFiles();
 
   constructor(private readonly deps: TaskReconcilerDeps) {
     this.ops = new EngineOps(deps.requeue ?? (() => undefined));
@@ -139,12 +155,15 @@ export class TaskReconciler {
     // right after handing a stop or pull to the engine writes the state it leaves the Task in.
     // A failed pull is planned from the stored status, and needs no look at the engine.
     let started = false;
+    let config: ConfigResult | undefined;
     for (let pass = 0; ; pass++) {
       started = false;
       const observed: Task = pass === 0 || pullFailure !== undefined ? task : { ...task, status };
       const containers = entry && pullFailure === undefined ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
       const anyRunning = containers.some((c) => c.running);
       const imagePresent = entry && pullFailure === undefined && !anyRunning && !task.metadata.deletionTimestamp ? await entry.runtime.imagePresent(task.spec.image) : undefined;
+      config = entry && pullFailure === undefined && !task.metadata.deletionTimestamp ? await this.prepare(task, entry, imagePresent) : undefined;
+      if (pass === 0 && anyRunning && config && 'config' in config) await this.refreshFiles(key, task, entry!, config.config);
       const p = plan({
         task: observed,
         node: entry ? { name: entry.name, address: entry.address, ready: entry.ready } : undefined,
@@ -154,6 +173,7 @@ export class TaskReconciler {
         inFlight: this.ops.list(key),
         pullFailure,
         endpointsDraining: task.metadata.deletionTimestamp && this.deps.endpointsDraining ? this.deps.endpointsDraining(task, this.now()) : undefined,
+        configError: config && 'error' in config ? config.error : undefined,
         now: this.now(),
       });
       status = p.status;
@@ -173,7 +193,7 @@ export class TaskReconciler {
           again = true;
           break;
         }
-        const result = await this.execute(key, task, action, entry, events);
+        const result = await this.execute(key, task, action, entry, events, config);
         if (result === 'gone') return {};
         if (result && typeof result === 'object' && 'task' in result) task = result.task;
         if (result && typeof result === 'object' && 'pullFailed' in result) {
@@ -209,6 +229,24 @@ export class TaskReconciler {
     });
     if (moved && moved !== 'stopping') this.remember(key, moved);
     return {};
+  }
+
+  /** What the next container needs from Secrets, ConfigMaps, claims and the image (task-config.ts). */
+  private async prepare(task: Task, entry: NodeEntry, imagePresent: boolean | undefined): Promise<ConfigResult> {
+    // runAsNonRoot without runAsUser: the image's user (undefined while the image is absent; the
+    // check then waits for the pass after the pull). Read even with a container running, since a
+    // spec change creates the next one in the same plan.
+    const imageUser = needsImageUser(task) && imagePresent !== false ? await entry.runtime.imageUser(task.spec.image) : undefined;
+    return prepareConfig(task, { source: this.deps.config ?? NO_CONFIG, claims: this.deps.claims ?? NO_CLAIMS, nodeName: entry.name, node: this.deps.nodeSpec?.(entry.name), imageUser });
+  }
+
+  /** A running container's secret/configMap files follow their objects (a write only when they changed). */
+  private async refreshFiles(key: string, task: Task, entry: NodeEntry, config: PreparedConfig): Promise<void> {
+    try {
+      await this.volumeFiles.ensure(entry.runtime, task, entry.name, config.files, config.filesHash);
+    } catch (err) {
+      this.log.child({ key }).warn({ err: errorMessage(err) }, 'could not update volume files');
+    }
   }
 
   /** Writes status when it changed, then the Events. */
@@ -257,6 +295,7 @@ export class TaskReconciler {
     action: Action,
     entry: NodeEntry | undefined,
     events: PlanEvent[],
+    config?: ConfigResult,
   ): Promise<void | 'gone' | { task: Task } | { pullFailed: string }> {
     const rt = entry?.runtime;
     switch (action.kind) {
@@ -266,19 +305,28 @@ export class TaskReconciler {
         return { task: this.remember(key, t) };
       }
       case 'removeFinalizer':
+        // The Task's own Docker volumes (emptyDir, secret, configMap) go with it; claims' stay.
+        if (rt) await this.volumeFiles.remove(rt, task.metadata.uid!);
         return this.removeFinalizer(key, task);
       case 'pullImage':
       case 'stop':
         // Handed to the engine outside the worker (handOver); never awaited here.
         return;
       case 'create': {
+        if (!config || 'error' in config) throw new OkubeError('ConfigError', config?.error ?? 'the container configuration was not resolved');
+        const cfg = config.config;
+        for (const claim of cfg.unboundClaims) {
+          const at = await this.deps.bindClaim?.(task.metadata.namespace!, claim, entry!.name);
+          if (at !== undefined && at !== entry!.name) throw new OkubeError('ConfigError', `persistentvolumeclaim "${claim}" has its volume on node ${at}, not ${entry!.name}`);
+        }
+        await this.volumeFiles.ensure(rt!, task, entry!.name, cfg.files, cfg.filesHash);
         const allocated: number[] = [];
         const need = portsToAllocate(task);
         if (need > 0) {
           const used = (await rt!.list({ [LABELS.managed]: 'true' })).flatMap((c) => c.ports.map((p) => p.hostPort));
           for (let i = 0; i < need; i++) allocated.push(await entry!.ports.allocate(`${task.metadata.uid}/${i}`, used.concat(allocated)));
         }
-        const spec = buildContainerSpec(task, { nodeName: entry!.name, address: entry!.address, restartNumber: action.restartNumber, allocatedPorts: allocated });
+        const spec = buildContainerSpec(task, { nodeName: entry!.name, address: entry!.address, restartNumber: action.restartNumber, allocatedPorts: allocated, env: cfg.env, mounts: cfg.mounts });
         let id: string;
         try {
           id = await rt!.create(spec);

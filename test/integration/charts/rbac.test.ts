@@ -3,7 +3,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { LABELS, type EndpointSlice, type Task, type TaskService, type TaskSet } from '../../../src/api/types.js';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { LABELS, VOLUME_CLAIM_LABEL, type EndpointSlice, type Task, type TaskService, type TaskSet } from '../../../src/api/types.js';
 import { writeKubeconfig } from '../../../src/apiserver/index.js';
 import { ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS } from '../../../src/client/resource-client.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
@@ -64,6 +65,7 @@ describe("the chart's ClusterRole", function () {
       await gone;
     }
     if (nodeName) for (const c of await docker.list({ [LABELS.node]: nodeName })) await docker.remove(c.id);
+    if (nodeName) await docker.removeVolumes({ [LABELS.node]: nodeName });
     await cluster?.stop();
   });
 
@@ -127,6 +129,26 @@ describe("the chart's ClusterRole", function () {
     await waitFor('the slice emptied and deleted', async () => (await sliceOf()).length === 0 || undefined, 60_000, 200);
     await services.delete('served', ns);
 
+    // A Task that reads a Secret key, a ConfigMap volume and a claim (issue 22): the Secret,
+    // ConfigMap and claim informers list and watch; the scheduler reads the claim and records
+    // its Node (patch) before binding the Task.
+    const core = cluster.kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'app-secret' }, data: { token: Buffer.from('t').toString('base64') } } });
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'app-config' }, data: { mode: 'fast' } } });
+    await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: { metadata: { name: 'app-data' }, spec: { accessModes: ['ReadWriteOnce'] } } });
+    await tasks.create(taskObject(ns, 'configured', {
+      ...sleeper,
+      env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'app-secret', key: 'token' } } }],
+      volumes: [{ name: 'config', configMap: { name: 'app-config' } }, { name: 'data', persistentVolumeClaim: { claimName: 'app-data' } }],
+      volumeMounts: [{ name: 'config', mountPath: '/etc/app' }, { name: 'data', mountPath: '/data' }],
+    }));
+    const configured = await waitForTask(tasks, ns, 'configured', 'the configured Task Running', (t) => t.status?.phase === 'Running', 60_000);
+    await tasks.delete('configured', ns);
+    await waitFor('the configured Task is gone', async () => !(await tasks.list({ namespace: ns })).items.some((t) => t.metadata.name === 'configured'), 60_000, 200);
+    const claimUid = (await core.readNamespacedPersistentVolumeClaim({ name: 'app-data', namespace: ns })).metadata!.uid!;
+    await docker.removeVolumes({ [VOLUME_CLAIM_LABEL]: claimUid });
+    expect(configured.spec.nodeName).to.equal(nodeName);
+
     await tasks.delete('crashes', ns);
     await waitFor('the Task and its container are gone', async () => (await tasks.list({ namespace: ns })).items.length === 0 && (await docker.list({ [LABELS.namespace]: ns })).length === 0, 60_000, 200);
     await nodes.delete(nodeName);
@@ -153,6 +175,7 @@ describe("the chart's ClusterRole", function () {
     expect([...seen.keys()], 'the recording saw the controllers at work').to.include.members(['watch okube.dev/tasks', 'update coordination.k8s.io/leases', `get core/secrets in ${ns}`,
       'watch okube.dev/tasksets', 'get okube.dev/tasksets', 'update okube.dev/tasksets/status', 'create okube.dev/tasks', 'patch okube.dev/tasks', 'delete okube.dev/tasks',
       'watch okube.dev/taskservices', 'patch okube.dev/taskservices/status',
-      'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'create discovery.k8s.io/endpointslices', 'update discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices']);
+      'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'create discovery.k8s.io/endpointslices', 'update discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices',
+      'watch core/secrets', 'watch core/configmaps', 'watch core/persistentvolumeclaims', 'get core/persistentvolumeclaims', 'patch core/persistentvolumeclaims']);
   });
 });

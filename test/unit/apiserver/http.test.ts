@@ -43,4 +43,26 @@ describe('media types and bodies', () => {
     expect(decodeProtobufObject(body)).to.deep.equal({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns1' } });
     expect(() => decodeProtobufObject(Buffer.from([1, 2, 3]))).to.throw().with.property('httpCode', 400);
   });
+
+  /** k8s\0 + Unknown{typeMeta{v1, kind}, raw} around a message of these encoded fields (metadata name "s" first). */
+  const envelope = (kind: string, body: Buffer[]) => {
+    const len = (b: Buffer) => Buffer.from([b.length]);
+    const field = (no: number, b: Buffer) => Buffer.concat([Buffer.from([(no << 3) | 2]), len(b), b]);
+    const raw = Buffer.concat([field(1, field(1, Buffer.from('s'))), ...body]);
+    const tm = Buffer.concat([field(1, Buffer.from('v1')), field(2, Buffer.from(kind))]);
+    return { body: Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), field(1, tm), field(2, raw)]), field };
+  };
+  const entry = (field: (no: number, b: Buffer) => Buffer, k: string, v: Buffer) => Buffer.concat([field(1, Buffer.from(k)), field(2, v)]);
+
+  it('decodes the protobuf Secret kubectl create secret generic sends, data as base64 and stringData folded in', () => {
+    const { field } = envelope('Secret', []);
+    const { body } = envelope('Secret', [field(2, entry(field, 'password', Buffer.from([0, 1, 255]))), field(3, Buffer.from('Opaque')), field(4, entry(field, 'user', Buffer.from('admin')))]);
+    expect(decodeProtobufObject(body)).to.deep.equal({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, type: 'Opaque', data: { password: 'AAH/', user: Buffer.from('admin').toString('base64') } });
+  });
+
+  it('decodes the protobuf ConfigMap kubectl create configmap sends', () => {
+    const { field } = envelope('ConfigMap', []);
+    const { body } = envelope('ConfigMap', [field(2, entry(field, 'mode', Buffer.from('fast'))), field(3, entry(field, 'bin', Buffer.from([7])))]);
+    expect(decodeProtobufObject(body)).to.deep.equal({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's' }, data: { mode: 'fast' }, binaryData: { bin: 'Bw==' } });
+  });
 });

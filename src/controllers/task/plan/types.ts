@@ -65,6 +65,11 @@ export interface PlanInput {
    * send it no new traffic (src/controllers/endpoints/drain-gate.ts).
    */
   endpointsDraining?: boolean;
+  /**
+   * Why the next container cannot be created (a missing Secret/ConfigMap key or claim, a root
+   * user under runAsNonRoot; task-config.ts): the Task waits in CreateContainerConfigError.
+   */
+  configError?: string;
   now: Date;
 }
 

@@ -218,13 +218,15 @@ describe('example manifests', () => {
 describe('built-in kinds', () => {
   const builtins = builtinDefs();
 
-  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1) and EndpointSlice (discovery.k8s.io/v1)', () => {
+  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1), EndpointSlice (discovery.k8s.io/v1), ConfigMap (v1) and PersistentVolumeClaim (v1)', () => {
     expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal([
       '/v1/Namespace/false',
       '/v1/Event/true',
       'coordination.k8s.io/v1/Lease/true',
       '/v1/Secret/true',
       'discovery.k8s.io/v1/EndpointSlice/true',
+      '/v1/ConfigMap/true',
+      '/v1/PersistentVolumeClaim/true',
     ]);
   });
 

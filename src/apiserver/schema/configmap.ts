@@ -1,0 +1,46 @@
+import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+
+// core/v1 ConfigMap as a built-in of okube's API server (issue 22): configuration a Task reads
+// through env[].valueFrom.configMapKeyRef, envFrom[].configMapRef and configMap volumes. A
+// trimmed copy of the Kubernetes type (data, binaryData, immutable), so `kubectl create
+// configmap` and `kubectl apply` of a ConfigMap work unchanged. The DATA column counts the keys
+// of data and binaryData, as kubectl's Go printer does.
+
+/** kubectl's DATA column: the number of keys in data and binaryData. */
+export function configMapDataCount(obj: object): number {
+  const o = obj as { data?: Record<string, unknown> | null; binaryData?: Record<string, unknown> | null };
+  return Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length;
+}
+
+const columns: PrinterColumn[] = [
+  { name: 'Data', type: 'integer', jsonPath: '.data', description: 'Number of keys in data and binaryData.', cell: configMapDataCount },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' },
+];
+
+const schema: JsonSchema = {
+  type: 'object',
+  description: 'ConfigMap holds configuration data for Tasks to consume.',
+  properties: {
+    apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+    metadata: { type: 'object' },
+    data: { type: 'object', nullable: true, additionalProperties: { type: 'string' }, description: 'Configuration data: UTF-8 values by key.' },
+    binaryData: { type: 'object', nullable: true, additionalProperties: { type: 'string', format: 'byte' }, description: 'Binary data: base64-encoded values by key.' },
+    immutable: { type: 'boolean', nullable: true, description: 'If true, the data cannot be updated.' },
+  },
+};
+
+export const configMapDef: ResourceDef = {
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  listKind: 'ConfigMapList',
+  plural: 'configmaps',
+  singular: 'configmap',
+  shortNames: ['cm'],
+  categories: [],
+  namespaced: true,
+  hasStatus: false,
+  printerColumns: columns,
+  schema,
+};

@@ -1,0 +1,27 @@
+import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
+import { Registry } from '../../../src/apiserver/registry.js';
+import { writeOptions } from '../../../src/apiserver/request-options.js';
+import { ResourceService } from '../../../src/apiserver/resources.js';
+import { builtinDefs, loadCrds } from '../../../src/apiserver/schema/index.js';
+import { MemoryStore } from '../../../src/storage/index.js';
+
+// A Secret's stringData is write-only: merged into data (base64) on every write, never stored,
+// as kube-apiserver's Secret strategy does (manifests commonly carry plain-text stringData).
+
+const CRDS = fileURLToPath(new URL('../../../crds', import.meta.url));
+
+describe('Secret stringData', () => {
+  it('is merged into data as base64, over a data key of the same name, and not stored', async () => {
+    const registry = new Registry([...builtinDefs(), ...loadCrds(CRDS)]);
+    const service = new ResourceService(new MemoryStore(), registry);
+    const q = new URLSearchParams({ fieldManager: 'test' });
+    await service.create(registry.find('', 'Namespace')!, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, writeOptions(q, undefined, 'CreateOptions'), 'test');
+    const secrets = registry.find('', 'Secret')!;
+    const body = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: Buffer.from('old').toString('base64'), b: 'Yg==' }, stringData: { a: 'new' } };
+    await service.create(secrets, 'default', body, writeOptions(q, undefined, 'CreateOptions'), 'test');
+    const stored = (await service.get(secrets, 'default', 's')) as Record<string, unknown>;
+    expect(stored.data).to.deep.equal({ a: Buffer.from('new').toString('base64'), b: 'Yg==' });
+    expect(stored).to.not.have.property('stringData');
+  });
+});
