@@ -262,6 +262,15 @@ export class DockerRuntime implements Runtime {
     return infos.filter((i): i is ContainerInfo => i !== undefined);
   }
 
+  async publishedPorts(): Promise<number[]> {
+    try {
+      const all = await this.docker.listContainers({ all: true });
+      return all.flatMap((c) => (c.Ports ?? []).map((p) => p.PublicPort).filter((p): p is number => typeof p === 'number' && p > 0));
+    } catch (err) {
+      throw this.fail(err, 'list published ports');
+    }
+  }
+
   async logs(id: string, opts: LogOptions): Promise<Readable> {
     const container = this.docker.getContainer(id);
     const out = new PassThrough();

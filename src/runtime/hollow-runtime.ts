@@ -183,6 +183,11 @@ export class HollowRuntime implements Runtime {
     return out;
   }
 
+  async publishedPorts(): Promise<number[]> {
+    this.check('list published ports');
+    return [...this.containers.values()].filter((r) => r.info.running).flatMap((r) => r.info.ports.map((p) => p.hostPort));
+  }
+
   async logs(id: string, opts: LogOptions): Promise<Readable> {
     this.check('logs');
     const r = this.containers.get(id);

@@ -83,6 +83,11 @@ export interface Runtime {
   inspect(id: string): Promise<ContainerInfo | undefined>;
   /** Containers (running or not) whose labels include every given label. */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /**
+   * Host ports the engine's containers publish, okube's and anyone else's (one list call, no
+   * inspects): what a port allocator must not hand out on this Node.
+   */
+  publishedPorts(): Promise<number[]>;
   logs(id: string, opts: LogOptions): Promise<Readable>;
   exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
   /** Container lifecycle events as they happen; reconnects itself after engine restarts. */

@@ -55,7 +55,7 @@ export class NodeRegistry {
     const runtime = this.makeRuntime(node, secret?.tls);
     const range = node.spec.portRange ?? { start: 30000, end: 32767 };
     const address = nodeAddress(node);
-    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, address), ready: false, key };
+    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, `node ${name} (${address})`), ready: false, key };
     entry.events = runtime.events().subscribe({ next: (ev) => this.onEvent(name, ev), error: () => undefined });
     this.entries.set(name, entry);
     return entry;
