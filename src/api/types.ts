@@ -296,10 +296,12 @@ export interface EndpointSlice extends KubeObject {
 
 export interface NodeSpec {
   dockerHost: string; // unix:///var/run/docker.sock | tcp://host:2376
-  tls?: { caFile?: string; certFile?: string; keyFile?: string; secretName?: string; secretNamespace?: string; insecureSkipVerify?: boolean };
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; secretName?: string; secretNamespace?: string };
   /** Where published ports and probes reach the host (an IP or host name). */
   address?: string;
   portRange?: { start: number; end: number };
+  /** Fixed hostPorts outside portRange are refused unless this is true. */
+  allowHostPortsOutsideRange?: boolean;
   unschedulable?: boolean;
   /** Kept back for the host (kubelet's system-reserved): allocatable = capacity − reserved. */
   reserved?: ResourceList;

@@ -3,7 +3,8 @@ import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
 import type { RuntimeEvent } from '../../runtime/runtime.js';
-import { errorMessage, isOkubeError } from '../../util/errors.js';
+import { errorMessage, isOkubeError, OkubeError } from '../../util/errors.js';
+import { refusedHostPortMessage, refusedHostPorts } from '../../api/host-port-policy.js';
 import { loggerFor } from '../../util/logger.js';
 import { forgetTask, recordTaskStatus } from '../../metrics/controllers.js';
 import type { ReconcileResult } from '../controller.js';
@@ -276,6 +277,9 @@ export class TaskReconciler {
     const rt = entry.runtime;
     const need = portsToAllocate(task);
     const owner = (i: number) => `${task.metadata.uid}/${i}`;
+    // A Task bound without okube's admission (a real Kubernetes API server) meets the same rule here.
+    const refused = refusedHostPorts(task.spec, entry.hostPorts);
+    if (refused.length) throw new OkubeError('PortUnavailable', refusedHostPortMessage(task.spec.ports![refused[0]].hostPort!, entry.name, entry.hostPorts));
     for (let attempt = 1; ; attempt++) {
       doing({ kind: 'create', restartNumber });
       const allocated: number[] = [];
