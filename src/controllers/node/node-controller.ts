@@ -3,6 +3,7 @@ import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { objectKey } from '../../client/resource-client.js';
 import type { HostInfo } from '../../runtime/runtime.js';
+import { withDeadline } from '../../util/deadline.js';
 import { errorMessage, OkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import type { ReconcileResult } from '../controller.js';
@@ -25,6 +26,9 @@ import type { SecretTls } from './tls-secret.js';
 // that were moved away while the Node was lost) are removed.
 
 const log = loggerFor('controller.node');
+
+/** The least an engine is given to answer a heartbeat, however little grace is left. */
+const MIN_PING_DEADLINE_MS = 1000;
 
 export interface NodeControllerDeps {
   nodes: ResourceClient<Node>;
@@ -109,8 +113,14 @@ export class NodeReconciler {
     const entry = error ? (this.deps.registry.get(key) ?? this.deps.registry.ensure(node)) : this.deps.registry.ensure(node, secret);
     try {
       if (error) throw new OkubeError('ConfigError', error);
-      await entry.runtime.ping();
-      info = await entry.runtime.info();
+      // An engine behind a cut link never answers (TCP retries for minutes): wait no longer than
+      // what is left of the grace period, so the Node turns Ready=Unknown when the grace ends.
+      const known = this.lastContact.get(key);
+      const deadline = Math.max(MIN_PING_DEADLINE_MS, known !== undefined ? known + grace - now.getTime() : grace);
+      await withDeadline((async () => {
+        await entry.runtime.ping();
+        info = await entry.runtime.info();
+      })(), deadline, `docker engine ${node.spec.dockerHost}`);
       this.lastContact.set(key, now.getTime());
     } catch (err) {
       error = errorMessage(err);

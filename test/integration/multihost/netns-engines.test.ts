@@ -184,12 +184,13 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
     const onLost = before.filter((t) => bound(t) === nodeNames[lost]);
     expect(onLost.length, 'the spread put some on the engine about to be cut off').to.be.greaterThan(0);
 
+    console.log(`      cut at ${new Date().toISOString()}`);
     await cutLink(engines[lost]);
     try {
       await waitFor('Node Ready=Unknown', async () => {
         const n = await rig.manager.nodes.get(nodeNames[lost]);
         return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown';
-      }, NODE_GRACE_MS + 15_000, 200);
+      }, NODE_GRACE_MS + 60_000, 200);
       const moved = await waitFor('lost Tasks Running elsewhere', async () => {
         const ts = await Promise.all(onLost.map((t) => rig.manager.tasks.get(t.metadata.name!, ns)));
         return ts.every((t) => running(t) && bound(t) !== nodeNames[lost]) ? ts : undefined;
