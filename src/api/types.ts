@@ -316,7 +316,22 @@ export interface NodeStatus {
   allocated?: ResourceList;
   nodeInfo?: { dockerVersion?: string; operatingSystem?: string; kernelVersion?: string; architecture?: string };
   taskCount?: number;
+  /** Engine-reported usage of okube's running containers (controllers/node/usage.ts). */
+  usage?: NodeUsage;
   observedGeneration?: number;
+}
+
+export interface TaskUsage { namespace: string; name: string; cpu?: string; memory: string }
+
+export interface NodeUsage {
+  /** Millicores, e.g. "250m"; absent until two readings exist. */
+  cpu?: string;
+  /** Kibibytes, e.g. "12345Ki". */
+  memory: string;
+  runningContainers: number;
+  sampledAt: string;
+  windowSeconds?: number;
+  tasks: TaskUsage[];
 }
 
 export interface Node extends KubeObject {

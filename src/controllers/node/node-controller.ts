@@ -1,8 +1,9 @@
-import type { Node, Task } from '../../api/types.js';
+import type { Node, NodeUsage, Task } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { objectKey } from '../../client/resource-client.js';
-import type { HostInfo } from '../../runtime/runtime.js';
+import type { ContainerUsage, HostInfo } from '../../runtime/runtime.js';
+import { nodeUsage } from './usage.js';
 import { withDeadline } from '../../util/deadline.js';
 import { errorMessage, OkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
@@ -11,7 +12,7 @@ import type { Resources } from '../scheduler/scheduling.js';
 import type { NodeEntry, NodeRegistry } from './node-registry.js';
 import { OrphanTracker } from './orphans.js';
 import { LABELS } from '../../api/types.js';
-import { forgetNode, setNodeReady } from '../../metrics/controllers.js';
+import { forgetNode, recordNodeUsage, setNodeReady } from '../../metrics/controllers.js';
 import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-status.js';
 import type { NodeLeases } from './node-lease.js';
 import { dueEvictions, evictionTimeoutMs, isFinished } from './eviction.js';
@@ -29,6 +30,9 @@ const log = loggerFor('controller.node');
 
 /** The least an engine is given to answer a heartbeat, however little grace is left. */
 const MIN_PING_DEADLINE_MS = 1000;
+
+/** How often a Node's usage figures are read by default. */
+export const DEFAULT_USAGE_PERIOD_MS = 30_000;
 
 export interface NodeControllerDeps {
   nodes: ResourceClient<Node>;
@@ -54,11 +58,15 @@ export interface NodeControllerDeps {
   periodMs?: number;
   /** Rewrite an unchanged status at least this often (kubelet's nodeStatusReportFrequency). */
   statusReportMs?: number;
+  /** Read the engine's usage figures this often (default 30 s; 0: never). */
+  usagePeriodMs?: number;
 }
 
 export class NodeReconciler {
   private readonly orphans = new Map<string, OrphanTracker>();
   private readonly lastContact = new Map<string, number>();
+  /** Per Node: the last readings of its containers' counters, and the figures from them. */
+  private readonly readings = new Map<string, { at: number; byId: Map<string, ContainerUsage>; usage: NodeUsage }>();
 
   constructor(private readonly deps: NodeControllerDeps) {}
 
@@ -74,6 +82,22 @@ export class NodeReconciler {
       const task = byUid(c.labels[LABELS.taskUid]);
       log.info({ key, container: c.id.slice(0, 12), task: `${c.labels[LABELS.namespace]}/${c.labels[LABELS.name]}`, movedTo: task?.spec.nodeName }, task ? 'removing a stale container of a Task that moved to another Node' : 'removing a container whose Task is gone');
       await entry.runtime.remove(c.id);
+    }
+  }
+
+  /** The Node's usage figures, read again when the usage period has passed (one-shot stats per container). */
+  private async usage(key: string, entry: NodeEntry, node: Node, now: Date, grace: number): Promise<NodeUsage | undefined> {
+    const period = this.deps.usagePeriodMs ?? DEFAULT_USAGE_PERIOD_MS;
+    const last = this.readings.get(key);
+    if (period <= 0 || (last && now.getTime() - last.at < period)) return last?.usage;
+    try {
+      const cur = await withDeadline(entry.runtime.usage({ [LABELS.managed]: 'true', [LABELS.node]: key }), grace, `stats of docker engine ${node.spec.dockerHost}`);
+      const usage = nodeUsage(last?.byId ?? new Map(), cur, now);
+      this.readings.set(key, { at: now.getTime(), byId: new Map(cur.map((c) => [c.id, c])), usage });
+      return usage;
+    } catch (err) {
+      log.warn({ key, err: errorMessage(err) }, 'could not read usage figures');
+      return last?.usage;
     }
   }
 
@@ -97,6 +121,8 @@ export class NodeReconciler {
       await this.deps.leases?.forget(key).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not delete the node lease'));
       this.lastContact.delete(key);
       this.orphans.delete(key);
+      this.readings.delete(key);
+      recordNodeUsage(key, undefined);
       forgetNode(key);
       return {};
     }
@@ -130,6 +156,11 @@ export class NodeReconciler {
     }
     const lastContact = info ? now.getTime() : await this.lastContactOf(key);
     const status = nodeStatus({ node, observed: { info, error, lastContact }, allocated: this.deps.allocated(key), now, gracePeriodMs: grace });
+    if (info && status.conditions?.find((c) => c.type === 'Ready')?.status === 'True') {
+      const usage = await this.usage(key, entry, node, now, grace);
+      if (usage) status.usage = usage;
+    } else this.readings.delete(key);
+    recordNodeUsage(key, status.usage);
     if (statusWriteDue(node.status, status, now, this.deps.statusReportMs ?? 5 * 60_000)) {
       await this.deps.nodes.replaceStatus({ ...node, status });
     }
