@@ -28,6 +28,8 @@ install_packages() {
   command -v etcd >/dev/null || missing+=(etcd-server etcd-client)
   [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
   command -v ip >/dev/null || missing+=(iproute2)
+  # netns-hosts: TLS certificates for the engines in network namespaces.
+  command -v openssl >/dev/null || missing+=(openssl)
   # The scenario suite (test/scenarios) drives okube with the official Python client as well.
   /usr/bin/python3 -c 'import kubernetes' 2>/dev/null || missing+=(python3-kubernetes)
   [ ${#missing[@]} -eq 0 ] && return
