@@ -61,8 +61,7 @@ export function taskRows(tasks: Array<TaskUsage & { node: string }>, allNamespac
   return columns(rows);
 }
 
-async function listNodes(opts: Common): Promise<Node[]> {
-  const kc = openKubeConfig(opts);
+async function listNodes(opts: Common, kc = openKubeConfig(opts)): Promise<Node[]> {
   try {
     return (await new ResourceClient<Node>(kc, NODES).list({})).items.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
   } catch (err) {
@@ -90,16 +89,18 @@ export function registerTop(program: Command): void {
     .command('tasks')
     .alias('task')
     .description('CPU and memory of each running Task\'s container')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-n, --namespace <ns>', "namespace (default: the kubeconfig context's, else default)")
     .option('-A, --all-namespaces', 'Tasks of every namespace')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .action(async (opts: Common & { namespace: string; allNamespaces?: boolean }) => {
-      const tasks = (await listNodes(opts))
+    .action(async (opts: Common & { namespace?: string; allNamespaces?: boolean }) => {
+      const kc = openKubeConfig(opts);
+      const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+      const tasks = (await listNodes(opts, kc))
         .flatMap((n) => (n.status?.usage?.tasks ?? []).map((t) => ({ ...t, node: n.metadata.name! })))
-        .filter((t) => opts.allNamespaces || t.namespace === opts.namespace)
+        .filter((t) => opts.allNamespaces || t.namespace === namespace)
         .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-      if (tasks.length === 0) throw new CliError(`No resources found${opts.allNamespaces ? '' : ` in ${opts.namespace} namespace`}.`);
+      if (tasks.length === 0) throw new CliError(`No resources found${opts.allNamespaces ? '' : ` in ${namespace} namespace`}.`);
       print(taskRows(tasks, Boolean(opts.allNamespaces)));
     });
 }
