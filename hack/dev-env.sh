@@ -5,6 +5,11 @@
 #                             image; write $STATE/env
 #   hack/dev-env.sh hosts N   also start N extra dockerd instances, each with its own socket,
 #                             bridge and loopback address (127.0.0.2, 127.0.0.3, …)
+#   hack/dev-env.sh netns-hosts N
+#                             also start N dockerd instances that are really elsewhere: each in
+#                             its own network namespace okns<i> (veth okvh<i> ↔ okvn<i>, a /30 of
+#                             10.231.0.0/24), reachable only at tcp://10.231.0.<4i+2>:2376 with
+#                             TLS client-certificate auth (CA and certificates in $STATE/netns-tls)
 #   hack/dev-env.sh down      stop everything this script started and remove its state
 # State lives in $OKUBE_TEST_STATE (default /tmp/okube-test); tests read $OKUBE_TEST_STATE/env.
 set -euo pipefail
@@ -25,6 +30,8 @@ install_packages() {
   command -v haproxy >/dev/null || missing+=(haproxy)
   [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
   command -v ip >/dev/null || missing+=(iproute2)
+  # netns-hosts: TLS certificates for the engines in network namespaces.
+  command -v openssl >/dev/null || missing+=(openssl)
   # The scenario suite (test/scenarios) drives okube with the official Python client as well.
   /usr/bin/python3 -c 'import kubernetes' 2>/dev/null || missing+=(python3-kubernetes)
   [ ${#missing[@]} -eq 0 ] && return
@@ -129,8 +136,132 @@ cmd_hosts() {
   log "ready: $n extra Docker hosts"
 }
 
+# ---- engines in their own network namespaces (netns-hosts) ----
+# Each engine is started with `nsenter --net=` (not `ip netns exec`, which also makes a mount
+# namespace and remounts /sys: its overlay mounts would be invisible to `down` in the root one).
+# The namespace has only its loopback and one veth to the root namespace: it cannot reach the
+# controllers' loopback, and they reach it only over TCP+TLS at its address.
+NETNS_TLS=$STATE/netns-tls
+netns_addr() { echo "10.231.0.$((4 * $1 + 2))"; }
+netns_peer() { echo "10.231.0.$((4 * $1 + 1))"; }
+
+# The CA, one server certificate per engine address and one client certificate (okube's).
+netns_certs() {
+  local n=$1 dir=$NETNS_TLS
+  mkdir -p "$dir"
+  if [ ! -f "$dir/ca.pem" ]; then
+    log "generating TLS CA and client certificate in $dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=okube-test netns CA" \
+      -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=okube-controllers" -keyout "$dir/key.pem" -out "$dir/client.csr" 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >"$dir/client.ext"
+    openssl x509 -req -in "$dir/client.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" -CAcreateserial \
+      -days 3650 -extfile "$dir/client.ext" -out "$dir/cert.pem" 2>/dev/null
+    rm -f "$dir/client.csr" "$dir/client.ext"
+  fi
+  for i in $(seq 1 "$n"); do
+    [ -f "$dir/server-$i.pem" ] && continue
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=okns$i" -keyout "$dir/server-$i-key.pem" -out "$dir/server-$i.csr" 2>/dev/null
+    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$(netns_addr "$i")" >"$dir/server-$i.ext"
+    openssl x509 -req -in "$dir/server-$i.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" -CAcreateserial \
+      -days 3650 -extfile "$dir/server-$i.ext" -out "$dir/server-$i.pem" 2>/dev/null
+    rm -f "$dir/server-$i.csr" "$dir/server-$i.ext"
+  done
+}
+
+# netns_link I — the namespace and its veth, idempotent (a cut link is put back).
+netns_link() {
+  local i=$1 ns=okns$1 host=okvh$1 peer=okvn$1
+  [ -e "/run/netns/$ns" ] || ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  if ! ip link show "$host" >/dev/null 2>&1; then
+    ip -n "$ns" link del "$peer" 2>/dev/null || true
+    ip link add "$host" type veth peer name "$peer" netns "$ns"
+  fi
+  ip addr replace "$(netns_peer "$i")/30" dev "$host"
+  ip link set "$host" up
+  ip -n "$ns" addr replace "$(netns_addr "$i")/30" dev "$peer"
+  ip -n "$ns" link set "$peer" up
+  ip -n "$ns" route replace default via "$(netns_peer "$i")"
+}
+
+netns_docker() { local i=$1; shift; docker --tlsverify --tlscacert "$NETNS_TLS/ca.pem" --tlscert "$NETNS_TLS/cert.pem" --tlskey "$NETNS_TLS/key.pem" -H "tcp://$(netns_addr "$i"):2376" "$@"; }
+
+# start_netns_dockerd I — idempotent; prints the tcp:// URL.
+start_netns_dockerd() {
+  local i=$1 dir=$STATE/nsdocker-$1 addr
+  addr=$(netns_addr "$i")
+  mkdir -p "$dir"
+  if alive "$dir/pid" && netns_docker "$i" version >/dev/null 2>&1; then
+    echo "tcp://$addr:2376"; return
+  fi
+  if alive "$dir/pid"; then kill "$(cat "$dir/pid")" 2>/dev/null || true; sleep 1; fi
+  log "starting dockerd nsdocker-$i in network namespace okns$i at $addr"
+  rm -f "$dir/pid"
+  # Its own bridge (inside the namespace) and subnet; no iptables rules: published ports go
+  # through docker-proxy on the namespace's address.
+  nohup nsenter --net="/run/netns/okns$i" dockerd \
+    --host "tcp://$addr:2376" --tlsverify --tlscacert "$NETNS_TLS/ca.pem" \
+    --tlscert "$NETNS_TLS/server-$i.pem" --tlskey "$NETNS_TLS/server-$i-key.pem" \
+    --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/pid" \
+    --bip "10.232.$i.1/24" --iptables=false --ip-masq=false >"$dir/log" 2>&1 &
+  for _ in $(seq 1 120); do
+    netns_docker "$i" version >/dev/null 2>&1 && { echo "tcp://$addr:2376"; return; }
+    sleep 0.5
+  done
+  tail -20 "$dir/log" >&2
+  die "dockerd nsdocker-$i did not answer at tcp://$addr:2376 within 60 s (log: $dir/log)"
+}
+
+cmd_netns_hosts() {
+  local n=${1:?usage: dev-env.sh netns-hosts N}
+  cmd_up
+  command -v openssl >/dev/null && command -v nsenter >/dev/null || die "need openssl and nsenter (util-linux)"
+  [ "$(id -u)" = 0 ] || die "need root for network namespaces"
+  netns_certs "$n"
+  local hosts=() addrs=() names=() links=()
+  for i in $(seq 1 "$n"); do
+    netns_link "$i"
+    hosts+=("$(start_netns_dockerd "$i")")
+    addrs+=("$(netns_addr "$i")")
+    names+=("okns$i")
+    links+=("okvh$i")
+    if ! netns_docker "$i" image inspect "$IMAGE" >/dev/null 2>&1; then
+      log "loading $IMAGE into nsdocker-$i"
+      docker -H "$(grep '^OKUBE_TEST_DOCKER_HOST=' "$STATE/env" | cut -d= -f2-)" save "$IMAGE" | netns_docker "$i" load >/dev/null
+    fi
+  done
+  set_env OKUBE_TEST_NETNS_DOCKER_HOSTS "$(IFS=,; echo "${hosts[*]}")"
+  set_env OKUBE_TEST_NETNS_ADDRESSES "$(IFS=,; echo "${addrs[*]}")"
+  set_env OKUBE_TEST_NETNS_NAMES "$(IFS=,; echo "${names[*]}")"
+  set_env OKUBE_TEST_NETNS_LINKS "$(IFS=,; echo "${links[*]}")"
+  set_env OKUBE_TEST_NETNS_TLS_CA "$NETNS_TLS/ca.pem"
+  set_env OKUBE_TEST_NETNS_TLS_CERT "$NETNS_TLS/cert.pem"
+  set_env OKUBE_TEST_NETNS_TLS_KEY "$NETNS_TLS/key.pem"
+  log "ready: $n Docker hosts in network namespaces"
+}
+
+netns_down() {
+  for dir in "$STATE"/nsdocker-*; do
+    [ -d "$dir" ] || continue
+    local i=${dir##*-}
+    if alive "$dir/pid"; then
+      netns_docker "$i" ps -aq 2>/dev/null | xargs -r docker --tlsverify --tlscacert "$NETNS_TLS/ca.pem" --tlscert "$NETNS_TLS/cert.pem" --tlskey "$NETNS_TLS/key.pem" -H "tcp://$(netns_addr "$i"):2376" rm -f >/dev/null 2>&1 || true
+      kill "$(cat "$dir/pid")" 2>/dev/null || true
+      for _ in $(seq 1 40); do alive "$dir/pid" || break; sleep 0.25; done
+    fi
+  done
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^okns[0-9]*$' || true); do
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  for link in $(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^okvh[0-9]*$' || true); do
+    ip link del "$link" 2>/dev/null || true
+  done
+}
+
 cmd_down() {
   [ -d "$STATE" ] || return 0
+  netns_down
   for dir in "$STATE"/docker*; do
     [ -d "$dir" ] || continue
     if alive "$dir/pid"; then
@@ -153,6 +284,7 @@ cmd_down() {
 case "${1:-up}" in
   up) cmd_up ;;
   hosts) cmd_hosts "${2:-}" ;;
+  netns-hosts) cmd_netns_hosts "${2:-}" ;;
   down) cmd_down ;;
-  *) die "usage: dev-env.sh up | hosts N | down" ;;
+  *) die "usage: dev-env.sh up | hosts N | netns-hosts N | down" ;;
 esac

@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash hack/dev-env.sh hosts 3 || { echo "0 passed, 1 failed"; echo "test environment failed to come up" >&2; exit 1; }
+bash hack/dev-env.sh hosts 3 && bash hack/dev-env.sh netns-hosts 3 || { echo "0 passed, 1 failed"; echo "test environment failed to come up" >&2; exit 1; }
 [ -d node_modules ] || npm ci --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
 # Tests spawn the compiled CLI (bin/okube.js → dist/); the build is skipped when dist/ is current.
 npm run --silent build || { echo "0 passed, 1 failed"; echo "npm run build failed" >&2; exit 1; }

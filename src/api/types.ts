@@ -328,10 +328,12 @@ export interface EndpointSlice extends KubeObject {
 
 export interface NodeSpec {
   dockerHost: string; // unix:///var/run/docker.sock | tcp://host:2376
-  tls?: { caFile?: string; certFile?: string; keyFile?: string; secretName?: string; secretNamespace?: string; insecureSkipVerify?: boolean };
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; secretName?: string; secretNamespace?: string };
   /** Where published ports and probes reach the host (an IP or host name). */
   address?: string;
   portRange?: { start: number; end: number };
+  /** Fixed hostPorts outside portRange are refused unless this is true. */
+  allowHostPortsOutsideRange?: boolean;
   unschedulable?: boolean;
   /** Kept back for the host (kubelet's system-reserved): allocatable = capacity − reserved. */
   reserved?: ResourceList;
@@ -348,7 +350,22 @@ export interface NodeStatus {
   allocated?: ResourceList;
   nodeInfo?: { dockerVersion?: string; operatingSystem?: string; kernelVersion?: string; architecture?: string };
   taskCount?: number;
+  /** Engine-reported usage of okube's running containers (controllers/node/usage.ts). */
+  usage?: NodeUsage;
   observedGeneration?: number;
+}
+
+export interface TaskUsage { namespace: string; name: string; cpu?: string; memory: string }
+
+export interface NodeUsage {
+  /** Millicores, e.g. "250m"; absent until two readings exist. */
+  cpu?: string;
+  /** Kibibytes, e.g. "12345Ki". */
+  memory: string;
+  runningContainers: number;
+  sampledAt: string;
+  windowSeconds?: number;
+  tasks: TaskUsage[];
 }
 
 export interface Node extends KubeObject {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Store, KeyValue } from '../storage/store.js';
 import { admit, checkTypeMeta } from './admission.js';
 import { admitTaskHostPaths } from './task-admission.js';
+import { admitHostPorts } from './host-port-admission.js';
 import { decodeObject, mediaType } from './http.js';
 import { carryOverSystemMeta, clone, deepEqual, fromStored, generateName, isPlainObject, nextGeneration, nowTimestamp, toStored, type Obj } from './objects.js';
 import { collectionPrefix, objectKey, type Registry, type Resource } from './registry.js';
@@ -135,6 +136,7 @@ export class ResourceService {
     const ns = obj.metadata.namespace;
     if (r.def.namespaced) await this.namespaceMustAccept(ns!);
     await admitTaskHostPaths(this.store, this.registry, r, obj);
+    await admitHostPorts(this.store, this.registry, r, obj);
     if (opts.dryRun) return { code: 201, body: obj };
     for (let attempt = 0; ; attempt++) {
       try {
@@ -184,6 +186,7 @@ export class ResourceService {
     const a = { ...curObj, metadata: { ...curObj.metadata, resourceVersion: undefined } };
     const b = { ...out, metadata: { ...out.metadata, resourceVersion: undefined } };
     if (deepEqual(a, b)) return curObj;
+    if (opts.subresource !== 'status') await admitHostPorts(this.store, this.registry, r, out, curObj);
     if (opts.dryRun) return { ...out, metadata: { ...out.metadata, resourceVersion: curObj.metadata.resourceVersion } };
     if (out.metadata.deletionTimestamp && !(out.metadata.finalizers?.length)) {
       const { revision } = await this.store.delete(key, cur.kv.modRevision);

@@ -22,6 +22,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
   { names: ['wait'], load: async () => (await import('./commands/wait.js')).registerWait },
   { names: ['restart', 'retry'], load: async () => (await import('./commands/restart.js')).registerRestart },
   { names: ['rollout'], load: async () => (await import('./commands/rollout.js')).registerRollout },
+  { names: ['top'], load: async () => (await import('./commands/top.js')).registerTop },
 ];
 
 /**

@@ -29,6 +29,7 @@ interface ControllersOptions {
   metricsPort?: string;
   healthAddress: string;
   nodeGracePeriod: string;
+  nodeUsagePeriod: string;
 }
 
 function bool(v: string): boolean {
@@ -53,6 +54,7 @@ export function registerControllers(program: Command): void {
     .option('--certificate-authority <file>', 'CA certificate of the API server')
     .option('--workers <n>', 'concurrent Task reconciles', '8')
     .option('--node-grace-period <s>', 'seconds a Docker engine may stay silent before its Node is not Ready', '40')
+    .option('--node-usage-period <s>', "seconds between readings of each Node's usage figures (one-shot stats per running container)", '30')
     .option('--leader-elect [enabled]', 'elect one active replica through a coordination.k8s.io Lease', bool, false)
     .option('--leader-elect-namespace <ns>', 'namespace of the Lease', 'kube-system')
     .option('--leader-elect-name <name>', 'name of the Lease', 'okube-controllers')
@@ -80,6 +82,7 @@ export function registerControllers(program: Command): void {
           kc,
           workers: Number(opts.workers),
           nodeGracePeriodMs: seconds('node-grace-period', opts.nodeGracePeriod) * 1000,
+          nodeUsagePeriodMs: seconds('node-usage-period', opts.nodeUsagePeriod) * 1000,
         });
         await manager.start();
       };

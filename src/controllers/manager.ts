@@ -46,6 +46,8 @@ export interface ManagerOptions {
   evictionTimeoutMs?: number;
   /** Rewrite an unchanged Node status this often (default 5 min; the Lease is the frequent heartbeat). */
   nodeStatusReportMs?: number;
+  /** Read each Node's usage figures this often (default 30 s; 0: never). */
+  nodeUsagePeriodMs?: number;
   /** Heartbeat Nodes through Leases in okube-node-lease (default true). */
   nodeLeases?: boolean;
   /** Safety-net retry of unschedulable Tasks (default 60 s; Node and capacity changes retry at once). */
@@ -161,6 +163,7 @@ export class ControllerManager {
       gracePeriodMs: opts.nodeGracePeriodMs,
       evictionTimeoutMs: opts.evictionTimeoutMs,
       statusReportMs: opts.nodeStatusReportMs,
+      usagePeriodMs: opts.nodeUsagePeriodMs,
       onReadyChange: (node) => {
         for (const t of this.taskInformer.byIndex('node', node)) this.taskController.enqueue(objectKey(t));
       },

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import type { TaskStatus } from '../api/types.js';
+import type { NodeUsage, TaskStatus } from '../api/types.js';
 import type { ControllerMetrics, QueueMetrics, ReconcileOutcome } from './types.js';
 import type { ProbeKind, ProbeMetrics, ProbeType } from '../probes/probe-manager.js';
 import { metricsRegistry } from './registry.js';
@@ -118,6 +118,44 @@ export const probeResultMetrics: ProbeMetrics = {
 };
 
 const nodeReady = new Gauge({ name: 'okube_node_ready', help: 'Whether the Node\'s Docker engine answers (1) or not (0)', labelNames: ['node'], registers });
+
+const nodeCpu = new Gauge({ name: 'okube_node_cpu_usage_cores', help: "CPU used by okube's running containers on the Node, as its engine reports it (mean over the last collection window)", labelNames: ['node'], registers });
+const nodeMemory = new Gauge({ name: 'okube_node_memory_usage_bytes', help: "Memory used by okube's running containers on the Node (without reclaimable page cache)", labelNames: ['node'], registers });
+const nodeRunning = new Gauge({ name: 'okube_node_running_containers', help: "Running containers of okube's Tasks on the Node", labelNames: ['node'], registers });
+const taskCpu = new Gauge({ name: 'okube_task_cpu_usage_cores', help: "CPU used by the Task's container (mean over the last collection window)", labelNames: ['namespace', 'task', 'node'], registers });
+const taskMemory = new Gauge({ name: 'okube_task_memory_usage_bytes', help: "Memory used by the Task's container (without reclaimable page cache)", labelNames: ['namespace', 'task', 'node'], registers });
+const taskSeries = new Map<string, Array<{ namespace: string; task: string; node: string }>>();
+
+const fromMilli = (q: string | undefined) => (q === undefined ? undefined : Number(q.replace(/m$/, '')) / 1000);
+const fromKi = (q: string) => Number(q.replace(/Ki$/, '')) * 1024;
+
+/** The usage series of a Node and its Tasks (undefined: none any more). */
+export function recordNodeUsage(node: string, usage: NodeUsage | undefined): void {
+  for (const l of taskSeries.get(node) ?? []) {
+    taskCpu.remove(l);
+    taskMemory.remove(l);
+  }
+  taskSeries.delete(node);
+  if (!usage) {
+    nodeCpu.remove({ node });
+    nodeMemory.remove({ node });
+    nodeRunning.remove({ node });
+    return;
+  }
+  const cpu = fromMilli(usage.cpu);
+  if (cpu !== undefined) nodeCpu.set({ node }, cpu);
+  nodeMemory.set({ node }, fromKi(usage.memory));
+  nodeRunning.set({ node }, usage.runningContainers);
+  const series: Array<{ namespace: string; task: string; node: string }> = [];
+  for (const t of usage.tasks) {
+    const l = { namespace: t.namespace, task: t.name, node };
+    const c = fromMilli(t.cpu);
+    if (c !== undefined) taskCpu.set(l, c);
+    taskMemory.set(l, fromKi(t.memory));
+    series.push(l);
+  }
+  taskSeries.set(node, series);
+}
 
 export function setNodeReady(node: string, ready: boolean): void {
   nodeReady.set({ node }, ready ? 1 : 0);

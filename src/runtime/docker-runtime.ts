@@ -6,7 +6,7 @@ import { OkubeError } from '../util/errors.js';
 import { loggerFor, type Logger } from '../util/logger.js';
 import { dockerEventStream } from './docker-events.js';
 import { tarFiles } from './tar.js';
-import type { ContainerInfo, ContainerSpec, ContainerStatus, ExecResult, FileEntry, HostInfo, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
+import type { ContainerInfo, ContainerSpec, ContainerStatus, ContainerUsage, ExecResult, FileEntry, HostInfo, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
 
 // The Runtime (runtime.ts) on one Docker engine, through dockerode. Every failure leaves as an
 // OkubeError — Unavailable when the engine cannot be reached, ImageNotFound for pulls and
@@ -307,6 +307,39 @@ export class DockerRuntime implements Runtime {
     return infos.filter((i): i is ContainerInfo => i !== undefined);
   }
 
+  async publishedPorts(): Promise<number[]> {
+    try {
+      const all = await this.docker.listContainers({ all: true });
+      return all.flatMap((c) => (c.Ports ?? []).map((p) => p.PublicPort).filter((p): p is number => typeof p === 'number' && p > 0));
+    } catch (err) {
+      throw this.fail(err, 'list published ports');
+    }
+  }
+
+  async usage(labels: Record<string, string>): Promise<ContainerUsage[]> {
+    let running: Docker.ContainerInfo[];
+    try {
+      running = await this.docker.listContainers({ filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`), status: ['running'] } });
+    } catch (err) {
+      throw this.fail(err, 'list running containers');
+    }
+    const out: ContainerUsage[] = [];
+    for (let i = 0; i < running.length; i += INSPECT_BATCH) {
+      const batch = await Promise.all(running.slice(i, i + INSPECT_BATCH).map(async (c) => {
+        try {
+          // one-shot: the engine's current counters at once, not two samples a second apart.
+          const s = (await this.docker.getContainer(c.Id).stats({ stream: false, 'one-shot': true } as object)) as unknown as DockerStats;
+          return usageOf(c.Id, c.Labels ?? {}, s);
+        } catch (err) {
+          if (statusCode(err) === 404 || statusCode(err) === 409) return undefined; // gone or stopped meanwhile
+          throw this.fail(err, `stats ${c.Id.slice(0, 12)}`);
+        }
+      }));
+      for (const u of batch) if (u) out.push(u);
+    }
+    return out;
+  }
+
   async logs(id: string, opts: LogOptions): Promise<Readable> {
     const container = this.docker.getContainer(id);
     const out = new PassThrough();
@@ -404,6 +437,20 @@ export function dockerHostConfig(spec: ContainerSpec): Record<string, unknown> {
   // Never privileged, never the host's namespaces, no devices: okube does not set them.
   out.Privileged = false;
   return out;
+}
+
+interface DockerStats {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+  memory_stats?: { usage?: number; stats?: { inactive_file?: number; total_inactive_file?: number; cache?: number } };
+}
+
+/** A container's counters from Docker's stats; memory as the docker CLI shows it (usage − inactive page cache). */
+export function usageOf(id: string, labels: Record<string, string>, s: DockerStats): ContainerUsage {
+  const mem = s.memory_stats ?? {};
+  const cache = mem.stats?.inactive_file ?? mem.stats?.total_inactive_file ?? mem.stats?.cache ?? 0;
+  const read = s.read && !s.read.startsWith('0001-01-01') ? Date.parse(s.read) : Date.now();
+  return { id, labels, cpuNanos: s.cpu_stats?.cpu_usage?.total_usage ?? 0, memoryBytes: Math.max(0, (mem.usage ?? 0) - cache), readAt: read };
 }
 
 /** Docker multiplexes stdout/stderr in 8-byte-header frames for non-TTY containers. */

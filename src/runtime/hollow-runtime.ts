@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Subject, type Observable } from 'rxjs';
 import { OkubeError } from '../util/errors.js';
-import type { ContainerInfo, ContainerSpec, ExecResult, FileEntry, HostInfo, LogOptions, Runtime, RuntimeEvent } from './runtime.js';
+import type { ContainerInfo, ContainerSpec, ContainerUsage, ExecResult, FileEntry, HostInfo, LogOptions, Runtime, RuntimeEvent } from './runtime.js';
 
 // A container host that lives in this process: containers are records, "running" is a flag,
 // exits are simulated. The controllers above it are the real ones, so it serves scale
@@ -205,6 +205,20 @@ export class HollowRuntime implements Runtime {
       if (want.every(([k, v]) => r.info.labels[k] === v)) out.push(structuredClone(r.info));
     }
     return out;
+  }
+
+  async publishedPorts(): Promise<number[]> {
+    this.check('list published ports');
+    return [...this.containers.values()].filter((r) => r.info.running).flatMap((r) => r.info.ports.map((p) => p.hostPort));
+  }
+
+  async usage(labels: Record<string, string>): Promise<ContainerUsage[]> {
+    this.check('stats');
+    const want = Object.entries(labels);
+    const now = Date.now();
+    return [...this.containers.values()]
+      .filter((r) => r.info.running && want.every(([k, v]) => r.info.labels[k] === v))
+      .map((r) => ({ id: r.info.id, labels: { ...r.info.labels }, cpuNanos: 0, memoryBytes: 0, readAt: now }));
   }
 
   async logs(id: string, opts: LogOptions): Promise<Readable> {

@@ -99,6 +99,18 @@ export interface HostInfo {
   architecture: string;
 }
 
+/** One reading of a running container's resource counters (Docker's one-shot stats). */
+export interface ContainerUsage {
+  id: string;
+  labels: Record<string, string>;
+  /** CPU time used since the container started, nanoseconds (a counter: rates need two readings). */
+  cpuNanos: number;
+  /** Memory in use without the reclaimable page cache, as `docker stats` shows it. */
+  memoryBytes: number;
+  /** When the engine read the counters, ms since epoch. */
+  readAt: number;
+}
+
 export interface LogOptions { follow?: boolean; tail?: number; timestamps?: boolean }
 
 export interface ExecResult { exitCode: number; output: string; timedOut: boolean }
@@ -127,6 +139,13 @@ export interface Runtime {
   inspect(id: string): Promise<ContainerInfo | undefined>;
   /** Containers (running or not) whose labels include every given label. */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /**
+   * Host ports the engine's containers publish, okube's and anyone else's (one list call, no
+   * inspects): what a port allocator must not hand out on this Node.
+   */
+  publishedPorts(): Promise<number[]>;
+  /** Counters of the running containers whose labels include every given label (one-shot stats each). */
+  usage(labels: Record<string, string>): Promise<ContainerUsage[]>;
   logs(id: string, opts: LogOptions): Promise<Readable>;
   exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult>;
   /** Container lifecycle events as they happen; reconnects itself after engine restarts. */

@@ -10,6 +10,19 @@ export interface TestEnv {
   image: string;
   extraDockerHosts: string[];
   extraAddresses: string[];
+  /** Engines in their own network namespaces (`dev-env.sh netns-hosts N`), over TCP+TLS. */
+  netns: NetnsEngine[];
+}
+
+export interface NetnsEngine {
+  dockerHost: string;
+  address: string;
+  /** The network namespace (okns<i>) and the root-side end of its veth (okvh<i>). */
+  netns: string;
+  link: string;
+  /** Where its dockerd writes its pid. */
+  pidFile: string;
+  tls: { caFile: string; certFile: string; keyFile: string };
 }
 
 function list(value: string | undefined): string[] {
@@ -39,7 +52,24 @@ export function testEnv(): TestEnv {
     image: get('OKUBE_TEST_IMAGE') ?? 'okube-test/busybox:latest',
     extraDockerHosts: list(get('OKUBE_TEST_EXTRA_DOCKER_HOSTS')),
     extraAddresses: list(get('OKUBE_TEST_EXTRA_ADDRESSES')),
+    netns: netnsEngines(stateDir, get),
   };
+}
+
+function netnsEngines(stateDir: string, get: (k: string) => string | undefined): NetnsEngine[] {
+  const hosts = list(get('OKUBE_TEST_NETNS_DOCKER_HOSTS'));
+  const addrs = list(get('OKUBE_TEST_NETNS_ADDRESSES'));
+  const names = list(get('OKUBE_TEST_NETNS_NAMES'));
+  const links = list(get('OKUBE_TEST_NETNS_LINKS'));
+  const tls = { caFile: get('OKUBE_TEST_NETNS_TLS_CA') ?? '', certFile: get('OKUBE_TEST_NETNS_TLS_CERT') ?? '', keyFile: get('OKUBE_TEST_NETNS_TLS_KEY') ?? '' };
+  return hosts.map((dockerHost, i) => ({
+    dockerHost,
+    address: addrs[i],
+    netns: names[i],
+    link: links[i],
+    pidFile: `${stateDir}/nsdocker-${names[i].replace(/^okns/, '')}/pid`,
+    tls,
+  }));
 }
 
 /** A DNS-1123 name unique to one test, so tests never depend on each other's objects. */

@@ -1,8 +1,10 @@
-import type { Node, Task } from '../../api/types.js';
+import type { Node, NodeUsage, Task } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { objectKey } from '../../client/resource-client.js';
-import type { HostInfo } from '../../runtime/runtime.js';
+import type { ContainerUsage, HostInfo } from '../../runtime/runtime.js';
+import { nodeUsage } from './usage.js';
+import { withDeadline } from '../../util/deadline.js';
 import { errorMessage, OkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import type { ReconcileResult } from '../controller.js';
@@ -10,7 +12,7 @@ import type { Resources } from '../scheduler/scheduling.js';
 import type { NodeEntry, NodeRegistry } from './node-registry.js';
 import { OrphanTracker, OrphanVolumeTracker } from './orphans.js';
 import { LABELS, VOLUME_TASK_LABEL } from '../../api/types.js';
-import { forgetNode, setNodeReady } from '../../metrics/controllers.js';
+import { forgetNode, recordNodeUsage, setNodeReady } from '../../metrics/controllers.js';
 import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-status.js';
 import type { NodeLeases } from './node-lease.js';
 import { dueEvictions, evictionTimeoutMs, isFinished } from './eviction.js';
@@ -25,6 +27,12 @@ import type { SecretTls } from './tls-secret.js';
 // that were moved away while the Node was lost) are removed.
 
 const log = loggerFor('controller.node');
+
+/** The least an engine is given to answer a heartbeat, however little grace is left. */
+const MIN_PING_DEADLINE_MS = 1000;
+
+/** How often a Node's usage figures are read by default. */
+export const DEFAULT_USAGE_PERIOD_MS = 30_000;
 
 export interface NodeControllerDeps {
   nodes: ResourceClient<Node>;
@@ -50,12 +58,16 @@ export interface NodeControllerDeps {
   periodMs?: number;
   /** Rewrite an unchanged status at least this often (kubelet's nodeStatusReportFrequency). */
   statusReportMs?: number;
+  /** Read the engine's usage figures this often (default 30 s; 0: never). */
+  usagePeriodMs?: number;
 }
 
 export class NodeReconciler {
   private readonly orphans = new Map<string, OrphanTracker>();
   private readonly orphanVolumes = new Map<string, OrphanVolumeTracker>();
   private readonly lastContact = new Map<string, number>();
+  /** Per Node: the last readings of its containers' counters, and the figures from them. */
+  private readonly readings = new Map<string, { at: number; byId: Map<string, ContainerUsage>; usage: NodeUsage }>();
 
   constructor(private readonly deps: NodeControllerDeps) {}
 
@@ -92,6 +104,22 @@ export class NodeReconciler {
     }
   }
 
+  /** The Node's usage figures, read again when the usage period has passed (one-shot stats per container). */
+  private async usage(key: string, entry: NodeEntry, node: Node, now: Date, grace: number): Promise<NodeUsage | undefined> {
+    const period = this.deps.usagePeriodMs ?? DEFAULT_USAGE_PERIOD_MS;
+    const last = this.readings.get(key);
+    if (period <= 0 || (last && now.getTime() - last.at < period)) return last?.usage;
+    try {
+      const cur = await withDeadline(entry.runtime.usage({ [LABELS.managed]: 'true', [LABELS.node]: key }), grace, `stats of docker engine ${node.spec.dockerHost}`);
+      const usage = nodeUsage(last?.byId ?? new Map(), cur, now);
+      this.readings.set(key, { at: now.getTime(), byId: new Map(cur.map((c) => [c.id, c])), usage });
+      return usage;
+    } catch (err) {
+      log.warn({ key, err: errorMessage(err) }, 'could not read usage figures');
+      return last?.usage;
+    }
+  }
+
   /** When the engine last answered: this process's memory, else the Lease (a restarted controller). */
   private async lastContactOf(key: string): Promise<number | undefined> {
     let t = this.lastContact.get(key);
@@ -113,6 +141,8 @@ export class NodeReconciler {
       this.lastContact.delete(key);
       this.orphans.delete(key);
       this.orphanVolumes.delete(key);
+      this.readings.delete(key);
+      recordNodeUsage(key, undefined);
       forgetNode(key);
       return {};
     }
@@ -129,8 +159,14 @@ export class NodeReconciler {
     const entry = error ? (this.deps.registry.get(key) ?? this.deps.registry.ensure(node)) : this.deps.registry.ensure(node, secret);
     try {
       if (error) throw new OkubeError('ConfigError', error);
-      await entry.runtime.ping();
-      info = await entry.runtime.info();
+      // An engine behind a cut link never answers (TCP retries for minutes): wait no longer than
+      // what is left of the grace period, so the Node turns Ready=Unknown when the grace ends.
+      const known = this.lastContact.get(key);
+      const deadline = Math.max(MIN_PING_DEADLINE_MS, known !== undefined ? known + grace - now.getTime() : grace);
+      await withDeadline((async () => {
+        await entry.runtime.ping();
+        info = await entry.runtime.info();
+      })(), deadline, `docker engine ${node.spec.dockerHost}`);
       this.lastContact.set(key, now.getTime());
     } catch (err) {
       error = errorMessage(err);
@@ -140,6 +176,11 @@ export class NodeReconciler {
     }
     const lastContact = info ? now.getTime() : await this.lastContactOf(key);
     const status = nodeStatus({ node, observed: { info, error, lastContact }, allocated: this.deps.allocated(key), now, gracePeriodMs: grace });
+    if (info && status.conditions?.find((c) => c.type === 'Ready')?.status === 'True') {
+      const usage = await this.usage(key, entry, node, now, grace);
+      if (usage) status.usage = usage;
+    } else this.readings.delete(key);
+    recordNodeUsage(key, status.usage);
     if (statusWriteDue(node.status, status, now, this.deps.statusReportMs ?? 5 * 60_000)) {
       await this.deps.nodes.replaceStatus({ ...node, status });
     }

@@ -1,5 +1,6 @@
 import type { Subscription } from 'rxjs';
-import type { Node } from '../../api/types.js';
+import type { Node, NodeSpec } from '../../api/types.js';
+import { portRangeOf } from '../../api/host-port-policy.js';
 import { DockerRuntime, type DockerTls } from '../../runtime/docker-runtime.js';
 import { PortAllocator } from '../../runtime/port-allocator.js';
 import type { Runtime, RuntimeEvent } from '../../runtime/runtime.js';
@@ -13,6 +14,8 @@ export interface NodeEntry {
   address: string;
   runtime: Runtime;
   ports: PortAllocator;
+  /** The Node's host port rule (api/host-port-policy.ts). */
+  hostPorts: Pick<NodeSpec, 'portRange' | 'allowHostPortsOutsideRange'>;
   ready: boolean;
 }
 
@@ -48,14 +51,14 @@ export class NodeRegistry {
   /** The entry for a Node, (re)connected when its Docker host or TLS changed. */
   ensure(node: Node, secret?: TlsMaterial): NodeEntry {
     const name = node.metadata.name!;
-    const key = JSON.stringify([node.spec.dockerHost, node.spec.tls ?? null, secret?.version ?? null, node.spec.portRange ?? null, nodeAddress(node)]);
+    const key = JSON.stringify([node.spec.dockerHost, node.spec.tls ?? null, secret?.version ?? null, node.spec.portRange ?? null, node.spec.allowHostPortsOutsideRange ?? false, nodeAddress(node)]);
     const existing = this.entries.get(name);
     if (existing && existing.key === key) return existing;
     if (existing) this.remove(name);
     const runtime = this.makeRuntime(node, secret?.tls);
-    const range = node.spec.portRange ?? { start: 30000, end: 32767 };
+    const range = portRangeOf(node.spec);
     const address = nodeAddress(node);
-    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, address), ready: false, key };
+    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, `node ${name} (${address})`), hostPorts: { portRange: range, allowHostPortsOutsideRange: node.spec.allowHostPortsOutsideRange }, ready: false, key };
     entry.events = runtime.events().subscribe({ next: (ev) => this.onEvent(name, ev), error: () => undefined });
     this.entries.set(name, entry);
     return entry;

@@ -1,5 +1,6 @@
 import type { Node, Task } from '../../api/types.js';
 import { objectKey } from '../../client/resource-client.js';
+import { refusedHostPorts } from '../../api/host-port-policy.js';
 import { allocatableOf, demandOf, holdsResources, nodeIsReady, type Demand, type NodeSnapshot, type Resources } from './scheduling.js';
 
 // What each Node has given out, and how many Tasks of each controller it holds (for spreading),
@@ -91,6 +92,7 @@ export class AllocationCache {
       requested: s.requested,
       nonZeroRequested: s.nonZeroRequested,
       hostPortInUse: (p) => s.hostPorts.has(p),
+      hostPortAllowed: (p) => refusedHostPorts({ ports: [{ containerPort: 1, hostPort: p }] }, node.spec).length === 0,
       ownerCount: (uid) => s.owners.get(uid) ?? 0,
       allowedHostPaths: node.spec.allowedHostPaths,
     };

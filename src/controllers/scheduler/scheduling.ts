@@ -46,6 +46,8 @@ export interface NodeSnapshot {
   nonZeroRequested: Resources;
   /** Fixed host ports the Node's Tasks already publish. */
   hostPortInUse?(port: string): boolean;
+  /** Whether the Node accepts this fixed host port (its portRange, or allowHostPortsOutsideRange). */
+  hostPortAllowed?(port: number): boolean;
   /** How many Tasks here (bound or assumed bound, not terminating) have this controller uid. */
   ownerCount?(uid: string): number;
   allowedHostPaths?: NodeSpec['allowedHostPaths'];
@@ -60,6 +62,7 @@ export const REASONS = {
   unschedulable: 'node(s) were unschedulable',
   selector: "node(s) didn't match Task's node selector",
   ports: "node(s) didn't have free ports for the requested task ports",
+  portRange: "node(s) didn't allow the requested host ports outside their portRange",
   cpu: 'Insufficient cpu',
   memory: 'Insufficient memory',
   tasks: 'Too many tasks',
@@ -120,6 +123,7 @@ export function unfitReasons(d: Demand, n: NodeSnapshot): string[] {
   for (const [k, v] of Object.entries(d.nodeSelector ?? {})) if (n.labels[k] !== v) return [REASONS.selector];
   if (d.requiredNode && n.name !== d.requiredNode) return [REASONS.volumeNode];
   if (d.hostPathSpec && hostPathViolations(d.hostPathSpec, { allowedHostPaths: n.allowedHostPaths }, n.name).length) return [REASONS.hostPath];
+  if (n.hostPortAllowed && d.hostPorts.some((p) => !n.hostPortAllowed!(Number(p.split('/')[1])))) return [REASONS.portRange];
   if (d.hostPorts.some((p) => n.hostPortInUse?.(p))) return [REASONS.ports];
   const out: string[] = [];
   if (n.requested.tasks + 1 > n.allocatable.tasks) out.push(REASONS.tasks);

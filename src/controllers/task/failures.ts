@@ -1,6 +1,7 @@
 import type { Task, TaskStatus } from '../../api/types.js';
 import type { EventSink } from '../../client/events.js';
 import type { ResourceClient } from '../../client/resource-client.js';
+import { delayFor, resolveBackoff } from '../../backoff/index.js';
 import { errorMessage, isOkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import { setCondition } from '../conditions.js';
@@ -10,6 +11,9 @@ import type { Action, PlanEvent } from './plan.js';
 // A reconcile that fails is retried with backoff; what went wrong must also reach the user
 // where they look — the Task's status and its Events — not only the controllers' log. The
 // reasons are the kubelet's where it has one (CreateContainerError, RunContainerError).
+// A container that could not be created or started waits on the Task's own backoff (the
+// crash-loop delays, status.backoff.nextRestartAt), growing with each failure in a row, like a
+// failed image pull — the plan holds the Task until then (BACKOFF_REASONS).
 
 export const FAILURE_CONDITION = 'ReconcileError';
 
@@ -36,13 +40,39 @@ export function failedStatus(task: Task, reason: string, message: string, now: D
   const status: TaskStatus = structuredClone(task.status ?? {});
   const generation = task.metadata.generation;
   status.conditions = setCondition(status.conditions, { type: FAILURE_CONDITION, status: 'True', reason, message, observedGeneration: generation }, now);
-  if ((reason === 'CreateContainerError' || reason === 'RunContainerError') && !status.state?.running) {
+  if (isContainerFailure(reason) && !status.state?.running) {
+    const settings = resolveBackoff(task.spec.backoff);
+    const again = isContainerFailure(status.state?.waiting?.reason ?? '') && status.backoff !== undefined;
+    const n = again ? status.backoff!.restarts + 1 : 1;
+    const delaySeconds = delayFor(n, settings);
+    const nextRestartAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
     status.state = { waiting: { reason, message } };
+    status.backoff = { ...(status.backoff ?? {}), restarts: n, delaySeconds, nextRestartAt };
     if (!status.phase || status.phase === 'Pending') status.phase = 'Scheduled';
     status.ready = false;
+    status.conditions = setCondition(status.conditions, { type: 'BackOff', status: 'True', reason, message: `back-off ${delaySeconds}s after ${reason}; next attempt at ${nextRestartAt}`, observedGeneration: generation }, now);
     status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason, message, observedGeneration: generation }, now);
   }
   return status;
+}
+
+/**
+ * The engine's message without the ids it makes up per attempt (a network endpoint's 64-hex id),
+ * so that a failure repeating is one counted Event and one status, not a new one each time.
+ */
+export function stableMessage(message: string): string {
+  return message.replace(/\s*\([0-9a-f]{64}\)/g, '');
+}
+
+/** A container that could not be created or started: it waits on the backoff. */
+export function isContainerFailure(reason: string): boolean {
+  return reason === 'CreateContainerError' || reason === 'RunContainerError';
+}
+
+/** Milliseconds until the retry a failed status schedules (undefined: none scheduled). */
+export function retryDelayMs(status: TaskStatus | undefined, now: Date): number | undefined {
+  if (!isContainerFailure(status?.state?.waiting?.reason ?? '') || !status?.backoff?.nextRestartAt) return undefined;
+  return Math.max(0, Date.parse(status.backoff.nextRestartAt) - now.getTime());
 }
 
 /** A successful reconcile: the failure condition goes. */
@@ -70,7 +100,7 @@ export async function reportFailure(
 ): Promise<Task | undefined> {
   if (isOkubeError(err, 'Conflict') || isOkubeError(err, 'NotFound')) return undefined;
   const reason = failureReason(action);
-  const message = errorMessage(err);
+  const message = stableMessage(errorMessage(err));
   await deps.events.record(task, 'Warning', reason, message);
   const status = failedStatus(task, reason, message, deps.now);
   if (JSON.stringify(status) === JSON.stringify(task.status ?? {})) return undefined;

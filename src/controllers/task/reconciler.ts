@@ -4,6 +4,7 @@ import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
 import type { RuntimeEvent } from '../../runtime/runtime.js';
 import { errorMessage, isOkubeError, OkubeError } from '../../util/errors.js';
+import { refusedHostPortMessage, refusedHostPorts } from '../../api/host-port-policy.js';
 import { loggerFor } from '../../util/logger.js';
 import { forgetTask, recordTaskStatus } from '../../metrics/controllers.js';
 import type { ReconcileResult } from '../controller.js';
@@ -11,8 +12,9 @@ import type { NodeEntry, NodeRegistry } from '../node/node-registry.js';
 import { buildContainerSpec, portsToAllocate } from './container-spec.js';
 import { plan, type Action, type PlanEvent, type ProbeView } from './plan.js';
 import { EngineOps, type Requeue } from './engine-ops.js';
-import { clearFailure, opFailureEvent, reportFailure } from './failures.js';
+import { clearFailure, isContainerFailure, opFailureEvent, reportFailure, retryDelayMs } from './failures.js';
 import { drainTask, evictionRequested } from './drain.js';
+import { conflictingPorts, isPortConflict, previousPorts, recordedPorts } from './host-ports.js';
 import { rescheduleWithStatus, type TaskEvictor } from '../node/task-evictor.js';
 import type { ConfigSource } from './config-source.js';
 import { needsImageUser } from './security-context.js';
@@ -59,6 +61,14 @@ const NO_CLAIMS: ClaimSource = { get: () => undefined };
 
 function rvNumber(t: Task | undefined): number {
   return Number(t?.metadata.resourceVersion ?? -1);
+}
+
+/** Containers created in one pass when the engine keeps refusing the host ports chosen. */
+const PORT_ATTEMPTS = 3;
+
+/** The Event for a host port the engine would not bind. */
+function portConflictEvent(node: string, ports: number[], err: unknown): PlanEvent {
+  return { type: 'Warning', reason: 'HostPortConflict', message: `host port ${ports.join(', ')} on node ${node} is held by another program (${errorMessage(err)}); allocating another` };
 }
 
 export function taskKeyForContainerEvent(ev: RuntimeEvent): string | undefined {
@@ -119,6 +129,9 @@ export class TaskReconciler {
       const t = this.current(key) ?? task;
       const written = await reportFailure(t, action, err, { tasks: this.deps.tasks, events: this.deps.events, now: this.now() });
       if (written) this.remember(key, written);
+      // A container that could not be created or started waits on the Task's backoff, not the queue's.
+      const retryMs = written ? retryDelayMs(written.status, this.now()) : undefined;
+      if (retryMs !== undefined) return { requeueAfterMs: Math.max(retryMs, 1) };
       throw err;
     }
   }
@@ -193,7 +206,7 @@ export class TaskReconciler {
           again = true;
           break;
         }
-        const result = await this.execute(key, task, action, entry, events, config);
+        const result = await this.execute(key, task, action, entry, events, doing, config);
         if (result === 'gone') return {};
         if (result && typeof result === 'object' && 'task' in result) task = result.task;
         if (result && typeof result === 'object' && 'pullFailed' in result) {
@@ -211,7 +224,9 @@ export class TaskReconciler {
     if (started) requeueAfterMs = requeueAfterMs ?? 1000;
     log.trace({ phase: status.phase }, 'planned');
     // A pull failure reported by the engine ops leaves a ReconcileError condition where it is (as it always has).
-    return this.finish(key, task, opPullFailure !== undefined ? status : clearFailure(status), events, requeueAfterMs);
+    // So does a container still waiting out a failed create or start (it is removed once one runs).
+    const keepFailure = opPullFailure !== undefined || isContainerFailure(status.state?.waiting?.reason ?? '');
+    return this.finish(key, task, keepFailure ? status : clearFailure(status), events, requeueAfterMs);
   }
 
   /** Moves the Task off a Node being drained (drain.ts). */
@@ -289,12 +304,83 @@ export class TaskReconciler {
     return 'gone';
   }
 
+  /**
+   * Creates and starts the Task's container. Host ports for `hostPort: 0` come from the Node's
+   * range minus what its engine publishes and what okube's state records (host-ports.ts); when
+   * the engine still refuses the bind (another program holds the port), the container goes, the
+   * port is skipped from then on, an Event says so, and another port is tried — a few times,
+   * never the same port again.
+   */
+  private async createAndStart(task: Task, restartNumber: number, entry: NodeEntry, events: PlanEvent[], doing: (a: Action) => void, config?: ConfigResult): Promise<void | { pullFailed: string }> {
+    const rt = entry.runtime;
+    if (!config || 'error' in config) throw new OkubeError('ConfigError', config?.error ?? 'the container configuration was not resolved');
+    const cfg = config.config;
+    for (const claim of cfg.unboundClaims) {
+      const at = await this.deps.bindClaim?.(task.metadata.namespace!, claim, entry.name);
+      if (at !== undefined && at !== entry.name) throw new OkubeError('ConfigError', `persistentvolumeclaim "${claim}" has its volume on node ${at}, not ${entry.name}`);
+    }
+    await this.volumeFiles.ensure(rt, task, entry.name, cfg.files, cfg.filesHash);
+    const need = portsToAllocate(task);
+    const owner = (i: number) => `${task.metadata.uid}/${i}`;
+    // A Task bound without okube's admission (a real Kubernetes API server) meets the same rule here.
+    const refused = refusedHostPorts(task.spec, entry.hostPorts);
+    if (refused.length) throw new OkubeError('PortUnavailable', refusedHostPortMessage(task.spec.ports![refused[0]].hostPort!, entry.name, entry.hostPorts));
+    for (let attempt = 1; ; attempt++) {
+      doing({ kind: 'create', restartNumber });
+      const allocated: number[] = [];
+      try {
+        if (need > 0) {
+          const taken = [...(await rt.publishedPorts()), ...recordedPorts(this.tasksOn(entry.name), task.metadata.uid)];
+          const previous = previousPorts(task);
+          for (let i = 0; i < need; i++) allocated.push(entry.ports.allocate(owner(i), taken.concat(allocated), previous[i]));
+        }
+        const spec = buildContainerSpec(task, { nodeName: entry.name, address: entry.address, restartNumber, allocatedPorts: allocated, env: cfg.env, mounts: cfg.mounts });
+        let id: string;
+        try {
+          id = await rt.create(spec);
+        } catch (err) {
+          if (isOkubeError(err, 'ImageNotFound')) return { pullFailed: errorMessage(err) };
+          // A container of this name exists: a crash between create and status. Adopt it.
+          const existing = (await rt.list({ [LABELS.taskUid]: task.metadata.uid! })).find((c) => c.name === spec.name);
+          if (!existing) throw err;
+          id = existing.id;
+        }
+        events.push({ type: 'Normal', reason: 'Created', message: `Created container ${id.slice(0, 12)} (${spec.name})` });
+        doing({ kind: 'start', id });
+        try {
+          await rt.start(id);
+        } catch (err) {
+          if (need === 0 || !isPortConflict(err) || attempt >= PORT_ATTEMPTS) throw err;
+          await rt.remove(id);
+          const refused = conflictingPorts(err, allocated);
+          for (const port of refused) entry.ports.refuse(port);
+          events.push(portConflictEvent(entry.name, refused, err));
+          continue;
+        }
+        events.push({ type: 'Normal', reason: 'Started', message: `Started container ${id.slice(0, 12)}` });
+        return;
+      } finally {
+        for (let i = 0; i < need; i++) entry.ports.release(owner(i));
+      }
+    }
+  }
+
+  /** The Tasks bound to a Node, from the informer (its `node` index when it has one). */
+  private tasksOn(node: string): Task[] {
+    try {
+      return this.deps.informer.byIndex('node', node);
+    } catch {
+      return this.deps.informer.list().filter((t) => t.spec.nodeName === node);
+    }
+  }
+
   private async execute(
     key: string,
     task: Task,
     action: Action,
     entry: NodeEntry | undefined,
     events: PlanEvent[],
+    doing: (a: Action) => void,
     config?: ConfigResult,
   ): Promise<void | 'gone' | { task: Task } | { pullFailed: string }> {
     const rt = entry?.runtime;
@@ -312,40 +398,21 @@ export class TaskReconciler {
       case 'stop':
         // Handed to the engine outside the worker (handOver); never awaited here.
         return;
-      case 'create': {
-        if (!config || 'error' in config) throw new OkubeError('ConfigError', config?.error ?? 'the container configuration was not resolved');
-        const cfg = config.config;
-        for (const claim of cfg.unboundClaims) {
-          const at = await this.deps.bindClaim?.(task.metadata.namespace!, claim, entry!.name);
-          if (at !== undefined && at !== entry!.name) throw new OkubeError('ConfigError', `persistentvolumeclaim "${claim}" has its volume on node ${at}, not ${entry!.name}`);
-        }
-        await this.volumeFiles.ensure(rt!, task, entry!.name, cfg.files, cfg.filesHash);
-        const allocated: number[] = [];
-        const need = portsToAllocate(task);
-        if (need > 0) {
-          const used = (await rt!.list({ [LABELS.managed]: 'true' })).flatMap((c) => c.ports.map((p) => p.hostPort));
-          for (let i = 0; i < need; i++) allocated.push(await entry!.ports.allocate(`${task.metadata.uid}/${i}`, used.concat(allocated)));
-        }
-        const spec = buildContainerSpec(task, { nodeName: entry!.name, address: entry!.address, restartNumber: action.restartNumber, allocatedPorts: allocated, env: cfg.env, mounts: cfg.mounts });
-        let id: string;
-        try {
-          id = await rt!.create(spec);
-        } catch (err) {
-          if (isOkubeError(err, 'ImageNotFound')) return { pullFailed: errorMessage(err) };
-          // A container of this name exists: a crash between create and status. Adopt it.
-          const existing = (await rt!.list({ [LABELS.taskUid]: task.metadata.uid! })).find((c) => c.name === spec.name);
-          if (!existing) throw err;
-          id = existing.id;
-        } finally {
-          for (let i = 0; i < need; i++) entry!.ports.release(`${task.metadata.uid}/${i}`);
-        }
-        events.push({ type: 'Normal', reason: 'Created', message: `Created container ${id.slice(0, 12)} (${spec.name})` });
-        await rt!.start(id);
-        events.push({ type: 'Normal', reason: 'Started', message: `Started container ${id.slice(0, 12)}` });
-        return;
-      }
+      case 'create':
+        return this.createAndStart(task, action.restartNumber, entry!, events, doing, config);
       case 'start':
-        await rt!.start(action.id);
+        doing(action);
+        try {
+          await rt!.start(action.id);
+        } catch (err) {
+          // A created container whose host port someone took meanwhile: a new one, with another port.
+          if (portsToAllocate(task) === 0 || !isPortConflict(err)) throw err;
+          const mine = (await rt!.inspect(action.id))?.ports.map((p) => p.hostPort) ?? [];
+          await rt!.remove(action.id);
+          for (const port of conflictingPorts(err, mine)) entry!.ports.refuse(port);
+          events.push(portConflictEvent(entry!.name, conflictingPorts(err, mine), err));
+          return;
+        }
         events.push({ type: 'Normal', reason: 'Started', message: `Started container ${action.id.slice(0, 12)}` });
         return;
       case 'remove':

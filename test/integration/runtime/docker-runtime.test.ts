@@ -4,13 +4,13 @@ import { pino } from 'pino';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import type { ContainerSpec } from '../../../src/runtime/runtime.js';
-import { portIsFree } from '../../../src/runtime/port-allocator.js';
+import { freePort } from '../../../src/util/free-port.js';
 import { eventually } from '../../support/wait.js';
 import { isOkubeError } from '../../../src/util/errors.js';
 import { testEnv, uniqueName } from '../../support/env.js';
 
 async function freeLoopbackPort(): Promise<number> {
-  for (let p = 20000 + Math.floor(Math.random() * 5000); ; p++) if (await portIsFree('127.0.0.1', p)) return p;
+  return freePort('127.0.0.1');
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

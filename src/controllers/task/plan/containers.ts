@@ -1,6 +1,6 @@
 import { LABELS } from '../../../api/types.js';
 import { specHash } from '../container-spec.js';
-import { resetBackoff } from './backoff.js';
+import { backoffLeftMs, resetBackoff } from './backoff.js';
 import { BACKOFF_REASONS, cond, finish, restartOf, stopping, type PlanContext } from './context.js';
 import type { Plan } from './types.js';
 
@@ -44,6 +44,8 @@ export function specChange(ctx: PlanContext): Plan | undefined {
 export function startCreated(ctx: PlanContext): Plan | undefined {
   const { current } = ctx;
   if (current?.status !== 'created' || current.running) return undefined;
+  // A start the engine refused (its error on the container) waits out the backoff first.
+  if (current.error && BACKOFF_REASONS.has(ctx.status.state?.waiting?.reason ?? '') && backoffLeftMs(ctx) > 0) return undefined;
   ctx.actions.push({ kind: 'start', id: current.id });
   return finish(ctx);
 }

@@ -38,7 +38,7 @@ export interface PlanContext {
 export type Step = (ctx: PlanContext) => Plan | undefined;
 
 /** Waiting reasons that hold the Task in backoff (and that a new attempt keeps). */
-export const BACKOFF_REASONS = new Set(['CrashLoopBackOff', 'ErrImagePull', 'ImagePullBackOff']);
+export const BACKOFF_REASONS = new Set(['CrashLoopBackOff', 'ErrImagePull', 'ImagePullBackOff', 'CreateContainerError', 'RunContainerError']);
 
 /** Condition shown while a graceful stop is under way (removed once none is). */
 export const STOPPING_CONDITION = 'Stopping';

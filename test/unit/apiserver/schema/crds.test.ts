@@ -152,9 +152,10 @@ describe('CRDs mirror src/api/types.ts', () => {
     metadata: { name: 'full' },
     spec: {
       dockerHost: 'tcp://127.0.0.2:2376',
-      tls: { caFile: '/ca.pem', certFile: '/cert.pem', keyFile: '/key.pem', secretName: 's', secretNamespace: 'default', insecureSkipVerify: false },
+      tls: { caFile: '/ca.pem', certFile: '/cert.pem', keyFile: '/key.pem', secretName: 's', secretNamespace: 'default' },
       address: '127.0.0.2',
       portRange: { start: 30000, end: 30100 },
+      allowHostPortsOutsideRange: true,
       unschedulable: true,
       reserved: { cpu: '500m', memory: '1Gi' },
       maxTasks: 250,

@@ -100,6 +100,15 @@ describe('scheduler: filter, score and the Unschedulable message', () => {
     expect(schedule(demandOf(t), [busy]).message).to.equal("0/1 nodes are available: 1 node(s) didn't have free ports for the requested task ports.");
   });
 
+  it('keeps a Task with a fixed host port off Nodes whose portRange excludes it, and says why', () => {
+    const t = task();
+    t.spec.ports = [{ containerPort: 80, hostPort: 8080 }];
+    const narrow = node('narrow', { hostPortAllowed: (p) => p >= 30000 && p <= 32767 });
+    const open = node('open', { hostPortAllowed: () => true }, { cpu: 1500, memory: 3 * GI });
+    expect(schedule(demandOf(t), [narrow, open]).node).to.equal('open');
+    expect(schedule(demandOf(t), [narrow]).message).to.equal("0/1 nodes are available: 1 node(s) didn't allow the requested host ports outside their portRange.");
+  });
+
   it('lets a Task without requests onto a Node whose requests are all given out, up to the task limit', () => {
     const d = demandOf(task());
     expect(schedule(d, [node('a', {}, { cpu: 2000, memory: 4 * GI })]).node).to.equal('a');
