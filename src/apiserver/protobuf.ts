@@ -1,4 +1,5 @@
 import { badRequest } from './status.js';
+import { setOwn } from '../util/own.js';
 
 // Just enough of the Kubernetes protobuf wire format to accept what kubectl's typed clients send
 // for the built-in kinds (e.g. `kubectl create namespace` POSTs application/vnd.kubernetes.protobuf):
@@ -56,7 +57,7 @@ function map(fs: Field[], no: number): Record<string, string> | undefined {
     const kv = fields(e.value as Buffer);
     const k = kv.find((x) => x.no === 1);
     const v = kv.find((x) => x.no === 2);
-    out[k ? str(k) : ''] = v ? str(v) : '';
+    setOwn(out, k ? str(k) : '', v ? str(v) : '');
   }
   return out;
 }
