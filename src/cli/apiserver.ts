@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createApiServer } from '../apiserver/index.js';
 import { CRD_DIR } from '../standalone/standalone.js';
 import { EtcdStore } from '../storage/etcd-store.js';
-import { errorMessage } from '../util/errors.js';
+import { errorMessage, isOkubeError } from '../util/errors.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 import { CliError } from './cli-error.js';
 import { parseListen } from './up.js';
 
@@ -34,7 +37,7 @@ export function registerApiserver(program: Command): void {
     .description("run only okube's Kubernetes-compatible API server, on an etcd cluster")
     .option('--listen <host:port>', 'address to serve HTTPS on', '0.0.0.0:6443')
     .option('--etcd-endpoints <urls>', 'etcd client URLs, comma-separated (required)')
-    .option('--data-dir <dir>', 'where generated certificates and token are kept (when not given as files)', '/tmp/okube-apiserver')
+    .option('--data-dir <dir>', 'where generated certificates and token are kept (when not given as files); must be owned by okube\'s user and private (0700), created so when missing', join(homedir(), '.okube', 'apiserver'))
     .option('--token-file <file>', 'the bearer token clients must present')
     .option('--tls-cert-file <file>', 'serving certificate (PEM)')
     .option('--tls-key-file <file>', 'serving key (PEM)')
@@ -43,6 +46,11 @@ export function registerApiserver(program: Command): void {
       const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
       if (!endpoints.length) throw new CliError('--etcd-endpoints is required (e.g. http://etcd-0.etcd:2379)');
       if (Boolean(opts.tlsCertFile) !== Boolean(opts.tlsKeyFile)) throw new CliError('--tls-cert-file and --tls-key-file go together');
+      try {
+        ensurePrivateDir(opts.dataDir, '--data-dir');
+      } catch (err) {
+        throw new CliError(isOkubeError(err) ? err.message : `--data-dir ${opts.dataDir}: ${errorMessage(err)}`);
+      }
       const store = new EtcdStore({ endpoints });
       let api;
       try {
