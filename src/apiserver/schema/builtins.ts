@@ -1,6 +1,7 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 import { endpointSliceDef } from './endpointslice.js';
 import { objectReference } from './object-reference.js';
+import { rbacDefs, reviewDefs } from './rbac.js';
 
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
 // lists), leases (leader election, node heartbeats), secrets (TLS material for Nodes' engines) and
@@ -170,5 +171,8 @@ export function builtinDefs(): ResourceDef[] {
       },
     },
     endpointSliceDef,
+    // RBAC and the self reviews (schema/rbac.ts), kept as their own entries.
+    ...rbacDefs,
+    ...reviewDefs,
   ];
 }

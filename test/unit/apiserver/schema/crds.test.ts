@@ -218,13 +218,19 @@ describe('example manifests', () => {
 describe('built-in kinds', () => {
   const builtins = builtinDefs();
 
-  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1) and EndpointSlice (discovery.k8s.io/v1)', () => {
+  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1), EndpointSlice (discovery.k8s.io/v1), the RBAC kinds and the self reviews', () => {
     expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal([
       '/v1/Namespace/false',
       '/v1/Event/true',
       'coordination.k8s.io/v1/Lease/true',
       '/v1/Secret/true',
       'discovery.k8s.io/v1/EndpointSlice/true',
+      'rbac.authorization.k8s.io/v1/Role/true',
+      'rbac.authorization.k8s.io/v1/ClusterRole/false',
+      'rbac.authorization.k8s.io/v1/RoleBinding/true',
+      'rbac.authorization.k8s.io/v1/ClusterRoleBinding/false',
+      'authorization.k8s.io/v1/SelfSubjectAccessReview/false',
+      'authorization.k8s.io/v1/SelfSubjectRulesReview/false',
     ]);
   });
 
