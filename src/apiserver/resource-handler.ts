@@ -209,10 +209,10 @@ async function readPatchBody(req: IncomingMessage, maxBody: number): Promise<Buf
   return readBody(req, maxBody);
 }
 
-/** JSON or YAML bodies for every resource; protobuf for the built-in core kinds (kubectl's typed clients). */
+/** JSON or YAML bodies for every resource; protobuf for the built-in core and RBAC kinds (kubectl's typed clients). */
 async function readObjectBody(req: IncomingMessage, maxBody: number, r: Resource, protobuf = true): Promise<Record<string, unknown>> {
   const mt = mediaType(req.headers['content-type']);
-  if (protobuf && mt === PROTOBUF_MEDIA_TYPE && r.def.group === '') return decodeProtobufObject(await readBody(req, maxBody));
+  if (protobuf && mt === PROTOBUF_MEDIA_TYPE && (r.def.group === '' || r.def.group === 'rbac.authorization.k8s.io')) return decodeProtobufObject(await readBody(req, maxBody));
   if (!OBJECT_TYPES.includes(mt)) {
     req.resume();
     throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);

@@ -18,6 +18,8 @@ interface ApiserverOptions {
   etcdEndpoints?: string;
   dataDir: string;
   tokenFile?: string;
+  tokenAuthFile?: string;
+  clientCaFile?: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
   logLevel?: string;
@@ -38,7 +40,9 @@ export function registerApiserver(program: Command): void {
     .option('--listen <host:port>', 'address to serve HTTPS on', '0.0.0.0:6443')
     .option('--etcd-endpoints <urls>', 'etcd client URLs, comma-separated (required)')
     .option('--data-dir <dir>', 'where generated certificates and token are kept (when not given as files); must be owned by okube\'s user and private (0700), created so when missing', join(homedir(), '.okube', 'apiserver'))
-    .option('--token-file <file>', 'the bearer token clients must present')
+    .option('--token-file <file>', 'the admin bearer token (its holder is in system:masters)')
+    .option('--token-auth-file <file>', 'further users: kube-apiserver\'s CSV token,user,uid,"group1,group2"')
+    .option('--client-ca-file <file>', 'CA whose client certificates authenticate users (CN user, O groups); default: okube\'s CA')
     .option('--tls-cert-file <file>', 'serving certificate (PEM)')
     .option('--tls-key-file <file>', 'serving key (PEM)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
@@ -59,7 +63,11 @@ export function registerApiserver(program: Command): void {
           crdDir: CRD_DIR,
           dataDir: opts.dataDir,
           listen: parseListen(opts.listen),
-          auth: opts.tokenFile ? { tokens: [read(opts.tokenFile, '--token-file').trim()] } : undefined,
+          auth: {
+            ...(opts.tokenFile ? { tokens: [read(opts.tokenFile, '--token-file').trim()] } : {}),
+            ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
+            ...(opts.clientCaFile ? { clientCaPem: read(opts.clientCaFile, '--client-ca-file') } : {}),
+          },
           servingCerts: opts.tlsCertFile ? { certPem: read(opts.tlsCertFile, '--tls-cert-file'), keyPem: read(opts.tlsKeyFile!, '--tls-key-file') } : undefined,
         });
       } catch (err) {

@@ -1,5 +1,6 @@
 import { methodNotAllowed, type Handler, type RequestContext } from '../request-context.js';
-import { decodeObject, readBody, sendJson } from '../http.js';
+import { decodeObject, mediaType, readBody, sendJson } from '../http.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf.js';
 import { isPlainObject } from '../objects.js';
 import { ApiError, badRequest } from '../status.js';
 import type { Authorizer } from './authorizer.js';
@@ -49,7 +50,10 @@ export function reviewHandler(maxBody: number, next: Handler): Handler {
     if (ctx.method !== 'POST' || route.res.name !== undefined) throw methodNotAllowed(ctx.method);
     const authz = ctx.authorizer;
     if (!authz) throw badRequest('no authorizer');
-    const body = decodeObject(await readBody(ctx.req, maxBody), ctx.req.headers['content-type'], route.res.plural === 'selfsubjectaccessreviews' ? 'SelfSubjectAccessReview' : 'SelfSubjectRulesReview');
+    const raw = await readBody(ctx.req, maxBody);
+    const ct = ctx.req.headers['content-type'];
+    // kubectl auth can-i posts protobuf (its typed client); other clients JSON or YAML.
+    const body = mediaType(ct) === PROTOBUF_MEDIA_TYPE ? decodeProtobufObject(raw) : decodeObject(raw, ct, route.res.plural === 'selfsubjectaccessreviews' ? 'SelfSubjectAccessReview' : 'SelfSubjectRulesReview');
     const out = route.res.plural === 'selfsubjectaccessreviews' ? await accessReview(ctx, authz, body) : rulesReview(ctx, authz, body);
     sendJson(ctx.res, 201, out);
   };
