@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createApiServer } from '../apiserver/index.js';
 import { CRD_DIR } from '../standalone/standalone.js';
 import { EtcdStore } from '../storage/etcd-store.js';
+import { etcdClientTlsFromFlags } from '../storage/etcd-client-flags.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import { CliError } from './cli-error.js';
@@ -19,6 +20,9 @@ interface ApiserverOptions {
   dataDir: string;
   tokenFile?: string;
   tokenAuthFile?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
   clientCaFile?: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -39,6 +43,9 @@ export function registerApiserver(program: Command): void {
     .description("run only okube's Kubernetes-compatible API server, on an etcd cluster")
     .option('--listen <host:port>', 'address to serve HTTPS on', '0.0.0.0:6443')
     .option('--etcd-endpoints <urls>', 'etcd client URLs, comma-separated (required)')
+    .option('--etcd-cafile <file>', 'CA of etcd\'s serving certificate (TLS)')
+    .option('--etcd-certfile <file>', 'client certificate for etcd')
+    .option('--etcd-keyfile <file>', 'client key for etcd')
     .option('--data-dir <dir>', 'where generated certificates and token are kept (when not given as files); must be owned by okube\'s user and private (0700), created so when missing', join(homedir(), '.okube', 'apiserver'))
     .option('--token-file <file>', 'the admin bearer token (its holder is in system:masters)')
     .option('--token-auth-file <file>', 'further users: kube-apiserver\'s CSV token,user,uid,"group1,group2"')
@@ -55,7 +62,13 @@ export function registerApiserver(program: Command): void {
       } catch (err) {
         throw new CliError(isOkubeError(err) ? err.message : `--data-dir ${opts.dataDir}: ${errorMessage(err)}`);
       }
-      const store = new EtcdStore({ endpoints });
+      let etcdTls;
+      try {
+        etcdTls = etcdClientTlsFromFlags(opts);
+      } catch (err) {
+        throw new CliError(errorMessage(err));
+      }
+      const store = new EtcdStore({ endpoints, ...(etcdTls ? { tls: etcdTls } : {}) });
       let api;
       try {
         api = await createApiServer({
