@@ -6,6 +6,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { Authorizer } from './auth/authorizer.js';
 import type { Attributes } from './auth/rbac.js';
 import { ANONYMOUS, AUTHENTICATED, type UserInfo } from './auth/user.js';
+import { perUserLimits, type UserLimits } from './auth/limits.js';
 
 // The filter chain in front of every handler, in kube-apiserver's order (DefaultBuildHandlerChain):
 // authentication, impersonation, authorization, then admission, then the handler. A filter
@@ -125,9 +126,13 @@ export const admission: Filter = async (ctx, next) => next(ctx);
 export interface AuthSetup {
   authenticator: Authenticator;
   authorizer: Authorizer;
+  limits?: UserLimits;
 }
 
-/** The API server's filters, in kube-apiserver's order: authentication, impersonation, authorization, admission. */
+/**
+ * The API server's filters, in kube-apiserver's order: authentication, impersonation, the
+ * per-user limits (where APF runs), authorization, admission.
+ */
 export function defaultFilters(auth: AuthSetup): Filter[] {
-  return [authentication(auth.authenticator), impersonation(auth.authorizer), authorization(auth.authorizer), admission];
+  return [authentication(auth.authenticator), impersonation(auth.authorizer), perUserLimits(auth.limits), authorization(auth.authorizer), admission];
 }

@@ -23,6 +23,7 @@ import { RbacCache } from './auth/rbac-cache.js';
 import { reviewHandler } from './auth/reviews.js';
 import { readTokenFile } from './auth/token-file.js';
 import { ADMIN, type UserInfo } from './auth/user.js';
+import type { UserLimits } from './auth/limits.js';
 import type { Handler } from './request-context.js';
 import { resourceHandler, type WatchSettings } from './resource-handler.js';
 import { nonResourceRoutes, routeHandler } from './routes.js';
@@ -58,6 +59,8 @@ export interface ApiServerOptions {
   maxWatchSeconds?: number;
   /** Sees every request as it arrives (tests record which API calls a client makes). */
   observeRequest?: (req: IncomingMessage) => void;
+  /** Per-user limits on requests in flight and open watches (429 beyond them); system:masters is exempt. */
+  userLimits?: UserLimits;
   /** The owner-reference garbage collector's settings; `false` runs none (default: on). */
   garbageCollector?: false | GarbageCollectorOptions;
 }
@@ -103,7 +106,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const resource = resourceHandler({ store, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const chain = buildChain(defaultFilters({ authenticator, authorizer }), routeHandler(routes, reviewHandler(maxBody, resource)));
+  const chain = buildChain(defaultFilters({ authenticator, authorizer, limits: opts.userLimits }), routeHandler(routes, reviewHandler(maxBody, resource)));
   const onRequest = requestListener({ chain, log, lookup: (g, v, p) => registry.lookup(g, v, p)?.def, observeRequest: opts.observeRequest });
 
   // Client certificates are asked for, never required: a request without one authenticates by

@@ -75,10 +75,10 @@ describe('apiserver filter chain', () => {
     const chain = (handler: Handler) => buildChain(defaultFilters({ authenticator, authorizer }), handler);
     const lookup = (g: string, v: string, p: string) => (g === '' && v === 'v1' && (p === 'namespaces' || p === 'secrets' || p === 'configmaps') ? { namespaced: p !== 'namespaces' } : undefined);
 
-    it('are authentication, then impersonation, then authorization, then admission', () => {
+    it('are authentication, then impersonation, then the per-user limits, then authorization, then admission', () => {
       const filters = defaultFilters({ authenticator, authorizer });
-      expect(filters).to.have.length(4);
-      expect(filters[3]).to.equal(admission);
+      expect(filters).to.have.length(5);
+      expect(filters[4]).to.equal(admission);
     });
 
     it('let a request with the admin token through as okube-admin in system:masters', async () => {
