@@ -24,7 +24,8 @@ import { reviewHandler } from './auth/reviews.js';
 import { readTokenFile } from './auth/token-file.js';
 import { ADMIN, type UserInfo } from './auth/user.js';
 import type { UserLimits } from './auth/limits.js';
-import type { Handler } from './request-context.js';
+import { AuditLog, type AuditOptions } from './audit.js';
+import type { Handler, RequestContext } from './request-context.js';
 import { resourceHandler, type WatchSettings } from './resource-handler.js';
 import { nonResourceRoutes, routeHandler } from './routes.js';
 import { ApiError, isStoreError } from './status.js';
@@ -59,6 +60,8 @@ export interface ApiServerOptions {
   maxWatchSeconds?: number;
   /** Sees every request as it arrives (tests record which API calls a client makes). */
   observeRequest?: (req: IncomingMessage) => void;
+  /** The audit log (audit.ts); none by default. */
+  audit?: AuditOptions;
   /** Per-user limits on requests in flight and open watches (429 beyond them); system:masters is exempt. */
   userLimits?: UserLimits;
   /** The owner-reference garbage collector's settings; `false` runs none (default: on). */
@@ -107,7 +110,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const chain = buildChain(defaultFilters({ authenticator, authorizer, limits: opts.userLimits }), routeHandler(routes, reviewHandler(maxBody, resource)));
-  const onRequest = requestListener({ chain, log, lookup: (g, v, p) => registry.lookup(g, v, p)?.def, observeRequest: opts.observeRequest });
+  const audit = opts.audit ? new AuditLog(opts.audit) : undefined;
+  const onRequest = requestListener({ chain, log, lookup: (g, v, p) => registry.lookup(g, v, p)?.def, observeRequest: opts.observeRequest, audit });
 
   // Client certificates are asked for, never required: a request without one authenticates by
   // token or stays anonymous; only a certificate the CA verified names a user (x509Authenticator).
@@ -129,6 +133,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       finalizer.stop();
       rbac.stop();
       gc?.stop();
+      await audit?.close();
       for (const f of [...watches.closing]) f();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -204,12 +209,14 @@ interface ListenerDeps {
   log: Logger;
   lookup: ResourceLookup;
   observeRequest?: (req: IncomingMessage) => void;
+  audit?: AuditLog;
 }
 
 /** Each request: its URL parsed once, the chain run, any failure answered, then metrics and the log line. */
 function requestListener(deps: ListenerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = process.hrtime.bigint();
+    const received = new Date();
     // Audit-Id, as kube-apiserver sets it: the caller's X-Request-Id / Audit-Id when it sent a
     // usable one, else a new one; every log line of the request carries it.
     const id = requestId(req.headers);
@@ -218,10 +225,11 @@ function requestListener(deps: ListenerDeps): (req: IncomingMessage, res: Server
     const parsed = parseRequest(method, req.url ?? '/', req.headers['content-type'], deps.lookup);
     const endWatch = parsed.info.verb === 'WATCH' ? watchStarted(parsed.info) : undefined;
     deps.observeRequest?.(req);
+    const ctx: RequestContext = { req, res, method, parsed };
     const run = async () => {
       // As before the chain existed: a URL that cannot be parsed fails first, whoever asks.
       if (parsed.urlError !== undefined) throw parsed.urlError;
-      await deps.chain({ req, res, method, parsed });
+      await deps.chain(ctx);
     };
     run()
       .catch((err: unknown) => answerError(req, res, toApiError(err, deps.log, { requestId: id, method: req.method, url: req.url })))
@@ -229,6 +237,7 @@ function requestListener(deps: ListenerDeps): (req: IncomingMessage, res: Server
         const complete = () => {
           endWatch?.();
           logRequest(deps.log, req, res, parsed, id, Number(process.hrtime.bigint() - started) / 1e9);
+          deps.audit?.record(ctx, id, res.statusCode, received);
         };
         // A watch's handler returns once the stream is set up; the request ends when it closes.
         if (res.writableEnded || res.destroyed) complete();

@@ -6,6 +6,7 @@ import { createApiServer } from '../apiserver/index.js';
 import { CRD_DIR } from '../standalone/standalone.js';
 import { EtcdStore } from '../storage/etcd-store.js';
 import { etcdClientTlsFromFlags } from '../storage/etcd-client-flags.js';
+import { readAuditPolicy, type AuditOptions } from '../apiserver/audit.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import { CliError } from './cli-error.js';
@@ -20,6 +21,10 @@ interface ApiserverOptions {
   dataDir: string;
   tokenFile?: string;
   tokenAuthFile?: string;
+  auditLogPath?: string;
+  auditPolicyFile?: string;
+  auditLogMaxsize: string;
+  auditLogMaxbackup: string;
   etcdCafile?: string;
   etcdCertfile?: string;
   etcdKeyfile?: string;
@@ -37,6 +42,23 @@ function read(file: string, what: string): string {
   }
 }
 
+function auditOptions(opts: ApiserverOptions): AuditOptions | undefined {
+  if (!opts.auditLogPath) {
+    if (opts.auditPolicyFile) throw new CliError('--audit-policy-file needs --audit-log-path');
+    return undefined;
+  }
+  const size = Number(opts.auditLogMaxsize);
+  const backups = Number(opts.auditLogMaxbackup);
+  if (!Number.isInteger(size) || size < 1) throw new CliError(`--audit-log-maxsize ${opts.auditLogMaxsize}: expected a whole number of MB, at least 1`);
+  if (!Number.isInteger(backups) || backups < 0) throw new CliError(`--audit-log-maxbackup ${opts.auditLogMaxbackup}: expected a whole number, at least 0`);
+  return {
+    path: opts.auditLogPath,
+    ...(opts.auditPolicyFile ? { policy: readAuditPolicy(opts.auditPolicyFile) } : {}),
+    maxSizeBytes: size * 1024 * 1024,
+    maxBackups: backups,
+  };
+}
+
 export function registerApiserver(program: Command): void {
   program
     .command('apiserver')
@@ -52,6 +74,10 @@ export function registerApiserver(program: Command): void {
     .option('--client-ca-file <file>', 'CA whose client certificates authenticate users (CN user, O groups); default: okube\'s CA')
     .option('--tls-cert-file <file>', 'serving certificate (PEM)')
     .option('--tls-key-file <file>', 'serving key (PEM)')
+    .option('--audit-log-path <file>', 'write audit.k8s.io/v1 events as JSON lines here (- for stdout); no audit log without it')
+    .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy (default: Metadata for all but health probes)')
+    .option('--audit-log-maxsize <MB>', 'rotate the audit log at this size', '100')
+    .option('--audit-log-maxbackup <n>', 'rotated audit logs kept', '5')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: ApiserverOptions) => {
       const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
@@ -63,8 +89,10 @@ export function registerApiserver(program: Command): void {
         throw new CliError(isOkubeError(err) ? err.message : `--data-dir ${opts.dataDir}: ${errorMessage(err)}`);
       }
       let etcdTls;
+      let audit: AuditOptions | undefined;
       try {
         etcdTls = etcdClientTlsFromFlags(opts);
+        audit = auditOptions(opts);
       } catch (err) {
         throw new CliError(errorMessage(err));
       }
@@ -76,6 +104,7 @@ export function registerApiserver(program: Command): void {
           crdDir: CRD_DIR,
           dataDir: opts.dataDir,
           listen: parseListen(opts.listen),
+          ...(audit ? { audit } : {}),
           auth: {
             ...(opts.tokenFile ? { tokens: [read(opts.tokenFile, '--token-file').trim()] } : {}),
             ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
