@@ -64,13 +64,21 @@ export function impersonation(authz: Authorizer): Filter {
     const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(users[0]);
     if (sa) {
       const a: Attributes = { user: caller, verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: 'serviceaccounts', subresource: '', namespace: sa[1], name: sa[2], path: ctx.parsed.path };
-      if (!(await authz.authorize(a))) throw forbidden(a);
+      if (!(await authz.authorize(a))) {
+        ctx.req.resume();
+        throw forbidden(a);
+      }
     } else await check('users', '', users[0]);
     for (const g of groups) await check('groups', '', g);
     for (const u of uids) await check('uids', 'authentication.k8s.io', u);
     const extra: Record<string, string[]> = {};
     for (const h of extraKeys) {
-      const key = decodeURIComponent(h.slice(IMPERSONATE_EXTRA.length));
+      let key: string;
+      try {
+        key = decodeURIComponent(h.slice(IMPERSONATE_EXTRA.length));
+      } catch {
+        throw badRequest(`invalid Impersonate-Extra header name: ${JSON.stringify(h)}`);
+      }
       const values = headerValues(req, h);
       for (const v of values) await check('userextras', 'authentication.k8s.io', v, key);
       Object.defineProperty(extra, key, { value: values, enumerable: true, writable: true, configurable: true });

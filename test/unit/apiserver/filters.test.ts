@@ -154,6 +154,10 @@ describe('apiserver filter chain', () => {
       expect(JSON.parse(answer.body).message).to.equal('users "okube-admin" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope');
     });
 
+    it('refuse a malformed Impersonate-Extra header name with a 400, not a crash', async () => {
+      expect((await serve(chain(recordingHandler()), 'GET', '/apis', { headers: { ...bearer, 'impersonate-user': 'jane', 'impersonate-extra-%zz': 'x' } })).status).to.equal(400);
+    });
+
     it('refuse Impersonate-Group without Impersonate-User with a 400', async () => {
       expect((await serve(chain(recordingHandler()), 'GET', '/apis', { headers: { ...bearer, 'impersonate-group': 'system:masters' } })).status).to.equal(400);
     });
