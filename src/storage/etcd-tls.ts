@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { issueCert } from '../apiserver/certs.js';
+import { issueCert } from '../util/pki.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 // The embedded etcd's TLS material, issued by okube's CA and kept in `<etcd dir>/pki` (0700,
