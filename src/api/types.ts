@@ -90,6 +90,7 @@ export interface TaskPort {
 export interface HTTPHeader { name: string; value: string }
 
 export interface Probe {
+  /** host: must be empty (admission refuses one); probes connect to the Task's Node address. */
   httpGet?: { path?: string; port: number | string; host?: string; scheme?: 'HTTP' | 'HTTPS'; httpHeaders?: HTTPHeader[] };
   tcpSocket?: { port: number | string; host?: string };
   exec?: { command: string[] };

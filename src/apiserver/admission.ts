@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { StatusCause } from '../api/types.js';
 import { validateObjectMeta } from './schema/index.js';
+import { isRbacObject } from './schema/meta.js';
 import { addWarning } from './http.js';
 import { isPlainObject, OBJECT_META_FIELDS, type Obj } from './objects.js';
 import type { Resource } from './registry.js';
@@ -46,6 +47,8 @@ export interface AdmitOptions {
   res?: ServerResponse;
   /** The stored object an update replaces: CRD transition rules (oldSelf) compare against it. */
   old?: Obj;
+  /** Runs last, on the valid object (RBAC escalation prevention). */
+  admitObject?: (kind: string, obj: Obj) => void;
 }
 
 export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
@@ -69,6 +72,7 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   }));
   if (r.def.scale) causes.push(...scaleCauses(r.def.scale, obj));
   if (causes.length) throw invalid(r.def.kind, r.def.group, String(obj.metadata.name ?? obj.metadata.generateName ?? ''), causes);
+  opts.admitObject?.(r.def.kind, obj);
 }
 
 /** kube-apiserver's Secret strategy: stringData is write-only, merged into data (base64) and dropped. */
@@ -97,6 +101,8 @@ export function basicMetaCauses(obj: Obj, isNamespace: boolean): Cause[] {
     if (!m.generateName) out.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
   } else if (typeof name !== 'string') {
     out.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: must be a string` });
+  } else if (isRbacObject(obj)) {
+    // path-segment names, checked by validateObjectMeta
   } else if (isNamespace ? !DNS1123_LABEL.test(name) || name.length > 63 : !DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
     out.push({
       reason: 'FieldValueInvalid',

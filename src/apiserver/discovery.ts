@@ -48,7 +48,7 @@ export function apiResourceList(reg: Registry, group: string, version: string): 
       singularName: d.singular,
       namespaced: d.namespaced,
       kind: d.kind,
-      verbs: VERBS,
+      verbs: d.verbs ?? VERBS,
       ...(d.shortNames.length ? { shortNames: d.shortNames } : {}),
       ...(d.categories.length ? { categories: d.categories } : {}),
       storageVersionHash: '',
@@ -68,7 +68,7 @@ function discoveryResource(r: Resource): object {
     responseKind: gvk,
     scope: d.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: d.singular,
-    verbs: VERBS,
+    verbs: d.verbs ?? VERBS,
     ...(d.shortNames.length ? { shortNames: d.shortNames } : {}),
     ...(d.categories.length ? { categories: d.categories } : {}),
   };

@@ -1,11 +1,16 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { Handler, RequestContext, UserInfo } from './request-context.js';
-import { ApiError } from './status.js';
+import type { IncomingMessage } from 'node:http';
+import type { Handler, RequestContext } from './request-context.js';
+import { ApiError, badRequest } from './status.js';
+import { forbidden, requestAttributes } from './auth/attributes.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { Authorizer } from './auth/authorizer.js';
+import type { Attributes } from './auth/rbac.js';
+import { ANONYMOUS, AUTHENTICATED, type UserInfo } from './auth/user.js';
+import { perUserLimits, type UserLimits } from './auth/limits.js';
 
 // The filter chain in front of every handler, in kube-apiserver's order (DefaultBuildHandlerChain):
-// authentication, then authorization, then admission, then the handler. A filter passes the
-// request on with next(ctx) or ends it (by throwing an ApiError); RBAC and rate limits join here
-// as filters, without touching the handlers.
+// authentication, impersonation, authorization, then admission, then the handler. A filter
+// passes the request on with next(ctx) or ends it (by throwing an ApiError).
 
 export type Filter = (ctx: RequestContext, next: Handler) => Promise<void>;
 
@@ -14,19 +19,10 @@ export function buildChain(filters: readonly Filter[], handler: Handler): Handle
   return filters.reduceRight<Handler>((next, filter) => (ctx) => filter(ctx, next), handler);
 }
 
-const ANONYMOUS: UserInfo = { authenticated: false };
-const TOKEN_USER: UserInfo = { authenticated: true };
-
-/** Bearer tokens compared in constant time; a request without a valid one is anonymous. */
-export function authentication(tokens: readonly string[], disabled: boolean): Filter {
-  const tokenBufs = tokens.map((t) => Buffer.from(t));
-  const valid = (h: string | undefined): boolean => {
-    if (!h || !/^bearer /i.test(h)) return false;
-    const got = Buffer.from(h.slice(7).trim());
-    return tokenBufs.some((b) => b.length === got.length && timingSafeEqual(b, got));
-  };
+/** Sets ctx.user: the authenticated user, or the anonymous one. */
+export function authentication(authn: Authenticator): Filter {
   return async (ctx, next) => {
-    ctx.user = disabled || valid(ctx.req.headers.authorization) ? TOKEN_USER : ANONYMOUS;
+    ctx.user = authn.authenticate(ctx.req) ?? ANONYMOUS;
     return next(ctx);
   };
 }
@@ -34,17 +30,99 @@ export function authentication(tokens: readonly string[], disabled: boolean): Fi
 // Like kube-apiserver's default RBAC: version and health are public; /metrics is not.
 const PUBLIC = /^\/(version|(healthz|livez|readyz)(\/[^/]+)?)$/;
 
+function headerValues(req: IncomingMessage, name: string): string[] {
+  const v = req.headersDistinct?.[name] ?? (req.headers[name] === undefined ? [] : [String(req.headers[name])]);
+  return v.map((x) => x.trim()).filter((x) => x !== '');
+}
+
+const IMPERSONATE_EXTRA = 'impersonate-extra-';
+
 /**
- * Any authenticated user may do anything; the anonymous user only reads the public paths. The
- * refusal is 401 (okube has no identities to forbid yet), the body left unread.
+ * Impersonate-User / -Group / -Uid / -Extra-* (kube's WithImpersonation): the caller needs the
+ * `impersonate` verb on each users/groups/uids/userextras value; then the request acts as that
+ * user (plus system:authenticated). Groups, uid or extras without a user are a 400.
  */
-export const authorization: Filter = async (ctx, next) => {
-  if (!ctx.user?.authenticated && !(PUBLIC.test(ctx.parsed.path) && ctx.method === 'GET')) {
-    ctx.req.resume();
-    throw new ApiError('Unauthorized', 'Unauthorized');
-  }
-  return next(ctx);
-};
+export function impersonation(authz: Authorizer): Filter {
+  return async (ctx, next) => {
+    const req = ctx.req;
+    const users = headerValues(req, 'impersonate-user');
+    const groups = headerValues(req, 'impersonate-group');
+    const uids = headerValues(req, 'impersonate-uid');
+    const extraKeys = Object.keys(req.headers).filter((h) => h.startsWith(IMPERSONATE_EXTRA));
+    if (!users.length && !groups.length && !uids.length && !extraKeys.length) return next(ctx);
+    if (users.length !== 1) throw badRequest(users.length ? 'only one Impersonate-User header may be given' : 'requested impersonation of groups, uid or extras without impersonating a user');
+    if (uids.length > 1) throw badRequest('only one Impersonate-Uid header may be given');
+    const caller = ctx.user ?? ANONYMOUS;
+    if (!caller.authenticated) throw new ApiError('Unauthorized', 'Unauthorized');
+    const check = async (resource: string, apiGroup: string, name: string, subresource = '') => {
+      const a: Attributes = { user: caller, verb: 'impersonate', resourceRequest: true, apiGroup, resource, subresource, namespace: '', name, path: ctx.parsed.path };
+      if (!(await authz.authorize(a))) {
+        ctx.req.resume();
+        throw forbidden(a);
+      }
+    };
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(users[0]);
+    if (sa) {
+      const a: Attributes = { user: caller, verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: 'serviceaccounts', subresource: '', namespace: sa[1], name: sa[2], path: ctx.parsed.path };
+      if (!(await authz.authorize(a))) {
+        ctx.req.resume();
+        throw forbidden(a);
+      }
+    } else await check('users', '', users[0]);
+    for (const g of groups) await check('groups', '', g);
+    for (const u of uids) await check('uids', 'authentication.k8s.io', u);
+    const extra: Record<string, string[]> = {};
+    for (const h of extraKeys) {
+      let key: string;
+      try {
+        key = decodeURIComponent(h.slice(IMPERSONATE_EXTRA.length));
+      } catch {
+        throw badRequest(`invalid Impersonate-Extra header name: ${JSON.stringify(h)}`);
+      }
+      const values = headerValues(req, h);
+      for (const v of values) await check('userextras', 'authentication.k8s.io', v, key);
+      Object.defineProperty(extra, key, { value: values, enumerable: true, writable: true, configurable: true });
+    }
+    const anonymous = users[0] === 'system:anonymous';
+    const user: UserInfo = {
+      authenticated: !anonymous,
+      name: users[0],
+      groups: [...new Set([...groups, ...(anonymous ? [] : [AUTHENTICATED])])],
+      ...(uids[0] ? { uid: uids[0] } : {}),
+      ...(extraKeys.length ? { extra } : {}),
+    };
+    ctx.impersonatedBy = caller;
+    ctx.user = user;
+    return next(ctx);
+  };
+}
+
+/**
+ * The anonymous user reads only the public paths (401 otherwise, the body left unread); any
+ * other request needs the authorizer's yes (403 in kube-apiserver's words otherwise). Writes of
+ * RBAC objects get the escalation check on the object as it will be stored.
+ */
+export function authorization(authz: Authorizer): Filter {
+  return async (ctx, next) => {
+    const user = ctx.user ?? ANONYMOUS;
+    const publicPath = PUBLIC.test(ctx.parsed.path) && (ctx.method === 'GET' || ctx.method === 'HEAD');
+    if (publicPath) return next(ctx);
+    if (!user.authenticated) {
+      ctx.req.resume();
+      throw new ApiError('Unauthorized', 'Unauthorized');
+    }
+    const a = requestAttributes(user, ctx.parsed, ctx.method);
+    if (!(await authz.authorize(a))) {
+      ctx.req.resume();
+      throw forbidden(a);
+    }
+    ctx.authorizer = authz;
+    if (a.resourceRequest && a.apiGroup === 'rbac.authorization.k8s.io' && !a.subresource) {
+      ctx.admitObject = (kind, obj) => authz.checkRbacWrite(user, kind, obj);
+    }
+    return next(ctx);
+  };
+}
 
 /**
  * Request-level admission: nothing to judge yet. Object admission (defaults, validation) runs per
@@ -53,7 +131,16 @@ export const authorization: Filter = async (ctx, next) => {
  */
 export const admission: Filter = async (ctx, next) => next(ctx);
 
-/** The API server's filters, in kube-apiserver's order: authentication, authorization, admission. */
-export function defaultFilters(tokens: readonly string[], authDisabled: boolean): Filter[] {
-  return [authentication(tokens, authDisabled), authorization, admission];
+export interface AuthSetup {
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  limits?: UserLimits;
+}
+
+/**
+ * The API server's filters, in kube-apiserver's order: authentication, impersonation, the
+ * per-user limits (where APF runs), authorization, admission.
+ */
+export function defaultFilters(auth: AuthSetup): Filter[] {
+  return [authentication(auth.authenticator), impersonation(auth.authorizer), perUserLimits(auth.limits), authorization(auth.authorizer), admission];
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { setOwn } from '../util/own.js';
 import { randomUUID } from 'node:crypto';
 import yaml from 'js-yaml';
 import { ApiError, badRequest } from './status.js';
@@ -105,7 +106,7 @@ export function parseAccept(accept: string | undefined): MediaRange[] {
       const params: Record<string, string> = {};
       for (const p of ps) {
         const i = p.indexOf('=');
-        if (i > 0) params[p.slice(0, i).trim().toLowerCase()] = p.slice(i + 1).trim();
+        if (i > 0) setOwn(params, p.slice(0, i).trim().toLowerCase(), p.slice(i + 1).trim());
       }
       return { type: type.toLowerCase(), params };
     })

@@ -1,4 +1,5 @@
 import type { ObjectMeta } from '../api/types.js';
+import { setOwn } from '../util/own.js';
 // Pure object rules of the API: which changes bump metadata.generation, what create and update
 // may and may not change in metadata, and the storage/response forms of an object.
 
@@ -49,7 +50,7 @@ export function clone<T>(v: T): T {
 /** The parts of an object that count as its "spec" for generation: all but metadata, status, apiVersion, kind. */
 function specPart(o: Obj): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') out[k] = v;
+  for (const [k, v] of Object.entries(o)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') setOwn(out, k, v);
   return out;
 }
 

@@ -1,6 +1,7 @@
-import jsonMergePatch from 'json-merge-patch';
 import fastJsonPatch from 'fast-json-patch';
 import { decodeObject } from './http.js';
+import { applyMergePatch } from './merge-patch.js';
+import { hasOwn, setOwn } from '../util/own.js';
 import { clone, isPlainObject, type Obj } from './objects.js';
 import type { Resource } from './registry.js';
 import { ApiError, badRequest } from './status.js';
@@ -13,10 +14,10 @@ import { ApiError, badRequest } from './status.js';
 
 const STRATEGIC_DIRECTIVE = /^\$(patch|retainKeys|setElementOrder\/.*|deleteFromPrimitiveList\/.*)$/;
 function stripStrategicDirectives(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => !(isPlainObject(x) && '$patch' in x)).map(stripStrategicDirectives);
+  if (Array.isArray(v)) return v.filter((x) => !(isPlainObject(x) && hasOwn(x, '$patch'))).map(stripStrategicDirectives);
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (!STRATEGIC_DIRECTIVE.test(k)) out[k] = stripStrategicDirectives(x);
+  for (const [k, x] of Object.entries(v)) if (!STRATEGIC_DIRECTIVE.test(k)) setOwn(out, k, stripStrategicDirectives(x));
   return out;
 }
 
@@ -25,7 +26,7 @@ export function decodePatch(r: Resource, mt: string, raw: Buffer): (target: Obj)
   if (mt === 'application/merge-patch+json' || (mt === 'application/strategic-merge-patch+json' && builtin)) {
     const p = decodeObject(raw, 'application/json', 'object (merge patch)');
     const patch = mt === 'application/strategic-merge-patch+json' ? stripStrategicDirectives(p) : p;
-    return (t) => jsonMergePatch.apply(t, clone(patch));
+    return (t) => applyMergePatch(t, patch);
   } else if (mt === 'application/json-patch+json') {
     let ops: unknown;
     try {

@@ -1,4 +1,5 @@
 import { badRequest } from './status.js';
+import { setOwn } from '../util/own.js';
 
 // Just enough of the Kubernetes protobuf wire format to accept what kubectl's typed clients send
 // for the built-in kinds (e.g. `kubectl create namespace|secret|configmap` POST
@@ -57,7 +58,7 @@ function map(fs: Field[], no: number, values: 'string' | 'bytes' = 'string'): Re
     const kv = fields(e.value as Buffer);
     const k = kv.find((x) => x.no === 1);
     const v = kv.find((x) => x.no === 2);
-    out[k ? str(k) : ''] = !v ? '' : values === 'bytes' ? (v.value as Buffer).toString('base64') : str(v);
+    setOwn(out, k ? str(k) : '', !v ? '' : values === 'bytes' ? (v.value as Buffer).toString('base64') : str(v));
   }
   return out;
 }
@@ -72,7 +73,7 @@ function configFields(kind: 'Secret' | 'ConfigMap', fs: Field[], obj: Record<str
   if (kind === 'Secret') {
     // stringData is folded into data, as kube-apiserver does before it stores a Secret.
     const data = { ...map(fs, 2, 'bytes') };
-    for (const [k, v] of Object.entries(map(fs, 4) ?? {})) data[k] = Buffer.from(v, 'utf8').toString('base64');
+    for (const [k, v] of Object.entries(map(fs, 4) ?? {})) setOwn(data, k, Buffer.from(v, 'utf8').toString('base64'));
     if (Object.keys(data).length) obj.data = data;
     const type = fs.find((f) => f.no === 3 && f.wire === 2);
     if (type) obj.type = str(type);
@@ -86,6 +87,26 @@ function configFields(kind: 'Secret' | 'ConfigMap', fs: Field[], obj: Record<str
   if (binary) obj.binaryData = binary;
   const immutable = bool(fs, 4);
   if (immutable !== undefined) obj.immutable = immutable;
+}
+
+/** A message of string fields (Subject, RoleRef): field number → JSON name. */
+function strings(buf: Buffer, names: Record<number, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields(buf)) if (f.wire === 2 && names[f.no]) setOwn(out, names[f.no], str(f));
+  return out;
+}
+
+/** rbac/v1 PolicyRule: verbs 1, apiGroups 2, resources 3, resourceNames 4, nonResourceURLs 5. */
+function policyRule(buf: Buffer): Record<string, string[]> {
+  const fs = fields(buf);
+  const list = (no: number) => fs.filter((f) => f.no === no && f.wire === 2).map(str);
+  const rule: Record<string, string[]> = { verbs: list(1) };
+  const optional: Array<[number, string]> = [[2, 'apiGroups'], [3, 'resources'], [4, 'resourceNames'], [5, 'nonResourceURLs']];
+  for (const [no, name] of optional) {
+    const v = list(no);
+    if (v.length) rule[name] = v;
+  }
+  return rule;
 }
 
 function objectMeta(buf: Buffer): Record<string, unknown> {
@@ -135,8 +156,31 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
     }
   } else if (obj.kind === 'Secret' || obj.kind === 'ConfigMap') {
     configFields(obj.kind, fs, obj);
+  } else if (obj.kind === 'Role' || obj.kind === 'ClusterRole') {
+    obj.rules = fs.filter((f) => f.no === 2 && f.wire === 2).map((f) => policyRule(f.value as Buffer));
+    const agg = fs.find((f) => f.no === 3 && f.wire === 2);
+    if (agg && obj.kind === 'ClusterRole') {
+      const selectors = fields(agg.value as Buffer).filter((f) => f.no === 1 && f.wire === 2).map((f) => ({ matchLabels: map(fields(f.value as Buffer), 1) ?? {} }));
+      obj.aggregationRule = { clusterRoleSelectors: selectors };
+    }
+  } else if (obj.kind === 'RoleBinding' || obj.kind === 'ClusterRoleBinding') {
+    obj.subjects = fs.filter((f) => f.no === 2 && f.wire === 2).map((f) => strings(f.value as Buffer, { 1: 'kind', 2: 'apiGroup', 3: 'name', 4: 'namespace' }));
+    const ref = fs.find((f) => f.no === 3 && f.wire === 2);
+    if (ref) obj.roleRef = strings(ref.value as Buffer, { 1: 'apiGroup', 2: 'kind', 3: 'name' });
+  } else if (obj.kind === 'SelfSubjectAccessReview') {
+    const spec = fs.find((f) => f.no === 2 && f.wire === 2);
+    const sf = spec ? fields(spec.value as Buffer) : [];
+    const ra = sf.find((f) => f.no === 1 && f.wire === 2);
+    const nra = sf.find((f) => f.no === 2 && f.wire === 2);
+    obj.spec = {
+      ...(ra ? { resourceAttributes: strings(ra.value as Buffer, { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' }) } : {}),
+      ...(nra ? { nonResourceAttributes: strings(nra.value as Buffer, { 1: 'path', 2: 'verb' }) } : {}),
+    };
+  } else if (obj.kind === 'SelfSubjectRulesReview') {
+    const spec = fs.find((f) => f.no === 2 && f.wire === 2);
+    obj.spec = spec ? strings(spec.value as Buffer, { 1: 'namespace' }) : {};
   } else if (fs.some((f) => f.no !== 1)) {
-    throw badRequest(`protobuf bodies are only supported for Namespace, Secret and ConfigMap; send ${obj.kind ?? 'the object'} as application/json`);
+    throw badRequest(`protobuf bodies are only supported for Namespace, Secret, ConfigMap, the RBAC kinds and the self reviews; send ${obj.kind ?? 'the object'} as application/json`);
   }
   return obj;
 }

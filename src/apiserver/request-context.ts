@@ -1,24 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParsedRequest } from './request-info.js';
 import { ApiError } from './status.js';
+import type { UserInfo } from './auth/user.js';
+import type { Authorizer } from './auth/authorizer.js';
+import type { Obj } from './objects.js';
+
+export type { UserInfo };
 
 // What every stage of a request's handling shares: the request, its response, its URL parsed
 // once, and who sent it. A stage answers, throws an ApiError (the server turns it into a Status
 // response), or passes the context on.
-
-/** Who sent a request, as authentication found out. */
-export interface UserInfo {
-  /** False for a request without valid credentials (the anonymous user). */
-  authenticated: boolean;
-}
 
 export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
   method: string;
   parsed: ParsedRequest;
-  /** Set by the authentication filter. */
+  /** Set by the authentication filter (the impersonated user after impersonation). */
   user?: UserInfo;
+  /** The real caller when the request impersonates ctx.user. */
+  impersonatedBy?: UserInfo;
+  /** Set by the authorization filter: the authorizer that let the request through. */
+  authorizer?: Authorizer;
+  /** Set by the authorization filter: a check every object a write would store passes (RBAC escalation). */
+  admitObject?: (kind: string, obj: Obj) => void;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

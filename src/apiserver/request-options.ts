@@ -13,6 +13,8 @@ import { badRequest } from './status.js';
 
 export interface WriteOptions {
   fieldValidation: FieldValidation;
+  /** A check of every object the write would store (the authorization filter's RBAC escalation check). */
+  admitObject?: (kind: string, obj: Obj) => void;
   fieldManager?: string;
   dryRun: boolean;
   res?: ServerResponse;

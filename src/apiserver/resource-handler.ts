@@ -8,7 +8,7 @@ import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 import { queryBool, queryInt } from './query-params.js';
 import type { Registry, Resource } from './registry.js';
 import { methodNotAllowed, pathNotFound, type Handler, type RequestContext } from './request-context.js';
-import { writeOptions } from './request-options.js';
+import { writeOptions, type WriteOptions } from './request-options.js';
 import type { ResourceService } from './resources.js';
 import type { ResourcePath } from './routing.js';
 import { scaleTable } from './scale.js';
@@ -77,6 +77,11 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
   };
 }
 
+/** The write's options with the authorization filter's object check (RBAC escalation), if any. */
+function withAdmit(t: Target, opts: WriteOptions): WriteOptions {
+  return t.ctx.admitObject ? { ...opts, admitObject: t.ctx.admitObject } : opts;
+}
+
 function isWatch(q: URLSearchParams, rp: ResourcePath): boolean {
   return rp.watch || queryBool(q, 'watch') === true;
 }
@@ -96,7 +101,7 @@ async function serveCollection(deps: ResourceHandlerDeps, t: Target): Promise<vo
   if (method === 'POST') {
     if (r.def.namespaced && !ns) throw new ApiError('MethodNotAllowed', `POST on all-namespaces ${r.def.plural} is not allowed: create in a namespace`);
     const body = await readObjectBody(req, deps.maxBody, r);
-    const out = await deps.service.create(r, ns, body, writeOptions(q, res, 'CreateOptions'), t.userAgent);
+    const out = await deps.service.create(r, ns, body, withAdmit(t, writeOptions(q, res, 'CreateOptions')), t.userAgent);
     return sendJson(res, out.code, out.body);
   }
   if (method === 'DELETE') {
@@ -104,7 +109,7 @@ async function serveCollection(deps: ResourceHandlerDeps, t: Target): Promise<vo
     queryInt(q, 'gracePeriodSeconds');
     const deleteCauses = deleteOptionsCauses(q, {});
     if (deleteCauses.length) throw optionsInvalid('DeleteOptions', deleteCauses);
-    const out = await deps.service.deleteCollection(r, ns, q, writeOptions(q, res, 'DeleteOptions'), raw);
+    const out = await deps.service.deleteCollection(r, ns, q, withAdmit(t, writeOptions(q, res, 'DeleteOptions')), raw);
     return sendJson(res, out.code, out.body);
   }
   throw methodNotAllowed(method);
@@ -124,18 +129,18 @@ async function serveObject(deps: ResourceHandlerDeps, t: Target, name: string): 
   }
   if (method === 'PUT') {
     const body = await readObjectBody(req, deps.maxBody, r);
-    const out = await deps.service.update(r, ns, name, sub, body, writeOptions(q, res, 'UpdateOptions'), t.userAgent);
+    const out = await deps.service.update(r, ns, name, sub, body, withAdmit(t, writeOptions(q, res, 'UpdateOptions')), t.userAgent);
     return sendJson(res, out.code, out.body);
   }
   if (method === 'PATCH') {
     const ct = req.headers['content-type'];
     const raw = await readPatchBody(req, deps.maxBody);
-    const out = await deps.service.patch(r, ns, name, sub, raw, ct, q, writeOptions(q, res, 'PatchOptions'), t.userAgent);
+    const out = await deps.service.patch(r, ns, name, sub, raw, ct, q, withAdmit(t, writeOptions(q, res, 'PatchOptions')), t.userAgent);
     return sendJson(res, out.code, out.body);
   }
   if (method === 'DELETE' && sub === undefined) {
     const raw = await readBody(req, deps.maxBody);
-    const out = await deps.service.delete(r, ns, name, raw, q, writeOptions(q, res, 'DeleteOptions'));
+    const out = await deps.service.delete(r, ns, name, raw, q, withAdmit(t, writeOptions(q, res, 'DeleteOptions')));
     return sendJson(res, out.code, out.body);
   }
   throw methodNotAllowed(method);
@@ -153,13 +158,13 @@ async function serveScale(deps: ResourceHandlerDeps, t: Target, name: string): P
   if (method === 'PUT') {
     // A Scale is JSON or YAML here: protobuf is only for the built-in core kinds.
     const body = await readObjectBody(req, deps.maxBody, r, false);
-    const out = await deps.service.updateScale(r, ns, name, body, writeOptions(q, res, 'UpdateOptions'), t.userAgent);
+    const out = await deps.service.updateScale(r, ns, name, body, withAdmit(t, writeOptions(q, res, 'UpdateOptions')), t.userAgent);
     return sendJson(res, out.code, out.body);
   }
   if (method === 'PATCH') {
     const ct = req.headers['content-type'];
     const raw = await readPatchBody(req, deps.maxBody);
-    const out = await deps.service.patchScale(r, ns, name, raw, ct, q, writeOptions(q, res, 'PatchOptions'), t.userAgent);
+    const out = await deps.service.patchScale(r, ns, name, raw, ct, q, withAdmit(t, writeOptions(q, res, 'PatchOptions')), t.userAgent);
     return sendJson(res, out.code, out.body);
   }
   // kube-apiserver's NewMethodNotSupported for a verb the custom resource's scale handler lacks.
@@ -204,10 +209,10 @@ async function readPatchBody(req: IncomingMessage, maxBody: number): Promise<Buf
   return readBody(req, maxBody);
 }
 
-/** JSON or YAML bodies for every resource; protobuf for the built-in core kinds (kubectl's typed clients). */
+/** JSON or YAML bodies for every resource; protobuf for the built-in core and RBAC kinds (kubectl's typed clients). */
 async function readObjectBody(req: IncomingMessage, maxBody: number, r: Resource, protobuf = true): Promise<Record<string, unknown>> {
   const mt = mediaType(req.headers['content-type']);
-  if (protobuf && mt === PROTOBUF_MEDIA_TYPE && r.def.group === '') return decodeProtobufObject(await readBody(req, maxBody));
+  if (protobuf && mt === PROTOBUF_MEDIA_TYPE && (r.def.group === '' || r.def.group === 'rbac.authorization.k8s.io')) return decodeProtobufObject(await readBody(req, maxBody));
   if (!OBJECT_TYPES.includes(mt)) {
     req.resume();
     throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);

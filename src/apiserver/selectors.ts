@@ -21,18 +21,19 @@ function checkValue(v: string, sel: string): void {
 function splitTop(s: string, sel: string): string[] {
   const parts: string[] = [];
   let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch === 40 /* ( */) depth++;
+    else if (ch === 41 /* ) */) depth--;
     if (depth < 0 || depth > 1) throw badRequest(`unable to parse selector "${sel}": unbalanced parentheses`);
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
+    if (ch === 44 /* , */ && depth === 0) {
+      parts.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
   if (depth !== 0) throw badRequest(`unable to parse selector "${sel}": unbalanced parentheses`);
-  parts.push(cur);
+  parts.push(s.slice(start));
   return parts;
 }
 
@@ -111,18 +112,16 @@ export type FieldSelector = FieldRequirement[];
 /** Splits on unescaped separators; `\,` `\=` `\\` are escapes as in k8s fields.ParseSelector. */
 function splitEscaped(s: string, sep: string): string[] {
   const out: string[] = [];
-  let cur = '';
+  let start = 0;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
-    if (ch === '\\' && i + 1 < s.length) {
-      cur += ch + s[i + 1];
-      i++;
-    } else if (ch === sep) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
+    if (ch === '\\') i++;
+    else if (ch === sep) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
-  out.push(cur);
+  out.push(s.slice(start));
   return out;
 }
 
@@ -130,16 +129,53 @@ function unescape(s: string): string {
   return s.replace(/\\(.)/g, '$1');
 }
 
+/**
+ * One term `field<op>value`, split at its first unescaped operator by a single scan (a regex with
+ * a lazy field and optional spaces backtracked quadratically: 16,000 spaces blocked the event
+ * loop for most of a second). The field may not hold an unescaped `=` or `!`; the value may hold
+ * anything but a trailing lone backslash.
+ */
+function trailingBackslashes(s: string): number {
+  let n = 0;
+  while (n < s.length && s[s.length - 1 - n] === '\\') n++;
+  return n;
+}
+
+function splitTerm(part: string): { field: string; op: '=' | '!='; value: string } | undefined {
+  for (let i = 0; i < part.length; i++) {
+    const ch = part[i];
+    if (ch === '\\') {
+      i++;
+      continue;
+    }
+    if (ch !== '=' && ch !== '!') continue;
+    let opLen: number;
+    let op: '=' | '!=';
+    if (ch === '!') {
+      if (part[i + 1] !== '=') return undefined;
+      op = '!=';
+      opLen = 2;
+    } else {
+      op = '=';
+      opLen = part[i + 1] === '=' ? 2 : 1;
+    }
+    const field = part.slice(0, i).trim();
+    const value = part.slice(i + opLen).trimStart();
+    if (field === '' || trailingBackslashes(value) % 2 === 1) return undefined;
+    return { field, op, value };
+  }
+  return undefined;
+}
+
 export function parseFieldSelector(sel: string | undefined | null, allowed: (field: string) => boolean): FieldSelector {
   if (sel === undefined || sel === null || sel.trim() === '') return [];
   const reqs: FieldSelector = [];
   for (const raw of splitEscaped(sel, ',')) {
     const part = raw.trim();
-    const m = /^((?:[^=!\\]|\\.)+?)\s*(==|=|!=)\s*((?:[^\\]|\\.)*)$/.exec(part);
-    if (!m) throw badRequest(`invalid selector: '${sel}'; can't understand '${part}'`);
-    const field = m[1].trim();
-    if (!allowed(field)) throw badRequest(`field label not supported: ${field}`);
-    reqs.push({ field, op: m[2] === '!=' ? '!=' : '=', value: unescape(m[3]) });
+    const t = splitTerm(part);
+    if (!t) throw badRequest(`invalid selector: '${sel}'; can't understand '${part}'`);
+    if (!allowed(t.field)) throw badRequest(`field label not supported: ${t.field}`);
+    reqs.push({ field: t.field, op: t.op, value: unescape(t.value) });
   }
   return reqs;
 }

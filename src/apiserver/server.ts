@@ -16,7 +16,16 @@ import { Registry } from './registry.js';
 import { ResourceService } from './resources.js';
 import type { ResourceLookup } from './routing.js';
 import { buildChain, defaultFilters } from './filters.js';
-import type { Handler } from './request-context.js';
+import { tokenAuthenticator, unionAuthenticator, x509Authenticator } from './auth/authenticator.js';
+import { Authorizer } from './auth/authorizer.js';
+import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './auth/bootstrap-policy.js';
+import { RbacCache } from './auth/rbac-cache.js';
+import { reviewHandler } from './auth/reviews.js';
+import { readTokenFile } from './auth/token-file.js';
+import { ADMIN, type UserInfo } from './auth/user.js';
+import type { UserLimits } from './auth/limits.js';
+import { AuditLog, type AuditOptions } from './audit.js';
+import type { Handler, RequestContext } from './request-context.js';
 import { resourceHandler, type WatchSettings } from './resource-handler.js';
 import { nonResourceRoutes, routeHandler } from './routes.js';
 import { ApiError, isStoreError } from './status.js';
@@ -33,7 +42,13 @@ export interface ApiServerOptions {
   dataDir?: string;
   listen: { host: string; port: number };
   tls?: boolean;
-  auth?: { tokens?: string[]; disabled?: boolean };
+  /**
+   * Authentication: `tokens` are admin tokens (system:masters; default: the data dir's token),
+   * `tokenAuthFile` kube-apiserver's CSV of further users, `clientCaPem` the CA whose client
+   * certificates authenticate (default: okube's generated CA). `disabled` makes every request
+   * the admin (tests of the handlers only).
+   */
+  auth?: { tokens?: string[]; disabled?: boolean; tokenAuthFile?: string; clientCaPem?: string };
   maxBodyBytes?: number;
   /** Certificates from files (in-cluster); default: generated once and kept in dataDir. */
   servingCerts?: { certPem: string; keyPem: string; caPem?: string };
@@ -45,6 +60,10 @@ export interface ApiServerOptions {
   maxWatchSeconds?: number;
   /** Sees every request as it arrives (tests record which API calls a client makes). */
   observeRequest?: (req: IncomingMessage) => void;
+  /** The audit log (audit.ts); none by default. */
+  audit?: AuditOptions;
+  /** Per-user limits on requests in flight and open watches (429 beyond them); system:masters is exempt. */
+  userLimits?: UserLimits;
   /** The owner-reference garbage collector's settings; `false` runs none (default: on). */
   garbageCollector?: false | GarbageCollectorOptions;
 }
@@ -70,9 +89,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const tokens = opts.auth?.tokens?.length ? opts.auth.tokens : [loadOrCreateToken(opts.dataDir)];
   const watches: WatchSettings = { tracker: { active: 0 }, closing: new Set(), bookmarkMs: opts.bookmarkIntervalMs ?? 10_000, maxWatchMs: (opts.maxWatchSeconds ?? 1800) * 1000 };
 
+  const tokenUsers = new Map<string, UserInfo>(opts.auth?.tokenAuthFile ? readTokenFile(opts.auth.tokenAuthFile) : []);
+  for (const t of tokens) tokenUsers.set(t, ADMIN);
+  const clientCaPem = opts.auth?.clientCaPem ?? certs?.caPem;
+
   const service: ResourceService = new ResourceService(store, registry, (ns) => finalizer.kick(ns));
   const finalizer = new NamespaceFinalizer(store, () => service, log);
   await ensureNamespaces(service, registry);
+  await ensureBootstrapPolicy(service, registry);
+  const rbac = new RbacCache(store, log);
+  await rbac.start();
+  const authorizer = new Authorizer(rbac);
+  const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers));
   await finalizer.resume();
   const gc = opts.garbageCollector === false ? undefined : new GarbageCollector(store, registry, (ns) => finalizer.kick(ns), loggerFor('garbage-collector'), opts.garbageCollector);
   gc?.start();
@@ -80,10 +108,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const lifecycle = { shuttingDown: false };
   const resource = resourceHandler({ store, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
-  const chain = buildChain(defaultFilters(tokens, opts.auth?.disabled === true), routeHandler(routes, resource));
-  const onRequest = requestListener({ chain, log, lookup: (g, v, p) => registry.lookup(g, v, p)?.def, observeRequest: opts.observeRequest });
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const chain = buildChain(defaultFilters({ authenticator, authorizer, limits: opts.userLimits }), routeHandler(routes, reviewHandler(maxBody, resource)));
+  const audit = opts.audit ? new AuditLog(opts.audit) : undefined;
+  const onRequest = requestListener({ chain, log, lookup: (g, v, p) => registry.lookup(g, v, p)?.def, observeRequest: opts.observeRequest, audit });
 
-  const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem }, onRequest) : createHttpServer(onRequest);
+  // Client certificates are asked for, never required: a request without one authenticates by
+  // token or stays anonymous; only a certificate the CA verified names a user (x509Authenticator).
+  const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem, requestCert: true, rejectUnauthorized: false, ...(clientCaPem ? { ca: clientCaPem } : {}) }, onRequest) : createHttpServer(onRequest);
   const url = await listen(server, opts.listen, certs !== undefined);
   log.info({ url, resources: defs.map((d) => `${d.plural}.${d.group || 'core'}`) }, 'API server listening');
 
@@ -99,7 +131,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       closed = true;
       lifecycle.shuttingDown = true;
       finalizer.stop();
+      rbac.stop();
       gc?.stop();
+      await audit?.close();
       for (const f of [...watches.closing]) f();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -121,6 +155,20 @@ async function ensureNamespaces(service: ResourceService, registry: Registry): P
   for (const name of SYSTEM_NAMESPACES) {
     try {
       await service.create(nsResource, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    }
+  }
+}
+
+/** The default ClusterRoles and ClusterRoleBindings (auth/bootstrap-policy.ts), created when missing. */
+async function ensureBootstrapPolicy(service: ResourceService, registry: Registry): Promise<void> {
+  const roles = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
+  const bindings = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!;
+  const all: Array<[typeof roles, Record<string, unknown>]> = [...BOOTSTRAP_CLUSTER_ROLES.map((o) => [roles, o] as [typeof roles, Record<string, unknown>]), ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((o) => [bindings, o] as [typeof roles, Record<string, unknown>])];
+  for (const [r, obj] of all) {
+    try {
+      await service.create(r, undefined, structuredClone(obj), { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
     }
@@ -161,12 +209,14 @@ interface ListenerDeps {
   log: Logger;
   lookup: ResourceLookup;
   observeRequest?: (req: IncomingMessage) => void;
+  audit?: AuditLog;
 }
 
 /** Each request: its URL parsed once, the chain run, any failure answered, then metrics and the log line. */
 function requestListener(deps: ListenerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = process.hrtime.bigint();
+    const received = new Date();
     // Audit-Id, as kube-apiserver sets it: the caller's X-Request-Id / Audit-Id when it sent a
     // usable one, else a new one; every log line of the request carries it.
     const id = requestId(req.headers);
@@ -175,10 +225,11 @@ function requestListener(deps: ListenerDeps): (req: IncomingMessage, res: Server
     const parsed = parseRequest(method, req.url ?? '/', req.headers['content-type'], deps.lookup);
     const endWatch = parsed.info.verb === 'WATCH' ? watchStarted(parsed.info) : undefined;
     deps.observeRequest?.(req);
+    const ctx: RequestContext = { req, res, method, parsed };
     const run = async () => {
       // As before the chain existed: a URL that cannot be parsed fails first, whoever asks.
       if (parsed.urlError !== undefined) throw parsed.urlError;
-      await deps.chain({ req, res, method, parsed });
+      await deps.chain(ctx);
     };
     run()
       .catch((err: unknown) => answerError(req, res, toApiError(err, deps.log, { requestId: id, method: req.method, url: req.url })))
@@ -186,6 +237,7 @@ function requestListener(deps: ListenerDeps): (req: IncomingMessage, res: Server
         const complete = () => {
           endWatch?.();
           logRequest(deps.log, req, res, parsed, id, Number(process.hrtime.bigint() - started) / 1e9);
+          deps.audit?.record(ctx, id, res.statusCode, received);
         };
         // A watch's handler returns once the stream is set up; the request ends when it closes.
         if (res.writableEnded || res.destroyed) complete();

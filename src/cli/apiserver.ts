@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createApiServer } from '../apiserver/index.js';
 import { CRD_DIR } from '../standalone/standalone.js';
 import { EtcdStore } from '../storage/etcd-store.js';
-import { errorMessage } from '../util/errors.js';
+import { etcdClientTlsFromFlags } from '../storage/etcd-client-flags.js';
+import { readAuditPolicy, type AuditOptions } from '../apiserver/audit.js';
+import { errorMessage, isOkubeError } from '../util/errors.js';
+import { ensurePrivateDir } from '../util/private-dir.js';
 import { CliError } from './cli-error.js';
 import { parseListen } from './up.js';
 
@@ -15,6 +20,15 @@ interface ApiserverOptions {
   etcdEndpoints?: string;
   dataDir: string;
   tokenFile?: string;
+  tokenAuthFile?: string;
+  auditLogPath?: string;
+  auditPolicyFile?: string;
+  auditLogMaxsize: string;
+  auditLogMaxbackup: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
+  clientCaFile?: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
   logLevel?: string;
@@ -28,22 +42,61 @@ function read(file: string, what: string): string {
   }
 }
 
+function auditOptions(opts: ApiserverOptions): AuditOptions | undefined {
+  if (!opts.auditLogPath) {
+    if (opts.auditPolicyFile) throw new CliError('--audit-policy-file needs --audit-log-path');
+    return undefined;
+  }
+  const size = Number(opts.auditLogMaxsize);
+  const backups = Number(opts.auditLogMaxbackup);
+  if (!Number.isInteger(size) || size < 1) throw new CliError(`--audit-log-maxsize ${opts.auditLogMaxsize}: expected a whole number of MB, at least 1`);
+  if (!Number.isInteger(backups) || backups < 0) throw new CliError(`--audit-log-maxbackup ${opts.auditLogMaxbackup}: expected a whole number, at least 0`);
+  return {
+    path: opts.auditLogPath,
+    ...(opts.auditPolicyFile ? { policy: readAuditPolicy(opts.auditPolicyFile) } : {}),
+    maxSizeBytes: size * 1024 * 1024,
+    maxBackups: backups,
+  };
+}
+
 export function registerApiserver(program: Command): void {
   program
     .command('apiserver')
     .description("run only okube's Kubernetes-compatible API server, on an etcd cluster")
     .option('--listen <host:port>', 'address to serve HTTPS on', '0.0.0.0:6443')
     .option('--etcd-endpoints <urls>', 'etcd client URLs, comma-separated (required)')
-    .option('--data-dir <dir>', 'where generated certificates and token are kept (when not given as files)', '/tmp/okube-apiserver')
-    .option('--token-file <file>', 'the bearer token clients must present')
+    .option('--etcd-cafile <file>', 'CA of etcd\'s serving certificate (TLS)')
+    .option('--etcd-certfile <file>', 'client certificate for etcd')
+    .option('--etcd-keyfile <file>', 'client key for etcd')
+    .option('--data-dir <dir>', 'where generated certificates and token are kept (when not given as files); must be owned by okube\'s user and private (0700), created so when missing', join(homedir(), '.okube', 'apiserver'))
+    .option('--token-file <file>', 'the admin bearer token (its holder is in system:masters)')
+    .option('--token-auth-file <file>', 'further users: kube-apiserver\'s CSV token,user,uid,"group1,group2"')
+    .option('--client-ca-file <file>', 'CA whose client certificates authenticate users (CN user, O groups); default: okube\'s CA')
     .option('--tls-cert-file <file>', 'serving certificate (PEM)')
     .option('--tls-key-file <file>', 'serving key (PEM)')
+    .option('--audit-log-path <file>', 'write audit.k8s.io/v1 events as JSON lines here (- for stdout); no audit log without it')
+    .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy (default: Metadata for all but health probes)')
+    .option('--audit-log-maxsize <MB>', 'rotate the audit log at this size', '100')
+    .option('--audit-log-maxbackup <n>', 'rotated audit logs kept', '5')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: ApiserverOptions) => {
       const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
       if (!endpoints.length) throw new CliError('--etcd-endpoints is required (e.g. http://etcd-0.etcd:2379)');
       if (Boolean(opts.tlsCertFile) !== Boolean(opts.tlsKeyFile)) throw new CliError('--tls-cert-file and --tls-key-file go together');
-      const store = new EtcdStore({ endpoints });
+      try {
+        ensurePrivateDir(opts.dataDir, '--data-dir');
+      } catch (err) {
+        throw new CliError(isOkubeError(err) ? err.message : `--data-dir ${opts.dataDir}: ${errorMessage(err)}`);
+      }
+      let etcdTls;
+      let audit: AuditOptions | undefined;
+      try {
+        etcdTls = etcdClientTlsFromFlags(opts);
+        audit = auditOptions(opts);
+      } catch (err) {
+        throw new CliError(errorMessage(err));
+      }
+      const store = new EtcdStore({ endpoints, ...(etcdTls ? { tls: etcdTls } : {}) });
       let api;
       try {
         api = await createApiServer({
@@ -51,7 +104,12 @@ export function registerApiserver(program: Command): void {
           crdDir: CRD_DIR,
           dataDir: opts.dataDir,
           listen: parseListen(opts.listen),
-          auth: opts.tokenFile ? { tokens: [read(opts.tokenFile, '--token-file').trim()] } : undefined,
+          ...(audit ? { audit } : {}),
+          auth: {
+            ...(opts.tokenFile ? { tokens: [read(opts.tokenFile, '--token-file').trim()] } : {}),
+            ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
+            ...(opts.clientCaFile ? { clientCaPem: read(opts.clientCaFile, '--client-ca-file') } : {}),
+          },
           servingCerts: opts.tlsCertFile ? { certPem: read(opts.tlsCertFile, '--tls-cert-file'), keyPem: read(opts.tlsKeyFile!, '--tls-key-file') } : undefined,
         });
       } catch (err) {

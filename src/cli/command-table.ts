@@ -13,6 +13,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
   { names: ['up'], load: async () => (await import('./up.js')).registerUp },
   { names: ['controllers'], load: async () => (await import('./controllers.js')).registerControllers },
   { names: ['apiserver'], load: async () => (await import('./apiserver.js')).registerApiserver },
+  { names: ['kubeconfig'], load: async () => (await import('./kubeconfig-user.js')).registerKubeconfig },
   { names: ['cordon', 'uncordon', 'drain'], load: async () => (await import('./commands/nodes.js')).registerNodes },
   { names: ['apply'], load: async () => (await import('./commands/apply.js')).registerApply },
   { names: ['get'], load: async () => (await import('./commands/get.js')).registerGet },

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startStandalone } from '../standalone/standalone.js';
+import { etcdClientTlsFromFlags } from '../storage/etcd-client-flags.js';
 import { CliError } from './cli-error.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
 
@@ -13,6 +14,9 @@ interface UpOptions {
   dataDir: string;
   listen: string;
   etcdEndpoints?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
   dockerHost: string;
   kubeconfigOut?: string;
   logLevel?: string;
@@ -46,6 +50,9 @@ export function registerUp(program: Command): void {
     .option('--data-dir <dir>', 'where okube keeps etcd data, certificates, token and kubeconfig', join(homedir(), '.okube'))
     .option('--listen <host:port>', 'API server address', DEFAULT_LISTEN)
     .option('--etcd-endpoints <urls>', 'use an external etcd cluster (comma-separated URLs) instead of the embedded one')
+    .option('--etcd-cafile <file>', 'CA of the external etcd\'s serving certificate (TLS)')
+    .option('--etcd-certfile <file>', 'client certificate for the external etcd')
+    .option('--etcd-keyfile <file>', 'client key for the external etcd')
     .option('--docker-host <url>', 'Docker engine registered as the first Node', process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: DATA_DIR/kubeconfig)')
     .option('--node-name <name>', 'name of the Node the Docker engine is registered as', 'local')
@@ -78,6 +85,7 @@ export function registerUp(program: Command): void {
           dataDir,
           listen: parseListen(opts.listen),
           etcdEndpoints: opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean),
+          etcdTls: etcdClientTlsFromFlags(opts),
           dockerHost: opts.dockerHost,
           kubeconfigPath: opts.kubeconfigOut ? resolve(opts.kubeconfigOut) : join(dataDir, 'kubeconfig'),
           nodeName: opts.nodeName,

@@ -28,13 +28,36 @@ const longRunning = new Gauge({
   registers: [metricsRegistry],
 });
 
-function labels(info: RequestInfo) {
-  return { verb: info.verb, group: info.group, version: info.version, resource: info.resource, subresource: info.subresource, scope: info.scope, component: 'apiserver' };
+// Every label value comes from a closed set, never from the URL as sent: a client may not mint
+// series (an unauthenticated GET of nodes/x/<random> once added one per request). Group, version
+// and resource are only set for resources the registry serves; subresources and verbs outside
+// the known ones read as 'other'; a request refused before authorization (401) keeps only its
+// verb, as kube-apiserver records such requests before resolving them.
+const SUBRESOURCES = new Set(['', 'status', 'scale']);
+const VERBS = new Set(['GET', 'LIST', 'WATCH', 'POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'HEAD', 'OPTIONS', 'CONNECT']);
+
+export interface MetricLabels {
+  verb: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  scope: string;
+  component: 'apiserver';
+}
+
+/** The labels a request is counted under (pure; see above). */
+export function metricLabels(info: RequestInfo, code: number): MetricLabels {
+  const verb = VERBS.has(info.verb) ? info.verb : 'other';
+  if (code === 401 || !info.resource) return { verb, group: '', version: '', resource: '', subresource: '', scope: '', component: 'apiserver' };
+  const subresource = SUBRESOURCES.has(info.subresource) ? info.subresource : 'other';
+  return { verb, group: info.group, version: info.version, resource: info.resource, subresource, scope: info.scope, component: 'apiserver' };
 }
 
 /** Marks a watch as streaming; the returned function ends it. */
 export function watchStarted(info: RequestInfo): () => void {
-  const l = { verb: info.verb, group: info.group, version: info.version, resource: info.resource, scope: info.scope, component: 'apiserver' };
+  const m = metricLabels(info, 200);
+  const l = { verb: m.verb, group: m.group, version: m.version, resource: m.resource, scope: m.scope, component: 'apiserver' };
   longRunning.inc(l);
   let ended = false;
   return () => {
@@ -45,7 +68,7 @@ export function watchStarted(info: RequestInfo): () => void {
 }
 
 export function observeRequest(info: RequestInfo, code: number, seconds: number): void {
-  const l = labels(info);
+  const l = metricLabels(info, code);
   requestTotal.inc({ ...l, code: String(code) });
   if (info.verb !== 'WATCH') requestDuration.observe(l, seconds);
 }

@@ -14,6 +14,15 @@ export interface HttpProbeTarget {
   timeoutMs: number;
 }
 
+// Headers a Task may not set: Host (virtual-host tricks against whatever answers at the Node
+// address) and the hop-by-hop ones of RFC 9110 §7.6.1 (which change how the connection is used).
+const FORBIDDEN_HEADERS = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'expect']);
+
+/** The Task's headers without the forbidden ones and without any name or value that is not a valid token/field value. */
+export function probeHeaders(headers: ReadonlyArray<{ name: string; value: string }> | undefined): Array<[string, string]> {
+  return (headers ?? []).filter((h) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h.name) && !FORBIDDEN_HEADERS.has(h.name.toLowerCase()) && !/[\r\n\0]/.test(h.value)).map((h) => [h.name, h.value]);
+}
+
 export function httpProbe(t: HttpProbeTarget): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const request = t.scheme === 'HTTPS' ? httpsRequest : httpRequest;
@@ -30,7 +39,7 @@ export function httpProbe(t: HttpProbeTarget): Promise<ProbeResult> {
         port: t.port,
         path: t.path ?? '/',
         method: 'GET',
-        headers: { 'User-Agent': 'okube-probe/1.0', Accept: '*/*', ...Object.fromEntries((t.headers ?? []).map((h) => [h.name, h.value])) },
+        headers: { 'User-Agent': 'okube-probe/1.0', Accept: '*/*', ...Object.fromEntries(probeHeaders(t.headers)) },
         rejectUnauthorized: false,
         agent: false,
       },

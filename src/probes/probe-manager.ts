@@ -146,7 +146,9 @@ export class ProbeManager {
     const handler = p.httpGet ?? p.tcpSocket!;
     const port = resolveHostPort(tp.task, handler.port, tp.target.ports);
     if (port === undefined) return { result: 'Failure', message: `port ${handler.port} is not published on the node (declare it in spec.ports)` };
-    const host = handler.host ?? tp.target.address;
+    // Only the Task's own Node address: admission refuses a host (the CRD's rule), and a Task
+    // stored before that rule still cannot point the controllers elsewhere.
+    const host = tp.target.address;
     if (p.httpGet) return httpProbe({ host, port, path: p.httpGet.path, scheme: p.httpGet.scheme, headers: p.httpGet.httpHeaders, timeoutMs });
     return tcpProbe({ host, port, timeoutMs });
   }

@@ -7,6 +7,7 @@ import { EmbeddedEtcd } from '../storage/embedded-etcd.js';
 import { EtcdStore } from '../storage/etcd-store.js';
 import type { Store } from '../storage/store.js';
 import { createApiServer, writeKubeconfig } from '../apiserver/index.js';
+import { loadOrCreateCerts } from '../apiserver/certs.js';
 import { loadKubeConfig } from '../client/kubeconfig.js';
 import type { ResourceClient } from '../client/resource-client.js';
 import { ControllerManager } from '../controllers/manager.js';
@@ -25,6 +26,8 @@ export interface StandaloneOptions {
   dataDir: string;
   listen: { host: string; port: number };
   etcdEndpoints?: string[];
+  /** TLS for the external etcd (--etcd-cafile/--etcd-certfile/--etcd-keyfile). */
+  etcdTls?: { caPem: string; certPem?: string; keyPem?: string };
   dockerHost: string;
   kubeconfigPath: string;
   /** How long the readiness summary waits for the local Node to be Ready (default 15 s). */
@@ -149,17 +152,21 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     checkpoint();
 
     let endpoints = opts.etcdEndpoints;
+    let etcdTls = opts.etcdTls;
     let storeDescription: string;
     if (endpoints?.length) {
       storeDescription = `external etcd ${endpoints.join(',')}`;
     } else {
-      const etcd = new EmbeddedEtcd({ dataDir: `${opts.dataDir}/etcd` });
-      ({ endpoints } = await etcd.start());
+      // The embedded etcd takes only clients with a certificate from okube's CA (the one the API
+      // server serves with), on loopback.
+      const ca = loadOrCreateCerts(opts.dataDir);
+      const etcd = new EmbeddedEtcd({ dataDir: `${opts.dataDir}/etcd`, tls: { caPem: ca.caPem, caKeyPem: ca.caKeyPem! } });
+      ({ endpoints, tls: etcdTls } = await etcd.start());
       stops.push(() => etcd.stop());
       checkpoint();
       storeDescription = `embedded etcd ${endpoints.join(',')} (data in ${opts.dataDir}/etcd)`;
     }
-    const store: Store = new EtcdStore({ endpoints });
+    const store: Store = new EtcdStore({ endpoints, ...(etcdTls ? { tls: etcdTls } : {}) });
     stops.push(() => store.close());
 
     const api = await createApiServer({ store, crdDir: CRD_DIR, dataDir: opts.dataDir, listen: opts.listen });

@@ -1,16 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { freePort } from '../util/free-port.js';
 import { ETCD_MEMBER_NAME, endProcess, etcdProcessesOn } from './stray-etcd.js';
+import { etcdTlsFiles, type EtcdClientTls, type EtcdTlsFiles } from './etcd-tls.js';
 
 // The etcd that `okube up` runs by default, as a supervised child process. Contract: one etcd per
 // data directory (strays of a killed okube are ended first), stable loopback ports across
 // restarts so clients reconnect, restart with backoff when it dies on its own, and a clear
-// ConfigError when there is no etcd binary.
+// ConfigError when there is no etcd binary. With `tls` (what okube up uses), etcd serves only
+// HTTPS and requires a client certificate signed by okube's CA, for clients and peers alike; its
+// key material lives 0600 in `<dataDir>/pki` (etcd-tls.ts) and the data dir is 0700.
 
 export interface EmbeddedEtcdOptions {
   dataDir: string;
@@ -21,6 +25,8 @@ export interface EmbeddedEtcdOptions {
   binary?: string;
   /** Restart etcd when it dies on its own (default true). */
   supervise?: boolean;
+  /** Client-certificate TLS with certificates from this CA (okube's), instead of plain HTTP. */
+  tls?: { caPem: string; caKeyPem: string };
 }
 
 interface Ports { clientPort: number; peerPort: number }
@@ -67,6 +73,7 @@ export class EmbeddedEtcd {
   private restartTimer?: NodeJS.Timeout;
   private readonly host: string;
   private readonly binary: string;
+  private tlsFiles?: EtcdTlsFiles;
 
   constructor(private readonly opts: EmbeddedEtcdOptions) {
     this.host = opts.host ?? '127.0.0.1';
@@ -75,14 +82,19 @@ export class EmbeddedEtcd {
 
   get endpoints(): string[] {
     if (!this.ports) throw new OkubeError('Unavailable', 'embedded etcd has not been started');
-    return [`http://${this.host}:${this.ports.clientPort}`];
+    return [`${this.opts.tls ? 'https' : 'http'}://${this.host}:${this.ports.clientPort}`];
+  }
+
+  /** The client certificate, key and CA a client needs (undefined without tls). */
+  get clientTls(): EtcdClientTls | undefined {
+    return this.tlsFiles?.client;
   }
 
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  async start(): Promise<{ endpoints: string[] }> {
+  async start(): Promise<{ endpoints: string[]; tls?: EtcdClientTls }> {
     const binary = findBinary(this.binary);
     if (!binary) {
       throw new OkubeError(
@@ -90,12 +102,14 @@ export class EmbeddedEtcd {
         `no etcd binary found (looked for '${this.binary}' on PATH): install it with 'apt-get install etcd-server', or point okube at an external etcd with --etcd-endpoints`,
       );
     }
-    mkdirSync(this.opts.dataDir, { recursive: true });
+    mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(this.opts.dataDir, 0o700);
+    if (this.opts.tls) this.tlsFiles = etcdTlsFiles(this.opts.dataDir, this.opts.tls, this.host);
     await this.endStrays();
     this.ports = await this.loadOrChoosePorts();
     this.stopping = false;
     await this.spawnAndWait(binary);
-    return { endpoints: this.endpoints };
+    return { endpoints: this.endpoints, ...(this.tlsFiles ? { tls: this.tlsFiles.client } : {}) };
   }
 
   /** Stops etcd cleanly: SIGTERM, then SIGKILL after a timeout. */
@@ -152,9 +166,15 @@ export class EmbeddedEtcd {
 
   private async spawnAndWait(binary: string): Promise<void> {
     const { clientPort, peerPort } = this.ports!;
-    const client = `http://${this.host}:${clientPort}`;
-    const peer = `http://${this.host}:${peerPort}`;
+    const scheme = this.tlsFiles ? 'https' : 'http';
+    const client = `${scheme}://${this.host}:${clientPort}`;
+    const peer = `${scheme}://${this.host}:${peerPort}`;
+    const f = this.tlsFiles?.paths;
+    const tlsArgs = f
+      ? ['--cert-file', f.serverCert, '--key-file', f.serverKey, '--client-cert-auth', '--trusted-ca-file', f.ca, '--peer-cert-file', f.peerCert, '--peer-key-file', f.peerKey, '--peer-client-cert-auth', '--peer-trusted-ca-file', f.ca]
+      : [];
     const args = [
+      ...tlsArgs,
       '--name', ETCD_MEMBER_NAME,
       '--data-dir', join(this.opts.dataDir, 'data'),
       '--listen-client-urls', client,
@@ -202,6 +222,7 @@ export class EmbeddedEtcd {
   }
 
   private async healthy(client: string): Promise<boolean> {
+    if (this.tlsFiles) return healthyTls(`${client}/health`, this.tlsFiles.client);
     try {
       const res = await fetch(`${client}/health`, { signal: AbortSignal.timeout(1000) });
       const body = (await res.json()) as { health?: string };
@@ -240,4 +261,25 @@ export class EmbeddedEtcd {
       clearTimeout(timer);
     }
   }
+}
+
+/** etcd's /health over HTTPS with the client certificate (fetch cannot present one). */
+function healthyTls(url: string, tls: EtcdClientTls): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(url, { ca: tls.caPem, cert: tls.certPem, key: tls.keyPem, timeout: 1000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => {
+        try {
+          resolve(res.statusCode === 200 && (JSON.parse(body) as { health?: string }).health === 'true');
+        } catch {
+          resolve(false);
+        }
+      });
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
 }

@@ -13,6 +13,8 @@ import { timeEtcd } from '../metrics/storage.js';
 
 export interface EtcdStoreOptions {
   endpoints: string[];
+  /** Client-certificate TLS: the CA that signed etcd's certificate, and okube's client certificate and key (PEM). */
+  tls?: { caPem: string; certPem?: string; keyPem?: string };
   /** Per-request deadline; a request to an unreachable etcd fails with Unavailable after it. */
   requestTimeoutMs?: number;
 }
@@ -66,7 +68,9 @@ export class EtcdStore implements Store {
   private closing = false;
 
   constructor(opts: EtcdStoreOptions) {
-    this.client = new Etcd3({ hosts: opts.endpoints });
+    const t = opts.tls;
+    const credentials = t ? { rootCertificate: Buffer.from(t.caPem), ...(t.certPem && t.keyPem ? { certChain: Buffer.from(t.certPem), privateKey: Buffer.from(t.keyPem) } : {}) } : undefined;
+    this.client = new Etcd3({ hosts: opts.endpoints, ...(credentials ? { credentials } : {}) });
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
   }
 

@@ -1,4 +1,5 @@
 import { isPlainObject } from '../objects.js';
+import { setOwn } from '../../util/own.js';
 import type { JsonSchema } from '../schema/index.js';
 
 // Which part of an object a write's field ownership covers. With a status subresource the main
@@ -32,7 +33,7 @@ export function project(obj: Record<string, unknown> | undefined, scope: Scope):
       if (Object.keys(meta).length) out.metadata = meta;
       continue;
     }
-    out[k] = v;
+    setOwn(out, k, v);
   }
   return out;
 }

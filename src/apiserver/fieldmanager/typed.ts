@@ -1,6 +1,7 @@
 import { clone, deepEqual, isPlainObject } from '../objects.js';
 import type { JsonSchema } from '../schema/index.js';
 import { FieldSet, type FieldPath } from './fieldset.js';
+import { getOwn, hasOwn, setOwn } from '../../util/own.js';
 
 // Values read through their schema, the way structured-merge-diff types them: maps are granular
 // (each key its own field) unless `x-kubernetes-map-type: atomic`; lists are atomic unless
@@ -11,7 +12,7 @@ export type Schema = JsonSchema | undefined;
 
 export function childSchema(s: Schema, field: string): Schema {
   if (!s) return undefined;
-  if (s.properties && field in s.properties) return s.properties[field];
+  if (s.properties && hasOwn(s.properties, field)) return s.properties[field];
   return isPlainObject(s.additionalProperties) ? (s.additionalProperties as JsonSchema) : undefined;
 }
 
@@ -44,7 +45,7 @@ function listElements(list: unknown[], s: Schema): string[] | undefined {
 }
 
 const isMapValue = (v: unknown): v is Record<string, unknown> => isPlainObject(v);
-const declared = (s: Schema, field: string): boolean => !!s?.properties && field in s.properties;
+const declared = (s: Schema, field: string): boolean => !!s?.properties && hasOwn(s.properties, field);
 
 /**
  * The fields a value sets (SMD's ToFieldSet; what an applier owns): scalars, atomic lists and
@@ -104,7 +105,7 @@ export function compare(l: unknown, r: unknown, s: Schema): Comparison {
     if (bothMaps && !atomicMap(sch) && !(isEmpty(a ?? {}) && isEmpty(b ?? {}))) {
       const am = (a ?? {}) as Record<string, unknown>;
       const bm = (b ?? {}) as Record<string, unknown>;
-      for (const k of new Set([...Object.keys(am), ...Object.keys(bm)])) walk(am[k], bm[k], childSchema(sch, k), [...p, `f:${k}`]);
+      for (const k of new Set([...Object.keys(am), ...Object.keys(bm)])) walk(getOwn(am, k), getOwn(bm, k), childSchema(sch, k), [...p, `f:${k}`]);
     } else if (bothLists && !(isEmpty(a ?? []) && isEmpty(b ?? []))) {
       const ae = listElements((a ?? []) as unknown[], sch);
       const be = listElements((b ?? []) as unknown[], sch);
@@ -133,7 +134,7 @@ export function merge(l: unknown, r: unknown, s: Schema): unknown {
   if (r === undefined) return clone(l);
   if (isPlainObject(l) && isPlainObject(r) && !atomicMap(s)) {
     const out: Record<string, unknown> = clone(l);
-    for (const [k, v] of Object.entries(r)) if (v !== undefined) out[k] = merge(l[k], v, childSchema(s, k));
+    for (const [k, v] of Object.entries(r)) if (v !== undefined) setOwn(out, k, merge(getOwn(l, k), v, childSchema(s, k)));
     return out;
   }
   if (Array.isArray(l) && Array.isArray(r)) {

@@ -3,6 +3,7 @@ import { endpointSliceDef } from './endpointslice.js';
 import { configMapDef } from './configmap.js';
 import { persistentVolumeClaimDef } from './persistentvolumeclaim.js';
 import { objectReference } from './object-reference.js';
+import { rbacDefs, reviewDefs } from './rbac.js';
 
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
 // lists), leases (leader election, node heartbeats), secrets (TLS material for Nodes' engines,
@@ -176,5 +177,8 @@ export function builtinDefs(): ResourceDef[] {
     endpointSliceDef,
     configMapDef,
     persistentVolumeClaimDef,
+    // RBAC and the self reviews (schema/rbac.ts), kept as their own entries.
+    ...rbacDefs,
+    ...reviewDefs,
   ];
 }

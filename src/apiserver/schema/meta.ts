@@ -32,7 +32,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
-function nameProblem(name: string, isNamespace: boolean): string | undefined {
+/** RBAC objects are named like kube's path segments (ValidateRBACName): `system:basic-user` is valid. */
+export function pathSegmentNameProblem(name: string): string | undefined {
+  if (name === '.' || name === '..') return `may not be '${name}'`;
+  if (name.includes('/')) return "may not contain '/'";
+  if (name.includes('%')) return "may not contain '%'";
+  return undefined;
+}
+
+export function isRbacObject(obj: unknown): boolean {
+  return isRecord(obj) && obj.apiVersion === 'rbac.authorization.k8s.io/v1';
+}
+
+function nameProblem(name: string, isNamespace: boolean, pathSegment = false): string | undefined {
+  if (pathSegment) return pathSegmentNameProblem(name);
   if (isNamespace ? isDns1123Label(name) : isDns1123Subdomain(name)) return undefined;
   return isNamespace
     ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
@@ -59,7 +72,7 @@ export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespac
       causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.generateName', message: 'Invalid value: must be a string' });
     } else {
       // The prefix is checked with its trailing dash masked, as the apiserver does.
-      const problem = nameProblem(generateName.replace(/-$/, 'a'), isNamespace);
+      const problem = nameProblem(generateName.replace(/-$/, 'a'), isNamespace, isRbacObject(obj));
       if (problem) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.generateName', message: `Invalid value: ${JSON.stringify(generateName)}: ${problem}` });
     }
   }
@@ -70,7 +83,7 @@ export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespac
   } else if (typeof name !== 'string') {
     causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.name', message: 'Invalid value: must be a string' });
   } else {
-    const problem = nameProblem(name, isNamespace);
+    const problem = nameProblem(name, isNamespace, isRbacObject(obj));
     if (problem) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` });
   }
   if (namespaced) {

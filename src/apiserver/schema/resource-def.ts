@@ -29,6 +29,8 @@ export interface ResourceDef {
   namespaced: boolean;
   /** The status subresource is enabled. */
   hasStatus: boolean;
+  /** The verbs served (discovery); default: every verb of a stored resource. */
+  verbs?: string[];
   /** The scale subresource, when the CRD version declares it (autoscaling/v1 Scale over these paths). */
   scale?: ScaleDef;
   printerColumns: PrinterColumn[];

@@ -1,6 +1,7 @@
 import { parse, type ParseResult } from '@marcbachmann/cel-js';
 import type { JsonSchema } from './resource-def.js';
 import type { ValidationCause } from './causes.js';
+import { getOwn, hasOwn } from '../../util/own.js';
 
 // Walks of an object along its structural schema, the way the Kubernetes API server treats
 // custom resources: unknown fields are pruned (except under x-kubernetes-preserve-unknown-fields);
@@ -39,9 +40,9 @@ export function applyDefaults(value: Json, schema: JsonSchema, root = true): voi
     }
     for (const [key, v] of Object.entries(value)) {
       if (root && ROOT_OWNED.has(key)) continue;
-      const sub = key in props ? props[key] : isSchema(schema.additionalProperties) ? schema.additionalProperties : undefined;
+      const sub = hasOwn(props, key) ? props[key] : isSchema(schema.additionalProperties) ? schema.additionalProperties : undefined;
       if (!sub) continue;
-      if (v === null && sub.nullable !== true && !(key in props)) {
+      if (v === null && sub.nullable !== true && !hasOwn(props, key)) {
         if (sub.default !== undefined) value[key] = structuredClone(sub.default);
         else delete value[key];
         continue;
@@ -63,7 +64,7 @@ export function prune(value: Json, schema: JsonSchema, path = '', root = true): 
     for (const key of Object.keys(value)) {
       const child = path ? `${path}.${key}` : key;
       if (root && ROOT_OWNED.has(key)) continue;
-      if (key in props) dropped.push(...prune(value[key], props[key], child, false));
+      if (hasOwn(props, key)) dropped.push(...prune(value[key], props[key], child, false));
       else if (isSchema(additional)) dropped.push(...prune(value[key], additional, child, false));
       else if (additional === true || preserve) continue;
       else if (schema.properties || schema.type === 'object') {
@@ -168,8 +169,8 @@ export function celCauses(value: Json, schema: JsonSchema, path = '', skip: (pat
   if (isObject(value)) {
     const props = schema.properties ?? {};
     for (const [name, v] of Object.entries(value)) {
-      const sub = name in props ? props[name] : isSchema(schema.additionalProperties) ? schema.additionalProperties : undefined;
-      const oldChild = isObject(old) ? old[name] : undefined;
+      const sub = hasOwn(props, name) ? props[name] : isSchema(schema.additionalProperties) ? schema.additionalProperties : undefined;
+      const oldChild = isObject(old) ? getOwn(old, name) : undefined;
       if (sub && v !== undefined) causes.push(...celCauses(v, sub, path ? `${path}.${name}` : name, skip, oldChild));
     }
   } else if (Array.isArray(value) && schema.items) {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS, VOLUME_CLAIM_LABEL, type EndpointSlice, type Task, type TaskService, type TaskSet } from '../../../src/api/types.js';
 import { writeKubeconfig } from '../../../src/apiserver/index.js';
 import { ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS } from '../../../src/client/resource-client.js';
@@ -70,9 +70,11 @@ describe("the chart's ClusterRole", function () {
   });
 
   it('allows every API call the controllers make through a Node and Tasks’ whole lives', async () => {
+    // Leader election in the release namespace the chart is rendered for (its Lease Role is there).
+    await cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'okube-system' } } });
     const kubeconfig = join(cluster.dir, 'controllers.kubeconfig');
     writeKubeconfig(kubeconfig, { server: cluster.api.url, caPem: cluster.api.caPem, token: controllersToken });
-    controllers = spawn(process.execPath, [okubeBin(), 'controllers', '--kubeconfig', kubeconfig, '--leader-elect=true', '--leader-elect-namespace=kube-system',
+    controllers = spawn(process.execPath, [okubeBin(), 'controllers', '--kubeconfig', kubeconfig, '--leader-elect=true', '--leader-elect-namespace=okube-system',
       '--leader-elect-lease-duration=3', '--leader-elect-renew-deadline=2', '--leader-elect-retry-period=0.5', '--log-level=info'], { stdio: ['ignore', 'ignore', 'pipe'] });
     controllers.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-16_384)));
     await waitFor('the controllers lead', async () => stderr.includes('became leader'), 60_000, 100);

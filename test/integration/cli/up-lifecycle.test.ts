@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,8 +191,15 @@ describe('okube up: owns its etcd and its data dir', function () {
       await waitFor('etcd healthy', async () => {
         if (etcdPidsOf(dataDir).length === 0) return false;
         const { clientPort } = JSON.parse(readFileSync(join(dataDir, 'etcd', 'okube-etcd.json'), 'utf8')) as { clientPort: number };
-        const res = await fetch(`http://127.0.0.1:${clientPort}/health`).catch(() => undefined);
-        return res?.ok === true;
+        // okube up's etcd speaks TLS and wants okube's client certificate.
+        const pki = join(dataDir, 'etcd', 'pki');
+        let tls;
+        try {
+          tls = { ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, 'client.crt')), key: readFileSync(join(pki, 'client.key')) };
+        } catch {
+          return false;
+        }
+        return etcdHealthy(`https://127.0.0.1:${clientPort}/health`, tls);
       }, 60_000, 10);
     } finally {
       first.kill('SIGKILL');
@@ -206,3 +214,16 @@ describe('okube up: owns its etcd and its data dir', function () {
     expect(etcdPidsOf(dataDir)).to.deep.equal([]);
   });
 });
+
+/** Whether etcd's /health answers 200 over HTTPS with the given client certificate. */
+function etcdHealthy(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(url, { ...tls, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}

@@ -132,7 +132,7 @@ describe('the okube image', function () {
     expect(rendered.status, rendered.stderr).to.equal(0);
     type Doc = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: { template: { spec: { containers: Array<{ args: string[] }> } } } };
     const docs = (yaml.loadAll(rendered.stdout) as Array<Doc | null>).filter((d): d is Doc => !!d);
-    const secret = docs.find((d) => d.kind === 'Secret')!;
+    const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'okube-apiserver')!;
     const args = (name: string) => docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name)!.spec!.template.spec.containers[0].args;
 
     // The Secret as the Deployments mount it at /etc/okube/apiserver.
@@ -140,8 +140,11 @@ describe('the okube image', function () {
     mkdirSync(secretDir, { mode: 0o755 });
     for (const [k, v] of Object.entries(secret.data!)) writeFileSync(join(secretDir, k), Buffer.from(v, 'base64'), { mode: 0o644 });
     const mount = ['-v', `${secretDir}:/etc/okube/apiserver:ro`];
-    // The one thing that differs from a cluster: etcd is this test's, not the StatefulSet's Pods.
-    const apiArgs = args('okube-apiserver').map((a) => (a.startsWith('--etcd-endpoints=') ? `--etcd-endpoints=${cluster.etcd.endpoints.join(',')}` : a));
+    // The one thing that differs from a cluster: etcd is this test's (plain), not the StatefulSet's
+    // Pods (TLS with the chart's etcd client certificate).
+    const apiArgs = args('okube-apiserver')
+      .filter((a) => !/^--etcd-(cafile|certfile|keyfile)=/.test(a))
+      .map((a) => (a.startsWith('--etcd-endpoints=') ? `--etcd-endpoints=${cluster.etcd.endpoints.join(',')}` : a));
     const api = uniqueName('okube-apiserver');
     runImage(api, mount, apiArgs);
     // The controllers reach it by its Service name, which the serving certificate is valid for.

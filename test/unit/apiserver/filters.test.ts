@@ -3,6 +3,11 @@ import { admission, authentication, authorization, buildChain, defaultFilters, t
 import type { Handler, RequestContext } from '../../../src/apiserver/request-context.js';
 import { ApiError } from '../../../src/apiserver/status.js';
 import { requestContext, serve } from './request-fixture.js';
+import { tokenAuthenticator } from '../../../src/apiserver/auth/authenticator.js';
+import { Authorizer } from '../../../src/apiserver/auth/authorizer.js';
+import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from '../../../src/apiserver/auth/bootstrap-policy.js';
+import { buildSnapshot } from '../../../src/apiserver/auth/rbac-cache.js';
+import { ADMIN, authenticatedUser } from '../../../src/apiserver/auth/user.js';
 
 // The filter chain in front of every handler: the filters run first-outermost, a filter that
 // throws ends the request with its Status, and the API server's filters authenticate before
@@ -61,31 +66,40 @@ describe('apiserver filter chain', () => {
   });
 
   describe('the API server filters', () => {
-    it('are authentication, then authorization, then admission', () => {
-      const filters = defaultFilters([TOKEN], false);
-      expect(filters).to.have.length(3);
-      expect(filters[1]).to.equal(authorization);
-      expect(filters[2]).to.equal(admission);
+    const jane = authenticatedUser('jane', ['devs']);
+    const JANE_TOKEN = 'jane-token';
+    const viewBinding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'jane-view', namespace: 'a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'jane' }] };
+    const snapshot = buildSnapshot([...BOOTSTRAP_CLUSTER_ROLES, ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS, viewBinding]);
+    const authorizer = new Authorizer({ snapshot: () => snapshot, refresh: async () => undefined });
+    const authenticator = tokenAuthenticator(new Map([[TOKEN, ADMIN], [JANE_TOKEN, jane]]));
+    const chain = (handler: Handler) => buildChain(defaultFilters({ authenticator, authorizer }), handler);
+    const lookup = (g: string, v: string, p: string) => (g === '' && v === 'v1' && (p === 'namespaces' || p === 'secrets' || p === 'configmaps') ? { namespaced: p !== 'namespaces' } : undefined);
+
+    it('are authentication, then impersonation, then the per-user limits, then authorization, then admission', () => {
+      const filters = defaultFilters({ authenticator, authorizer });
+      expect(filters).to.have.length(5);
+      expect(filters[4]).to.equal(admission);
     });
 
-    it('let a request with a valid bearer token through to the handler as an authenticated user (authentication ran before authorization)', async () => {
+    it('let a request with the admin token through as okube-admin in system:masters', async () => {
       const handler = recordingHandler();
-      const answer = await serve(buildChain(defaultFilters([TOKEN], false), handler), 'POST', '/api/v1/namespaces', { headers: bearer });
+      const answer = await serve(chain(handler), 'POST', '/api/v1/namespaces', { headers: bearer, lookup });
       expect(answer.status).to.equal(200);
-      expect(handler.reached[0].user).to.deep.equal({ authenticated: true });
+      expect(handler.reached[0].user).to.include({ authenticated: true, name: 'okube-admin' });
+      expect(handler.reached[0].user!.groups).to.include.members(['system:masters', 'system:authenticated']);
     });
 
     it('answer a request without a token on a private path with a 401 Status, without reaching the handler', async () => {
       const handler = recordingHandler();
-      const answer = await serve(buildChain(defaultFilters([TOKEN], false), handler), 'GET', '/apis');
+      const answer = await serve(chain(handler), 'GET', '/apis');
       expect(handler.reached).to.have.length(0);
       expect(answer.status).to.equal(401);
       expect(JSON.parse(answer.body)).to.deep.include({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     });
 
-    it('take a wrong token as no token', async () => {
+    it('take a wrong token as no token (and never serve /metrics to the anonymous user)', async () => {
       const handler = recordingHandler();
-      const answer = await serve(buildChain(defaultFilters([TOKEN], false), handler), 'GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}x` } });
+      const answer = await serve(chain(handler), 'GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}x` } });
       expect(answer.status).to.equal(401);
       expect(handler.reached).to.have.length(0);
     });
@@ -93,26 +107,71 @@ describe('apiserver filter chain', () => {
     it('let an anonymous GET of a public path (version, health) through as the anonymous user', async () => {
       for (const path of ['/version', '/healthz', '/livez/etcd', '/readyz']) {
         const handler = recordingHandler();
-        expect((await serve(buildChain(defaultFilters([TOKEN], false), handler), 'GET', path)).status, path).to.equal(200);
-        expect(handler.reached[0].user, path).to.deep.equal({ authenticated: false });
+        expect((await serve(chain(handler), 'GET', path)).status, path).to.equal(200);
+        expect(handler.reached[0].user, path).to.deep.include({ authenticated: false, name: 'system:anonymous' });
       }
     });
 
     it('refuse an anonymous write to a public path', async () => {
       const handler = recordingHandler();
-      expect((await serve(buildChain(defaultFilters([TOKEN], false), handler), 'POST', '/version')).status).to.equal(401);
+      expect((await serve(chain(handler), 'POST', '/version')).status).to.equal(401);
       expect(handler.reached).to.have.length(0);
     });
 
-    it('let every request through when authentication is disabled', async () => {
+    it('let a user do what RBAC grants: jane lists configmaps in namespace a', async () => {
       const handler = recordingHandler();
-      expect((await serve(buildChain(defaultFilters([TOKEN], true), handler), 'DELETE', '/api/v1/namespaces/x')).status).to.equal(200);
-      expect(handler.reached[0].user).to.deep.equal({ authenticated: true });
+      expect((await serve(chain(handler), 'GET', '/api/v1/namespaces/a/configmaps', { headers: { authorization: `Bearer ${JANE_TOKEN}` }, lookup })).status).to.equal(200);
+    });
+
+    it("refuse with kube-apiserver's 403 what RBAC does not grant: jane reading a Secret", async () => {
+      const handler = recordingHandler();
+      const answer = await serve(chain(handler), 'GET', '/api/v1/namespaces/a/secrets/s1', { headers: { authorization: `Bearer ${JANE_TOKEN}` }, lookup });
+      expect(answer.status).to.equal(403);
+      expect(handler.reached).to.have.length(0);
+      expect(JSON.parse(answer.body)).to.deep.include({
+        reason: 'Forbidden',
+        message: 'secrets "s1" is forbidden: User "jane" cannot get resource "secrets" in API group "" in the namespace "a"',
+        details: { name: 's1', group: '', kind: 'secrets' },
+      });
+    });
+
+    it('word a denied non-resource path as kube-apiserver does', async () => {
+      const answer = await serve(chain(recordingHandler()), 'GET', '/metrics', { headers: { authorization: `Bearer ${JANE_TOKEN}` } });
+      expect(answer.status).to.equal(403);
+      expect(JSON.parse(answer.body)).to.deep.include({ message: 'forbidden: User "jane" cannot get path "/metrics"' });
+    });
+
+    it('let an admin act as another user with Impersonate-User, judged as that user', async () => {
+      const handler = recordingHandler();
+      const answer = await serve(chain(handler), 'GET', '/api/v1/namespaces/a/secrets', { headers: { ...bearer, 'impersonate-user': 'jane', 'impersonate-group': 'devs' }, lookup });
+      expect(answer.status).to.equal(403);
+      expect(JSON.parse(answer.body).message).to.equal('secrets is forbidden: User "jane" cannot list resource "secrets" in API group "" in the namespace "a"');
+    });
+
+    it('refuse impersonation to a user without the impersonate verb', async () => {
+      const answer = await serve(chain(recordingHandler()), 'GET', '/api/v1/namespaces/a/configmaps', { headers: { authorization: `Bearer ${JANE_TOKEN}`, 'impersonate-user': 'okube-admin' }, lookup });
+      expect(answer.status).to.equal(403);
+      expect(JSON.parse(answer.body).message).to.equal('users "okube-admin" is forbidden: User "jane" cannot impersonate resource "users" in API group "" at the cluster scope');
+    });
+
+    it('refuse a malformed Impersonate-Extra header name with a 400, not a crash', async () => {
+      expect((await serve(chain(recordingHandler()), 'GET', '/apis', { headers: { ...bearer, 'impersonate-user': 'jane', 'impersonate-extra-%zz': 'x' } })).status).to.equal(400);
+    });
+
+    it('refuse Impersonate-Group without Impersonate-User with a 400', async () => {
+      expect((await serve(chain(recordingHandler()), 'GET', '/apis', { headers: { ...bearer, 'impersonate-group': 'system:masters' } })).status).to.equal(400);
+    });
+
+    it('let every request through as the admin when authentication is disabled', async () => {
+      const handler = recordingHandler();
+      const disabled = buildChain(defaultFilters({ authenticator: { authenticate: () => ADMIN }, authorizer }), handler);
+      expect((await serve(disabled, 'DELETE', '/api/v1/namespaces/x', { lookup })).status).to.equal(200);
+      expect(handler.reached[0].user).to.include({ name: 'okube-admin' });
     });
 
     it('refuse even a valid token when authorization runs before authentication (why the order matters)', async () => {
       const handler = recordingHandler();
-      const answer = await serve(buildChain([authorization, authentication([TOKEN], false)], handler), 'GET', '/apis', { headers: bearer });
+      const answer = await serve(buildChain([authorization(authorizer), authentication(authenticator)], handler), 'GET', '/apis', { headers: bearer });
       expect(answer.status).to.equal(401);
       expect(handler.reached).to.have.length(0);
     });

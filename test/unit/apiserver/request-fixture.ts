@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { parseRequest } from '../../../src/apiserver/request-info.js';
 import type { Handler, RequestContext } from '../../../src/apiserver/request-context.js';
@@ -23,7 +24,7 @@ export interface RequestSpec {
   lookup?: ResourceLookup;
 }
 
-class RecordingResponse {
+class RecordingResponse extends EventEmitter {
   headersSent = false;
   writableEnded = false;
   statusCode = 200;

@@ -77,6 +77,28 @@ describe('field selectors', () => {
     expect(() => parseFieldSelector('metadata.name', allowed)).to.throw(ApiError);
     expect(() => parseFieldSelector('=x', allowed)).to.throw(ApiError);
   });
+
+  it('allows spaces around the operator and keeps the value after them', () => {
+    expect(parseFieldSelector(' metadata.name  !=   a b ', allowed)).to.deep.equal([{ field: 'metadata.name', op: '!=', value: 'a b' }]);
+  });
+
+  it('rejects a lone ! in the field and a value ending in an unpaired backslash', () => {
+    expect(() => parseFieldSelector('metadata!name=a', allowed)).to.throw(ApiError);
+    expect(() => parseFieldSelector('metadata.name=a\\', allowed)).to.throw(ApiError);
+    expect(parseFieldSelector('metadata.name=a\\\\', allowed)).to.deep.equal([{ field: 'metadata.name', op: '=', value: 'a\\' }]);
+  });
+
+  // The regex this parser replaced backtracked quadratically on these (16,000 spaces: ~0.7 s);
+  // at 400,000 characters a quadratic parser would not finish within the suite's timeout.
+  it('reads huge adversarial selectors in one pass (spaces, backslashes, operators)', () => {
+    const n = 400_000;
+    expect(() => parseFieldSelector('a' + ' '.repeat(n) + 'b', allowed)).to.throw(ApiError);
+    expect(() => parseFieldSelector('a' + ' '.repeat(n) + '!', allowed)).to.throw(ApiError);
+    expect(() => parseFieldSelector('metadata.name=' + '\\'.repeat(n + 1), allowed)).to.throw(ApiError);
+    expect(parseFieldSelector('metadata.name=' + '='.repeat(n), allowed)[0].value).to.have.length(n - 1); // the first two make '=='
+    expect(() => parseLabelSelector('a' + ' '.repeat(n) + 'b')).to.throw(ApiError);
+    expect(() => parseLabelSelector('a' + ' '.repeat(n) + '=' + ' '.repeat(n) + '=')).to.throw(ApiError);
+  });
 });
 
 describe('label selector syntax, edge by edge', () => {

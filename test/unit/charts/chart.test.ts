@@ -98,7 +98,7 @@ describe('Helm chart', function () {
     // The calls the controllers make: src/client (tasks, tasksets, nodes, their status), events, leases.
     for (const need of ['okube.dev/tasks:list', 'okube.dev/tasks:watch', 'okube.dev/tasks:update', 'okube.dev/tasks:patch', 'okube.dev/tasks:delete', 'okube.dev/tasks/status:update',
       'okube.dev/tasks:create', 'okube.dev/tasksets:get', 'okube.dev/tasksets:list', 'okube.dev/tasksets:watch', 'okube.dev/tasksets/status:update',
-      'okube.dev/nodes:list', 'okube.dev/nodes:watch', 'okube.dev/nodes/status:update', '/events:create', '/events:patch', 'coordination.k8s.io/leases:get', 'coordination.k8s.io/leases:create', 'coordination.k8s.io/leases:update',
+      'okube.dev/nodes:list', 'okube.dev/nodes:watch', 'okube.dev/nodes/status:update', '/events:create', '/events:patch',
       'okube.dev/taskservices:list', 'okube.dev/taskservices:watch', 'okube.dev/taskservices/status:patch', 'discovery.k8s.io/endpointslices:list', 'discovery.k8s.io/endpointslices:watch',
       'discovery.k8s.io/endpointslices:create', 'discovery.k8s.io/endpointslices:update', 'discovery.k8s.io/endpointslices:delete',
       // blockOwnerDeletion on a real cluster with OwnerReferencesPermissionEnforcement
@@ -106,6 +106,26 @@ describe('Helm chart', function () {
       expect(grants.has(need), need).to.equal(true);
     }
     expect([...grants].some((g) => g.includes('*')), 'no wildcards').to.equal(false);
+  });
+
+  it('grants Leases only by Roles in the release namespace and okube-node-lease, never cluster-wide', () => {
+    const docs = render();
+    const role = docs.find((d) => d.kind === 'ClusterRole')!;
+    expect(role.rules!.some((r) => r.resources.includes('leases')), 'leases in the ClusterRole').to.equal(false);
+    const leaseRoles = docs.filter((d) => d.kind === 'Role' && d.rules!.some((r) => r.resources.includes('leases'))) as unknown as Array<{ metadata: { namespace: string }; rules: Array<{ verbs: string[] }> }>;
+    expect(leaseRoles.map((r) => r.metadata.namespace).sort()).to.deep.equal(['okube-node-lease', 'okube-system']);
+    expect(leaseRoles.find((r) => r.metadata.namespace === 'okube-system')!.rules[0].verbs).to.deep.equal(['get', 'create', 'update']);
+    expect(docs.some((d) => d.kind === 'Namespace')).to.equal(true);
+  });
+
+  it('renders NetworkPolicies, and a PodDisruptionBudget for each component with more than one replica', () => {
+    const kinds = (docs: Array<{ kind: string; metadata?: { name?: string } }>, kind: string) => docs.filter((d) => d.kind === kind).map((d) => d.metadata!.name);
+    expect(kinds(render(), 'NetworkPolicy')).to.deep.equal(['okube-controllers']);
+    expect(kinds(render(), 'PodDisruptionBudget')).to.deep.equal(['okube-controllers']);
+    expect(kinds(render('replicaCount=1'), 'PodDisruptionBudget')).to.deep.equal([]);
+    const standalone = render('mode=standalone');
+    expect(kinds(standalone, 'NetworkPolicy').sort()).to.deep.equal(['okube-apiserver', 'okube-controllers', 'okube-etcd']);
+    expect(kinds(standalone, 'PodDisruptionBudget').sort()).to.deep.equal(['okube-controllers', 'okube-etcd']);
   });
 
   it('runs the controllers leader-elected, non-root, with a read-only root filesystem', () => {

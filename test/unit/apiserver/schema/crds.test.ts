@@ -109,8 +109,8 @@ describe('CRDs mirror src/api/types.ts', () => {
       resources: { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: 1, memory: '64Mi' } },
       restartPolicy: 'OnFailure',
       backoff: { initialDelaySeconds: 1, factor: 1.5, maxDelaySeconds: 60, resetAfterSeconds: 120, jitterPercent: 10, maxRestarts: 5, windowSeconds: 300, onLimit: 'Reschedule' },
-      livenessProbe: { httpGet: { path: '/', port: 'http', host: '127.0.0.1', scheme: 'HTTP', httpHeaders: [{ name: 'X', value: 'y' }] }, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
-      readinessProbe: { tcpSocket: { port: 8080, host: '127.0.0.1' } },
+      livenessProbe: { httpGet: { path: '/', port: 'http', host: '', scheme: 'HTTP', httpHeaders: [{ name: 'X', value: 'y' }] }, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+      readinessProbe: { tcpSocket: { port: 8080, host: '' } },
       startupProbe: { exec: { command: ['true'] } },
       probeRestartLimit: { maxRestarts: 3, windowSeconds: 60 },
       terminationGracePeriodSeconds: 5,
@@ -219,7 +219,7 @@ describe('example manifests', () => {
 describe('built-in kinds', () => {
   const builtins = builtinDefs();
 
-  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1), EndpointSlice (discovery.k8s.io/v1), ConfigMap (v1) and PersistentVolumeClaim (v1)', () => {
+  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1), EndpointSlice (discovery.k8s.io/v1), ConfigMap (v1), PersistentVolumeClaim (v1), the RBAC kinds and the self reviews', () => {
     expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal([
       '/v1/Namespace/false',
       '/v1/Event/true',
@@ -228,6 +228,12 @@ describe('built-in kinds', () => {
       'discovery.k8s.io/v1/EndpointSlice/true',
       '/v1/ConfigMap/true',
       '/v1/PersistentVolumeClaim/true',
+      'rbac.authorization.k8s.io/v1/Role/true',
+      'rbac.authorization.k8s.io/v1/ClusterRole/false',
+      'rbac.authorization.k8s.io/v1/RoleBinding/true',
+      'rbac.authorization.k8s.io/v1/ClusterRoleBinding/false',
+      'authorization.k8s.io/v1/SelfSubjectAccessReview/false',
+      'authorization.k8s.io/v1/SelfSubjectRulesReview/false',
     ]);
   });
 

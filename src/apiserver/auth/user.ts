@@ -1,0 +1,33 @@
+// Who a request acts as, in kube-apiserver's terms (user.Info): a name, groups, an optional uid
+// and extra fields. Authenticators produce it, impersonation may replace it, the authorizer and
+// the audit log read it.
+
+export interface UserInfo {
+  /** False only for the anonymous user (no valid credentials). */
+  authenticated: boolean;
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
+export const SYSTEM_MASTERS = 'system:masters';
+export const AUTHENTICATED = 'system:authenticated';
+export const UNAUTHENTICATED = 'system:unauthenticated';
+export const ANONYMOUS_NAME = 'system:anonymous';
+/** The identity of okube's own admin credential (okube up's kubeconfig, the data dir token). */
+export const ADMIN_NAME = 'okube-admin';
+
+export const ANONYMOUS: UserInfo = Object.freeze({ authenticated: false, name: ANONYMOUS_NAME, groups: [UNAUTHENTICATED] }) as UserInfo;
+
+/** An authenticated user, with system:authenticated added as kube-apiserver adds it. */
+export function authenticatedUser(name: string, groups: readonly string[], uid?: string): UserInfo {
+  const gs = [...new Set([...groups.filter((g) => g !== AUTHENTICATED && g !== UNAUTHENTICATED), AUTHENTICATED])];
+  return { authenticated: true, name, groups: gs, ...(uid ? { uid } : {}) };
+}
+
+export const ADMIN: UserInfo = authenticatedUser(ADMIN_NAME, [SYSTEM_MASTERS]);
+
+export function isMaster(u: UserInfo): boolean {
+  return u.authenticated && u.groups.includes(SYSTEM_MASTERS);
+}

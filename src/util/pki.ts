@@ -1,0 +1,93 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import forge from 'node-forge';
+
+// okube's PKI primitives: a self-signed CA with a serving certificate for the API server, and
+// certificates that CA signs (client certificates with CN = user and O = groups, as
+// kube-apiserver's x509 authenticator reads them; serving and peer certificates for etcd). Pure
+// apart from key generation; where the files live is the caller's business (apiserver/certs.ts,
+// storage/etcd-tls.ts).
+
+export interface ServingCerts { caPem: string; certPem: string; keyPem: string; caKeyPem?: string }
+
+function newKey(): { pem: string; forgeKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey } {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const forgeKey = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  const publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+  return { pem: privateKey, forgeKey, publicKey };
+}
+
+function serial(): string {
+  // Positive, 16 bytes.
+  const b = randomBytes(16);
+  b[0] &= 0x7f;
+  return b.toString('hex');
+}
+
+export function generateServingCerts(hosts: string[] = ['127.0.0.1', '::1', 'localhost']): ServingCerts {
+  const now = new Date(Date.now() - 60_000);
+  const ca = newKey();
+  const caCert = forge.pki.createCertificate();
+  caCert.publicKey = ca.publicKey;
+  caCert.serialNumber = serial();
+  caCert.validity.notBefore = now;
+  caCert.validity.notAfter = new Date(now.getTime() + 10 * 365 * 24 * 3600 * 1000);
+  const caAttrs = [{ name: 'commonName', value: 'okube-ca' }];
+  caCert.setSubject(caAttrs);
+  caCert.setIssuer(caAttrs);
+  caCert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  caCert.sign(ca.forgeKey, forge.md.sha256.create());
+
+  const srv = newKey();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = srv.publicKey;
+  cert.serialNumber = serial();
+  cert.validity.notBefore = now;
+  cert.validity.notAfter = new Date(now.getTime() + 5 * 365 * 24 * 3600 * 1000);
+  cert.setSubject([{ name: 'commonName', value: 'okube-apiserver' }]);
+  cert.setIssuer(caAttrs);
+  const altNames = hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? { type: 7, ip: h } : { type: 2, value: h }));
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(ca.forgeKey, forge.md.sha256.create());
+  return { caPem: forge.pki.certificateToPem(caCert), certPem: forge.pki.certificateToPem(cert), keyPem: srv.pem, caKeyPem: ca.pem };
+}
+
+export interface IssuedCert { certPem: string; keyPem: string }
+
+/**
+ * A certificate signed by the CA: a client certificate (CN = user, O = groups) by default, or a
+ * server certificate for `hosts` (etcd's serving certificate), valid for `days`.
+ */
+export function issueCert(ca: { caPem: string; caKeyPem: string }, opts: { commonName: string; organizations?: string[]; hosts?: string[]; server?: boolean; client?: boolean; days?: number }): IssuedCert {
+  const caCert = forge.pki.certificateFromPem(ca.caPem);
+  const caKey = forge.pki.privateKeyFromPem(ca.caKeyPem);
+  const k = newKey();
+  const cert = forge.pki.createCertificate();
+  const now = new Date(Date.now() - 60_000);
+  cert.publicKey = k.publicKey;
+  cert.serialNumber = serial();
+  cert.validity.notBefore = now;
+  cert.validity.notAfter = new Date(now.getTime() + (opts.days ?? 365) * 24 * 3600 * 1000);
+  cert.setSubject([{ name: 'commonName', value: opts.commonName }, ...(opts.organizations ?? []).map((o) => ({ name: 'organizationName', value: o }))]);
+  cert.setIssuer(caCert.subject.attributes);
+  const ext: object[] = [
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: opts.client ?? !opts.server, serverAuth: opts.server ?? false },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ];
+  if (opts.hosts?.length) ext.push({ name: 'subjectAltName', altNames: opts.hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? { type: 7, ip: h } : { type: 2, value: h })) });
+  cert.setExtensions(ext);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: k.pem };
+}
+
