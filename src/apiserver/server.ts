@@ -20,6 +20,7 @@ import type { Handler } from './request-context.js';
 import { resourceHandler, type WatchSettings } from './resource-handler.js';
 import { nonResourceRoutes, routeHandler } from './routes.js';
 import { ApiError, isStoreError } from './status.js';
+import { WatchCache, type WatchCacheOptions } from './cache/watch-cache.js';
 
 // The HTTP(S) front: start-up, the handler chain (filters.ts: authentication, authorization,
 // admission; then routes.ts for the non-resource paths and resource-handler.ts for the rest),
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   observeRequest?: (req: IncomingMessage) => void;
   /** The owner-reference garbage collector's settings; `false` runs none (default: on). */
   garbageCollector?: false | GarbageCollectorOptions;
+  /** The watch cache's settings; `false` serves every read and watch from the store (default: on). */
+  watchCache?: false | WatchCacheOptions;
 }
 
 export interface ApiServer {
@@ -70,7 +73,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const tokens = opts.auth?.tokens?.length ? opts.auth.tokens : [loadOrCreateToken(opts.dataDir)];
   const watches: WatchSettings = { tracker: { active: 0 }, closing: new Set(), bookmarkMs: opts.bookmarkIntervalMs ?? 10_000, maxWatchMs: (opts.maxWatchSeconds ?? 1800) * 1000 };
 
-  const service: ResourceService = new ResourceService(store, registry, (ns) => finalizer.kick(ns));
+  const cache = opts.watchCache === false ? undefined : new WatchCache(store, loggerFor('watch-cache'), opts.watchCache);
+  try {
+    await cache?.start();
+  } catch (err) {
+    cache?.close();
+    throw err;
+  }
+  const service: ResourceService = new ResourceService(store, registry, (ns) => finalizer.kick(ns), cache);
   const finalizer = new NamespaceFinalizer(store, () => service, log);
   await ensureNamespaces(service, registry);
   await finalizer.resume();
@@ -78,7 +88,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   gc?.start();
 
   const lifecycle = { shuttingDown: false };
-  const resource = resourceHandler({ store, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
+  const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
   const chain = buildChain(defaultFilters(tokens, opts.auth?.disabled === true), routeHandler(routes, resource));
   const onRequest = requestListener({ chain, log, lookup: (g, v, p) => registry.lookup(g, v, p)?.def, observeRequest: opts.observeRequest });
@@ -101,6 +111,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       finalizer.stop();
       gc?.stop();
       for (const f of [...watches.closing]) f();
+      cache?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
