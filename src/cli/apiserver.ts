@@ -18,6 +18,7 @@ interface ApiserverOptions {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   logLevel?: string;
+  watchCache: boolean;
 }
 
 function read(file: string, what: string): string {
@@ -39,6 +40,7 @@ export function registerApiserver(program: Command): void {
     .option('--tls-cert-file <file>', 'serving certificate (PEM)')
     .option('--tls-key-file <file>', 'serving key (PEM)')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
+    .option('--no-watch-cache', 'serve every list and watch from etcd (no watch cache)')
     .action(async (opts: ApiserverOptions) => {
       const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
       if (!endpoints.length) throw new CliError('--etcd-endpoints is required (e.g. http://etcd-0.etcd:2379)');
@@ -53,6 +55,7 @@ export function registerApiserver(program: Command): void {
           listen: parseListen(opts.listen),
           auth: opts.tokenFile ? { tokens: [read(opts.tokenFile, '--token-file').trim()] } : undefined,
           servingCerts: opts.tlsCertFile ? { certPem: read(opts.tlsCertFile, '--tls-cert-file'), keyPem: read(opts.tlsKeyFile!, '--tls-key-file') } : undefined,
+          watchCache: opts.watchCache ? undefined : false,
         });
       } catch (err) {
         await store.close();
