@@ -208,7 +208,8 @@ export class WatchCache {
     const sub = this.store.watch(REGISTRY_ROOT, revision).subscribe({
       next: (ev) => this.onEvent(ev),
       error: (err: unknown) => this.lost(err),
-      complete: () => this.lost(undefined),
+      // The Store ends its watches only when it is closing: nothing to re-list from.
+      complete: () => this.ended(),
     });
     if (this.closed) sub.unsubscribe();
     else this.sub = sub;
@@ -236,6 +237,14 @@ export class WatchCache {
     this.scheduleResync();
   }
 
+  private ended(): void {
+    if (this.closed) return;
+    this.isReady = false;
+    this.sub = undefined;
+    this.log.info({ revision: this.rev }, 'watch cache stopped: the store closed its watch');
+    for (const t of this.types.values()) t.endAll();
+  }
+
   private scheduleResync(): void {
     if (this.closed) return;
     this.retry = setTimeout(() => {
@@ -244,5 +253,7 @@ export class WatchCache {
         this.scheduleResync();
       });
     }, this.retryMs);
+    // A pending re-list alone does not keep the process alive.
+    this.retry.unref();
   }
 }
