@@ -20,6 +20,8 @@ export class CachedEvent {
   private obj?: Obj | null;
   private prevObj?: Obj | null;
   private readonly lines = new Map<string, string>();
+  /** Bytes of raw data this event keeps (what the window's byte budget counts). */
+  readonly size: number;
 
   constructor(ev: StoreWatchEvent) {
     this.type = ev.type;
@@ -28,6 +30,17 @@ export class CachedEvent {
     this.created = ev.type === 'put' && ev.createRevision !== undefined && ev.createRevision === ev.revision;
     this.value = ev.value;
     this.prevValue = ev.prevValue;
+    this.size = ev.key.length + (ev.value?.length ?? 0) + (ev.prevValue?.length ?? 0);
+  }
+
+  /**
+   * Drops the decoded objects and serialised lines once the live fan-out is done: an event in
+   * the window then costs its raw values only (a watcher replaying the backlog decodes again).
+   */
+  settle(): void {
+    this.obj = undefined;
+    this.prevObj = undefined;
+    this.lines.clear();
   }
 
   /** The object after the change (for a delete: its last state, at the deletion's revision); null when unknown. */

@@ -90,7 +90,10 @@ export async function serveCachedWatch(
     }
     if (p.sendInitialEvents && p.bookmarks) stream.bookmark({ 'k8s.io/initial-events-end': 'true' });
   }
-  for (const ev of backlog) watcher.deliver(ev);
+  for (const ev of backlog) {
+    watcher.deliver(ev);
+    ev.settle(); // the window keeps raw values only
+  }
   stream.startTimers();
   return true;
 }

@@ -24,8 +24,9 @@ export class TypeCache {
     readonly prefix: string,
     windowSize: number,
     startRevision: number,
+    windowBytes?: number,
   ) {
-    this.window = new EventWindow(windowSize, startRevision);
+    this.window = new EventWindow(windowSize, startRevision, windowBytes);
   }
 
   get watcherCount(): number {
@@ -37,6 +38,7 @@ export class TypeCache {
     else this.objects.delete(ev.key);
     this.window.push(ev);
     for (const w of this.watchers) w.deliver(ev);
+    ev.settle();
   }
 
   /**

@@ -20,6 +20,8 @@ import { TypeCache } from './type-cache.js';
 export interface WatchCacheOptions {
   /** Events kept per resource type (default 1024). */
   windowSize?: number;
+  /** Bytes of raw values kept per resource type's window (default 8 MiB). */
+  windowBytes?: number;
   /** How long a read waits for the cache to catch up before going to etcd (default 250 ms). */
   freshnessWaitMs?: number;
   /** Pause before re-listing after the feed failed (default 1 s). */
@@ -49,6 +51,7 @@ interface Waiter {
 export class WatchCache {
   private readonly types = new Map<string, TypeCache>();
   private readonly windowSize: number;
+  private readonly windowBytes: number;
   private readonly freshnessWaitMs: number;
   private readonly retryMs: number;
   private rev = 0;
@@ -65,6 +68,7 @@ export class WatchCache {
     opts: WatchCacheOptions = {},
   ) {
     this.windowSize = opts.windowSize ?? 1024;
+    this.windowBytes = opts.windowBytes ?? 8 * 1024 * 1024;
     this.freshnessWaitMs = opts.freshnessWaitMs ?? 250;
     this.retryMs = opts.retryMs ?? 1000;
   }
@@ -103,7 +107,7 @@ export class WatchCache {
     let t = this.types.get(p);
     if (!t) {
       // No event of this type since the last list: its history is complete from that list on.
-      t = new TypeCache(p, this.windowSize, this.listRevision);
+      t = new TypeCache(p, this.windowSize, this.listRevision, this.windowBytes);
       this.types.set(p, t);
     }
     return t;

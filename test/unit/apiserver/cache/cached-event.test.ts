@@ -38,5 +38,8 @@ describe('watch cache: CachedEvent and transition', () => {
     expect(renders).to.equal(2);
     expect(JSON.parse(a)).to.deep.include({ type: 'ADDED' });
     expect(a.endsWith('\n')).to.equal(true);
+    e.settle(); // after the live fan-out the window keeps raw values only: a replay serialises again
+    expect(e.line('ADDED', 'json', render)).to.equal(a);
+    expect(renders).to.equal(3);
   });
 });

@@ -31,6 +31,17 @@ describe('watch cache: EventWindow', () => {
     expect(revs(w.since(2))).to.deep.equal([3, 4, 5]);
   });
 
+  it('keeps within its byte budget by evicting the oldest events, but always keeps the newest', () => {
+    const big = (revision: number) => new CachedEvent({ type: 'put', key: 'k', value: 'x'.repeat(1000), revision });
+    const w = new EventWindow(100, 0, 2500);
+    for (const r of [1, 2, 3, 4]) w.push(big(r));
+    expect(revs(w.since(w.startRevision))).to.deep.equal([3, 4]);
+    expect(w.since(1)).to.equal(undefined);
+    const one = new EventWindow(100, 0, 10);
+    one.push(big(7));
+    expect(revs(one.since(0))).to.deep.equal([7]);
+  });
+
   it('reset forgets every event and starts history at the given revision', () => {
     const w = new EventWindow(3, 0);
     for (const r of [1, 2]) w.push(ev(r));
