@@ -162,9 +162,14 @@ export class WatchCache {
       const w: Waiter = {
         revision,
         resolve,
+        // On a busy event loop the timer can fire while the events that would satisfy it are
+        // already read from the socket: give one more I/O phase (setImmediate) before giving up.
         timer: setTimeout(() => {
-          this.waiters = this.waiters.filter((x) => x !== w);
-          resolve(false);
+          setImmediate(() => {
+            if (!this.waiters.includes(w)) return;
+            this.waiters = this.waiters.filter((x) => x !== w);
+            resolve(this.isReady && this.rev >= revision);
+          });
         }, this.freshnessWaitMs),
       };
       this.waiters.push(w);
