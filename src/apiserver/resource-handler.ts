@@ -17,6 +17,7 @@ import { ApiError, badRequest, notFound } from './status.js';
 import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
 import type { WatchCache } from './cache/watch-cache.js';
 import { serveCachedWatch } from './cache/cached-watch.js';
+import { countCacheRead } from '../metrics/watch-cache.js';
 
 // The HTTP side of the resource endpoints: which REST verb a request is, its body and options
 // decoded, and the answer rendered (object, list, Table, PartialObjectMetadata, watch stream).
@@ -181,7 +182,11 @@ function includeObject(q: URLSearchParams): 'None' | 'Object' | 'Metadata' {
 async function watch(deps: ResourceHandlerDeps, t: Target, q: URLSearchParams): Promise<void> {
   const w = deps.watches;
   const p = parseWatchParams(t.r, q, t.neg.table, w.maxWatchMs);
-  if (deps.cache && (await serveCachedWatch(t.ctx.req, t.ctx.res, deps.cache, t.r, t.ns, p, { tracker: w.tracker, closing: w.closing, bookmarkMs: w.bookmarkMs, log: deps.log }))) return;
+  if (deps.cache) {
+    const cached = await serveCachedWatch(t.ctx.req, t.ctx.res, deps.cache, t.r, t.ns, p, { tracker: w.tracker, closing: w.closing, bookmarkMs: w.bookmarkMs, log: deps.log });
+    countCacheRead('WATCH', t.r.def.plural, cached);
+    if (cached) return;
+  }
   await serveWatch(t.ctx.req, t.ctx.res, deps.store, t.r, t.ns, p, w.tracker, deps.log, w.bookmarkMs, w.closing);
 }
 

@@ -61,7 +61,7 @@ export class ResourceService {
       revision = undefined;
     }
     const prefix = collectionPrefix(r, ns);
-    const fromCache = await cachedList(this.cache, prefix, { limit, continued: Boolean(cont), rv: rvRaw, rvMatch });
+    const fromCache = await cachedList(this.cache, r.def.plural, prefix, { limit, continued: Boolean(cont), rv: rvRaw, rvMatch });
     if (fromCache) {
       const items: Obj[] = [];
       for (const kv of fromCache.items) {

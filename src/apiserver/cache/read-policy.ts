@@ -1,5 +1,6 @@
 import type { ListResult } from '../../storage/store.js';
 import type { Freshness, WatchCache } from './watch-cache.js';
+import { countCacheRead } from '../../metrics/watch-cache.js';
 
 // Which LISTs the watch cache answers, and how fresh it must be for them (kube-apiserver's
 // shouldDelegateList with ConsistentListFromCache). Correctness first: anything whose semantics
@@ -28,8 +29,11 @@ export function listFreshness(q: ListRequest): Freshness | undefined {
 }
 
 /** The list from the cache, or undefined when etcd must serve it. */
-export async function cachedList(cache: WatchCache | undefined, prefix: string, q: ListRequest): Promise<ListResult | undefined> {
+export async function cachedList(cache: WatchCache | undefined, resource: string, prefix: string, q: ListRequest): Promise<ListResult | undefined> {
   if (!cache) return undefined;
   const f = listFreshness(q);
-  return f ? cache.list(prefix, f) : undefined;
+  if (!f) return undefined;
+  const out = await cache.list(prefix, f);
+  countCacheRead('LIST', resource, out !== undefined);
+  return out;
 }

@@ -4,6 +4,7 @@ import { Observable } from 'rxjs';
 import { StoreError } from '../../../src/storage/errors.js';
 import { EmbeddedEtcd, EtcdStore, type Store } from '../../../src/storage/index.js';
 import type { StoreWatchEvent } from '../../../src/storage/store.js';
+import { metricsRegistry } from '../../../src/metrics/registry.js';
 import { eventually, raw, startTestServer, tempDir, type TestServer } from './helpers.js';
 import { watchOf, type OpenWatch } from './watch-client.js';
 
@@ -50,6 +51,11 @@ function counting(inner: Store): { store: Store; counts: Counts; reset(): void; 
       for (const f of [...feeds]) f.error(new StoreError('Expired', 'feed broken by the test'));
     },
   };
+}
+
+async function cacheReads(verb: string, source: string): Promise<number> {
+  const m = (await metricsRegistry.getSingleMetric('okube_watch_cache_reads_total')!.get()).values;
+  return m.filter((v) => v.labels.verb === verb && v.labels.source === source && v.labels.resource === 'tasks').reduce((a, v) => a + v.value, 0);
 }
 
 const NS = 'wc-ns';
@@ -116,6 +122,7 @@ describe('API server watch cache (real etcd)', function () {
     }
     expect(c.counts.list, 'Store lists').to.equal(0);
     expect(c.counts.currentRevision, 'one revision check for the consistent list').to.equal(1);
+    expect(await cacheReads('LIST', 'cache')).to.be.at.least(3);
   });
 
   it('keeps paged and Exact LISTs on etcd, with the same pages as before', async () => {
