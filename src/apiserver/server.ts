@@ -82,8 +82,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   }
   const service: ResourceService = new ResourceService(store, registry, (ns) => finalizer.kick(ns), cache);
   const finalizer = new NamespaceFinalizer(store, () => service, log);
-  await ensureNamespaces(service, registry);
-  await finalizer.resume();
+  // A start-up that fails after the cache started must not leave its etcd watch open.
+  const abort = (err: unknown): never => {
+    cache?.close();
+    throw err;
+  };
+  await ensureNamespaces(service, registry).catch(abort);
+  await finalizer.resume().catch(abort);
   const gc = opts.garbageCollector === false ? undefined : new GarbageCollector(store, registry, (ns) => finalizer.kick(ns), loggerFor('garbage-collector'), opts.garbageCollector);
   gc?.start();
 
@@ -94,7 +99,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const onRequest = requestListener({ chain, log, lookup: (g, v, p) => registry.lookup(g, v, p)?.def, observeRequest: opts.observeRequest });
 
   const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem }, onRequest) : createHttpServer(onRequest);
-  const url = await listen(server, opts.listen, certs !== undefined);
+  const url = await listen(server, opts.listen, certs !== undefined).catch((err: unknown) => {
+    gc?.stop();
+    finalizer.stop();
+    return abort(err);
+  });
   log.info({ url, resources: defs.map((d) => `${d.plural}.${d.group || 'core'}`) }, 'API server listening');
 
   let closed = false;
