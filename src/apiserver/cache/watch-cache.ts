@@ -22,7 +22,7 @@ export interface WatchCacheOptions {
   windowSize?: number;
   /** Bytes of raw values kept per resource type's window (default 8 MiB). */
   windowBytes?: number;
-  /** How long a read waits for the cache to catch up before going to etcd (default 250 ms). */
+  /** How long a read waits for an idle cache to catch up before going to etcd (default 250 ms; up to 3 s while events flow). */
   freshnessWaitMs?: number;
   /** Pause before re-listing after the feed failed (default 1 s). */
   retryMs?: number;
@@ -30,6 +30,8 @@ export interface WatchCacheOptions {
 
 export const REGISTRY_ROOT = '/registry/';
 const LIST_PAGE = 1000;
+/** The longest a read waits for a cache that is catching up (kube-apiserver's is 3 s too). */
+const MAX_FRESHNESS_WAIT_MS = 3000;
 
 /** The storage prefix of the resource type a key belongs to (`/registry/<group>/<plural>/`). */
 export function typePrefixOf(key: string): string | undefined {
@@ -61,6 +63,7 @@ export class WatchCache {
   private sub?: Subscription;
   private retry?: NodeJS.Timeout;
   private waiters: Waiter[] = [];
+  private lastEventAt = 0;
 
   constructor(
     private readonly store: Store,
@@ -158,20 +161,26 @@ export class WatchCache {
   }
 
   private waitFor(revision: number): Promise<boolean> {
+    const started = Date.now();
     return new Promise<boolean>((resolve) => {
-      const w: Waiter = {
-        revision,
-        resolve,
-        // On a busy event loop the timer can fire while the events that would satisfy it are
-        // already read from the socket: give one more I/O phase (setImmediate) before giving up.
-        timer: setTimeout(() => {
-          setImmediate(() => {
-            if (!this.waiters.includes(w)) return;
-            this.waiters = this.waiters.filter((x) => x !== w);
-            resolve(this.isReady && this.rev >= revision);
-          });
-        }, this.freshnessWaitMs),
+      const w: Waiter = { revision, resolve, timer: undefined as unknown as NodeJS.Timeout };
+      const giveUp = () => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve(this.isReady && this.rev >= revision);
       };
+      // Wait while the feed is moving (a busy server catching up), up to a hard limit; give up
+      // soon when it is idle (etcd's revision moved by writes outside the registry, or a stall).
+      const check = () => {
+        // On a busy event loop the timer can fire while the events that would satisfy it are
+        // already read from the socket: give one more I/O phase (setImmediate) before deciding.
+        setImmediate(() => {
+          if (!this.waiters.includes(w)) return;
+          const now = Date.now();
+          if (now - this.lastEventAt < this.freshnessWaitMs && now - started < MAX_FRESHNESS_WAIT_MS) w.timer = setTimeout(check, this.freshnessWaitMs);
+          else giveUp();
+        });
+      };
+      w.timer = setTimeout(check, this.freshnessWaitMs);
       this.waiters.push(w);
     });
   }
@@ -226,6 +235,7 @@ export class WatchCache {
 
   private onEvent(ev: StoreWatchEvent): void {
     if (!this.isReady) return;
+    this.lastEventAt = Date.now();
     const p = typePrefixOf(ev.key);
     if (p) {
       const t = this.typeFor(p)!;
