@@ -15,6 +15,9 @@ import { scaleTable } from './scale.js';
 import { toTable } from './schema/index.js';
 import { ApiError, badRequest, notFound } from './status.js';
 import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
+import type { WatchCache } from './cache/watch-cache.js';
+import { serveCachedWatch } from './cache/cached-watch.js';
+import { countCacheRead } from '../metrics/watch-cache.js';
 
 // The HTTP side of the resource endpoints: which REST verb a request is, its body and options
 // decoded, and the answer rendered (object, list, Table, PartialObjectMetadata, watch stream).
@@ -30,6 +33,8 @@ export interface WatchSettings {
 
 export interface ResourceHandlerDeps {
   store: Store;
+  /** Serves watches it can (cache/cached-watch.ts); absent: every watch has its own etcd watch. */
+  cache?: WatchCache;
   registry: Registry;
   service: ResourceService;
   log: Logger;
@@ -182,6 +187,11 @@ function includeObject(q: URLSearchParams): 'None' | 'Object' | 'Metadata' {
 async function watch(deps: ResourceHandlerDeps, t: Target, q: URLSearchParams): Promise<void> {
   const w = deps.watches;
   const p = parseWatchParams(t.r, q, t.neg.table, w.maxWatchMs);
+  if (deps.cache) {
+    const cached = await serveCachedWatch(t.ctx.req, t.ctx.res, deps.cache, t.r, t.ns, p, { tracker: w.tracker, closing: w.closing, bookmarkMs: w.bookmarkMs, log: deps.log });
+    countCacheRead('WATCH', t.r.def.plural, cached);
+    if (cached) return;
+  }
   await serveWatch(t.ctx.req, t.ctx.res, deps.store, t.r, t.ns, p, w.tracker, deps.log, w.bookmarkMs, w.closing);
 }
 

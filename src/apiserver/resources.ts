@@ -7,6 +7,8 @@ import { decodeObject, mediaType } from './http.js';
 import { carryOverSystemMeta, clone, deepEqual, fromStored, generateName, isPlainObject, nextGeneration, nowTimestamp, toStored, type Obj } from './objects.js';
 import { collectionPrefix, objectKey, type Registry, type Resource } from './registry.js';
 import { deleteObject, drainNamespace } from './deletion.js';
+import type { WatchCache } from './cache/watch-cache.js';
+import { cachedList } from './cache/read-policy.js';
 import { decodePatch } from './patches.js';
 import { decodeContinue, encodeContinue, managerFromUserAgent, matches, parseRevision, parseSelectors, type WriteOptions } from './request-options.js';
 import { recordApply, recordUpdate } from './fieldmanager/index.js';
@@ -29,6 +31,8 @@ export class ResourceService {
     private readonly store: Store,
     private readonly registry: Registry,
     private readonly onNamespaceDeleting: NamespaceHook = () => {},
+    /** Serves whole-collection lists and namespace checks it can (cache/read-policy.ts). */
+    private readonly cache?: WatchCache,
   ) {}
 
   private async read(r: Resource, ns: string | undefined, name: string): Promise<{ kv: KeyValue; obj: Obj }> {
@@ -59,6 +63,15 @@ export class ResourceService {
       revision = undefined;
     }
     const prefix = collectionPrefix(r, ns);
+    const fromCache = await cachedList(this.cache, r.def.plural, prefix, { limit, continued: Boolean(cont), rv: rvRaw, rvMatch });
+    if (fromCache) {
+      const items: Obj[] = [];
+      for (const kv of fromCache.items) {
+        const o = fromStored(kv.value, kv.modRevision);
+        if (matches(sel, o)) items.push(o);
+      }
+      return { items, metadata: { resourceVersion: String(fromCache.revision) } };
+    }
     const items: Obj[] = [];
     let listRev = 0;
     let next: string | undefined;
@@ -92,6 +105,10 @@ export class ResourceService {
   }
 
   private async namespaceMustAccept(ns: string): Promise<void> {
+    // An active namespace in the cache is trusted (as kube's NamespaceLifecycle trusts its
+    // informer); a miss or a terminating one is checked live, since the cache may be behind.
+    const cached = this.cache?.peek(NAMESPACE_KEY(ns));
+    if (cached && !(JSON.parse(cached.value) as Obj).metadata?.deletionTimestamp) return;
     const kv = await this.store.get(NAMESPACE_KEY(ns));
     if (!kv) throw notFound('namespaces', '', ns);
     const o = fromStored(kv.value, kv.modRevision);

@@ -29,6 +29,7 @@ import type { Handler, RequestContext } from './request-context.js';
 import { resourceHandler, type WatchSettings } from './resource-handler.js';
 import { nonResourceRoutes, routeHandler } from './routes.js';
 import { ApiError, isStoreError } from './status.js';
+import { WatchCache, type WatchCacheOptions } from './cache/watch-cache.js';
 
 // The HTTP(S) front: start-up, the handler chain (filters.ts: authentication, authorization,
 // admission; then routes.ts for the non-resource paths and resource-handler.ts for the rest),
@@ -66,6 +67,8 @@ export interface ApiServerOptions {
   userLimits?: UserLimits;
   /** The owner-reference garbage collector's settings; `false` runs none (default: on). */
   garbageCollector?: false | GarbageCollectorOptions;
+  /** The watch cache's settings; `false` serves every read and watch from the store (default: on). */
+  watchCache?: false | WatchCacheOptions;
 }
 
 export interface ApiServer {
@@ -93,20 +96,33 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   for (const t of tokens) tokenUsers.set(t, ADMIN);
   const clientCaPem = opts.auth?.clientCaPem ?? certs?.caPem;
 
-  const service: ResourceService = new ResourceService(store, registry, (ns) => finalizer.kick(ns));
+  const cache = opts.watchCache === false ? undefined : new WatchCache(store, loggerFor('watch-cache'), opts.watchCache);
+  try {
+    await cache?.start();
+  } catch (err) {
+    cache?.close();
+    throw err;
+  }
+  const service: ResourceService = new ResourceService(store, registry, (ns) => finalizer.kick(ns), cache);
   const finalizer = new NamespaceFinalizer(store, () => service, log);
-  await ensureNamespaces(service, registry);
-  await ensureBootstrapPolicy(service, registry);
   const rbac = new RbacCache(store, log);
-  await rbac.start();
+  // A start-up that fails after the cache (or the RBAC cache) started must not leave their etcd watches open.
+  const abort = (err: unknown): never => {
+    rbac.stop();
+    cache?.close();
+    throw err;
+  };
+  await ensureNamespaces(service, registry).catch(abort);
+  await ensureBootstrapPolicy(service, registry).catch(abort);
+  await rbac.start().catch(abort);
   const authorizer = new Authorizer(rbac);
   const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers));
-  await finalizer.resume();
+  await finalizer.resume().catch(abort);
   const gc = opts.garbageCollector === false ? undefined : new GarbageCollector(store, registry, (ns) => finalizer.kick(ns), loggerFor('garbage-collector'), opts.garbageCollector);
   gc?.start();
 
   const lifecycle = { shuttingDown: false };
-  const resource = resourceHandler({ store, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
+  const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const chain = buildChain(defaultFilters({ authenticator, authorizer, limits: opts.userLimits }), routeHandler(routes, reviewHandler(maxBody, resource)));
@@ -116,7 +132,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   // Client certificates are asked for, never required: a request without one authenticates by
   // token or stays anonymous; only a certificate the CA verified names a user (x509Authenticator).
   const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem, requestCert: true, rejectUnauthorized: false, ...(clientCaPem ? { ca: clientCaPem } : {}) }, onRequest) : createHttpServer(onRequest);
-  const url = await listen(server, opts.listen, certs !== undefined);
+  const url = await listen(server, opts.listen, certs !== undefined).catch(async (err: unknown) => {
+    gc?.stop();
+    finalizer.stop();
+    await audit?.close();
+    return abort(err);
+  });
   log.info({ url, resources: defs.map((d) => `${d.plural}.${d.group || 'core'}`) }, 'API server listening');
 
   let closed = false;
@@ -135,6 +156,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       gc?.stop();
       await audit?.close();
       for (const f of [...watches.closing]) f();
+      cache?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -8,18 +8,19 @@ import { collectionPrefix, type Resource } from './registry.js';
 import { queryBool, queryInt } from './query-params.js';
 import { matches, parseRevision, parseSelectors, type Selectors } from './request-options.js';
 import { ApiError, badRequest, isStoreError, statusFor } from './status.js';
+import { openWatchStream, type WatchTracker } from './watch-stream.js';
 
-// Watch streams: newline-delimited JSON watch events over a chunked response, fed by a Store
-// watch from a resource version, filtered by selectors, with bookmarks, timeouts and clean
-// release of the Store subscription when either side goes away.
+// Watch parameters and event translation shared by both watch paths, and the uncached path: a
+// watch fed by its own Store watch from a resource version, filtered by selectors (the HTTP
+// stream itself is watch-stream.ts's; the cached path is cache/cached-watch.ts).
 
-export interface WatchTracker { active: number }
-
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+export type { WatchTracker } from './watch-stream.js';
 
 export interface WatchParams {
   sel: Selectors;
   fromRevision?: number; // undefined: send current state first
+  /** resourceVersion=0: any recent state will do (a cache may serve it without a freshness check). */
+  anyState: boolean;
   bookmarks: boolean;
   sendInitialEvents: boolean;
   timeoutMs: number;
@@ -41,6 +42,7 @@ export function parseWatchParams(r: Resource, q: URLSearchParams, table: 'v1' | 
   return {
     sel,
     fromRevision,
+    anyState: rvRaw === '0',
     bookmarks: queryBool(q, 'allowWatchBookmarks') === true,
     sendInitialEvents: queryBool(q, 'sendInitialEvents') === true,
     timeoutMs,
@@ -69,6 +71,19 @@ export function translate(ev: StoreWatchEvent, sel: Selectors): { type: EventTyp
   return undefined;
 }
 
+/** What a watcher with these params receives for an object: itself, or a Table row of it. */
+export function renderFor(r: Resource, p: WatchParams): (o: Obj) => unknown {
+  if (!p.table) return (o) => o;
+  const table = p.table;
+  return (o) => ({ ...(toTable(r.def, [o], { includeObject: p.includeObject, wide: true }) as Record<string, unknown>), apiVersion: `meta.k8s.io/${table}` });
+}
+
+/** The encoding a watcher's events are serialised in: watchers with equal keys share the bytes. */
+export function encodingKey(p: WatchParams): string {
+  return p.table ? `table/${p.table}/${p.includeObject}` : 'json';
+}
+
+/** A watch served straight from a Store watch (no watch cache, or the cache cannot serve it). */
 export async function serveWatch(
   req: IncomingMessage,
   res: ServerResponse,
@@ -101,91 +116,45 @@ export async function serveWatch(
     from = rev;
   } else from = p.fromRevision;
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-  res.flushHeaders();
-  tracker.active++;
-  let done = false;
   let lastRev = from;
   const subRef: { sub?: Subscription } = {};
-  const timers: NodeJS.Timeout[] = [];
-  const finish = () => {
-    if (done) return;
-    done = true;
-    tracker.active--;
-    closing.delete(finish);
-    subRef.sub?.unsubscribe();
-    for (const t of timers) clearTimeout(t);
-    if (!res.writableEnded && !res.destroyed) res.end();
-  };
-  closing.add(finish);
-  req.on('close', finish);
-  res.on('close', finish);
-  res.on('error', finish);
-
-  const wrap = (o: Obj): unknown => {
-    if (!p.table) return o;
-    return { ...(toTable(r.def, [o], { includeObject: p.includeObject, wide: true }) as Record<string, unknown>), apiVersion: `meta.k8s.io/${p.table}` };
-  };
-  let corked = false;
-  const send = (type: string, object: unknown) => {
-    if (done) return;
-    // A client that stopped reading does not get to pin unbounded memory: drop it, it relists.
-    if (res.writableLength > MAX_BUFFERED_BYTES) {
-      log.warn({ resource: r.def.plural, buffered: res.writableLength }, 'closing watch of a client that stopped reading');
-      // Ending the response would queue behind the unread backlog, which then stays in memory
-      // for as long as the client holds the connection open: cut the connection instead.
-      res.destroy();
-      finish();
-      return;
-    }
-    // Events of one etcd response arrive together: one TLS record and syscall for the burst.
-    if (!corked) {
-      corked = true;
-      res.cork();
-      process.nextTick(() => {
-        corked = false;
-        res.uncork();
-      });
-    }
-    res.write(JSON.stringify({ type, object }) + '\n');
-  };
-  const bookmark = (extra?: Record<string, string>) =>
-    send('BOOKMARK', { kind: r.def.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(lastRev), ...(extra ? { annotations: extra } : {}) } });
-
-  for (const o of initial) send('ADDED', wrap(o));
-  if (p.sendInitialEvents && p.bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
-
-  timers.push(setTimeout(finish, p.timeoutMs));
-  if (p.bookmarks) {
-    const tick = () => {
-      if (done) return;
-      bookmark();
-      timers.push(setTimeout(tick, bookmarkIntervalMs));
-    };
-    timers.push(setTimeout(tick, bookmarkIntervalMs));
-  }
-  if (done) return;
+  const w = openWatchStream(req, res, {
+    r,
+    timeoutMs: p.timeoutMs,
+    bookmarks: p.bookmarks,
+    bookmarkMs: bookmarkIntervalMs,
+    bookmarkRevision: () => lastRev,
+    tracker,
+    closing,
+    log,
+    onFinish: () => subRef.sub?.unsubscribe(),
+  });
+  const wrap = renderFor(r, p);
+  for (const o of initial) w.send('ADDED', wrap(o));
+  if (p.sendInitialEvents && p.bookmarks) w.bookmark({ 'k8s.io/initial-events-end': 'true' });
+  w.startTimers();
+  if (w.done) return;
   subRef.sub = store.watch(prefix, from).subscribe({
     next: (ev) => {
       lastRev = ev.revision;
       try {
         const out = translate(ev, p.sel);
-        if (out) send(out.type, wrap(out.object));
+        if (out) w.send(out.type, wrap(out.object));
       } catch (err) {
         log.warn({ err, key: ev.key }, 'dropping undecodable watch event');
       }
     },
     error: (err: unknown) => {
       if (isStoreError(err, 'Expired')) {
-        send('ERROR', statusFor('Expired', `too old resource version: ${from}`));
+        w.send('ERROR', statusFor('Expired', `too old resource version: ${from}`));
       } else {
         log.warn({ err }, 'store watch failed');
         const e = err instanceof ApiError ? err : new ApiError('InternalError', 'watch failed: storage unavailable');
-        send('ERROR', e.toStatus());
+        w.send('ERROR', e.toStatus());
       }
-      finish();
+      w.finish();
     },
-    complete: finish,
+    complete: () => w.finish(),
   });
-  if (done) subRef.sub.unsubscribe();
+  if (w.done) subRef.sub.unsubscribe();
 }

@@ -32,6 +32,7 @@ interface ApiserverOptions {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   logLevel?: string;
+  watchCache: boolean;
 }
 
 function read(file: string, what: string): string {
@@ -79,6 +80,7 @@ export function registerApiserver(program: Command): void {
     .option('--audit-log-maxsize <MB>', 'rotate the audit log at this size', '100')
     .option('--audit-log-maxbackup <n>', 'rotated audit logs kept', '5')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
+    .option('--no-watch-cache', 'serve every list and watch from etcd (no watch cache)')
     .action(async (opts: ApiserverOptions) => {
       const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
       if (!endpoints.length) throw new CliError('--etcd-endpoints is required (e.g. http://etcd-0.etcd:2379)');
@@ -111,6 +113,7 @@ export function registerApiserver(program: Command): void {
             ...(opts.clientCaFile ? { clientCaPem: read(opts.clientCaFile, '--client-ca-file') } : {}),
           },
           servingCerts: opts.tlsCertFile ? { certPem: read(opts.tlsCertFile, '--tls-cert-file'), keyPem: read(opts.tlsKeyFile!, '--tls-key-file') } : undefined,
+          watchCache: opts.watchCache ? undefined : false,
         });
       } catch (err) {
         await store.close();

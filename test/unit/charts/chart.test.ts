@@ -150,4 +150,13 @@ describe('Helm chart', function () {
     expect(kinds).to.include.members(['StatefulSet', 'Secret', 'Deployment']);
     expect(kinds).to.not.include('ClusterRole');
   });
+
+  it('runs standalone.apiserver.replicas API server replicas (two by default) and refuses zero', () => {
+    const apiserver = (...set: string[]) => render('mode=standalone', ...set).find((d) => d.kind === 'Deployment' && d.metadata.name.endsWith('-apiserver'));
+    expect(apiserver()?.spec?.replicas).to.equal(2);
+    expect(apiserver('standalone.apiserver.replicas=3')?.spec?.replicas).to.equal(3);
+    const r = helm('template', 'okube', 'charts/okube', '--set', 'mode=standalone', '--set', 'standalone.apiserver.replicas=0');
+    expect(r.status).to.not.equal(0);
+    expect(r.stderr).to.contain('replicas');
+  });
 });
