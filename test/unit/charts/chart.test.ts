@@ -125,7 +125,8 @@ describe('Helm chart', function () {
     expect(kinds(render('replicaCount=1'), 'PodDisruptionBudget')).to.deep.equal([]);
     const standalone = render('mode=standalone');
     expect(kinds(standalone, 'NetworkPolicy').sort()).to.deep.equal(['okube-apiserver', 'okube-controllers', 'okube-etcd']);
-    expect(kinds(standalone, 'PodDisruptionBudget').sort()).to.deep.equal(['okube-controllers', 'okube-etcd']);
+    expect(kinds(standalone, 'PodDisruptionBudget').sort()).to.deep.equal(['okube-apiserver', 'okube-controllers', 'okube-etcd']);
+    expect(kinds(render('mode=standalone', 'standalone.apiserver.replicas=1'), 'PodDisruptionBudget').sort()).to.deep.equal(['okube-controllers', 'okube-etcd']);
   });
 
   it('runs the controllers leader-elected, non-root, with a read-only root filesystem', () => {
