@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
-import { endProcess } from '../storage/stray-etcd.js';
+import { endProcess, findBinary, liveProcesses } from '../util/processes.js';
 import { adminSocketPath } from './render.js';
 import { workerPid } from './runtime-api.js';
 
@@ -30,15 +30,6 @@ export interface HaproxySupervisorOptions {
   configSource?: () => string;
 }
 
-function findBinary(name: string): string | undefined {
-  if (name.includes('/')) return existsSync(name) ? name : undefined;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** Whether a command line is a haproxy of this config file: pure. */
 export function runsConfig(argv: string[], configPath: string): boolean {
   const i = argv.indexOf('-f');
@@ -46,19 +37,7 @@ export function runsConfig(argv: string[], configPath: string): boolean {
 }
 
 function strays(configPath: string): number[] {
-  if (!existsSync('/proc/self/cmdline')) return [];
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (runsConfig(cmdline.split('\0'), configPath)) pids.push(Number(entry));
-  }
-  return pids;
+  return liveProcesses((argv) => runsConfig(argv, configPath));
 }
 
 /** The haproxy binary, or a ConfigError naming the package (okube up checks before it starts anything). */

@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { freePort } from '../util/free-port.js';
-import { ETCD_MEMBER_NAME, endProcess, etcdProcessesOn } from './stray-etcd.js';
+import { ETCD_MEMBER_NAME, etcdProcessesOn } from './stray-etcd.js';
+import { endProcess, findBinary } from '../util/processes.js';
 import { etcdTlsFiles, type EtcdClientTls, type EtcdTlsFiles } from './etcd-tls.js';
 
 // The etcd that `okube up` runs by default, as a supervised child process. Contract: one etcd per
@@ -32,15 +33,6 @@ export interface EmbeddedEtcdOptions {
 interface Ports { clientPort: number; peerPort: number }
 
 const log = loggerFor('storage.embedded-etcd');
-
-function findBinary(name: string): string | undefined {
-  if (name.includes('/')) return existsSync(name) ? name : undefined;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

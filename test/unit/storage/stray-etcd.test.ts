@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { isDeadStat, servesDataDir } from '../../../src/storage/stray-etcd.js';
+import { servesDataDir } from '../../../src/storage/stray-etcd.js';
+import { isDeadStat } from '../../../src/util/processes.js';
 
 describe('stray etcd recognition', () => {
   const argv = ['/usr/bin/etcd', '--name', 'okube', '--data-dir', '/home/me/.okube/etcd/data', '--listen-client-urls', 'http://127.0.0.1:2379'];
