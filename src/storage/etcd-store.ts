@@ -13,8 +13,8 @@ import { timeEtcd } from '../metrics/storage.js';
 
 export interface EtcdStoreOptions {
   endpoints: string[];
-  /** Client-certificate TLS: the CA that signed etcd's certificate, and okube's client certificate and key (PEM). */
-  tls?: { caPem: string; certPem?: string; keyPem?: string };
+  /** Client-certificate TLS: the CA that signed etcd's certificate, and okube's client certificate and key (PEM); serverName: a DNS name of the certificate to use instead of an IP endpoint. */
+  tls?: { caPem: string; certPem?: string; keyPem?: string; serverName?: string };
   /** Per-request deadline; a request to an unreachable etcd fails with Unavailable after it. */
   requestTimeoutMs?: number;
 }
@@ -70,7 +70,7 @@ export class EtcdStore implements Store {
   constructor(opts: EtcdStoreOptions) {
     const t = opts.tls;
     const credentials = t ? { rootCertificate: Buffer.from(t.caPem), ...(t.certPem && t.keyPem ? { certChain: Buffer.from(t.certPem), privateKey: Buffer.from(t.keyPem) } : {}) } : undefined;
-    this.client = new Etcd3({ hosts: opts.endpoints, ...(credentials ? { credentials } : {}) });
+    this.client = new Etcd3({ hosts: opts.endpoints, ...(credentials ? { credentials } : {}), ...(t?.serverName ? { grpcOptions: { 'grpc.ssl_target_name_override': t.serverName } } : {}) });
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
   }
 

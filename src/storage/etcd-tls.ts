@@ -8,7 +8,16 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 // client certificate okube's API server presents (CN okube-apiserver). Issued once, reused on
 // later starts; a missing file has all of them issued again.
 
-export interface EtcdClientTls { caPem: string; certPem: string; keyPem: string }
+export interface EtcdClientTls {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  /**
+   * A DNS name in the server certificate to verify and send as SNI instead of the endpoint's IP
+   * address (Node deprecates an IP as TLS server name, and gRPC would send one).
+   */
+  serverName?: string;
+}
 
 export interface EtcdTlsFiles {
   client: EtcdClientTls;
@@ -40,5 +49,5 @@ export function etcdTlsFiles(etcdDir: string, ca: { caPem: string; caKeyPem: str
     writeFileAtomic(paths.clientCert, client.certPem, 0o600);
     writeFileAtomic(paths.clientKey, client.keyPem, 0o600);
   }
-  return { paths, client: { caPem: ca.caPem, certPem: readFileSync(paths.clientCert, 'utf8'), keyPem: readFileSync(paths.clientKey, 'utf8') } };
+  return { paths, client: { caPem: ca.caPem, certPem: readFileSync(paths.clientCert, 'utf8'), keyPem: readFileSync(paths.clientKey, 'utf8'), serverName: 'localhost' } };
 }
