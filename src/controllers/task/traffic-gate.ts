@@ -1,0 +1,62 @@
+import type { Task, TaskStatus } from '../../api/types.js';
+import { errorMessage, OkubeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+
+// The port through which the Task reconciler stops traffic to a replica BEFORE it writes a status
+// in which Ready turns from True to False (probe failure, liveness kill, stop, delete — any
+// True→False), so that from the moment the Ready=False write is stored no request reaches it
+// (issue 18). The chain Task status → EndpointSlice → data plane is asynchronous; the gate is the
+// short cut in front of it, for a data plane in the same process (standalone `okube up`).
+// Contract:
+// - beforeUnready(task) resolves once the data plane routes no new request to the Task's
+//   endpoints and the ones in flight are answered. It is waited for at most a short timeout
+//   (passGate); on timeout or error the write goes ahead anyway: status honesty beats the gate.
+// - afterReady(task) is called after a write that left the Task Ready=True (including a Ready=False
+//   write that failed, so the store still says True): the gate may let traffic in again, as the
+//   EndpointSlices say.
+// Default: no gate (Helm mode, where kube-proxy follows EndpointSlices, with Kubernetes' own gap).
+
+export interface TrafficGate {
+  beforeUnready(task: Task): Promise<void>;
+  afterReady(task: Task): void;
+}
+
+export const noTrafficGate: TrafficGate = { beforeUnready: () => Promise.resolve(), afterReady: () => undefined };
+
+/** How long a status write waits for the gate by default. */
+export const TRAFFIC_GATE_TIMEOUT_MS = 1000;
+
+export function isReady(status: TaskStatus | undefined): boolean {
+  return status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+}
+
+/** Whether writing `next` over `prev` turns Ready from True to False (or drops it). */
+export function turnsUnready(prev: TaskStatus | undefined, next: TaskStatus): boolean {
+  return isReady(prev) && !isReady(next);
+}
+
+/**
+ * The status with its Ready condition's lastTransitionTime moved to `at` (when the gate has let
+ * the write through): the transition is stored at the time traffic stopped, not when it was planned.
+ */
+export function stampReadyTransition(status: TaskStatus, at: Date): TaskStatus {
+  if (!status.conditions?.some((c) => c.type === 'Ready')) return status;
+  return { ...status, conditions: status.conditions.map((c) => (c.type === 'Ready' ? { ...c, lastTransitionTime: at.toISOString() } : c)) };
+}
+
+/** Waits for gate.beforeUnready(task) at most timeoutMs; never throws (logs instead). */
+export async function passGate(gate: TrafficGate, task: Task, timeoutMs: number, log: Logger): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OkubeError('Timeout', `the traffic gate did not close within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([gate.beforeUnready(task), timeout]);
+    return true;
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'traffic gate not closed; writing Ready=False anyway');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
