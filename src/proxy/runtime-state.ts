@@ -48,7 +48,7 @@ export function answerOk(command: string, answer: string): boolean {
   return a === '';
 }
 
-/** Current sessions per server name from `show stat <backend> 4 -1` (CSV, header `# pxname,svname,…,scur,…`). */
+/** Sessions (current + queued) per server name from `show stat <backend> 4 -1` (CSV, header `# pxname,svname,qcur,qmax,scur,…`). */
 export function parseServerSessions(text: string): Map<string, number> {
   const lines = text.split('\n').map((l) => l.trim());
   const header = lines.find((l) => l.startsWith('# pxname'));
@@ -57,12 +57,13 @@ export function parseServerSessions(text: string): Map<string, number> {
   const cols = header.slice(2).split(',');
   const name = cols.indexOf('svname');
   const scur = cols.indexOf('scur');
+  const qcur = cols.indexOf('qcur');
   for (const line of lines) {
     if (!line || line.startsWith('#')) continue;
     const f = line.split(',');
     const sv = f[name];
     if (!sv || sv === 'BACKEND' || sv === 'FRONTEND') continue;
-    out.set(sv, Number(f[scur]) || 0);
+    out.set(sv, (Number(f[scur]) || 0) + (Number(f[qcur]) || 0));
   }
   return out;
 }

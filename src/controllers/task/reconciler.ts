@@ -20,7 +20,7 @@ import type { ConfigSource } from './config-source.js';
 import { needsImageUser } from './security-context.js';
 import { prepareConfig, type ClaimSource, type ConfigResult, type PreparedConfig } from './task-config.js';
 import { VolumeFiles } from './volume-files.js';
-import { isReady, noTrafficGate, passGate, stampReadyTransition, TRAFFIC_GATE_TIMEOUT_MS, turnsUnready, type TrafficGate } from './traffic-gate.js';
+import { noTrafficGate, TRAFFIC_GATE_TIMEOUT_MS, writeGated, type TrafficGate } from './traffic-gate.js';
 
 // Carries out the Task plan: reads the Task and its Node's containers, asks plan() what to do,
 // does it through the Runtime and the API, and writes status (only when it changed, guarded
@@ -288,23 +288,16 @@ export class TaskReconciler {
    * for the traffic gate, and stamps the Ready transition at the time the gate let it through.
    * A write that leaves the Task Ready (or a gated write that failed) opens the gate again.
    */
-  private async writeStatus(key: string, task: Task, status: TaskStatus): Promise<Task> {
-    const gate = this.deps.trafficGate ?? noTrafficGate;
-    let next = status;
-    const gated = turnsUnready(task.status, status);
-    if (gated) {
-      await passGate(gate, task, this.deps.trafficGateTimeoutMs ?? TRAFFIC_GATE_TIMEOUT_MS, this.log.child({ key }));
-      next = stampReadyTransition(status, this.now());
-    }
-    let written: Task;
-    try {
-      written = await this.deps.tasks.replaceStatus({ ...task, status: next });
-    } catch (err) {
-      if (gated) gate.afterReady(task);
-      throw err;
-    }
-    if (isReady(written.status)) gate.afterReady(written);
-    return written;
+  private writeStatus(key: string, task: Task, status: TaskStatus): Promise<Task> {
+    return writeGated({
+      gate: this.deps.trafficGate ?? noTrafficGate,
+      task,
+      status,
+      write: (s) => this.deps.tasks.replaceStatus({ ...task, status: s }),
+      now: () => this.now(),
+      timeoutMs: this.deps.trafficGateTimeoutMs ?? TRAFFIC_GATE_TIMEOUT_MS,
+      log: this.log.child({ key }),
+    });
   }
 
   /** The Task client for writers outside finish() (reportFailure): status writes go through writeStatus. */

@@ -60,3 +60,37 @@ export async function passGate(gate: TrafficGate, task: Task, timeoutMs: number,
     clearTimeout(timer);
   }
 }
+
+export interface GatedWrite {
+  gate: TrafficGate;
+  /** The Task as stored (its status is the one being replaced). */
+  task: Task;
+  status: TaskStatus;
+  write: (status: TaskStatus) => Promise<Task>;
+  now: () => Date;
+  timeoutMs: number;
+  log: Logger;
+}
+
+/**
+ * One status write under the gate: a write that turns Ready from True to False first passes the
+ * gate (bounded) and stamps the Ready transition at the time it did; a write that leaves the Task
+ * Ready, or a gated write that failed (the store still says Ready=True), opens the gate again.
+ */
+export async function writeGated(w: GatedWrite): Promise<Task> {
+  let status = w.status;
+  const gated = turnsUnready(w.task.status, status);
+  if (gated) {
+    await passGate(w.gate, w.task, w.timeoutMs, w.log);
+    status = stampReadyTransition(status, w.now());
+  }
+  let written: Task;
+  try {
+    written = await w.write(status);
+  } catch (err) {
+    if (gated) w.gate.afterReady(w.task);
+    throw err;
+  }
+  if (isReady(written.status)) w.gate.afterReady(written);
+  return written;
+}
