@@ -20,7 +20,7 @@ import type { ConfigSource } from './config-source.js';
 import { needsImageUser } from './security-context.js';
 import { prepareConfig, type ClaimSource, type ConfigResult, type PreparedConfig } from './task-config.js';
 import { VolumeFiles } from './volume-files.js';
-import { noTrafficGate, TRAFFIC_GATE_TIMEOUT_MS, writeGated, type TrafficGate } from './traffic-gate.js';
+import { isReady, noTrafficGate, passGate, TRAFFIC_GATE_TIMEOUT_MS, writeGated, type TrafficGate } from './traffic-gate.js';
 
 // Carries out the Task plan: reads the Task and its Node's containers, asks plan() what to do,
 // does it through the Runtime and the API, and writes status (only when it changed, guarded
@@ -206,6 +206,9 @@ export class TaskReconciler {
           continue;
         }
         if (action.kind === 'stop' || action.kind === 'pullImage') {
+          // A stop of a Task stored as Ready (a liveness kill, a replacement): no traffic to it
+          // before SIGTERM either; the Ready=False write that follows passes the gate again.
+          if (action.kind === 'stop' && isReady(task.status)) await passGate(this.gate(), task, this.gateTimeoutMs(), log);
           // The rest of this plan needs the call's end: plan again with it in flight.
           this.handOver(key, task, action, entry!, events);
           again = true;
@@ -276,6 +279,9 @@ export class TaskReconciler {
       const written = await this.writeStatus(key, task, status);
       this.remember(key, written);
       log.debug({ phase: status.phase, state: status.state }, 'status written');
+    } else if (isReady(status)) {
+      // Still Ready as stored (a gated stop that did not change the status): traffic may come back.
+      this.gate().afterReady(task);
     }
     // After the write: a restart is counted once, when its status is stored.
     recordTaskStatus(key, task.status, status);
@@ -288,14 +294,22 @@ export class TaskReconciler {
    * for the traffic gate, and stamps the Ready transition at the time the gate let it through.
    * A write that leaves the Task Ready (or a gated write that failed) opens the gate again.
    */
+  private gate(): TrafficGate {
+    return this.deps.trafficGate ?? noTrafficGate;
+  }
+
+  private gateTimeoutMs(): number {
+    return this.deps.trafficGateTimeoutMs ?? TRAFFIC_GATE_TIMEOUT_MS;
+  }
+
   private writeStatus(key: string, task: Task, status: TaskStatus): Promise<Task> {
     return writeGated({
-      gate: this.deps.trafficGate ?? noTrafficGate,
+      gate: this.gate(),
       task,
       status,
       write: (s) => this.deps.tasks.replaceStatus({ ...task, status: s }),
       now: () => this.now(),
-      timeoutMs: this.deps.trafficGateTimeoutMs ?? TRAFFIC_GATE_TIMEOUT_MS,
+      timeoutMs: this.gateTimeoutMs(),
       log: this.log.child({ key }),
     });
   }

@@ -1,5 +1,6 @@
 import type { Task, TaskStatus } from '../../api/types.js';
-import { errorMessage, OkubeError } from '../../util/errors.js';
+import { errorMessage } from '../../util/errors.js';
+import { withDeadline } from '../../util/deadline.js';
 import type { Logger } from '../../util/logger.js';
 
 // The port through which the Task reconciler stops traffic to a replica BEFORE it writes a status
@@ -46,18 +47,12 @@ export function stampReadyTransition(status: TaskStatus, at: Date): TaskStatus {
 
 /** Waits for gate.beforeUnready(task) at most timeoutMs; never throws (logs instead). */
 export async function passGate(gate: TrafficGate, task: Task, timeoutMs: number, log: Logger): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new OkubeError('Timeout', `the traffic gate did not close within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    await Promise.race([gate.beforeUnready(task), timeout]);
+    await withDeadline(gate.beforeUnready(task), timeoutMs, 'the traffic gate');
     return true;
   } catch (err) {
-    log.warn({ err: errorMessage(err) }, 'traffic gate not closed; writing Ready=False anyway');
+    log.warn({ err: errorMessage(err) }, 'traffic gate not closed; going on (status honesty beats the gate)');
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
