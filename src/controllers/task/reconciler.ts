@@ -289,11 +289,6 @@ export class TaskReconciler {
     return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
   }
 
-  /**
-   * Replaces the Task's status; a write that turns Ready from True to False first waits (bounded)
-   * for the traffic gate, and stamps the Ready transition at the time the gate let it through.
-   * A write that leaves the Task Ready (or a gated write that failed) opens the gate again.
-   */
   private gate(): TrafficGate {
     return this.deps.trafficGate ?? noTrafficGate;
   }
@@ -302,6 +297,11 @@ export class TaskReconciler {
     return this.deps.trafficGateTimeoutMs ?? TRAFFIC_GATE_TIMEOUT_MS;
   }
 
+  /**
+   * Replaces the Task's status; a write that turns Ready from True to False first waits (bounded)
+   * for the traffic gate, and stamps the Ready transition at the time the gate let it through.
+   * A write that leaves the Task Ready (or a gated write that failed) opens the gate again.
+   */
   private writeStatus(key: string, task: Task, status: TaskStatus): Promise<Task> {
     return writeGated({
       gate: this.gate(),
