@@ -25,6 +25,7 @@ import { endpointsDraining, taskUidsOfSlice } from './endpoints/drain-gate.js';
 import { ClaimBinder, ConfigInformers } from './task/config-informers.js';
 import { refKey, refsOf } from './task/config-source.js';
 import { claimNames } from './task/volumes.js';
+import type { TrafficGate } from './task/traffic-gate.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
 // wiring of watch events and Docker events into the work queues.
@@ -59,6 +60,8 @@ export interface ManagerOptions {
   endpointsWorkers?: number;
   /** How long a deleted Task's container waits for its endpoints to turn not ready before SIGTERM (default 10 s). */
   endpointDrainTimeoutMs?: number;
+  /** Stops traffic to a Task before its Ready=False write (standalone: the HAProxy data plane; task/traffic-gate.ts). */
+  trafficGate?: TrafficGate;
 }
 
 const log = loggerFor('manager');
@@ -144,6 +147,7 @@ export class ControllerManager {
       claims: this.configInformers.claimSource,
       bindClaim: (ns, name, node) => taskClaims.bind(ns, name, node),
       nodeSpec: (name) => this.nodeInformer.get(name)?.spec,
+      trafficGate: opts.trafficGate,
     });
     const taskReconciler = this.taskReconciler;
     const nodeReconciler = new NodeReconciler({

@@ -6,16 +6,21 @@ import { createServer } from 'node:net';
 import { planDataPlane, withoutFrontends, type DataPlanePlan, type Frontend, type PlanOptions } from './plan.js';
 import { backendName, frontendSignature, renderConfig } from './render.js';
 import { runtimeApply, runtimeCommand } from './runtime-api.js';
-import { parseServersState } from './runtime-state.js';
+import { parseServerSessions, parseServersState } from './runtime-state.js';
+import { heldServerKeys, holdsStillNeeded, withHolds } from './holds.js';
 import { HaproxySupervisor } from './supervisor.js';
 import { commandVerb, proxyEndpointUpdates, proxyReloads, proxyRestarts } from '../metrics/proxy.js';
-import type { EndpointSlice, TaskService } from '../api/types.js';
+import type { EndpointSlice, Task, TaskService } from '../api/types.js';
+import type { TrafficGate } from '../controllers/task/traffic-gate.js';
 
 // The effect layer of the data plane: takes TaskServices + EndpointSlices (the sync's input),
 // plans, and makes HAProxy match — a seamless reload only when the frontends changed, otherwise
 // Runtime API commands from the diff of each backend's actual servers (`show servers state`)
 // against the plan. Applies are serialised; one that could not finish (HAProxy down, a server
 // with connections left that cannot be deleted yet) reports `pending` so the caller retries.
+// It is also the Task reconciler's TrafficGate in standalone mode: beforeUnready drains a Task's
+// servers at once and holds them down until the EndpointSlices catch up (holds.ts has the rule),
+// then waits for the requests they still serve to be answered.
 
 export interface DataPlaneOptions extends PlanOptions {
   /** Config dir (under okube's data dir). */
@@ -36,13 +41,21 @@ export interface ApplyResult {
 
 const log = loggerFor('proxy.data-plane');
 
-export class DataPlane {
+/** How often, and how long at most, beforeUnready looks at a drained server's sessions (tcp connections may stay). */
+const SESSION_POLL_MS = 5;
+const SESSION_WAIT_MS = 2000;
+
+export class DataPlane implements TrafficGate {
   readonly supervisor: HaproxySupervisor;
   private signature?: string;
   /** Binds HAProxy holds now (frontend id → address:port): those need no probe. */
   private bound = new Map<string, string>();
   private lastPlan: DataPlanePlan = { frontends: [], statuses: [] };
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last apply's input, for the gate's own applies. */
+  private lastInput?: { services: TaskService[]; slices: EndpointSlice[] };
+  /** Task uids held down by the traffic gate (holds.ts). */
+  private held = new Set<string>();
 
   constructor(private readonly opts: DataPlaneOptions) {
     this.supervisor = new HaproxySupervisor({
@@ -72,14 +85,60 @@ export class DataPlane {
   }
 
   apply(services: TaskService[], slices: EndpointSlice[]): Promise<ApplyResult> {
-    const run = this.queue.then(() => this.applyNow(services, slices));
+    return this.serialised(() => this.applyNow(services, slices));
+  }
+
+  /**
+   * TrafficGate: drains every server of the Task now (the state a not-ready endpoint gets), holds
+   * it down until the slices say so too, and resolves once those servers have no session left.
+   */
+  async beforeUnready(task: Task): Promise<void> {
+    const uid = task.metadata.uid;
+    if (!uid) return;
+    this.held.add(uid);
+    if (!this.lastInput) return;
+    await this.serialised(() => this.reapply());
+    await this.sessionsDone(heldServerKeys(new Set([uid]), this.lastInput.slices));
+  }
+
+  /** TrafficGate: the Task is Ready again (or its Ready=False write failed): the slices govern again. */
+  afterReady(task: Task): void {
+    const uid = task.metadata.uid;
+    if (!uid || !this.held.delete(uid)) return;
+    void this.serialised(() => this.reapply()).catch((err) => log.warn({ err: errorMessage(err) }, 'apply after a hold ended failed'));
+  }
+
+  /** Applies the newest input again (the gate's changes to the holds). */
+  private async reapply(): Promise<void> {
+    if (this.lastInput) await this.applyNow(this.lastInput.services, this.lastInput.slices);
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
+  /** Waits until the servers (`namespace/service/server`) serve no session; gives up when HAProxy does not answer. */
+  private async sessionsDone(keys: Set<string>): Promise<void> {
+    const backends = this.lastPlan.frontends
+      .map((f) => ({ be: backendName(f), names: f.servers.filter((s) => keys.has(`${f.namespace}/${f.service}/${s.name}`)).map((s) => s.name) }))
+      .filter((b) => b.names.length);
+    const deadline = Date.now() + SESSION_WAIT_MS;
+    for (const { be, names } of backends) {
+      while (Date.now() < deadline) {
+        const sessions = parseServerSessions(await runtimeCommand(this.supervisor.socketPath, `show stat ${be} 4 -1`, 1000));
+        if (names.every((n) => !sessions.get(n))) break;
+        await new Promise((r) => setTimeout(r, SESSION_POLL_MS));
+      }
+    }
+  }
+
   private async applyNow(services: TaskService[], slices: EndpointSlice[]): Promise<ApplyResult> {
+    this.lastInput = { services, slices };
+    this.held = holdsStillNeeded(this.held, slices);
     const wanted = planDataPlane(services, slices, this.opts);
-    const plan = withoutFrontends(wanted, await this.blockedPorts(wanted.frontends));
+    const plan = withHolds(withoutFrontends(wanted, await this.blockedPorts(wanted.frontends)), this.held, slices);
     this.lastPlan = plan;
     const commands: string[] = [];
     if (!this.supervisor.running) return { plan, commands, pending: true };

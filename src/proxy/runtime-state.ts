@@ -47,3 +47,23 @@ export function answerOk(command: string, answer: string): boolean {
   if (/^set server \S+ addr /.test(command)) return a === '' || /changed from|no need to change/i.test(a);
   return a === '';
 }
+
+/** Sessions (current + queued) per server name from `show stat <backend> 4 -1` (CSV, header `# pxname,svname,qcur,qmax,scur,…`). */
+export function parseServerSessions(text: string): Map<string, number> {
+  const lines = text.split('\n').map((l) => l.trim());
+  const header = lines.find((l) => l.startsWith('# pxname'));
+  const out = new Map<string, number>();
+  if (!header) return out;
+  const cols = header.slice(2).split(',');
+  const name = cols.indexOf('svname');
+  const scur = cols.indexOf('scur');
+  const qcur = cols.indexOf('qcur');
+  for (const line of lines) {
+    if (!line || line.startsWith('#')) continue;
+    const f = line.split(',');
+    const sv = f[name];
+    if (!sv || sv === 'BACKEND' || sv === 'FRONTEND') continue;
+    out.set(sv, (Number(f[scur]) || 0) + (Number(f[qcur]) || 0));
+  }
+  return out;
+}

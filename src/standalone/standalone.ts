@@ -176,7 +176,11 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     log.info({ url: api.url }, 'API server ready');
 
     const kc = loadKubeConfig({ server: api.url, token: api.token, caPem: api.caPem });
-    const manager = new ControllerManager({ kc });
+    // The data plane is the Task controller's traffic gate (controllers/task/traffic-gate.ts): made
+    // first, started after the controllers as before.
+    const p = opts.proxy !== false ? opts.proxy ?? { bindAddress: '127.0.0.1', portRange: DEFAULT_PROXY_PORT_RANGE } : undefined;
+    const proxy = p && new ProxyController({ kc, dir: `${opts.dataDir}/haproxy`, bindAddress: p.bindAddress, portRange: p.portRange, onAnswer: p.onAnswer });
+    const manager = new ControllerManager({ kc, trafficGate: proxy?.plane });
     const nodeName = opts.nodeName ?? 'local';
     await registerLocalNode(manager.nodes, opts.dockerHost, nodeName);
     await manager.start();
@@ -184,9 +188,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
     checkpoint();
 
     const proxyLines: string[] = [];
-    if (opts.proxy !== false) {
-      const p = opts.proxy ?? { bindAddress: '127.0.0.1', portRange: DEFAULT_PROXY_PORT_RANGE };
-      const proxy = new ProxyController({ kc, dir: `${opts.dataDir}/haproxy`, bindAddress: p.bindAddress, portRange: p.portRange, onAnswer: p.onAnswer });
+    if (p && proxy) {
       await proxy.start();
       stops.push(() => proxy.stop());
       checkpoint();

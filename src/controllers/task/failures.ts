@@ -96,7 +96,7 @@ export async function reportFailure(
   task: Task,
   action: Action | undefined,
   err: unknown,
-  deps: { tasks: ResourceClient<Task>; events: EventSink; now: Date },
+  deps: { tasks: Pick<ResourceClient<Task>, 'replaceStatus'>; events: EventSink; now: Date },
 ): Promise<Task | undefined> {
   if (isOkubeError(err, 'Conflict') || isOkubeError(err, 'NotFound')) return undefined;
   const reason = failureReason(action);

@@ -20,6 +20,7 @@ import type { ConfigSource } from './config-source.js';
 import { needsImageUser } from './security-context.js';
 import { prepareConfig, type ClaimSource, type ConfigResult, type PreparedConfig } from './task-config.js';
 import { VolumeFiles } from './volume-files.js';
+import { isReady, noTrafficGate, passGate, TRAFFIC_GATE_TIMEOUT_MS, writeGated, type TrafficGate } from './traffic-gate.js';
 
 // Carries out the Task plan: reads the Task and its Node's containers, asks plan() what to do,
 // does it through the Runtime and the API, and writes status (only when it changed, guarded
@@ -53,6 +54,10 @@ export interface TaskReconcilerDeps {
   bindClaim?: (namespace: string, name: string, node: string) => Promise<string>;
   /** The Node's spec (its allowedHostPaths), from the Node informer. */
   nodeSpec?: (name: string) => NodeSpec | undefined;
+  /** Stops traffic to a Task before a status write turns it unready (traffic-gate.ts; standalone's data plane). */
+  trafficGate?: TrafficGate;
+  /** How long a write waits for the gate (default TRAFFIC_GATE_TIMEOUT_MS). */
+  trafficGateTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -127,7 +132,7 @@ export class TaskReconciler {
     } catch (err) {
       // Whatever the user can act on reaches the Task (status and an Event), not only this log.
       const t = this.current(key) ?? task;
-      const written = await reportFailure(t, action, err, { tasks: this.deps.tasks, events: this.deps.events, now: this.now() });
+      const written = await reportFailure(t, action, err, { tasks: this.gatedTasks(key, t), events: this.deps.events, now: this.now() });
       if (written) this.remember(key, written);
       // A container that could not be created or started waits on the Task's backoff, not the queue's.
       const retryMs = written ? retryDelayMs(written.status, this.now()) : undefined;
@@ -201,6 +206,9 @@ export class TaskReconciler {
           continue;
         }
         if (action.kind === 'stop' || action.kind === 'pullImage') {
+          // A stop of a Task stored as Ready (a liveness kill, a replacement): no traffic to it
+          // before SIGTERM either; the Ready=False write that follows passes the gate again.
+          if (action.kind === 'stop' && isReady(task.status)) await passGate(this.gate(), task, this.gateTimeoutMs(), log);
           // The rest of this plan needs the call's end: plan again with it in flight.
           this.handOver(key, task, action, entry!, events);
           again = true;
@@ -268,14 +276,47 @@ export class TaskReconciler {
   private async finish(key: string, task: Task, status: TaskStatus, events: PlanEvent[], requeueAfterMs: number | undefined): Promise<ReconcileResult> {
     const log = this.log.child({ key });
     if (JSON.stringify(task.status ?? {}) !== JSON.stringify(status)) {
-      const written = await this.deps.tasks.replaceStatus({ ...task, status });
+      const written = await this.writeStatus(key, task, status);
       this.remember(key, written);
       log.debug({ phase: status.phase, state: status.state }, 'status written');
+    } else if (isReady(status)) {
+      // Still Ready as stored (a gated stop that did not change the status): traffic may come back.
+      this.gate().afterReady(task);
     }
     // After the write: a restart is counted once, when its status is stored.
     recordTaskStatus(key, task.status, status);
     for (const e of events) await this.deps.events.record(task, e.type, e.reason, e.message);
     return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
+  }
+
+  private gate(): TrafficGate {
+    return this.deps.trafficGate ?? noTrafficGate;
+  }
+
+  private gateTimeoutMs(): number {
+    return this.deps.trafficGateTimeoutMs ?? TRAFFIC_GATE_TIMEOUT_MS;
+  }
+
+  /**
+   * Replaces the Task's status; a write that turns Ready from True to False first waits (bounded)
+   * for the traffic gate, and stamps the Ready transition at the time the gate let it through.
+   * A write that leaves the Task Ready (or a gated write that failed) opens the gate again.
+   */
+  private writeStatus(key: string, task: Task, status: TaskStatus): Promise<Task> {
+    return writeGated({
+      gate: this.gate(),
+      task,
+      status,
+      write: (s) => this.deps.tasks.replaceStatus({ ...task, status: s }),
+      now: () => this.now(),
+      timeoutMs: this.gateTimeoutMs(),
+      log: this.log.child({ key }),
+    });
+  }
+
+  /** The Task client for writers outside finish() (reportFailure): status writes go through writeStatus. */
+  private gatedTasks(key: string, task: Task): Pick<ResourceClient<Task>, 'replaceStatus'> {
+    return { replaceStatus: (t: Task) => this.writeStatus(key, task, t.status ?? {}) };
   }
 
   /** Runs a stop or a pull outside the worker; its end enqueues the Task again. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { answerOk, parseServersState } from '../../../src/proxy/runtime-state.js';
+import { answerOk, parseServerSessions, parseServersState } from '../../../src/proxy/runtime-state.js';
 
 // Captured from HAProxy 2.6 (`show servers state be_a`): s1 readied after `disabled` in the config
 // (admin 4), s2 drained (admin 8), s3 added at run time and enabled, s4 in forced maintenance.
@@ -35,5 +35,14 @@ describe('proxy runtime API answers', () => {
   it('treats any other answer as an error', () => {
     expect(answerOk('del server be/a', 'No such server.\n')).to.equal(false);
     expect(answerOk('set server be/a state ready', 'No such server.\n')).to.equal(false);
+  });
+
+  it('reads each server\'s current plus queued sessions from show stat (header as HAProxy 2.6 prints it, trimmed)', () => {
+    const stat = '# pxname,svname,qcur,qmax,scur,smax,slim,stot\nbe_x,s1,0,0,3,5,,10\nbe_x,s2,1,1,0,2,,7\nbe_x,s3,,,0,0,,0\nbe_x,BACKEND,1,1,3,5,,17\n\n';
+    expect([...parseServerSessions(stat)]).to.deep.equal([['s1', 3], ['s2', 1], ['s3', 0]]);
+  });
+
+  it('reads no sessions from an answer that is not a stat table', () => {
+    expect(parseServerSessions("Can't find backend.\n").size).to.equal(0);
   });
 });
