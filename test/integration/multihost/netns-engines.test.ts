@@ -57,7 +57,13 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
 
   async function addNode(name: string, i: number, range: { start: number; end: number }, labels: Record<string, string> = {}): Promise<void> {
     await rig.manager.nodes.create(netnsNode(name, engines[i], range, labels));
-    await waitFor(`Node ${name} Ready`, async () => rig.manager.registry.get(name)?.ready, 60_000, 200);
+    try {
+      await waitFor(`Node ${name} Ready`, async () => rig.manager.registry.get(name)?.ready, 120_000, 200);
+    } catch (err) {
+      // Say why: the Node's own Ready condition carries the engine's error.
+      const cond = (await rig.manager.nodes.get(name).catch(() => undefined))?.status?.conditions?.find((c) => c.type === 'Ready');
+      throw new Error(`${(err as Error).message}; Ready=${cond?.status} ${cond?.reason}: ${cond?.message}`);
+    }
   }
 
   async function deleteAll(): Promise<void> {
@@ -67,9 +73,12 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
 
   before(async function () {
     requireEnv(this, engines.length >= 3, 'no engines in network namespaces (OKUBE_TEST_NETNS_DOCKER_HOSTS; run hack/dev-env.sh netns-hosts 3)');
+    // An engine may have died since the suite brought it up (the OOM killer on a busy machine):
+    // this file tests okube against the engines, not whether they survived earlier files.
+    await restoreNetnsEngines(3);
     rig = await startControllers({ orphanGraceMs: 1000, nodeGracePeriodMs: NODE_GRACE_MS, schedulerRetryMs: 2000 });
     ns = await newNamespace(rig.cluster);
-    for (let i = 0; i < 3; i++) await addNode(nodeNames[i], i, { start: 32000, end: 32767 }, { 'okube.dev/test-group': group });
+    await Promise.all(nodeNames.map((n, i) => addNode(n, i, { start: 32000, end: 32767 }, { 'okube.dev/test-group': group })));
   });
 
   afterEach(async () => {
