@@ -62,6 +62,53 @@ spec:
       expect((await u.task('plain')).metadata.labels ?? {}).to.deep.equal({});
     });
 
+    it('kubectl apply of a Task with ports and a configMap volume, a TaskSet with ports and a TaskService: every re-apply says unchanged', async () => {
+      // Lists are replaced whole by kubectl's merge patch: anything the server filled into a list
+      // item (a defaulted protocol, hostPort or defaultMode) would make each re-apply "configured".
+      const u = await newUser(session(), 'apply-lists');
+      const file = u.write('app.yaml', `apiVersion: okube.dev/v1alpha1
+kind: Task
+metadata: {name: ported}
+spec:
+  image: ${session().image}
+  command: ${SERVE_FLOW}
+  ports:
+    - {name: http, containerPort: 8080}
+    - {containerPort: 5353, protocol: UDP}
+  volumes:
+    - name: conf
+      configMap: {name: not-there, optional: true}
+  volumeMounts:
+    - {name: conf, mountPath: /etc/conf}
+---
+apiVersion: okube.dev/v1alpha1
+kind: TaskSet
+metadata: {name: lists}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: lists}}
+  template:
+    metadata: {labels: {app: lists}}
+    spec:
+      image: ${session().image}
+      command: ${SERVE_FLOW}
+      ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: okube.dev/v1alpha1
+kind: TaskService
+metadata: {name: lists}
+spec:
+  selector: {app: lists}
+  ports: [{targetPort: http}]
+`);
+      const out = ok(await u.kubectl(['apply', '-f', file, '-n', u.ns]), 'kubectl apply');
+      expect(out).to.match(/task\.okube\.dev\/ported created/).and.match(/taskset\.okube\.dev\/lists created/).and.match(/taskservice\.okube\.dev\/lists created/);
+      const all = /(?=[\s\S]*task\.okube\.dev\/ported unchanged)(?=[\s\S]*taskset\.okube\.dev\/lists unchanged)(?=[\s\S]*taskservice\.okube\.dev\/lists unchanged)/;
+      await reapply(u, ['ported'], () => u.kubectl(['apply', '-f', file, '-n', u.ns]), () => all);
+      const generations = ok(await u.kubectl(['get', 'taskset/lists', 'taskservice/lists', '-n', u.ns, '-o', 'jsonpath={range .items[*]}{.metadata.generation} {end}']), 'kubectl get');
+      expect(generations.trim()).to.equal('1 1');
+    });
+
     it('kubectl apply --server-side of block YAML that names its namespace, with and without labels', async () => {
       const u = await newUser(session(), 'apply-ssa');
       const file = u.write('tasks.yaml', `---

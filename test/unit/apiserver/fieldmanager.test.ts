@@ -52,7 +52,7 @@ describe('field manager: FieldsV1', () => {
 });
 
 describe('field manager: typed values', () => {
-  it('owns env items by name, ports by containerPort and defaulted protocol, finalizers by value, labels per key, command atomically', () => {
+  it('owns env items by name, finalizers by value, labels per key, command and ports atomically', () => {
     const o = task({ image: 'i', command: ['a', 'b'], env: [{ name: 'A', value: '1' }], ports: [{ containerPort: 80 }] }, { labels: { app: 'x' }, finalizers: ['f1'] });
     const paths = fieldsOf({ metadata: { labels: o.metadata.labels, finalizers: o.metadata.finalizers }, spec: o.spec }, schema).toArray().map(formatPath).sort();
     expect(paths).to.deep.equal([
@@ -63,8 +63,7 @@ describe('field manager: typed values', () => {
       '.spec.env[name="A"].name',
       '.spec.env[name="A"].value',
       '.spec.image',
-      '.spec.ports[containerPort=80,protocol="TCP"]',
-      '.spec.ports[containerPort=80,protocol="TCP"].containerPort',
+      '.spec.ports',
     ]);
   });
 
@@ -208,18 +207,10 @@ describe('field manager: apply', () => {
     expect(JSON.parse(String(b.metadata.annotations?.[LAST_APPLIED]))).to.deep.equal(task({ image: 'j' }));
   });
 
-  it('keys ports by containerPort and the defaulted protocol, so two appliers own different ports', () => {
+  it('treats ports as one atomic list (no defaulted key to merge by), so a second applier of other ports conflicts', () => {
     const a = apply(undefined, task({ image: 'i', ports: [{ containerPort: 80 }] }), 'one');
-    const b = apply(a, task({ image: 'i', ports: [{ containerPort: 81, protocol: 'UDP' }] }), 'two');
-    expect((b.spec as { ports?: unknown }).ports).to.deep.equal([{ containerPort: 80 }, { containerPort: 81, protocol: 'UDP' }]);
-    expect(owned(b, 'two')).to.deep.equal(['.spec.image', '.spec.ports[containerPort=81,protocol="UDP"]', '.spec.ports[containerPort=81,protocol="UDP"].containerPort', '.spec.ports[containerPort=81,protocol="UDP"].protocol']);
-    let err: unknown;
-    try {
-      apply(b, task({ image: 'i', ports: [{ containerPort: 80, protocol: 'TCP', hostPort: 9 }] }), 'two');
-    } catch (e) {
-      err = e;
-    }
-    expect(err, 'hostPort of port 80 is new, not a conflict').to.equal(undefined);
+    expect(owned(a, 'one')).to.deep.equal(['.spec.image', '.spec.ports']);
+    expect(() => apply(a, task({ image: 'i', ports: [{ containerPort: 81, protocol: 'UDP' }] }), 'two')).to.throw(/conflict with "one": \.spec\.ports/);
   });
 
   it('a migrated client-side set prunes only what nobody owns and leaves unowned fields in a kept map', () => {

@@ -45,10 +45,10 @@ describe('structural defaulting', () => {
     expect(defaulted(task({ image: 'x', probeRestartLimit: {} })).spec.probeRestartLimit).to.deep.equal({ maxRestarts: 5, windowSeconds: 300 });
   });
 
-  it('fills every list item: port protocol TCP and hostPort 0', () => {
+  it('fills nothing inside list items (ports keep no protocol or hostPort), so a re-applied manifest matches what is stored', () => {
     expect(defaulted(task({ image: 'x', ports: [{ containerPort: 80 }, { containerPort: 53, protocol: 'UDP' }] })).spec.ports).to.deep.equal([
-      { containerPort: 80, hostPort: 0, protocol: 'TCP' },
-      { containerPort: 53, hostPort: 0, protocol: 'UDP' },
+      { containerPort: 80 },
+      { containerPort: 53, protocol: 'UDP' },
     ]);
   });
 
@@ -61,10 +61,10 @@ describe('structural defaulting', () => {
   });
 
   it('gives each object its own copy of a default', () => {
-    const a = defaulted(task({ image: 'x', ports: [{ containerPort: 1 }] }));
-    const b = defaulted(task({ image: 'x', ports: [{ containerPort: 1 }] }));
-    a.spec.ports[0].protocol = 'UDP';
-    expect(b.spec.ports[0].protocol).to.equal('TCP');
+    const a = defaulted(task({ image: 'x', livenessProbe: { httpGet: { port: 80 } } }));
+    const b = defaulted(task({ image: 'x', livenessProbe: { httpGet: { port: 80 } } }));
+    (a.spec.livenessProbe as unknown as { httpGet: { path: string } }).httpGet.path = '/changed';
+    expect((b.spec.livenessProbe as unknown as { httpGet: { path: string } }).httpGet.path).to.equal('/');
   });
 
   it('leaves metadata and status alone when they have no defaults', () => {

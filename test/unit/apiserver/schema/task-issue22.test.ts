@@ -27,10 +27,19 @@ describe('Task CRD: configuration, volumes and security fields', () => {
     })).to.deep.equal([]);
   });
 
-  it('defaults a secret volume defaultMode to 0644', () => {
+  it('leaves a secret volume defaultMode unset (the controller reads absent as 0644), so a volumes list re-applies unchanged', () => {
     const obj = task({ ...img, volumes: [{ name: 's', secret: { secretName: 's' } }] }) as { spec: { volumes: Array<{ secret: { defaultMode?: number } }> } };
-    causesOf(obj);
-    expect(obj.spec.volumes[0].secret.defaultMode).to.equal(0o644);
+    expect(causesOf(obj)).to.deep.equal([]);
+    expect(obj.spec.volumes[0].secret).to.not.have.property('defaultMode');
+  });
+
+  it('refuses two ports with one containerPort and protocol, an absent protocol counting as TCP', () => {
+    expect(fields({ ports: [{ containerPort: 80 }, { containerPort: 80, protocol: 'TCP', hostPort: 8080 }] })).to.deep.equal(['spec.ports: Invalid value: "array": containerPort and protocol must be unique']);
+    expect(fields({ ports: [{ containerPort: 53 }, { containerPort: 53, protocol: 'UDP' }] })).to.deep.equal([]);
+  });
+
+  it('refuses two ports with one name', () => {
+    expect(fields({ ports: [{ name: 'http', containerPort: 80 }, { name: 'http', containerPort: 81 }] })).to.deep.equal(['spec.ports: Invalid value: "array": port names must be unique']);
   });
 
   it('refuses privileged, naming the field', () => {

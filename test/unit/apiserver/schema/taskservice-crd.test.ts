@@ -28,11 +28,11 @@ describe('TaskService CRD', () => {
     expect(taskServiceDef.printerColumns.filter((c) => c.priority === 1).map((c) => c.name)).to.deep.equal(['Selector']);
   });
 
-  it('accepts one unnamed port with a numeric targetPort and defaults type Proxy, port 0, protocol TCP', () => {
+  it('accepts one unnamed port with a numeric targetPort and defaults type Proxy, nothing inside the port', () => {
     const obj = svc({ selector: { app: 'web' }, ports: [{ targetPort: 80 }] });
     expect(causesOf(obj, taskServiceDef)).to.deep.equal([]);
     expect((obj.spec as Record<string, unknown>).type).to.equal('Proxy');
-    expect((obj.spec as { ports: unknown[] }).ports[0]).to.deep.equal({ name: '', port: 0, targetPort: 80, protocol: 'TCP' });
+    expect((obj.spec as { ports: unknown[] }).ports[0]).to.deep.equal({ targetPort: 80 });
   });
 
   it('accepts a named targetPort', () => {
@@ -61,7 +61,7 @@ describe('TaskService CRD', () => {
 
   it('rejects two ports on one frontend port, but allows several to be allocated (port 0)', () => {
     expect(messages({ selector: { app: 'web' }, ports: [{ name: 'a', port: 8080, targetPort: 80 }, { name: 'b', port: 8080, targetPort: 81 }] })).to.deep.equal([
-      'spec.ports: Invalid value: "array": port numbers must be unique per protocol',
+      'spec.ports: Invalid value: "array": port numbers must be unique',
     ]);
     expect(causes({ selector: { app: 'web' }, ports: [{ name: 'a', targetPort: 80 }, { name: 'b', targetPort: 81 }] })).to.deep.equal([]);
   });

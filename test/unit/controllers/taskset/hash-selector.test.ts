@@ -14,6 +14,13 @@ describe('TaskSet template hash', () => {
     expect(templateHash({ ...tmpl, spec: { ...tmpl.spec, image: 'img:2' } })).to.not.equal(templateHash(tmpl));
   });
 
+  it('is the same for a template whose list items spell out the old defaults and one that leaves them out (an upgrade rolls nothing)', () => {
+    const bare = { ...tmpl, spec: { ...tmpl.spec, ports: [{ containerPort: 80 }], volumes: [{ name: 's', secret: { secretName: 's' } }, { name: 'c', configMap: { name: 'c' } }] } };
+    const spelled = { ...tmpl, spec: { ...tmpl.spec, ports: [{ containerPort: 80, hostPort: 0, protocol: 'TCP' as const }], volumes: [{ name: 's', secret: { secretName: 's', defaultMode: 420 } }, { name: 'c', configMap: { name: 'c', defaultMode: 420 } }] } };
+    expect(templateHash(bare)).to.equal(templateHash(spelled));
+    expect(templateHash({ ...bare, spec: { ...bare.spec, ports: [{ containerPort: 80, protocol: 'UDP' as const }] } })).to.not.equal(templateHash(bare));
+  });
+
   it('uses only the vowel-free alphabet of pod-template-hash', () => {
     expect(templateHash(tmpl)).to.match(/^[bcdfghjklmnpqrstvwxz2456789]{6,10}$/);
     expect(randomSuffix()).to.match(/^[bcdfghjklmnpqrstvwxz2456789]{5}$/);
