@@ -6,7 +6,7 @@
 // Nodes and Tasks through the API (concurrency 16, like a parallel `kubectl apply`) and detects
 // Running with a watch. Each repeat starts from a fresh stack; figures are median (min–max, n).
 // Usage: npx tsx hack/bench/scale.ts [--tasks 10000] [--nodes 100] [--repeats 1] [--concurrency 16]
-//          [--workers 8] [--settle-seconds 10] [--idle-seconds 30] [--cpu-prof-dir DIR]
+//          [--workers 8] [--settle-seconds 10] [--idle-seconds 30] [--cpu-prof-dir DIR] [--timeout-seconds 1800]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -44,7 +44,10 @@ const PROC_TITLE: Record<ProcName, string> = { controllers: 'okube controllers',
 interface Sample {
   createSecs: number;
   scheduledSecs: number;
+  /** NaN when the run did not converge within the timeout (then `runningAtTimeout` says how far it got). */
   runningSecs: number;
+  runningAtTimeout?: number;
+  boundAtTimeout?: number;
   spreadMin: number;
   spreadMax: number;
   writesPerTask: number;
@@ -93,8 +96,9 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       const loadStart = loadavg()[0];
       const t0 = performance.now();
       const sinceStart = () => (performance.now() - t0) / 1000;
-      const scheduled = watch.until((t) => Boolean(t.spec.nodeName), o.tasks, timeoutMs).then(sinceStart);
-      const running = watch.until((t) => t.status?.phase === 'Running', o.tasks, timeoutMs).then(sinceStart);
+      // A run that does not converge in time still reports how far it got, not only an error.
+      const scheduled = watch.until((t) => Boolean(t.spec.nodeName), o.tasks, timeoutMs).then(sinceStart, () => NaN);
+      const running = watch.until((t) => t.status?.phase === 'Running', o.tasks, timeoutMs).then(sinceStart, () => NaN);
       const progress = setInterval(() => {
         const l = watch.informer.list();
         process.stderr.write(`scale #${repeat + 1}: ${fmt(sinceStart(), 0)} s: ${l.length} Tasks, ${l.filter((t) => t.spec.nodeName).length} bound, ${l.filter((t) => t.status?.phase === 'Running').length} Running (load ${fmt(loadavg()[0], 1)})\n`);
@@ -112,10 +116,13 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       const converged = sample();
       const loadConverged = loadavg()[0];
       const rev1 = await revision();
-      await sleep((o.settleSeconds ?? 10) * 1000);
+      const atEnd = watch.informer.list();
+      const timedOut = Number.isNaN(runningSecs);
+      // Not converged: no idle window (the controllers are still busy); the figures say so.
+      await sleep(timedOut ? 0 : (o.settleSeconds ?? 10) * 1000);
       const idleStart = sample();
       const tIdle = performance.now();
-      await sleep(o.idleSeconds * 1000);
+      await sleep(timedOut ? 0 : o.idleSeconds * 1000);
       const idleEnd = sample();
       const idleWallSecs = (performance.now() - tIdle) / 1000;
       const rev2 = await revision();
@@ -129,6 +136,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
         createSecs,
         scheduledSecs,
         runningSecs,
+        ...(timedOut ? { runningAtTimeout: atEnd.filter((t) => t.status?.phase === 'Running').length, boundAtTimeout: atEnd.filter((t) => t.spec.nodeName).length } : {}),
         spreadMin: Math.min(...spread),
         spreadMax: Math.max(...spread),
         writesPerTask: (rev1 - rev0) / o.tasks,
@@ -138,7 +146,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
         cpu: per((k) => converged[k].cpuSeconds - before[k].cpuSeconds),
         peakRss: per((k) => idleEnd[k].peakRssBytes),
         // The window's CPU over its real wall time (a sleep on a loaded machine overruns).
-        idlePct: per((k) => ((idleEnd[k].cpuSeconds - idleStart[k].cpuSeconds) / idleWallSecs) * 100),
+        idlePct: per((k) => (timedOut ? NaN : ((idleEnd[k].cpuSeconds - idleStart[k].cpuSeconds) / idleWallSecs) * 100)),
       };
     } finally {
       await stack.stop();
@@ -152,6 +160,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
 /** "median (min–max, n=k)", or the one value when n = 1. */
 function summary(xs: number[], digits: number, unit = ''): string {
   const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return 'n/a';
   const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   if (s.length === 1) return `${fmt(med, digits)}${unit}`;
   return `${fmt(med, digits)}${unit} (${fmt(s[0], digits)}–${fmt(s[s.length - 1], digits)}, n=${s.length})`;
@@ -174,7 +183,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
   const rows: Array<[string, string]> = [
     [`create ${o.tasks} Tasks (API, concurrency ${o.concurrency})`, `${summary(col((s) => s.createSecs), 1, ' s')}`],
     ['all bound to a Node (seen by a watch)', summary(col((s) => s.scheduledSecs), 1, ' s')],
-    ['**all Running (seen by a watch) — time to converge**', `${summary(col((s) => s.runningSecs), 1, ' s')}; load average (1 min) at start / at convergence: ${loads((s) => s.load.start)} / ${loads((s) => s.load.converged)}`],
+    ['**all Running (seen by a watch) — time to converge**', `${samples.some((s) => s.runningAtTimeout !== undefined) ? `not converged within ${fmt((o.timeoutMs ?? 1_800_000) / 1000, 0)} s in ${samples.filter((s) => s.runningAtTimeout !== undefined).length} of ${samples.length} repeats (then Running: ${samples.map((s) => s.runningAtTimeout ?? o.tasks).join(', ')}; bound: ${samples.map((s) => s.boundAtTimeout ?? o.tasks).join(', ')}); converged repeats: ` : ''}${summary(col((s) => s.runningSecs).filter(Number.isFinite), 1, ' s')}; load average (1 min) at start / at convergence: ${loads((s) => s.load.start)} / ${loads((s) => s.load.converged)}`],
     ['Tasks per Node, min / max', `${Math.min(...col((s) => s.spreadMin))} / ${Math.max(...col((s) => s.spreadMax))}`],
     ['etcd writes until converged per Task (revisions)', summary(col((s) => s.writesPerTask), 1)],
     [`etcd writes in the idle window (${o.idleSeconds} s)`, summary(col((s) => s.idleWrites), 0)],
@@ -217,6 +226,7 @@ if (isMain(import.meta.url)) {
       settleSeconds: numberOpt(a, 'settle-seconds', 10),
       idleSeconds: numberOpt(a, 'idle-seconds', 30),
       cpuProfDir: profIdx >= 0 ? a[profIdx + 1] : undefined,
+      timeoutMs: numberOpt(a, 'timeout-seconds', 1800) * 1000,
     }),
   );
 }
