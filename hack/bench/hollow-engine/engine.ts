@@ -109,6 +109,8 @@ export class HollowEngine {
   private readonly history: DockerEvent[] = [];
   private readonly watchers = new Set<{ res: ServerResponse; filters: Record<string, string[]> }>();
   private readonly images?: Set<string>;
+  /** Requests served, by `METHOD /path` with container ids as :id (what a client costs the engine). */
+  readonly calls = new Map<string, number>();
   private nextPid = 1000;
   private lastTimeNano = 0;
 
@@ -172,6 +174,8 @@ export class HollowEngine {
     const path = url.pathname.replace(/^\/v\d+\.\d+(?=\/)/, '');
     const q = url.searchParams;
     const method = req.method ?? 'GET';
+    const call = `${method} ${path.replace(/^\/containers\/(?!json$|create$)[^/]+/, '/containers/:id')}`;
+    this.calls.set(call, (this.calls.get(call) ?? 0) + 1);
     let m: RegExpExecArray | null;
 
     if (path === '/_ping') {

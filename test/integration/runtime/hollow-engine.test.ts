@@ -107,6 +107,19 @@ describe('hollow Docker engine under the real DockerRuntime', function () {
     expect(await rt.list({ team: 'z' })).to.deep.equal([]);
   });
 
+  it('lists without an inspect per container when details are not wanted', async () => {
+    const a = await rt.create(spec('s1', { command: ['sleep', '3600'] }));
+    await rt.create(spec('s2'));
+    await rt.start(a);
+    const inspects = () => set.engines[0].calls.get('GET /containers/:id/json') ?? 0;
+    const before = inspects();
+    const listed = await rt.list({ 'okube.test/run': 'hollow' }, { details: false });
+    expect(inspects()).to.equal(before);
+    expect(listed.map((c) => [c.name, c.status, c.running, c.labels['okube.test/name']]).sort()).to.deep.equal([['s1', 'running', true, 's1'], ['s2', 'created', false, 's2']]);
+    await rt.list({ 'okube.test/run': 'hollow' });
+    expect(inspects()).to.equal(before + 2);
+  });
+
   it('reports usage only for running containers that match', async () => {
     const a = await rt.create(spec('busy', { command: ['sleep', '3600'] }));
     await rt.create(spec('idle'));
