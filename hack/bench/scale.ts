@@ -1,125 +1,232 @@
-// Scale benchmark: N Tasks over M hollow Nodes (an in-process Runtime under the real
-// controllers), against the real API server and etcd. Three processes are measured apart:
-// etcd, the API server (`okube apiserver`, a child), the controllers (hack/bench/hollow-controllers.ts,
-// a child). This process only creates objects and watches, like a user with kubectl.
-// Usage: npx tsx hack/bench/scale.ts [--tasks 10000] [--nodes 100] [--concurrency 16] [--workers 8] [--idle-seconds 10]
+// Scale benchmark: N Tasks over M hollow Nodes, all shipped processes. etcd (own child), the API
+// server (`okube apiserver`), the controllers (`okube controllers`) and the hollow Docker engines
+// (hack/bench/hollow-engine/server.ts, one unix socket per Node, a process of its own) each run
+// apart, so the controllers pay what they pay on real engines: dockerode over HTTP, the events
+// streams, per-Node pings, stats and container lists. This process is the client: it creates the
+// Nodes and Tasks through the API (concurrency 16, like a parallel `kubectl apply`) and detects
+// Running with a watch. Each repeat starts from a fresh stack; figures are median (min–max, n).
+// Usage: npx tsx hack/bench/scale.ts [--tasks 10000] [--nodes 100] [--repeats 1] [--concurrency 16]
+//          [--workers 8] [--settle-seconds 10] [--idle-seconds 30] [--cpu-prof-dir DIR] [--timeout-seconds 1800]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Node, Task } from '../../src/api/types.js';
 import { NODES, ResourceClient, TASKS } from '../../src/client/resource-client.js';
-import { fmt, inParallel, isMain, mib, numberOpt, runAsScript, sleep, type BenchResult } from './lib.js';
-import { hollowDockerHost } from './hollow.js';
-import { startStack } from './stack.js';
+import { fmt, inParallel, isMain, numberOpt, procSample, runAsScript, sleep, type BenchResult, type ProcSample } from './lib.js';
+import { forwardStderr, startStack, stopChild, waitForOutput } from './stack.js';
 import { watchTasks } from './task-watch.js';
+
+const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export interface ScaleBenchOptions {
   tasks: number;
   nodes: number;
+  repeats?: number;
   concurrency: number;
   workers: number;
+  /** Seconds after convergence before the idle window opens. */
+  settleSeconds?: number;
+  /** The idle window's length in seconds. */
   idleSeconds: number;
+  /** Profile the controllers process (node --cpu-prof) into this directory. */
+  cpuProfDir?: string;
   timeoutMs?: number;
 }
 
-export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { figures: Record<string, number> }> {
+const PROCS = ['controllers', 'api', 'etcd', 'hollow', 'client'] as const;
+type ProcName = (typeof PROCS)[number];
+const PROC_TITLE: Record<ProcName, string> = { controllers: 'okube controllers', api: 'okube apiserver', etcd: 'etcd', hollow: 'hollow engines', client: 'bench client (creates, watches)' };
+
+/** One repeat's figures. */
+interface Sample {
+  createSecs: number;
+  scheduledSecs: number;
+  /** NaN when the run did not converge within the timeout (then `runningAtTimeout` says how far it got). */
+  runningSecs: number;
+  runningAtTimeout?: number;
+  boundAtTimeout?: number;
+  spreadMin: number;
+  spreadMax: number;
+  writesPerTask: number;
+  idleWrites: number;
+  idleWallSecs: number;
+  load: { start: number; converged: number; idle: number };
+  cpu: Record<ProcName, number>;
+  peakRss: Record<ProcName, number>;
+  idlePct: Record<ProcName, number>;
+}
+
+/** The hollow engines as a child process: one unix socket per Node under `dir`. */
+async function startHollow(dir: string, count: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'hack/bench/hollow-engine/server.ts'), '--dir', dir, '--count', String(count)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  forwardStderr(child, 'hollow');
+  await waitForOutput(child, /^ready \d+$/m, 'hollow engines');
+  return child;
+}
+
+async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
   const timeoutMs = o.timeoutMs ?? 1_800_000;
-  const stack = await startStack({ controllers: 'hollow', workers: o.workers });
+  const dir = mkdtempSync(join(tmpdir(), 'okube-scale-'));
+  const hollow = await startHollow(dir, o.nodes);
+  const controllersNodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   try {
-    const { kc } = stack;
-    const nodes = new ResourceClient<Node>(kc, NODES);
-    const tasks = new ResourceClient<Task>(kc, TASKS);
-    await inParallel(o.nodes, 8, (i) => nodes.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: `hollow-${i}` }, spec: { dockerHost: hollowDockerHost(`node-${i}`), address: '127.0.0.1' } }));
-    for (let i = 0; ; i++) {
-      const ready = (await nodes.list()).items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-      if (ready === o.nodes) break;
-      if (i > 240) throw new Error(`only ${ready}/${o.nodes} hollow Nodes Ready after 2 min`);
-      await sleep(500);
-    }
-    const ns = 'scale';
-    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-    const watch = await watchTasks(kc);
-    // Every etcd write is one revision: the difference counts the writes convergence took.
-    const revision = async () => Number((await tasks.list({ namespace: ns, limit: 1 })).metadata?.resourceVersion ?? NaN);
-    const rev0 = await revision();
-    const before = stack.sample();
-    const t0 = performance.now();
-    const sinceStart = () => (performance.now() - t0) / 1000;
-    const scheduled = watch.until((t) => Boolean(t.spec.nodeName), o.tasks, timeoutMs).then(sinceStart);
-    const running = watch.until((t) => t.status?.phase === 'Running', o.tasks, timeoutMs).then(sinceStart);
-    // Print progress: a 10,000-Task run on a loaded machine takes minutes.
-    const progress = setInterval(() => {
-      const l = watch.informer.list();
-      process.stderr.write(`scale: ${fmt(sinceStart(), 0)} s: ${l.length} Tasks, ${l.filter((t) => t.spec.nodeName).length} bound, ${l.filter((t) => t.status?.phase === 'Running').length} Running\n`);
-    }, 15_000);
-    let createSecs: number, scheduledSecs: number, runningSecs: number;
+    const stack = await startStack({ controllers: 'docker', workers: o.workers, controllersNodeArgs });
     try {
-      createSecs = await inParallel(o.tasks, o.concurrency, (i) =>
-        tasks.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name: `t${i}`, namespace: ns }, spec: { image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '100m', memory: '64Mi' } } } }),
-      );
-      scheduledSecs = await scheduled;
-      runningSecs = await running;
-    } finally {
-      clearInterval(progress);
-    }
-    const converged = stack.sample();
-    const rev1 = await revision();
-    await sleep(o.idleSeconds * 1000);
-    const idle = stack.sample();
-    const rev2 = await revision();
-    watch.stop();
+      const { kc } = stack;
+      const nodes = new ResourceClient<Node>(kc, NODES);
+      const tasks = new ResourceClient<Task>(kc, TASKS);
+      await inParallel(o.nodes, 8, (i) => nodes.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: `hollow-${i}` }, spec: { dockerHost: `unix://${join(dir, `hollow-${i}.sock`)}`, address: '127.0.0.1' } }));
+      for (let i = 0; ; i++) {
+        const ready = (await nodes.list()).items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+        if (ready === o.nodes) break;
+        if (i > 240) throw new Error(`only ${ready}/${o.nodes} hollow Nodes Ready after 2 min`);
+        await sleep(500);
+      }
+      const ns = 'scale';
+      await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+      const watch = await watchTasks(kc);
+      const sample = (): Record<ProcName, ProcSample> => ({ ...stack.sample(), hollow: procSample(hollow.pid!), client: procSample(process.pid) });
+      // Every etcd write is one revision: the difference counts the writes convergence took.
+      const revision = async () => Number((await tasks.list({ namespace: ns, limit: 1 })).metadata?.resourceVersion ?? NaN);
+      const rev0 = await revision();
+      const before = sample();
+      const loadStart = loadavg()[0];
+      const t0 = performance.now();
+      const sinceStart = () => (performance.now() - t0) / 1000;
+      // A run that does not converge in time still reports how far it got, not only an error.
+      const scheduled = watch.until((t) => Boolean(t.spec.nodeName), o.tasks, timeoutMs).then(sinceStart, () => NaN);
+      const running = watch.until((t) => t.status?.phase === 'Running', o.tasks, timeoutMs).then(sinceStart, () => NaN);
+      const progress = setInterval(() => {
+        const l = watch.informer.list();
+        process.stderr.write(`scale #${repeat + 1}: ${fmt(sinceStart(), 0)} s: ${l.length} Tasks, ${l.filter((t) => t.spec.nodeName).length} bound, ${l.filter((t) => t.status?.phase === 'Running').length} Running (load ${fmt(loadavg()[0], 1)})\n`);
+      }, 15_000);
+      let createSecs: number, scheduledSecs: number, runningSecs: number;
+      try {
+        createSecs = await inParallel(o.tasks, o.concurrency, (i) =>
+          tasks.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name: `t${i}`, namespace: ns }, spec: { image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '100m', memory: '64Mi' } } } }),
+        );
+        scheduledSecs = await scheduled;
+        runningSecs = await running;
+      } finally {
+        clearInterval(progress);
+      }
+      const converged = sample();
+      const loadConverged = loadavg()[0];
+      const rev1 = await revision();
+      const atEnd = watch.informer.list();
+      const timedOut = Number.isNaN(runningSecs);
+      // Not converged: no idle window (the controllers are still busy); the figures say so.
+      await sleep(timedOut ? 0 : (o.settleSeconds ?? 10) * 1000);
+      const idleStart = sample();
+      const tIdle = performance.now();
+      await sleep(timedOut ? 0 : o.idleSeconds * 1000);
+      const idleEnd = sample();
+      const idleWallSecs = (performance.now() - tIdle) / 1000;
+      const rev2 = await revision();
+      watch.stop();
 
-    const perNode = new Map<string, number>();
-    for (const t of watch.informer.list()) perNode.set(t.spec.nodeName ?? '', (perNode.get(t.spec.nodeName ?? '') ?? 0) + 1);
-    const spread = [...perNode.values()];
-
-    const cpu = (k: keyof typeof before) => converged[k].cpuSeconds - before[k].cpuSeconds;
-    const idlePct = (k: keyof typeof before) => ((idle[k].cpuSeconds - converged[k].cpuSeconds) / o.idleSeconds) * 100;
-    const rows: Array<[string, string]> = [
-      [`create ${o.tasks} Tasks (API, concurrency ${o.concurrency})`, `${fmt(createSecs, 1)} s (${fmt(o.tasks / createSecs, 0)}/s)`],
-      ['all bound to a Node (seen by a watch)', `${fmt(scheduledSecs, 1)} s`],
-      ['all Running (seen by a watch) — time to converge', `${fmt(runningSecs, 1)} s (${fmt(o.tasks / runningSecs, 0)} Tasks/s)`],
-      ['Tasks per Node, min / max', `${Math.min(...spread)} / ${Math.max(...spread)}`],
-      ['etcd writes until converged (revisions), per Task', `${rev1 - rev0}, ${fmt((rev1 - rev0) / o.tasks, 1)} (Task, binding, finalizer, status, Events, Node status and Leases)`],
-      [`etcd writes while idle (${o.idleSeconds} s)`, `${rev2 - rev1}`],
-    ];
-    for (const k of ['controllers', 'api', 'etcd'] as const) {
-      const name = { controllers: 'controllers', api: 'API server', etcd: 'etcd' }[k];
-      rows.push([`${name}: CPU until converged / peak RSS / RSS after`, `${fmt(cpu(k), 1)} s (${fmt((cpu(k) / runningSecs) * 100, 0)}% of a core) / ${mib(idle[k].peakRssBytes)} / ${mib(idle[k].rssBytes)}`]);
-    }
-    for (const k of ['controllers', 'api', 'etcd'] as const) {
-      const name = { controllers: 'controllers', api: 'API server', etcd: 'etcd' }[k];
-      rows.push([`${name}: idle CPU over ${o.idleSeconds} s after convergence`, `${fmt(idlePct(k), 1)}% of a core`]);
-    }
-    return {
-      title: `Scale: ${o.tasks} Tasks on ${o.nodes} hollow Nodes`,
-      setup: `Real etcd (own child), real API server (\`okube apiserver\` child process), real ControllerManager (${o.workers} Task workers) in a child process whose Runtime for each Node at \`tcp://<name>.hollow:2375\` is an in-process HollowRuntime (src/runtime/hollow-runtime.ts: instant create/start, 16 CPUs / 64 GiB per Node). Tasks request 100m CPU / 64Mi. The bench process creates Nodes and Tasks and watches like a client; CPU from /proc/<pid>/stat (utime+stime), RSS from /proc/<pid>/status (VmRSS, peak VmHWM).`,
-      rows,
-      figures: {
+      const perNode = new Map<string, number>();
+      for (const t of watch.informer.list()) perNode.set(t.spec.nodeName ?? '', (perNode.get(t.spec.nodeName ?? '') ?? 0) + 1);
+      const spread = [...perNode.values()];
+      const per = <T>(f: (k: ProcName) => T) => Object.fromEntries(PROCS.map((k) => [k, f(k)])) as Record<ProcName, T>;
+      return {
         createSecs,
         scheduledSecs,
         runningSecs,
-        controllersCpu: cpu('controllers'),
-        apiCpu: cpu('api'),
-        etcdCpu: cpu('etcd'),
-        controllersPeakRss: idle.controllers.peakRssBytes,
-        apiPeakRss: idle.api.peakRssBytes,
-        controllersIdlePct: idlePct('controllers'),
-        apiIdlePct: idlePct('api'),
-      },
-    };
+        ...(timedOut ? { runningAtTimeout: atEnd.filter((t) => t.status?.phase === 'Running').length, boundAtTimeout: atEnd.filter((t) => t.spec.nodeName).length } : {}),
+        spreadMin: Math.min(...spread),
+        spreadMax: Math.max(...spread),
+        writesPerTask: (rev1 - rev0) / o.tasks,
+        idleWrites: rev2 - rev1,
+        idleWallSecs,
+        load: { start: loadStart, converged: loadConverged, idle: loadavg()[0] },
+        cpu: per((k) => converged[k].cpuSeconds - before[k].cpuSeconds),
+        peakRss: per((k) => idleEnd[k].peakRssBytes),
+        // The window's CPU over its real wall time (a sleep on a loaded machine overruns).
+        idlePct: per((k) => (timedOut ? NaN : ((idleEnd[k].cpuSeconds - idleStart[k].cpuSeconds) / idleWallSecs) * 100)),
+      };
+    } finally {
+      await stack.stop();
+    }
   } finally {
-    await stack.stop();
+    await stopChild(hollow);
+    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** "median (min–max, n=k)", or the one value when n = 1. */
+function summary(xs: number[], digits: number, unit = ''): string {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return 'n/a';
+  const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  if (s.length === 1) return `${fmt(med, digits)}${unit}`;
+  return `${fmt(med, digits)}${unit} (${fmt(s[0], digits)}–${fmt(s[s.length - 1], digits)}, n=${s.length})`;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { figures: Record<string, number> }> {
+  const samples: Sample[] = [];
+  for (let r = 0; r < (o.repeats ?? 1); r++) {
+    samples.push(await scaleRun(o, r));
+    process.stderr.write(`scale #${r + 1}: converged in ${fmt(samples[r].runningSecs, 1)} s\n`);
+  }
+  const col = (f: (s: Sample) => number) => samples.map(f);
+  const mib = (b: number) => b / 1024 ** 2;
+  const loads = (f: (s: Sample) => number) => samples.map((s) => fmt(f(s), 1)).join(', ');
+  const rows: Array<[string, string]> = [
+    [`create ${o.tasks} Tasks (API, concurrency ${o.concurrency})`, `${summary(col((s) => s.createSecs), 1, ' s')}`],
+    ['all bound to a Node (seen by a watch)', summary(col((s) => s.scheduledSecs), 1, ' s')],
+    ['**all Running (seen by a watch) — time to converge**', `${samples.some((s) => s.runningAtTimeout !== undefined) ? `not converged within ${fmt((o.timeoutMs ?? 1_800_000) / 1000, 0)} s in ${samples.filter((s) => s.runningAtTimeout !== undefined).length} of ${samples.length} repeats (then Running: ${samples.map((s) => s.runningAtTimeout ?? o.tasks).join(', ')}; bound: ${samples.map((s) => s.boundAtTimeout ?? o.tasks).join(', ')}); converged repeats: ` : ''}${summary(col((s) => s.runningSecs).filter(Number.isFinite), 1, ' s')}; load average (1 min) at start / at convergence: ${loads((s) => s.load.start)} / ${loads((s) => s.load.converged)}`],
+    ['Tasks per Node, min / max', `${Math.min(...col((s) => s.spreadMin))} / ${Math.max(...col((s) => s.spreadMax))}`],
+    ['etcd writes until converged per Task (revisions)', summary(col((s) => s.writesPerTask), 1)],
+    [`etcd writes in the idle window (${o.idleSeconds} s)`, summary(col((s) => s.idleWrites), 0)],
+  ];
+  for (const k of PROCS) {
+    rows.push([`${PROC_TITLE[k]}: CPU until converged / peak RSS (VmHWM)`, `${summary(col((s) => s.cpu[k]), 1, ' s')} / ${summary(col((s) => mib(s.peakRss[k])), 0, ' MiB')}`]);
+  }
+  for (const k of PROCS) {
+    rows.push([`${PROC_TITLE[k]}: idle CPU, ${o.idleSeconds} s window after ${o.settleSeconds ?? 10} s settle`, `${summary(col((s) => s.idlePct[k]), 2, '%')} of a core; load average in the window: ${loads((s) => s.load.idle)}`]);
+  }
+  return {
+    title: `Scale: ${o.tasks} Tasks on ${o.nodes} hollow Nodes (shipped processes, hollow engines over the Docker API)`,
+    setup: `Each repeat starts fresh: etcd (own child), \`okube apiserver\` and \`okube controllers\` (${o.workers} Task workers; compiled dist/) as child processes, and one process of hollow Docker engines (hack/bench/hollow-engine: the Docker API subset DockerRuntime uses, answered over one unix socket per Node, instant create/start, 16 CPUs / 64 GiB per Node). Nodes point at \`unix:///tmp/…/hollow-<i>.sock\`, so the controllers pay dockerode, the events streams, pings, stats and container lists as on real engines. The bench process creates the Nodes and the Tasks (100m CPU / 64Mi, \`sleep 3600\`) through the API at concurrency ${o.concurrency} and detects Running with a watch; time from the first create. CPU = utime+stime from /proc/<pid>/stat; peak RSS = VmHWM from /proc/<pid>/status; idle CPU = the window's CPU / its measured wall time. ${samples.length} repeat(s).`,
+    rows,
+    figures: {
+      createSecs: median(col((s) => s.createSecs)),
+      scheduledSecs: median(col((s) => s.scheduledSecs)),
+      runningSecs: median(col((s) => s.runningSecs)),
+      controllersCpu: median(col((s) => s.cpu.controllers)),
+      apiCpu: median(col((s) => s.cpu.api)),
+      etcdCpu: median(col((s) => s.cpu.etcd)),
+      controllersPeakRss: median(col((s) => s.peakRss.controllers)),
+      apiPeakRss: median(col((s) => s.peakRss.api)),
+      controllersIdlePct: median(col((s) => s.idlePct.controllers)),
+      apiIdlePct: median(col((s) => s.idlePct.api)),
+    },
+  };
 }
 
 if (isMain(import.meta.url)) {
   const a = process.argv.slice(2);
+  const profIdx = a.indexOf('--cpu-prof-dir');
   runAsScript(() =>
     scaleBench({
       tasks: numberOpt(a, 'tasks', 10_000),
       nodes: numberOpt(a, 'nodes', 100),
+      repeats: numberOpt(a, 'repeats', 1),
       concurrency: numberOpt(a, 'concurrency', 16),
       workers: numberOpt(a, 'workers', 8),
-      idleSeconds: numberOpt(a, 'idle-seconds', 10),
+      settleSeconds: numberOpt(a, 'settle-seconds', 10),
+      idleSeconds: numberOpt(a, 'idle-seconds', 30),
+      cpuProfDir: profIdx >= 0 ? a[profIdx + 1] : undefined,
+      timeoutMs: numberOpt(a, 'timeout-seconds', 1800) * 1000,
     }),
   );
 }

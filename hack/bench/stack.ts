@@ -1,7 +1,7 @@
 // okube as separate processes for benchmarks that measure each one apart: etcd (a child of
-// EmbeddedEtcd), the API server (`okube apiserver`) and the controllers — either the real
-// `okube controllers` against real Docker engines, or hack/bench/hollow-controllers.ts whose
-// Nodes are in-process HollowRuntimes. The bench process talks to them like a kubectl user.
+// EmbeddedEtcd), the API server (`okube apiserver`) and the controllers (`okube controllers`)
+// against the Nodes' engines — real Docker, or hollow engines that speak the Docker API
+// (hack/bench/hollow-engine). The bench process talks to them like a kubectl user.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,9 +23,11 @@ const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const NODE_ARGS = (process.env.OKUBE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export interface StackOptions {
-  /** 'docker': `okube controllers` on the Nodes' real engines; 'hollow': hollow-controllers.ts. */
-  controllers: 'docker' | 'hollow';
+  /** `okube controllers` on the Nodes' engines (real or hollow, both over the Docker API). */
+  controllers: 'docker';
   workers: number;
+  /** Extra node flags for the controllers child only, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p']. */
+  controllersNodeArgs?: string[];
 }
 
 export interface Procs { etcd: number; api: number; controllers: number }
@@ -36,7 +38,7 @@ export interface Stack {
   /** A kubeconfig file for kubectl (bearer token, the API server's CA). */
   kubeconfigPath: string;
   procs: Procs;
-  /** The controllers' /metrics (Prometheus text); only with controllers: 'docker'. */
+  /** The controllers' /metrics (Prometheus text). */
   metrics(): Promise<string>;
   /** The API server's /metrics (Prometheus text). */
   apiMetrics(): Promise<string>;
@@ -46,7 +48,7 @@ export interface Stack {
 
 
 /** Resolves when the child prints a line matching `re` on stdout or stderr. */
-function waitForOutput(child: ChildProcess, re: RegExp, what: string, timeoutMs = 120_000): Promise<void> {
+export function waitForOutput(child: ChildProcess, re: RegExp, what: string, timeoutMs = 120_000): Promise<void> {
   return new Promise((res, rej) => {
     let seen = '';
     const timer = setTimeout(() => rej(new Error(`${what} did not start within ${timeoutMs / 1000} s; output: ${seen.slice(-2000)}`)), timeoutMs);
@@ -79,11 +81,11 @@ async function waitForReadyz(child: ChildProcess, port: number, timeoutMs = 120_
 }
 
 /** Children log at warn level: pass it on, so a run that goes wrong says why. */
-function forwardStderr(child: ChildProcess, name: string): void {
+export function forwardStderr(child: ChildProcess, name: string): void {
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(d.toString().replace(/^(?=.)/gm, `[${name}] `)));
 }
 
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGTERM');
@@ -122,21 +124,13 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     writeKubeconfig(kubeconfigPath, { server, caPem: readFileSync(caFile, 'utf8'), token: readFileSync(tokenFile, 'utf8').trim() });
     const metricsPort = await freePort();
 
-    controllers =
-      o.controllers === 'hollow'
-        ? spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', join(REPO, 'hack/bench/hollow-controllers.ts')], {
-            cwd: REPO,
-            env: { ...childEnv, OKUBE_BENCH_SERVER: server, OKUBE_BENCH_TOKEN_FILE: tokenFile, OKUBE_BENCH_CA_FILE: caFile, OKUBE_BENCH_WORKERS: String(o.workers) },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          })
-        : spawn(process.execPath, [...NODE_ARGS, join(REPO, 'bin/okube.js'), 'controllers', '--server', server, '--token-file', tokenFile, '--certificate-authority', caFile, '--workers', String(o.workers), '--metrics-port', String(metricsPort), '--health-address', '127.0.0.1'], {
-            cwd: REPO,
-            env: childEnv,
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
+    controllers = spawn(process.execPath, [...NODE_ARGS, ...(o.controllersNodeArgs ?? []), join(REPO, 'bin/okube.js'), 'controllers', '--server', server, '--token-file', tokenFile, '--certificate-authority', caFile, '--workers', String(o.workers), '--metrics-port', String(metricsPort), '--health-address', '127.0.0.1'], {
+      cwd: REPO,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     forwardStderr(controllers, 'controllers');
-    if (o.controllers === 'hollow') await waitForOutput(controllers, /^ready$/m, 'hollow controllers');
-    else await waitForReadyz(controllers, metricsPort);
+    await waitForReadyz(controllers, metricsPort);
     const procs: Procs = { etcd: etcd.pid!, api: api.pid!, controllers: controllers.pid! };
     const sample = (): Samples => ({ etcd: procSample(procs.etcd), api: procSample(procs.api), controllers: procSample(procs.controllers) });
     const metrics = () => fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());

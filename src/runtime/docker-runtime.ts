@@ -6,7 +6,7 @@ import { OkubeError } from '../util/errors.js';
 import { loggerFor, type Logger } from '../util/logger.js';
 import { dockerEventStream } from './docker-events.js';
 import { tarFiles } from './tar.js';
-import type { ContainerInfo, ContainerSpec, ContainerStatus, ContainerUsage, ExecResult, FileEntry, HostInfo, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
+import type { ContainerInfo, ContainerSpec, ContainerStatus, ContainerUsage, ExecResult, FileEntry, HostInfo, ListOptions, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
 
 // The Runtime (runtime.ts) on one Docker engine, through dockerode. Every failure leaves as an
 // OkubeError — Unavailable when the engine cannot be reached, ImageNotFound for pulls and
@@ -290,13 +290,14 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
+  async list(labels: Record<string, string>, opts: ListOptions = {}): Promise<ContainerInfo[]> {
     let summaries: Docker.ContainerInfo[];
     try {
       summaries = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
     } catch (err) {
       throw this.fail(err, 'list containers');
     }
+    if (opts.details === false) return summaries.map(summaryInfo);
     // The summary lacks exit details and times: inspect each, a few at a time. A Node's whole
     // list (orphan collection) can hold hundreds, and that many inspects at once make a busy
     // engine drop connections ("socket hang up", seen in the 100-Task restart storm).
@@ -407,6 +408,11 @@ export class DockerRuntime implements Runtime {
   async close(): Promise<void> {
     // dockerode keeps no persistent connection besides the events stream (closed by unsubscribing).
   }
+}
+
+/** What a container list answer says of one container (no exit details, times or ports). */
+function summaryInfo(s: Docker.ContainerInfo): ContainerInfo {
+  return { id: s.Id, name: (s.Names?.[0] ?? '').replace(/^\//, ''), image: s.Image, labels: s.Labels ?? {}, status: s.State as ContainerStatus, running: s.State === 'running', ports: [] };
 }
 
 /** The HostConfig fields of a spec's mounts and security settings. */

@@ -63,6 +63,11 @@ export interface ContainerSpec {
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+export interface ListOptions {
+  /** false: the list call's summary only, no inspect per container (default true). */
+  details?: boolean;
+}
+
 export interface ContainerInfo {
   id: string;
   name: string;
@@ -137,8 +142,13 @@ export interface Runtime {
   /** Removes the container (force kills a running one); no-op when already gone. */
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerInfo | undefined>;
-  /** Containers (running or not) whose labels include every given label. */
-  list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /**
+   * Containers (running or not) whose labels include every given label. With `details: false`
+   * only what the engine's list answer holds (id, name, image, labels, status, running): no exit
+   * code, times or ports, and on Docker no inspect per container — for callers that need only
+   * ids and labels (orphan collection walks a Node's every container each period).
+   */
+  list(labels: Record<string, string>, opts?: ListOptions): Promise<ContainerInfo[]>;
   /**
    * Host ports the engine's containers publish, okube's and anyone else's (one list call, no
    * inspects): what a port allocator must not hand out on this Node.

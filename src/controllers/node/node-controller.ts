@@ -76,8 +76,10 @@ export class NodeReconciler {
     if (!byUid) return;
     const tracker = this.orphans.get(key) ?? new OrphanTracker(this.deps.orphanGraceMs ?? 60_000);
     this.orphans.set(key, tracker);
-    // Only this Node's containers: several Node objects may share one engine.
-    const containers = await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key });
+    // Only this Node's containers: several Node objects may share one engine. Ids and labels are
+    // all the tracker reads, so no inspect per container (100 Nodes × 100 containers every period
+    // were 1,000 inspects a second on an idle cluster).
+    const containers = await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key }, { details: false });
     const owned = (uid: string) => byUid(uid)?.spec.nodeName === key;
     for (const c of tracker.orphans(containers, (c) => owned(c.labels[LABELS.taskUid]), now.getTime())) {
       const task = byUid(c.labels[LABELS.taskUid]);
