@@ -98,15 +98,20 @@ export async function removeNodeContainers(engines: NetnsEngine[], nodeNames: st
 
 /** The Node controller's floor on a heartbeat's deadline (MIN_PING_DEADLINE_MS in src/controllers/node/node-controller.ts). */
 const PING_DEADLINE_FLOOR_MS = 1000;
-/** Stated slack for a loaded machine: the status write, the informer and the test's own poll. */
+/**
+ * Stated slack for a loaded machine: a heartbeat that itself takes a while (TLS to the engine),
+ * the status write, the informer and the test's own poll.
+ */
 export const NODE_LOST_SLACK_MS = 5000;
 
 /**
  * How long after an engine is lost (kill -9, or its link cut) its Node must show Ready=Unknown, by
- * the Node controller's logic: the engine last answered at most one node period before the loss;
- * the controller looks again when the grace period after that answer ends, except that a heartbeat
- * already waiting on a cut link holds that look back by up to one more period, and the look's own
- * heartbeat gets at least PING_DEADLINE_FLOOR_MS. Plus NODE_LOST_SLACK_MS.
+ * the Node controller's logic: the engine last answered at most one node period (plus that
+ * heartbeat's own time) before the loss; the controller looks again when the grace period after
+ * that answer ends, except that a heartbeat already waiting on a cut link holds that look back by
+ * up to one more period, and the look's own heartbeat gets at least PING_DEADLINE_FLOOR_MS. Plus
+ * NODE_LOST_SLACK_MS. (The grace counts from the last answer, not from the loss: Unknown may come
+ * sooner than the grace period after the loss, and no test asserts a lower bound.)
  */
 export function nodeLostBoundMs(gracePeriodMs: number, nodePeriodMs: number): number {
   return gracePeriodMs + nodePeriodMs + PING_DEADLINE_FLOOR_MS + NODE_LOST_SLACK_MS;
