@@ -1,56 +1,56 @@
 import { expect } from 'chai';
-import { LABELS, type Task, type TaskSet } from '../../src/api/types.js';
+import type { Task, TaskSet } from '../../src/api/types.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
-import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { chaosEngine, killEngine, removeContainers, restoreEngine } from '../support/chaos-engine.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { newNamespace } from '../support/controllers.js';
 import { testEnv, uniqueName } from '../support/env.js';
+import { killNetnsEngine, netnsNode, nodeLostBoundMs, NODE_LOST_SLACK_MS, removeNodeContainers, restoreNetnsEngines } from '../support/netns.js';
 import { requireEnv } from '../support/require-env.js';
-import { nodeObject, waitFor } from '../support/tasks.js';
+import { waitFor } from '../support/tasks.js';
 
-// A TaskSet survives the loss of one of its three Docker engines: kill -9 of the chaos engine
-// (docker-3, the only one a test may kill) under a 3-replica TaskSet spread over three Nodes
-// leaves it with 3 Ready Tasks on the two others. The settings are short so this happens within
-// the test's bound: the Node turns not Ready 3 s after its engine went silent, and the template's
-// evictionTimeoutSeconds (5) moves the lost Task off it; the bound below is their sum plus time
-// to schedule and start a container. The engine is restored after, whatever happened.
+// A TaskSet survives the loss of one of its three Docker engines: kill -9 of the third engine in
+// its own network namespace (TCP+TLS, test/support/netns.ts; its dockerd's pid file from
+// hack/dev-env.sh) under a 3-replica TaskSet spread over three Nodes leaves it with 3 Ready Tasks
+// on the two others. The settings are short so this happens within the test's bounds: the Node
+// turns Ready=Unknown within what the grace logic explains (nodeLostBoundMs: 3 s grace, 0.5 s
+// node period, the 1 s heartbeat floor, 5 s stated slack), and the template's
+// evictionTimeoutSeconds (5) moves the lost Task off it; the recovery bound is their sum plus
+// time to schedule and start a container. The Nodes carry this file's own label, which the
+// template selects; host ports 30600–30799. The engines are restored after, whatever happened.
 
 const NODE_GRACE_MS = 3000;
+const NODE_PERIOD_MS = 500;
 const EVICTION_S = 5;
+const NODE_LOST_BOUND_MS = nodeLostBoundMs(NODE_GRACE_MS, NODE_PERIOD_MS);
 const RECOVERY_BOUND_MS = NODE_GRACE_MS + EVICTION_S * 1000 + 60_000;
 
 describe('chaos: a TaskSet loses one of its three engines', function () {
   this.timeout(300_000);
   const env = testEnv();
-  const chaos = chaosEngine();
-  /** docker-1, docker-2 (never killed) and the chaos engine, one Node each. */
-  const hosts = [...env.extraDockerHosts.filter((h) => h !== chaos.dockerHost).slice(0, 2), chaos.dockerHost];
-  const addresses = hosts.map((h) => env.extraAddresses[env.extraDockerHosts.indexOf(h)]);
-  const nodes = hosts.map(() => uniqueName('tsloss'));
+  /** One Node per engine; the third is the one killed. */
+  const netns = env.netns.slice(0, 3);
+  const group = uniqueName('tsloss');
+  const nodes = netns.map((_, i) => `${group}-${i + 1}`);
   let cluster: TestCluster;
   let manager: ControllerManager;
 
   const isReady = (t: Task) => !t.metadata.deletionTimestamp && t.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
   before(async function () {
-    requireEnv(this, env.extraDockerHosts.length >= 3, 'three extra Docker engines needed (run hack/dev-env.sh hosts 3)');
-    await restoreEngine(chaos);
+    requireEnv(this, netns.length === 3, 'three Docker engines in network namespaces needed (OKUBE_TEST_NETNS_DOCKER_HOSTS; run hack/dev-env.sh netns-hosts 3)');
+    // An earlier file may have killed or cut one: this one needs all three.
+    await restoreNetnsEngines(3);
     cluster = await startCluster();
-    manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 500, nodeGracePeriodMs: NODE_GRACE_MS, orphanGraceMs: 1000, schedulerRetryMs: 2000 });
-    for (let i = 0; i < 3; i++) await manager.nodes.create(nodeObject(nodes[i], hosts[i], addresses[i]));
+    manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: NODE_PERIOD_MS, nodeGracePeriodMs: NODE_GRACE_MS, orphanGraceMs: 1000, schedulerRetryMs: 2000 });
+    for (let i = 0; i < 3; i++) await manager.nodes.create(netnsNode(nodes[i], netns[i], { start: 30600, end: 30799 }, { 'okube.dev/test-group': group }));
     await manager.start();
     await waitFor('three Nodes Ready', async () => nodes.every((n) => manager.registry.get(n)?.ready), 60_000, 100);
   });
 
   after(async () => {
-    await restoreEngine(chaos).catch((err: Error) => console.error(`      could not restore the chaos engine: ${err.message}`));
+    await restoreNetnsEngines(3).catch((err: Error) => console.error(`      could not restore the netns engines: ${err.message}`));
     if (manager) await manager.stop();
-    for (let i = 0; i < hosts.length; i++) {
-      const runtime = i === 2 ? chaos.runtime : new DockerRuntime({ dockerHost: hosts[i] });
-      if (i === 2) await removeContainers(chaos, { [LABELS.node]: nodes[i] }).catch(() => undefined);
-      else for (const c of await runtime.list({ [LABELS.node]: nodes[i] }).catch(() => [])) await runtime.remove(c.id).catch(() => undefined);
-    }
+    await removeNodeContainers(netns, nodes);
     if (cluster) await cluster.stop();
   });
 
@@ -71,6 +71,7 @@ describe('chaos: a TaskSet loses one of its three engines', function () {
             command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"],
             terminationGracePeriodSeconds: 2,
             evictionTimeoutSeconds: EVICTION_S,
+            nodeSelector: { 'okube.dev/test-group': group },
           },
         },
       },
@@ -83,8 +84,14 @@ describe('chaos: a TaskSet loses one of its three engines', function () {
     }, 120_000, 200);
     const lost = spread.find((t) => t.spec.nodeName === nodes[2])!;
 
-    await killEngine(chaos);
-    await waitFor('the chaos Node not Ready', async () => (await manager.nodes.get(nodes[2])).status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True', 60_000, 100);
+    const killedAt = Date.now();
+    await killNetnsEngine(netns[2]);
+    const unknown = await waitFor(`the lost Node Ready=Unknown within ${NODE_LOST_BOUND_MS} ms (grace ${NODE_GRACE_MS} + period ${NODE_PERIOD_MS} + 1000 heartbeat + ${NODE_LOST_SLACK_MS} slack)`, async () => {
+      const c = (await manager.nodes.get(nodes[2])).status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.status === 'Unknown' ? c : undefined;
+    }, NODE_LOST_BOUND_MS, 100);
+    console.log(`      ${nodes[2]} Ready=Unknown (${unknown.reason}) seen ${Date.now() - killedAt} ms after kill -9, decided at ${Date.parse(unknown.lastTransitionTime!) - killedAt} ms (grace ${NODE_GRACE_MS} ms)`);
+    expect(unknown.reason).to.equal('EngineUnreachable');
     const recovered = await waitFor('3 Ready Tasks on the two remaining Nodes', async () => {
       const ts = await live();
       return ts.length === 3 && ts.every((t) => isReady(t) && t.spec.nodeName !== nodes[2]) ? ts : undefined;

@@ -7,9 +7,10 @@ import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { socketPath, testEnv } from './env.js';
 import { waitFor } from './wait.js';
 
-// The Docker engine reserved for the chaos tests (docker-3 of hack/dev-env.sh): the only engine a
-// test may kill -9. restoreEngine() brings it back the way CI does (`hack/dev-env.sh hosts 3`,
-// which only restarts engines that are down).
+// The loopback Docker engine reserved for the single-Node chaos stack (docker-3 of hack/dev-env.sh;
+// test/support/chaos-stack.ts): the only loopback engine a test may kill -9 (multi-host tests kill
+// and cut the netns engines instead, test/support/netns.ts). restoreEngine() brings it back the way
+// CI does (`hack/dev-env.sh hosts 3`, which only restarts engines that are down).
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const ENGINE = 'docker-3';

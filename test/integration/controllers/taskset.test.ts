@@ -3,29 +3,30 @@ import { AVOID_NODES_ANNOTATION } from '../../../src/api/annotations.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
-import { LABELS, TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../../src/api/types.js';
+import { LABELS, TEMPLATE_HASH_LABEL, type Task, type TaskSet, type TaskSetSpec } from '../../../src/api/types.js';
 import { Informer } from '../../../src/client/informer.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
-import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { newNamespace } from '../../support/controllers.js';
-import { socketPath, testEnv, uniqueName } from '../../support/env.js';
+import { testEnv, uniqueName } from '../../support/env.js';
 import { kubectl } from '../../support/kubectl.js';
+import { netnsDocker, netnsNode, netnsRuntime, removeNodeContainers, restoreNetnsEngines } from '../../support/netns.js';
 import { requireEnv } from '../../support/require-env.js';
-import { nodeObject, waitFor } from '../../support/tasks.js';
-import { taskSetManifest } from '../../support/tasksets.js';
+import { waitFor } from '../../support/tasks.js';
+import { taskSetManifest as baseManifest } from '../../support/tasksets.js';
 
 // The TaskSet controller end to end: okube's API server on a real etcd, the real controllers
-// (TaskSet, scheduler, Task, Node) in this process, the three extra Docker engines as three
-// Nodes, and real kubectl. Each test has its own namespace; containers are removed after.
+// (TaskSet, scheduler, Task, Node) in this process, the three Docker engines in their own network
+// namespaces (TCP+TLS, test/support/netns.ts) as three Nodes, and real kubectl. The Nodes carry
+// this file's own label and every TaskSet selects it; host ports come from 30000–30199 (this
+// file's slice). Each test has its own namespace; containers are removed after.
 
 describe('TaskSet controller on three Docker engines', function () {
   this.timeout(300_000);
   const env = testEnv();
-  const hosts = env.extraDockerHosts.slice(0, 3);
-  const addresses = env.extraAddresses.slice(0, 3);
-  const engines = hosts.map((h) => new DockerRuntime({ dockerHost: h }));
+  const netns = env.netns.slice(0, 3);
+  const engines = netns.map(netnsRuntime);
+  const group = uniqueName('taskset');
   let cluster: TestCluster;
   let manager: ControllerManager;
   let nodes: string[] = [];
@@ -33,6 +34,12 @@ describe('TaskSet controller on three Docker engines', function () {
   /** A second tag of the test image on every engine: "a new image" without a registry. */
   const image2 = `okube-test/busybox:taskset-${uniqueName('v2').slice(3)}`;
 
+  /** The shared manifest, its Tasks held to this file's Nodes. */
+  const taskSetManifest = (ns: string, name: string, spec: Partial<TaskSetSpec> = {}): TaskSet => {
+    const ts = baseManifest(ns, name, spec);
+    ts.spec.template.spec.nodeSelector = { 'okube.dev/test-group': group };
+    return ts;
+  };
   const run = (args: string[], input?: string) => kubectl(args, { ...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: kubecache }, input);
   const ok = async (args: string[], input?: string) => {
     const r = await run(args, input);
@@ -57,24 +64,26 @@ describe('TaskSet controller on three Docker engines', function () {
   };
 
   before(async function () {
-    requireEnv(this, hosts.length === 3 && addresses.length === 3, 'three extra Docker engines needed (run hack/dev-env.sh hosts 3)');
+    requireEnv(this, netns.length === 3, 'three Docker engines in network namespaces needed (OKUBE_TEST_NETNS_DOCKER_HOSTS; run hack/dev-env.sh netns-hosts 3)');
+    // An earlier file may have killed or cut one: this one needs all three.
+    await restoreNetnsEngines(3);
     kubecache = mkdtempSync(join(tmpdir(), 'okube-kubecache-'));
-    for (const h of hosts) {
+    for (const e of netns) {
       const [repo, tag] = image2.split(':');
-      await new Docker({ socketPath: socketPath(h) }).getImage(env.image).tag({ repo, tag });
+      await netnsDocker(e).getImage(env.image).tag({ repo, tag });
     }
     cluster = await startCluster();
     manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 500, orphanGraceMs: 1000, schedulerRetryMs: 2000 });
-    nodes = hosts.map(() => uniqueName('tsnode'));
-    for (let i = 0; i < 3; i++) await manager.nodes.create(nodeObject(nodes[i], hosts[i], addresses[i]));
+    nodes = netns.map((_, i) => `${group}-${i + 1}`);
+    for (let i = 0; i < 3; i++) await manager.nodes.create(netnsNode(nodes[i], netns[i], { start: 30000, end: 30199 }, { 'okube.dev/test-group': group }));
     await manager.start();
     await waitFor('three Nodes Ready', async () => nodes.every((n) => manager.registry.get(n)?.ready), 60_000, 100);
   });
 
   after(async () => {
     if (manager) await manager.stop();
-    for (let i = 0; i < engines.length; i++) for (const c of await engines[i].list({ [LABELS.node]: nodes[i] }).catch(() => [])) await engines[i].remove(c.id).catch(() => undefined);
-    for (const h of hosts) await new Docker({ socketPath: socketPath(h) }).getImage(image2).remove().catch(() => undefined);
+    await removeNodeContainers(netns, nodes);
+    for (const e of netns) await netnsDocker(e).getImage(image2).remove().catch(() => undefined);
     if (cluster) await cluster.stop();
     if (kubecache) rmSync(kubecache, { recursive: true, force: true });
   });

@@ -1,35 +1,43 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS, type Node, type Task, type TaskSpec } from '../../../src/api/types.js';
 import { formatCpu } from '../../../src/api/quantity.js';
-import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import type { ControllerManager } from '../../../src/controllers/manager.js';
 import { newNamespace, startControllers, stopControllers, type ControllerRig } from '../../support/controllers.js';
 import { testEnv, uniqueName } from '../../support/env.js';
-import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+import { killNetnsEngine, netnsNode, netnsRuntime, nodeLostBoundMs, NODE_LOST_SLACK_MS, removeNodeContainers, restoreNetnsEngines } from '../../support/netns.js';
+import { taskObject, waitFor } from '../../support/tasks.js';
 import { requireEnv } from '../../support/require-env.js';
 import { okubeBin } from '../../support/okube-bin.js';
 
-// Three real Docker engines as three Nodes: scheduling by capacity, Unschedulable and retry,
+// Three real Docker engines, each in its own network namespace over TCP+TLS
+// (test/support/netns.ts), as three Nodes: scheduling by capacity, Unschedulable and retry,
 // cordon and drain through the okube CLI, kubectl's view of Nodes, and the loss of an engine
-// (kill -9 of docker-2's dockerd) with eviction, rescheduling and clean-up when it returns.
+// (kill -9 of the third engine's dockerd) with eviction, rescheduling and clean-up when it returns.
+// The Nodes carry this file's own label, which every Task selects; host ports 30400–30599. The
+// rig's Node on the main engine is deleted: only the three netns engines are Nodes here.
 
 const run = promisify(execFile);
 const REPO = new URL('../../../', import.meta.url).pathname;
 const GRACE_MS = 3000;
+const NODE_PERIOD_MS = 500;
+const PORTS = { start: 30400, end: 30599 };
 
 describe('Nodes and scheduling across three Docker engines', function () {
   this.timeout(300_000);
   const env = testEnv();
-  const hosts = [env.dockerHost, env.extraDockerHosts[0], env.extraDockerHosts[1]];
-  const addresses = ['127.0.0.1', env.extraAddresses[0], env.extraAddresses[1]];
-  const engines = hosts.map((h) => new DockerRuntime({ dockerHost: h }));
-  const docker2Pid = join(env.stateDir, 'docker-2', 'pid');
+  const netns = env.netns.slice(0, 3);
+  const addresses = netns.map((e) => e.address);
+  const engines = netns.map(netnsRuntime);
+  const group = uniqueName('nodesched');
+  const selector = { 'okube.dev/test-group': group };
+  /** Nodes made by a test (besides the three), for the clean-up. */
+  const extraNodes: string[] = [];
   let rig: ControllerRig;
   let manager: ControllerManager;
   let names: string[] = [];
@@ -41,6 +49,7 @@ describe('Nodes and scheduling across three Docker engines', function () {
     image: env.image,
     command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"],
     terminationGracePeriodSeconds: 3,
+    nodeSelector: selector,
     ...over,
   });
   const tasksIn = async (ns: string) => (await manager.tasks.list({ namespace: ns })).items;
@@ -56,43 +65,34 @@ describe('Nodes and scheduling across three Docker engines', function () {
     await waitFor('Tasks gone', async () => (await tasksIn(ns)).length === 0, 120_000, 250);
   };
   const readyOf = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready');
-  const engineAlive = () => {
-    try {
-      process.kill(Number(readFileSync(docker2Pid, 'utf8').trim()), 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const restoreEngines = async () => {
-    if (!engineAlive() || !(await engines[2].ping().then(() => true, () => false))) await run('bash', ['hack/dev-env.sh', 'hosts', '3'], { cwd: REPO, timeout: 180_000 });
-  };
 
   before(async function () {
-    requireEnv(this, hosts.every(Boolean), 'three Docker engines needed, OKUBE_TEST_EXTRA_DOCKER_HOSTS lists fewer than two (run hack/dev-env.sh hosts 3)');
-    await restoreEngines();
+    requireEnv(this, netns.length === 3, 'three Docker engines in network namespaces needed (OKUBE_TEST_NETNS_DOCKER_HOSTS; run hack/dev-env.sh netns-hosts 3)');
+    // An earlier file may have killed or cut one: this one needs all three.
+    await restoreNetnsEngines(3);
     kubecache = mkdtempSync(join(tmpdir(), 'okube-kubecache-'));
-    rig = await startControllers({ orphanGraceMs: 1000, nodeGracePeriodMs: GRACE_MS, schedulerRetryMs: 5000 });
+    rig = await startControllers({ orphanGraceMs: 1000, nodeGracePeriodMs: GRACE_MS, nodePeriodMs: NODE_PERIOD_MS, schedulerRetryMs: 5000 });
     manager = rig.manager;
-    names = [rig.nodeName, uniqueName('node'), uniqueName('node')];
-    for (let i = 1; i < 3; i++) await manager.nodes.create(nodeObject(names[i], hosts[i], addresses[i]));
+    await manager.nodes.delete(rig.nodeName);
+    names = netns.map((_, i) => `${group}-${i + 1}`);
+    for (let i = 0; i < 3; i++) await manager.nodes.create(netnsNode(names[i], netns[i], PORTS, selector));
     // The engines share one machine: reservations make their allocatable CPU 2, 1 and 0.5.
     const ncpu = (await engines[0].info()).ncpu;
     const targets = [2, 1, 0.5];
     for (let i = 0; i < 3; i++) {
       await manager.nodes.patch(names[i], { metadata: { labels: { 'okube.dev/test-slot': String(i) } }, spec: { reserved: { cpu: formatCpu(Math.max(0, ncpu - targets[i])) } } });
     }
-    await waitFor('three Nodes Ready with allocatable CPU 2, 1, 500m', async () => {
+    await waitFor('three Nodes Ready with allocatable CPU 2, 1, 500m, and the rig\'s Node gone', async () => {
       const ns = await Promise.all(names.map((n) => manager.nodes.get(n)));
-      return ns.every((n, i) => readyOf(n)?.status === 'True' && n.status?.allocatable?.cpu === formatCpu(targets[i]));
-    }, 60_000, 250);
+      return ns.every((n, i) => readyOf(n)?.status === 'True' && n.status?.allocatable?.cpu === formatCpu(targets[i])) && !manager.nodeInformer.get(rig.nodeName);
+    }, 120_000, 250);
   });
 
   after(async () => {
-    await restoreEngines();
+    await restoreNetnsEngines(3);
     if (rig) {
-      for (let i = 1; i < 3; i++) for (const c of await engines[i].list({ [LABELS.node]: names[i] }).catch(() => [])) await engines[i].remove(c.id).catch(() => undefined);
       await stopControllers(rig);
+      await removeNodeContainers(netns, [...names, ...extraNodes]);
     }
     if (kubecache) rmSync(kubecache, { recursive: true, force: true });
   });
@@ -182,8 +182,9 @@ describe('Nodes and scheduling across three Docker engines', function () {
 
   it('removes the containers of a deleted Node and moves its Tasks', async () => {
     const ns = await newNamespace(rig.cluster);
-    const extra = uniqueName('node');
-    await manager.nodes.create(nodeObject(extra, hosts[1], addresses[1]));
+    const extra = `${group}-extra`;
+    extraNodes.push(extra);
+    await manager.nodes.create(netnsNode(extra, netns[1], PORTS, selector));
     await waitFor('extra Node Ready', async () => readyOf(await manager.nodes.get(extra))?.status === 'True', 60_000, 200);
     await manager.tasks.create(taskObject(ns, 'pinned', sleeper({ nodeName: extra })));
     const before = await waitFor('pinned Running', async () => {
@@ -211,13 +212,17 @@ describe('Nodes and scheduling across three Docker engines', function () {
     await allRunning(ns, 4);
 
     const killedAt = Date.now();
-    process.kill(Number(readFileSync(docker2Pid, 'utf8').trim()), 'SIGKILL');
+    await killNetnsEngine(netns[2]);
     try {
-      const down = await waitFor('Node not Ready', async () => {
+      // Within what the grace logic explains (test/support/netns.ts nodeLostBoundMs), plus the stated slack.
+      const bound = nodeLostBoundMs(GRACE_MS, NODE_PERIOD_MS);
+      const down = await waitFor(`Node Ready=Unknown within ${bound} ms (grace ${GRACE_MS} + period ${NODE_PERIOD_MS} + 1000 heartbeat + ${NODE_LOST_SLACK_MS} slack)`, async () => {
         const n = await manager.nodes.get(lost);
         return readyOf(n)?.status === 'Unknown' ? n : undefined;
-      }, 60_000, 100);
-      console.log(`      ${lost} Ready=${readyOf(down)!.status} (${readyOf(down)!.reason}) ${Date.now() - killedAt} ms after kill -9 (grace ${GRACE_MS} ms): ${readyOf(down)!.message}`);
+      }, bound, 100);
+      const decidedMs = Date.parse(readyOf(down)!.lastTransitionTime!) - killedAt;
+      console.log(`      ${lost} Ready=${readyOf(down)!.status} (${readyOf(down)!.reason}) seen ${Date.now() - killedAt} ms after kill -9, decided at ${decidedMs} ms (grace ${GRACE_MS} ms): ${readyOf(down)!.message}`);
+      expect(readyOf(down)!.reason).to.equal('EngineUnreachable');
       const moved = await waitFor('Tasks rescheduled and Running elsewhere', async () => {
         const ts = (await tasksIn(ns)).filter((t) => t.metadata.name !== 'once');
         return ts.every((t) => t.spec.nodeName && t.spec.nodeName !== lost && t.status?.phase === 'Running') ? ts : undefined;
@@ -231,12 +236,12 @@ describe('Nodes and scheduling across three Docker engines', function () {
       expect(events.items.filter((e) => e.reason === 'NodeLost').length).to.equal(4);
     } finally {
       const restartAt = Date.now();
-      const restoring = restoreEngines();
+      const restoring = restoreNetnsEngines(3);
       // What the engine holds the moment it answers again (before okube's clean-up): dockerd
       // stops what ran before the kill -9, and restart policy "no" keeps it stopped.
-      const back = await waitFor('docker-2 answers', async () => ((await engines[2].ping().then(() => true, () => false)) ? engines[2].list({ [LABELS.node]: lost }) : undefined), 120_000, 50).catch(() => []);
+      const back = await waitFor(`${netns[2].netns} answers`, async () => ((await engines[2].ping().then(() => true, () => false)) ? engines[2].list({ [LABELS.node]: lost }) : undefined), 120_000, 50).catch(() => []);
       await restoring;
-      console.log(`      docker-2 restarted in ${Date.now() - restartAt} ms; when it first answered it held ${back.length} okube containers, ${back.filter((c) => c.running).length} running`);
+      console.log(`      ${netns[2].netns} restarted in ${Date.now() - restartAt} ms; when it first answered it held ${back.length} okube containers, ${back.filter((c) => c.running).length} running`);
     }
 
     const backAt = Date.now();

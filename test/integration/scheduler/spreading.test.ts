@@ -3,15 +3,16 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { AVOID_NODES_ANNOTATION } from '../../../src/api/annotations.js';
 import { LABELS, type Node, type OwnerReference, type Task, type TaskSpec } from '../../../src/api/types.js';
 import { formatCpu } from '../../../src/api/quantity.js';
-import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import type { ControllerManager } from '../../../src/controllers/manager.js';
 import { newNamespace, startControllers, stopControllers, type ControllerRig } from '../../support/controllers.js';
 import { testEnv, uniqueName } from '../../support/env.js';
-import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+import { netnsNode, netnsRuntime, removeNodeContainers, restoreNetnsEngines } from '../../support/netns.js';
+import { taskObject, waitFor } from '../../support/tasks.js';
 import { requireEnv } from '../../support/require-env.js';
 
-// The real scheduler over three real Docker engines (the test environment's extra engines,
-// 127.0.0.2–4) of unequal size (allocatable CPU 2, 1 and 0.5, through spec.reserved): Tasks that
+// The real scheduler over three real Docker engines (each in its own network namespace, over
+// TCP+TLS: test/support/netns.ts; this file's Nodes carry its own label, which every Task selects,
+// and host ports 30200–30399) of unequal size (allocatable CPU 2, 1 and 0.5, through spec.reserved): Tasks that
 // share a controller ownerReference spread one per Node where least-allocated alone would stack
 // them on the biggest, and okube.dev/avoid-nodes steers a Task elsewhere, or onto the avoided
 // Node when nothing else fits. The owner is a Secret the test makes, not a TaskSet: the
@@ -20,9 +21,10 @@ import { requireEnv } from '../../support/require-env.js';
 describe('scheduler: spreading a controller\'s Tasks and avoiding Nodes on three Docker engines', function () {
   this.timeout(300_000);
   const env = testEnv();
-  const hosts = env.extraDockerHosts.slice(0, 3);
-  const addresses = env.extraAddresses.slice(0, 3);
-  const engines = hosts.map((h) => new DockerRuntime({ dockerHost: h }));
+  const netns = env.netns.slice(0, 3);
+  const addresses = netns.map((e) => e.address);
+  const engines = netns.map(netnsRuntime);
+  const group = uniqueName('spread');
   const targets = [2, 1, 0.5];
   let rig: ControllerRig;
   let manager: ControllerManager;
@@ -35,6 +37,7 @@ describe('scheduler: spreading a controller\'s Tasks and avoiding Nodes on three
     command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"],
     terminationGracePeriodSeconds: 2,
     resources: { requests: { cpu: '100m', memory: '16Mi' } },
+    nodeSelector: { 'okube.dev/test-group': group },
     ...over,
   });
   const replica = (name: string, over: Partial<TaskSpec> = {}, annotations?: Record<string, string>): Task => {
@@ -50,13 +53,15 @@ describe('scheduler: spreading a controller\'s Tasks and avoiding Nodes on three
   const readyOf = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready');
 
   before(async function () {
-    requireEnv(this, hosts.length === 3, 'three extra Docker engines needed (run hack/dev-env.sh hosts 3)');
+    requireEnv(this, netns.length === 3, 'three Docker engines in network namespaces needed (OKUBE_TEST_NETNS_DOCKER_HOSTS; run hack/dev-env.sh netns-hosts 3)');
+    // An earlier file may have killed or cut one: this one needs all three.
+    await restoreNetnsEngines(3);
     rig = await startControllers({ schedulerRetryMs: 5000 });
     manager = rig.manager;
-    // The rig's own Node (the main engine) takes nothing here: only the three extra engines count.
+    // The rig's own Node (the main engine) takes nothing here: only the three netns engines count.
     await manager.nodes.patch(rig.nodeName, { spec: { unschedulable: true } });
-    names = hosts.map(() => uniqueName('node'));
-    for (let i = 0; i < 3; i++) await manager.nodes.create(nodeObject(names[i], hosts[i], addresses[i]));
+    names = netns.map((_, i) => `${group}-${i + 1}`);
+    for (let i = 0; i < 3; i++) await manager.nodes.create(netnsNode(names[i], netns[i], { start: 30200, end: 30399 }, { 'okube.dev/test-group': group }));
     const ncpu = (await engines[0].info()).ncpu;
     for (let i = 0; i < 3; i++) await manager.nodes.patch(names[i], { spec: { reserved: { cpu: formatCpu(Math.max(0, ncpu - targets[i])) } } });
     await waitFor('three Nodes Ready with allocatable CPU 2, 1, 500m, and the rig\'s Node cordoned', async () => {
@@ -75,7 +80,7 @@ describe('scheduler: spreading a controller\'s Tasks and avoiding Nodes on three
       for (const t of (await manager.tasks.list({ namespace: ns }).catch(() => ({ items: [] as Task[] }))).items) await manager.tasks.delete(t.metadata.name!, ns).catch(() => undefined);
       await waitFor('Tasks gone', async () => (await manager.tasks.list({ namespace: ns })).items.length === 0, 120_000, 250).catch(() => undefined);
     }
-    for (let i = 0; i < 3; i++) for (const c of await engines[i].list({ [LABELS.node]: names[i] }).catch(() => [])) await engines[i].remove(c.id).catch(() => undefined);
+    await removeNodeContainers(netns, names);
     await stopControllers(rig);
   });
 
