@@ -219,6 +219,11 @@ cmd_netns_hosts() {
   command -v openssl >/dev/null && command -v nsenter >/dev/null || die "need openssl and nsenter (util-linux)"
   [ "$(id -u)" = 0 ] || die "need root for network namespaces"
   netns_certs "$n"
+  # A cut link (a test deletes okvhN) must look like a cut cable and stay on this machine: without
+  # its /30, 10.231.0.x would follow the default route out of the machine (something out there
+  # answered on 2376). Drop whatever would leave by another device: connects time out, as across
+  # a cut network.
+  iptables -C OUTPUT -d 10.231.0.0/24 ! -o okvh+ -j DROP 2>/dev/null || iptables -I OUTPUT -d 10.231.0.0/24 ! -o okvh+ -j DROP
   local hosts=() addrs=() names=() links=()
   for i in $(seq 1 "$n"); do
     netns_link "$i"
@@ -257,6 +262,7 @@ netns_down() {
   for link in $(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^okvh[0-9]*$' || true); do
     ip link del "$link" 2>/dev/null || true
   done
+  iptables -D OUTPUT -d 10.231.0.0/24 ! -o okvh+ -j DROP 2>/dev/null || true
 }
 
 cmd_down() {
