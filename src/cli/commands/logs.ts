@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { LABELS, type Node, type Task } from '../../api/types.js';
 import { DockerRuntime, type DockerTls } from '../../runtime/docker-runtime.js';
 import { tlsFromSecretData } from '../../runtime/docker-tls.js';
-import type { ContainerInfo } from '../../runtime/runtime.js';
+import { neverStarted, type ContainerInfo } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath } from '../kube/discovery.js';
@@ -71,7 +71,9 @@ export function registerLogs(program: Command): void {
     try {
       let containers: ContainerInfo[];
       try {
+        // A crash loop's next container, made but not started yet, has no output: the one that ran is shown.
         containers = (await docker.list({ [LABELS.taskUid]: task.metadata.uid! })).sort((a, b) => restartOf(b) - restartOf(a));
+        if (containers.length > 1 && neverStarted(containers[0])) containers = containers.slice(1);
       } catch (err) {
         throw new CliError(`cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
       }
