@@ -71,13 +71,14 @@ export function registerLogs(program: Command): void {
     try {
       let containers: ContainerInfo[];
       try {
-        // A crash loop's next container, made but not started yet, has no output: the one that ran is shown.
         containers = (await docker.list({ [LABELS.taskUid]: task.metadata.uid! })).sort((a, b) => restartOf(b) - restartOf(a));
-        if (containers.length > 1 && neverStarted(containers[0])) containers = containers.slice(1);
       } catch (err) {
         throw new CliError(`cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
       }
-      const container = opts.previous ? containers[1] : containers[0];
+      // A crash loop's next container, made but not started yet, has no output: during the wait
+      // both show the one that exited (as kubectl logs does for a Pod in CrashLoopBackOff).
+      const waiting = containers.length > 1 && neverStarted(containers[0]);
+      const container = opts.previous || waiting ? containers[1] : containers[0];
       if (!container) {
         const why = task.status?.state?.waiting?.reason;
         throw new CliError(

@@ -9,7 +9,8 @@ import type { Plan } from './types.js';
 // but not started, so that when status.backoff.nextRestartAt comes only `start` remains (create is
 // most of what made restarts late). Contracts:
 // - It is the next container (ctx.next), never a duplicate or an orphan: created, never started,
-//   newer than the container that ran. Deletion removes it with the others; a controller that
+//   newer than the container that ran. With it the Task keeps two containers at most (it and the
+//   exit just seen, for `logs --previous`), as before. Deletion removes it with the others; a controller that
 //   restarts finds it in Docker and starts it at nextRestartAt, never before, and never makes a
 //   second one (a crash before the exit's status write is recorded from the exited container).
 // - It is made only when the create at the end of the wait could happen now: the last exit is to
@@ -38,6 +39,8 @@ export function precreateNext(ctx: PlanContext): void {
   const restartNumber = restartOf(current) + 1;
   if (input.precreateFailed === restartNumber) return;
   ctx.actions.push({ kind: 'precreate', restartNumber });
+  // Two containers at most: the next one and the exit just seen (`logs --previous`); an older exit goes.
+  if (ctx.previous) ctx.actions.push({ kind: 'remove', id: ctx.previous.id });
 }
 
 /** Step, just before backoffWait: a wait that is to end in a restart makes the next container now. */
@@ -65,7 +68,7 @@ export function dropOutdatedNext(ctx: PlanContext): undefined {
   return undefined;
 }
 
-/** Step: the wait is over — start the next container (the only engine call left), then drop the oldest exit. */
+/** Step: the wait is over — start the next container, the only engine call left. */
 export function startNext(ctx: PlanContext): Plan | undefined {
   const { next } = ctx;
   if (!next) return undefined;
@@ -73,7 +76,5 @@ export function startNext(ctx: PlanContext): Plan | undefined {
   if (BACKOFF_REASONS.has(ctx.status.state?.waiting?.reason ?? '') && backoffLeftMs(ctx) > 0) return undefined;
   if (ctx.containers.some((c) => stopping(ctx, c))) return undefined;
   ctx.actions.push({ kind: 'start', id: next.id });
-  // After the start, so that it costs the restart nothing: keep the exit just seen for `logs --previous`.
-  if (ctx.previous && ctx.previous !== ctx.current) ctx.actions.push({ kind: 'remove', id: ctx.previous.id });
   return finish(ctx);
 }

@@ -62,12 +62,15 @@ describe('task plan: the next container made during a crash-loop wait', () => {
     expect(p.status.restartCount).to.equal(1);
   });
 
-  it('removes the oldest exit only after the start, keeping the one just seen for logs --previous', () => {
+  it('keeps two containers at most: the oldest exit goes when the next one is made, the one just seen stays', () => {
     const t = task(spec);
-    const older = { ...exitedC(t, 0), id: 'old', labels: { ...exitedC(t, 0).labels, [LABELS.restart]: '0' } };
-    const stored = run({ task: t, containers: [exitedC(t, 1, 30), older], now: at(31) }).status;
-    const p = run({ task: task(spec, stored), containers: [nextC(t, 2), exitedC(t, 1, 30), older], now: at(60) });
-    expect(p.actions).to.deep.equal([{ kind: 'start', id: 'c2' }, { kind: 'remove', id: 'old' }]);
+    const p = run({ task: t, containers: [exitedC(t, 1, 30), exitedC(t, 0)], now: at(31) });
+    expect(p.actions).to.deep.include({ kind: 'precreate', restartNumber: 2 });
+    expect(p.actions).to.deep.include({ kind: 'remove', id: 'c0' });
+    expect(p.actions).to.not.deep.include({ kind: 'remove', id: 'c1' });
+    // One left over (a crash of an older controller): removed, the next one and the last exit kept.
+    const again = run({ task: task(spec, p.status), containers: [nextC(t, 2), exitedC(t, 1, 30), exitedC(t, 0)], now: at(35) });
+    expect(again.actions).to.deep.equal([{ kind: 'remove', id: 'c0' }]);
   });
 
   it('after a controller crash between making it and writing status, records the exit and waits instead of starting it', () => {
