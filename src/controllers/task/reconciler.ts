@@ -178,8 +178,11 @@ export class TaskReconciler {
     // A failed pull is planned from the stored status, and needs no look at the engine.
     let started = false;
     let config: ConfigResult | undefined;
+    // The next container of a crash-loop wait: made after the status write, which must not wait for it.
+    let precreates: Array<Extract<Action, { kind: 'precreate' }>> = [];
     for (let pass = 0; ; pass++) {
       started = false;
+      precreates = [];
       const observed: Task = pass === 0 || pullFailure !== undefined ? task : { ...task, status };
       const containers = entry && pullFailure === undefined ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
       const anyRunning = containers.some((c) => c.running);
@@ -206,6 +209,10 @@ export class TaskReconciler {
       events.push(...p.events);
       let again = false;
       for (const action of p.actions) {
+        if (action.kind === 'precreate') {
+          precreates.push(action);
+          continue;
+        }
         doing(action);
         if (action.kind === 'reschedule') {
           // Status first, then the unbinding (the evictor's order; see node/task-evictor.ts).
@@ -241,7 +248,10 @@ export class TaskReconciler {
     // A pull failure reported by the engine ops leaves a ReconcileError condition where it is (as it always has).
     // So does a container still waiting out a failed create or start (it is removed once one runs).
     const keepFailure = opPullFailure !== undefined || isContainerFailure(status.state?.waiting?.reason ?? '');
-    return this.finish(key, task, keepFailure ? status : clearFailure(status), events, requeueAt);
+    const written = await this.finish(key, task, keepFailure ? status : clearFailure(status), events);
+    for (const a of precreates) await this.precreate(key, written, a, entry!, config);
+    // The time the engine calls, the status write and the Events took comes off the delay.
+    return requeueAt !== undefined ? { requeueAfterMs: Math.max(0, requeueAt - this.now().getTime()) } : {};
   }
 
   /** Moves the Task off a Node being drained (drain.ts). */
@@ -279,12 +289,13 @@ export class TaskReconciler {
     }
   }
 
-  /** Writes status when it changed, then the Events. */
-  private async finish(key: string, task: Task, status: TaskStatus, events: PlanEvent[], requeueAt: number | undefined): Promise<ReconcileResult> {
+  /** Writes status when it changed, then the Events; returns the Task as stored. */
+  private async finish(key: string, task: Task, status: TaskStatus, events: PlanEvent[]): Promise<Task> {
     const log = this.log.child({ key });
+    let stored = task;
     if (JSON.stringify(task.status ?? {}) !== JSON.stringify(status)) {
       const written = await this.writeStatus(key, task, status);
-      this.remember(key, written);
+      stored = this.remember(key, written);
       log.debug({ phase: status.phase, state: status.state }, 'status written');
     } else if (isReady(status)) {
       // Still Ready as stored (a gated stop that did not change the status): traffic may come back.
@@ -293,8 +304,7 @@ export class TaskReconciler {
     // After the write: a restart is counted once, when its status is stored.
     recordTaskStatus(key, task.status, status);
     for (const e of events) await this.deps.events.record(task, e.type, e.reason, e.message);
-    // The time the engine calls, the status write and the Events took comes off the delay.
-    return requeueAt !== undefined ? { requeueAfterMs: Math.max(0, requeueAt - this.now().getTime()) } : {};
+    return stored;
   }
 
   private gate(): TrafficGate {
@@ -417,20 +427,21 @@ export class TaskReconciler {
   }
 
   /**
-   * The crash loop's next container, created during the wait (plan/next.ts). A failure only costs
-   * the head start: it is logged, not tried again for this restart, and the end of the wait
-   * creates (and reports a failure) as it always did.
+   * The crash loop's next container, created during the wait (plan/next.ts), and the old exit it
+   * replaces removed. A failure only costs the head start: it is logged, not tried again for this
+   * restart, and the end of the wait creates (and reports a failure) as it always did.
    */
-  private async precreate(key: string, task: Task, restartNumber: number, entry: NodeEntry, events: PlanEvent[], doing: (a: Action) => void, config?: ConfigResult): Promise<void> {
+  private async precreate(key: string, task: Task, action: Extract<Action, { kind: 'precreate' }>, entry: NodeEntry, config?: ConfigResult): Promise<void> {
     const made: PlanEvent[] = [];
     try {
-      const r = await this.createAndStart(task, restartNumber, entry, made, doing, config, false);
+      const r = await this.createAndStart(task, action.restartNumber, entry, made, () => undefined, config, false);
       if (r && 'pullFailed' in r) throw new OkubeError('ImageNotFound', r.pullFailed);
-      events.push(...made);
       this.precreateFailed.delete(key);
+      if (action.replaces) await entry.runtime.remove(action.replaces);
+      for (const e of made) await this.deps.events.record(task, e.type, e.reason, e.message);
     } catch (err) {
-      this.precreateFailed.set(key, restartNumber);
-      this.log.child({ key }).warn({ restartNumber, err: errorMessage(err) }, 'could not create the next container ahead of its start; it is created when the backoff ends');
+      this.precreateFailed.set(key, action.restartNumber);
+      this.log.child({ key }).warn({ restartNumber: action.restartNumber, err: errorMessage(err) }, 'could not create the next container ahead of its start; it is created when the backoff ends');
     }
   }
 
@@ -470,7 +481,8 @@ export class TaskReconciler {
       case 'create':
         return this.createAndStart(task, action.restartNumber, entry!, events, doing, config);
       case 'precreate':
-        return this.precreate(key, task, action.restartNumber, entry!, events, doing, config);
+        // Done after the status write (sync()).
+        return;
       case 'start':
         doing(action);
         // Files of secret/configMap volumes that changed since the container was made (no-op otherwise).

@@ -38,9 +38,8 @@ export function precreateNext(ctx: PlanContext): void {
   if (current.labels[LABELS.specHash] !== specHash(ctx.task)) return;
   const restartNumber = restartOf(current) + 1;
   if (input.precreateFailed === restartNumber) return;
-  ctx.actions.push({ kind: 'precreate', restartNumber });
   // Two containers at most: the next one and the exit just seen (`logs --previous`); an older exit goes.
-  if (ctx.previous) ctx.actions.push({ kind: 'remove', id: ctx.previous.id });
+  ctx.actions.push({ kind: 'precreate', restartNumber, ...(ctx.previous ? { replaces: ctx.previous.id } : {}) });
 }
 
 /** Step, just before backoffWait: a wait that is to end in a restart makes the next container now. */

@@ -25,8 +25,11 @@ export type Action =
   | { kind: 'removeFinalizer' }
   | { kind: 'pullImage' }
   | { kind: 'create'; restartNumber: number }
-  /** Create the next container without starting it (plan/next.ts); a failure is not the Task's. */
-  | { kind: 'precreate'; restartNumber: number }
+  /**
+   * Create the next container without starting it, then remove the old exit it `replaces`
+   * (plan/next.ts). Done after the status write; a failure is not the Task's.
+   */
+  | { kind: 'precreate'; restartNumber: number; replaces?: string }
   | { kind: 'start'; id: string }
   | { kind: 'stop'; id: string; graceSeconds: number; reason: string }
   | { kind: 'remove'; id: string }

@@ -65,8 +65,7 @@ describe('task plan: the next container made during a crash-loop wait', () => {
   it('keeps two containers at most: the oldest exit goes when the next one is made, the one just seen stays', () => {
     const t = task(spec);
     const p = run({ task: t, containers: [exitedC(t, 1, 30), exitedC(t, 0)], now: at(31) });
-    expect(p.actions).to.deep.include({ kind: 'precreate', restartNumber: 2 });
-    expect(p.actions).to.deep.include({ kind: 'remove', id: 'c0' });
+    expect(p.actions).to.deep.include({ kind: 'precreate', restartNumber: 2, replaces: 'c0' });
     expect(p.actions).to.not.deep.include({ kind: 'remove', id: 'c1' });
     // One left over (a crash of an older controller): removed, the next one and the last exit kept.
     const again = run({ task: task(spec, p.status), containers: [nextC(t, 2), exitedC(t, 1, 30), exitedC(t, 0)], now: at(35) });
