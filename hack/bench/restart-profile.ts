@@ -20,11 +20,18 @@ import { nodeObject, taskObject } from '../../test/support/tasks.js';
 import { fmt, isMain, numberOpt, pct, runAsScript, sleep, type BenchResult } from './lib.js';
 import { watchTasks } from './task-watch.js';
 
-interface Marks { adds: number[]; picks: number[]; dockerMs: Array<{ at: number; ms: number }>; starts: Map<string, number> }
+interface Marks {
+  adds: number[];
+  picks: number[];
+  dockerMs: Array<{ at: number; ms: number }>;
+  starts: Map<string, number>;
+  /** Read right after each start: the Task keeps two containers, so older ones are gone by the end. */
+  started: Map<string, { labels: Record<string, string>; startedAt?: string }>;
+}
 
 /** Wraps the queue and the runtime so that the target key's adds/picks and Docker calls are timed. */
 function instrument(target: () => string | undefined): Marks {
-  const marks: Marks = { adds: [], picks: [], dockerMs: [], starts: new Map() };
+  const marks: Marks = { adds: [], picks: [], dockerMs: [], starts: new Map(), started: new Map() };
   const wq = WorkQueue.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   const add = wq.add;
   wq.add = function (this: unknown, key: unknown) {
@@ -49,9 +56,13 @@ function instrument(target: () => string | undefined): Marks {
     };
   }
   const start = rt.start;
-  rt.start = function (this: unknown, id: unknown) {
+  const inspect = rt.inspect;
+  rt.start = async function (this: unknown, id: unknown) {
     marks.starts.set(id as string, Date.now());
-    return start.call(this, id);
+    const r = await start.call(this, id);
+    const c = (await inspect.call(this, id)) as { labels: Record<string, string>; startedAt?: string } | undefined;
+    if (c) marks.started.set(id as string, { labels: c.labels, startedAt: c.startedAt });
+    return r;
   };
   return marks;
 }
@@ -90,9 +101,8 @@ export async function restartProfile(o: { crashes: number }): Promise<BenchResul
     }
     // Restart n+1 is the container whose restart label is n+1; its promise came with container n's exit.
     const byRestart = new Map<number, { id: string; startedAt?: string }>();
-    for (const id of marks.starts.keys()) {
-      const c = await docker.inspect(id);
-      if (c?.labels[LABELS.namespace] === ns) byRestart.set(Number(c.labels[LABELS.restart]), { id, startedAt: c.startedAt });
+    for (const [id, c] of marks.started) {
+      if (c.labels[LABELS.namespace] === ns) byRestart.set(Number(c.labels[LABELS.restart]), { id, startedAt: c.startedAt });
     }
     const idOf = new Map([...byRestart].map(([n, c]) => [n, c.id]));
     for (const [n, c] of byRestart) {
