@@ -406,6 +406,8 @@ export const LABELS = {
   specHash: 'okube.dev/spec-hash',
   restart: 'okube.dev/restart',
   node: 'okube.dev/node',
+  /** Hash of the resolved environment and mounts (Secrets, ConfigMaps, claims) a container was created with. */
+  configHash: 'okube.dev/config-hash',
 } as const;
 
 /** Docker volumes and the config-volume holder container of a Task carry this (its uid), so they are removed with it. */

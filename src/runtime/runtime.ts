@@ -85,6 +85,15 @@ export interface ContainerInfo {
   ports: PortBinding[];
 }
 
+/**
+ * Created and never started: no start was tried (a start the engine refused leaves its error), so
+ * the container has no process, output or exit of its own — e.g. a crash-looping Task's next
+ * container, made during the backoff wait so that only `start` remains when the wait ends.
+ */
+export function neverStarted(c: ContainerInfo): boolean {
+  return c.status === 'created' && !c.running && !c.error;
+}
+
 export interface RuntimeEvent {
   /** Docker event action: create, start, die, kill, oom, destroy, stop, ... */
   action: string;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { LABELS, type Node, type Task } from '../../api/types.js';
 import { DockerRuntime, type DockerTls } from '../../runtime/docker-runtime.js';
 import { tlsFromSecretData } from '../../runtime/docker-tls.js';
-import type { ContainerInfo } from '../../runtime/runtime.js';
+import { neverStarted, type ContainerInfo } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath } from '../kube/discovery.js';
@@ -75,7 +75,10 @@ export function registerLogs(program: Command): void {
       } catch (err) {
         throw new CliError(`cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
       }
-      const container = opts.previous ? containers[1] : containers[0];
+      // A crash loop's next container, made but not started yet, has no output: during the wait
+      // both show the one that exited (as kubectl logs does for a Pod in CrashLoopBackOff).
+      const waiting = containers.length > 1 && neverStarted(containers[0]);
+      const container = opts.previous || waiting ? containers[1] : containers[0];
       if (!container) {
         const why = task.status?.state?.waiting?.reason;
         throw new CliError(

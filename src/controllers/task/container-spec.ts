@@ -36,6 +36,16 @@ function configFields(task: Task): { config?: unknown } {
   return set ? { config: fields } : {};
 }
 
+/**
+ * Hash of what a container takes from outside the Task's spec when it is created: the resolved
+ * environment and mounts (Secret and ConfigMap values, claims' volumes). A container made ahead of
+ * its start (the crash-loop's next one) is replaced when this no longer matches.
+ */
+export function configHash(env: Record<string, string>, mounts: Mount[] | undefined): string {
+  const sortedEnv = Object.keys(env).sort().map((k) => [k, env[k]]);
+  return createHash('sha256').update(JSON.stringify({ env: sortedEnv, mounts: mounts ?? [] })).digest('hex').slice(0, 16);
+}
+
 /** Docker container names must be unique per engine: namespace, name, a uid fragment, restart n. */
 export function containerName(task: Task, restartNumber: number): string {
   const uid = (task.metadata.uid ?? '').replace(/-/g, '').slice(0, 8);
@@ -69,13 +79,14 @@ export function buildContainerSpec(task: Task, opts: { nodeName: string; address
     protocol: p.protocol ?? 'TCP',
     hostIP: opts.address,
   }));
+  const env = opts.env ?? Object.fromEntries((task.spec.env ?? []).map((e) => [e.name, e.value ?? '']));
   return {
     name: containerName(task, opts.restartNumber),
     image: task.spec.image,
     command: task.spec.command,
     args: task.spec.args,
-    env: opts.env ?? Object.fromEntries((task.spec.env ?? []).map((e) => [e.name, e.value ?? ''])),
-    labels: containerLabels(task, opts.nodeName, opts.restartNumber),
+    env,
+    labels: { ...containerLabels(task, opts.nodeName, opts.restartNumber), [LABELS.configHash]: configHash(env, opts.mounts) },
     ports,
     nanoCpus: cpuToNano(task.spec.resources?.limits?.cpu),
     memoryBytes: memoryToBytes(task.spec.resources?.limits?.memory),

@@ -4,6 +4,7 @@ import { configBlocked } from './plan/config.js';
 import { newContext, type Step } from './plan/context.js';
 import { exitBookkeeping } from './plan/exit.js';
 import { binding, deletion, finalizer, finishedTask } from './plan/lifecycle.js';
+import { dropOutdatedNext, prepareNext, startNext } from './plan/next.js';
 import { restartRequest } from './plan/request.js';
 import { running } from './plan/running.js';
 import type { Plan, PlanInput } from './plan/types.js';
@@ -28,10 +29,13 @@ const STEPS: readonly Step[] = [
   restartRequest, // `okube restart` / `okube retry`
   finishedTask,
   removeDuplicates,
+  dropOutdatedNext, // the next container made during a crash-loop wait (plan/next.ts), when out of date
   specChange,
   running, // and the probes
   exitBookkeeping,
+  startNext, // the crash-loop wait is over: only its start remains
   startCreated,
+  prepareNext, // a crash-loop wait: make the next container now
   backoffWait,
   waitForStops,
   pullingImage,

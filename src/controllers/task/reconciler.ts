@@ -9,7 +9,7 @@ import { loggerFor } from '../../util/logger.js';
 import { forgetTask, recordTaskStatus } from '../../metrics/controllers.js';
 import type { ReconcileResult } from '../controller.js';
 import type { NodeEntry, NodeRegistry } from '../node/node-registry.js';
-import { buildContainerSpec, portsToAllocate } from './container-spec.js';
+import { buildContainerSpec, configHash, portsToAllocate } from './container-spec.js';
 import { plan, type Action, type PlanEvent, type ProbeView } from './plan.js';
 import { EngineOps, type Requeue } from './engine-ops.js';
 import { clearFailure, isContainerFailure, opFailureEvent, reportFailure, retryDelayMs } from './failures.js';
@@ -90,6 +90,8 @@ export class TaskReconciler {
   readonly ops: EngineOps;
   /** Secret and configMap volume files written per Task. */
   readonly volumeFiles = new VolumeFiles();
+  /** Per Task: the restart number whose container could not be made ahead of its start (plan/next.ts). */
+  private readonly precreateFailed = new Map<string, number>();
 
   constructor(private readonly deps: TaskReconcilerDeps) {
     this.ops = new EngineOps(deps.requeue ?? (() => undefined));
@@ -121,6 +123,7 @@ export class TaskReconciler {
     if (!task) {
       this.probes().stop(key);
       this.latest.delete(key);
+      this.precreateFailed.delete(key);
       this.ops.forget(key);
       forgetTask(key);
       return {};
@@ -160,7 +163,8 @@ export class TaskReconciler {
     if (entry && !entry.ready && !task.metadata.deletionTimestamp) return { requeueAfterMs: 5000 };
 
     let status: TaskStatus = task.status ?? {};
-    let requeueAfterMs: number | undefined;
+    // When to look again, as a time: a timer (nextRestartAt) counts from the plan, not from the end of this reconcile.
+    let requeueAt: number | undefined;
     const events: PlanEvent[] = [];
     for (const f of opFailures) if (f.op.kind === 'stop') events.push(opFailureEvent(f));
     // A pull that failed outside the worker (or a create that found no image): the plan says
@@ -174,14 +178,18 @@ export class TaskReconciler {
     // A failed pull is planned from the stored status, and needs no look at the engine.
     let started = false;
     let config: ConfigResult | undefined;
+    // The next container of a crash-loop wait: made after the status write, which must not wait for it.
+    let precreates: Array<Extract<Action, { kind: 'precreate' }>> = [];
     for (let pass = 0; ; pass++) {
       started = false;
+      precreates = [];
       const observed: Task = pass === 0 || pullFailure !== undefined ? task : { ...task, status };
       const containers = entry && pullFailure === undefined ? await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! }) : [];
       const anyRunning = containers.some((c) => c.running);
       const imagePresent = entry && pullFailure === undefined && !anyRunning && !task.metadata.deletionTimestamp ? await entry.runtime.imagePresent(task.spec.image) : undefined;
       config = entry && pullFailure === undefined && !task.metadata.deletionTimestamp ? await this.prepare(task, entry, imagePresent) : undefined;
       if (pass === 0 && anyRunning && config && 'config' in config) await this.refreshFiles(key, task, entry!, config.config);
+      const planNow = this.now();
       const p = plan({
         task: observed,
         node: entry ? { name: entry.name, address: entry.address, ready: entry.ready } : undefined,
@@ -192,13 +200,19 @@ export class TaskReconciler {
         pullFailure,
         endpointsDraining: task.metadata.deletionTimestamp && this.deps.endpointsDraining ? this.deps.endpointsDraining(task, this.now()) : undefined,
         configError: config && 'error' in config ? config.error : undefined,
-        now: this.now(),
+        configHash: config && 'config' in config ? configHash(config.config.env, config.config.mounts) : undefined,
+        precreateFailed: this.precreateFailed.get(key),
+        now: planNow,
       });
       status = p.status;
-      requeueAfterMs = p.requeueAfterMs;
+      requeueAt = p.requeueAfterMs !== undefined ? planNow.getTime() + p.requeueAfterMs : undefined;
       events.push(...p.events);
       let again = false;
       for (const action of p.actions) {
+        if (action.kind === 'precreate') {
+          precreates.push(action);
+          continue;
+        }
         doing(action);
         if (action.kind === 'reschedule') {
           // Status first, then the unbinding (the evictor's order; see node/task-evictor.ts).
@@ -229,12 +243,15 @@ export class TaskReconciler {
       if (!again || (pass >= 2 && pullFailure === undefined)) break;
     }
     // Still creating in the last pass: look again soon.
-    if (started) requeueAfterMs = requeueAfterMs ?? 1000;
+    if (started) requeueAt = requeueAt ?? this.now().getTime() + 1000;
     log.trace({ phase: status.phase }, 'planned');
     // A pull failure reported by the engine ops leaves a ReconcileError condition where it is (as it always has).
     // So does a container still waiting out a failed create or start (it is removed once one runs).
     const keepFailure = opPullFailure !== undefined || isContainerFailure(status.state?.waiting?.reason ?? '');
-    return this.finish(key, task, keepFailure ? status : clearFailure(status), events, requeueAfterMs);
+    const written = await this.finish(key, task, keepFailure ? status : clearFailure(status), events);
+    for (const a of precreates) await this.precreate(key, written, a, entry!, config);
+    // The time the engine calls, the status write and the Events took comes off the delay.
+    return requeueAt !== undefined ? { requeueAfterMs: Math.max(0, requeueAt - this.now().getTime()) } : {};
   }
 
   /** Moves the Task off a Node being drained (drain.ts). */
@@ -272,12 +289,13 @@ export class TaskReconciler {
     }
   }
 
-  /** Writes status when it changed, then the Events. */
-  private async finish(key: string, task: Task, status: TaskStatus, events: PlanEvent[], requeueAfterMs: number | undefined): Promise<ReconcileResult> {
+  /** Writes status when it changed, then the Events; returns the Task as stored. */
+  private async finish(key: string, task: Task, status: TaskStatus, events: PlanEvent[]): Promise<Task> {
     const log = this.log.child({ key });
+    let stored = task;
     if (JSON.stringify(task.status ?? {}) !== JSON.stringify(status)) {
       const written = await this.writeStatus(key, task, status);
-      this.remember(key, written);
+      stored = this.remember(key, written);
       log.debug({ phase: status.phase, state: status.state }, 'status written');
     } else if (isReady(status)) {
       // Still Ready as stored (a gated stop that did not change the status): traffic may come back.
@@ -286,7 +304,7 @@ export class TaskReconciler {
     // After the write: a restart is counted once, when its status is stored.
     recordTaskStatus(key, task.status, status);
     for (const e of events) await this.deps.events.record(task, e.type, e.reason, e.message);
-    return requeueAfterMs !== undefined ? { requeueAfterMs } : {};
+    return stored;
   }
 
   private gate(): TrafficGate {
@@ -352,7 +370,7 @@ export class TaskReconciler {
    * port is skipped from then on, an Event says so, and another port is tried — a few times,
    * never the same port again.
    */
-  private async createAndStart(task: Task, restartNumber: number, entry: NodeEntry, events: PlanEvent[], doing: (a: Action) => void, config?: ConfigResult): Promise<void | { pullFailed: string }> {
+  private async createAndStart(task: Task, restartNumber: number, entry: NodeEntry, events: PlanEvent[], doing: (a: Action) => void, config?: ConfigResult, start = true): Promise<void | { pullFailed: string }> {
     const rt = entry.runtime;
     if (!config || 'error' in config) throw new OkubeError('ConfigError', config?.error ?? 'the container configuration was not resolved');
     const cfg = config.config;
@@ -387,6 +405,8 @@ export class TaskReconciler {
           id = existing.id;
         }
         events.push({ type: 'Normal', reason: 'Created', message: `Created container ${id.slice(0, 12)} (${spec.name})` });
+        // Made ahead of its start (plan/next.ts): its host ports are checked again when it starts.
+        if (!start) return;
         doing({ kind: 'start', id });
         try {
           await rt.start(id);
@@ -403,6 +423,25 @@ export class TaskReconciler {
       } finally {
         for (let i = 0; i < need; i++) entry.ports.release(owner(i));
       }
+    }
+  }
+
+  /**
+   * The crash loop's next container, created during the wait (plan/next.ts), and the old exit it
+   * replaces removed. A failure only costs the head start: it is logged, not tried again for this
+   * restart, and the end of the wait creates (and reports a failure) as it always did.
+   */
+  private async precreate(key: string, task: Task, action: Extract<Action, { kind: 'precreate' }>, entry: NodeEntry, config?: ConfigResult): Promise<void> {
+    const made: PlanEvent[] = [];
+    try {
+      const r = await this.createAndStart(task, action.restartNumber, entry, made, () => undefined, config, false);
+      if (r && 'pullFailed' in r) throw new OkubeError('ImageNotFound', r.pullFailed);
+      this.precreateFailed.delete(key);
+      if (action.replaces) await entry.runtime.remove(action.replaces);
+      for (const e of made) await this.deps.events.record(task, e.type, e.reason, e.message);
+    } catch (err) {
+      this.precreateFailed.set(key, action.restartNumber);
+      this.log.child({ key }).warn({ restartNumber: action.restartNumber, err: errorMessage(err) }, 'could not create the next container ahead of its start; it is created when the backoff ends');
     }
   }
 
@@ -441,8 +480,13 @@ export class TaskReconciler {
         return;
       case 'create':
         return this.createAndStart(task, action.restartNumber, entry!, events, doing, config);
+      case 'precreate':
+        // Done after the status write (sync()).
+        return;
       case 'start':
         doing(action);
+        // Files of secret/configMap volumes that changed since the container was made (no-op otherwise).
+        if (config && 'config' in config) await this.volumeFiles.ensure(rt!, task, entry!.name, config.config.files, config.config.filesHash);
         try {
           await rt!.start(action.id);
         } catch (err) {

@@ -7,10 +7,13 @@ import type { Plan } from './types.js';
 // The container steps: never two containers, a new one for a changed spec, and getting a
 // container started (the image first, then create or start).
 
-/** Step: never two — keep the newest container (and one exited predecessor for `logs --previous`). */
+/**
+ * Step: never two — keep the newest container (and one exited predecessor for `logs --previous`;
+ * while a next container waits to start, that one is the newest exit itself: plan/next.ts).
+ */
 export function removeDuplicates(ctx: PlanContext): undefined {
   for (const c of ctx.older) {
-    if (c === ctx.previous || stopping(ctx, c)) continue;
+    if ((c === ctx.previous && !ctx.next) || stopping(ctx, c)) continue;
     if (c.running) ctx.actions.push({ kind: 'stop', id: c.id, graceSeconds: ctx.grace, reason: 'Duplicate' });
     ctx.actions.push({ kind: 'remove', id: c.id });
   }

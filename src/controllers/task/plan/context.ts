@@ -1,5 +1,5 @@
 import { LABELS, type Task, type TaskSpec, type TaskStatus } from '../../../api/types.js';
-import type { ContainerInfo } from '../../../runtime/runtime.js';
+import { neverStarted, type ContainerInfo } from '../../../runtime/runtime.js';
 import { setCondition } from '../../conditions.js';
 import type { Action, InFlightOp, NodeView, Plan, PlanEvent, PlanInput } from './types.js';
 
@@ -24,7 +24,12 @@ export interface PlanContext {
   events: PlanEvent[];
   /** The Task's containers, newest first. */
   containers: ContainerInfo[];
-  /** The newest container, the older ones, and the newest exited one of those (for `logs --previous`). */
+  /**
+   * The next container, made ahead of its start during a crash-loop wait (plan/next.ts): created,
+   * never started, newer than a container that ran. It is not `current` and not among `older`.
+   */
+  next?: ContainerInfo;
+  /** The newest container that ran (or the only one), the older ones, and the newest exited one of those (for `logs --previous`). */
   current?: ContainerInfo;
   older: ContainerInfo[];
   previous?: ContainerInfo;
@@ -59,7 +64,10 @@ export function newContext(input: PlanInput): PlanContext {
   const status: TaskStatus = structuredClone(task.status ?? {});
   status.observedGeneration = task.metadata.generation;
   const containers = [...input.containers].sort(byNewest);
-  const [current, ...older] = containers;
+  // A never-started newest container over one that ran is the next one, waiting for its start.
+  const hasNext = containers.length > 1 && neverStarted(containers[0]) && containers[1].status !== 'created' && !containers[1].running;
+  const next = hasNext ? containers[0] : undefined;
+  const [current, ...older] = hasNext ? containers.slice(1) : containers;
   return {
     input,
     task,
@@ -72,6 +80,7 @@ export function newContext(input: PlanInput): PlanContext {
     actions: [],
     events: [],
     containers,
+    next,
     current,
     older,
     previous: older.find((c) => !c.running),

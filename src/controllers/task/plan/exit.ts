@@ -3,6 +3,7 @@ import { shouldRestart, type BackoffSettings, type ExitReason } from '../../../b
 import type { ContainerInfo } from '../../../runtime/runtime.js';
 import { backoffAfterExit, backoffFinished, backoffLeftMs, resetBackoff } from './backoff.js';
 import { cond, finish, type PlanContext } from './context.js';
+import { precreateNext } from './next.js';
 import type { Plan } from './types.js';
 
 // Exit bookkeeping: an exit is recorded in status exactly once, and decides between finishing
@@ -38,7 +39,10 @@ export function exitBookkeeping(ctx: PlanContext): Plan | undefined {
     const decision = recordExit(ctx, info, exitOverride?.message);
     if (decision === 'done') return finish(ctx, ttlRequeue(ctx));
     if (decision === 'limit') return finish(ctx);
-    if (decision === 'wait') return finish(ctx, backoffLeftMs(ctx));
+    if (decision === 'wait') {
+      precreateNext(ctx);
+      return finish(ctx, backoffLeftMs(ctx));
+    }
     ctx.exited = info; // due now: on to the restart
   }
   return undefined;

@@ -69,6 +69,8 @@ export function finishedTask(ctx: PlanContext): Plan | undefined {
   const { spec, status, now } = ctx;
   if (status.phase !== 'Succeeded' && status.phase !== 'Failed') return undefined;
   for (const c of ctx.containers) if (c.running && !stopping(ctx, c)) ctx.actions.push({ kind: 'stop', id: c.id, graceSeconds: ctx.grace, reason: 'Finished' });
+  // A next container made for a restart that will not come (plan/next.ts).
+  if (ctx.next) ctx.actions.push({ kind: 'remove', id: ctx.next.id });
   if (spec.ttlSecondsAfterFinished !== undefined && status.completionTime) {
     const left = Date.parse(status.completionTime) + spec.ttlSecondsAfterFinished * 1000 - now.getTime();
     if (left <= 0) {

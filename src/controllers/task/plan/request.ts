@@ -8,14 +8,18 @@ import type { Plan } from './types.js';
 
 /** Step: a pending restart or retry request. */
 export function restartRequest(ctx: PlanContext): Plan | undefined {
-  const request = pendingRequest(ctx.task, ctx.containers[0], ctx.status);
+  // The newest container that ran: a next one made during a crash-loop wait answers nothing yet.
+  const request = pendingRequest(ctx.task, ctx.current, ctx.status);
   return request ? restartOnRequest(ctx, request) : undefined;
 }
 
 function restartOnRequest(ctx: PlanContext, req: PendingRequest): Plan {
   const { status, actions, grace } = ctx;
-  const [current, ...older] = ctx.containers;
+  const current = ctx.current!;
+  const older = ctx.older;
   actions.push({ kind: 'stopProbes' });
+  // A next container made during the wait (plan/next.ts) is replaced by the one made now.
+  if (ctx.next) actions.push({ kind: 'remove', id: ctx.next.id });
   // Keep the replaced container (for `logs --previous`), remove anything older.
   for (const c of older) {
     if (stopping(ctx, c)) continue;

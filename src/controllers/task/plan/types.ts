@@ -25,6 +25,11 @@ export type Action =
   | { kind: 'removeFinalizer' }
   | { kind: 'pullImage' }
   | { kind: 'create'; restartNumber: number }
+  /**
+   * Create the next container without starting it, then remove the old exit it `replaces`
+   * (plan/next.ts). Done after the status write; a failure is not the Task's.
+   */
+  | { kind: 'precreate'; restartNumber: number; replaces?: string }
   | { kind: 'start'; id: string }
   | { kind: 'stop'; id: string; graceSeconds: number; reason: string }
   | { kind: 'remove'; id: string }
@@ -70,6 +75,13 @@ export interface PlanInput {
    * user under runAsNonRoot; task-config.ts): the Task waits in CreateContainerConfigError.
    */
   configError?: string;
+  /**
+   * configHash() of the resolved environment and mounts the next container would get (undefined:
+   * not resolved). A container made ahead of its start with another hash is out of date.
+   */
+  configHash?: string;
+  /** The restart number whose container could not be made ahead of time: not tried again (the start time creates it as before). */
+  precreateFailed?: number;
   now: Date;
 }
 
