@@ -34,7 +34,7 @@ trap 'stop_up; rm -rf "$work"' EXIT
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 now() { date +%s.%N; }
-# Starts okube up in the background; prints the seconds until it said "okube is up".
+# Starts okube up in the background (up_pid); sets `elapsed` to the seconds until it said "okube is up".
 start_up() {
   local log=$work/up.log t0
   : >"$log"
@@ -46,7 +46,7 @@ start_up() {
     kill -0 "$up_pid" 2>/dev/null || { echo "error: okube up exited:" >&2; tail -5 "$log" >&2; exit 1; }
     sleep 0.01
   done
-  awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'
+  elapsed=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }')
 }
 
 stats() { # median min max of the numbers on stdin
@@ -54,11 +54,13 @@ stats() { # median min max of the numbers on stdin
 }
 
 echo "load average before: $(loadavg)"
-fresh=$(start_up)
+start_up
+fresh=$elapsed
 stop_up
 ups=()
 for i in $(seq "$runs"); do
-  ups+=("$(start_up)")
+  start_up
+  ups+=("$elapsed")
   [ "$i" = "$runs" ] || stop_up
 done
 echo "okube up → ready (s): fresh data dir $fresh; again on it $(printf '%s\n' "${ups[@]}" | stats)"
