@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The published entry point: runs the compiled CLI in dist/ (`npm run build` makes it; the npm
+// The published entry point: runs the compiled CLI in dist/ — the bundle in dist/bundle/, one
+// file per command plus shared chunks (`npm run build` makes it, hack/build.mjs says why; the npm
 // package ships it). A git checkout holds TypeScript only, so without a build this says so in one
 // line instead of compiling at run time.
 import { existsSync } from 'node:fs';
 
-const main = new URL('../dist/cli/main.js', import.meta.url);
+const main = new URL('../dist/bundle/okube.js', import.meta.url);
 if (!existsSync(main)) {
-  process.stderr.write('error: okube is not built (no dist/cli/main.js): run `npm run build` in the okube checkout\n');
+  process.stderr.write('error: okube is not built (no dist/bundle/okube.js): run `npm run build` in the okube checkout\n');
   process.exit(1);
 }
 

@@ -1,13 +1,25 @@
-// `npm run build`: compiles src/ to dist/ (ES modules with source maps, tsconfig.build.json) and
-// stamps dist/ with the hash of its inputs (hack/dist-stamp.mjs). dist/ is rebuilt from scratch so
-// a source file deleted since the last build leaves nothing behind; when the stamp already
-// matches the tree the build is skipped (`--force` rebuilds anyway).
+// `npm run build`: compiles src/ to dist/ (ES modules with source maps, tsconfig.build.json),
+// bundles the CLI into dist/bundle/ (below), and stamps dist/ with the hash of its inputs
+// (hack/dist-stamp.mjs). dist/ is rebuilt from scratch so a source file deleted since the last
+// build leaves nothing behind; when the stamp already matches the tree the build is skipped
+// (`--force` rebuilds anyway).
+//
+// The bundle is what bin/okube.js runs: esbuild joins tsc's output for the CLI (every command,
+// split into chunks so a command loads only its own) with the two pure-JavaScript packages every
+// command needs (commander, js-yaml). Node resolves, reads and links each ES module separately,
+// which was most of a client command's start-up; dependencies that read files relative to
+// themselves or start workers (etcd3's protos, pino's transports, …) stay external and load from
+// node_modules as before. The chunks sit two folders below the package root, as tsc's files do,
+// so `new URL('../../crds', import.meta.url)` means the same in both.
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtStamp, sourceStamp, STAMP_FILE } from './dist-stamp.mjs';
+
+/** Packages bundled into the CLI; every other dependency is loaded from node_modules at run time. */
+const BUNDLED = new Set(['commander', 'js-yaml']);
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const stamp = sourceStamp(repo);
@@ -17,19 +29,44 @@ if (!process.argv.includes('--force') && builtStamp(repo) === stamp) {
 }
 
 const dist = join(repo, 'dist');
+const fail = (message, code = 1) => {
+  rmSync(dist, { recursive: true, force: true });
+  process.stderr.write(`error: ${message}; dist/ removed\n`);
+  process.exit(code);
+};
 rmSync(dist, { recursive: true, force: true });
+const require = createRequire(import.meta.url);
 let tsc;
+let esbuild;
 try {
-  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  tsc = require.resolve('typescript/bin/tsc');
+  esbuild = await import('esbuild');
 } catch {
-  process.stderr.write('error: building okube needs its dev dependencies (typescript): run `npm ci` first\n');
+  process.stderr.write('error: building okube needs its dev dependencies (typescript, esbuild): run `npm ci` first\n');
   process.exit(1);
 }
 const result = spawnSync(process.execPath, [tsc, '-p', join(repo, 'tsconfig.build.json')], { stdio: 'inherit' });
-if (result.status !== 0) {
-  rmSync(dist, { recursive: true, force: true });
-  process.stderr.write('error: tsc failed; dist/ removed\n');
-  process.exit(result.status ?? 1);
+if (result.status !== 0) fail('tsc failed', result.status ?? 1);
+
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+try {
+  await esbuild.build({
+    entryPoints: { okube: join(dist, 'cli', 'main.js') },
+    outdir: join(dist, 'bundle'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: `node${process.versions.node.split('.')[0]}`,
+    // tsc's source maps are read in, so stack traces (at debug level) still point into src/.
+    sourcemap: true,
+    external: Object.keys(pkg.dependencies ?? {}).filter((d) => !BUNDLED.has(d)),
+    // commander is CommonJS: its require() of Node built-ins needs a require in an ES module.
+    banner: { js: "import { createRequire as __okubeCreateRequire } from 'node:module'; const require = __okubeCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+} catch (err) {
+  fail(`esbuild failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 writeFileSync(join(dist, STAMP_FILE), `${stamp}\n`);
 process.stdout.write('built dist/\n');

@@ -4,12 +4,12 @@
 // missing build is an error that says "run npm run build", never a silent run of old code.
 // Plain JavaScript because it runs before anything is compiled and without tsx.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export const STAMP_FILE = '.source-stamp';
 
-/** Files whose content decides what tsc emits: src/ and the compiler settings and version. */
+/** Files whose content decides what the build emits: src/, the compiler settings and versions, the build script. */
 function inputs(repo) {
   const files = [];
   const walk = (dir) => {
@@ -21,6 +21,7 @@ function inputs(repo) {
   };
   walk(join(repo, 'src'));
   files.push(join(repo, 'tsconfig.json'), join(repo, 'tsconfig.build.json'), join(repo, 'package-lock.json'));
+  if (existsSync(join(repo, 'hack', 'build.mjs'))) files.push(join(repo, 'hack', 'build.mjs'));
   return files.map((f) => relative(repo, f).split('\\').join('/')).sort();
 }
 

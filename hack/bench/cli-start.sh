@@ -1,18 +1,71 @@
 #!/usr/bin/env bash
-# Start-up cost of an okube client command against kubectl's, one running API server:
-# `okube get tasks -A` and `kubectl get tasks -A` run in turn (A B A B …) after one warm-up each,
-# each timed whole-process by bash's `time` (wall, and user+sys CPU of the child). Prints the
-# median and min–max of each and the median of the per-pair ratios (pairs share the machine's
-# load at that moment, so the ratio holds when the machine is noisy and absolute times do not).
-# Usage: KUBECONFIG=… hack/bench/cli-start.sh [RUNS]   (default 10; needs `npm run build`)
+# Start-up cost of okube's commands against a reference measured in the same run:
+#  1. `okube up` to ready (embedded etcd, the Docker engine as a Node, HAProxy unless --no-proxy
+#     is in UP_ARGS): wall time from the command's start until it prints "okube is up", for one
+#     start on a fresh data dir (certificates made) and RUNS restarts on that data dir (what a user
+#     sees running it again); each stopped with SIGINT before the next.
+#  2. `okube get tasks -A` and `kubectl get tasks -A` against that last `okube up`, in turn
+#     (A B A B …) after one warm-up each, both with a warm discovery cache (KUBECACHEDIR, a temp
+#     dir) as users have; each timed whole-process by bash's `time` (wall, and user+sys CPU).
+# Prints median and min–max of each and the median of the per-pair ratios (pairs share the
+# machine's load at that moment, so the ratio holds when the machine is noisy and absolute times
+# do not), with the load average before and after.
+# Usage: hack/bench/cli-start.sh [RUNS]   (default 5; builds dist/ when stale)
+#        DOCKER_HOST=unix:///… (default $OKUBE_TEST_DOCKER_HOST, else /var/run/docker.sock)
 #        OKUBE='node /path/to/other/bin/okube.js' to time another okube (e.g. an older checkout).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-runs=${1:-10}
+runs=${1:-5}
 okube=${OKUBE:-node bin/okube.js}
-[ -n "${KUBECONFIG:-}" ] || { echo "error: set KUBECONFIG to a running okube (okube up prints it)" >&2; exit 1; }
+docker_host=${DOCKER_HOST:-${OKUBE_TEST_DOCKER_HOST:-unix:///var/run/docker.sock}}
 [ "$okube" != "node bin/okube.js" ] || npm run --silent build >/dev/null
 
+work=$(mktemp -d "${TMPDIR:-/tmp}/okube-cli-start.XXXXXX")
+export KUBECACHEDIR=$work/kubecache
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+up_pid=
+stop_up() {
+  [ -n "$up_pid" ] || return 0
+  kill -INT "$up_pid" 2>/dev/null || true
+  wait "$up_pid" 2>/dev/null || true
+  up_pid=
+}
+trap 'stop_up; rm -rf "$work"' EXIT
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+now() { date +%s.%N; }
+# Starts okube up in the background (up_pid); sets `elapsed` to the seconds until it said "okube is up".
+start_up() {
+  local log=$work/up.log t0
+  : >"$log"
+  t0=$(now)
+  # shellcheck disable=SC2086
+  $okube up --data-dir "$work/data" --listen "127.0.0.1:$port" --docker-host "$docker_host" --node-name "bench-cli-$$" ${UP_ARGS:-} >"$log" 2>&1 &
+  up_pid=$!
+  until grep -q '^okube is up' "$log"; do
+    kill -0 "$up_pid" 2>/dev/null || { echo "error: okube up exited:" >&2; tail -5 "$log" >&2; exit 1; }
+    sleep 0.01
+  done
+  elapsed=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }')
+}
+
+stats() { # median min max of the numbers on stdin
+  sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f (%.3f–%.3f, n=%d)", m, v[1], v[NR], NR }'
+}
+
+echo "load average before: $(loadavg)"
+start_up
+fresh=$elapsed
+stop_up
+ups=()
+for i in $(seq "$runs"); do
+  start_up
+  ups+=("$elapsed")
+  [ "$i" = "$runs" ] || stop_up
+done
+echo "okube up → ready (s): fresh data dir $fresh; again on it $(printf '%s\n' "${ups[@]}" | stats)"
+
+export KUBECONFIG=$work/data/kubeconfig
 sample() { # prints "wall cpu" of one run of "$@"
   local TIMEFORMAT='%R %U %S' t
   t=$({ time "$@" >/dev/null 2>&1; } 2>&1) || { echo "error: $* failed" >&2; exit 1; }
@@ -27,14 +80,11 @@ for _ in $(seq "$runs"); do
   a+=("$(sample $okube get tasks -A)")
   b+=("$(sample kubectl get tasks -A)")
 done
-
-stats() { # median min max of the numbers on stdin
-  sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f (%.3f–%.3f)", m, v[1], v[NR] }'
-}
 col() { printf '%s\n' "$@" | awk -v c="$col" '{ print $c }'; }
-echo "okube: $okube get tasks -A; kubectl: kubectl get tasks -A; $runs pairs after 1 warm-up each"
+echo "okube: $okube get tasks -A; kubectl: kubectl get tasks -A; $runs pairs after 1 warm-up each, warm discovery caches"
 for col in 1 2; do
   name=$([ "$col" = 1 ] && echo "wall s" || echo "cpu s ")
   ratios=$(paste <(col "${a[@]}") <(col "${b[@]}") | awk '{ printf "%.2f\n", $1 / $2 }' | stats)
   printf '%s  okube %s  kubectl %s  okube/kubectl %s\n' "$name" "$(col "${a[@]}" | stats)" "$(col "${b[@]}" | stats)" "$ratios"
 done
+echo "load average after: $(loadavg)"

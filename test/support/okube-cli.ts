@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LABELS } from '../../src/api/types.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { testEnv } from './env.js';
@@ -14,10 +17,24 @@ export interface CliResult {
   stderr: string;
 }
 
+let cacheDir: string | undefined;
+/**
+ * Where the okube commands of this test process keep discovery (unless a test sets KUBECACHEDIR):
+ * a temp dir of their own, removed at exit, rather than the user's ~/.kube/cache.
+ */
+function testCacheDir(): string {
+  if (!cacheDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'okube-test-kubecache-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    cacheDir = dir;
+  }
+  return cacheDir;
+}
+
 /** Runs `okube ARGS` to completion (stdin from `input`). */
 export function okube(args: string[], opts: { kubeconfig?: string; input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
+    const env: Record<string, string | undefined> = { KUBECACHEDIR: testCacheDir(), ...process.env, ...opts.env };
     if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
     const child = spawn(process.execPath, [okubeBin(), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -106,12 +106,16 @@ export function compileSchema(def: ResourceDef): ResourceSchema {
   // metadata is ObjectMeta, validated by validateObjectMeta; the CR schema only says "object".
   const props = { ...(def.schema.properties ?? {}) };
   delete props.metadata;
-  const validator: ValidateFunction = ajv.compile({ ...def.schema, properties: props });
+  // Compiled on the first object to validate, not when the registry is built: compiling every
+  // served kind's schema was a sixth of `okube up`'s start-up, and most kinds see no write early.
+  let validator: ValidateFunction | undefined;
+  const compile = () => (validator ??= ajv.compile({ ...def.schema, properties: props }));
   const schema: ResourceSchema = {
     applyDefaults: (obj) => applyDefaults(obj, def.schema),
     prune: (obj) => prune(obj, def.schema),
     validate(obj, old) {
-      const causes = validator(obj) ? [] : causesFromAjv(validator.errors);
+      const v = compile();
+      const causes = v(obj) ? [] : causesFromAjv(v.errors);
       const failed = causes.map((c) => c.field);
       // A rule is not evaluated on a subtree that already broke the schema (its types are wrong).
       const skip = (path: string) => failed.some((f) => f === path || f.startsWith(`${path}.`) || f.startsWith(`${path}[`));

@@ -5,7 +5,7 @@ import { ConnectionError } from '../kube/connection.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
 import { readManifests, type SourcedManifest } from '../kube/manifests.js';
 import { Progress } from '../print/progress.js';
-import { connect, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { connect, knowsKinds, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube apply -f FILE|DIR|-`: server-side apply of every object (the server merges, owns the
 // conflicts and creates what is missing), reported as kubectl reports a client-side apply:
@@ -30,8 +30,8 @@ function content(obj: Applied): string {
 const FILENAME = (v: string, prev: string[] = []) => [...prev, v];
 
 async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: string | undefined, opts: ApplyOptions): Promise<string> {
-  const d = await client.discovery();
   const obj = m.object;
+  const d = await client.discovery(knowsKinds([obj]));
   const where = `${m.source.file} (document ${m.source.document})`;
   const resource = d.forKind(obj.apiVersion, obj.kind);
   if (!resource) throw new CliError(`resource mapping not found for name: "${obj.metadata.name ?? ''}" namespace: "${obj.metadata.namespace ?? ''}" from "${where}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}" - ensure CRDs are installed first`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Connection } from '../kube/connection.js';
 import { Discovery, type ApiResource } from '../kube/discovery.js';
+import { DiscoveryCache } from '../kube/discovery-cache.js';
 import { CliError } from '../cli-error.js';
 
 // The flags every client command shares with kubectl, and the connection they lead to.
@@ -21,20 +22,51 @@ export function withClientOptions(cmd: Command): Command {
 
 export interface Client {
   conn: Connection;
-  discovery: () => Promise<Discovery>;
+  /**
+   * The server's discovery, from the on-disk cache while it is fresh (discovery-cache.ts).
+   * `covers` says what the caller is about to look up: a cached discovery that lacks it is read
+   * again from the server (a CRD added since), as kubectl resets its RESTMapper on a miss.
+   */
+  discovery: (covers?: (d: Discovery) => boolean) => Promise<Discovery>;
 }
 
 export async function connect(opts: ClientOptions): Promise<Client> {
   const conn = await Connection.open(opts);
-  let d: Promise<Discovery> | undefined;
-  return { conn, discovery: () => (d ??= Discovery.load(conn)) };
+  const cache = new DiscoveryCache(conn.server.href.replace(/\/$/, ''), conn.identity);
+  // A 404 for a resource path (not for an object) means the cache listed a resource the server no
+  // longer serves: the command shows the server's error, as kubectl does, and the next one asks again.
+  conn.onUnknownResource = () => cache.invalidate();
+  const fetch = async () => {
+    const d = await Discovery.load(conn);
+    cache.write(d.resources);
+    return { d, cached: false };
+  };
+  const load = async () => {
+    const resources = cache.read();
+    return resources ? { d: new Discovery(resources), cached: true } : fetch();
+  };
+  let current: Promise<{ d: Discovery; cached: boolean }> | undefined;
+  return {
+    conn,
+    async discovery(covers) {
+      let got = await (current ??= load());
+      if (got.cached && covers && !covers(got.d)) got = await (current = fetch());
+      return got.d;
+    },
+  };
 }
+
+/** Whether discovery knows every resource argument (plural, short name, kind…) in `types`. */
+export const knowsTypes = (types: string[]) => (d: Discovery) => types.every((t) => d.find(t) !== undefined);
+
+/** Whether discovery knows every apiVersion/kind in `kinds`. */
+export const knowsKinds = (kinds: Array<{ apiVersion: string; kind: string }>) => (d: Discovery) => kinds.every((k) => d.forKind(k.apiVersion, k.kind) !== undefined);
 
 /** kubectl's argument forms: `TYPE NAME...` or `TYPE/NAME...`; with severalTypes also `TYPE,TYPE [NAME...]`. */
 export async function resolveTargets(client: Client, args: string[], opts: { severalTypes?: boolean } = {}): Promise<Array<{ resource: ApiResource; name?: string }>> {
   if (!args.length) throw new CliError('You must specify the type of resource to get. Use "okube get --help" for the resource types.');
-  const d = await client.discovery();
   if (args.every((a) => a.includes('/'))) {
+    const d = await client.discovery(knowsTypes(args.map((a) => a.slice(0, a.indexOf('/')))));
     return args.map((a) => {
       const [type, name] = [a.slice(0, a.indexOf('/')), a.slice(a.indexOf('/') + 1)];
       if (!name) throw new CliError(`arguments in resource/name form must have a single resource and name`);
@@ -46,6 +78,7 @@ export async function resolveTargets(client: Client, args: string[], opts: { sev
   if (type.includes(',') && !opts.severalTypes) throw new CliError('several resource types at once are not supported here: name one type');
   const types = type.split(',');
   if (types.some((t) => !t)) throw new CliError(`resource type list ${JSON.stringify(type)} has an empty entry`);
+  const d = await client.discovery(knowsTypes(types));
   const resources = types.map((t) => d.resolve(t));
   return resources.flatMap((resource) => (names.length ? names.map((name) => ({ resource, name })) : [{ resource }]));
 }

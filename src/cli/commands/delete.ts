@@ -5,7 +5,7 @@ import { ConnectionError } from '../kube/connection.js';
 import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
 import { readManifests } from '../kube/manifests.js';
 import { parseBool, parseDuration } from './flags.js';
-import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { connect, knowsKinds, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube delete RESOURCE NAME... | -f FILE`: like kubectl, waits (by default) until the object is
 // really gone — for a Task that means its container was stopped and removed by the controller.
@@ -42,8 +42,9 @@ async function waitGone(client: Client, t: Target, deadline: number): Promise<vo
 async function targetsOf(client: Client, args: string[], opts: DeleteOptions): Promise<Target[]> {
   if (opts.filename.length) {
     if (args.length) throw new CliError('when -f is given, no resource arguments are accepted');
-    const d = await client.discovery();
-    return readManifests(opts.filename, 'delete', opts.recursive).map(({ object, source }) => {
+    const manifests = readManifests(opts.filename, 'delete', opts.recursive);
+    const d = await client.discovery(knowsKinds(manifests.map((m) => m.object)));
+    return manifests.map(({ object, source }) => {
       const resource = d.forKind(object.apiVersion, object.kind);
       if (!resource) throw new CliError(`no matches for kind "${object.kind}" in version "${object.apiVersion}" (${source.file}, document ${source.document})`);
       return { resource, name: object.metadata.name ?? '', namespace: resource.namespaced ? (object.metadata.namespace ?? client.conn.namespace) : undefined };

@@ -6,7 +6,7 @@ import { neverStarted, type ContainerInfo } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath } from '../kube/discovery.js';
-import { connect, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { connect, knowsTypes, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube logs TASK`: the output of the Task's container, read from its Node's Docker engine
 // (with the Node's TLS files or Secret).
@@ -58,7 +58,7 @@ export function registerLogs(program: Command): void {
       .option('--timestamps', 'prefix each line with its time'),
   ).action(async (arg: string, opts: LogsOptions) => {
     const client = await connect(opts);
-    const d = await client.discovery();
+    const d = await client.discovery(knowsTypes(['tasks.okube.dev', 'nodes.okube.dev']));
     const name = taskName(arg);
     const tasks = d.resolve('tasks.okube.dev');
     const nodes = d.resolve('nodes.okube.dev');

@@ -3,7 +3,7 @@ import type { Task } from '../../api/types.js';
 import { RESTART_ANNOTATION, RETRY_ANNOTATION, retryable } from '../../controllers/task/requests.js';
 import { CliError } from '../cli-error.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
-import { connect, withClientOptions, type ClientOptions } from './client-options.js';
+import { connect, knowsTypes, withClientOptions, type ClientOptions } from './client-options.js';
 
 // `okube restart TASK` and `okube retry TASK`: ask the Task controller for a new container now,
 // with the crash-loop backoff starting over. The request is a timestamp annotation
@@ -16,7 +16,7 @@ function taskName(arg: string): string {
 
 async function request(kind: 'restart' | 'retry', names: string[], opts: ClientOptions): Promise<void> {
   const client = await connect(opts);
-  const tasks = (await client.discovery()).resolve('tasks.okube.dev');
+  const tasks = (await client.discovery(knowsTypes(['tasks.okube.dev']))).resolve('tasks.okube.dev');
   const at = new Date().toISOString();
   for (const arg of names) {
     const name = taskName(arg);

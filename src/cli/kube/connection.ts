@@ -40,14 +40,19 @@ export class ConnectionError extends CliError {
 
 export class Connection {
   readonly server: URL;
+  /** The target's identity beside its URL (its CA), when known. */
+  readonly identity?: string;
   /** -n, else the kubeconfig context's namespace, else "default". */
   readonly namespace: string;
+  /** Called when the server answers 404 for a resource path itself (not for a missing object). */
+  onUnknownResource?: () => void;
 
   constructor(
     private readonly target: ApiTarget,
     namespace?: string,
   ) {
     this.server = new URL(target.server);
+    this.identity = target.identity;
     this.namespace = namespace || target.namespace || 'default';
   }
 
@@ -116,6 +121,7 @@ export class Connection {
     } catch {
       // Left as text: serverError shows it.
     }
+    if (code === 404 && isUnknownResource(body)) this.onUnknownResource?.();
     if (code < 200 || code >= 300) throw serverError(code, body);
     return { code, body: body as T };
   }
@@ -123,6 +129,16 @@ export class Connection {
   async get<T = unknown>(path: string, spec: RequestSpec = {}): Promise<T> {
     return (await this.request<T>(path, spec)).body;
   }
+}
+
+/**
+ * A 404 Status that names no object: the server does not serve the path's resource at all ("the
+ * server could not find the requested resource"), where a missing object's Status names it.
+ */
+export function isUnknownResource(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const status = body as { kind?: string; reason?: string; details?: { name?: string } };
+  return status.kind === 'Status' && status.reason === 'NotFound' && !status.details?.name;
 }
 
 export async function readAll(res: IncomingMessage): Promise<string> {

@@ -1,10 +1,12 @@
 import { CliError } from '../cli-error.js';
 import type { Connection } from './connection.js';
 
-// Resource names resolved the way kubectl's RESTMapper does, from the server's own discovery
-// (/api/v1, /apis, /apis/<group>/<version>): plural, singular, short name or kind, optionally
-// group-qualified (tasks.okube.dev, task.v1alpha1.okube.dev). Nothing is hard-coded, so a CRD
-// added to the server is usable at once.
+// Resource names resolved the way kubectl's RESTMapper does, from the server's own discovery:
+// plural, singular, short name or kind, optionally group-qualified (tasks.okube.dev,
+// task.v1alpha1.okube.dev). Nothing is hard-coded, so a CRD added to the server is usable at once
+// (client-options.ts refreshes a cached discovery that does not know a name, discovery-cache.ts).
+// Read as kubectl 1.32 reads it: aggregated discovery (two requests, /api and /apis), else the
+// legacy documents (/api/v1, /apis, then one request per group).
 
 export interface ApiResource {
   group: string;
@@ -22,6 +24,20 @@ interface ResourceListBody {
   groupVersion: string;
   resources: Array<{ name: string; singularName?: string; namespaced: boolean; kind: string; verbs?: string[]; shortNames?: string[] }>;
 }
+
+interface AggregatedBody {
+  kind?: string;
+  items?: Array<{
+    metadata?: { name?: string };
+    versions?: Array<{
+      version: string;
+      resources?: Array<{ resource: string; responseKind?: { kind?: string }; scope?: string; singularResource?: string; verbs?: string[]; shortNames?: string[] }>;
+    }>;
+  }>;
+}
+
+/** What okube asks /api and /apis for: aggregated discovery, else the legacy document. */
+export const AGGREGATED_ACCEPT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
 
 interface GroupListBody {
   groups: Array<{ name: string; preferredVersion?: { version: string }; versions: Array<{ version: string }> }>;
@@ -61,12 +77,47 @@ function fromList(body: ResourceListBody): ApiResource[] {
     }));
 }
 
+/**
+ * The resources of an aggregated discovery document (the first, preferred, version of each group),
+ * or undefined when the body is not one (a server without aggregated discovery answers /api and
+ * /apis with the legacy APIVersions and APIGroupList).
+ */
+export function fromAggregated(body: unknown): ApiResource[] | undefined {
+  const list = body as AggregatedBody | undefined;
+  if (list?.kind !== 'APIGroupDiscoveryList' || !Array.isArray(list.items)) return undefined;
+  return list.items.flatMap((g) => {
+    const v = g.versions?.[0];
+    if (!v) return [];
+    return (v.resources ?? []).map((r) => {
+      const kind = r.responseKind?.kind ?? '';
+      return {
+        group: g.metadata?.name ?? '',
+        version: v.version,
+        plural: r.resource,
+        singular: r.singularResource || kind.toLowerCase(),
+        kind,
+        namespaced: r.scope === 'Namespaced',
+        shortNames: r.shortNames ?? [],
+        verbs: r.verbs ?? [],
+      };
+    });
+  });
+}
+
 export class Discovery {
   constructor(readonly resources: ApiResource[]) {}
 
-  /** Reads the server's discovery documents (the preferred version of every group). */
+  /** Reads the server's discovery (the preferred version of every group). */
   static async load(conn: Connection): Promise<Discovery> {
-    const [core, groups] = await Promise.all([conn.get<ResourceListBody>('/api/v1'), conn.get<GroupListBody>('/apis')]);
+    const [core, apis] = await Promise.all([conn.get('/api', { accept: AGGREGATED_ACCEPT }), conn.get('/apis', { accept: AGGREGATED_ACCEPT })]);
+    const aggregated = [fromAggregated(core), fromAggregated(apis)];
+    if (aggregated[0] && aggregated[1]) return new Discovery([...aggregated[0], ...aggregated[1]]);
+    return Discovery.loadLegacy(conn, aggregated[1] ? undefined : (apis as GroupListBody));
+  }
+
+  /** The legacy documents: /api/v1, /apis (unless already read), and each group's preferred version. */
+  static async loadLegacy(conn: Connection, groupList?: GroupListBody): Promise<Discovery> {
+    const [core, groups] = await Promise.all([conn.get<ResourceListBody>('/api/v1'), groupList ?? conn.get<GroupListBody>('/apis')]);
     const lists = await Promise.all(
       groups.groups.map((g) => {
         const v = g.preferredVersion?.version ?? g.versions[0]?.version;

@@ -27,8 +27,10 @@ export function openKubeConfig(opts: KubeconfigChoice): KubeConfig {
 /** The API target client-node makes of the choice. */
 export function fullTarget(opts: KubeconfigChoice): ApiTarget {
   const kc = openKubeConfig(opts);
+  const cluster = kc.getCurrentCluster()!;
   return {
-    server: kc.getCurrentCluster()!.server,
+    server: cluster.server,
+    identity: cluster.caData ?? cluster.caFile,
     namespace: kc.getContextObject(kc.getCurrentContext())?.namespace,
     apply: (o) => kc.applyToHTTPSOptions(o),
   };

@@ -18,6 +18,11 @@ export interface ApiTarget {
   server: string;
   /** The context's namespace, when it sets one. */
   namespace?: string;
+  /**
+   * What tells this server from another that later answers at the same URL (a cluster recreated
+   * on the same port): its CA, when the kubeconfig names one. Keys the discovery cache.
+   */
+  identity?: string;
   /** Adds TLS settings, an agent and credentials to a request's options. */
   apply(opts: RequestOptions): Promise<void>;
 }
@@ -96,6 +101,7 @@ export function staticTarget(choice: KubeconfigChoice, env: NodeJS.ProcessEnv = 
   return {
     server: cluster.server,
     namespace: typeof context.namespace === 'string' && context.namespace ? context.namespace : undefined,
+    identity: tls.ca?.toString('base64'),
     async apply(opts) {
       Object.assign(opts, tls, { agent });
       if (servername) opts.servername = servername;
