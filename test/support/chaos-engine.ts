@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import { socketPath, testEnv } from './env.js';
+import { kill9FromPidFile, pidAlive } from './pid-file.js';
 import { waitFor } from './wait.js';
 
 // The loopback Docker engine reserved for the single-Node chaos stack (docker-3 of hack/dev-env.sh;
@@ -58,20 +59,9 @@ export async function engineAnswers(engine: ChaosEngine, timeoutMs = 15_000): Pr
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** kill -9 of the engine's dockerd; resolves once the process is gone. */
 export async function killEngine(engine: ChaosEngine): Promise<void> {
-  const pid = Number(readFileSync(engine.pidFile, 'utf8').trim());
-  process.kill(pid, 'SIGKILL');
-  await waitFor('dockerd gone', async () => !pidAlive(pid), 15_000);
+  await kill9FromPidFile(engine.pidFile, 'dockerd');
 }
 
 /**

@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import { LABELS, type Node } from '../../src/api/types.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
 import type { NetnsEngine } from './env.js';
-import { waitFor } from './wait.js';
+import { kill9FromPidFile } from './pid-file.js';
 
 // The Docker engines of `hack/dev-env.sh netns-hosts N` as tests use them: each in its own network
 // namespace, reached only over TCP+TLS at its address. A test may cut an engine's link (the
@@ -61,21 +61,9 @@ export async function restoreNetnsEngines(n: number): Promise<void> {
   await run('bash', [`${REPO_ROOT}/hack/dev-env.sh`, 'netns-hosts', String(n)], { timeout: 120_000 });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** kill -9 of the engine's dockerd (its pid file from dev-env.sh); resolves with its pid once it is gone. */
 export async function killNetnsEngine(e: NetnsEngine): Promise<number> {
-  const pid = Number(readFileSync(e.pidFile, 'utf8').trim());
-  process.kill(pid, 'SIGKILL');
-  await waitFor(`dockerd of ${e.netns} gone`, async () => !pidAlive(pid), 15_000, 50);
-  return pid;
+  return kill9FromPidFile(e.pidFile, `dockerd of ${e.netns}`);
 }
 
 /** Removes, on every engine, the okube containers of these Nodes (a file's own clean-up; an engine that is down is skipped). */
