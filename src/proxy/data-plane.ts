@@ -44,6 +44,13 @@ const log = loggerFor('proxy.data-plane');
 /** How often, and how long at most, beforeUnready looks at a drained server's sessions (tcp connections may stay). */
 const SESSION_POLL_MS = 5;
 const SESSION_WAIT_MS = 2000;
+/**
+ * After a drained server's last session ends, how long before the gate lets Ready=False through:
+ * HAProxy releases the server side as soon as the answer is in its buffers, and a client reads it
+ * a little later (CI saw a client finish reading 3 ms after the write, of a request sent before
+ * it). Within the gate's own 1 s bound.
+ */
+const SESSION_SETTLE_MS = 50;
 
 export class DataPlane implements TrafficGate {
   readonly supervisor: HaproxySupervisor;
@@ -132,6 +139,7 @@ export class DataPlane implements TrafficGate {
         await new Promise((r) => setTimeout(r, SESSION_POLL_MS));
       }
     }
+    if (backends.length) await new Promise((r) => setTimeout(r, SESSION_SETTLE_MS));
   }
 
   private async applyNow(services: TaskService[], slices: EndpointSlice[]): Promise<ApplyResult> {
