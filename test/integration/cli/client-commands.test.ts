@@ -8,7 +8,7 @@ import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { testEnv, uniqueName } from '../../support/env.js';
 import { okube, removeContainersOf, startUp, type CliResult, type UpProcess } from '../../support/okube-cli.js';
 import { kubectl as runKubectl } from '../../support/kubectl.js';
-import { waitFor } from '../../support/wait.js';
+import { eventually, waitFor } from '../../support/wait.js';
 import { freePort } from '../../../src/util/free-port.js';
 import { okubeBin } from '../../support/okube-bin.js';
 
@@ -131,10 +131,15 @@ describe('okube CLI against okube up', function () {
 
   it('describe prints what kubectl describe prints', async () => {
     await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
-    const [mine, theirs] = await Promise.all([inNs(['describe', 'task', 'batch']), kubectl(['describe', 'task', 'batch', '-n', ns])]);
     // Only the event ages may differ (a second apart).
     const ageless = (s: string) => s.replace(/^( {2}\w+\s+\w+\s+)\S+(\s+)/gm, '$1AGE$2');
-    expect(ageless(mine.stdout)).to.equal(ageless(theirs));
+    // The two run side by side while the controllers may still be writing (an Event, a status
+    // field): compare again until both saw the same object, and fail with the last difference.
+    const mine = await eventually(async () => {
+      const [m, theirs] = await Promise.all([inNs(['describe', 'task', 'batch']), kubectl(['describe', 'task', 'batch', '-n', ns])]);
+      expect(ageless(m.stdout)).to.equal(ageless(theirs));
+      return m;
+    }, 20_000, 1000);
     expect(mine.stdout).to.match(/^Events:\n {2}Type\s+Reason\s+Age\s+From\s+Message$/m);
   });
 
