@@ -1,14 +1,12 @@
 import { expect } from 'chai';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS, type Task } from '../../../src/api/types.js';
-import { NODES, ResourceClient, TASKS } from '../../../src/client/resource-client.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { neverStarted, type ContainerInfo } from '../../../src/runtime/runtime.js';
 import { isOkubeError } from '../../../src/util/errors.js';
-import { startCluster, type TestCluster } from '../../support/cluster.js';
-import { kill9, spawnControllers, type ControllerProcess } from '../../support/controller-process.js';
-import { testEnv, uniqueName } from '../../support/env.js';
-import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
+import { kill9, spawnControllers } from '../../support/controller-process.js';
+import { useControllerProcessRig } from '../../support/controller-process-rig.js';
+import { testEnv } from '../../support/env.js';
+import { taskObject, waitFor } from '../../support/tasks.js';
 
 // Exact restarts on real Docker, with the shipped `okube controllers` process: during a crash-loop
 // wait the Task's next container already exists, created and not started, and it is the one that
@@ -19,21 +17,17 @@ describe('crash-loop restarts with the next container made during the wait', fun
   this.timeout(180_000);
   const env = testEnv();
   const docker = new DockerRuntime({ dockerHost: env.dockerHost });
-  let cluster: TestCluster;
-  let tasks: ResourceClient<Task>;
-  let child: ControllerProcess | undefined;
-  let ns: string;
-  let nodeName: string;
+  const rig = useControllerProcessRig({ spawnEach: true });
 
   const containersOf = (uid: string) => docker.list({ [LABELS.taskUid]: uid });
   /** A Task whose first container exits at once, then waits `delay` s before each restart. */
   const crashLoop = (name: string, delay: number) =>
-    taskObject(ns, name, { nodeName, image: env.image, command: ['sh', '-c', 'exit 3'], terminationGracePeriodSeconds: 0, backoff: { initialDelaySeconds: delay, factor: 1 } });
+    taskObject(rig.ns, name, { nodeName: rig.nodeName, image: env.image, command: ['sh', '-c', 'exit 3'], terminationGracePeriodSeconds: 0, backoff: { initialDelaySeconds: delay, factor: 1 } });
 
   /** The Task in its first crash-loop wait, once its next container exists; that container. */
   async function inWaitWithNext(name: string): Promise<{ waiting: Task; next: ContainerInfo; all: ContainerInfo[] }> {
     return waitFor(`${name}: a crash-loop wait with its next container made`, async () => {
-      const t = await tasks.get(name, ns);
+      const t = await rig.tasks.get(name, rig.ns);
       if (t.status?.state?.waiting?.reason !== 'CrashLoopBackOff' || !t.status.backoff?.nextRestartAt) return undefined;
       const all = await containersOf(t.metadata.uid!);
       const next = all.filter(neverStarted);
@@ -41,30 +35,9 @@ describe('crash-loop restarts with the next container made during the wait', fun
     }, 60_000, 50);
   }
 
-  before(async () => {
-    cluster = await startCluster();
-    tasks = new ResourceClient<Task>(cluster.kc, TASKS);
-    nodeName = uniqueName('node');
-    await new ResourceClient(cluster.kc, NODES).create(nodeObject(nodeName, env.dockerHost));
-  });
-  after(async () => {
-    if (child) await kill9(child);
-    for (const c of await docker.list({ [LABELS.node]: nodeName })) await docker.remove(c.id);
-    await cluster?.stop();
-  });
-  beforeEach(async () => {
-    ns = uniqueName('ns');
-    await cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-    child = spawnControllers(cluster.kubeconfigPath);
-    await child.running;
-  });
-  afterEach(async () => {
-    if (child) await kill9(child);
-    child = undefined;
-  });
 
   it('has exactly one created-not-started container during the wait, and that container is the one that starts', async () => {
-    await tasks.create(crashLoop('loop', 4));
+    await rig.tasks.create(crashLoop('loop', 4));
     const { waiting, next, all } = await inWaitWithNext('loop');
     expect(all.filter(neverStarted).map((c) => c.id), 'created, not started').to.deep.equal([next.id]);
     expect(all.filter((c) => c.running), 'running during the wait').to.deep.equal([]);
@@ -72,7 +45,7 @@ describe('crash-loop restarts with the next container made during the wait', fun
     // Status still names the exited container, as before.
     expect(waiting.status!.lastState?.terminated?.containerID).to.not.equal(next.id);
     const after = await waitFor('the restart recorded', async () => {
-      const t = await tasks.get('loop', ns);
+      const t = await rig.tasks.get('loop', rig.ns);
       return (t.status?.restartCount ?? 0) > waiting.status!.restartCount! ? t : undefined;
     }, 60_000, 50);
     expect(after.status!.lastState?.terminated?.containerID, 'the container that ran after the wait').to.equal(next.id);
@@ -85,12 +58,12 @@ describe('crash-loop restarts with the next container made during the wait', fun
   });
 
   it('removes the created container with the others when the Task is deleted during the wait', async () => {
-    await tasks.create(crashLoop('gone', 30));
+    await rig.tasks.create(crashLoop('gone', 30));
     const { waiting } = await inWaitWithNext('gone');
-    await tasks.delete('gone', ns);
+    await rig.tasks.delete('gone', rig.ns);
     await waitFor('Task gone', async () => {
       try {
-        await tasks.get('gone', ns);
+        await rig.tasks.get('gone', rig.ns);
         return false;
       } catch (err) {
         return isOkubeError(err, 'NotFound');
@@ -100,15 +73,15 @@ describe('crash-loop restarts with the next container made during the wait', fun
   });
 
   it('after kill -9 of the controllers during the wait, keeps one next container and starts it when the wait ends', async () => {
-    await tasks.create(crashLoop('killed', 6));
+    await rig.tasks.create(crashLoop('killed', 6));
     const { waiting, next } = await inWaitWithNext('killed');
-    await kill9(child);
-    child = spawnControllers(cluster.kubeconfigPath);
-    await child.running;
+    await kill9(rig.child);
+    rig.child = spawnControllers(rig.cluster.kubeconfigPath);
+    await rig.child.running;
     const before = await containersOf(waiting.metadata.uid!);
     expect(before.filter(neverStarted).map((c) => c.id), 'the same next container after the restart').to.deep.equal([next.id]);
     const after = await waitFor('the restart recorded', async () => {
-      const t = await tasks.get('killed', ns);
+      const t = await rig.tasks.get('killed', rig.ns);
       return (t.status?.restartCount ?? 0) > waiting.status!.restartCount! ? t : undefined;
     }, 60_000, 50);
     expect(after.status!.restartCount, 'counted once').to.equal(waiting.status!.restartCount! + 1);
