@@ -107,12 +107,12 @@ export class NodeReconciler {
   }
 
   /** The Node's usage figures, read again when the usage period has passed (one-shot stats per container). */
-  private async usage(key: string, entry: NodeEntry, node: Node, now: Date, grace: number): Promise<NodeUsage | undefined> {
+  private async usage(key: string, entry: NodeEntry, node: Node, now: Date, deadlineMs: number): Promise<NodeUsage | undefined> {
     const period = this.deps.usagePeriodMs ?? DEFAULT_USAGE_PERIOD_MS;
     const last = this.readings.get(key);
     if (period <= 0 || (last && now.getTime() - last.at < period)) return last?.usage;
     try {
-      const cur = await withDeadline(entry.runtime.usage({ [LABELS.managed]: 'true', [LABELS.node]: key }), grace, `stats of docker engine ${node.spec.dockerHost}`);
+      const cur = await withDeadline(entry.runtime.usage({ [LABELS.managed]: 'true', [LABELS.node]: key }), deadlineMs, `stats of docker engine ${node.spec.dockerHost}`);
       const usage = nodeUsage(last?.byId ?? new Map(), cur, now);
       this.readings.set(key, { at: now.getTime(), byId: new Map(cur.map((c) => [c.id, c])), usage });
       return usage;
@@ -173,13 +173,18 @@ export class NodeReconciler {
     } catch (err) {
       error = errorMessage(err);
     }
+    // What follows the heartbeat (usage figures, the orphan sweep) talks to the same engine: it
+    // gets what is left of the grace since that answer, so a link cut mid-sweep still turns the
+    // Node Ready=Unknown when the grace ends, not when the client's 30 s idle timeout fires.
+    const answeredAt = Date.now();
+    const graceLeft = () => Math.max(MIN_PING_DEADLINE_MS, answeredAt + grace - Date.now());
     if (info && this.deps.leases) {
       await this.deps.leases.renew(key, now, grace / 1000).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not renew the node lease'));
     }
     const lastContact = info ? now.getTime() : await this.lastContactOf(key);
     const status = nodeStatus({ node, observed: { info, error, lastContact }, allocated: this.deps.allocated(key), now, gracePeriodMs: grace });
     if (info && status.conditions?.find((c) => c.type === 'Ready')?.status === 'True') {
-      const usage = await this.usage(key, entry, node, now, grace);
+      const usage = await this.usage(key, entry, node, now, graceLeft());
       if (usage) status.usage = usage;
     } else this.readings.delete(key);
     recordNodeUsage(key, status.usage);
@@ -196,7 +201,12 @@ export class NodeReconciler {
     }
 
     if (info && ready) {
-      await this.collectOrphans(key, entry, now);
+      try {
+        await withDeadline(this.collectOrphans(key, entry, now), graceLeft(), `orphan sweep on docker engine ${node.spec.dockerHost}`);
+      } catch (err) {
+        // The next heartbeat says whether the engine is gone; the sweep runs again then.
+        log.warn({ key, err: errorMessage(err) }, 'could not sweep orphan containers');
+      }
       return { requeueAfterMs: period };
     }
     if (!info && ready && lastContact !== undefined) {

@@ -202,10 +202,14 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
       // Within what the grace logic explains (nodeLostBoundMs in test/support/netns.ts) plus its
       // stated slack; the Ready condition's message says how long the engine was silent.
       const limitMs = nodeLostBoundMs(NODE_GRACE_MS, NODE_PERIOD_MS);
+      let last: unknown;
       const unknown = await waitFor(`Node Ready=Unknown within ${limitMs} ms (grace ${NODE_GRACE_MS} + period ${NODE_PERIOD_MS} + 1000 heartbeat + ${NODE_LOST_SLACK_MS} slack)`, async () => {
         const c = (await rig.manager.nodes.get(nodeNames[lost])).status?.conditions?.find((x) => x.type === 'Ready');
+        last = c;
         return c?.status === 'Unknown' ? c : undefined;
-      }, limitMs, 200);
+      }, limitMs, 200).catch((err: Error) => {
+        throw new Error(`${err.message}; Ready condition last read: ${JSON.stringify(last)}`);
+      });
       console.log(`      ${prefix}: ${nodeNames[lost]} Ready=Unknown (${unknown.reason}) seen ${Date.now() - lostAt} ms after the loss, decided at ${Date.parse(unknown.lastTransitionTime!) - lostAt} ms (grace ${NODE_GRACE_MS} ms): ${unknown.message}`);
       expect(unknown.reason).to.equal('EngineUnreachable');
       const moved = await waitFor('lost Tasks Running elsewhere', async () => {

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { NEVER } from 'rxjs';
+import type { Node } from '../../../../src/api/types.js';
+import type { Informer } from '../../../../src/client/informer.js';
+import type { ResourceClient } from '../../../../src/client/resource-client.js';
+import { NodeReconciler } from '../../../../src/controllers/node/node-controller.js';
+import { NodeRegistry } from '../../../../src/controllers/node/node-registry.js';
+import type { HostInfo, Runtime } from '../../../../src/runtime/runtime.js';
+
+// An engine whose link is cut while the Node controller is in the middle of its orphan sweep:
+// the sweep's call never answers (TCP waits for minutes), and the Node must still turn
+// Ready=Unknown when its grace period ends.
+
+const GRACE_MS = 400;
+const INFO: HostInfo = { ncpu: 2, memoryBytes: 2 ** 31, dockerVersion: '26.1.5', operatingSystem: 'Debian', kernelVersion: '6.1', architecture: 'x86_64' };
+
+/** An engine that answers until `cut()`, after which every call hangs forever. */
+function cuttableEngine() {
+  let cut = false;
+  const hang = <T>(value: T) => (cut ? new Promise<T>(() => undefined) : Promise.resolve(value));
+  const runtime = {
+    ping: () => hang(undefined),
+    info: () => hang(INFO),
+    usage: () => hang([]),
+    listVolumes: () => hang([]),
+    // The cut lands while the sweep lists the Node's containers.
+    list: () => {
+      cut = true;
+      return hang([]);
+    },
+    events: () => NEVER,
+    close: async () => undefined,
+  } as unknown as Runtime;
+  return runtime;
+}
+
+describe('NodeReconciler', () => {
+  it('turns a Node Ready=Unknown when the grace ends although its engine stopped answering mid orphan sweep', async function () {
+    this.timeout(10_000);
+    let node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
+    const runtime = cuttableEngine();
+    const reconciler = new NodeReconciler({
+      nodes: { replaceStatus: async (n: Node) => ((node = structuredClone(n)), n) } as unknown as ResourceClient<Node>,
+      informer: { get: () => node } as unknown as Informer<Node>,
+      registry: new NodeRegistry(() => runtime),
+      allocated: () => ({ milliCpu: 0, memory: 0, tasks: 0 }),
+      tasksOn: () => [],
+      taskByUid: () => undefined,
+      gracePeriodMs: GRACE_MS,
+      periodMs: 50,
+      usagePeriodMs: 0,
+    });
+    const start = Date.now();
+    await reconciler.reconcile('n1');
+    expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    // Requeued as the controller would, until the Node is no longer Ready or 20 graces passed.
+    let ready = 'True';
+    while (ready === 'True' && Date.now() - start < 20 * GRACE_MS) {
+      const { requeueAfterMs } = await reconciler.reconcile('n1');
+      await new Promise((r) => setTimeout(r, requeueAfterMs ?? 0));
+      ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'none';
+    }
+    const cond = node.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(cond?.status, `after ${Date.now() - start} ms: ${cond?.message}`).to.equal('Unknown');
+    expect(cond?.reason).to.equal('EngineUnreachable');
+  });
+});
