@@ -94,11 +94,19 @@ start_etcd() {
 }
 
 # set_env KEY VALUE — replaces or appends a line in $STATE/env.
+# Two dev-env runs at once (a test restoring engines while another does the same) must not
+# interleave: the rewrite holds a lock and goes through a temp file of its own, then a rename.
 set_env() {
   touch "$STATE/env"
-  grep -v "^$1=" "$STATE/env" >"$STATE/env.tmp" || true
-  echo "$1=$2" >>"$STATE/env.tmp"
-  mv "$STATE/env.tmp" "$STATE/env"
+  (
+    flock 9
+    local tmp
+    tmp=$(mktemp "$STATE/env.XXXXXX")
+    grep -v "^$1=" "$STATE/env" >"$tmp" || true
+    echo "$1=$2" >>"$tmp"
+    chmod 644 "$tmp"
+    mv "$tmp" "$STATE/env"
+  ) 9>"$STATE/env.lock"
 }
 
 cmd_up() {
