@@ -81,6 +81,15 @@ export function clearFailure(status: TaskStatus): TaskStatus {
   return { ...status, conditions: status.conditions.filter((c) => c.type !== FAILURE_CONDITION) };
 }
 
+/**
+ * The status a reconcile that did not fail writes: without the failure condition, unless a pull
+ * that failed outside the worker (`opPullFailed`) left it, or a container still waits out a failed
+ * create or start (the condition goes once one runs).
+ */
+export function settledStatus(status: TaskStatus, opPullFailed: boolean): TaskStatus {
+  return opPullFailed || isContainerFailure(status.state?.waiting?.reason ?? '') ? status : clearFailure(status);
+}
+
 /** The Event for an engine call that failed outside the worker. */
 export function opFailureEvent(f: OpFailure): PlanEvent {
   if (f.op.kind === 'stop') return { type: 'Warning', reason: 'FailedKill', message: `Stopping container ${f.op.containerId.slice(0, 12)} failed: ${f.message}` };

@@ -1,10 +1,11 @@
 import type { Task } from '../../api/types.js';
 import { errorMessage } from '../../util/errors.js';
+import type { PlanEvent } from './plan.js';
 
 // What the Task controller knows about host ports on a Node, pure: the ports okube's own state
 // (the Tasks' status.ports) records as held there, a Task's previous ports (kept across
 // restarts when still free), and whether the engine's refusal to start a container was a port
-// someone else holds. The allocation itself is runtime/port-allocator.ts.
+// someone else holds, and whether to try other ports then. The allocation itself is runtime/port-allocator.ts.
 
 /** Host ports recorded in the status of the Node's Tasks other than `self` (okube's state). */
 export function recordedPorts(tasksOnNode: readonly Task[], self: string | undefined): number[] {
@@ -38,4 +39,22 @@ export function conflictingPorts(err: unknown, candidates: readonly number[]): n
   const message = errorMessage(err);
   const named = candidates.filter((p) => new RegExp(`:${p}\\b`).test(message));
   return named.length > 0 ? named : [...candidates];
+}
+
+/** Containers created in one pass when the engine keeps refusing the host ports chosen. */
+export const PORT_ATTEMPTS = 3;
+
+/**
+ * Whether a start the engine refused is tried again on other host ports: only when okube chose
+ * ports (`allocated` of them, for `hostPort: 0`), only for a port someone else holds, and at most
+ * PORT_ATTEMPTS containers in one pass (`attempt` counts from 1). Otherwise the refusal is the
+ * Task's failure (RunContainerError, on its backoff).
+ */
+export function retryOnOtherPorts(err: unknown, allocated: number, attempt: number): boolean {
+  return allocated > 0 && isPortConflict(err) && attempt < PORT_ATTEMPTS;
+}
+
+/** The Event for a host port the engine would not bind. */
+export function portConflictEvent(node: string, ports: readonly number[], err: unknown): PlanEvent {
+  return { type: 'Warning', reason: 'HostPortConflict', message: `host port ${ports.join(', ')} on node ${node} is held by another program (${errorMessage(err)}); allocating another` };
 }

@@ -76,6 +76,8 @@ export function missingImage(ctx: PlanContext): Plan | undefined {
   if (ctx.input.imagePresent !== false) return undefined;
   if ((spec.imagePullPolicy ?? 'IfNotPresent') !== 'Never') {
     ctx.actions.push({ kind: 'pullImage' });
+    // Said once per pull: while it runs, pullingImage ends the plan before this step.
+    ctx.events.push({ type: 'Normal', reason: 'Pulling', message: `Pulling image ${spec.image}` });
     return undefined;
   }
   status.phase = status.phase === 'Running' ? 'Running' : 'Scheduled';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { failedStatus, retryDelayMs, stableMessage } from '../../../../src/controllers/task/failures.js';
+import { FAILURE_CONDITION, failedStatus, retryDelayMs, settledStatus, stableMessage } from '../../../../src/controllers/task/failures.js';
 import { plan } from '../../../../src/controllers/task/plan.js';
 import { at, container, node, task } from './fixtures.js';
 
@@ -70,5 +70,23 @@ describe('stableMessage', () => {
     const m = (id: string) => `driver failed programming external connectivity on endpoint okube_x_0 (${id}): Error starting userland proxy`;
     expect(stableMessage(m('a'.repeat(64)))).to.equal(stableMessage(m('b'.repeat(64))));
     expect(stableMessage(m('a'.repeat(64)))).to.equal('driver failed programming external connectivity on endpoint okube_x_0: Error starting userland proxy');
+  });
+});
+
+describe('settledStatus: the failure condition after a reconcile that did not fail', () => {
+  const failure = { type: FAILURE_CONDITION, status: 'True' as const, reason: 'FailedSync', message: 'x', lastTransitionTime: at(0).toISOString() };
+  const ready = { type: 'Ready', status: 'True' as const, reason: 'Running', message: '', lastTransitionTime: at(0).toISOString() };
+
+  it('drops it once the Task is past the failure', () => {
+    expect(settledStatus({ phase: 'Running', conditions: [failure, ready] }, false).conditions).to.deep.equal([ready]);
+  });
+
+  it('keeps it while a pull that failed outside the worker is being reported', () => {
+    expect(settledStatus({ phase: 'Scheduled', conditions: [failure] }, true).conditions).to.deep.equal([failure]);
+  });
+
+  it('keeps it while a container that could not be started waits out its backoff', () => {
+    const status = { phase: 'Scheduled' as const, state: { waiting: { reason: 'RunContainerError', message: 'x' } }, conditions: [failure] };
+    expect(settledStatus(status, false).conditions).to.deep.equal([failure]);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { conflictingPorts, isPortConflict, previousPorts, recordedPorts } from '../../../../src/controllers/task/host-ports.js';
+import { conflictingPorts, isPortConflict, PORT_ATTEMPTS, portConflictEvent, previousPorts, recordedPorts, retryOnOtherPorts } from '../../../../src/controllers/task/host-ports.js';
 import { task } from './fixtures.js';
 
 describe('host ports known to okube', () => {
@@ -33,5 +33,34 @@ describe('port conflicts reported by the engine', () => {
 
   it('blames every allocated port when the message names none of them', () => {
     expect(conflictingPorts(new Error('address already in use'), [31001, 31002])).to.deep.equal([31001, 31002]);
+  });
+});
+
+describe('another host port after a refused start', () => {
+  const held = new Error('listen tcp4 10.231.0.6:31002: bind: address already in use');
+
+  it('tries other ports when okube chose them and the engine says one is held', () => {
+    expect(retryOnOtherPorts(held, 1, 1)).to.equal(true);
+  });
+
+  it('does not when every host port was fixed by the spec (nothing to choose again)', () => {
+    expect(retryOnOtherPorts(held, 0, 1)).to.equal(false);
+  });
+
+  it('does not when the engine refused for another reason', () => {
+    expect(retryOnOtherPorts(new Error('exec: "/nosuch": no such file'), 1, 1)).to.equal(false);
+  });
+
+  it('stops after PORT_ATTEMPTS containers in one pass', () => {
+    const tried = Array.from({ length: PORT_ATTEMPTS }, (_, i) => retryOnOtherPorts(held, 1, i + 1));
+    expect(tried).to.deep.equal([...Array<boolean>(PORT_ATTEMPTS - 1).fill(true), false]);
+  });
+
+  it('names the held ports, the Node and the engine message in a HostPortConflict Warning', () => {
+    expect(portConflictEvent('n1', [31002], held)).to.deep.equal({
+      type: 'Warning',
+      reason: 'HostPortConflict',
+      message: `host port 31002 on node n1 is held by another program (${held.message}); allocating another`,
+    });
   });
 });

@@ -68,6 +68,16 @@ describe('task plan with engine calls in flight', () => {
     expect(p.status.state?.waiting).to.deep.equal({ reason: 'ContainerCreating', message: 'pulling image img' });
   });
 
+  it('a pull it asks for comes with one Pulling Event', () => {
+    const p = run({ task: task(), imagePresent: false });
+    expect(p.events).to.deep.equal([{ type: 'Normal', reason: 'Pulling', message: 'Pulling image img' }]);
+  });
+
+  it('says Pulling no more while that pull is under way', () => {
+    const p = run({ task: task(), imagePresent: false, inFlight: [{ kind: 'pull', image: 'img', since: iso(1) }] });
+    expect(p.events).to.deep.equal([]);
+  });
+
   it('a pull retried from ImagePullBackOff keeps that state, so another failure escalates the backoff', () => {
     const t = task({}, { phase: 'Scheduled', state: { waiting: { reason: 'ImagePullBackOff', message: 'x' } }, backoff: { restarts: 2, delaySeconds: 20, nextRestartAt: iso(1) } });
     const p = run({ task: t, imagePresent: false, inFlight: [{ kind: 'pull', image: 'img', since: iso(1) }] });

@@ -1,0 +1,31 @@
+import { TASK_FINALIZER, type Task } from '../../api/types.js';
+import { evictionRequested } from './drain.js';
+
+// Before a Task is planned, pure: whether it is the Task reconciler's to plan now, from the Task
+// and what the Node registry knows of its Node. A Task asked to leave its Node is drained
+// (drain.ts); one not yet bound is the scheduler's; one bound to a Node this process does not
+// know or that is not Ready waits (a Task being deleted is planned all the same, so its deletion
+// is not held up by a broken Node, and one whose Node is gone has nothing left to stop).
+
+/** How often a Task bound to an unknown or unready Node looks again. */
+export const NODE_WAIT_MS = 5000;
+
+export type Preflight =
+  | { kind: 'drain' }
+  /** Bound by the scheduler (src/controllers/scheduler), not here: nothing to do until it is. */
+  | { kind: 'unbound' }
+  /** Being deleted and its Node is gone: only the finalizer is left to remove. */
+  | { kind: 'releaseFinalizer' }
+  | { kind: 'waitForNode'; requeueAfterMs: number }
+  | { kind: 'plan' };
+
+/** `node`: the registry's entry for spec.nodeName (undefined: none, or no nodeName); `canDrain`: an evictor is there. */
+export function preflight(task: Task, node: { ready: boolean } | undefined, canDrain: boolean): Preflight {
+  const deleting = Boolean(task.metadata.deletionTimestamp);
+  if (canDrain && evictionRequested(task)) return { kind: 'drain' };
+  // The plan only adds the finalizer (binding waits for it) or handles the deletion.
+  if (!task.spec.nodeName && !deleting && task.metadata.finalizers?.includes(TASK_FINALIZER)) return { kind: 'unbound' };
+  if (task.spec.nodeName && !node) return deleting ? { kind: 'releaseFinalizer' } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
+  if (node && !node.ready && !deleting) return { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
+  return { kind: 'plan' };
+}

@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { EVICT_ANNOTATION } from '../../../../src/controllers/node/eviction.js';
+import { NODE_WAIT_MS, preflight } from '../../../../src/controllers/task/preflight.js';
+import { iso, task } from './fixtures.js';
+
+// Whether a Task is the reconciler's to plan now, before any engine call.
+
+const ready = { ready: true };
+const unready = { ready: false };
+const deleting = { deletionTimestamp: iso(0) };
+
+describe('Task preflight', () => {
+  it('plans a Task bound to a Ready Node', () => {
+    expect(preflight(task(), ready, true)).to.deep.equal({ kind: 'plan' });
+  });
+
+  it('drains a Task asked to leave its Node when there is an evictor', () => {
+    expect(preflight(task({}, undefined, { annotations: { [EVICT_ANNOTATION]: iso(0) } }), ready, true)).to.deep.equal({ kind: 'drain' });
+  });
+
+  it('plans an eviction request like any Task when there is no evictor', () => {
+    expect(preflight(task({}, undefined, { annotations: { [EVICT_ANNOTATION]: iso(0) } }), ready, false)).to.deep.equal({ kind: 'plan' });
+  });
+
+  it('leaves an unbound Task with its finalizer to the scheduler', () => {
+    expect(preflight(task({ nodeName: undefined }), undefined, true)).to.deep.equal({ kind: 'unbound' });
+  });
+
+  it('plans an unbound Task without the finalizer (the plan adds it)', () => {
+    expect(preflight(task({ nodeName: undefined }, undefined, { finalizers: [] }), undefined, true)).to.deep.equal({ kind: 'plan' });
+  });
+
+  it('waits for a Node this process does not know', () => {
+    expect(preflight(task(), undefined, true)).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS });
+  });
+
+  it('waits for a Node that is not Ready', () => {
+    expect(preflight(task(), unready, true)).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS });
+  });
+
+  it('only releases the finalizer of a Task being deleted whose Node is gone', () => {
+    expect(preflight(task({}, undefined, deleting), undefined, true)).to.deep.equal({ kind: 'releaseFinalizer' });
+  });
+
+  it('plans the deletion of a Task whose Node is not Ready', () => {
+    expect(preflight(task({}, undefined, deleting), unready, true)).to.deep.equal({ kind: 'plan' });
+  });
+
+  it('plans, not drains, a Task being deleted that was asked to leave', () => {
+    expect(preflight(task({}, undefined, { ...deleting, annotations: { [EVICT_ANNOTATION]: iso(0) } }), ready, true)).to.deep.equal({ kind: 'plan' });
+  });
+});
