@@ -108,6 +108,10 @@ describe("the chart's ClusterRole", function () {
     await taskSets.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', metadata: { name: 'rbac', namespace: ns }, spec: { replicas: 2, selector: { matchLabels: { app: 'rbac' } }, template: { metadata: { labels: { app: 'rbac' } }, spec: sleeper } } });
     await waitFor('the TaskSet adopts the orphan', async () => (await tasks.get('orphan', ns).catch(() => undefined))?.metadata.ownerReferences?.length === 1 || undefined, 60_000, 100);
     const made = await waitFor('Tasks the TaskSet created', async () => (await tasks.list({ namespace: ns, labelSelector: 'app=rbac,okube.dev/template-hash' })).items[0], 60_000, 200);
+    await tasks.patch(made.metadata.name!, { metadata: { labels: { app: 'released' } } }, ns);
+    await waitFor('the relabelled Task is released', async () => !(await tasks.get(made.metadata.name!, ns)).metadata.ownerReferences?.length, 60_000, 200);
+    await taskSets.patch('rbac', { spec: { replicas: 0 } }, ns);
+    await waitFor('the TaskSet scaled to 0', async () => (await tasks.list({ namespace: ns, labelSelector: 'app=rbac' })).items.length === 0, 60_000, 200);
     // Its template history: a new template is a new ControllerRevision (create), the first
     // template again renumbers its revision (patch), a history limit of 0 prunes (delete).
     const revisions = new ResourceClient<ControllerRevision>(cluster.kc, CONTROLLERREVISIONS);
@@ -119,10 +123,6 @@ describe("the chart's ClusterRole", function () {
     await waitFor('the first template renumbered', async () => (await revisionNumbers()).join() === '2,3' || undefined, 60_000, 200);
     await taskSets.patch('rbac', { spec: { revisionHistoryLimit: 0 } }, ns);
     await waitFor('the old revision pruned', async () => (await revisionNumbers()).join() === '3' || undefined, 60_000, 200);
-    await tasks.patch(made.metadata.name!, { metadata: { labels: { app: 'released' } } }, ns);
-    await waitFor('the relabelled Task is released', async () => !(await tasks.get(made.metadata.name!, ns)).metadata.ownerReferences?.length, 60_000, 200);
-    await taskSets.patch('rbac', { spec: { replicas: 0 } }, ns);
-    await waitFor('the TaskSet scaled to 0', async () => (await tasks.list({ namespace: ns, labelSelector: 'app=rbac' })).items.length === 0, 60_000, 200);
     await taskSets.delete('rbac', ns);
     await tasks.delete(made.metadata.name!, ns);
 
