@@ -236,6 +236,8 @@ export interface TaskSetSpec {
   minReadySeconds?: number; // default 0
   progressDeadlineSeconds?: number; // default 600
   paused?: boolean;
+  /** Old template revisions (ControllerRevisions) kept besides the current one; default 10. */
+  revisionHistoryLimit?: number;
 }
 
 /** apps/v1 DeploymentCondition's shape: Progressing needs lastUpdateTime (the last progress). */
@@ -430,6 +432,17 @@ export interface PersistentVolumeClaim extends KubeObject {
 export const TEMPLATE_HASH_LABEL = 'okube.dev/template-hash';
 
 export const TASK_FINALIZER = 'okube.dev/container-cleanup';
+
+/** apps/v1 ControllerRevision: an immutable snapshot of a TaskSet template (`data.spec.template`) and its revision number. */
+export interface ControllerRevision extends KubeObject {
+  data?: unknown;
+  revision: number;
+}
+
+/** The label naming the TaskSet a ControllerRevision belongs to (with TEMPLATE_HASH_LABEL). */
+export const TASKSET_NAME_LABEL = 'okube.dev/taskset';
+/** kubectl's change-cause annotation: what `okube rollout history` prints for a revision. */
+export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
 
 /** EndpointSlice labels, as kube's: the service a slice belongs to and the controller that manages it. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';

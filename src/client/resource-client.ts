@@ -148,6 +148,7 @@ export const TASKS: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plu
 export const TASKSETS: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'tasksets', namespaced: true };
 export const TASKSERVICES: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'taskservices', namespaced: true };
 export const ENDPOINTSLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
+export const CONTROLLERREVISIONS: ResourceRef = { group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true };
 export const NODES: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'nodes', namespaced: false };
 
 export function objectKey(obj: KubeObject): string {

@@ -1,9 +1,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { EndpointSlice, Node, Task, TaskService, TaskSet } from '../api/types.js';
+import type { ControllerRevision, EndpointSlice, Node, Task, TaskService, TaskSet } from '../api/types.js';
 import { EventRecorder, type EventSink } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { withIdentity } from '../client/kubeconfig.js';
-import { ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS, objectKey } from '../client/resource-client.js';
+import { CONTROLLERREVISIONS, ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS, objectKey } from '../client/resource-client.js';
 import type { RuntimeEvent } from '../runtime/runtime.js';
 import { loggerFor } from '../util/logger.js';
 import { Controller } from './controller.js';
@@ -19,6 +19,7 @@ import { ProbeManager, type ProbeMetrics } from '../probes/probe-manager.js';
 import { probeResultMetrics } from '../metrics/controllers.js';
 import { Expectations } from './taskset/expectations.js';
 import { TaskSetReconciler, taskSetKeyOf } from './taskset/reconciler.js';
+import { RevisionHistory, taskSetKeyOfRevision } from './taskset/revision-history.js';
 import { selectorMatches } from './taskset/selector.js';
 import { EndpointsReconciler, serviceKeyOfSlice } from './endpoints/reconciler.js';
 import { endpointsDraining, taskUidsOfSlice } from './endpoints/drain-gate.js';
@@ -84,6 +85,8 @@ export class ControllerManager {
   readonly probeManager: ProbeManager;
   readonly taskReconciler: TaskReconciler;
   readonly taskSetReconciler: TaskSetReconciler;
+  /** The TaskSets' template history (apps/v1 ControllerRevisions). */
+  readonly revisionInformer: Informer<ControllerRevision>;
   readonly taskServiceInformer: Informer<TaskService>;
   readonly endpointSliceInformer: Informer<EndpointSlice>;
   readonly endpointsReconciler: EndpointsReconciler;
@@ -175,6 +178,10 @@ export class ControllerManager {
     });
     this.taskController = new Controller('task', (k) => taskReconciler.reconcile(k), { workers: opts.workers ?? 8 });
     this.nodeController = new Controller('node', (k) => nodeReconciler.reconcile(k), { workers: 2 });
+    const revisions = new ResourceClient<ControllerRevision>(taskSetKc, CONTROLLERREVISIONS);
+    const revisionReader = new ResourceClient<ControllerRevision>(kc, CONTROLLERREVISIONS);
+    this.revisionInformer = new Informer<ControllerRevision>({ kc, name: 'controllerrevisions', path: revisionReader.collectionPath(), list: (o) => revisionReader.list(o), resyncMs });
+    this.revisionInformer.addIndex('namespace', (r) => [r.metadata.namespace!]);
     this.taskSetReconciler = new TaskSetReconciler({
       taskSets: new ResourceClient<TaskSet>(taskSetKc, TASKSETS),
       tasks: new ResourceClient<Task>(taskSetKc, TASKS),
@@ -182,6 +189,7 @@ export class ControllerManager {
       taskInformer: this.taskInformer,
       events: opts.taskSetEvents ?? (opts.events ? opts.events : new EventRecorder(taskSetKc, 'okube-taskset-controller')),
       expectations: this.taskSetExpectations,
+      history: new RevisionHistory({ revisions, informer: this.revisionInformer }),
     });
     const taskSetReconciler = this.taskSetReconciler;
     this.taskSetController = new Controller('taskset', (k) => taskSetReconciler.reconcile(k), { workers: opts.taskSetWorkers ?? 4 });
@@ -248,6 +256,13 @@ export class ControllerManager {
       }),
     );
     this.subscriptions.push(this.taskSetInformer.events$.subscribe((e) => this.taskSetController.enqueue(objectKey(e.object))));
+    // A revision changed or deleted by someone else is put back (or pruned) by its TaskSet.
+    this.subscriptions.push(
+      this.revisionInformer.events$.subscribe((e) => {
+        const key = taskSetKeyOfRevision(e.object);
+        if (key && e.type !== 'RESYNC') this.taskSetController.enqueue(key);
+      }),
+    );
     const wake = (kind: Parameters<typeof refKey>[0]) => (e: { object: { metadata: { namespace?: string; name?: string } } }) => {
       for (const t of this.taskInformer.byIndex('configRef', refKey(kind, e.object.metadata.namespace ?? '', e.object.metadata.name ?? ''))) this.taskController.enqueue(objectKey(t));
     };
@@ -268,6 +283,7 @@ export class ControllerManager {
     this.nodeInformer.start();
     this.taskInformer.start();
     this.taskSetInformer.start();
+    this.revisionInformer.start();
     this.taskServiceInformer.start();
     this.endpointSliceInformer.start();
     this.configInformers.start();
@@ -276,6 +292,7 @@ export class ControllerManager {
       this.nodeInformer.waitForSync(),
       this.taskInformer.waitForSync(),
       this.taskSetInformer.waitForSync(),
+      this.revisionInformer.waitForSync(),
       this.taskServiceInformer.waitForSync(),
       this.endpointSliceInformer.waitForSync(),
     ]);
@@ -295,6 +312,7 @@ export class ControllerManager {
     this.taskInformer.stop();
     this.nodeInformer.stop();
     this.taskSetInformer.stop();
+    this.revisionInformer.stop();
     this.taskServiceInformer.stop();
     this.endpointSliceInformer.stop();
     this.configInformers.stop();

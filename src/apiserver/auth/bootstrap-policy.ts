@@ -68,6 +68,7 @@ export const BOOTSTRAP_CLUSTER_ROLES = [
     [
       { apiGroups: [''], resources: ['configmaps', 'events', 'namespaces', 'namespaces/status'], verbs: READ },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
+      { apiGroups: ['apps'], resources: ['controllerrevisions'], verbs: READ },
     ],
     AGG('view'),
   ),

@@ -2,13 +2,14 @@ import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 import { endpointSliceDef } from './endpointslice.js';
 import { configMapDef } from './configmap.js';
 import { persistentVolumeClaimDef } from './persistentvolumeclaim.js';
+import { controllerRevisionDef } from './controllerrevision.js';
 import { objectReference } from './object-reference.js';
 import { rbacDefs, reviewDefs } from './rbac.js';
 
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
 // lists), leases (leader election, node heartbeats), secrets (TLS material for Nodes' engines,
 // Tasks' credentials), endpointslices (the service registry, src/apiserver/schema/endpointslice.ts), configmaps
-// (schema/configmap.ts) and persistentvolumeclaims (schema/persistentvolumeclaim.ts). Their schemas are trimmed copies of the
+// (schema/configmap.ts), persistentvolumeclaims (schema/persistentvolumeclaim.ts) and controllerrevisions (schema/controllerrevision.ts). Their schemas are trimmed copies of the
 // Kubernetes types: every field a client sends is declared (so nothing is pruned), timestamps
 // that Go clients send as null are nullable, and nothing is required beyond what Kubernetes needs.
 
@@ -177,6 +178,8 @@ export function builtinDefs(): ResourceDef[] {
     endpointSliceDef,
     configMapDef,
     persistentVolumeClaimDef,
+    // apps/v1 ControllerRevision: the TaskSet controller's template history (schema/controllerrevision.ts).
+    controllerRevisionDef,
     // RBAC and the self reviews (schema/rbac.ts), kept as their own entries.
     ...rbacDefs,
     ...reviewDefs,

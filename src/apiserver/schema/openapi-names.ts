@@ -21,6 +21,8 @@ function reverseDomain(group: string): string {
 /** Definition name the way Kubernetes spells it: dev.okube.v1alpha1.Task, io.k8s.api.core.v1.Event. */
 export function definitionName(def: Pick<ResourceDef, 'group' | 'version' | 'kind'>): string {
   if (def.group === '') return `io.k8s.api.core.${def.version}.${def.kind}`;
+  // Kubernetes' own groups without a domain (apps, batch, …) are io.k8s.api.<group>.
+  if (!def.group.includes('.')) return `io.k8s.api.${def.group}.${def.version}.${def.kind}`;
   if (def.group.endsWith('.k8s.io')) return `io.k8s.api.${def.group.replace(/\.k8s\.io$/, '')}.${def.version}.${def.kind}`;
   return `${reverseDomain(def.group)}.${def.version}.${def.kind}`;
 }

@@ -2,11 +2,12 @@ import { TEMPLATE_HASH_LABEL, type OwnerReference, type Task, type TaskSet } fro
 import type { EventSink } from '../../client/events.js';
 import { hasStatusCause } from '../../client/errors.js';
 import type { Informer } from '../../client/informer.js';
-import { objectKey, type ResourceClient } from '../../client/resource-client.js';
+import { objectKey, splitKey, type ResourceClient } from '../../client/resource-client.js';
 import { errorMessage, isOkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import type { ReconcileResult } from '../controller.js';
 import type { Expectations } from './expectations.js';
+import type { RevisionHistory } from './revision-history.js';
 import { canonicalJson, randomSuffix } from './hash.js';
 import { planTaskSet, type TaskSetPlan } from './plan.js';
 import { controllerOf, ownerReferenceFor } from './plan/ownership.js';
@@ -18,7 +19,9 @@ import type { TaskDeletion } from './plan/types.js';
 // in slow-start batches like kube's ReplicaSet controller, so a failing create is tried once,
 // not N times), delete (a normal Task delete: the Task controller stops the container
 // gracefully), Events, and status through the status subresource when it changed. Creates and
-// deletes wait for Expectations (see expectations.ts).
+// deletes wait for Expectations (see expectations.ts). The template history (ControllerRevisions)
+// is written first (revision-history.ts); a failure there is retried with the reconcile's backoff
+// after the rest of the pass, so it never holds a rollout back.
 
 export interface TaskSetReconcilerDeps {
   taskSets: ResourceClient<TaskSet>;
@@ -28,6 +31,8 @@ export interface TaskSetReconcilerDeps {
   taskInformer: Informer<Task>;
   events: EventSink;
   expectations: Expectations;
+  /** Keeps the template history (ControllerRevisions, revision-history.ts); none: no history kept. */
+  history?: RevisionHistory;
   now?: () => Date;
   random?: () => number;
 }
@@ -66,6 +71,8 @@ export class TaskSetReconciler {
     if (!ts) {
       this.latest.delete(key);
       this.deps.expectations.forget(key);
+      const { namespace, name } = splitKey(key);
+      this.deps.history?.forget(namespace ?? '', name);
       return {};
     }
     const uid = ts.metadata.uid;
@@ -76,6 +83,12 @@ export class TaskSetReconciler {
     const settled = this.deps.expectations.satisfied(key);
     const plan = planTaskSet({ taskSet: ts, tasks, now: this.now() });
     const klog = log.child({ key });
+    let historyFailure: { err: unknown } | undefined;
+    try {
+      await this.deps.history?.sync(ts, klog);
+    } catch (err) {
+      historyFailure = { err };
+    }
     if (settled) {
       await this.ownership(ts, plan, klog);
       await this.deleteTasks(key, ts, plan.delete, klog);
@@ -85,6 +98,7 @@ export class TaskSetReconciler {
     }
     for (const e of plan.events) await this.deps.events.record(ts, e.type, e.reason, e.message);
     await this.writeStatus(key, ts, plan);
+    if (historyFailure) throw historyFailure.err;
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
   }
 

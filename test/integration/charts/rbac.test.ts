@@ -4,9 +4,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { LABELS, VOLUME_CLAIM_LABEL, type EndpointSlice, type Task, type TaskService, type TaskSet } from '../../../src/api/types.js';
+import { LABELS, VOLUME_CLAIM_LABEL, type ControllerRevision, type EndpointSlice, type Task, type TaskService, type TaskSet } from '../../../src/api/types.js';
 import { writeKubeconfig } from '../../../src/apiserver/index.js';
-import { ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS } from '../../../src/client/resource-client.js';
+import { CONTROLLERREVISIONS, ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS } from '../../../src/client/resource-client.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { newNamespace } from '../../support/controllers.js';
@@ -112,6 +112,17 @@ describe("the chart's ClusterRole", function () {
     await waitFor('the relabelled Task is released', async () => !(await tasks.get(made.metadata.name!, ns)).metadata.ownerReferences?.length, 60_000, 200);
     await taskSets.patch('rbac', { spec: { replicas: 0 } }, ns);
     await waitFor('the TaskSet scaled to 0', async () => (await tasks.list({ namespace: ns, labelSelector: 'app=rbac' })).items.length === 0, 60_000, 200);
+    // Its template history: a new template is a new ControllerRevision (create), the first
+    // template again renumbers its revision (patch), a history limit of 0 prunes (delete).
+    const revisions = new ResourceClient<ControllerRevision>(cluster.kc, CONTROLLERREVISIONS);
+    const revisionNumbers = async () => (await revisions.list({ namespace: ns, labelSelector: 'okube.dev/taskset=rbac' })).items.map((r) => r.revision).sort((a, b) => a - b);
+    await waitFor('the first revision', async () => (await revisionNumbers()).join() === '1' || undefined, 60_000, 200);
+    await taskSets.patch('rbac', { spec: { template: { spec: { terminationGracePeriodSeconds: 2 } } } }, ns);
+    await waitFor('the second revision', async () => (await revisionNumbers()).join() === '1,2' || undefined, 60_000, 200);
+    await taskSets.patch('rbac', { spec: { template: { spec: { terminationGracePeriodSeconds: 1 } } } }, ns);
+    await waitFor('the first template renumbered', async () => (await revisionNumbers()).join() === '2,3' || undefined, 60_000, 200);
+    await taskSets.patch('rbac', { spec: { revisionHistoryLimit: 0 } }, ns);
+    await waitFor('the old revision pruned', async () => (await revisionNumbers()).join() === '3' || undefined, 60_000, 200);
     await taskSets.delete('rbac', ns);
     await tasks.delete(made.metadata.name!, ns);
 
@@ -178,6 +189,7 @@ describe("the chart's ClusterRole", function () {
       'watch okube.dev/tasksets', 'get okube.dev/tasksets', 'update okube.dev/tasksets/status', 'create okube.dev/tasks', 'patch okube.dev/tasks', 'delete okube.dev/tasks',
       'watch okube.dev/taskservices', 'patch okube.dev/taskservices/status',
       'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'create discovery.k8s.io/endpointslices', 'update discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices',
+      'list apps/controllerrevisions', 'watch apps/controllerrevisions', 'create apps/controllerrevisions', 'patch apps/controllerrevisions', 'delete apps/controllerrevisions',
       'watch core/secrets', 'watch core/configmaps', 'watch core/persistentvolumeclaims', 'get core/persistentvolumeclaims', 'patch core/persistentvolumeclaims']);
   });
 });

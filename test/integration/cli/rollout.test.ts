@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../../src/api/types.js';
+import { CHANGE_CAUSE_ANNOTATION, TEMPLATE_HASH_LABEL, type ControllerRevision, type Task, type TaskSet } from '../../../src/api/types.js';
 import { freePort } from '../../../src/util/free-port.js';
 import { uniqueName } from '../../support/env.js';
+import { kubectl } from '../../support/kubectl.js';
 import { okube, removeContainersOf, startUp, type CliResult, type UpProcess } from '../../support/okube-cli.js';
 import { waitFor } from '../../support/wait.js';
 import { taskSetManifest } from '../../support/tasksets.js';
@@ -125,8 +126,52 @@ describe('okube rollout against okube up', function () {
     expect(r.stderr).to.equal('error: timed out waiting for the condition\n');
   });
 
+  it('history shows a revision per template, undo --to-revision=1 rolls the Tasks back to it, kubectl lists the revisions, and they go with the TaskSet', async () => {
+    const ns = await namespace();
+    const ts = taskSetManifest(ns, 'web', { replicas: 1 });
+    const apply = async (cause: string, value?: string) => {
+      ts.metadata.annotations = { [CHANGE_CAUSE_ANNOTATION]: cause };
+      if (value) ts.spec.template.spec.env = [{ name: 'V', value }];
+      await ok(['apply', '-f', '-'], JSON.stringify(ts));
+      await ok(['rollout', 'status', 'tasksets/web', '-n', ns, '--timeout', '120s']);
+    };
+    const hashes = async () => [...new Set((await liveTasks(ns)).map((t) => t.metadata.labels![TEMPLATE_HASH_LABEL]))];
+    await apply('first');
+    const [first] = await hashes();
+    await apply('v2', '2');
+    await apply('v3', '3');
+    const table = (rows: string[]) => `taskset.okube.dev/web \nREVISION  CHANGE-CAUSE\n${rows.map((r) => `${r}\n`).join('')}\n`;
+    expect(await ok(['rollout', 'history', 'tasksets/web', '-n', ns])).to.equal(table(['1         first', '2         v2', '3         v3']));
+    expect(await ok(['rollout', 'history', 'tasksets/web', '-n', ns, '--revision=2'])).to.include("- name: V\n      value: \"2\"\n");
+
+    expect(await ok(['rollout', 'undo', 'tasksets/web', '-n', ns, '--to-revision=1'])).to.equal('taskset.okube.dev/web rolled back\n');
+    const back = await get<TaskSet>(ns, 'taskset/web');
+    expect(back.spec.template.spec.env, 'revision 1 had no env').to.equal(undefined);
+    expect(back.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION]).to.equal('first');
+    await ok(['rollout', 'status', 'tasksets/web', '-n', ns, '--timeout', '120s']);
+    await waitFor('the Tasks back on revision 1\'s template', async () => (await hashes()).join() === first || undefined, 60_000, 200);
+    // Revision 1's template is the newest now: its number moved to 4.
+    await waitFor('revision 1 renumbered to 4', async () => (await run(['rollout', 'history', 'tasksets/web', '-n', ns])).stdout === table(['2         v2', '3         v3', '4         first']) || undefined, 30_000, 200);
+
+    const unknown = await run(['rollout', 'undo', 'tasksets/web', '-n', ns, '--to-revision=9']);
+    expect(unknown.code).to.not.equal(0);
+    expect(unknown.stderr).to.equal('error: unable to find specified revision 9 in history\n');
+
+    const kc = await kubectl(['get', 'controllerrevisions', '-n', ns], { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') });
+    expect(kc.code, kc.stderr).to.equal(0);
+    const lines = kc.stdout.trimEnd().split('\n');
+    expect(lines[0]).to.match(/^NAME\s+CONTROLLER\s+REVISION\s+AGE$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' ')).sort()).to.deep.equal(
+      [...(await get<{ items: ControllerRevision[] }>(ns, 'controllerrevisions')).items.map((r) => `${r.metadata.name} taskset.okube.dev/web ${r.revision}`)].sort(),
+    );
+    expect(lines.some((l) => l.startsWith(`web-${first} `) && l.split(/\s+/)[2] === '4'), kc.stdout).to.equal(true);
+
+    await ok(['delete', 'taskset', 'web', '-n', ns]);
+    await waitFor('the revisions deleted with the TaskSet', async () => (await get<{ items: ControllerRevision[] }>(ns, 'controllerrevisions')).items.length === 0 || undefined, 60_000, 250);
+  });
+
   it('rollout of a kind other than TaskSet, or without a name, is one line and a non-zero exit', async () => {
-    for (const args of [['rollout', 'status', 'tasks/web'], ['rollout', 'pause', 'tasksets'], ['rollout', 'undo', 'tasksets/web']]) {
+    for (const args of [['rollout', 'status', 'tasks/web'], ['rollout', 'pause', 'tasksets'], ['rollout', 'undo', 'tasks/web'], ['rollout', 'history', 'tasks/web'], ['rollout', 'undo', 'tasksets/web', '--to-revision=x']]) {
       const r = await run([...args, '-n', 'default']);
       expect(r.code, args.join(' ')).to.not.equal(0);
       expect(r.stderr.trim().split('\n')[0], args.join(' ')).to.match(/^error: /);

@@ -101,6 +101,7 @@ describe('Helm chart', function () {
       'okube.dev/nodes:list', 'okube.dev/nodes:watch', 'okube.dev/nodes/status:update', '/events:create', '/events:patch',
       'okube.dev/taskservices:list', 'okube.dev/taskservices:watch', 'okube.dev/taskservices/status:patch', 'discovery.k8s.io/endpointslices:list', 'discovery.k8s.io/endpointslices:watch',
       'discovery.k8s.io/endpointslices:create', 'discovery.k8s.io/endpointslices:update', 'discovery.k8s.io/endpointslices:delete',
+      'apps/controllerrevisions:list', 'apps/controllerrevisions:watch', 'apps/controllerrevisions:create', 'apps/controllerrevisions:patch', 'apps/controllerrevisions:delete',
       // blockOwnerDeletion on a real cluster with OwnerReferencesPermissionEnforcement
       'okube.dev/tasksets/finalizers:update', 'okube.dev/taskservices/finalizers:update']) {
       expect(grants.has(need), need).to.equal(true);

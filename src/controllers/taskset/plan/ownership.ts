@@ -6,8 +6,8 @@ import { selectorMatches } from '../selector.js';
 // (not while it or the TaskSet is being deleted); an owned Task whose labels stop matching is
 // released and left running.
 
-export function controllerOf(task: Task): OwnerReference | undefined {
-  return task.metadata.ownerReferences?.find((r) => r.controller === true);
+export function controllerOf(obj: Pick<Task, 'metadata'>): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
 export function ownerReferenceFor(ts: TaskSet): OwnerReference {

@@ -219,7 +219,7 @@ describe('example manifests', () => {
 describe('built-in kinds', () => {
   const builtins = builtinDefs();
 
-  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1), EndpointSlice (discovery.k8s.io/v1), ConfigMap (v1), PersistentVolumeClaim (v1), the RBAC kinds and the self reviews', () => {
+  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1), EndpointSlice (discovery.k8s.io/v1), ConfigMap (v1), PersistentVolumeClaim (v1), ControllerRevision (apps/v1), the RBAC kinds and the self reviews', () => {
     expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal([
       '/v1/Namespace/false',
       '/v1/Event/true',
@@ -228,6 +228,7 @@ describe('built-in kinds', () => {
       'discovery.k8s.io/v1/EndpointSlice/true',
       '/v1/ConfigMap/true',
       '/v1/PersistentVolumeClaim/true',
+      'apps/v1/ControllerRevision/true',
       'rbac.authorization.k8s.io/v1/Role/true',
       'rbac.authorization.k8s.io/v1/ClusterRole/false',
       'rbac.authorization.k8s.io/v1/RoleBinding/true',

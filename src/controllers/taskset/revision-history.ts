@@ -1,0 +1,108 @@
+import { CHANGE_CAUSE_ANNOTATION, TASKSET_NAME_LABEL, type ControllerRevision, type KubeObject, type OwnerReference, type TaskSet } from '../../api/types.js';
+import type { Informer } from '../../client/informer.js';
+import { objectKey, type ResourceClient } from '../../client/resource-client.js';
+import { isOkubeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { controllerOf, ownerReferenceFor } from './plan/ownership.js';
+import { planRevisions, type RevisionPlan } from './plan/revisions.js';
+
+// The effects of planRevisions() (plan/revisions.ts): reads the ControllerRevisions of the
+// TaskSet's namespace from the informer, carries out the plan through the API — create, bump
+// (merge patch of `revision` guarded by resourceVersion), adopt (patch of ownerReferences), prune
+// (delete) — and remembers its own writes until the informer shows them, so a reconcile that runs
+// before the watch caught up neither numbers two templates alike nor recreates what it pruned.
+// A create that finds its name taken (our own write not seen yet) is fine; a conflict goes back
+// to the work queue's backoff.
+
+export interface RevisionHistoryDeps {
+  revisions: ResourceClient<ControllerRevision>;
+  /** Needs the index 'namespace'. */
+  informer: Informer<ControllerRevision>;
+}
+
+const rv = (o: KubeObject): number => Number(o.metadata.resourceVersion ?? -1);
+
+/** The TaskSet key a revision concerns: its controller TaskSet, or (an orphan) the TaskSet its name label names. */
+export function taskSetKeyOfRevision(r: ControllerRevision): string | undefined {
+  const ref = controllerOf(r);
+  if (ref) return ref.kind === 'TaskSet' && ref.apiVersion.startsWith('okube.dev/') ? `${r.metadata.namespace}/${ref.name}` : undefined;
+  const name = r.metadata.labels?.[TASKSET_NAME_LABEL];
+  return name ? `${r.metadata.namespace}/${name}` : undefined;
+}
+
+export class RevisionHistory {
+  /** Our writes the informer may not show yet: the object written, or `gone` after a delete at that resourceVersion. */
+  private readonly written = new Map<string, { obj: ControllerRevision; gone: boolean }>();
+
+  constructor(private readonly deps: RevisionHistoryDeps) {}
+
+  /** The namespace's revisions as of our last writes. */
+  private view(namespace: string): ControllerRevision[] {
+    const out = new Map<string, ControllerRevision>();
+    for (const r of this.deps.informer.byIndex('namespace', namespace)) out.set(objectKey(r), r);
+    for (const [key, w] of this.written) {
+      if (w.obj.metadata.namespace !== namespace) continue;
+      const seen = out.get(key);
+      if (w.gone) {
+        if (!seen) this.written.delete(key);
+        else if (seen.metadata.uid === w.obj.metadata.uid && rv(seen) <= rv(w.obj)) out.delete(key);
+        else this.written.delete(key);
+      } else if (seen && (seen.metadata.uid !== w.obj.metadata.uid || rv(seen) >= rv(w.obj))) {
+        this.written.delete(key);
+      } else {
+        out.set(key, w.obj);
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Plans the TaskSet's history and writes it; returns the plan. */
+  async sync(ts: TaskSet, log: Logger): Promise<RevisionPlan> {
+    const plan = planRevisions(ts, this.view(ts.metadata.namespace!));
+    for (const r of plan.adopt) {
+      const refs: OwnerReference[] = [...(r.metadata.ownerReferences ?? []), ownerReferenceFor(ts)];
+      await this.patch(r, { metadata: { ownerReferences: refs, resourceVersion: r.metadata.resourceVersion } });
+      log.info({ revision: r.metadata.name }, 'adopted ControllerRevision');
+    }
+    if (plan.create) {
+      try {
+        const made = await this.deps.revisions.create(plan.create);
+        this.written.set(objectKey(made), { obj: made, gone: false });
+        log.info({ revision: made.metadata.name, number: made.revision }, 'recorded template revision');
+      } catch (err) {
+        if (!isOkubeError(err, 'AlreadyExists')) throw err;
+        log.debug({ revision: plan.create.metadata.name }, 'revision exists already; waiting for the informer');
+      }
+    }
+    if (plan.bump) {
+      const { revision: r, to, changeCause } = plan.bump;
+      const annotations = changeCause !== undefined ? { annotations: { ...r.metadata.annotations, [CHANGE_CAUSE_ANNOTATION]: changeCause } } : {};
+      await this.patch(r, { metadata: { resourceVersion: r.metadata.resourceVersion, ...annotations }, revision: to });
+      log.info({ revision: r.metadata.name, from: r.revision, to }, 'template returned: revision renumbered');
+    }
+    for (const r of plan.delete) {
+      try {
+        await this.deps.revisions.delete(r.metadata.name!, r.metadata.namespace);
+      } catch (err) {
+        if (!isOkubeError(err, 'NotFound')) throw err;
+      }
+      this.written.set(objectKey(r), { obj: r, gone: true });
+      log.info({ revision: r.metadata.name, number: r.revision }, 'pruned revision beyond revisionHistoryLimit');
+    }
+    return plan;
+  }
+
+  private async patch(r: ControllerRevision, body: object): Promise<void> {
+    try {
+      const out = await this.deps.revisions.patch(r.metadata.name!, body, r.metadata.namespace);
+      this.written.set(objectKey(out), { obj: out, gone: false });
+    } catch (err) {
+      if (!isOkubeError(err, 'NotFound')) throw err;
+    }
+  }
+
+  /** A TaskSet is gone: nothing of ours in its namespace needs remembering beyond the informer. */
+  forget(namespace: string, name: string): void {
+    for (const [key, w] of this.written) if (w.obj.metadata.namespace === namespace && w.obj.metadata.labels?.[TASKSET_NAME_LABEL] === name) this.written.delete(key);
+  }
+}
