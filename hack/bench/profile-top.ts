@@ -4,8 +4,8 @@
 //
 // `--after REGEX` drops the samples before the first one whose stack has a frame matching REGEX
 // (start-up, module loading, certificate generation); `--per N` adds the API server's create path
-// in µs per operation by stage (each sample goes to the first stage its stack matches, innermost
-// frame first), for N operations in the profiled window.
+// in µs per operation by stage (each sample goes to the first stage in STAGES' order that any
+// frame of its stack matches), for N operations in the profiled window.
 //
 //   npx tsx hack/bench/profile-top.ts FILE.cpuprofile [--top 15] [--after serveCollection] [--per 1000]
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { isMain, numberOpt } from './lib.js';
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
-/** Stages of a create through the shipped API server, matched against `function url` of each frame. */
+/** Stages of a create through the shipped API server, matched against `function url` of each frame; the first that matches wins. */
 const STAGES: Array<[string, RegExp]> = [
   ['idle', /^\(idle\) /],
   ['V8 garbage collector', /^\(garbage collector\) /],
@@ -30,8 +30,8 @@ const STAGES: Array<[string, RegExp]> = [
   ['response: JSON encode + TLS write', /^sendJson /],
   ['request body: read + JSON decode', /^(readObjectBody|readBody|decodeObject) /],
   ['metrics, request log, audit', /\/metrics\/|^logRequest |^complete .*apiserver\/server\.|apiserver\/audit\.|node_modules\/(pino|prom-client)\//],
-  ['authentication, authorization, limits', /apiserver\/filters\.|apiserver\/auth\//],
-  ['request parse, routing, handler', /apiserver\/(request-info|routing|routes|resource-handler|server|http|request-options)\./],
+  ['authentication, authorization, limits', /apiserver\/auth\/(authenticator|authorizer|rbac|limits|user|attributes)\./],
+  ['request parse, routing, filter chain, handler', /apiserver\/(request-info|routing|routes|resource-handler|server|http|request-options|filters)\./],
   ['HTTP/1 server, TLS, sockets (Node)', /node:_http|node:_tls|node:tls|node:net|node:internal\/streams|node:internal\/stream_base|^writev /],
 ];
 
@@ -70,7 +70,7 @@ export function profileTop(file: string, top: number, opts: { after?: RegExp; pe
     buckets.set(b, (buckets.get(b) ?? 0) + us);
     if (opts.per) {
       const frames = stack(id);
-      const stage = frames.reduce<string | undefined>((found, fr) => found ?? STAGES.find(([, rx]) => rx.test(fr))?.[0], undefined) ?? 'other (V8 internals, microtask plumbing, …)';
+      const stage = STAGES.find(([, rx]) => frames.some((fr) => rx.test(fr)))?.[0] ?? 'other (V8 internals, microtask plumbing, …)';
       stages.set(stage, (stages.get(stage) ?? 0) + us);
     }
   }
