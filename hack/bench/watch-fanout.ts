@@ -8,11 +8,12 @@
 // The client is what client-go is: HTTP/1.1 keep-alive over TLS, so each of the `--concurrency`
 // connections does one TLS handshake and then carries request after request.
 // Every figure is the median of `--reps` repetitions with min–max and the sample count.
-// `--only creates` skips the fan-out rows (a creates-only run takes about a minute).
+// `--only creates` skips the fan-out rows (a creates-only run takes about a minute); `--sides cache`
+// (or `nocache`) runs one side only. Each repetition's figures go to stderr as they come.
 // `--profile DIR` runs the servers under node --cpu-prof (one .cpuprofile per server process);
 // `hack/bench/profile-top.ts FILE --after serveCollection --per N` reads one per create.
 //
-//   npm run build && npx tsx hack/bench/watch-fanout.ts [--reps 5] [--events 1000] [--watchers 10,100] [--creates 1000] [--warmup 200] [--concurrency 16] [--only creates] [--profile DIR]
+//   npm run build && npx tsx hack/bench/watch-fanout.ts [--reps 5] [--events 1000] [--watchers 10,100] [--creates 1000] [--warmup 200] [--concurrency 16] [--only creates] [--sides cache|nocache|both] [--profile DIR]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -157,7 +158,10 @@ export async function watchFanoutBench(args: string[]): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'okube-bench-fanout-etcd-'));
   const etcd = new EmbeddedEtcd({ dataDir: join(dir, 'etcd'), supervise: false });
   const { endpoints } = await etcd.start();
-  const sides = [true, false];
+  const si = args.indexOf('--sides');
+  const sidesOpt = si >= 0 ? args[si + 1] : 'both';
+  if (!['cache', 'nocache', 'both'].includes(sidesOpt)) throw new Error(`--sides ${sidesOpt}: cache, nocache or both`);
+  const sides = sidesOpt === 'cache' ? [true] : sidesOpt === 'nocache' ? [false] : [true, false];
   const perEvent = new Map<string, number[]>();
   const createRates = new Map<string, number[]>();
   const createCpu = new Map<string, number[]>();
@@ -177,11 +181,13 @@ export async function watchFanoutBench(args: string[]): Promise<BenchResult> {
           const before = procSample(s.proc.pid!).cpuSeconds;
           push(createRates, side, creates / (await createMany(s, ns, creates, concurrency, 'c')));
           push(createCpu, side, (procSample(s.proc.pid!).cpuSeconds - before) / creates);
+          process.stderr.write(`rep ${rep} ${side}: ${fmt(createRates.get(side)!.at(-1)!, 0)} creates/s, ${fmt(createCpu.get(side)!.at(-1)! * 1e6, 0)} µs server CPU per create\n`);
         } finally {
           await s.stop();
         }
       }
       etcdRates.push(await rawEtcdPutsPerSec(endpoints, creates, concurrency, `/bench-raw-${rep}`));
+      process.stderr.write(`rep ${rep}: raw etcd3 ${fmt(etcdRates.at(-1)!, 0)} puts/s\n`);
     }
   } finally {
     await etcd.stop();
