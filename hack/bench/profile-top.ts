@@ -14,24 +14,31 @@ import { isMain, numberOpt } from './lib.js';
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
-/** Stages of a create through the shipped API server, matched against `function url` of each frame; the first that matches wins. */
+/**
+ * Stages of a create through the shipped API server, matched against `function url` of each frame;
+ * the first stage that matches any frame of a sample's stack wins. dist/ is bundled, so okube's
+ * stages are told by function name (in dist/ only), the libraries' by their package path.
+ */
+const OK = String.raw`\S* \S*/dist/`;
+const okube = (names: string) => new RegExp(`^(${names}) \\S*/dist/`);
 const STAGES: Array<[string, RegExp]> = [
   ['idle', /^\(idle\) /],
   ['V8 garbage collector', /^\(garbage collector\) /],
-  ['managedFields (fieldmanager/)', /apiserver\/fieldmanager\//],
-  ['admission: prune, defaults, schema + CEL validation', /^(admit|checkTypeMeta) .*apiserver\/admission\./],
-  ['namespace check', /^namespaceMustAccept /],
-  ['Task host path/port admission', /^(admitTaskHostPaths|admitHostPorts) /],
-  ['watch cache: apply the etcd event', /apiserver\/cache\//],
-  ['garbage collector: index the etcd event', /apiserver\/gc\//],
-  ['etcd watch streams (decode of events)', /etcd3\/lib\/watch\./],
-  ['etcd client: the txn call and the watch streams\' transport (etcd3, gRPC, HTTP/2)', /node_modules\/(etcd3|@grpc|protobufjs|cockatiel)\/|storage\/etcd-store\.|metrics\/storage\.|node:internal\/http2\//],
-  ['create: uid, timestamps, storage form', /^(prepareCreate|insert|create) .*apiserver\/resources\.|apiserver\/objects\./],
-  ['response: JSON encode + TLS write', /^sendJson /],
-  ['request body: read + JSON decode', /^(readObjectBody|readBody|decodeObject) /],
-  ['metrics, request log, audit', /\/metrics\/|^logRequest |^complete .*apiserver\/server\.|apiserver\/audit\.|node_modules\/(pino|prom-client)\//],
-  ['authentication, authorization, limits', /apiserver\/auth\/(authenticator|authorizer|rbac|limits|user|attributes)\./],
-  ['request parse, routing, filter chain, handler', /apiserver\/(request-info|routing|routes|resource-handler|server|http|request-options|filters)\./],
+  ['schema compile (ajv, CEL parse; the first write of a kind only)', /node_modules\/(ajv\/dist\/(compile|core|vocabularies)|@marcbachmann\/cel-js\/lib\/parser)/],
+  ['managedFields (fieldmanager)', okube('recordUpdate|recordApply')],
+  ['admission: prune, defaults, schema + CEL validation', okube('admit|checkTypeMeta')],
+  ['namespace check', okube('namespaceMustAccept')],
+  ['Task host path/port admission', okube('admitTaskHostPaths|admitHostPorts')],
+  ['watch cache: apply the etcd event', okube('onEvent')],
+  ['garbage collector: index the etcd event', okube('observe')],
+  ['etcd watch streams: decode of events (etcd3)', /node_modules\/etcd3\/lib\/watch\./],
+  ['etcd client: the txn call and the watch streams\' transport (etcd3, gRPC, HTTP/2)', /node_modules\/(etcd3|@grpc|protobufjs|cockatiel)\/|node:internal\/http2\//],
+  ['create: uid, timestamps, storage form', okube('prepareCreate|insert|toStored|create')],
+  ['response: JSON encode + TLS write', okube('sendJson')],
+  ['request body: read + JSON decode', okube('readObjectBody|readBody|decodeObject')],
+  ['metrics, request log, audit', new RegExp(`${okube('observeRequest|logRequest|recordRequest|timeEtcd|record').source}|node_modules/(pino|prom-client)/`)],
+  ['authentication, authorization', okube('authenticate|authorize|digest')],
+  ['other okube code: filter chain, parse, routing, handler', new RegExp(`^${OK}`)],
   ['HTTP/1 server, TLS, sockets (Node)', /node:_http|node:_tls|node:tls|node:net|node:internal\/streams|node:internal\/stream_base|^writev /],
 ];
 
