@@ -3,11 +3,17 @@
 // off (`--no-watch-cache`) in the same run, sides rotated per repetition:
 // - API server CPU per delivered event (from /proc) with 10 and with 100 watchers, each watcher
 //   receiving every one of `--events` creates;
-// - API creates/s over HTTPS (no watchers) next to raw etcd3 puts/s at the same concurrency.
+// - API creates/s over HTTPS (no watchers) next to raw etcd3 puts/s at the same concurrency, and
+//   the API server's CPU per create (from /proc), after `--warmup` untimed creates.
+// The client is what client-go is: HTTP/1.1 keep-alive over TLS, so each of the `--concurrency`
+// connections does one TLS handshake and then carries request after request.
 // Every figure is the median of `--reps` repetitions with min–max and the sample count.
-// `--profile DIR` runs the servers under node --cpu-prof (one .cpuprofile per server process).
+// `--only creates` skips the fan-out rows (a creates-only run takes about a minute); `--sides cache`
+// (or `nocache`) runs one side only. Each repetition's figures go to stderr as they come.
+// `--profile DIR` runs the servers under node --cpu-prof (one .cpuprofile per server process);
+// `hack/bench/profile-top.ts FILE --after serveCollection --per N` reads one per create.
 //
-//   npm run build && npx tsx hack/bench/watch-fanout.ts [--reps 5] [--events 1000] [--watchers 10,100] [--creates 1000] [--concurrency 16] [--profile DIR]
+//   npm run build && npx tsx hack/bench/watch-fanout.ts [--reps 5] [--events 1000] [--watchers 10,100] [--creates 1000] [--warmup 200] [--concurrency 16] [--only creates] [--sides cache|nocache|both] [--profile DIR]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -142,15 +148,23 @@ export async function watchFanoutBench(args: string[]): Promise<BenchResult> {
   const events = numberOpt(args, 'events', 1000);
   const creates = numberOpt(args, 'creates', 1000);
   const concurrency = numberOpt(args, 'concurrency', 16);
-  const watcherCounts = listOpt(args, 'watchers', [10, 100]);
+  const warmup = numberOpt(args, 'warmup', 200);
+  const oi = args.indexOf('--only');
+  const only = oi >= 0 ? args[oi + 1] : undefined;
+  if (only !== undefined && only !== 'creates') throw new Error(`--only ${only}: only "creates" is known`);
+  const watcherCounts = only === 'creates' ? [] : listOpt(args, 'watchers', [10, 100]);
   const pi = args.indexOf('--profile');
   const profileDir = pi >= 0 ? resolve(args[pi + 1]) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'okube-bench-fanout-etcd-'));
   const etcd = new EmbeddedEtcd({ dataDir: join(dir, 'etcd'), supervise: false });
   const { endpoints } = await etcd.start();
-  const sides = [true, false];
+  const si = args.indexOf('--sides');
+  const sidesOpt = si >= 0 ? args[si + 1] : 'both';
+  if (!['cache', 'nocache', 'both'].includes(sidesOpt)) throw new Error(`--sides ${sidesOpt}: cache, nocache or both`);
+  const sides = sidesOpt === 'cache' ? [true] : sidesOpt === 'nocache' ? [false] : [true, false];
   const perEvent = new Map<string, number[]>();
   const createRates = new Map<string, number[]>();
+  const createCpu = new Map<string, number[]>();
   const etcdRates: number[] = [];
   const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
   try {
@@ -163,12 +177,17 @@ export async function watchFanoutBench(args: string[]): Promise<BenchResult> {
           for (const w of watcherCounts) push(perEvent, `${side}|${w}`, await fanout(s, `fan-${rep}-${cache ? 'c' : 'n'}-${w}`, w, events, concurrency));
           const ns = `cr-${rep}-${cache ? 'c' : 'n'}`;
           await namespace(s, ns);
+          if (warmup > 0) await createMany(s, ns, warmup, concurrency, 'w');
+          const before = procSample(s.proc.pid!).cpuSeconds;
           push(createRates, side, creates / (await createMany(s, ns, creates, concurrency, 'c')));
+          push(createCpu, side, (procSample(s.proc.pid!).cpuSeconds - before) / creates);
+          process.stderr.write(`rep ${rep} ${side}: ${fmt(createRates.get(side)!.at(-1)!, 0)} creates/s, ${fmt(createCpu.get(side)!.at(-1)! * 1e6, 0)} µs server CPU per create\n`);
         } finally {
           await s.stop();
         }
       }
       etcdRates.push(await rawEtcdPutsPerSec(endpoints, creates, concurrency, `/bench-raw-${rep}`));
+      process.stderr.write(`rep ${rep}: raw etcd3 ${fmt(etcdRates.at(-1)!, 0)} puts/s\n`);
     }
   } finally {
     await etcd.stop();
@@ -185,11 +204,12 @@ export async function watchFanoutBench(args: string[]): Promise<BenchResult> {
     }
     rows.push([`${side}: API creates/s over HTTPS (concurrency ${concurrency}, no watchers)`, summary(createRates.get(side)!, 1, 0)]);
     rows.push([`${side}: API creates/s ÷ raw etcd3 puts/s (×)`, summary(createRates.get(side)!.map((x, i) => x / etcdRates[i]), 1, 2)]);
+    rows.push([`${side}: API server CPU per create (µs, user + sys)`, summary(createCpu.get(side)!, 1e6, 0)]);
   }
   rows.push([`raw etcd3 puts/s (concurrency ${concurrency})`, summary(etcdRates, 1, 0)]);
   return {
     title: 'API server watch fan-out and create throughput (shipped process, watch cache on/off)',
-    setup: `\`okube apiserver\` (compiled dist/) on a private etcd ${endpoints.join(',')}; ${reps} repetitions, sides rotated; ${events} creates per fan-out run, ${creates} creates for throughput, concurrency ${concurrency}.`,
+    setup: `\`okube apiserver\` (compiled dist/) on a private etcd ${endpoints.join(',')}; ${reps} repetitions, sides rotated; ${watcherCounts.length ? `${events} creates per fan-out run, ` : 'creates only (no fan-out rows), '}${creates} creates for throughput after ${warmup} untimed ones, concurrency ${concurrency} over HTTP/1.1 keep-alive connections (one TLS handshake each).`,
     rows,
   };
 }

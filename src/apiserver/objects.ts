@@ -113,7 +113,18 @@ export function generateName(prefix: string): string {
   return `${prefix.slice(0, 58)}${randomSuffix()}`;
 }
 
-/** RFC 3339 with seconds precision, as metav1.Time serialises. */
-export function nowTimestamp(d = new Date()): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+let lastSecond = -1;
+let lastStamp = '';
+
+/** RFC 3339 with seconds precision, as metav1.Time serialises (formatted once per second). */
+export function nowTimestamp(d?: Date): string {
+  const ms = d ? d.getTime() : Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second === lastSecond) return lastStamp;
+  const stamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (!d) {
+    lastSecond = second;
+    lastStamp = stamp;
+  }
+  return stamp;
 }

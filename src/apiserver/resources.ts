@@ -26,6 +26,19 @@ const NAMESPACE_KEY = (ns: string) => `/registry/core/namespaces/${ns}`;
 
 export type { NamespaceHook, Result } from './store-access.js';
 
+// The cache replaces a namespace's KeyValue on every change, so its parse is remembered per KeyValue.
+const terminatingByKv = new WeakMap<KeyValue, boolean>();
+
+/** Whether a stored namespace has its deletionTimestamp set (parsed once per stored version). */
+function terminating(kv: KeyValue): boolean {
+  let t = terminatingByKv.get(kv);
+  if (t === undefined) {
+    t = Boolean((JSON.parse(kv.value) as Obj).metadata?.deletionTimestamp);
+    terminatingByKv.set(kv, t);
+  }
+  return t;
+}
+
 export class ResourceService {
   constructor(
     private readonly store: Store,
@@ -108,7 +121,7 @@ export class ResourceService {
     // An active namespace in the cache is trusted (as kube's NamespaceLifecycle trusts its
     // informer); a miss or a terminating one is checked live, since the cache may be behind.
     const cached = this.cache?.peek(NAMESPACE_KEY(ns));
-    if (cached && !(JSON.parse(cached.value) as Obj).metadata?.deletionTimestamp) return;
+    if (cached && !terminating(cached)) return;
     const kv = await this.store.get(NAMESPACE_KEY(ns));
     if (!kv) throw notFound('namespaces', '', ns);
     const o = fromStored(kv.value, kv.modRevision);

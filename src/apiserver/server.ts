@@ -291,8 +291,11 @@ function answerError(req: IncomingMessage, res: ServerResponse, e: ApiError): vo
 function logRequest(log: Logger, req: IncomingMessage, res: ServerResponse, parsed: ParsedRequest, id: string, seconds: number): void {
   const info = parsed.info;
   recordRequest(info, res.statusCode, seconds);
+  const failed = res.statusCode >= 500;
+  // Every request passes here: the line is only built when it will be written.
+  if (!log.isLevelEnabled(failed ? 'warn' : 'debug')) return;
   const key = requestKey(info);
   const line = { requestId: id, verb: info.verb, ...(key ? { key } : {}), method: req.method, url: req.url, code: res.statusCode, ms: Math.round(seconds * 1e4) / 10, userAgent: req.headers['user-agent'] };
-  if (res.statusCode >= 500) log.warn(line, 'request');
+  if (failed) log.warn(line, 'request');
   else log.debug(line, 'request');
 }

@@ -13,9 +13,16 @@ export type FieldPath = PathElement[];
 const keyOf = (p: FieldPath): string => JSON.stringify(p);
 
 export class FieldSet {
-  private readonly paths = new Map<string, FieldPath>();
+  // Keyed by the path's JSON text; sets built from other sets copy the keys instead of encoding
+  // every path again (a create's ownership is a few set operations over every field it has).
+  private readonly paths: Map<string, FieldPath>;
 
   constructor(paths: Iterable<FieldPath> = []) {
+    if (paths instanceof FieldSet) {
+      this.paths = new Map(paths.paths);
+      return;
+    }
+    this.paths = new Map();
     for (const p of paths) this.add(p);
   }
 
@@ -49,20 +56,26 @@ export class FieldSet {
 
   union(...others: FieldSet[]): FieldSet {
     const out = new FieldSet(this);
-    for (const o of others) for (const p of o) out.add(p);
+    for (const o of others) for (const [k, p] of o.paths) out.paths.set(k, p);
     return out;
   }
 
   difference(...others: FieldSet[]): FieldSet {
-    return new FieldSet(this.toArray().filter((p) => !others.some((o) => o.has(p))));
+    const out = new FieldSet();
+    for (const [k, p] of this.paths) if (!others.some((o) => o.paths.has(k))) out.paths.set(k, p);
+    return out;
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet(this.toArray().filter((p) => other.has(p)));
+    const out = new FieldSet();
+    for (const [k, p] of this.paths) if (other.paths.has(k)) out.paths.set(k, p);
+    return out;
   }
 
   equals(other: FieldSet): boolean {
-    return this.size === other.size && this.toArray().every((p) => other.has(p));
+    if (this.size !== other.size) return false;
+    for (const k of this.paths.keys()) if (!other.paths.has(k)) return false;
+    return true;
   }
 }
 

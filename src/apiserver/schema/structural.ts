@@ -121,6 +121,21 @@ function shownType(value: Json): string {
   return JSON.stringify(value);
 }
 
+const withRules = new WeakMap<JsonSchema, boolean>();
+
+/** Whether the schema or any schema under it has x-kubernetes-validations (a walk skips subtrees without). */
+function hasRules(schema: JsonSchema): boolean {
+  let has = withRules.get(schema);
+  if (has === undefined) {
+    withRules.set(schema, true); // reached again while being decided (a cycle): assume rules, never skip wrongly
+    const rules = schema['x-kubernetes-validations'] as unknown[] | undefined;
+    const subs = [...Object.values(schema.properties ?? {}), ...(isSchema(schema.additionalProperties) ? [schema.additionalProperties] : []), ...(schema.items ? [schema.items] : [])];
+    has = Boolean(rules?.length) || subs.some((s) => isSchema(s) && hasRules(s));
+    withRules.set(schema, has);
+  }
+  return has;
+}
+
 /**
  * The old value of a list item, correlated the way the apiserver does for transition rules: only
  * items of `x-kubernetes-list-type: map` lists have one (the old item with the same map keys);
@@ -143,7 +158,7 @@ function oldItem(item: Json, oldList: Json, schema: JsonSchema): Json {
  * (`optionalOldSelf` is not supported: such a rule is still skipped where there is no old value.)
  */
 export function celCauses(value: Json, schema: JsonSchema, path = '', skip: (path: string) => boolean = () => false, old?: Json): ValidationCause[] {
-  if (value === undefined || value === null) return [];
+  if (value === undefined || value === null || !hasRules(schema)) return [];
   const causes: ValidationCause[] = [];
   const rules = schema['x-kubernetes-validations'] as CelRule[] | undefined;
   const hasOld = old !== undefined && old !== null;
