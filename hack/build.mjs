@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { builtStamp, sourceStamp, STAMP_FILE } from './dist-stamp.mjs';
 
 /** Packages bundled into the CLI; every other dependency is loaded from node_modules at run time. */
-const BUNDLED = new Set(['commander', 'js-yaml']);
+const BUNDLED = new Set(['commander', 'js-yaml', 'rxjs', '@kubernetes/client-node']);
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const stamp = sourceStamp(repo);
