@@ -31,8 +31,18 @@ export async function ensureDocker(dockerHost: string): Promise<void> {
   }
 }
 
-/** The local engine as Node "local" (created once; a user's changes to it are kept). */
+/**
+ * The local engine as Node "local" (created once; a user's changes to it are kept). Read first:
+ * it exists on every start but the first, and a create would be admitted (its schema compiled)
+ * only to be refused.
+ */
 async function registerLocalNode(nodes: ResourceClient<Node>, dockerHost: string, name: string): Promise<void> {
+  try {
+    await nodes.get(name);
+    return;
+  } catch (err) {
+    if (!isOkubeError(err, 'NotFound')) throw err;
+  }
   try {
     await nodes.create({
       apiVersion: API_VERSION,
