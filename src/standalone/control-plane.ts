@@ -96,28 +96,23 @@ export async function startControlPlane({ opts, endpoints, etcdTls, stops, check
 
   const kc = loadKubeConfig({ server: api.url, token: api.token, caPem: api.caPem });
   // The data plane is the Task controller's traffic gate (controllers/task/traffic-gate.ts): made
-  // first, started after the controllers as before.
+  // first, so the controllers get it. HAProxy starts with no frontends and needs nothing from the
+  // controllers (the gate does nothing until the data plane's first apply), so it starts beside
+  // them, and beside the Node's creation: the node controller sees the Node in its LIST or through
+  // its watch. Stopped as before: the data plane first, then the controllers.
   const p = opts.proxy !== false ? opts.proxy ?? { bindAddress: '127.0.0.1', portRange: DEFAULT_PROXY_PORT_RANGE } : undefined;
   const proxy = p && new ProxyController({ kc, dir: `${opts.dataDir}/haproxy`, bindAddress: p.bindAddress, portRange: p.portRange, onAnswer: p.onAnswer });
   const manager = new ControllerManager({ kc, trafficGate: proxy?.plane });
   const nodeName = opts.nodeName ?? 'local';
-  // The Node's creation and the controllers' first LISTs do not depend on each other: the node
-  // controller sees the Node in its LIST or through its watch.
-  const registered = registerLocalNode(manager.nodes, opts.dockerHost, nodeName);
-  try {
-    await manager.start();
-  } finally {
-    await registered.catch(() => undefined);
-  }
-  stops.push(() => manager.stop());
-  await registered;
+  const [registered, managerStarted, proxyStarted] = await Promise.allSettled([registerLocalNode(manager.nodes, opts.dockerHost, nodeName), manager.start(), proxy?.start()]);
+  if (managerStarted.status === 'fulfilled') stops.push(() => manager.stop());
+  if (proxy && proxyStarted.status === 'fulfilled') stops.push(() => proxy.stop());
+  const failed = [registered, managerStarted, proxyStarted].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   checkpoint();
 
   const proxyLines: string[] = [];
   if (p && proxy) {
-    await proxy.start();
-    stops.push(() => proxy.stop());
-    checkpoint();
     // Where the services that already exist answer (later ones are announced through onAnswer).
     const synced = await Promise.race([proxy.waitForSync().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 3000).unref())]);
     proxyLines.push(`proxy:      haproxy, frontends on ${p.bindAddress}:${p.portRange.start}-${p.portRange.end} (config in ${opts.dataDir}/haproxy)`);
