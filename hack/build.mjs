@@ -24,7 +24,7 @@ import { builtStamp, sourceStamp, STAMP_FILE } from './dist-stamp.mjs';
  * modules and read no files of their own: rxjs (ES modules: only the operators okube uses are
  * kept), client-node (~1000 ES modules, with its own dependencies), ajv, prom-client, cel-js and
  * the patch libraries. Not etcd3/gRPC (they read .proto files next to their code), dockerode
- * (ssh2's optional native addon) and pino (its transports run in worker threads).
+ * (ssh2 reads files next to its code) and pino (its transports run in worker threads).
  */
 const BUNDLED = new Set(['commander', 'js-yaml', 'rxjs', '@kubernetes/client-node', 'ajv', 'ajv-formats', 'prom-client', '@marcbachmann/cel-js', 'fast-json-patch', 'json-merge-patch']);
 
