@@ -5,8 +5,8 @@
 // (`--force` rebuilds anyway).
 //
 // The bundle is what bin/okube.js runs: esbuild joins tsc's output for the CLI (every command,
-// split into chunks so a command loads only its own) with the two pure-JavaScript packages every
-// command needs (commander, js-yaml). Node resolves, reads and links each ES module separately,
+// split into chunks so a command loads only its own) with the pure-JavaScript packages in
+// BUNDLED (below). Node resolves, reads and links each ES module separately,
 // which was most of a client command's start-up; dependencies that read files relative to
 // themselves or start workers (etcd3's protos, pino's transports, …) stay external and load from
 // node_modules as before. The chunks sit two folders below the package root, as tsc's files do,
@@ -18,8 +18,15 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtStamp, sourceStamp, STAMP_FILE } from './dist-stamp.mjs';
 
-/** Packages bundled into the CLI; every other dependency is loaded from node_modules at run time. */
-const BUNDLED = new Set(['commander', 'js-yaml']);
+/**
+ * Packages bundled into the CLI; every other dependency is loaded from node_modules at run time.
+ * Beside the two every command needs, the ones `okube up` loads that are made of many small
+ * modules and read no files of their own: rxjs (ES modules: only the operators okube uses are
+ * kept), client-node (~1000 ES modules, with its own dependencies), ajv, prom-client, cel-js and
+ * the patch libraries. Not etcd3/gRPC (they read .proto files next to their code), dockerode
+ * (ssh2 reads files next to its code) and pino (its transports run in worker threads).
+ */
+const BUNDLED = new Set(['commander', 'js-yaml', 'rxjs', '@kubernetes/client-node', 'ajv', 'ajv-formats', 'prom-client', '@marcbachmann/cel-js', 'fast-json-patch', 'json-merge-patch']);
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const stamp = sourceStamp(repo);

@@ -3,18 +3,23 @@
 #  1. `okube up` to ready (embedded etcd, the Docker engine as a Node, HAProxy unless --no-proxy
 #     is in UP_ARGS): wall time from the command's start until it prints "okube is up", for one
 #     start on a fresh data dir (certificates made) and RUNS restarts on that data dir (what a user
-#     sees running it again); each stopped with SIGINT before the next.
+#     sees running it again); each stopped with SIGINT before the next. Beside the wall time, the
+#     CPU (user + sys, from /proc) the okube up process used until that line: with the machine
+#     busy, wall time is mostly waiting for a core and only the CPU compares between runs.
 #  2. `okube get tasks -A` and `kubectl get tasks -A` against that last `okube up`, in turn
 #     (A B A B …) after one warm-up each, both with a warm discovery cache (KUBECACHEDIR, a temp
 #     dir) as users have; each timed whole-process by bash's `time` (wall, and user+sys CPU).
 # Prints median and min–max of each and the median of the per-pair ratios (pairs share the
 # machine's load at that moment, so the ratio holds when the machine is noisy and absolute times
 # do not), with the load average before and after.
-# Usage: hack/bench/cli-start.sh [RUNS]   (default 5; builds dist/ when stale)
+# Usage: hack/bench/cli-start.sh [--up-only] [RUNS]   (default 5; builds dist/ when stale;
+#        --up-only: part 1 only)
 #        DOCKER_HOST=unix:///… (default $OKUBE_TEST_DOCKER_HOST, else /var/run/docker.sock)
 #        OKUBE='node /path/to/other/bin/okube.js' to time another okube (e.g. an older checkout).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+up_only=
+[ "${1:-}" != --up-only ] || { up_only=1; shift; }
 runs=${1:-5}
 okube=${OKUBE:-node bin/okube.js}
 docker_host=${DOCKER_HOST:-${OKUBE_TEST_DOCKER_HOST:-unix:///var/run/docker.sock}}
@@ -34,7 +39,8 @@ trap 'stop_up; rm -rf "$work"' EXIT
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 now() { date +%s.%N; }
-# Starts okube up in the background (up_pid); sets `elapsed` to the seconds until it said "okube is up".
+# Starts okube up in the background (up_pid); sets `elapsed` to the seconds until it said "okube is up"
+# and `cpu` to the CPU seconds (user + sys) the process had used by then.
 start_up() {
   local log=$work/up.log t0
   : >"$log"
@@ -47,6 +53,8 @@ start_up() {
     sleep 0.01
   done
   elapsed=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }')
+  # utime and stime are fields 14 and 15 of /proc/PID/stat (after the command name in parentheses).
+  cpu=$(sed 's/^.*) //' "/proc/$up_pid/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($12 + $13) / hz }')
 }
 
 stats() { # median min max of the numbers on stdin
@@ -55,15 +63,22 @@ stats() { # median min max of the numbers on stdin
 
 echo "load average before: $(loadavg)"
 start_up
-fresh=$elapsed
+fresh=$elapsed fresh_cpu=$cpu
 stop_up
-ups=()
+ups=() cpus=()
 for i in $(seq "$runs"); do
   start_up
   ups+=("$elapsed")
+  cpus+=("$cpu")
   [ "$i" = "$runs" ] || stop_up
+  echo "  run $i: wall $elapsed s, cpu $cpu s, load $(loadavg)"
 done
-echo "okube up → ready (s): fresh data dir $fresh; again on it $(printf '%s\n' "${ups[@]}" | stats)"
+echo "okube up → ready, wall (s): fresh data dir $fresh; again on it $(printf '%s\n' "${ups[@]}" | stats)"
+echo "okube up → ready, CPU of the okube up process (s): fresh data dir $fresh_cpu; again on it $(printf '%s\n' "${cpus[@]}" | stats)"
+if [ -n "$up_only" ]; then
+  echo "load average after: $(loadavg)"
+  exit 0
+fi
 
 export KUBECONFIG=$work/data/kubeconfig
 sample() { # prints "wall cpu" of one run of "$@"

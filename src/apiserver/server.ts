@@ -12,7 +12,7 @@ import { loadOrCreateCerts, loadOrCreateToken } from './certs.js';
 import { DEFAULT_MAX_BODY_BYTES, requestId, sendJson } from './http.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './gc/collector.js';
 import { NamespaceFinalizer } from './namespaces.js';
-import { Registry } from './registry.js';
+import { Registry, type Resource } from './registry.js';
 import { ResourceService } from './resources.js';
 import type { ResourceLookup } from './routing.js';
 import { buildChain, defaultFilters } from './filters.js';
@@ -30,6 +30,7 @@ import { resourceHandler, type WatchSettings } from './resource-handler.js';
 import { nonResourceRoutes, routeHandler } from './routes.js';
 import { ApiError, isStoreError } from './status.js';
 import { WatchCache, type WatchCacheOptions } from './cache/watch-cache.js';
+import { settleAll } from '../util/settle-all.js';
 
 // The HTTP(S) front: start-up, the handler chain (filters.ts: authentication, authorization,
 // admission; then routes.ts for the non-resource paths and resource-handler.ts for the rest),
@@ -112,8 +113,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     cache?.close();
     throw err;
   };
-  await ensureNamespaces(service, registry).catch(abort);
-  await ensureBootstrapPolicy(service, registry).catch(abort);
+  await ensureBootstrapObjects(service, registry).catch(abort);
   await rbac.start().catch(abort);
   const authorizer = new Authorizer(rbac);
   const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers));
@@ -172,29 +172,37 @@ function servingCerts(opts: ApiServerOptions): { certPem: string; keyPem: string
   return loadOrCreateCerts(opts.dataDir);
 }
 
-async function ensureNamespaces(service: ResourceService, registry: Registry): Promise<void> {
-  const nsResource = registry.lookup('', 'v1', 'namespaces')!;
-  for (const name of SYSTEM_NAMESPACES) {
-    try {
-      await service.create(nsResource, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
-    } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-    }
+/**
+ * Creates `obj` unless an object of that name exists. The read comes first: on every start but
+ * the first they all exist, and a create would run admission (compiling the kind's schema) only
+ * to be refused with AlreadyExists.
+ */
+async function createIfMissing(service: ResourceService, r: Resource, obj: Record<string, unknown>): Promise<void> {
+  const name = (obj.metadata as { name: string }).name;
+  try {
+    await service.get(r, undefined, name);
+    return;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+  }
+  try {
+    await service.create(r, undefined, structuredClone(obj), { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
   }
 }
 
-/** The default ClusterRoles and ClusterRoleBindings (auth/bootstrap-policy.ts), created when missing. */
-async function ensureBootstrapPolicy(service: ResourceService, registry: Registry): Promise<void> {
+/** The system namespaces and the default ClusterRoles and ClusterRoleBindings (auth/bootstrap-policy.ts), created when missing, all at once. */
+async function ensureBootstrapObjects(service: ResourceService, registry: Registry): Promise<void> {
+  const namespaces = registry.lookup('', 'v1', 'namespaces')!;
   const roles = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
   const bindings = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!;
-  const all: Array<[typeof roles, Record<string, unknown>]> = [...BOOTSTRAP_CLUSTER_ROLES.map((o) => [roles, o] as [typeof roles, Record<string, unknown>]), ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((o) => [bindings, o] as [typeof roles, Record<string, unknown>])];
-  for (const [r, obj] of all) {
-    try {
-      await service.create(r, undefined, structuredClone(obj), { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
-    } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-    }
-  }
+  const all: Array<[Resource, Record<string, unknown>]> = [
+    ...SYSTEM_NAMESPACES.map((name): [Resource, Record<string, unknown>] => [namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }]),
+    ...BOOTSTRAP_CLUSTER_ROLES.map((o): [Resource, Record<string, unknown>] => [roles, o]),
+    ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((o): [Resource, Record<string, unknown>] => [bindings, o]),
+  ];
+  await settleAll(all.map(([r, obj]) => createIfMissing(service, r, obj)));
 }
 
 /**

@@ -1,47 +1,24 @@
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
+import { settleAll } from '../util/settle-all.js';
 import { EmbeddedEtcd } from '../storage/embedded-etcd.js';
-import { EtcdStore } from '../storage/etcd-store.js';
-import type { Store } from '../storage/store.js';
-import { createApiServer, writeKubeconfig } from '../apiserver/index.js';
+import type { EtcdClientTls } from '../storage/etcd-tls.js';
 import { loadOrCreateCerts } from '../apiserver/certs.js';
-import { loadKubeConfig } from '../client/kubeconfig.js';
-import type { ResourceClient } from '../client/resource-client.js';
-import { ControllerManager } from '../controllers/manager.js';
-import { DockerRuntime } from '../runtime/docker-runtime.js';
-import type { Node } from '../api/types.js';
-import { API_VERSION } from '../api/types.js';
-import { isOkubeError } from '../util/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { ProxyController } from '../proxy/controller.js';
 import { requireHaproxy } from '../proxy/supervisor.js';
+import type { StandaloneOptions } from './options.js';
+
+export { CRD_DIR, DEFAULT_PROXY_PORT_RANGE, type StandaloneOptions } from './options.js';
 
 // The composition root of `okube up`: one process tree with the store, the API server and the
 // controllers. Kept apart from argument parsing so tests can start the whole system in-process.
-
-export interface StandaloneOptions {
-  dataDir: string;
-  listen: { host: string; port: number };
-  etcdEndpoints?: string[];
-  /** TLS for the external etcd (--etcd-cafile/--etcd-certfile/--etcd-keyfile). */
-  etcdTls?: { caPem: string; certPem?: string; keyPem?: string };
-  dockerHost: string;
-  kubeconfigPath: string;
-  /** How long the readiness summary waits for the local Node to be Ready (default 15 s). */
-  nodeReadyTimeoutMs?: number;
-  /** Name of the Node the local engine is registered as (default "local"). */
-  nodeName?: string;
-  /**
-   * The HAProxy data plane for TaskServices (default on): where frontends listen and the range
-   * their ports are allocated from; false: none (`--no-proxy`).
-   */
-  proxy?: false | { bindAddress: string; portRange: { start: number; end: number }; onAnswer?: (line: string) => void };
-  /** Aborted (Ctrl-C during start-up): start-up stops at the next step and undoes what it did. */
-  signal?: AbortSignal;
-}
+// Start-up is ordered for time to ready: this module and what it imports statically are the
+// light part (checks, the data dir lock, certificates, the embedded etcd); the API server, the
+// controllers and their libraries (control-plane.ts) are imported dynamically, and that loading,
+// the Docker check and etcd's start run side by side. Whatever fails, start-up waits for all
+// three to settle and then stops what was started (settleAll).
 
 export interface StandaloneSystem {
   apiUrl: string;
@@ -51,12 +28,7 @@ export interface StandaloneSystem {
   stop(): Promise<void>;
 }
 
-export const CRD_DIR = fileURLToPath(new URL('../../crds', import.meta.url));
-
 const log = loggerFor('standalone');
-
-/** Frontend ports of TaskServices that ask for none (apart from the Node's host-port range 30000-32767). */
-export const DEFAULT_PROXY_PORT_RANGE = { start: 18000, end: 18999 };
 
 function ensureWritableDir(dir: string): void {
   try {
@@ -85,43 +57,24 @@ async function ensurePortFree(host: string, port: number): Promise<void> {
   });
 }
 
-async function ensureDocker(dockerHost: string): Promise<void> {
-  try {
-    await new DockerRuntime({ dockerHost, timeoutMs: 5000 }).ping();
-  } catch (err) {
-    throw new OkubeError('ConfigError', `Docker is not reachable at ${dockerHost}: start the Docker engine (hack/up.sh does) or pass --docker-host (${(err as Error).message})`);
-  }
+interface StoreEndpoint {
+  endpoints: string[];
+  tls?: EtcdClientTls | StandaloneOptions['etcdTls'];
+  description: string;
 }
 
-/** The local engine as Node "local" (created once; a user's changes to it are kept). */
-async function registerLocalNode(nodes: ResourceClient<Node>, dockerHost: string, name: string): Promise<void> {
-  try {
-    await nodes.create({
-      apiVersion: API_VERSION,
-      kind: 'Node',
-      metadata: { name, labels: { 'okube.dev/local': 'true' } },
-      spec: { dockerHost, address: '127.0.0.1', portRange: { start: 30000, end: 32767 } },
-    });
-  } catch (err) {
-    if (!isOkubeError(err, 'AlreadyExists')) throw err;
-  }
-}
-
-/**
- * "Ready" once this process's node controller has found the engine (its registry, not a Ready
- * condition a previous run left behind), or "NotReady: why" after the timeout.
- */
-async function localNodeReadiness(manager: ControllerManager, name: string, timeoutMs: number, checkpoint: () => void): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    checkpoint();
-    if (manager.registry.get(name)?.ready) return 'Ready';
-    if (Date.now() > deadline) {
-      const ready = (await manager.nodes.get(name).catch(() => undefined))?.status?.conditions?.find((c) => c.type === 'Ready');
-      return `NotReady: ${ready?.message ?? 'the node controller has not reached the engine yet'}`;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The external etcd as given, or the embedded one started (its stop pushed onto `stops` once it runs). */
+async function startStore(opts: StandaloneOptions, stops: Array<() => Promise<void>>): Promise<StoreEndpoint> {
+  if (opts.etcdEndpoints?.length) return { endpoints: opts.etcdEndpoints, tls: opts.etcdTls, description: `external etcd ${opts.etcdEndpoints.join(',')}` };
+  // The embedded etcd takes only clients with a certificate from okube's CA (the one the API
+  // server serves with), on loopback.
+  const ca = loadOrCreateCerts(opts.dataDir);
+  const etcd = new EmbeddedEtcd({ dataDir: `${opts.dataDir}/etcd`, tls: { caPem: ca.caPem, caKeyPem: ca.caKeyPem! } });
+  // Registered before it starts: start() that fails has stopped its own child, and stop() of an
+  // etcd that is not running does nothing.
+  stops.push(() => etcd.stop());
+  const { endpoints, tls } = await etcd.start();
+  return { endpoints, tls, description: `embedded etcd ${endpoints.join(',')} (data in ${opts.dataDir}/etcd)` };
 }
 
 export async function startStandalone(opts: StandaloneOptions): Promise<StandaloneSystem> {
@@ -147,65 +100,19 @@ export async function startStandalone(opts: StandaloneOptions): Promise<Standalo
 
   try {
     await ensurePortFree(opts.listen.host, opts.listen.port);
-    await ensureDocker(opts.dockerHost);
     if (opts.proxy !== false) requireHaproxy();
     checkpoint();
 
-    let endpoints = opts.etcdEndpoints;
-    let etcdTls = opts.etcdTls;
-    let storeDescription: string;
-    if (endpoints?.length) {
-      storeDescription = `external etcd ${endpoints.join(',')}`;
-    } else {
-      // The embedded etcd takes only clients with a certificate from okube's CA (the one the API
-      // server serves with), on loopback.
-      const ca = loadOrCreateCerts(opts.dataDir);
-      const etcd = new EmbeddedEtcd({ dataDir: `${opts.dataDir}/etcd`, tls: { caPem: ca.caPem, caKeyPem: ca.caKeyPem! } });
-      ({ endpoints, tls: etcdTls } = await etcd.start());
-      stops.push(() => etcd.stop());
-      checkpoint();
-      storeDescription = `embedded etcd ${endpoints.join(',')} (data in ${opts.dataDir}/etcd)`;
-    }
-    const store: Store = new EtcdStore({ endpoints, ...(etcdTls ? { tls: etcdTls } : {}) });
-    stops.push(() => store.close());
-
-    const api = await createApiServer({ store, crdDir: CRD_DIR, dataDir: opts.dataDir, listen: opts.listen });
-    stops.push(() => api.close());
-    checkpoint();
-    writeKubeconfig(opts.kubeconfigPath, { server: api.url, caPem: api.caPem, token: api.token });
-    log.info({ url: api.url }, 'API server ready');
-
-    const kc = loadKubeConfig({ server: api.url, token: api.token, caPem: api.caPem });
-    // The data plane is the Task controller's traffic gate (controllers/task/traffic-gate.ts): made
-    // first, started after the controllers as before.
-    const p = opts.proxy !== false ? opts.proxy ?? { bindAddress: '127.0.0.1', portRange: DEFAULT_PROXY_PORT_RANGE } : undefined;
-    const proxy = p && new ProxyController({ kc, dir: `${opts.dataDir}/haproxy`, bindAddress: p.bindAddress, portRange: p.portRange, onAnswer: p.onAnswer });
-    const manager = new ControllerManager({ kc, trafficGate: proxy?.plane });
-    const nodeName = opts.nodeName ?? 'local';
-    await registerLocalNode(manager.nodes, opts.dockerHost, nodeName);
-    await manager.start();
-    stops.push(() => manager.stop());
+    // Side by side: loading the heavy modules (CPU in this process), etcd's start (another
+    // process; it needs only the certificates) and the Docker check (once its client is loaded).
+    // Errors are reported in this order: Docker's, then etcd's, then a module that did not load.
+    const modules = import('./control-plane.js');
+    const docker = modules.then((m) => m.ensureDocker(opts.dockerHost));
+    const [, store, controlPlane] = await settleAll([docker, startStore(opts, stops), modules]);
     checkpoint();
 
-    const proxyLines: string[] = [];
-    if (p && proxy) {
-      await proxy.start();
-      stops.push(() => proxy.stop());
-      checkpoint();
-      // Where the services that already exist answer (later ones are announced through onAnswer).
-      const synced = await Promise.race([proxy.waitForSync().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 3000).unref())]);
-      proxyLines.push(`proxy:      haproxy, frontends on ${p.bindAddress}:${p.portRange.start}-${p.portRange.end} (config in ${opts.dataDir}/haproxy)`);
-      if (synced) proxyLines.push(...proxy.statuses.filter((s) => s.routed.status === 'True').map((s) => `service:    ${s.namespace}/${s.name} answers on ${s.ports.map((x) => `${s.address}:${x.port}`).join(', ')}`));
-    }
-
-    const local = await localNodeReadiness(manager, nodeName, opts.nodeReadyTimeoutMs ?? 15_000, checkpoint);
-    return {
-      apiUrl: api.url,
-      kubeconfigPath: opts.kubeconfigPath,
-      storeDescription,
-      summaryLines: [`node:       ${nodeName} ${local} (${opts.dockerHost})`, `controllers: scheduler, task, taskset, endpoints, node; garbage collector in the API server`, ...proxyLines],
-      stop: stopAll,
-    };
+    const { apiUrl, summaryLines } = await controlPlane.startControlPlane({ opts, endpoints: store.endpoints, etcdTls: store.tls, stops, checkpoint });
+    return { apiUrl, kubeconfigPath: opts.kubeconfigPath, storeDescription: store.description, summaryLines, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,18 +1,27 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
 
 // okube's PKI primitives: a self-signed CA with a serving certificate for the API server, and
 // certificates that CA signs (client certificates with CN = user and O = groups, as
 // kube-apiserver's x509 authenticator reads them; serving and peer certificates for etcd). Pure
 // apart from key generation; where the files live is the caller's business (apiserver/certs.ts,
 // storage/etcd-tls.ts).
+//
+// node-forge (a large CommonJS package) is loaded on the first certificate made or read, not when
+// this module is: an `okube up` on a data dir whose certificates exist never loads it.
+
+let forgeModule: typeof Forge | undefined;
+function forge(): typeof Forge {
+  return (forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
+}
 
 export interface ServingCerts { caPem: string; certPem: string; keyPem: string; caKeyPem?: string }
 
-function newKey(): { pem: string; forgeKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey } {
+function newKey(): { pem: string; forgeKey: Forge.pki.rsa.PrivateKey; publicKey: Forge.pki.rsa.PublicKey } {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  const forgeKey = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
-  const publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
+  const forgeKey = forge().pki.privateKeyFromPem(privateKey) as Forge.pki.rsa.PrivateKey;
+  const publicKey = forge().pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
   return { pem: privateKey, forgeKey, publicKey };
 }
 
@@ -26,7 +35,7 @@ function serial(): string {
 export function generateServingCerts(hosts: string[] = ['127.0.0.1', '::1', 'localhost']): ServingCerts {
   const now = new Date(Date.now() - 60_000);
   const ca = newKey();
-  const caCert = forge.pki.createCertificate();
+  const caCert = forge().pki.createCertificate();
   caCert.publicKey = ca.publicKey;
   caCert.serialNumber = serial();
   caCert.validity.notBefore = now;
@@ -39,10 +48,10 @@ export function generateServingCerts(hosts: string[] = ['127.0.0.1', '::1', 'loc
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  caCert.sign(ca.forgeKey, forge.md.sha256.create());
+  caCert.sign(ca.forgeKey, forge().md.sha256.create());
 
   const srv = newKey();
-  const cert = forge.pki.createCertificate();
+  const cert = forge().pki.createCertificate();
   cert.publicKey = srv.publicKey;
   cert.serialNumber = serial();
   cert.validity.notBefore = now;
@@ -57,8 +66,8 @@ export function generateServingCerts(hosts: string[] = ['127.0.0.1', '::1', 'loc
     { name: 'subjectAltName', altNames },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  cert.sign(ca.forgeKey, forge.md.sha256.create());
-  return { caPem: forge.pki.certificateToPem(caCert), certPem: forge.pki.certificateToPem(cert), keyPem: srv.pem, caKeyPem: ca.pem };
+  cert.sign(ca.forgeKey, forge().md.sha256.create());
+  return { caPem: forge().pki.certificateToPem(caCert), certPem: forge().pki.certificateToPem(cert), keyPem: srv.pem, caKeyPem: ca.pem };
 }
 
 export interface IssuedCert { certPem: string; keyPem: string }
@@ -68,10 +77,10 @@ export interface IssuedCert { certPem: string; keyPem: string }
  * server certificate for `hosts` (etcd's serving certificate), valid for `days`.
  */
 export function issueCert(ca: { caPem: string; caKeyPem: string }, opts: { commonName: string; organizations?: string[]; hosts?: string[]; server?: boolean; client?: boolean; days?: number }): IssuedCert {
-  const caCert = forge.pki.certificateFromPem(ca.caPem);
-  const caKey = forge.pki.privateKeyFromPem(ca.caKeyPem);
+  const caCert = forge().pki.certificateFromPem(ca.caPem);
+  const caKey = forge().pki.privateKeyFromPem(ca.caKeyPem);
   const k = newKey();
-  const cert = forge.pki.createCertificate();
+  const cert = forge().pki.createCertificate();
   const now = new Date(Date.now() - 60_000);
   cert.publicKey = k.publicKey;
   cert.serialNumber = serial();
@@ -87,7 +96,7 @@ export function issueCert(ca: { caPem: string; caKeyPem: string }, opts: { commo
   ];
   if (opts.hosts?.length) ext.push({ name: 'subjectAltName', altNames: opts.hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? { type: 7, ip: h } : { type: 2, value: h })) });
   cert.setExtensions(ext);
-  cert.sign(caKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: k.pem };
+  cert.sign(caKey, forge().md.sha256.create());
+  return { certPem: forge().pki.certificateToPem(cert), keyPem: k.pem };
 }
 

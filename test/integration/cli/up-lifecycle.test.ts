@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { request as httpsRequest } from 'node:https';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -117,6 +117,20 @@ describe('okube up: owns its etcd and its data dir', function () {
     const containers = await docker.list({ [LABELS.taskUid]: after.metadata.uid! });
     expect(containers.map((c) => c.id)).to.deep.equal([before.status!.containerID]);
     expect(warnings(up.stderr()).filter((l) => /Unhandled|uncaught/i.test(l))).to.deep.equal([]);
+    expect(await up.stop('SIGINT')).to.equal(0);
+  });
+
+  it('when Docker does not answer, the etcd started beside the Docker check is stopped: one line, exit 1, no etcd left, the data dir free', async () => {
+    const dataDir = join(dir, 'no-docker');
+    const port = await freePort();
+    const r = await okube(['up', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--docker-host', `unix://${join(dir, 'no-docker.sock')}`, '--node-name', uniqueName('nodock')], { timeoutMs: 90_000 });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr.trimEnd().split('\n'), r.stderr).to.have.length(1);
+    expect(r.stderr).to.match(/^error: Docker is not reachable at unix:\/\/.*no-docker\.sock/);
+    // etcd's start does not wait for the Docker check (they run side by side), so it was started.
+    expect(existsSync(join(dataDir, 'etcd', 'etcd.log')), 'etcd was started').to.equal(true);
+    expect(etcdPidsOf(dataDir)).to.deep.equal([]);
+    const up = await start(dataDir, port, uniqueName('nodock2'));
     expect(await up.stop('SIGINT')).to.equal(0);
   });
 
