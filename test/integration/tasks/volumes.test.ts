@@ -163,9 +163,18 @@ describe('Task volumes on real Docker', function () {
     });
     after(async () => {
       await rig.manager.nodes.delete(second).catch(() => undefined);
-      for (const c of await other.list({ [LABELS.node]: second })) await other.remove(c.id);
-      for (const uid of claimUids) for (const rt of [docker, other]) await rt.removeVolumes({ [VOLUME_CLAIM_LABEL]: uid });
-      await other.removeVolumes({ [LABELS.node]: second });
+      // A Task reconcile already under way when the Node went may still start a container on it
+      // (the Node controller sweeps twice for that reason): sweep until the volumes come off too.
+      await waitFor('second Node swept', async () => {
+        try {
+          for (const c of await other.list({ [LABELS.node]: second })) await other.remove(c.id);
+          for (const uid of claimUids) for (const rt of [docker, other]) await rt.removeVolumes({ [VOLUME_CLAIM_LABEL]: uid });
+          await other.removeVolumes({ [LABELS.node]: second });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 30_000, 500);
     });
 
     it('a PersistentVolumeClaim keeps data across Task delete and re-create, and the scheduler places the new Task on its Node', async () => {
