@@ -123,17 +123,19 @@ export class ContainerActions {
   }
 
   /**
-   * The crash loop's next container, created during the wait (plan/next.ts), and the old exit it
-   * replaces removed; its Events are recorded at once (this runs after the status write). A
+   * The old exit removed, then the crash loop's next container created during the wait
+   * (plan/next.ts); its Events are recorded at once (this runs after the status write). A
    * failure only costs the head start: it is logged and answered false, and the end of the wait
    * creates (and reports a failure) as it always did.
    */
   async precreate(key: string, task: Task, action: Extract<Action, { kind: 'precreate' }>, entry: NodeEntry, config?: ConfigResult): Promise<boolean> {
     const made: PlanEvent[] = [];
     try {
+      // The old exit goes first, so the Task never has more than two containers, even for the
+      // length of one call (the next one and the exit just seen).
+      if (action.replaces) await entry.runtime.remove(action.replaces);
       const r = await this.create(task, action.restartNumber, entry, made, () => undefined, config, false);
       if (r && 'pullFailed' in r) throw new OkubeError('ImageNotFound', r.pullFailed);
-      if (action.replaces) await entry.runtime.remove(action.replaces);
       for (const e of made) await this.deps.events.record(task, e.type, e.reason, e.message);
       return true;
     } catch (err) {
