@@ -4,7 +4,7 @@ import { validateObjectMeta } from './schema/index.js';
 import { isRbacObject } from './schema/meta.js';
 import { addWarning } from './http.js';
 import { isPlainObject, OBJECT_META_FIELDS, type Obj } from './objects.js';
-import type { Resource } from './registry.js';
+import { isNamespaceKind, type Resource } from './registry.js';
 import { scaleCauses } from './scale.js';
 import { badRequest, invalid } from './status.js';
 
@@ -64,7 +64,7 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   if (r.def.group === '' && r.def.kind === 'Secret') foldStringData(obj);
   const metaCauses = validateObjectMeta(obj, r.def.namespaced).map((c) => ({ ...c, field: c.field.replace(/^\./, '') }));
   const covered = new Set(metaCauses.map((c) => c.field.split('[')[0]));
-  const fallback = basicMetaCauses(obj, r.def.group === '' && r.def.kind === 'Namespace').filter((c) => ![...covered].some((f) => c.field.startsWith(f)));
+  const fallback = basicMetaCauses(obj, isNamespaceKind(r)).filter((c) => ![...covered].some((f) => c.field.startsWith(f)));
   const causes: StatusCause[] = [...unknownCauses, ...metaCauses, ...fallback, ...r.schema.validate(obj, opts.old)].map((c) => ({
     reason: c.reason,
     field: (c.field ?? '').replace(/^\./, ''),

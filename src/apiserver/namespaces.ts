@@ -2,13 +2,12 @@ import type { Store } from '../storage/store.js';
 import type { Logger } from '../util/logger.js';
 import { fromStored } from './objects.js';
 import { isStoreError } from './status.js';
+import { NAMESPACES_PREFIX, namespaceKey } from './namespace-lifecycle.js';
 import type { ResourceService } from './resources.js';
 
 // The namespace finalizer: a namespace marked for deletion is drained (everything in it deleted,
 // objects with finalizers marked) and removed once empty. In-process, restartable: on start every
 // namespace with a deletionTimestamp is picked up again.
-
-const NS_PREFIX = '/registry/core/namespaces/';
 
 export class NamespaceFinalizer {
   private readonly running = new Map<string, NodeJS.Timeout | true>();
@@ -22,7 +21,7 @@ export class NamespaceFinalizer {
   ) {}
 
   async resume(): Promise<void> {
-    const page = await this.store.list(NS_PREFIX);
+    const page = await this.store.list(NAMESPACES_PREFIX);
     for (const kv of page.items) {
       const o = fromStored(kv.value, kv.modRevision);
       if (o.metadata.deletionTimestamp && o.metadata.name) this.kick(o.metadata.name);
@@ -40,8 +39,8 @@ export class NamespaceFinalizer {
     try {
       const empty = await this.service().drainNamespace(name);
       if (empty) {
-        const kv = await this.store.get(NS_PREFIX + name);
-        if (kv) await this.store.delete(NS_PREFIX + name, kv.modRevision);
+        const kv = await this.store.get(namespaceKey(name));
+        if (kv) await this.store.delete(namespaceKey(name), kv.modRevision);
         this.running.delete(name);
         this.log.info({ namespace: name }, 'namespace deleted');
         return;

@@ -49,6 +49,11 @@ export class Registry {
   }
 }
 
+/** The core Namespace kind, whose create, status and delete follow rules of their own. */
+export function isNamespaceKind(r: Resource): boolean {
+  return r.def.group === '' && r.def.kind === 'Namespace';
+}
+
 export function objectKey(r: Resource, namespace: string | undefined, name: string): string {
   return r.def.namespaced ? `/registry/${r.storageGroup}/${r.def.plural}/${namespace}/${name}` : `/registry/${r.storageGroup}/${r.def.plural}/${name}`;
 }

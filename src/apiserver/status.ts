@@ -73,6 +73,21 @@ export function badRequest(message: string): ApiError {
   return new ApiError('BadRequest', message);
 }
 
+/** A write's body names another object than its URL (kube's checkName). */
+export function nameMismatch(given: string, urlName: string): ApiError {
+  return badRequest(`the name of the object (${given}) does not match the name on the URL (${urlName})`);
+}
+
+/** A write's body sets another namespace than its URL. */
+export function namespaceMismatch(): ApiError {
+  return badRequest('the namespace of the provided object does not match the namespace sent on the request');
+}
+
+/** A patch changed a field no write may change. */
+export function fieldImmutable(field: string, value: unknown): ApiError {
+  return badRequest(`${field}: Invalid value: "${String(value)}": field is immutable`);
+}
+
 const STORE_CODES = new Set<string>(STORE_ERROR_CODES);
 
 /**

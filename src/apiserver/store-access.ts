@@ -1,7 +1,9 @@
 import type { Store, KeyValue } from '../storage/store.js';
+import type { WatchCache } from './cache/watch-cache.js';
 import { fromStored, type Obj } from './objects.js';
-import { objectKey, type Resource } from './registry.js';
-import { alreadyExists, conflict, isStoreError, notFound, storeErrorCode } from './status.js';
+import { objectKey, type Registry, type Resource } from './registry.js';
+import { parseRevision } from './request-options.js';
+import { alreadyExists, conflict, isStoreError, notFound, storeErrorCode, type ApiError } from './status.js';
 
 // Reads and writes of one stored object for the REST layer: the compare-and-swap retry loop
 // every write shares, store errors mapped to API errors, and the one-object read.
@@ -11,6 +13,17 @@ export interface Result { code: number; body: unknown }
 
 /** Told when a namespace starts terminating (the namespace finalizer drains it). */
 export type NamespaceHook = (name: string) => void;
+
+/** What the write paths go through: the Store, the served kinds (for cross-object admission), the watch cache if any. */
+export interface StoreContext {
+  store: Store;
+  registry: Registry;
+  /** Serves whole-collection lists and namespace checks it can (cache/read-policy.ts). */
+  cache?: WatchCache;
+}
+
+/** An object read together with its stored form, whose modRevision a write compares against. */
+export interface StoredObject { kv: KeyValue; obj: Obj }
 
 const MAX_RETRIES = 64;
 
@@ -51,12 +64,24 @@ export function storeErr(err: unknown, r: Resource, name: string): never {
     const code = storeErrorCode(err);
     if (code === 'NotFound') throw notFound(r.def.plural, r.def.group, name);
     if (code === 'AlreadyExists') throw alreadyExists(r.def.plural, r.def.group, name);
-    if (code === 'Conflict') throw conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    if (code === 'Conflict') throw modifiedConflict(r, name);
   }
   throw err;
 }
 
-export async function readObject(store: Store, r: Resource, ns: string | undefined, name: string): Promise<{ kv: KeyValue; obj: Obj }> {
+/** kube's 409 for a write based on a version that is no longer the stored one. */
+export function modifiedConflict(r: Resource, name: string): ApiError {
+  return conflict(r.def.plural, r.def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+}
+
+/** A resourceVersion the request sets is a precondition on the stored object: 409 when it is another. */
+export function resourceVersionMustMatch(r: Resource, name: string, cur: Obj, rv: unknown): void {
+  if (rv === undefined || rv === cur.metadata.resourceVersion) return;
+  parseRevision(rv, 'metadata.resourceVersion');
+  throw modifiedConflict(r, name);
+}
+
+export async function readObject(store: Store, r: Resource, ns: string | undefined, name: string): Promise<StoredObject> {
   const kv = await store.get(objectKey(r, ns, name));
   if (!kv) throw notFound(r.def.plural, r.def.group, name);
   return { kv, obj: fromStored(kv.value, kv.modRevision) };
