@@ -1,18 +1,19 @@
 import type { Store } from '../storage/store.js';
 import { decodeObject } from './http.js';
-import { clone, fromStored, isPlainObject, nowTimestamp, toStored } from './objects.js';
-import { collectionPrefix, objectKey, type Registry, type Resource } from './registry.js';
+import { listObjects } from './listing.js';
+import { clone, fromStored, isPlainObject, nowTimestamp, toStored, type Obj } from './objects.js';
+import { collectionPrefix, isNamespaceKind, objectKey, type Registry, type Resource } from './registry.js';
 import { deleteOptionsCauses, optionsInvalid } from './options-validation.js';
 import { queryInt } from './query-params.js';
 import type { WriteOptions } from './request-options.js';
 import { planDelete, propagationOptions, type PropagationOptions } from './propagation.js';
 import { ApiError, badRequest, conflict, isStoreError } from './status.js';
-import { readObject, retryOnConflict, type NamespaceHook, type Result } from './store-access.js';
+import { readObject, retryOnConflict, type NamespaceHook, type Result, type StoreContext } from './store-access.js';
 
-// DELETE of one object and the namespace drain. A DELETE plans with the propagation policy
-// (propagation.ts): an object left with finalizers (its own, or the collector's `orphan` /
-// `foregroundDeletion`) — or a namespace — is marked for deletion and kept; any other is removed,
-// under the caller's preconditions. The garbage collector deletes through deleteWithOptions too.
+// DELETE of one object, of a collection, and the namespace drain. A DELETE plans with the
+// propagation policy (propagation.ts): an object left with finalizers (its own, or the collector's
+// `orphan` / `foregroundDeletion`) — or a namespace — is marked for deletion and kept; any other
+// is removed, under the caller's preconditions. The garbage collector deletes through deleteWithOptions too.
 
 /** A parsed DeleteOptions: propagation, preconditions, dry run. */
 export interface DeleteRequest {
@@ -51,7 +52,7 @@ export async function deleteWithOptions(store: Store, onNamespaceDeleting: Names
     if (pre.resourceVersion !== undefined && pre.resourceVersion !== null && pre.resourceVersion !== cur.obj.metadata.resourceVersion) {
       throw conflict(r.def.plural, r.def.group, name, `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${cur.obj.metadata.resourceVersion}`);
     }
-    const isNamespace = r.def.group === '' && r.def.kind === 'Namespace';
+    const isNamespace = isNamespaceKind(r);
     if (['default', 'kube-system'].includes(name) && isNamespace) {
       throw new ApiError('Forbidden', `namespace "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
     }
@@ -81,6 +82,34 @@ export async function deleteWithOptions(store: Store, onNamespaceDeleting: Names
       return { code: 200, body: cur.obj };
     };
   });
+}
+
+/** DELETE of a collection: every selected item deleted with the collection's DeleteOptions; one already gone is skipped. */
+export async function deleteCollection(
+  ctx: StoreContext,
+  onNamespaceDeleting: NamespaceHook,
+  r: Resource,
+  ns: string | undefined,
+  q: URLSearchParams,
+  opts: WriteOptions,
+  body: Buffer,
+): Promise<Result> {
+  const lq = new URLSearchParams();
+  for (const k of ['labelSelector', 'fieldSelector']) if (q.get(k)) lq.set(k, q.get(k)!);
+  // Every item is deleted with the collection's DeleteOptions (propagation, preconditions).
+  const dq = new URLSearchParams();
+  for (const k of ['propagationPolicy', 'orphanDependents', 'gracePeriodSeconds']) if (q.has(k)) dq.set(k, q.get(k)!);
+  const { items } = await listObjects(ctx.store, ctx.cache, r, ns, lq);
+  const deleted: Obj[] = [];
+  for (const o of items) {
+    try {
+      const res = await deleteObject(ctx.store, onNamespaceDeleting, r, o.metadata.namespace, o.metadata.name!, body, dq, opts);
+      deleted.push(res.body as Obj);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+    }
+  }
+  return { code: 200, body: { apiVersion: r.apiVersion, kind: r.def.listKind, metadata: {}, items: deleted } };
 }
 
 export async function drainNamespace(store: Store, registry: Registry, ns: string): Promise<boolean> {
