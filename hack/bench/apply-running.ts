@@ -122,7 +122,11 @@ export async function applyRunningBench(o: ApplyRunningOptions): Promise<BenchRe
     await removeLabelled(`${LABELS.node}=${nodeName}`).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
-  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  // Say why the run ended: the per-repetition lines already on stderr are then a partial result.
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\napply-running: stopped by ${signal}, cleaning up\n`);
+    void cleanup().finally(() => process.exit(130));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
