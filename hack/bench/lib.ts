@@ -41,6 +41,20 @@ export function pct(xs: number[], p: number): number {
 export const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Median of the samples (the mean of the middle two for an even count); NaN for none. */
+export function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** "median (min–max, n=k)" of repeated samples, each with `digits` decimals and the unit after the median. */
+export function spread(xs: number[], digits = 2, unit = ''): string {
+  if (!xs.length) return 'n/a (n=0)';
+  return `${fmt(median(xs), digits)}${unit} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)}, n=${xs.length})`;
+}
+
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64 and arm64
 
 export interface ProcSample {
