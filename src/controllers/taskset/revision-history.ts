@@ -3,6 +3,7 @@ import type { Informer } from '../../client/informer.js';
 import { objectKey, type ResourceClient } from '../../client/resource-client.js';
 import { isOkubeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { taskSetNameLabelValue } from './name-label.js';
 import { controllerOf, ownerReferenceFor } from './plan/ownership.js';
 import { planRevisions, type RevisionPlan } from './plan/revisions.js';
 
@@ -22,12 +23,18 @@ export interface RevisionHistoryDeps {
 
 const rv = (o: KubeObject): number => Number(o.metadata.resourceVersion ?? -1);
 
-/** The TaskSet key a revision concerns: its controller TaskSet, or (an orphan) the TaskSet its name label names. */
-export function taskSetKeyOfRevision(r: ControllerRevision): string | undefined {
+/**
+ * The TaskSet keys a revision concerns: its controller TaskSet, or (an orphan) the TaskSets of its
+ * namespace whose name label value (name-label.ts: a long name is hashed, so not readable back) it carries.
+ */
+export function taskSetKeysOfRevision(r: ControllerRevision, taskSetsInNamespace: () => TaskSet[]): string[] {
   const ref = controllerOf(r);
-  if (ref) return ref.kind === 'TaskSet' && ref.apiVersion.startsWith('okube.dev/') ? `${r.metadata.namespace}/${ref.name}` : undefined;
-  const name = r.metadata.labels?.[TASKSET_NAME_LABEL];
-  return name ? `${r.metadata.namespace}/${name}` : undefined;
+  if (ref) return ref.kind === 'TaskSet' && ref.apiVersion.startsWith('okube.dev/') ? [`${r.metadata.namespace}/${ref.name}`] : [];
+  const label = r.metadata.labels?.[TASKSET_NAME_LABEL];
+  if (!label) return [];
+  return taskSetsInNamespace()
+    .filter((ts) => taskSetNameLabelValue(ts.metadata.name!) === label)
+    .map((ts) => `${ts.metadata.namespace}/${ts.metadata.name}`);
 }
 
 export class RevisionHistory {
@@ -103,6 +110,7 @@ export class RevisionHistory {
 
   /** A TaskSet is gone: nothing of ours in its namespace needs remembering beyond the informer. */
   forget(namespace: string, name: string): void {
-    for (const [key, w] of this.written) if (w.obj.metadata.namespace === namespace && w.obj.metadata.labels?.[TASKSET_NAME_LABEL] === name) this.written.delete(key);
+    const label = taskSetNameLabelValue(name);
+    for (const [key, w] of this.written) if (w.obj.metadata.namespace === namespace && w.obj.metadata.labels?.[TASKSET_NAME_LABEL] === label) this.written.delete(key);
   }
 }

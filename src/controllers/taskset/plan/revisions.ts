@@ -6,13 +6,15 @@ import {
   type TaskSet,
 } from '../../../api/types.js';
 import { templateHash } from '../hash.js';
+import { taskSetNameLabelValue } from '../name-label.js';
 import { controllerOf, ownerReferenceFor } from './ownership.js';
 
 // planRevisions(): the TaskSet's template history as Kubernetes keeps it for StatefulSets and
 // DaemonSets (pkg/controller/history), a pure function of (TaskSet, the ControllerRevisions of its
 // namespace). One revision per distinct template hash, named `<taskset>-<hash>`, labelled
-// okube.dev/taskset + okube.dev/template-hash, controlled by the TaskSet (so the garbage collector
-// deletes it with the TaskSet), `data: { spec: { template } }`. Contract:
+// okube.dev/taskset (the name, hashed past 63 characters: name-label.ts) + okube.dev/template-hash,
+// controlled by the TaskSet (so the garbage collector deletes it with the TaskSet),
+// `data: { spec: { template } }`. Contract:
 // - the current template gets a revision numbered 1 + the highest existing one; a template that
 //   returns to an earlier hash keeps that revision object and has its number bumped to the new
 //   highest (kube's history.UpdateControllerRevision); its change-cause follows the TaskSet's;
@@ -58,7 +60,7 @@ export function ownedRevisions(ts: TaskSet, revisions: ControllerRevision[]): { 
     const ref = controllerOf(r);
     if (ref) {
       if (ref.uid === ts.metadata.uid) owned.push(r);
-    } else if (r.metadata.labels?.[TASKSET_NAME_LABEL] === ts.metadata.name && !r.metadata.deletionTimestamp) {
+    } else if (r.metadata.labels?.[TASKSET_NAME_LABEL] === taskSetNameLabelValue(ts.metadata.name!) && !r.metadata.deletionTimestamp) {
       orphans.push(r);
     }
   }
@@ -83,7 +85,7 @@ export function newRevision(ts: TaskSet, hash: string, revision: number): Contro
     metadata: {
       name: revisionName(ts, hash),
       namespace: ts.metadata.namespace,
-      labels: { [TASKSET_NAME_LABEL]: ts.metadata.name!, [TEMPLATE_HASH_LABEL]: hash },
+      labels: { [TASKSET_NAME_LABEL]: taskSetNameLabelValue(ts.metadata.name!), [TEMPLATE_HASH_LABEL]: hash },
       ...(cause ? { annotations: { [CHANGE_CAUSE_ANNOTATION]: cause } } : {}),
       ownerReferences: [ownerReferenceFor(ts)],
     },

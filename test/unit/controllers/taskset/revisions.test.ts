@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { CHANGE_CAUSE_ANNOTATION, TASKSET_NAME_LABEL, TEMPLATE_HASH_LABEL, type ControllerRevision, type TaskSet } from '../../../../src/api/types.js';
+import { validateObjectMeta } from '../../../../src/apiserver/schema/meta.js';
 import { newRevision, planRevisions } from '../../../../src/controllers/taskset/plan/revisions.js';
 import { ago, hashOf, taskSet, UID, withImage } from './fixtures.js';
 
@@ -94,6 +95,20 @@ describe('TaskSet revisions planner', () => {
     const plan = planRevisions(v('img:9', { paused: true, revisionHistoryLimit: 1 }), old);
     expect(plan.create).to.equal(undefined);
     expect(plan.delete.map((r) => r.revision)).to.deep.equal([2, 1]);
+  });
+
+  it('a TaskSet named past 63 characters gets a valid name label, distinct from a name with the same prefix, and finds its orphans by it', () => {
+    const named = (name: string) => ({ ...taskSet(), metadata: { ...taskSet().metadata, name } });
+    const long = named(`${'a'.repeat(60)}.web-frontend-for-the-long-named-service`);
+    const create = planRevisions(long, []).create!;
+    expect(validateObjectMeta(create, true), 'the API server accepts the revision').to.deep.equal([]);
+    const label = create.metadata.labels![TASKSET_NAME_LABEL];
+    expect(label).to.have.length.of.at.most(63);
+    const sibling = planRevisions(named(`${'a'.repeat(60)}.web-frontend-for-the-long-named-servicf`), []).create!;
+    expect(sibling.metadata.labels![TASKSET_NAME_LABEL]).to.not.equal(label);
+    const orphan = revisionOf(withImage(long, 'img:0'), 1);
+    delete orphan.metadata.ownerReferences;
+    expect(planRevisions(long, [orphan]).adopt).to.deep.equal([orphan]);
   });
 
   it('a TaskSet being deleted writes and deletes nothing', () => {
