@@ -66,9 +66,13 @@ export class RevisionHistory {
   /** Plans the TaskSet's history and writes it; returns the plan. */
   async sync(ts: TaskSet, log: Logger): Promise<RevisionPlan> {
     const plan = planRevisions(ts, this.view(ts.metadata.namespace!));
+    // An adopted revision the plan also bumps is bumped from what the adopt returned: its
+    // resourceVersion guard would otherwise be stale and conflict every time.
+    const adopted = new Map<string, ControllerRevision>();
     for (const r of plan.adopt) {
       const refs: OwnerReference[] = [...(r.metadata.ownerReferences ?? []), ownerReferenceFor(ts)];
-      await this.patch(r, { metadata: { ownerReferences: refs, resourceVersion: r.metadata.resourceVersion } });
+      const out = await this.patch(r, { metadata: { ownerReferences: refs, resourceVersion: r.metadata.resourceVersion } });
+      if (out) adopted.set(objectKey(r), out);
       log.info({ revision: r.metadata.name }, 'adopted ControllerRevision');
     }
     if (plan.create) {
@@ -82,7 +86,8 @@ export class RevisionHistory {
       }
     }
     if (plan.bump) {
-      const { revision: r, to, changeCause } = plan.bump;
+      const { to, changeCause } = plan.bump;
+      const r = adopted.get(objectKey(plan.bump.revision)) ?? plan.bump.revision;
       const annotations = changeCause !== undefined ? { annotations: { ...r.metadata.annotations, [CHANGE_CAUSE_ANNOTATION]: changeCause } } : {};
       await this.patch(r, { metadata: { resourceVersion: r.metadata.resourceVersion, ...annotations }, revision: to });
       log.info({ revision: r.metadata.name, from: r.revision, to }, 'template returned: revision renumbered');
@@ -99,12 +104,15 @@ export class RevisionHistory {
     return plan;
   }
 
-  private async patch(r: ControllerRevision, body: object): Promise<void> {
+  /** The patched object, or undefined when it is gone. */
+  private async patch(r: ControllerRevision, body: object): Promise<ControllerRevision | undefined> {
     try {
       const out = await this.deps.revisions.patch(r.metadata.name!, body, r.metadata.namespace);
       this.written.set(objectKey(out), { obj: out, gone: false });
+      return out;
     } catch (err) {
       if (!isOkubeError(err, 'NotFound')) throw err;
+      return undefined;
     }
   }
 

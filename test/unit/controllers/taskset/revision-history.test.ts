@@ -18,6 +18,7 @@ function fakes() {
   const created: ControllerRevision[] = [];
   const patched: Array<{ name: string; body: Record<string, unknown> }> = [];
   const deleted: string[] = [];
+  const stored = new Map<string, ControllerRevision>();
   let rv = 100;
   const revisions = {
     create: async (r: ControllerRevision) => {
@@ -26,10 +27,15 @@ function fakes() {
       created.push(made);
       return made;
     },
+    // A merge patch as the API server applies it, resourceVersion guard included.
     patch: async (name: string, body: Record<string, unknown>) => {
       patched.push({ name, body });
-      const base = [...created, ...informed].find((r) => r.metadata.name === name)!;
-      return { ...base, revision: (body.revision as number) ?? base.revision, metadata: { ...base.metadata, resourceVersion: String(++rv) } };
+      const base = stored.get(name) ?? [...created, ...informed].find((r) => r.metadata.name === name)!;
+      const meta = (body.metadata ?? {}) as ControllerRevision['metadata'];
+      if (meta.resourceVersion !== undefined && meta.resourceVersion !== base.metadata.resourceVersion) throw new OkubeError('Conflict', `${name} changed`);
+      const out = { ...base, revision: (body.revision as number) ?? base.revision, metadata: { ...base.metadata, ...meta, resourceVersion: String(++rv) } };
+      stored.set(name, out);
+      return out;
     },
     delete: async (name: string) => void deleted.push(name),
   } as unknown as ResourceClient<ControllerRevision>;
@@ -74,5 +80,16 @@ describe('TaskSet revision history (effects)', () => {
     await f.h.sync(v('c', { revisionHistoryLimit: 0 }), log);
     expect(f.deleted, 'revision 1 is not deleted twice').to.deep.equal([f.created[0].metadata.name, f.created[1].metadata.name]);
     expect(f.created.map((r) => r.revision)).to.deep.equal([1, 2, 3]);
+  });
+
+  it('adopts an orphan and renumbers it in one pass, the renumber guarded by the adopt\'s resourceVersion', async () => {
+    const f = fakes();
+    await f.h.sync(v('a'), log);
+    await f.h.sync(v('b'), log);
+    const orphan = { ...f.created[0], metadata: { ...f.created[0].metadata, ownerReferences: undefined } };
+    f.informed.push(orphan, f.created[1]);
+    await f.h.sync(v('a'), log);
+    expect(f.patched.map((p) => Object.keys(p.body))).to.deep.equal([['metadata'], ['metadata', 'revision']]);
+    expect(f.patched[1].body).to.deep.include({ revision: 3 });
   });
 });
