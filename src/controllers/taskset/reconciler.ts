@@ -93,7 +93,7 @@ export class TaskSetReconciler {
     const klog = log.child({ key });
     let historyRetryMs: number | undefined;
     try {
-      await this.deps.history?.sync(ts, klog);
+      await this.deps.history?.sync(ts, tasks, klog);
       this.historyFailures.delete(key);
     } catch (err) {
       const failures = (this.historyFailures.get(key) ?? 0) + 1;

@@ -1,4 +1,4 @@
-import { CHANGE_CAUSE_ANNOTATION, TASKSET_NAME_LABEL, type ControllerRevision, type KubeObject, type OwnerReference, type TaskSet } from '../../api/types.js';
+import { CHANGE_CAUSE_ANNOTATION, TASKSET_NAME_LABEL, type ControllerRevision, type KubeObject, type OwnerReference, type Task, type TaskSet } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import { objectKey, type ResourceClient } from '../../client/resource-client.js';
 import { isOkubeError } from '../../util/errors.js';
@@ -64,8 +64,9 @@ export class RevisionHistory {
   }
 
   /** Plans the TaskSet's history and writes it; returns the plan. */
-  async sync(ts: TaskSet, log: Logger): Promise<RevisionPlan> {
-    const plan = planRevisions(ts, this.view(ts.metadata.namespace!));
+  /** `tasks`: the Tasks of the TaskSet's namespace (a revision a Task of it still runs is kept). */
+  async sync(ts: TaskSet, tasks: Task[], log: Logger): Promise<RevisionPlan> {
+    const plan = planRevisions(ts, this.view(ts.metadata.namespace!), tasks);
     // An adopted revision the plan also bumps is bumped from what the adopt returned: its
     // resourceVersion guard would otherwise be stale and conflict every time.
     const adopted = new Map<string, ControllerRevision>();

@@ -3,6 +3,7 @@ import {
   TASKSET_NAME_LABEL,
   TEMPLATE_HASH_LABEL,
   type ControllerRevision,
+  type Task,
   type TaskSet,
 } from '../../../api/types.js';
 import { templateHash } from '../hash.js';
@@ -19,7 +20,10 @@ import { controllerOf, ownerReferenceFor } from './ownership.js';
 //   returns to an earlier hash keeps that revision object and has its number bumped to the new
 //   highest (kube's history.UpdateControllerRevision); its change-cause follows the TaskSet's;
 // - at most spec.revisionHistoryLimit (default 10) other revisions are kept, the lowest numbers
-//   pruned first; the current one is never pruned;
+//   pruned first; the current one is never pruned, nor one whose template a Task of this TaskSet
+//   still runs (its hash label), and those do not count toward the limit — as kube's Deployment
+//   controller keeps every ReplicaSet that still has replicas, so a rollout caught mid-way (or
+//   paused) with a small limit can still be undone;
 // - orphaned revisions with this TaskSet's name label are adopted, as kube adopts them;
 // - a paused TaskSet records no new template (as a paused Deployment creates no ReplicaSet), a
 //   TaskSet being deleted nothing at all (the garbage collector removes its revisions).
@@ -94,7 +98,18 @@ export function newRevision(ts: TaskSet, hash: string, revision: number): Contro
   };
 }
 
-export function planRevisions(ts: TaskSet, revisions: ControllerRevision[]): RevisionPlan {
+/** The template hashes Tasks controlled by the TaskSet run (being deleted or not: they still exist). */
+function liveHashes(ts: TaskSet, tasks: Task[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of tasks) {
+    const h = t.metadata.labels?.[TEMPLATE_HASH_LABEL];
+    if (h && controllerOf(t)?.uid === ts.metadata.uid) out.add(h);
+  }
+  return out;
+}
+
+/** `tasks`: the Tasks of the TaskSet's namespace (those it controls keep their revisions). */
+export function planRevisions(ts: TaskSet, revisions: ControllerRevision[], tasks: Task[]): RevisionPlan {
   const hash = templateHash(ts.spec.template);
   const plan: RevisionPlan = { hash, adopt: [], delete: [] };
   if (ts.metadata.deletionTimestamp) return plan;
@@ -116,9 +131,10 @@ export function planRevisions(ts: TaskSet, revisions: ControllerRevision[]): Rev
     }
   }
 
-  // History: every other revision, newest first; keep the limit, prune the rest.
+  // History: every other revision no Task runs, newest first; keep the limit, prune the rest.
   const limit = Math.max(0, ts.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT);
-  const old = all.filter((r) => r !== current).reverse();
+  const live = liveHashes(ts, tasks);
+  const old = all.filter((r) => r !== current && !live.has(hashOf(r) ?? '')).reverse();
   plan.delete = old.slice(limit);
   // An orphan about to be pruned needs no adoption first.
   plan.adopt = plan.adopt.filter((r) => !plan.delete.includes(r));

@@ -48,24 +48,24 @@ const v = (image: string, spec: Partial<TaskSet['spec']> = {}) => withImage(task
 describe('TaskSet revision history (effects)', () => {
   it('creates the first revision once while the informer has not shown it (no second create, no error)', async () => {
     const f = fakes();
-    await f.h.sync(v('a'), log);
-    await f.h.sync(v('a'), log);
+    await f.h.sync(v('a'), [], log);
+    await f.h.sync(v('a'), [], log);
     expect(f.created.map((r) => r.revision)).to.deep.equal([1]);
     expect(f.patched).to.deep.equal([]);
   });
 
   it('numbers a second template after its own unseen first write', async () => {
     const f = fakes();
-    await f.h.sync(v('a'), log);
-    await f.h.sync(v('b'), log);
+    await f.h.sync(v('a'), [], log);
+    await f.h.sync(v('b'), [], log);
     expect(f.created.map((r) => r.revision)).to.deep.equal([1, 2]);
   });
 
   it('renumbers a returning template by a merge patch guarded by its resourceVersion', async () => {
     const f = fakes();
-    await f.h.sync(v('a'), log);
-    await f.h.sync(v('b'), log);
-    await f.h.sync(v('a'), log);
+    await f.h.sync(v('a'), [], log);
+    await f.h.sync(v('b'), [], log);
+    await f.h.sync(v('a'), [], log);
     expect(f.patched).to.have.length(1);
     expect(f.patched[0].body).to.deep.include({ revision: 3 });
     expect((f.patched[0].body.metadata as { resourceVersion?: string }).resourceVersion).to.equal(f.created[0].metadata.resourceVersion);
@@ -73,22 +73,22 @@ describe('TaskSet revision history (effects)', () => {
 
   it('prunes beyond revisionHistoryLimit once, and does not count the pruned revision while the informer still shows it', async () => {
     const f = fakes();
-    await f.h.sync(v('a'), log);
+    await f.h.sync(v('a'), [], log);
     f.informed.push(f.created[0]);
-    await f.h.sync(v('b', { revisionHistoryLimit: 0 }), log);
+    await f.h.sync(v('b', { revisionHistoryLimit: 0 }), [], log);
     expect(f.deleted).to.deep.equal([f.created[0].metadata.name]);
-    await f.h.sync(v('c', { revisionHistoryLimit: 0 }), log);
+    await f.h.sync(v('c', { revisionHistoryLimit: 0 }), [], log);
     expect(f.deleted, 'revision 1 is not deleted twice').to.deep.equal([f.created[0].metadata.name, f.created[1].metadata.name]);
     expect(f.created.map((r) => r.revision)).to.deep.equal([1, 2, 3]);
   });
 
   it('adopts an orphan and renumbers it in one pass, the renumber guarded by the adopt\'s resourceVersion', async () => {
     const f = fakes();
-    await f.h.sync(v('a'), log);
-    await f.h.sync(v('b'), log);
+    await f.h.sync(v('a'), [], log);
+    await f.h.sync(v('b'), [], log);
     const orphan = { ...f.created[0], metadata: { ...f.created[0].metadata, ownerReferences: undefined } };
     f.informed.push(orphan, f.created[1]);
-    await f.h.sync(v('a'), log);
+    await f.h.sync(v('a'), [], log);
     expect(f.patched.map((p) => Object.keys(p.body))).to.deep.equal([['metadata'], ['metadata', 'revision']]);
     expect(f.patched[1].body).to.deep.include({ revision: 3 });
   });
