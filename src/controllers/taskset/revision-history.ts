@@ -9,7 +9,7 @@ import { planRevisions, type RevisionPlan } from './plan/revisions.js';
 
 // The effects of planRevisions() (plan/revisions.ts): reads the ControllerRevisions of the
 // TaskSet's namespace from the informer, carries out the plan through the API — create, bump
-// (merge patch of `revision` guarded by resourceVersion), adopt (patch of ownerReferences), prune
+// (merge patch of `revision` and the change-cause guarded by resourceVersion), adopt (patch of ownerReferences), prune
 // (delete) — and remembers its own writes until the informer shows them, so a reconcile that runs
 // before the watch caught up neither numbers two templates alike nor recreates what it pruned.
 // A create that finds its name taken (our own write not seen yet) is fine; a conflict goes back
@@ -91,7 +91,8 @@ export class RevisionHistory {
       const r = adopted.get(objectKey(plan.bump.revision)) ?? plan.bump.revision;
       const annotations = changeCause !== undefined ? { annotations: { ...r.metadata.annotations, [CHANGE_CAUSE_ANNOTATION]: changeCause } } : {};
       await this.patch(r, { metadata: { resourceVersion: r.metadata.resourceVersion, ...annotations }, revision: to });
-      log.info({ revision: r.metadata.name, from: r.revision, to }, 'template returned: revision renumbered');
+      if (to !== r.revision) log.info({ revision: r.metadata.name, from: r.revision, to }, 'template returned: revision renumbered');
+      else log.info({ revision: r.metadata.name, changeCause }, 'change-cause of the current revision updated');
     }
     for (const r of plan.delete) {
       try {

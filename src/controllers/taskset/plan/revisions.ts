@@ -18,7 +18,9 @@ import { controllerOf, ownerReferenceFor } from './ownership.js';
 // `data: { spec: { template } }`. Contract:
 // - the current template gets a revision numbered 1 + the highest existing one; a template that
 //   returns to an earlier hash keeps that revision object and has its number bumped to the new
-//   highest (kube's history.UpdateControllerRevision); its change-cause follows the TaskSet's;
+//   highest (kube's history.UpdateControllerRevision); its change-cause follows the TaskSet's, also
+//   when only the annotation changed (`kubectl annotate` after a rollout), as the Deployment
+//   controller copies it to the new ReplicaSet on every sync;
 // - at most spec.revisionHistoryLimit (default 10) other revisions are kept, the lowest numbers
 //   pruned first; the current one is never pruned, nor one whose template a Task of this TaskSet
 //   still runs (its hash label), and those do not count toward the limit — as kube's Deployment
@@ -32,9 +34,10 @@ import { controllerOf, ownerReferenceFor } from './ownership.js';
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 
+/** An update of the current revision: a new number, a new change-cause, or both. */
 export interface RevisionBump {
   revision: ControllerRevision;
-  /** The new revision number. */
+  /** The new revision number (the same one when only the change-cause changes). */
   to: number;
   /** The TaskSet's change-cause now, when it has one that differs from the revision's. */
   changeCause?: string;
@@ -124,10 +127,11 @@ export function planRevisions(ts: TaskSet, revisions: ControllerRevision[], task
   if (!ts.spec.paused) {
     if (!current) {
       plan.create = newRevision(ts, hash, highest + 1);
-    } else if (all.some((r) => r !== current && r.revision >= current.revision)) {
+    } else {
       const cause = ts.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION];
-      const had = current.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION];
-      plan.bump = { revision: current, to: highest + 1, ...(cause !== undefined && cause !== had ? { changeCause: cause } : {}) };
+      const changeCause = cause !== undefined && cause !== current.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION] ? { changeCause: cause } : undefined;
+      if (all.some((r) => r !== current && r.revision >= current.revision)) plan.bump = { revision: current, to: highest + 1, ...changeCause };
+      else if (changeCause) plan.bump = { revision: current, to: current.revision, ...changeCause };
     }
   }
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { ControllerRevision, TaskSet } from '../../../../src/api/types.js';
+import { CHANGE_CAUSE_ANNOTATION, type ControllerRevision, type TaskSet } from '../../../../src/api/types.js';
 import type { Informer } from '../../../../src/client/informer.js';
 import type { ResourceClient } from '../../../../src/client/resource-client.js';
 import { RevisionHistory } from '../../../../src/controllers/taskset/revision-history.js';
@@ -91,5 +91,15 @@ describe('TaskSet revision history (effects)', () => {
     await f.h.sync(v('a'), [], log);
     expect(f.patched.map((p) => Object.keys(p.body))).to.deep.equal([['metadata'], ['metadata', 'revision']]);
     expect(f.patched[1].body).to.deep.include({ revision: 3 });
+  });
+
+  it('writes a change-cause annotated after the rollout onto the current revision, guarded, keeping its number', async () => {
+    const f = fakes();
+    await f.h.sync(v('a'), [], log);
+    const annotated = v('a');
+    annotated.metadata.annotations = { [CHANGE_CAUSE_ANNOTATION]: 'annotated later' };
+    await f.h.sync(annotated, [], log);
+    expect(f.patched).to.have.length(1);
+    expect(f.patched[0].body).to.deep.equal({ metadata: { resourceVersion: f.created[0].metadata.resourceVersion, annotations: { [CHANGE_CAUSE_ANNOTATION]: 'annotated later' } }, revision: 1 });
   });
 });

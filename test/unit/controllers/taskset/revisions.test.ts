@@ -54,6 +54,14 @@ describe('TaskSet revisions planner', () => {
     expect(plan.bump).to.deep.include({ to: 3, changeCause: 'rolled back to v1' });
   });
 
+  it('a change-cause annotated after the rollout reaches the current revision, keeping its number', () => {
+    const ts = v('img:2');
+    ts.metadata.annotations = { [CHANGE_CAUSE_ANNOTATION]: 'annotated later' };
+    const current = revisionOf(v('img:2'), 2);
+    const plan = planRevisions(ts, [revisionOf(v('img:1'), 1), current], []);
+    expect(plan.bump).to.deep.equal({ revision: current, to: 2, changeCause: 'annotated later' });
+  });
+
   it('a new revision carries the TaskSet\'s change-cause annotation', () => {
     const ts = v('img:2');
     ts.metadata.annotations = { [CHANGE_CAUSE_ANNOTATION]: 'image 2' };
