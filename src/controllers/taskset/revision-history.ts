@@ -12,6 +12,8 @@ import { planRevisions, type RevisionPlan } from './plan/revisions.js';
 // (merge patch of `revision` and the change-cause guarded by resourceVersion), adopt (patch of ownerReferences), prune
 // (delete) — and remembers its own writes until the informer shows them, so a reconcile that runs
 // before the watch caught up neither numbers two templates alike nor recreates what it pruned.
+// A write is forgotten once the informer shows it (or something newer), or once the informer's
+// resourceVersion has passed it without showing it (deleted by someone else meanwhile).
 // A create that finds its name taken (our own write not seen yet) is fine; a conflict goes back
 // to the work queue's backoff.
 
@@ -47,6 +49,7 @@ export class RevisionHistory {
   private view(namespace: string): ControllerRevision[] {
     const out = new Map<string, ControllerRevision>();
     for (const r of this.deps.informer.byIndex('namespace', namespace)) out.set(objectKey(r), r);
+    const informedTo = Number(this.deps.informer.lastSyncResourceVersion() || -1);
     for (const [key, w] of this.written) {
       if (w.obj.metadata.namespace !== namespace) continue;
       const seen = out.get(key);
@@ -55,6 +58,9 @@ export class RevisionHistory {
         else if (seen.metadata.uid === w.obj.metadata.uid && rv(seen) <= rv(w.obj)) out.delete(key);
         else this.written.delete(key);
       } else if (seen && (seen.metadata.uid !== w.obj.metadata.uid || rv(seen) >= rv(w.obj))) {
+        this.written.delete(key);
+      } else if (!seen && informedTo >= rv(w.obj)) {
+        // The informer is past our write and does not show it: someone deleted it since.
         this.written.delete(key);
       } else {
         out.set(key, w.obj);

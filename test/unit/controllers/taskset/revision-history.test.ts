@@ -39,8 +39,9 @@ function fakes() {
     },
     delete: async (name: string) => void deleted.push(name),
   } as unknown as ResourceClient<ControllerRevision>;
-  const informer = { byIndex: () => informed } as unknown as Informer<ControllerRevision>;
-  return { h: new RevisionHistory({ revisions, informer }), informed, created, patched, deleted };
+  const sync = { informedTo: '' };
+  const informer = { byIndex: () => informed, lastSyncResourceVersion: () => sync.informedTo } as unknown as Informer<ControllerRevision>;
+  return { h: new RevisionHistory({ revisions, informer }), informed, created, patched, deleted, sync };
 }
 
 const v = (image: string, spec: Partial<TaskSet['spec']> = {}) => withImage(taskSet(spec), image);
@@ -101,5 +102,17 @@ describe('TaskSet revision history (effects)', () => {
     await f.h.sync(annotated, [], log);
     expect(f.patched).to.have.length(1);
     expect(f.patched[0].body).to.deep.equal({ metadata: { resourceVersion: f.created[0].metadata.resourceVersion, annotations: { [CHANGE_CAUSE_ANNOTATION]: 'annotated later' } }, revision: 1 });
+  });
+
+  it('forgets a write the informer has passed without showing it (deleted by someone else), and records the template again', async () => {
+    const f = fakes();
+    await f.h.sync(v('a'), [], log);
+    f.created.length = 0;
+    f.sync.informedTo = '100';
+    await f.h.sync(v('a'), [], log);
+    expect(f.created, 'informer not yet past the write: still counted').to.deep.equal([]);
+    f.sync.informedTo = '150';
+    await f.h.sync(v('a'), [], log);
+    expect(f.created.map((r) => r.revision)).to.deep.equal([1]);
   });
 });
