@@ -19,6 +19,7 @@ import { buildChain, defaultFilters } from './filters.js';
 import { tokenAuthenticator, unionAuthenticator, x509Authenticator } from './auth/authenticator.js';
 import { Authorizer } from './auth/authorizer.js';
 import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './auth/bootstrap-policy.js';
+import { reconcileBootstrapClusterRole, type ClusterRoleLike } from './auth/bootstrap-reconcile.js';
 import { RbacCache } from './auth/rbac-cache.js';
 import { reviewHandler } from './auth/reviews.js';
 import { readTokenFile } from './auth/token-file.js';
@@ -192,17 +193,43 @@ async function createIfMissing(service: ResourceService, r: Resource, obj: Recor
   }
 }
 
-/** The system namespaces and the default ClusterRoles and ClusterRoleBindings (auth/bootstrap-policy.ts), created when missing, all at once. */
+/**
+ * A default ClusterRole: created when missing; an existing one gets what the current default adds
+ * (auth/bootstrap-reconcile.ts), unless marked autoupdate "false". A Conflict means another API
+ * server of the cluster reconciled it at the same moment; the next start looks again.
+ */
+async function ensureClusterRole(service: ResourceService, r: Resource, obj: Record<string, unknown>): Promise<void> {
+  const name = (obj.metadata as { name: string }).name;
+  let existing: Record<string, unknown>;
+  try {
+    existing = (await service.get(r, undefined, name)) as unknown as Record<string, unknown>;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+    return createIfMissing(service, r, obj);
+  }
+  const updated = reconcileBootstrapClusterRole(existing as unknown as ClusterRoleLike, obj as unknown as ClusterRoleLike);
+  if (!updated) return;
+  try {
+    await service.update(r, undefined, name, undefined, updated as unknown as Parameters<ResourceService['update']>[4], { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
+    loggerFor('apiserver').info({ clusterRole: name }, 'default ClusterRole reconciled: added what the current default grants');
+  } catch (err) {
+    if (!(err instanceof ApiError && (err.reason === 'Conflict' || err.reason === 'NotFound'))) throw err;
+  }
+}
+
+/** The system namespaces and the default ClusterRoles and ClusterRoleBindings (auth/bootstrap-policy.ts), created when missing (roles reconciled), all at once. */
 async function ensureBootstrapObjects(service: ResourceService, registry: Registry): Promise<void> {
   const namespaces = registry.lookup('', 'v1', 'namespaces')!;
   const roles = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
   const bindings = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!;
   const all: Array<[Resource, Record<string, unknown>]> = [
     ...SYSTEM_NAMESPACES.map((name): [Resource, Record<string, unknown>] => [namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }]),
-    ...BOOTSTRAP_CLUSTER_ROLES.map((o): [Resource, Record<string, unknown>] => [roles, o]),
     ...BOOTSTRAP_CLUSTER_ROLE_BINDINGS.map((o): [Resource, Record<string, unknown>] => [bindings, o]),
   ];
-  await settleAll(all.map(([r, obj]) => createIfMissing(service, r, obj)));
+  await settleAll([
+    ...all.map(([r, obj]) => createIfMissing(service, r, obj)),
+    ...BOOTSTRAP_CLUSTER_ROLES.map((o) => ensureClusterRole(service, roles, o as unknown as Record<string, unknown>)),
+  ]);
 }
 
 /**

@@ -104,6 +104,11 @@ export class Informer<T extends KubeObject> {
     return [...(index.get(value) ?? [])].map((k) => this.cache.get(k)!);
   }
 
+  /** The resourceVersion the cache is current to (client-go's LastSyncResourceVersion; '' before the first list). */
+  lastSyncResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
   hasSynced(): boolean {
     return this.synced;
   }

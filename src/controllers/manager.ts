@@ -19,7 +19,7 @@ import { ProbeManager, type ProbeMetrics } from '../probes/probe-manager.js';
 import { probeResultMetrics } from '../metrics/controllers.js';
 import { Expectations } from './taskset/expectations.js';
 import { TaskSetReconciler, taskSetKeyOf } from './taskset/reconciler.js';
-import { RevisionHistory, taskSetKeyOfRevision } from './taskset/revision-history.js';
+import { RevisionHistory, taskSetKeysOfRevision } from './taskset/revision-history.js';
 import { selectorMatches } from './taskset/selector.js';
 import { EndpointsReconciler, serviceKeyOfSlice } from './endpoints/reconciler.js';
 import { endpointsDraining, taskUidsOfSlice } from './endpoints/drain-gate.js';
@@ -259,8 +259,8 @@ export class ControllerManager {
     // A revision changed or deleted by someone else is put back (or pruned) by its TaskSet.
     this.subscriptions.push(
       this.revisionInformer.events$.subscribe((e) => {
-        const key = taskSetKeyOfRevision(e.object);
-        if (key && e.type !== 'RESYNC') this.taskSetController.enqueue(key);
+        if (e.type === 'RESYNC') return;
+        for (const key of taskSetKeysOfRevision(e.object, () => this.taskSetInformer.byIndex('namespace', e.object.metadata.namespace!))) this.taskSetController.enqueue(key);
       }),
     );
     const wake = (kind: Parameters<typeof refKey>[0]) => (e: { object: { metadata: { namespace?: string; name?: string } } }) => {

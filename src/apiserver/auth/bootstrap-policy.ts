@@ -5,8 +5,9 @@ import { AUTHENTICATED, SYSTEM_MASTERS, UNAUTHENTICATED } from './user.js';
 // they are missing (kube-apiserver's bootstrap policy): cluster-admin for system:masters, the
 // user-facing admin/edit/view built by aggregation, and the discovery, public-info and self
 // review permissions of every user. okube's kinds join admin/edit/view through okube's own
-// aggregated ClusterRoles, labelled the way a CRD's roles join them on a real cluster. Existing
-// objects are left as they are (an operator may have tightened them).
+// aggregated ClusterRoles, labelled the way a CRD's roles join them on a real cluster. An
+// existing ClusterRole gets what a newer default adds, unless marked autoupdate "false"
+// (bootstrap-reconcile.ts, as kube-apiserver reconciles); existing bindings are left as they are.
 
 const RBAC = 'rbac.authorization.k8s.io';
 const READ = ['get', 'list', 'watch'];

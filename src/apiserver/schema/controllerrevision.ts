@@ -5,8 +5,9 @@ import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 // taskset/revisions.ts) and `okube rollout history|undo` reads, in Kubernetes' own shape, so
 // `kubectl get controllerrevisions` and client libraries understand it and, in Helm mode, the
 // same objects live on a real cluster. `data` is a RawExtension (any JSON object, kept as sent)
-// and, as kube-apiserver validates it, cannot change after create; `revision` (int64, >= 0) can
-// (a template that returns gets a new number). The columns are kubectl's Go printer's:
+// and, as kube-apiserver validates it, is required ("data is mandatory", so no patch can remove it
+// around the immutability rule) and cannot change after create; `revision` (int64, >= 0, a Go
+// int64 that is 0 when left out, so defaulted to 0) can (a template that returns gets a new number). The columns are kubectl's Go printer's:
 // CONTROLLER is the controller ownerReference as `kind.group/name`.
 
 interface RevisionLike {
@@ -31,19 +32,18 @@ const columns: PrinterColumn[] = [
 const schema: JsonSchema = {
   type: 'object',
   description: 'ControllerRevision implements an immutable snapshot of state data (for okube: a TaskSet template and its revision number).',
-  required: ['revision'],
+  required: ['data'],
   properties: {
     apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
     kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
     metadata: { type: 'object' },
     data: {
       type: 'object',
-      nullable: true,
       'x-kubernetes-preserve-unknown-fields': true,
       description: 'Data is the serialized representation of the state (RawExtension: any JSON object).',
       'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'field is immutable' }],
     },
-    revision: { type: 'integer', format: 'int64', minimum: 0, description: 'Revision indicates the revision of the state represented by Data.' },
+    revision: { type: 'integer', format: 'int64', minimum: 0, default: 0, description: 'Revision indicates the revision of the state represented by Data.' },
   },
 };
 

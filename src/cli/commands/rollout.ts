@@ -4,6 +4,7 @@ import { CHANGE_CAUSE_ANNOTATION, TASKSET_NAME_LABEL, type ControllerRevision, t
 import { CliError } from '../cli-error.js';
 import { kindPrefix, resourcePath, type ApiResource } from '../kube/discovery.js';
 import { decideUndo, formatHistory, formatRevision, revisionsOf } from '../rollout/history.js';
+import { taskSetNameLabelValue } from '../../controllers/taskset/name-label.js';
 import { rolloutStatus } from '../rollout/status.js';
 import { parseBool, parseDuration } from './flags.js';
 import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
@@ -78,7 +79,7 @@ async function taskSetAndRevisions(client: Client, t: { resource: ApiResource; n
   const path = resourcePath(t.resource, client.conn.namespace, t.name);
   const ts = await client.conn.get<TaskSet>(path);
   const ns = encodeURIComponent(client.conn.namespace);
-  const list = await client.conn.get<{ items?: ControllerRevision[] }>(`/apis/apps/v1/namespaces/${ns}/controllerrevisions`, { query: { labelSelector: `${TASKSET_NAME_LABEL}=${t.name}` } });
+  const list = await client.conn.get<{ items?: ControllerRevision[] }>(`/apis/apps/v1/namespaces/${ns}/controllerrevisions`, { query: { labelSelector: `${TASKSET_NAME_LABEL}=${taskSetNameLabelValue(t.name)}` } });
   return { ts, path, revisions: revisionsOf(ts, list.items ?? []) };
 }
 

@@ -8,8 +8,9 @@ import { CliError } from '../cli-error.js';
 // the command reads and writes, this decides. kubectl's history and rollback for StatefulSets and
 // DaemonSets (ControllerRevision-based), word for word where kubectl has words: the
 // REVISION/CHANGE-CAUSE table (change-cause from the revision's kubernetes.io/change-cause
-// annotation, else <none>), "unable to find the specified revision", "skipped rollback (current
-// template already matches revision N)". A revision counts when the TaskSet (this uid) controls it.
+// annotation, else <none>), "unable to find the specified revision", "no last revision to roll
+// back to", "skipped rollback (current template already matches revision N)". A revision counts
+// when the TaskSet (this uid) controls it.
 
 export type Template = TaskSetSpec['template'];
 
@@ -50,14 +51,13 @@ export type UndoDecision = { kind: 'rollback'; revision: ControllerRevision; tem
  * whose template differs from the TaskSet's current one.
  */
 export function decideUndo(ts: TaskSet, revisions: ControllerRevision[], toRevision: number): UndoDecision {
-  const name = ts.metadata.name;
   const currentHash = templateHash(ts.spec.template);
   const hashOf = (r: ControllerRevision) => r.metadata.labels?.[TEMPLATE_HASH_LABEL] ?? templateHash(templateOf(r));
   let target: ControllerRevision | undefined;
   if (toRevision === 0) {
-    if (!revisions.length) throw new CliError(`no rollout history found for taskset "${name}"`);
+    // kubectl's words for a Deployment with no previous revision, history or not.
     target = revisions.filter((r) => hashOf(r) !== currentHash).at(-1);
-    if (!target) throw new CliError(`no previous revision to roll back to: taskset "${name}" has only revision ${revisions.at(-1)!.revision}`);
+    if (!target) throw new CliError('no last revision to roll back to');
   } else {
     target = revisions.find((r) => r.revision === toRevision);
     if (!target) throw new CliError(`unable to find specified revision ${toRevision} in history`);

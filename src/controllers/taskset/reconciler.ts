@@ -20,8 +20,10 @@ import type { TaskDeletion } from './plan/types.js';
 // not N times), delete (a normal Task delete: the Task controller stops the container
 // gracefully), Events, and status through the status subresource when it changed. Creates and
 // deletes wait for Expectations (see expectations.ts). The template history (ControllerRevisions)
-// is written first (revision-history.ts); a failure there is retried with the reconcile's backoff
-// after the rest of the pass, so it never holds a rollout back.
+// is written first (revision-history.ts); a failure there is logged and the pass goes on, then
+// comes back after the sooner of the plan's own requeue (minReadySeconds, the progress deadline)
+// and a history retry delay (1 s doubling to 60 s per TaskSet) — not the work queue's error
+// backoff, which would drop the plan's requeue — so history never holds a rollout back.
 
 export interface TaskSetReconcilerDeps {
   taskSets: ResourceClient<TaskSet>;
@@ -39,6 +41,9 @@ export interface TaskSetReconcilerDeps {
 
 const log = loggerFor('controller.taskset');
 
+const HISTORY_RETRY_FIRST_MS = 1_000;
+const HISTORY_RETRY_MAX_MS = 60_000;
+
 function rvNumber(o: { metadata: { resourceVersion?: string } } | undefined): number {
   return Number(o?.metadata.resourceVersion ?? -1);
 }
@@ -52,6 +57,8 @@ export function taskSetKeyOf(task: Task): string | undefined {
 export class TaskSetReconciler {
   /** Our last status write per TaskSet, for when the informer has not caught up yet. */
   private readonly latest = new Map<string, TaskSet>();
+  /** Consecutive history failures per TaskSet, for the retry delay. */
+  private readonly historyFailures = new Map<string, number>();
 
   constructor(private readonly deps: TaskSetReconcilerDeps) {}
 
@@ -70,6 +77,7 @@ export class TaskSetReconciler {
     const ts = this.current(key);
     if (!ts) {
       this.latest.delete(key);
+      this.historyFailures.delete(key);
       this.deps.expectations.forget(key);
       const { namespace, name } = splitKey(key);
       this.deps.history?.forget(namespace ?? '', name);
@@ -83,11 +91,15 @@ export class TaskSetReconciler {
     const settled = this.deps.expectations.satisfied(key);
     const plan = planTaskSet({ taskSet: ts, tasks, now: this.now() });
     const klog = log.child({ key });
-    let historyFailure: { err: unknown } | undefined;
+    let historyRetryMs: number | undefined;
     try {
-      await this.deps.history?.sync(ts, klog);
+      await this.deps.history?.sync(ts, tasks, klog);
+      this.historyFailures.delete(key);
     } catch (err) {
-      historyFailure = { err };
+      const failures = (this.historyFailures.get(key) ?? 0) + 1;
+      this.historyFailures.set(key, failures);
+      historyRetryMs = Math.min(HISTORY_RETRY_FIRST_MS * 2 ** (failures - 1), HISTORY_RETRY_MAX_MS);
+      klog.warn({ err: errorMessage(err), failures, retryInMs: historyRetryMs }, 'could not write the template history; the rollout goes on');
     }
     if (settled) {
       await this.ownership(ts, plan, klog);
@@ -98,8 +110,8 @@ export class TaskSetReconciler {
     }
     for (const e of plan.events) await this.deps.events.record(ts, e.type, e.reason, e.message);
     await this.writeStatus(key, ts, plan);
-    if (historyFailure) throw historyFailure.err;
-    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+    const requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, historyRetryMs ?? Infinity);
+    return requeueAfterMs !== Infinity ? { requeueAfterMs } : {};
   }
 
   private async ownership(ts: TaskSet, plan: TaskSetPlan, klog: typeof log): Promise<void> {

@@ -170,6 +170,23 @@ describe('okube rollout against okube up', function () {
     await waitFor('the revisions deleted with the TaskSet', async () => (await get<{ items: ControllerRevision[] }>(ns, 'controllerrevisions')).items.length === 0 || undefined, 60_000, 250);
   });
 
+  it('a TaskSet named past 63 characters has its history (a change-cause annotated later included), and undo with nothing before says kubectl\'s words', async () => {
+    const ns = await namespace();
+    const name = `long-${'n'.repeat(70)}`;
+    const ts = taskSetManifest(ns, name, { replicas: 0 });
+    ts.metadata.annotations = { [CHANGE_CAUSE_ANNOTATION]: 'first' };
+    await ok(['apply', '-f', '-'], JSON.stringify(ts));
+    const history = () => run(['rollout', 'history', `tasksets/${name}`, '-n', ns]);
+    const table = (cause: string) => `taskset.okube.dev/${name} \nREVISION  CHANGE-CAUSE\n1         ${cause}\n\n`;
+    await waitFor('revision 1 recorded', async () => (await history()).stdout === table('first') || undefined, 30_000, 200);
+    ts.metadata.annotations = { [CHANGE_CAUSE_ANNOTATION]: 'annotated later' };
+    await ok(['apply', '-f', '-'], JSON.stringify(ts));
+    await waitFor('the later change-cause on revision 1', async () => (await history()).stdout === table('annotated later') || undefined, 30_000, 200);
+    const undo = await run(['rollout', 'undo', `tasksets/${name}`, '-n', ns]);
+    expect(undo.code).to.not.equal(0);
+    expect(undo.stderr).to.equal('error: no last revision to roll back to\n');
+  });
+
   it('rollout of a kind other than TaskSet, or without a name, is one line and a non-zero exit', async () => {
     for (const args of [['rollout', 'status', 'tasks/web'], ['rollout', 'pause', 'tasksets'], ['rollout', 'undo', 'tasks/web'], ['rollout', 'history', 'tasks/web'], ['rollout', 'undo', 'tasksets/web', '--to-revision=x']]) {
       const r = await run([...args, '-n', 'default']);

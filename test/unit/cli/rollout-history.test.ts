@@ -57,7 +57,7 @@ describe('okube rollout history/undo decisions', () => {
 
   it('an unknown revision, no previous revision and no history at all are one-line errors', () => {
     expect(() => decideUndo(v('c'), [rev(v('c'), 1)], 7)).to.throw('unable to find specified revision 7 in history');
-    expect(() => decideUndo(v('c'), [rev(v('c'), 1)], 0)).to.throw('no previous revision to roll back to: taskset "web" has only revision 1');
-    expect(() => decideUndo(v('c'), [], 0)).to.throw('no rollout history found for taskset "web"');
+    expect(() => decideUndo(v('c'), [rev(v('c'), 1)], 0)).to.throw(/^no last revision to roll back to$/);
+    expect(() => decideUndo(v('c'), [], 0)).to.throw(/^no last revision to roll back to$/);
   });
 });

@@ -3,21 +3,29 @@ import {
   TASKSET_NAME_LABEL,
   TEMPLATE_HASH_LABEL,
   type ControllerRevision,
+  type Task,
   type TaskSet,
 } from '../../../api/types.js';
 import { templateHash } from '../hash.js';
+import { taskSetNameLabelValue } from '../name-label.js';
 import { controllerOf, ownerReferenceFor } from './ownership.js';
 
 // planRevisions(): the TaskSet's template history as Kubernetes keeps it for StatefulSets and
 // DaemonSets (pkg/controller/history), a pure function of (TaskSet, the ControllerRevisions of its
 // namespace). One revision per distinct template hash, named `<taskset>-<hash>`, labelled
-// okube.dev/taskset + okube.dev/template-hash, controlled by the TaskSet (so the garbage collector
-// deletes it with the TaskSet), `data: { spec: { template } }`. Contract:
+// okube.dev/taskset (the name, hashed past 63 characters: name-label.ts) + okube.dev/template-hash,
+// controlled by the TaskSet (so the garbage collector deletes it with the TaskSet),
+// `data: { spec: { template } }`. Contract:
 // - the current template gets a revision numbered 1 + the highest existing one; a template that
 //   returns to an earlier hash keeps that revision object and has its number bumped to the new
-//   highest (kube's history.UpdateControllerRevision); its change-cause follows the TaskSet's;
+//   highest (kube's history.UpdateControllerRevision); its change-cause follows the TaskSet's, also
+//   when only the annotation changed (`kubectl annotate` after a rollout), as the Deployment
+//   controller copies it to the new ReplicaSet on every sync;
 // - at most spec.revisionHistoryLimit (default 10) other revisions are kept, the lowest numbers
-//   pruned first; the current one is never pruned;
+//   pruned first; the current one is never pruned, nor one whose template a Task of this TaskSet
+//   still runs (its hash label), and those do not count toward the limit — as kube's Deployment
+//   controller keeps every ReplicaSet that still has replicas, so a rollout caught mid-way (or
+//   paused) with a small limit can still be undone;
 // - orphaned revisions with this TaskSet's name label are adopted, as kube adopts them;
 // - a paused TaskSet records no new template (as a paused Deployment creates no ReplicaSet), a
 //   TaskSet being deleted nothing at all (the garbage collector removes its revisions).
@@ -26,9 +34,10 @@ import { controllerOf, ownerReferenceFor } from './ownership.js';
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 
+/** An update of the current revision: a new number, a new change-cause, or both. */
 export interface RevisionBump {
   revision: ControllerRevision;
-  /** The new revision number. */
+  /** The new revision number (the same one when only the change-cause changes). */
   to: number;
   /** The TaskSet's change-cause now, when it has one that differs from the revision's. */
   changeCause?: string;
@@ -58,7 +67,7 @@ export function ownedRevisions(ts: TaskSet, revisions: ControllerRevision[]): { 
     const ref = controllerOf(r);
     if (ref) {
       if (ref.uid === ts.metadata.uid) owned.push(r);
-    } else if (r.metadata.labels?.[TASKSET_NAME_LABEL] === ts.metadata.name && !r.metadata.deletionTimestamp) {
+    } else if (r.metadata.labels?.[TASKSET_NAME_LABEL] === taskSetNameLabelValue(ts.metadata.name!) && !r.metadata.deletionTimestamp) {
       orphans.push(r);
     }
   }
@@ -83,7 +92,7 @@ export function newRevision(ts: TaskSet, hash: string, revision: number): Contro
     metadata: {
       name: revisionName(ts, hash),
       namespace: ts.metadata.namespace,
-      labels: { [TASKSET_NAME_LABEL]: ts.metadata.name!, [TEMPLATE_HASH_LABEL]: hash },
+      labels: { [TASKSET_NAME_LABEL]: taskSetNameLabelValue(ts.metadata.name!), [TEMPLATE_HASH_LABEL]: hash },
       ...(cause ? { annotations: { [CHANGE_CAUSE_ANNOTATION]: cause } } : {}),
       ownerReferences: [ownerReferenceFor(ts)],
     },
@@ -92,7 +101,18 @@ export function newRevision(ts: TaskSet, hash: string, revision: number): Contro
   };
 }
 
-export function planRevisions(ts: TaskSet, revisions: ControllerRevision[]): RevisionPlan {
+/** The template hashes Tasks controlled by the TaskSet run (being deleted or not: they still exist). */
+function liveHashes(ts: TaskSet, tasks: Task[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of tasks) {
+    const h = t.metadata.labels?.[TEMPLATE_HASH_LABEL];
+    if (h && controllerOf(t)?.uid === ts.metadata.uid) out.add(h);
+  }
+  return out;
+}
+
+/** `tasks`: the Tasks of the TaskSet's namespace (those it controls keep their revisions). */
+export function planRevisions(ts: TaskSet, revisions: ControllerRevision[], tasks: Task[]): RevisionPlan {
   const hash = templateHash(ts.spec.template);
   const plan: RevisionPlan = { hash, adopt: [], delete: [] };
   if (ts.metadata.deletionTimestamp) return plan;
@@ -107,16 +127,18 @@ export function planRevisions(ts: TaskSet, revisions: ControllerRevision[]): Rev
   if (!ts.spec.paused) {
     if (!current) {
       plan.create = newRevision(ts, hash, highest + 1);
-    } else if (all.some((r) => r !== current && r.revision >= current.revision)) {
+    } else {
       const cause = ts.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION];
-      const had = current.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION];
-      plan.bump = { revision: current, to: highest + 1, ...(cause !== undefined && cause !== had ? { changeCause: cause } : {}) };
+      const changeCause = cause !== undefined && cause !== current.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION] ? { changeCause: cause } : undefined;
+      if (all.some((r) => r !== current && r.revision >= current.revision)) plan.bump = { revision: current, to: highest + 1, ...changeCause };
+      else if (changeCause) plan.bump = { revision: current, to: current.revision, ...changeCause };
     }
   }
 
-  // History: every other revision, newest first; keep the limit, prune the rest.
+  // History: every other revision no Task runs, newest first; keep the limit, prune the rest.
   const limit = Math.max(0, ts.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT);
-  const old = all.filter((r) => r !== current).reverse();
+  const live = liveHashes(ts, tasks);
+  const old = all.filter((r) => r !== current && !live.has(hashOf(r) ?? '')).reverse();
   plan.delete = old.slice(limit);
   // An orphan about to be pruned needs no adoption first.
   plan.adopt = plan.adopt.filter((r) => !plan.delete.includes(r));

@@ -5,7 +5,7 @@ import { definitionName } from '../../../../src/apiserver/schema/openapi-names.j
 import { causesOf } from './helpers.js';
 
 // apps/v1 ControllerRevision as a built-in: a revision as the TaskSet controller writes it keeps
-// its whole data (a RawExtension), data cannot change, revision is required, and the table has
+// its whole data (a RawExtension), data is required and cannot change, revision defaults to 0, and the table has
 // kubectl's columns.
 
 function revision(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -31,11 +31,26 @@ describe('ControllerRevision built-in', () => {
     expect(causesOf(obj, controllerRevisionDef)).to.deep.equal([]);
   });
 
-  it('requires revision and rejects a negative one', () => {
+  it('defaults a missing revision to 0, as the Go int64 decodes it', () => {
     const none = revision();
     delete none.revision;
-    expect(causesOf(none, controllerRevisionDef).map((c) => c.field)).to.deep.equal(['revision']);
+    expect(causesOf(none, controllerRevisionDef)).to.deep.equal([]);
+    expect(none.revision).to.equal(0);
+  });
+
+  it('rejects a negative revision', () => {
     expect(causesOf(revision({ revision: -1 }), controllerRevisionDef).map((c) => c.field)).to.deep.equal(['revision']);
+  });
+
+  it('requires data: left out, or removed by an update (null), it is refused', () => {
+    const none = revision();
+    delete none.data;
+    expect(causesOf(none, controllerRevisionDef).map((c) => c.field)).to.deep.equal(['data']);
+    const schema = compileSchema(controllerRevisionDef);
+    const removed = revision({ data: null });
+    schema.prune(removed);
+    schema.applyDefaults(removed);
+    expect(schema.validate(removed, revision()).map((c) => c.field)).to.include('data');
   });
 
   it('data is immutable; the revision number may change', () => {

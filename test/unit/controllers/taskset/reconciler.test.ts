@@ -6,12 +6,13 @@ import type { ResourceClient } from '../../../../src/client/resource-client.js';
 import { OkubeError } from '../../../../src/util/errors.js';
 import { Expectations } from '../../../../src/controllers/taskset/expectations.js';
 import { TaskSetReconciler } from '../../../../src/controllers/taskset/reconciler.js';
-import { NOW, taskSet } from './fixtures.js';
+import type { RevisionHistory } from '../../../../src/controllers/taskset/revision-history.js';
+import { NOW, hashOf, task, taskSet } from './fixtures.js';
 
 // The reconciler's effects over fakes: what it asks the API for, and that expectations hold back
 // a second create while the Task informer has not shown the first.
 
-function fakes(ts: TaskSet, createError?: unknown) {
+function fakes(ts: TaskSet, createError?: unknown, history?: RevisionHistory) {
   const informed: Task[] = [];
   const created: Task[] = [];
   const deleted: string[] = [];
@@ -33,7 +34,7 @@ function fakes(ts: TaskSet, createError?: unknown) {
   const taskSetInformer = { get: () => ts, byIndex: () => [ts] } as unknown as Informer<TaskSet>;
   const events: EventSink = { record: async () => undefined };
   const expectations = new Expectations();
-  const r = new TaskSetReconciler({ taskSets, tasks, taskSetInformer, taskInformer, events, expectations, now: () => NOW });
+  const r = new TaskSetReconciler({ taskSets, tasks, taskSetInformer, taskInformer, events, expectations, history, now: () => NOW });
   return { r, informed, created, deleted, statuses, expectations };
 }
 
@@ -89,5 +90,35 @@ describe('TaskSet reconciler', () => {
     let thrown: unknown;
     await fakes(ts, other).r.reconcile('ns/web').catch((e: unknown) => (thrown = e));
     expect(thrown, 'any other refusal is retried').to.equal(other);
+  });
+
+  describe('when the template history cannot be written', () => {
+    const failing = () => ({ sync: async () => Promise.reject(new OkubeError('Invalid', 'revision rejected')), forget: () => undefined }) as unknown as RevisionHistory;
+
+    it('goes on with the rollout and comes back after a history retry delay instead of failing the pass', async () => {
+      const ts = taskSet({ replicas: 2 });
+      ts.metadata.resourceVersion = '1';
+      const f = fakes(ts, undefined, failing());
+      expect(await f.r.reconcile('ns/web')).to.deep.equal({ requeueAfterMs: 1000 });
+      expect(f.created).to.have.length(2);
+      expect(f.statuses).to.have.length(1);
+    });
+
+    it('keeps the plan\'s sooner requeue (a Task becoming available after minReadySeconds)', async () => {
+      const ts = taskSet({ replicas: 1, minReadySeconds: 10 });
+      ts.metadata.resourceVersion = '1';
+      const f = fakes(ts, undefined, failing());
+      f.informed.push(task('web-a', { hash: hashOf(ts), readyFor: 9.5 }));
+      expect(await f.r.reconcile('ns/web')).to.deep.equal({ requeueAfterMs: 500 });
+    });
+
+    it('doubles the retry delay while the history keeps failing', async () => {
+      const ts = taskSet({ replicas: 0 });
+      ts.metadata.resourceVersion = '1';
+      const f = fakes(ts, undefined, failing());
+      const delays = [];
+      for (let i = 0; i < 3; i++) delays.push((await f.r.reconcile('ns/web')).requeueAfterMs);
+      expect(delays).to.deep.equal([1000, 2000, 4000]);
+    });
   });
 });
