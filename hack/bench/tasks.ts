@@ -3,7 +3,8 @@
 //     N containers at the same parallelism (what `docker run -d` does), next to Docker Swarm (a
 //     service with N replicas on a swarm initialised for the row and left afterwards);
 //  2. container exit → status visible through a watch, p50/p99 over many crashes;
-//  3. crash-loop restart time vs the promised status.backoff.nextRestartAt, p50/p99 error.
+//  3. crash-loop restart time vs the promised status.backoff.nextRestartAt: p50/p99 error, the
+//     earliest (negative: early), p99 of |error|, and when okube called start.
 //  2 and 3 run on Docker, then on a hollow Node (an in-process Runtime: okube's own share).
 // all.ts runs 2 and 3 only: its apply → all Running row is apply-running.ts (the shipped `okube up`
 // driven by kubectl, repeated, detected by Docker's start events), which a user would trust over 1.
@@ -12,7 +13,9 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS, type Task } from '../../src/api/types.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { HollowEngines } from '../../src/runtime/hollow-runtime.js';
+import { HollowEngines, HollowRuntime } from '../../src/runtime/hollow-runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { startLeadMs } from '../../src/controllers/task/plan/start-lead.js';
 import { startCluster, type TestCluster } from '../../test/support/cluster.js';
 import { testEnv, uniqueName } from '../../test/support/env.js';
 import { nodeObject, taskObject } from '../../test/support/tasks.js';
@@ -41,6 +44,8 @@ interface Rig {
 }
 
 const TIMEOUT_MS = 600_000;
+/** The crash loops' backoff delay. */
+const CRASH_DELAY_SECONDS = 1;
 
 async function removeAll(docker: DockerRuntime, labels: Record<string, string>): Promise<void> {
   const list = await docker.list(labels);
@@ -79,13 +84,47 @@ async function okubeStartup(rig: Rig, n: number, parallel: number): Promise<{ se
   }
 }
 
+/** When each container's start was called (ms since epoch) and the start lead then in force, by container id; both engines' runtimes. */
+function startCalls(leadOf: (rt: Runtime) => number): Map<string, StartCall> {
+  const calls = new Map<string, StartCall>();
+  for (const proto of [DockerRuntime.prototype, HollowRuntime.prototype] as unknown as Array<Record<string, (id: string) => Promise<void>>>) {
+    const start = proto.start;
+    proto.start = function (this: Runtime, id: string) {
+      calls.set(id, { at: Date.now(), lead: leadOf(this) });
+      return start.call(this, id);
+    };
+  }
+  return calls;
+}
+
+interface StartCall {
+  at: number;
+  /** The lead the plan had to go by (plan/start-lead.ts), for a pre-created container. */
+  lead: number;
+}
+
+interface CrashLoop {
+  exitToWatch: number[];
+  /** The next container's startedAt − the promised nextRestartAt (negative: early). */
+  restartError: number[];
+  /** okube's start call for that container − the promised nextRestartAt (negative: before it). */
+  startCall: number[];
+  /** The start lead in force at that call. */
+  lead: number[];
+  /** The start call − (nextRestartAt − lead): how late okube called start against its own plan. */
+  callVsPlan: number[];
+}
+
 /** One crash-looping Task: exit→watch latency per crash, and restart time vs the promise. */
-async function crashLoop(rig: Rig, crashes: number, nodeName: string): Promise<{ exitToWatch: number[]; restartError: number[] }> {
+async function crashLoop(rig: Rig, crashes: number, nodeName: string, calls: Map<string, StartCall>): Promise<CrashLoop> {
   const ns = uniqueName('bench');
   await rig.cluster.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   const watch = await watchTasks(rig.cluster.kc);
   const exitToWatch: number[] = [];
   const restartError: number[] = [];
+  const startCall: number[] = [];
+  const lead: number[] = [];
+  const callVsPlan: number[] = [];
   const seenExit = new Set<string>();
   const seenStart = new Set<string>();
   const promisedFor = new Set<string>();
@@ -104,7 +143,15 @@ async function crashLoop(rig: Rig, crashes: number, nodeName: string): Promise<{
         const started = s.state?.running && s.containerID ? { id: s.containerID, at: s.state.running.startedAt } : term?.containerID && term.startedAt ? { id: term.containerID, at: term.startedAt } : undefined;
         if (started && !seenStart.has(started.id)) {
           seenStart.add(started.id);
-          if (promise && promise.after !== started.id) restartError.push(Date.parse(started.at) - Date.parse(promise.at));
+          if (promise && promise.after !== started.id) {
+            restartError.push(Date.parse(started.at) - Date.parse(promise.at));
+            const called = calls.get(started.id);
+            if (called !== undefined) {
+              startCall.push(called.at - Date.parse(promise.at));
+              lead.push(called.lead);
+              callVsPlan.push(called.at - (Date.parse(promise.at) - called.lead));
+            }
+          }
           promise = undefined;
         }
         if (term?.containerID && term.finishedAt && !seenExit.has(term.containerID)) {
@@ -122,11 +169,11 @@ async function crashLoop(rig: Rig, crashes: number, nodeName: string): Promise<{
         }
       });
       void rig.manager.tasks
-        .create(taskObject(ns, 'crasher', { nodeName, image: rig.image, command: ['sh', '-c', 'sleep 0.3; exit 1'], terminationGracePeriodSeconds: 0, backoff: { initialDelaySeconds: 1, factor: 1 } }))
+        .create(taskObject(ns, 'crasher', { nodeName, image: rig.image, command: ['sh', '-c', 'sleep 0.3; exit 1'], terminationGracePeriodSeconds: 0, backoff: { initialDelaySeconds: CRASH_DELAY_SECONDS, factor: 1 } }))
         .catch(fail);
     });
     await rig.manager.tasks.delete('crasher', ns);
-    return { exitToWatch, restartError };
+    return { exitToWatch, restartError, startCall, lead, callVsPlan };
   } finally {
     watch.stop();
   }
@@ -146,6 +193,8 @@ export async function tasksBench(o: TasksBenchOptions): Promise<Array<BenchResul
   await manager.nodes.create({ ...nodeObject(hollowNode, hollowDockerHost(hollowNode)), spec: { ...nodeObject(hollowNode, hollowDockerHost(hollowNode)).spec, unschedulable: true } });
   await manager.start();
   const figures: Record<string, number> = {};
+  // The crash loops' backoff is 1 s: the lead the plan computes for a pre-created container.
+  const calls = startCalls((rt) => startLeadMs(manager.taskReconciler.startLatencies.latency(rt), CRASH_DELAY_SECONDS));
   try {
     for (let i = 0; i < 600 && !(manager.registry.get(nodeName)?.ready && manager.registry.get(hollowNode)?.ready); i++) await sleep(50);
     const rows: Array<[string, string]> = [];
@@ -175,26 +224,39 @@ export async function tasksBench(o: TasksBenchOptions): Promise<Array<BenchResul
       figures,
     };
 
-    const crash = await crashLoop(rig, o.crashes, nodeName);
-    const hollow = await crashLoop(rig, o.crashes, hollowNode);
-    const crashRows = (where: string, c: typeof crash): Array<[string, string]> => [
-      [`${where}: container exit → status seen by a watch, p50 / p99 (${c.exitToWatch.length} exits)`, `${fmt(pct(c.exitToWatch, 50), 0)} ms / ${fmt(pct(c.exitToWatch, 99), 0)} ms`],
-      [`${where}: restart time − promised nextRestartAt, p50 / p99 (${c.restartError.length} restarts)`, `${fmt(pct(c.restartError, 50), 0)} ms / ${fmt(pct(c.restartError, 99), 0)} ms`],
-      [`${where}: earliest / latest restart`, `${fmt(Math.min(...c.restartError), 0)} ms / ${fmt(Math.max(...c.restartError), 0)} ms`],
+    const crash = await crashLoop(rig, o.crashes, nodeName, calls);
+    const hollow = await crashLoop(rig, o.crashes, hollowNode, calls);
+    const ms = (x: number) => `${fmt(x, 0)} ms`;
+    const abs = (xs: number[]) => xs.map(Math.abs);
+    const crashRows = (where: string, c: CrashLoop): Array<[string, string]> => [
+      [`${where}: container exit → status seen by a watch, p50 / p99 (${c.exitToWatch.length} exits)`, `${ms(pct(c.exitToWatch, 50))} / ${ms(pct(c.exitToWatch, 99))}`],
+      [`${where}: restart time − promised nextRestartAt, p50 / p99 (${c.restartError.length} restarts)`, `${ms(pct(c.restartError, 50))} / ${ms(pct(c.restartError, 99))}`],
+      [`${where}: earliest (negative: early) / latest restart`, `${ms(Math.min(...c.restartError))} / ${ms(Math.max(...c.restartError))}`],
+      [`${where}: |restart time − nextRestartAt|, p50 / p99`, `${ms(pct(abs(c.restartError), 50))} / ${ms(pct(abs(c.restartError), 99))}`],
+      [`${where}: start call − nextRestartAt, p50 / p99 / earliest (${c.startCall.length} calls)`, `${ms(pct(c.startCall, 50))} / ${ms(pct(c.startCall, 99))} / ${ms(Math.min(...c.startCall))}`],
+      [`${where}: start lead in force, p50 / max`, `${ms(pct(c.lead, 50))} / ${ms(Math.max(...c.lead))}`],
+      [`${where}: start call − (nextRestartAt − lead), p50 / p99 / earliest`, `${ms(pct(c.callVsPlan, 50))} / ${ms(pct(c.callVsPlan, 99))} / ${ms(Math.min(...c.callVsPlan))}`],
     ];
     const loop = {
       title: 'Exit → status through a watch, and crash-loop restart accuracy',
-      setup: `One Task running \`sh -c 'sleep 0.3; exit 1'\` with backoff initialDelaySeconds 1, factor 1, watched by a separate client for ${o.crashes} crashes: first on the Docker engine, then on a hollow Node (in-process HollowRuntime simulating the same exit), which leaves only okube's own share (timer, reconcile, API writes). Exit latency = when the watch delivered the Task whose lastState.terminated is that container − the runtime's finishedAt. Restart error = the next container's startedAt − the status.backoff.nextRestartAt okube promised (positive: late; on Docker it includes creating and starting the container).`,
+      setup: `One Task running \`sh -c 'sleep 0.3; exit 1'\` with backoff initialDelaySeconds 1, factor 1, watched by a separate client for ${o.crashes} crashes: first on the Docker engine, then on a hollow Node (in-process HollowRuntime simulating the same exit), which leaves only okube's own share (timer, reconcile, API writes). Exit latency = when the watch delivered the Task whose lastState.terminated is that container − the runtime's finishedAt. Restart error = the next container's startedAt − the status.backoff.nextRestartAt okube promised (positive: late, negative: early; on Docker it includes the engine's start). Start call = when okube called the runtime's start for that container − nextRestartAt; the start lead (plan/start-lead.ts: the Node's learned start latency, at most 1 s and half the 1 s delay) is read from the controller at that call.`,
       rows: [...crashRows('Docker', crash), ...crashRows('hollow Node', hollow)],
       figures: {
         exitP50: pct(crash.exitToWatch, 50),
         exitP99: pct(crash.exitToWatch, 99),
         restartErrP50: pct(crash.restartError, 50),
         restartErrP99: pct(crash.restartError, 99),
+        restartErrMin: Math.min(...crash.restartError),
+        restartAbsErrP99: pct(abs(crash.restartError), 99),
+        startCallP50: pct(crash.startCall, 50),
+        leadP50: pct(crash.lead, 50),
+        callVsPlanP50: pct(crash.callVsPlan, 50),
+        callVsPlanP99: pct(crash.callVsPlan, 99),
         hollowExitP50: pct(hollow.exitToWatch, 50),
         hollowExitP99: pct(hollow.exitToWatch, 99),
         hollowRestartErrP50: pct(hollow.restartError, 50),
         hollowRestartErrP99: pct(hollow.restartError, 99),
+        hollowRestartAbsErrP99: pct(abs(hollow.restartError), 99),
       },
     };
     return o.startup === false ? [loop] : [startup, loop];

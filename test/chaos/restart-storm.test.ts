@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { LABELS } from '../../src/api/types.js';
+import { MAX_START_LEAD_MS, startLeadMs } from '../../src/controllers/task/plan/start-lead.js';
 import { startRunningChaosStack, type ChaosStack } from '../support/chaos-stack.js';
 import { checkInvariants, converge } from '../support/invariants.js';
 import { formatSummary, sampleLatency } from '../support/latency.js';
@@ -15,6 +16,11 @@ const STORM_MS = SOAK ? 180_000 : 40_000;
 const BACKOFF = { initialDelaySeconds: 1, factor: 2, maxDelaySeconds: 8, jitterPercent: 25 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The shortest exit → start gap after restart n: its delay less the 25 % jitter, less the most its start may lead (plan/start-lead.ts). */
+const minGapSeconds = (n: number) => {
+  const delay = (1 - BACKOFF.jitterPercent / 100) * Math.min(BACKOFF.initialDelaySeconds * BACKOFF.factor ** (n - 1), BACKOFF.maxDelaySeconds);
+  return delay - startLeadMs(MAX_START_LEAD_MS, delay) / 1000;
+};
 
 describe('chaos: restart storm of 100 crash-looping Tasks', function () {
   this.timeout(SOAK ? 600_000 : 300_000);
@@ -55,7 +61,8 @@ describe('chaos: restart storm of 100 crash-looping Tasks', function () {
     const stormSeconds = (Date.now() - stormStart) / 1000;
     const total = restarts.reduce((a, b) => a + b, 0);
     // The backoff, checked on the containers themselves: no restart n started sooner than its
-    // delay min(1 × 2^(n-1), 8) s (less the 25 % jitter) after the previous container finished.
+    // delay min(1 × 2^(n-1), 8) s (less the 25 % jitter, less its start lead) after the previous
+    // container finished.
     const early: string[] = [];
     let pairs = 0;
     const perSecond = new Map<number, number>();
@@ -65,7 +72,7 @@ describe('chaos: restart storm of 100 crash-looping Tasks', function () {
         const [prev, cur] = [own[i - 1], own[i]];
         if (!prev.finishedAt || !cur.startedAt) continue;
         const n = Number(cur.labels[LABELS.restart]);
-        const min = (1 - BACKOFF.jitterPercent / 100) * Math.min(BACKOFF.initialDelaySeconds * BACKOFF.factor ** (n - 1), BACKOFF.maxDelaySeconds);
+        const min = minGapSeconds(n);
         const gap = (Date.parse(cur.startedAt) - Date.parse(prev.finishedAt)) / 1000;
         pairs++;
         if (gap < min - 0.05) early.push(`${name} restart ${n}: ${gap.toFixed(2)} s after the exit, backoff at least ${min.toFixed(2)} s`);
@@ -86,11 +93,12 @@ describe('chaos: restart storm of 100 crash-looping Tasks', function () {
     expect(stormStats.count).to.be.greaterThan(10);
     // How many restarts fit depends on how fast the engine starts containers (a busy 2-core
     // machine manages a few per second); never more than the backoff allows: with delays
-    // 1, 2, 4, 8, 8, … s a Task fits at most 1 + 2 + (storm - 7) / 8 restarts into the storm.
+    // 1, 2, 4, 8, 8, … s (each at least minGapSeconds) a Task fits at most 3 + (storm - the
+    // first three gaps) / the shortest gap at the cap restarts into the storm.
     expect(total, 'restarts during the storm').to.be.at.least(1);
     expect(pairs, 'restart gaps observed').to.be.at.least(1);
     expect(early, early.slice(0, 5).join('\n')).to.deep.equal([]);
-    const ceiling = 3 + Math.ceil(Math.max(0, stormSeconds - 7) / (BACKOFF.maxDelaySeconds * (1 - BACKOFF.jitterPercent / 100)));
+    const ceiling = 3 + Math.ceil(Math.max(0, stormSeconds - (minGapSeconds(1) + minGapSeconds(2) + minGapSeconds(3))) / minGapSeconds(99));
     expect(restarts[STORM - 1], `at most ${ceiling} restarts per Task`).to.be.at.most(ceiling);
 
     // The neighbour never noticed.

@@ -107,11 +107,14 @@ export class ContainerActions {
    * Starts a created container (the next one of a crash loop, or one whose start was cut short),
    * first writing the secret/configMap files that changed since it was made. A host port someone
    * took meanwhile: the container goes, so that the next plan creates one with another port.
+   * `called` is told when the engine call is made.
    */
-  async start(task: Task, id: string, entry: NodeEntry, events: PlanEvent[], config?: ConfigResult): Promise<void> {
+  async start(task: Task, id: string, entry: NodeEntry, events: PlanEvent[], config?: ConfigResult, called?: (atMs: number) => void): Promise<void> {
     const rt = entry.runtime;
     if (config && 'config' in config) await this.ensureFiles(task, entry, config.config);
     try {
+      // The engine's start latency is learned from here to the container's StartedAt (start-latency.ts).
+      called?.(Date.now());
       await rt.start(id);
     } catch (err) {
       if (!retryOnOtherPorts(err, portsToAllocate(task), 1)) throw err;

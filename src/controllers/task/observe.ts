@@ -1,5 +1,5 @@
 import { LABELS, type NodeSpec, type Task } from '../../api/types.js';
-import type { ContainerInfo } from '../../runtime/runtime.js';
+import { neverStarted, type ContainerInfo } from '../../runtime/runtime.js';
 import type { NodeEntry } from '../node/node-registry.js';
 import type { ConfigSource } from './config-source.js';
 import { needsImageUser } from './security-context.js';
@@ -9,7 +9,8 @@ import { prepareConfig, type ClaimSource, type ConfigResult } from './task-confi
 // engine (its containers by task uid, whether the image is there, the image's user) and from the
 // informers' caches (Secrets, ConfigMaps, claims, the Node's spec). Contract: reads only, nothing
 // written; what is not needed is not asked (no engine call while a failed pull is being planned,
-// no image or configuration look for a Task being deleted, no image look while a container runs).
+// no image or configuration look for a Task being deleted, no image look while a container runs
+// or waits created).
 
 export interface ObserveDeps {
   /** Secrets and ConfigMaps (env references, config volumes), from the informers' caches. */
@@ -36,7 +37,10 @@ export async function observe(task: Task, entry: NodeEntry | undefined, pullFail
   if (!entry || pullFailure !== undefined) return { containers: [] };
   const containers = await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! });
   if (task.metadata.deletionTimestamp) return { containers };
-  const imagePresent = containers.some((c) => c.running) ? undefined : await entry.runtime.imagePresent(task.spec.image);
+  // A container, running or only created (a crash loop's next one, about to be started), holds its
+  // image: the engine refuses to remove an image a container uses. No look then, which keeps an
+  // engine call off the way to a due start.
+  const imagePresent = containers.some((c) => c.running || neverStarted(c)) ? undefined : await entry.runtime.imagePresent(task.spec.image);
   return { containers, imagePresent, config: await prepare(task, entry, imagePresent, deps) };
 }
 

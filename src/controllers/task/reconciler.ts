@@ -2,7 +2,7 @@ import { LABELS, type Task, type TaskStatus } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
-import type { RuntimeEvent } from '../../runtime/runtime.js';
+import { neverStarted, type ContainerInfo, type Runtime, type RuntimeEvent } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import { forgetTask } from '../../metrics/controllers.js';
@@ -21,6 +21,7 @@ import { preflight } from './preflight.js';
 import { rescheduleWithStatus, type TaskEvictor } from '../node/task-evictor.js';
 import type { ConfigResult } from './task-config.js';
 import { StatusWriter, type StatusWriterDeps } from './status-writer.js';
+import { StartLatencies } from './start-latency.js';
 import { VolumeFiles } from './volume-files.js';
 
 // The Task reconcile loop: whether to plan at all (preflight.ts), read the observed world
@@ -77,6 +78,10 @@ export class TaskReconciler {
   private readonly statusWriter: StatusWriter;
   /** Per Task: the restart number whose container could not be made ahead of its start (plan/next.ts). */
   private readonly precreateFailed = new Map<string, number>();
+  /** Each Node engine's start latency, learned from the starts below (start-latency.ts). */
+  readonly startLatencies = new StartLatencies();
+  /** Per Task: the start call whose container's StartedAt is not seen yet. */
+  private readonly startCalls = new Map<string, { rt: Runtime; id: string; at: number }>();
 
   constructor(private readonly deps: TaskReconcilerDeps) {
     const now = () => this.now();
@@ -113,6 +118,7 @@ export class TaskReconciler {
       this.probes().stop(key);
       this.latest.delete(key);
       this.precreateFailed.delete(key);
+      this.startCalls.delete(key);
       this.ops.forget(key);
       forgetTask(key);
       return {};
@@ -176,6 +182,7 @@ export class TaskReconciler {
       precreates = [];
       const observedTask: Task = pass === 0 || pullFailure !== undefined ? task : { ...task, status };
       const seen = await observe(task, entry, pullFailure, this.deps);
+      this.learnStart(key, seen.containers);
       config = seen.config;
       if (pass === 0 && config && 'config' in config && seen.containers.some((c) => c.running)) await this.refreshFiles(key, task, entry!, config);
       const planNow = this.now();
@@ -191,6 +198,7 @@ export class TaskReconciler {
         configError: config && 'error' in config ? config.error : undefined,
         configHash: config && 'config' in config ? configHash(config.config.env, config.config.mounts) : undefined,
         precreateFailed: this.precreateFailed.get(key),
+        startLatencyMs: entry ? this.startLatencies.latency(entry.runtime) : undefined,
         now: planNow,
       });
       status = p.status;
@@ -263,6 +271,15 @@ export class TaskReconciler {
     }
   }
 
+  /** A start call's container seen started: one more sample of its engine's start latency. */
+  private learnStart(key: string, containers: ContainerInfo[]): void {
+    const call = this.startCalls.get(key);
+    const c = call && containers.find((x) => x.id === call.id);
+    if (!call || !c?.startedAt || neverStarted(c)) return;
+    this.startLatencies.record(call.rt, call.at, c.startedAt);
+    this.startCalls.delete(key);
+  }
+
   /** The next container made during a crash-loop wait; a failure is remembered so that the plan does not ask again for this restart. */
   private async precreate(key: string, task: Task, action: Precreate, entry: NodeEntry, config?: ConfigResult): Promise<void> {
     if (await this.containers.precreate(key, task, action, entry, config)) this.precreateFailed.delete(key);
@@ -291,7 +308,7 @@ export class TaskReconciler {
         return this.containers.create(task, action.restartNumber, entry!, events, doing, config);
       case 'start':
         doing(action);
-        return this.containers.start(task, action.id, entry!, events, config);
+        return this.containers.start(task, action.id, entry!, events, config, (at) => this.startCalls.set(key, { rt: entry!.runtime, id: action.id, at }));
       case 'remove':
         await entry!.runtime.remove(action.id);
         return;

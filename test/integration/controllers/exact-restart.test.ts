@@ -11,7 +11,10 @@ import { taskObject, waitFor } from '../../support/tasks.js';
 // Exact restarts on real Docker, with the shipped `okube controllers` process: during a crash-loop
 // wait the Task's next container already exists, created and not started, and it is the one that
 // starts at nextRestartAt; deleting the Task or kill -9 of the controllers during the wait leaves
-// neither a stray nor a second container.
+// neither a stray nor a second container. Each test has a fresh controllers process, which has
+// seen no start on the Node yet, so no start lead applies (plan/start-lead.ts: its start is called
+// at nextRestartAt, not before): the container starts at nextRestartAt or later, never before. The
+// lead itself is tested in task-controller.test.ts and plan-start-lead.test.ts.
 
 describe('crash-loop restarts with the next container made during the wait', function () {
   this.timeout(180_000);
@@ -53,7 +56,9 @@ describe('crash-loop restarts with the next container made during the wait', fun
     expect(ran?.startedAt, 'started').to.be.a('string');
     const early = Date.parse(waiting.status!.backoff!.nextRestartAt!) - Date.parse(ran!.startedAt!);
     console.log(`      started ${(-early).toFixed(0)} ms after nextRestartAt`);
-    // Docker's clock and ours are the same machine's; nextRestartAt has millisecond precision.
+    // Docker's clock and ours are the same machine's; nextRestartAt has millisecond precision. No
+    // lead: this process has started nothing on the Node before (its first container was created
+    // and started in one action).
     expect(early, 'started before nextRestartAt').to.be.at.most(5);
   });
 
@@ -87,6 +92,7 @@ describe('crash-loop restarts with the next container made during the wait', fun
     expect(after.status!.restartCount, 'counted once').to.equal(waiting.status!.restartCount! + 1);
     expect(after.status!.lastState?.terminated?.containerID, 'the container made before the kill ran').to.equal(next.id);
     const ran = await docker.inspect(next.id);
+    // No lead: the new process has seen no start on the Node.
     expect(Date.parse(ran!.startedAt!), 'not before nextRestartAt').to.be.at.least(Date.parse(waiting.status!.backoff!.nextRestartAt!) - 5);
     const now = await containersOf(waiting.metadata.uid!);
     expect(now.length, 'the next container and the last exit at most').to.be.at.most(2);

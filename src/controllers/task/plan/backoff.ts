@@ -2,6 +2,7 @@ import type { Task, TaskStatus } from '../../../api/types.js';
 import { delayFor, onContainerExit, remainingMs, resolveBackoff, type BackoffSettings, type ExitDecision } from '../../../backoff/index.js';
 import { setCondition } from '../../conditions.js';
 import { BACKOFF_REASONS, finish, type PlanContext } from './context.js';
+import { untilStartMs } from './start-lead.js';
 import type { Plan } from './types.js';
 
 // The only writer of status.backoff: the crash-loop and image-pull delays, and when they end.
@@ -38,10 +39,12 @@ export function backoffLeftMs(ctx: PlanContext): number {
   return remainingMs(ctx.status.backoff, ctx.now);
 }
 
-/** Step: waiting in backoff (a crash loop or failed image pulls). */
+/**
+ * Step: waiting in backoff (a crash loop or failed image pulls). The next look is when the wait
+ * ends, or, for a crash loop's pre-created container, when its start is due (plan/start-lead.ts).
+ */
 export function backoffWait(ctx: PlanContext): Plan | undefined {
-  const wait = backoffLeftMs(ctx);
-  if (BACKOFF_REASONS.has(ctx.status.state?.waiting?.reason ?? '') && wait > 0) return finish(ctx, wait);
+  if (BACKOFF_REASONS.has(ctx.status.state?.waiting?.reason ?? '') && backoffLeftMs(ctx) > 0) return finish(ctx, untilStartMs(ctx));
   return undefined;
 }
 

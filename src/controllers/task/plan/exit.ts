@@ -4,6 +4,7 @@ import type { ContainerInfo } from '../../../runtime/runtime.js';
 import { backoffAfterExit, backoffFinished, backoffLeftMs, resetBackoff } from './backoff.js';
 import { cond, finish, type PlanContext } from './context.js';
 import { precreateNext } from './next.js';
+import { untilStartMs } from './start-lead.js';
 import type { Plan } from './types.js';
 
 // Exit bookkeeping: an exit is recorded in status exactly once, and decides between finishing
@@ -41,7 +42,7 @@ export function exitBookkeeping(ctx: PlanContext): Plan | undefined {
     if (decision === 'limit') return finish(ctx);
     if (decision === 'wait') {
       precreateNext(ctx);
-      return finish(ctx, backoffLeftMs(ctx));
+      return finish(ctx, untilStartMs(ctx));
     }
     ctx.exited = info; // due now: on to the restart
   }

@@ -3,6 +3,7 @@ import { shouldRestart } from '../../../backoff/index.js';
 import { specHash } from '../container-spec.js';
 import { backoffLeftMs } from './backoff.js';
 import { BACKOFF_REASONS, finish, restartOf, stopping, type PlanContext } from './context.js';
+import { planStartLead } from './start-lead.js';
 import type { Plan } from './types.js';
 
 // Exact restarts. While a crash-looping Task waits out its backoff, its next container is created
@@ -11,8 +12,11 @@ import type { Plan } from './types.js';
 // - It is the next container (ctx.next), never a duplicate or an orphan: created, never started,
 //   newer than the container that ran. With it the Task keeps two containers at most (it and the
 //   exit just seen, for `logs --previous`), as before. Deletion removes it with the others; a controller that
-//   restarts finds it in Docker and starts it at nextRestartAt, never before, and never makes a
+//   restarts finds it in Docker and starts it when due, never before, and never makes a
 //   second one (a crash before the exit's status write is recorded from the exited container).
+// - Its start is due at nextRestartAt less the Node's start lead (plan/start-lead.ts: the engine's
+//   learned start time, bounded), so that its process, not the start call, runs at nextRestartAt;
+//   no reconcile, however early it comes, starts it before then.
 // - It is made only when the create at the end of the wait could happen now: the last exit is to
 //   be restarted (restartPolicy), the image is there, the configuration is resolved, nothing is
 //   being stopped or pulled, the old container still matches the spec. Otherwise the end of the
@@ -67,12 +71,12 @@ export function dropOutdatedNext(ctx: PlanContext): undefined {
   return undefined;
 }
 
-/** Step: the wait is over — start the next container, the only engine call left. */
+/** Step: the wait is over (but for the start lead) — start the next container, the only engine call left. */
 export function startNext(ctx: PlanContext): Plan | undefined {
   const { next } = ctx;
   if (!next) return undefined;
   // Still waiting: backoffWait ends the plan. A stop under way: waitForStops does.
-  if (BACKOFF_REASONS.has(ctx.status.state?.waiting?.reason ?? '') && backoffLeftMs(ctx) > 0) return undefined;
+  if (BACKOFF_REASONS.has(ctx.status.state?.waiting?.reason ?? '') && backoffLeftMs(ctx) > planStartLead(ctx)) return undefined;
   if (ctx.containers.some((c) => stopping(ctx, c))) return undefined;
   ctx.actions.push({ kind: 'start', id: next.id });
   return finish(ctx);

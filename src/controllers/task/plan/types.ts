@@ -82,6 +82,12 @@ export interface PlanInput {
   configHash?: string;
   /** The restart number whose container could not be made ahead of time: not tried again (the start time creates it as before). */
   precreateFailed?: number;
+  /**
+   * The Node's engine: its typical ms from a start call to the container's process start
+   * (undefined: not learned yet). A pre-created container's start is called that much, bounded,
+   * before nextRestartAt (plan/start-lead.ts).
+   */
+  startLatencyMs?: number;
   now: Date;
 }
 
