@@ -50,6 +50,8 @@ export interface ManagerOptions {
   nodeStatusReportMs?: number;
   /** Read each Node's usage figures this often (default 30 s; 0: never). */
   nodeUsagePeriodMs?: number;
+  /** Usage stats calls per second across all Nodes (default 20; 0: no budget); the period stretches past it. */
+  nodeUsageStatsPerSecond?: number;
   /** Heartbeat Nodes through Leases in okube-node-lease (default true). */
   nodeLeases?: boolean;
   /** Safety-net retry of unschedulable Tasks (default 60 s; Node and capacity changes retry at once). */
@@ -171,6 +173,7 @@ export class ControllerManager {
       evictionTimeoutMs: opts.evictionTimeoutMs,
       statusReportMs: opts.nodeStatusReportMs,
       usagePeriodMs: opts.nodeUsagePeriodMs,
+      usageStatsPerSecond: opts.nodeUsageStatsPerSecond,
       onReadyChange: (node) => {
         for (const t of this.taskInformer.byIndex('node', node)) this.taskController.enqueue(objectKey(t));
       },
