@@ -180,11 +180,12 @@ export class NodeReconciler {
       const known = this.lastContact.get(key);
       const deadline = Math.max(MIN_PING_DEADLINE_MS, known !== undefined ? known + grace - now.getTime() : grace);
       const cached = this.infos.get(key);
+      const readInfo = !cached || isDue(cached.at, now.getTime(), INFO_MAX_AGE_MS);
       await withDeadline((async () => {
         await entry.runtime.ping();
-        info = cached && !isDue(cached.at, now.getTime(), INFO_MAX_AGE_MS) ? cached.info : await entry.runtime.info();
+        info = readInfo ? await entry.runtime.info() : cached.info;
       })(), deadline, `docker engine ${node.spec.dockerHost}`);
-      if (info !== cached?.info) this.infos.set(key, { at: now.getTime(), info: info! });
+      if (readInfo) this.infos.set(key, { at: now.getTime(), info: info! });
       this.lastContact.set(key, now.getTime());
     } catch (err) {
       error = errorMessage(err);
