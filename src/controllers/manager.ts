@@ -1,3 +1,4 @@
+import { nodeEventWakesController } from './node/node-events.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControllerRevision, EndpointSlice, Node, Task, TaskService, TaskSet } from '../api/types.js';
 import { EventRecorder, type EventSink } from '../client/events.js';
@@ -279,7 +280,7 @@ export class ControllerManager {
     );
     this.subscriptions.push(
       this.nodeInformer.events$.subscribe((e) => {
-        this.nodeController.enqueue(objectKey(e.object));
+        if (nodeEventWakesController(e)) this.nodeController.enqueue(objectKey(e.object));
         this.scheduler.onNodeEvent(e);
       }),
     );
