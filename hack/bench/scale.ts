@@ -13,6 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
+import { Etcd3 } from 'etcd3';
 import type { Node, Task } from '../../src/api/types.js';
 import { NODES, ResourceClient, TASKS } from '../../src/client/resource-client.js';
 import { fmt, inParallel, isMain, numberOpt, procSample, runAsScript, sleep, type BenchResult, type ProcSample } from './lib.js';
@@ -52,6 +53,9 @@ interface Sample {
   spreadMax: number;
   writesPerTask: number;
   idleWrites: number;
+  /** The idle window's etcd writes by resource (key prefix), and the controllers' reconciles by controller. */
+  idleWritesBy: Record<string, number>;
+  idleReconcilesBy: Record<string, number>;
   idleWallSecs: number;
   load: { start: number; converged: number; idle: number };
   cpu: Record<ProcName, number>;
@@ -120,12 +124,17 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       const timedOut = Number.isNaN(runningSecs);
       // Not converged: no idle window (the controllers are still busy); the figures say so.
       await sleep(timedOut ? 0 : (o.settleSeconds ?? 10) * 1000);
+      const idleRev = await revision();
+      const reconciles0 = reconcilesBy(await stack.metrics());
       const idleStart = sample();
       const tIdle = performance.now();
       await sleep(timedOut ? 0 : o.idleSeconds * 1000);
       const idleEnd = sample();
       const idleWallSecs = (performance.now() - tIdle) / 1000;
       const rev2 = await revision();
+      const reconciles1 = reconcilesBy(await stack.metrics());
+      const idleReconcilesBy = Object.fromEntries(Object.entries(reconciles1).map(([k, v]) => [k, v - (reconciles0[k] ?? 0)]).filter(([, v]) => v));
+      const idleWritesBy = await writesByResource(stack.etcdEndpoints, idleRev, rev2).catch((err: unknown) => ({ [`unknown (${String(err)})`]: rev2 - idleRev }));
       watch.stop();
 
       const perNode = new Map<string, number>();
@@ -141,6 +150,8 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
         spreadMax: Math.max(...spread),
         writesPerTask: (rev1 - rev0) / o.tasks,
         idleWrites: rev2 - rev1,
+        idleWritesBy,
+        idleReconcilesBy,
         idleWallSecs,
         load: { start: loadStart, converged: loadConverged, idle: loadavg()[0] },
         cpu: per((k) => converged[k].cpuSeconds - before[k].cpuSeconds),
@@ -157,6 +168,45 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
   }
 }
 
+/** controller_runtime_reconcile_total summed per controller, from Prometheus text. */
+function reconcilesBy(metrics: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics.matchAll(/^controller_runtime_reconcile_total\{controller="([^"]+)",[^}]*\} (\S+)$/gm)) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+  return out;
+}
+
+/**
+ * The etcd writes after revision `from` up to `to`, by resource: the key without its namespace
+ * and name (/registry/<group>/<resource>), read back from etcd's history with a watch.
+ */
+async function writesByResource(endpoints: string[], from: number, to: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  if (to <= from) return out;
+  const client = new Etcd3({ hosts: endpoints });
+  try {
+    const watcher = await client.watch().prefix('').startRevision(String(from + 1)).create();
+    await new Promise<void>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error('history not read within 20 s')), 20_000);
+      watcher.on('error', rej);
+      watcher.on('data', (r) => {
+        for (const ev of r.events) {
+          if (Number(ev.kv.mod_revision) > to) continue;
+          const k = ev.kv.key.toString().split('/').slice(0, 4).join('/');
+          out[k] = (out[k] ?? 0) + 1;
+        }
+        if (r.events.some((ev) => Number(ev.kv.mod_revision) >= to)) {
+          clearTimeout(timer);
+          res();
+        }
+      });
+    });
+    await watcher.cancel();
+  } finally {
+    client.close();
+  }
+  return out;
+}
+
 /** "median (min–max, n=k)", or the one value when n = 1. */
 function summary(xs: number[], digits: number, unit = ''): string {
   const s = [...xs].sort((a, b) => a - b);
@@ -165,6 +215,8 @@ function summary(xs: number[], digits: number, unit = ''): string {
   if (s.length === 1) return `${fmt(med, digits)}${unit}`;
   return `${fmt(med, digits)}${unit} (${fmt(s[0], digits)}–${fmt(s[s.length - 1], digits)}, n=${s.length})`;
 }
+
+const byCount = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -187,6 +239,8 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
     ['Tasks per Node, min / max', `${Math.min(...col((s) => s.spreadMin))} / ${Math.max(...col((s) => s.spreadMax))}`],
     ['etcd writes until converged per Task (revisions)', summary(col((s) => s.writesPerTask), 1)],
     [`etcd writes in the idle window (${o.idleSeconds} s)`, summary(col((s) => s.idleWrites), 0)],
+    ['idle window: etcd writes by resource, per repeat', samples.map((s) => byCount(s.idleWritesBy)).join(' / ')],
+    ['idle window: reconciles by controller, per repeat', samples.map((s) => byCount(s.idleReconcilesBy)).join(' / ')],
   ];
   for (const k of PROCS) {
     rows.push([`${PROC_TITLE[k]}: CPU until converged / peak RSS (VmHWM)`, `${summary(col((s) => s.cpu[k]), 1, ' s')} / ${summary(col((s) => mib(s.peakRss[k])), 0, ' MiB')}`]);

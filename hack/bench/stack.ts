@@ -38,6 +38,8 @@ export interface Stack {
   /** A kubeconfig file for kubectl (bearer token, the API server's CA). */
   kubeconfigPath: string;
   procs: Procs;
+  /** The etcd the API server stores in (for a bench that reads its history). */
+  etcdEndpoints: string[];
   /** The controllers' /metrics (Prometheus text). */
   metrics(): Promise<string>;
   /** The API server's /metrics (Prometheus text). */
@@ -147,7 +149,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         req.end();
       });
     };
-    return { kc, kubeconfigPath, procs, sample, metrics, apiMetrics, stop };
+    return { kc, kubeconfigPath, procs, etcdEndpoints: endpoints, sample, metrics, apiMetrics, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -30,6 +30,7 @@ interface ControllersOptions {
   healthAddress: string;
   nodeGracePeriod: string;
   nodeUsagePeriod: string;
+  nodeUsageStatsPerSecond: string;
 }
 
 function bool(v: string): boolean {
@@ -44,6 +45,12 @@ function seconds(name: string, v: string): number {
   return n;
 }
 
+function rate(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new CliError(`--${name}: expected a number per second (0: no limit), got ${JSON.stringify(v)}`);
+  return n;
+}
+
 export function registerControllers(program: Command): void {
   program
     .command('controllers')
@@ -54,7 +61,8 @@ export function registerControllers(program: Command): void {
     .option('--certificate-authority <file>', 'CA certificate of the API server')
     .option('--workers <n>', 'concurrent Task reconciles', '8')
     .option('--node-grace-period <s>', 'seconds a Docker engine may stay silent before its Node is not Ready', '40')
-    .option('--node-usage-period <s>', "seconds between readings of each Node's usage figures (one-shot stats per running container)", '30')
+    .option('--node-usage-period <s>', "seconds between readings of each Node's usage figures (one-shot stats per running container); longer when the stats budget needs it", '30')
+    .option('--node-usage-stats-per-second <n>', "budget of usage stats calls per second across all Nodes: with more running containers than this many per usage period, every Node's period stretches to fit (0: no budget)", '20')
     .option('--leader-elect [enabled]', 'elect one active replica through a coordination.k8s.io Lease', bool, false)
     .option('--leader-elect-namespace <ns>', 'namespace of the Lease', 'kube-system')
     .option('--leader-elect-name <name>', 'name of the Lease', 'okube-controllers')
@@ -83,6 +91,7 @@ export function registerControllers(program: Command): void {
           workers: Number(opts.workers),
           nodeGracePeriodMs: seconds('node-grace-period', opts.nodeGracePeriod) * 1000,
           nodeUsagePeriodMs: seconds('node-usage-period', opts.nodeUsagePeriod) * 1000,
+          nodeUsageStatsPerSecond: rate('node-usage-stats-per-second', opts.nodeUsageStatsPerSecond),
         });
         await manager.start();
       };

@@ -1,3 +1,4 @@
+import { nodeEventWakesController } from './node/node-events.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControllerRevision, EndpointSlice, Node, Task, TaskService, TaskSet } from '../api/types.js';
 import { EventRecorder, type EventSink } from '../client/events.js';
@@ -50,6 +51,8 @@ export interface ManagerOptions {
   nodeStatusReportMs?: number;
   /** Read each Node's usage figures this often (default 30 s; 0: never). */
   nodeUsagePeriodMs?: number;
+  /** Usage stats calls per second across all Nodes (default 20; 0: no budget); the period stretches past it. */
+  nodeUsageStatsPerSecond?: number;
   /** Heartbeat Nodes through Leases in okube-node-lease (default true). */
   nodeLeases?: boolean;
   /** Safety-net retry of unschedulable Tasks (default 60 s; Node and capacity changes retry at once). */
@@ -171,6 +174,7 @@ export class ControllerManager {
       evictionTimeoutMs: opts.evictionTimeoutMs,
       statusReportMs: opts.nodeStatusReportMs,
       usagePeriodMs: opts.nodeUsagePeriodMs,
+      usageStatsPerSecond: opts.nodeUsageStatsPerSecond,
       onReadyChange: (node) => {
         for (const t of this.taskInformer.byIndex('node', node)) this.taskController.enqueue(objectKey(t));
       },
@@ -276,7 +280,7 @@ export class ControllerManager {
     );
     this.subscriptions.push(
       this.nodeInformer.events$.subscribe((e) => {
-        this.nodeController.enqueue(objectKey(e.object));
+        if (nodeEventWakesController(e)) this.nodeController.enqueue(objectKey(e.object));
         this.scheduler.onNodeEvent(e);
       }),
     );

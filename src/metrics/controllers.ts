@@ -124,37 +124,47 @@ const nodeMemory = new Gauge({ name: 'okube_node_memory_usage_bytes', help: "Mem
 const nodeRunning = new Gauge({ name: 'okube_node_running_containers', help: "Running containers of okube's Tasks on the Node", labelNames: ['node'], registers });
 const taskCpu = new Gauge({ name: 'okube_task_cpu_usage_cores', help: "CPU used by the Task's container (mean over the last collection window)", labelNames: ['namespace', 'task', 'node'], registers });
 const taskMemory = new Gauge({ name: 'okube_task_memory_usage_bytes', help: "Memory used by the Task's container (without reclaimable page cache)", labelNames: ['namespace', 'task', 'node'], registers });
-const taskSeries = new Map<string, Array<{ namespace: string; task: string; node: string }>>();
+/** Per Node: the usage last recorded and the Task series it set, by series key. */
+const recorded = new Map<string, { usage: NodeUsage; series: Map<string, { namespace: string; task: string; node: string }> }>();
 
 const fromMilli = (q: string | undefined) => (q === undefined ? undefined : Number(q.replace(/m$/, '')) / 1000);
 const fromKi = (q: string) => Number(q.replace(/Ki$/, '')) * 1024;
 
-/** The usage series of a Node and its Tasks (undefined: none any more). */
+/**
+ * The usage series of a Node and its Tasks (undefined: none any more). The same figures again
+ * (the heartbeat between two readings) change nothing; a new reading sets its Tasks' series and
+ * removes only those of Tasks it no longer has, so a scrape never misses a series that stays.
+ */
 export function recordNodeUsage(node: string, usage: NodeUsage | undefined): void {
-  for (const l of taskSeries.get(node) ?? []) {
-    taskCpu.remove(l);
-    taskMemory.remove(l);
-  }
-  taskSeries.delete(node);
-  if (!usage) {
+  const prev = recorded.get(node);
+  if (usage && prev?.usage === usage) return;
+  const series = new Map<string, { namespace: string; task: string; node: string }>();
+  if (usage) {
+    const cpu = fromMilli(usage.cpu);
+    if (cpu !== undefined) nodeCpu.set({ node }, cpu);
+    else nodeCpu.remove({ node });
+    nodeMemory.set({ node }, fromKi(usage.memory));
+    nodeRunning.set({ node }, usage.runningContainers);
+    for (const t of usage.tasks) {
+      const l = { namespace: t.namespace, task: t.name, node };
+      const c = fromMilli(t.cpu);
+      if (c !== undefined) taskCpu.set(l, c);
+      else if (prev) taskCpu.remove(l);
+      taskMemory.set(l, fromKi(t.memory));
+      series.set(`${t.namespace}/${t.name}`, l);
+    }
+  } else {
     nodeCpu.remove({ node });
     nodeMemory.remove({ node });
     nodeRunning.remove({ node });
-    return;
   }
-  const cpu = fromMilli(usage.cpu);
-  if (cpu !== undefined) nodeCpu.set({ node }, cpu);
-  nodeMemory.set({ node }, fromKi(usage.memory));
-  nodeRunning.set({ node }, usage.runningContainers);
-  const series: Array<{ namespace: string; task: string; node: string }> = [];
-  for (const t of usage.tasks) {
-    const l = { namespace: t.namespace, task: t.name, node };
-    const c = fromMilli(t.cpu);
-    if (c !== undefined) taskCpu.set(l, c);
-    taskMemory.set(l, fromKi(t.memory));
-    series.push(l);
+  for (const [k, l] of prev?.series ?? []) {
+    if (series.has(k)) continue;
+    taskCpu.remove(l);
+    taskMemory.remove(l);
   }
-  taskSeries.set(node, series);
+  if (usage) recorded.set(node, { usage, series });
+  else recorded.delete(node);
 }
 
 export function setNodeReady(node: string, ready: boolean): void {

@@ -4,6 +4,7 @@ import type { ResourceClient } from '../../client/resource-client.js';
 import { objectKey } from '../../client/resource-client.js';
 import type { ContainerUsage, HostInfo } from '../../runtime/runtime.js';
 import { nodeUsage } from './usage.js';
+import { DEFAULT_USAGE_STATS_PER_SECOND, INFO_MAX_AGE_MS, isDue, orphanSweepIntervalMs, usagePeriodMs } from './periodic.js';
 import { withDeadline } from '../../util/deadline.js';
 import { errorMessage, OkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
@@ -60,6 +61,11 @@ export interface NodeControllerDeps {
   statusReportMs?: number;
   /** Read the engine's usage figures this often (default 30 s; 0: never). */
   usagePeriodMs?: number;
+  /**
+   * Stats calls per second across all Nodes (default 20; 0: no budget): with more running
+   * containers than this many per usage period, every Node's period stretches to fit.
+   */
+  usageStatsPerSecond?: number;
 }
 
 export class NodeReconciler {
@@ -68,6 +74,10 @@ export class NodeReconciler {
   private readonly lastContact = new Map<string, number>();
   /** Per Node: the last readings of its containers' counters, and the figures from them. */
   private readonly readings = new Map<string, { at: number; byId: Map<string, ContainerUsage>; usage: NodeUsage }>();
+  /** Per Node: when its orphans were last swept. */
+  private readonly lastSweep = new Map<string, number>();
+  /** Per Node: the engine's info and when it was read (reused while the engine answers pings). */
+  private readonly infos = new Map<string, { at: number; info: HostInfo }>();
 
   constructor(private readonly deps: NodeControllerDeps) {}
 
@@ -108,8 +118,10 @@ export class NodeReconciler {
 
   /** The Node's usage figures, read again when the usage period has passed (one-shot stats per container). */
   private async usage(key: string, entry: NodeEntry, node: Node, now: Date, deadlineMs: number): Promise<NodeUsage | undefined> {
-    const period = this.deps.usagePeriodMs ?? DEFAULT_USAGE_PERIOD_MS;
     const last = this.readings.get(key);
+    let running = 0;
+    for (const r of this.readings.values()) running += r.usage.runningContainers;
+    const period = usagePeriodMs(this.deps.usagePeriodMs ?? DEFAULT_USAGE_PERIOD_MS, this.deps.usageStatsPerSecond ?? DEFAULT_USAGE_STATS_PER_SECOND, running);
     if (period <= 0 || (last && now.getTime() - last.at < period)) return last?.usage;
     try {
       const cur = await withDeadline(entry.runtime.usage({ [LABELS.managed]: 'true', [LABELS.node]: key }), deadlineMs, `stats of docker engine ${node.spec.dockerHost}`);
@@ -144,6 +156,8 @@ export class NodeReconciler {
       this.orphans.delete(key);
       this.orphanVolumes.delete(key);
       this.readings.delete(key);
+      this.lastSweep.delete(key);
+      this.infos.delete(key);
       recordNodeUsage(key, undefined);
       forgetNode(key);
       return {};
@@ -165,13 +179,17 @@ export class NodeReconciler {
       // what is left of the grace period, so the Node turns Ready=Unknown when the grace ends.
       const known = this.lastContact.get(key);
       const deadline = Math.max(MIN_PING_DEADLINE_MS, known !== undefined ? known + grace - now.getTime() : grace);
+      const cached = this.infos.get(key);
+      const readInfo = !cached || isDue(cached.at, now.getTime(), INFO_MAX_AGE_MS);
       await withDeadline((async () => {
         await entry.runtime.ping();
-        info = await entry.runtime.info();
+        info = readInfo ? await entry.runtime.info() : cached.info;
       })(), deadline, `docker engine ${node.spec.dockerHost}`);
+      if (readInfo) this.infos.set(key, { at: now.getTime(), info: info! });
       this.lastContact.set(key, now.getTime());
     } catch (err) {
       error = errorMessage(err);
+      this.infos.delete(key);
     }
     // What follows the heartbeat (usage figures, the orphan sweep) talks to the same engine: it
     // gets what is left of the grace since that answer, so a link cut mid-sweep still turns the
@@ -200,15 +218,17 @@ export class NodeReconciler {
       this.deps.onReadyChange?.(key, ready);
     }
 
-    if (info && ready) {
+    const sweepEvery = orphanSweepIntervalMs(period, this.deps.orphanGraceMs ?? 60_000);
+    if (info && ready && isDue(this.lastSweep.get(key), now.getTime(), sweepEvery)) {
       try {
+        this.lastSweep.set(key, now.getTime());
         await withDeadline(this.collectOrphans(key, entry, now), graceLeft(), `orphan sweep on docker engine ${node.spec.dockerHost}`);
       } catch (err) {
         // The next heartbeat says whether the engine is gone; the sweep runs again then.
         log.warn({ key, err: errorMessage(err) }, 'could not sweep orphan containers');
       }
-      return { requeueAfterMs: period };
     }
+    if (info && ready) return { requeueAfterMs: period };
     if (!info && ready && lastContact !== undefined) {
       // Silent but within the grace period: look again when it ends.
       return { requeueAfterMs: Math.max(0, Math.min(period, lastContact + grace - now.getTime())) };

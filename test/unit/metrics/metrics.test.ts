@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { forgetTask, queueMetrics, recordTaskStatus, taskStatusChange } from '../../../src/metrics/controllers.js';
+import { forgetTask, queueMetrics, recordNodeUsage, recordTaskStatus, taskStatusChange } from '../../../src/metrics/controllers.js';
+import type { NodeUsage } from '../../../src/api/types.js';
 import { storageType } from '../../../src/metrics/storage.js';
 import { metricsRegistry } from '../../../src/metrics/registry.js';
 import { Controller, reconcileOutcome } from '../../../src/controllers/controller.js';
@@ -27,6 +28,30 @@ describe('metrics', () => {
     forgetTask(key);
     expect(await value('okube_task_restarts_total', { task: 't1', namespace: `unit-${process.pid}` })).to.equal(undefined);
     expect(await value('okube_task_backoff_seconds', { task: 't1', namespace: `unit-${process.pid}` })).to.equal(undefined);
+  });
+
+  it('replaces a Node\'s Task usage series at a new reading, dropping only the Tasks it no longer has', async () => {
+    const node = `unit-node-${process.pid}`;
+    const reading = (tasks: string[], memoryKi: number): NodeUsage => ({ memory: `${memoryKi * tasks.length}Ki`, runningContainers: tasks.length, sampledAt: new Date().toISOString(), tasks: tasks.map((name) => ({ namespace: 'ns', name, cpu: '5m', memory: `${memoryKi}Ki` })) });
+    recordNodeUsage(node, reading(['t1', 't2'], 1));
+    recordNodeUsage(node, reading(['t2'], 2));
+    expect(await value('okube_task_memory_usage_bytes', { node, task: 't1' })).to.equal(undefined);
+    expect(await value('okube_task_cpu_usage_cores', { node, task: 't1' })).to.equal(undefined);
+    expect(await value('okube_task_memory_usage_bytes', { node, task: 't2' })).to.equal(2048);
+    recordNodeUsage(node, undefined);
+    expect(await value('okube_task_memory_usage_bytes', { node, task: 't2' })).to.equal(undefined);
+    expect(await value('okube_node_running_containers', { node })).to.equal(undefined);
+  });
+
+  it('leaves a Node\'s usage series alone when the heartbeat brings the same reading again', async () => {
+    const node = `unit-node-same-${process.pid}`;
+    const usage: NodeUsage = { memory: '1Ki', runningContainers: 1, sampledAt: new Date().toISOString(), tasks: [{ namespace: 'ns', name: 't1', memory: '1Ki' }] };
+    recordNodeUsage(node, usage);
+    // Not a new reading (the same object): nothing is re-read from it.
+    usage.tasks[0].memory = '9Ki';
+    recordNodeUsage(node, usage);
+    expect(await value('okube_task_memory_usage_bytes', { node, task: 't1' })).to.equal(1024);
+    recordNodeUsage(node, undefined);
   });
 
   it('adds up the depth of queues that share a name instead of overwriting it', async () => {

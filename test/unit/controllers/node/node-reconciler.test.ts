@@ -64,4 +64,34 @@ describe('NodeReconciler', () => {
     expect(cond?.status, `after ${Date.now() - start} ms: ${cond?.message}`).to.equal('Unknown');
     expect(cond?.reason).to.equal('EngineUnreachable');
   });
+
+  it('sweeps orphans every half orphan grace and reads the engine info once a minute, while pinging every heartbeat', async () => {
+    const node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
+    const calls = { ping: 0, info: 0, list: 0 };
+    const runtime = {
+      ping: async () => void calls.ping++,
+      info: async () => (calls.info++, INFO),
+      usage: async () => [],
+      listVolumes: async () => [],
+      list: async () => (calls.list++, []),
+      events: () => NEVER,
+      close: async () => undefined,
+    } as unknown as Runtime;
+    let now = Date.now();
+    const reconciler = new NodeReconciler({
+      nodes: { replaceStatus: async (n: Node) => n } as unknown as ResourceClient<Node>,
+      informer: { get: () => node } as unknown as Informer<Node>,
+      registry: new NodeRegistry(() => runtime),
+      allocated: () => ({ milliCpu: 0, memory: 0, tasks: 0 }),
+      tasksOn: () => [],
+      taskByUid: () => undefined,
+      now: () => new Date(now),
+      periodMs: 10_000,
+      orphanGraceMs: 60_000,
+      usagePeriodMs: 0,
+    });
+    // Two minutes of heartbeats, 10 s apart.
+    for (let i = 0; i < 12; i++, now += 10_000) await reconciler.reconcile('n1');
+    expect(calls).to.deep.equal({ ping: 12, info: 2, list: 4 });
+  });
 });
