@@ -6,7 +6,7 @@ import type { ContainerUsage, HostInfo } from '../../runtime/runtime.js';
 import { nodeUsage } from './usage.js';
 import { DEFAULT_USAGE_STATS_PER_SECOND, INFO_MAX_AGE_MS, isDue, orphanSweepIntervalMs, usagePeriodMs } from './periodic.js';
 import { withDeadline } from '../../util/deadline.js';
-import { errorMessage, OkubeError } from '../../util/errors.js';
+import { errorMessage, isOkubeError, OkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import type { ReconcileResult } from '../controller.js';
 import type { Resources } from '../scheduler/scheduling.js';
@@ -117,7 +117,7 @@ export class NodeReconciler {
   }
 
   /** The Node's usage figures, read again when the usage period has passed (one-shot stats per container). */
-  private async usage(key: string, entry: NodeEntry, node: Node, now: Date, deadlineMs: number): Promise<NodeUsage | undefined> {
+  private async usage(key: string, entry: NodeEntry, node: Node, now: Date, deadlineMs: number, onError: (err: unknown) => void): Promise<NodeUsage | undefined> {
     const last = this.readings.get(key);
     let running = 0;
     for (const r of this.readings.values()) running += r.usage.runningContainers;
@@ -129,6 +129,7 @@ export class NodeReconciler {
       this.readings.set(key, { at: now.getTime(), byId: new Map(cur.map((c) => [c.id, c])), usage });
       return usage;
     } catch (err) {
+      onError(err);
       log.warn({ key, err: errorMessage(err) }, 'could not read usage figures');
       return last?.usage;
     }
@@ -192,17 +193,23 @@ export class NodeReconciler {
       this.infos.delete(key);
     }
     // What follows the heartbeat (usage figures, the orphan sweep) talks to the same engine: it
-    // gets what is left of the grace since that answer, so a link cut mid-sweep still turns the
-    // Node Ready=Unknown when the grace ends, not when the client's 30 s idle timeout fires.
-    const answeredAt = Date.now();
-    const graceLeft = () => Math.max(MIN_PING_DEADLINE_MS, answeredAt + grace - Date.now());
+    // gets what is left of the grace the Node's status counts (from `now`, the contact time it
+    // records), and a call that runs out of it brings the next heartbeat forward, so a link cut
+    // mid-sweep turns the Node Ready=Unknown when the grace ends, not a heartbeat period later or
+    // when the client's 30 s idle timeout fires.
+    const graceEnd = now.getTime() + grace;
+    const graceLeft = () => Math.max(MIN_PING_DEADLINE_MS, graceEnd - Date.now());
+    let unanswered = false;
+    const noteTimeout = (err: unknown) => {
+      if (isOkubeError(err, 'Unavailable')) unanswered = true;
+    };
     if (info && this.deps.leases) {
       await this.deps.leases.renew(key, now, grace / 1000).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not renew the node lease'));
     }
     const lastContact = info ? now.getTime() : await this.lastContactOf(key);
     const status = nodeStatus({ node, observed: { info, error, lastContact }, allocated: this.deps.allocated(key), now, gracePeriodMs: grace });
     if (info && status.conditions?.find((c) => c.type === 'Ready')?.status === 'True') {
-      const usage = await this.usage(key, entry, node, now, graceLeft());
+      const usage = await this.usage(key, entry, node, now, graceLeft(), noteTimeout);
       if (usage) status.usage = usage;
     } else this.readings.delete(key);
     recordNodeUsage(key, status.usage);
@@ -224,11 +231,14 @@ export class NodeReconciler {
         this.lastSweep.set(key, now.getTime());
         await withDeadline(this.collectOrphans(key, entry, now), graceLeft(), `orphan sweep on docker engine ${node.spec.dockerHost}`);
       } catch (err) {
-        // The next heartbeat says whether the engine is gone; the sweep runs again then.
+        // The next heartbeat says whether the engine is gone; the sweep runs again when due.
+        noteTimeout(err);
         log.warn({ key, err: errorMessage(err) }, 'could not sweep orphan containers');
       }
     }
-    if (info && ready) return { requeueAfterMs: period };
+    // The engine stopped answering after the heartbeat: ping again at once (the ping gets only
+    // what is left of the grace), instead of a period later.
+    if (info && ready) return { requeueAfterMs: unanswered ? 0 : period };
     if (!info && ready && lastContact !== undefined) {
       // Silent but within the grace period: look again when it ends.
       return { requeueAfterMs: Math.max(0, Math.min(period, lastContact + grace - now.getTime())) };

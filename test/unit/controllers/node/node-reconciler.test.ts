@@ -65,6 +65,27 @@ describe('NodeReconciler', () => {
     expect(cond?.reason).to.equal('EngineUnreachable');
   });
 
+  it('asks for the next heartbeat at once when the engine stops answering during the orphan sweep', async function () {
+    this.timeout(10_000);
+    let node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n2', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
+    const runtime = cuttableEngine();
+    const reconciler = new NodeReconciler({
+      nodes: { replaceStatus: async (n: Node) => ((node = structuredClone(n)), n) } as unknown as ResourceClient<Node>,
+      informer: { get: () => node } as unknown as Informer<Node>,
+      registry: new NodeRegistry(() => runtime),
+      allocated: () => ({ milliCpu: 0, memory: 0, tasks: 0 }),
+      tasksOn: () => [],
+      taskByUid: () => undefined,
+      gracePeriodMs: GRACE_MS,
+      periodMs: 10_000,
+      usagePeriodMs: 0,
+    });
+    // The heartbeat answers, then the sweep's list hangs until the grace runs out.
+    const { requeueAfterMs } = await reconciler.reconcile('n2');
+    expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    expect(requeueAfterMs).to.equal(0);
+  });
+
   it('sweeps orphans every half orphan grace and reads the engine info once a minute, while pinging every heartbeat', async () => {
     const node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
     const calls = { ping: 0, info: 0, list: 0 };
