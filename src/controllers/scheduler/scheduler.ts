@@ -1,9 +1,10 @@
-import { TASK_FINALIZER, type Node, type Task, type TaskStatus } from '../../api/types.js';
+import type { Node, Task, TaskStatus } from '../../api/types.js';
 import type { EventSink } from '../../client/events.js';
 import type { Informer, InformerEvent } from '../../client/informer.js';
 import { objectKey, type ResourceClient } from '../../client/resource-client.js';
 import { errorMessage, isOkubeError, OkubeError } from '../../util/errors.js';
 import { claimPlacement, type ClaimSource } from './volume-binding.js';
+import { bindingPatch } from './binding.js';
 import { loggerFor } from '../../util/logger.js';
 import { Controller, type ReconcileResult } from '../controller.js';
 import { setCondition } from '../conditions.js';
@@ -125,11 +126,7 @@ export class Scheduler {
         });
         if (at !== undefined && at !== node) throw new OkubeError('Conflict', `persistentvolumeclaim "${claim}" is now on node ${at}`);
       }
-      // The Task controller's finalizer comes with the binding: one write instead of two for every
-      // Task (the Task controller still adds it to a Task bound some other way).
-      const finalizers = task.metadata.finalizers ?? [];
-      const metadata = { resourceVersion: task.metadata.resourceVersion, ...(finalizers.includes(TASK_FINALIZER) ? {} : { finalizers: [...finalizers, TASK_FINALIZER] }) };
-      const bound = await this.opts.tasks.patch(task.metadata.name!, { metadata, spec: { nodeName: node } }, task.metadata.namespace);
+      const bound = await this.opts.tasks.patch(task.metadata.name!, bindingPatch(task, node), task.metadata.namespace);
       this.opts.cache.bound(key, bound.metadata.resourceVersion);
       log.debug({ key, node }, 'bound');
       await this.opts.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);
