@@ -21,7 +21,7 @@ export interface EventQueueOptions {
   component: string;
   /** Events waiting at most, over all workers (default 4096). */
   capacity?: number;
-  /** Concurrent writes (default 4). */
+  /** Concurrent writes (default 16: one write waits ~50 ms on the API server; 4 drained ~80 Events/s at 1,000 Tasks). */
   workers?: number;
   metrics?: EventQueueMetrics;
   now?: () => Date;
@@ -55,7 +55,7 @@ export class EventQueue implements EventSink {
     private readonly writer: EventWriter,
     private readonly opts: EventQueueOptions,
   ) {
-    const workers = Math.max(1, opts.workers ?? 4);
+    const workers = Math.max(1, opts.workers ?? 16);
     this.lanes = Array.from({ length: workers }, () => []);
     this.busy = new Array<boolean>(workers).fill(false);
   }
