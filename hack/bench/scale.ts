@@ -52,6 +52,8 @@ interface Sample {
   spreadMin: number;
   spreadMax: number;
   writesPerTask: number;
+  /** API server write requests until converged, per Task, by "VERB resource[/subresource]" (2xx only). */
+  apiWritesPerTask: Record<string, number>;
   idleWrites: number;
   /** The idle window's etcd writes by resource (key prefix), and the controllers' reconciles by controller. */
   idleWritesBy: Record<string, number>;
@@ -96,6 +98,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       // Every etcd write is one revision: the difference counts the writes convergence took.
       const revision = async () => Number((await tasks.list({ namespace: ns, limit: 1 })).metadata?.resourceVersion ?? NaN);
       const rev0 = await revision();
+      const writes0 = apiWrites(await stack.apiMetrics());
       const before = sample();
       const loadStart = loadavg()[0];
       const t0 = performance.now();
@@ -120,6 +123,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       const converged = sample();
       const loadConverged = loadavg()[0];
       const rev1 = await revision();
+      const writes1 = apiWrites(await stack.apiMetrics());
       const atEnd = watch.informer.list();
       const timedOut = Number.isNaN(runningSecs);
       // Not converged: no idle window (the controllers are still busy); the figures say so.
@@ -149,6 +153,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
         spreadMin: Math.min(...spread),
         spreadMax: Math.max(...spread),
         writesPerTask: (rev1 - rev0) / o.tasks,
+        apiWritesPerTask: Object.fromEntries([...writes1].map(([k, v]) => [k, (v - (writes0.get(k) ?? 0)) / o.tasks]).filter(([, v]) => (v as number) > 0)),
         idleWrites: rev2 - rev1,
         idleWritesBy,
         idleReconcilesBy,
@@ -207,6 +212,19 @@ async function writesByResource(endpoints: string[], from: number, to: number): 
   return out;
 }
 
+/** Successful write requests in the API server's apiserver_request_total, by "VERB resource[/subresource]". */
+function apiWrites(metrics: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (!['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'].includes(labels.verb) || !labels.code?.startsWith('2')) continue;
+    const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
 /** "median (min–max, n=k)", or the one value when n = 1. */
 function summary(xs: number[], digits: number, unit = ''): string {
   const s = [...xs].sort((a, b) => a - b);
@@ -238,6 +256,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
     ['**all Running (seen by a watch) — time to converge**', `${samples.some((s) => s.runningAtTimeout !== undefined) ? `not converged within ${fmt((o.timeoutMs ?? 1_800_000) / 1000, 0)} s in ${samples.filter((s) => s.runningAtTimeout !== undefined).length} of ${samples.length} repeats (then Running: ${samples.map((s) => s.runningAtTimeout ?? o.tasks).join(', ')}; bound: ${samples.map((s) => s.boundAtTimeout ?? o.tasks).join(', ')}); converged repeats: ` : ''}${summary(col((s) => s.runningSecs).filter(Number.isFinite), 1, ' s')}; load average (1 min) at start / at convergence: ${loads((s) => s.load.start)} / ${loads((s) => s.load.converged)}`],
     ['Tasks per Node, min / max', `${Math.min(...col((s) => s.spreadMin))} / ${Math.max(...col((s) => s.spreadMax))}`],
     ['etcd writes until converged per Task (revisions)', summary(col((s) => s.writesPerTask), 1)],
+    ['API writes until converged per Task, by request (2xx; first repeat)', Object.entries(samples[0].apiWritesPerTask).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')],
     [`etcd writes in the idle window (${o.idleSeconds} s)`, summary(col((s) => s.idleWrites), 0)],
     ['idle window: etcd writes by resource, per repeat', samples.map((s) => byCount(s.idleWritesBy)).join(' / ')],
     ['idle window: reconciles by controller, per repeat', samples.map((s) => byCount(s.idleReconcilesBy)).join(' / ')],

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
 import { apiError, hasStatusCause } from './errors.js';
 import { loggerFor } from '../util/logger.js';
+import type { EventWriter } from './event-queue.js';
 
 // core/v1 Events for the objects okube manages — what `kubectl describe` lists. Repeats of the
 // same reason and message on one object become a count on one Event, as in Kubernetes.
@@ -16,7 +17,11 @@ export interface EventSink {
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
 
-export class EventRecorder implements EventSink {
+/**
+ * Writes each Event as it is recorded (the CLI's one-off Events). The controllers put an
+ * EventQueue (event-queue.ts) in front of it, so that no reconcile waits for an Event.
+ */
+export class EventRecorder implements EventSink, EventWriter {
   private readonly api: CoreV1Api;
   private readonly seen = new Map<string, Seen>();
 
@@ -29,10 +34,14 @@ export class EventRecorder implements EventSink {
   }
 
   /** Never throws: an Event that cannot be written is logged, not fatal. */
-  async record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    return this.write(obj, type, reason, message, new Date());
+  }
+
+  /** Never throws; `now` is when it happened (an Event written late from a queue keeps its time). */
+  async write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void> {
     const namespace = obj.metadata.namespace ?? 'default';
     const key = `${obj.metadata.uid}\0${reason}\0${message}`;
-    const now = new Date();
     const prev = this.seen.get(key);
     try {
       if (prev && now.getTime() - prev.at < this.dedupeWindowMs) {

@@ -2,6 +2,7 @@ import { nodeEventWakesController } from './node/node-events.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControllerRevision, EndpointSlice, Node, Task, TaskService, TaskSet } from '../api/types.js';
 import { EventRecorder, type EventSink } from '../client/events.js';
+import { EventQueue } from '../client/event-queue.js';
 import { Informer } from '../client/informer.js';
 import { withIdentity } from '../client/kubeconfig.js';
 import { CONTROLLERREVISIONS, ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS, objectKey } from '../client/resource-client.js';
@@ -97,6 +98,8 @@ export class ControllerManager {
   /** Secrets, ConfigMaps and claims the Task controller reads (env references, volumes). */
   readonly configInformers: ConfigInformers;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
+  /** The Event queues this manager made (not those passed in): flushed on stop. */
+  private readonly eventQueues: EventQueue[] = [];
 
   constructor(opts: ManagerOptions) {
     // Each controller writes under its own field manager and User-Agent, so managedFields and the
@@ -123,7 +126,7 @@ export class ControllerManager {
     this.taskSetInformer.addIndex('namespace', (t) => [t.metadata.namespace!]);
 
     this.registry = new NodeRegistry(opts.runtimeFor ?? dockerRuntimeFor, (node, ev) => this.onContainerEvent(node, ev));
-    const events = opts.events ?? new EventRecorder(kc, 'okube-controllers');
+    const events = opts.events ?? this.eventQueue(kc, 'okube-controllers');
     // A probe verdict (ready flips, restart wanted) reconciles the Task at once.
     this.probeManager = new ProbeManager((key) => this.taskController.enqueue(key), opts.probeMetrics ?? probeResultMetrics);
     const probes: ProbeSupervisor = opts.probes ?? {
@@ -191,7 +194,7 @@ export class ControllerManager {
       tasks: new ResourceClient<Task>(taskSetKc, TASKS),
       taskSetInformer: this.taskSetInformer,
       taskInformer: this.taskInformer,
-      events: opts.taskSetEvents ?? (opts.events ? opts.events : new EventRecorder(taskSetKc, 'okube-taskset-controller')),
+      events: opts.taskSetEvents ?? (opts.events ? opts.events : this.eventQueue(taskSetKc, 'okube-taskset-controller')),
       expectations: this.taskSetExpectations,
       history: new RevisionHistory({ revisions, informer: this.revisionInformer }),
     });
@@ -209,6 +212,13 @@ export class ControllerManager {
     this.endpointsReconciler = new EndpointsReconciler({ services, slices, serviceInformer: this.taskServiceInformer, taskInformer: this.taskInformer, sliceInformer: this.endpointSliceInformer, taskByUid: (uid) => this.taskInformer.byIndex('uid', uid)[0] });
     const endpointsReconciler = this.endpointsReconciler;
     this.endpointsController = new Controller('endpoints', (k) => endpointsReconciler.reconcile(k), { workers: opts.endpointsWorkers ?? 2 });
+  }
+
+  /** Events written off the reconciles' path (client/event-queue.ts). */
+  private eventQueue(kc: KubeConfig, component: string): EventQueue {
+    const q = new EventQueue(new EventRecorder(kc, component), { component });
+    this.eventQueues.push(q);
+    return q;
   }
 
   /** A Task changed: wake the TaskServices that select it now or selected it before. */
@@ -313,6 +323,8 @@ export class ControllerManager {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop(), this.taskSetController.stop(), this.endpointsController.stop()]);
     this.probeManager.stopAll();
+    // The last reconciles' Events still reach the API server (bounded: a stop must not hang).
+    await Promise.all(this.eventQueues.map((q) => q.stop(5000)));
     this.taskInformer.stop();
     this.nodeInformer.stop();
     this.taskSetInformer.stop();

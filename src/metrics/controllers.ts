@@ -193,3 +193,15 @@ export const endpointMetrics: EndpointMetrics = {
   readinessLatency: (seconds) => endpointLatency.observe(seconds),
 };
 for (const op of ['create', 'update', 'delete']) sliceWrites.inc({ op }, 0);
+
+// client-go's EventBroadcaster drops Events when its queue is full rather than block a controller;
+// this counts those drops, so a dashboard shows Events that never reached the API server.
+const eventsDropped = new Counter({ name: 'okube_events_dropped_total', help: 'Events not written because the recorder\'s queue was full (or it was stopped before they were written)', labelNames: ['component', 'cause'], registers });
+
+export interface EventQueueMetrics {
+  dropped(component: string, cause: 'queue_full' | 'stopped'): void;
+}
+
+export const eventQueueMetrics: EventQueueMetrics = {
+  dropped: (component, cause) => eventsDropped.inc({ component, cause }),
+};

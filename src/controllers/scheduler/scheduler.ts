@@ -4,6 +4,7 @@ import type { Informer, InformerEvent } from '../../client/informer.js';
 import { objectKey, type ResourceClient } from '../../client/resource-client.js';
 import { errorMessage, isOkubeError, OkubeError } from '../../util/errors.js';
 import { claimPlacement, type ClaimSource } from './volume-binding.js';
+import { bindingPatch } from './binding.js';
 import { loggerFor } from '../../util/logger.js';
 import { Controller, type ReconcileResult } from '../controller.js';
 import { setCondition } from '../conditions.js';
@@ -125,7 +126,7 @@ export class Scheduler {
         });
         if (at !== undefined && at !== node) throw new OkubeError('Conflict', `persistentvolumeclaim "${claim}" is now on node ${at}`);
       }
-      const bound = await this.opts.tasks.patch(task.metadata.name!, { metadata: { resourceVersion: task.metadata.resourceVersion }, spec: { nodeName: node } }, task.metadata.namespace);
+      const bound = await this.opts.tasks.patch(task.metadata.name!, bindingPatch(task, node), task.metadata.namespace);
       this.opts.cache.bound(key, bound.metadata.resourceVersion);
       log.debug({ key, node }, 'bound');
       await this.opts.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${key} to ${node}`);

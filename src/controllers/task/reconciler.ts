@@ -28,8 +28,9 @@ import { VolumeFiles } from './volume-files.js';
 // (observe.ts), ask the pure plan() what to do, carry out its actions — on the engine through
 // container-actions.ts, on the API server through api-actions.ts and node/task-evictor.ts, on the
 // probes through ProbeSupervisor — and write status once (status-writer.ts; only when it changed,
-// guarded by resourceVersion). After a create or start, or a stop or pull handed to the engine,
-// it plans again in the same pass, so the one status write says what the Task is now. A throw
+// guarded by resourceVersion). After the finalizer is added, a create or start, or a stop or pull
+// handed to the engine, it plans again in the same pass, so the one status write says what the
+// Task is now. A throw
 // reaches the Task's status and Events through failures.ts.
 
 export { noProbes, type ProbeSupervisor } from './probe-supervisor.js';
@@ -177,6 +178,7 @@ export class TaskReconciler {
     let config: ConfigResult | undefined;
     // The next container of a crash-loop wait: made after the status write, which must not wait for it.
     let precreates: Precreate[] = [];
+    let finalizerPass = false;
     for (let pass = 0; ; pass++) {
       started = false;
       precreates = [];
@@ -234,9 +236,12 @@ export class TaskReconciler {
           break;
         }
         if (action.kind === 'create' || action.kind === 'start') started = again = true;
+        // The finalizer is on: the rest of the plan (create and start) follows in this reconcile,
+        // so its one status write says Running, not first Pending and then Running.
+        if (action.kind === 'addFinalizer') again = finalizerPass = true;
       }
       doing(undefined);
-      if (!again || (pass >= 2 && pullFailure === undefined)) break;
+      if (!again || (pass >= (finalizerPass ? 3 : 2) && pullFailure === undefined)) break;
     }
     // Still creating in the last pass: look again soon.
     if (started) requeueAt = requeueAt ?? this.now().getTime() + 1000;
