@@ -1,7 +1,9 @@
 import type { KubeObject } from '../api/types.js';
 import { eventQueueMetrics, type EventQueueMetrics } from '../metrics/controllers.js';
 import { loggerFor } from '../util/logger.js';
-import type { EventSink } from './events.js';
+import type { EventSink, EventWriter } from './event-sink.js';
+
+export type { EventWriter } from './event-sink.js';
 
 // Events off the reconcile's critical path, as client-go's EventBroadcaster: record() stamps the
 // time, enqueues and returns; a few workers write. The queue is bounded and never blocks the
@@ -12,10 +14,6 @@ import type { EventSink } from './events.js';
 // object never races with itself.
 
 /** Writes one Event stamped with the time it happened (EventRecorder.write). */
-export interface EventWriter {
-  write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, at: Date): Promise<void>;
-}
-
 export interface EventQueueOptions {
   /** The component named in the drop metric and logs. */
   component: string;

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
 import { apiError, hasStatusCause } from './errors.js';
 import { loggerFor } from '../util/logger.js';
-import type { EventWriter } from './event-queue.js';
+import type { EventSink, EventWriter } from './event-sink.js';
+
+export type { EventSink } from './event-sink.js';
 
 // core/v1 Events for the objects okube manages — what `kubectl describe` lists. Repeats of the
 // same reason and message on one object become a count on one Event, as in Kubernetes.
@@ -12,10 +14,6 @@ const log = loggerFor('events');
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 interface Seen { name: string; count: number; at: number }
-
-export interface EventSink {
-  record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
-}
 
 /**
  * Writes each Event as it is recorded (the CLI's one-off Events). The controllers put an
