@@ -10,7 +10,7 @@ import { objectKey, type Registry, type Resource } from '../registry.js';
 import { ApiError } from '../status.js';
 import { retryOnConflict, type NamespaceHook } from '../store-access.js';
 import { decide, isDeletingDependents, type GcAction, type OwnerState } from './decide.js';
-import { changes, DependentsIndex, hasGcFinalizer, type NodeInfo } from './graph.js';
+import { changes, DependentsIndex, hasGcFinalizer, mayMatter, type NodeInfo } from './graph.js';
 
 // okube's owner-reference garbage collector (kube-controller-manager's garbagecollector),
 // inside the API server process and generic over its Registry: the registry feed (the watch
@@ -107,7 +107,7 @@ export class GarbageCollector {
     if (this.stopped) return;
     this.index.clear();
     for (const kv of kvs) {
-      if (!this.locate(kv.key)) continue;
+      if (!this.locate(kv.key) || !mayMatter(kv.value)) continue;
       let o: Obj;
       try {
         o = fromStored(kv.value, kv.modRevision);
@@ -143,6 +143,8 @@ export class GarbageCollector {
   private observe(ev: CachedEvent): void {
     if (ev.type === 'delete') return this.observeDelete(ev);
     if (!this.locate(ev.key)) return;
+    // Not indexed and naming no owner nor deletion: nothing to record or queue, so no decode.
+    if (!this.index.get(ev.key) && !mayMatter(ev.rawValue()!)) return;
     let o: Obj | null;
     try {
       o = ev.object();

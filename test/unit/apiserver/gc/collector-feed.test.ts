@@ -21,7 +21,7 @@ const task = (name: string, owner?: string) =>
   JSON.stringify({
     apiVersion: 'okube.dev/v1alpha1',
     kind: 'Task',
-    metadata: { name, namespace: 'ns', uid: `u-${name}`, ...(owner ? { ownerReferences: [{ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', name: owner, uid: `u-${owner}` }] } : {}) },
+    metadata: { name, namespace: 'ns', uid: `u-${name}`, ...(owner ? { ownerReferences: [{ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', name: owner, uid: `u-${owner}`, blockOwnerDeletion: true }] } : {}) },
     spec: { image: 'nginx' },
   });
 
@@ -99,6 +99,28 @@ describe('garbage collector fed by the registry feed', () => {
     feed.sink!.event(ev);
     await until(async () => (await mem.get(key('dep'))) === undefined);
     expect(JSON.stringify(ev.object())).to.equal(before);
+  });
+
+  it('forgets a dependent whose references were removed, though its new JSON names no owner: a foreground owner then goes', async () => {
+    const mem = new MemoryStore();
+    await mem.create(key('owner'), task('owner'));
+    await mem.create(key('dep'), task('dep', 'owner'));
+    const feed = new FakeFeed();
+    start(mem, feed);
+    const s = await all(mem);
+    feed.sink!.reset(s.kvs, s.revision);
+    const put = async (name: string, value: string) => {
+      const cur = (await mem.get(key(name)))!;
+      const revision = await mem.update(key(name), value, cur.modRevision);
+      feed.sink!.event(new CachedEvent({ type: 'put', key: key(name), value, prevValue: cur.value, revision, createRevision: cur.createRevision }));
+    };
+    await put('dep', task('dep'));
+    const owner = JSON.parse(task('owner'));
+    owner.metadata = { ...owner.metadata, deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['foregroundDeletion'] };
+    await put('owner', JSON.stringify(owner));
+    // No dependent left: the collector drops the finalizer, and the terminating owner is removed.
+    await until(async () => (await mem.get(key('owner'))) === undefined);
+    expect(await mem.get(key('dep')), 'no longer a dependent: kept').to.not.equal(undefined);
   });
 
   it('stops following the feed on stop()', () => {
