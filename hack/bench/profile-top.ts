@@ -29,8 +29,9 @@ const STAGES: Array<[string, RegExp]> = [
   ['admission: prune, defaults, schema + CEL validation', okube('admit|checkTypeMeta')],
   ['namespace check', okube('namespaceMustAccept')],
   ['Task host path/port admission', okube('admitTaskHostPaths|admitHostPorts')],
-  ['watch cache: apply the etcd event', okube('onEvent')],
+  // Before the watch cache's stage: the collector indexes each event inside the cache's onEvent (its registry feed).
   ['garbage collector: index the etcd event', okube('observe')],
+  ['watch cache: apply the etcd event', okube('onEvent')],
   ['etcd watch streams: decode of events (etcd3)', /node_modules\/etcd3\/lib\/watch\./],
   ['etcd client: the txn call and the watch streams\' transport (etcd3, gRPC, HTTP/2)', /node_modules\/(etcd3|@grpc|protobufjs|cockatiel)\/|node:internal\/http2\//],
   ['create: uid, timestamps, storage form', okube('prepareCreate|insert|toStored|create')],

@@ -11,6 +11,7 @@ import { builtinDefs, loadCrds, type ResourceDef } from './schema/index.js';
 import { loadOrCreateCerts, loadOrCreateToken } from './certs.js';
 import { DEFAULT_MAX_BODY_BYTES, requestId, sendJson } from './http.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './gc/collector.js';
+import { StoreRegistryFeed } from './gc/store-feed.js';
 import { NamespaceFinalizer } from './namespaces.js';
 import { Registry, type Resource } from './registry.js';
 import { ResourceService } from './resources.js';
@@ -119,7 +120,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const authorizer = new Authorizer(rbac);
   const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers));
   await finalizer.resume().catch(abort);
-  const gc = opts.garbageCollector === false ? undefined : new GarbageCollector(store, registry, (ns) => finalizer.kick(ns), loggerFor('garbage-collector'), opts.garbageCollector);
+  // The collector follows the watch cache's etcd watch when there is one: one registry-wide watch per process.
+  const gcLog = loggerFor('garbage-collector');
+  const gc = opts.garbageCollector === false ? undefined : new GarbageCollector(store, cache ?? new StoreRegistryFeed(store, gcLog), registry, (ns) => finalizer.kick(ns), gcLog, opts.garbageCollector);
   gc?.start();
 
   const lifecycle = { shuttingDown: false };

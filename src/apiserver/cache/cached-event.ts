@@ -43,6 +43,11 @@ export class CachedEvent {
     this.lines.clear();
   }
 
+  /** The stored value after a put, as etcd has it (undefined for a delete). */
+  rawValue(): string | undefined {
+    return this.type === 'put' ? this.value : undefined;
+  }
+
   /** The object after the change (for a delete: its last state, at the deletion's revision); null when unknown. */
   object(): Obj | null {
     if (this.obj === undefined) {

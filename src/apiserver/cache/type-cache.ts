@@ -33,12 +33,12 @@ export class TypeCache {
     return this.watchers.size;
   }
 
+  /** The caller settles `ev` once every consumer has had it. */
   apply(ev: CachedEvent, kv: KeyValue | undefined): void {
     if (kv) this.objects.put(kv);
     else this.objects.delete(ev.key);
     this.window.push(ev);
     for (const w of this.watchers) w.deliver(ev);
-    ev.settle();
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { KeyValue, ListResult, Store, StoreWatchEvent } from '../../storage/store.js';
 import type { Logger } from '../../util/logger.js';
 import { CachedEvent } from './cached-event.js';
+import type { RegistryFeed, RegistrySink } from './registry-feed.js';
 import { TypeCache } from './type-cache.js';
 
 // The API server's watch cache (after kube-apiserver's cacher, see docs/design.md "Watch cache"):
@@ -16,6 +17,10 @@ import { TypeCache } from './type-cache.js';
 // compacted while disconnected, or etcd unreachable at (re)subscribe), the cache is not ready:
 // every read falls back to etcd, every cached watcher is ended (its client resumes from its last
 // revision, via etcd when the window is gone), and the cache re-lists after a pause.
+//
+// It is also the API server's registry feed (registry-feed.ts): the garbage collector follows the
+// same list and events (each decoded at most once for it and the watchers) instead of a second
+// registry-wide etcd watch; a re-list reaches it as lost() then reset() at the new revision.
 
 export interface WatchCacheOptions {
   /** Events kept per resource type (default 1024). */
@@ -50,7 +55,7 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-export class WatchCache {
+export class WatchCache implements RegistryFeed {
   private readonly types = new Map<string, TypeCache>();
   private readonly windowSize: number;
   private readonly windowBytes: number;
@@ -63,6 +68,7 @@ export class WatchCache {
   private sub?: Subscription;
   private retry?: NodeJS.Timeout;
   private waiters: Waiter[] = [];
+  private readonly sinks = new Set<RegistrySink>();
   private lastEventAt = 0;
 
   constructor(
@@ -97,10 +103,35 @@ export class WatchCache {
     this.sub?.unsubscribe();
     this.sub = undefined;
     for (const t of this.types.values()) t.endAll();
+    this.tellLost();
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.resolve(false);
     }
+  }
+
+  /** Feeds `sink` every change under the registry: now (when ready) the cached state, then each event. */
+  subscribe(sink: RegistrySink): () => void {
+    this.sinks.add(sink);
+    if (this.isReady) {
+      const kvs: KeyValue[] = [];
+      for (const t of this.types.values()) for (const kv of t.objects.list(t.prefix)) kvs.push(kv);
+      this.toSink(() => sink.reset(kvs, this.rev));
+    }
+    return () => this.sinks.delete(sink);
+  }
+
+  /** A sink's failure is its own: the cache and its watchers go on. */
+  private toSink(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.log.error({ err }, 'a watch cache consumer failed on an event');
+    }
+  }
+
+  private tellLost(): void {
+    for (const s of this.sinks) this.toSink(() => s.lost());
   }
 
   /** The TypeCache for a collection prefix (namespaced collections share their type's). */
@@ -222,6 +253,8 @@ export class WatchCache {
     this.rev = revision;
     this.isReady = true;
     this.log.info({ revision, objects: kvs.length, types: byType.size }, 'watch cache synced');
+    // Synchronously with the state (before any event of the watch below can arrive).
+    for (const s of this.sinks) this.toSink(() => s.reset(kvs, revision));
     this.wake();
     const sub = this.store.watch(REGISTRY_ROOT, revision).subscribe({
       next: (ev) => this.onEvent(ev),
@@ -242,7 +275,10 @@ export class WatchCache {
       const kv: KeyValue | undefined =
         ev.type === 'put' ? { key: ev.key, value: ev.value!, modRevision: ev.revision, createRevision: ev.createRevision ?? t.objects.get(ev.key)?.createRevision ?? ev.revision } : undefined;
       this.rev = ev.revision;
-      t.apply(new CachedEvent(ev), kv);
+      const cached = new CachedEvent(ev);
+      t.apply(cached, kv);
+      for (const s of this.sinks) this.toSink(() => s.event(cached));
+      cached.settle(); // the window keeps raw values only
     } else this.rev = ev.revision;
     this.wake();
   }
@@ -253,6 +289,7 @@ export class WatchCache {
     this.sub = undefined;
     this.log.warn({ err, revision: this.rev }, 'watch cache lost its etcd watch; reads go to etcd until it has re-listed');
     for (const t of this.types.values()) t.endAll();
+    this.tellLost();
     this.scheduleResync();
   }
 
@@ -262,6 +299,7 @@ export class WatchCache {
     this.sub = undefined;
     this.log.info({ revision: this.rev }, 'watch cache stopped: the store closed its watch');
     for (const t of this.types.values()) t.endAll();
+    this.tellLost();
   }
 
   private scheduleResync(): void {

@@ -1,19 +1,21 @@
-import type { Subscription } from 'rxjs';
 import type { OwnerReference } from '../../api/types.js';
-import type { Store, StoreWatchEvent } from '../../storage/store.js';
+import type { KeyValue, Store } from '../../storage/store.js';
 import type { Logger } from '../../util/logger.js';
 import { deleteWithOptions } from '../deletion.js';
 import { recordUpdate } from '../fieldmanager/index.js';
+import type { CachedEvent } from '../cache/cached-event.js';
+import type { RegistryFeed, RegistrySink } from '../cache/registry-feed.js';
 import { clone, fromStored, nowTimestamp, toStored, type Meta, type Obj } from '../objects.js';
 import { objectKey, type Registry, type Resource } from '../registry.js';
 import { ApiError } from '../status.js';
 import { retryOnConflict, type NamespaceHook } from '../store-access.js';
 import { decide, isDeletingDependents, type GcAction, type OwnerState } from './decide.js';
-import { changes, DependentsIndex, hasGcFinalizer, type NodeInfo } from './graph.js';
+import { changes, DependentsIndex, hasGcFinalizer, mayMatter, type NodeInfo } from './graph.js';
 
 // okube's owner-reference garbage collector (kube-controller-manager's garbagecollector),
-// inside the API server process and generic over its Registry: one store watch over every
-// resource feeds the dependents index and a work queue of store keys; each item is decided by
+// inside the API server process and generic over its Registry: the registry feed (the watch
+// cache's one etcd watch, or a store watch of its own without the cache; cache/registry-feed.ts)
+// feeds the dependents index and a work queue of store keys; each item is decided by
 // decide() on a fresh read and carried out under compare-and-swap (retryOnConflict), so several
 // API server replicas may run it side by side. All its state is in the objects (ownerReferences,
 // deletionTimestamp, the `orphan` / `foregroundDeletion` finalizers): a restarted collector
@@ -45,16 +47,17 @@ export class GarbageCollector {
   private readonly failures = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly reported = new Set<string>();
-  private sub: Subscription | undefined;
+  private unsubscribe: (() => void) | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private running = 0;
   private stopped = false;
-  /** No decision before the index holds a whole listing (kube waits for its caches to sync). */
+  /** No decision before the index holds a whole listing (kube waits for its caches to sync), nor while the feed re-lists. */
   private synced = false;
   private readonly workers: number;
 
   constructor(
     private readonly store: Store,
+    private readonly feed: RegistryFeed,
     private readonly registry: Registry,
     private readonly onNamespaceDeleting: NamespaceHook,
     private readonly log: Logger,
@@ -64,9 +67,17 @@ export class GarbageCollector {
     this.workers = opts.workers ?? 4;
   }
 
-  /** Lists everything, then follows the watch; retried until it succeeds or stop(). */
+  /** Follows the feed (a whole state, then its changes) until stop(). */
   start(): void {
-    void this.sync();
+    const sink: RegistrySink = {
+      reset: (kvs, revision) => this.reset(kvs, revision),
+      event: (ev) => this.observe(ev),
+      lost: () => {
+        // Decisions read etcd, but the dependents they weigh come from the index: none until it is whole again.
+        this.synced = false;
+      },
+    };
+    this.unsubscribe = this.feed.subscribe(sink);
     this.sweepTimer = setInterval(() => {
       for (const key of this.index.keys()) this.enqueue(key);
     }, this.opts.sweepMs ?? 60_000);
@@ -75,7 +86,7 @@ export class GarbageCollector {
 
   stop(): void {
     this.stopped = true;
-    this.sub?.unsubscribe();
+    this.unsubscribe?.();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -91,37 +102,23 @@ export class GarbageCollector {
     this.timers.add(t);
   }
 
-  private async sync(): Promise<void> {
+  /** The whole registry at `revision`: the index is rebuilt from it, and whatever it implies is queued. */
+  private reset(kvs: readonly KeyValue[], revision: number): void {
     if (this.stopped) return;
-    this.synced = false;
     this.index.clear();
-    try {
-      let revision: number | undefined;
-      let token: string | undefined;
-      for (;;) {
-        const page = await this.store.list(ROOT, { limit: 500, continue: token });
-        revision ??= page.revision;
-        for (const kv of page.items) this.observePut(kv.key, kv.value);
-        if (!page.continue) break;
-        token = page.continue;
+    for (const kv of kvs) {
+      if (!this.locate(kv.key) || !mayMatter(kv.value)) continue;
+      let o: Obj;
+      try {
+        o = fromStored(kv.value, kv.modRevision);
+      } catch {
+        continue;
       }
-      if (this.stopped) return;
-      this.log.debug({ indexed: this.index.size, revision }, 'garbage collector synced');
-      this.synced = true;
-      this.pump();
-      this.sub = this.store.watch(ROOT, revision!).subscribe({
-        next: (ev) => this.observe(ev),
-        error: (err: unknown) => {
-          if (this.stopped) return;
-          this.log.warn({ err }, 'garbage collector watch ended; listing again');
-          this.later(1000, () => void this.sync());
-        },
-      });
-    } catch (err) {
-      if (this.stopped) return;
-      this.log.warn({ err }, 'garbage collector list failed; retrying');
-      this.later(1000, () => void this.sync());
+      this.observePut(kv.key, o);
     }
+    this.log.debug({ indexed: this.index.size, revision }, 'garbage collector synced');
+    this.synced = true;
+    this.pump();
   }
 
   private locate(key: string): Located | undefined {
@@ -143,20 +140,25 @@ export class GarbageCollector {
     return { key: objectKey(r, r.def.namespaced ? dependent.namespace : undefined, ref.name) };
   }
 
-  private observe(ev: StoreWatchEvent): void {
-    if (ev.type === 'put') this.observePut(ev.key, ev.value!);
-    else this.observeDelete(ev.key, ev.prevValue);
-  }
-
-  private observePut(key: string, value: string): void {
-    const at = this.locate(key);
-    if (!at) return;
-    let n: NodeInfo;
+  private observe(ev: CachedEvent): void {
+    if (ev.type === 'delete') return this.observeDelete(ev);
+    if (!this.locate(ev.key)) return;
+    // Not indexed and naming no owner nor deletion: nothing to record or queue, so no decode.
+    if (!this.index.get(ev.key) && !mayMatter(ev.rawValue()!)) return;
+    let o: Obj | null;
     try {
-      n = nodeInfo(key, fromStored(value, 0));
+      o = ev.object();
     } catch {
       return;
     }
+    if (o) this.observePut(ev.key, o);
+  }
+
+  /** `o` may be shared with the watch cache: read only. */
+  private observePut(key: string, o: Obj): void {
+    const at = this.locate(key);
+    if (!at) return;
+    const n = nodeInfo(key, o);
     const old = this.index.get(key);
     if (old && old.uid !== n.uid) this.observeGone(old.key, old.uid);
     const c = changes(old, n);
@@ -166,17 +168,17 @@ export class GarbageCollector {
     if (c.refs || c.deletion) for (const ref of [...(old?.refs ?? []), ...n.refs]) this.enqueueOwner(ref, at);
   }
 
-  private observeDelete(key: string, prevValue: string | undefined): void {
-    const old = this.index.get(key);
+  private observeDelete(ev: CachedEvent): void {
+    const old = this.index.get(ev.key);
     let uid = old?.uid;
-    if (!uid && prevValue) {
+    if (!uid) {
       try {
-        uid = fromStored(prevValue, 0).metadata.uid;
+        uid = ev.object()?.metadata.uid;
       } catch {
         uid = undefined;
       }
     }
-    if (uid) this.observeGone(key, uid);
+    if (uid) this.observeGone(ev.key, uid);
   }
 
   /** The object `uid` at `key` is gone: its dependents lose an owner, its owners a dependent. */

@@ -77,6 +77,17 @@ export class DependentsIndex {
   }
 }
 
+/**
+ * Whether a stored object the index does not hold may matter to the collector, from its raw JSON:
+ * only one with ownerReferences or a deletionTimestamp can (refs to index, or a GC finalizer to
+ * serve). Most writes name neither, and are then not decoded at all. The API server writes with
+ * JSON.stringify, which never escapes these ASCII key names; a value with any escape (written by
+ * another client, or holding escaped strings) is decoded to be sure.
+ */
+export function mayMatter(raw: string): boolean {
+  return raw.includes('ownerReferences') || raw.includes('deletionTimestamp') || raw.includes('\\');
+}
+
 /** Whether an update matters to the collector: its refs, or its deletion state, changed. */
 export function changes(old: NodeInfo | undefined, n: NodeInfo): { refs: boolean; deletion: boolean } {
   if (!old || old.uid !== n.uid) return { refs: n.refs.length > 0, deletion: !!n.deletionTimestamp };

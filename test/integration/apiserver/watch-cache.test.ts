@@ -13,11 +13,11 @@ import { watchOf, type OpenWatch } from './watch-client.js';
 // properties (every change, in order, no gap, no duplicate) for watches through it, including
 // across a kill -9 and restart of etcd and a forced re-list.
 
-interface Counts { list: number; get: number; watch: number; currentRevision: number }
+interface Counts { list: number; get: number; watch: number; currentRevision: number; registryWatch: number }
 
 /** The Store with its reads counted, and the cache's feed watch breakable on demand. */
 function counting(inner: Store): { store: Store; counts: Counts; reset(): void; breakFeed(): void } {
-  const counts: Counts = { list: 0, get: 0, watch: 0, currentRevision: 0 };
+  const counts: Counts = { list: 0, get: 0, watch: 0, currentRevision: 0, registryWatch: 0 };
   const feeds = new Set<{ error(e: unknown): void }>();
   const store: Store = {
     get: (k) => (counts.get++, inner.get(k)),
@@ -28,6 +28,7 @@ function counting(inner: Store): { store: Store; counts: Counts; reset(): void; 
     watch: (p, r): Observable<StoreWatchEvent> => {
       counts.watch++;
       if (p !== '/registry/') return inner.watch(p, r);
+      counts.registryWatch++;
       // The cache's feed: pass through, but let the test fail it as a compaction would.
       return new Observable<StoreWatchEvent>((sub) => {
         const s = inner.watch(p, r).subscribe(sub);
@@ -46,7 +47,7 @@ function counting(inner: Store): { store: Store; counts: Counts; reset(): void; 
   return {
     store,
     counts,
-    reset: () => Object.assign(counts, { list: 0, get: 0, watch: 0, currentRevision: 0 }),
+    reset: () => Object.assign(counts, { list: 0, get: 0, watch: 0, currentRevision: 0, registryWatch: 0 }),
     breakFeed: () => {
       for (const f of [...feeds]) f.error(new StoreError('Expired', 'feed broken by the test'));
     },
@@ -298,5 +299,25 @@ describe('API server watch cache (real etcd)', function () {
     const after = await create('relist-3');
     await eventually(() => resumed.events.length >= 2);
     expect(resumed.events.map((e) => Number(e.object.metadata.resourceVersion))).to.deep.equal([during, after]);
+  });
+
+  it('holds one registry-wide etcd watch, which the garbage collector follows too, collecting across a re-list', async () => {
+    const owner = await raw(ts, 'POST', TASKS, { body: task('gc-owner'), headers: JSON_CT });
+    expect(owner.status, owner.body).to.equal(201);
+    const uid = JSON.parse(owner.body).metadata.uid as string;
+    const ownerReferences = [{ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', name: 'gc-owner', uid }];
+    const dep = await raw(ts, 'POST', TASKS, { body: JSON.stringify({ ...JSON.parse(task('gc-dep')), metadata: { name: 'gc-dep', ownerReferences } }), headers: JSON_CT });
+    expect(dep.status, dep.body).to.equal(201);
+    c.reset();
+    c.breakFeed();
+    // Deleted while the feed is down or re-listing: the collector learns it from the re-list.
+    expect((await raw(ts, 'DELETE', `${TASKS}/gc-owner`)).status).to.equal(200);
+    await eventually(async () => (await raw(ts, 'GET', `${TASKS}/gc-dep`)).status === 404, 30_000);
+    await eventually(async () => {
+      c.counts.list = 0;
+      await raw(ts, 'GET', `${TASKS}?resourceVersion=0`);
+      return c.counts.list === 0; // the cache has re-listed
+    }, 30_000);
+    expect(c.counts.registryWatch, 'registry-wide etcd watches opened by the re-list').to.equal(1);
   });
 });

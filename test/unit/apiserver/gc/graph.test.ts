@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { changes, DependentsIndex, type NodeInfo } from '../../../../src/apiserver/gc/graph.js';
+import { changes, DependentsIndex, mayMatter, type NodeInfo } from '../../../../src/apiserver/gc/graph.js';
 
 // The collector's dependents index: which objects name an owner uid, and which updates matter.
 
@@ -51,5 +51,21 @@ describe('garbage collector dependents index', () => {
   it('sees a recreated object (another uid) as new', () => {
     const a = node('a', { refs: [ref('o')] });
     expect(changes(a, { ...a, uid: 'other' })).to.deep.equal({ refs: true, deletion: false });
+  });
+});
+
+describe('garbage collector: which unindexed objects are decoded', () => {
+  const stored = (meta: Record<string, unknown>) => JSON.stringify({ kind: 'Task', metadata: { name: 'a', uid: 'u', ...meta }, spec: { image: 'nginx' } });
+  it('skips an object with neither ownerReferences nor a deletionTimestamp', () => {
+    expect(mayMatter(stored({ finalizers: ['x'], labels: { app: 'a' } }))).to.equal(false);
+  });
+  it('decodes one with ownerReferences or a deletionTimestamp', () => {
+    expect(mayMatter(stored({ ownerReferences: [{ uid: 'o' }] }))).to.equal(true);
+    expect(mayMatter(stored({ deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['orphan'] }))).to.equal(true);
+  });
+  it('decodes one whose JSON holds any escape (a key name could be spelt with one)', () => {
+    const escaped = '{"kind":"Task","metadata":{"name":"a","owner\\u0052eferences":[{"uid":"o"}]}}';
+    expect(JSON.parse(escaped).metadata.ownerReferences).to.deep.equal([{ uid: 'o' }]);
+    expect(mayMatter(escaped)).to.equal(true);
   });
 });
