@@ -310,7 +310,11 @@ export class TaskReconciler {
         if (entry) await this.volumeFiles.remove(entry.runtime, task.metadata.uid!);
         return this.removeFinalizer(key, task);
       case 'create':
-        return this.containers.create(task, action.restartNumber, entry!, events, doing, config);
+        // The start that follows the create is a sample of the engine's start latency too.
+        return this.containers.create(task, action.restartNumber, entry!, events, (a) => {
+          if (a.kind === 'start') this.startCalls.set(key, { rt: entry!.runtime, id: a.id, at: Date.now() });
+          doing(a);
+        }, config);
       case 'start':
         doing(action);
         return this.containers.start(task, action.id, entry!, events, config, (at) => this.startCalls.set(key, { rt: entry!.runtime, id: action.id, at }));

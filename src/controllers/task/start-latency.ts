@@ -1,14 +1,19 @@
 import type { Runtime } from '../../runtime/runtime.js';
 
 // How long a Node's engine takes from okube's start call to the container's process start (its
-// StartedAt): learned from the starts okube makes, per engine connection, so that a crash loop's
+// StartedAt): learned from every start okube makes (a created container's start, and the start
+// that follows a create), per engine connection, so that a crash loop's
 // pre-created container can be started that much before status.backoff.nextRestartAt (plan/
 // start-lead.ts decides how much of it to use). On Docker this is ~0.5 s even on a quiet host.
 
 /** Starts remembered per engine: enough for a steady median, few enough to follow a change of load. */
 export const START_LATENCY_WINDOW = 16;
-/** No estimate from fewer starts than this (one slow or fast start says little). */
-export const START_LATENCY_MIN_SAMPLES = 3;
+/**
+ * An estimate from the first start seen: every start on the Node counts (a Task's first container
+ * too), and a lone outlier can do little harm under plan/start-lead.ts's bounds (≤ 1 s, ≤ half the
+ * delay), while waiting for more would leave a Task's first restarts unled.
+ */
+export const START_LATENCY_MIN_SAMPLES = 1;
 
 /**
  * The typical start latency of the samples (ms): their median, so that a few starts slowed by a

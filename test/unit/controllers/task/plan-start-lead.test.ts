@@ -36,8 +36,9 @@ describe('task plan: start lead, the bounds', () => {
     expect(startLeadMs(5000, 300)).to.equal(MAX_START_LEAD_MS);
   });
 
-  it('is never more than half the backoff delay', () => {
-    expect(startLeadMs(800, 1)).to.equal(500);
+  it('is never more than nine tenths of the backoff delay', () => {
+    expect(startLeadMs(950, 1)).to.equal(900);
+    expect(startLeadMs(800, 1)).to.equal(800);
     expect(startLeadMs(800, 0)).to.equal(0);
   });
 });
@@ -73,12 +74,12 @@ describe('task plan: start lead, when the pre-created container starts', () => {
     expect(due.actions).to.deep.equal([{ kind: 'start', id: 'c1' }]);
   });
 
-  it('leads by at most half a short delay', () => {
+  it('leads by at most nine tenths of a short delay', () => {
     const short = { backoff: { initialDelaySeconds: 1 } };
     const t1 = task(short);
     const stored = task(short, run({ task: t1, containers: [exitedC(t1, 0)], now: at(2.1) }).status); // due at t=3
-    expect(run({ task: stored, containers: [nextC(t1, 1), exitedC(t1, 0)], now: at(2.49), startLatencyMs: 800 }).actions).to.deep.equal([]);
-    expect(run({ task: stored, containers: [nextC(t1, 1), exitedC(t1, 0)], now: at(2.5), startLatencyMs: 800 }).actions).to.deep.equal([{ kind: 'start', id: 'c1' }]);
+    expect(run({ task: stored, containers: [nextC(t1, 1), exitedC(t1, 0)], now: at(2.09), startLatencyMs: 950 }).actions).to.deep.equal([]);
+    expect(run({ task: stored, containers: [nextC(t1, 1), exitedC(t1, 0)], now: at(2.1), startLatencyMs: 950 }).actions).to.deep.equal([{ kind: 'start', id: 'c1' }]);
   });
 
   it('has no lead while the next container is not made: waits for nextRestartAt, then creates', () => {

@@ -3,15 +3,15 @@ import { START_LATENCY_WINDOW, StartLatencies, typicalStartLatency, withSample }
 import type { Runtime } from '../../../../src/runtime/runtime.js';
 
 // A Node engine's start latency (start call → the container's StartedAt), learned from okube's
-// own starts: the median of the last few, none before a few are seen.
+// own starts: the median of the last few, none before the first.
 
 const T = Date.UTC(2026, 0, 1);
 const startedAfter = (ms: number) => new Date(T + ms).toISOString();
 
 describe('task start latency: the estimate', () => {
-  it('gives none before three starts were seen', () => {
+  it('gives none before a start was seen, and the one start once one was', () => {
     expect(typicalStartLatency([])).to.equal(undefined);
-    expect(typicalStartLatency([520, 530])).to.equal(undefined);
+    expect(typicalStartLatency([520])).to.equal(520);
   });
 
   it('is the median of the samples', () => {
@@ -41,14 +41,16 @@ describe('task start latency: per engine', () => {
     for (const ms of [510, 530, 520]) l.record(rtA, T, startedAfter(ms));
     for (const ms of [2, 3]) l.record(rtB, T, startedAfter(ms));
     expect(l.latency(rtA)).to.equal(520);
-    expect(l.latency(rtB)).to.equal(undefined);
+    expect(l.latency(rtB)).to.equal(2.5);
+    expect(l.latency({} as Runtime)).to.equal(undefined);
   });
 
   it('ignores a start without a StartedAt', () => {
     const l = new StartLatencies();
-    for (const ms of [510, 530]) l.record(rtA, T, startedAfter(ms));
     l.record(rtA, T, undefined);
     l.record(rtA, T, 'not a time');
     expect(l.latency(rtA)).to.equal(undefined);
+    for (const ms of [510, 530]) l.record(rtA, T, startedAfter(ms));
+    expect(l.latency(rtA)).to.equal(520);
   });
 });
