@@ -5,7 +5,10 @@ import { evictionRequested } from './drain.js';
 // and what the Node registry knows of its Node. A Task asked to leave its Node is drained
 // (drain.ts); one not yet bound is the scheduler's; one bound to a Node this process does not
 // know or that is not Ready waits (a Task being deleted is planned all the same, so its deletion
-// is not held up by a broken Node, and one whose Node is gone has nothing left to stop).
+// is not held up by a broken Node, and one whose Node is gone has nothing left to stop). A Node
+// that still exists but is not in the registry yet — the controllers just started and the Node
+// controller has not connected to it — is waited for, also by a Task being deleted: releasing its
+// finalizer then would leave its container running with nothing to stop it.
 
 /** How often a Task bound to an unknown or unready Node looks again. */
 export const NODE_WAIT_MS = 5000;
@@ -19,13 +22,16 @@ export type Preflight =
   | { kind: 'waitForNode'; requeueAfterMs: number }
   | { kind: 'plan' };
 
-/** `node`: the registry's entry for spec.nodeName (undefined: none, or no nodeName); `canDrain`: an evictor is there. */
-export function preflight(task: Task, node: { ready: boolean } | undefined, canDrain: boolean): Preflight {
+/**
+ * `node`: the registry's entry for spec.nodeName (undefined: none, or no nodeName); `canDrain`: an
+ * evictor is there; `nodeExists`: the Node object is still there (the Node informer has it).
+ */
+export function preflight(task: Task, node: { ready: boolean } | undefined, canDrain: boolean, nodeExists = false): Preflight {
   const deleting = Boolean(task.metadata.deletionTimestamp);
   if (canDrain && evictionRequested(task)) return { kind: 'drain' };
   // The plan only adds the finalizer (binding waits for it) or handles the deletion.
   if (!task.spec.nodeName && !deleting && task.metadata.finalizers?.includes(TASK_FINALIZER)) return { kind: 'unbound' };
-  if (task.spec.nodeName && !node) return deleting ? { kind: 'releaseFinalizer' } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
+  if (task.spec.nodeName && !node) return deleting && !nodeExists ? { kind: 'releaseFinalizer' } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
   if (node && !node.ready && !deleting) return { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
   return { kind: 'plan' };
 }

@@ -144,7 +144,8 @@ export class TaskReconciler {
   private async sync(key: string, task: Task, opFailures: ReturnType<EngineOps['takeFailures']>, doing: (a: Action | undefined) => void): Promise<ReconcileResult> {
     const log = this.log.child({ key });
     const entry = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
-    const before = preflight(task, entry, this.deps.evictor !== undefined);
+    const nodeExists = task.spec.nodeName !== undefined && this.deps.nodeSpec?.(task.spec.nodeName) !== undefined;
+    const before = preflight(task, entry, this.deps.evictor !== undefined, nodeExists);
     switch (before.kind) {
       case 'drain':
         return this.drain(key, task, this.deps.evictor!);

@@ -42,6 +42,10 @@ describe('Task preflight', () => {
     expect(preflight(task({}, undefined, deleting), undefined, true)).to.deep.equal({ kind: 'releaseFinalizer' });
   });
 
+  it('waits for a Node that exists but is not registered yet, also for a Task being deleted (its container may still run)', () => {
+    expect(preflight(task({}, undefined, deleting), undefined, true, true)).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS });
+  });
+
   it('plans the deletion of a Task whose Node is not Ready', () => {
     expect(preflight(task({}, undefined, deleting), unready, true)).to.deep.equal({ kind: 'plan' });
   });
