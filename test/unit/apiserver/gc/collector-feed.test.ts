@@ -68,12 +68,18 @@ describe('garbage collector fed by the registry feed', () => {
     await until(async () => (await mem.get(key('dep'))) === undefined);
   });
 
-  it('rebuilds its index from a reset alone: an owner deleted while the feed was down takes its dependent', async () => {
+  /** An owner and its dependent in a store, and a collector started on a feed that has sent nothing yet. */
+  async function ownerAndDependent(): Promise<{ mem: MemoryStore; feed: FakeFeed }> {
     const mem = new MemoryStore();
     await mem.create(key('owner'), task('owner'));
     await mem.create(key('dep'), task('dep', 'owner'));
     const feed = new FakeFeed();
     start(mem, feed);
+    return { mem, feed };
+  }
+
+  it('rebuilds its index from a reset alone: an owner deleted while the feed was down takes its dependent', async () => {
+    const { mem, feed } = await ownerAndDependent();
     const s1 = await all(mem);
     feed.sink!.reset(s1.kvs, s1.revision);
     await settle();
@@ -86,11 +92,7 @@ describe('garbage collector fed by the registry feed', () => {
   });
 
   it('collects the dependents of an owner whose deletion event arrives, leaving the shared event as it was', async () => {
-    const mem = new MemoryStore();
-    await mem.create(key('owner'), task('owner'));
-    await mem.create(key('dep'), task('dep', 'owner'));
-    const feed = new FakeFeed();
-    start(mem, feed);
+    const { mem, feed } = await ownerAndDependent();
     const s = await all(mem);
     feed.sink!.reset(s.kvs, s.revision);
     const { revision, prev } = await mem.delete(key('owner'));
@@ -102,11 +104,7 @@ describe('garbage collector fed by the registry feed', () => {
   });
 
   it('forgets a dependent whose references were removed, though its new JSON names no owner: a foreground owner then goes', async () => {
-    const mem = new MemoryStore();
-    await mem.create(key('owner'), task('owner'));
-    await mem.create(key('dep'), task('dep', 'owner'));
-    const feed = new FakeFeed();
-    start(mem, feed);
+    const { mem, feed } = await ownerAndDependent();
     const s = await all(mem);
     feed.sink!.reset(s.kvs, s.revision);
     const put = async (name: string, value: string) => {

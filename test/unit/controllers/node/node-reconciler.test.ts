@@ -34,55 +34,47 @@ function cuttableEngine() {
   return runtime;
 }
 
+/** A Node on an engine that is cut during its first orphan sweep, and its reconciler; ready() reads its Ready condition. */
+function cutNode(name: string, periodMs: number) {
+  let node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name, creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
+  const runtime = cuttableEngine();
+  const reconciler = new NodeReconciler({
+    nodes: { replaceStatus: async (n: Node) => ((node = structuredClone(n)), n) } as unknown as ResourceClient<Node>,
+    informer: { get: () => node } as unknown as Informer<Node>,
+    registry: new NodeRegistry(() => runtime),
+    allocated: () => ({ milliCpu: 0, memory: 0, tasks: 0 }),
+    tasksOn: () => [],
+    taskByUid: () => undefined,
+    gracePeriodMs: GRACE_MS,
+    periodMs,
+    usagePeriodMs: 0,
+  });
+  return { reconciler, ready: () => node.status?.conditions?.find((c) => c.type === 'Ready') };
+}
+
 describe('NodeReconciler', () => {
   it('turns a Node Ready=Unknown when the grace ends although its engine stopped answering mid orphan sweep', async function () {
     this.timeout(10_000);
-    let node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
-    const runtime = cuttableEngine();
-    const reconciler = new NodeReconciler({
-      nodes: { replaceStatus: async (n: Node) => ((node = structuredClone(n)), n) } as unknown as ResourceClient<Node>,
-      informer: { get: () => node } as unknown as Informer<Node>,
-      registry: new NodeRegistry(() => runtime),
-      allocated: () => ({ milliCpu: 0, memory: 0, tasks: 0 }),
-      tasksOn: () => [],
-      taskByUid: () => undefined,
-      gracePeriodMs: GRACE_MS,
-      periodMs: 50,
-      usagePeriodMs: 0,
-    });
+    const { reconciler, ready } = cutNode('n1', 50);
     const start = Date.now();
     await reconciler.reconcile('n1');
-    expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    expect(ready()?.status).to.equal('True');
     // Requeued as the controller would, until the Node is no longer Ready or 20 graces passed.
-    let ready = 'True';
-    while (ready === 'True' && Date.now() - start < 20 * GRACE_MS) {
+    while (ready()?.status === 'True' && Date.now() - start < 20 * GRACE_MS) {
       const { requeueAfterMs } = await reconciler.reconcile('n1');
       await new Promise((r) => setTimeout(r, requeueAfterMs ?? 0));
-      ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'none';
     }
-    const cond = node.status?.conditions?.find((c) => c.type === 'Ready');
+    const cond = ready();
     expect(cond?.status, `after ${Date.now() - start} ms: ${cond?.message}`).to.equal('Unknown');
     expect(cond?.reason).to.equal('EngineUnreachable');
   });
 
   it('asks for the next heartbeat at once when the engine stops answering during the orphan sweep', async function () {
     this.timeout(10_000);
-    let node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n2', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
-    const runtime = cuttableEngine();
-    const reconciler = new NodeReconciler({
-      nodes: { replaceStatus: async (n: Node) => ((node = structuredClone(n)), n) } as unknown as ResourceClient<Node>,
-      informer: { get: () => node } as unknown as Informer<Node>,
-      registry: new NodeRegistry(() => runtime),
-      allocated: () => ({ milliCpu: 0, memory: 0, tasks: 0 }),
-      tasksOn: () => [],
-      taskByUid: () => undefined,
-      gracePeriodMs: GRACE_MS,
-      periodMs: 10_000,
-      usagePeriodMs: 0,
-    });
+    const { reconciler, ready } = cutNode('n2', 10_000);
     // The heartbeat answers, then the sweep's list hangs until the grace runs out.
     const { requeueAfterMs } = await reconciler.reconcile('n2');
-    expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    expect(ready()?.status).to.equal('True');
     expect(requeueAfterMs).to.equal(0);
   });
 
