@@ -1,6 +1,5 @@
-import { createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { OkubeError } from '../util/errors.js';
 import type { RequestContext } from './request-context.js';
@@ -83,8 +82,12 @@ export interface AuditOptions {
   maxBackups?: number;
 }
 
+// The file is written synchronously, one write per record, as kube-apiserver's blocking backend
+// does: with an asynchronous stream a rotation could rename the file before the stream had even
+// opened it, and the old stream then created a new file beside the new one.
 export class AuditLog {
-  private stream: WriteStream | NodeJS.WriteStream;
+  /** The open file (undefined: stdout, or closed). */
+  private fd: number | undefined;
   private size = 0;
   private readonly policy: AuditPolicy;
   private readonly maxSize: number;
@@ -94,24 +97,25 @@ export class AuditLog {
     this.policy = opts.policy ?? DEFAULT_AUDIT_POLICY;
     this.maxSize = opts.maxSizeBytes ?? 100 * 1024 * 1024;
     this.maxBackups = opts.maxBackups ?? 5;
-    this.stream = this.open();
+    this.open();
   }
 
-  private open(): WriteStream | NodeJS.WriteStream {
-    if (this.opts.path === '-') return process.stdout;
+  private open(): void {
+    if (this.opts.path === '-') return;
     mkdirSync(dirname(this.opts.path), { recursive: true, mode: 0o700 });
-    this.size = existsSync(this.opts.path) ? statSync(this.opts.path).size : 0;
-    return createWriteStream(this.opts.path, { flags: 'a', mode: 0o600 });
+    this.fd = openSync(this.opts.path, 'a', 0o600);
+    this.size = fstatSync(this.fd).size;
   }
 
   private rotate(): void {
-    (this.stream as WriteStream).end();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
     const p = this.opts.path;
     rmSync(`${p}.${this.maxBackups}`, { force: true });
     for (let i = this.maxBackups - 1; i >= 1; i--) if (existsSync(`${p}.${i}`)) renameSync(`${p}.${i}`, `${p}.${i + 1}`);
     if (this.maxBackups === 0) rmSync(p, { force: true });
     else if (existsSync(p)) renameSync(p, `${p}.1`);
-    this.stream = this.open();
+    this.open();
   }
 
   /** Records a finished request when the policy asks for it. */
@@ -144,12 +148,14 @@ export class AuditLog {
     const line = JSON.stringify(event) + '\n';
     if (this.opts.path !== '-' && this.size + line.length > this.maxSize && this.size > 0) this.rotate();
     this.size += Buffer.byteLength(line);
-    this.stream.write(line);
+    if (this.opts.path === '-') process.stdout.write(line);
+    else if (this.fd !== undefined) writeSync(this.fd, line);
   }
 
   close(): Promise<void> {
-    if (this.opts.path === '-') return Promise.resolve();
-    return new Promise((resolve) => (this.stream as WriteStream).end(resolve));
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    return Promise.resolve();
   }
 }
 
