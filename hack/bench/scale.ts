@@ -16,7 +16,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { Etcd3 } from 'etcd3';
 import type { Node, Task } from '../../src/api/types.js';
 import { NODES, ResourceClient, TASKS } from '../../src/client/resource-client.js';
-import { fmt, inParallel, isMain, numberOpt, procSample, runAsScript, sleep, type BenchResult, type ProcSample } from './lib.js';
+import { fmt, inParallel, median, spread, isMain, numberOpt, procSample, runAsScript, sleep, type BenchResult, type ProcSample } from './lib.js';
 import { forwardStderr, startStack, stopChild, waitForOutput } from './stack.js';
 import { watchTasks } from './task-watch.js';
 
@@ -227,19 +227,12 @@ function apiWrites(metrics: string): Map<string, number> {
 
 /** "median (min–max, n=k)", or the one value when n = 1. */
 function summary(xs: number[], digits: number, unit = ''): string {
-  const s = [...xs].sort((a, b) => a - b);
-  if (!s.length) return 'n/a';
-  const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  if (s.length === 1) return `${fmt(med, digits)}${unit}`;
-  return `${fmt(med, digits)}${unit} (${fmt(s[0], digits)}–${fmt(s[s.length - 1], digits)}, n=${s.length})`;
+  if (!xs.length) return 'n/a';
+  if (xs.length === 1) return `${fmt(xs[0], digits)}${unit}`;
+  return spread(xs, digits, unit);
 }
 
 const byCount = (r: Record<string, number>) => Object.entries(r).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { figures: Record<string, number> }> {
   const samples: Sample[] = [];

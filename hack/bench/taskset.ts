@@ -25,7 +25,7 @@ import { ResourceClient, NODES } from '../../src/client/resource-client.js';
 import { testEnv, uniqueName } from '../../test/support/env.js';
 import { nodeObject } from '../../test/support/tasks.js';
 import { startBenchEngine, type BenchEngine } from './dockerd.js';
-import { fmt, isMain, numberOpt, runAsScript, sleep, type BenchResult } from './lib.js';
+import { fmt, isMain, median, numberOpt, runAsScript, sleep, type BenchResult } from './lib.js';
 import { startStack, type Stack } from './stack.js';
 import { watchTasks, type TaskWatch } from './task-watch.js';
 
@@ -88,12 +88,6 @@ class StartEvents {
   stop(): void {
     this.child.kill();
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const summarise = (xs: number[]) => `${fmt(median(xs), 2)} s (min–max ${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)})`;
