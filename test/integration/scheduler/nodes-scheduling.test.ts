@@ -112,7 +112,8 @@ describe('Nodes and scheduling across three Docker engines', function () {
     await manager.tasks.create(taskObject(ns, 'big', sleeper({ resources: { requests: { cpu: '1', memory: '16Mi' } } })));
     const pending = await waitFor('big Unschedulable', async () => {
       const t = await manager.tasks.get('big', ns);
-      return t.status?.conditions?.find((c) => c.type === 'Scheduled' && c.reason === 'Unschedulable') ? t : undefined;
+      // The scheduler's verdict, not the Task controller's 'waiting for a Node' that may come first.
+      return t.status?.conditions?.find((c) => c.type === 'Scheduled' && c.reason === 'Unschedulable' && c.message.includes('nodes are available')) ? t : undefined;
     }, 60_000, 100);
     const message = pending.status!.conditions!.find((c) => c.type === 'Scheduled')!.message;
     console.log(`      Unschedulable: ${message}`);

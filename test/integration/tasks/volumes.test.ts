@@ -146,7 +146,8 @@ describe('Task volumes on real Docker', function () {
     const t = await running('mounter');
     expect((await sh(t, 'cat /shared/from-host')).output).to.equal('host-data');
     await rig.manager.tasks.create(taskObject(ns, 'outside', { image: env.image, command: sleeper, volumes: [{ name: 'etc', hostPath: { path: '/etc' } }], volumeMounts: [{ name: 'etc', mountPath: '/host-etc' }] }));
-    const waiting = await waitForTask(rig.manager.tasks, ns, 'outside', 'Unschedulable', (x) => x.status?.conditions?.some((c) => c.type === 'Scheduled' && c.reason === 'Unschedulable') ?? false);
+    // The Task controller may say 'waiting for a Node' first; the scheduler's verdict names the reason.
+    const waiting = await waitForTask(rig.manager.tasks, ns, 'outside', 'Unschedulable for hostPath', (x) => x.status?.conditions?.some((c) => c.type === 'Scheduled' && c.reason === 'Unschedulable' && c.message.includes('hostPath')) ?? false);
     expect(waiting.spec.nodeName).to.equal(undefined);
     expect(waiting.status!.conditions!.find((c) => c.type === 'Scheduled')!.message).to.include('hostPath');
   });

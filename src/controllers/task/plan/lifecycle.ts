@@ -54,7 +54,11 @@ export function binding(ctx: PlanContext): Plan | undefined {
   if (!spec.nodeName || !node) {
     status.phase = 'Pending';
     status.ready = false;
-    cond(ctx, 'Scheduled', 'False', spec.nodeName ? 'NodeNotFound' : 'Unschedulable', spec.nodeName ? `node ${spec.nodeName} does not exist` : 'waiting for a Node');
+    // An unbound Task's Scheduled=False is the scheduler's to explain (why no Node fits): writing
+    // our generic text over it would flip the message between two writers.
+    const verdict = status.conditions?.find((c) => c.type === 'Scheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+    if (spec.nodeName) cond(ctx, 'Scheduled', 'False', 'NodeNotFound', `node ${spec.nodeName} does not exist`);
+    else if (!verdict) cond(ctx, 'Scheduled', 'False', 'Unschedulable', 'waiting for a Node');
     cond(ctx, 'Ready', 'False', 'NotScheduled', 'the Task has no Node yet');
     return finish(ctx);
   }

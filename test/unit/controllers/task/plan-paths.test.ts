@@ -68,6 +68,12 @@ describe('task plan: binding', () => {
     expect(p.status.ready).to.equal(false);
   });
 
+  it("keeps the scheduler's Unschedulable message on an unbound Task instead of writing its own", () => {
+    const verdict = { type: 'Scheduled', status: 'False' as const, reason: 'Unschedulable', message: "0/1 nodes are available: 1 node(s) didn't allow the Task's hostPath volumes", lastTransitionTime: iso(1) };
+    const p = run({ task: task({ nodeName: undefined }, { phase: 'Pending', conditions: [verdict] }), node: undefined });
+    expect(cond(p, 'Scheduled')).to.deep.equal({ status: 'False', reason: 'Unschedulable', message: verdict.message });
+  });
+
   it('reports NodeNotFound for a Task bound to a Node that does not exist', () => {
     const p = run({ task: task({ nodeName: 'ghost' }), node: undefined });
     expect(p.status.phase).to.equal('Pending');
