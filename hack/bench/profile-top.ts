@@ -5,9 +5,10 @@
 // `--after REGEX` drops the samples before the first one whose stack has a frame matching REGEX
 // (start-up, module loading, certificate generation); `--per N` adds the API server's create path
 // in µs per operation by stage (each sample goes to the first stage in STAGES' order that any
-// frame of its stack matches), for N operations in the profiled window.
+// frame of its stack matches), for N operations in the profiled window; `--last S` keeps only the
+// profile's last S seconds (e.g. a benchmark's idle window just before the process stops).
 //
-//   npx tsx hack/bench/profile-top.ts FILE.cpuprofile [--top 15] [--after serveCollection] [--per 1000]
+//   npx tsx hack/bench/profile-top.ts FILE.cpuprofile [--top 15] [--after serveCollection] [--per 1000] [--last 30]
 import { readFileSync } from 'node:fs';
 import { isMain, numberOpt } from './lib.js';
 
@@ -43,7 +44,7 @@ const STAGES: Array<[string, RegExp]> = [
   ['HTTP/1 server, TLS, sockets (Node)', /node:_http|node:_tls|node:tls|node:net|node:internal\/streams|node:internal\/stream_base|^writev /],
 ];
 
-export function profileTop(file: string, top: number, opts: { after?: RegExp; per?: number } = {}): string {
+export function profileTop(file: string, top: number, opts: { after?: RegExp; per?: number; lastSeconds?: number } = {}): string {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -62,6 +63,13 @@ export function profileTop(file: string, top: number, opts: { after?: RegExp; pe
     const rx = opts.after;
     first = p.samples.findIndex((id) => stack(id).some((f) => rx.test(f)));
     if (first < 0) throw new Error(`no sample has a frame matching ${rx}`);
+  }
+  if (opts.lastSeconds) {
+    let t = p.timeDeltas.reduce((a, b) => a + b, 0);
+    const from = t - opts.lastSeconds * 1e6;
+    let i = p.samples.length;
+    while (i > 0 && t > from) t -= p.timeDeltas[--i] ?? 0;
+    first = Math.max(first, i);
   }
   const self = new Map<number, number>();
   for (let i = first; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
@@ -82,9 +90,26 @@ export function profileTop(file: string, top: number, opts: { after?: RegExp; pe
       stages.set(stage, (stages.get(stage) ?? 0) + us);
     }
   }
+  // Each busy sample charged to the nearest okube function on its stack: which of okube's paths the time is spent under.
+  const underOkube = new Map<string, number>();
+  for (const [id, us] of self) {
+    const f = byId.get(id)!.callFrame;
+    if (f.functionName === '(idle)') continue;
+    let owner = '(no okube frame)';
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const cf = byId.get(cur)!.callFrame;
+      if (/\/(dist|src)\//.test(cf.url) && !/node_modules/.test(cf.url)) {
+        owner = `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^.*\/(dist|src)\//, '$1/')}:${cf.lineNumber + 1}`;
+        break;
+      }
+    }
+    underOkube.set(owner, (underOkube.get(owner) ?? 0) + us);
+  }
   const pct = (us: number) => `${((100 * us) / total).toFixed(1)} %`;
-  const lines = [`${file}: ${(total / 1e6).toFixed(2)} s sampled${opts.after ? ` from the first sample in ${opts.after.source}` : ''}`, 'buckets: ' + [...buckets].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`).join(', '), 'top self time:'];
+  const lines = [`${file}: ${(total / 1e6).toFixed(2)} s sampled${opts.after ? ` from the first sample in ${opts.after.source}` : ''}${opts.lastSeconds ? ` (the last ${opts.lastSeconds} s)` : ''}`, 'buckets: ' + [...buckets].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${pct(v)}`).join(', '), 'top self time:'];
   for (const [k, v] of [...fns].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v).padStart(7)}  ${k}`);
+  lines.push('busy time by the nearest okube function on the stack:');
+  for (const [k, v] of [...underOkube].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v).padStart(7)}  ${k}`);
   if (opts.per) {
     const busy = total - (stages.get('idle') ?? 0);
     lines.push(`per operation (${opts.per}): ${(busy / opts.per).toFixed(0)} µs of sampled time not idle, by stage:`);
@@ -97,5 +122,6 @@ if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const ai = args.indexOf('--after');
   const per = numberOpt(args, 'per', 0);
-  process.stdout.write(profileTop(args[0], numberOpt(args, 'top', 15), { ...(ai >= 0 ? { after: new RegExp(args[ai + 1]) } : {}), ...(per > 0 ? { per } : {}) }) + '\n');
+  const lastSeconds = numberOpt(args, 'last', 0);
+  process.stdout.write(profileTop(args[0], numberOpt(args, 'top', 15), { ...(ai >= 0 ? { after: new RegExp(args[ai + 1]) } : {}), ...(per > 0 ? { per } : {}), ...(lastSeconds > 0 ? { lastSeconds } : {}) }) + '\n');
 }

@@ -8,6 +8,7 @@
 // Usage: npx tsx hack/bench/scale.ts [--tasks 10000] [--nodes 100] [--repeats 1] [--concurrency 16]
 //          [--workers 8] [--settle-seconds 10] [--idle-seconds 30] [--cpu-prof-dir DIR] [--timeout-seconds 1800]
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,11 +59,24 @@ interface Sample {
   /** The idle window's etcd writes by resource (key prefix), and the controllers' reconciles by controller. */
   idleWritesBy: Record<string, number>;
   idleReconcilesBy: Record<string, number>;
+  /** The idle window's requests to the hollow engines, by method and route. */
+  idleEngineRequestsBy: Record<string, number>;
   idleWallSecs: number;
   load: { start: number; converged: number; idle: number };
   cpu: Record<ProcName, number>;
   peakRss: Record<ProcName, number>;
   idlePct: Record<ProcName, number>;
+}
+
+/** The requests all hollow engines served so far, by method and route (hollow-engine/server.ts). */
+function hollowRequests(dir: string): Promise<Record<string, number>> {
+  return new Promise((res, rej) => {
+    get({ socketPath: join(dir, 'hollow-0.sock'), path: '/_hollow/requests' }, (r) => {
+      let body = '';
+      r.on('data', (c: Buffer) => (body += c.toString()));
+      r.on('end', () => res(JSON.parse(body) as Record<string, number>));
+    }).on('error', rej);
+  });
 }
 
 /** The hollow engines as a child process: one unix socket per Node under `dir`. */
@@ -130,6 +144,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       await sleep(timedOut ? 0 : (o.settleSeconds ?? 10) * 1000);
       const idleRev = await revision();
       const reconciles0 = reconcilesBy(await stack.metrics());
+      const engine0 = await hollowRequests(dir);
       const idleStart = sample();
       const tIdle = performance.now();
       await sleep(timedOut ? 0 : o.idleSeconds * 1000);
@@ -137,6 +152,8 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       const idleWallSecs = (performance.now() - tIdle) / 1000;
       const rev2 = await revision();
       const reconciles1 = reconcilesBy(await stack.metrics());
+      const engine1 = await hollowRequests(dir);
+      const idleEngineRequestsBy = Object.fromEntries(Object.entries(engine1).map(([k, v]) => [k, v - (engine0[k] ?? 0)]).filter(([, v]) => v));
       const idleReconcilesBy = Object.fromEntries(Object.entries(reconciles1).map(([k, v]) => [k, v - (reconciles0[k] ?? 0)]).filter(([, v]) => v));
       const idleWritesBy = await writesByResource(stack.etcdEndpoints, idleRev, rev2).catch((err: unknown) => ({ [`unknown (${String(err)})`]: rev2 - idleRev }));
       watch.stop();
@@ -157,6 +174,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
         idleWrites: rev2 - rev1,
         idleWritesBy,
         idleReconcilesBy,
+        idleEngineRequestsBy,
         idleWallSecs,
         load: { start: loadStart, converged: loadConverged, idle: loadavg()[0] },
         cpu: per((k) => converged[k].cpuSeconds - before[k].cpuSeconds),
@@ -253,6 +271,7 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
     [`etcd writes in the idle window (${o.idleSeconds} s)`, summary(col((s) => s.idleWrites), 0)],
     ['idle window: etcd writes by resource, per repeat', samples.map((s) => byCount(s.idleWritesBy)).join(' / ')],
     ['idle window: reconciles by controller, per repeat', samples.map((s) => byCount(s.idleReconcilesBy)).join(' / ')],
+    ['idle window: requests to the hollow engines by route, per repeat', samples.map((s) => byCount(s.idleEngineRequestsBy)).join(' / ')],
   ];
   for (const k of PROCS) {
     rows.push([`${PROC_TITLE[k]}: CPU until converged / peak RSS (VmHWM)`, `${summary(col((s) => s.cpu[k]), 1, ' s')} / ${summary(col((s) => mib(s.peakRss[k])), 0, ' MiB')}`]);

@@ -13,7 +13,7 @@ export type { EventWriter } from './event-sink.js';
 // shows Scheduled, Created, Started in that order — and the writer's count of repeats on one
 // object never races with itself.
 
-/** Writes one Event stamped with the time it happened (EventRecorder.write). */
+/** How an EventQueue is named, sized and measured. */
 export interface EventQueueOptions {
   /** The component named in the drop metric and logs. */
   component: string;

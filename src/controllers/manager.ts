@@ -12,6 +12,7 @@ import { Controller } from './controller.js';
 import { NodeReconciler } from './node/node-controller.js';
 import { NodeRegistry, dockerRuntimeFor, type RuntimeFactory } from './node/node-registry.js';
 import { TaskReconciler, taskKeyForContainerEvent, type ProbeSupervisor } from './task/reconciler.js';
+import { ContainerRelister } from './task/relister.js';
 import { AllocationCache } from './scheduler/allocation-cache.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { LeaseHeartbeats } from './node/node-lease.js';
@@ -42,6 +43,8 @@ export interface ManagerOptions {
   workers?: number;
   resyncMs?: number;
   nodePeriodMs?: number;
+  /** How often each Node's okube containers are relisted for changes the events stream missed (task/relister.ts; 0: never). */
+  taskRelistPeriodMs?: number;
   /** How long a container whose Task is gone is left alone before removal (default 60 s). */
   orphanGraceMs?: number;
   /** How long a Node's engine may stay silent before the Node is not Ready (default 40 s). */
@@ -82,6 +85,7 @@ export class ControllerManager {
   readonly taskSetExpectations = new Expectations();
   readonly registry: NodeRegistry;
   readonly taskController: Controller;
+  private readonly relister: ContainerRelister;
   readonly nodeController: Controller;
   readonly scheduler: Scheduler;
   /** What each Node has given out (the scheduler's and the node controller's view). */
@@ -184,6 +188,7 @@ export class ControllerManager {
       periodMs: opts.nodePeriodMs,
     });
     this.taskController = new Controller('task', (k) => taskReconciler.reconcile(k), { workers: opts.workers ?? 8 });
+    this.relister = new ContainerRelister({ nodes: () => this.registry.all(), enqueue: (k) => this.taskController.enqueue(k), periodMs: opts.taskRelistPeriodMs });
     this.nodeController = new Controller('node', (k) => nodeReconciler.reconcile(k), { workers: 2 });
     const revisions = new ResourceClient<ControllerRevision>(taskSetKc, CONTROLLERREVISIONS);
     const revisionReader = new ResourceClient<ControllerRevision>(kc, CONTROLLERREVISIONS);
@@ -240,6 +245,7 @@ export class ControllerManager {
   }
 
   private onContainerEvent(node: string, ev: RuntimeEvent): void {
+    this.relister.observe(node, ev);
     if (!['start', 'die', 'destroy', 'oom', 'stop', 'kill'].includes(ev.action)) return;
     const key = taskKeyForContainerEvent(ev);
     if (key) {
@@ -252,7 +258,10 @@ export class ControllerManager {
     this.subscriptions.push(
       this.taskInformer.events$.subscribe((e) => {
         this.scheduler.onTaskEvent(e);
-        this.taskController.enqueue(objectKey(e.object));
+        // Not on a resync: what a Task's reconcile looks at changes by a Task event, a container
+        // event, a Node's Ready change, a probe or the relist, each of which enqueues it; a
+        // reconcile of every Task each period was most of an idle cluster's CPU.
+        if (e.type !== 'RESYNC') this.taskController.enqueue(objectKey(e.object));
         this.onTaskForTaskSets(e);
         this.onTaskForServices(e);
       }),
@@ -313,6 +322,7 @@ export class ControllerManager {
     this.nodeController.start();
     this.scheduler.start();
     this.taskController.start();
+    this.relister.start();
     this.taskSetController.start();
     this.endpointsController.start();
     log.info('controllers started');
@@ -321,6 +331,7 @@ export class ControllerManager {
   /** Stops reconciling and releases watches; containers keep running (adopted next start). */
   async stop(): Promise<void> {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    await this.relister.stop();
     await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop(), this.taskSetController.stop(), this.endpointsController.stop()]);
     this.probeManager.stopAll();
     // The last reconciles' Events still reach the API server (bounded: a stop must not hang).

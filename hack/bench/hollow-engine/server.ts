@@ -4,6 +4,8 @@
 // the controllers':
 //   npx tsx hack/bench/hollow-engine/server.ts --dir /tmp/x --count 100
 // prints `ready <count>` once every socket listens; SIGTERM closes them and removes the sockets.
+// `GET /_hollow/requests` on any socket answers the requests all engines served so far, by
+// method and route (ids folded), so a benchmark can say which engine calls an idle window made.
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,11 +25,18 @@ export async function startHollowEngines(dir: string, count: number, opts: Omit<
   mkdirSync(dir, { recursive: true });
   const engines: HollowEngine[] = [];
   const servers: Server[] = [];
+  const served = new Map<string, number>();
   for (let i = 0; i < count; i++) {
     const path = hollowSocket(dir, i);
     rmSync(path, { force: true });
     const engine = new HollowEngine({ ...opts, name: `hollow-${i}` });
-    const server = createServer({ keepAliveTimeout: 60_000 }, engine.handle);
+    const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+      const path = (req.url ?? '/').split('?')[0].replace(/^\/v\d+\.\d+(?=\/)/, '');
+      if (path === '/_hollow/requests') return void res.setHeader('content-type', 'application/json').end(JSON.stringify(Object.fromEntries(served)));
+      const route = `${req.method} ${path.replace(/\/(containers|images|volumes|exec)\/[^/]+/, '/$1/{id}')}`;
+      served.set(route, (served.get(route) ?? 0) + 1);
+      engine.handle(req, res);
+    });
     server.requestTimeout = 0; // events streams and waits stay open
     await new Promise<void>((res, rej) => server.once('error', rej).listen(path, () => res()));
     engines.push(engine);

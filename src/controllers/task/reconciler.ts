@@ -1,4 +1,4 @@
-import { LABELS, type Task, type TaskStatus } from '../../api/types.js';
+import type { Task, TaskStatus } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
@@ -23,6 +23,7 @@ import type { ConfigResult } from './task-config.js';
 import { StatusWriter, type StatusWriterDeps } from './status-writer.js';
 import { StartLatencies } from './start-latency.js';
 import { VolumeFiles } from './volume-files.js';
+import { taskKeyOfLabels } from './relist.js';
 
 // The Task reconcile loop: whether to plan at all (preflight.ts), read the observed world
 // (observe.ts), ask the pure plan() what to do, carry out its actions — on the engine through
@@ -58,9 +59,7 @@ function rvNumber(t: Task | undefined): number {
 }
 
 export function taskKeyForContainerEvent(ev: RuntimeEvent): string | undefined {
-  const ns = ev.labels[LABELS.namespace];
-  const name = ev.labels[LABELS.name];
-  return ns && name && ev.labels[LABELS.managed] === 'true' ? `${ns}/${name}` : undefined;
+  return taskKeyOfLabels(ev.labels);
 }
 
 /** A precreate action of the plan: carried out after the status write, which must not wait for it. */

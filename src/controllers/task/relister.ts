@@ -1,0 +1,88 @@
+import { LABELS } from '../../api/types.js';
+import type { Runtime, RuntimeEvent } from '../../runtime/runtime.js';
+import { errorMessage } from '../../util/errors.js';
+import { loggerFor } from '../../util/logger.js';
+import type { NodeEntry } from '../node/node-registry.js';
+import { applyEvent, changedTasks, snapshotOf, type ContainerSnapshot } from './relist.js';
+
+// Relists every Node's okube containers each period and reconciles the Tasks whose containers
+// changed (relist.ts decides which). This, with the Docker events stream and the Node's Ready
+// changes, replaces re-reconciling every Task on each informer resync: idle cost one summary
+// list per Node per period, however many Tasks there are.
+
+export const DEFAULT_RELIST_PERIOD_MS = 10_000;
+
+export interface RelisterDeps {
+  nodes: () => Array<Pick<NodeEntry, 'name' | 'runtime'>>;
+  enqueue: (taskKey: string) => void;
+  periodMs?: number;
+  /** Lists at once across Nodes. */
+  concurrency?: number;
+}
+
+export class ContainerRelister {
+  private readonly log = loggerFor('controller.task.relist');
+  /** Per Node: the runtime listed (a new one after a reconnect starts over) and what it held. */
+  private readonly snapshots = new Map<string, { runtime: Runtime; snapshot: ContainerSnapshot }>();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(private readonly deps: RelisterDeps) {}
+
+  start(): void {
+    const period = this.deps.periodMs ?? DEFAULT_RELIST_PERIOD_MS;
+    if (period <= 0) return;
+    this.timer = setInterval(() => {
+      // A relist still under way (a slow engine) is not doubled.
+      this.running ??= this.relistAll().then(
+        () => undefined,
+        () => undefined,
+      ).finally(() => (this.running = undefined));
+    }, period);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** A container event of a Node (already reconciled for): the next relist compares against it. */
+  observe(node: string, ev: RuntimeEvent): void {
+    const last = this.snapshots.get(node);
+    if (last) applyEvent(last.snapshot, ev);
+  }
+
+  /** One relist of every Node; returns the Task keys it enqueued. */
+  async relistAll(): Promise<string[]> {
+    const nodes = this.deps.nodes();
+    for (const name of this.snapshots.keys()) if (!nodes.some((n) => n.name === name)) this.snapshots.delete(name);
+    const enqueued: string[] = [];
+    const queue = [...nodes];
+    const worker = async () => {
+      for (let n = queue.shift(); n; n = queue.shift()) enqueued.push(...(await this.relist(n)));
+    };
+    await Promise.all(Array.from({ length: Math.min(this.deps.concurrency ?? 4, queue.length) }, worker));
+    return enqueued;
+  }
+
+  private async relist(node: Pick<NodeEntry, 'name' | 'runtime'>): Promise<string[]> {
+    let snapshot: ContainerSnapshot;
+    try {
+      snapshot = snapshotOf(await node.runtime.list({ [LABELS.managed]: 'true' }, { details: false }));
+    } catch (err) {
+      // An engine that does not answer keeps its last snapshot: what changed meanwhile shows on the next relist that works.
+      this.log.debug({ node: node.name, err: errorMessage(err) }, 'relist failed');
+      return [];
+    }
+    const last = this.snapshots.get(node.name);
+    this.snapshots.set(node.name, { runtime: node.runtime, snapshot });
+    const keys = changedTasks(last?.runtime === node.runtime ? last.snapshot : undefined, snapshot);
+    for (const key of keys) {
+      this.log.debug({ key, node: node.name }, 'container changed without an event; reconciling');
+      this.deps.enqueue(key);
+    }
+    return keys;
+  }
+}
