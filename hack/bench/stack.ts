@@ -21,6 +21,9 @@ const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 // Extra node flags for the API server and controllers children, e.g. profiling:
 // OKUBE_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (NODE_OPTIONS refuses --cpu-prof).
 const NODE_ARGS = (process.env.OKUBE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// Extra `okube controllers` flags, to measure what a setting costs:
+// OKUBE_BENCH_CONTROLLERS_ARGS='--node-usage-stats-per-second 0'.
+const CONTROLLERS_ARGS = (process.env.OKUBE_BENCH_CONTROLLERS_ARGS ?? '').split(' ').filter(Boolean);
 
 export interface StackOptions {
   /** `okube controllers` on the Nodes' engines (real or hollow, both over the Docker API). */
@@ -126,7 +129,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     writeKubeconfig(kubeconfigPath, { server, caPem: readFileSync(caFile, 'utf8'), token: readFileSync(tokenFile, 'utf8').trim() });
     const metricsPort = await freePort();
 
-    controllers = spawn(process.execPath, [...NODE_ARGS, ...(o.controllersNodeArgs ?? []), join(REPO, 'bin/okube.js'), 'controllers', '--server', server, '--token-file', tokenFile, '--certificate-authority', caFile, '--workers', String(o.workers), '--metrics-port', String(metricsPort), '--health-address', '127.0.0.1'], {
+    controllers = spawn(process.execPath, [...NODE_ARGS, ...(o.controllersNodeArgs ?? []), join(REPO, 'bin/okube.js'), 'controllers', '--server', server, '--token-file', tokenFile, '--certificate-authority', caFile, '--workers', String(o.workers), '--metrics-port', String(metricsPort), '--health-address', '127.0.0.1', ...CONTROLLERS_ARGS], {
       cwd: REPO,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

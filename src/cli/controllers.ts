@@ -62,7 +62,7 @@ export function registerControllers(program: Command): void {
     .option('--workers <n>', 'concurrent Task reconciles', '8')
     .option('--node-grace-period <s>', 'seconds a Docker engine may stay silent before its Node is not Ready', '40')
     .option('--node-usage-period <s>', "seconds between readings of each Node's usage figures (one-shot stats per running container); longer when the stats budget needs it", '30')
-    .option('--node-usage-stats-per-second <n>', "budget of usage stats calls per second across all Nodes: with more running containers than this many per usage period, every Node's period stretches to fit (0: no budget)", '20')
+    .option('--node-usage-stats-per-second <n>', "budget of usage stats calls per second across all Nodes: with more running containers than this many per usage period, every Node's period stretches to fit (0: no budget)", '5')
     .option('--leader-elect [enabled]', 'elect one active replica through a coordination.k8s.io Lease', bool, false)
     .option('--leader-elect-namespace <ns>', 'namespace of the Lease', 'kube-system')
     .option('--leader-elect-name <name>', 'name of the Lease', 'okube-controllers')

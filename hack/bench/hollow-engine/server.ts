@@ -33,7 +33,7 @@ export async function startHollowEngines(dir: string, count: number, opts: Omit<
     const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
       const path = (req.url ?? '/').split('?')[0].replace(/^\/v\d+\.\d+(?=\/)/, '');
       if (path === '/_hollow/requests') return void res.setHeader('content-type', 'application/json').end(JSON.stringify(Object.fromEntries(served)));
-      const route = `${req.method} ${path.replace(/\/(containers|images|volumes|exec)\/[^/]+/, '/$1/{id}')}`;
+      const route = `${req.method} ${path.replace(/\/(containers|images|volumes|exec)\/(?!json$)[^/]+/, '/$1/{id}')}`;
       served.set(route, (served.get(route) ?? 0) + 1);
       engine.handle(req, res);
     });

@@ -6,8 +6,12 @@
 // their removal waits the grace anyway; and the engine's info (capacity, version) is read again
 // only every infoMaxAgeMs, the ping alone says it answers.
 
-/** Stats calls per second across all Nodes by default (0: no budget). */
-export const DEFAULT_USAGE_STATS_PER_SECOND = 20;
+/**
+ * Stats calls per second across all Nodes by default (0: no budget). Each call costs the
+ * controllers ~1 ms of CPU (dockerode, HTTP; measured at 10,000 Tasks), so 5 a second is ~0.5 %
+ * of a core: 150 running containers are still read every 30 s, 10,000 every ~33 min.
+ */
+export const DEFAULT_USAGE_STATS_PER_SECOND = 5;
 
 /** How long the engine's info is reused after a successful ping. */
 export const INFO_MAX_AGE_MS = 60_000;

@@ -15,7 +15,10 @@ describe('nodeEventWakesController', () => {
   it('wakes on a metadata change such as a label', () => {
     expect(nodeEventWakesController({ type: 'MODIFIED', object: node('2', {}, {}, { zone: 'a' }), old: node('1') })).to.equal(true);
   });
-  it('wakes on an added or deleted Node, and on a resync', () => {
-    for (const type of ['ADDED', 'DELETED', 'RESYNC'] as const) expect(nodeEventWakesController({ type, object: node('1') }), type).to.equal(true);
+  it('wakes on an added or deleted Node', () => {
+    for (const type of ['ADDED', 'DELETED'] as const) expect(nodeEventWakesController({ type, object: node('1') }), type).to.equal(true);
+  });
+  it('does not wake on a resync: the heartbeat is its own timer', () => {
+    expect(nodeEventWakesController({ type: 'RESYNC', object: node('1') })).to.equal(false);
   });
 });
