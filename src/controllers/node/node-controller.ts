@@ -68,6 +68,12 @@ export interface NodeControllerDeps {
   usageStatsPerSecond?: number;
 }
 
+/** The engine's last container list (NodeEntry.listed) when it was answered less than a period before `now`. */
+function freshList(entry: NodeEntry, now: Date, periodMs: number): NodeEntry['listed'] {
+  const age = entry.listed ? now.getTime() - entry.listed.at : Infinity;
+  return age >= 0 && age < periodMs ? entry.listed : undefined;
+}
+
 export class NodeReconciler {
   private readonly orphans = new Map<string, OrphanTracker>();
   private readonly orphanVolumes = new Map<string, OrphanVolumeTracker>();
@@ -81,7 +87,7 @@ export class NodeReconciler {
 
   constructor(private readonly deps: NodeControllerDeps) {}
 
-  private async collectOrphans(key: string, entry: NodeEntry, now: Date): Promise<void> {
+  private async collectOrphans(key: string, entry: NodeEntry, now: Date, periodMs: number): Promise<void> {
     const byUid = this.deps.taskByUid;
     if (!byUid) return;
     const tracker = this.orphans.get(key) ?? new OrphanTracker(this.deps.orphanGraceMs ?? 60_000);
@@ -89,7 +95,9 @@ export class NodeReconciler {
     // Only this Node's containers: several Node objects may share one engine. Ids and labels are
     // all the tracker reads, so no inspect per container (100 Nodes × 100 containers every period
     // were 1,000 inspects a second on an idle cluster).
-    const containers = await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key }, { details: false });
+    // A list of the engine's okube containers made within the period (the relist) serves as well.
+    const listed = freshList(entry, now, periodMs);
+    const containers = listed ? listed.containers.filter((c) => c.labels[LABELS.node] === key) : await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key }, { details: false });
     const owned = (uid: string) => byUid(uid)?.spec.nodeName === key;
     for (const c of tracker.orphans(containers, (c) => owned(c.labels[LABELS.taskUid]), now.getTime())) {
       const task = byUid(c.labels[LABELS.taskUid]);
@@ -166,6 +174,8 @@ export class NodeReconciler {
     const now = (this.deps.now ?? (() => new Date()))();
     let info: HostInfo | undefined;
     let error: string | undefined;
+    /** When the engine last answered, if it answered this heartbeat: now, or a fresh list's time. */
+    let contactAt = now.getTime();
     let secret;
     try {
       secret = await this.deps.secrets?.resolve(node);
@@ -182,12 +192,20 @@ export class NodeReconciler {
       const deadline = Math.max(MIN_PING_DEADLINE_MS, known !== undefined ? known + grace - now.getTime() : grace);
       const cached = this.infos.get(key);
       const readInfo = !cached || isDue(cached.at, now.getTime(), INFO_MAX_AGE_MS);
-      await withDeadline((async () => {
-        await entry.runtime.ping();
-        info = readInfo ? await entry.runtime.info() : cached.info;
-      })(), deadline, `docker engine ${node.spec.dockerHost}`);
+      const listedAt = freshList(entry, now, period)?.at;
+      if (listedAt !== undefined && !readInfo) {
+        // The engine answered a list of its containers within the period (the Task controller's
+        // relist): that is the contact, as old as that answer; a ping would only ask again.
+        info = cached.info;
+        contactAt = listedAt;
+      } else {
+        await withDeadline((async () => {
+          await entry.runtime.ping();
+          info = readInfo ? await entry.runtime.info() : cached.info;
+        })(), deadline, `docker engine ${node.spec.dockerHost}`);
+      }
       if (readInfo) this.infos.set(key, { at: now.getTime(), info: info! });
-      this.lastContact.set(key, now.getTime());
+      this.lastContact.set(key, contactAt);
     } catch (err) {
       error = errorMessage(err);
       this.infos.delete(key);
@@ -197,16 +215,16 @@ export class NodeReconciler {
     // records), and a call that runs out of it brings the next heartbeat forward, so a link cut
     // mid-sweep turns the Node Ready=Unknown when the grace ends, not a heartbeat period later or
     // when the client's 30 s idle timeout fires.
-    const graceEnd = now.getTime() + grace;
+    const graceEnd = contactAt + grace;
     const graceLeft = () => Math.max(MIN_PING_DEADLINE_MS, graceEnd - Date.now());
     let unanswered = false;
     const noteTimeout = (err: unknown) => {
       if (isOkubeError(err, 'Unavailable')) unanswered = true;
     };
     if (info && this.deps.leases) {
-      await this.deps.leases.renew(key, now, grace / 1000).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not renew the node lease'));
+      await this.deps.leases.renew(key, new Date(contactAt), grace / 1000).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not renew the node lease'));
     }
-    const lastContact = info ? now.getTime() : await this.lastContactOf(key);
+    const lastContact = info ? contactAt : await this.lastContactOf(key);
     const status = nodeStatus({ node, observed: { info, error, lastContact }, allocated: this.deps.allocated(key), now, gracePeriodMs: grace });
     if (info && status.conditions?.find((c) => c.type === 'Ready')?.status === 'True') {
       const usage = await this.usage(key, entry, node, now, graceLeft(), noteTimeout);
@@ -229,7 +247,7 @@ export class NodeReconciler {
     if (info && ready && isDue(this.lastSweep.get(key), now.getTime(), sweepEvery)) {
       try {
         this.lastSweep.set(key, now.getTime());
-        await withDeadline(this.collectOrphans(key, entry, now), graceLeft(), `orphan sweep on docker engine ${node.spec.dockerHost}`);
+        await withDeadline(this.collectOrphans(key, entry, now, period), graceLeft(), `orphan sweep on docker engine ${node.spec.dockerHost}`);
       } catch (err) {
         // The next heartbeat says whether the engine is gone; the sweep runs again when due.
         noteTimeout(err);

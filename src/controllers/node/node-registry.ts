@@ -3,7 +3,7 @@ import type { Node, NodeSpec } from '../../api/types.js';
 import { portRangeOf } from '../../api/host-port-policy.js';
 import { DockerRuntime, type DockerTls } from '../../runtime/docker-runtime.js';
 import { PortAllocator } from '../../runtime/port-allocator.js';
-import type { Runtime, RuntimeEvent } from '../../runtime/runtime.js';
+import type { ContainerInfo, Runtime, RuntimeEvent } from '../../runtime/runtime.js';
 import type { TlsMaterial } from './tls-secret.js';
 
 // One Runtime (and port allocator) per Node, shared by every controller in the process, and the
@@ -17,6 +17,12 @@ export interface NodeEntry {
   /** The Node's host port rule (api/host-port-policy.ts). */
   hostPorts: Pick<NodeSpec, 'portRange' | 'allowHostPortsOutsideRange'>;
   ready: boolean;
+  /**
+   * The last successful list of the engine's okube containers (summaries; the Task controller's
+   * relist makes it): proof the engine answered at `at`, so the heartbeat needs no ping of its
+   * own then, and the orphan sweep's input.
+   */
+  listed?: { at: number; containers: ContainerInfo[] };
 }
 
 /** `tls` is the material from the Node's Secret, when spec.tls names one. */

@@ -1,5 +1,6 @@
 import { LABELS } from '../../api/types.js';
 import type { Runtime, RuntimeEvent } from '../../runtime/runtime.js';
+import { withDeadline } from '../../util/deadline.js';
 import { errorMessage } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import type { NodeEntry } from '../node/node-registry.js';
@@ -13,7 +14,7 @@ import { applyEvent, changedTasks, snapshotOf, type ContainerSnapshot } from './
 export const DEFAULT_RELIST_PERIOD_MS = 10_000;
 
 export interface RelisterDeps {
-  nodes: () => Array<Pick<NodeEntry, 'name' | 'runtime'>>;
+  nodes: () => Array<Pick<NodeEntry, 'name' | 'runtime' | 'listed'>>;
   enqueue: (taskKey: string) => void;
   periodMs?: number;
   /** Lists at once across Nodes. */
@@ -67,10 +68,15 @@ export class ContainerRelister {
     return enqueued;
   }
 
-  private async relist(node: Pick<NodeEntry, 'name' | 'runtime'>): Promise<string[]> {
+  private async relist(node: Pick<NodeEntry, 'name' | 'runtime' | 'listed'>): Promise<string[]> {
     let snapshot: ContainerSnapshot;
     try {
-      snapshot = snapshotOf(await node.runtime.list({ [LABELS.managed]: 'true' }, { details: false }));
+      // An engine behind a cut link would hold its worker for the client's idle timeout (30 s),
+      // and the other Nodes' relists with it: a period at most (the heartbeat sees the loss).
+      const containers = await withDeadline(node.runtime.list({ [LABELS.managed]: 'true' }, { details: false }), this.deps.periodMs || DEFAULT_RELIST_PERIOD_MS, `relist of node ${node.name}`);
+      // The Node controller's heartbeat and orphan sweep use the same answer instead of asking again.
+      node.listed = { at: Date.now(), containers };
+      snapshot = snapshotOf(containers);
     } catch (err) {
       // An engine that does not answer keeps its last snapshot: what changed meanwhile shows on the next relist that works.
       this.log.debug({ node: node.name, err: errorMessage(err) }, 'relist failed');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { NEVER } from 'rxjs';
-import type { Node } from '../../../../src/api/types.js';
+import { LABELS, type Node } from '../../../../src/api/types.js';
 import type { Informer } from '../../../../src/client/informer.js';
 import type { ResourceClient } from '../../../../src/client/resource-client.js';
 import { NodeReconciler } from '../../../../src/controllers/node/node-controller.js';
@@ -106,5 +106,76 @@ describe('NodeReconciler', () => {
     // Two minutes of heartbeats, 10 s apart.
     for (let i = 0; i < 12; i++, now += 10_000) await reconciler.reconcile('n1');
     expect(calls).to.deep.equal({ ping: 12, info: 2, list: 4 });
+  });
+
+  describe("with the Task controller's relist answering within the period", () => {
+    const node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
+    const container = (id: string, nodeName: string) => ({ id, name: id, image: 'img', status: 'running' as const, running: true, ports: [], labels: { [LABELS.managed]: 'true', [LABELS.node]: nodeName, [LABELS.taskUid]: `uid-${id}` } });
+    function rig() {
+      const calls = { ping: 0, info: 0, list: 0 };
+      const renewed: number[] = [];
+      const removed: string[] = [];
+      const runtime = {
+        ping: async () => void calls.ping++,
+        info: async () => (calls.info++, INFO),
+        usage: async () => [],
+        listVolumes: async () => [],
+        list: async () => (calls.list++, []),
+        remove: async (id: string) => void removed.push(id),
+        events: () => NEVER,
+        close: async () => undefined,
+      } as unknown as Runtime;
+      let now = Date.now();
+      const registry = new NodeRegistry(() => runtime);
+      const reconciler = new NodeReconciler({
+        nodes: { replaceStatus: async (n: Node) => n } as unknown as ResourceClient<Node>,
+        informer: { get: () => node } as unknown as Informer<Node>,
+        registry,
+        allocated: () => ({ milliCpu: 0, memory: 0, tasks: 0 }),
+        tasksOn: () => [],
+        taskByUid: () => undefined,
+        leases: { renew: async (_n: string, at: Date) => void renewed.push(at.getTime()), lastRenewed: async () => undefined, forget: async () => undefined },
+        now: () => new Date(now),
+        periodMs: 10_000,
+        orphanGraceMs: 0,
+        usagePeriodMs: 0,
+      });
+      return { calls, renewed, removed, registry, reconciler, at: () => now, advance: (ms: number) => (now += ms) };
+    }
+
+    it('counts the list as the contact: no ping, and the Lease carries the time of that answer', async () => {
+      const r = rig();
+      await r.reconciler.reconcile('n1'); // first heartbeat: ping and info
+      r.advance(10_000);
+      const listedAt = r.at() - 4_000;
+      r.registry.get('n1')!.listed = { at: listedAt, containers: [] };
+      r.calls.ping = 0;
+      await r.reconciler.reconcile('n1');
+      expect(r.calls.ping).to.equal(0);
+      expect(r.renewed.at(-1)).to.equal(listedAt);
+    });
+
+    it('pings when the last list is a period old or older', async () => {
+      const r = rig();
+      await r.reconciler.reconcile('n1');
+      r.advance(10_000);
+      r.registry.get('n1')!.listed = { at: r.at() - 10_000, containers: [] };
+      r.calls.ping = 0;
+      await r.reconciler.reconcile('n1');
+      expect(r.calls.ping).to.equal(1);
+      expect(r.renewed.at(-1)).to.equal(r.at());
+    });
+
+    it("sweeps orphans from the list, keeping to this Node's containers, without listing again", async () => {
+      const r = rig();
+      await r.reconciler.reconcile('n1');
+      r.advance(10_000);
+      r.registry.get('n1')!.listed = { at: r.at() - 1_000, containers: [container('mine', 'n1'), container('theirs', 'n2')] };
+      r.calls.list = 0;
+      // Orphan grace 0: removed by the sweep that sees it.
+      await r.reconciler.reconcile('n1');
+      expect(r.calls.list).to.equal(0);
+      expect(r.removed).to.deep.equal(['mine']);
+    });
   });
 });
