@@ -34,6 +34,23 @@ function cuttableEngine() {
   return runtime;
 }
 
+/** An engine that always answers (no containers), counting its pings, info reads and lists, and recording removals. */
+function countingEngine() {
+  const calls = { ping: 0, info: 0, list: 0 };
+  const removed: string[] = [];
+  const runtime = {
+    ping: async () => void calls.ping++,
+    info: async () => (calls.info++, INFO),
+    usage: async () => [],
+    listVolumes: async () => [],
+    list: async () => (calls.list++, []),
+    remove: async (id: string) => void removed.push(id),
+    events: () => NEVER,
+    close: async () => undefined,
+  } as unknown as Runtime;
+  return { calls, removed, runtime };
+}
+
 /** A Node on an engine that is cut during its first orphan sweep, and its reconciler; ready() reads its Ready condition. */
 function cutNode(name: string, periodMs: number) {
   let node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name, creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
@@ -80,16 +97,7 @@ describe('NodeReconciler', () => {
 
   it('sweeps orphans every half orphan grace and reads the engine info once a minute, while pinging every heartbeat', async () => {
     const node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
-    const calls = { ping: 0, info: 0, list: 0 };
-    const runtime = {
-      ping: async () => void calls.ping++,
-      info: async () => (calls.info++, INFO),
-      usage: async () => [],
-      listVolumes: async () => [],
-      list: async () => (calls.list++, []),
-      events: () => NEVER,
-      close: async () => undefined,
-    } as unknown as Runtime;
+    const { calls, runtime } = countingEngine();
     let now = Date.now();
     const reconciler = new NodeReconciler({
       nodes: { replaceStatus: async (n: Node) => n } as unknown as ResourceClient<Node>,
@@ -112,19 +120,8 @@ describe('NodeReconciler', () => {
     const node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
     const container = (id: string, nodeName: string) => ({ id, name: id, image: 'img', status: 'running' as const, running: true, ports: [], labels: { [LABELS.managed]: 'true', [LABELS.node]: nodeName, [LABELS.taskUid]: `uid-${id}` } });
     function rig() {
-      const calls = { ping: 0, info: 0, list: 0 };
       const renewed: number[] = [];
-      const removed: string[] = [];
-      const runtime = {
-        ping: async () => void calls.ping++,
-        info: async () => (calls.info++, INFO),
-        usage: async () => [],
-        listVolumes: async () => [],
-        list: async () => (calls.list++, []),
-        remove: async (id: string) => void removed.push(id),
-        events: () => NEVER,
-        close: async () => undefined,
-      } as unknown as Runtime;
+      const { calls, runtime, removed } = countingEngine();
       let now = Date.now();
       const registry = new NodeRegistry(() => runtime);
       const reconciler = new NodeReconciler({
