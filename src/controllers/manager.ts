@@ -11,8 +11,9 @@ import { loggerFor } from '../util/logger.js';
 import { Controller } from './controller.js';
 import { NodeReconciler } from './node/node-controller.js';
 import { NodeRegistry, dockerRuntimeFor, type RuntimeFactory } from './node/node-registry.js';
-import { TaskReconciler, taskKeyForContainerEvent, type ProbeSupervisor } from './task/reconciler.js';
+import { TaskReconciler, type ProbeSupervisor } from './task/reconciler.js';
 import { ContainerRelister } from './task/relister.js';
+import { taskKeyOfLabels } from './task/relist.js';
 import { AllocationCache } from './scheduler/allocation-cache.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { LeaseHeartbeats } from './node/node-lease.js';
@@ -43,8 +44,6 @@ export interface ManagerOptions {
   workers?: number;
   resyncMs?: number;
   nodePeriodMs?: number;
-  /** The Task informer's resync period (default 0: none; see the informer's construction). */
-  taskResyncMs?: number;
   /** How often each Node's okube containers are relisted for changes the events stream missed (task/relister.ts; 0: never). */
   taskRelistPeriodMs?: number;
   /** How long a container whose Task is gone is left alone before removal (default 60 s). */
@@ -122,7 +121,7 @@ export class ControllerManager {
     // No resync of the Tasks: none of their consumers needs the cache handed out again (the Task
     // controller has its relist, the scheduler its own retry timer, TaskSets and TaskServices
     // their informers' resyncs), and at 10,000 Tasks each one was a second of CPU.
-    this.taskInformer = new Informer<Task>({ kc, name: 'tasks', path: this.tasks.collectionPath(), list: (o) => this.tasks.list(o), resyncMs: opts.taskResyncMs ?? 0 });
+    this.taskInformer = new Informer<Task>({ kc, name: 'tasks', path: this.tasks.collectionPath(), list: (o) => this.tasks.list(o), resyncMs: 0 });
     this.nodeInformer = new Informer<Node>({ kc, name: 'nodes', path: this.nodes.collectionPath(), list: (o) => this.nodes.list(o), resyncMs });
     this.taskInformer.addIndex('node', (t) => (t.spec.nodeName ? [t.spec.nodeName] : []));
     this.taskInformer.addIndex('uid', (t) => [t.metadata.uid!]);
@@ -252,7 +251,7 @@ export class ControllerManager {
   private onContainerEvent(node: string, ev: RuntimeEvent): void {
     this.relister.observe(node, ev);
     if (!['start', 'die', 'destroy', 'oom', 'stop', 'kill'].includes(ev.action)) return;
-    const key = taskKeyForContainerEvent(ev);
+    const key = taskKeyOfLabels(ev.labels);
     if (key) {
       log.debug({ key, node, action: ev.action, exitCode: ev.exitCode }, 'container event');
       this.taskController.enqueue(key);

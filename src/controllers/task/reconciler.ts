@@ -2,7 +2,7 @@ import type { Task, TaskStatus } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
-import { neverStarted, type ContainerInfo, type Runtime, type RuntimeEvent } from '../../runtime/runtime.js';
+import { neverStarted, type ContainerInfo, type Runtime } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import { forgetTask } from '../../metrics/controllers.js';
@@ -23,7 +23,6 @@ import type { ConfigResult } from './task-config.js';
 import { StatusWriter, type StatusWriterDeps } from './status-writer.js';
 import { StartLatencies } from './start-latency.js';
 import { VolumeFiles } from './volume-files.js';
-import { taskKeyOfLabels } from './relist.js';
 
 // The Task reconcile loop: whether to plan at all (preflight.ts), read the observed world
 // (observe.ts), ask the pure plan() what to do, carry out its actions — on the engine through
@@ -56,10 +55,6 @@ export interface TaskReconcilerDeps extends ObserveDeps, Pick<StatusWriterDeps, 
 
 function rvNumber(t: Task | undefined): number {
   return Number(t?.metadata.resourceVersion ?? -1);
-}
-
-export function taskKeyForContainerEvent(ev: RuntimeEvent): string | undefined {
-  return taskKeyOfLabels(ev.labels);
 }
 
 /** A precreate action of the plan: carried out after the status write, which must not wait for it. */
