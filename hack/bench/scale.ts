@@ -61,6 +61,11 @@ interface Sample {
   idleReconcilesBy: Record<string, number>;
   /** The idle window's requests to the hollow engines, by method and route. */
   idleEngineRequestsBy: Record<string, number>;
+  /** From the first create to all Running: reconciles by controller, requests to the hollow engines by route. */
+  convergeReconcilesBy: Record<string, number>;
+  convergeEngineRequestsBy: Record<string, number>;
+  /** Reconciles between convergence and the idle window (the tail: what the last writes set off). */
+  settleReconcilesBy: Record<string, number>;
   idleWallSecs: number;
   load: { start: number; converged: number; idle: number };
   cpu: Record<ProcName, number>;
@@ -113,6 +118,8 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       const revision = async () => Number((await tasks.list({ namespace: ns, limit: 1 })).metadata?.resourceVersion ?? NaN);
       const rev0 = await revision();
       const writes0 = apiWrites(await stack.apiMetrics());
+      const startReconciles = reconcilesBy(await stack.metrics());
+      const startEngine = await hollowRequests(dir);
       const before = sample();
       const loadStart = loadavg()[0];
       const t0 = performance.now();
@@ -138,6 +145,9 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       const loadConverged = loadavg()[0];
       const rev1 = await revision();
       const writes1 = apiWrites(await stack.apiMetrics());
+      const convergedReconciles = reconcilesBy(await stack.metrics());
+      const convergeReconcilesBy = diffCounts(startReconciles, convergedReconciles);
+      const convergeEngineRequestsBy = diffCounts(startEngine, await hollowRequests(dir));
       const atEnd = watch.informer.list();
       const timedOut = Number.isNaN(runningSecs);
       // Not converged: no idle window (the controllers are still busy); the figures say so.
@@ -153,8 +163,9 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
       const rev2 = await revision();
       const reconciles1 = reconcilesBy(await stack.metrics());
       const engine1 = await hollowRequests(dir);
-      const idleEngineRequestsBy = Object.fromEntries(Object.entries(engine1).map(([k, v]) => [k, v - (engine0[k] ?? 0)]).filter(([, v]) => v));
-      const idleReconcilesBy = Object.fromEntries(Object.entries(reconciles1).map(([k, v]) => [k, v - (reconciles0[k] ?? 0)]).filter(([, v]) => v));
+      const idleEngineRequestsBy = diffCounts(engine0, engine1);
+      const idleReconcilesBy = diffCounts(reconciles0, reconciles1);
+      const settleReconcilesBy = diffCounts(convergedReconciles, reconciles0);
       const idleWritesBy = await writesByResource(stack.etcdEndpoints, idleRev, rev2).catch((err: unknown) => ({ [`unknown (${String(err)})`]: rev2 - idleRev }));
       watch.stop();
 
@@ -174,6 +185,9 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
         idleWrites: rev2 - rev1,
         idleWritesBy,
         idleReconcilesBy,
+        convergeReconcilesBy,
+        settleReconcilesBy,
+        convergeEngineRequestsBy,
         idleEngineRequestsBy,
         idleWallSecs,
         load: { start: loadStart, converged: loadConverged, idle: loadavg()[0] },
@@ -191,10 +205,18 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
   }
 }
 
+/** Per key, how much a counter grew between two readings (keys that did not grow left out). */
+function diffCounts(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v));
+}
+
 /** controller_runtime_reconcile_total summed per controller, from Prometheus text. */
 function reconcilesBy(metrics: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of metrics.matchAll(/^controller_runtime_reconcile_total\{controller="([^"]+)",[^}]*\} (\S+)$/gm)) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+  // Not reconciles: the Task events that set off none, being the Task controller's own writes coming back.
+  const echoes = /^okube_task_own_write_echoes_total (\S+)$/m.exec(metrics);
+  if (echoes) out['task (own-write echoes skipped)'] = Number(echoes[1]);
   return out;
 }
 
@@ -269,6 +291,9 @@ export async function scaleBench(o: ScaleBenchOptions): Promise<BenchResult & { 
     ['etcd writes until converged per Task (revisions)', summary(col((s) => s.writesPerTask), 1)],
     ['API writes until converged per Task, by request (2xx; first repeat)', Object.entries(samples[0].apiWritesPerTask).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')],
     [`etcd writes in the idle window (${o.idleSeconds} s)`, summary(col((s) => s.idleWrites), 0)],
+    ['until converged: reconciles by controller, per repeat', samples.map((s) => byCount(s.convergeReconcilesBy)).join(' / ')],
+    ['until converged: requests to the hollow engines by route, per repeat', samples.map((s) => byCount(s.convergeEngineRequestsBy)).join(' / ')],
+    ['settle (after converged, before the idle window): reconciles by controller, per repeat', samples.map((s) => byCount(s.settleReconcilesBy)).join(' / ')],
     ['idle window: etcd writes by resource, per repeat', samples.map((s) => byCount(s.idleWritesBy)).join(' / ')],
     ['idle window: reconciles by controller, per repeat', samples.map((s) => byCount(s.idleReconcilesBy)).join(' / ')],
     ['idle window: requests to the hollow engines by route, per repeat', samples.map((s) => byCount(s.idleEngineRequestsBy)).join(' / ')],
