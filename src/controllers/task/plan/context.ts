@@ -63,6 +63,9 @@ export function newContext(input: PlanInput): PlanContext {
   const { task, node, now } = input;
   const status: TaskStatus = structuredClone(task.status ?? {});
   status.observedGeneration = task.metadata.generation;
+  // As a Pod's containerStatuses[].restartCount: always there, 0 before the first restart, so
+  // `-o jsonpath='{.status.restartCount}'` and the RESTARTS column say 0, not nothing.
+  status.restartCount ??= 0;
   const containers = [...input.containers].sort(byNewest);
   // A never-started newest container over one that ran is the next one, waiting for its start.
   const hasNext = containers.length > 1 && neverStarted(containers[0]) && containers[1].status !== 'created' && !containers[1].running;

@@ -153,7 +153,7 @@ describe('task plan: containers that are not running', () => {
     const t = task({}, { phase: 'Scheduled' });
     const p = run({ task: t, containers: [running(t, { status: 'created', running: false, startedAt: undefined })] });
     expect(p.actions).to.deep.equal([{ kind: 'start', id: 'c0' }]);
-    expect(p.status.restartCount).to.equal(undefined);
+    expect(p.status.restartCount).to.equal(0);
     expect(p.status.lastState).to.equal(undefined);
   });
 
@@ -613,5 +613,12 @@ describe('task plan: failed image pulls', () => {
   it('counts from one when a pulling Task has no backoff recorded', () => {
     const { status } = imagePullFailed(task({}, { state: { waiting: { reason: 'ImagePullBackOff' } } }), 'x', at(0));
     expect(status.backoff).to.deep.equal({ restarts: 1, delaySeconds: 10, nextRestartAt: iso(10) });
+  });
+});
+
+describe('task plan: restart count', () => {
+  it('says 0 restarts for a Task that never restarted, as a Pod does', () => {
+    const t = task({}, { phase: 'Scheduled' });
+    expect(run({ task: t, containers: [] }).status.restartCount).to.equal(0);
   });
 });
