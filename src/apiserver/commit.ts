@@ -57,7 +57,7 @@ export async function commitUpdate(ctx: StoreContext, r: Resource, cur: StoredOb
     out.metadata.resourceVersion = String(revision);
     return out;
   }
-  const rev = await ctx.store.update(key, toStored(out), cur.kv.modRevision);
+  const rev = await ctx.store.update(key, toStored(out), cur.kv.modRevision, { ttlSeconds: ctx.ttlSeconds?.(r) });
   out.metadata.resourceVersion = String(rev);
   return out;
 }

@@ -60,7 +60,7 @@ export async function insertObject(ctx: StoreContext, r: Resource, obj: Obj, opt
   if (opts.dryRun) return { code: 201, body: obj };
   for (let attempt = 0; ; attempt++) {
     try {
-      const rev = await ctx.store.create(objectKey(r, ns, obj.metadata.name!), toStored(obj));
+      const rev = await ctx.store.create(objectKey(r, ns, obj.metadata.name!), toStored(obj), { ttlSeconds: ctx.ttlSeconds?.(r) });
       obj.metadata.resourceVersion = String(rev);
       return { code: 201, body: obj };
     } catch (err) {

@@ -28,8 +28,10 @@ export class ResourceService {
     private readonly onNamespaceDeleting: NamespaceHook = () => {},
     /** Serves whole-collection lists and namespace checks it can (cache/read-policy.ts). */
     cache?: WatchCache,
+    /** How long an object of a resource lives after its last write (StoreContext.ttlSeconds). */
+    ttlSeconds?: (r: Resource) => number | undefined,
   ) {
-    this.ctx = { store, registry, cache };
+    this.ctx = { store, registry, cache, ttlSeconds };
   }
 
   async get(r: Resource, ns: string | undefined, name: string): Promise<Obj> {

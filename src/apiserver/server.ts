@@ -72,7 +72,12 @@ export interface ApiServerOptions {
   garbageCollector?: false | GarbageCollectorOptions;
   /** The watch cache's settings; `false` serves every read and watch from the store (default: on). */
   watchCache?: false | WatchCacheOptions;
+  /** How long an Event lives after its last write, as kube-apiserver's --event-ttl (default 1 h); 0: for good. */
+  eventTtlSeconds?: number;
 }
+
+/** kube-apiserver's --event-ttl default. */
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
 
 export interface ApiServer {
   url: string;
@@ -106,7 +111,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     cache?.close();
     throw err;
   }
-  const service: ResourceService = new ResourceService(store, registry, (ns) => finalizer.kick(ns), cache);
+  const eventTtl = opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
+  // Events expire (kube-apiserver's --event-ttl): without it every Event a cluster ever wrote stays
+  // in etcd and in the watch cache.
+  const ttlSeconds = (r: Resource) => (eventTtl > 0 && r.storageGroup === 'core' && r.def.plural === 'events' ? eventTtl : undefined);
+  const service: ResourceService = new ResourceService(store, registry, (ns) => finalizer.kick(ns), cache, ttlSeconds);
   const finalizer = new NamespaceFinalizer(store, () => service, log);
   const rbac = new RbacCache(store, log);
   // A start-up that fails after the cache (or the RBAC cache) started must not leave their etcd watches open.

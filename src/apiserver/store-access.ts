@@ -20,6 +20,8 @@ export interface StoreContext {
   registry: Registry;
   /** Serves whole-collection lists and namespace checks it can (cache/read-policy.ts). */
   cache?: WatchCache;
+  /** How long an object of this resource lives after its last write (Events: --event-ttl); undefined: for good. */
+  ttlSeconds?: (r: Resource) => number | undefined;
 }
 
 /** An object read together with its stored form, whose modRevision a write compares against. */

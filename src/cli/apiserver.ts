@@ -11,6 +11,7 @@ import { errorMessage, isOkubeError } from '../util/errors.js';
 import { ensurePrivateDir } from '../util/private-dir.js';
 import { CliError } from './cli-error.js';
 import { parseListen } from './up.js';
+import { parseDuration } from './commands/flags.js';
 
 // `okube apiserver`: only okube's API server, on an external etcd — the Helm chart's standalone
 // mode runs it as a Deployment next to an etcd StatefulSet.
@@ -33,6 +34,7 @@ interface ApiserverOptions {
   tlsKeyFile?: string;
   logLevel?: string;
   watchCache: boolean;
+  eventTtl: string;
 }
 
 function read(file: string, what: string): string {
@@ -81,6 +83,7 @@ export function registerApiserver(program: Command): void {
     .option('--audit-log-maxbackup <n>', 'rotated audit logs kept', '5')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .option('--no-watch-cache', 'serve every list and watch from etcd (no watch cache)')
+    .option('--event-ttl <duration>', 'how long an Event is kept after its last write (as kube-apiserver; 0 keeps Events for good)', '1h')
     .action(async (opts: ApiserverOptions) => {
       const endpoints = opts.etcdEndpoints?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
       if (!endpoints.length) throw new CliError('--etcd-endpoints is required (e.g. http://etcd-0.etcd:2379)');
@@ -92,9 +95,11 @@ export function registerApiserver(program: Command): void {
       }
       let etcdTls;
       let audit: AuditOptions | undefined;
+      let eventTtlSeconds: number;
       try {
         etcdTls = etcdClientTlsFromFlags(opts);
         audit = auditOptions(opts);
+        eventTtlSeconds = Math.ceil(parseDuration(opts.eventTtl) / 1000);
       } catch (err) {
         throw new CliError(errorMessage(err));
       }
@@ -114,6 +119,7 @@ export function registerApiserver(program: Command): void {
           },
           servingCerts: opts.tlsCertFile ? { certPem: read(opts.tlsCertFile, '--tls-cert-file'), keyPem: read(opts.tlsKeyFile!, '--tls-key-file') } : undefined,
           watchCache: opts.watchCache ? undefined : false,
+          eventTtlSeconds,
         });
       } catch (err) {
         await store.close();

@@ -2,7 +2,8 @@ import { Etcd3, type IKeyValue, type IResponseHeader } from 'etcd3';
 import { Observable } from 'rxjs';
 import { StoreError } from './errors.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import type { KeyValue, ListOptions, ListResult, Store, StoreWatchEvent } from './store.js';
+import type { KeyValue, ListOptions, ListResult, Store, StoreWatchEvent, WriteTtl } from './store.js';
+import { LeaseReuse } from './lease-reuse.js';
 import { loggerFor } from '../util/logger.js';
 import { timeEtcd } from '../metrics/storage.js';
 
@@ -66,12 +67,31 @@ export class EtcdStore implements Store {
   /** Open watches, each with how to end it and when etcd confirmed it ended: close() waits for them. */
   private readonly watches = new Set<{ end(): void; ended: Promise<void> }>();
   private closing = false;
+  /** Leases of keys written with a TTL (Events), shared between writes (lease-reuse.ts). */
+  private readonly leases: LeaseReuse;
 
   constructor(opts: EtcdStoreOptions) {
     const t = opts.tls;
     const credentials = t ? { rootCertificate: Buffer.from(t.caPem), ...(t.certPem && t.keyPem ? { certChain: Buffer.from(t.certPem), privateKey: Buffer.from(t.keyPem) } : {}) } : undefined;
     this.client = new Etcd3({ hosts: opts.endpoints, ...(credentials ? { credentials } : {}), ...(t?.serverName ? { grpcOptions: { 'grpc.ssl_target_name_override': t.serverName } } : {}) });
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.leases = new LeaseReuse(async (ttl) => String((await this.client.leaseClient.leaseGrant({ TTL: ttl, ID: 0 }, this.call())).ID));
+  }
+
+  /** The `lease` field of a put with a TTL (none without: etcd then keeps the key for good). */
+  private async leaseOf(opts: WriteTtl | undefined): Promise<{ lease?: string }> {
+    return opts?.ttlSeconds ? { lease: await this.leases.leaseFor(opts.ttlSeconds) } : {};
+  }
+
+  /** A write with a lease that etcd no longer has is written once more under a new one. */
+  private async withLease<T>(opts: WriteTtl | undefined, write: (lease: { lease?: string }) => Promise<T>): Promise<T> {
+    try {
+      return await write(await this.leaseOf(opts));
+    } catch (err) {
+      if (!opts?.ttlSeconds || !/lease not found/i.test(err instanceof Error ? err.message : String(err))) throw err;
+      this.leases.forget();
+      return write(await this.leaseOf(opts));
+    }
   }
 
   private call() {
@@ -116,16 +136,18 @@ export class EtcdStore implements Store {
     }
   }
 
-  async create(key: string, value: string): Promise<number> {
+  async create(key: string, value: string, opts?: WriteTtl): Promise<number> {
     const k = Buffer.from(key);
     try {
-      const res = await timeEtcd('create', key, () =>
-        this.client.kv.txn(
-          {
-            compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-            success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-          },
-          this.call(),
+      const res = await this.withLease(opts, (lease) =>
+        timeEtcd('create', key, () =>
+          this.client.kv.txn(
+            {
+              compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+              success: [{ request_put: { key: k, value: Buffer.from(value), ...lease } }],
+            },
+            this.call(),
+          ),
         ),
       );
       if (!res.succeeded) throw new StoreError('AlreadyExists', `key ${key} already exists`, key);
@@ -135,17 +157,19 @@ export class EtcdStore implements Store {
     }
   }
 
-  async update(key: string, value: string, expectedRevision: number): Promise<number> {
+  async update(key: string, value: string, expectedRevision: number, opts?: WriteTtl): Promise<number> {
     const k = Buffer.from(key);
     try {
-      const res = await timeEtcd('update', key, () =>
-        this.client.kv.txn(
-          {
-            compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-            success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-            failure: [{ request_range: { key: k } }],
-          },
-          this.call(),
+      const res = await this.withLease(opts, (lease) =>
+        timeEtcd('update', key, () =>
+          this.client.kv.txn(
+            {
+              compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+              success: [{ request_put: { key: k, value: Buffer.from(value), ...lease } }],
+              failure: [{ request_range: { key: k } }],
+            },
+            this.call(),
+          ),
         ),
       );
       if (!res.succeeded) throw this.casFailure(key, expectedRevision, res.responses[0]?.response_range?.kvs);

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import { StoreError } from './errors.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import type { KeyValue, ListOptions, ListResult, Store, StoreWatchEvent } from './store.js';
+import type { KeyValue, ListOptions, ListResult, Store, StoreWatchEvent, WriteTtl } from './store.js';
 
 // A Store with etcd's semantics in process memory, so the layers above can be tested fast and
 // without etcd. It must not drift from the etcd Store: the same conformance suite runs against
@@ -32,6 +32,8 @@ export class MemoryStore implements Store {
   private readonly data = new Map<string, KeyValue>();
   private readonly history: Change[] = [];
   private readonly watchers = new Set<Watcher>();
+  /** Keys written with a TTL: the timer that deletes each (etcd's lease expiry). */
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -59,15 +61,16 @@ export class MemoryStore implements Store {
     return result;
   }
 
-  async create(key: string, value: string): Promise<number> {
+  async create(key: string, value: string, opts?: WriteTtl): Promise<number> {
     this.assertOpen();
     if (this.data.has(key)) throw new StoreError('AlreadyExists', `key ${key} already exists`, key);
     const revision = ++this.revision;
     this.apply({ revision, key, next: { key, value, modRevision: revision, createRevision: revision } });
+    this.expireAfter(key, opts);
     return revision;
   }
 
-  async update(key: string, value: string, expectedRevision: number): Promise<number> {
+  async update(key: string, value: string, expectedRevision: number, opts?: WriteTtl): Promise<number> {
     this.assertOpen();
     const prev = this.data.get(key);
     if (!prev) throw new StoreError('NotFound', `key ${key} not found`, key);
@@ -76,7 +79,22 @@ export class MemoryStore implements Store {
     }
     const revision = ++this.revision;
     this.apply({ revision, key, prev, next: { key, value, modRevision: revision, createRevision: prev.createRevision } });
+    this.expireAfter(key, opts);
     return revision;
+  }
+
+  /** As etcd's put: with a TTL the key goes when it ends (a delete every watcher sees); without one it stays. */
+  private expireAfter(key: string, opts: WriteTtl | undefined): void {
+    clearTimeout(this.expiries.get(key));
+    this.expiries.delete(key);
+    if (!opts?.ttlSeconds) return;
+    const timer = setTimeout(() => {
+      this.expiries.delete(key);
+      const prev = this.data.get(key);
+      if (prev && !this.closed) this.apply({ revision: ++this.revision, key, prev });
+    }, opts.ttlSeconds * 1000);
+    timer.unref();
+    this.expiries.set(key, timer);
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
@@ -88,6 +106,7 @@ export class MemoryStore implements Store {
     }
     const revision = ++this.revision;
     this.apply({ revision, key, prev });
+    this.expireAfter(key, undefined);
     return { revision, prev: { ...prev } };
   }
 
@@ -134,6 +153,8 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     this.closed = true;
     this.watchers.clear();
+    for (const t of this.expiries.values()) clearTimeout(t);
+    this.expiries.clear();
   }
 
   private apply(change: Change): void {

@@ -43,16 +43,22 @@ export interface StoreWatchEvent {
   createRevision?: number;
 }
 
+/** How long a written key lives (etcd: a lease): Events expire this way, as kube-apiserver's --event-ttl. */
+export interface WriteTtl {
+  /** The key is deleted this many seconds after the write (at least; a store may round up a little), unless written again. */
+  ttlSeconds?: number;
+}
+
 export interface Store {
   get(key: string): Promise<KeyValue | undefined>;
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Fails with StoreError('AlreadyExists') when the key exists. Returns the new revision. */
-  create(key: string, value: string): Promise<number>;
+  create(key: string, value: string, opts?: WriteTtl): Promise<number>;
   /**
    * Compare-and-swap on the key's modRevision. Fails with 'Conflict' when the key changed since
    * `expectedRevision`, 'NotFound' when it is gone. Returns the new revision.
    */
-  update(key: string, value: string, expectedRevision: number): Promise<number>;
+  update(key: string, value: string, expectedRevision: number, opts?: WriteTtl): Promise<number>;
   /** Deletes, guarded by revision when given. Returns the deletion's revision and the old value. */
   delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }>;
   /**

@@ -270,5 +270,26 @@ export function storeConformance(name: string, makeStore: () => Promise<StoreFix
       await new Promise((r) => setTimeout(r, 200));
       expect(seen.map((e) => e.key)).to.deep.equal([`${p}a`]);
     });
+
+    it('a key written with a TTL goes when it ends, and a watch sees its delete', async () => {
+      const rev = await store.create(`${p}ev`, 'one', { ttlSeconds: 2 });
+      const deleted = collect(store.watch(p, rev), 1, 15_000);
+      const [e] = await deleted;
+      expect(e).to.include({ type: 'delete', key: `${p}ev`, prevValue: 'one' });
+      expect(await store.get(`${p}ev`)).to.equal(undefined);
+    });
+
+    it('an update with a TTL starts it again, and one without keeps the key for good', async () => {
+      const created = await store.create(`${p}kept`, 'one', { ttlSeconds: 2 });
+      await store.update(`${p}kept`, 'two', created);
+      const gone = await store.create(`${p}renewed`, 'one', { ttlSeconds: 2 });
+      await new Promise((r) => setTimeout(r, 1200));
+      await store.update(`${p}renewed`, 'two', gone, { ttlSeconds: 3 });
+      await new Promise((r) => setTimeout(r, 2000));
+      expect((await store.get(`${p}renewed`))?.value, 'a TTL counts from the last write').to.equal('two');
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(await store.get(`${p}renewed`)).to.equal(undefined);
+      expect((await store.get(`${p}kept`))?.value).to.equal('two');
+    });
   });
 }

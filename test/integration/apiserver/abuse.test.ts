@@ -201,8 +201,8 @@ describe('API server under malformed input', function () {
     const flaky: Store = {
       get: (k) => guard(() => inner.get(k)),
       list: (p, o) => guard(() => inner.list(p, o)),
-      create: (k, v) => guard(() => inner.create(k, v)),
-      update: (k, v, r) => guard(() => inner.update(k, v, r)),
+      create: (k, v, o) => guard(() => inner.create(k, v, o)),
+      update: (k, v, r, o) => guard(() => inner.update(k, v, r, o)),
       delete: (k, r) => guard(() => inner.delete(k, r)),
       watch: (p, r) => inner.watch(p, r),
       compact: (r) => inner.compact(r),

@@ -22,8 +22,8 @@ function counting(inner: Store): { store: Store; counts: Counts; reset(): void; 
   const store: Store = {
     get: (k) => (counts.get++, inner.get(k)),
     list: (p, o) => (counts.list++, inner.list(p, o)),
-    create: (k, v) => inner.create(k, v),
-    update: (k, v, r) => inner.update(k, v, r),
+    create: (k, v, o) => inner.create(k, v, o),
+    update: (k, v, r, o) => inner.update(k, v, r, o),
     delete: (k, r) => inner.delete(k, r),
     watch: (p, r): Observable<StoreWatchEvent> => {
       counts.watch++;
