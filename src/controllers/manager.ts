@@ -251,6 +251,8 @@ export class ControllerManager {
   private onContainerEvent(node: string, ev: RuntimeEvent): void {
     this.relister.observe(node, ev);
     if (!['start', 'die', 'destroy', 'oom', 'stop', 'kill'].includes(ev.action)) return;
+    // The start this controller made itself: the reconcile that made it has looked already.
+    if (ev.action === 'start' && this.taskReconciler.isOwnStart(ev.containerId)) return;
     const key = taskKeyOfLabels(ev.labels);
     if (key) {
       log.debug({ key, node, action: ev.action, exitCode: ev.exitCode }, 'container event');
@@ -265,7 +267,9 @@ export class ControllerManager {
         // Not on a resync: what a Task's reconcile looks at changes by a Task event, a container
         // event, a Node's Ready change, a probe or the relist, each of which enqueues it; a
         // reconcile of every Task each period was most of an idle cluster's CPU.
-        if (e.type !== 'RESYNC') this.taskController.enqueue(objectKey(e.object));
+        // Nor on the echo of its own write (task/echo.ts): at 10,000 Tasks that was 10,000 more reconciles.
+        const key = objectKey(e.object);
+        if (e.type !== 'RESYNC' && (e.type !== 'MODIFIED' || this.taskReconciler.needsReconcile(key, e.object))) this.taskController.enqueue(key);
         this.onTaskForTaskSets(e);
         this.onTaskForServices(e);
       }),

@@ -23,6 +23,7 @@ import type { ConfigResult } from './task-config.js';
 import { StatusWriter, type StatusWriterDeps } from './status-writer.js';
 import { StartLatencies } from './start-latency.js';
 import { VolumeFiles } from './volume-files.js';
+import { EchoFilter, OwnStarts } from './echo.js';
 
 // The Task reconcile loop: whether to plan at all (preflight.ts), read the observed world
 // (observe.ts), ask the pure plan() what to do, carry out its actions — on the engine through
@@ -75,12 +76,18 @@ export class TaskReconciler {
   private readonly precreateFailed = new Map<string, number>();
   /** Each Node engine's start latency, learned from the starts below (start-latency.ts). */
   readonly startLatencies = new StartLatencies();
+  /** Which Task events are only this controller's own writes coming back. */
+  private readonly echoes: EchoFilter;
+  /** Containers this controller is starting: their engine `start` events need no reconcile. */
+  private readonly ownStarts = new OwnStarts();
   /** Per Task: the start call whose container's StartedAt is not seen yet. */
   private readonly startCalls = new Map<string, { rt: Runtime; id: string; at: number }>();
 
   constructor(private readonly deps: TaskReconcilerDeps) {
     const now = () => this.now();
     this.ops = new EngineOps(deps.requeue ?? (() => undefined));
+    const requeue = deps.requeue;
+    this.echoes = new EchoFilter((key) => this.latest.get(key), requeue ? (key) => requeue(key, 0) : undefined);
     this.containers = new ContainerActions({ informer: deps.informer, volumeFiles: this.volumeFiles, ops: this.ops, events: deps.events, bindClaim: deps.bindClaim, now });
     this.api = new ApiActions({ tasks: deps.tasks, events: deps.events });
     this.statusWriter = new StatusWriter({ tasks: deps.tasks, events: deps.events, trafficGate: deps.trafficGate, trafficGateTimeoutMs: deps.trafficGateTimeoutMs, now });
@@ -102,12 +109,31 @@ export class TaskReconciler {
     return mine && mine.metadata.uid === cached.metadata.uid && rvNumber(mine) > rvNumber(cached) ? mine : cached;
   }
 
+  /** Whether a MODIFIED event of this Task needs a reconcile: not when it only brings back this controller's own write (echo.ts). */
+  needsReconcile(key: string, t: Task): boolean {
+    return this.echoes.needsReconcile(key, t);
+  }
+
+  /** Whether an engine `start` event is of a start this controller made itself (echo.ts OwnStarts). */
+  isOwnStart(containerId: string): boolean {
+    return this.ownStarts.consume(containerId);
+  }
+
   private remember(key: string, t: Task): Task {
     this.latest.set(key, t);
     return t;
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
+    this.echoes.begin(key);
+    try {
+      return await this.reconcileNow(key);
+    } finally {
+      this.echoes.end(key);
+    }
+  }
+
+  private async reconcileNow(key: string): Promise<ReconcileResult> {
     const task = this.current(key);
     if (!task) {
       this.probes().stop(key);
@@ -307,12 +333,18 @@ export class TaskReconciler {
       case 'create':
         // The start that follows the create is a sample of the engine's start latency too.
         return this.containers.create(task, action.restartNumber, entry!, events, (a) => {
-          if (a.kind === 'start') this.startCalls.set(key, { rt: entry!.runtime, id: a.id, at: Date.now() });
+          if (a.kind === 'start') {
+            this.ownStarts.expect(a.id);
+            this.startCalls.set(key, { rt: entry!.runtime, id: a.id, at: Date.now() });
+          }
           doing(a);
         }, config);
       case 'start':
         doing(action);
-        return this.containers.start(task, action.id, entry!, events, config, (at) => this.startCalls.set(key, { rt: entry!.runtime, id: action.id, at }));
+        return this.containers.start(task, action.id, entry!, events, config, (at) => {
+          this.ownStarts.expect(action.id);
+          this.startCalls.set(key, { rt: entry!.runtime, id: action.id, at });
+        });
       case 'remove':
         await entry!.runtime.remove(action.id);
         return;
