@@ -267,7 +267,8 @@ export class ControllerManager {
         // Not on a resync: what a Task's reconcile looks at changes by a Task event, a container
         // event, a Node's Ready change, a probe or the relist, each of which enqueues it; a
         // reconcile of every Task each period was most of an idle cluster's CPU.
-        // Nor on the echo of its own write (task/echo.ts): at 10,000 Tasks that was 10,000 more reconciles.
+        // Nor on the echo of its own write (task/echo.ts; with its own starts' events, below, a Task
+        // on its way to Running was reconciled twice).
         const key = objectKey(e.object);
         if (e.type !== 'RESYNC' && (e.type !== 'MODIFIED' || this.taskReconciler.needsReconcile(key, e.object))) this.taskController.enqueue(key);
         this.onTaskForTaskSets(e);
