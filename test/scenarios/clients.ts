@@ -127,7 +127,7 @@ export function clientScenarios(session: () => Session): void {
       expect(ok(await u.okube(['wait', '--for=jsonpath={.status.phase}=Running', 'task/hello', '-n', u.ns, '--timeout', '60s']), 'okube wait')).to.match(/task\.okube\.dev\/hello condition met/);
       const t = await u.settled('hello');
       const get = ok(await u.okube(['get', 'tasks', '-n', u.ns]), 'okube get');
-      expect(get).to.match(new RegExp(`^hello\\s+Running\\s+true\\s+${session().nodeName}\\s`, 'm'));
+      expect(get).to.match(new RegExp(`^hello\\s+Running\\s+true\\s+0\\s+${session().nodeName}\\s`, 'm'));
       const describe = ok(await u.okube(['describe', 'task', 'hello', '-n', u.ns]), 'okube describe');
       expect(describe).to.match(/^Name:\s+hello$/m).and.match(/^Events:/m).and.match(/Normal\s+Started\s/);
       expect(ok(await u.okube(['logs', 'hello', '-n', u.ns]), 'okube logs')).to.equal('hello from okube\n');
