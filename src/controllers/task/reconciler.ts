@@ -297,6 +297,12 @@ export class TaskReconciler {
     }
   }
 
+  /** A start call is being made: its engine `start` event is this controller's own, and its StartedAt a start-latency sample. */
+  private startCalled(key: string, rt: Runtime, id: string, atMs: number): void {
+    this.ownStarts.expect(id);
+    this.startCalls.set(key, { rt, id, at: atMs });
+  }
+
   /** A start call's container seen started: one more sample of its engine's start latency. */
   private learnStart(key: string, containers: ContainerInfo[]): void {
     const call = this.startCalls.get(key);
@@ -333,18 +339,12 @@ export class TaskReconciler {
       case 'create':
         // The start that follows the create is a sample of the engine's start latency too.
         return this.containers.create(task, action.restartNumber, entry!, events, (a) => {
-          if (a.kind === 'start') {
-            this.ownStarts.expect(a.id);
-            this.startCalls.set(key, { rt: entry!.runtime, id: a.id, at: Date.now() });
-          }
+          if (a.kind === 'start') this.startCalled(key, entry!.runtime, a.id, Date.now());
           doing(a);
         }, config);
       case 'start':
         doing(action);
-        return this.containers.start(task, action.id, entry!, events, config, (at) => {
-          this.ownStarts.expect(action.id);
-          this.startCalls.set(key, { rt: entry!.runtime, id: action.id, at });
-        });
+        return this.containers.start(task, action.id, entry!, events, config, (at) => this.startCalled(key, entry!.runtime, action.id, at));
       case 'remove':
         await entry!.runtime.remove(action.id);
         return;
