@@ -73,6 +73,10 @@ function recordExit(ctx: PlanContext, c: ContainerInfo, message?: string): 'rest
   const { decision, settings } = backoffAfterExit(ctx, { exitCode, startedAt: c.startedAt, finishedAt: terminated.finishedAt });
   if (decision.limitExceeded) return limitExceeded(ctx, terminated, `restarted ${settings.maxRestarts} times within ${settings.windowSeconds}s; last exit code ${exitCode}`, settings.onLimit);
   status.restartCount = (status.restartCount ?? 0) + 1;
+  // A container that exited and will be restarted makes the Task Running, as the kubelet's phase
+  // counts a Pod's terminated-and-restarting container: whether a reconcile happened to see it
+  // running before it crashed must not decide the phase.
+  status.phase = 'Running';
   const delay = decision.backoff.delaySeconds;
   status.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delay}s restarting failed container (exit code ${exitCode})` } };
   cond(ctx, 'BackOff', 'True', 'CrashLoopBackOff', `back-off ${delay}s restarting failed container; next restart at ${decision.backoff.nextRestartAt}`);

@@ -218,6 +218,13 @@ describe('task plan: containers that are not running', () => {
     expect(p.events).to.deep.equal([{ type: 'Warning', reason: 'BackOff', message: 'Back-off 10s restarting failed container (exit code 2, Error)' }]);
   });
 
+  it('makes a crash-looping Task Running even when no reconcile saw its container running', () => {
+    const t = task({}, { phase: 'Scheduled' });
+    const p = run({ task: t, containers: [exited(t, { exitCode: 3 })] });
+    expect(p.status.state?.waiting?.reason).to.equal('CrashLoopBackOff');
+    expect(p.status.phase).to.equal('Running');
+  });
+
   it('stops the probes and marks the Task not ready when its container exits', () => {
     const t = task({}, { phase: 'Running', ready: true });
     const p = run({ task: t, containers: [exited(t)] });
