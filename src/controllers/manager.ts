@@ -6,7 +6,7 @@ import { EventQueue } from '../client/event-queue.js';
 import { Informer } from '../client/informer.js';
 import { withIdentity } from '../client/kubeconfig.js';
 import { CONTROLLERREVISIONS, ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS, objectKey } from '../client/resource-client.js';
-import type { RuntimeEvent } from '../runtime/runtime.js';
+import { RECONNECTED, type RuntimeEvent } from '../runtime/runtime.js';
 import { loggerFor } from '../util/logger.js';
 import { Controller } from './controller.js';
 import { NodeReconciler } from './node/node-controller.js';
@@ -249,6 +249,7 @@ export class ControllerManager {
   }
 
   private onContainerEvent(node: string, ev: RuntimeEvent): void {
+    if (ev.action === RECONNECTED) return void this.relister.relistNode(node);
     this.relister.observe(node, ev);
     if (!['start', 'die', 'destroy', 'oom', 'stop', 'kill'].includes(ev.action)) return;
     // The start this controller made itself: the reconcile that made it has looked already.

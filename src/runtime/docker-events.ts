@@ -1,12 +1,14 @@
 import type Docker from 'dockerode';
 import { Observable } from 'rxjs';
 import type { Logger } from '../util/logger.js';
-import type { RuntimeEvent } from './runtime.js';
+import { RECONNECTED, type RuntimeEvent } from './runtime.js';
 
 // Docker's container event stream as an Observable that outlives the connection: lost streams
 // reconnect with backoff and ask for events `since` the last one seen (deduplicated), so the
 // controllers miss no exit across an engine hiccup. A stream the HTTP client's idle timeout ends
-// is expected on a quiet engine and reconnects at once without a warning.
+// is expected on a quiet engine and reconnects at once without a warning. A stream that was lost
+// (not ended by that timeout) is followed, once connected again, by a RECONNECTED event: a
+// restarted engine replays nothing from before its restart.
 
 export interface DockerEventStreamOptions {
   log: Logger;
@@ -21,6 +23,8 @@ export function dockerEventStream(docker: Docker, opts: DockerEventStreamOptions
     let current: NodeJS.ReadableStream | undefined;
     let retryTimer: NodeJS.Timeout | undefined;
     let attempt = 0;
+    /** The stream was lost (not the idle timeout): say so once it is back. */
+    let lost = false;
     let sinceSeconds: number | undefined;
     const seen = new Set<string>();
 
@@ -33,6 +37,10 @@ export function dockerEventStream(docker: Docker, opts: DockerEventStreamOptions
         current = stream;
         opts.onConnected(stream);
         attempt = 0;
+        if (lost) {
+          lost = false;
+          subscriber.next({ action: RECONNECTED, containerId: '', labels: {}, time: Date.now() });
+        }
         let buffer = '';
         let lastData = Date.now();
         stream.on('data', (chunk: Buffer) => {
@@ -91,6 +99,7 @@ export function dockerEventStream(docker: Docker, opts: DockerEventStreamOptions
 
     const schedule = (why: string) => {
       if (stopped) return;
+      lost = true;
       const delay = Math.min(100 * 2 ** attempt++, 5000);
       sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
       opts.log.warn({ why, delayMs: delay }, 'docker events stream lost; reconnecting');

@@ -94,8 +94,15 @@ export function neverStarted(c: ContainerInfo): boolean {
   return c.status === 'created' && !c.running && !c.error;
 }
 
+/**
+ * Not a Docker action: the events stream was lost and is back, and what happened meanwhile may be
+ * missing from it (an engine that restarted remembers no events from before), so whoever keeps
+ * a picture of the engine's containers should list them again now.
+ */
+export const RECONNECTED = 'reconnected';
+
 export interface RuntimeEvent {
-  /** Docker event action: create, start, die, kill, oom, destroy, stop, ... */
+  /** Docker event action: create, start, die, kill, oom, destroy, stop, ...; or RECONNECTED. */
   action: string;
   containerId: string;
   labels: Record<string, string>;

@@ -68,10 +68,10 @@ export interface NodeControllerDeps {
   usageStatsPerSecond?: number;
 }
 
-/** The engine's last container list (NodeEntry.listed) when it was answered less than a period before `now`. */
-function freshList(entry: NodeEntry, now: Date, periodMs: number): NodeEntry['listed'] {
+/** The engine's last container list (NodeEntry.listed) when it was answered less than `maxAgeMs` before `now`. */
+function freshList(entry: NodeEntry, now: Date, maxAgeMs: number): NodeEntry['listed'] {
   const age = entry.listed ? now.getTime() - entry.listed.at : Infinity;
-  return age >= 0 && age < periodMs ? entry.listed : undefined;
+  return age >= 0 && age < maxAgeMs ? entry.listed : undefined;
 }
 
 export class NodeReconciler {
@@ -90,13 +90,16 @@ export class NodeReconciler {
   private async collectOrphans(key: string, entry: NodeEntry, now: Date, periodMs: number): Promise<void> {
     const byUid = this.deps.taskByUid;
     if (!byUid) return;
-    const tracker = this.orphans.get(key) ?? new OrphanTracker(this.deps.orphanGraceMs ?? 60_000);
+    const graceMs = this.deps.orphanGraceMs ?? 60_000;
+    const tracker = this.orphans.get(key) ?? new OrphanTracker(graceMs);
     this.orphans.set(key, tracker);
     // Only this Node's containers: several Node objects may share one engine. Ids and labels are
     // all the tracker reads, so no inspect per container (100 Nodes × 100 containers every period
     // were 1,000 inspects a second on an idle cluster).
-    // A list of the engine's okube containers made within the period (the relist) serves as well.
-    const listed = freshList(entry, now, periodMs);
+    // A list of the engine's okube containers made within the orphan grace or a period (the
+    // relist) serves as well: a container created since is not in it, one removed since is gone
+    // already, and ownership is decided now, from the Tasks.
+    const listed = freshList(entry, now, Math.max(graceMs, periodMs));
     const containers = listed ? listed.containers.filter((c) => c.labels[LABELS.node] === key) : await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key }, { details: false });
     const owned = (uid: string) => byUid(uid)?.spec.nodeName === key;
     for (const c of tracker.orphans(containers, (c) => owned(c.labels[LABELS.taskUid]), now.getTime())) {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { firstValueFrom, filter, timeout } from 'rxjs';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
-import type { ContainerSpec } from '../../../src/runtime/runtime.js';
+import { RECONNECTED, type ContainerSpec } from '../../../src/runtime/runtime.js';
 import { freePort } from '../../../src/util/free-port.js';
 import { eventually } from '../../support/wait.js';
 import { isOkubeError } from '../../../src/util/errors.js';
@@ -120,11 +120,24 @@ describe('DockerRuntime against a real Docker engine', function () {
     }
   });
 
+  it('says RECONNECTED once a lost events stream is back, so the controllers relist the engine', async () => {
+    const sub = rt.events().subscribe();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const back = firstValueFrom(rt.events().pipe(filter((e) => e.action === RECONNECTED), timeout(15_000)));
+      rt.breakEventStream();
+      expect(await back).to.include({ action: RECONNECTED, containerId: '' });
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it('reconnects an events stream ended by the client idle timeout quietly, and keeps delivering events', async () => {
     const lines: Array<{ level: number; msg: string }> = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
     const quick = new DockerRuntime({ dockerHost: env.dockerHost, timeoutMs: 1000, logger: pino({ level: 'debug' }, sink) });
-    const sub = quick.events().subscribe();
+    const actions: string[] = [];
+    const sub = quick.events().subscribe((e) => actions.push(e.action));
     try {
       await new Promise((r) => setTimeout(r, 3500)); // several idle timeouts on a quiet engine
       const id = await rt.create(spec({ command: ['sh', '-c', 'exit 3'] }));
@@ -133,6 +146,7 @@ describe('DockerRuntime against a real Docker engine', function () {
       expect((await died).exitCode).to.equal(3);
       expect(lines.filter((l) => l.level >= 40).map((l) => l.msg), 'warnings').to.deep.equal([]);
       expect(lines.filter((l) => l.msg === 'docker events stream idle; reconnecting').length, 'idle reconnects').to.be.at.least(1);
+      expect(actions, 'an idle reconnect loses nothing: no relist asked for').to.not.include(RECONNECTED);
     } finally {
       sub.unsubscribe();
     }

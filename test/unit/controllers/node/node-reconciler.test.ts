@@ -119,7 +119,7 @@ describe('NodeReconciler', () => {
   describe("with the Task controller's relist answering within the period", () => {
     const node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
     const container = (id: string, nodeName: string) => ({ id, name: id, image: 'img', status: 'running' as const, running: true, ports: [], labels: { [LABELS.managed]: 'true', [LABELS.node]: nodeName, [LABELS.taskUid]: `uid-${id}` } });
-    function rig() {
+    function rig(orphanGraceMs = 0) {
       const renewed: number[] = [];
       const { calls, runtime, removed } = countingEngine();
       let now = Date.now();
@@ -134,7 +134,7 @@ describe('NodeReconciler', () => {
         leases: { renew: async (_n: string, at: Date) => void renewed.push(at.getTime()), lastRenewed: async () => undefined, forget: async () => undefined },
         now: () => new Date(now),
         periodMs: 10_000,
-        orphanGraceMs: 0,
+        orphanGraceMs,
         usagePeriodMs: 0,
       });
       return { calls, renewed, removed, registry, reconciler, at: () => now, advance: (ms: number) => (now += ms) };
@@ -173,6 +173,19 @@ describe('NodeReconciler', () => {
       await r.reconciler.reconcile('n1');
       expect(r.calls.list).to.equal(0);
       expect(r.removed).to.deep.equal(['mine']);
+    });
+
+    it('sweeps from a list older than a period but within the orphan grace, and lists itself past it', async () => {
+      const r = rig(60_000);
+      await r.reconciler.reconcile('n1'); // first heartbeat: the first sweep, from its own list
+      r.advance(30_000);
+      r.registry.get('n1')!.listed = { at: r.at() - 45_000, containers: [] };
+      r.calls.list = 0;
+      await r.reconciler.reconcile('n1');
+      expect(r.calls.list, 'a 45 s old list, grace 60 s').to.equal(0);
+      r.advance(30_000);
+      await r.reconciler.reconcile('n1');
+      expect(r.calls.list, 'the same list, now 75 s old').to.equal(1);
     });
   });
 });
