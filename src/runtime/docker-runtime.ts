@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { share, type Observable } from 'rxjs';
 import { OkubeError } from '../util/errors.js';
@@ -30,7 +31,18 @@ export interface DockerRuntimeOptions {
   logger?: Logger;
   /** Bound on any single API call except long streams (default 30 s). */
   timeoutMs?: number;
+  /**
+   * How long the events stream may stay silent before it is ended and opened again (default
+   * 5 min, never less than timeoutMs). A quiet engine sends nothing, and every reopening is one
+   * more call per Node; a lost engine is the heartbeat's to notice, a dead connection TCP
+   * keepalive's, and what the stream missed the relist's.
+   */
+  eventsIdleTimeoutMs?: number;
 }
+
+const DEFAULT_EVENTS_IDLE_TIMEOUT_MS = 300_000;
+/** Idle time before TCP keepalive probes on the events connection (a peer gone without a FIN). */
+const EVENTS_KEEPALIVE_MS = 30_000;
 
 const DOCKER_ZERO_TIME = '0001-01-01T00:00:00Z';
 const EXEC_OUTPUT_LIMIT = 4096;
@@ -79,10 +91,14 @@ export class DockerRuntime implements Runtime {
     this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, this.idleTimeoutMs));
     this.patientDocker = new Docker(connectionOptions(opts.dockerHost, opts.tls, 0));
     this.log = opts.logger ?? loggerFor('runtime.docker', opts.dockerHost);
-    this.events$ = dockerEventStream(this.docker, {
+    const eventsIdleTimeoutMs = Math.max(this.idleTimeoutMs, opts.eventsIdleTimeoutMs ?? DEFAULT_EVENTS_IDLE_TIMEOUT_MS);
+    this.events$ = dockerEventStream(new Docker(connectionOptions(opts.dockerHost, opts.tls, eventsIdleTimeoutMs)), {
       log: this.log,
-      idleTimeoutMs: this.idleTimeoutMs,
-      onConnected: (stream) => (this.liveEventStream = stream),
+      idleTimeoutMs: eventsIdleTimeoutMs,
+      onConnected: (stream) => {
+        this.liveEventStream = stream;
+        (stream as Partial<IncomingMessage>).socket?.setKeepAlive(true, EVENTS_KEEPALIVE_MS);
+      },
     }).pipe(share());
   }
 

@@ -4,7 +4,7 @@ import type { ResourceClient } from '../../client/resource-client.js';
 import { objectKey } from '../../client/resource-client.js';
 import type { ContainerUsage, HostInfo } from '../../runtime/runtime.js';
 import { nodeUsage } from './usage.js';
-import { DEFAULT_USAGE_STATS_PER_SECOND, INFO_MAX_AGE_MS, isDue, orphanSweepIntervalMs, usagePeriodMs } from './periodic.js';
+import { DEFAULT_USAGE_STATS_PER_SECOND, INFO_MAX_AGE_MS, isDue, leaseRenewDue, orphanSweepIntervalMs, usagePeriodMs, VOLUME_SWEEP_EVERY } from './periodic.js';
 import { withDeadline } from '../../util/deadline.js';
 import { errorMessage, isOkubeError, OkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
@@ -80,14 +80,17 @@ export class NodeReconciler {
   private readonly lastContact = new Map<string, number>();
   /** Per Node: the last readings of its containers' counters, and the figures from them. */
   private readonly readings = new Map<string, { at: number; byId: Map<string, ContainerUsage>; usage: NodeUsage }>();
-  /** Per Node: when its orphans were last swept. */
+  /** Per Node: when its orphans were last swept, and its volumes. */
   private readonly lastSweep = new Map<string, number>();
+  private readonly lastVolumeSweep = new Map<string, number>();
+  /** Per Node: the contact time its Lease carries since the last renewal from this process. */
+  private readonly lastRenewed = new Map<string, number>();
   /** Per Node: the engine's info and when it was read (reused while the engine answers pings). */
   private readonly infos = new Map<string, { at: number; info: HostInfo }>();
 
   constructor(private readonly deps: NodeControllerDeps) {}
 
-  private async collectOrphans(key: string, entry: NodeEntry, now: Date, periodMs: number): Promise<void> {
+  private async collectOrphans(key: string, entry: NodeEntry, now: Date, periodMs: number, sweepEveryMs: number): Promise<void> {
     const byUid = this.deps.taskByUid;
     if (!byUid) return;
     const graceMs = this.deps.orphanGraceMs ?? 60_000;
@@ -107,7 +110,11 @@ export class NodeReconciler {
       log.info({ key, container: c.id.slice(0, 12), task: `${c.labels[LABELS.namespace]}/${c.labels[LABELS.name]}`, movedTo: task?.spec.nodeName }, task ? 'removing a stale container of a Task that moved to another Node' : 'removing a container whose Task is gone');
       await entry.runtime.remove(c.id);
     }
-    await this.collectOrphanVolumes(key, entry, owned, now);
+    const volumes = this.orphanVolumes.get(key);
+    if (volumes?.watching || isDue(this.lastVolumeSweep.get(key), now.getTime(), sweepEveryMs * VOLUME_SWEEP_EVERY)) {
+      this.lastVolumeSweep.set(key, now.getTime());
+      await this.collectOrphanVolumes(key, entry, owned, now);
+    }
   }
 
   /** A Task's own volumes and config-volume holder left here by a Task that moved or is gone. */
@@ -169,6 +176,8 @@ export class NodeReconciler {
       this.orphanVolumes.delete(key);
       this.readings.delete(key);
       this.lastSweep.delete(key);
+      this.lastVolumeSweep.delete(key);
+      this.lastRenewed.delete(key);
       this.infos.delete(key);
       recordNodeUsage(key, undefined);
       forgetNode(key);
@@ -224,8 +233,14 @@ export class NodeReconciler {
     const noteTimeout = (err: unknown) => {
       if (isOkubeError(err, 'Unavailable')) unanswered = true;
     };
-    if (info && this.deps.leases) {
-      await this.deps.leases.renew(key, new Date(contactAt), grace / 1000).catch((err) => log.warn({ key, err: errorMessage(err) }, 'could not renew the node lease'));
+    if (info && this.deps.leases && leaseRenewDue(this.lastRenewed.get(key), contactAt, period, grace)) {
+      try {
+        await this.deps.leases.renew(key, new Date(contactAt), grace / 1000);
+        this.lastRenewed.set(key, contactAt);
+      } catch (err) {
+        this.lastRenewed.delete(key);
+        log.warn({ key, err: errorMessage(err) }, 'could not renew the node lease');
+      }
     }
     const lastContact = info ? contactAt : await this.lastContactOf(key);
     const status = nodeStatus({ node, observed: { info, error, lastContact }, allocated: this.deps.allocated(key), now, gracePeriodMs: grace });
@@ -250,7 +265,7 @@ export class NodeReconciler {
     if (info && ready && isDue(this.lastSweep.get(key), now.getTime(), sweepEvery)) {
       try {
         this.lastSweep.set(key, now.getTime());
-        await withDeadline(this.collectOrphans(key, entry, now, period), graceLeft(), `orphan sweep on docker engine ${node.spec.dockerHost}`);
+        await withDeadline(this.collectOrphans(key, entry, now, period, sweepEvery), graceLeft(), `orphan sweep on docker engine ${node.spec.dockerHost}`);
       } catch (err) {
         // The next heartbeat says whether the engine is gone; the sweep runs again when due.
         noteTimeout(err);

@@ -38,6 +38,11 @@ export class OrphanVolumeTracker {
 
   constructor(private readonly graceMs: number) {}
 
+  /** Leftover volumes are being watched through their grace: the next sweep must look again. */
+  get watching(): boolean {
+    return this.firstSeen.size > 0;
+  }
+
   due(volumes: Array<{ labels: Record<string, string> }>, owned: (uid: string) => boolean, now: number): string[] {
     const present = new Set<string>();
     const out: string[] = [];

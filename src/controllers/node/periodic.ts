@@ -1,10 +1,13 @@
-// When a Node's periodic work is due, pure. The heartbeat (ping, Lease) stays every period, as
-// the kubelet's; what grows with the Tasks is bounded instead: usage readings cost one stats
-// call per running container, so all Nodes together get a budget of calls per second and each
-// Node's reading period stretches with the containers there are; the orphan sweep (two lists
-// per Node) runs every half orphan grace period, not every heartbeat — orphans are not urgent,
-// their removal waits the grace anyway; and the engine's info (capacity, version) is read again
-// only every infoMaxAgeMs, the ping alone says it answers.
+// When a Node's periodic work is due, pure. The heartbeat (a ping) stays every period, as the
+// kubelet's. Everything else is spaced out, because on an idle cluster the controllers' CPU is
+// the number of engine and API calls (each costs ~1–2 ms of CPU in the controllers, whatever it
+// carries): usage readings cost one stats call per running container, so all Nodes together get
+// a budget of calls per second and each Node's reading period stretches with the containers
+// there are; the orphan sweep runs every half orphan grace period, not every heartbeat — orphans
+// are not urgent, their removal waits the grace anyway — and its volume list only every
+// VOLUME_SWEEP_EVERY sweeps unless a leftover volume is being watched; the engine's info
+// (capacity, version) is read again only every INFO_MAX_AGE_MS, the ping alone says it answers;
+// and the Node's Lease is renewed every other heartbeat, well within its duration.
 
 /**
  * Stats calls per second across all Nodes by default (0: no budget). Each call costs the
@@ -14,7 +17,20 @@
 export const DEFAULT_USAGE_STATS_PER_SECOND = 5;
 
 /** How long the engine's info is reused after a successful ping. */
-export const INFO_MAX_AGE_MS = 60_000;
+export const INFO_MAX_AGE_MS = 300_000;
+
+/** The orphan sweep lists the Node's volumes every this many sweeps (5 min at the defaults). */
+export const VOLUME_SWEEP_EVERY = 10;
+
+/**
+ * Whether the Node's Lease is renewed at this heartbeat: when its last renewal (the contact time
+ * it carries) is 1.5 heartbeat periods old, so every other heartbeat — but at least twice per
+ * lease duration (the grace period), which the holder must renew within. A restarted controller
+ * reads the last contact from it, so it is at most two periods stale.
+ */
+export function leaseRenewDue(lastRenewedAt: number | undefined, contactAt: number, periodMs: number, durationMs: number): boolean {
+  return lastRenewedAt === undefined || contactAt - lastRenewedAt >= Math.min(1.5 * periodMs, durationMs / 2);
+}
 
 /**
  * The period between two usage readings of each Node: the configured one, or longer when

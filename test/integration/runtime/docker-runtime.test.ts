@@ -135,7 +135,7 @@ describe('DockerRuntime against a real Docker engine', function () {
   it('reconnects an events stream ended by the client idle timeout quietly, and keeps delivering events', async () => {
     const lines: Array<{ level: number; msg: string }> = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
-    const quick = new DockerRuntime({ dockerHost: env.dockerHost, timeoutMs: 1000, logger: pino({ level: 'debug' }, sink) });
+    const quick = new DockerRuntime({ dockerHost: env.dockerHost, timeoutMs: 1000, eventsIdleTimeoutMs: 1000, logger: pino({ level: 'debug' }, sink) });
     const actions: string[] = [];
     const sub = quick.events().subscribe((e) => actions.push(e.action));
     try {

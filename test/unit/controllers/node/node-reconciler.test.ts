@@ -36,13 +36,13 @@ function cuttableEngine() {
 
 /** An engine that always answers (no containers), counting its pings, info reads and lists, and recording removals. */
 function countingEngine() {
-  const calls = { ping: 0, info: 0, list: 0 };
+  const calls = { ping: 0, info: 0, list: 0, volumes: 0 };
   const removed: string[] = [];
   const runtime = {
     ping: async () => void calls.ping++,
     info: async () => (calls.info++, INFO),
     usage: async () => [],
-    listVolumes: async () => [],
+    listVolumes: async () => (calls.volumes++, []),
     list: async () => (calls.list++, []),
     remove: async (id: string) => void removed.push(id),
     events: () => NEVER,
@@ -95,7 +95,7 @@ describe('NodeReconciler', () => {
     expect(requeueAfterMs).to.equal(0);
   });
 
-  it('sweeps orphans every half orphan grace and reads the engine info once a minute, while pinging every heartbeat', async () => {
+  it('pings every heartbeat, renews the Lease every other one, sweeps orphans every half orphan grace, their volumes and the engine info every 5 min', async () => {
     const node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1', creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
     const { calls, runtime } = countingEngine();
     let now = Date.now();
@@ -106,14 +106,16 @@ describe('NodeReconciler', () => {
       allocated: () => ({ milliCpu: 0, memory: 0, tasks: 0 }),
       tasksOn: () => [],
       taskByUid: () => undefined,
+      leases: { renew: async () => void renewals++, lastRenewed: async () => undefined, forget: async () => undefined },
       now: () => new Date(now),
       periodMs: 10_000,
       orphanGraceMs: 60_000,
       usagePeriodMs: 0,
     });
-    // Two minutes of heartbeats, 10 s apart.
-    for (let i = 0; i < 12; i++, now += 10_000) await reconciler.reconcile('n1');
-    expect(calls).to.deep.equal({ ping: 12, info: 2, list: 4 });
+    let renewals = 0;
+    // Ten minutes of heartbeats, 10 s apart.
+    for (let i = 0; i < 60; i++, now += 10_000) await reconciler.reconcile('n1');
+    expect({ ...calls, renewals }).to.deep.equal({ ping: 60, info: 2, list: 20, volumes: 2, renewals: 30 });
   });
 
   describe("with the Task controller's relist answering within the period", () => {
@@ -143,7 +145,7 @@ describe('NodeReconciler', () => {
     it('counts the list as the contact: no ping, and the Lease carries the time of that answer', async () => {
       const r = rig();
       await r.reconciler.reconcile('n1'); // first heartbeat: ping and info
-      r.advance(10_000);
+      r.advance(20_000);
       const listedAt = r.at() - 4_000;
       r.registry.get('n1')!.listed = { at: listedAt, containers: [] };
       r.calls.ping = 0;
@@ -155,7 +157,7 @@ describe('NodeReconciler', () => {
     it('pings when the last list is a period old or older', async () => {
       const r = rig();
       await r.reconciler.reconcile('n1');
-      r.advance(10_000);
+      r.advance(20_000);
       r.registry.get('n1')!.listed = { at: r.at() - 10_000, containers: [] };
       r.calls.ping = 0;
       await r.reconciler.reconcile('n1');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isDue, orphanSweepIntervalMs, usagePeriodMs } from '../../../../src/controllers/node/periodic.js';
+import { isDue, leaseRenewDue, orphanSweepIntervalMs, usagePeriodMs } from '../../../../src/controllers/node/periodic.js';
 
 describe('node periodic work', () => {
   describe('usagePeriodMs', () => {
@@ -37,5 +37,16 @@ describe('node periodic work', () => {
     it('is due once the interval has passed', () => {
       expect(isDue(1_000, 31_000, 30_000)).to.equal(true);
     });
+  });
+
+  it('renews a Lease first, then every other 10 s heartbeat', () => {
+    expect(leaseRenewDue(undefined, 0, 10_000, 40_000)).to.equal(true);
+    expect(leaseRenewDue(0, 10_000, 10_000, 40_000)).to.equal(false);
+    expect(leaseRenewDue(0, 20_000, 10_000, 40_000)).to.equal(true);
+  });
+
+  it('renews a Lease at least twice per lease duration, however long the heartbeat period', () => {
+    expect(leaseRenewDue(0, 3_000, 10_000, 6_000)).to.equal(true);
+    expect(leaseRenewDue(0, 2_999, 10_000, 6_000)).to.equal(false);
   });
 });
