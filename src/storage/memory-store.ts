@@ -85,8 +85,7 @@ export class MemoryStore implements Store {
 
   /** As etcd's put: with a TTL the key goes when it ends (a delete every watcher sees); without one it stays. */
   private expireAfter(key: string, opts: WriteTtl | undefined): void {
-    clearTimeout(this.expiries.get(key));
-    this.expiries.delete(key);
+    this.cancelExpiry(key);
     if (!opts?.ttlSeconds) return;
     const timer = setTimeout(() => {
       this.expiries.delete(key);
@@ -95,6 +94,11 @@ export class MemoryStore implements Store {
     }, opts.ttlSeconds * 1000);
     timer.unref();
     this.expiries.set(key, timer);
+  }
+
+  private cancelExpiry(key: string): void {
+    clearTimeout(this.expiries.get(key));
+    this.expiries.delete(key);
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{ revision: number; prev: KeyValue }> {
@@ -106,7 +110,7 @@ export class MemoryStore implements Store {
     }
     const revision = ++this.revision;
     this.apply({ revision, key, prev });
-    this.expireAfter(key, undefined);
+    this.cancelExpiry(key);
     return { revision, prev: { ...prev } };
   }
 

@@ -14,9 +14,9 @@ import { applyEvent, changedTasks, snapshotOf, type ContainerSnapshot } from './
 // The events stream says what changes; the relist is only the net for what it missed. The one
 // known gap — a lost stream, e.g. an engine restart, whose own memory of events starts over — is
 // covered at once by relistNode on the stream's RECONNECTED event, so the period can be long, as
-// the kubelet's evented PLEG relists every 5 min. A list of 100 containers costs the controllers
-// ~1.6 ms of CPU (and the engine its container locks), a ping ~0.4 ms: at 10 s, the relists of
-// 100 Nodes were ~1.6 % of a core on an idle cluster.
+// the kubelet's evented PLEG relists every 5 min. A list of 100 containers costs the engine a
+// lock of each (and the controllers ~1.6 ms of CPU, a ping ~0.4 ms); between relists the Node's
+// heartbeat pings.
 
 export const DEFAULT_RELIST_PERIOD_MS = 60_000;
 
