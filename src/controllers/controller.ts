@@ -40,6 +40,11 @@ export class Controller {
     this.queue.add(key);
   }
 
+  /** The key's last reconcile failed: it waits for a retry with backoff. */
+  failing(key: string): boolean {
+    return this.queue.failuresOf(key) > 0;
+  }
+
   start(): void {
     for (let i = 0; i < (this.opts.workers ?? 4); i++) this.workers.push(this.work());
   }

@@ -249,7 +249,15 @@ export class ControllerManager {
   }
 
   private onContainerEvent(node: string, ev: RuntimeEvent): void {
-    if (ev.action === RECONNECTED) return void this.relister.relistNode(node);
+    if (ev.action === RECONNECTED) {
+      // The engine is back (the stream was lost, not idle): what failed against it meanwhile is
+      // retried now, not when its backoff — grown with every failure of the outage — runs out.
+      for (const t of this.taskInformer.byIndex('node', node)) {
+        const key = objectKey(t);
+        if (this.taskController.failing(key)) this.taskController.enqueue(key);
+      }
+      return void this.relister.relistNode(node);
+    }
     this.relister.observe(node, ev);
     if (!['start', 'die', 'destroy', 'oom', 'stop', 'kill'].includes(ev.action)) return;
     // The start this controller made itself: the reconcile that made it has looked already.

@@ -87,4 +87,21 @@ describe('Controller', () => {
     await c.stop();
     expect(calls.length).to.equal(4);
   });
+
+  it('says a key is failing while its retry waits out the backoff, and not once a reconcile succeeds', async () => {
+    let fail = true;
+    const c = new Controller('t', async () => {
+      if (fail) throw new Error('engine down');
+    }, { workers: 1, queue: new WorkQueue<string>({ baseDelayMs: 10_000 }) });
+    c.start();
+    c.enqueue('k');
+    await tick(20);
+    expect(c.failing('k'), 'after the failure').to.equal(true);
+    fail = false;
+    c.enqueue('k'); // retried now, not in 10 s
+    await tick(20);
+    await c.stop();
+    expect(c.failing('k'), 'after the success').to.equal(false);
+  });
 });
+
