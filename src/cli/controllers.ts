@@ -8,6 +8,7 @@ import { ControllerManager } from '../controllers/manager.js';
 import { errorMessage } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { CliError } from './cli-error.js';
+import { exitAfterStop } from './exit-after-stop.js';
 
 // `okube controllers`: only the controllers, against any Kubernetes API (okube's own or a real
 // cluster's) — the in-cluster mode of the Helm chart. With --leader-elect several replicas run
@@ -151,5 +152,6 @@ export function registerControllers(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      exitAfterStop();
     });
 }

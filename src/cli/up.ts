@@ -5,6 +5,7 @@ import { startStandalone } from '../standalone/standalone.js';
 import { etcdClientTlsFromFlags } from '../storage/etcd-client-flags.js';
 import { CliError } from './cli-error.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
+import { exitAfterStop } from './exit-after-stop.js';
 
 // `okube up`: the CLI face of startStandalone. It owns the process side only — flags, signals
 // (the first one stops what was started, a second exits at once), what is printed and the exit
@@ -115,6 +116,8 @@ export function registerUp(program: Command): void {
         await system.stop();
       } catch (err) {
         process.stderr.write(`shutdown: ${errorMessage(err)}\n`);
+        process.exitCode = 1;
       }
+      exitAfterStop();
     });
 }

@@ -120,6 +120,32 @@ describe('okube up: owns its etcd and its data dir', function () {
     expect(await up.stop('SIGINT')).to.equal(0);
   });
 
+  it('Ctrl-C while a Task that ignores SIGTERM is being deleted exits 0 at once, and the engine finishes the stop when the grace ends', async () => {
+    const dataDir = join(dir, 'slow-stop');
+    const ns = uniqueName('slow-ns');
+    namespaces.push(ns);
+    const up = await start(dataDir, await freePort(), uniqueName('slow'));
+    await okube(['apply', '-f', '-'], { kubeconfig: up.kubeconfig, input: `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n` });
+    const applied = await okube(['apply', '-f', '-'], { kubeconfig: up.kubeconfig, input: `${taskYaml('stubborn', ns).replace('sleep 3600', "trap '' TERM; sleep 3600")}  terminationGracePeriodSeconds: 20\n` });
+    expect(applied.code, applied.stderr).to.equal(0);
+    const containerID = await waitFor('stubborn Running', async () => {
+      const r = await okube(['get', 'tasks', '-n', ns, '-o', 'json'], { kubeconfig: up.kubeconfig });
+      const t = (JSON.parse(r.stdout) as KubeList<Task>).items[0];
+      return t?.status?.phase === 'Running' ? t.status.containerID : undefined;
+    }, 90_000, 500);
+    const deleted = await okube(['delete', 'task', 'stubborn', '-n', ns, '--wait=false'], { kubeconfig: up.kubeconfig });
+    expect(deleted.code, deleted.stderr).to.equal(0);
+    // The controller asked the engine to stop it (its Killing Event): that request stays open for the grace.
+    await waitFor('the stop under way', async () => {
+      const r = await okube(['get', 'events', '-n', ns, '-o', 'json'], { kubeconfig: up.kubeconfig });
+      return (JSON.parse(r.stdout) as { items: Array<{ reason?: string }> }).items.some((e) => e.reason === 'Killing');
+    }, 60_000, 250);
+    expect(await up.stop('SIGINT')).to.equal(0);
+    const docker = new DockerRuntime({ dockerHost: testEnv().dockerHost });
+    expect((await docker.inspect(containerID!))?.running, 'okube up exited before the grace ended').to.equal(true);
+    await waitFor('the engine ends the stop without okube', async () => (await docker.inspect(containerID!))?.running === false, 60_000, 500);
+  });
+
   it('when Docker does not answer, the etcd started beside the Docker check is stopped: one line, exit 1, no etcd left, the data dir free', async () => {
     const dataDir = join(dir, 'no-docker');
     const port = await freePort();
