@@ -88,10 +88,12 @@ spec:
   const get = (ns: string, name: string) => rig.manager.tasks.get(name, ns);
 
   /** Waits until a controller has written the Task's status after `rv` (a fresh status write). */
+  // Bound, with the finalizer and a status from the Task controller (restartCount is written from
+  // its first status, also the "waiting for a Node" one an unbound Task gets).
   const statusWrittenAfter = async (ns: string, name: string, rv: string | undefined): Promise<Task> =>
     waitFor(`a status write to ${ns}/${name} after resourceVersion ${rv}`, async () => {
       const t = await get(ns, name);
-      return t.metadata.resourceVersion !== rv && t.status?.restartCount !== undefined && t.metadata.finalizers?.includes(TASK_FINALIZER) ? t : undefined;
+      return t.metadata.resourceVersion !== rv && t.spec.nodeName && t.status?.restartCount !== undefined && t.metadata.finalizers?.includes(TASK_FINALIZER) ? t : undefined;
     }, 60_000);
 
   const entries = (t: Task) => (t.metadata.managedFields ?? []) as unknown as Entry[];
