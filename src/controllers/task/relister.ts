@@ -37,8 +37,8 @@ export class ContainerRelister {
   private readonly snapshots = new Map<string, { runtime: Runtime; snapshot: ContainerSnapshot }>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  /** Single-Node relists under way (relistNode), so that a burst of reconnects lists once each. */
-  private readonly single = new Map<string, Promise<string[]>>();
+  /** Relists under way by Node, so that a reconnect during a periodic relist (or a burst of them) lists once. */
+  private readonly underWay = new Map<string, Promise<string[]>>();
 
   constructor(private readonly deps: RelisterDeps) {}
 
@@ -59,17 +59,21 @@ export class ContainerRelister {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
-    await Promise.all(this.single.values());
+    await Promise.all(this.underWay.values());
   }
 
   /** Relists one Node now (its events stream was lost: what happened meanwhile may be missing). */
   relistNode(name: string): Promise<string[]> {
-    const pending = this.single.get(name);
-    if (pending) return pending;
     const node = this.deps.nodes().find((n) => n.name === name);
-    if (!node) return Promise.resolve([]);
-    const p = this.relist(node).finally(() => this.single.delete(name));
-    this.single.set(name, p);
+    return node ? this.relistOnce(node) : Promise.resolve([]);
+  }
+
+  /** The Node's relist under way, or a new one. */
+  private relistOnce(node: Pick<NodeEntry, 'name' | 'runtime' | 'listed'>): Promise<string[]> {
+    const pending = this.underWay.get(node.name);
+    if (pending) return pending;
+    const p = this.relist(node).finally(() => this.underWay.delete(node.name));
+    this.underWay.set(node.name, p);
     return p;
   }
 
@@ -86,7 +90,7 @@ export class ContainerRelister {
     const enqueued: string[] = [];
     const queue = [...nodes];
     const worker = async () => {
-      for (let n = queue.shift(); n; n = queue.shift()) enqueued.push(...(await this.relist(n)));
+      for (let n = queue.shift(); n; n = queue.shift()) enqueued.push(...(await this.relistOnce(n)));
     };
     await Promise.all(Array.from({ length: Math.min(this.deps.concurrency ?? 4, queue.length) }, worker));
     return enqueued;
