@@ -23,10 +23,34 @@ import { builtStamp, sourceStamp, STAMP_FILE } from './dist-stamp.mjs';
  * Beside the two every command needs, the ones `okube up` loads that are made of many small
  * modules and read no files of their own: rxjs (ES modules: only the operators okube uses are
  * kept), client-node (~1000 ES modules, with its own dependencies), ajv, prom-client, cel-js and
- * the patch libraries. Not etcd3/gRPC (they read .proto files next to their code), dockerode
- * (ssh2 reads files next to its code) and pino (its transports run in worker threads).
+ * the patch libraries, and dockerode (below). Not etcd3/gRPC (they read .proto files next to
+ * their code) and pino (its transports run in worker threads).
  */
-const BUNDLED = new Set(['commander', 'js-yaml', 'rxjs', '@kubernetes/client-node', 'ajv', 'ajv-formats', 'prom-client', '@marcbachmann/cel-js', 'fast-json-patch', 'json-merge-patch']);
+const BUNDLED = new Set(['commander', 'js-yaml', 'rxjs', '@kubernetes/client-node', 'ajv', 'ajv-formats', 'prom-client', '@marcbachmann/cel-js', 'fast-json-patch', 'json-merge-patch', 'dockerode']);
+
+/**
+ * dockerode is bundled with docker-modem, minus what okube never runs but Node would load at
+ * start-up: docker-modem loads ssh2 for ssh:// engines (~0.3 s of CPU; okube accepts only
+ * unix:// and tcp://, see src/runtime/docker-runtime.ts), so ssh2 becomes a stub that fails
+ * if ever used; dockerode loads its BuildKit session module, and with it gRPC, for image builds
+ * with credentials, so that module loads from node_modules on its first use. Both of dockerode's
+ * gRPC modules read .proto files next to their code, so they stay in node_modules.
+ */
+const SSH2_STUB = `class Client { constructor() { throw new Error('ssh:// Docker hosts are not supported by okube: use unix:// or tcp://'); } }
+module.exports = { Client };`;
+const LAZY_SESSION = `module.exports = function withSession(...args) { return require('dockerode/lib/session.js')(...args); };`;
+const dockerodeParts = {
+  name: 'dockerode-parts',
+  setup(build) {
+    const inDockerode = (importer) => /[\\/]node_modules[\\/]dockerode[\\/]lib[\\/]/.test(importer);
+    build.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'okube-stub' }));
+    build.onResolve({ filter: /^\.\/session$/ }, (args) => (inDockerode(args.importer) ? { path: 'session', namespace: 'okube-stub' } : undefined));
+    build.onResolve({ filter: /^\.\/buildkit$/ }, (args) => (inDockerode(args.importer) ? { path: 'dockerode/lib/buildkit.js', external: true } : undefined));
+    build.onResolve({ filter: /^dockerode\/lib\// }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /^ssh2$/, namespace: 'okube-stub' }, () => ({ contents: SSH2_STUB, loader: 'js' }));
+    build.onLoad({ filter: /^session$/, namespace: 'okube-stub' }, () => ({ contents: LAZY_SESSION, loader: 'js' }));
+  },
+};
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const stamp = sourceStamp(repo);
@@ -70,6 +94,7 @@ try {
     external: Object.keys(pkg.dependencies ?? {}).filter((d) => !BUNDLED.has(d)),
     // commander is CommonJS: its require() of Node built-ins needs a require in an ES module.
     banner: { js: "import { createRequire as __okubeCreateRequire } from 'node:module'; const require = __okubeCreateRequire(import.meta.url);" },
+    plugins: [dockerodeParts],
     logLevel: 'warning',
   });
 } catch (err) {
