@@ -53,8 +53,9 @@ describe('Node over tcp:// with TLS material from a Secret', function () {
   });
 
   after(async () => {
-    for (const c of await engine.list({ [LABELS.node]: nodeName }).catch(() => [])) await engine.remove(c.id).catch(() => undefined);
+    // Controllers first: while they run, they replace a removed container of a Task that should run.
     if (rig) await stopControllers(rig);
+    for (const c of await engine.list({ [LABELS.node]: nodeName }).catch(() => [])) await engine.remove(c.id).catch(() => undefined);
     await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
   });
 
