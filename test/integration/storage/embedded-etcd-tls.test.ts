@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateServingCerts } from '../../../src/apiserver/certs.js';
-import { EmbeddedEtcd } from '../../../src/storage/embedded-etcd.js';
+import { EmbeddedEtcd, ETCD_ELECTION_TIMEOUT_MS } from '../../../src/storage/embedded-etcd.js';
 import { EtcdStore } from '../../../src/storage/etcd-store.js';
 
 // okube's embedded etcd (as okube up runs it) speaks only TLS and takes only clients with a
@@ -40,6 +40,11 @@ describe('embedded etcd behind client-certificate TLS', function () {
     await store?.close();
     await etcd?.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs with the short election timeout, so a restarted member elects itself sooner', () => {
+    // etcd logs its configuration at start; 1000ms would be its default.
+    expect(readFileSync(join(dir, 'etcd', 'etcd.log'), 'utf8')).to.include(`election = ${ETCD_ELECTION_TIMEOUT_MS}ms`);
   });
 
   it('serves https only', () => {
