@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createApiServer } from '../apiserver/index.js';
 import { CRD_DIR } from '../standalone/standalone.js';
-import { EtcdStore } from '../storage/etcd-store.js';
 import { etcdClientTlsFromFlags } from '../storage/etcd-client-flags.js';
 import { readAuditPolicy, type AuditOptions } from '../apiserver/audit.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
@@ -103,6 +101,9 @@ export function registerApiserver(program: Command): void {
       } catch (err) {
         throw new CliError(errorMessage(err));
       }
+      // Loaded here, not at the top: `okube --help` registers this command too, and the API
+      // server with etcd's gRPC client is most of a second to load.
+      const [{ createApiServer }, { EtcdStore }] = await Promise.all([import('../apiserver/index.js'), import('../storage/etcd-store.js')]);
       const store = new EtcdStore({ endpoints, ...(etcdTls ? { tls: etcdTls } : {}) });
       let api;
       try {

@@ -26,11 +26,15 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
   { names: ['top'], load: async () => (await import('./commands/top.js')).registerTop },
 ];
 
+/** okube's own version flags: they print the version, so no command needs loading. */
+const VERSION_FLAGS = ['-V', '--version'];
+
 /**
- * Registers the command named `name` (argv[2]: okube itself has no options that take a value)
- * or, when it names none (help, a bare `okube`, a typo), every command.
+ * Registers the command named `name` (argv[2]: okube itself has no options that take a value),
+ * none for the version flags, or, when it names none (help, a bare `okube`, a typo), every command.
  */
 export async function registerCommands(program: Command, name: string | undefined): Promise<void> {
+  if (name !== undefined && VERSION_FLAGS.includes(name)) return;
   const only = COMMANDS.find((c) => name !== undefined && c.names.includes(name));
   for (const c of only ? [only] : COMMANDS) (await c.load())(program);
 }

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { loadKubeConfig, withIdentity } from '../client/kubeconfig.js';
-import { startHealthServer } from '../controllers/health-server.js';
-import { LeaderElector } from '../controllers/leader-election.js';
-import { ControllerManager } from '../controllers/manager.js';
+import type { LeaderElector } from '../controllers/leader-election.js';
+import type { ControllerManager } from '../controllers/manager.js';
 import { errorMessage } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { CliError } from './cli-error.js';
@@ -74,6 +72,14 @@ export function registerControllers(program: Command): void {
     .option('--health-address <host>', 'address for the health endpoints', '0.0.0.0')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: ControllersOptions) => {
+      // Loaded here, not at the top: `okube --help` registers this command too, and these
+      // modules (client-node, dockerode, the controllers) are most of a second to load.
+      const [{ loadKubeConfig, withIdentity }, { startHealthServer }, { LeaderElector }, { ControllerManager }] = await Promise.all([
+        import('../client/kubeconfig.js'),
+        import('../controllers/health-server.js'),
+        import('../controllers/leader-election.js'),
+        import('../controllers/manager.js'),
+      ]);
       const log = loggerFor('controllers');
       let kc;
       try {

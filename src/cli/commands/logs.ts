@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { LABELS, type Node, type Task } from '../../api/types.js';
-import { DockerRuntime, type DockerTls } from '../../runtime/docker-runtime.js';
+import type { DockerTls } from '../../runtime/docker-runtime.js';
 import { tlsFromSecretData } from '../../runtime/docker-tls.js';
 import { neverStarted, type ContainerInfo } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
@@ -67,6 +67,8 @@ export function registerLogs(program: Command): void {
     const nodeName = task.status?.nodeName ?? task.spec.nodeName;
     if (!nodeName) throw new CliError(`task "${name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
     const node = await client.conn.get<Node>(resourcePath(nodes, undefined, nodeName));
+    // dockerode loads when logs are read, not when `okube --help` lists this command.
+    const { DockerRuntime } = await import('../../runtime/docker-runtime.js');
     const docker = new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: await nodeTls(client, node), timeoutMs: 10_000 });
     try {
       let containers: ContainerInfo[];

@@ -1,86 +1,12 @@
 import type { Command } from 'commander';
-import type { Node, Task } from '../../api/types.js';
-import { EventRecorder } from '../../client/events.js';
-import { NODES, ResourceClient, TASKS, objectKey } from '../../client/resource-client.js';
-import { EVICT_ANNOTATION, isFinished } from '../../controllers/node/eviction.js';
-import { errorMessage, isOkubeError } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
-import { openKubeConfig } from '../kube/kubeconfig-full.js';
 import { parseDuration } from './flags.js';
+import type { Common } from './node-maintenance.js';
 
-// okube cordon | uncordon | drain NODE — kubectl's node maintenance verbs for okube Nodes.
-// Drain cordons, then asks the controllers to move each unfinished Task (EVICT_ANNOTATION): the
-// Task's controller stops the container gracefully, removes it, and unbinds the Task for the
-// scheduler. The command waits until no unfinished Task is left on the Node.
+// okube cordon | uncordon | drain NODE — kubectl's node maintenance verbs for okube Nodes. Their
+// work (node-maintenance.ts, with client-node) loads when one runs, not when `okube --help` lists them.
 
-interface Common {
-  kubeconfig?: string;
-  context?: string;
-}
-
-function clients(opts: Common) {
-  const kc = openKubeConfig(opts);
-  return { kc, nodes: new ResourceClient<Node>(kc, NODES), tasks: new ResourceClient<Task>(kc, TASKS), events: new EventRecorder(kc, 'okube-cli') };
-}
-
-async function getNode(nodes: ResourceClient<Node>, name: string): Promise<Node> {
-  try {
-    return await nodes.get(name);
-  } catch (err) {
-    if (isOkubeError(err, 'NotFound')) throw new CliError(`nodes.okube.dev "${name}" not found`, 1, 'Error from server (NotFound): ');
-    throw new CliError(errorMessage(err));
-  }
-}
-
-/** Sets spec.unschedulable; returns false when it already had that value. */
-async function setUnschedulable(c: ReturnType<typeof clients>, name: string, value: boolean): Promise<boolean> {
-  const node = await getNode(c.nodes, name);
-  if ((node.spec.unschedulable ?? false) === value) return false;
-  const patched = await c.nodes.patch(name, { spec: { unschedulable: value } });
-  await c.events.record(patched, 'Normal', value ? 'NodeNotSchedulable' : 'NodeSchedulable', `Node ${name} status is now: ${value ? 'NodeNotSchedulable' : 'NodeSchedulable'}`);
-  return true;
-}
-
-/** Unfinished Tasks bound to the Node (a Task being deleted is leaving by itself). */
-async function tasksOn(tasks: ResourceClient<Task>, node: string): Promise<Task[]> {
-  const out: Task[] = [];
-  let token: string | undefined;
-  do {
-    const page = await tasks.list({ limit: 500, continue: token });
-    for (const t of page.items) if (t.spec.nodeName === node && !isFinished(t) && !t.metadata.deletionTimestamp) out.push(t);
-    token = page.metadata.continue || undefined;
-  } while (token);
-  return out;
-}
-
-export async function drain(c: ReturnType<typeof clients>, name: string, timeoutS: number, out: (line: string) => void): Promise<void> {
-  out(`node/${name} ${(await setUnschedulable(c, name, true)) ? 'cordoned' : 'already cordoned'}`);
-  const pending = new Map<string, string>(); // uid → ns/name
-  for (const t of await tasksOn(c.tasks, name)) {
-    out(`evicting task ${objectKey(t)}`);
-    try {
-      await c.tasks.patch(t.metadata.name!, { metadata: { annotations: { [EVICT_ANNOTATION]: name } } }, t.metadata.namespace);
-      pending.set(t.metadata.uid!, objectKey(t));
-    } catch (err) {
-      if (!isOkubeError(err, 'NotFound')) throw new CliError(`evicting task ${objectKey(t)}: ${errorMessage(err)}`);
-    }
-  }
-  const deadline = Date.now() + timeoutS * 1000;
-  while (pending.size) {
-    const still = new Set((await tasksOn(c.tasks, name)).map((t) => t.metadata.uid!));
-    for (const [uid, key] of pending) {
-      if (still.has(uid)) continue;
-      pending.delete(uid);
-      out(`task/${key} evicted`);
-    }
-    if (!pending.size) break;
-    if (Date.now() > deadline) throw new CliError(`drain did not complete within ${timeoutS}s; still on node ${name}: ${[...pending.values()].join(', ')}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const node = await getNode(c.nodes, name);
-  await c.events.record(node, 'Normal', 'NodeDrained', `Node ${name} drained: every Task moved off it`);
-  out(`node/${name} drained`);
-}
+const work = () => import('./node-maintenance.js');
 
 export function registerNodes(program: Command): void {
   const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -94,10 +20,12 @@ export function registerNodes(program: Command): void {
       .option('--context <name>', 'kubeconfig context to use');
   nodeCommand('cordon', 'mark a Node unschedulable: no new Tasks go there, running ones stay')
     .action(async (name: string, opts: Common) => {
+      const { clients, setUnschedulable } = await work();
       print(`node/${name} ${(await setUnschedulable(clients(opts), name, true)) ? 'cordoned' : 'already cordoned'}`);
     });
   nodeCommand('uncordon', 'mark a Node schedulable again')
     .action(async (name: string, opts: Common) => {
+      const { clients, setUnschedulable } = await work();
       print(`node/${name} ${(await setUnschedulable(clients(opts), name, false)) ? 'uncordoned' : 'already uncordoned'}`);
     });
   nodeCommand('drain', 'cordon a Node and move every unfinished Task off it (graceful stop, then rescheduling elsewhere)')
@@ -105,6 +33,7 @@ export function registerNodes(program: Command): void {
     .action(async (name: string, opts: Common & { timeout: string }) => {
       const ms = parseDuration(opts.timeout);
       if (ms <= 0) throw new CliError(`--timeout must be positive, got ${JSON.stringify(opts.timeout)}`);
+      const { clients, drain } = await work();
       await drain(clients(opts), name, ms / 1000, print);
     });
 }

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import type { Node, TaskUsage } from '../../api/types.js';
 import { parseQuantity } from '../../api/quantity.js';
-import { NODES, ResourceClient } from '../../client/resource-client.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
-import { openKubeConfig } from '../kube/kubeconfig-full.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 // okube top nodes | top tasks — kubectl top for okube: the figures each Node's controller read
 // from its Docker engine (Node status.usage: one-shot stats of okube's running containers, CPU
@@ -61,7 +60,13 @@ export function taskRows(tasks: Array<TaskUsage & { node: string }>, allNamespac
   return columns(rows);
 }
 
-async function listNodes(opts: Common, kc = openKubeConfig(opts)): Promise<Node[]> {
+// client-node loads when a top command runs, not when `okube --help` lists it.
+async function kubeConfig(opts: Common): Promise<KubeConfig> {
+  return (await import('../kube/kubeconfig-full.js')).openKubeConfig(opts);
+}
+
+async function listNodes(kc: KubeConfig): Promise<Node[]> {
+  const { NODES, ResourceClient } = await import('../../client/resource-client.js');
   try {
     return (await new ResourceClient<Node>(kc, NODES).list({})).items.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
   } catch (err) {
@@ -80,7 +85,7 @@ export function registerTop(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
     .action(async (name: string | undefined, opts: Common) => {
-      const nodes = (await listNodes(opts)).filter((n) => !name || n.metadata.name === name);
+      const nodes = (await listNodes(await kubeConfig(opts))).filter((n) => !name || n.metadata.name === name);
       if (name && nodes.length === 0) throw new CliError(`nodes.okube.dev "${name}" not found`, 1, 'Error from server (NotFound): ');
       if (!nodes.some((n) => n.status?.usage)) throw new CliError('metrics not available yet');
       print(nodeRows(nodes));
@@ -94,9 +99,9 @@ export function registerTop(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
     .action(async (opts: Common & { namespace?: string; allNamespaces?: boolean }) => {
-      const kc = openKubeConfig(opts);
+      const kc = await kubeConfig(opts);
       const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-      const tasks = (await listNodes(opts, kc))
+      const tasks = (await listNodes(kc))
         .flatMap((n) => (n.status?.usage?.tasks ?? []).map((t) => ({ ...t, node: n.metadata.name! })))
         .filter((t) => opts.allNamespaces || t.namespace === namespace)
         .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));

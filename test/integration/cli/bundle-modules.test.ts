@@ -1,49 +1,53 @@
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { assertBuilt, REPO_ROOT } from '../../support/okube-bin.js';
+import { assertBuilt, okubeBin, REPO_ROOT } from '../../support/okube-bin.js';
 
 // The CLI bundle (hack/build.mjs) keeps what okube never runs out of a process's start-up:
 // docker-modem's ssh2 (okube's Nodes are unix:// or tcp://) and dockerode's BuildKit session
-// module with gRPC. This loads a command's chunk in a fresh Node and lists the packages Node
-// read from node_modules.
+// module with gRPC. These run the built CLI, or load one of its chunks, in a fresh Node with
+// test/support/loaded-packages.cjs preloaded, and read which packages it loaded from node_modules.
 
-const execFileP = promisify(execFile);
+const PRELOAD = join(REPO_ROOT, 'test', 'support', 'loaded-packages.cjs');
 
-/** The packages under node_modules that importing the bundle chunk of `command` loaded. */
-async function packagesLoadedBy(command: string): Promise<string[]> {
-  assertBuilt();
-  const dir = join(REPO_ROOT, 'dist', 'bundle');
-  const chunk = readdirSync(dir).find((f) => f.startsWith(`${command}-`) && f.endsWith('.js'));
-  if (!chunk) throw new Error(`no ${command} chunk in dist/bundle`);
-  const script = `
-    import { createRequire } from 'node:module';
-    await import(${JSON.stringify(join(dir, chunk))});
-    const names = new Set();
-    for (const file of Object.keys(createRequire(import.meta.url).cache)) {
-      const m = /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)/.exec(file);
-      if (m) names.add(m[1].replace('\\\\', '/'));
-    }
-    process.stdout.write(JSON.stringify([...names]));`;
-  const { stdout } = await execFileP(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, timeout: 60_000 });
-  return JSON.parse(stdout) as string[];
+/** Runs node with `args` (after the preload): the packages the process loaded, and its stderr. */
+function packagesLoaded(args: string[]): Promise<{ loaded: string[]; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'okube-loaded-'));
+  const out = join(dir, 'packages.json');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--require', PRELOAD, ...args], { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, OKUBE_TEST_LOADED_PACKAGES: out } }, (_err, _stdout, stderr) => {
+      try {
+        resolve({ loaded: JSON.parse(readFileSync(out, 'utf8')) as string[], stderr: String(stderr) });
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
 }
 
-describe('the CLI bundle: modules loaded at start-up', function () {
+describe('the CLI bundle: packages loaded at start-up', function () {
   this.timeout(90_000);
 
   it('okube controllers loads neither ssh2 nor gRPC', async () => {
-    const loaded = await packagesLoadedBy('controllers');
+    // It loads the controllers, then stops at the missing token file, which it reads after.
+    const { loaded, stderr } = await packagesLoaded([okubeBin(), 'controllers', '--server', 'https://127.0.0.1:1', '--token-file', '/nonexistent', '--certificate-authority', '/nonexistent']);
+    expect(stderr, 'the controllers were loaded and ran up to reading the token').to.include("no such file or directory, open '/nonexistent'");
     expect(loaded).to.not.include('ssh2');
     expect(loaded).to.not.include('@grpc/grpc-js');
     expect(loaded).to.not.include('@grpc/proto-loader');
   });
 
   it('okube up\'s control plane loads no ssh2 (gRPC only through etcd3)', async () => {
-    const loaded = await packagesLoadedBy('control-plane');
-    expect(loaded).to.not.include('ssh2');
+    assertBuilt();
+    const dir = join(REPO_ROOT, 'dist', 'bundle');
+    const chunk = readdirSync(dir).find((f) => f.startsWith('control-plane-') && f.endsWith('.js'));
+    if (!chunk) throw new Error('no control-plane chunk in dist/bundle');
+    const { loaded } = await packagesLoaded(['--input-type=module', '-e', `await import(${JSON.stringify(join(dir, chunk))});`]);
     expect(loaded).to.include('etcd3');
+    expect(loaded).to.not.include('ssh2');
   });
 });

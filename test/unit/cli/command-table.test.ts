@@ -23,6 +23,14 @@ describe('the CLI command table', () => {
     expect(registered(program)).to.deep.equal(['cordon', 'uncordon', 'drain']);
   });
 
+  it('registers no command for the version flags (okube --version loads nothing)', async () => {
+    for (const flag of ['--version', '-V']) {
+      const program = new Command('okube');
+      await registerCommands(program, flag);
+      expect(registered(program), flag).to.deep.equal([]);
+    }
+  });
+
   it('registers every command when argv names none (help, a bare okube, a typo)', async () => {
     const all = COMMANDS.flatMap((c) => c.names);
     for (const name of [undefined, '--help', 'gett']) {
