@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { canonicalJson } from '../../util/canonical-json.js';
 import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
 import { ConnectionError } from '../kube/connection.js';
@@ -20,11 +21,14 @@ interface ApplyOptions extends ClientOptions {
 
 type Applied = { metadata: Record<string, unknown>; status?: unknown };
 
-/** What an apply can change: everything but status and the bookkeeping the server keeps. */
+/**
+ * What an apply can change: everything but status and the bookkeeping the server keeps, with keys
+ * sorted — the apply's response may order an object's keys otherwise than a GET of it.
+ */
 function content(obj: Applied): string {
   const { status: _status, ...rest } = obj;
   const { resourceVersion: _rv, managedFields: _mf, ...meta } = obj.metadata;
-  return JSON.stringify({ ...rest, metadata: meta });
+  return canonicalJson({ ...rest, metadata: meta });
 }
 
 const FILENAME = (v: string, prev: string[] = []) => [...prev, v];

@@ -1,5 +1,6 @@
 import { API_VERSION, ENDPOINTS_READY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type Condition, type Endpoint, type EndpointPort, type EndpointSlice, type Task, type TaskService, type TaskServicePort } from '../../api/types.js';
-import { canonicalJson, fnv32a, safeEncode } from '../taskset/hash.js';
+import { canonicalJson } from '../../util/canonical-json.js';
+import { fnv32a, safeEncode } from '../taskset/hash.js';
 
 // The endpoints planner (issue 18): a pure function of (TaskService, the Tasks of its namespace,
 // its existing EndpointSlices) → the EndpointSlices it should have and its status. No I/O.

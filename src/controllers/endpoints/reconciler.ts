@@ -5,7 +5,7 @@ import { isOkubeError } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import { setCondition } from '../conditions.js';
 import type { ReconcileResult } from '../controller.js';
-import { canonicalJson } from '../taskset/hash.js';
+import { canonicalJson } from '../../util/canonical-json.js';
 import { endpointMetrics, type EndpointMetrics } from '../../metrics/controllers.js';
 import { readinessLatencies } from './latency.js';
 import { MANAGED_BY_LABEL, MANAGER, planEndpoints, selects, SERVICE_NAME_LABEL } from './plan.js';

@@ -1,4 +1,5 @@
 import type { TaskSetSpec } from '../../api/types.js';
+import { canonicalJson } from '../../util/canonical-json.js';
 
 // The okube.dev/template-hash label: a stable name for one TaskSet template, as pod-template-hash
 // is for a Deployment's. FNV-1a (32 bit) over the template as canonical JSON (keys sorted, so the
@@ -8,16 +9,6 @@ import type { TaskSetSpec } from '../../api/types.js';
 // alphabet (no vowels, so no words), as kube renders pod-template-hash.
 
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function fnv32a(text: string): number {
   let h = 0x811c9dc5;

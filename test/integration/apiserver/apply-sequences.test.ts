@@ -171,6 +171,41 @@ spec:
     }
   });
 
+  it('client-side kubectl apply, then okube apply of the same manifest with ports, a probe and resources: unchanged', async () => {
+    const { ns, name } = await setup();
+    // As manifests/web.yaml: list items and nested objects whose keys the server may return in
+    // another order than a GET does — the same object, so nothing was configured.
+    const file = join(dir, `${name}-web.yaml`);
+    writeFileSync(
+      file,
+      `apiVersion: okube.dev/v1alpha1
+kind: Task
+metadata:
+  name: ${name}
+  labels:
+    app: web
+spec:
+  image: ${testEnv().image}
+  command: ["httpd", "-f", "-p", "8080"]
+  ports:
+    - name: http
+      containerPort: 8080
+      hostPort: 0
+  resources:
+    requests: { cpu: 100m, memory: 32Mi }
+    limits: { cpu: 500m, memory: 64Mi }
+  readinessProbe:
+    httpGet: { path: /, port: http }
+    periodSeconds: 2
+`,
+    );
+    ok(await kc(['apply', '-n', ns, '-f', file]), new RegExp(`task.okube.dev/${name} created`));
+    const before = await statusWrittenAfter(ns, name, undefined);
+    ok(await okube(['apply', '-n', ns, '-f', file], { kubeconfig: rig.cluster.kubeconfigPath }), new RegExp(`^task.okube.dev/${name} unchanged\n$`));
+    const after = await get(ns, name);
+    expect(after.spec).to.deep.equal(before.spec);
+  });
+
   it('client-side kubectl apply, then kubectl apply --server-side: ownership moves to kubectl\'s Apply entry and both keep working', async () => {
     const { ns, name, file } = await setup();
     ok(await kc(['apply', '-n', ns, '-f', file]), /created/);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { canonicalJson, randomSuffix, templateHash } from '../../../../src/controllers/taskset/hash.js';
+import { randomSuffix, templateHash } from '../../../../src/controllers/taskset/hash.js';
+import { canonicalJson } from '../../../../src/util/canonical-json.js';
 import { formatLabelSelector, selectorMatches } from '../../../../src/controllers/taskset/selector.js';
 
 describe('TaskSet template hash', () => {
