@@ -52,16 +52,18 @@ describe('apply again and again while the controllers write status', function ()
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Writes a Task manifest named `name`: `rest` is the YAML after its name (indented as metadata's keys). */
+  const taskFile = (name: string, rest: string) => {
+    const file = join(dir, `${name}-${Math.random().toString(36).slice(2, 8)}.yaml`);
+    writeFileSync(file, `apiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata:\n  name: ${name}\n${rest}`);
+    return file;
+  };
+
   /** A manifest without labels or annotations, for a container that exits after a second. */
-  const manifest = (name: string) => {
-    const file = join(dir, `${name}.yaml`);
-    writeFileSync(
-      file,
-      `apiVersion: okube.dev/v1alpha1
-kind: Task
-metadata:
-  name: ${name}
-spec:
+  const manifest = (name: string) =>
+    taskFile(
+      name,
+      `spec:
   image: ${testEnv().image}
   command: ["sh", "-c", "sleep 1; exit 1"]
   env:
@@ -72,8 +74,7 @@ spec:
     maxDelaySeconds: 1
 `,
     );
-    return file;
-  };
+
   const setup = async () => {
     const ns = await newNamespace(rig.cluster);
     namespaces.push(ns);
@@ -175,14 +176,9 @@ spec:
     const { ns, name } = await setup();
     // As manifests/web.yaml: list items and nested objects whose keys the server may return in
     // another order than a GET does — the same object, so nothing was configured.
-    const file = join(dir, `${name}-web.yaml`);
-    writeFileSync(
-      file,
-      `apiVersion: okube.dev/v1alpha1
-kind: Task
-metadata:
-  name: ${name}
-  labels:
+    const file = taskFile(
+      name,
+      `  labels:
     app: web
 spec:
   image: ${testEnv().image}
