@@ -118,3 +118,13 @@ export async function removeContainersOf(namespaces: string[]): Promise<void> {
     for (const c of await docker.list({ [LABELS.managed]: 'true', [LABELS.namespace]: ns })) await docker.remove(c.id);
   }
 }
+
+/**
+ * Removes every container and volume okube left for a Node of its own name: also what carries no
+ * namespace label, as the holder of a Task's secret and configMap volumes. Only after okube stopped.
+ */
+export async function removeNodeLeftovers(nodeName: string): Promise<void> {
+  const docker = new DockerRuntime({ dockerHost: testEnv().dockerHost });
+  for (const c of await docker.list({ [LABELS.managed]: 'true', [LABELS.node]: nodeName })) await docker.remove(c.id);
+  await docker.removeVolumes({ [LABELS.node]: nodeName });
+}

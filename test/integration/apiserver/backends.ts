@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedEtcd, EtcdStore, MemoryStore, type Store } from '../../../src/storage/index.js';
 import { tempDir } from './helpers.js';
@@ -21,7 +22,8 @@ export const memoryBackend: Backend = {
 export const etcdBackend: Backend = {
   name: 'real etcd',
   async make() {
-    const etcd = new EmbeddedEtcd({ dataDir: join(tempDir('okube-etcd-'), 'etcd') });
+    const dir = tempDir('okube-etcd-');
+    const etcd = new EmbeddedEtcd({ dataDir: join(dir, 'etcd') });
     const { endpoints } = await etcd.start();
     const store = new EtcdStore({ endpoints });
     return {
@@ -29,6 +31,7 @@ export const etcdBackend: Backend = {
       async cleanup() {
         await store.close();
         await etcd.stop();
+        rmSync(dir, { recursive: true, force: true });
       },
     };
   },

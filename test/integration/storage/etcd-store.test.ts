@@ -117,13 +117,16 @@ describe('EmbeddedEtcd', function () {
   });
 
   it('says which package to install when no etcd binary exists', async () => {
-    const etcd = new EmbeddedEtcd({ dataDir: mkdtempSync(join(tmpdir(), 'okube-etcd-missing-')), binary: 'etcd-that-does-not-exist' });
+    const dir = mkdtempSync(join(tmpdir(), 'okube-etcd-missing-'));
+    const etcd = new EmbeddedEtcd({ dataDir: dir, binary: 'etcd-that-does-not-exist' });
     try {
       await etcd.start();
       expect.fail('expected ConfigError');
     } catch (err) {
       expect(isOkubeError(err, 'ConfigError')).to.equal(true);
       expect((err as Error).message).to.contain('apt-get install etcd-server');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

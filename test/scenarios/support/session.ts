@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import type { Task } from '../../../src/api/types.js';
 import { freePort } from '../../../src/util/free-port.js';
 import { socketPath, testEnv, uniqueName } from '../../support/env.js';
-import { removeContainersOf, startUp, type UpProcess } from '../../support/okube-cli.js';
+import { removeContainersOf, removeNodeLeftovers, startUp, type UpProcess } from '../../support/okube-cli.js';
 import { waitFor } from '../../support/wait.js';
 import { okubeBin } from '../../support/okube-bin.js';
 
@@ -124,6 +124,7 @@ export async function stopSession(s: Session | undefined): Promise<void> {
   await s.up.stop('SIGINT');
   clearTimeout(killer);
   await removeContainersOf(s.namespaces);
+  await removeNodeLeftovers(s.nodeName);
   rmSync(s.dir, { recursive: true, force: true });
 }
 
