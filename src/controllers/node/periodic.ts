@@ -1,13 +1,14 @@
 // When a Node's periodic work is due, pure. The heartbeat (a ping) stays every period, as the
-// kubelet's. Everything else is spaced out, because every call per Node per period is paid by
-// the engine, and every Lease write by the API server and etcd (at 100 Nodes, a Lease write
-// each 10 s was most of their idle CPU; docs/benchmarks.md "Idle at 100 Nodes"): usage
-// readings cost one stats call per running container, so all Nodes together get a budget of
-// calls per second and each Node's reading period stretches with the containers there are; the orphan sweep runs every half orphan grace period, not every heartbeat — orphans
-// are not urgent, their removal waits the grace anyway — and its volume list only every
-// VOLUME_SWEEP_EVERY sweeps unless a leftover volume is being watched; the engine's info
-// (capacity, version) is read again only every INFO_MAX_AGE_MS, the ping alone says it answers;
-// and the Node's Lease is renewed every other heartbeat, well within its duration.
+// kubelet's. Everything else is spaced out, because every call per Node per period is paid by the
+// engine, and every Lease write by the API server and etcd (at 100 Nodes, a Lease write each 10 s
+// was most of their idle CPU; docs/benchmarks.md "Idle at 100 Nodes"): usage readings cost one
+// stats call per running container, so all Nodes together get a budget of calls per second and each
+// Node's reading period stretches with the containers there are; the orphan sweep runs every half
+// orphan grace period, not every heartbeat — orphans are not urgent, their removal waits the grace
+// anyway — and its volume list only every VOLUME_SWEEP_EVERY sweeps unless a leftover volume is
+// being watched; the engine's info (capacity, version) is read again only every INFO_MAX_AGE_MS,
+// the ping alone says it answers; and the Node's Lease is renewed every other heartbeat, well
+// within its duration.
 
 /**
  * Stats calls per second across all Nodes by default (0: no budget). Each call costs the
