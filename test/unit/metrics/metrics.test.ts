@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { forgetTask, queueMetrics, recordNodeUsage, recordTaskStatus, taskStatusChange } from '../../../src/metrics/controllers.js';
 import type { NodeUsage } from '../../../src/api/types.js';
 import { storageType } from '../../../src/metrics/storage.js';
-import { metricsRegistry } from '../../../src/metrics/registry.js';
+import { EVENT_LOOP_MONITORING_PRECISION_MS, metricsRegistry } from '../../../src/metrics/registry.js';
 import { Controller, reconcileOutcome } from '../../../src/controllers/controller.js';
 import { WorkQueue } from '../../../src/controllers/workqueue.js';
 
@@ -12,6 +12,19 @@ async function value(name: string, labels: Record<string, string>): Promise<numb
 }
 
 describe('metrics', () => {
+  it('samples the event-loop delay every 100 ms, not every 10 ms, so an idle process is woken 10 times a second', async () => {
+    // The lag gauge's collect copies the delay histogram into the min/max/percentile gauges, then
+    // resets it. Node's monitor records the time between its timer's runs, so the smallest delay
+    // recorded is the sampling interval itself.
+    const lagMin = async () => {
+      await metricsRegistry.getSingleMetric('nodejs_eventloop_lag_seconds')?.get();
+      return (await metricsRegistry.getSingleMetric('nodejs_eventloop_lag_min_seconds')?.get())?.values[0]?.value ?? 0;
+    };
+    await lagMin();
+    await new Promise((r) => setTimeout(r, 3.5 * EVENT_LOOP_MONITORING_PRECISION_MS));
+    expect(await lagMin()).to.be.at.least(0.9 * EVENT_LOOP_MONITORING_PRECISION_MS / 1000);
+  });
+
   it('counts the restarts a status change records, with the exit reason', () => {
     const before = { restartCount: 2, backoff: { restarts: 2, delaySeconds: 2 } };
     const after = { restartCount: 3, lastState: { terminated: { exitCode: 1, reason: 'Error' } }, backoff: { restarts: 3, delaySeconds: 4 } };
