@@ -1,9 +1,10 @@
 import Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { share, type Observable } from 'rxjs';
 import { OkubeError } from '../util/errors.js';
+import { engineAgent } from './engine-connections.js';
 import { loggerFor, type Logger } from '../util/logger.js';
 import { dockerEventStream } from './docker-events.js';
 import { tarFiles } from './tar.js';
@@ -56,8 +57,11 @@ function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
 }
 
-function connectionOptions(host: string, tls: DockerTls | undefined, timeout: number): Docker.DockerOptions {
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length), timeout };
+/** docker-modem passes `agent` on to every request; dockerode's types do not list it. */
+type ConnectionOptions = Docker.DockerOptions & { agent?: HttpAgent };
+
+function connectionOptions(host: string, tls: DockerTls | undefined, timeout: number, agent?: HttpAgent): ConnectionOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length), timeout, agent };
   const m = /^(tcp|https?):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(host);
   if (!m) throw new OkubeError('ConfigError', `dockerHost ${JSON.stringify(host)}: expected unix:///path or tcp://host:port`);
   const read = (v?: string | Buffer, file?: string) => v ?? (file ? readFileSync(file) : undefined);
@@ -70,6 +74,7 @@ function connectionOptions(host: string, tls: DockerTls | undefined, timeout: nu
     cert: read(tls?.cert, tls?.certFile),
     key: read(tls?.key, tls?.keyFile),
     timeout,
+    agent,
   };
 }
 
@@ -85,11 +90,13 @@ export class DockerRuntime implements Runtime {
   private readonly events$: Observable<RuntimeEvent>;
   private liveEventStream?: NodeJS.ReadableStream;
   private readonly idleTimeoutMs: number;
+  private readonly agent: HttpAgent;
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.idleTimeoutMs = opts.timeoutMs ?? 30_000;
-    this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, this.idleTimeoutMs));
-    this.patientDocker = new Docker(connectionOptions(opts.dockerHost, opts.tls, 0));
+    this.agent = engineAgent(Boolean(opts.tls) || opts.dockerHost.startsWith('https://'));
+    this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, this.idleTimeoutMs, this.agent));
+    this.patientDocker = new Docker(connectionOptions(opts.dockerHost, opts.tls, 0, this.agent));
     this.log = opts.logger ?? loggerFor('runtime.docker', opts.dockerHost);
     const eventsIdleTimeoutMs = Math.max(this.idleTimeoutMs, opts.eventsIdleTimeoutMs ?? DEFAULT_EVENTS_IDLE_TIMEOUT_MS);
     this.events$ = dockerEventStream(new Docker(connectionOptions(opts.dockerHost, opts.tls, eventsIdleTimeoutMs)), {
@@ -422,7 +429,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
-    // dockerode keeps no persistent connection besides the events stream (closed by unsubscribing).
+    // The events stream closes when its last subscriber leaves; the kept connections close here.
+    this.agent.destroy();
   }
 }
 

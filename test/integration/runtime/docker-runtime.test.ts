@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { firstValueFrom, filter, timeout } from 'rxjs';
@@ -7,7 +11,7 @@ import { RECONNECTED, type ContainerSpec } from '../../../src/runtime/runtime.js
 import { freePort } from '../../../src/util/free-port.js';
 import { eventually } from '../../support/wait.js';
 import { isOkubeError } from '../../../src/util/errors.js';
-import { testEnv, uniqueName } from '../../support/env.js';
+import { socketPath, testEnv, uniqueName } from '../../support/env.js';
 
 async function freeLoopbackPort(): Promise<number> {
   return freePort('127.0.0.1');
@@ -198,5 +202,61 @@ describe('DockerRuntime against a real Docker engine', function () {
       expect(isOkubeError(err, 'Unavailable')).to.equal(true);
       expect((err as Error).message).to.contain('okube-no-such-docker.sock');
     }
+  });
+});
+
+describe("DockerRuntime's connections to a real Docker engine", function () {
+  this.timeout(60_000);
+  const env = testEnv();
+  let dir: string;
+  let proxy: Server;
+  let accepted: Socket[];
+  let rt: DockerRuntime;
+
+  // A byte-for-byte relay in front of the engine's socket that counts the connections it accepts.
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'okube-conn-'));
+    accepted = [];
+    proxy = createServer((client) => {
+      accepted.push(client);
+      const engine = connect(socketPath(env.dockerHost));
+      client.pipe(engine).pipe(client);
+      client.on('error', () => engine.destroy());
+      engine.on('error', () => client.destroy());
+      client.on('close', () => engine.destroy());
+      engine.on('close', () => client.destroy());
+    });
+    const path = join(dir, 'docker.sock');
+    await new Promise<void>((resolve) => proxy.listen(path, resolve));
+    rt = new DockerRuntime({ dockerHost: `unix://${path}` });
+  });
+  afterEach(async () => {
+    await rt.close();
+    for (const s of accepted) s.destroy();
+    await new Promise((resolve) => proxy.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('makes calls one after another over one kept connection', async () => {
+    await rt.ping();
+    await rt.info();
+    await rt.list({ 'okube.test/run': uniqueName('none') });
+    expect(accepted.length).to.equal(1);
+  });
+
+  it("keeps the connection through a pause longer than Node's default keep-alive (5 s), as between two heartbeats", async () => {
+    await rt.ping();
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await rt.ping();
+    expect(accepted.length).to.equal(1);
+  });
+
+  it('connects again when the engine closed the kept connection', async () => {
+    await rt.ping();
+    for (const s of accepted) s.destroy();
+    await eventually(async () => expect(accepted.every((s) => s.destroyed)).to.equal(true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await rt.ping();
+    expect(accepted.length).to.equal(2);
   });
 });
