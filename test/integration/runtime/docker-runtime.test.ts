@@ -99,12 +99,15 @@ describe('DockerRuntime against a real Docker engine', function () {
   });
 
   it('delivers a die event with the exit code when a container is killed', async () => {
+    // Subscribed before the first call, as a Node's runtime is (a new stream asks for no past events).
+    const events = rt.events().subscribe();
     const id = await rt.create(spec({ command: ['sleep', '300'] }));
     await rt.start(id);
     const died = firstValueFrom(rt.events().pipe(filter((e) => e.containerId === id && e.action === 'die'), timeout(15_000)));
     const t0 = Date.now();
     await rt.remove(id);
     const ev = await died;
+    events.unsubscribe();
     console.log(`      die event latency after kill: ${Date.now() - t0} ms`);
     expect(ev.exitCode).to.equal(137);
     expect(ev.labels['okube.test/run']).to.equal(run);
