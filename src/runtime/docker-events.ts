@@ -8,7 +8,10 @@ import { RECONNECTED, type RuntimeEvent } from './runtime.js';
 // controllers miss no exit across an engine hiccup. A stream the HTTP client's idle timeout ends
 // is expected on a quiet engine and reconnects at once without a warning. A stream that was lost
 // (not ended by that timeout) is followed, once connected again, by a RECONNECTED event: a
-// restarted engine replays nothing from before its restart.
+// restarted engine replays nothing from before its restart. The first connect, too, asks for
+// events since just before the subscription: a call made at once over a kept connection can beat
+// the stream's own connect, and what it set off would be lost. A `since` in the engine's future
+// (its clock behind ours) replays nothing but still delivers live events, so skew costs no event.
 
 export interface DockerEventStreamOptions {
   log: Logger;
@@ -25,14 +28,15 @@ export function dockerEventStream(docker: Docker, opts: DockerEventStreamOptions
     let attempt = 0;
     /** The stream was lost (not the idle timeout): say so once it is back. */
     let lost = false;
-    let sinceSeconds: number | undefined;
+    // Whole seconds, as the engine's events carry them; one second back for the clocks' rounding.
+    let sinceSeconds = Math.floor(Date.now() / 1000) - 1;
     const seen = new Set<string>();
 
     const connect = async () => {
       if (stopped) return;
       try {
         const filters = { type: ['container'] } as Docker.GetEventsOptions['filters'];
-        const stream = (await docker.getEvents(sinceSeconds !== undefined ? { filters, since: sinceSeconds } : { filters })) as unknown as NodeJS.ReadableStream;
+        const stream = (await docker.getEvents({ filters, since: sinceSeconds })) as unknown as NodeJS.ReadableStream;
         if (stopped) return void (stream as unknown as { destroy?: () => void }).destroy?.();
         current = stream;
         opts.onConnected(stream);
@@ -59,7 +63,6 @@ export function dockerEventStream(docker: Docker, opts: DockerEventStreamOptions
           // The client's idle timeout ends a quiet stream: expected, so reconnect at once and quietly.
           if (Date.now() - lastData >= opts.idleTimeoutMs - 100) {
             opts.log.debug({ why }, 'docker events stream idle; reconnecting');
-            sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
             return void connect();
           }
           schedule(why);
@@ -101,7 +104,6 @@ export function dockerEventStream(docker: Docker, opts: DockerEventStreamOptions
       if (stopped) return;
       lost = true;
       const delay = Math.min(100 * 2 ** attempt++, 5000);
-      sinceSeconds ??= Math.floor(Date.now() / 1000) - 1;
       opts.log.warn({ why, delayMs: delay }, 'docker events stream lost; reconnecting');
       retryTimer = setTimeout(connect, delay);
       retryTimer.unref();

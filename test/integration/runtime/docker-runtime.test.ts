@@ -215,15 +215,26 @@ describe("DockerRuntime's connections to a real Docker engine", function () {
   let proxy: Server;
   let accepted: Socket[];
   let rt: DockerRuntime;
+  /** How long the relay holds back a request for the events stream before passing it on. */
+  let eventsDelayMs: number;
 
   // A byte-for-byte relay in front of the engine's socket that counts the connections it accepts.
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'okube-conn-'));
     accepted = [];
+    eventsDelayMs = 0;
     proxy = createServer((client) => {
       accepted.push(client);
       const engine = connect(socketPath(env.dockerHost));
-      client.pipe(engine).pipe(client);
+      client.once('data', (first: Buffer) => {
+        client.pause();
+        setTimeout(() => {
+          engine.write(first);
+          client.pipe(engine);
+          client.resume();
+        }, /^GET \S*\/events[?\s]/.test(first.toString('latin1')) ? eventsDelayMs : 0);
+      });
+      engine.pipe(client);
       client.on('error', () => engine.destroy());
       engine.on('error', () => client.destroy());
       client.on('close', () => engine.destroy());
@@ -252,6 +263,15 @@ describe("DockerRuntime's connections to a real Docker engine", function () {
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     await rt.ping();
     expect(accepted.length).to.equal(1);
+  });
+
+  it('delivers what a call set off before the events stream it was subscribed to had connected', async () => {
+    eventsDelayMs = 1500;
+    const name = uniqueName('okube-early');
+    const destroyed = firstValueFrom(rt.events().pipe(filter((e) => e.action === 'destroy' && e.labels['okube.test/name'] === name), timeout(15_000)));
+    const id = await rt.create({ name, image: env.image, labels: { 'okube.test/name': name }, command: ['true'] });
+    await rt.remove(id);
+    expect((await destroyed).containerId).to.equal(id);
   });
 
   it('connects again when the engine closed the kept connection', async () => {
