@@ -60,8 +60,9 @@ function statusCode(err: unknown): number | undefined {
 /** docker-modem passes `agent` on to every request; dockerode's types do not list it. */
 type ConnectionOptions = Docker.DockerOptions & { agent?: HttpAgent };
 
-function connectionOptions(host: string, tls: DockerTls | undefined, timeout: number, agent?: HttpAgent): ConnectionOptions {
-  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length), timeout, agent };
+/** Where and how to reach the engine; read once, shared by the short calls, the patient ones and the events stream. */
+function connectionOptions(host: string, tls: DockerTls | undefined): ConnectionOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   const m = /^(tcp|https?):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(host);
   if (!m) throw new OkubeError('ConfigError', `dockerHost ${JSON.stringify(host)}: expected unix:///path or tcp://host:port`);
   const read = (v?: string | Buffer, file?: string) => v ?? (file ? readFileSync(file) : undefined);
@@ -73,8 +74,6 @@ function connectionOptions(host: string, tls: DockerTls | undefined, timeout: nu
     ca: read(tls?.ca, tls?.caFile),
     cert: read(tls?.cert, tls?.certFile),
     key: read(tls?.key, tls?.keyFile),
-    timeout,
-    agent,
   };
 }
 
@@ -94,12 +93,13 @@ export class DockerRuntime implements Runtime {
 
   constructor(private readonly opts: DockerRuntimeOptions) {
     this.idleTimeoutMs = opts.timeoutMs ?? 30_000;
-    this.agent = engineAgent(Boolean(opts.tls) || opts.dockerHost.startsWith('https://'));
-    this.docker = new Docker(connectionOptions(opts.dockerHost, opts.tls, this.idleTimeoutMs, this.agent));
-    this.patientDocker = new Docker(connectionOptions(opts.dockerHost, opts.tls, 0, this.agent));
+    const connection = connectionOptions(opts.dockerHost, opts.tls);
+    this.agent = engineAgent(connection.protocol === 'https');
+    this.docker = new Docker({ ...connection, timeout: this.idleTimeoutMs, agent: this.agent } as ConnectionOptions);
+    this.patientDocker = new Docker({ ...connection, timeout: 0, agent: this.agent } as ConnectionOptions);
     this.log = opts.logger ?? loggerFor('runtime.docker', opts.dockerHost);
     const eventsIdleTimeoutMs = Math.max(this.idleTimeoutMs, opts.eventsIdleTimeoutMs ?? DEFAULT_EVENTS_IDLE_TIMEOUT_MS);
-    this.events$ = dockerEventStream(new Docker(connectionOptions(opts.dockerHost, opts.tls, eventsIdleTimeoutMs)), {
+    this.events$ = dockerEventStream(new Docker({ ...connection, timeout: eventsIdleTimeoutMs }), {
       log: this.log,
       idleTimeoutMs: eventsIdleTimeoutMs,
       onConnected: (stream) => {

@@ -34,10 +34,12 @@ export function useControllerProcessRig(opts: { spawnEach?: boolean } = {}): Con
     const docker = new DockerRuntime({ dockerHost: env.dockerHost });
     // Twice: a create the killed controllers had sent still lands on the engine after they are gone
     // (a pre-created next container was left once, in CI, by a one-pass sweep).
-    for (const pass of [1, 2]) {
-      if (pass === 2) await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const sweep = async () => {
       for (const c of await docker.list({ [LABELS.node]: rig.nodeName })) await docker.remove(c.id);
-    }
+    };
+    await sweep();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sweep();
     await docker.close();
     await rig.cluster?.stop();
   });

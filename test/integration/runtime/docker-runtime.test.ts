@@ -99,7 +99,7 @@ describe('DockerRuntime against a real Docker engine', function () {
   });
 
   it('delivers a die event with the exit code when a container is killed', async () => {
-    // Subscribed before the first call, as a Node's runtime is (a new stream asks for no past events).
+    // Subscribed before the first call, as a Node's runtime is.
     const events = rt.events().subscribe();
     const id = await rt.create(spec({ command: ['sleep', '300'] }));
     await rt.start(id);

@@ -87,8 +87,7 @@ describe('hollow Docker engine under the real DockerRuntime', function () {
   });
 
   it('removes a running container with force; inspect then finds nothing and remove again is done', async () => {
-    // Subscribed before the first call, as a Node's runtime is: a stream opened after a call on a
-    // kept connection could miss what that call set off (a new stream asks for no past events).
+    // Subscribed before the first call, as a Node's runtime is.
     const events = rt.events().subscribe();
     const id = await rt.create(spec('gone', { command: ['sleep', '3600'] }));
     await rt.start(id);
