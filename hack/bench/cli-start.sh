@@ -9,6 +9,10 @@
 #  2. `okube get tasks -A` and `kubectl get tasks -A` against that last `okube up`, in turn
 #     (A B A B …) after one warm-up each, both with a warm discovery cache (KUBECACHEDIR, a temp
 #     dir) as users have; each timed whole-process by bash's `time` (wall, and user+sys CPU).
+#     Beside them, in the same rounds, the floor any Node.js client pays before its own code:
+#     `node -e 0`, and `node` making its first TLS context (Node 20 builds its bundled root
+#     store — ~140 certificates parsed — on the first one, even when a `ca` is given; with
+#     NODE_EXTRA_CA_CERTS set, that work moves to every node start instead).
 # Prints median and min–max of each and the median of the per-pair ratios (pairs share the
 # machine's load at that moment, so the ratio holds when the machine is noisy and absolute times
 # do not), with the load average before and after.
@@ -89,17 +93,22 @@ sample() { # prints "wall cpu" of one run of "$@"
 # shellcheck disable=SC2086
 sample $okube get tasks -A >/dev/null
 sample kubectl get tasks -A >/dev/null
-a=() b=()
+a=() b=() n0=() n1=()
 for _ in $(seq "$runs"); do
   # shellcheck disable=SC2086
   a+=("$(sample $okube get tasks -A)")
   b+=("$(sample kubectl get tasks -A)")
+  n0+=("$(sample node -e 0)")
+  n1+=("$(sample node -e "require('node:tls').createSecureContext({})")")
 done
 col() { printf '%s\n' "$@" | awk -v c="$col" '{ print $c }'; }
 echo "okube: $okube get tasks -A; kubectl: kubectl get tasks -A; $runs pairs after 1 warm-up each, warm discovery caches"
+echo "floor, same rounds: \`node -e 0\`, and node making its first TLS context; NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-(unset)}"
 for col in 1 2; do
   name=$([ "$col" = 1 ] && echo "wall s" || echo "cpu s ")
   ratios=$(paste <(col "${a[@]}") <(col "${b[@]}") | awk '{ printf "%.2f\n", $1 / $2 }' | stats)
   printf '%s  okube %s  kubectl %s  okube/kubectl %s\n' "$name" "$(col "${a[@]}" | stats)" "$(col "${b[@]}" | stats)" "$ratios"
+  floor=$(paste <(col "${n1[@]}") <(col "${b[@]}") | awk '{ printf "%.2f\n", $1 / $2 }' | stats)
+  printf '%s  node -e 0 %s  node + first TLS context %s  (that ÷ kubectl %s)\n' "$name" "$(col "${n0[@]}" | stats)" "$(col "${n1[@]}" | stats)" "$floor"
 done
 echo "load average after: $(loadavg)"

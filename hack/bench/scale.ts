@@ -6,7 +6,7 @@
 // Nodes and Tasks through the API (concurrency 16, like a parallel `kubectl apply`) and detects
 // Running with a watch. Each repeat starts from a fresh stack; figures are median (min–max, n).
 // Usage: npx tsx hack/bench/scale.ts [--tasks 10000] [--nodes 100] [--repeats 1] [--concurrency 16]
-//          [--workers 8] [--settle-seconds 10] [--idle-seconds 30] [--cpu-prof-dir DIR] [--timeout-seconds 1800]
+//          [--workers 8] [--settle-seconds 10] [--idle-seconds 30] [--cpu-prof-dir DIR: profiles of the API server and the controllers] [--timeout-seconds 1800]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -98,7 +98,7 @@ async function scaleRun(o: ScaleBenchOptions, repeat: number): Promise<Sample> {
   const hollow = await startHollow(dir, o.nodes);
   const controllersNodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   try {
-    const stack = await startStack({ controllers: 'docker', workers: o.workers, controllersNodeArgs });
+    const stack = await startStack({ controllers: 'docker', workers: o.workers, controllersNodeArgs, apiNodeArgs: controllersNodeArgs });
     try {
       const { kc } = stack;
       const nodes = new ResourceClient<Node>(kc, NODES);

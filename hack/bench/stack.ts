@@ -31,6 +31,8 @@ export interface StackOptions {
   workers: number;
   /** Extra node flags for the controllers child only, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p']. */
   controllersNodeArgs?: string[];
+  /** Extra node flags for `okube apiserver` (e.g. --cpu-prof). */
+  apiNodeArgs?: string[];
 }
 
 export interface Procs { etcd: number; api: number; controllers: number }
@@ -119,7 +121,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
     const childEnv = { ...process.env, OKUBE_LOG_LEVEL: 'warn' };
-    api = spawn(process.execPath, [...NODE_ARGS, join(REPO, 'bin/okube.js'), 'apiserver', '--etcd-endpoints', endpoints.join(','), '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'api'), '--token-file', tokenFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    api = spawn(process.execPath, [...NODE_ARGS, ...(o.apiNodeArgs ?? []), join(REPO, 'bin/okube.js'), 'apiserver', '--etcd-endpoints', endpoints.join(','), '--listen', `127.0.0.1:${port}`, '--data-dir', join(dir, 'api'), '--token-file', tokenFile], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     forwardStderr(api, 'apiserver');
     await waitForOutput(api, /listening on/, 'okube apiserver');
     const server = `https://127.0.0.1:${port}`;
