@@ -8,7 +8,9 @@
 //  2 and 3 run on Docker, then on a hollow Node (an in-process Runtime: okube's own share).
 // all.ts runs 2 and 3 only: its apply → all Running row is apply-running.ts (the shipped `okube up`
 // driven by kubectl, repeated, detected by Docker's start events), which a user would trust over 1.
-// Usage: npx tsx hack/bench/tasks.ts [--counts 10,100] [--parallel 8] [--crashes 40] [--no-swarm]
+// Usage: npx tsx hack/bench/tasks.ts [--counts 10,100] [--parallel 8] [--crashes 40] [--loops 1] [--no-swarm]
+//   --loops N: N crash loops on Docker (a fresh Task each), their restarts pooled, and each loop's
+//   p99 reported as median (min–max, n): one loop's p99 of 39 restarts is its latest restart.
 import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS, type Task } from '../../src/api/types.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
@@ -19,7 +21,7 @@ import { startLeadMs } from '../../src/controllers/task/plan/start-lead.js';
 import { startCluster, type TestCluster } from '../../test/support/cluster.js';
 import { testEnv, uniqueName } from '../../test/support/env.js';
 import { nodeObject, taskObject } from '../../test/support/tasks.js';
-import { fmt, inParallel, isMain, listOpt, numberOpt, pct, runAsScript, sleep, type BenchResult } from './lib.js';
+import { fmt, inParallel, isMain, listOpt, median, numberOpt, pct, runAsScript, sleep, type BenchResult } from './lib.js';
 import { hollowDockerHost, runtimeForHollow, shellLifetime } from './hollow.js';
 import { swarmServiceStartup, withSwarm } from './swarm.js';
 import { watchTasks } from './task-watch.js';
@@ -29,6 +31,8 @@ export interface TasksBenchOptions {
   /** Parallelism of API creates, raw docker create+start, and the Task controller's workers. */
   parallel: number;
   crashes: number;
+  /** Crash loops on Docker, each with a fresh Task (default 1). */
+  loops?: number;
   swarm: boolean;
   /** The in-process apply → all Running rows (all.ts runs apply-running.ts, the shipped processes, instead). */
   startup?: boolean;
@@ -113,6 +117,14 @@ interface CrashLoop {
   lead: number[];
   /** The start call − (nextRestartAt − lead): how late okube called start against its own plan. */
   callVsPlan: number[];
+  /** The engine's own start time: the container's startedAt − okube's start call. */
+  engineStart: number[];
+}
+
+/** Several loops' samples as one. */
+function pooled(loops: CrashLoop[]): CrashLoop {
+  const all = (k: keyof CrashLoop) => loops.flatMap((l) => l[k]);
+  return { exitToWatch: all('exitToWatch'), restartError: all('restartError'), startCall: all('startCall'), lead: all('lead'), callVsPlan: all('callVsPlan'), engineStart: all('engineStart') };
 }
 
 /** One crash-looping Task: exit→watch latency per crash, and restart time vs the promise. */
@@ -125,6 +137,7 @@ async function crashLoop(rig: Rig, crashes: number, nodeName: string, calls: Map
   const startCall: number[] = [];
   const lead: number[] = [];
   const callVsPlan: number[] = [];
+  const engineStart: number[] = [];
   const seenExit = new Set<string>();
   const seenStart = new Set<string>();
   const promisedFor = new Set<string>();
@@ -150,6 +163,7 @@ async function crashLoop(rig: Rig, crashes: number, nodeName: string, calls: Map
               startCall.push(called.at - Date.parse(promise.at));
               lead.push(called.lead);
               callVsPlan.push(called.at - (Date.parse(promise.at) - called.lead));
+              engineStart.push(Date.parse(started.at) - called.at);
             }
           }
           promise = undefined;
@@ -173,7 +187,7 @@ async function crashLoop(rig: Rig, crashes: number, nodeName: string, calls: Map
         .catch(fail);
     });
     await rig.manager.tasks.delete('crasher', ns);
-    return { exitToWatch, restartError, startCall, lead, callVsPlan };
+    return { exitToWatch, restartError, startCall, lead, callVsPlan, engineStart };
   } finally {
     watch.stop();
   }
@@ -224,7 +238,9 @@ export async function tasksBench(o: TasksBenchOptions): Promise<Array<BenchResul
       figures,
     };
 
-    const crash = await crashLoop(rig, o.crashes, nodeName, calls);
+    const loops: CrashLoop[] = [];
+    for (let i = 0; i < (o.loops ?? 1); i++) loops.push(await crashLoop(rig, o.crashes, nodeName, calls));
+    const crash = pooled(loops);
     const hollow = await crashLoop(rig, o.crashes, hollowNode, calls);
     const ms = (x: number) => `${fmt(x, 0)} ms`;
     const abs = (xs: number[]) => xs.map(Math.abs);
@@ -236,16 +252,22 @@ export async function tasksBench(o: TasksBenchOptions): Promise<Array<BenchResul
       [`${where}: start call − nextRestartAt, p50 / p99 / earliest (${c.startCall.length} calls)`, `${ms(pct(c.startCall, 50))} / ${ms(pct(c.startCall, 99))} / ${ms(Math.min(...c.startCall))}`],
       [`${where}: start lead in force, p50 / max`, `${ms(pct(c.lead, 50))} / ${ms(Math.max(...c.lead))}`],
       [`${where}: start call − (nextRestartAt − lead), p50 / p99 / earliest`, `${ms(pct(c.callVsPlan, 50))} / ${ms(pct(c.callVsPlan, 99))} / ${ms(Math.min(...c.callVsPlan))}`],
+      [`${where}: the engine's start (startedAt − start call), min / p50 / p90 / max`, `${ms(Math.min(...c.engineStart))} / ${ms(pct(c.engineStart, 50))} / ${ms(pct(c.engineStart, 90))} / ${ms(Math.max(...c.engineStart))}`],
     ];
+    const perLoop = loops.map((l) => pct(l.restartError, 99));
+    const loopRows: Array<[string, string]> = loops.length > 1 ? [[`Docker: each loop's p99 of restart − nextRestartAt, median (min–max, n)`, `${ms(median(perLoop))} (${ms(Math.min(...perLoop))}–${ms(Math.max(...perLoop))}, n=${loops.length})`]] : [];
     const loop = {
       title: 'Exit → status through a watch, and crash-loop restart accuracy',
-      setup: `One Task running \`sh -c 'sleep 0.3; exit 1'\` with backoff initialDelaySeconds 1, factor 1, watched by a separate client for ${o.crashes} crashes: first on the Docker engine, then on a hollow Node (in-process HollowRuntime simulating the same exit), which leaves only okube's own share (timer, reconcile, API writes). Exit latency = when the watch delivered the Task whose lastState.terminated is that container − the runtime's finishedAt. Restart error = the next container's startedAt − the status.backoff.nextRestartAt okube promised (positive: late, negative: early; on Docker it includes the engine's start). Start call = when okube called the runtime's start for that container − nextRestartAt; the start lead (plan/start-lead.ts: the Node's learned start latency, at most 1 s and half the 1 s delay) is read from the controller at that call.`,
-      rows: [...crashRows('Docker', crash), ...crashRows('hollow Node', hollow)],
+      setup: `One Task running \`sh -c 'sleep 0.3; exit 1'\` with backoff initialDelaySeconds 1, factor 1, watched by a separate client for ${o.crashes} crashes: first on the Docker engine (${o.loops ?? 1} loop(s), a fresh Task each, pooled), then on a hollow Node (in-process HollowRuntime simulating the same exit), which leaves only okube's own share (timer, reconcile, API writes). Exit latency = when the watch delivered the Task whose lastState.terminated is that container − the runtime's finishedAt. Restart error = the next container's startedAt − the status.backoff.nextRestartAt okube promised (positive: late, negative: early; on Docker it includes the engine's start). Start call = when okube called the runtime's start for that container − nextRestartAt; the start lead (plan/start-lead.ts: the median of the Node's last 16 engine starts, at most 1 s and 90 % of the 1 s delay) is read from the controller at that call.`,
+      rows: [...crashRows('Docker', crash), ...loopRows, ...crashRows('hollow Node', hollow)],
       figures: {
         exitP50: pct(crash.exitToWatch, 50),
         exitP99: pct(crash.exitToWatch, 99),
         restartErrP50: pct(crash.restartError, 50),
         restartErrP99: pct(crash.restartError, 99),
+        restartErrP99LoopMedian: median(perLoop),
+        engineStartP50: pct(crash.engineStart, 50),
+        engineStartMax: Math.max(...crash.engineStart),
         restartErrMin: Math.min(...crash.restartError),
         restartAbsErrP99: pct(abs(crash.restartError), 99),
         startCallP50: pct(crash.startCall, 50),
@@ -270,5 +292,5 @@ export async function tasksBench(o: TasksBenchOptions): Promise<Array<BenchResul
 
 if (isMain(import.meta.url)) {
   const a = process.argv.slice(2);
-  runAsScript(() => tasksBench({ counts: listOpt(a, 'counts', [10, 100]), parallel: numberOpt(a, 'parallel', 8), crashes: numberOpt(a, 'crashes', 40), swarm: !a.includes('--no-swarm') }));
+  runAsScript(() => tasksBench({ counts: listOpt(a, 'counts', [10, 100]), parallel: numberOpt(a, 'parallel', 8), crashes: numberOpt(a, 'crashes', 40), loops: numberOpt(a, 'loops', 1), swarm: !a.includes('--no-swarm') }));
 }
