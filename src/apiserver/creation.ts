@@ -54,7 +54,7 @@ export function prepareCreate(r: Resource, obj: Obj, ns: string | undefined, opt
 /** Stores a prepared object; a generated name that is taken is generated again. */
 export async function insertObject(ctx: StoreContext, r: Resource, obj: Obj, opts: WriteOptions, generated: boolean): Promise<Result> {
   const ns = obj.metadata.namespace;
-  if (r.def.namespaced) await namespaceMustAccept(ctx.store, ctx.cache, ns!);
+  if (r.def.namespaced) await namespaceMustAccept(ctx.store, ctx.cache, ns!, ctx.namespaceMarks);
   await admitTaskHostPaths(ctx.store, ctx.registry, r, obj);
   await admitHostPorts(ctx.store, ctx.registry, r, obj);
   if (opts.dryRun) return { code: 201, body: obj };

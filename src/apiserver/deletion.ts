@@ -61,7 +61,7 @@ export async function deleteWithOptions(store: Store, onNamespaceDeleting: Names
     const plan = isNamespace ? (cur.obj.metadata.deletionTimestamp ? { kind: 'unchanged' as const } : { kind: 'mark' as const, finalizers: cur.obj.metadata.finalizers ?? [] }) : planDelete(cur.obj.metadata, req.propagation);
     return async (): Promise<Result> => {
       if (plan.kind === 'unchanged') {
-        if (isNamespace) onNamespaceDeleting(name);
+        if (isNamespace) onNamespaceDeleting(name, cur.kv.modRevision);
         return { code: 200, body: cur.obj };
       }
       if (plan.kind === 'mark') {
@@ -73,7 +73,7 @@ export async function deleteWithOptions(store: Store, onNamespaceDeleting: Names
         if (req.dryRun) return { code: 200, body: next };
         const rev = await store.update(key, toStored(next), cur.kv.modRevision);
         next.metadata.resourceVersion = String(rev);
-        if (isNamespace) onNamespaceDeleting(name);
+        if (isNamespace) onNamespaceDeleting(name, rev);
         return { code: 200, body: next };
       }
       if (req.dryRun) return { code: 200, body: cur.obj };

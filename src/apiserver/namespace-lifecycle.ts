@@ -25,12 +25,40 @@ function terminating(kv: KeyValue): boolean {
   return t;
 }
 
+/**
+ * Namespaces this API server marked for deletion, each with the revision of the mark. Until the
+ * cache has seen that revision its Active copy is stale, and a create right after the DELETE
+ * returned would slip in (kube's NamespaceLifecycle keeps a forceLiveLookupCache for the same reason).
+ */
+export class NamespaceMarks {
+  private readonly marks = new Map<string, number>();
+
+  constructor(private readonly cache: WatchCache | undefined) {}
+
+  mark(ns: string, revision: number): void {
+    if (!this.cache) return;
+    for (const [n, r] of this.marks) if (r <= this.cache.revision) this.marks.delete(n);
+    this.marks.set(ns, Math.max(revision, this.marks.get(ns) ?? 0));
+  }
+
+  /** Whether the cache has not yet seen this server's mark of `ns`. */
+  cacheBehind(ns: string): boolean {
+    const r = this.marks.get(ns);
+    if (r === undefined || !this.cache) return false;
+    if (this.cache.revision >= r) {
+      this.marks.delete(ns);
+      return false;
+    }
+    return true;
+  }
+}
+
 /** 404 when `ns` does not exist, 403 NamespaceTerminating when it is being deleted. */
-export async function namespaceMustAccept(store: Store, cache: WatchCache | undefined, ns: string): Promise<void> {
+export async function namespaceMustAccept(store: Store, cache: WatchCache | undefined, ns: string, marks?: NamespaceMarks): Promise<void> {
   // An active namespace in the cache is trusted (as kube's NamespaceLifecycle trusts its
-  // informer); a miss or a terminating one is checked live, since the cache may be behind.
+  // informer) unless this server marked it since; a miss or a terminating one is checked live.
   const cached = cache?.peek(namespaceKey(ns));
-  if (cached && !terminating(cached)) return;
+  if (cached && !terminating(cached) && !marks?.cacheBehind(ns)) return;
   const kv = await store.get(namespaceKey(ns));
   if (!kv) throw notFound('namespaces', '', ns);
   const o = fromStored(kv.value, kv.modRevision);

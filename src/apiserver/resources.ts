@@ -3,6 +3,7 @@ import type { WatchCache } from './cache/watch-cache.js';
 import { createObject } from './creation.js';
 import { deleteCollection, deleteObject, drainNamespace } from './deletion.js';
 import { listObjects, type ObjectList } from './listing.js';
+import { NamespaceMarks } from './namespace-lifecycle.js';
 import type { Obj } from './objects.js';
 import type { Registry, Resource } from './registry.js';
 import type { WriteOptions } from './request-options.js';
@@ -21,17 +22,23 @@ export type { NamespaceHook, Result } from './store-access.js';
 
 export class ResourceService {
   private readonly ctx: StoreContext;
+  private readonly onNamespaceDeleting: NamespaceHook;
 
   constructor(
     store: Store,
     registry: Registry,
-    private readonly onNamespaceDeleting: NamespaceHook = () => {},
+    onNamespaceDeleting: NamespaceHook = () => {},
     /** Serves whole-collection lists and namespace checks it can (cache/read-policy.ts). */
     cache?: WatchCache,
     /** How long an object of a resource lives after its last write (StoreContext.ttlSeconds). */
     ttlSeconds?: (r: Resource) => number | undefined,
   ) {
-    this.ctx = { store, registry, cache, ttlSeconds };
+    const namespaceMarks = new NamespaceMarks(cache);
+    this.ctx = { store, registry, cache, namespaceMarks, ttlSeconds };
+    this.onNamespaceDeleting = (ns, revision) => {
+      namespaceMarks.mark(ns, revision);
+      onNamespaceDeleting(ns, revision);
+    };
   }
 
   async get(r: Resource, ns: string | undefined, name: string): Promise<Obj> {

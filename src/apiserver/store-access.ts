@@ -1,5 +1,6 @@
 import type { Store, KeyValue } from '../storage/store.js';
 import type { WatchCache } from './cache/watch-cache.js';
+import type { NamespaceMarks } from './namespace-lifecycle.js';
 import { fromStored, type Obj } from './objects.js';
 import { objectKey, type Registry, type Resource } from './registry.js';
 import { parseRevision } from './request-options.js';
@@ -12,7 +13,8 @@ import { alreadyExists, conflict, isStoreError, notFound, storeErrorCode, type A
 export interface Result { code: number; body: unknown }
 
 /** Told when a namespace starts terminating (the namespace finalizer drains it). */
-export type NamespaceHook = (name: string) => void;
+/** Told of a namespace marked for deletion, with the revision of its stored mark. */
+export type NamespaceHook = (name: string, revision: number) => void;
 
 /** What the write paths go through: the Store, the served kinds (for cross-object admission), the watch cache if any. */
 export interface StoreContext {
@@ -20,6 +22,8 @@ export interface StoreContext {
   registry: Registry;
   /** Serves whole-collection lists and namespace checks it can (cache/read-policy.ts). */
   cache?: WatchCache;
+  /** Namespaces this server marked for deletion that the cache may not show yet. */
+  namespaceMarks?: NamespaceMarks;
   /** How long an object of this resource lives after its last write (Events: --event-ttl); undefined: for good. */
   ttlSeconds?: (r: Resource) => number | undefined;
 }
