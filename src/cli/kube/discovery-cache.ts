@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { kubeCacheRoot, serverFolderName } from './cache-root.js';
 import type { ApiResource } from './discovery.js';
 
 // The server's discovery kept on disk between okube commands, as kubectl keeps its own: without
@@ -36,9 +37,7 @@ interface CacheFile {
 
 /** kubectl's folder for a server's discovery: the URL without scheme, odd characters as `_`. */
 export function discoveryCacheDir(server: string, env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
-  const root = env.KUBECACHEDIR || join(home, '.kube', 'cache');
-  const host = server.replace(/^https?:\/\//, '').replace(/[^\w/.()]/g, '_');
-  return join(root, 'discovery', host);
+  return join(kubeCacheRoot(env, home), 'discovery', serverFolderName(server));
 }
 
 export function discoveryCacheFile(server: string, env: NodeJS.ProcessEnv = process.env, home = homedir()): string {

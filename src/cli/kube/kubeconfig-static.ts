@@ -3,6 +3,7 @@ import { Agent, type RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import yaml from 'js-yaml';
+import { PinningAgent, ServerCertPins } from './server-cert-pins.js';
 
 // The API server a client command talks to, read from a kubeconfig without
 // @kubernetes/client-node: loading client-node costs about a second of CPU, most of a client
@@ -97,7 +98,12 @@ export function staticTarget(choice: KubeconfigChoice, env: NodeJS.ProcessEnv = 
   const skipVerify = cluster['insecure-skip-tls-verify'] === true;
   const servername = typeof cluster['tls-server-name'] === 'string' ? cluster['tls-server-name'] : undefined;
   const token = typeof user.token === 'string' && user.token ? user.token : undefined;
-  const agent = new Agent({ keepAlive: true, ...tls, servername, ...(skipVerify ? { rejectUnauthorized: false } : {}) });
+  const agentOpts = { keepAlive: true, ...tls, servername, ...(skipVerify ? { rejectUnauthorized: false } : {}) };
+  // With a CA to verify against, the certificate it verified is recorded and trusted next time
+  // without building Node's root store (server-cert-pins.ts).
+  const checkName = servername ?? new URL(cluster.server).hostname.replace(/^\[|\]$/g, '');
+  const agent =
+    tls.ca && !skipVerify ? new PinningAgent({ ...agentOpts, ca: tls.ca, checkName, pins: ServerCertPins.forTarget(cluster.server, servername ?? '', tls.ca, env) }) : new Agent(agentOpts);
   return {
     server: cluster.server,
     namespace: typeof context.namespace === 'string' && context.namespace ? context.namespace : undefined,
