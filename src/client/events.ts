@@ -1,6 +1,6 @@
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { randomBytes } from 'node:crypto';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../api/types.js';
+import { newEvent } from './event-body.js';
 import { apiError, hasStatusCause } from './errors.js';
 import { loggerFor } from '../util/logger.js';
 import type { EventSink, EventWriter } from './event-sink.js';
@@ -48,22 +48,9 @@ export class EventRecorder implements EventSink, EventWriter {
         await this.api.patchNamespacedEvent({ name: prev.name, namespace, body: { count: prev.count, lastTimestamp: now.toISOString() } }, MERGE);
         return;
       }
-      const name = `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
-      await this.api.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { name, namespace },
-          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
-          reason,
-          message,
-          type,
-          count: 1,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          source: { component: this.component },
-          reportingComponent: this.component,
-        },
-      });
+      const ev = newEvent(obj, type, reason, message, now, this.component);
+      await this.api.createNamespacedEvent({ namespace, body: ev.body as unknown as CoreV1Event });
+      const name = ev.name;
       this.seen.set(key, { name, count: 1, at: now.getTime() });
       if (this.seen.size > 5000) this.seen.clear();
     } catch (err) {

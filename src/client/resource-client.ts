@@ -1,16 +1,12 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { KubeList, KubeObject } from '../api/types.js';
 import { apiError } from './errors.js';
+import { resourcePath, type ResourceRef } from './resource-refs.js';
+
+export { CONTROLLERREVISIONS, ENDPOINTSLICES, NODES, TASKS, TASKSERVICES, TASKSETS, type ResourceRef } from './resource-refs.js';
 
 // Typed CRUD for one custom resource (okube's Tasks and Nodes) over client-node's
 // CustomObjectsApi, so the controllers run unchanged against okube's API server or a real cluster.
-
-export interface ResourceRef {
-  group: string;
-  version: string;
-  plural: string;
-  namespaced: boolean;
-}
 
 export interface ListOptions {
   namespace?: string;
@@ -34,8 +30,7 @@ export class ResourceClient<T extends KubeObject> {
 
   /** The REST path of the collection (for watches). */
   collectionPath(namespace?: string): string {
-    const ns = this.ref.namespaced && namespace ? `/namespaces/${namespace}` : '';
-    return `/apis/${this.ref.group}/${this.ref.version}${ns}/${this.ref.plural}`;
+    return resourcePath(this.ref, namespace);
   }
 
   private base(namespace?: string) {
@@ -143,13 +138,6 @@ export class ResourceClient<T extends KubeObject> {
     }
   }
 }
-
-export const TASKS: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'tasks', namespaced: true };
-export const TASKSETS: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'tasksets', namespaced: true };
-export const TASKSERVICES: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'taskservices', namespaced: true };
-export const ENDPOINTSLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
-export const CONTROLLERREVISIONS: ResourceRef = { group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true };
-export const NODES: ResourceRef = { group: 'okube.dev', version: 'v1alpha1', plural: 'nodes', namespaced: false };
 
 export function objectKey(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;

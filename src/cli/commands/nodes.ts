@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { parseDuration } from './flags.js';
-import type { Common } from './node-maintenance.js';
+import type { KubeconfigChoice as Common } from '../kube/kubeconfig-static.js';
 
 // okube cordon | uncordon | drain NODE — kubectl's node maintenance verbs for okube Nodes. Their
-// work (node-maintenance.ts, with client-node) loads when one runs, not when `okube --help` lists them.
+// work (node-maintenance.ts) loads when one runs, not when `okube --help` lists them.
 
 const work = () => import('./node-maintenance.js');
 
@@ -20,20 +20,20 @@ export function registerNodes(program: Command): void {
       .option('--context <name>', 'kubeconfig context to use');
   nodeCommand('cordon', 'mark a Node unschedulable: no new Tasks go there, running ones stay')
     .action(async (name: string, opts: Common) => {
-      const { clients, setUnschedulable } = await work();
-      print(`node/${name} ${(await setUnschedulable(clients(opts), name, true)) ? 'cordoned' : 'already cordoned'}`);
+      const { open, setUnschedulable } = await work();
+      print(`node/${name} ${(await setUnschedulable(await open(opts), name, true)) ? 'cordoned' : 'already cordoned'}`);
     });
   nodeCommand('uncordon', 'mark a Node schedulable again')
     .action(async (name: string, opts: Common) => {
-      const { clients, setUnschedulable } = await work();
-      print(`node/${name} ${(await setUnschedulable(clients(opts), name, false)) ? 'uncordoned' : 'already uncordoned'}`);
+      const { open, setUnschedulable } = await work();
+      print(`node/${name} ${(await setUnschedulable(await open(opts), name, false)) ? 'uncordoned' : 'already uncordoned'}`);
     });
   nodeCommand('drain', 'cordon a Node and move every unfinished Task off it (graceful stop, then rescheduling elsewhere)')
     .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m')
     .action(async (name: string, opts: Common & { timeout: string }) => {
       const ms = parseDuration(opts.timeout);
       if (ms <= 0) throw new CliError(`--timeout must be positive, got ${JSON.stringify(opts.timeout)}`);
-      const { clients, drain } = await work();
-      await drain(clients(opts), name, ms / 1000, print);
+      const { open, drain } = await work();
+      await drain(await open(opts), name, ms / 1000, print);
     });
 }

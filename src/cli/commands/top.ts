@@ -1,19 +1,15 @@
 import type { Command } from 'commander';
-import type { Node, TaskUsage } from '../../api/types.js';
+import type { KubeList, Node, TaskUsage } from '../../api/types.js';
 import { parseQuantity } from '../../api/quantity.js';
-import { errorMessage } from '../../util/errors.js';
+import { NODES, resourcePath } from '../../client/resource-refs.js';
 import { CliError } from '../cli-error.js';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { Connection } from '../kube/connection.js';
+import type { KubeconfigChoice } from '../kube/kubeconfig-static.js';
 
 // okube top nodes | top tasks — kubectl top for okube: the figures each Node's controller read
 // from its Docker engine (Node status.usage: one-shot stats of okube's running containers, CPU
 // averaged over the last collection window). okube has no metrics API; the Node status carries
 // the figures, so one list of Nodes answers both commands.
-
-interface Common {
-  kubeconfig?: string;
-  context?: string;
-}
 
 const MI = 2 ** 20;
 
@@ -60,18 +56,10 @@ export function taskRows(tasks: Array<TaskUsage & { node: string }>, allNamespac
   return columns(rows);
 }
 
-// client-node loads when a top command runs, not when `okube --help` lists it.
-async function kubeConfig(opts: Common): Promise<KubeConfig> {
-  return (await import('../kube/kubeconfig-full.js')).openKubeConfig(opts);
-}
-
-async function listNodes(kc: KubeConfig): Promise<Node[]> {
-  const { NODES, ResourceClient } = await import('../../client/resource-client.js');
-  try {
-    return (await new ResourceClient<Node>(kc, NODES).list({})).items.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
-  } catch (err) {
-    throw new CliError(errorMessage(err));
-  }
+/** Every Node, by name (raw requests: client-node would cost the command about a second of start-up). */
+async function listNodes(conn: Connection): Promise<Node[]> {
+  const list = await conn.get<KubeList<Node>>(resourcePath(NODES));
+  return list.items.sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
 }
 
 export function registerTop(program: Command): void {
@@ -84,8 +72,8 @@ export function registerTop(program: Command): void {
     .argument('[name]', 'one Node')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .action(async (name: string | undefined, opts: Common) => {
-      const nodes = (await listNodes(await kubeConfig(opts))).filter((n) => !name || n.metadata.name === name);
+    .action(async (name: string | undefined, opts: KubeconfigChoice) => {
+      const nodes = (await listNodes(await Connection.open(opts))).filter((n) => !name || n.metadata.name === name);
       if (name && nodes.length === 0) throw new CliError(`nodes.okube.dev "${name}" not found`, 1, 'Error from server (NotFound): ');
       if (!nodes.some((n) => n.status?.usage)) throw new CliError('metrics not available yet');
       print(nodeRows(nodes));
@@ -98,10 +86,10 @@ export function registerTop(program: Command): void {
     .option('-A, --all-namespaces', 'Tasks of every namespace')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .action(async (opts: Common & { namespace?: string; allNamespaces?: boolean }) => {
-      const kc = await kubeConfig(opts);
-      const namespace = opts.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-      const tasks = (await listNodes(kc))
+    .action(async (opts: KubeconfigChoice & { namespace?: string; allNamespaces?: boolean }) => {
+      const conn = await Connection.open(opts);
+      const namespace = conn.namespace;
+      const tasks = (await listNodes(conn))
         .flatMap((n) => (n.status?.usage?.tasks ?? []).map((t) => ({ ...t, node: n.metadata.name! })))
         .filter((t) => opts.allNamespaces || t.namespace === namespace)
         .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));

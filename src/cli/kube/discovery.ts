@@ -1,6 +1,8 @@
 import { CliError } from '../cli-error.js';
 import type { Connection } from './connection.js';
 
+export { resourcePath } from '../../client/resource-refs.js';
+
 // Resource names resolved the way kubectl's RESTMapper does, from the server's own discovery:
 // plural, singular, short name or kind, optionally group-qualified (tasks.okube.dev,
 // task.v1alpha1.okube.dev). Nothing is hard-coded, so a CRD added to the server is usable at once
@@ -53,13 +55,6 @@ export function kindPrefix(r: ApiResource): string {
   return r.group ? `${r.kind.toLowerCase()}.${r.group}` : r.kind.toLowerCase();
 }
 
-
-/** The REST path of a collection or an object; namespace is ignored for cluster-scoped types. */
-export function resourcePath(r: ApiResource, namespace?: string, name?: string): string {
-  const root = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
-  const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${root}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
-}
 
 function fromList(body: ResourceListBody): ApiResource[] {
   const [group, version] = body.groupVersion.includes('/') ? body.groupVersion.split('/') : ['', body.groupVersion];

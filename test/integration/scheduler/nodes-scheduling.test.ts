@@ -163,6 +163,10 @@ describe('Nodes and scheduling across three Docker engines', function () {
     }
     const events = await rig.cluster.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns });
     expect(events.items.filter((e) => e.reason === 'Evicted').length).to.equal(moved.length);
+    // The CLI's own Events about the Node (cluster-scoped: in default, as kubectl's recorder puts them).
+    const cli = (await rig.cluster.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' })).items.filter((e) => e.involvedObject.name === names[1] && e.source?.component === 'okube-cli');
+    expect(cli.map((e) => e.reason).sort()).to.deep.equal(['NodeDrained', 'NodeNotSchedulable']);
+    expect(cli.every((e) => e.involvedObject.kind === 'Node' && e.count === 1 && e.firstTimestamp instanceof Date && !Number.isNaN(e.firstTimestamp.getTime()))).to.equal(true);
     expect((await okube('uncordon', names[1])).stdout.trim()).to.equal(`node/${names[1]} uncordoned`);
     expect((await okube('uncordon', names[2])).stdout.trim()).to.equal(`node/${names[2]} uncordoned`);
     expect((await okube('uncordon', names[2])).stdout.trim()).to.equal(`node/${names[2]} already uncordoned`);
