@@ -6,11 +6,10 @@ import type { ApiTarget, KubeconfigChoice } from './kubeconfig-static.js';
 
 // Any kubeconfig, read by @kubernetes/client-node as the controllers read it: several $KUBECONFIG
 // files, exec and auth-provider plugins, in-cluster config, and kubectl-like errors for a missing
-// or broken one. Loaded only when kubeconfig-static.ts cannot read the kubeconfig itself, or by
-// commands that use client-node's clients anyway (cordon, drain).
+// or broken one. Loaded only when kubeconfig-static.ts cannot read the kubeconfig itself.
 
 /** client-node's KubeConfig for the choice, or a one-line CliError saying what to do. */
-export function openKubeConfig(opts: KubeconfigChoice): KubeConfig {
+function openKubeConfig(opts: KubeconfigChoice): KubeConfig {
   let kc: KubeConfig;
   try {
     kc = loadKubeConfig({ kubeconfig: opts.kubeconfig });
