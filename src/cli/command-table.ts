@@ -26,6 +26,9 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
   { names: ['top'], load: async () => (await import('./commands/top.js')).registerTop },
 ];
 
+/** The commands that talk to an API server and take kubectl's -n, --kubeconfig and --context. */
+export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['cordon', 'uncordon', 'drain', 'apply', 'get', 'describe', 'delete', 'logs', 'wait', 'restart', 'retry', 'rollout', 'top']);
+
 /** okube's own version flags: they print the version, so no command needs loading. */
 const VERSION_FLAGS = ['-V', '--version'];
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
-import { registerCommands } from './command-table.js';
+import { CLIENT_COMMANDS, registerCommands } from './command-table.js';
+import { hoistGlobalFlags } from './global-flags.js';
 
 // The okube command line. Each subcommand lives in its own module and registers itself here
 // (command-table.ts loads only the one being run).
@@ -19,12 +20,14 @@ process.on('unhandledRejection', crash);
 const program = new Command('okube')
   .description('okube — a Kubernetes-style orchestrator for Docker hosts')
   .version('0.1.0')
-  .showHelpAfterError()
+  // One line after a usage error, as kubectl's "See 'kubectl get --help' for usage.", not the whole help.
+  .showHelpAfterError("See 'okube <command> --help' for usage.")
   .exitOverride();
 
 try {
-  await registerCommands(program, process.argv[2]);
-  await program.parseAsync(process.argv);
+  const args = hoistGlobalFlags(process.argv.slice(2), CLIENT_COMMANDS);
+  await registerCommands(program, args[0]);
+  await program.parseAsync(args, { from: 'user' });
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode;

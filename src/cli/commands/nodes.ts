@@ -10,14 +10,15 @@ const work = () => import('./node-maintenance.js');
 
 export function registerNodes(program: Command): void {
   const print = (line: string) => process.stdout.write(`${line}\n`);
-  // Nodes are cluster-scoped: the kubeconfig flags of the other client commands, without -n.
+  // Nodes are cluster-scoped: -n is taken and ignored, as kubectl's global flag is.
   const nodeCommand = (name: string, description: string) =>
     program
       .command(name)
       .description(description)
       .argument('<node>', 'Node name')
       .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
-      .option('--context <name>', 'kubeconfig context to use');
+      .option('--context <name>', 'kubeconfig context to use')
+      .option('-n, --namespace <namespace>', 'ignored: Nodes are cluster-scoped (taken, as kubectl takes it)');
   nodeCommand('cordon', 'mark a Node unschedulable: no new Tasks go there, running ones stay')
     .action(async (name: string, opts: Common) => {
       const { open, setUnschedulable } = await work();

@@ -72,6 +72,7 @@ export function registerTop(program: Command): void {
     .argument('[name]', 'one Node')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('-n, --namespace <namespace>', 'ignored: Nodes are cluster-scoped (taken, as kubectl takes it)')
     .action(async (name: string | undefined, opts: KubeconfigChoice) => {
       const nodes = (await listNodes(await Connection.open(opts))).filter((n) => !name || n.metadata.name === name);
       if (name && nodes.length === 0) throw new CliError(`nodes.okube.dev "${name}" not found`, 1, 'Error from server (NotFound): ');

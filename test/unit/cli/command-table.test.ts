@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Command } from 'commander';
-import { COMMANDS, registerCommands } from '../../../src/cli/command-table.js';
+import { CLIENT_COMMANDS, COMMANDS, registerCommands } from '../../../src/cli/command-table.js';
 
 // The CLI loads only the module of the command being run, found by name in COMMANDS: a name
 // missing there (or listed under the wrong module) would make that command unknown.
@@ -37,6 +37,21 @@ describe('the CLI command table', () => {
       const program = new Command('okube');
       await registerCommands(program, name);
       expect(registered(program), String(name)).to.deep.equal(all);
+    }
+  });
+
+  it('every client command, down to its subcommands, takes -n, --kubeconfig and --context (they may come before it)', async function () {
+    this.timeout(120_000);
+    const leaves = (c: Command): Command[] => (c.commands.length ? c.commands.flatMap(leaves) : [c]);
+    for (const name of CLIENT_COMMANDS) {
+      const program = new Command('okube');
+      await registerCommands(program, name);
+      const cmd = program.commands.find((c) => c.name() === name || c.aliases().includes(name));
+      expect(cmd, name).to.not.equal(undefined);
+      for (const leaf of leaves(cmd!)) {
+        const flags = leaf.options.flatMap((o) => [o.short, o.long]);
+        expect(flags, `${name} ${leaf.name()}`).to.include.members(['-n', '--namespace', '--kubeconfig', '--context']);
+      }
     }
   });
 });
