@@ -20,6 +20,8 @@
 #        --up-only: part 1 only)
 #        DOCKER_HOST=unix:///… (default $OKUBE_TEST_DOCKER_HOST, else /var/run/docker.sock)
 #        OKUBE='node /path/to/other/bin/okube.js' to time another okube (e.g. an older checkout).
+#        OKUBE_REF='node /path/to/older/bin/okube.js' to time a second okube's get in the same
+#        rounds (A B R A B R …), with its ratio to kubectl: a change measured against its parent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 up_only=
@@ -93,11 +95,16 @@ sample() { # prints "wall cpu" of one run of "$@"
 # shellcheck disable=SC2086
 sample $okube get tasks -A >/dev/null
 sample kubectl get tasks -A >/dev/null
-a=() b=() n0=() n1=()
+okube_ref=${OKUBE_REF:-}
+# shellcheck disable=SC2086
+[ -z "$okube_ref" ] || sample $okube_ref get tasks -A >/dev/null
+a=() b=() r=() n0=() n1=()
 for _ in $(seq "$runs"); do
   # shellcheck disable=SC2086
   a+=("$(sample $okube get tasks -A)")
   b+=("$(sample kubectl get tasks -A)")
+  # shellcheck disable=SC2086
+  [ -z "$okube_ref" ] || r+=("$(sample $okube_ref get tasks -A)")
   n0+=("$(sample node -e 0)")
   n1+=("$(sample node -e "require('node:tls').createSecureContext({})")")
 done
@@ -108,6 +115,10 @@ for col in 1 2; do
   name=$([ "$col" = 1 ] && echo "wall s" || echo "cpu s ")
   ratios=$(paste <(col "${a[@]}") <(col "${b[@]}") | awk '{ printf "%.2f\n", $1 / $2 }' | stats)
   printf '%s  okube %s  kubectl %s  okube/kubectl %s\n' "$name" "$(col "${a[@]}" | stats)" "$(col "${b[@]}" | stats)" "$ratios"
+  if [ -n "$okube_ref" ]; then
+    ref_ratios=$(paste <(col "${r[@]}") <(col "${b[@]}") | awk '{ printf "%.2f\n", $1 / $2 }' | stats)
+    printf '%s  reference okube (%s) %s  reference/kubectl %s\n' "$name" "$okube_ref" "$(col "${r[@]}" | stats)" "$ref_ratios"
+  fi
   floor=$(paste <(col "${n1[@]}") <(col "${b[@]}") | awk '{ printf "%.2f\n", $1 / $2 }' | stats)
   printf '%s  node -e 0 %s  node + first TLS context %s  (that ÷ kubectl %s)\n' "$name" "$(col "${n0[@]}" | stats)" "$(col "${n1[@]}" | stats)" "$floor"
 done

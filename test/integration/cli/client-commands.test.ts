@@ -301,4 +301,19 @@ describe('okube CLI against okube up', function () {
     // Nothing of the broken file was applied: it is rejected before any request.
     expect((await inNs(['get', 'task', 'ok'])).code).to.equal(1);
   });
+
+  it('kubectl\'s global flags before the command: okube -n NS --kubeconfig F get, describe and top', async () => {
+    const env = { KUBECONFIG: '/nonexistent' };
+    const [got, described, top, usage] = await Promise.all([
+      okube(['-n', ns, '--kubeconfig', up.kubeconfig, 'get', 'task', 'web', '-o', 'name'], { env }),
+      okube([`--namespace=${ns}`, `--kubeconfig=${up.kubeconfig}`, 'describe', 'task', 'web'], { env }),
+      okube(['--kubeconfig', up.kubeconfig, '-n', ns, 'top', 'nodes'], { env }),
+      okube(['--kubeconfig', up.kubeconfig, 'get', 'tasks', '--no-such-flag'], { env }),
+    ]);
+    expect(got.stdout, got.stderr).to.equal('task.okube.dev/web\n');
+    expect(described.stdout, described.stderr).to.match(new RegExp(`^Name:\\s+web\\nNamespace:\\s+${ns}\\n`));
+    expect(top.stderr).to.not.match(/unknown option/);
+    expect(usage.code).to.equal(1);
+    expect(usage.stderr).to.equal("error: unknown option '--no-such-flag'\nSee 'okube <command> --help' for usage.\n");
+  });
 });

@@ -92,6 +92,27 @@ current-context: x
     return s;
   }
 
+  /** A server of a new CA, one command against it (recording its certificate), then `next` at the same port. */
+  async function recordedThenReplaced(next: (certs: ServingCerts) => { certPem: string; keyPem: string }): Promise<{ file: string; port: number; replacement: Counted }> {
+    const certs = generateServingCerts(['127.0.0.1']);
+    const s = await started(certs);
+    const file = kubeconfig(s.port, certs.caPem);
+    await command(file);
+    const port = s.port;
+    await close(s);
+    servers = [];
+    return { file, port, replacement: await started(next(certs), port) };
+  }
+
+  async function failure(p: Promise<unknown>): Promise<string> {
+    try {
+      await p;
+    } catch (e) {
+      return String((e as Error)?.message);
+    }
+    return '(no error)';
+  }
+
   it('the first command verifies with OpenSSL and records the certificate; the next accepts it without OpenSSL', async () => {
     const certs = generateServingCerts(['127.0.0.1']);
     const s = await started(certs);
@@ -104,34 +125,14 @@ current-context: x
   });
 
   it('a server at the same address with a certificate from another CA is refused before it receives a request', async () => {
-    const certs = generateServingCerts(['127.0.0.1']);
-    const s = await started(certs);
-    const file = kubeconfig(s.port, certs.caPem);
-    await command(file);
-    const port = s.port;
-    await close(s);
-    servers = [];
-    const rogue = await started(generateServingCerts(['127.0.0.1']), port);
-    let err: unknown;
-    try {
-      await command(file);
-    } catch (e) {
-      err = e;
-    }
-    expect(String((err as Error)?.message)).to.match(/certificate/i);
+    const { file, replacement: rogue } = await recordedThenReplaced(() => generateServingCerts(['127.0.0.1']));
+    expect(await failure(command(file))).to.match(/certificate/i);
     expect(rogue.requests).to.equal(0);
   });
 
   it('a rotated certificate from the same CA goes through full verification and is recorded beside the old one', async () => {
-    const certs = generateServingCerts(['127.0.0.1']);
-    const s = await started(certs);
-    const file = kubeconfig(s.port, certs.caPem);
-    await command(file);
-    const port = s.port;
-    await close(s);
-    servers = [];
-    const rotated = issueCert({ caPem: certs.caPem, caKeyPem: certs.caKeyPem! }, { commonName: 'okube-apiserver', hosts: ['127.0.0.1'], server: true });
-    await started(rotated, port);
+    const rotate = (certs: ServingCerts) => issueCert({ caPem: certs.caPem, caKeyPem: certs.caKeyPem! }, { commonName: 'okube-apiserver', hosts: ['127.0.0.1'], server: true });
+    const { file, port } = await recordedThenReplaced(rotate);
     expect((await command(file)).agent.connections).to.deep.equal({ recorded: 0, verified: 1 });
     expect((await command(file)).agent.connections).to.deep.equal({ recorded: 1, verified: 0 });
     const record = JSON.parse(readFileSync(serverCertPinFile(`https://127.0.0.1:${port}`, env()), 'utf8')) as { certs: string[] };
@@ -139,16 +140,10 @@ current-context: x
   });
 
   it('a certificate the CA signed for another host is not recorded and not accepted', async () => {
-    const certs: ServingCerts = generateServingCerts(['127.0.0.2']);
+    const certs = generateServingCerts(['127.0.0.2']);
     const s = await started(certs);
     const file = kubeconfig(s.port, certs.caPem);
-    let err: unknown;
-    try {
-      await command(file);
-    } catch (e) {
-      err = e;
-    }
-    expect(String((err as Error)?.message)).to.match(/IP: 127\.0\.0\.1 is not in the cert's list|altnames/i);
+    expect(await failure(command(file))).to.match(/IP: 127\.0\.0\.1 is not in the cert's list|altnames/i);
     expect(s.requests).to.equal(0);
   });
 
