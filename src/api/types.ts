@@ -408,6 +408,8 @@ export const LABELS = {
   specHash: 'okube.dev/spec-hash',
   restart: 'okube.dev/restart',
   node: 'okube.dev/node',
+  /** The cluster (uid of its kube-system namespace) whose container or volume it is (controllers/cluster-scope.ts). */
+  cluster: 'okube.dev/cluster',
   /** Hash of the resolved environment and mounts (Secrets, ConfigMaps, claims) a container was created with. */
   configHash: 'okube.dev/config-hash',
 } as const;

@@ -1,5 +1,6 @@
 import { nodeEventWakesController } from './node/node-events.js';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ControllerRevision, EndpointSlice, Node, Task, TaskService, TaskSet } from '../api/types.js';
 import { EventRecorder, type EventSink } from '../client/events.js';
 import { EventQueue } from '../client/event-queue.js';
@@ -7,6 +8,7 @@ import { Informer } from '../client/informer.js';
 import { withIdentity } from '../client/kubeconfig.js';
 import { CONTROLLERREVISIONS, ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS, objectKey } from '../client/resource-client.js';
 import { RECONNECTED, type RuntimeEvent } from '../runtime/runtime.js';
+import { errorMessage } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { Controller } from './controller.js';
 import { NodeReconciler } from './node/node-controller.js';
@@ -30,6 +32,7 @@ import { endpointsDraining, taskUidsOfSlice } from './endpoints/drain-gate.js';
 import { ClaimBinder, ConfigInformers } from './task/config-informers.js';
 import { refKey, refsOf } from './task/config-source.js';
 import { claimNames } from './task/volumes.js';
+import { CLUSTER_NAMESPACE, ofThisCluster } from './cluster-scope.js';
 import type { TrafficGate } from './task/traffic-gate.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
@@ -105,12 +108,15 @@ export class ControllerManager {
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
   /** The Event queues this manager made (not those passed in): flushed on stop. */
   private readonly eventQueues: EventQueue[] = [];
+  private readonly core: CoreV1Api;
+  private stopping = false;
 
   constructor(opts: ManagerOptions) {
     // Each controller writes under its own field manager and User-Agent, so managedFields and the
     // API server's logs say which one set what.
     const as = (component: string, fieldManager: string) => withIdentity(opts.kc, { program: 'okube-controllers', component, fieldManager });
     const kc = as('manager', 'okube-controllers');
+    this.core = kc.makeApiClient(CoreV1Api);
     const schedulerKc = as('scheduler', 'okube-scheduler');
     const taskKc = as('task', 'okube-task-controller');
     const nodeKc = as('node', 'okube-node-controller');
@@ -258,6 +264,8 @@ export class ControllerManager {
       }
       return void this.relister.relistNode(node);
     }
+    // Another cluster's container on a shared engine (cluster-scope.ts).
+    if (!ofThisCluster(ev.labels, this.registry.cluster)) return;
     this.relister.observe(node, ev);
     if (!['start', 'die', 'destroy', 'oom', 'stop', 'kill'].includes(ev.action)) return;
     // The start this controller made itself: the reconcile that made it has looked already.
@@ -270,6 +278,9 @@ export class ControllerManager {
   }
 
   async start(): Promise<void> {
+    // Before any Node is reconciled: what the controllers make carries it from the first container.
+    this.registry.cluster = await this.clusterIdentity();
+    if (this.stopping) return;
     this.subscriptions.push(
       this.taskInformer.events$.subscribe((e) => {
         this.scheduler.onTaskEvent(e);
@@ -346,8 +357,26 @@ export class ControllerManager {
     log.info('controllers started');
   }
 
+  /** The cluster's identity (cluster-scope.ts), asked again until the API server gives it. */
+  private async clusterIdentity(): Promise<string | undefined> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        const uid = (await this.core.readNamespace({ name: CLUSTER_NAMESPACE })).metadata?.uid;
+        if (uid) {
+          log.info({ cluster: uid }, 'cluster identity read');
+          return uid;
+        }
+      } catch (err) {
+        log.warn({ namespace: CLUSTER_NAMESPACE, err: errorMessage(err) }, 'could not read the cluster identity (the uid of this namespace); retrying');
+      }
+      await sleep(Math.min(5000, 200 * 2 ** attempt));
+    }
+    return undefined;
+  }
+
   /** Stops reconciling and releases watches; containers keep running (adopted next start). */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     await this.relister.stop();
     await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop(), this.taskSetController.stop(), this.endpointsController.stop()]);

@@ -16,10 +16,11 @@ export interface ControllerRig {
   nodeName: string;
 }
 
-export async function startControllers(opts: Omit<ManagerOptions, 'kc'> = {}): Promise<ControllerRig> {
+/** `nodeName`: the Node's name (default: a unique one), e.g. the same as another rig's on the same engine. */
+export async function startControllers(opts: Omit<ManagerOptions, 'kc'> & { nodeName?: string } = {}): Promise<ControllerRig> {
+  const { nodeName = uniqueName('node'), ...managerOpts } = opts;
   const cluster = await startCluster();
-  const manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 500, ...opts });
-  const nodeName = uniqueName('node');
+  const manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 500, ...managerOpts });
   await manager.nodes.create(nodeObject(nodeName, testEnv().dockerHost));
   await manager.start();
   await waitFor('node Ready', async () => manager.registry.get(nodeName)?.ready);

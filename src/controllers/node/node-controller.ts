@@ -12,6 +12,7 @@ import type { ReconcileResult } from '../controller.js';
 import type { Resources } from '../scheduler/scheduling.js';
 import type { NodeEntry, NodeRegistry } from './node-registry.js';
 import { OrphanTracker, OrphanVolumeTracker } from './orphans.js';
+import { ofThisCluster } from '../cluster-scope.js';
 import { LABELS, VOLUME_TASK_LABEL } from '../../api/types.js';
 import { forgetNode, recordNodeUsage, setNodeReady } from '../../metrics/controllers.js';
 import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-status.js';
@@ -103,7 +104,9 @@ export class NodeReconciler {
     // relist) serves as well: a container created since is not in it, one removed since is gone
     // already, and ownership is decided now, from the Tasks.
     const listed = freshList(entry, now, Math.max(graceMs, periodMs));
-    const containers = listed ? listed.containers.filter((c) => c.labels[LABELS.node] === key) : await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key }, { details: false });
+    // Another cluster's containers on a shared engine may carry the same Node name: never ours to sweep.
+    const all = listed ? listed.containers.filter((c) => c.labels[LABELS.node] === key) : await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key }, { details: false });
+    const containers = all.filter((c) => ofThisCluster(c.labels, entry.cluster));
     const owned = (uid: string) => byUid(uid)?.spec.nodeName === key;
     for (const c of tracker.orphans(containers, (c) => owned(c.labels[LABELS.taskUid]), now.getTime())) {
       const task = byUid(c.labels[LABELS.taskUid]);
@@ -121,7 +124,7 @@ export class NodeReconciler {
   private async collectOrphanVolumes(key: string, entry: NodeEntry, owned: (uid: string) => boolean, now: Date): Promise<void> {
     const tracker = this.orphanVolumes.get(key) ?? new OrphanVolumeTracker(this.deps.orphanGraceMs ?? 60_000);
     this.orphanVolumes.set(key, tracker);
-    const volumes = await entry.runtime.listVolumes({ [LABELS.node]: key });
+    const volumes = (await entry.runtime.listVolumes({ [LABELS.node]: key })).filter((v) => ofThisCluster(v.labels, entry.cluster));
     for (const uid of tracker.due(volumes, owned, now.getTime())) {
       try {
         for (const c of await entry.runtime.list({ [VOLUME_TASK_LABEL]: uid, [LABELS.node]: key })) await entry.runtime.remove(c.id);
@@ -142,7 +145,7 @@ export class NodeReconciler {
     const period = usagePeriodMs(this.deps.usagePeriodMs ?? DEFAULT_USAGE_PERIOD_MS, this.deps.usageStatsPerSecond ?? DEFAULT_USAGE_STATS_PER_SECOND, running);
     if (period <= 0 || (last && now.getTime() - last.at < period)) return last?.usage;
     try {
-      const cur = await withDeadline(entry.runtime.usage({ [LABELS.managed]: 'true', [LABELS.node]: key }), deadlineMs, `stats of docker engine ${node.spec.dockerHost}`);
+      const cur = (await withDeadline(entry.runtime.usage({ [LABELS.managed]: 'true', [LABELS.node]: key }), deadlineMs, `stats of docker engine ${node.spec.dockerHost}`)).filter((c) => ofThisCluster(c.labels, entry.cluster));
       const usage = nodeUsage(last?.byId ?? new Map(), cur, now);
       this.readings.set(key, { at: now.getTime(), byId: new Map(cur.map((c) => [c.id, c])), usage });
       return usage;
@@ -291,7 +294,7 @@ export class NodeReconciler {
     const sweep = async () => {
       if (!entry) return;
       try {
-        for (const c of await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key })) await entry.runtime.remove(c.id);
+        for (const c of await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key })) if (ofThisCluster(c.labels, entry.cluster)) await entry.runtime.remove(c.id);
       } catch (err) {
         log.warn({ key, err: errorMessage(err) }, 'could not remove the containers of a deleted node');
       }

@@ -17,6 +17,8 @@ export interface NodeEntry {
   /** The Node's host port rule (api/host-port-policy.ts). */
   hostPorts: Pick<NodeSpec, 'portRange' | 'allowHostPortsOutsideRange'>;
   ready: boolean;
+  /** The identity of the cluster this process works for (cluster-scope.ts), when known. */
+  cluster?: string;
   /**
    * The last successful list of the engine's okube containers (summaries; the Task controller's
    * relist makes it): proof the engine answered at `at`, so the heartbeat needs no ping of its
@@ -39,6 +41,11 @@ export function nodeAddress(node: Node): string {
 }
 
 export class NodeRegistry {
+  /**
+   * The cluster's identity, set once at start before any Node is reconciled: every container and
+   * volume made through an entry carries it, and the sweeps leave other clusters' alone.
+   */
+  cluster?: string;
   private readonly entries = new Map<string, NodeEntry & { key: string; events?: Subscription }>();
 
   constructor(
@@ -64,7 +71,7 @@ export class NodeRegistry {
     const runtime = this.makeRuntime(node, secret?.tls);
     const range = portRangeOf(node.spec);
     const address = nodeAddress(node);
-    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, `node ${name} (${address})`), hostPorts: { portRange: range, allowHostPortsOutsideRange: node.spec.allowHostPortsOutsideRange }, ready: false, key };
+    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, `node ${name} (${address})`), hostPorts: { portRange: range, allowHostPortsOutsideRange: node.spec.allowHostPortsOutsideRange }, ready: false, cluster: this.cluster, key };
     entry.events = runtime.events().subscribe({ next: (ev) => this.onEvent(name, ev), error: () => undefined });
     this.entries.set(name, entry);
     return entry;

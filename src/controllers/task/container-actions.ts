@@ -58,7 +58,7 @@ export class ContainerActions {
       const at = await this.deps.bindClaim?.(task.metadata.namespace!, claim, entry.name);
       if (at !== undefined && at !== entry.name) throw new OkubeError('ConfigError', `persistentvolumeclaim "${claim}" has its volume on node ${at}, not ${entry.name}`);
     }
-    await this.deps.volumeFiles.ensure(rt, task, entry.name, cfg.files, cfg.filesHash);
+    await this.deps.volumeFiles.ensure(rt, task, entry.name, cfg.files, cfg.filesHash, entry.cluster);
     const need = portsToAllocate(task);
     const owner = (i: number) => `${task.metadata.uid}/${i}`;
     // A Task bound without okube's admission (a real Kubernetes API server) meets the same rule here.
@@ -73,7 +73,7 @@ export class ContainerActions {
           const previous = previousPorts(task);
           for (let i = 0; i < need; i++) allocated.push(entry.ports.allocate(owner(i), taken.concat(allocated), previous[i]));
         }
-        const spec = buildContainerSpec(task, { nodeName: entry.name, address: entry.address, restartNumber, allocatedPorts: allocated, env: cfg.env, mounts: cfg.mounts });
+        const spec = buildContainerSpec(task, { nodeName: entry.name, cluster: entry.cluster, address: entry.address, restartNumber, allocatedPorts: allocated, env: cfg.env, mounts: cfg.mounts });
         let id: string;
         try {
           id = await rt.create(spec);
@@ -161,7 +161,7 @@ export class ContainerActions {
 
   /** Writes the Task's secret/configMap volume files when they changed (a no-op otherwise). */
   ensureFiles(task: Task, entry: NodeEntry, config: PreparedConfig): Promise<void> {
-    return this.deps.volumeFiles.ensure(entry.runtime, task, entry.name, config.files, config.filesHash);
+    return this.deps.volumeFiles.ensure(entry.runtime, task, entry.name, config.files, config.filesHash, entry.cluster);
   }
 
   /** The engine would not bind `ports`: the container goes, the ports it names are refused from now on, an Event says so. */

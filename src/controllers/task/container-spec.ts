@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LABELS, type Task } from '../../api/types.js';
 import { cpuToNano, memoryToBytes } from '../../api/quantity.js';
 import type { ContainerSpec, Mount, PortBinding } from '../../runtime/runtime.js';
+import { placementLabels } from '../cluster-scope.js';
 import { securityOf } from './security-context.js';
 import { requestLabels } from './requests.js';
 
@@ -52,7 +53,7 @@ export function containerName(task: Task, restartNumber: number): string {
   return `okube_${task.metadata.namespace}_${task.metadata.name}_${uid}_${restartNumber}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
 }
 
-export function containerLabels(task: Task, nodeName: string, restartNumber: number): Record<string, string> {
+export function containerLabels(task: Task, nodeName: string, restartNumber: number, cluster?: string): Record<string, string> {
   return {
     // The Task's own labels, for `docker ps --filter label=…`; okube's below always win.
     ...task.metadata.labels,
@@ -62,7 +63,7 @@ export function containerLabels(task: Task, nodeName: string, restartNumber: num
     [LABELS.name]: task.metadata.name!,
     [LABELS.specHash]: specHash(task),
     [LABELS.restart]: String(restartNumber),
-    [LABELS.node]: nodeName,
+    ...placementLabels(nodeName, cluster),
     ...requestLabels(task),
   };
 }
@@ -71,7 +72,7 @@ export function containerLabels(task: Task, nodeName: string, restartNumber: num
  * Ports with hostPort 0 get the allocated ones, in declaration order. `env` is the resolved
  * environment (env-from.ts; the literal env when absent), `mounts` the resolved volumes (volumes.ts).
  */
-export function buildContainerSpec(task: Task, opts: { nodeName: string; address: string; restartNumber: number; allocatedPorts?: number[]; env?: Record<string, string>; mounts?: Mount[] }): ContainerSpec {
+export function buildContainerSpec(task: Task, opts: { nodeName: string; cluster?: string; address: string; restartNumber: number; allocatedPorts?: number[]; env?: Record<string, string>; mounts?: Mount[] }): ContainerSpec {
   const allocated = [...(opts.allocatedPorts ?? [])];
   const ports: PortBinding[] = (task.spec.ports ?? []).map((p) => ({
     containerPort: p.containerPort,
@@ -86,7 +87,7 @@ export function buildContainerSpec(task: Task, opts: { nodeName: string; address
     command: task.spec.command,
     args: task.spec.args,
     env,
-    labels: { ...containerLabels(task, opts.nodeName, opts.restartNumber), [LABELS.configHash]: configHash(env, opts.mounts) },
+    labels: { ...containerLabels(task, opts.nodeName, opts.restartNumber, opts.cluster), [LABELS.configHash]: configHash(env, opts.mounts) },
     ports,
     nanoCpus: cpuToNano(task.spec.resources?.limits?.cpu),
     memoryBytes: memoryToBytes(task.spec.resources?.limits?.memory),

@@ -50,5 +50,5 @@ async function prepare(task: Task, entry: NodeEntry, imagePresent: boolean | und
   // check then waits for the pass after the pull). Read even with a container running, since a
   // spec change creates the next one in the same plan.
   const imageUser = needsImageUser(task) && imagePresent !== false ? await entry.runtime.imageUser(task.spec.image) : undefined;
-  return prepareConfig(task, { source: deps.config ?? NO_CONFIG, claims: deps.claims ?? NO_CLAIMS, nodeName: entry.name, node: deps.nodeSpec?.(entry.name), imageUser });
+  return prepareConfig(task, { source: deps.config ?? NO_CONFIG, claims: deps.claims ?? NO_CLAIMS, nodeName: entry.name, cluster: entry.cluster, node: deps.nodeSpec?.(entry.name), imageUser });
 }

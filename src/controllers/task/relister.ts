@@ -5,6 +5,7 @@ import { errorMessage } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import type { NodeEntry } from '../node/node-registry.js';
 import { applyEvent, changedTasks, snapshotOf, type ContainerSnapshot } from './relist.js';
+import { ofThisCluster } from '../cluster-scope.js';
 
 // Relists every Node's okube containers each period and reconciles the Tasks whose containers
 // changed (relist.ts decides which). This, with the Docker events stream and the Node's Ready
@@ -96,7 +97,7 @@ export class ContainerRelister {
     return enqueued;
   }
 
-  private async relist(node: Pick<NodeEntry, 'name' | 'runtime' | 'listed'>): Promise<string[]> {
+  private async relist(node: Pick<NodeEntry, 'name' | 'runtime' | 'listed' | 'cluster'>): Promise<string[]> {
     let snapshot: ContainerSnapshot;
     try {
       // An engine behind a cut link would hold its worker for the client's idle timeout (30 s),
@@ -104,7 +105,8 @@ export class ContainerRelister {
       const containers = await withDeadline(node.runtime.list({ [LABELS.managed]: 'true' }, { details: false }), Math.min(this.deps.periodMs || LIST_DEADLINE_MS, LIST_DEADLINE_MS), `relist of node ${node.name}`);
       // The Node controller's heartbeat and orphan sweep use the same answer instead of asking again.
       node.listed = { at: Date.now(), containers };
-      snapshot = snapshotOf(containers);
+      // Another cluster's containers on a shared engine wake none of this cluster's Tasks.
+      snapshot = snapshotOf(containers.filter((c) => ofThisCluster(c.labels, node.cluster)));
     } catch (err) {
       // An engine that does not answer keeps its last snapshot: what changed meanwhile shows on the next relist that works.
       this.log.debug({ node: node.name, err: errorMessage(err) }, 'relist failed');

@@ -35,7 +35,7 @@ export interface PreparedConfig {
 export type ConfigResult = { config: PreparedConfig } | { error: string };
 
 /** imageUser: the image's Config.User; undefined when not known (the non-root check then waits). */
-export function prepareConfig(task: Task, input: { source: ConfigSource; claims: ClaimSource; nodeName: string; node?: Pick<NodeSpec, 'allowedHostPaths'>; imageUser?: string }): ConfigResult {
+export function prepareConfig(task: Task, input: { source: ConfigSource; claims: ClaimSource; nodeName: string; cluster?: string; node?: Pick<NodeSpec, 'allowedHostPaths'>; imageUser?: string }): ConfigResult {
   // Admission and the scheduler keep these out; a Node whose allowedHostPaths shrank after binding does not.
   const refused = hostPathViolations(task.spec, input.node, input.nodeName);
   if (refused.length) return { error: hostPathReason(refused) };
@@ -56,7 +56,7 @@ export function prepareConfig(task: Task, input: { source: ConfigSource; claims:
   // Without the image's user (image not there yet) the check waits for the pass that has it.
   const nonRoot = input.imageUser === undefined && needsImageUser(task) ? undefined : runAsNonRootError(task, input.imageUser);
   if (nonRoot) return { error: nonRoot };
-  return { config: { env: env.env, mounts: mountsOf(task, claims, input.nodeName), files: volumes.files, filesHash: volumes.hash, unboundClaims } };
+  return { config: { env: env.env, mounts: mountsOf(task, claims, input.nodeName, input.cluster), files: volumes.files, filesHash: volumes.hash, unboundClaims } };
 }
 
 /** The claim's view from the object (uid, and the Node in its selected-node annotation). */

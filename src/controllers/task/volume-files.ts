@@ -21,24 +21,24 @@ export class VolumeFiles {
   private readonly written = new Map<string, string>();
 
   /** Writes the files unless this hash was already written for the Task. */
-  async ensure(rt: Runtime, task: Task, nodeName: string, files: Map<string, VolumeFile[]>, hash: string): Promise<void> {
+  async ensure(rt: Runtime, task: Task, nodeName: string, files: Map<string, VolumeFile[]>, hash: string, cluster?: string): Promise<void> {
     if (!files.size) return;
     const uid = task.metadata.uid!;
     if (this.written.get(uid) === hash) return;
-    const holder = await this.holder(rt, task, nodeName);
+    const holder = await this.holder(rt, task, nodeName, cluster);
     for (const [volume, list] of files) if (list.length) await rt.putFiles(holder, `${HOLDER_ROOT}/${volume}`, list);
     this.written.set(uid, hash);
   }
 
-  private async holder(rt: Runtime, task: Task, nodeName: string): Promise<string> {
+  private async holder(rt: Runtime, task: Task, nodeName: string, cluster: string | undefined): Promise<string> {
     // The managed and node labels let a deleted Node's clean-up (and `docker ps` users) find it;
     // without a task-uid label the orphan collection never takes it for a Task's container.
-    const labels = { ...taskVolumeLabels(task, nodeName), [LABELS.managed]: 'true' };
+    const labels = { ...taskVolumeLabels(task, nodeName, cluster), [LABELS.managed]: 'true' };
     const existing = await rt.list({ [VOLUME_TASK_LABEL]: task.metadata.uid! });
     if (existing[0]) return existing[0].id;
     const name = holderName(task);
     try {
-      return await rt.create({ name, image: task.spec.image, command: ['/okube-volume-holder'], labels, mounts: holderMounts(task, nodeName) });
+      return await rt.create({ name, image: task.spec.image, command: ['/okube-volume-holder'], labels, mounts: holderMounts(task, nodeName, cluster) });
     } catch (err) {
       // Created by an earlier pass that did not get to remember it.
       const again = await rt.list({ [VOLUME_TASK_LABEL]: task.metadata.uid! });

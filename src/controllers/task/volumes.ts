@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
-import { LABELS, VOLUME_CLAIM_LABEL, VOLUME_TASK_LABEL, type Task, type Volume } from '../../api/types.js';
+import { VOLUME_CLAIM_LABEL, VOLUME_TASK_LABEL, type Task, type Volume } from '../../api/types.js';
 import { memoryToBytes } from '../../api/quantity.js';
 import type { Mount } from '../../runtime/runtime.js';
+import { placementLabels } from '../cluster-scope.js';
 
 // A Task's volumes as Docker mounts. emptyDir and the secret/configMap volumes are Docker
 // volumes named after the Task's uid (so a restarted container finds the same data, and they are
@@ -33,14 +34,14 @@ export interface ClaimView {
 }
 
 /** Labels of the Task's own Docker volumes (and its holder): removed by them with the Task. */
-export function taskVolumeLabels(task: Task, nodeName: string): Record<string, string> {
-  return { [VOLUME_TASK_LABEL]: task.metadata.uid ?? '', [LABELS.node]: nodeName };
+export function taskVolumeLabels(task: Task, nodeName: string, cluster?: string): Record<string, string> {
+  return { [VOLUME_TASK_LABEL]: task.metadata.uid ?? '', ...placementLabels(nodeName, cluster) };
 }
 
 /** The Task's mounts on `nodeName`. `claims` maps claimName to the claim (checked to exist by the caller). */
-export function mountsOf(task: Task, claims: Map<string, ClaimView>, nodeName: string): Mount[] {
+export function mountsOf(task: Task, claims: Map<string, ClaimView>, nodeName: string, cluster?: string): Mount[] {
   const volumes = new Map<string, Volume>((task.spec.volumes ?? []).map((v) => [v.name, v]));
-  const taskLabels = taskVolumeLabels(task, nodeName);
+  const taskLabels = taskVolumeLabels(task, nodeName, cluster);
   const out: Mount[] = [];
   for (const m of task.spec.volumeMounts ?? []) {
     const v = volumes.get(m.name);
@@ -64,7 +65,7 @@ export function mountsOf(task: Task, claims: Map<string, ClaimView>, nodeName: s
         source: claimVolumeName(ns, v.persistentVolumeClaim.claimName, claim.uid),
         target: m.mountPath,
         readOnly: readOnly || Boolean(v.persistentVolumeClaim.readOnly),
-        volumeLabels: { [VOLUME_CLAIM_LABEL]: claim.uid, [LABELS.node]: nodeName },
+        volumeLabels: { [VOLUME_CLAIM_LABEL]: claim.uid, ...placementLabels(nodeName, cluster) },
       });
     }
   }
@@ -72,8 +73,8 @@ export function mountsOf(task: Task, claims: Map<string, ClaimView>, nodeName: s
 }
 
 /** The holder container's mounts: every config volume, writable, under HOLDER_ROOT. */
-export function holderMounts(task: Task, nodeName: string): Mount[] {
-  const taskLabels = taskVolumeLabels(task, nodeName);
+export function holderMounts(task: Task, nodeName: string, cluster?: string): Mount[] {
+  const taskLabels = taskVolumeLabels(task, nodeName, cluster);
   return (task.spec.volumes ?? [])
     .filter((v) => v.secret || v.configMap)
     .map((v) => ({ type: 'volume' as const, source: taskVolumeName(task, v.name), target: `${HOLDER_ROOT}/${v.name}`, readOnly: false, volumeLabels: taskLabels }));

@@ -177,6 +177,20 @@ describe('NodeReconciler', () => {
       expect(r.removed).to.deep.equal(['mine']);
     });
 
+    it("leaves another cluster's containers under the same Node name alone, and sweeps this cluster's and unlabelled ones", async () => {
+      const r = rig();
+      r.registry.cluster = 'c-1';
+      await r.reconciler.reconcile('n1');
+      r.advance(10_000);
+      const of = (id: string, cluster?: string) => {
+        const c = container(id, 'n1');
+        return cluster ? { ...c, labels: { ...c.labels, [LABELS.cluster]: cluster } } : c;
+      };
+      r.registry.get('n1')!.listed = { at: r.at() - 1_000, containers: [of('ours', 'c-1'), of('other-cluster', 'c-2'), of('before-the-label')] };
+      await r.reconciler.reconcile('n1');
+      expect(r.removed).to.deep.equal(['ours', 'before-the-label']);
+    });
+
     it('sweeps from a list older than a period but within the orphan grace, and lists itself past it', async () => {
       const r = rig(60_000);
       await r.reconciler.reconcile('n1'); // first heartbeat: the first sweep, from its own list
