@@ -36,13 +36,14 @@ export function parseRevision(v: unknown, what = 'resourceVersion'): number {
   return Number(v);
 }
 
-/** Fields a fieldSelector may name: metadata.name/namespace everywhere, a few well-known extras. */
+/** Fields a fieldSelector may name: metadata.name/namespace everywhere, a few well-known extras, a CRD's selectableFields. */
 export function fieldAllowed(r: Resource): (f: string) => boolean {
   const extra: string[] = [];
   if (r.def.kind === 'Event') {
     extra.push('involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type');
   }
   if (r.def.kind === 'Namespace') extra.push('status.phase');
+  extra.push(...(r.def.selectableFields ?? []));
   return (f) => f === 'metadata.name' || f === 'metadata.namespace' || extra.includes(f);
 }
 

@@ -34,6 +34,8 @@ export interface ResourceDef {
   /** The scale subresource, when the CRD version declares it (autoscaling/v1 Scale over these paths). */
   scale?: ScaleDef;
   printerColumns: PrinterColumn[];
+  /** Fields a fieldSelector may name besides metadata.name/namespace (a CRD version's selectableFields, without the leading dot). */
+  selectableFields?: string[];
   /** openAPIV3Schema of the version. */
   schema: JsonSchema;
 }
@@ -68,6 +70,7 @@ interface CrdDoc {
       served: boolean;
       subresources?: { status?: object; scale?: ScaleDef };
       additionalPrinterColumns?: PrinterColumn[];
+      selectableFields?: Array<{ jsonPath?: unknown }>;
       schema?: { openAPIV3Schema?: JsonSchema };
     }>;
   };
@@ -87,6 +90,8 @@ export function loadCrds(dir: string): ResourceDef[] {
       if (doc?.kind !== 'CustomResourceDefinition' || !doc.spec) continue;
       const { spec } = doc;
       for (const v of spec.versions.filter((v) => v.served)) {
+        const schema = v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+        const selectable = v.selectableFields ? selectableFields(v.selectableFields, schema, `${join(dir, file)}: versions[${v.name}].selectableFields`) : [];
         defs.push({
           group: spec.group,
           version: v.name,
@@ -100,7 +105,8 @@ export function loadCrds(dir: string): ResourceDef[] {
           hasStatus: Boolean(v.subresources?.status),
           ...(v.subresources?.scale ? { scale: scaleDef(v.subresources.scale, join(dir, file)) } : {}),
           printerColumns: v.additionalPrinterColumns ?? [],
-          schema: v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+          ...(selectable.length ? { selectableFields: selectable } : {}),
+          schema,
         });
       }
     }
@@ -125,4 +131,31 @@ function scaleDef(raw: ScaleDef, file: string): ScaleDef {
     statusReplicasPath: raw.statusReplicasPath,
     ...(raw.labelSelectorPath ? { labelSelectorPath: raw.labelSelectorPath } : {}),
   };
+}
+
+/** kube-apiserver's limit on selectableFields per CRD version. */
+const MAX_SELECTABLE_FIELDS = 8;
+
+/**
+ * A CRD version's selectableFields as kube-apiserver validates them (Kubernetes 1.32, GA): at most
+ * 8, each a JSON path without array notation to a string, integer or boolean field of the schema,
+ * none twice. Returned without the leading dot, the form a fieldSelector names them in.
+ */
+export function selectableFields(raw: unknown, schema: JsonSchema, where: string): string[] {
+  if (!Array.isArray(raw)) throw new OkubeError('ConfigError', `${where}: must be a list`);
+  if (raw.length > MAX_SELECTABLE_FIELDS) throw new OkubeError('ConfigError', `${where}: Too many: ${raw.length}: must have at most ${MAX_SELECTABLE_FIELDS} items`);
+  const out: string[] = [];
+  raw.forEach((f: { jsonPath?: unknown } | undefined, i) => {
+    const path = f?.jsonPath;
+    const at = `${where}[${i}].jsonPath`;
+    if (typeof path !== 'string' || !SCALE_PATH.test(path)) throw new OkubeError('ConfigError', `${at}: Invalid value: ${JSON.stringify(path)}: must be a JSON path without array notation, such as .spec.nodeName`);
+    const field = path.slice(1);
+    if (out.includes(field)) throw new OkubeError('ConfigError', `${at}: Duplicate value: ${JSON.stringify(path)}`);
+    let node: JsonSchema | undefined = schema;
+    for (const seg of field.split('.')) node = node?.properties?.[seg];
+    if (!node) throw new OkubeError('ConfigError', `${at}: Invalid value: ${JSON.stringify(path)}: is not a field of the schema`);
+    if (!['string', 'integer', 'boolean'].includes(String(node.type))) throw new OkubeError('ConfigError', `${at}: Invalid value: ${JSON.stringify(path)}: must point to a string, integer or boolean field, not ${node.type ?? 'an untyped one'}`);
+    out.push(field);
+  });
+  return out;
 }

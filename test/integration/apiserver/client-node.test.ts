@@ -38,6 +38,14 @@ for (const backend of backends) {
 
     const task = (name: string, image = 'nginx'): Task => ({ apiVersion: `${G}/${V}`, kind: 'Task', metadata: { name, labels: { app: 'cn' } }, spec: { image } });
 
+    it('lists Tasks by a field selector on spec.nodeName (a selectable field of the CRD)', async () => {
+      const fsNs = 'clientnode-fields';
+      await core.createNamespace({ body: { metadata: { name: fsNs } } });
+      for (const [name, node] of [['fs1', 'n1'], ['fs2', 'n2']]) await api.createNamespacedCustomObject({ group: G, version: V, namespace: fsNs, plural: P, body: { apiVersion: `${G}/${V}`, kind: 'Task', metadata: { name }, spec: { image: 'nginx', nodeName: node } } });
+      const list = (await api.listNamespacedCustomObject({ group: G, version: V, namespace: fsNs, plural: P, fieldSelector: 'spec.nodeName=n2' })) as { items: Task[] };
+      expect(list.items.map((t) => t.metadata.name)).to.deep.equal(['fs2']);
+    });
+
     it('creates, lists, gets, patches (merge and JSON patch) and deletes', async () => {
       const created = (await api.createNamespacedCustomObject({ group: G, version: V, namespace: ns, plural: P, body: task('c1') })) as Task;
       expect(created.metadata.uid).to.be.a('string');

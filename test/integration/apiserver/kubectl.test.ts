@@ -127,6 +127,27 @@ for (const backend of backends) {
       expect(nf.stderr).to.include('tasks.okube.dev "nope" not found');
     });
 
+    it("get --field-selector on the Task CRD's selectable fields, and get -w --field-selector sees a Task leave the selection", async () => {
+      expect((await applyText(taskManifest('on1', { image: 'nginx', nodeName: 'n1' }) + '---\n' + taskManifest('on2', { image: 'nginx', nodeName: 'n2' }) + '---\n' + taskManifest('none', { image: 'nginx' }))).code).to.equal(0);
+      for (const [name, phase] of [['on1', 'Running'], ['on2', 'Running'], ['none', 'Pending']]) await okn('patch', 'task', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase } }));
+      expect((await okn('get', 'tasks', '--field-selector', 'spec.nodeName=n1', '-o', 'name')).trim()).to.equal('task.okube.dev/on1');
+      expect((await okn('get', 'tasks', '--field-selector', 'spec.nodeName=', '-o', 'name')).trim()).to.equal('task.okube.dev/none');
+      expect((await okn('get', 'tasks', '--field-selector', 'status.phase=Running,spec.nodeName!=n1', '-o', 'name')).trim()).to.equal('task.okube.dev/on2');
+      const w = kubectlStream(ts, ['get', 'tasks', '-w', '--output-watch-events', '--field-selector', 'status.phase=Running', '-n', ns]);
+      try {
+        await w.waitFor((l) => l.some((x) => /^ADDED\s+on2\s/.test(x)));
+        await okn('patch', 'task', 'on2', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Failed"}}');
+        // As for Pods: an object that stops matching arrives as DELETED.
+        await w.waitFor((l) => l.some((x) => /^DELETED\s+on2\s+Failed\s/.test(x)));
+        expect(w.lines.filter((x) => /\snone\s/.test(x))).to.deep.equal([]);
+      } finally {
+        w.child.kill();
+      }
+      const bad = await kn('get', 'tasks', '--field-selector', 'spec.image=nginx');
+      expect(bad.code).to.not.equal(0);
+      expect(bad.stderr).to.contain('field label not supported: spec.image');
+    });
+
     it('get -w receives changes', async () => {
       expect((await applyText(taskManifest('w1', { image: 'nginx' }))).code).to.equal(0);
       const w = kubectlStream(ts, ['get', 'tasks', '-w', '-n', ns]);
