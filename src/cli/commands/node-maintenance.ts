@@ -46,22 +46,34 @@ export async function setUnschedulable(conn: Connection, name: string, value: bo
   return true;
 }
 
-/** Unfinished Tasks bound to the Node (a Task being deleted is leaving by itself). */
-async function tasksOn(conn: Connection, node: string): Promise<Task[]> {
+/**
+ * Unfinished Tasks bound to the Node (a Task being deleted is leaving by itself). The server
+ * selects them by spec.nodeName (a selectable field of the Task CRD); a Kubernetes API server
+ * older than 1.31 refuses that field, and then every Task is listed and filtered here.
+ */
+async function tasksOn(conn: Connection, node: string, selector: { byField: boolean }): Promise<Task[]> {
   const out: Task[] = [];
   let token: string | undefined;
-  do {
-    const page = await conn.get<KubeList<Task>>(resourcePath(TASKS), { query: { limit: 500, continue: token } });
+  for (;;) {
+    let page: KubeList<Task>;
+    try {
+      page = await conn.get<KubeList<Task>>(resourcePath(TASKS), { query: { limit: 500, continue: token, ...(selector.byField ? { fieldSelector: `spec.nodeName=${node}` } : {}) } });
+    } catch (err) {
+      if (!selector.byField || token || !isServerError(err, 'BadRequest') || !/field label not supported/.test(errorMessage(err))) throw err;
+      selector.byField = false;
+      continue;
+    }
     for (const t of page.items) if (t.spec.nodeName === node && !isFinished(t) && !t.metadata.deletionTimestamp) out.push(t);
     token = page.metadata.continue || undefined;
-  } while (token);
-  return out;
+    if (!token) return out;
+  }
 }
 
 export async function drain(conn: Connection, name: string, timeoutS: number, out: (line: string) => void): Promise<void> {
   out(`node/${name} ${(await setUnschedulable(conn, name, true)) ? 'cordoned' : 'already cordoned'}`);
   const pending = new Map<string, string>(); // uid → ns/name
-  for (const t of await tasksOn(conn, name)) {
+  const selector = { byField: true };
+  for (const t of await tasksOn(conn, name, selector)) {
     out(`evicting task ${key(t)}`);
     try {
       await patch(conn, resourcePath(TASKS, t.metadata.namespace, t.metadata.name), { metadata: { annotations: { [EVICT_ANNOTATION]: name } } });
@@ -72,7 +84,7 @@ export async function drain(conn: Connection, name: string, timeoutS: number, ou
   }
   const deadline = Date.now() + timeoutS * 1000;
   while (pending.size) {
-    const still = new Set((await tasksOn(conn, name)).map((t) => t.metadata.uid!));
+    const still = new Set((await tasksOn(conn, name, selector)).map((t) => t.metadata.uid!));
     for (const [uid, k] of pending) {
       if (still.has(uid)) continue;
       pending.delete(uid);

@@ -101,7 +101,7 @@ describe('API server under malformed input', function () {
     cases.push({ name: `labelSelector ${s.slice(0, 20)}`, method: 'GET', path: `${NS}?labelSelector=${encodeURIComponent(s)}` });
     cases.push({ name: `watch labelSelector ${s.slice(0, 20)}`, method: 'GET', path: `${NS}?watch=1&labelSelector=${encodeURIComponent(s)}` });
   }
-  for (const s of ['spec.image=x', 'metadata.name', 'metadata.name~x', 'x=', '=y', 'status.phase=Running']) {
+  for (const s of ['spec.image=x', 'metadata.name', 'metadata.name~x', 'x=', '=y', 'status.containerID=x', 'spec.nodeName.x=y']) {
     cases.push({ name: `fieldSelector ${s}`, method: 'GET', path: `${NS}?fieldSelector=${encodeURIComponent(s)}` });
   }
   for (const rv of ['abc', '-1', '1.5', '1e9', '99999999999999999999', ' ']) {
