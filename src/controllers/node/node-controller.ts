@@ -88,6 +88,8 @@ export class NodeReconciler {
   private readonly lastRenewed = new Map<string, number>();
   /** Per Node: the engine's info and when it was read (reused while the engine answers pings). */
   private readonly infos = new Map<string, { at: number; info: HostInfo }>();
+  /** Node and other cluster pairs already reported (noteForeign). */
+  private readonly foreignNoted = new Set<string>();
 
   constructor(private readonly deps: NodeControllerDeps) {}
 
@@ -107,6 +109,7 @@ export class NodeReconciler {
     // Another cluster's containers on a shared engine may carry the same Node name: never ours to sweep.
     const all = listed ? listed.containers.filter((c) => c.labels[LABELS.node] === key) : await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key }, { details: false });
     const containers = all.filter((c) => ofThisCluster(c.labels, entry.cluster));
+    if (containers.length < all.length) this.noteForeign(key, all.filter((c) => !ofThisCluster(c.labels, entry.cluster)));
     const owned = (uid: string) => byUid(uid)?.spec.nodeName === key;
     for (const c of tracker.orphans(containers, (c) => owned(c.labels[LABELS.taskUid]), now.getTime())) {
       const task = byUid(c.labels[LABELS.taskUid]);
@@ -117,6 +120,22 @@ export class NodeReconciler {
     if (volumes?.watching || isDue(this.lastVolumeSweep.get(key), now.getTime(), sweepEveryMs * VOLUME_SWEEP_EVERY)) {
       this.lastVolumeSweep.set(key, now.getTime());
       await this.collectOrphanVolumes(key, entry, owned, now);
+    }
+  }
+
+  /**
+   * Says once per other cluster that its containers carry this Node's name on the engine and are
+   * left alone — also what remains of a cluster whose data was deleted, which only the user can
+   * tell from a live one — and how to remove them.
+   */
+  private noteForeign(key: string, foreign: Array<{ labels: Record<string, string> }>): void {
+    const counts = new Map<string, number>();
+    for (const c of foreign) counts.set(c.labels[LABELS.cluster], (counts.get(c.labels[LABELS.cluster]) ?? 0) + 1);
+    for (const [cluster, n] of counts) {
+      const seen = `${key}\u0000${cluster}`;
+      if (this.foreignNoted.has(seen)) continue;
+      this.foreignNoted.add(seen);
+      log.warn({ key, cluster, containers: n, remove: `docker rm -f $(docker ps -aq --filter label=${LABELS.cluster}=${cluster})` }, `${n} container(s) of another okube cluster carry this Node's name on its engine; left alone (remove them with the command in "remove" if that cluster is gone)`);
     }
   }
 
