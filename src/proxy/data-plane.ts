@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loggerFor } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import { diffBackend } from './diff.js';
-import { createServer } from 'node:net';
+import { portFree } from '../util/free-port.js';
 import { planDataPlane, withoutFrontends, type DataPlanePlan, type Frontend, type PlanOptions } from './plan.js';
 import { backendName, frontendSignature, renderConfig } from './render.js';
 import { runtimeApply, runtimeCommand } from './runtime-api.js';
@@ -51,6 +51,8 @@ const SESSION_WAIT_MS = 2000;
  * it). Within the gate's own 1 s bound.
  */
 const SESSION_SETTLE_MS = 50;
+/** At most this many plans per apply while automatic ports move past ports other processes hold. */
+const MAX_REPLANS = 16;
 
 export class DataPlane implements TrafficGate {
   readonly supervisor: HaproxySupervisor;
@@ -145,8 +147,19 @@ export class DataPlane implements TrafficGate {
   private async applyNow(services: TaskService[], slices: EndpointSlice[]): Promise<ApplyResult> {
     this.lastInput = { services, slices };
     this.held = holdsStillNeeded(this.held, slices);
-    const wanted = planDataPlane(services, slices, this.opts);
-    const plan = withHolds(withoutFrontends(wanted, await this.blockedPorts(wanted.frontends)), this.held, slices);
+    // A port of the range another process holds (another okube up on this host, say) is skipped
+    // by automatic ports: plan again without it until only explicit ports are left blocked.
+    const unavailable = new Set<number>();
+    let wanted = planDataPlane(services, slices, { ...this.opts, unavailable });
+    let blocked = await this.blockedPorts(wanted.frontends);
+    for (let i = 0; i < MAX_REPLANS; i++) {
+      const fresh = wanted.frontends.filter((f) => blocked.has(f.id) && !unavailable.has(f.bindPort)).map((f) => f.bindPort);
+      if (!fresh.length) break;
+      for (const p of fresh) unavailable.add(p);
+      wanted = planDataPlane(services, slices, { ...this.opts, unavailable });
+      blocked = await this.blockedPorts(wanted.frontends);
+    }
+    const plan = withHolds(withoutFrontends(wanted, blocked), this.held, slices);
     this.lastPlan = plan;
     const commands: string[] = [];
     if (!this.supervisor.running) return { plan, commands, pending: true };
@@ -199,10 +212,3 @@ function bindOf(f: Frontend): string {
   return `${f.bindAddress}:${f.bindPort}`;
 }
 
-function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
-  });
-}

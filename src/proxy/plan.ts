@@ -54,6 +54,11 @@ export interface PlanOptions {
   /** The address reported in status (bindAddress unless it is a wildcard). */
   advertiseAddress?: string;
   portRange: { start: number; end: number };
+  /**
+   * Ports of the range another process on this host holds (found by the effect layer): an
+   * automatic port (spec port 0, sticky or new) moves past them; an explicit one stays PortInUse.
+   */
+  unavailable?: ReadonlySet<number>;
 }
 
 /** HAProxy names allow letters, digits, '-', '_', '.', ':'. */
@@ -112,6 +117,7 @@ export function planDataPlane(services: TaskService[], slices: EndpointSlice[], 
   const frontends: Frontend[] = [];
   const statuses: ServiceStatus[] = [];
   const inRange = (p: number) => p >= opts.portRange.start && p <= opts.portRange.end;
+  const usable = (p: number) => !taken.has(p) && !opts.unavailable?.has(p);
 
   // Ports claimed in age order, oldest service first: an explicit port, or the one already in use
   // (reported in status, sticky). A port already claimed by an older service is a PortConflict
@@ -133,7 +139,7 @@ export function planDataPlane(services: TaskService[], slices: EndpointSlice[], 
     }
     const name = portName(w.port, w.idx);
     const sticky = w.svc.status?.ports?.find((p) => (p.name ?? '') === name)?.port;
-    if (sticky && inRange(sticky) && !taken.has(sticky)) {
+    if (sticky && inRange(sticky) && usable(sticky)) {
       taken.set(sticky, key(w.svc));
       w.chosen = sticky;
     }
@@ -141,7 +147,7 @@ export function planDataPlane(services: TaskService[], slices: EndpointSlice[], 
   for (const w of wants) {
     if (w.port.port || w.chosen) continue;
     for (let p = opts.portRange.start; p <= opts.portRange.end; p++) {
-      if (!taken.has(p)) {
+      if (usable(p)) {
         taken.set(p, key(w.svc));
         w.chosen = p;
         break;

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
+import { freePort, portFree } from '../util/free-port.js';
 import { join } from 'node:path';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
-import { freePort } from '../util/free-port.js';
 import { ETCD_MEMBER_NAME, etcdProcessesOn } from './stray-etcd.js';
 import { endProcess, findBinary } from '../util/processes.js';
 import { etcdTlsFiles, type EtcdClientTls, type EtcdTlsFiles } from './etcd-tls.js';
@@ -37,13 +36,6 @@ export const ETCD_ELECTION_TIMEOUT_MS = 500;
 
 const log = loggerFor('storage.embedded-etcd');
 
-function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
-  });
-}
 
 /**
  * How etcd is started so that it dies with okube even when okube is killed -9: through

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DataPlane } from '../../../src/proxy/data-plane.js';
 import { HaproxySupervisor } from '../../../src/proxy/supervisor.js';
 import { runtimeCommand } from '../../../src/proxy/runtime-api.js';
-import { freePort } from '../../../src/util/free-port.js';
+import { freePort, portFree } from '../../../src/util/free-port.js';
 import { isOkubeError } from '../../../src/util/errors.js';
 import { slice, svc } from '../../unit/proxy/fixtures.js';
 import { get, loadLoop } from '../../support/http-load.js';
@@ -156,6 +156,28 @@ describe('proxy data plane (real HAProxy, local backends)', function () {
     const result = await plane!.apply([...services, blocked], slices(true));
     expect(result.plan.statuses.find((s) => s.name === 'blocked')!.routed.reason).to.equal('PortInUse');
     expect(await get(port, false)).to.match(/^web-/);
+  });
+
+  it('gives an automatic frontend port the next one of the range when another process holds the first', async () => {
+    const bs = await Promise.all(['web-a'].map(backend));
+    servers.push(...bs.map((b) => b.server));
+    // A squatter on a port whose next one is free: the range is those two.
+    let squatter: http.Server | undefined;
+    let first = 0;
+    for (let i = 0; i < 20 && !squatter; i++) {
+      const s = http.createServer();
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      first = (s.address() as { port: number }).port;
+      if (first < 65535 && (await portFree('127.0.0.1', first + 1))) squatter = s;
+      else await new Promise((r) => s.close(r));
+    }
+    servers.push(squatter!);
+    plane = new DataPlane({ dir, bindAddress: '127.0.0.1', portRange: { start: first, end: first + 1 } });
+    await plane.start();
+    const result = await plane.apply([svc('web', [{ name: 'http', targetPort: 80 }])], [slice('web', bs[0]!.port, [['web-a', '127.0.0.1', true]], 'http')]);
+    expect(result.plan.statuses[0]!.ports).to.deep.equal([{ name: 'http', port: first + 1 }]);
+    expect(result.plan.statuses[0]!.routed.status).to.equal('True');
+    expect(await get(first + 1, false)).to.equal('web-a');
   });
 
   it('restarts HAProxy killed with -9 with the current endpoints and measures the downtime', async () => {

@@ -17,6 +17,21 @@ describe('proxy plan', () => {
     expect(plan.statuses.find((s) => s.name === 'b')!.ports).to.deep.equal([{ port: 31001 }]);
   });
 
+  it('gives an automatic port the lowest one of the range no other process holds', () => {
+    const plan = planDataPlane([svc('a', [{ targetPort: 80 }])], [], { ...opts, unavailable: new Set([31000, 31001]) });
+    expect(plan.frontends[0]!.bindPort).to.equal(31002);
+  });
+
+  it('moves an automatic port off the one in status when another process holds it now', () => {
+    const plan = planDataPlane([svc('a', [{ targetPort: 80 }], { status: { ports: [{ port: 31001 }] } })], [], { ...opts, unavailable: new Set([31001]) });
+    expect(plan.frontends[0]!.bindPort).to.equal(31000);
+  });
+
+  it('keeps an explicit port although another process holds it (the effect layer reports PortInUse)', () => {
+    const plan = planDataPlane([svc('a', [{ port: 31000, targetPort: 80 }])], [], { ...opts, unavailable: new Set([31000]) });
+    expect(plan.frontends[0]!.bindPort).to.equal(31000);
+  });
+
   it('keeps the port already reported in status across restarts', () => {
     const plan = planDataPlane([svc('a', [{ targetPort: 80 }], { status: { ports: [{ port: 31002 }] } })], [], opts);
     expect(plan.frontends[0]!.bindPort).to.equal(31002);
