@@ -47,7 +47,9 @@ describe('probes on real containers', function () {
   it('a steadily healthy probed Task is not rewritten while its probes keep passing', async () => {
     const health = probe({ httpGet: { path: '/healthz', port: 'http' } });
     await create('steady', { command: ['sh', '-c', HTTPD], readinessProbe: health, livenessProbe: health });
-    const ready = await waitForTask(manager.tasks, ns, 'steady', 'Ready', (t) => t.status?.ready === true);
+    // Both probes start with the container; liveness may first see the port closed (a Failure it
+    // tolerates) and pass a period later, which is a new result with a new time.
+    const ready = await waitForTask(manager.tasks, ns, 'steady', 'Ready and live', (t) => t.status?.ready === true && t.status.probes?.liveness?.result === 'Success');
     await new Promise((r) => setTimeout(r, 1500)); // let the Ready write and its follow-up reconcile settle
     const before = await manager.tasks.get('steady', ns);
     const probesBefore = metrics.counts.get('liveness/httpGet/success') ?? 0;
