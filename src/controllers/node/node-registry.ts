@@ -18,7 +18,7 @@ export interface NodeEntry {
   hostPorts: Pick<NodeSpec, 'portRange' | 'allowHostPortsOutsideRange'>;
   ready: boolean;
   /** The identity of the cluster this process works for (cluster-scope.ts), when known. */
-  cluster?: string;
+  readonly cluster?: string;
   /**
    * The last successful list of the engine's okube containers (summaries; the Task controller's
    * relist makes it): proof the engine answered at `at`, so the heartbeat needs no ping of its
@@ -71,7 +71,9 @@ export class NodeRegistry {
     const runtime = this.makeRuntime(node, secret?.tls);
     const range = portRangeOf(node.spec);
     const address = nodeAddress(node);
-    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, `node ${name} (${address})`), hostPorts: { portRange: range, allowHostPortsOutsideRange: node.spec.allowHostPortsOutsideRange }, ready: false, cluster: this.cluster, key };
+    // Read through, not copied: an entry made before the identity was known labels with it once it is.
+    const registry = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    const entry: NodeEntry & { key: string; events?: Subscription } = { name, address, runtime, ports: new PortAllocator(range, `node ${name} (${address})`), hostPorts: { portRange: range, allowHostPortsOutsideRange: node.spec.allowHostPortsOutsideRange }, ready: false, get cluster() { return registry.cluster; }, key };
     entry.events = runtime.events().subscribe({ next: (ev) => this.onEvent(name, ev), error: () => undefined });
     this.entries.set(name, entry);
     return entry;

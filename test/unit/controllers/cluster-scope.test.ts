@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { LABELS, VOLUME_CLAIM_LABEL, VOLUME_TASK_LABEL, type Task } from '../../../src/api/types.js';
 import { ofThisCluster, placementLabels } from '../../../src/controllers/cluster-scope.js';
+import { NodeRegistry } from '../../../src/controllers/node/node-registry.js';
 import { buildContainerSpec } from '../../../src/controllers/task/container-spec.js';
+import { HollowRuntime } from '../../../src/runtime/hollow-runtime.js';
 import { holderMounts, mountsOf } from '../../../src/controllers/task/volumes.js';
 
 const task = (): Task => ({
@@ -46,5 +48,14 @@ describe('cluster scope of what okube makes on an engine', () => {
     expect(mounts.find((m) => m.target === '/d')?.volumeLabels?.[VOLUME_CLAIM_LABEL]).to.equal('claim-uid');
     const holder = holderMounts(task(), 'local', 'c-1');
     expect(holder.map((m) => [m.volumeLabels?.[VOLUME_TASK_LABEL], m.volumeLabels?.[LABELS.cluster]])).to.deep.equal([['task-uid-1', 'c-1']]);
+  });
+
+  it("gives a Node entry made before the cluster's identity was known that identity once it is", () => {
+    const registry = new NodeRegistry(() => new HollowRuntime());
+    const entry = registry.ensure({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'local' }, spec: { dockerHost: 'unix:///x.sock' } });
+    expect(entry.cluster).to.equal(undefined);
+    registry.cluster = 'c-1';
+    expect(entry.cluster).to.equal('c-1');
+    registry.remove('local');
   });
 });
