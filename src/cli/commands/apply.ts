@@ -17,6 +17,25 @@ interface ApplyOptions extends ClientOptions {
   recursive?: boolean;
   fieldManager: string;
   forceConflicts?: boolean;
+  validate: FieldValidation;
+}
+
+type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** kubectl's --validate values: a typo in a manifest's field is refused unless asked otherwise. */
+export function fieldValidation(v: string): FieldValidation {
+  switch (v.toLowerCase()) {
+    case 'strict':
+    case 'true':
+      return 'Strict';
+    case 'warn':
+      return 'Warn';
+    case 'ignore':
+    case 'false':
+      return 'Ignore';
+    default:
+      throw new CliError(`invalid - validate option "${v}"; must be one of: strict (or true), warn, ignore (or false)`);
+  }
 }
 
 type Applied = { metadata: Record<string, unknown>; status?: unknown };
@@ -60,7 +79,7 @@ async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: s
     method: 'PATCH',
     body,
     contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: opts.fieldManager, force: opts.forceConflicts ? 'true' : undefined },
+    query: { fieldManager: opts.fieldManager, force: opts.forceConflicts ? 'true' : undefined, fieldValidation: opts.validate },
   });
   const verb = before === undefined ? 'created' : content(res.body) === before ? 'unchanged' : 'configured';
   return `${kindPrefix(resource)}/${name} ${verb}`;
@@ -74,7 +93,8 @@ export function registerApply(program: Command): void {
       .option('-f, --filename <path>', 'file, directory or - (stdin); repeatable', FILENAME, [])
       .option('-R, --recursive', 'also read the directories inside a directory given with -f')
       .option('--field-manager <name>', 'the manager that owns the applied fields', 'okube')
-      .option('--force-conflicts', 'take over fields another manager owns'),
+      .option('--force-conflicts', 'take over fields another manager owns')
+      .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation),
   ).action(async (opts: ApplyOptions) => {
     const manifests = readManifests(opts.filename, 'apply', opts.recursive);
     const client = await connect(opts);

@@ -4,12 +4,12 @@ import { TABLE_ACCEPT } from '../kube/connection.js';
 import { kindPrefix, resourcePath, type ApiResource } from '../kube/discovery.js';
 import { isServerError } from '../kube/api-error.js';
 import { watchEvents } from '../kube/watch.js';
-import { asList, formatObject, parseFormat } from '../print/objects.js';
+import { formatObjects, formatWatched, parseFormat, type ObjectFormat } from '../print/objects.js';
 import { TablePrinter, type Table } from '../print/table.js';
 import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube get`: the server's Table (so the columns are the ones kubectl shows), or the objects
-// as YAML, JSON or names; -w prints every change as it happens.
+// as YAML, JSON, names, a JSONPath template or custom columns; -w prints every change as it happens.
 
 interface GetOptions extends ClientOptions {
   output?: string;
@@ -17,7 +17,11 @@ interface GetOptions extends ClientOptions {
   selector?: string;
   fieldSelector?: string;
   allNamespaces?: boolean;
+  /** The parsed --output, once per command: custom columns keep their widths from the list to the watch. */
+  format?: ReturnType<typeof parseFormat>;
 }
+
+const formatOf = (opts: GetOptions) => (opts.format ??= parseFormat(opts.output));
 
 interface KubeList {
   items: Array<{ metadata: { name: string; namespace?: string } }>;
@@ -33,7 +37,7 @@ function noneFound(resource: ApiResource, namespace: string, all?: boolean): str
 }
 
 async function getOne(client: Client, resource: ApiResource, name: string, opts: GetOptions): Promise<void> {
-  const format = parseFormat(opts.output);
+  const format = formatOf(opts);
   const path = resourcePath(resource, client.conn.namespace, name);
   if (format === 'table' || format === 'wide') {
     const table = await client.conn.get<Table>(path, { accept: TABLE_ACCEPT });
@@ -43,12 +47,12 @@ async function getOne(client: Client, resource: ApiResource, name: string, opts:
     return;
   }
   const obj = await client.conn.get<{ metadata: { name: string; resourceVersion?: string } }>(path);
-  process.stdout.write(format === 'name' ? `${kindPrefix(resource)}/${obj.metadata.name}\n` : formatObject(obj, format));
+  process.stdout.write(formatObjects([obj], format, kindPrefix(resource), { single: true }));
   if (opts.watch) await follow(client, resource, opts, obj.metadata.resourceVersion, undefined, name);
 }
 
 async function getList(client: Client, resource: ApiResource, opts: GetOptions): Promise<void> {
-  const format = parseFormat(opts.output);
+  const format = formatOf(opts);
   const ns = scope(resource, client.conn.namespace, opts.allNamespaces);
   const path = resourcePath(resource, ns);
   const query = { labelSelector: opts.selector, fieldSelector: opts.fieldSelector };
@@ -62,15 +66,15 @@ async function getList(client: Client, resource: ApiResource, opts: GetOptions):
     return;
   }
   const list = await client.conn.get<KubeList>(path, { query });
-  if (format === 'name') process.stdout.write(list.items.map((o) => `${kindPrefix(resource)}/${o.metadata.name}\n`).join(''));
-  else process.stdout.write(formatObject(asList(list.items), format));
-  if (!list.items.length && format === 'name') process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
+  if (!list.items.length && rowsPerObject(format)) {
+    if (!opts.watch) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
+  } else process.stdout.write(formatObjects(list.items, format, kindPrefix(resource)));
   if (opts.watch) await follow(client, resource, opts, list.metadata?.resourceVersion);
 }
 
 /** `get TYPE,TYPE`: one table per type with kind-prefixed names, as kubectl prints it; or one List. */
 async function getSeveralLists(client: Client, resources: ApiResource[], opts: GetOptions): Promise<void> {
-  const format = parseFormat(opts.output);
+  const format = formatOf(opts);
   const query = { labelSelector: opts.selector, fieldSelector: opts.fieldSelector };
   const withNamespace = (r: ApiResource) => Boolean(opts.allNamespaces && r.namespaced);
   const path = (r: ApiResource) => resourcePath(r, scope(r, client.conn.namespace, opts.allNamespaces));
@@ -92,15 +96,18 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
     items.push(...list.items);
     names.push(...list.items.map((o) => `${kindPrefix(r)}/${o.metadata.name}\n`));
   }
-  if (format === 'name') {
-    process.stdout.write(names.join(''));
-    if (!names.length) nothing();
-  } else process.stdout.write(formatObject(asList(items), format));
+  if (!items.length && rowsPerObject(format)) nothing();
+  else process.stdout.write(format === 'name' ? names.join('') : formatObjects(items, format, ''));
+}
+
+/** Formats that print nothing but rows, so an empty list says "No resources found" instead (as kubectl). */
+function rowsPerObject(format: ObjectFormat): boolean {
+  return format === 'name' || (typeof format === 'object' && 'columns' in format);
 }
 
 /** Prints every change after `resourceVersion` until interrupted; rewatches when the server ends a watch. */
 async function follow(client: Client, resource: ApiResource, opts: GetOptions, resourceVersion: string | undefined, printer?: TablePrinter, name?: string, headerPrinted = true): Promise<void> {
-  const format = parseFormat(opts.output);
+  const format = formatOf(opts);
   const ns = scope(resource, client.conn.namespace, opts.allNamespaces);
   const fieldSelector = [opts.fieldSelector, name ? `metadata.name=${name}` : undefined].filter(Boolean).join(',') || undefined;
   let rv = resourceVersion;
@@ -124,8 +131,7 @@ async function follow(client: Client, resource: ApiResource, opts: GetOptions, r
         if (table && printer) {
           process.stdout.write(printer.print(ev.object, header));
           header = false;
-        } else if (format === 'name') process.stdout.write(`${kindPrefix(resource)}/${ev.object.metadata?.name}\n`);
-        else process.stdout.write(format === 'yaml' ? `---\n${formatObject(ev.object, 'yaml')}` : formatObject(ev.object, 'json'));
+        } else if (!table) process.stdout.write(formatWatched(ev.object, format, kindPrefix(resource)));
       }
     } catch (err) {
       if (isServerError(err, 'Expired')) {
@@ -144,7 +150,7 @@ export function registerGet(program: Command): void {
       .description('show one or many resources (the same columns as kubectl get)')
       .argument('<resource>', 'resource type (tasks, task, tk, onode, tasks.okube.dev, ...), several as TYPE,TYPE, or TYPE/NAME')
       .argument('[names...]', 'names of the objects')
-      .option('-o, --output <format>', 'wide, yaml, json or name')
+      .option('-o, --output <format>', "wide, yaml, json, name, jsonpath='{…}' or custom-columns=HEADER:PATH,…")
       .option('-w, --watch', 'after listing, print every change as it happens')
       .option('-l, --selector <selector>', 'label selector, e.g. app=web')
       .option('--field-selector <selector>', 'field selector, e.g. metadata.name=web')
@@ -157,7 +163,7 @@ export function registerGet(program: Command): void {
     if (targets.length === 1 && !targets[0].name) return getList(client, targets[0].resource, opts);
     if (targets.every((t) => !t.name)) return getSeveralLists(client, resources, opts);
     let failed: unknown;
-    const format = parseFormat(opts.output);
+    const format = formatOf(opts);
     if ((format === 'table' || format === 'wide') && targets.length > 1) {
       // One table per type for several names, as kubectl prints it (kind-prefixed with several types).
       const printed: string[] = [];

@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { CliError } from '../cli-error.js';
 import { serverError } from './api-error.js';
 import { staticTarget, type ApiTarget } from './kubeconfig-static.js';
+import { serverWarnings, WarningPrinter } from './server-warnings.js';
 
 // One API server, as the okube client commands see it: the kubeconfig kubectl would use
 // (--kubeconfig, $KUBECONFIG, ~/.kube/config), its namespace, and raw REST calls. Raw rather
@@ -46,6 +47,8 @@ export class Connection {
   readonly namespace: string;
   /** Called when the server answers 404 for a resource path itself (not for a missing object). */
   onUnknownResource?: () => void;
+  /** Where the server's warnings go: stderr, each once. */
+  warnings = new WarningPrinter();
 
   constructor(
     private readonly target: ApiTarget,
@@ -96,7 +99,10 @@ export class Connection {
     const opts = await this.options(method, qs ? `${path}?${qs}` : path, headers);
     const send = this.server.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = send(opts, resolve);
+      const req = send(opts, (res) => {
+        this.warnings.show(serverWarnings(res.rawHeaders));
+        resolve(res);
+      });
       req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectionError(err)));
       req.end(payload);
     });

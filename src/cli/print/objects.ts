@@ -1,15 +1,28 @@
 import yaml from 'js-yaml';
 import { CliError } from '../cli-error.js';
+import { customColumnCells, parseCustomColumns, parseTemplate, renderTemplate, type CustomColumn } from './jsonpath-template.js';
+import { TablePrinter } from './table.js';
 
-// -o yaml | json | name, as kubectl prints them: keys sorted (kubectl marshals through Go maps),
-// JSON indented by four, several objects wrapped in a v1 List.
+// -o yaml | json | name | jsonpath=… | custom-columns=…, as kubectl prints them: keys sorted
+// (kubectl marshals through Go maps), JSON indented by four, several objects wrapped in a v1 List.
 
-export type ObjectFormat = 'yaml' | 'json' | 'name';
+type Template = ReturnType<typeof parseTemplate>;
+
+export type ObjectFormat = 'yaml' | 'json' | 'name' | { template: Template } | { columns: CustomColumn[]; printer: TablePrinter };
+
+const ALLOWED = 'custom-columns,json,jsonpath,name,wide,yaml';
 
 export function parseFormat(output: string | undefined): ObjectFormat | 'table' | 'wide' {
   if (!output) return 'table';
   if (output === 'yaml' || output === 'json' || output === 'name' || output === 'wide') return output;
-  throw new CliError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`);
+  const eq = output.indexOf('=');
+  const [kind, arg] = eq < 0 ? [output, undefined] : [output.slice(0, eq), output.slice(eq + 1)];
+  if (kind === 'jsonpath') {
+    if (!arg) throw new CliError('template format specified but no template given');
+    return { template: parseTemplate(arg) };
+  }
+  if (kind === 'custom-columns') return { columns: parseCustomColumns(arg ?? ''), printer: new TablePrinter() };
+  throw new CliError(`unable to match a printer suitable for the output format "${output}", allowed formats are: ${ALLOWED}`);
 }
 
 function sortKeys(v: unknown): unknown {
@@ -25,4 +38,26 @@ export function asList(items: unknown[]): object {
 export function formatObject(obj: unknown, format: 'yaml' | 'json'): string {
   if (format === 'json') return JSON.stringify(sortKeys(obj), null, 4) + '\n';
   return yaml.dump(obj, { sortKeys: true, lineWidth: -1, noRefs: true, noArrayIndent: true, quotingType: '"' });
+}
+
+type Named = { metadata?: { name?: string } };
+
+/**
+ * Objects in a non-table format: one List for yaml, json and jsonpath (kubectl's template sees
+ * the List), one line or row per object for name and custom-columns. `header` false: the rows of
+ * a watch after the first listing.
+ */
+export function formatObjects(items: Named[], format: ObjectFormat, kind: string, opts: { single?: boolean; header?: boolean } = {}): string {
+  if (format === 'name') return items.map((o) => `${kind}/${o.metadata?.name ?? ''}\n`).join('');
+  const whole = opts.single && items.length === 1 ? items[0] : asList(items);
+  if (format === 'yaml' || format === 'json') return formatObject(whole, format);
+  if ('template' in format) return renderTemplate(format.template, whole);
+  const rows = items.map((o) => customColumnCells(format.columns, o));
+  return format.printer.lines(opts.header === false ? rows : [format.columns.map((c) => c.header), ...rows]);
+}
+
+/** One watch event's object, as kubectl -w prints it in that format. */
+export function formatWatched(obj: Named, format: ObjectFormat, kind: string): string {
+  if (format === 'yaml') return `---\n${formatObject(obj, 'yaml')}`;
+  return formatObjects([obj], format, kind, { single: true, header: false });
 }

@@ -107,6 +107,22 @@ describe('okube CLI against okube up', function () {
     expect(relabelled.stdout).to.equal('task.okube.dev/pinger configured\n');
   });
 
+  it('apply refuses a misspelt field as kubectl does, and --validate=warn creates the object with a warning', async () => {
+    // `comand` for `command`: dropped silently, the Task would run the image's own command.
+    const typo = taskYaml('typo', '  comand: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n');
+    const refused = await inNs(['apply', '-f', '-'], typo);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.equal('The Task "typo" is invalid: spec.comand: unknown field "spec.comand"\n');
+    expect((await inNs(['get', 'task', 'typo'])).code, 'nothing created').to.equal(1);
+    const warned = await inNs(['apply', '--validate=warn', '-f', '-'], typo);
+    expect(warned.code, warned.stderr).to.equal(0);
+    expect(warned.stdout).to.equal('task.okube.dev/typo created\n');
+    expect(warned.stderr).to.equal('Warning: unknown field "spec.comand"\n');
+    expect((await task('typo')).spec.command).to.equal(undefined);
+    const bad = await inNs(['apply', '--validate=sometimes', '-f', '-'], typo);
+    expect([bad.code, bad.stderr]).to.deep.equal([1, 'error: invalid - validate option "sometimes"; must be one of: strict (or true), warn, ignore (or false)\n']);
+  });
+
   it('resolves resource names through discovery: short name, kind, group-qualified, TYPE/NAME', async () => {
     const [short, kind, qualified, slash, node] = await Promise.all([
       inNs(['get', 'tk', 'web', '-o', 'name']),
@@ -127,6 +143,23 @@ describe('okube CLI against okube up', function () {
     expect(yaml.stdout.match(/^ {2}kind: Task$/gm)).to.have.length(1);
     expect(all.stdout.split('\n')[0]).to.match(/^NAMESPACE\s+NAME\s+PHASE.*IMAGE\s+CONTAINER ID\s+PORTS$/);
     expect(all.stdout).to.match(new RegExp(`^${ns}\\s+web\\s+`, 'm'));
+  });
+
+  it('get -o jsonpath and -o custom-columns print exactly what kubectl prints', async () => {
+    // Spec fields and labels only: the controllers do not change them between the two reads.
+    const outputs = [
+      'jsonpath={.items[*].metadata.name}',
+      'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.command}{"\\n"}{end}',
+      "jsonpath={.items[?(@.metadata.name=='web')].spec.ports}",
+      'custom-columns=NAME:.metadata.name,IMAGE:spec.image,CMD:{.spec.command},LABELS:.metadata.labels,NONE:.spec.nope',
+    ];
+    for (const output of outputs) {
+      const [ours, theirs] = await Promise.all([inNs(['get', 'tasks', '-l', 'app in (web,batch,crashloop)', '-o', output]), kubectl(['get', 'tasks', '-n', ns, '-l', 'app in (web,batch,crashloop)', '-o', output])]);
+      expect(ours.code, ours.stderr).to.equal(0);
+      expect(ours.stdout, output).to.equal(theirs).and.not.equal('');
+    }
+    const one = await inNs(['get', 'task', 'web', '-o', 'jsonpath={.metadata.name}:{.spec.image}']);
+    expect(one.stdout).to.equal(`web:${image}`);
   });
 
   it('describe prints what kubectl describe prints', async () => {
