@@ -186,6 +186,16 @@ describe('Task controller on real Docker, etcd and API server', function () {
     expect(t.status!.ready).to.equal(false);
   });
 
+  it('pulls a corrected image at once instead of waiting out the failed one\'s back-off', async () => {
+    // A registry on loopback that refuses at once (no traffic leaves the machine); a 120 s back-off.
+    await manager.tasks.create(taskObject(ns, 'fiximg', { image: '127.0.0.1:1/okube-test/no-such-image:v0', command: ['sleep', '3600'], backoff: { initialDelaySeconds: 120 } }));
+    const failed = await waitForTask(manager.tasks, ns, 'fiximg', 'ErrImagePull', (t) => t.status?.state?.waiting?.reason === 'ErrImagePull' && Boolean(t.status.backoff?.nextRestartAt));
+    await manager.tasks.patch('fiximg', { spec: { image: env.image } }, ns);
+    const running = await waitForTask(manager.tasks, ns, 'fiximg', 'Running with the corrected image', (t) => t.status?.phase === 'Running', 30_000);
+    expect(Date.parse(running.status!.state!.running!.startedAt), 'started before the old back-off ended').to.be.below(Date.parse(failed.status!.backoff!.nextRestartAt!));
+    expect(running.status!.backoff?.nextRestartAt).to.equal(undefined);
+  });
+
   it('replaces the container when the image or command changes', async () => {
     await manager.tasks.create(taskObject(ns, 'change', { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 }));
     const before = await waitForTask(manager.tasks, ns, 'change', 'Running', (t) => t.status?.phase === 'Running');

@@ -43,6 +43,28 @@ export function specChange(ctx: PlanContext): Plan | undefined {
   return finish(ctx);
 }
 
+/** Waits with no container behind them: the image could not be pulled, or the container not created. */
+const CONTAINERLESS_WAITS = new Set(['ErrImagePull', 'ImagePullBackOff', 'CreateContainerError']);
+
+/**
+ * Step: the spec changed during a wait that has no container to replace (a wrong image fixed):
+ * the wait was for the old spec, so try the new one now — as the kubelet keys its back-off by the
+ * container's hash and image. The plan goes on to pull or create.
+ */
+export function specChangedInWait(ctx: PlanContext): undefined {
+  const { status, current } = ctx;
+  if (current || !CONTAINERLESS_WAITS.has(status.state?.waiting?.reason ?? '') || backoffLeftMs(ctx) <= 0) return undefined;
+  const waitedFor = status.conditions?.find((c) => c.type === 'BackOff' && c.status === 'True')?.observedGeneration;
+  const generation = ctx.task.metadata.generation;
+  if (waitedFor === undefined || generation === undefined || waitedFor >= generation) return undefined;
+  const message = `the spec changed during the back-off (generation ${waitedFor} → ${generation}): trying again now`;
+  resetBackoff(status);
+  status.state = { waiting: { reason: 'ContainerCreating', message } };
+  cond(ctx, 'BackOff', 'False', 'SpecChanged', message);
+  cond(ctx, 'Ready', 'False', 'ContainerCreating', message);
+  return undefined;
+}
+
 /** Step: created but never started (a crash between create and start): start it. */
 export function startCreated(ctx: PlanContext): Plan | undefined {
   const { current } = ctx;

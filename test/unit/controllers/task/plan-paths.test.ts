@@ -623,6 +623,32 @@ describe('task plan: failed image pulls', () => {
   });
 });
 
+describe('task plan: a spec change during a wait with no container', () => {
+  // A pull of app:bad failed at generation 4 (now + 10 s is the next try); the user then fixed the image.
+  const waiting = () => imagePullFailed(task({ image: 'app:bad' }), 'manifest unknown', at(0)).status;
+
+  it('pulls the new image now instead of waiting out the old one\'s back-off', () => {
+    const fixed = task({ image: 'app:good' }, waiting(), { generation: 5 });
+    const p = run({ task: fixed, imagePresent: false });
+    expect(p.actions).to.deep.include({ kind: 'pullImage' });
+    expect(p.status.backoff).to.equal(undefined);
+    expect(cond(p, 'BackOff')).to.include({ status: 'False', reason: 'SpecChanged' });
+  });
+
+  it('creates the container now when the new image is there', () => {
+    const fixed = task({ image: 'app:good' }, waiting(), { generation: 5 });
+    const p = run({ task: fixed, imagePresent: true });
+    expect(p.actions.map((a) => a.kind)).to.include('create');
+  });
+
+  it('keeps waiting when the spec did not change since the failure', () => {
+    const same = task({ image: 'app:bad' }, waiting(), { generation: 4 });
+    const p = run({ task: same, imagePresent: false });
+    expect(p.actions).to.deep.equal([]);
+    expect(p.status.backoff?.nextRestartAt).to.equal(iso(10));
+  });
+});
+
 describe('task plan: restart count', () => {
   it('says 0 restarts for a Task that never restarted, as a Pod does', () => {
     const t = task({}, { phase: 'Scheduled' });
