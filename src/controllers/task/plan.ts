@@ -1,5 +1,5 @@
 import { backoffWait, pullFailed } from './plan/backoff.js';
-import { createContainer, missingImage, pullingImage, removeDuplicates, specChange, specChangedInWait, startCreated, waitForStops } from './plan/containers.js';
+import { containerlessWaitOver, createContainer, missingImage, pullingImage, removeDuplicates, specChange, startCreated, waitForStops } from './plan/containers.js';
 import { configBlocked } from './plan/config.js';
 import { newContext, type Step } from './plan/context.js';
 import { exitBookkeeping } from './plan/exit.js';
@@ -31,7 +31,7 @@ const STEPS: readonly Step[] = [
   removeDuplicates,
   dropOutdatedNext, // the next container made during a crash-loop wait (plan/next.ts), when out of date
   specChange,
-  specChangedInWait, // a wrong image fixed while its pull was backing off
+  containerlessWaitOver, // a wrong image fixed, or a retry, while its pull was backing off
   running, // and the probes
   exitBookkeeping,
   startNext, // the crash-loop wait is over: only its start remains

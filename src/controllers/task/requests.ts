@@ -41,7 +41,8 @@ export function retryable(status: TaskStatus | undefined): boolean {
 /**
  * The request to honour now, if any. A restart replaces the newest container whatever its state;
  * a retry only ends a wait (a running Task has nothing to retry). With no container there is
- * nothing to replace: the next container is created anyway and carries the request.
+ * nothing to replace: the next container is created anyway and carries the request, and a wait
+ * with no container (a failed pull) ends on a request newer than its failure (plan/containers.ts).
  */
 export function pendingRequest(task: Task, newest: ContainerInfo | undefined, status: TaskStatus): PendingRequest | undefined {
   if (!newest) return undefined;

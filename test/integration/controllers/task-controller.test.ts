@@ -7,6 +7,7 @@ import { firstValueFrom, filter, timeout } from 'rxjs';
 import { LABELS, type Task } from '../../../src/api/types.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { MAX_START_LEAD_MS, startLeadMs } from '../../../src/controllers/task/plan/start-lead.js';
+import { RETRY_ANNOTATION } from '../../../src/controllers/task/requests.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { isOkubeError } from '../../../src/util/errors.js';
 import type { TestCluster } from '../../support/cluster.js';
@@ -194,6 +195,20 @@ describe('Task controller on real Docker, etcd and API server', function () {
     const running = await waitForTask(manager.tasks, ns, 'fiximg', 'Running with the corrected image', (t) => t.status?.phase === 'Running', 30_000);
     expect(Date.parse(running.status!.state!.running!.startedAt), 'started before the old back-off ended').to.be.below(Date.parse(failed.status!.backoff!.nextRestartAt!));
     expect(running.status!.backoff?.nextRestartAt).to.equal(undefined);
+  });
+
+  it('pulls again at once on a retry during an image pull back-off, once', async () => {
+    await manager.tasks.create(taskObject(ns, 'retryimg', { image: '127.0.0.1:1/okube-test/no-such-image:v0', backoff: { initialDelaySeconds: 120 } }));
+    const failed = await waitForTask(manager.tasks, ns, 'retryimg', 'ErrImagePull', (t) => t.status?.state?.waiting?.reason === 'ErrImagePull' && Boolean(t.status.backoff?.nextRestartAt));
+    const askedAt = new Date().toISOString();
+    await manager.tasks.patch('retryimg', { metadata: { annotations: { [RETRY_ANNOTATION]: askedAt } } }, ns);
+    // The retry's pull fails too: a new wait (the back-off reset, as a retry does), begun after the request.
+    const again = await waitForTask(manager.tasks, ns, 'retryimg', 'pulled again', (t) => t.status?.backoff?.nextRestartAt !== undefined && t.status.backoff.nextRestartAt !== failed.status!.backoff!.nextRestartAt, 30_000);
+    const began = Date.parse(again.status!.backoff!.nextRestartAt!) - again.status!.backoff!.delaySeconds! * 1000;
+    expect(began, 'the new wait began after the request').to.be.at.least(Date.parse(askedAt));
+    expect(again.status!.backoff!.restarts).to.equal(1);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await manager.tasks.get('retryimg', ns)).status!.backoff!.nextRestartAt, 'the request is spent').to.equal(again.status!.backoff!.nextRestartAt);
   });
 
   it('replaces the container when the image or command changes', async () => {

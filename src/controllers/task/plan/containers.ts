@@ -1,5 +1,6 @@
 import { LABELS } from '../../../api/types.js';
 import { specHash } from '../container-spec.js';
+import { RESTART_ANNOTATION, RETRY_ANNOTATION } from '../requests.js';
 import { backoffLeftMs, resetBackoff } from './backoff.js';
 import { BACKOFF_REASONS, cond, finish, restartOf, stopping, type PlanContext } from './context.js';
 import type { Plan } from './types.js';
@@ -46,22 +47,39 @@ export function specChange(ctx: PlanContext): Plan | undefined {
 /** Waits with no container behind them: the image could not be pulled, or the container not created. */
 const CONTAINERLESS_WAITS = new Set(['ErrImagePull', 'ImagePullBackOff', 'CreateContainerError']);
 
+/** Why a containerless wait is over before its time: the spec changed, or a retry/restart was asked for since it began. */
+function waitOutdated(ctx: PlanContext): { reason: string; message: string } | undefined {
+  const { status, task } = ctx;
+  const waitedFor = status.conditions?.find((c) => c.type === 'BackOff' && c.status === 'True')?.observedGeneration;
+  const generation = task.metadata.generation;
+  if (waitedFor !== undefined && generation !== undefined && waitedFor < generation) {
+    return { reason: 'SpecChanged', message: `the spec changed during the back-off (generation ${waitedFor} → ${generation}): trying again now` };
+  }
+  // With no container to carry a request's label (requests.ts), a request counts when it is newer
+  // than the failure that began the wait; the next failure is newer than it, so it counts once.
+  const began = Date.parse(status.backoff?.nextRestartAt ?? '') - (status.backoff?.delaySeconds ?? 0) * 1000;
+  for (const [annotation, reason] of [[RETRY_ANNOTATION, 'RetryRequested'], [RESTART_ANNOTATION, 'RestartRequested']] as const) {
+    const at = task.metadata.annotations?.[annotation];
+    if (at && Date.parse(at) > began) return { reason, message: `${reason === 'RetryRequested' ? 'retry' : 'restart'} requested (${annotation}=${at}): trying again now, backoff reset` };
+  }
+  return undefined;
+}
+
 /**
- * Step: the spec changed during a wait that has no container to replace (a wrong image fixed):
- * the wait was for the old spec, so try the new one now — as the kubelet keys its back-off by the
- * container's hash and image. The plan goes on to pull or create.
+ * Step: a wait that has no container to replace (a wrong image, a container the engine would not
+ * create) ends when the spec changes — the wait was for the old spec, as the kubelet keys its
+ * back-off by the container's hash and image — or on `okube retry`. The plan goes on to pull or create.
  */
-export function specChangedInWait(ctx: PlanContext): undefined {
+export function containerlessWaitOver(ctx: PlanContext): undefined {
   const { status, current } = ctx;
   if (current || !CONTAINERLESS_WAITS.has(status.state?.waiting?.reason ?? '') || backoffLeftMs(ctx) <= 0) return undefined;
-  const waitedFor = status.conditions?.find((c) => c.type === 'BackOff' && c.status === 'True')?.observedGeneration;
-  const generation = ctx.task.metadata.generation;
-  if (waitedFor === undefined || generation === undefined || waitedFor >= generation) return undefined;
-  const message = `the spec changed during the back-off (generation ${waitedFor} → ${generation}): trying again now`;
+  const over = waitOutdated(ctx);
+  if (!over) return undefined;
   resetBackoff(status);
-  status.state = { waiting: { reason: 'ContainerCreating', message } };
-  cond(ctx, 'BackOff', 'False', 'SpecChanged', message);
-  cond(ctx, 'Ready', 'False', 'ContainerCreating', message);
+  status.state = { waiting: { reason: 'ContainerCreating', message: over.message } };
+  cond(ctx, 'BackOff', 'False', over.reason, over.message);
+  cond(ctx, 'Ready', 'False', 'ContainerCreating', over.message);
+  ctx.events.push({ type: 'Normal', reason: over.reason, message: `${over.message[0].toUpperCase()}${over.message.slice(1)}` });
   return undefined;
 }
 

@@ -641,6 +641,21 @@ describe('task plan: a spec change during a wait with no container', () => {
     expect(p.actions.map((a) => a.kind)).to.include('create');
   });
 
+  it('pulls again now on a retry asked for after the failure, and only once', () => {
+    const asked = task({ image: 'app:bad' }, waiting(), { generation: 4, annotations: { [RETRY_ANNOTATION]: iso(1) } });
+    const p = run({ task: asked, imagePresent: false });
+    expect(p.actions).to.deep.include({ kind: 'pullImage' });
+    expect(p.events.map((e) => e.reason)).to.include('RetryRequested');
+    // The pull fails again at 3 s: a new wait, newer than the request, which is now spent.
+    const again = imagePullFailed({ ...asked, status: p.status }, 'manifest unknown', at(3)).status;
+    expect(run({ task: { ...asked, status: again }, imagePresent: false, now: at(4) }).actions).to.deep.equal([]);
+  });
+
+  it('ignores a retry asked for before the failure that began the wait', () => {
+    const old = task({ image: 'app:bad' }, waiting(), { generation: 4, annotations: { [RETRY_ANNOTATION]: iso(-5) } });
+    expect(run({ task: old, imagePresent: false }).actions).to.deep.equal([]);
+  });
+
   it('keeps waiting when the spec did not change since the failure', () => {
     const same = task({ image: 'app:bad' }, waiting(), { generation: 4 });
     const p = run({ task: same, imagePresent: false });
