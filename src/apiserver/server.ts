@@ -8,6 +8,7 @@ import type { HealthEndpoints } from '../health/checks.js';
 import { observeRequest as recordRequest, watchStarted } from '../metrics/apiserver.js';
 import { parseRequest, requestKey, type ParsedRequest } from './request-info.js';
 import { builtinDefs, loadCrds, type ResourceDef } from './schema/index.js';
+import { withTaskCells } from './schema/task-cells.js';
 import { loadOrCreateCerts, loadOrCreateToken } from './certs.js';
 import { DEFAULT_MAX_BODY_BYTES, requestId, sendJson } from './http.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './gc/collector.js';
@@ -94,7 +95,7 @@ const SYSTEM_NAMESPACES = ['default', 'kube-system'];
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = loggerFor('apiserver');
   const store = opts.store;
-  const defs = [...builtinDefs(), ...loadCrds(opts.crdDir), ...(opts.extraDefs ?? [])];
+  const defs = [...builtinDefs(), ...withTaskCells(loadCrds(opts.crdDir)), ...(opts.extraDefs ?? [])];
   const registry = new Registry(defs);
   const certs = servingCerts(opts);
   const tokens = opts.auth?.tokens?.length ? opts.auth.tokens : [loadOrCreateToken(opts.dataDir)];

@@ -221,6 +221,15 @@ for (const backend of backends) {
       expect((await k('get', 'tasks', '-A', '-o', 'name')).stdout).to.not.include('x2');
     });
 
+    it('get shows a Task held by a finalizer as Terminating, as a Pod being deleted', async () => {
+      const held = yaml.dump({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name: 'held', finalizers: ['example.com/hold'] }, spec: { image: 'nginx' } });
+      expect((await applyText(held)).code).to.equal(0);
+      await okn('delete', 'task', 'held', '--wait=false');
+      const table = (await okn('get', 'tasks')).split('\n');
+      expect(table[1].split(/\s+/).slice(0, 2), table.join('\n')).to.deep.equal(['held', 'Terminating']);
+      await okn('patch', 'task', 'held', '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}');
+    });
+
     it('explain task.spec', async () => {
       const out = await ok('explain', 'task.spec');
       expect(out).to.match(/KIND:\s+Task/);
