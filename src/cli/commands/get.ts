@@ -5,7 +5,8 @@ import { kindPrefix, resourcePath, type ApiResource } from '../kube/discovery.js
 import { isServerError } from '../kube/api-error.js';
 import { watchEvents } from '../kube/watch.js';
 import { formatObjects, formatWatched, parseFormat, type ObjectFormat } from '../print/objects.js';
-import { TablePrinter, type Table } from '../print/table.js';
+import { TablePrinter, type Table, type TableOptions } from '../print/table.js';
+import { sortedBy } from '../print/sort-by.js';
 import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube get`: the server's Table (so the columns are the ones kubectl shows), or the objects
@@ -17,11 +18,23 @@ interface GetOptions extends ClientOptions {
   selector?: string;
   fieldSelector?: string;
   allNamespaces?: boolean;
+  headers: boolean;
+  showLabels?: boolean;
+  labelColumns: string[];
+  sortBy?: string;
   /** The parsed --output, once per command: custom columns keep their widths from the list to the watch. */
   format?: ReturnType<typeof parseFormat>;
 }
 
 const formatOf = (opts: GetOptions) => (opts.format ??= parseFormat(opts.output));
+
+/** What the table flags ask of every TablePrinter (--no-headers, --show-labels, -L). */
+const tableFlags = (opts: GetOptions): TableOptions => ({ noHeaders: !opts.headers, showLabels: opts.showLabels, labelColumns: opts.labelColumns });
+
+/** A Table request: with --sort-by the rows carry whole objects, to sort on any field. */
+const tableQuery = (opts: GetOptions, query: Record<string, string | undefined> = {}) => ({ ...query, includeObject: opts.sortBy ? 'Object' : undefined });
+
+const sortedTable = (table: Table, opts: GetOptions): Table => ({ ...table, rows: sortedBy(table.rows ?? [], opts.sortBy, (r) => r.object) });
 
 interface KubeList {
   items: Array<{ metadata: { name: string; namespace?: string } }>;
@@ -41,7 +54,7 @@ async function getOne(client: Client, resource: ApiResource, name: string, opts:
   const path = resourcePath(resource, client.conn.namespace, name);
   if (format === 'table' || format === 'wide') {
     const table = await client.conn.get<Table>(path, { accept: TABLE_ACCEPT });
-    const printer = new TablePrinter({ wide: format === 'wide' });
+    const printer = new TablePrinter({ wide: format === 'wide', ...tableFlags(opts) });
     process.stdout.write(printer.print(table));
     if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion ?? (table.rows?.[0]?.object?.metadata?.resourceVersion), printer, name);
     return;
@@ -58,8 +71,8 @@ async function getList(client: Client, resource: ApiResource, opts: GetOptions):
   const query = { labelSelector: opts.selector, fieldSelector: opts.fieldSelector };
   const withNamespace = Boolean(opts.allNamespaces && resource.namespaced);
   if (format === 'table' || format === 'wide') {
-    const table = await client.conn.get<Table>(path, { accept: TABLE_ACCEPT, query });
-    const printer = new TablePrinter({ wide: format === 'wide', withNamespace });
+    const table = sortedTable(await client.conn.get<Table>(path, { accept: TABLE_ACCEPT, query: tableQuery(opts, query) }), opts);
+    const printer = new TablePrinter({ wide: format === 'wide', withNamespace, ...tableFlags(opts) });
     if (table.rows?.length) process.stdout.write(printer.print(table));
     else if (!opts.watch) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
     if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion, printer, undefined, Boolean(table.rows?.length));
@@ -68,7 +81,7 @@ async function getList(client: Client, resource: ApiResource, opts: GetOptions):
   const list = await client.conn.get<KubeList>(path, { query });
   if (!list.items.length && rowsPerObject(format)) {
     if (!opts.watch) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
-  } else process.stdout.write(formatObjects(list.items, format, kindPrefix(resource)));
+  } else process.stdout.write(formatObjects(sortedBy(list.items, opts.sortBy, (o) => o), format, kindPrefix(resource), { header: opts.headers }));
   if (opts.watch) await follow(client, resource, opts, list.metadata?.resourceVersion);
 }
 
@@ -82,8 +95,8 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
   if (format === 'table' || format === 'wide') {
     const printed: string[] = [];
     for (const r of resources) {
-      const table = await client.conn.get<Table>(path(r), { accept: TABLE_ACCEPT, query });
-      if (table.rows?.length) printed.push(new TablePrinter({ wide: format === 'wide', withNamespace: withNamespace(r), kindPrefix: kindPrefix(r) }).print(table));
+      const table = sortedTable(await client.conn.get<Table>(path(r), { accept: TABLE_ACCEPT, query: tableQuery(opts, query) }), opts);
+      if (table.rows?.length) printed.push(new TablePrinter({ wide: format === 'wide', withNamespace: withNamespace(r), kindPrefix: kindPrefix(r), ...tableFlags(opts) }).print(table));
     }
     if (printed.length) process.stdout.write(printed.join('\n'));
     else nothing();
@@ -97,7 +110,7 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
     names.push(...list.items.map((o) => `${kindPrefix(r)}/${o.metadata.name}\n`));
   }
   if (!items.length && rowsPerObject(format)) nothing();
-  else process.stdout.write(format === 'name' ? names.join('') : formatObjects(items, format, ''));
+  else process.stdout.write(format === 'name' ? names.join('') : formatObjects(sortedBy(items, opts.sortBy, (o) => o), format, '', { header: opts.headers }));
 }
 
 /** Formats that print nothing but rows, so an empty list says "No resources found" instead (as kubectl). */
@@ -154,7 +167,11 @@ export function registerGet(program: Command): void {
       .option('-w, --watch', 'after listing, print every change as it happens')
       .option('-l, --selector <selector>', 'label selector, e.g. app=web')
       .option('--field-selector <selector>', 'field selector, e.g. metadata.name=web')
-      .option('-A, --all-namespaces', 'across all namespaces'),
+      .option('-A, --all-namespaces', 'across all namespaces')
+      .option('--no-headers', 'no header line (tables and custom columns)')
+      .option('--show-labels', 'a last column with all labels')
+      .option('-L, --label-columns <keys>', 'a column for each of these label keys (comma-separated; repeatable)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)], [] as string[])
+      .option('--sort-by <jsonpath>', "sort by a field, e.g. '{.metadata.creationTimestamp}' or .status.restartCount"),
   ).action(async (resource: string, names: string[], opts: GetOptions) => {
     const client = await connect(opts);
     const targets = await resolveTargets(client, [resource, ...names], { severalTypes: true });
@@ -168,7 +185,7 @@ export function registerGet(program: Command): void {
       // One table per type for several names, as kubectl prints it (kind-prefixed with several types).
       const printed: string[] = [];
       for (const r of resources) {
-        const printer = new TablePrinter({ wide: format === 'wide', kindPrefix: resources.length > 1 ? kindPrefix(r) : undefined });
+        const printer = new TablePrinter({ wide: format === 'wide', kindPrefix: resources.length > 1 ? kindPrefix(r) : undefined, ...tableFlags(opts) });
         const rows: string[][] = [];
         let header: string[] | undefined;
         for (const t of targets.filter((x) => x.resource === r)) {
@@ -182,7 +199,7 @@ export function registerGet(program: Command): void {
             failed = err;
           }
         }
-        if (header) printed.push(printer.lines([header, ...rows]));
+        if (header) printed.push(printer.lines(opts.headers ? [header, ...rows] : rows));
       }
       if (printed.length) process.stdout.write(printed.join('\n'));
       if (failed) process.exitCode = 1;

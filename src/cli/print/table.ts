@@ -1,7 +1,7 @@
 // A meta.k8s.io/v1 Table printed the way kubectl prints it: upper-case headers, columns of
-// priority > 0 only with -o wide, a NAMESPACE column with -A, cells aligned like Go's tabwriter
-// as kubectl configures it (minimum width 6, padding 3, the last cell unpadded), and widths
-// remembered from one watch event to the next.
+// priority > 0 only with -o wide, a NAMESPACE column with -A, -L label columns and --show-labels
+// after the server's, cells aligned like Go's tabwriter as kubectl configures it (minimum width 6,
+// padding 3, the last cell unpadded), and widths remembered from one watch event to the next.
 
 export interface TableColumn {
   name: string;
@@ -11,7 +11,7 @@ export interface TableColumn {
 
 export interface TableRow {
   cells: unknown[];
-  object?: { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
+  object?: { metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> } };
 }
 
 export interface Table {
@@ -26,6 +26,12 @@ export interface TableOptions {
   withNamespace?: boolean;
   /** Prefix the first cell with the resource type (`task.okube.dev/web`), as kubectl does for several types. */
   kindPrefix?: string;
+  /** --no-headers */
+  noHeaders?: boolean;
+  /** -L: one column per label key, headed by the key's last segment in upper case. */
+  labelColumns?: string[];
+  /** --show-labels: a LABELS column, `k=v,…` sorted by key, `<none>` without labels. */
+  showLabels?: boolean;
 }
 
 const MIN_WIDTH = 6;
@@ -54,18 +60,22 @@ export class TablePrinter {
 
   headers(table: Table): string[] {
     const cols = this.visible(table.columnDefinitions).map((i) => table.columnDefinitions[i].name.toUpperCase());
-    return this.opts.withNamespace ? ['NAMESPACE', ...cols] : cols;
+    const labels = (this.opts.labelColumns ?? []).map((k) => k.split('/').pop()!.toUpperCase());
+    return [...(this.opts.withNamespace ? ['NAMESPACE'] : []), ...cols, ...labels, ...(this.opts.showLabels ? ['LABELS'] : [])];
   }
 
   cells(table: Table, row: TableRow): string[] {
     const cols = this.visible(table.columnDefinitions).map((i) => cellText(row.cells[i]));
     if (this.opts.kindPrefix && cols.length) cols[0] = `${this.opts.kindPrefix}/${cols[0]}`;
-    return this.opts.withNamespace ? [row.object?.metadata?.namespace ?? '', ...cols] : cols;
+    const labels = row.object?.metadata?.labels ?? {};
+    const labelCells = (this.opts.labelColumns ?? []).map((k) => labels[k] ?? '');
+    const all = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',') || '<none>';
+    return [...(this.opts.withNamespace ? [row.object?.metadata?.namespace ?? ''] : []), ...cols, ...labelCells, ...(this.opts.showLabels ? [all] : [])];
   }
 
   /** The header and every row (what `get` prints first). */
   print(table: Table, header = true): string {
     const rows = (table.rows ?? []).map((r) => this.cells(table, r));
-    return this.lines(header ? [this.headers(table), ...rows] : rows);
+    return this.lines(header && !this.opts.noHeaders ? [this.headers(table), ...rows] : rows);
   }
 }

@@ -162,6 +162,27 @@ describe('okube CLI against okube up', function () {
     expect(one.stdout).to.equal(`web:${image}`);
   });
 
+  it('get --no-headers, --show-labels, -L and --sort-by print what kubectl prints', async () => {
+    const same = async (args: string[]) => {
+      // A table's AGE may tick between the two reads: compare until a pair agrees.
+      let ours = '';
+      let theirs = '';
+      for (let attempt = 0; attempt < 5 && (attempt === 0 || ours !== theirs); attempt++) {
+        const r = await inNs(args);
+        expect(r.code, r.stderr).to.equal(0);
+        ours = r.stdout;
+        theirs = await kubectl([...args, '-n', ns]);
+      }
+      expect(ours, args.join(' ')).to.equal(theirs).and.not.equal('');
+    };
+    await same(['get', 'tasks', '-l', 'app in (web,batch,crashloop)', '--sort-by=.metadata.name', '-o', 'custom-columns=N:.metadata.name,I:.spec.image', '--no-headers']);
+    await same(['get', 'tasks', '-l', 'app', '--sort-by={.metadata.labels.app}', '-o', 'name']);
+    await same(['get', 'ns', ns, '--show-labels', '-L', 'kubernetes.io/metadata.name', '--no-headers']);
+    await same(['get', 'ns', ns, '--show-labels', '-L', 'kubernetes.io/metadata.name,nope']);
+    const typo = await inNs(['get', 'tasks', '--sort-by=.nope']);
+    expect([typo.code, typo.stderr]).to.deep.equal([1, 'error: couldn\'t find any field with path "{.nope}" in the list of objects\n']);
+  });
+
   it('describe prints what kubectl describe prints', async () => {
     await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
     // Only the event ages may differ (a second apart).

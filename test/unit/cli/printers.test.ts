@@ -23,6 +23,17 @@ describe('cli: table printer', () => {
     expect(new TablePrinter({ wide: true, withNamespace: true }).print(table).split('\n')[0]).to.equal('NAMESPACE   NAME        PHASE     READY   IMAGE     AGE');
   });
 
+  it('adds -L columns headed by the key\'s last segment and a LABELS column last, <none> without labels', () => {
+    const labelled: Table = { ...table, rows: [{ ...table.rows![0], object: { metadata: { name: 'web', labels: { tier: 'front', 'app.kubernetes.io/name': 'web' } } } }, table.rows![1]] };
+    expect(new TablePrinter({ labelColumns: ['app.kubernetes.io/name', 'zone'], showLabels: true }).print(labelled)).to.equal(
+      ['NAME        PHASE     READY   AGE   NAME   ZONE   LABELS', 'web         Running   true    5s    web           app.kubernetes.io/name=web,tier=front', 'crashloop             false   10m                 <none>', ''].join('\n'),
+    );
+  });
+
+  it('prints no header line with --no-headers', () => {
+    expect(new TablePrinter({ noHeaders: true }).print(table)).to.equal('web         Running   true    5s\ncrashloop             false   10m\n');
+  });
+
   it('keeps column widths across watch events', () => {
     const p = new TablePrinter();
     p.print(table);
