@@ -20,7 +20,10 @@ type Step =
 
 export type JsonPath = Step[];
 
-const NAME = /^[A-Za-z0-9_$-]+/;
+// A field name runs to the next `.`, `[`, brace or space; `\.` is a dot inside it, as kubectl's
+// `{.metadata.labels.kubernetes\.io/hostname}`.
+const NAME = /^(?:[^.[\]{}\s\\]|\\.)+/;
+const unescapeName = (n: string) => n.replace(/\\(.)/g, '$1');
 const QUOTED = /^(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")/;
 const LITERAL = /^(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"|(-?\d+(?:\.\d+)?)|(true|false))/;
 
@@ -93,7 +96,7 @@ export function parseJsonPath(expr: string): JsonPath {
         steps.push({ kind: 'recursive' });
         s = s.slice(1);
       } else if ((m = NAME.exec(s))) {
-        steps.push({ kind: 'recursive', name: m[0] });
+        steps.push({ kind: 'recursive', name: unescapeName(m[0]) });
         s = s.slice(m[0].length);
       } else steps.push({ kind: 'recursive' }); // `..[0]`: every node, then the bracket
       continue;
@@ -103,9 +106,9 @@ export function parseJsonPath(expr: string): JsonPath {
       s = s.slice(2);
       continue;
     }
-    if ((m = /^\.([A-Za-z0-9_$-]+)/.exec(s))) {
-      steps.push({ kind: 'field', name: m[1] });
-      s = s.slice(m[0].length);
+    if (s.startsWith('.') && (m = NAME.exec(s.slice(1)))) {
+      steps.push({ kind: 'field', name: unescapeName(m[0]) });
+      s = s.slice(1 + m[0].length);
       continue;
     }
     if (s === '.') break; // `{.}`: the current object

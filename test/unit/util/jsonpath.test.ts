@@ -22,6 +22,10 @@ describe('JSONPath (Kubernetes dialect)', () => {
     expect(evalJsonPath(input, "{.items[*]['kind','status.none']}")).to.deep.equal(['None', 'None']);
   });
 
+  it('reads a field name with escaped dots and slashes, as kubectl\'s {.metadata.labels.kubernetes\\.io/hostname}', () => {
+    expect(evalJsonPath(input, '{.items[0].metadata.labels.kubernetes\\.io/hostname}')).to.deep.equal(['127.0.0.1']);
+  });
+
   it('takes negative indexes from the end and slices [start:end:step]', () => {
     expect(evalJsonPath(input, '{.users[-1].name}')).to.deep.equal(['e2e']);
     expect(evalJsonPath(input, '{.users[-3].name}'), 'out of range').to.deep.equal([]);
