@@ -36,7 +36,6 @@ export const ETCD_ELECTION_TIMEOUT_MS = 500;
 
 const log = loggerFor('storage.embedded-etcd');
 
-
 /**
  * How etcd is started so that it dies with okube even when okube is killed -9: through
  * util-linux's setpriv, which sets the parent-death signal (prctl PR_SET_PDEATHSIG) and execs

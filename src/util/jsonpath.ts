@@ -71,16 +71,16 @@ function parseBracket(expr: string, inner: string): Step {
   return typeof keys[0] === 'number' ? { kind: 'index', index: keys[0] } : { kind: 'field', name: keys[0] };
 }
 
-/** The closing bracket of the `[` at `s[0]`, past quoted strings and a filter's parentheses. */
-function closingBracket(s: string): number {
+/** The first `close` in `s` at or after `from` that is outside '…' and "…" (backslash escapes); -1 if none. */
+export function indexOutsideQuotes(s: string, close: string, from: number): number {
   let quote: string | undefined;
-  for (let i = 1; i < s.length; i++) {
+  for (let i = from; i < s.length; i++) {
     const c = s[i];
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = undefined;
     } else if (c === "'" || c === '"') quote = c;
-    else if (c === ']') return i;
+    else if (c === close) return i;
   }
   return -1;
 }
@@ -113,7 +113,7 @@ export function parseJsonPath(expr: string): JsonPath {
     }
     if (s === '.') break; // `{.}`: the current object
     if (s.startsWith('[')) {
-      const end = closingBracket(s);
+      const end = indexOutsideQuotes(s, ']', 1); // past quoted strings and a filter's parentheses
       if (end < 0) throw bad(expr, s, 'unterminated [ in JSONPath');
       steps.push(parseBracket(expr, s.slice(1, end)));
       s = s.slice(end + 1);

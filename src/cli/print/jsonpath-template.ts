@@ -1,4 +1,5 @@
-import { evalJsonPath, parseJsonPath, type JsonPath } from '../../util/jsonpath.js';
+import { canonicalJson } from '../../util/canonical-json.js';
+import { evalJsonPath, indexOutsideQuotes, parseJsonPath, type JsonPath } from '../../util/jsonpath.js';
 import { CliError } from '../cli-error.js';
 
 // `-o jsonpath=TEMPLATE` and `-o custom-columns=HEADER:PATH,…`, as kubectl prints them: text
@@ -21,17 +22,8 @@ function actions(template: string): Array<{ text: string } | { action: string }>
       break;
     }
     if (open > i) out.push({ text: template.slice(i, open) });
-    let quote: string | undefined;
-    let j = open + 1;
-    for (; j < template.length; j++) {
-      const c = template[j];
-      if (quote) {
-        if (c === '\\') j++;
-        else if (c === quote) quote = undefined;
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '}') break;
-    }
-    if (j >= template.length) throw new Error('unclosed action');
+    const j = indexOutsideQuotes(template, '}', open + 1);
+    if (j < 0) throw new Error('unclosed action');
     out.push({ action: template.slice(open + 1, j).trim() });
     i = j + 1;
   }
@@ -63,17 +55,11 @@ export function parseTemplate(template: string): Node[] {
   return root; // a range left open runs to the template's end, as kubectl takes it
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  return v;
-}
-
 const GO_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
 
 /** A value as kubectl's JSONPath prints it: strings bare, the rest as Go's compact JSON (keys sorted, HTML-safe). */
 export function valueText(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(sortKeys(v)).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]);
+  return typeof v === 'string' ? v : canonicalJson(v).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]);
 }
 
 /** A value as kubectl's custom columns print it: Go's %v (`[a b]`, `map[k:v]`, `<nil>`). */
