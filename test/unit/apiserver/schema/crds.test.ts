@@ -12,6 +12,9 @@ function walk(schema: JsonSchema, path: string, visit: (s: JsonSchema, path: str
   if (schema.additionalProperties && typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${path}{}`, visit);
 }
 
+/** The fields of apiextensions.k8s.io/v1 JSONSchemaProps: a kube-apiserver warns about (or, strict, refuses) any other. */
+const JSON_SCHEMA_PROPS = new Set(['id', '$schema', '$ref', 'description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required', 'items', 'allOf', 'oneOf', 'anyOf', 'not', 'properties', 'additionalProperties', 'patternProperties', 'dependencies', 'additionalItems', 'definitions', 'externalDocs', 'example', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string', 'x-kubernetes-list-map-keys', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-validations']);
+
 describe('CRDs: loading', () => {
   it('loads exactly Node, Task, TaskService and TaskSet from crds/', () => {
     expect(defs.map((d) => d.kind).sort()).to.deep.equal(['Node', 'Task', 'TaskService', 'TaskSet']);
@@ -80,6 +83,14 @@ describe('CRDs: structural schema rules', () => {
           const item = s.items!;
           if (!item.required?.includes(key) && item.properties?.[key]?.default === undefined) bad.push(`${p}.${key}`);
         }
+      });
+      expect(bad).to.deep.equal([]);
+    });
+
+    it(`${def.kind}: every schema node holds only JSONSchemaProps fields (a comma in an unquoted flow-style description splits it into a bogus key)`, () => {
+      const bad: string[] = [];
+      walk(def.schema, def.kind, (s, p) => {
+        for (const [k, v] of Object.entries(s)) if (!JSON_SCHEMA_PROPS.has(k) || v === null) bad.push(`${p}: ${JSON.stringify(k)}`);
       });
       expect(bad).to.deep.equal([]);
     });
