@@ -141,12 +141,16 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
 }
 
 export function sendText(res: ServerResponse, code: number, text: string): void {
+  sendBytes(res, code, text, 'text/plain; charset=utf-8');
+}
+
+export function sendBytes(res: ServerResponse, code: number, body: string | Buffer, contentType: string): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
-  res.end(text);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' });
+  res.end(body);
 }
 
 /** Adds a `Warning: 299 - "..."` header (RFC 7234 style, as the real API server does). */

@@ -4,12 +4,13 @@ import { METRICS_CONTENT_TYPE, metricsText } from '../metrics/registry.js';
 import { logLevel, setLogLevel } from '../util/logger.js';
 import { DEBUG_FLAGS_V, parseVerbosity } from './debug-flags.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
-import { negotiate, readBody, sendJson, sendText } from './http.js';
+import { negotiate, readBody, sendBytes, sendJson, sendText } from './http.js';
 import type { Registry } from './registry.js';
 import { methodNotAllowed, pathNotFound, type Handler, type RequestContext } from './request-context.js';
 import { ApiError } from './status.js';
 import type { ParsedRequest } from './request-info.js';
 import { openApiV2, openApiV3Doc, openApiV3Index } from './schema/index.js';
+import { OPENAPI_V2_PROTOBUF, openApiV2Protobuf, wantsOpenApiV2Protobuf } from './schema/openapi-v2-protobuf.js';
 
 // The non-resource paths (version, health, metrics, debug flags, OpenAPI, discovery) as a route
 // table, tried in order; a request none of them takes goes to the resource handler or is a 404.
@@ -79,9 +80,10 @@ async function serveDebugFlags({ req, res, method }: RequestContext, log: Logger
 
 function serveOpenApi({ req, res, parsed: { path } }: RequestContext, registry: Registry): void {
   const accept = req.headers.accept ?? '';
-  const wantsJson = !accept || /application\/json|\*\/\*/.test(accept);
-  if (!wantsJson) throw new ApiError('NotAcceptable', 'only application/json is served for OpenAPI documents');
   const defs = registry.resources.map((r) => r.def);
+  if (path === '/openapi/v2' && wantsOpenApiV2Protobuf(accept)) return sendBytes(res, 200, openApiV2Protobuf(openApiV2(defs)), OPENAPI_V2_PROTOBUF);
+  const wantsJson = !accept || /application\/json|\*\/\*/.test(accept);
+  if (!wantsJson) throw new ApiError('NotAcceptable', `only application/json${path === '/openapi/v2' ? ` and ${OPENAPI_V2_PROTOBUF}` : ''} are served for this OpenAPI document`);
   if (path === '/openapi/v2') return sendJson(res, 200, openApiV2(defs));
   if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Index(defs));
   const m = /^\/openapi\/v3\/(apis\/[^/]+\/[^/]+|api\/v1)$/.exec(path);

@@ -89,6 +89,25 @@ for (const backend of backends) {
       expect(got.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']).to.be.a('string');
     });
 
+    it('apply and replace take back a kind: List file written by get -o yaml, and its items are validated client-side from /openapi/v2', async () => {
+      // kubectl validates a List's items itself, from /openapi/v2 in protobuf (never from v3).
+      expect((await applyText(taskManifest('l1', { image: 'okube-test/busybox:latest', command: ['sleep', '9'] }) + '---\n' + taskManifest('l2', { image: 'okube-test/busybox:latest' }))).code).to.equal(0);
+      await okn('patch', 'task', 'l1', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Running","restartCount":2,"conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2026-12-04T10:00:00Z","reason":"Started","message":"running"}]}}');
+      const file = join(ts.dir, `list-${n++}.yaml`);
+      writeFileSync(file, await okn('get', 'tasks', '-o', 'yaml'));
+      expect((yaml.load(readFileSync(file, 'utf8')) as { kind: string }).kind).to.equal('List');
+      const applied = await okn('apply', '-f', file);
+      expect(applied).to.match(/task.okube.dev\/l1 (configured|unchanged)/).and.match(/task.okube.dev\/l2 (configured|unchanged)/);
+      writeFileSync(file, await okn('get', 'tasks', '-o', 'yaml'));
+      expect(await okn('replace', '-f', file)).to.include('task.okube.dev/l1 replaced');
+      const typo = (await okn('get', 'tasks', '-o', 'yaml')).replace(/^(\s+)command:/m, '$1comand:');
+      writeFileSync(file, typo);
+      const refused = await kn('apply', '-f', file);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.include('ValidationError(Task.spec): unknown field "comand" in dev.okube.v1alpha1.Task.spec');
+      expect(JSON.parse(await okn('get', 'task', 'l1', '-o', 'json')).spec.command).to.deep.equal(['sleep', '9']);
+    });
+
     it('get: table, -o yaml, -o json, -o wide, -l, --field-selector, -A', async () => {
       expect((await applyText(taskManifest('a1', { image: 'nginx' }, { app: 'a' }) + '---\n' + taskManifest('b1', { image: 'busybox' }, { app: 'b' }))).code).to.equal(0);
       const table = await okn('get', 'tasks');

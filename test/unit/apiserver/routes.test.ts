@@ -83,7 +83,10 @@ describe('apiserver non-resource routes', () => {
     expect(json(await get('/openapi/v2'))).to.have.property('swagger', '2.0');
     expect(json(await get('/openapi/v3'))).to.have.nested.property('paths.api/v1');
     expect(json(await get('/openapi/v3/apis/coordination.k8s.io/v1'))).to.have.property('openapi');
-    expectStatus(await get('/openapi/v2', { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' }), 406, 'NotAcceptable');
+    const pb = await get('/openapi/v2', { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
+    expect(pb).to.include({ status: 200, contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' });
+    expectStatus(await get('/openapi/v3', { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' }), 406, 'NotAcceptable');
+    expectStatus(await get('/openapi/v2', { accept: 'application/vnd.kubernetes.protobuf' }), 406, 'NotAcceptable');
     expectStatus(await get('/openapi/v3/apis/nosuch.dev/v1'), 404, 'NotFound');
   });
 
