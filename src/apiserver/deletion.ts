@@ -2,13 +2,14 @@ import type { Store } from '../storage/store.js';
 import { decodeObject } from './http.js';
 import { listObjects } from './listing.js';
 import { clone, fromStored, isPlainObject, nowTimestamp, toStored, type Obj } from './objects.js';
-import { collectionPrefix, isNamespaceKind, objectKey, type Registry, type Resource } from './registry.js';
+import { collectionPrefix, isNamespaceKind, isTaskKind, objectKey, type Registry, type Resource } from './registry.js';
 import { deleteOptionsCauses, optionsInvalid } from './options-validation.js';
 import { queryInt } from './query-params.js';
 import type { WriteOptions } from './request-options.js';
 import { planDelete, propagationOptions, type PropagationOptions } from './propagation.js';
 import { ApiError, badRequest, conflict, isStoreError } from './status.js';
 import { readObject, retryOnConflict, type NamespaceHook, type Result, type StoreContext } from './store-access.js';
+import { taskDeletionGrace } from './task-deletion-grace.js';
 
 // DELETE of one object, of a collection, and the namespace drain. A DELETE plans with the
 // propagation policy (propagation.ts): an object left with finalizers (its own, or the collector's
@@ -20,6 +21,8 @@ export interface DeleteRequest {
   propagation: PropagationOptions;
   preconditions: { uid?: unknown; resourceVersion?: unknown };
   dryRun: boolean;
+  /** DeleteOptions.gracePeriodSeconds, when given (only Tasks use it: task-deletion-grace.ts). */
+  gracePeriodSeconds?: number;
 }
 
 export async function deleteObject(
@@ -39,7 +42,7 @@ export async function deleteObject(
   const gp = queryInt(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
   if (gp !== undefined && gp !== null && !Number.isInteger(gp)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
   const preconditions = isPlainObject(options.preconditions) ? options.preconditions : {};
-  return deleteWithOptions(store, onNamespaceDeleting, r, ns, name, { propagation: propagationOptions(q, options), preconditions, dryRun: opts.dryRun });
+  return deleteWithOptions(store, onNamespaceDeleting, r, ns, name, { propagation: propagationOptions(q, options), preconditions, dryRun: opts.dryRun, gracePeriodSeconds: typeof gp === 'number' ? gp : undefined });
 }
 
 export async function deleteWithOptions(store: Store, onNamespaceDeleting: NamespaceHook, r: Resource, ns: string | undefined, name: string, req: DeleteRequest): Promise<Result> {
@@ -58,7 +61,10 @@ export async function deleteWithOptions(store: Store, onNamespaceDeleting: Names
     }
     const key = objectKey(r, ns, name);
     // Namespaces are drained by the namespace finalizer whatever the policy (not GC finalizers).
-    const plan = isNamespace ? (cur.obj.metadata.deletionTimestamp ? { kind: 'unchanged' as const } : { kind: 'mark' as const, finalizers: cur.obj.metadata.finalizers ?? [] }) : planDelete(cur.obj.metadata, req.propagation);
+    let plan = isNamespace ? (cur.obj.metadata.deletionTimestamp ? { kind: 'unchanged' as const } : { kind: 'mark' as const, finalizers: cur.obj.metadata.finalizers ?? [] }) : planDelete(cur.obj.metadata, req.propagation);
+    const grace = isTaskKind(r) ? taskDeletionGrace(cur.obj, req.gracePeriodSeconds) : undefined;
+    // A terminating Task given a shorter grace period is marked again with it.
+    if (plan.kind === 'unchanged' && grace !== undefined) plan = { kind: 'mark', finalizers: cur.obj.metadata.finalizers ?? [] };
     return async (): Promise<Result> => {
       if (plan.kind === 'unchanged') {
         if (isNamespace) onNamespaceDeleting(name, cur.kv.modRevision);
@@ -67,7 +73,7 @@ export async function deleteWithOptions(store: Store, onNamespaceDeleting: Names
       if (plan.kind === 'mark') {
         const next = clone(cur.obj);
         if (!next.metadata.deletionTimestamp) next.metadata.deletionTimestamp = nowTimestamp();
-        next.metadata.deletionGracePeriodSeconds = 0;
+        next.metadata.deletionGracePeriodSeconds = grace ?? (isTaskKind(r) ? next.metadata.deletionGracePeriodSeconds : undefined) ?? 0;
         if (plan.finalizers.length) next.metadata.finalizers = plan.finalizers;
         if (isNamespace) next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
         if (req.dryRun) return { code: 200, body: next };

@@ -2,7 +2,7 @@ import type { NodeSpec, StatusCause, TaskSpec } from '../api/types.js';
 import { refusedHostPortMessage, refusedHostPorts } from '../api/host-port-policy.js';
 import type { Store } from '../storage/store.js';
 import { fromStored, type Obj } from './objects.js';
-import { objectKey, type Registry, type Resource } from './registry.js';
+import { isTaskKind, objectKey, type Registry, type Resource } from './registry.js';
 import { invalid } from './status.js';
 
 // Admission of a Task bound to a Node (spec.nodeName given at create, or set by the scheduler's
@@ -12,13 +12,10 @@ import { invalid } from './status.js';
 // that does not exist (yet) decides nothing here; the scheduler and the Task controller apply
 // the same rule when it does.
 
-function isTask(r: Resource): boolean {
-  return r.def.group === 'okube.dev' && r.def.kind === 'Task';
-}
 
 /** Throws a 422 when `obj` (a Task) asks its Node for host ports the Node refuses. */
 export async function admitHostPorts(store: Store, registry: Registry, r: Resource, obj: Obj, old?: Obj): Promise<void> {
-  if (!isTask(r)) return;
+  if (!isTaskKind(r)) return;
   const spec = (obj as { spec?: TaskSpec }).spec;
   const nodeName = spec?.nodeName;
   if (!nodeName || !spec.ports?.some((p) => p.hostPort)) return;

@@ -54,6 +54,10 @@ export function isNamespaceKind(r: Resource): boolean {
   return r.def.group === '' && r.def.kind === 'Namespace';
 }
 
+export function isTaskKind(r: Resource): boolean {
+  return r.def.group === 'okube.dev' && r.def.kind === 'Task';
+}
+
 export function objectKey(r: Resource, namespace: string | undefined, name: string): string {
   return r.def.namespaced ? `/registry/${r.storageGroup}/${r.def.plural}/${namespace}/${name}` : `/registry/${r.storageGroup}/${r.def.plural}/${name}`;
 }

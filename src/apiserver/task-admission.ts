@@ -2,7 +2,7 @@ import { hostPathViolations } from '../api/host-paths.js';
 import type { NodeSpec, TaskSpec } from '../api/types.js';
 import type { Store } from '../storage/store.js';
 import { deepEqual, fromStored, type Obj } from './objects.js';
-import { objectKey, type Registry, type Resource } from './registry.js';
+import { isTaskKind, objectKey, type Registry, type Resource } from './registry.js';
 import { invalid } from './status.js';
 
 // The one admission rule that needs another object: a Task bound to a Node (spec.nodeName on
@@ -12,9 +12,6 @@ import { invalid } from './status.js';
 // paths. A Node that does not exist (yet) is not checked here; the Task controller refuses such
 // a container itself (CreateContainerConfigError).
 
-function isTask(r: Resource): boolean {
-  return r.def.group === 'okube.dev' && r.def.kind === 'Task';
-}
 
 function hostPaths(spec: TaskSpec | undefined): unknown {
   return (spec?.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.name, v.hostPath]);
@@ -22,7 +19,7 @@ function hostPaths(spec: TaskSpec | undefined): unknown {
 
 /** Throws the 422 when the write binds or keeps a Task on a Node that refuses its hostPaths. */
 export async function admitTaskHostPaths(store: Store, registry: Registry, r: Resource, obj: Obj, old?: Obj): Promise<void> {
-  if (!isTask(r)) return;
+  if (!isTaskKind(r)) return;
   const spec = obj.spec as TaskSpec | undefined;
   const nodeName = spec?.nodeName;
   if (!nodeName || !spec.volumes?.some((v) => v.hostPath)) return;

@@ -4,7 +4,7 @@ import { isServerError } from '../kube/api-error.js';
 import { ConnectionError } from '../kube/connection.js';
 import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
 import { readManifests } from '../kube/manifests.js';
-import { parseBool, parseDuration } from './flags.js';
+import { parseBool, parseDuration, parseInteger } from './flags.js';
 import { connect, knowsKinds, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube delete RESOURCE NAME... | -f FILE`: like kubectl, waits (by default) until the object is
@@ -17,6 +17,18 @@ interface DeleteOptions extends ClientOptions {
   timeout?: number;
   ignoreNotFound?: boolean;
   selector?: string;
+  gracePeriod: number;
+  force?: boolean;
+}
+
+/**
+ * DeleteOptions.gracePeriodSeconds as kubectl sends it: none for -1 (the object's own period),
+ * and 0 only with --force (without it kubectl turns 0 into 1, to prevent accidental data loss).
+ */
+export function deleteGracePeriod(gracePeriod: number, force: boolean): number | undefined {
+  if (force && gracePeriod < 0) return 0;
+  if (gracePeriod === 0 && !force) return 1;
+  return gracePeriod < 0 ? undefined : gracePeriod;
 }
 
 interface Target {
@@ -74,7 +86,9 @@ export function registerDelete(program: Command): void {
       .option('-l, --selector <selector>', 'delete every object of the type matching the label selector')
       .option('--wait [bool]', 'wait for the objects to be gone (finalizers done)', parseBool, true)
       .option('--timeout <duration>', 'give up waiting after this long (e.g. 60s, 2m)', parseDuration)
-      .option('--ignore-not-found', 'treat "not found" as success'),
+      .option('--ignore-not-found', 'treat "not found" as success')
+      .option('--grace-period <seconds>', "seconds a Task's container gets between SIGTERM and SIGKILL; -1: its terminationGracePeriodSeconds, 0: at once (with --force)", parseInteger, -1)
+      .option('--force', 'with --grace-period=0: kill at once'),
   ).action(async (args: string[], opts: DeleteOptions) => {
     const client = await connect(opts);
     const targets = await targetsOf(client, args, opts);
@@ -84,11 +98,13 @@ export function registerDelete(program: Command): void {
     }
     const deleted: Target[] = [];
     let failed = false;
+    const gracePeriodSeconds = deleteGracePeriod(opts.gracePeriod, Boolean(opts.force));
+    if (gracePeriodSeconds === 0) process.stderr.write('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
     for (const t of targets) {
       try {
-        await client.conn.request(resourcePath(t.resource, t.namespace, t.name), { method: 'DELETE' });
+        await client.conn.request(resourcePath(t.resource, t.namespace, t.name), { method: 'DELETE', query: { gracePeriodSeconds } });
         // kubectl's words: the kind, not the resource ("task.okube.dev", as apply prints).
-        process.stdout.write(`${kindPrefix(t.resource)} "${t.name}" deleted\n`);
+        process.stdout.write(`${kindPrefix(t.resource)} "${t.name}" ${gracePeriodSeconds === 0 ? 'force deleted' : 'deleted'}\n`);
         deleted.push(t);
       } catch (err) {
         if (isServerError(err, 'NotFound') && opts.ignoreNotFound) continue;

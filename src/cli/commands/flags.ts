@@ -22,3 +22,9 @@ export function parseDuration(v: string): number {
   if (!consumed || consumed !== v.length) throw new CliError(`invalid duration ${JSON.stringify(v)}: use e.g. 30s, 2m or 1h`);
   return total;
 }
+
+/** A whole number, as kubectl's int flags take it (`--grace-period=-1`). */
+export function parseInteger(v: string): number {
+  if (!/^-?\d+$/.test(v)) throw new CliError(`invalid argument ${JSON.stringify(v)}: must be a whole number`);
+  return Number(v);
+}

@@ -22,7 +22,9 @@ const FAILURE_BASE_MS = 1000;
 const FAILURE_MAX_MS = 60_000;
 
 function sameOp(a: InFlightOp, b: InFlightOp): boolean {
-  if (a.kind === 'stop' && b.kind === 'stop') return a.containerId === b.containerId;
+  // A stop under way covers another of the same container unless that one is shorter (a delete
+  // that shortened the grace period).
+  if (a.kind === 'stop' && b.kind === 'stop') return a.containerId === b.containerId && a.graceSeconds <= b.graceSeconds;
   return a.kind === b.kind;
 }
 

@@ -283,6 +283,29 @@ describe('okube CLI against okube up', function () {
     expect(byFile.stdout).to.equal('task.okube.dev "byfile" deleted\n');
   });
 
+  it('delete --grace-period shortens a Task\'s stop as a Pod\'s: --grace-period=0 --force kills at once, and a later delete shortens a stop under way', async () => {
+    // PID 1 ignores SIGTERM and the spec gives it 10 minutes: only a shorter period ends these within the test.
+    const spec = '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 600\n';
+    await inNs(['apply', '-f', '-'], taskYaml('forced', spec) + '---\n' + taskYaml('shortened', spec));
+    for (const name of ['forced', 'shortened']) await waitFor(`${name} running`, async () => (await task(name)).status?.phase === 'Running', 60_000, 500);
+    const forced = await inNs(['delete', 'task', 'forced', '--grace-period=0', '--force']);
+    expect(forced.stdout, forced.stderr).to.equal('task.okube.dev "forced" force deleted\n');
+    expect(forced.stderr).to.include('Warning: Immediate deletion does not wait for confirmation');
+    // kubectl: a delete without a period marks it with the spec's (as deletionGracePeriodSeconds, like a Pod's) ...
+    await kubectl(['delete', 'task', 'shortened', '-n', ns, '--wait=false']);
+    expect((await task('shortened')).metadata.deletionGracePeriodSeconds).to.equal(600);
+    await waitFor('the 600 s stop under way', async () => (await task('shortened')).status?.conditions?.find((c) => c.type === 'Stopping')?.message.endsWith('SIGKILL after 600s'), 30_000, 250);
+    // ... and a second one with a shorter period ends the stop under way.
+    await kubectl(['delete', 'task', 'shortened', '-n', ns, '--grace-period=1']);
+    const gone = await inNs(['get', 'task', 'shortened']);
+    expect(gone.stderr).to.equal('Error from server (NotFound): tasks.okube.dev "shortened" not found\n');
+    const events = await kubectl(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=shortened', '-o', 'jsonpath={.items[*].message}']);
+    expect(events).to.include('(grace 600s)').and.include('(grace shortened to 1s)');
+    const bad = await inNs(['delete', 'task', 'web', '--grace-period=soon']);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.equal('error: invalid argument "soon": must be a whole number\n');
+  });
+
   it('a long apply shows progress on stderr', async () => {
     const docs = Array.from({ length: 24 }, (_, i) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}-p${i}\n`).join('---\n');
     const r = await run(['apply', '-f', '-'], docs);

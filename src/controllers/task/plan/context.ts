@@ -17,7 +17,7 @@ export interface PlanContext {
   node?: NodeView;
   now: Date;
   nowIso: string;
-  /** terminationGracePeriodSeconds, defaulted. */
+  /** terminationGracePeriodSeconds, defaulted, or a deletion's shorter period (stopGrace). */
   grace: number;
   status: TaskStatus;
   actions: Action[];
@@ -59,6 +59,17 @@ export function hasProbes(task: Task): boolean {
   return Boolean(task.spec.livenessProbe || task.spec.readinessProbe || task.spec.startupProbe);
 }
 
+/**
+ * Seconds between SIGTERM and SIGKILL: the spec's terminationGracePeriodSeconds, or a deletion's
+ * shorter period (`kubectl delete --grace-period`, kept by okube's API server in
+ * deletionGracePeriodSeconds; 0 there — what kube-apiserver writes for any custom resource — means none given).
+ */
+export function stopGrace(task: Task): number {
+  const own = task.spec.terminationGracePeriodSeconds ?? 30;
+  const deletion = task.metadata.deletionTimestamp ? task.metadata.deletionGracePeriodSeconds : undefined;
+  return deletion && deletion > 0 ? Math.min(own, deletion) : own;
+}
+
 export function newContext(input: PlanInput): PlanContext {
   const { task, node, now } = input;
   const status: TaskStatus = structuredClone(task.status ?? {});
@@ -78,7 +89,7 @@ export function newContext(input: PlanInput): PlanContext {
     node,
     now,
     nowIso: now.toISOString(),
-    grace: task.spec.terminationGracePeriodSeconds ?? 30,
+    grace: stopGrace(task),
     status,
     actions: [],
     events: [],
@@ -98,7 +109,11 @@ export function cond(ctx: PlanContext, type: string, st: 'True' | 'False' | 'Unk
 
 /** The stop under way for `c`, if it still runs. */
 export function stopping(ctx: PlanContext, c: ContainerInfo): StopOp | undefined {
-  return c.running ? ctx.input.inFlight?.find((o): o is StopOp => o.kind === 'stop' && o.containerId === c.id) : undefined;
+  if (!c.running) return undefined;
+  // The shortest of them, when a deletion shortened a stop already under way: it ends first.
+  let op: StopOp | undefined;
+  for (const o of ctx.input.inFlight ?? []) if (o.kind === 'stop' && o.containerId === c.id && (!op || o.graceSeconds < op.graceSeconds)) op = o;
+  return op;
 }
 
 /** The last step of every path: the Stopping condition, then the Plan. */

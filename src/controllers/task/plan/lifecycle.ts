@@ -21,8 +21,14 @@ export function deletion(ctx: PlanContext): Plan | undefined {
   }
   let waiting = false;
   for (const c of ctx.containers) {
-    if (stopping(ctx, c)) {
-      // Removing it now would SIGKILL it before its grace period ends.
+    const stop = stopping(ctx, c);
+    if (stop) {
+      // Removing it now would SIGKILL it before its grace period ends — unless a later delete
+      // shortened that period: then a second, shorter stop (the engine kills at the first deadline).
+      if (stop.graceSeconds > grace) {
+        actions.push({ kind: 'stop', id: c.id, graceSeconds: grace, reason: 'Deleted' });
+        ctx.events.push({ type: 'Normal', reason: 'Killing', message: `Stopping container ${c.id.slice(0, 12)} (grace shortened to ${grace}s)` });
+      }
       waiting = true;
       continue;
     }

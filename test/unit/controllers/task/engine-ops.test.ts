@@ -5,7 +5,7 @@ import type { InFlightOp } from '../../../../src/controllers/task/plan.js';
 // The bookkeeping of engine calls run beside the workers: one of a kind at a time, in flight
 // until the call ends, the Task enqueued when it does (later after failures), failures reported once.
 
-const stop = (id: string): InFlightOp => ({ kind: 'stop', containerId: id, graceSeconds: 30, reason: 'Deleted', since: '2026-01-01T00:00:00.000Z' });
+const stop = (id: string, graceSeconds = 30): InFlightOp => ({ kind: 'stop', containerId: id, graceSeconds, reason: 'Deleted', since: '2026-01-01T00:00:00.000Z' });
 
 function deferred(): { promise: Promise<void>; resolve(): void; reject(e: Error): void } {
   let resolve!: () => void;
@@ -42,6 +42,17 @@ describe('EngineOps', () => {
     ops.run('ns/a', stop('c2'), never);
     expect(calls).to.equal(2);
     expect(ops.active).to.equal(2);
+  });
+
+  it('starts a shorter stop of a container beside a longer one in flight (a delete that shortened the grace), not a longer one', () => {
+    const ops = new EngineOps(() => undefined);
+    const graces: number[] = [];
+    const run = (grace: number) => ops.run('ns/a', stop('c1', grace), () => (graces.push(grace), new Promise<void>(() => undefined)));
+    run(30);
+    run(2);
+    run(2);
+    run(10);
+    expect(graces).to.deep.equal([30, 2]);
   });
 
   it('reports a failed call once and brings the Task back later, later again after each failure', async () => {

@@ -7,7 +7,7 @@ import { at, container, iso, node, task } from './fixtures.js';
 // The plan with stops and pulls under way outside the workers: it neither asks for them again
 // nor does what needs their end, and it says what the Task is waiting for.
 
-const stopOf = (id: string, reason: string): InFlightOp => ({ kind: 'stop', containerId: id, graceSeconds: 30, reason, since: iso(1) });
+const stopOf = (id: string, reason: string, graceSeconds = 30): InFlightOp => ({ kind: 'stop', containerId: id, graceSeconds, reason, since: iso(1) });
 const run = (input: Partial<PlanInput> & { task: Task }) => plan({ node, containers: [], now: at(2), ...input });
 const kinds = (p: ReturnType<typeof plan>) => p.actions.map((a) => a.kind);
 const condition = (p: ReturnType<typeof plan>, type: string) => p.status.conditions?.find((c) => c.type === type);
@@ -19,6 +19,17 @@ describe('task plan with engine calls in flight', () => {
     expect(kinds(p)).to.deep.equal(['stopProbes']);
     expect(condition(p, STOPPING_CONDITION)).to.include({ status: 'True', reason: 'Deleted' });
     expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'Terminating' });
+  });
+
+  it('on deletion with a shorter grace period than the stop in flight, stops again with it; the Stopping condition names the shorter one', () => {
+    const t = task({}, undefined, { deletionTimestamp: iso(0), deletionGracePeriodSeconds: 2 });
+    const p = run({ task: t, containers: [container(t)], inFlight: [stopOf('c0', 'Deleted')] });
+    expect(p.actions).to.deep.include({ kind: 'stop', id: 'c0', graceSeconds: 2, reason: 'Deleted' });
+    expect(kinds(p)).to.not.include('remove');
+    expect(p.events.map((e) => e.message)).to.deep.equal(['Stopping container c0 (grace shortened to 2s)']);
+    const again = run({ task: t, containers: [container(t)], inFlight: [stopOf('c0', 'Deleted'), stopOf('c0', 'Deleted', 2)] });
+    expect(kinds(again)).to.deep.equal(['stopProbes']);
+    expect(condition(again, STOPPING_CONDITION)?.message).to.match(/SIGKILL after 2s$/);
   });
 
   it('on deletion removes the container and the finalizer once it has stopped', () => {

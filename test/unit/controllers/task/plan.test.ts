@@ -181,6 +181,16 @@ describe('task plan', () => {
     expect(p.status.ready).to.equal(false);
   });
 
+  it('on deletion stops with the deletion grace period when it is shorter than the spec, and with the spec otherwise (0: none given, as kube-apiserver marks custom resources)', () => {
+    const graceOf = (meta: Record<string, unknown>) => {
+      const t = task({ terminationGracePeriodSeconds: 7 }, undefined, { deletionTimestamp: iso(0), ...meta });
+      return run({ task: t, containers: [container(t)] }).actions.find((a) => a.kind === 'stop');
+    };
+    expect(graceOf({ deletionGracePeriodSeconds: 1 })).to.include({ graceSeconds: 1 });
+    expect(graceOf({ deletionGracePeriodSeconds: 60 })).to.include({ graceSeconds: 7 });
+    expect(graceOf({ deletionGracePeriodSeconds: 0 })).to.include({ graceSeconds: 7 });
+  });
+
   it('deletes a finished Task once ttlSecondsAfterFinished has passed', () => {
     const t = task({ restartPolicy: 'Never', ttlSecondsAfterFinished: 10 }, { phase: 'Succeeded', completionTime: iso(0) });
     expect(run({ task: t, now: at(5) }).requeueAfterMs).to.equal(5000);
