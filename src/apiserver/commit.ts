@@ -1,6 +1,6 @@
 import { recordUpdate } from './fieldmanager/index.js';
 import { admitHostPorts } from './host-port-admission.js';
-import { carryOverSystemMeta, clone, deepEqual, nextGeneration, nowTimestamp, toStored, type Obj } from './objects.js';
+import { carryOverSystemMeta, clone, deepEqual, dropEmptyMeta, nextGeneration, nowTimestamp, toStored, type Obj } from './objects.js';
 import { objectKey, type Resource } from './registry.js';
 import type { WriteOptions } from './request-options.js';
 import type { StoreContext, StoredObject } from './store-access.js';
@@ -32,6 +32,7 @@ export async function commitUpdate(ctx: StoreContext, r: Resource, cur: StoredOb
   } else {
     out = next;
     carryOverSystemMeta(curObj, out);
+    dropEmptyMeta(out.metadata);
     if (r.def.hasStatus) {
       if (curObj.status === undefined) delete out.status;
       else out.status = curObj.status;

@@ -3,7 +3,7 @@ import { admit, checkTypeMeta } from './admission.js';
 import { recordUpdate } from './fieldmanager/index.js';
 import { admitHostPorts } from './host-port-admission.js';
 import { namespaceMustAccept } from './namespace-lifecycle.js';
-import { generateName, nowTimestamp, toStored, type Obj } from './objects.js';
+import { dropEmptyMeta, generateName, nowTimestamp, toStored, type Obj } from './objects.js';
 import { isNamespaceKind, objectKey, type Resource } from './registry.js';
 import { managerFromUserAgent, type WriteOptions } from './request-options.js';
 import { isStoreError, namespaceMismatch } from './status.js';
@@ -39,6 +39,7 @@ export function prepareCreate(r: Resource, obj: Obj, ns: string | undefined, opt
   // With a status subresource, status is not the creator's to set: dropped before validation.
   if (r.def.hasStatus && !isNamespaceKind(r)) delete obj.status;
   admit(r, obj, opts);
+  dropEmptyMeta(m);
   m.uid = randomUUID();
   m.creationTimestamp = nowTimestamp();
   m.generation = 1;

@@ -59,6 +59,18 @@ export function specChanged(oldObj: Obj, newObj: Obj): boolean {
   return !deepEqual(specPart(oldObj), specPart(newObj));
 }
 
+/**
+ * Empty (or null) labels, annotations, ownerReferences and finalizers are absent, as Go's ObjectMeta
+ * (omitempty) has them: a merge patch of `annotations: {}` (kubectl diff sends one for an object
+ * without them) changes nothing, rather than storing and showing an empty map.
+ */
+export function dropEmptyMeta(m: Meta): void {
+  for (const k of ['labels', 'annotations', 'ownerReferences', 'finalizers'] as const) {
+    const v: unknown = m[k];
+    if (v === null || (Array.isArray(v) ? v.length === 0 : isPlainObject(v) && Object.keys(v).length === 0)) delete m[k];
+  }
+}
+
 /** Metadata the server owns on update: carried over from the stored object whatever the client sent. */
 export function carryOverSystemMeta(oldObj: Obj, newObj: Obj): void {
   const om = oldObj.metadata;

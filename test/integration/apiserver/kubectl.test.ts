@@ -108,6 +108,21 @@ for (const backend of backends) {
       expect(JSON.parse(await okn('get', 'task', 'l1', '-o', 'json')).spec.command).to.deep.equal(['sleep', '9']);
     });
 
+    it('diff of objects made by create shows no difference (the empty annotations kubectl patches in are no change)', async () => {
+      const file = join(ts.dir, `created-${n++}.yaml`);
+      writeFileSync(file, taskManifest('d1', { image: 'okube-test/busybox:latest' }) + '---\n' + yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd1' }, data: { a: 'b' } }));
+      await okn('create', '-f', file);
+      const rv = JSON.parse(await okn('get', 'task', 'd1', '-o', 'json')).metadata.resourceVersion;
+      const diff = await kn('diff', '-f', file);
+      expect(diff.stdout + diff.stderr).to.equal('');
+      expect(diff.code).to.equal(0);
+      // A merge patch of empty maps is no write at all.
+      await okn('patch', 'task', 'd1', '--type=merge', '-p', '{"metadata":{"annotations":{},"labels":{}}}');
+      const after = JSON.parse(await okn('get', 'task', 'd1', '-o', 'json')).metadata;
+      expect(after.resourceVersion).to.equal(rv);
+      expect(after).to.not.have.any.keys('annotations', 'labels');
+    });
+
     it('get: table, -o yaml, -o json, -o wide, -l, --field-selector, -A', async () => {
       expect((await applyText(taskManifest('a1', { image: 'nginx' }, { app: 'a' }) + '---\n' + taskManifest('b1', { image: 'busybox' }, { app: 'b' }))).code).to.equal(0);
       const table = await okn('get', 'tasks');

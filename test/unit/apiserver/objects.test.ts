@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { carryOverSystemMeta, deepEqual, fromStored, nextGeneration, specChanged, toStored, type Obj } from '../../../src/apiserver/objects.js';
+import { carryOverSystemMeta, deepEqual, dropEmptyMeta, fromStored, nextGeneration, specChanged, toStored, type Obj } from '../../../src/apiserver/objects.js';
 
 describe('object rules', () => {
   const base = (): Obj => ({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name: 't', namespace: 'n', uid: 'u', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z', labels: { a: '1' } }, spec: { image: 'x' }, status: { phase: 'Running' } });
@@ -38,5 +38,11 @@ describe('object rules', () => {
   it('compares deeply, ignoring undefined members', () => {
     expect(deepEqual({ a: [1, { b: 2 }], c: undefined }, { a: [1, { b: 2 }] })).to.equal(true);
     expect(deepEqual({ a: [1, 2] }, { a: [2, 1] })).to.equal(false);
+  });
+
+  it('drops empty or null labels, annotations, ownerReferences and finalizers, as Go omits them, and keeps the rest', () => {
+    const m = { name: 't', labels: {}, annotations: null, ownerReferences: [], finalizers: ['f'] } as unknown as Obj['metadata'];
+    dropEmptyMeta(m);
+    expect(m).to.deep.equal({ name: 't', finalizers: ['f'] });
   });
 });
