@@ -61,7 +61,7 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
     if (opts.fieldValidation === 'Warn' && opts.res) for (const f of unique) addWarning(opts.res, `unknown field "${f}"`);
   }
   r.schema.applyDefaults(obj);
-  if (r.def.group === '' && r.def.kind === 'Secret') foldStringData(obj);
+  if (r.def.group === '' && r.def.kind === 'Secret') secretStrategy(obj);
   const metaCauses = validateObjectMeta(obj, r.def.namespaced).map((c) => ({ ...c, field: c.field.replace(/^\./, '') }));
   const covered = new Set(metaCauses.map((c) => c.field.split('[')[0]));
   const fallback = basicMetaCauses(obj, isNamespaceKind(r)).filter((c) => ![...covered].some((f) => c.field.startsWith(f)));
@@ -75,12 +75,18 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   opts.admitObject?.(r.def.kind, obj);
 }
 
-/** kube-apiserver's Secret strategy: stringData is write-only, merged into data (base64) and dropped. */
-function foldStringData(obj: Obj): void {
-  const o = obj as Obj & { data?: unknown; stringData?: unknown };
-  if (!isPlainObject(o.stringData)) return;
+/**
+ * kube-apiserver's Secret defaults and strategy: an empty type is Opaque (`kubectl create secret
+ * generic` sends ""), and stringData is write-only, merged into data (base64) and dropped.
+ */
+function secretStrategy(obj: Obj): void {
+  const o = obj as Obj & { data?: unknown; stringData?: unknown; type?: unknown };
+  if (o.type === undefined || o.type === null || o.type === '') o.type = 'Opaque';
+  // A value that is not a string (YAML's `port: 5432`, `debug: yes`) is left for validation to
+  // refuse, as kube-apiserver's decoding refuses it, rather than dropped without a word.
+  if (!isPlainObject(o.stringData) || Object.values(o.stringData).some((v) => typeof v !== 'string')) return;
   const data: Record<string, unknown> = isPlainObject(o.data) ? { ...o.data } : {};
-  for (const [k, v] of Object.entries(o.stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+  for (const [k, v] of Object.entries(o.stringData)) data[k] = Buffer.from(v as string, 'utf8').toString('base64');
   o.data = data;
   delete o.stringData;
 }

@@ -179,6 +179,8 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   } else if (obj.kind === 'SelfSubjectRulesReview') {
     const spec = fs.find((f) => f.no === 2 && f.wire === 2);
     obj.spec = spec ? strings(spec.value as Buffer, { 1: 'namespace' }) : {};
+  } else if (obj.kind === 'SelfSubjectReview') {
+    // Its spec is empty: nothing to read but the metadata.
   } else if (fs.some((f) => f.no !== 1)) {
     throw badRequest(`protobuf bodies are only supported for Namespace, Secret, ConfigMap, the RBAC kinds and the self reviews; send ${obj.kind ?? 'the object'} as application/json`);
   }

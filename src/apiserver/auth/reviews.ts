@@ -8,11 +8,18 @@ import type { Attributes, PolicyRule } from './rbac.js';
 import { ANONYMOUS, isMaster } from './user.js';
 
 // authorization.k8s.io/v1 SelfSubjectAccessReview and SelfSubjectRulesReview: what `kubectl auth
-// can-i` and `kubectl auth can-i --list` ask. Nothing is stored; the answer is the request's own
-// user judged by the same authorizer as every request (a fresh read of RBAC included), so the
-// answer matches what the request would get.
+// can-i` and `kubectl auth can-i --list` ask; authentication.k8s.io/v1 SelfSubjectReview: what
+// `kubectl auth whoami` asks. Nothing is stored; the answer is the request's own user (after
+// impersonation) judged by the same authorizer as every request (a fresh read of RBAC included),
+// so the answer matches what the request would get.
 
 const GROUP = 'authorization.k8s.io';
+const AUTHN_GROUP = 'authentication.k8s.io';
+const KINDS: Record<string, { group: string; kind: string }> = {
+  selfsubjectaccessreviews: { group: GROUP, kind: 'SelfSubjectAccessReview' },
+  selfsubjectrulesreviews: { group: GROUP, kind: 'SelfSubjectRulesReview' },
+  selfsubjectreviews: { group: AUTHN_GROUP, kind: 'SelfSubjectReview' },
+};
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -42,19 +49,27 @@ function rulesReview(ctx: RequestContext, authz: Authorizer, body: Record<string
   return { kind: 'SelfSubjectRulesReview', apiVersion: `${GROUP}/v1`, metadata: { creationTimestamp: null }, spec, status: { resourceRules, nonResourceRules, incomplete: false } };
 }
 
-/** Serves the two review resources; every other request goes on to `next`. */
+/** The user as kube-apiserver reports it (authentication.k8s.io/v1 UserInfo). */
+function selfReview(ctx: RequestContext): Record<string, unknown> {
+  const user = ctx.user ?? ANONYMOUS;
+  const userInfo = { username: user.name, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}) };
+  return { kind: 'SelfSubjectReview', apiVersion: `${AUTHN_GROUP}/v1`, metadata: { creationTimestamp: null }, status: { userInfo } };
+}
+
+/** Serves the three review resources; every other request goes on to `next`. */
 export function reviewHandler(maxBody: number, next: Handler): Handler {
   return async (ctx) => {
     const route = ctx.parsed.route;
-    if (route.kind !== 'resource' || route.res.group !== GROUP || (route.res.plural !== 'selfsubjectaccessreviews' && route.res.plural !== 'selfsubjectrulesreviews')) return next(ctx);
+    const review = route.kind === 'resource' ? KINDS[route.res.plural] : undefined;
+    if (route.kind !== 'resource' || !review || route.res.group !== review.group) return next(ctx);
     if (ctx.method !== 'POST' || route.res.name !== undefined) throw methodNotAllowed(ctx.method);
     const authz = ctx.authorizer;
     if (!authz) throw badRequest('no authorizer');
     const raw = await readBody(ctx.req, maxBody);
     const ct = ctx.req.headers['content-type'];
-    // kubectl auth can-i posts protobuf (its typed client); other clients JSON or YAML.
-    const body = mediaType(ct) === PROTOBUF_MEDIA_TYPE ? decodeProtobufObject(raw) : decodeObject(raw, ct, route.res.plural === 'selfsubjectaccessreviews' ? 'SelfSubjectAccessReview' : 'SelfSubjectRulesReview');
-    const out = route.res.plural === 'selfsubjectaccessreviews' ? await accessReview(ctx, authz, body) : rulesReview(ctx, authz, body);
+    // kubectl auth can-i and whoami post protobuf (their typed clients); other clients JSON or YAML.
+    const body = mediaType(ct) === PROTOBUF_MEDIA_TYPE ? decodeProtobufObject(raw) : decodeObject(raw, ct, review.kind);
+    const out = route.res.plural === 'selfsubjectaccessreviews' ? await accessReview(ctx, authz, body) : route.res.plural === 'selfsubjectrulesreviews' ? rulesReview(ctx, authz, body) : selfReview(ctx);
     sendJson(ctx.res, 201, out);
   };
 }

@@ -162,7 +162,8 @@ export function builtinDefs(): ResourceDef[] {
       categories: [],
       namespaced: true,
       hasStatus: false,
-      printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, age],
+      // kubectl's Go printer: TYPE, DATA (the number of keys in data), AGE.
+      printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'integer', jsonPath: '.data', cell: (o) => Object.keys((o as { data?: object | null }).data ?? {}).length }, age],
       schema: {
         type: 'object',
         description: 'Secret holds secret data of a certain type (for okube: TLS material of Docker engines, credentials of Tasks).',
@@ -170,7 +171,7 @@ export function builtinDefs(): ResourceDef[] {
           ...typeMeta,
           data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description: 'Secret data, base64-encoded values.' },
           stringData: { type: 'object', additionalProperties: { type: 'string' }, description: 'Write-only plain-text values, merged into data on write (never stored).' },
-          type: s('Used to facilitate programmatic handling of secret data (Opaque, kubernetes.io/tls, ...).'),
+          type: s('Used to facilitate programmatic handling of secret data (Opaque, kubernetes.io/tls, ...); Opaque when empty.'),
           immutable: { type: 'boolean', nullable: true, description: 'If true, the data cannot be updated.' },
         },
       },

@@ -1,7 +1,8 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 
 // rbac.authorization.k8s.io/v1 (Role, ClusterRole, RoleBinding, ClusterRoleBinding) and the
-// authorization.k8s.io/v1 self reviews (SelfSubjectAccessReview, SelfSubjectRulesReview, create
+// authorization.k8s.io/v1 self reviews (SelfSubjectAccessReview, SelfSubjectRulesReview) and
+// authentication.k8s.io/v1 SelfSubjectReview (create
 // only, never stored: src/apiserver/auth/reviews.ts answers them) as built-ins of okube's API
 // server, in Kubernetes' shapes so kubectl create role/rolebinding, kubectl auth can-i and client
 // libraries work. Trimmed copies of the Kubernetes types; roleRef is immutable as in kube.
@@ -99,8 +100,8 @@ const resourceAttributes: JsonSchema = {
   properties: { namespace: s('Namespace'), verb: s('Verb'), group: s('API group'), version: s('Version'), resource: s('Resource'), subresource: s('Subresource'), name: s('Name') },
 };
 
-const reviewDef = (kind: string, plural: string, spec: JsonSchema, status: JsonSchema): ResourceDef => ({
-  group: 'authorization.k8s.io',
+const reviewDef = (kind: string, plural: string, spec: JsonSchema, status: JsonSchema, group = 'authorization.k8s.io'): ResourceDef => ({
+  group,
   version: 'v1',
   kind,
   listKind: `${kind}List`,
@@ -137,5 +138,21 @@ export const reviewDefs: ResourceDef[] = [
         evaluationError: s('Evaluation error'),
       },
     },
+  ),
+  // authentication.k8s.io/v1 SelfSubjectReview: `kubectl auth whoami`.
+  reviewDef(
+    'SelfSubjectReview',
+    'selfsubjectreviews',
+    { type: 'object', nullable: true, properties: {} },
+    {
+      type: 'object',
+      properties: {
+        userInfo: {
+          type: 'object',
+          properties: { username: s('The name of the user'), uid: s('A unique value for the user'), groups: strings('The groups the user is in'), extra: { type: 'object', nullable: true, additionalProperties: { type: 'array', items: { type: 'string' } }, description: 'Any additional information' } },
+        },
+      },
+    },
+    'authentication.k8s.io',
   ),
 ];

@@ -123,6 +123,17 @@ for (const backend of backends) {
       expect(after).to.not.have.any.keys('annotations', 'labels');
     });
 
+    it('auth whoami names the user and its groups, the impersonated one with --as', async () => {
+      expect(await ok('auth', 'whoami')).to.match(/^ATTRIBUTE\s+VALUE\nUsername\s+okube-admin\nGroups\s+\[system:masters system:authenticated\]\n$/);
+      const bob = yaml.load(await ok('auth', 'whoami', '--as=bob', '--as-group=devs', '-o', 'yaml')) as Record<string, unknown>;
+      expect(bob).to.deep.include({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', status: { userInfo: { username: 'bob', groups: ['devs', 'system:authenticated'] } } });
+    });
+
+    it('create secret generic makes an Opaque Secret, and get secrets shows TYPE and DATA as kubectl does', async () => {
+      await okn('create', 'secret', 'generic', 'creds', '--from-literal=user=bob', '--from-literal=password=x');
+      expect(await okn('get', 'secrets')).to.match(/^NAME\s+TYPE\s+DATA\s+AGE\ncreds\s+Opaque\s+2\s+\S+\n$/);
+    });
+
     it('get: table, -o yaml, -o json, -o wide, -l, --field-selector, -A', async () => {
       expect((await applyText(taskManifest('a1', { image: 'nginx' }, { app: 'a' }) + '---\n' + taskManifest('b1', { image: 'busybox' }, { app: 'b' }))).code).to.equal(0);
       const table = await okn('get', 'tasks');

@@ -11,17 +11,43 @@ import { MemoryStore } from '../../../src/storage/index.js';
 
 const CRDS = fileURLToPath(new URL('../../../crds', import.meta.url));
 
+async function secretService() {
+  const registry = new Registry([...builtinDefs(), ...loadCrds(CRDS)]);
+  const service = new ResourceService(new MemoryStore(), registry);
+  const q = new URLSearchParams({ fieldManager: 'test' });
+  await service.create(registry.find('', 'Namespace')!, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, writeOptions(q, undefined, 'CreateOptions'), 'test');
+  const secrets = registry.find('', 'Secret')!;
+  return { service, secrets, q };
+}
+
 describe('Secret stringData', () => {
   it('is merged into data as base64, over a data key of the same name, and not stored', async () => {
-    const registry = new Registry([...builtinDefs(), ...loadCrds(CRDS)]);
-    const service = new ResourceService(new MemoryStore(), registry);
-    const q = new URLSearchParams({ fieldManager: 'test' });
-    await service.create(registry.find('', 'Namespace')!, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, writeOptions(q, undefined, 'CreateOptions'), 'test');
-    const secrets = registry.find('', 'Secret')!;
+    const { service, secrets, q } = await secretService();
     const body = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: Buffer.from('old').toString('base64'), b: 'Yg==' }, stringData: { a: 'new' } };
     await service.create(secrets, 'default', body, writeOptions(q, undefined, 'CreateOptions'), 'test');
     const stored = (await service.get(secrets, 'default', 's')) as Record<string, unknown>;
     expect(stored.data).to.deep.equal({ a: Buffer.from('new').toString('base64'), b: 'Yg==' });
     expect(stored).to.not.have.property('stringData');
+  });
+
+  it('with a value that is not a string (YAML port: 5432) is refused at that key, not dropped', async () => {
+    const { service, secrets, q } = await secretService();
+    const body = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { password: 12345, user: 'bob' } };
+    const err = await service.create(secrets, 'default', body, writeOptions(q, undefined, 'CreateOptions'), 'test').then(
+      () => undefined,
+      (e: unknown) => e as { reason?: string; message?: string },
+    );
+    expect(err?.reason).to.equal('Invalid');
+    expect(err?.message).to.include('stringData.password');
+  });
+});
+
+describe('Secret type', () => {
+  it('is Opaque when empty or missing, as kube-apiserver defaults it', async () => {
+    const { service, secrets, q } = await secretService();
+    for (const [name, type] of [['none', undefined], ['empty', '']] as const) {
+      await service.create(secrets, 'default', { apiVersion: 'v1', kind: 'Secret', metadata: { name }, ...(type === undefined ? {} : { type }) }, writeOptions(q, undefined, 'CreateOptions'), 'test');
+      expect(((await service.get(secrets, 'default', name)) as { type?: string }).type).to.equal('Opaque');
+    }
   });
 });

@@ -246,6 +246,7 @@ describe('built-in kinds', () => {
       'rbac.authorization.k8s.io/v1/ClusterRoleBinding/false',
       'authorization.k8s.io/v1/SelfSubjectAccessReview/false',
       'authorization.k8s.io/v1/SelfSubjectRulesReview/false',
+      'authentication.k8s.io/v1/SelfSubjectReview/false',
     ]);
   });
 
