@@ -8,6 +8,8 @@ import type { HealthEndpoints } from '../health/checks.js';
 import { observeRequest as recordRequest, watchStarted } from '../metrics/apiserver.js';
 import { parseRequest, requestKey, type ParsedRequest } from './request-info.js';
 import { builtinDefs, loadCrds, type ResourceDef } from './schema/index.js';
+import { loadCrdDocuments } from './schema/resource-def.js';
+import { servedCrd } from './schema/crd-def.js';
 import { withTaskCells } from './schema/task-cells.js';
 import { loadOrCreateCerts, loadOrCreateToken } from './certs.js';
 import { DEFAULT_MAX_BODY_BYTES, requestId, sendJson } from './http.js';
@@ -34,6 +36,7 @@ import { nonResourceRoutes, routeHandler } from './routes.js';
 import { ApiError, isStoreError } from './status.js';
 import { WatchCache, type WatchCacheOptions } from './cache/watch-cache.js';
 import { settleAll } from '../util/settle-all.js';
+import { deepEqual, nowTimestamp } from './objects.js';
 
 // The HTTP(S) front: start-up, the handler chain (filters.ts: authentication, authorization,
 // admission; then routes.ts for the non-resource paths and resource-handler.ts for the rest),
@@ -126,6 +129,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     throw err;
   };
   await ensureBootstrapObjects(service, registry).catch(abort);
+  await ensureServedCrds(service, registry, loadCrdDocuments(opts.crdDir).map((c) => c.doc)).catch(abort);
   await rbac.start().catch(abort);
   const authorizer = new Authorizer(rbac);
   const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers));
@@ -243,6 +247,36 @@ async function ensureBootstrapObjects(service: ResourceService, registry: Regist
     ...all.map(([r, obj]) => createIfMissing(service, r, obj)),
     ...BOOTSTRAP_CLUSTER_ROLES.map((o) => ensureClusterRole(service, roles, o as unknown as Record<string, unknown>)),
   ]);
+}
+
+/**
+ * The CustomResourceDefinitions of crds/ as stored objects (schema/crd-def.ts): created when
+ * missing, replaced when a newer okube ships another spec. A Conflict or AlreadyExists means another
+ * API server of the cluster wrote it at the same moment.
+ */
+async function ensureServedCrds(service: ResourceService, registry: Registry, docs: ReturnType<typeof loadCrdDocuments>[number]['doc'][]): Promise<void> {
+  const r = registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
+  const now = nowTimestamp();
+  await settleAll(
+    docs.map(async (doc) => {
+      const want = servedCrd(doc, now);
+      const name = (want.metadata as { name: string }).name;
+      let existing: Record<string, unknown> | undefined;
+      try {
+        existing = (await service.get(r, undefined, name)) as unknown as Record<string, unknown>;
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+      }
+      if (!existing) return createIfMissing(service, r, want);
+      if (deepEqual(existing.spec, want.spec)) return;
+      try {
+        const next = { ...want, metadata: { ...(existing.metadata as object) } };
+        await service.update(r, undefined, name, undefined, next as unknown as Parameters<ResourceService['update']>[4], { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'Conflict')) throw err;
+      }
+    }),
+  );
 }
 
 /**

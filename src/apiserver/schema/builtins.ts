@@ -3,6 +3,7 @@ import { endpointSliceDef } from './endpointslice.js';
 import { configMapDef } from './configmap.js';
 import { persistentVolumeClaimDef } from './persistentvolumeclaim.js';
 import { controllerRevisionDef } from './controllerrevision.js';
+import { crdDef } from './crd-def.js';
 import { objectReference } from './object-reference.js';
 import { rbacDefs, reviewDefs } from './rbac.js';
 
@@ -181,6 +182,8 @@ export function builtinDefs(): ResourceDef[] {
     persistentVolumeClaimDef,
     // apps/v1 ControllerRevision: the TaskSet controller's template history (schema/controllerrevision.ts).
     controllerRevisionDef,
+    // apiextensions.k8s.io/v1 CustomResourceDefinition, read-only (schema/crd-def.ts).
+    crdDef,
     // RBAC and the self reviews (schema/rbac.ts), kept as their own entries.
     ...rbacDefs,
     ...reviewDefs,

@@ -58,7 +58,7 @@ export type JsonSchema = Record<string, unknown> & {
   enum?: unknown[];
 };
 
-interface CrdDoc {
+export interface CrdDoc {
   kind?: string;
   metadata?: { name?: string };
   spec?: {
@@ -76,9 +76,9 @@ interface CrdDoc {
   };
 }
 
-/** Reads every CustomResourceDefinition in the *.yaml files of `dir` (served versions only). */
-export function loadCrds(dir: string): ResourceDef[] {
-  const defs: ResourceDef[] = [];
+/** The CustomResourceDefinitions in the *.yaml files of `dir`, as written, each with its file. */
+export function loadCrdDocuments(dir: string): Array<{ doc: CrdDoc & { spec: NonNullable<CrdDoc['spec']> }; file: string }> {
+  const out: Array<{ doc: CrdDoc & { spec: NonNullable<CrdDoc['spec']> }; file: string }> = [];
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     let docs: unknown[];
     try {
@@ -86,29 +86,35 @@ export function loadCrds(dir: string): ResourceDef[] {
     } catch (err) {
       throw new OkubeError('ConfigError', `${join(dir, file)}: not valid YAML: ${(err as Error).message}`);
     }
-    for (const doc of docs as CrdDoc[]) {
-      if (doc?.kind !== 'CustomResourceDefinition' || !doc.spec) continue;
-      const { spec } = doc;
-      for (const v of spec.versions.filter((v) => v.served)) {
-        const schema = v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-        const selectable = v.selectableFields ? selectableFields(v.selectableFields, schema, `${join(dir, file)}: versions[${v.name}].selectableFields`) : [];
-        defs.push({
-          group: spec.group,
-          version: v.name,
-          kind: spec.names.kind,
-          listKind: spec.names.listKind ?? `${spec.names.kind}List`,
-          plural: spec.names.plural,
-          singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
-          shortNames: spec.names.shortNames ?? [],
-          categories: spec.names.categories ?? [],
-          namespaced: spec.scope === 'Namespaced',
-          hasStatus: Boolean(v.subresources?.status),
-          ...(v.subresources?.scale ? { scale: scaleDef(v.subresources.scale, join(dir, file)) } : {}),
-          printerColumns: v.additionalPrinterColumns ?? [],
-          ...(selectable.length ? { selectableFields: selectable } : {}),
-          schema,
-        });
-      }
+    for (const doc of docs as CrdDoc[]) if (doc?.kind === 'CustomResourceDefinition' && doc.spec) out.push({ doc: doc as CrdDoc & { spec: NonNullable<CrdDoc['spec']> }, file: join(dir, file) });
+  }
+  return out;
+}
+
+/** Reads every CustomResourceDefinition in the *.yaml files of `dir` (served versions only). */
+export function loadCrds(dir: string): ResourceDef[] {
+  const defs: ResourceDef[] = [];
+  for (const { doc, file } of loadCrdDocuments(dir)) {
+    const { spec } = doc;
+    for (const v of spec.versions.filter((v) => v.served)) {
+      const schema = v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      const selectable = v.selectableFields ? selectableFields(v.selectableFields, schema, `${file}: versions[${v.name}].selectableFields`) : [];
+      defs.push({
+        group: spec.group,
+        version: v.name,
+        kind: spec.names.kind,
+        listKind: spec.names.listKind ?? `${spec.names.kind}List`,
+        plural: spec.names.plural,
+        singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
+        shortNames: spec.names.shortNames ?? [],
+        categories: spec.names.categories ?? [],
+        namespaced: spec.scope === 'Namespaced',
+        hasStatus: Boolean(v.subresources?.status),
+        ...(v.subresources?.scale ? { scale: scaleDef(v.subresources.scale, file) } : {}),
+        printerColumns: v.additionalPrinterColumns ?? [],
+        ...(selectable.length ? { selectableFields: selectable } : {}),
+        schema,
+      });
     }
   }
   return defs;

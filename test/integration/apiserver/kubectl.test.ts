@@ -134,6 +134,19 @@ for (const backend of backends) {
       expect(await okn('get', 'secrets')).to.match(/^NAME\s+TYPE\s+DATA\s+AGE\ncreds\s+Opaque\s+2\s+\S+\n$/);
     });
 
+    it('get crd lists the served kinds as Established CRDs, refuses writes to them, and a kind the server does not serve gets kubectl\'s "no matches for kind"', async () => {
+      expect(await ok('get', 'crd')).to.match(/^NAME\s+CREATED AT\nnodes\.okube\.dev\s+\d{4}-\d\d-\d\dT[\d:]+Z\ntasks\.okube\.dev\s/);
+      const crd = JSON.parse(await ok('get', 'crd', 'tasks.okube.dev', '-o', 'json'));
+      expect(crd.spec.names).to.include({ kind: 'Task', plural: 'tasks' });
+      expect(crd.status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`)).to.deep.equal(['NamesAccepted=True', 'Established=True']);
+      const del = await k('delete', 'crd', 'tasks.okube.dev');
+      expect(del.stderr).to.include('(MethodNotAllowed)');
+      expect(await ok('get', 'crd', 'tasks.okube.dev', '-o', 'name')).to.equal('customresourcedefinition.apiextensions.k8s.io/tasks.okube.dev\n');
+      const svc = await applyText(yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } }));
+      expect(svc.code).to.equal(1);
+      expect(svc.stderr).to.include('no matches for kind "Service" in version "v1"');
+    });
+
     it('get: table, -o yaml, -o json, -o wide, -l, --field-selector, -A', async () => {
       expect((await applyText(taskManifest('a1', { image: 'nginx' }, { app: 'a' }) + '---\n' + taskManifest('b1', { image: 'busybox' }, { app: 'b' }))).code).to.equal(0);
       const table = await okn('get', 'tasks');

@@ -26,7 +26,7 @@ describe('OpenAPI v3 index', () => {
   const index = openApiV3Index(defs) as { paths: Record<string, { serverRelativeURL: string }> };
 
   it('lists every group version the way kubectl looks them up', () => {
-    expect(Object.keys(index.paths).sort()).to.deep.equal(['api/v1', 'apis/apps/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/okube.dev/v1alpha1', 'apis/rbac.authorization.k8s.io/v1']);
+    expect(Object.keys(index.paths).sort()).to.deep.equal(['api/v1', 'apis/apiextensions.k8s.io/v1', 'apis/apps/v1', 'apis/authentication.k8s.io/v1', 'apis/authorization.k8s.io/v1', 'apis/coordination.k8s.io/v1', 'apis/discovery.k8s.io/v1', 'apis/okube.dev/v1alpha1', 'apis/rbac.authorization.k8s.io/v1']);
   });
 
   it('points at each document with a content hash', () => {
