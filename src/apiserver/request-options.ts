@@ -43,6 +43,8 @@ export function fieldAllowed(r: Resource): (f: string) => boolean {
     extra.push('involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type');
   }
   if (r.def.kind === 'Namespace') extra.push('status.phase');
+  // kube's Secret field selector: `kubectl get secrets --field-selector type=kubernetes.io/tls`.
+  if (r.def.group === '' && r.def.kind === 'Secret') extra.push('type');
   extra.push(...(r.def.selectableFields ?? []));
   return (f) => f === 'metadata.name' || f === 'metadata.namespace' || extra.includes(f);
 }

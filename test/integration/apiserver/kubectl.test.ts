@@ -129,9 +129,11 @@ for (const backend of backends) {
       expect(bob).to.deep.include({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', status: { userInfo: { username: 'bob', groups: ['devs', 'system:authenticated'] } } });
     });
 
-    it('create secret generic makes an Opaque Secret, and get secrets shows TYPE and DATA as kubectl does', async () => {
+    it('create secret generic makes an Opaque Secret, get secrets shows TYPE and DATA as kubectl does and selects on type', async () => {
       await okn('create', 'secret', 'generic', 'creds', '--from-literal=user=bob', '--from-literal=password=x');
       expect(await okn('get', 'secrets')).to.match(/^NAME\s+TYPE\s+DATA\s+AGE\ncreds\s+Opaque\s+2\s+\S+\n$/);
+      expect(await okn('get', 'secrets', '--field-selector', 'type=Opaque', '-o', 'name')).to.equal('secret/creds\n');
+      expect((await kn('get', 'secrets', '--field-selector', 'type=kubernetes.io/tls')).stderr).to.include('No resources found');
     });
 
     it('get crd lists the served kinds as Established CRDs, refuses writes to them, and a kind the server does not serve gets kubectl\'s "no matches for kind"', async () => {
