@@ -99,13 +99,14 @@ type Message = Record<string, unknown>;
 const any = (v: unknown): Message => ({ yaml: yaml.dump(v, { lineWidth: -1, noRefs: true }) });
 const named = (obj: Json, value: (v: unknown) => unknown) => Object.entries(obj).map(([name, v]) => ({ name, value: value(v) }));
 
+/** JSON key → the message field it goes to, directly or through a converter. */
+type Fields = Record<string, string | readonly [string, (v: unknown, path: string) => unknown]>;
+
 /**
  * Turns one JSON object into a message: keys in `fields` are copied (through the converter when
  * one is given) under the field's name, `x-` keys go to vendor_extension, and anything else is
  * named in `dropped` (a key this subset has no field for).
  */
-type Fields = Record<string, string | readonly [string, (v: unknown, path: string) => unknown]>;
-
 function message(obj: Json, path: string, dropped: string[], fields: Fields): Message {
   const out: Message = {};
   const extensions: Message[] = [];
