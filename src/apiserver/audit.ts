@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import yaml from 'js-yaml';
+import { loadKubeYaml } from '../util/kube-yaml.js';
 import { OkubeError } from '../util/errors.js';
 import type { RequestContext } from './request-context.js';
 import { authorizerVerb } from './auth/attributes.js';
@@ -40,7 +40,7 @@ const LEVELS = new Set(['None', 'Metadata', 'Request', 'RequestResponse']);
 export function parseAuditPolicy(text: string, file = 'audit policy'): AuditPolicy {
   let doc: unknown;
   try {
-    doc = yaml.load(text, { schema: yaml.CORE_SCHEMA });
+    doc = loadKubeYaml(text);
   } catch (err) {
     throw new OkubeError('ConfigError', `${file}: ${(err as Error).message.split('\n')[0]}`);
   }

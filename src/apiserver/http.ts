@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { setOwn } from '../util/own.js';
 import { randomUUID } from 'node:crypto';
-import yaml from 'js-yaml';
+import { loadKubeYaml } from '../util/kube-yaml.js';
 import { ApiError, badRequest } from './status.js';
 import { isPlainObject } from './objects.js';
 
@@ -73,7 +73,7 @@ export function decodeObject(body: Buffer, contentType: string | undefined, what
   let value: unknown;
   try {
     if (mt === 'application/yaml' || mt === 'application/apply-patch+yaml' || mt === 'text/yaml' || mt === 'application/x-yaml') {
-      value = yaml.load(text, { schema: yaml.CORE_SCHEMA, json: true });
+      value = loadKubeYaml(text);
     } else {
       value = JSON.parse(text);
     }

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import type yaml from 'js-yaml';
+import { loadAllKubeYaml } from '../../util/kube-yaml.js';
 import { CliError } from '../cli-error.js';
 
 // Manifests from -f FILE|DIR|- (several -f allowed): multi-document YAML or JSON, Lists
@@ -63,7 +64,7 @@ function documentAt(text: string, line: number): number {
 export function parseManifests(text: string, file: string): SourcedManifest[] {
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(text, undefined, { filename: file, json: true });
+    docs = loadAllKubeYaml(text, file);
   } catch (err) {
     const e = err as yaml.YAMLException;
     const line = e.mark?.line ?? 0;

@@ -30,7 +30,9 @@ describe('media types and bodies', () => {
     expect(() => decodeObject(deep(MAX_BODY_DEPTH + 1), 'application/json')).to.throw(/nested more than/).with.property('httpCode', 400);
     expect(decodeObject(deep(100), 'application/json')).to.have.property('a');
     // Ordinary aliases stay allowed.
-    expect(decodeObject(Buffer.from('x: &x {a: 1}\ny: *x'), 'application/yaml')).to.deep.equal({ x: { a: 1 }, y: { a: 1 } });
+    expect(decodeObject(Buffer.from('x: &x {a: 1}\nz: *x'), 'application/yaml')).to.deep.equal({ x: { a: 1 }, z: { a: 1 } });
+    // YAML bodies read as kube-apiserver reads them (YAML 1.1 scalars: octal modes, yes/no).
+    expect(decodeObject(Buffer.from('mode: 0400\nok: yes\nday: 2026-01-01'), 'application/yaml')).to.deep.equal({ mode: 256, ok: true, day: '2026-01-01' });
   });
 
   it('decodes the protobuf Namespace kubectl create namespace sends', () => {

@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { MemoryStore } from '../../../src/storage/memory-store.js';
+import { kubectl, startTestServer, type TestServer } from '../apiserver/helpers.js';
+import { okube } from '../../support/okube-cli.js';
+
+// One manifest, applied with okube's CLI and with kubectl: the same object. kubectl reads YAML 1.1
+// scalars (sigs.k8s.io/yaml), so a file mode written 0400 is 256, `yes` is true, `0x1E` is 30 and a
+// date-like annotation stays the string it was — okube once read them as YAML 1.2 (400, a Date).
+
+const manifest = (name: string) => `apiVersion: okube.dev/v1alpha1
+kind: Task
+metadata:
+  name: ${name}
+  annotations:
+    built: 2026-01-01
+  labels: &labels
+    tier: web
+spec:
+  image: okube-test/busybox:latest
+  terminationGracePeriodSeconds: 0x1E
+  volumes:
+    - name: creds
+      secret: { secretName: creds, defaultMode: 0400, optional: yes }
+  volumeMounts:
+    - { name: creds, mountPath: /creds, readOnly: on }
+`;
+
+describe('okube apply reads YAML as kubectl does', function () {
+  this.timeout(60_000);
+  let ts: TestServer;
+  before(async () => {
+    ts = await startTestServer(new MemoryStore());
+  });
+  after(async () => {
+    await ts?.stop();
+  });
+
+  it('octal file modes, YAML 1.1 booleans, hex and date-like strings give the object kubectl makes', async () => {
+    const byOkube = await okube(['apply', '-f', '-'], { kubeconfig: ts.kubeconfig, input: manifest('by-okube') });
+    expect(byOkube.code, byOkube.stderr).to.equal(0);
+    const byKubectl = await kubectl(ts, ['apply', '-f', '-'], manifest('by-kubectl'));
+    expect(byKubectl.code, byKubectl.stderr).to.equal(0);
+    const get = async (name: string) => JSON.parse((await kubectl(ts, ['get', 'task', name, '-o', 'json'])).stdout) as { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> };
+    const [a, b] = [await get('by-okube'), await get('by-kubectl')];
+    expect(a.spec).to.deep.equal(b.spec);
+    expect(a.metadata.annotations.built).to.equal(b.metadata.annotations.built);
+    expect(a.metadata.annotations.built).to.equal('2026-01-01');
+    expect((a.spec.volumes as Array<{ secret: { defaultMode: number } }>)[0].secret.defaultMode).to.equal(0o400);
+    expect(a.spec.terminationGracePeriodSeconds).to.equal(30);
+  });
+});
