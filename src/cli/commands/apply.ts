@@ -90,13 +90,13 @@ export function registerApply(program: Command): void {
     program
       .command('apply')
       .description('create or update objects from YAML or JSON manifests (server-side apply)')
-      .option('-f, --filename <path>', 'file, directory or - (stdin); repeatable', FILENAME, [])
+      .option('-f, --filename <path>', 'file, directory, http(s) URL or - (stdin); repeatable', FILENAME, [])
       .option('-R, --recursive', 'also read the directories inside a directory given with -f')
       .option('--field-manager <name>', 'the manager that owns the applied fields', 'okube')
       .option('--force-conflicts', 'take over fields another manager owns')
       .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation),
   ).action(async (opts: ApplyOptions) => {
-    const manifests = readManifests(opts.filename, 'apply', opts.recursive);
+    const manifests = await readManifests(opts.filename, 'apply', opts.recursive);
     const client = await connect(opts);
     const progress = new Progress('applying', manifests.length);
     let failed = 0;

@@ -54,7 +54,7 @@ async function waitGone(client: Client, t: Target, deadline: number): Promise<vo
 async function targetsOf(client: Client, args: string[], opts: DeleteOptions): Promise<Target[]> {
   if (opts.filename.length) {
     if (args.length) throw new CliError('when -f is given, no resource arguments are accepted');
-    const manifests = readManifests(opts.filename, 'delete', opts.recursive);
+    const manifests = await readManifests(opts.filename, 'delete', opts.recursive);
     const d = await client.discovery(knowsKinds(manifests.map((m) => m.object)));
     return manifests.map(({ object, source }) => {
       const resource = d.forKind(object.apiVersion, object.kind);
@@ -81,7 +81,7 @@ export function registerDelete(program: Command): void {
       .command('delete')
       .description('delete objects by name or from manifests; waits until they are gone')
       .argument('[args...]', 'TYPE NAME..., or TYPE/NAME...')
-      .option('-f, --filename <path>', 'delete the objects in these manifests; repeatable', (v: string, p: string[] = []) => [...p, v], [])
+      .option('-f, --filename <path>', 'delete the objects in these manifests (files, directories, http(s) URLs); repeatable', (v: string, p: string[] = []) => [...p, v], [])
       .option('-R, --recursive', 'read directories inside -f directories too')
       .option('-l, --selector <selector>', 'delete every object of the type matching the label selector')
       .option('--wait [bool]', 'wait for the objects to be gone (finalizers done)', parseBool, true)

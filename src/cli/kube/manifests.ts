@@ -4,7 +4,7 @@ import type yaml from 'js-yaml';
 import { loadAllKubeYaml } from '../../util/kube-yaml.js';
 import { CliError } from '../cli-error.js';
 
-// Manifests from -f FILE|DIR|- (several -f allowed): multi-document YAML or JSON, Lists
+// Manifests from -f FILE|DIR|URL|- (several -f allowed): multi-document YAML or JSON, Lists
 // expanded, each object remembering where it came from so an error can point at it.
 
 export interface Manifest {
@@ -89,10 +89,29 @@ export function parseManifests(text: string, file: string): SourcedManifest[] {
   return out;
 }
 
-export function readManifests(paths: string[], verb: string, recursive = false): SourcedManifest[] {
+const URL_PATH = /^https?:\/\//i;
+
+/** A manifest at an http(s) URL, as kubectl reads `-f https://…` (only a 200 is a manifest). */
+async function readUrl(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    throw new CliError(`unable to read URL "${url}": ${cause}`);
+  }
+  if (res.status !== 200) throw new CliError(`unable to read URL "${url}", server reported ${res.status} ${res.statusText}, status code=${res.status}`);
+  return res.text();
+}
+
+export async function readManifests(paths: string[], verb: string, recursive = false): Promise<SourcedManifest[]> {
   if (!paths.length) throw new CliError('must specify one of -f and -k');
   const out: SourcedManifest[] = [];
   for (const p of paths) {
+    if (URL_PATH.test(p)) {
+      out.push(...parseManifests(await readUrl(p), p));
+      continue;
+    }
     const files = filesOf(p, recursive);
     for (const f of files) {
       let text: string;

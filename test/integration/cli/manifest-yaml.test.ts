@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MemoryStore } from '../../../src/storage/memory-store.js';
 import { kubectl, startTestServer, type TestServer } from '../apiserver/helpers.js';
 import { okube } from '../../support/okube-cli.js';
@@ -25,7 +27,7 @@ spec:
     - { name: creds, mountPath: /creds, readOnly: on }
 `;
 
-describe('okube apply reads YAML as kubectl does', function () {
+describe('okube apply reads manifests as kubectl does', function () {
   this.timeout(60_000);
   let ts: TestServer;
   before(async () => {
@@ -47,5 +49,25 @@ describe('okube apply reads YAML as kubectl does', function () {
     expect(a.metadata.annotations.built).to.equal('2026-01-01');
     expect((a.spec.volumes as Array<{ secret: { defaultMode: number } }>)[0].secret.defaultMode).to.equal(0o400);
     expect(a.spec.terminationGracePeriodSeconds).to.equal(30);
+  });
+
+  it('apply and delete -f take an http URL as kubectl does, and a URL that is not a 200 is one clear line', async () => {
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/task.yaml') res.writeHead(200, { 'Content-Type': 'text/yaml' }).end(manifest('by-url'));
+      else res.writeHead(404).end('not here');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const applied = await okube(['apply', '-f', `${base}/task.yaml`], { kubeconfig: ts.kubeconfig });
+      expect(applied.stdout, applied.stderr).to.equal('task.okube.dev/by-url created\n');
+      const missing = await okube(['apply', '-f', `${base}/nope.yaml`], { kubeconfig: ts.kubeconfig });
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr).to.equal(`error: unable to read URL "${base}/nope.yaml", server reported 404 Not Found, status code=404\n`);
+      const deleted = await okube(['delete', '-f', `${base}/task.yaml`, '--wait=false'], { kubeconfig: ts.kubeconfig });
+      expect(deleted.stdout, deleted.stderr).to.equal('task.okube.dev "by-url" deleted\n');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
