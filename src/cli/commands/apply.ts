@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { canonicalJson } from '../../util/canonical-json.js';
 import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
@@ -94,8 +94,11 @@ export function registerApply(program: Command): void {
       .option('-R, --recursive', 'also read the directories inside a directory given with -f')
       .option('--field-manager <name>', 'the manager that owns the applied fields', 'okube')
       .option('--force-conflicts', 'take over fields another manager owns')
-      .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation),
-  ).action(async (opts: ApplyOptions) => {
+      .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation)
+      .addOption(new Option('-k, --kustomize <dir>').hideHelp()),
+  ).action(async (opts: ApplyOptions & { kustomize?: string }) => {
+    // kubectl builds kustomizations with the kustomize it embeds; okube has none, so it says how.
+    if (opts.kustomize !== undefined) throw new CliError(`okube apply has no -k: build the kustomization with kubectl and pipe it in: kubectl kustomize ${opts.kustomize} | okube apply -f -`);
     const manifests = await readManifests(opts.filename, 'apply', opts.recursive);
     const client = await connect(opts);
     const progress = new Progress('applying', manifests.length);

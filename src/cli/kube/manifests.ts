@@ -105,7 +105,7 @@ async function readUrl(url: string): Promise<string> {
 }
 
 export async function readManifests(paths: string[], verb: string, recursive = false): Promise<SourcedManifest[]> {
-  if (!paths.length) throw new CliError('must specify one of -f and -k');
+  if (!paths.length) throw new CliError('must specify -f (a file, directory, URL or - for stdin)');
   const out: SourcedManifest[] = [];
   for (const p of paths) {
     if (URL_PATH.test(p)) {

@@ -70,4 +70,11 @@ describe('okube apply reads manifests as kubectl does', function () {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it('apply -k says how to apply a kustomization (okube embeds no kustomize), and apply without -f says what it needs', async () => {
+    const k = await okube(['apply', '-k', 'overlays/dev'], { kubeconfig: ts.kubeconfig });
+    expect([k.code, k.stderr]).to.deep.equal([1, 'error: okube apply has no -k: build the kustomization with kubectl and pipe it in: kubectl kustomize overlays/dev | okube apply -f -\n']);
+    const none = await okube(['apply'], { kubeconfig: ts.kubeconfig });
+    expect([none.code, none.stderr]).to.deep.equal([1, 'error: must specify -f (a file, directory, URL or - for stdin)\n']);
+  });
 });
