@@ -60,11 +60,12 @@ export function specChanged(oldObj: Obj, newObj: Obj): boolean {
 }
 
 /**
- * Empty (or null) labels, annotations, ownerReferences and finalizers are absent, as Go's ObjectMeta
+ * Empty (or null) labels, annotations, ownerReferences, finalizers and generateName are absent, as Go's ObjectMeta
  * (omitempty) has them: a merge patch of `annotations: {}` (kubectl diff sends one for an object
  * without them) changes nothing, rather than storing and showing an empty map.
  */
 export function dropEmptyMeta(m: Meta): void {
+  if (m.generateName === '' || m.generateName === null) delete m.generateName;
   for (const k of ['labels', 'annotations', 'ownerReferences', 'finalizers'] as const) {
     const v: unknown = m[k];
     if (v === null || (Array.isArray(v) ? v.length === 0 : isPlainObject(v) && Object.keys(v).length === 0)) delete m[k];

@@ -114,7 +114,8 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
   const m: Record<string, unknown> = {};
   const s = (no: number, name: string) => {
     const f = fs.find((x) => x.no === no && x.wire === 2);
-    if (f) m[name] = str(f);
+    // Go's proto marshals an empty optional string too; its JSON (omitempty) has none.
+    if (f && str(f) !== '') m[name] = str(f);
   };
   s(1, 'name');
   s(2, 'generateName');

@@ -100,16 +100,48 @@ function eventTable(events: EventLike[], now: Date): string[] {
   return ['Events:', ...rows.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('')}`)];
 }
 
-export function describeObject(obj: Record<string, unknown>, events: EventLike[], now = new Date()): string {
-  const meta = (obj.metadata ?? {}) as Record<string, unknown>;
+/** Name, Namespace, Labels, Annotations: the head every describer starts with. */
+function head(meta: Record<string, unknown>): string[] {
   const lines = [`Name:\t${String(meta.name ?? '')}`];
   if (meta.namespace) lines.push(`Namespace:\t${String(meta.namespace)}`);
-  lines.push(...mapLines('Labels', meta.labels as Record<string, string>), ...mapLines('Annotations', meta.annotations as Record<string, string>));
+  return [...lines, ...mapLines('Labels', meta.labels as Record<string, string>), ...mapLines('Annotations', meta.annotations as Record<string, string>)];
+}
+
+const sortedEntries = (m: unknown) => Object.entries(isMap(m) ? m : {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * kubectl's SecretDescriber: the type and each key's size, never its value (describe output ends
+ * up in tickets and chat), and no Events.
+ */
+function describeSecret(obj: Record<string, unknown>): string {
+  const lines = [...head((obj.metadata ?? {}) as Record<string, unknown>), '', `Type:\t${String(obj.type ?? '')}`, '', 'Data', '===='];
+  for (const [k, v] of sortedEntries(obj.data)) lines.push(`${k}:\t${Buffer.from(String(v), 'base64').length} bytes`);
+  return alignTabs(lines);
+}
+
+/** kubectl's ConfigMapDescriber: each value under its key, binary data by size, then the Events. */
+function describeConfigMap(obj: Record<string, unknown>, events: EventLike[], now: Date): string {
+  const lines = [...head((obj.metadata ?? {}) as Record<string, unknown>), '', 'Data', '===='];
+  for (const [k, v] of sortedEntries(obj.data)) lines.push(`${k}:`, '----', String(v), '');
+  lines.push('', 'BinaryData', '====');
+  for (const [k, v] of sortedEntries(obj.binaryData)) lines.push(`${k}: ${Buffer.from(String(v), 'base64').length} bytes`);
+  lines.push('');
+  return alignTabs(lines) + eventTable(sortEvents(events), now).join('\n') + '\n';
+}
+
+function sortEvents(events: EventLike[]): EventLike[] {
+  return [...events].sort((a, b) => Date.parse(a.lastTimestamp ?? a.eventTime ?? '') - Date.parse(b.lastTimestamp ?? b.eventTime ?? ''));
+}
+
+export function describeObject(obj: Record<string, unknown>, events: EventLike[], now = new Date()): string {
+  if (obj.apiVersion === 'v1' && obj.kind === 'Secret') return describeSecret(obj);
+  if (obj.apiVersion === 'v1' && obj.kind === 'ConfigMap') return describeConfigMap(obj, events, now);
+  const meta = (obj.metadata ?? {}) as Record<string, unknown>;
+  const lines = head(meta);
   const rest: Record<string, unknown> = { ...obj };
   const metaRest = Object.fromEntries(Object.entries(meta).filter(([k]) => !SKIP_METADATA.has(k)));
   if (Object.keys(metaRest).length) rest.metadata = metaRest;
   else delete rest.metadata;
   content(lines, 0, rest);
-  const sorted = [...events].sort((a, b) => Date.parse(a.lastTimestamp ?? a.eventTime ?? '') - Date.parse(b.lastTimestamp ?? b.eventTime ?? ''));
-  return alignTabs(lines) + eventTable(sorted, now).join('\n') + '\n';
+  return alignTabs(lines) + eventTable(sortEvents(events), now).join('\n') + '\n';
 }

@@ -40,8 +40,8 @@ describe('object rules', () => {
     expect(deepEqual({ a: [1, 2] }, { a: [2, 1] })).to.equal(false);
   });
 
-  it('drops empty or null labels, annotations, ownerReferences and finalizers, as Go omits them, and keeps the rest', () => {
-    const m = { name: 't', labels: {}, annotations: null, ownerReferences: [], finalizers: ['f'] } as unknown as Obj['metadata'];
+  it('drops empty or null labels, annotations, ownerReferences, finalizers and generateName, as Go omits them, and keeps the rest', () => {
+    const m = { name: 't', generateName: '', labels: {}, annotations: null, ownerReferences: [], finalizers: ['f'] } as unknown as Obj['metadata'];
     dropEmptyMeta(m);
     expect(m).to.deep.equal({ name: 't', finalizers: ['f'] });
   });
