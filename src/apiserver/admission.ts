@@ -62,6 +62,9 @@ export function admit(r: Resource, obj: Obj, opts: AdmitOptions): void {
   }
   r.schema.applyDefaults(obj);
   if (r.def.group === '' && r.def.kind === 'Secret') secretStrategy(obj);
+  // kube's namespace strategy: every namespace carries its name as a label, on create and update
+  // (`kubectl get ns -l kubernetes.io/metadata.name=team-a`, namespace selectors).
+  if (isNamespaceKind(r) && typeof obj.metadata.name === 'string' && obj.metadata.name) obj.metadata.labels = { ...(isPlainObject(obj.metadata.labels) ? obj.metadata.labels : {}), 'kubernetes.io/metadata.name': obj.metadata.name };
   const metaCauses = validateObjectMeta(obj, r.def.namespaced).map((c) => ({ ...c, field: c.field.replace(/^\./, '') }));
   const covered = new Set(metaCauses.map((c) => c.field.split('[')[0]));
   const fallback = basicMetaCauses(obj, isNamespaceKind(r)).filter((c) => ![...covered].some((f) => c.field.startsWith(f)));

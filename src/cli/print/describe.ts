@@ -133,7 +133,14 @@ function sortEvents(events: EventLike[]): EventLike[] {
   return [...events].sort((a, b) => Date.parse(a.lastTimestamp ?? a.eventTime ?? '') - Date.parse(b.lastTimestamp ?? b.eventTime ?? ''));
 }
 
+/** kubectl's NamespaceDescriber, as it prints against a server without ResourceQuotas or LimitRanges. */
+function describeNamespace(obj: Record<string, unknown>): string {
+  const status = (isMap(obj.status) ? obj.status : {}) as { phase?: string };
+  return alignTabs([...head((obj.metadata ?? {}) as Record<string, unknown>), `Status:\t${status.phase ?? ''}`]);
+}
+
 export function describeObject(obj: Record<string, unknown>, events: EventLike[], now = new Date()): string {
+  if (obj.apiVersion === 'v1' && obj.kind === 'Namespace') return describeNamespace(obj);
   if (obj.apiVersion === 'v1' && obj.kind === 'Secret') return describeSecret(obj);
   if (obj.apiVersion === 'v1' && obj.kind === 'ConfigMap') return describeConfigMap(obj, events, now);
   const meta = (obj.metadata ?? {}) as Record<string, unknown>;

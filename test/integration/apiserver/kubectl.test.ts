@@ -149,6 +149,12 @@ for (const backend of backends) {
       expect(svc.stderr).to.include('no matches for kind "Service" in version "v1"');
     });
 
+    it('every namespace carries its name as the kubernetes.io/metadata.name label, which a user cannot change', async () => {
+      expect(await ok('get', 'ns', '-l', `kubernetes.io/metadata.name=${ns}`, '-o', 'name')).to.equal(`namespace/${ns}\n`);
+      await ok('label', 'ns', ns, 'kubernetes.io/metadata.name=other', '--overwrite');
+      expect(JSON.parse(await ok('get', 'ns', ns, '-o', 'json')).metadata.labels).to.deep.equal({ 'kubernetes.io/metadata.name': ns });
+    });
+
     it('get: table, -o yaml, -o json, -o wide, -l, --field-selector, -A', async () => {
       expect((await applyText(taskManifest('a1', { image: 'nginx' }, { app: 'a' }) + '---\n' + taskManifest('b1', { image: 'busybox' }, { app: 'b' }))).code).to.equal(0);
       const table = await okn('get', 'tasks');

@@ -9,7 +9,7 @@ import { okube } from '../../support/okube-cli.js';
 // with their sizes — never the values — and a ConfigMap's values with its binary keys by size.
 // (One key per map: kubectl walks Go maps, in no fixed order.)
 
-describe('okube describe of Secrets and ConfigMaps', function () {
+describe('okube describe of Secrets, ConfigMaps and Namespaces', function () {
   this.timeout(60_000);
   let ts: TestServer;
   const same = async (args: string[]) => {
@@ -39,5 +39,10 @@ describe('okube describe of Secrets and ConfigMaps', function () {
     expect((await kubectl(ts, ['create', 'configmap', 'app', '--from-literal=mode=fast', `--from-file=blob=${bin}`])).code).to.equal(0);
     const out = await same(['configmap', 'app']);
     expect(out).to.include('mode:\n----\nfast\n').and.include('blob: 4 bytes').and.match(/Events:\s+<none>\n$/);
+  });
+
+  it('a Namespace shows its labels and status as kubectl\'s namespace describer does', async () => {
+    expect((await kubectl(ts, ['create', 'namespace', 'described'])).code).to.equal(0);
+    expect(await same(['namespace', 'described'])).to.equal('Name:         described\nLabels:       kubernetes.io/metadata.name=described\nAnnotations:  <none>\nStatus:       Active\n');
   });
 });
