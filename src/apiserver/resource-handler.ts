@@ -18,6 +18,7 @@ import { parseWatchParams, serveWatch, type WatchTracker } from './watch.js';
 import type { WatchCache } from './cache/watch-cache.js';
 import { serveCachedWatch } from './cache/cached-watch.js';
 import { countCacheRead } from '../metrics/watch-cache.js';
+import { authorizerVerb } from './auth/attributes.js';
 
 // The HTTP side of the resource endpoints: which REST verb a request is, its body and options
 // decoded, and the answer rendered (object, list, Table, PartialObjectMetadata, watch stream).
@@ -56,13 +57,6 @@ interface Target {
 const PATCH_TYPES = ['application/merge-patch+json', 'application/json-patch+json', 'application/apply-patch+yaml', 'application/strategic-merge-patch+json'];
 const OBJECT_TYPES = ['application/json', 'application/yaml', '', 'text/yaml', 'application/x-yaml'];
 
-/** The verb a resource must serve for this method (a GET of a collection is served by list or watch alike). */
-function restVerb(method: string, named: boolean): string {
-  if (method === 'GET') return named ? 'get' : 'list';
-  if (method === 'DELETE') return named ? 'delete' : 'deletecollection';
-  return ({ POST: 'create', PUT: 'update', PATCH: 'patch' } as Record<string, string>)[method] ?? method.toLowerCase();
-}
-
 export function resourceHandler(deps: ResourceHandlerDeps): Handler {
   return async (ctx) => {
     const { route } = ctx.parsed;
@@ -71,7 +65,7 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
     const r = deps.registry.lookup(rp.group, rp.version, rp.plural)!;
     const sub = rp.subresource;
     // A resource that serves only some verbs (the read-only CRDs): the others are 405, as kube-apiserver answers them.
-    if (r.def.verbs && !r.def.verbs.includes(restVerb(ctx.method, rp.name !== undefined))) throw methodNotAllowed(ctx.method);
+    if (r.def.verbs && !r.def.verbs.includes(authorizerVerb(ctx.parsed, ctx.method))) throw methodNotAllowed(ctx.method);
     if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale)) {
       // apiextensions-apiserver answers a subresource a CRD does not declare as the object not found.
       const custom = r.def.group !== '' && !r.def.group.endsWith('.k8s.io');

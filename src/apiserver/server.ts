@@ -7,8 +7,8 @@ import { loggerFor } from '../util/logger.js';
 import type { HealthEndpoints } from '../health/checks.js';
 import { observeRequest as recordRequest, watchStarted } from '../metrics/apiserver.js';
 import { parseRequest, requestKey, type ParsedRequest } from './request-info.js';
-import { builtinDefs, loadCrds, type ResourceDef } from './schema/index.js';
-import { loadCrdDocuments } from './schema/resource-def.js';
+import { builtinDefs, type ResourceDef } from './schema/index.js';
+import { crdDefs, loadCrdDocuments, type CrdDocument } from './schema/resource-def.js';
 import { servedCrd } from './schema/crd-def.js';
 import { withTaskCells } from './schema/task-cells.js';
 import { loadOrCreateCerts, loadOrCreateToken } from './certs.js';
@@ -98,7 +98,9 @@ const SYSTEM_NAMESPACES = ['default', 'kube-system'];
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = loggerFor('apiserver');
   const store = opts.store;
-  const defs = [...builtinDefs(), ...withTaskCells(loadCrds(opts.crdDir)), ...(opts.extraDefs ?? [])];
+  // Read once: the served kinds, and the CRD objects stored for them (ensureServedCrds).
+  const crdDocs = loadCrdDocuments(opts.crdDir);
+  const defs = [...builtinDefs(), ...withTaskCells(crdDefs(crdDocs)), ...(opts.extraDefs ?? [])];
   const registry = new Registry(defs);
   const certs = servingCerts(opts);
   const tokens = opts.auth?.tokens?.length ? opts.auth.tokens : [loadOrCreateToken(opts.dataDir)];
@@ -129,7 +131,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     throw err;
   };
   await ensureBootstrapObjects(service, registry).catch(abort);
-  await ensureServedCrds(service, registry, loadCrdDocuments(opts.crdDir).map((c) => c.doc)).catch(abort);
+  await ensureServedCrds(service, registry, crdDocs).catch(abort);
   await rbac.start().catch(abort);
   const authorizer = new Authorizer(rbac);
   const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers));
@@ -211,27 +213,38 @@ async function createIfMissing(service: ResourceService, r: Resource, obj: Recor
 }
 
 /**
- * A default ClusterRole: created when missing; an existing one gets what the current default adds
- * (auth/bootstrap-reconcile.ts), unless marked autoupdate "false". A Conflict means another API
- * server of the cluster reconciled it at the same moment; the next start looks again.
+ * An object okube keeps at start: created when missing; an existing one replaced by what
+ * `updated` makes of it (undefined: left as it is). A Conflict or NotFound means another API
+ * server of the cluster wrote it at the same moment; the next start looks again.
  */
-async function ensureClusterRole(service: ResourceService, r: Resource, obj: Record<string, unknown>): Promise<void> {
+async function ensureObject(service: ResourceService, r: Resource, obj: Record<string, unknown>, updated: (existing: Record<string, unknown>) => Record<string, unknown> | undefined): Promise<boolean> {
   const name = (obj.metadata as { name: string }).name;
   let existing: Record<string, unknown>;
   try {
     existing = (await service.get(r, undefined, name)) as unknown as Record<string, unknown>;
   } catch (err) {
     if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
-    return createIfMissing(service, r, obj);
+    await createIfMissing(service, r, obj);
+    return false;
   }
-  const updated = reconcileBootstrapClusterRole(existing as unknown as ClusterRoleLike, obj as unknown as ClusterRoleLike);
-  if (!updated) return;
+  const next = updated(existing);
+  if (!next) return false;
   try {
-    await service.update(r, undefined, name, undefined, updated as unknown as Parameters<ResourceService['update']>[4], { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
-    loggerFor('apiserver').info({ clusterRole: name }, 'default ClusterRole reconciled: added what the current default grants');
+    await service.update(r, undefined, name, undefined, next as unknown as Parameters<ResourceService['update']>[4], { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
+    return true;
   } catch (err) {
     if (!(err instanceof ApiError && (err.reason === 'Conflict' || err.reason === 'NotFound'))) throw err;
+    return false;
   }
+}
+
+/**
+ * A default ClusterRole: created when missing; an existing one gets what the current default adds
+ * (auth/bootstrap-reconcile.ts), unless marked autoupdate "false".
+ */
+async function ensureClusterRole(service: ResourceService, r: Resource, obj: Record<string, unknown>): Promise<void> {
+  const reconciled = (existing: Record<string, unknown>) => reconcileBootstrapClusterRole(existing as unknown as ClusterRoleLike, obj as unknown as ClusterRoleLike) as Record<string, unknown> | undefined;
+  if (await ensureObject(service, r, obj, reconciled)) loggerFor('apiserver').info({ clusterRole: (obj.metadata as { name: string }).name }, 'default ClusterRole reconciled: added what the current default grants');
 }
 
 /** The system namespaces and the default ClusterRoles and ClusterRoleBindings (auth/bootstrap-policy.ts), created when missing (roles reconciled), all at once. */
@@ -251,30 +264,15 @@ async function ensureBootstrapObjects(service: ResourceService, registry: Regist
 
 /**
  * The CustomResourceDefinitions of crds/ as stored objects (schema/crd-def.ts): created when
- * missing, replaced when a newer okube ships another spec. A Conflict or AlreadyExists means another
- * API server of the cluster wrote it at the same moment.
+ * missing, replaced when a newer okube ships another spec.
  */
-async function ensureServedCrds(service: ResourceService, registry: Registry, docs: ReturnType<typeof loadCrdDocuments>[number]['doc'][]): Promise<void> {
+async function ensureServedCrds(service: ResourceService, registry: Registry, docs: CrdDocument[]): Promise<void> {
   const r = registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   const now = nowTimestamp();
   await settleAll(
-    docs.map(async (doc) => {
+    docs.map(async ({ doc }) => {
       const want = servedCrd(doc, now);
-      const name = (want.metadata as { name: string }).name;
-      let existing: Record<string, unknown> | undefined;
-      try {
-        existing = (await service.get(r, undefined, name)) as unknown as Record<string, unknown>;
-      } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
-      }
-      if (!existing) return createIfMissing(service, r, want);
-      if (deepEqual(existing.spec, want.spec)) return;
-      try {
-        const next = { ...want, metadata: { ...(existing.metadata as object) } };
-        await service.update(r, undefined, name, undefined, next as unknown as Parameters<ResourceService['update']>[4], { fieldValidation: undefined, dryRun: false }, 'okube-apiserver');
-      } catch (err) {
-        if (!(err instanceof ApiError && err.reason === 'Conflict')) throw err;
-      }
+      await ensureObject(service, r, want, (existing) => (deepEqual(existing.spec, want.spec) ? undefined : { ...want, metadata: { ...(existing.metadata as object) } }));
     }),
   );
 }

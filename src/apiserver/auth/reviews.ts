@@ -15,11 +15,6 @@ import { ANONYMOUS, isMaster } from './user.js';
 
 const GROUP = 'authorization.k8s.io';
 const AUTHN_GROUP = 'authentication.k8s.io';
-const KINDS: Record<string, { group: string; kind: string }> = {
-  selfsubjectaccessreviews: { group: GROUP, kind: 'SelfSubjectAccessReview' },
-  selfsubjectrulesreviews: { group: GROUP, kind: 'SelfSubjectRulesReview' },
-  selfsubjectreviews: { group: AUTHN_GROUP, kind: 'SelfSubjectReview' },
-};
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -56,11 +51,19 @@ function selfReview(ctx: RequestContext): Record<string, unknown> {
   return { kind: 'SelfSubjectReview', apiVersion: `${AUTHN_GROUP}/v1`, metadata: { creationTimestamp: null }, status: { userInfo } };
 }
 
+type Answer = (ctx: RequestContext, authz: Authorizer, body: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+const REVIEWS: Record<string, { group: string; kind: string; answer: Answer }> = {
+  selfsubjectaccessreviews: { group: GROUP, kind: 'SelfSubjectAccessReview', answer: accessReview },
+  selfsubjectrulesreviews: { group: GROUP, kind: 'SelfSubjectRulesReview', answer: rulesReview },
+  selfsubjectreviews: { group: AUTHN_GROUP, kind: 'SelfSubjectReview', answer: selfReview },
+};
+
 /** Serves the three review resources; every other request goes on to `next`. */
 export function reviewHandler(maxBody: number, next: Handler): Handler {
   return async (ctx) => {
     const route = ctx.parsed.route;
-    const review = route.kind === 'resource' ? KINDS[route.res.plural] : undefined;
+    const review = route.kind === 'resource' && Object.hasOwn(REVIEWS, route.res.plural) ? REVIEWS[route.res.plural] : undefined;
     if (route.kind !== 'resource' || !review || route.res.group !== review.group) return next(ctx);
     if (ctx.method !== 'POST' || route.res.name !== undefined) throw methodNotAllowed(ctx.method);
     const authz = ctx.authorizer;
@@ -69,7 +72,6 @@ export function reviewHandler(maxBody: number, next: Handler): Handler {
     const ct = ctx.req.headers['content-type'];
     // kubectl auth can-i and whoami post protobuf (their typed clients); other clients JSON or YAML.
     const body = mediaType(ct) === PROTOBUF_MEDIA_TYPE ? decodeProtobufObject(raw) : decodeObject(raw, ct, review.kind);
-    const out = route.res.plural === 'selfsubjectaccessreviews' ? await accessReview(ctx, authz, body) : route.res.plural === 'selfsubjectrulesreviews' ? rulesReview(ctx, authz, body) : selfReview(ctx);
-    sendJson(ctx.res, 201, out);
+    sendJson(ctx.res, 201, await review.answer(ctx, authz, body));
   };
 }

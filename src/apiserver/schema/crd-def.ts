@@ -1,4 +1,4 @@
-import type { CrdDoc, ResourceDef } from './resource-def.js';
+import type { CrdDocument, ResourceDef } from './resource-def.js';
 
 // apiextensions.k8s.io/v1 CustomResourceDefinition, read-only: the CRDs this API server was started
 // with (crds/), each stored once at start (server.ts) as a kube-apiserver would hold it, Established.
@@ -37,7 +37,7 @@ export const crdDef: ResourceDef = {
 };
 
 /** The object a kube-apiserver would serve for this CRD file once it is Established (metadata besides the name left to the server). */
-export function servedCrd(doc: CrdDoc & { spec: NonNullable<CrdDoc['spec']> }, now: string): Record<string, unknown> {
+export function servedCrd(doc: CrdDocument['doc'], now: string): Record<string, unknown> {
   const { spec } = doc;
   const names = { ...spec.names, listKind: spec.names.listKind ?? `${spec.names.kind}List`, singular: spec.names.singular ?? spec.names.kind.toLowerCase() };
   const storage = spec.versions.find((v) => (v as { storage?: boolean }).storage) ?? spec.versions[0];

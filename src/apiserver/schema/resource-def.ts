@@ -76,9 +76,15 @@ export interface CrdDoc {
   };
 }
 
+/** A CustomResourceDefinition as written, with the file it came from. */
+export interface CrdDocument {
+  doc: CrdDoc & { spec: NonNullable<CrdDoc['spec']> };
+  file: string;
+}
+
 /** The CustomResourceDefinitions in the *.yaml files of `dir`, as written, each with its file. */
-export function loadCrdDocuments(dir: string): Array<{ doc: CrdDoc & { spec: NonNullable<CrdDoc['spec']> }; file: string }> {
-  const out: Array<{ doc: CrdDoc & { spec: NonNullable<CrdDoc['spec']> }; file: string }> = [];
+export function loadCrdDocuments(dir: string): CrdDocument[] {
+  const out: CrdDocument[] = [];
   for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     let docs: unknown[];
     try {
@@ -86,15 +92,20 @@ export function loadCrdDocuments(dir: string): Array<{ doc: CrdDoc & { spec: Non
     } catch (err) {
       throw new OkubeError('ConfigError', `${join(dir, file)}: not valid YAML: ${(err as Error).message}`);
     }
-    for (const doc of docs as CrdDoc[]) if (doc?.kind === 'CustomResourceDefinition' && doc.spec) out.push({ doc: doc as CrdDoc & { spec: NonNullable<CrdDoc['spec']> }, file: join(dir, file) });
+    for (const doc of docs as CrdDoc[]) if (doc?.kind === 'CustomResourceDefinition' && doc.spec) out.push({ doc: doc as CrdDocument['doc'], file: join(dir, file) });
   }
   return out;
 }
 
 /** Reads every CustomResourceDefinition in the *.yaml files of `dir` (served versions only). */
 export function loadCrds(dir: string): ResourceDef[] {
+  return crdDefs(loadCrdDocuments(dir));
+}
+
+/** What the API server serves for these CRDs (served versions only). */
+export function crdDefs(docs: CrdDocument[]): ResourceDef[] {
   const defs: ResourceDef[] = [];
-  for (const { doc, file } of loadCrdDocuments(dir)) {
+  for (const { doc, file } of docs) {
     const { spec } = doc;
     for (const v of spec.versions.filter((v) => v.served)) {
       const schema = v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
