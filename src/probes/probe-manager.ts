@@ -3,6 +3,7 @@ import type { ExecResult } from '../runtime/runtime.js';
 import { loggerFor } from '../util/logger.js';
 import { execProbe } from './exec-probe.js';
 import { httpProbe } from './http-probe.js';
+import { probedBefore } from './probed-before.js';
 import type { ProbeResult } from './result.js';
 import { tcpProbe } from './tcp-probe.js';
 
@@ -99,11 +100,14 @@ export class ProbeManager {
     for (const [kind, probe] of [['startup', task.spec.startupProbe], ['liveness', task.spec.livenessProbe], ['readiness', task.spec.readinessProbe]] as const) {
       if (probe) states.push({ kind, probe, successes: 0, failures: 0, inFlight: false });
     }
-    const tp: TaskProbes = { containerId, fingerprint, task, target, states, started: !task.spec.startupProbe, ready: false, stopped: false };
+    // Carries on from what the stored status says of this container (probed-before.ts).
+    const was = probedBefore(task, containerId);
+    const started = !task.spec.startupProbe || was?.started === true;
     // Without a readiness probe a started container is ready.
-    if (!task.spec.readinessProbe) tp.ready = tp.started;
+    const ready = task.spec.readinessProbe ? started && was?.ready === true : started;
+    const tp: TaskProbes = { containerId, fingerprint, task, target, states, started, ready, stopped: false };
     this.tasks.set(key, tp);
-    for (const s of states) if (s.kind === 'startup' || tp.started) this.schedule(key, tp, s, (s.probe.initialDelaySeconds ?? 0) * 1000);
+    for (const s of states) if (s.kind === 'startup' ? !tp.started : tp.started) this.schedule(key, tp, s, (s.probe.initialDelaySeconds ?? 0) * 1000);
   }
 
   stop(key: string): void {

@@ -70,6 +70,23 @@ describe('ProbeManager', () => {
     expect(runsOf('live').map((c) => c.at)).to.deep.equal([5000]);
   });
 
+  it('carries on ready and started from the stored status of the same container (okube restarted): no startup probe again, not ready only after failureThreshold failures', async () => {
+    exitCodes = { ready: 1 };
+    const t = task({ startupProbe: probe('start'), readinessProbe: probe('ready') });
+    manager.ensure('k', { ...t, status: { containerID: 'c1', state: { running: { startedAt: new Date(0).toISOString() } }, started: true, ready: true } }, 'c1', target);
+    expect(manager.view('k')).to.include({ started: true, ready: true });
+    await clock.tickAsync(0);
+    expect(manager.view('k')!.ready, 'after one failure').to.equal(true);
+    await clock.tickAsync(1000);
+    expect(manager.view('k')!.ready, 'after two').to.equal(false);
+    expect(runsOf('start')).to.deep.equal([]);
+  });
+
+  it('starts a container the stored status does not describe unready', () => {
+    manager.ensure('k', { ...task({ readinessProbe: probe('ready') }), status: { containerID: 'c0', state: { running: { startedAt: new Date(0).toISOString() } }, started: true, ready: true } }, 'c1', target);
+    expect(manager.view('k')).to.include({ started: true, ready: false });
+  });
+
   it('becomes ready once the readiness probe passes', async () => {
     manager.ensure('k', task({ readinessProbe: probe('ready') }), 'c1', target);
     expect(manager.view('k')!.ready).to.equal(false);

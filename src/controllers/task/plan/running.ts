@@ -4,6 +4,7 @@ import { replacedOnRequest, REQUEST_LABELS, RESTART_ANNOTATION } from '../reques
 import { backoffRunning } from './backoff.js';
 import { cond, finish, hasProbes, stopping, type PlanContext } from './context.js';
 import { exitRecorded } from './exit.js';
+import { probedBefore } from '../../../probes/probed-before.js';
 import type { Plan } from './types.js';
 
 // A running container: its state in status, then what the probes say (a liveness kill within
@@ -61,8 +62,9 @@ function probes(ctx: PlanContext, c: ContainerInfo): Plan {
   if (input.probe?.probes) status.probes = { ...status.probes, ...input.probe.probes };
   if (input.probe?.restart) return probeRestart(ctx, c, input.probe.restart);
   status.conditions = (status.conditions ?? []).filter((x) => x.type !== 'ProbeRestartLimited');
-  // Probes declared but no result yet: not ready (and not started) until they say so.
-  const probe = input.probe ?? (hasProbes(ctx.task) ? { started: !spec.startupProbe, ready: !spec.startupProbe && !spec.readinessProbe } : undefined);
+  // Probes declared but no result yet: what the stored status says of this container
+  // (probed-before.ts), or for a new one not ready (and not started) until the probes say so.
+  const probe = input.probe ?? (hasProbes(ctx.task) ? (probedBefore(ctx.task, c.id) ?? { started: !spec.startupProbe, ready: !spec.startupProbe && !spec.readinessProbe }) : undefined);
   status.started = probe?.started ?? true;
   status.ready = probe ? probe.ready : true;
   if (status.ready) cond(ctx, 'Ready', 'True', 'Ready', spec.readinessProbe ? 'the readiness probe passes' : 'the container is running');

@@ -366,6 +366,21 @@ describe('task plan: a running container', () => {
     expect(cond(p, 'Ready')).to.deep.equal({ status: 'False', reason: 'ReadinessProbeFailed', message: 'the readiness probe does not pass yet' });
   });
 
+  it('keeps the Ready=True the stored status gives its running container until the probes report (okube restarted), and sends them on', () => {
+    const spec = { startupProbe: { tcpSocket: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } };
+    const t = task(spec, { phase: 'Running', containerID: 'c0', state: { running: { startedAt: iso(0) } }, started: true, ready: true });
+    const p = run({ task: t, containers: [running(t)] });
+    expect(p.status).to.include({ started: true, ready: true });
+    expect(cond(p, 'Ready')).to.deep.equal({ status: 'True', reason: 'Ready', message: 'the readiness probe passes' });
+    expect(p.actions).to.deep.equal([{ kind: 'startProbes', containerId: 'c0', ports: [] }]);
+  });
+
+  it('does not carry a stored Ready=True over to a container the status does not describe', () => {
+    const t = task({ readinessProbe: { tcpSocket: { port: 80 } } }, { phase: 'Running', containerID: 'c-old', state: { running: { startedAt: iso(0) } }, started: true, ready: true });
+    const p = run({ task: t, containers: [running(t)] });
+    expect(p.status).to.include({ started: true, ready: false });
+  });
+
   it('says StartupProbePending while the startup probe has not passed', () => {
     const t = task({ startupProbe: { tcpSocket: { port: 80 } } });
     const p = run({ task: t, containers: [running(t)] });
