@@ -4,9 +4,10 @@ import { errorMessage } from '../util/errors.js';
 import { diffBackend } from './diff.js';
 import { portFree } from '../util/free-port.js';
 import { planDataPlane, withoutFrontends, type DataPlanePlan, type Frontend, type PlanOptions } from './plan.js';
-import { backendName, frontendSignature, renderConfig } from './render.js';
+import { backendName, frontendSignature, renderConfig, renderedListeners, type Listener } from './render.js';
 import { runtimeApply, runtimeCommand } from './runtime-api.js';
-import { parseServerSessions, parseServersState } from './runtime-state.js';
+import { parseBackendNames, parseServerSessions, parseServersState } from './runtime-state.js';
+import { readProcFile } from '../util/processes.js';
 import { heldServerKeys, holdsStillNeeded, withHolds } from './holds.js';
 import { HaproxySupervisor } from './supervisor.js';
 import { commandVerb, proxyEndpointUpdates, proxyReloads, proxyRestarts } from '../metrics/proxy.js';
@@ -83,10 +84,24 @@ export class DataPlane implements TrafficGate {
     return join(this.opts.dir, 'haproxy.cfg');
   }
 
-  /** Starts HAProxy with no frontends (so a missing binary fails okube up at once). */
+  /**
+   * Starts HAProxy with no frontends (so a missing binary fails okube up at once), or adopts the
+   * one a killed okube up left serving: then what it serves is its config file, checked against
+   * the backends its worker runs (okube may have been killed between writing a config and the
+   * reload); its ports are its own, not another process's, and a frontend the worker lacks makes
+   * the first apply reload.
+   */
   async start(): Promise<void> {
-    await this.supervisor.start(renderConfig([], { dir: this.opts.dir }));
-    this.signature = frontendSignature([]);
+    if (!(await this.supervisor.start(renderConfig([], { dir: this.opts.dir })))) {
+      this.signature = frontendSignature([]);
+      return;
+    }
+    const listeners = renderedListeners(readProcFile(this.configPath) ?? '');
+    const running = parseBackendNames(await runtimeCommand(this.supervisor.socketPath, 'show backend').catch(() => ''));
+    const served = listeners.filter((l) => running.has(backendName(l)));
+    this.bound = new Map(served.map((l) => [l.id, bindOf(l)]));
+    this.signature = served.length === listeners.length && running.size === served.length ? frontendSignature(listeners) : undefined;
+    log.info({ frontends: served.length, reload: this.signature === undefined }, 'serving on with the adopted haproxy');
   }
 
   async stop(): Promise<void> {
@@ -208,7 +223,7 @@ export class DataPlane implements TrafficGate {
   }
 }
 
-function bindOf(f: Frontend): string {
+function bindOf(f: Listener): string {
   return `${f.bindAddress}:${f.bindPort}`;
 }
 

@@ -23,8 +23,11 @@ export function frontendName(f: Pick<Frontend, 'id'>): string {
   return `fe_${f.id}`;
 }
 
+/** A frontend's listening side: what a reload changes. */
+export type Listener = Pick<Frontend, 'id' | 'bindAddress' | 'bindPort' | 'mode'>;
+
 /** What forces a reload: the listening side (ids, binds, modes), never the servers. */
-export function frontendSignature(frontends: Frontend[]): string {
+export function frontendSignature(frontends: Listener[]): string {
   return frontends.map((f) => `${f.id}@${f.bindAddress}:${f.bindPort}/${f.mode}`).join('\n');
 }
 
@@ -65,4 +68,31 @@ export function renderConfig(frontends: Frontend[], opts: RenderOptions): string
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/**
+ * The listening side of a config renderConfig wrote (an adopted HAProxy's file): pure. A
+ * frontend whose bind or mode cannot be read is left out (the next apply reloads then).
+ */
+export function renderedListeners(config: string): Listener[] {
+  const out: Listener[] = [];
+  let current: { id: string; bind?: string; mode?: string } | undefined;
+  const flush = () => {
+    const at = current?.bind?.lastIndexOf(':') ?? -1;
+    const port = current?.bind ? Number(current.bind.slice(at + 1)) : NaN;
+    if (current && at > 0 && Number.isInteger(port) && (current.mode === 'http' || current.mode === 'tcp')) {
+      out.push({ id: current.id, bindAddress: current.bind!.slice(0, at), bindPort: port, mode: current.mode });
+    }
+    current = undefined;
+  };
+  for (const line of config.split('\n')) {
+    const [word, arg] = line.trim().split(/\s+/);
+    if (!line.startsWith(' ')) {
+      flush();
+      if (word === 'frontend' && arg?.startsWith('fe_')) current = { id: arg.slice(3) };
+    } else if (current && word === 'bind') current.bind = arg;
+    else if (current && word === 'mode') current.mode = arg;
+  }
+  flush();
+  return out;
 }

@@ -16,6 +16,11 @@ export interface CurrentServer {
 const MAINT = 0x01 | 0x02 | 0x20 | 0x40;
 const DRAIN = 0x08 | 0x10;
 
+/** The backend names of `show backend` (a `# name` header, then one per line). */
+export function parseBackendNames(text: string): Set<string> {
+  return new Set(text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+}
+
 /** Parses `show servers state [backend]` (format version 1) into servers. */
 export function parseServersState(text: string): CurrentServer[] {
   const lines = text.split('\n').map((l) => l.trim());

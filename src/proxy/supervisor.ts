@@ -4,16 +4,20 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
-import { endProcess, findBinary, liveProcesses } from '../util/processes.js';
+import { endProcess, findBinary, isDeadStat, liveProcesses, readProcFile } from '../util/processes.js';
 import { adminSocketPath } from './render.js';
 import { workerPid } from './runtime-api.js';
 
-// HAProxy as a supervised child of okube up, like the embedded etcd: its files (haproxy.cfg,
+// HAProxy supervised by okube up: its files (haproxy.cfg,
 // admin.sock, haproxy.log) in one config dir under the data dir; master-worker mode (-W) so a
 // reload (SIGUSR2 to the master) starts a new worker that takes the listening sockets over
 // through the admin socket's `expose-fd listeners` and the old worker finishes its established
 // connections; restarted with the latest config when it dies on its own (the caller re-applies
 // endpoints in onRestart); a clear ConfigError naming the package when there is no binary.
+// HAProxy outlives a killed okube up on purpose, as kube-proxy's rules outlive kube-proxy: the
+// containers behind it keep running, so traffic keeps flowing, and the next okube up on the data
+// dir adopts that HAProxy (drives it through its admin socket and signals, watches its pid) instead
+// of ending it. A clean stop ends it.
 
 const execFileP = promisify(execFile);
 const log = loggerFor('proxy.supervisor');
@@ -40,6 +44,58 @@ function strays(configPath: string): number[] {
   return liveProcesses((argv) => runsConfig(argv, configPath));
 }
 
+/** The master among a HAProxy's processes (the one whose parent is none of them), when there is exactly one: pure. */
+export function singleMaster(processes: Array<{ pid: number; ppid: number }>): number | undefined {
+  const pids = new Set(processes.map((p) => p.pid));
+  const masters = processes.filter((p) => !pids.has(p.ppid));
+  return masters.length === 1 ? masters[0]!.pid : undefined;
+}
+
+function parentOf(pid: number): number {
+  const stat = readProcFile(`/proc/${pid}/stat`) ?? '';
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Ends the HAProxy a killed okube up left on this config dir (okube up --no-proxy: nothing will adopt it). */
+export async function endLeftHaproxy(dir: string): Promise<void> {
+  for (const pid of strays(join(dir, 'haproxy.cfg'))) {
+    log.warn({ pid }, 'ending a haproxy left running by an okube up that was killed (the proxy is off now)');
+    await endProcess(pid);
+  }
+}
+
+/** How often an adopted master (not our child: no exit event) is looked at. */
+const ADOPTED_POLL_MS = 1000;
+
+/** The HAProxy master being driven: our own child, or one adopted from a killed okube up. */
+interface Master {
+  pid: number;
+  alive(): boolean;
+  signal(sig: NodeJS.Signals): void;
+}
+
+function childMaster(child: ChildProcess): Master {
+  return {
+    pid: child.pid!,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    signal: (sig) => child.kill(sig),
+  };
+}
+
+function adoptedMaster(pid: number): Master {
+  return {
+    pid,
+    alive: () => !isDeadStat(readProcFile(`/proc/${pid}/stat`)),
+    signal: (sig) => {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone: the poll notices
+      }
+    },
+  };
+}
+
 /** The haproxy binary, or a ConfigError naming the package (okube up checks before it starts anything). */
 export function requireHaproxy(name = 'haproxy'): string {
   const found = findBinary(name);
@@ -50,7 +106,8 @@ export function requireHaproxy(name = 'haproxy'): string {
 }
 
 export class HaproxySupervisor {
-  private child?: ChildProcess;
+  private master?: Master;
+  private adoptedPoll?: NodeJS.Timeout;
   private binary?: string;
   private stopping = false;
   private restarts = 0;
@@ -70,52 +127,74 @@ export class HaproxySupervisor {
 
   /** The master's pid (what a `kill -9` test kills). */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.master?.pid;
   }
 
   get running(): boolean {
-    return !!this.child;
+    return !!this.master;
   }
 
-  /** Checks the binary, ends strays of a killed okube on this dir, starts HAProxy with `config`. */
-  async start(config: string): Promise<void> {
+  /**
+   * Checks the binary, then adopts the HAProxy a killed okube up left serving on this dir (resolves
+   * true; its config file is what it runs) or starts one with `config` (false). Strays that cannot
+   * be adopted (no single master, an admin socket that does not answer) are ended first.
+   */
+  async start(config: string): Promise<boolean> {
     this.binary = requireHaproxy(this.opts.binary);
     // sun_path holds 108 bytes: a longer admin socket path cannot be bound.
     if (Buffer.byteLength(this.socketPath) > 107) {
       throw new OkubeError('ConfigError', `haproxy's admin socket path ${this.socketPath} is longer than a unix socket allows (107 bytes): pick a shorter --data-dir`);
     }
     mkdirSync(this.opts.dir, { recursive: true });
-    for (const pid of strays(this.configPath)) {
+    this.stopping = false;
+    const left = strays(this.configPath);
+    const master = singleMaster(left.map((pid) => ({ pid, ppid: parentOf(pid) })));
+    const worker = master && (await workerPid(this.socketPath).catch(() => undefined));
+    if (master && worker && left.includes(worker)) {
+      this.adopt(master);
+      log.info({ pid: master, dir: this.opts.dir }, 'adopted the haproxy a killed okube up left serving');
+      return true;
+    }
+    for (const pid of left) {
       log.warn({ pid }, 'ending a haproxy left running by an okube up that did not shut down');
       await endProcess(pid);
     }
     await this.writeConfig(config);
-    this.stopping = false;
     await this.spawnAndWait();
+    return false;
   }
 
   /** New config, seamless: validated first, then SIGUSR2 to the master; resolves when the new worker answers. */
   async reload(config: string): Promise<void> {
     await this.writeConfig(config);
-    const child = this.child;
-    if (!child) return; // down: the restart uses the new config
+    const master = this.master;
+    if (!master) return; // down: the restart uses the new config
     const before = await workerPid(this.socketPath).catch(() => undefined);
-    child.kill('SIGUSR2');
+    master.signal('SIGUSR2');
     // A master that has not entered its loop yet (just started) may miss the signal: send it
     // again while no new worker answers (a second reload is harmless).
-    await this.waitForWorker((pid) => pid !== undefined && pid !== before, 'reload', child, () => child.kill('SIGUSR2'));
+    await this.waitForWorker((pid) => pid !== undefined && pid !== before, 'reload', master, () => master.signal('SIGUSR2'));
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    await gone;
-    clearTimeout(timer);
+    clearInterval(this.adoptedPoll);
+    const master = this.master;
+    if (!master || !master.alive()) return;
+    await endProcess(master.pid, timeoutMs);
+  }
+
+  private adopt(pid: number): void {
+    const master = adoptedMaster(pid);
+    this.master = master;
+    this.adoptedPoll = setInterval(() => {
+      if (master.alive()) return;
+      clearInterval(this.adoptedPoll);
+      if (this.master === master) this.master = undefined;
+      if (!this.stopping && this.opts.supervise !== false) this.scheduleRestart(null, null);
+    }, ADOPTED_POLL_MS);
+    this.adoptedPoll.unref();
   }
 
   private async writeConfig(config: string): Promise<void> {
@@ -135,30 +214,28 @@ export class HaproxySupervisor {
   }
 
   private async spawnAndWait(): Promise<void> {
-    const args = ['-W', '-db', '-f', this.configPath];
-    const setpriv = process.platform === 'linux' ? findBinary('setpriv') : undefined;
-    const command = setpriv ?? this.binary!;
-    const argv = setpriv ? ['--pdeathsig', 'SIGTERM', '--', this.binary!, ...args] : args;
+    // No parent-death signal (unlike etcd): a killed okube up leaves HAProxy serving for the next one to adopt.
     const logFd = openSync(join(this.opts.dir, 'haproxy.log'), 'a');
     let child: ChildProcess;
     try {
-      child = spawn(command, argv, { stdio: ['ignore', logFd, logFd], detached: true });
+      child = spawn(this.binary!, ['-W', '-db', '-f', this.configPath], { stdio: ['ignore', logFd, logFd], detached: true });
     } finally {
       closeSync(logFd);
     }
-    this.child = child;
+    const master = childMaster(child);
+    this.master = master;
     let up = false;
     child.once('exit', (code, signal) => {
-      if (this.child === child) this.child = undefined;
+      if (this.master === master) this.master = undefined;
       if (up && !this.stopping && this.opts.supervise !== false) this.scheduleRestart(code, signal);
     });
     child.once('error', (err) => log.error({ err: err.message }, 'haproxy failed to start'));
-    await this.waitForWorker((pid) => pid !== undefined, 'start', child);
+    await this.waitForWorker((pid) => pid !== undefined, 'start', master);
     up = true;
     log.info({ pid: child.pid, dir: this.opts.dir }, 'haproxy is up');
   }
 
-  private async waitForWorker(ok: (pid: number | undefined) => boolean, what: string, child = this.child, nudge?: () => void): Promise<void> {
+  private async waitForWorker(ok: (pid: number | undefined) => boolean, what: string, master: Master, nudge?: () => void): Promise<void> {
     const deadline = Date.now() + 15_000;
     let nextNudge = Date.now() + 2000;
     while (Date.now() < deadline) {
@@ -166,7 +243,7 @@ export class HaproxySupervisor {
         nextNudge = Date.now() + 2000;
         nudge();
       }
-      if (!child || child.exitCode !== null || child.signalCode !== null) {
+      if (!master.alive()) {
         throw new OkubeError('Unavailable', `haproxy exited during ${what}; see ${join(this.opts.dir, 'haproxy.log')}`);
       }
       const pid = await workerPid(this.socketPath).catch(() => undefined);
@@ -181,7 +258,7 @@ export class HaproxySupervisor {
     this.restarts++;
     log.warn({ code, signal, delayMs: delay }, 'haproxy exited unexpectedly; restarting');
     this.restartTimer = setTimeout(() => {
-      if (this.stopping || this.child) return;
+      if (this.stopping || this.master) return;
       // Workers of the dead master may still hold the ports for a moment.
       const ended = Promise.all(strays(this.configPath).map((pid) => endProcess(pid, 1000)));
       ended
@@ -194,7 +271,7 @@ export class HaproxySupervisor {
         },
         (err) => {
           log.error({ err: (err as Error).message }, 'haproxy restart failed');
-          if (!this.stopping && !this.child) this.scheduleRestart(null, null);
+          if (!this.stopping && !this.master) this.scheduleRestart(null, null);
         },
       );
     }, delay);

@@ -11,6 +11,7 @@ import { API_VERSION } from '../api/types.js';
 import { OkubeError, isOkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { ProxyController } from '../proxy/controller.js';
+import { endLeftHaproxy } from '../proxy/supervisor.js';
 import { CRD_DIR, DEFAULT_PROXY_PORT_RANGE, type StandaloneOptions } from './options.js';
 
 // The heavy half of `okube up`: the store client, the API server, the controllers and the HAProxy
@@ -96,7 +97,8 @@ export async function startControlPlane({ opts, endpoints, etcdTls, stops, check
 
   const kc = loadKubeConfig({ server: api.url, token: api.token, caPem: api.caPem });
   // The data plane is the Task controller's traffic gate (controllers/task/traffic-gate.ts): made
-  // first, so the controllers get it. HAProxy starts with no frontends and needs nothing from the
+  // first, so the controllers get it. HAProxy starts with no frontends (or is the one a killed
+  // okube up left serving, adopted; with the proxy off it is ended) and needs nothing from the
   // controllers (the gate does nothing until the data plane's first apply), so it starts beside
   // them, and beside the Node's creation: the node controller sees the Node in its LIST or through
   // its watch. Stopped as before: the data plane first, then the controllers.
@@ -104,7 +106,7 @@ export async function startControlPlane({ opts, endpoints, etcdTls, stops, check
   const proxy = p && new ProxyController({ kc, dir: `${opts.dataDir}/haproxy`, bindAddress: p.bindAddress, portRange: p.portRange, onAnswer: p.onAnswer });
   const manager = new ControllerManager({ kc, trafficGate: proxy?.plane });
   const nodeName = opts.nodeName ?? 'local';
-  const [registered, managerStarted, proxyStarted] = await Promise.allSettled([registerLocalNode(manager.nodes, opts.dockerHost, nodeName), manager.start(), proxy?.start()]);
+  const [registered, managerStarted, proxyStarted] = await Promise.allSettled([registerLocalNode(manager.nodes, opts.dockerHost, nodeName), manager.start(), proxy ? proxy.start() : endLeftHaproxy(`${opts.dataDir}/haproxy`)]);
   if (managerStarted.status === 'fulfilled') stops.push(() => manager.stop());
   if (proxy && proxyStarted.status === 'fulfilled') stops.push(() => proxy.stop());
   const failed = [registered, managerStarted, proxyStarted].find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABELS } from '../../src/api/types.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
+import { endLeftHaproxy } from '../../src/proxy/supervisor.js';
 import { testEnv } from './env.js';
 import { waitFor } from './wait.js';
 import { okubeBin } from './okube-bin.js';
@@ -94,7 +95,10 @@ export async function startUp(opts: UpOptions): Promise<UpProcess> {
     kubeconfig: `${opts.dataDir}/kubeconfig`,
     async stop(signal = 'SIGINT') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      const code = await exited;
+      // A killed okube up leaves its HAProxy serving (for the next okube up to adopt): end it.
+      await endLeftHaproxy(join(opts.dataDir, 'haproxy'));
+      return code;
     },
   };
   const ready = waitFor('okube up to print its export line', async () => /export KUBECONFIG=/.test(out), 90_000, 100);

@@ -120,6 +120,26 @@ describe('okube up: owns its etcd and its data dir', function () {
     expect(await up.stop('SIGINT')).to.equal(0);
   });
 
+  it('after a kill -9 its HAProxy serves on; the next okube up adopts it, or with --no-proxy ends it', async () => {
+    const dataDir = join(dir, 'kill9-proxy');
+    const port = await freePort();
+    const nodeName = uniqueName('k9p');
+    const haproxyPids = () => processesOn(join(dataDir, 'haproxy'));
+    let up = await start(dataDir, port, nodeName);
+    const first = haproxyPids();
+    expect(first.length, 'haproxy master and worker').to.be.greaterThan(0);
+    up.child.kill('SIGKILL');
+    await up.exited;
+    expect(haproxyPids(), 'serving on after the kill').to.deep.equal(first);
+    up = await start(dataDir, port, nodeName);
+    expect(haproxyPids(), 'adopted').to.deep.equal(first);
+    up.child.kill('SIGKILL');
+    await up.exited;
+    ups.push(await startUp({ dataDir, port, nodeName, extraArgs: ['--no-proxy'], processGroup: true }));
+    expect(haproxyPids(), 'ended by okube up --no-proxy').to.deep.equal([]);
+    expect(await ups.at(-1)!.stop('SIGINT')).to.equal(0);
+  });
+
   it('Ctrl-C while a Task that ignores SIGTERM is being deleted exits 0 at once, and the engine finishes the stop when the grace ends', async () => {
     const dataDir = join(dir, 'slow-stop');
     const ns = uniqueName('slow-ns');

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataPlane } from '../../../src/proxy/data-plane.js';
-import { HaproxySupervisor } from '../../../src/proxy/supervisor.js';
-import { runtimeCommand } from '../../../src/proxy/runtime-api.js';
+import { HaproxySupervisor, runsConfig } from '../../../src/proxy/supervisor.js';
+import { runtimeCommand, workerPid } from '../../../src/proxy/runtime-api.js';
+import { liveProcesses } from '../../../src/util/processes.js';
 import { freePort, portFree } from '../../../src/util/free-port.js';
 import { isOkubeError } from '../../../src/util/errors.js';
 import { slice, svc } from '../../unit/proxy/fixtures.js';
@@ -203,6 +204,74 @@ describe('proxy data plane (real HAProxy, local backends)', function () {
     console.log(`      haproxy kill -9 → answering again: ${failed.length} failed requests over ${downtimeMs.toFixed(0)} ms`);
     expect(failed.filter((s) => s.startedAt > answeringAt + 100)).to.deep.equal([]);
     expect(samples.filter((s) => s.answer === 'web-b')).to.deep.equal([]);
+  });
+
+  /** A data plane that ran and died without stopping HAProxy (as a killed okube up), and the one that starts after it on the same dir. */
+  async function orphanAndSuccessor() {
+    const env = await setup();
+    // Not supervised: its child's exit must not start another HAProxy (its okube up is "dead").
+    const orphaned = new DataPlane({ dir, bindAddress: '127.0.0.1', portRange: { start: env.port, end: env.port }, supervise: false });
+    await plane!.stop();
+    plane = orphaned;
+    await orphaned.start();
+    await orphaned.apply(env.services, env.slices(true));
+    const successor = new DataPlane({ dir, bindAddress: '127.0.0.1', portRange: { start: env.port, end: env.port } });
+    return { ...env, orphaned, successor };
+  }
+
+  it('a data plane starting on the dir of one that died adopts its HAProxy: same master, no reload for the same endpoints, no request failed, and it drives it on', async () => {
+    const { port, services, slices, orphaned, successor } = await orphanAndSuccessor();
+    const master = orphaned.supervisor.pid;
+    const worker = await workerPid(successor.supervisor.socketPath);
+    const load = loadLoop(port);
+    await new Promise((r) => setTimeout(r, 200));
+    await successor.start();
+    plane = successor;
+    expect(successor.supervisor.pid, 'the adopted master').to.equal(master);
+    expect((await successor.apply(services, slices(true))).commands, 'same endpoints: nothing to send').to.deep.equal([]);
+    expect(await workerPid(successor.supervisor.socketPath), 'no reload').to.equal(worker);
+    expect((await successor.apply(services, slices(false))).commands).to.deep.equal(['set server be_ns.web.http/web-b state drain']);
+    const drainedAt = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    const samples = await load.stop();
+    expect(samples.filter((s) => s.error), 'failed requests').to.deep.equal([]);
+    expect(samples.filter((s) => s.answer === 'web-b' && s.startedAt > drainedAt), 'web-b after the adopted HAProxy drained it').to.deep.equal([]);
+    await successor.stop();
+    expect(liveProcesses((argv) => runsConfig(argv, successor.configPath)), 'haproxy after a clean stop').to.deep.equal([]);
+  });
+
+  it('restarts an adopted HAProxy that dies (it is not okube\'s child: its pid is watched)', async () => {
+    let restarted = 0;
+    const { port, services, slices, orphaned } = await orphanAndSuccessor();
+    const successor = new DataPlane({ dir, bindAddress: '127.0.0.1', portRange: { start: port, end: port }, onRestart: () => restarted++ });
+    await successor.start();
+    plane = successor;
+    await successor.apply(services, slices(false));
+    const master = orphaned.supervisor.pid!;
+    expect(successor.supervisor.pid).to.equal(master);
+    process.kill(master, 'SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while (!restarted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(restarted).to.equal(1);
+    expect(successor.supervisor.pid, 'a new master').to.not.equal(master);
+    await successor.apply(services, slices(false));
+    const answers = new Set<string>();
+    for (let i = 0; i < 8; i++) answers.add(await get(port, false));
+    expect([...answers].sort()).to.deep.equal(['web-a', 'web-c']);
+  });
+
+  it('reloads an adopted HAProxy on the first apply when its worker lacks a frontend of its config file (killed between the write and the reload)', async () => {
+    const { port, services, slices, orphaned, successor } = await orphanAndSuccessor();
+    const other = await freePort();
+    // The file names a frontend the running worker never loaded.
+    writeFileSync(orphaned.configPath, readFileSync(orphaned.configPath, 'utf8') + `\nfrontend fe_ns.new.http\n  bind 127.0.0.1:${other}\n  mode http\n`);
+    const worker = await workerPid(successor.supervisor.socketPath);
+    await successor.start();
+    plane = successor;
+    await successor.apply(services, slices(true));
+    expect(await workerPid(successor.supervisor.socketPath), 'reloaded').to.not.equal(worker);
+    expect(await portFree('127.0.0.1', other), 'the frontend only the file named is not served').to.equal(true);
+    expect(await get(port, false)).to.match(/^web-[abc]$/);
   });
 
   it('fails with a one-line error naming the package when haproxy is missing', async () => {

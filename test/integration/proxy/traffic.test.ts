@@ -17,7 +17,7 @@ import { testEnv, uniqueName } from '../../support/env.js';
 import { haveHaproxy } from '../../support/haproxy.js';
 import { get, loadLoop, type Sample } from '../../support/http-load.js';
 import { kubectl } from '../../support/kubectl.js';
-import { okube, removeContainersOf, startUp, type UpProcess } from '../../support/okube-cli.js';
+import { okube, removeContainersOf, startUp, type UpOptions, type UpProcess } from '../../support/okube-cli.js';
 import { requireEnv } from '../../support/require-env.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -41,6 +41,7 @@ const readyCond = (t: Task): Condition | undefined => t.status?.conditions?.find
 describe('TaskService traffic through okube up (API server, controllers, HAProxy, Docker)', function () {
   this.timeout(300_000);
   let up: UpProcess;
+  let upArgs: UpOptions;
   let dataDir: string;
   let kubecache: string;
   let tasks: ResourceClient<Task>;
@@ -158,7 +159,8 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
     // Short: HAProxy's admin socket path must fit a unix socket address.
     dataDir = mkdtempSync('/tmp/okt-');
     kubecache = mkdtempSync(join(tmpdir(), 'okube-kubecache-'));
-    up = await startUp({ dataDir, port: await freePort(), nodeName: uniqueName('traffic'), extraArgs: ['--proxy-port-range', `${rangeStart}-${rangeStart + 39}`] });
+    upArgs = { dataDir, port: await freePort(), nodeName: uniqueName('traffic'), extraArgs: ['--proxy-port-range', `${rangeStart}-${rangeStart + 39}`] };
+    up = await startUp(upArgs);
     const kc = loadKubeConfig({ kubeconfig: up.kubeconfig });
     tasks = new ResourceClient<Task>(kc, TASKS);
     services = new ResourceClient<TaskService>(kc, TASKSERVICES);
@@ -311,6 +313,52 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
     expect(after.length).to.be.greaterThan(20);
     expect(after.filter((s) => taskOf(s.answer) === victim.metadata.name), 'the unready replica after the restart').to.deep.equal([]);
     expect(new Set(after.map((s) => taskOf(s.answer))).size, 'both ready replicas after the restart').to.equal(2);
+  });
+
+  it('kill -9 of okube up: its HAProxy serves on, the next okube up on the data dir adopts it, and no request fails throughout', async () => {
+    const ns = await newNamespace();
+    const port = await deploy(ns);
+    const config = join(dataDir, 'haproxy', 'haproxy.cfg');
+    const haproxyPids = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+      try {
+        return runsConfig(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'), config);
+      } catch {
+        return false;
+      }
+    });
+    const before = haproxyPids();
+    expect(before.length, 'haproxy master and worker').to.be.greaterThan(0);
+    const load = loadLoop(port);
+    await sleep(500);
+
+    up.child.kill('SIGKILL');
+    await up.exited;
+    const killedAt = performance.now();
+    await sleep(2000);
+    const whileDown = haproxyPids();
+    up = await startUp(upArgs);
+    const backAt = performance.now();
+    expect(haproxyPids(), 'the same HAProxy processes: adopted, not restarted or reloaded').to.deep.equal(before);
+    expect(whileDown).to.deep.equal(before);
+    expect(up.stderr()).not.to.contain('ending a haproxy left running');
+
+    // The new okube up drives the adopted HAProxy: an unready replica leaves the rotation.
+    const victim = (await liveTasks(ns))[0]!;
+    await docker.exec(victim.status!.containerID!, ['rm', '/w/ready'], 5000);
+    await routed(ns, 'web', 2);
+    const drainedAt = await waitFor('the unready replica out of rotation', async () => {
+      for (let i = 0; i < 6; i++) if (taskOf(await get(port, false)) === victim.metadata.name) return undefined;
+      return performance.now();
+    }, 30_000, 100);
+    await sleep(500);
+    const samples = await load.stop();
+    const down = samples.filter((s) => s.startedAt > killedAt && s.startedAt < backAt);
+    console.log(`      okube up killed, restarted ${(backAt - killedAt).toFixed(0)} ms later; ${down.length} requests answered while it was down, ${samples.length} in all`);
+    // None failed: not while okube up was down (HAProxy served on), not when the new one started
+    // (it adopted HAProxy, and its controllers kept the replicas Ready until their probes reported).
+    expect(samples.filter((s) => s.error).map((s) => `${(s.startedAt - backAt).toFixed(0)} ms after the restart: ${s.error}`), 'failed requests').to.deep.equal([]);
+    expect(down.length, 'requests while okube up was down').to.be.greaterThan(50);
+    expect(samples.filter((s) => s.startedAt > drainedAt && taskOf(s.answer) === victim.metadata.name), 'the unready replica after it left the rotation').to.deep.equal([]);
   });
 
   it('bad input (a selector matching nothing, a targetPort no Task publishes, a frontend port already taken) gives clear conditions while the good service keeps routing', async () => {

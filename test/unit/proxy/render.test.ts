@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { frontendSignature, renderConfig } from '../../../src/proxy/render.js';
+import { frontendSignature, renderConfig, renderedListeners } from '../../../src/proxy/render.js';
 import type { Frontend } from '../../../src/proxy/plan.js';
 
 const fe: Frontend = {
@@ -29,5 +29,20 @@ describe('proxy config renderer', () => {
     const moved = { ...fe, servers: [] };
     expect(frontendSignature([moved])).to.equal(frontendSignature([fe]));
     expect(frontendSignature([fe, { ...fe, id: 'ns.x.http', bindPort: 8081 }])).not.to.equal(frontendSignature([fe]));
+  });
+
+  it('reads the listening side back from a rendered config, so an adopted HAProxy needs no reload for the same frontends', () => {
+    const tcp: Frontend = { ...fe, id: 'ns.db.default', service: 'db', portName: '', bindAddress: '0.0.0.0', bindPort: 9000, mode: 'tcp', servers: [] };
+    const listeners = renderedListeners(renderConfig([fe, tcp], { dir: '/d' }));
+    expect(listeners).to.deep.equal([
+      { id: 'ns.web.http', bindAddress: '127.0.0.1', bindPort: 8080, mode: 'http' },
+      { id: 'ns.db.default', bindAddress: '0.0.0.0', bindPort: 9000, mode: 'tcp' },
+    ]);
+    expect(frontendSignature(listeners)).to.equal(frontendSignature([fe, tcp]));
+  });
+
+  it('reads no listeners from a config without frontends, and leaves out a frontend whose bind is unreadable', () => {
+    expect(renderedListeners(renderConfig([], { dir: '/d' }))).to.deep.equal([]);
+    expect(renderedListeners('frontend fe_x\n  bind nowhere\n  mode http\n')).to.deep.equal([]);
   });
 });

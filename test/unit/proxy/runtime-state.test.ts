@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { answerOk, parseServerSessions, parseServersState } from '../../../src/proxy/runtime-state.js';
+import { answerOk, parseBackendNames, parseServerSessions, parseServersState } from '../../../src/proxy/runtime-state.js';
 
 // Captured from HAProxy 2.6 (`show servers state be_a`): s1 readied after `disabled` in the config
 // (admin 4), s2 drained (admin 8), s3 added at run time and enabled, s4 in forced maintenance.
@@ -44,5 +44,10 @@ describe('proxy runtime API answers', () => {
 
   it('reads no sessions from an answer that is not a stat table', () => {
     expect(parseServerSessions("Can't find backend.\n").size).to.equal(0);
+  });
+
+  it('reads the backend names of show backend', () => {
+    expect([...parseBackendNames('# name\nbe_ns.web.http\nbe_ns.db.default\n\n')]).to.deep.equal(['be_ns.web.http', 'be_ns.db.default']);
+    expect(parseBackendNames('').size).to.equal(0);
   });
 });
