@@ -25,6 +25,7 @@ import { Authorizer } from './auth/authorizer.js';
 import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './auth/bootstrap-policy.js';
 import { reconcileBootstrapClusterRole, type ClusterRoleLike } from './auth/bootstrap-reconcile.js';
 import { RbacCache } from './auth/rbac-cache.js';
+import { RoleAggregator } from './auth/role-aggregator.js';
 import { reviewHandler } from './auth/reviews.js';
 import { readTokenFile } from './auth/token-file.js';
 import { ADMIN, type UserInfo } from './auth/user.js';
@@ -125,7 +126,17 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const finalizer = new NamespaceFinalizer(store, () => service, log);
   const rbac = new RbacCache(store, log);
   // A start-up that fails after the cache (or the RBAC cache) started must not leave their etcd watches open.
+  const clusterRoles = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
+  const aggregator = new RoleAggregator(
+    rbac,
+    async (role, rules) => {
+      const body = { ...(role as unknown as Record<string, unknown>), rules };
+      await service.update(clusterRoles, undefined, role.metadata.name, undefined, body as Parameters<ResourceService['update']>[4], { fieldValidation: undefined, dryRun: false }, 'clusterrole-aggregation-controller');
+    },
+    loggerFor('clusterrole-aggregation'),
+  );
   const abort = (err: unknown): never => {
+    aggregator.stop();
     rbac.stop();
     cache?.close();
     throw err;
@@ -133,6 +144,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   await ensureBootstrapObjects(service, registry).catch(abort);
   await ensureServedCrds(service, registry, crdDocs).catch(abort);
   await rbac.start().catch(abort);
+  aggregator.start();
   const authorizer = new Authorizer(rbac);
   const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers));
   await finalizer.resume().catch(abort);
@@ -172,6 +184,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       closed = true;
       lifecycle.shuttingDown = true;
       finalizer.stop();
+      aggregator.stop();
       rbac.stop();
       gc?.stop();
       await audit?.close();

@@ -19,6 +19,7 @@ export class RbacCache {
   private queued: Promise<void> | undefined;
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly store: Store,
@@ -33,6 +34,17 @@ export class RbacCache {
     this.stopped = true;
     this.sub?.unsubscribe();
     if (this.retry) clearTimeout(this.retry);
+  }
+
+  /** Calls `fn` after each change of the objects (a watch event, a list); returns the unsubscribe. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    this.snap = undefined;
+    for (const fn of this.listeners) fn();
   }
 
   snapshot(): RbacSnapshot {
@@ -62,13 +74,13 @@ export class RbacCache {
     for (;;) {
       const page = await this.store.list(RBAC_PREFIX, { limit: 500, continue: token });
       revision ??= page.revision;
-      for (const kv of page.items) items.set(kv.key, parse(kv.value));
+      for (const kv of page.items) items.set(kv.key, parse(kv.value, kv.modRevision));
       if (!page.continue) break;
       token = page.continue;
     }
     this.objects.clear();
     for (const [k, v] of items) if (v !== undefined) this.objects.set(k, v);
-    this.snap = undefined;
+    this.changed();
     if (watch && !this.stopped) this.watchFrom(revision!);
   }
 
@@ -78,10 +90,10 @@ export class RbacCache {
       next: (ev) => {
         if (ev.type === 'delete') this.objects.delete(ev.key);
         else {
-          const v = ev.value === undefined ? undefined : parse(ev.value);
+          const v = ev.value === undefined ? undefined : parse(ev.value, ev.revision);
           if (v !== undefined) this.objects.set(ev.key, v);
         }
-        this.snap = undefined;
+        this.changed();
       },
       error: (err: unknown) => {
         if (this.stopped) return;
@@ -92,9 +104,12 @@ export class RbacCache {
   }
 }
 
-function parse(value: string): unknown {
+/** The stored object with the resourceVersion of its revision (which etcd keeps, not the JSON): the role aggregator's writes are conditional on it. */
+function parse(value: string, revision: number): unknown {
   try {
-    return JSON.parse(value) as unknown;
+    const obj = JSON.parse(value) as { metadata?: Record<string, unknown> };
+    if (obj?.metadata && typeof obj.metadata === 'object') obj.metadata.resourceVersion = String(revision);
+    return obj;
   } catch {
     return undefined;
   }

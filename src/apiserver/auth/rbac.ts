@@ -1,3 +1,4 @@
+import { deepEqual } from '../objects.js';
 import type { UserInfo } from './user.js';
 
 // Kubernetes RBAC, evaluated as kube-apiserver's RBAC authorizer does (plugin/pkg/auth/authorizer/
@@ -85,21 +86,42 @@ function labelsMatch(labels: Record<string, string> | undefined, want: Record<st
   return Object.entries(want).every(([k, v]) => labels !== undefined && Object.hasOwn(labels, k) && labels[k] === v);
 }
 
-/** A ClusterRole's rules with those it aggregates (recursively, each role once). */
+/** A ClusterRole's rules with those it aggregates (recursively, each role once; each distinct rule once). */
 export function clusterRoleRules(snap: RbacSnapshot, name: string, seen = new Set<string>()): PolicyRule[] {
   if (seen.has(name)) return [];
   seen.add(name);
   const role = snap.clusterRoles.get(name);
   if (!role) return [];
-  const rules = [...(role.rules ?? [])];
-  const selectors = role.aggregationRule?.clusterRoleSelectors ?? [];
-  if (selectors.length) {
-    for (const other of snap.clusterRoles.values()) {
-      if (other.metadata.name === name) continue;
-      if (selectors.some((sel) => labelsMatch(other.metadata.labels, sel.matchLabels))) rules.push(...clusterRoleRules(snap, other.metadata.name, seen));
-    }
-  }
+  if (!role.aggregationRule?.clusterRoleSelectors?.length) return [...(role.rules ?? [])];
+  // Its stored rules are what the aggregation controller last wrote (role-aggregator.ts); the
+  // members' current rules are added so a new member grants at once, before that write.
+  const rules: PolicyRule[] = [];
+  for (const r of role.rules ?? []) addDistinct(rules, r);
+  for (const member of aggregationMembers(snap, role)) for (const r of clusterRoleRules(snap, member.metadata.name, seen)) addDistinct(rules, r);
   return rules;
+}
+
+/** The other ClusterRoles one of an aggregated role's selectors matches, in name order. */
+function aggregationMembers(snap: RbacSnapshot, role: RoleObj): RoleObj[] {
+  const selectors = role.aggregationRule?.clusterRoleSelectors ?? [];
+  return [...snap.clusterRoles.values()]
+    .filter((other) => other.metadata.name !== role.metadata.name && selectors.some((sel) => labelsMatch(other.metadata.labels, sel.matchLabels)))
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+}
+
+/**
+ * What kube's clusterrole-aggregation controller writes into an aggregated ClusterRole's rules:
+ * the stored rules of its members, in name order, each distinct rule once (a member that is
+ * itself aggregated contributes what was written into it, so nested roles converge write by write).
+ */
+export function aggregatedRules(snap: RbacSnapshot, role: RoleObj): PolicyRule[] {
+  const rules: PolicyRule[] = [];
+  for (const member of aggregationMembers(snap, role)) for (const r of member.rules ?? []) addDistinct(rules, r);
+  return rules;
+}
+
+function addDistinct(rules: PolicyRule[], rule: PolicyRule): void {
+  if (!rules.some((r) => deepEqual(r, rule))) rules.push(rule);
 }
 
 function refRules(snap: RbacSnapshot, ref: RoleRef, namespace: string | undefined): PolicyRule[] {

@@ -1,15 +1,19 @@
 import { expect } from 'chai';
 import { MemoryStore } from '../../../src/storage/index.js';
-import { raw, startTestServer, type TestServer } from './helpers.js';
+import { eventually, raw, startTestServer, type TestServer } from './helpers.js';
 
 // The API server's default ClusterRoles on a warm data directory: a start reconciles the roles
 // an older okube wrote (adds the rules the current default grants), as kube-apiserver does, and
-// leaves a role marked autoupdate "false" as the operator left it.
+// leaves a role marked autoupdate "false" as the operator left it. The aggregated roles (view,
+// edit, admin) are written with their members' rules whenever those change.
 
-type Role = { metadata: { annotations?: Record<string, string>; resourceVersion?: string }; rules: Array<{ resources?: string[] }> };
+type Role = {
+  metadata: { annotations?: Record<string, string>; resourceVersion?: string; managedFields?: Array<{ manager?: string }> };
+  rules: Array<{ apiGroups?: string[]; resources?: string[]; verbs?: string[] }>;
+};
 const PATH = '/apis/rbac.authorization.k8s.io/v1/clusterroles';
 
-describe('default ClusterRoles on restart', function () {
+describe('default ClusterRoles: reconciled on restart, aggregated as their members change', function () {
   this.timeout(60_000);
   let ts: TestServer;
 
@@ -40,7 +44,8 @@ describe('default ClusterRoles on restart', function () {
   it('a restart gives an older default role the rules it lacks', async () => {
     await makeOlder('system:aggregate-to-view');
     expect(await grantsRevisions('system:aggregate-to-view')).to.equal(false);
-    const untouched = ['view', 'system:discovery', 'okube:aggregate-to-view'];
+    // Not view: its rules follow its members', written by the aggregation controller.
+    const untouched = ['system:basic-user', 'system:discovery', 'okube:aggregate-to-view'];
     const before = await Promise.all(untouched.map(async (n) => (await get(n)).metadata.resourceVersion));
     await ts.restart();
     expect(await grantsRevisions('system:aggregate-to-view')).to.equal(true);
@@ -52,5 +57,36 @@ describe('default ClusterRoles on restart', function () {
     await makeOlder('system:aggregate-to-view', { 'rbac.authorization.kubernetes.io/autoupdate': 'false' });
     await ts.restart();
     expect(await grantsRevisions('system:aggregate-to-view')).to.equal(false);
+  });
+
+  const grants = (role: Role, group: string, resource: string, verb: string) =>
+    role.rules.some((x) => x.apiGroups?.includes(group) && x.resources?.includes(resource) && x.verbs?.includes(verb));
+
+  it('the aggregated roles view, edit and admin hold the rules of the roles they aggregate, as the aggregation controller writes them', async () => {
+    await eventually(async () => grants(await get('admin'), 'okube.dev', 'tasks', 'list'));
+    const [view, edit, admin] = [await get('view'), await get('edit'), await get('admin')];
+    expect(grants(view, 'okube.dev', 'tasks', 'list')).to.equal(true);
+    expect(grants(view, 'okube.dev', 'tasks', 'create'), 'view does not write').to.equal(false);
+    expect(grants(edit, 'okube.dev', 'tasks', 'create')).to.equal(true);
+    expect(grants(edit, 'okube.dev', 'tasks', 'list'), 'edit has what view has').to.equal(true);
+    expect(grants(admin, 'okube.dev', 'tasks', 'create'), 'admin has what edit has').to.equal(true);
+    expect(admin.metadata.managedFields?.map((m) => m.manager)).to.include('clusterrole-aggregation-controller');
+    expect(new Set(view.rules.map((r) => JSON.stringify(r))).size, 'each rule once').to.equal(view.rules.length);
+  });
+
+  it('a ClusterRole labelled aggregate-to-view adds its rules to view, edit and admin, and takes them away when deleted', async () => {
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'widgets-view', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+      rules: [{ apiGroups: ['example.com'], resources: ['widgets'], verbs: ['get', 'list', 'watch'] }],
+    };
+    const created = await raw(ts, 'POST', PATH, { body: JSON.stringify(role), headers: { 'Content-Type': 'application/json' } });
+    expect(created.status, created.body).to.equal(201);
+    const all = async () => Promise.all(['view', 'edit', 'admin'].map(async (n) => grants(await get(n), 'example.com', 'widgets', 'list')));
+    await eventually(async () => (await all()).every(Boolean));
+    const deleted = await raw(ts, 'DELETE', `${PATH}/widgets-view`);
+    expect(deleted.status, deleted.body).to.equal(200);
+    await eventually(async () => (await all()).every((g) => !g));
   });
 });

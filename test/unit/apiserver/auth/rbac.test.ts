@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { allowed, clusterRoleRules, covers, ruleAllows, uncovered, type Attributes } from '../../../../src/apiserver/auth/rbac.js';
+import { aggregatedRules, allowed, clusterRoleRules, covers, ruleAllows, uncovered, type Attributes } from '../../../../src/apiserver/auth/rbac.js';
 import { buildSnapshot } from '../../../../src/apiserver/auth/rbac-cache.js';
 import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from '../../../../src/apiserver/auth/bootstrap-policy.js';
 import { parseTokenFile } from '../../../../src/apiserver/auth/token-file.js';
@@ -66,6 +66,33 @@ describe('RBAC bindings and the default roles', () => {
     expect(allowed(snap, { ...path('get', '/apis/okube.dev/v1alpha1'), user: nobody })).to.equal(true);
     expect(allowed(snap, { ...res('create', 'selfsubjectaccessreviews', { apiGroup: 'authorization.k8s.io', namespace: '' }), user: nobody })).to.equal(true);
     expect(allowed(snap, { ...path('get', '/metrics'), user: nobody })).to.equal(false);
+  });
+});
+
+describe('ClusterRole aggregation', () => {
+  const role = (name: string, rules: object[], labels: Record<string, string> = {}, aggregateFrom?: string) => ({
+    kind: 'ClusterRole',
+    metadata: { name, labels },
+    rules,
+    ...(aggregateFrom ? { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [aggregateFrom]: 'true' } }] } } : {}),
+  });
+  const r1 = { verbs: ['get'], apiGroups: ['a'], resources: ['x'] };
+  const r2 = { verbs: ['list'], apiGroups: ['b'], resources: ['y'] };
+
+  it('writes the stored rules of the members in name order, each distinct rule once, not the role\'s own', () => {
+    const snap = buildSnapshot([role('agg', [{ verbs: ['*'], apiGroups: ['stale'], resources: ['z'] }], {}, 'to-agg'), role('m-b', [r2, r1], { 'to-agg': 'true' }), role('m-a', [r1], { 'to-agg': 'true' }), role('other', [{ verbs: ['delete'], resources: ['q'] }])]);
+    expect(aggregatedRules(snap, snap.clusterRoles.get('agg')!)).to.deep.equal([r1, r2]);
+  });
+
+  it('takes a nested aggregated member\'s stored rules, so nested roles converge write by write', () => {
+    const snap = buildSnapshot([role('outer', [], {}, 'to-outer'), role('inner', [r1], { 'to-outer': 'true' }, 'to-inner'), role('leaf', [r2], { 'to-inner': 'true' })]);
+    expect(aggregatedRules(snap, snap.clusterRoles.get('outer')!), 'inner as stored').to.deep.equal([r1]);
+    expect(clusterRoleRules(snap, 'outer'), 'authorizing does not wait for the writes').to.deep.equal([r1, r2]);
+  });
+
+  it('authorizes with each distinct rule of a written aggregated role once', () => {
+    const snap = buildSnapshot([role('agg', [r1, r2], {}, 'to-agg'), role('m', [r1, r2], { 'to-agg': 'true' })]);
+    expect(clusterRoleRules(snap, 'agg')).to.deep.equal([r1, r2]);
   });
 });
 
