@@ -8,16 +8,15 @@ import { endProcess, findBinary, isDeadStat, liveProcesses, readProcFile } from 
 import { adminSocketPath } from './render.js';
 import { workerPid } from './runtime-api.js';
 
-// HAProxy supervised by okube up: its files (haproxy.cfg,
-// admin.sock, haproxy.log) in one config dir under the data dir; master-worker mode (-W) so a
-// reload (SIGUSR2 to the master) starts a new worker that takes the listening sockets over
-// through the admin socket's `expose-fd listeners` and the old worker finishes its established
-// connections; restarted with the latest config when it dies on its own (the caller re-applies
-// endpoints in onRestart); a clear ConfigError naming the package when there is no binary.
-// HAProxy outlives a killed okube up on purpose, as kube-proxy's rules outlive kube-proxy: the
-// containers behind it keep running, so traffic keeps flowing, and the next okube up on the data
-// dir adopts that HAProxy (drives it through its admin socket and signals, watches its pid) instead
-// of ending it. A clean stop ends it.
+// HAProxy supervised by okube up: its files (haproxy.cfg, admin.sock, haproxy.log) in one config
+// dir under the data dir; master-worker mode (-W) so a reload (SIGUSR2 to the master) starts a new
+// worker that takes the listening sockets over through the admin socket's `expose-fd listeners`
+// and the old worker finishes its established connections; restarted with the latest config when
+// it dies on its own (the caller re-applies endpoints in onRestart); a clear ConfigError naming
+// the package when there is no binary. HAProxy outlives a killed okube up on purpose, as
+// kube-proxy's rules outlive kube-proxy: the containers behind it keep running, so traffic keeps
+// flowing, and the next okube up on the data dir adopts that HAProxy (drives it through its admin
+// socket and signals, watches its pid) instead of ending it. A clean stop ends it.
 
 const execFileP = promisify(execFile);
 const log = loggerFor('proxy.supervisor');
