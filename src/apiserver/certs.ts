@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -39,6 +39,17 @@ export function loadOrCreateCerts(dataDir: string | undefined): ServingCerts {
   writeFileAtomic(files.certPem, c.certPem, 0o644);
   writeFileAtomic(files.caPem, c.caPem, 0o644);
   return c;
+}
+
+/** The ServiceAccount token signing key (EC P-256, PKCS#8 PEM): `<dataDir>/pki/sa.key`, created when missing. */
+export function loadOrCreateServiceAccountKey(dataDir: string | undefined): string {
+  const fresh = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  if (!dataDir) return fresh();
+  const file = join(dataDir, 'pki', 'sa.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  const pem = fresh();
+  writeFileAtomic(file, pem, 0o600);
+  return pem;
 }
 
 export function newToken(): string {

@@ -22,7 +22,7 @@ export function buildChain(filters: readonly Filter[], handler: Handler): Handle
 /** Sets ctx.user: the authenticated user, or the anonymous one. */
 export function authentication(authn: Authenticator): Filter {
   return async (ctx, next) => {
-    ctx.user = authn.authenticate(ctx.req) ?? ANONYMOUS;
+    ctx.user = (await authn.authenticate(ctx.req)) ?? ANONYMOUS;
     return next(ctx);
   };
 }

@@ -4,7 +4,8 @@ import { setOwn } from '../util/own.js';
 // Just enough of the Kubernetes protobuf wire format to accept what kubectl's typed clients send
 // for the built-in kinds (e.g. `kubectl create namespace|secret|configmap` POST
 // application/vnd.kubernetes.protobuf): the `k8s\0` + runtime.Unknown envelope, then ObjectMeta
-// (field 1) and, for Namespace, spec finalizers; for Secret and ConfigMap, their data. Responses are always JSON (clients accept it).
+// (field 1) and, for Namespace, spec finalizers; for Secret and ConfigMap, their data; the RBAC
+// kinds, the reviews, ServiceAccount and TokenRequest. Responses are always JSON (clients accept it).
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -182,8 +183,28 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
     obj.spec = spec ? strings(spec.value as Buffer, { 1: 'namespace' }) : {};
   } else if (obj.kind === 'SelfSubjectReview') {
     // Its spec is empty: nothing to read but the metadata.
+  } else if (obj.kind === 'ServiceAccount') {
+    // secrets 2 (ObjectReference), imagePullSecrets 3 (LocalObjectReference), automountServiceAccountToken 4.
+    const secrets = fs.filter((f) => f.no === 2 && f.wire === 2).map((f) => strings(f.value as Buffer, { 1: 'kind', 2: 'namespace', 3: 'name', 4: 'uid', 5: 'apiVersion', 6: 'resourceVersion', 7: 'fieldPath' }));
+    if (secrets.length) obj.secrets = secrets;
+    const pulls = fs.filter((f) => f.no === 3 && f.wire === 2).map((f) => strings(f.value as Buffer, { 1: 'name' }));
+    if (pulls.length) obj.imagePullSecrets = pulls;
+    const automount = bool(fs, 4);
+    if (automount !== undefined) obj.automountServiceAccountToken = automount;
+  } else if (obj.kind === 'TokenRequest') {
+    // spec 2: audiences 1, boundObjectRef 3 (kind 1, apiVersion 2, name 3, uid 4), expirationSeconds 4.
+    const spec = fs.find((f) => f.no === 2 && f.wire === 2);
+    const sf = spec ? fields(spec.value as Buffer) : [];
+    const out: Record<string, unknown> = {};
+    const audiences = sf.filter((f) => f.no === 1 && f.wire === 2).map(str);
+    if (audiences.length) out.audiences = audiences;
+    const exp = sf.find((f) => f.no === 4 && f.wire === 0);
+    if (exp) out.expirationSeconds = Number(exp.value as bigint);
+    const bound = sf.find((f) => f.no === 3 && f.wire === 2);
+    if (bound) out.boundObjectRef = strings(bound.value as Buffer, { 1: 'kind', 2: 'apiVersion', 3: 'name', 4: 'uid' });
+    obj.spec = out;
   } else if (fs.some((f) => f.no !== 1)) {
-    throw badRequest(`protobuf bodies are only supported for Namespace, Secret, ConfigMap, the RBAC kinds and the self reviews; send ${obj.kind ?? 'the object'} as application/json`);
+    throw badRequest(`protobuf bodies are only supported for Namespace, Secret, ConfigMap, ServiceAccount, the RBAC kinds, the self reviews and TokenRequest; send ${obj.kind ?? 'the object'} as application/json`);
   }
   return obj;
 }

@@ -19,6 +19,9 @@ import type { WatchCache } from './cache/watch-cache.js';
 import { serveCachedWatch } from './cache/cached-watch.js';
 import { countCacheRead } from '../metrics/watch-cache.js';
 import { authorizerVerb } from './auth/attributes.js';
+import type { ServiceAccountTokens } from './auth/service-account-tokens.js';
+import { TOKEN_REQUEST_GVK } from './schema/serviceaccount.js';
+import { tokenRequestSpec } from './token-request.js';
 
 // The HTTP side of the resource endpoints: which REST verb a request is, its body and options
 // decoded, and the answer rendered (object, list, Table, PartialObjectMetadata, watch stream).
@@ -41,6 +44,8 @@ export interface ResourceHandlerDeps {
   log: Logger;
   maxBody: number;
   watches: WatchSettings;
+  /** Signs the tokens the ServiceAccount token subresource hands out. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 /** One resource request, resolved: the resource served, the namespace it applies to, the caller. */
@@ -66,7 +71,7 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
     const sub = rp.subresource;
     // A resource that serves only some verbs (the read-only CRDs): the others are 405, as kube-apiserver answers them.
     if (r.def.verbs && !r.def.verbs.includes(authorizerVerb(ctx.parsed, ctx.method))) throw methodNotAllowed(ctx.method);
-    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale)) {
+    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale) && !(sub === 'token' && r.def.tokenRequest && deps.serviceAccountTokens)) {
       // apiextensions-apiserver answers a subresource a CRD does not declare as the object not found.
       const custom = r.def.group !== '' && !r.def.group.endsWith('.k8s.io');
       throw custom && rp.name !== undefined ? notFound(r.def.plural, r.def.group, rp.name) : pathNotFound();
@@ -81,8 +86,26 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
       neg: ctx.method === 'GET' ? negotiate(ctx.req.headers.accept) : {},
     };
     if (rp.name === undefined) return serveCollection(deps, t);
+    if (sub === 'token') return serveToken(deps, t, rp.name);
     return sub === 'scale' ? serveScale(deps, t, rp.name) : serveObject(deps, t, rp.name);
   };
+}
+
+/** .../serviceaccounts/{name}/token: POST of a TokenRequest answered with a signed token (token-request.ts). */
+async function serveToken(deps: ResourceHandlerDeps, t: Target, name: string): Promise<void> {
+  const { ctx: { req, res, method }, r, ns } = t;
+  if (method !== 'POST') throw methodNotAllowed(method);
+  const body = await readObjectBody(req, deps.maxBody, r);
+  const spec = tokenRequestSpec(name, body);
+  const sa = await deps.service.get(r, ns, name);
+  const issued = await deps.serviceAccountTokens!.issue({ namespace: ns!, name, uid: sa.metadata.uid! }, spec.audiences, spec.expirationSeconds);
+  return sendJson(res, 201, {
+    kind: TOKEN_REQUEST_GVK.kind,
+    apiVersion: `${TOKEN_REQUEST_GVK.group}/${TOKEN_REQUEST_GVK.version}`,
+    metadata: { name, namespace: ns, creationTimestamp: null },
+    spec: { audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, boundObjectRef: null },
+    status: issued,
+  });
 }
 
 /** The write's options with the authorization filter's object check (RBAC escalation), if any. */

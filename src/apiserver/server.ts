@@ -11,7 +11,7 @@ import { builtinDefs, type ResourceDef } from './schema/index.js';
 import { crdDefs, loadCrdDocuments, type CrdDocument } from './schema/resource-def.js';
 import { servedCrd } from './schema/crd-def.js';
 import { withTaskCells } from './schema/task-cells.js';
-import { loadOrCreateCerts, loadOrCreateToken } from './certs.js';
+import { loadOrCreateCerts, loadOrCreateServiceAccountKey, loadOrCreateToken } from './certs.js';
 import { DEFAULT_MAX_BODY_BYTES, requestId, sendJson } from './http.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './gc/collector.js';
 import { StoreRegistryFeed } from './gc/store-feed.js';
@@ -20,7 +20,8 @@ import { Registry, type Resource } from './registry.js';
 import { ResourceService } from './resources.js';
 import type { ResourceLookup } from './routing.js';
 import { buildChain, defaultFilters } from './filters.js';
-import { tokenAuthenticator, unionAuthenticator, x509Authenticator } from './auth/authenticator.js';
+import { serviceAccountAuthenticator, tokenAuthenticator, unionAuthenticator, x509Authenticator } from './auth/authenticator.js';
+import { ServiceAccountTokens } from './auth/service-account-tokens.js';
 import { Authorizer } from './auth/authorizer.js';
 import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './auth/bootstrap-policy.js';
 import { reconcileBootstrapClusterRole, type ClusterRoleLike } from './auth/bootstrap-reconcile.js';
@@ -57,7 +58,7 @@ export interface ApiServerOptions {
    * certificates authenticate (default: okube's generated CA). `disabled` makes every request
    * the admin (tests of the handlers only).
    */
-  auth?: { tokens?: string[]; disabled?: boolean; tokenAuthFile?: string; clientCaPem?: string };
+  auth?: { tokens?: string[]; disabled?: boolean; tokenAuthFile?: string; clientCaPem?: string; serviceAccountKeyPem?: string };
   maxBodyBytes?: number;
   /** Certificates from files (in-cluster); default: generated once and kept in dataDir. */
   servingCerts?: { certPem: string; keyPem: string; caPem?: string };
@@ -146,7 +147,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   await rbac.start().catch(abort);
   aggregator.start();
   const authorizer = new Authorizer(rbac);
-  const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers));
+  // ServiceAccount tokens: signed with the data dir's key (or --service-account-signing-key-file, which replicas share).
+  const saTokens = new ServiceAccountTokens(opts.auth?.serviceAccountKeyPem ?? loadOrCreateServiceAccountKey(opts.dataDir));
+  const serviceAccounts = registry.lookup('', 'v1', 'serviceaccounts')!;
+  const saUid = async (ns: string, name: string) =>
+    (await service.get(serviceAccounts, ns, name).catch((err: unknown) => {
+      if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
+      throw err;
+    }))?.metadata.uid;
+  const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers), serviceAccountAuthenticator(saTokens, saUid));
   await finalizer.resume().catch(abort);
   // The collector follows the watch cache's etcd watch when there is one: one registry-wide watch per process.
   const gcLog = loggerFor('garbage-collector');
@@ -154,7 +163,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   gc?.start();
 
   const lifecycle = { shuttingDown: false };
-  const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches });
+  const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches, serviceAccountTokens: saTokens });
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const chain = buildChain(defaultFilters({ authenticator, authorizer, limits: opts.userLimits }), routeHandler(routes, reviewHandler(maxBody, resource)));

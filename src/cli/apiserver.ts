@@ -30,6 +30,7 @@ interface ApiserverOptions {
   clientCaFile?: string;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  serviceAccountSigningKeyFile?: string;
   logLevel?: string;
   watchCache: boolean;
   eventTtl: string;
@@ -75,6 +76,7 @@ export function registerApiserver(program: Command): void {
     .option('--client-ca-file <file>', 'CA whose client certificates authenticate users (CN user, O groups); default: okube\'s CA')
     .option('--tls-cert-file <file>', 'serving certificate (PEM)')
     .option('--tls-key-file <file>', 'serving key (PEM)')
+    .option('--service-account-signing-key-file <file>', 'private key (PEM: RSA or EC) that signs and checks ServiceAccount tokens; replicas share it (default: an EC P-256 key generated once in --data-dir)')
     .option('--audit-log-path <file>', 'write audit.k8s.io/v1 events as JSON lines here (- for stdout); no audit log without it')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy (default: Metadata for all but health probes)')
     .option('--audit-log-maxsize <MB>', 'rotate the audit log at this size', '100')
@@ -117,6 +119,7 @@ export function registerApiserver(program: Command): void {
             ...(opts.tokenFile ? { tokens: [read(opts.tokenFile, '--token-file').trim()] } : {}),
             ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
             ...(opts.clientCaFile ? { clientCaPem: read(opts.clientCaFile, '--client-ca-file') } : {}),
+            ...(opts.serviceAccountSigningKeyFile ? { serviceAccountKeyPem: read(opts.serviceAccountSigningKeyFile, '--service-account-signing-key-file') } : {}),
           },
           servingCerts: opts.tlsCertFile ? { certPem: read(opts.tlsCertFile, '--tls-cert-file'), keyPem: read(opts.tlsKeyFile!, '--tls-key-file') } : undefined,
           watchCache: opts.watchCache ? undefined : false,

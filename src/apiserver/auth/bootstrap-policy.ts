@@ -61,13 +61,17 @@ export const BOOTSTRAP_CLUSTER_ROLES = [
     [
       { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: [...READ, ...WRITE] },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: WRITE },
+      // As kube's edit: manage ServiceAccounts, act as them, and ask for their tokens.
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: WRITE },
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
+      { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
     ],
     AGG('edit'),
   ),
   clusterRole(
     'system:aggregate-to-view',
     [
-      { apiGroups: [''], resources: ['configmaps', 'events', 'namespaces', 'namespaces/status'], verbs: READ },
+      { apiGroups: [''], resources: ['configmaps', 'events', 'namespaces', 'namespaces/status', 'serviceaccounts'], verbs: READ },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
       { apiGroups: ['apps'], resources: ['controllerrevisions'], verbs: READ },
     ],

@@ -1,6 +1,7 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 import { endpointSliceDef } from './endpointslice.js';
 import { configMapDef } from './configmap.js';
+import { serviceAccountDef } from './serviceaccount.js';
 import { persistentVolumeClaimDef } from './persistentvolumeclaim.js';
 import { controllerRevisionDef } from './controllerrevision.js';
 import { crdDef } from './crd-def.js';
@@ -179,6 +180,7 @@ export function builtinDefs(): ResourceDef[] {
     },
     endpointSliceDef,
     configMapDef,
+    serviceAccountDef,
     persistentVolumeClaimDef,
     // apps/v1 ControllerRevision: the TaskSet controller's template history (schema/controllerrevision.ts).
     controllerRevisionDef,

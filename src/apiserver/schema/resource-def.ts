@@ -33,6 +33,8 @@ export interface ResourceDef {
   verbs?: string[];
   /** The scale subresource, when the CRD version declares it (autoscaling/v1 Scale over these paths). */
   scale?: ScaleDef;
+  /** The token subresource (ServiceAccounts): POST of an authentication.k8s.io/v1 TokenRequest. */
+  tokenRequest?: boolean;
   printerColumns: PrinterColumn[];
   /** Fields a fieldSelector may name besides metadata.name/namespace (a CRD version's selectableFields, without the leading dot). */
   selectableFields?: string[];

@@ -129,6 +129,31 @@ for (const backend of backends) {
       expect(bob).to.deep.include({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', status: { userInfo: { username: 'bob', groups: ['devs', 'system:authenticated'] } } });
     });
 
+    it('create serviceaccount and create token: the token acts as system:serviceaccount:NS:NAME, RBAC bindings to the account grant, deleting the account revokes it', async () => {
+      await okn('create', 'serviceaccount', 'ci');
+      expect(await okn('get', 'sa')).to.match(/^NAME\s+SECRETS\s+AGE\nci\s+0\s+\S+\n$/);
+      const token = (await okn('create', 'token', 'ci')).trim();
+      const as = (...args: string[]) => kubectl(ts, [...args, '--token', token]);
+      const who = await as('auth', 'whoami');
+      expect(who.stdout, who.stderr).to.match(new RegExp(`Username\\s+system:serviceaccount:${ns}:ci\\n`));
+      expect(who.stdout).to.include(`[system:serviceaccounts system:serviceaccounts:${ns} system:authenticated]`);
+      expect((await as('get', 'tasks', '-n', ns)).stderr).to.include(`User "system:serviceaccount:${ns}:ci" cannot list resource "tasks"`);
+      await okn('create', 'rolebinding', 'ci-view', '--clusterrole=view', `--serviceaccount=${ns}:ci`);
+      await eventually(async () => (await as('get', 'tasks', '-n', ns)).code === 0);
+      await okn('delete', 'sa', 'ci');
+      await okn('create', 'sa', 'ci');
+      expect((await as('get', 'tasks', '-n', ns)).stderr, 'a token of the deleted account, after one of that name was made again').to.include('Unauthorized');
+    });
+
+    it('create token refuses an account that does not exist, less than ten minutes and a bound object, and a token for another audience does not authenticate here', async () => {
+      await okn('create', 'sa', 'ci');
+      expect((await kn('create', 'token', 'nope')).stderr).to.include('serviceaccounts "nope" not found');
+      expect((await kn('create', 'token', 'ci', '--duration=1m')).stderr).to.include('spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes');
+      expect((await kn('create', 'token', 'ci', '--bound-object-kind=Secret', '--bound-object-name=x')).stderr).to.include('spec.boundObjectRef: Unsupported value');
+      const other = (await okn('create', 'token', 'ci', '--audience=vault')).trim();
+      expect((await kubectl(ts, ['auth', 'whoami', '--token', other])).stderr).to.include('Unauthorized');
+    });
+
     it('create secret generic makes an Opaque Secret, get secrets shows TYPE and DATA as kubectl does and selects on type', async () => {
       await okn('create', 'secret', 'generic', 'creds', '--from-literal=user=bob', '--from-literal=password=x');
       expect(await okn('get', 'secrets')).to.match(/^NAME\s+TYPE\s+DATA\s+AGE\ncreds\s+Opaque\s+2\s+\S+\n$/);

@@ -11,8 +11,8 @@ import { tempDir } from './helpers.js';
 import { openWatch, type OpenWatch } from './watch-client.js';
 
 // API server replicas: two real `okube apiserver` processes (the compiled CLI) on one etcd, as
-// the chart's standalone mode runs them — the second with the first's token and serving
-// certificate as files, as both get them from one Secret. A write through one is seen by a
+// the chart's standalone mode runs them — the second with the first's token, serving
+// certificate and ServiceAccount signing key as files, as both get them from one Secret. A write through one is seen by a
 // watch and a consistent list on the other; after kill -9 of one, the other serves on.
 
 interface Replica { proc: ChildProcess; url: string; stderr: () => string }
@@ -43,10 +43,10 @@ describe('API server replicas (two okube apiserver processes, one etcd)', functi
     return { status: res.status, json: JSON.parse(res.body || '{}') };
   }
 
-  async function fetchTls(r: Replica, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  async function fetchTls(r: Replica, method: string, path: string, body?: unknown, bearer = token): Promise<{ status: number; body: string }> {
     const { request } = await import('node:https');
     return new Promise((resolve, reject) => {
-      const req = request(new URL(path, r.url), { method, ca, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } }, (res) => {
+      const req = request(new URL(path, r.url), { method, ca, headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' } }, (res) => {
         let b = '';
         res.on('data', (d: Buffer) => (b += d.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
@@ -79,7 +79,10 @@ describe('API server replicas (two okube apiserver processes, one etcd)', functi
         return false;
       }
     }, 60_000, 100);
-    const b = await startReplica(['--data-dir', join(dir, 'b'), '--token-file', join(data, 'token'), '--tls-cert-file', join(data, 'pki', 'apiserver.crt'), '--tls-key-file', join(data, 'pki', 'apiserver.key')]);
+    const b = await startReplica([
+      '--data-dir', join(dir, 'b'), '--token-file', join(data, 'token'), '--tls-cert-file', join(data, 'pki', 'apiserver.crt'), '--tls-key-file', join(data, 'pki', 'apiserver.key'),
+      '--service-account-signing-key-file', join(data, 'pki', 'sa.key'),
+    ]);
     await ready(a);
     await ready(b);
     expect((await call(a, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })).status).to.equal(201);
@@ -109,6 +112,17 @@ describe('API server replicas (two okube apiserver processes, one etcd)', functi
     watches.push(wa);
     expect((await call(b, 'POST', TASKS, task('via-b'))).status).to.equal(201);
     await waitFor('watch on a sees the create through b', async () => wa.events.some((e) => e.type === 'ADDED' && e.object.metadata.name === 'via-b'), 30_000);
+  });
+
+  it('a ServiceAccount token one replica issued authenticates on the other (they share the signing key)', async () => {
+    const [a, b] = replicas;
+    expect((await call(a, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ci' } })).status).to.equal(201);
+    const issued = await fetchTls(a, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts/ci/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} });
+    expect(issued.status, issued.body).to.equal(201);
+    const saToken = (JSON.parse(issued.body) as { status: { token: string } }).status.token;
+    const review = await fetchTls(b, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, saToken);
+    expect(review.status, review.body).to.equal(201);
+    expect((JSON.parse(review.body) as { status: { userInfo: { username: string } } }).status.userInfo.username).to.equal(`system:serviceaccount:${ns}:ci`);
   });
 
   it('after kill -9 of one replica the other serves reads, writes and its watch on', async () => {

@@ -67,4 +67,19 @@ describe('media types and bodies', () => {
     const { body } = envelope('ConfigMap', [field(2, entry(field, 'mode', Buffer.from('fast'))), field(3, entry(field, 'bin', Buffer.from([7])))]);
     expect(decodeProtobufObject(body)).to.deep.equal({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's' }, data: { mode: 'fast' }, binaryData: { bin: 'Bw==' } });
   });
+
+  it('decodes the protobuf ServiceAccount kubectl create serviceaccount sends, with its secrets, pull secrets and automount flag', () => {
+    const { field } = envelope('ServiceAccount', []);
+    const automountFalse = Buffer.from([(4 << 3) | 0, 0]);
+    const { body } = envelope('ServiceAccount', [field(2, field(3, Buffer.from('tok'))), field(3, field(1, Buffer.from('reg'))), automountFalse]);
+    expect(decodeProtobufObject(body)).to.deep.equal({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 's' }, secrets: [{ name: 'tok' }], imagePullSecrets: [{ name: 'reg' }], automountServiceAccountToken: false });
+  });
+
+  it('decodes the protobuf TokenRequest kubectl create token sends: audiences, expirationSeconds, boundObjectRef', () => {
+    const { field } = envelope('TokenRequest', []);
+    // expirationSeconds 4 (varint 3600 = 0x90 0x1c), boundObjectRef 3 {kind 1, name 3}
+    const spec = Buffer.concat([field(1, Buffer.from('a1')), field(1, Buffer.from('a2')), Buffer.from([(4 << 3) | 0, 0x90, 0x1c]), field(3, Buffer.concat([field(1, Buffer.from('Secret')), field(3, Buffer.from('x'))]))]);
+    const { body } = envelope('TokenRequest', [field(2, spec)]);
+    expect(decodeProtobufObject(body)).to.deep.equal({ apiVersion: 'v1', kind: 'TokenRequest', metadata: { name: 's' }, spec: { audiences: ['a1', 'a2'], expirationSeconds: 3600, boundObjectRef: { kind: 'Secret', name: 'x' } } });
+  });
 });

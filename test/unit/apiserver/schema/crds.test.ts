@@ -230,7 +230,7 @@ describe('example manifests', () => {
 describe('built-in kinds', () => {
   const builtins = builtinDefs();
 
-  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1), EndpointSlice (discovery.k8s.io/v1), ConfigMap (v1), PersistentVolumeClaim (v1), ControllerRevision (apps/v1), CustomResourceDefinition (apiextensions.k8s.io/v1, read-only), the RBAC kinds and the self reviews', () => {
+  it('are Namespace (v1), Event (v1, namespaced), Lease (coordination.k8s.io/v1), Secret (v1), EndpointSlice (discovery.k8s.io/v1), ConfigMap (v1), ServiceAccount (v1), PersistentVolumeClaim (v1), ControllerRevision (apps/v1), CustomResourceDefinition (apiextensions.k8s.io/v1, read-only), the RBAC kinds and the self reviews', () => {
     expect(builtins.map((d) => `${d.group}/${d.version}/${d.kind}/${d.namespaced}`)).to.deep.equal([
       '/v1/Namespace/false',
       '/v1/Event/true',
@@ -238,6 +238,7 @@ describe('built-in kinds', () => {
       '/v1/Secret/true',
       'discovery.k8s.io/v1/EndpointSlice/true',
       '/v1/ConfigMap/true',
+      '/v1/ServiceAccount/true',
       '/v1/PersistentVolumeClaim/true',
       'apps/v1/ControllerRevision/true',
       'apiextensions.k8s.io/v1/CustomResourceDefinition/false',
