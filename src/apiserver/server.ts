@@ -106,6 +106,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const registry = new Registry(defs);
   const certs = servingCerts(opts);
   const tokens = opts.auth?.tokens?.length ? opts.auth.tokens : [loadOrCreateToken(opts.dataDir)];
+  // ServiceAccount tokens: signed with the data dir's key (or --service-account-signing-key-file, which replicas share).
+  const saTokens = new ServiceAccountTokens(opts.auth?.serviceAccountKeyPem ?? loadOrCreateServiceAccountKey(opts.dataDir));
   const watches: WatchSettings = { tracker: { active: 0 }, closing: new Set(), bookmarkMs: opts.bookmarkIntervalMs ?? 10_000, maxWatchMs: (opts.maxWatchSeconds ?? 1800) * 1000 };
 
   const tokenUsers = new Map<string, UserInfo>(opts.auth?.tokenAuthFile ? readTokenFile(opts.auth.tokenAuthFile) : []);
@@ -147,8 +149,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   await rbac.start().catch(abort);
   aggregator.start();
   const authorizer = new Authorizer(rbac);
-  // ServiceAccount tokens: signed with the data dir's key (or --service-account-signing-key-file, which replicas share).
-  const saTokens = new ServiceAccountTokens(opts.auth?.serviceAccountKeyPem ?? loadOrCreateServiceAccountKey(opts.dataDir));
   const serviceAccounts = registry.lookup('', 'v1', 'serviceaccounts')!;
   const saUid = async (ns: string, name: string) =>
     (await service.get(serviceAccounts, ns, name).catch((err: unknown) => {
