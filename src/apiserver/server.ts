@@ -15,8 +15,9 @@ import { loadOrCreateCerts, loadOrCreateServiceAccountKey, loadOrCreateToken } f
 import { DEFAULT_MAX_BODY_BYTES, requestId, sendJson } from './http.js';
 import { GarbageCollector, type GarbageCollectorOptions } from './gc/collector.js';
 import { StoreRegistryFeed } from './gc/store-feed.js';
+import { DEFAULT_SERVICE_ACCOUNT, DefaultServiceAccounts } from './default-service-accounts.js';
 import { NamespaceFinalizer } from './namespaces.js';
-import { Registry, type Resource } from './registry.js';
+import { collectionPrefix, Registry, type Resource } from './registry.js';
 import { ResourceService } from './resources.js';
 import type { ResourceLookup } from './routing.js';
 import { buildChain, defaultFilters } from './filters.js';
@@ -161,6 +162,18 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const gcLog = loggerFor('garbage-collector');
   const gc = opts.garbageCollector === false ? undefined : new GarbageCollector(store, cache ?? new StoreRegistryFeed(store, gcLog), registry, (ns) => finalizer.kick(ns), gcLog, opts.garbageCollector);
   gc?.start();
+  const namespaces = registry.lookup('', 'v1', 'namespaces')!;
+  const defaultAccounts = new DefaultServiceAccounts({
+    feed: cache ?? new StoreRegistryFeed(store, log),
+    namespacesPrefix: collectionPrefix(namespaces),
+    serviceAccountsPrefix: collectionPrefix(serviceAccounts),
+    create: async (ns) => {
+      const body = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DEFAULT_SERVICE_ACCOUNT } };
+      await service.create(serviceAccounts, ns, body, { fieldValidation: undefined, dryRun: false }, 'serviceaccounts-controller');
+    },
+    log: loggerFor('serviceaccounts-controller'),
+  });
+  defaultAccounts.start();
 
   const lifecycle = { shuttingDown: false };
   const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches, serviceAccountTokens: saTokens });
@@ -175,6 +188,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem, requestCert: true, rejectUnauthorized: false, ...(clientCaPem ? { ca: clientCaPem } : {}) }, onRequest) : createHttpServer(onRequest);
   const url = await listen(server, opts.listen, certs !== undefined).catch(async (err: unknown) => {
     gc?.stop();
+    defaultAccounts.stop();
     finalizer.stop();
     await audit?.close();
     return abort(err);
@@ -196,6 +210,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       aggregator.stop();
       rbac.stop();
       gc?.stop();
+      defaultAccounts.stop();
       await audit?.close();
       for (const f of [...watches.closing]) f();
       cache?.close();

@@ -131,7 +131,7 @@ for (const backend of backends) {
 
     it('create serviceaccount and create token: the token acts as system:serviceaccount:NS:NAME, RBAC bindings to the account grant, deleting the account revokes it', async () => {
       await okn('create', 'serviceaccount', 'ci');
-      expect(await okn('get', 'sa')).to.match(/^NAME\s+SECRETS\s+AGE\nci\s+0\s+\S+\n$/);
+      expect(await okn('get', 'sa', 'ci')).to.match(/^NAME\s+SECRETS\s+AGE\nci\s+0\s+\S+\n$/);
       const token = (await okn('create', 'token', 'ci')).trim();
       const as = (...args: string[]) => kubectl(ts, [...args, '--token', token]);
       const who = await as('auth', 'whoami');
@@ -143,6 +143,14 @@ for (const backend of backends) {
       await okn('delete', 'sa', 'ci');
       await okn('create', 'sa', 'ci');
       expect((await as('get', 'tasks', '-n', ns)).stderr, 'a token of the deleted account, after one of that name was made again').to.include('Unauthorized');
+    });
+
+    it('every namespace has a ServiceAccount named default, made again when deleted, and create token default works', async () => {
+      await eventually(async () => (await kn('get', 'sa', 'default')).code === 0);
+      await okn('delete', 'sa', 'default');
+      await eventually(async () => (await kn('get', 'sa', 'default')).code === 0);
+      const token = (await okn('create', 'token', 'default')).trim();
+      expect(await ok('auth', 'whoami', '--token', token)).to.match(new RegExp(`Username\\s+system:serviceaccount:${ns}:default\\n`));
     });
 
     it('create token refuses an account that does not exist, less than ten minutes and a bound object, and a token for another audience does not authenticate here', async () => {
