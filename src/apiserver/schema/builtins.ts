@@ -1,4 +1,5 @@
-import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+import type { JsonSchema, ResourceDef } from './resource-def.js';
+import { ageColumn, typeMetaProperties } from './builtin-parts.js';
 import { endpointSliceDef } from './endpointslice.js';
 import { configMapDef } from './configmap.js';
 import { serviceAccountDef } from './serviceaccount.js';
@@ -15,17 +16,11 @@ import { rbacDefs, reviewDefs } from './rbac.js';
 // Kubernetes types: every field a client sends is declared (so nothing is pruned), timestamps
 // that Go clients send as null are nullable, and nothing is required beyond what Kubernetes needs.
 
-const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' };
 
 const s = (description: string): JsonSchema => ({ type: 'string', description });
 const t = (description: string, nullable = false): JsonSchema => ({ type: 'string', format: 'date-time', description, ...(nullable ? { nullable: true } : {}) });
 const i = (description: string): JsonSchema => ({ type: 'integer', format: 'int32', description });
 
-const typeMeta = {
-  apiVersion: s('APIVersion defines the versioned schema of this representation of an object.'),
-  kind: s('Kind is a string value representing the REST resource this object represents.'),
-  metadata: { type: 'object' },
-};
 
 
 const eventSchema: JsonSchema = {
@@ -33,7 +28,7 @@ const eventSchema: JsonSchema = {
   description: 'Event is a report of an event somewhere in the cluster.',
   required: ['involvedObject'],
   properties: {
-    ...typeMeta,
+    ...typeMetaProperties,
     involvedObject: { ...objectReference, description: 'The object this event is about.' },
     reason: s('Short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
     message: s('A human-readable description of the status of this operation.'),
@@ -69,12 +64,12 @@ export function builtinDefs(): ResourceDef[] {
       categories: [],
       namespaced: false,
       hasStatus: true,
-      printerColumns: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, age],
+      printerColumns: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, ageColumn],
       schema: {
         type: 'object',
         description: 'Namespace provides a scope for Names.',
         properties: {
-          ...typeMeta,
+          ...typeMetaProperties,
           spec: {
             type: 'object',
             description: 'Spec defines the behavior of the Namespace.',
@@ -131,12 +126,12 @@ export function builtinDefs(): ResourceDef[] {
       categories: [],
       namespaced: true,
       hasStatus: false,
-      printerColumns: [{ name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity' }, age],
+      printerColumns: [{ name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity' }, ageColumn],
       schema: {
         type: 'object',
         description: 'Lease defines a lease concept (leader election, heartbeats).',
         properties: {
-          ...typeMeta,
+          ...typeMetaProperties,
           spec: {
             type: 'object',
             description: 'Specification of the Lease.',
@@ -165,12 +160,12 @@ export function builtinDefs(): ResourceDef[] {
       namespaced: true,
       hasStatus: false,
       // kubectl's Go printer: TYPE, DATA (the number of keys in data), AGE.
-      printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'integer', jsonPath: '.data', cell: (o) => Object.keys((o as { data?: object | null }).data ?? {}).length }, age],
+      printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'integer', jsonPath: '.data', cell: (o) => Object.keys((o as { data?: object | null }).data ?? {}).length }, ageColumn],
       schema: {
         type: 'object',
         description: 'Secret holds secret data of a certain type (for okube: TLS material of Docker engines, credentials of Tasks).',
         properties: {
-          ...typeMeta,
+          ...typeMetaProperties,
           data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description: 'Secret data, base64-encoded values.' },
           stringData: { type: 'object', additionalProperties: { type: 'string' }, description: 'Write-only plain-text values, merged into data on write (never stored).' },
           type: s('Used to facilitate programmatic handling of secret data (Opaque, kubernetes.io/tls, ...); Opaque when empty.'),

@@ -1,4 +1,5 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+import { ageColumn, typeMetaProperties } from './builtin-parts.js';
 
 // core/v1 ConfigMap as a built-in of okube's API server (issue 22): configuration a Task reads
 // through env[].valueFrom.configMapKeyRef, envFrom[].configMapRef and configMap volumes. A
@@ -14,16 +15,14 @@ export function configMapDataCount(obj: object): number {
 
 const columns: PrinterColumn[] = [
   { name: 'Data', type: 'integer', jsonPath: '.data', description: 'Number of keys in data and binaryData.', cell: configMapDataCount },
-  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' },
+  ageColumn,
 ];
 
 const schema: JsonSchema = {
   type: 'object',
   description: 'ConfigMap holds configuration data for Tasks to consume.',
   properties: {
-    apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-    metadata: { type: 'object' },
+    ...typeMetaProperties,
     data: { type: 'object', nullable: true, additionalProperties: { type: 'string' }, description: 'Configuration data: UTF-8 values by key.' },
     binaryData: { type: 'object', nullable: true, additionalProperties: { type: 'string', format: 'byte' }, description: 'Binary data: base64-encoded values by key.' },
     immutable: { type: 'boolean', nullable: true, description: 'If true, the data cannot be updated.' },

@@ -1,4 +1,5 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+import { ageColumn, typeMetaProperties } from './builtin-parts.js';
 
 // apps/v1 ControllerRevision as a built-in of okube's API server: the immutable template history
 // the TaskSet controller keeps (one object per distinct template it rolled out, src/controllers/
@@ -26,7 +27,7 @@ export function controllerRevisionController(obj: object): string {
 const columns: PrinterColumn[] = [
   { name: 'Controller', type: 'string', jsonPath: '.metadata.ownerReferences', description: 'The controller that owns this revision.', cell: controllerRevisionController },
   { name: 'Revision', type: 'integer', jsonPath: '.revision', description: 'The revision number.' },
-  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' },
+  ageColumn,
 ];
 
 const schema: JsonSchema = {
@@ -34,9 +35,7 @@ const schema: JsonSchema = {
   description: 'ControllerRevision implements an immutable snapshot of state data (for okube: a TaskSet template and its revision number).',
   required: ['data'],
   properties: {
-    apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-    metadata: { type: 'object' },
+    ...typeMetaProperties,
     data: {
       type: 'object',
       'x-kubernetes-preserve-unknown-fields': true,

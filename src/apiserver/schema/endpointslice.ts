@@ -1,5 +1,6 @@
 import { objectReference } from './object-reference.js';
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+import { ageColumn, typeMetaProperties } from './builtin-parts.js';
 
 // discovery.k8s.io/v1 EndpointSlice as a built-in of okube's API server (issue 18): the registry
 // the endpoints controller writes and the data plane reads, in Kubernetes' own shape so kubectl,
@@ -39,7 +40,7 @@ const columns: PrinterColumn[] = [
   { name: 'AddressType', type: 'string', jsonPath: '.addressType', description: 'The type of address carried by this EndpointSlice.' },
   { name: 'Ports', type: 'string', jsonPath: '.ports[*].port', description: 'Port numbers of this slice (first three).', cell: endpointSlicePorts },
   { name: 'Endpoints', type: 'string', jsonPath: '.endpoints[*].addresses[*]', description: 'Addresses of the endpoints (first three).', cell: endpointSliceEndpoints },
-  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' },
+  ageColumn,
 ];
 
 const endpointSchema: JsonSchema = {
@@ -109,9 +110,7 @@ export const endpointSliceDef: ResourceDef = {
     description: 'EndpointSlice represents a subset of the endpoints that implement a service.',
     required: ['addressType', 'endpoints'],
     properties: {
-      apiVersion: s('APIVersion defines the versioned schema of this representation of an object.'),
-      kind: s('Kind is a string value representing the REST resource this object represents.'),
-      metadata: { type: 'object' },
+      ...typeMetaProperties,
       addressType: {
         type: 'string',
         enum: ['IPv4', 'IPv6', 'FQDN'],

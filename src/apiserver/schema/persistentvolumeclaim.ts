@@ -1,5 +1,6 @@
 import { SELECTED_NODE_ANNOTATION } from '../../api/types.js';
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+import { ageColumn, typeMetaProperties } from './builtin-parts.js';
 
 // core/v1 PersistentVolumeClaim as a built-in of okube's API server (issue 22): the name of a
 // Docker named volume that outlives the Tasks using it. okube has no PersistentVolumes or
@@ -14,9 +15,7 @@ const schema: JsonSchema = {
   type: 'object',
   description: "PersistentVolumeClaim is a user's request for a volume; in okube, a Docker named volume on one Node.",
   properties: {
-    apiVersion: s('APIVersion defines the versioned schema of this representation of an object.'),
-    kind: s('Kind is a string value representing the REST resource this object represents.'),
-    metadata: { type: 'object' },
+    ...typeMetaProperties,
     spec: {
       type: 'object',
       description: 'What the claim asks for (recorded; okube does not provision by size or class).',
@@ -45,7 +44,7 @@ const columns: PrinterColumn[] = [
   { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Pending or Bound.' },
   { name: 'Volume', type: 'string', jsonPath: '.spec.volumeName', description: 'The Docker volume.' },
   { name: 'Node', type: 'string', jsonPath: '.metadata.annotations', description: 'The Node the volume lives on.', cell: (o) => (o as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[SELECTED_NODE_ANNOTATION] ?? '' },
-  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' },
+  ageColumn,
 ];
 
 export const persistentVolumeClaimDef: ResourceDef = {

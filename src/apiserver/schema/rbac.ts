@@ -1,4 +1,5 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+import { ageColumn, typeMetaProperties } from './builtin-parts.js';
 
 // rbac.authorization.k8s.io/v1 (Role, ClusterRole, RoleBinding, ClusterRoleBinding) and the
 // authorization.k8s.io/v1 self reviews (SelfSubjectAccessReview, SelfSubjectRulesReview) and
@@ -9,12 +10,6 @@ import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 
 const s = (description: string): JsonSchema => ({ type: 'string', description });
 const strings = (description: string): JsonSchema => ({ type: 'array', nullable: true, items: { type: 'string' }, description });
-const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' };
-const typeMeta = {
-  apiVersion: s('APIVersion defines the versioned schema of this representation of an object.'),
-  kind: s('Kind is a string value representing the REST resource this object represents.'),
-  metadata: { type: 'object' },
-};
 
 const policyRule: JsonSchema = {
   type: 'object',
@@ -85,13 +80,13 @@ function rbacDef(kind: string, plural: string, namespaced: boolean, schema: Json
   return { group: 'rbac.authorization.k8s.io', version: 'v1', kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames: [], categories: [], namespaced, hasStatus: false, printerColumns: columns, schema };
 }
 
-const bindingColumns: PrinterColumn[] = [{ name: 'Role', type: 'string', jsonPath: '.roleRef.name' }, age];
+const bindingColumns: PrinterColumn[] = [{ name: 'Role', type: 'string', jsonPath: '.roleRef.name' }, ageColumn];
 
 export const rbacDefs: ResourceDef[] = [
-  rbacDef('Role', 'roles', true, { type: 'object', description: 'A namespaced set of PolicyRules.', properties: { ...typeMeta, rules } }, [age]),
-  rbacDef('ClusterRole', 'clusterroles', false, { type: 'object', description: 'A cluster-wide set of PolicyRules.', properties: { ...typeMeta, rules, aggregationRule } }, [age]),
-  rbacDef('RoleBinding', 'rolebindings', true, { type: 'object', required: ['roleRef'], description: 'Grants a Role or ClusterRole in one namespace.', properties: { ...typeMeta, subjects, roleRef: roleRef(['Role', 'ClusterRole']) } }, bindingColumns),
-  rbacDef('ClusterRoleBinding', 'clusterrolebindings', false, { type: 'object', required: ['roleRef'], description: 'Grants a ClusterRole everywhere.', properties: { ...typeMeta, subjects, roleRef: roleRef(['ClusterRole']) } }, bindingColumns),
+  rbacDef('Role', 'roles', true, { type: 'object', description: 'A namespaced set of PolicyRules.', properties: { ...typeMetaProperties, rules } }, [ageColumn]),
+  rbacDef('ClusterRole', 'clusterroles', false, { type: 'object', description: 'A cluster-wide set of PolicyRules.', properties: { ...typeMetaProperties, rules, aggregationRule } }, [ageColumn]),
+  rbacDef('RoleBinding', 'rolebindings', true, { type: 'object', required: ['roleRef'], description: 'Grants a Role or ClusterRole in one namespace.', properties: { ...typeMetaProperties, subjects, roleRef: roleRef(['Role', 'ClusterRole']) } }, bindingColumns),
+  rbacDef('ClusterRoleBinding', 'clusterrolebindings', false, { type: 'object', required: ['roleRef'], description: 'Grants a ClusterRole everywhere.', properties: { ...typeMetaProperties, subjects, roleRef: roleRef(['ClusterRole']) } }, bindingColumns),
 ];
 
 const resourceAttributes: JsonSchema = {
@@ -113,7 +108,7 @@ const reviewDef = (kind: string, plural: string, spec: JsonSchema, status: JsonS
   hasStatus: false,
   verbs: ['create'],
   printerColumns: [],
-  schema: { type: 'object', properties: { ...typeMeta, spec, status } },
+  schema: { type: 'object', properties: { ...typeMetaProperties, spec, status } },
 });
 
 const ruleList = (description: string, item: JsonSchema): JsonSchema => ({ type: 'array', nullable: true, items: item, description });

@@ -1,4 +1,5 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
+import { ageColumn, typeMetaProperties } from './builtin-parts.js';
 import { objectReference } from './object-reference.js';
 
 // core/v1 ServiceAccount as a built-in of okube's API server: an identity for programs (a CI
@@ -11,16 +12,14 @@ export const TOKEN_REQUEST_GVK = { group: 'authentication.k8s.io', version: 'v1'
 
 const columns: PrinterColumn[] = [
   { name: 'Secrets', type: 'integer', jsonPath: '.secrets', description: 'Number of secrets listed.', cell: (o) => ((o as { secrets?: unknown[] | null }).secrets ?? []).length },
-  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Time since creation' },
+  ageColumn,
 ];
 
 const schema: JsonSchema = {
   type: 'object',
   description: 'ServiceAccount binds together a name, understood by users, and a principal that can be authenticated and authorized.',
   properties: {
-    apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-    metadata: { type: 'object' },
+    ...typeMetaProperties,
     secrets: { type: 'array', nullable: true, items: objectReference, description: 'Secrets in the same namespace this ServiceAccount may use (informational in okube).' },
     imagePullSecrets: {
       type: 'array',
