@@ -50,7 +50,11 @@ export class Authorizer {
       plural = kind === 'Role' ? 'roles' : 'clusterroles';
       if (allowed(snap, attrs('escalate', plural, name))) return;
       wanted = [...((obj as unknown as RoleObj).rules ?? [])];
-      if (kind === 'ClusterRole' && (obj as unknown as RoleObj).aggregationRule) wanted.push(...clusterRoleRules(snap, name));
+      // As kube's ClusterRole storage: an aggregationRule can gather any role's rules, so it needs
+      // full authority (* on *.*), whatever it selects today.
+      if (kind === 'ClusterRole' && (obj as unknown as RoleObj).aggregationRule && uncovered(rulesFor(snap, user, ''), FULL_AUTHORITY).length) {
+        throw new ApiError('Forbidden', `clusterroles.rbac.authorization.k8s.io ${JSON.stringify(name)} is forbidden: must have cluster-admin privileges to use the aggregationRule`, { name, group: 'rbac.authorization.k8s.io', kind: plural });
+      }
     } else if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
       plural = kind === 'RoleBinding' ? 'rolebindings' : 'clusterrolebindings';
       const ref = (obj as unknown as BindingObj).roleRef ?? { kind: '', name: '' };
@@ -65,6 +69,11 @@ export class Authorizer {
     throw new ApiError('Forbidden', msg, { name, group: 'rbac.authorization.k8s.io', kind: plural });
   }
 }
+
+const FULL_AUTHORITY: PolicyRule[] = [
+  { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+  { nonResourceURLs: ['*'], verbs: ['*'] },
+];
 
 /** kube's CompactString of a rule: {APIGroups:[""], Resources:["secrets"], Verbs:["get"]}. */
 function formatRule(r: PolicyRule): string {

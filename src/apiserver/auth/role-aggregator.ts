@@ -11,6 +11,8 @@ import { aggregatedRules, type PolicyRule, type RoleObj } from './rbac.js';
 // version is on its way, and its change brings another pass (so do API server replicas writing
 // the same rules at once). Passes are coalesced: one running, at most one queued.
 
+const RETRY_MS = 2000;
+
 export type RulesWriter = (role: RoleObj, rules: PolicyRule[]) => Promise<void>;
 
 export class RoleAggregator {
@@ -62,7 +64,11 @@ export class RoleAggregator {
           await this.write(role, rules);
           this.log.info({ clusterRole: role.metadata.name, rules: rules.length }, 'aggregated ClusterRole rules written');
         } catch (err) {
-          if (!(err instanceof ApiError && (err.reason === 'Conflict' || err.reason === 'NotFound'))) this.log.warn({ clusterRole: role.metadata.name, err }, 'aggregated ClusterRole rules not written');
+          if (!(err instanceof ApiError && (err.reason === 'Conflict' || err.reason === 'NotFound'))) {
+            // The authorizer reads the stored rules: a removal must not wait for an unrelated change.
+            this.log.warn({ clusterRole: role.metadata.name, err }, 'aggregated ClusterRole rules not written; trying again');
+            setTimeout(() => this.schedule(), RETRY_MS).unref();
+          }
         }
       }
     } finally {

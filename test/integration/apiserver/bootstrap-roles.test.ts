@@ -89,4 +89,19 @@ describe('default ClusterRoles: reconciled on restart, aggregated as their membe
     expect(deleted.status, deleted.body).to.equal(200);
     await eventually(async () => (await all()).every((g) => !g));
   });
+
+  it('setting an aggregationRule needs full authority: a user who may only write ClusterRoles is refused, whatever it selects', async () => {
+    const asAdmin = { 'Content-Type': 'application/json' };
+    const grant = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'role-writer' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['create', 'update', 'get'] }] };
+    const bind = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'role-writer' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'role-writer' }, subjects: [{ kind: 'User', name: 'rw', apiGroup: 'rbac.authorization.k8s.io' }] };
+    expect((await raw(ts, 'POST', PATH, { body: JSON.stringify(grant), headers: asAdmin })).status).to.equal(201);
+    expect((await raw(ts, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { body: JSON.stringify(bind), headers: asAdmin })).status).to.equal(201);
+    // It would gather cluster-admin's rules (cluster-admin carries the bootstrapping label).
+    const greedy = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'greedy' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } }] }, rules: [] };
+    const r = await raw(ts, 'POST', PATH, { body: JSON.stringify(greedy), headers: { ...asAdmin, 'Impersonate-User': 'rw' } });
+    expect(r.status, r.body).to.equal(403);
+    expect(JSON.parse(r.body).message).to.equal('clusterroles.rbac.authorization.k8s.io "greedy" is forbidden: must have cluster-admin privileges to use the aggregationRule');
+    const plain = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'plain' }, rules: [] };
+    expect((await raw(ts, 'POST', PATH, { body: JSON.stringify(plain), headers: { ...asAdmin, 'Impersonate-User': 'rw' } })).status, 'without one it may').to.equal(201);
+  });
 });
