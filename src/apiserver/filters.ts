@@ -84,10 +84,12 @@ export function impersonation(authz: Authorizer): Filter {
       Object.defineProperty(extra, key, { value: values, enumerable: true, writable: true, configurable: true });
     }
     const anonymous = users[0] === 'system:anonymous';
+    // As kube: a ServiceAccount impersonated without groups gets the groups its token would give.
+    const implied = sa && groups.length === 0 ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : [];
     const user: UserInfo = {
       authenticated: !anonymous,
       name: users[0],
-      groups: [...new Set([...groups, ...(anonymous ? [] : [AUTHENTICATED])])],
+      groups: [...new Set([...groups, ...implied, ...(anonymous ? [] : [AUTHENTICATED])])],
       ...(uids[0] ? { uid: uids[0] } : {}),
       ...(extraKeys.length ? { extra } : {}),
     };

@@ -151,11 +151,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   aggregator.start();
   const authorizer = new Authorizer(rbac);
   const serviceAccounts = registry.lookup('', 'v1', 'serviceaccounts')!;
-  const saUid = async (ns: string, name: string) =>
-    (await service.get(serviceAccounts, ns, name).catch((err: unknown) => {
+  // The account's uid now; none while it is being deleted (kube revokes its tokens then too).
+  const saUid = async (ns: string, name: string) => {
+    const sa = await service.get(serviceAccounts, ns, name).catch((err: unknown) => {
       if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
       throw err;
-    }))?.metadata.uid;
+    });
+    return sa?.metadata.deletionTimestamp ? undefined : sa?.metadata.uid;
+  };
   const authenticator = opts.auth?.disabled === true ? { authenticate: () => ADMIN } : unionAuthenticator(x509Authenticator(), tokenAuthenticator(tokenUsers), serviceAccountAuthenticator(saTokens, saUid));
   await finalizer.resume().catch(abort);
   // The collector follows the watch cache's etcd watch when there is one: one registry-wide watch per process.

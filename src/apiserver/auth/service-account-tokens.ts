@@ -14,6 +14,8 @@ export const API_AUDIENCE = 'okube';
 /** kube-apiserver's bounds: an hour when not asked, at least ten minutes. */
 export const DEFAULT_EXPIRATION_SECONDS = 3600;
 export const MIN_EXPIRATION_SECONDS = 600;
+/** kube-apiserver's leeway for nbf/exp: API server replicas on other hosts may run a little behind. */
+const CLOCK_SKEW_SECONDS = 60;
 
 export interface ServiceAccountRef {
   namespace: string;
@@ -40,6 +42,8 @@ export class ServiceAccountTokens {
       throw new OkubeError('ConfigError', `the ServiceAccount signing key is not a private key in PEM: ${(err as Error).message}`);
     }
     const alg = signingAlgorithm(this.privateKey);
+    const bits = this.privateKey.asymmetricKeyDetails?.modulusLength;
+    if (alg === 'RS256' && (bits ?? 0) < 2048) throw new OkubeError('ConfigError', `the ServiceAccount signing key is RSA of ${bits} bits: RS256 needs 2048 or more`);
     if (!alg) throw new OkubeError('ConfigError', `the ServiceAccount signing key must be RSA or EC P-256/P-384/P-521 (as kube-apiserver's), not ${this.privateKey.asymmetricKeyType} ${this.privateKey.asymmetricKeyDetails?.namedCurve ?? ''}`.trim());
     this.alg = alg;
     this.publicKey = createPublicKey(this.privateKey);
@@ -66,7 +70,7 @@ export class ServiceAccountTokens {
   async verify(token: string, now = new Date()): Promise<ServiceAccountRef | undefined> {
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.publicKey, { issuer: SERVICE_ACCOUNT_ISSUER, audience: API_AUDIENCE, algorithms: [this.alg], currentDate: now, requiredClaims: ['exp', 'sub'] }));
+      ({ payload } = await jwtVerify(token, this.publicKey, { issuer: SERVICE_ACCOUNT_ISSUER, audience: API_AUDIENCE, algorithms: [this.alg], currentDate: now, requiredClaims: ['exp', 'sub'], clockTolerance: CLOCK_SKEW_SECONDS }));
     } catch {
       return undefined;
     }

@@ -140,7 +140,13 @@ for (const backend of backends) {
       expect((await as('get', 'tasks', '-n', ns)).stderr).to.include(`User "system:serviceaccount:${ns}:ci" cannot list resource "tasks"`);
       await okn('create', 'rolebinding', 'ci-view', '--clusterrole=view', `--serviceaccount=${ns}:ci`);
       await eventually(async () => (await as('get', 'tasks', '-n', ns)).code === 0);
-      await okn('delete', 'sa', 'ci');
+      expect(await ok('auth', 'whoami', `--as=system:serviceaccount:${ns}:ci`), 'impersonated, it gets the groups its token gives').to.include(`[system:serviceaccounts system:serviceaccounts:${ns} system:authenticated]`);
+      // Being deleted (a finalizer holds it): its tokens stop working at once.
+      await okn('patch', 'sa', 'ci', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
+      await okn('delete', 'sa', 'ci', '--wait=false');
+      expect((await as('get', 'tasks', '-n', ns)).stderr, 'a token of an account being deleted').to.include('Unauthorized');
+      await okn('patch', 'sa', 'ci', '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
+      await eventually(async () => (await kn('get', 'sa', 'ci')).code !== 0);
       await okn('create', 'sa', 'ci');
       expect((await as('get', 'tasks', '-n', ns)).stderr, 'a token of the deleted account, after one of that name was made again').to.include('Unauthorized');
     });

@@ -33,6 +33,13 @@ describe('ServiceAccount tokens', () => {
     expect(await tokens.verify(`${h}.${altered}.${sig}`, at), 'altered').to.equal(undefined);
   });
 
+  it('accepts a token up to a minute before its nbf, as kube allows replicas\' clocks to differ', async () => {
+    const at = new Date('2026-12-04T10:00:00Z');
+    const { token } = await tokens.issue(sa, [API_AUDIENCE], 600, at);
+    expect(await tokens.verify(token, new Date('2026-12-04T09:59:30Z')), '30 s behind').to.deep.equal(sa);
+    expect(await tokens.verify(token, new Date('2026-12-04T09:58:00Z')), '2 min behind').to.equal(undefined);
+  });
+
   it('refuses a validly signed token whose subject does not match the account it names', async () => {
     const key = keyPem();
     const mine = new ServiceAccountTokens(key);
@@ -81,6 +88,8 @@ describe('ServiceAccount signing keys', () => {
     const { token } = await tokens.issue(sa, [API_AUDIENCE], 600);
     expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).alg).to.equal('RS256');
     expect(await tokens.verify(token)).to.deep.equal(sa);
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(() => new ServiceAccountTokens(small)).to.throw(/RSA of 1024 bits: RS256 needs 2048 or more/);
     const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     expect(() => new ServiceAccountTokens(ed)).to.throw(/must be RSA or EC P-256\/P-384\/P-521/);
     expect(() => new ServiceAccountTokens('not a key')).to.throw(/not a private key in PEM/);
