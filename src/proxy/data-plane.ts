@@ -7,7 +7,6 @@ import { planDataPlane, withoutFrontends, type DataPlanePlan, type Frontend, typ
 import { backendName, frontendSignature, renderConfig, renderedListeners, type Listener } from './render.js';
 import { runtimeApply, runtimeCommand } from './runtime-api.js';
 import { parseBackendNames, parseServerSessions, parseServersState } from './runtime-state.js';
-import { readProcFile } from '../util/processes.js';
 import { heldServerKeys, holdsStillNeeded, withHolds } from './holds.js';
 import { HaproxySupervisor } from './supervisor.js';
 import { commandVerb, proxyEndpointUpdates, proxyReloads, proxyRestarts } from '../metrics/proxy.js';
@@ -64,6 +63,8 @@ export class DataPlane implements TrafficGate {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last apply's input, for the gate's own applies. */
   private lastInput?: { services: TaskService[]; slices: EndpointSlice[] };
+  /** The frontends the last restart of HAProxy was rendered with. */
+  private restartedWith: Frontend[] = [];
   /** Task uids held down by the traffic gate (holds.ts). */
   private held = new Set<string>();
 
@@ -72,8 +73,14 @@ export class DataPlane implements TrafficGate {
       dir: opts.dir,
       binary: opts.binary,
       supervise: opts.supervise,
-      configSource: () => renderConfig(this.lastPlan.frontends, { dir: opts.dir }),
+      configSource: () => {
+        this.restartedWith = this.lastPlan.frontends;
+        return renderConfig(this.restartedWith, { dir: opts.dir });
+      },
       onRestart: () => {
+        // The new HAProxy listens as rendered for it, whatever an adopted one listened on.
+        this.signature = frontendSignature(this.restartedWith);
+        this.bound = new Map(this.restartedWith.map((f) => [f.id, bindOf(f)]));
         proxyRestarts.inc();
         opts.onRestart?.();
       },
@@ -86,22 +93,29 @@ export class DataPlane implements TrafficGate {
 
   /**
    * Starts HAProxy with no frontends (so a missing binary fails okube up at once), or adopts the
-   * one a killed okube up left serving: then what it serves is its config file, checked against
-   * the backends its worker runs (okube may have been killed between writing a config and the
-   * reload); its ports are its own, not another process's, and a frontend the worker lacks makes
-   * the first apply reload.
+   * one a killed okube up left serving. Then what it serves is the config its worker confirmed,
+   * checked against the backends the worker runs; the frontends of both config files whose
+   * backend runs are its own ports, not another process's; and unless the two files agree and
+   * every frontend runs, the first apply reloads (okube was killed between writing a config and
+   * its reload, or an older okube wrote no confirmed one).
    */
   async start(): Promise<void> {
-    if (!(await this.supervisor.start(renderConfig([], { dir: this.opts.dir })))) {
+    const adopted = await this.supervisor.start(renderConfig([], { dir: this.opts.dir }));
+    if (!adopted) {
       this.signature = frontendSignature([]);
       return;
     }
-    const listeners = renderedListeners(readProcFile(this.configPath) ?? '');
-    const running = parseBackendNames(await runtimeCommand(this.supervisor.socketPath, 'show backend').catch(() => ''));
-    const served = listeners.filter((l) => running.has(backendName(l)));
-    this.bound = new Map(served.map((l) => [l.id, bindOf(l)]));
-    this.signature = served.length === listeners.length && running.size === served.length ? frontendSignature(listeners) : undefined;
-    log.info({ frontends: served.length, reload: this.signature === undefined }, 'serving on with the adopted haproxy');
+    const confirmed = renderedListeners(adopted.running ?? adopted.latest);
+    const backends = parseBackendNames(await runtimeCommand(this.supervisor.socketPath, 'show backend').catch(() => ''));
+    // Which of the two a worker runs is known only when they agree: each bind counts as its own
+    // (the second under a key of its own), so neither is taken for another process's port.
+    this.bound = new Map();
+    for (const [suffix, ls] of [['', confirmed], ['\0latest', renderedListeners(adopted.latest)]] as const) {
+      for (const l of ls) if (backends.has(backendName(l)) && this.bound.get(l.id) !== bindOf(l)) this.bound.set(l.id + suffix, bindOf(l));
+    }
+    const whole = adopted.running !== undefined && adopted.running === adopted.latest && confirmed.every((l) => backends.has(backendName(l))) && backends.size === confirmed.length;
+    this.signature = whole ? frontendSignature(confirmed) : undefined;
+    log.info({ frontends: confirmed.length, reload: !whole }, 'serving on with the adopted haproxy');
   }
 
   async stop(): Promise<void> {

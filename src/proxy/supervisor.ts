@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { endProcess, findBinary, isDeadStat, liveProcesses, readProcFile } from '../util/processes.js';
@@ -63,6 +64,12 @@ export async function endLeftHaproxy(dir: string): Promise<void> {
   }
 }
 
+/** The config files of an adopted HAProxy: the one its worker confirmed (absent: an older okube started it) and the one last written. */
+export interface AdoptedConfig {
+  running?: string;
+  latest: string;
+}
+
 /** How often an adopted master (not our child: no exit event) is looked at. */
 const ADOPTED_POLL_MS = 1000;
 
@@ -81,11 +88,19 @@ function childMaster(child: ChildProcess): Master {
   };
 }
 
+/** A process's start time (clock ticks since boot, /proc/PID/stat field 22): tells a reused pid from the process adopted. */
+function startTimeOf(pid: number): string | undefined {
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
 function adoptedMaster(pid: number): Master {
+  const started = startTimeOf(pid);
   return {
     pid,
-    alive: () => !isDeadStat(readProcFile(`/proc/${pid}/stat`)),
+    alive: () => !isDeadStat(readProcFile(`/proc/${pid}/stat`)) && startTimeOf(pid) === started,
     signal: (sig) => {
+      if (startTimeOf(pid) !== started) return; // gone, its pid taken by another process
       try {
         process.kill(pid, sig);
       } catch {
@@ -133,12 +148,19 @@ export class HaproxySupervisor {
     return !!this.master;
   }
 
+  /** The config the worker confirmed it runs (written after each start and reload that answered). */
+  get runningConfigPath(): string {
+    return join(this.opts.dir, 'haproxy.running.cfg');
+  }
+
   /**
-   * Checks the binary, then adopts the HAProxy a killed okube up left serving on this dir (resolves
-   * true; its config file is what it runs) or starts one with `config` (false). Strays that cannot
-   * be adopted (no single master, an admin socket that does not answer) are ended first.
+   * Checks the binary, then adopts the HAProxy a killed okube up left serving on this dir
+   * (resolves with its config files: the one it confirmed running, and the one last written,
+   * which differ when okube was killed between writing a config and its reload) or starts one
+   * with `config` (resolves undefined). Strays that cannot be adopted (no single master, an admin
+   * socket that does not answer) are ended first.
    */
-  async start(config: string): Promise<boolean> {
+  async start(config: string): Promise<AdoptedConfig | undefined> {
     this.binary = requireHaproxy(this.opts.binary);
     // sun_path holds 108 bytes: a longer admin socket path cannot be bound.
     if (Buffer.byteLength(this.socketPath) > 107) {
@@ -152,7 +174,7 @@ export class HaproxySupervisor {
     if (master && worker && left.includes(worker)) {
       this.adopt(master);
       log.info({ pid: master, dir: this.opts.dir }, 'adopted the haproxy a killed okube up left serving');
-      return true;
+      return { running: readProcFile(this.runningConfigPath), latest: readProcFile(this.configPath) ?? '' };
     }
     for (const pid of left) {
       log.warn({ pid }, 'ending a haproxy left running by an okube up that did not shut down');
@@ -160,7 +182,7 @@ export class HaproxySupervisor {
     }
     await this.writeConfig(config);
     await this.spawnAndWait();
-    return false;
+    return undefined;
   }
 
   /** New config, seamless: validated first, then SIGUSR2 to the master; resolves when the new worker answers. */
@@ -173,6 +195,7 @@ export class HaproxySupervisor {
     // A master that has not entered its loop yet (just started) may miss the signal: send it
     // again while no new worker answers (a second reload is harmless).
     await this.waitForWorker((pid) => pid !== undefined && pid !== before, 'reload', master, () => master.signal('SIGUSR2'));
+    writeFileAtomic(this.runningConfigPath, config, 0o600);
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
@@ -231,6 +254,7 @@ export class HaproxySupervisor {
     child.once('error', (err) => log.error({ err: err.message }, 'haproxy failed to start'));
     await this.waitForWorker((pid) => pid !== undefined, 'start', master);
     up = true;
+    writeFileAtomic(this.runningConfigPath, this.validated ?? '', 0o600);
     log.info({ pid: child.pid, dir: this.opts.dir }, 'haproxy is up');
   }
 

@@ -196,16 +196,18 @@ describe('okube up: owns its etcd and its data dir', function () {
     expect(await up.stop('SIGINT')).to.equal(0);
   });
 
-  it('Ctrl-C exits 0 without logging a warning or an error, and leaves no etcd', async () => {
+  it('Ctrl-C exits 0 without logging a warning or an error, and leaves no etcd and no HAProxy', async () => {
     const dataDir = join(dir, 'sigint');
     const up = await start(dataDir, await freePort(), uniqueName('int'));
     expect(etcdPidsOf(dataDir)).to.have.length(1);
+    expect(processesOn(join(dataDir, 'haproxy')).length, 'haproxy master and worker').to.be.greaterThan(0);
     // A terminal's Ctrl-C signals the whole foreground process group, not just okube.
     process.kill(-up.child.pid!, 'SIGINT');
     const code = await up.exited;
     expect(code, up.stderr().slice(-3000)).to.equal(0);
     expect(warnings(up.stderr())).to.deep.equal([]);
     expect(etcdPidsOf(dataDir)).to.deep.equal([]);
+    expect(processesOn(join(dataDir, 'haproxy')), 'a clean stop ends HAProxy').to.deep.equal([]);
   });
 
   it('SIGTERM exits 0 without logging a warning or an error, and leaves no etcd', async () => {

@@ -260,17 +260,31 @@ describe('proxy data plane (real HAProxy, local backends)', function () {
     expect([...answers].sort()).to.deep.equal(['web-a', 'web-c']);
   });
 
-  it('reloads an adopted HAProxy on the first apply when its worker lacks a frontend of its config file (killed between the write and the reload)', async () => {
+  it('reloads an adopted HAProxy on the first apply when its last written config is not the one its worker confirmed (killed between the write and the reload)', async () => {
     const { port, services, slices, orphaned, successor } = await orphanAndSuccessor();
     const other = await freePort();
-    // The file names a frontend the running worker never loaded.
-    writeFileSync(orphaned.configPath, readFileSync(orphaned.configPath, 'utf8') + `\nfrontend fe_ns.new.http\n  bind 127.0.0.1:${other}\n  mode http\n`);
+    // The file moves the frontend to another port; the running worker never loaded it.
+    writeFileSync(orphaned.configPath, readFileSync(orphaned.configPath, 'utf8').replace(`bind 127.0.0.1:${port}`, `bind 127.0.0.1:${other}`));
     const worker = await workerPid(successor.supervisor.socketPath);
     await successor.start();
     plane = successor;
     await successor.apply(services, slices(true));
     expect(await workerPid(successor.supervisor.socketPath), 'reloaded').to.not.equal(worker);
-    expect(await portFree('127.0.0.1', other), 'the frontend only the file named is not served').to.equal(true);
+    expect(await portFree('127.0.0.1', other), 'the port only the file named is not served').to.equal(true);
+    expect(await get(port, false)).to.match(/^web-[abc]$/);
+  });
+
+  it('an adopted HAProxy that dies before the first apply is restarted, and that apply gives it its frontends', async () => {
+    const { port, services, slices, orphaned } = await orphanAndSuccessor();
+    let restarted = 0;
+    const successor = new DataPlane({ dir, bindAddress: '127.0.0.1', portRange: { start: port, end: port }, onRestart: () => restarted++ });
+    await successor.start();
+    plane = successor;
+    process.kill(orphaned.supervisor.pid!, 'SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while (!restarted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(restarted).to.equal(1);
+    await successor.apply(services, slices(true));
     expect(await get(port, false)).to.match(/^web-[abc]$/);
   });
 
