@@ -144,8 +144,8 @@ export class ControllerManager {
     // A probe verdict (ready flips, restart wanted) reconciles the Task at once.
     this.probeManager = new ProbeManager((key) => this.taskController.enqueue(key), opts.probeMetrics ?? probeResultMetrics);
     const probes: ProbeSupervisor = opts.probes ?? {
-      ensure: (key, task, containerId, node, ports) =>
-        this.probeManager.ensure(key, task, containerId, { address: node.address, ports, exec: (cmd, ms) => node.runtime.exec(containerId, cmd, ms) }),
+      ensure: (key, task, containerId, node, ports, initial) =>
+        this.probeManager.ensure(key, task, containerId, { address: node.address, ports, exec: (cmd, ms) => node.runtime.exec(containerId, cmd, ms) }, initial),
       stop: (key) => this.probeManager.stop(key),
       view: (key) => this.probeManager.view(key),
     };

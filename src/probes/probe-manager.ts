@@ -3,7 +3,6 @@ import type { ExecResult } from '../runtime/runtime.js';
 import { loggerFor } from '../util/logger.js';
 import { execProbe } from './exec-probe.js';
 import { httpProbe } from './http-probe.js';
-import { probedBefore } from './probed-before.js';
 import type { ProbeResult } from './result.js';
 import { tcpProbe } from './tcp-probe.js';
 
@@ -87,8 +86,8 @@ export class ProbeManager {
     private readonly metrics?: ProbeMetrics,
   ) {}
 
-  /** Probes `containerId` of the Task; idempotent while the container and its probes stay the same. */
-  ensure(key: string, task: Task, containerId: string, target: ProbeTarget): void {
+  /** Probes `containerId` of the Task, starting from `initial` when given; idempotent while the container and its probes stay the same. */
+  ensure(key: string, task: Task, containerId: string, target: ProbeTarget, initial?: { started: boolean; ready: boolean }): void {
     const fingerprint = JSON.stringify([task.spec.startupProbe, task.spec.livenessProbe, task.spec.readinessProbe, target.address, target.ports]);
     const existing = this.tasks.get(key);
     if (existing && existing.containerId === containerId && existing.fingerprint === fingerprint) {
@@ -100,11 +99,11 @@ export class ProbeManager {
     for (const [kind, probe] of [['startup', task.spec.startupProbe], ['liveness', task.spec.livenessProbe], ['readiness', task.spec.readinessProbe]] as const) {
       if (probe) states.push({ kind, probe, successes: 0, failures: 0, inFlight: false });
     }
-    // Carries on from what the stored status says of this container (probed-before.ts).
-    const was = probedBefore(task, containerId);
-    const started = !task.spec.startupProbe || was?.started === true;
-    // Without a readiness probe a started container is ready.
-    const ready = task.spec.readinessProbe ? started && was?.ready === true : started;
+    // `initial`: the plan's word for a container probed before okube restarted (plan/running.ts);
+    // otherwise not started until a startup probe passes, and without a readiness probe a
+    // started container is ready.
+    const started = initial?.started ?? !task.spec.startupProbe;
+    const ready = initial?.ready ?? (task.spec.readinessProbe ? false : started);
     const tp: TaskProbes = { containerId, fingerprint, task, target, states, started, ready, stopped: false };
     this.tasks.set(key, tp);
     for (const s of states) if (s.kind === 'startup' ? !tp.started : tp.started) this.schedule(key, tp, s, (s.probe.initialDelaySeconds ?? 0) * 1000);

@@ -349,7 +349,7 @@ export class TaskReconciler {
         await entry!.runtime.remove(action.id);
         return;
       case 'startProbes':
-        this.probes().ensure(key, task, action.containerId, entry!, action.ports);
+        this.probes().ensure(key, task, action.containerId, entry!, action.ports, action.initial);
         return;
       case 'stopProbes':
         this.probes().stop(key);

@@ -70,10 +70,9 @@ describe('ProbeManager', () => {
     expect(runsOf('live').map((c) => c.at)).to.deep.equal([5000]);
   });
 
-  it('carries on ready and started from the stored status of the same container (okube restarted): no startup probe again, not ready only after failureThreshold failures', async () => {
+  it('starts from the initial state it is handed (okube restarted): no startup probe again, not ready only after failureThreshold failures', async () => {
     exitCodes = { ready: 1 };
-    const t = task({ startupProbe: probe('start'), readinessProbe: probe('ready') });
-    manager.ensure('k', { ...t, status: { containerID: 'c1', state: { running: { startedAt: new Date(0).toISOString() } }, started: true, ready: true } }, 'c1', target);
+    manager.ensure('k', task({ startupProbe: probe('start'), readinessProbe: probe('ready') }), 'c1', target, { started: true, ready: true });
     expect(manager.view('k')).to.include({ started: true, ready: true });
     await clock.tickAsync(0);
     expect(manager.view('k')!.ready, 'after one failure').to.equal(true);
@@ -82,8 +81,8 @@ describe('ProbeManager', () => {
     expect(runsOf('start')).to.deep.equal([]);
   });
 
-  it('starts a container the stored status does not describe unready', () => {
-    manager.ensure('k', { ...task({ readinessProbe: probe('ready') }), status: { containerID: 'c0', state: { running: { startedAt: new Date(0).toISOString() } }, started: true, ready: true } }, 'c1', target);
+  it('starts unready without an initial state, whatever the Task\'s status says', () => {
+    manager.ensure('k', { ...task({ readinessProbe: probe('ready') }), status: { containerID: 'c1', state: { running: { startedAt: new Date(0).toISOString() } }, started: true, ready: true } }, 'c1', target);
     expect(manager.view('k')).to.include({ started: true, ready: false });
   });
 

@@ -3,6 +3,7 @@ import { delayFor, onContainerExit, remainingMs, resolveBackoff, type BackoffSet
 import { setCondition } from '../../conditions.js';
 import { BACKOFF_REASONS, finish, type PlanContext } from './context.js';
 import { untilStartMs } from './start-lead.js';
+import { RESTART_ANNOTATION, RETRY_ANNOTATION } from '../requests.js';
 import type { Plan } from './types.js';
 
 // The only writer of status.backoff: the crash-loop and image-pull delays, and when they end.
@@ -48,11 +49,15 @@ export function backoffWait(ctx: PlanContext): Plan | undefined {
   return undefined;
 }
 
-/** Status after a failed image pull: ErrImagePull first, then ImagePullBackOff, on the crash-loop delays. */
-export function imagePullFailed(task: Task, message: string, now: Date): { status: TaskStatus; delayMs: number } {
+/**
+ * Status after a failed image pull: ErrImagePull first, then ImagePullBackOff, on the crash-loop
+ * delays. `fresh`: the failure begins a new wait (it follows a retry or a spec change that ended
+ * the stored one), so the count starts over.
+ */
+export function imagePullFailed(task: Task, message: string, now: Date, fresh = false): { status: TaskStatus; delayMs: number } {
   const status: TaskStatus = structuredClone(task.status ?? {});
   const settings = resolveBackoff(task.spec.backoff);
-  const pulling = status.state?.waiting?.reason === 'ErrImagePull' || status.state?.waiting?.reason === 'ImagePullBackOff';
+  const pulling = !fresh && (status.state?.waiting?.reason === 'ErrImagePull' || status.state?.waiting?.reason === 'ImagePullBackOff');
   const n = pulling && status.backoff ? status.backoff.restarts + 1 : 1;
   const delaySeconds = delayFor(n, settings);
   const nextRestartAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
@@ -70,7 +75,28 @@ export function imagePullFailed(task: Task, message: string, now: Date): { statu
 export function pullFailed(ctx: PlanContext): Plan | undefined {
   const message = ctx.input.pullFailure;
   if (message === undefined) return undefined;
-  const failed = imagePullFailed(ctx.task, message, ctx.now);
+  // Planned from the stored status: when that still shows the wait a retry (or a spec change)
+  // ended — the failure came back within the reconcile that began the new pull — the count
+  // starts over, as it does when the reset status was stored first.
+  const failed = imagePullFailed(ctx.task, message, ctx.now, waitOutdated(ctx) !== undefined);
   const reason = failed.status.state?.waiting?.reason ?? 'ErrImagePull';
   return { actions: [], status: failed.status, events: [{ type: 'Warning', reason, message }], requeueAfterMs: failed.delayMs };
+}
+
+/** Why a containerless wait is over before its time: the spec changed, or a retry/restart was asked for since it began. */
+export function waitOutdated(ctx: PlanContext): { reason: string; message: string } | undefined {
+  const { status, task } = ctx;
+  const waitedFor = status.conditions?.find((c) => c.type === 'BackOff' && c.status === 'True')?.observedGeneration;
+  const generation = task.metadata.generation;
+  if (waitedFor !== undefined && generation !== undefined && waitedFor < generation) {
+    return { reason: 'SpecChanged', message: `the spec changed during the back-off (generation ${waitedFor} → ${generation}): trying again now` };
+  }
+  // With no container to carry a request's label (requests.ts), a request counts when it is newer
+  // than the failure that began the wait; the next failure is newer than it, so it counts once.
+  const began = Date.parse(status.backoff?.nextRestartAt ?? '') - (status.backoff?.delaySeconds ?? 0) * 1000;
+  for (const [annotation, reason] of [[RETRY_ANNOTATION, 'RetryRequested'], [RESTART_ANNOTATION, 'RestartRequested']] as const) {
+    const at = task.metadata.annotations?.[annotation];
+    if (at && Date.parse(at) > began) return { reason, message: `${reason === 'RetryRequested' ? 'retry' : 'restart'} requested (${annotation}=${at}): trying again now, backoff reset` };
+  }
+  return undefined;
 }

@@ -1,7 +1,6 @@
 import { LABELS } from '../../../api/types.js';
 import { specHash } from '../container-spec.js';
-import { RESTART_ANNOTATION, RETRY_ANNOTATION } from '../requests.js';
-import { backoffLeftMs, resetBackoff } from './backoff.js';
+import { backoffLeftMs, resetBackoff, waitOutdated } from './backoff.js';
 import { BACKOFF_REASONS, cond, finish, restartOf, stopping, type PlanContext } from './context.js';
 import type { Plan } from './types.js';
 
@@ -46,24 +45,6 @@ export function specChange(ctx: PlanContext): Plan | undefined {
 
 /** Waits with no container behind them: the image could not be pulled, or the container not created. */
 const CONTAINERLESS_WAITS = new Set(['ErrImagePull', 'ImagePullBackOff', 'CreateContainerError']);
-
-/** Why a containerless wait is over before its time: the spec changed, or a retry/restart was asked for since it began. */
-function waitOutdated(ctx: PlanContext): { reason: string; message: string } | undefined {
-  const { status, task } = ctx;
-  const waitedFor = status.conditions?.find((c) => c.type === 'BackOff' && c.status === 'True')?.observedGeneration;
-  const generation = task.metadata.generation;
-  if (waitedFor !== undefined && generation !== undefined && waitedFor < generation) {
-    return { reason: 'SpecChanged', message: `the spec changed during the back-off (generation ${waitedFor} → ${generation}): trying again now` };
-  }
-  // With no container to carry a request's label (requests.ts), a request counts when it is newer
-  // than the failure that began the wait; the next failure is newer than it, so it counts once.
-  const began = Date.parse(status.backoff?.nextRestartAt ?? '') - (status.backoff?.delaySeconds ?? 0) * 1000;
-  for (const [annotation, reason] of [[RETRY_ANNOTATION, 'RetryRequested'], [RESTART_ANNOTATION, 'RestartRequested']] as const) {
-    const at = task.metadata.annotations?.[annotation];
-    if (at && Date.parse(at) > began) return { reason, message: `${reason === 'RetryRequested' ? 'retry' : 'restart'} requested (${annotation}=${at}): trying again now, backoff reset` };
-  }
-  return undefined;
-}
 
 /**
  * Step: a wait that has no container to replace (a wrong image, a container the engine would not

@@ -4,8 +4,7 @@ import { replacedOnRequest, REQUEST_LABELS, RESTART_ANNOTATION } from '../reques
 import { backoffRunning } from './backoff.js';
 import { cond, finish, hasProbes, stopping, type PlanContext } from './context.js';
 import { exitRecorded } from './exit.js';
-import { probedBefore } from '../../../probes/probed-before.js';
-import type { Plan } from './types.js';
+import type { Plan, ProbeStart } from './types.js';
 
 // A running container: its state in status, then what the probes say (a liveness kill within
 // the probe-restart limit, readiness).
@@ -58,18 +57,35 @@ function runningState(ctx: PlanContext, c: ContainerInfo): void {
 
 function probes(ctx: PlanContext, c: ContainerInfo): Plan {
   const { status, spec, input } = ctx;
-  if (hasProbes(ctx.task)) ctx.actions.push({ kind: 'startProbes', containerId: c.id, ports: status.ports! });
+  // Probes declared but no result yet: where they start — for a container probed before okube
+  // restarted, what the stored status says (probedBefore), handed to the probes too so both agree;
+  // for a new one not ready (and not started) until the probes say so.
+  const resumed = !input.probe && hasProbes(ctx.task) ? probedBefore(ctx.task, c) : undefined;
+  if (hasProbes(ctx.task)) ctx.actions.push({ kind: 'startProbes', containerId: c.id, ports: status.ports!, ...(resumed ? { initial: resumed } : {}) });
   if (input.probe?.probes) status.probes = { ...status.probes, ...input.probe.probes };
   if (input.probe?.restart) return probeRestart(ctx, c, input.probe.restart);
   status.conditions = (status.conditions ?? []).filter((x) => x.type !== 'ProbeRestartLimited');
-  // Probes declared but no result yet: what the stored status says of this container
-  // (probed-before.ts), or for a new one not ready (and not started) until the probes say so.
-  const probe = input.probe ?? (hasProbes(ctx.task) ? (probedBefore(ctx.task, c.id) ?? { started: !spec.startupProbe, ready: !spec.startupProbe && !spec.readinessProbe }) : undefined);
+  const probe = input.probe ?? (hasProbes(ctx.task) ? (resumed ?? { started: !spec.startupProbe, ready: !spec.startupProbe && !spec.readinessProbe }) : undefined);
   status.started = probe?.started ?? true;
   status.ready = probe ? probe.ready : true;
   if (status.ready) cond(ctx, 'Ready', 'True', 'Ready', spec.readinessProbe ? 'the readiness probe passes' : 'the container is running');
   else cond(ctx, 'Ready', 'False', status.started ? 'ReadinessProbeFailed' : 'StartupProbePending', status.started ? 'the readiness probe does not pass yet' : 'waiting for the startup probe');
   return finish(ctx);
+}
+
+/**
+ * The verdict the stored status holds for this container when okube probed it before a restart
+ * of its controllers (same id, same start): started and ready as the spec reads them (no startup
+ * probe: started; no readiness probe: ready once started). Carrying it on keeps a ready
+ * container in its services across the restart (the kubelet drops them until the next probe:
+ * kubernetes#100277); the next results decide from there, with the usual thresholds.
+ */
+function probedBefore(task: PlanContext['task'], c: ContainerInfo): ProbeStart | undefined {
+  const stored = task.status;
+  const since = stored?.state?.running?.startedAt;
+  if (stored?.containerID !== c.id || since === undefined || (c.startedAt !== undefined && since !== c.startedAt)) return undefined;
+  const started = !task.spec.startupProbe || stored.started === true;
+  return { started, ready: task.spec.readinessProbe ? started && stored.ready === true : started };
 }
 
 /** A liveness or startup probe asks for a restart: stop the container, unless the probe-restart limit says no. */

@@ -33,7 +33,8 @@ export type Action =
   | { kind: 'start'; id: string }
   | { kind: 'stop'; id: string; graceSeconds: number; reason: string }
   | { kind: 'remove'; id: string }
-  | { kind: 'startProbes'; containerId: string; ports: PublishedPort[] }
+  /** initial: where probing starts (the stored status's verdict for a container probed before okube restarted). */
+  | { kind: 'startProbes'; containerId: string; ports: PublishedPort[]; initial?: ProbeStart }
   | { kind: 'stopProbes' }
   | { kind: 'deleteTask' }
   | { kind: 'reschedule' };
@@ -96,4 +97,10 @@ export interface Plan {
   status: TaskStatus;
   events: PlanEvent[];
   requeueAfterMs?: number;
+}
+
+/** Where a container's probing starts: started (startup probe passed) and ready. */
+export interface ProbeStart {
+  started: boolean;
+  ready: boolean;
 }

@@ -372,7 +372,19 @@ describe('task plan: a running container', () => {
     const p = run({ task: t, containers: [running(t)] });
     expect(p.status).to.include({ started: true, ready: true });
     expect(cond(p, 'Ready')).to.deep.equal({ status: 'True', reason: 'Ready', message: 'the readiness probe passes' });
+    expect(p.actions, 'the probes start from the same verdict').to.deep.equal([{ kind: 'startProbes', containerId: 'c0', ports: [], initial: { started: true, ready: true } }]);
+  });
+
+  it('does not carry a stored Ready=True over to a container that started again under the same id (docker restart)', () => {
+    const t = task({ readinessProbe: { tcpSocket: { port: 80 } } }, { phase: 'Running', containerID: 'c0', state: { running: { startedAt: iso(0) } }, started: true, ready: true });
+    const p = run({ task: t, containers: [running(t, { startedAt: iso(2) })] });
+    expect(p.status).to.include({ started: true, ready: false });
     expect(p.actions).to.deep.equal([{ kind: 'startProbes', containerId: 'c0', ports: [] }]);
+  });
+
+  it('reads a carried-over verdict as the spec now is: without a readiness probe a started container is ready', () => {
+    const t = task(livenessSpec, { phase: 'Running', containerID: 'c0', state: { running: { startedAt: iso(0) } }, started: true, ready: false });
+    expect(run({ task: t, containers: [running(t)] }).status).to.include({ started: true, ready: true });
   });
 
   it('does not carry a stored Ready=True over to a container the status does not describe', () => {
@@ -607,6 +619,17 @@ describe('task plan: failed image pulls', () => {
     const c = (type: string) => status.conditions!.find((x) => x.type === type);
     expect(c('BackOff')).to.include({ status: 'True', reason: 'ImagePullBackOff', message: `back-off 10s pulling image app:1; next attempt at ${iso(10)}`, observedGeneration: 4 });
     expect(c('Ready')).to.include({ status: 'False', reason: 'ErrImagePull', message: 'manifest unknown' });
+  });
+
+  it('counts a pull that fails after a retry from one, also when planned from a status still showing the wait the retry ended', () => {
+    const first = imagePullFailed(task(), 'manifest unknown', at(0)).status;
+    // The retry came at 1 s, after the wait began at 0 s; the new pull failed at 2 s.
+    const t = task({}, first, { annotations: { [RETRY_ANNOTATION]: iso(1) } });
+    const p = run({ task: t, now: at(2), pullFailure: 'manifest unknown' });
+    expect(p.status.backoff).to.include({ restarts: 1, delaySeconds: 10, nextRestartAt: iso(12) });
+    expect(p.status.state?.waiting?.reason).to.equal('ErrImagePull');
+    const later = run({ task: task({}, p.status, { annotations: { [RETRY_ANNOTATION]: iso(1) } }), now: at(12), pullFailure: 'manifest unknown' });
+    expect(later.status.backoff, 'the retry counted once').to.include({ restarts: 2 });
   });
 
   it('turns further failed pulls into ImagePullBackOff with a growing delay', () => {
