@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
-import { endProcess, findBinary, isDeadStat, liveProcesses, readProcFile } from '../util/processes.js';
+import { endProcess, findBinary, isDeadStat, liveProcesses, readProcFile, statFields } from '../util/processes.js';
 import { adminSocketPath } from './render.js';
 import { workerPid } from './runtime-api.js';
 
@@ -52,8 +52,7 @@ export function singleMaster(processes: Array<{ pid: number; ppid: number }>): n
 }
 
 function parentOf(pid: number): number {
-  const stat = readProcFile(`/proc/${pid}/stat`) ?? '';
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number(statFields(readProcFile(`/proc/${pid}/stat`) ?? '')[1]);
 }
 
 /** Ends the HAProxy a killed okube up left on this config dir (okube up --no-proxy: nothing will adopt it). */
@@ -91,7 +90,7 @@ function childMaster(child: ChildProcess): Master {
 /** A process's start time (clock ticks since boot, /proc/PID/stat field 22): tells a reused pid from the process adopted. */
 function startTimeOf(pid: number): string | undefined {
   const stat = readProcFile(`/proc/${pid}/stat`);
-  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return stat === undefined ? undefined : statFields(stat)[19];
 }
 
 function adoptedMaster(pid: number): Master {

@@ -14,10 +14,18 @@ export function findBinary(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The fields of a /proc/PID/stat line after the command name (which may hold spaces and
+ * parentheses): [0] is field 3 (state), [1] field 4 (ppid), [19] field 22 (starttime). Pure.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Whether /proc/PID/stat says the process is gone or a zombie: pure. */
 export function isDeadStat(stat: string | undefined): boolean {
   if (stat === undefined) return true;
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  const state = statFields(stat)[0];
   return state === 'Z' || state === 'X';
 }
 
