@@ -5,7 +5,7 @@ import { forbidden, requestAttributes } from './auth/attributes.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { Authorizer } from './auth/authorizer.js';
 import type { Attributes } from './auth/rbac.js';
-import { ANONYMOUS, AUTHENTICATED, type UserInfo } from './auth/user.js';
+import { ANONYMOUS, AUTHENTICATED, parseServiceAccountUserName, serviceAccountGroups, type UserInfo } from './auth/user.js';
 import { perUserLimits, type UserLimits } from './auth/limits.js';
 
 // The filter chain in front of every handler, in kube-apiserver's order (DefaultBuildHandlerChain):
@@ -61,9 +61,9 @@ export function impersonation(authz: Authorizer): Filter {
         throw forbidden(a);
       }
     };
-    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(users[0]);
+    const sa = parseServiceAccountUserName(users[0]);
     if (sa) {
-      const a: Attributes = { user: caller, verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: 'serviceaccounts', subresource: '', namespace: sa[1], name: sa[2], path: ctx.parsed.path };
+      const a: Attributes = { user: caller, verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: 'serviceaccounts', subresource: '', namespace: sa.namespace, name: sa.name, path: ctx.parsed.path };
       if (!(await authz.authorize(a))) {
         ctx.req.resume();
         throw forbidden(a);
@@ -85,7 +85,7 @@ export function impersonation(authz: Authorizer): Filter {
     }
     const anonymous = users[0] === 'system:anonymous';
     // As kube: a ServiceAccount impersonated without groups gets the groups its token would give.
-    const implied = sa && groups.length === 0 ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : [];
+    const implied = sa && groups.length === 0 ? serviceAccountGroups(sa.namespace) : [];
     const user: UserInfo = {
       authenticated: !anonymous,
       name: users[0],

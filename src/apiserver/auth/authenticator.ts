@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { authenticatedUser, type UserInfo } from './user.js';
+import { authenticatedUser, serviceAccountGroups, serviceAccountUserName, type UserInfo } from './user.js';
 import { looksLikeJwt, type ServiceAccountTokens } from './service-account-tokens.js';
 
 // Who sent a request, as kube-apiserver's union authenticator finds out: a client certificate
@@ -64,7 +64,7 @@ export function serviceAccountAuthenticator(tokens: ServiceAccountTokens, curren
       if (!token || !looksLikeJwt(token)) return undefined;
       const sa = await tokens.verify(token);
       if (!sa || (await currentUid(sa.namespace, sa.name)) !== sa.uid) return undefined;
-      return authenticatedUser(`system:serviceaccount:${sa.namespace}:${sa.name}`, ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`], sa.uid);
+      return authenticatedUser(serviceAccountUserName(sa.namespace, sa.name), serviceAccountGroups(sa.namespace), sa.uid);
     },
   };
 }

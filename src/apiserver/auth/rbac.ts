@@ -1,5 +1,5 @@
 import { deepEqual } from '../objects.js';
-import type { UserInfo } from './user.js';
+import { serviceAccountUserName, type UserInfo } from './user.js';
 
 // Kubernetes RBAC, evaluated as kube-apiserver's RBAC authorizer does (plugin/pkg/auth/authorizer/
 // rbac): a request is allowed when some rule of a role bound to the user allows it; nothing
@@ -75,7 +75,7 @@ export function subjectMatches(s: Subject, user: UserInfo, bindingNamespace: str
     case 'Group':
       return user.groups.includes(s.name);
     case 'ServiceAccount':
-      return user.name === `system:serviceaccount:${s.namespace || bindingNamespace || ''}:${s.name}`;
+      return user.name === serviceAccountUserName(s.namespace || bindingNamespace || '', s.name);
     default:
       return false;
   }

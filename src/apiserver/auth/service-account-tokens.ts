@@ -1,6 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { OkubeError } from '../../util/errors.js';
+import { nowTimestamp } from '../objects.js';
+import { serviceAccountUserName } from './user.js';
 
 // ServiceAccount tokens as kube-apiserver issues them through the TokenRequest API: JWTs (signed
 // with the API server's service-account key: ES256 for the generated P-256 one, RS256 for RSA) naming the account and its uid, for a list of
@@ -56,14 +58,14 @@ export class ServiceAccountTokens {
     const token = await new SignJWT({ 'kubernetes.io': { namespace: sa.namespace, serviceaccount: { name: sa.name, uid: sa.uid } } })
       .setProtectedHeader({ alg: this.alg, kid: this.kid })
       .setIssuer(SERVICE_ACCOUNT_ISSUER)
-      .setSubject(`system:serviceaccount:${sa.namespace}:${sa.name}`)
+      .setSubject(serviceAccountUserName(sa.namespace, sa.name))
       .setAudience(audiences)
       .setIssuedAt(iat)
       .setNotBefore(iat)
       .setExpirationTime(exp)
       .setJti(randomUUID())
       .sign(this.privateKey);
-    return { token, expirationTimestamp: new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    return { token, expirationTimestamp: nowTimestamp(new Date(exp * 1000)) };
   }
 
   /** The account a token names, when this key signed it for the API server's audience and it is in its validity window. */
@@ -79,7 +81,7 @@ export class ServiceAccountTokens {
     const name = k?.serviceaccount?.name;
     const uid = k?.serviceaccount?.uid;
     if (typeof ns !== 'string' || typeof name !== 'string' || typeof uid !== 'string') return undefined;
-    if (payload.sub !== `system:serviceaccount:${ns}:${name}`) return undefined;
+    if (payload.sub !== serviceAccountUserName(ns, name)) return undefined;
     return { namespace: ns, name, uid };
   }
 }

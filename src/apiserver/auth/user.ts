@@ -28,6 +28,22 @@ export function authenticatedUser(name: string, groups: readonly string[], uid?:
 
 export const ADMIN: UserInfo = authenticatedUser(ADMIN_NAME, [SYSTEM_MASTERS]);
 
+/** A ServiceAccount's user name, as kube names it: system:serviceaccount:NAMESPACE:NAME. */
+export function serviceAccountUserName(namespace: string, name: string): string {
+  return `system:serviceaccount:${namespace}:${name}`;
+}
+
+/** The namespace and name a ServiceAccount user name stands for; undefined for any other user. */
+export function parseServiceAccountUserName(user: string): { namespace: string; name: string } | undefined {
+  const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
+  return m ? { namespace: m[1]!, name: m[2]! } : undefined;
+}
+
+/** The groups every ServiceAccount of a namespace is in (its token gives them, and so does impersonating it without groups). */
+export function serviceAccountGroups(namespace: string): string[] {
+  return ['system:serviceaccounts', `system:serviceaccounts:${namespace}`];
+}
+
 export function isMaster(u: UserInfo): boolean {
   return u.authenticated && u.groups.includes(SYSTEM_MASTERS);
 }
