@@ -346,8 +346,15 @@ export interface NodeSpec {
   allowedHostPaths?: Array<{ pathPrefix: string; readOnly?: boolean }>;
 }
 
+export interface NodeAddress {
+  type: 'InternalIP' | 'InternalDNS';
+  address: string;
+}
+
 export interface NodeStatus {
   conditions?: Condition[];
+  /** Where published ports and probes reach the host (node-status.ts nodeAddress). */
+  addresses?: NodeAddress[];
   capacity?: ResourceList & { tasks?: number };
   allocatable?: ResourceList & { tasks?: number };
   allocated?: ResourceList;

@@ -5,6 +5,7 @@ import { DockerRuntime, type DockerTls } from '../../runtime/docker-runtime.js';
 import { PortAllocator } from '../../runtime/port-allocator.js';
 import type { ContainerInfo, Runtime, RuntimeEvent } from '../../runtime/runtime.js';
 import type { TlsMaterial } from './tls-secret.js';
+import { nodeAddress } from './node-status.js';
 
 // One Runtime (and port allocator) per Node, shared by every controller in the process, and the
 // Docker events of all of them as one callback.
@@ -32,13 +33,6 @@ export type RuntimeFactory = (node: Node, tls?: DockerTls) => Runtime;
 
 export const dockerRuntimeFor: RuntimeFactory = (node, tls) =>
   new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: tls ?? (node.spec.tls ? { caFile: node.spec.tls.caFile, certFile: node.spec.tls.certFile, keyFile: node.spec.tls.keyFile } : undefined) });
-
-/** Where published ports and probes reach a Node. */
-export function nodeAddress(node: Node): string {
-  if (node.spec.address) return node.spec.address;
-  const m = /^tcp:\/\/([^:/]+)/.exec(node.spec.dockerHost);
-  return m ? m[1] : '127.0.0.1';
-}
 
 export class NodeRegistry {
   /**

@@ -1,4 +1,5 @@
-import type { Condition, Node, NodeStatus } from '../../api/types.js';
+import { isIP } from 'node:net';
+import type { Condition, Node, NodeAddress, NodeStatus } from '../../api/types.js';
 import { formatCpu, formatMemory } from '../../api/quantity.js';
 import type { HostInfo } from '../../runtime/runtime.js';
 import { bytes, DEFAULT_MAX_TASKS, milliCpu, type Resources } from '../scheduler/scheduling.js';
@@ -26,9 +27,23 @@ export interface NodeStatusInput {
 
 export const DEFAULT_GRACE_PERIOD_MS = 40_000;
 
+/** Where published ports and probes reach a Node. */
+export function nodeAddress(node: Node): string {
+  if (node.spec.address) return node.spec.address;
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+)/.exec(node.spec.dockerHost);
+  return m ? m[1].replace(/^\[(.*)\]$/, '$1') : '127.0.0.1';
+}
+
+/** The Node's address as a Kubernetes Node reports it (status.addresses; the ADDRESS column). */
+export function nodeAddresses(node: Node): NodeAddress[] {
+  const address = nodeAddress(node);
+  return [{ type: isIP(address) ? 'InternalIP' : 'InternalDNS', address }];
+}
+
 export function nodeStatus({ node, observed, allocated, now, gracePeriodMs }: NodeStatusInput): NodeStatus {
   const status: NodeStatus = structuredClone(node.status ?? {});
   status.observedGeneration = node.metadata.generation;
+  status.addresses = nodeAddresses(node);
   const { info } = observed;
   if (info) {
     status.capacity = capacity(info, node);

@@ -58,7 +58,11 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
   const eventsOf = async (name: string) => (await rig.cluster.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns })).items.filter((e) => e.involvedObject.name === name);
 
   async function addNode(name: string, i: number, range: { start: number; end: number }, labels: Record<string, string> = {}): Promise<void> {
-    await rig.manager.nodes.create(netnsNode(name, engines[i], range, labels));
+    const node = netnsNode(name, engines[i], range, labels);
+    // The last engine's Node leaves spec.address out, as a user adding a remote engine would: its
+    // address is the host of its tcp:// dockerHost.
+    if (i === engines.length - 1) delete node.spec.address;
+    await rig.manager.nodes.create(node);
     try {
       await waitFor(`Node ${name} Ready`, async () => rig.manager.registry.get(name)?.ready, 120_000, 200);
     } catch (err) {
@@ -117,6 +121,7 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
       return { name: t.metadata.name!, url: `http://${e.address}:${port}/` };
     });
     expect(new Set(endpoints.map((e) => e.url)).size, 'no two Tasks share an address and port').to.equal(30);
+    for (const [i, n] of nodeNames.entries()) expect((await rig.manager.nodes.get(n)).status?.addresses, `${n} status.addresses`).to.deep.equal([{ type: 'InternalIP', address: engines[i].address }]);
     for (const e of endpoints) expect(await curl(e.url), e.url).to.equal(e.name);
     console.log(`      spread: ${[...perNode.entries()].map(([n, c]) => `${n}=${c}`).join(' ')}`);
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Node } from '../../../../src/api/types.js';
-import { nodeStatus, statusWriteDue } from '../../../../src/controllers/node/node-status.js';
+import { nodeAddress, nodeStatus, statusWriteDue } from '../../../../src/controllers/node/node-status.js';
 import type { HostInfo } from '../../../../src/runtime/runtime.js';
 
 const info: HostInfo = { ncpu: 4, memoryBytes: 8 * 2 ** 30, dockerVersion: '26.1.5', operatingSystem: 'Debian', kernelVersion: '6.1', architecture: 'x86_64' };
@@ -20,6 +20,16 @@ describe('node status', () => {
     expect(s.allocated).to.deep.equal({ cpu: '1500m', memory: '1Gi' });
     expect(s.taskCount).to.equal(3);
     expect(s.conditions![0]).to.include({ type: 'Ready', status: 'True', reason: 'EngineReachable', lastHeartbeatTime: at(1).toISOString() });
+  });
+
+  it('reports the address published ports are reached at: spec.address, else the host of a tcp:// engine, else 127.0.0.1', () => {
+    const addresses = (spec: Node['spec']) => nodeStatus({ node: node({ spec }), observed: {}, allocated: none, now: at(1), gracePeriodMs: 40_000 }).addresses;
+    expect(addresses({ dockerHost: 'tcp://10.0.0.7:2376' })).to.deep.equal([{ type: 'InternalIP', address: '10.0.0.7' }]);
+    expect(addresses({ dockerHost: 'tcp://docker-a.example:2376' })).to.deep.equal([{ type: 'InternalDNS', address: 'docker-a.example' }]);
+    expect(addresses({ dockerHost: 'tcp://[fd00::7]:2376' })).to.deep.equal([{ type: 'InternalIP', address: 'fd00::7' }]);
+    expect(addresses({ dockerHost: 'tcp://10.0.0.7:2376', address: '192.168.1.9' })).to.deep.equal([{ type: 'InternalIP', address: '192.168.1.9' }]);
+    expect(addresses({ dockerHost: 'unix:///d.sock' })).to.deep.equal([{ type: 'InternalIP', address: '127.0.0.1' }]);
+    expect(nodeAddress(node({ spec: { dockerHost: 'tcp://[fd00::7]:2376' } }))).to.equal('fd00::7');
   });
 
   it('takes the Task capacity from spec.maxTasks, also while the engine is away', () => {
