@@ -216,4 +216,25 @@ spec:
     ok(await kc(['apply', '--server-side', '-n', ns, '-f', file]), /serverside-applied/);
     expectObject(await get(ns, name), name);
   });
+
+  it('kubectl apply --prune with an allowlist, and through an ApplySet, deletes the Task dropped from the directory and leaves the others', async () => {
+    const ns = await newNamespace(rig.cluster);
+    namespaces.push(ns);
+    for (const [mode, args] of [
+      ['allowlist', ['-l', 'prune-test=yes', '--prune', '--prune-allowlist=okube.dev/v1alpha1/Task']],
+      ['applyset', ['--prune', '--applyset=web-set']],
+    ] as const) {
+      const sub = mkdtempSync(join(dir, `prune-${mode}-`));
+      const names = [uniqueName(`${mode}-a`), uniqueName(`${mode}-b`)];
+      const file = (n: string) => join(sub, `${n}.yaml`);
+      for (const n of names) writeFileSync(file(n), `apiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata:\n  name: ${n}\n  labels: { prune-test: "yes" }\nspec:\n  image: ${testEnv().image}\n  command: [sleep, "3600"]\n  terminationGracePeriodSeconds: 1\n`);
+      const applyDir = () => kubectl(['apply', '-n', ns, '-f', sub, ...args], { ...process.env, KUBECONFIG: rig.cluster.kubeconfigPath, KUBECACHEDIR: join(dir, 'kubecache'), KUBECTL_APPLYSET: 'true' });
+      ok(await applyDir(), new RegExp(`task.okube.dev/${names[1]} created`));
+      await statusWrittenAfter(ns, names[1], undefined);
+      rmSync(file(names[1]));
+      ok(await applyDir(), new RegExp(`task.okube.dev/${names[0]} unchanged[\\s\\S]*task.okube.dev/${names[1]} pruned`));
+      await waitFor(`${names[1]} gone`, async () => (await get(ns, names[1]).then(() => false, () => true)), 60_000);
+      expect((await get(ns, names[0])).metadata.deletionTimestamp, `${mode}: the Task still in the directory stays`).to.equal(undefined);
+    }
+  });
 });
