@@ -3,7 +3,7 @@ import { decodeObject } from './http.js';
 import { listObjects } from './listing.js';
 import { clone, fromStored, isPlainObject, nowTimestamp, toStored, type Obj } from './objects.js';
 import { collectionPrefix, isNamespaceKind, isTaskKind, objectKey, type Registry, type Resource } from './registry.js';
-import { deleteOptionsCauses, optionsInvalid } from './options-validation.js';
+import { deleteOptionsCauses, dryRunCauses, optionsInvalid } from './options-validation.js';
 import { queryInt } from './query-params.js';
 import type { WriteOptions } from './request-options.js';
 import { planDelete, propagationOptions, type PropagationOptions } from './propagation.js';
@@ -37,12 +37,15 @@ export async function deleteObject(
 ): Promise<Result> {
   let options: Record<string, unknown> = {};
   if (body.length && body.toString('utf8').trim()) options = decodeObject(body, 'application/json', 'object (DeleteOptions)');
-  const causes = deleteOptionsCauses(q, options);
+  // kubectl and the client libraries send DeleteOptions.dryRun in the body, not the query.
+  const bodyDryRun = options.dryRun === undefined || options.dryRun === null ? [] : options.dryRun;
+  const causes = [...deleteOptionsCauses(q, options), ...(Array.isArray(bodyDryRun) && bodyDryRun.every((d) => typeof d === 'string') ? dryRunCauses(bodyDryRun) : [{ reason: 'FieldValueInvalid', field: 'dryRun', message: `Invalid value: ${JSON.stringify(bodyDryRun)}: must be a list of strings` }])];
   if (causes.length) throw optionsInvalid('DeleteOptions', causes);
+  const dryRun = opts.dryRun || (bodyDryRun as string[]).length > 0;
   const gp = queryInt(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
   if (gp !== undefined && gp !== null && !Number.isInteger(gp)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
   const preconditions = isPlainObject(options.preconditions) ? options.preconditions : {};
-  return deleteWithOptions(store, onNamespaceDeleting, r, ns, name, { propagation: propagationOptions(q, options), preconditions, dryRun: opts.dryRun, gracePeriodSeconds: typeof gp === 'number' ? gp : undefined });
+  return deleteWithOptions(store, onNamespaceDeleting, r, ns, name, { propagation: propagationOptions(q, options), preconditions, dryRun, gracePeriodSeconds: typeof gp === 'number' ? gp : undefined });
 }
 
 export async function deleteWithOptions(store: Store, onNamespaceDeleting: NamespaceHook, r: Resource, ns: string | undefined, name: string, req: DeleteRequest): Promise<Result> {

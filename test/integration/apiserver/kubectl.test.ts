@@ -326,6 +326,18 @@ for (const backend of backends) {
       expect((await k('get', 'tasks', '-A', '-o', 'name')).stdout).to.not.include('x2');
     });
 
+    it('delete --dry-run=server changes nothing: a Task, all Tasks, a ConfigMap, the namespace (kubectl sends dryRun in the body)', async () => {
+      expect((await applyText(taskManifest('d1', { image: 'nginx' }) + '---\n' + taskManifest('d2', { image: 'nginx' }))).code).to.equal(0);
+      await okn('create', 'configmap', 'dc', '--from-literal=a=1');
+      expect(await okn('delete', 'task', 'd1', '--dry-run=server')).to.include('task.okube.dev "d1" deleted (server dry run)');
+      expect(await okn('delete', 'tasks', '--all', '--dry-run=server')).to.include('task.okube.dev "d2" deleted (server dry run)');
+      expect(await okn('delete', 'configmap', 'dc', '--dry-run=server')).to.include('configmap "dc" deleted (server dry run)');
+      expect(await ok('delete', 'ns', ns, '--dry-run=server')).to.include(`namespace "${ns}" deleted (server dry run)`);
+      expect(await okn('get', 'tasks', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp}{"\\n"}{end}')).to.equal('d1 \nd2 \n');
+      expect(await okn('get', 'configmap', 'dc', '-o', 'name')).to.equal('configmap/dc\n');
+      expect(await ok('get', 'ns', ns, '-o', 'jsonpath={.status.phase}')).to.equal('Active');
+    });
+
     it('get shows a Task held by a finalizer as Terminating, as a Pod being deleted', async () => {
       const held = yaml.dump({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name: 'held', finalizers: ['example.com/hold'] }, spec: { image: 'nginx' } });
       expect((await applyText(held)).code).to.equal(0);

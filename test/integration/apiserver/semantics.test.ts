@@ -147,6 +147,17 @@ for (const backend of backends) {
       await eventually(async () => (await raw(ts, 'GET', '/api/v1/namespaces/closing')).status === 404);
     });
 
+    it('DELETE with DeleteOptions.dryRun in the body deletes nothing; an unknown value there is refused', async () => {
+      expect((await raw(ts, 'POST', NSP, { body: task('dbody'), headers: json })).status).to.equal(201);
+      const dry = await raw(ts, 'DELETE', `${NSP}/dbody`, { body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] }), headers: json });
+      expect(dry.status, dry.body).to.equal(200);
+      expect(JSON.parse((await raw(ts, 'GET', `${NSP}/dbody`)).body).metadata.deletionTimestamp).to.equal(undefined);
+      const bad = await raw(ts, 'DELETE', `${NSP}/dbody`, { body: JSON.stringify({ dryRun: ['Some'] }), headers: json });
+      expect(bad.status, bad.body).to.equal(422);
+      expect(JSON.parse(bad.body).details.causes).to.deep.include({ reason: 'FieldValueNotSupported', field: 'dryRun', message: 'Unsupported value: []string{"Some"}: supported values: "All"' });
+      expect((await raw(ts, 'GET', `${NSP}/dbody`)).status).to.equal(200);
+    });
+
     it('generateName, dryRun, optimistic concurrency, status rules', async () => {
       const g = await raw(ts, 'POST', NSP, { body: JSON.stringify({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { generateName: 'gen-' }, spec: { image: 'x' } }), headers: json });
       expect(g.status).to.equal(201);
