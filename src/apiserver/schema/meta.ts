@@ -15,15 +15,18 @@ export function isDns1123Label(name: string): boolean {
   return name.length <= 63 && DNS1123_LABEL.test(name);
 }
 
-function keyProblems(key: string): string | undefined {
+/** What is wrong with a label or annotation key (a qualified name), one message each as kube's IsQualifiedName says it. */
+function keyProblems(key: string): string[] {
   const slash = key.lastIndexOf('/');
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && !isDns1123Subdomain(prefix)) return `prefix part ${nameProblem(prefix, false)}`;
-  if (!name || name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') and be at most 63 characters";
+  const out = prefix === undefined ? [] : prefix === '' ? ['prefix part must be non-empty'] : nameProblems(prefix, false).map((p) => `prefix part ${p}`);
+  if (!name) out.push('name part must be non-empty');
+  else {
+    if (name.length > 63) out.push('name part must be no more than 63 characters');
+    if (!QUALIFIED_NAME.test(name)) out.push("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
   }
-  return undefined;
+  return out;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -44,12 +47,20 @@ export function isRbacObject(obj: unknown): boolean {
   return isRecord(obj) && obj.apiVersion === 'rbac.authorization.k8s.io/v1';
 }
 
-function nameProblem(name: string, isNamespace: boolean, pathSegment = false): string | undefined {
-  if (pathSegment) return pathSegmentNameProblem(name);
-  if (isNamespace ? isDns1123Label(name) : isDns1123Subdomain(name)) return undefined;
-  return isNamespace
-    ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-    : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_LABEL_MESSAGE = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1123_SUBDOMAIN_MESSAGE = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/** What is wrong with a name, one message each as kube's IsDNS1123Label/Subdomain says it: its length, its characters. */
+function nameProblems(name: string, isNamespace: boolean, pathSegment = false): string[] {
+  if (pathSegment) {
+    const p = pathSegmentNameProblem(name);
+    return p ? [p] : [];
+  }
+  const [max, pattern, message] = isNamespace ? [63, DNS1123_LABEL, DNS1123_LABEL_MESSAGE] : [253, DNS1123_SUBDOMAIN, DNS1123_SUBDOMAIN_MESSAGE];
+  const out: string[] = [];
+  if (name.length > max) out.push(`must be no more than ${max} characters`);
+  if (!pattern.test(name)) out.push(message);
+  return out;
 }
 
 /**
@@ -72,8 +83,7 @@ export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespac
       causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.generateName', message: 'Invalid value: must be a string' });
     } else {
       // The prefix is checked with its trailing dash masked, as the apiserver does.
-      const problem = nameProblem(generateName.replace(/-$/, 'a'), isNamespace, isRbacObject(obj));
-      if (problem) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.generateName', message: `Invalid value: ${JSON.stringify(generateName)}: ${problem}` });
+      for (const problem of nameProblems(generateName.replace(/-$/, 'a'), isNamespace, isRbacObject(obj))) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.generateName', message: `Invalid value: ${JSON.stringify(generateName)}: ${problem}` });
     }
   }
   if (name === undefined || name === null || name === '') {
@@ -83,14 +93,15 @@ export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespac
   } else if (typeof name !== 'string') {
     causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.name', message: 'Invalid value: must be a string' });
   } else {
-    const problem = nameProblem(name, isNamespace, isRbacObject(obj));
-    if (problem) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` });
+    for (const problem of nameProblems(name, isNamespace, isRbacObject(obj))) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${problem}` });
   }
   if (namespaced) {
     if (namespace === undefined || namespace === null || namespace === '') {
       causes.push({ reason: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' });
-    } else if (typeof namespace !== 'string' || !isDns1123Label(namespace)) {
-      causes.push({ reason: 'FieldValueInvalid', field: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(namespace)}: ${nameProblem(String(namespace), true)}` });
+    } else if (typeof namespace !== 'string') {
+      causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.namespace', message: 'Invalid value: must be a string' });
+    } else {
+      for (const problem of nameProblems(namespace, true)) causes.push({ reason: 'FieldValueInvalid', field: 'metadata.namespace', message: `Invalid value: ${JSON.stringify(namespace)}: ${problem}` });
     }
   } else if (namespace) {
     causes.push({ reason: 'FieldValueForbidden', field: 'metadata.namespace', message: 'Forbidden: not allowed on this type' });
@@ -106,14 +117,14 @@ export function validateObjectMeta(obj: unknown, namespaced: boolean, isNamespac
     }
     let size = 0;
     for (const [k, v] of Object.entries(map)) {
-      const problem = keyProblems(k);
-      if (problem) causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(k)}: ${problem}` });
+      for (const problem of keyProblems(k)) causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(k)}: ${problem}` });
       if (typeof v !== 'string') {
         causes.push({ reason: 'FieldValueTypeInvalid', field: `${field}.${k}`, message: 'Invalid value: must be a string' });
         continue;
       }
       size += k.length + v.length;
-      if (isLabels && (v.length > 63 || !LABEL_VALUE.test(v))) {
+      if (isLabels && v.length > 63) causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: must be no more than 63 characters` });
+      if (isLabels && !LABEL_VALUE.test(v)) {
         causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')` });
       }
     }

@@ -14,8 +14,27 @@ describe('validateObjectMeta', () => {
     expect(cause.message).to.match(/^Invalid value: "Web": a lowercase RFC 1123 subdomain/);
   });
 
-  it('rejects a name longer than 253 characters', () => {
-    expect(validateObjectMeta(meta({ name: 'a'.repeat(254), namespace: 'default' }), true)[0]).to.include({ field: 'metadata.name' });
+  it('says a name of valid characters longer than 253 is too long, and only that', () => {
+    const name = 'a'.repeat(254);
+    expect(validateObjectMeta(meta({ name, namespace: 'default' }), true)).to.deep.equal([{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": must be no more than 253 characters` }]);
+  });
+
+  it('gives a too long name with bad characters both messages, as kube does', () => {
+    const messages = validateObjectMeta(meta({ name: 'A'.repeat(254), namespace: 'default' }), true).map((c) => c.message.replace(/^Invalid value: "A+": /, ''));
+    expect(messages).to.have.length(2);
+    expect(messages[0]).to.equal('must be no more than 253 characters');
+    expect(messages[1]).to.match(/^a lowercase RFC 1123 subdomain/);
+  });
+
+  it('says a namespace name longer than 63 characters is too long', () => {
+    const name = 'n'.repeat(64);
+    expect(validateObjectMeta({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, false)).to.deep.equal([{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": must be no more than 63 characters` }]);
+  });
+
+  it('says a label value or a label key name longer than 63 characters is too long', () => {
+    const long = 'v'.repeat(64);
+    expect(validateObjectMeta(meta({ name: 'x', namespace: 'default', labels: { app: long } }), true)).to.deep.equal([{ reason: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: "${long}": must be no more than 63 characters` }]);
+    expect(validateObjectMeta(meta({ name: 'x', namespace: 'default', labels: { [`example.com/${long}`]: 'a' } }), true)).to.deep.equal([{ reason: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: "example.com/${long}": name part must be no more than 63 characters` }]);
   });
 
   it('requires a name or a generateName', () => {
