@@ -181,6 +181,24 @@ describe('Task controller on real Docker, etcd and API server', function () {
     await waitForTask(manager.tasks, ns, 'victim', 'running again', (x) => x.status?.phase === 'Running' && x.status.containerID !== t.status!.containerID, 20_000);
   });
 
+  it('keeps the crash-loop wait when the exited container is removed behind its back (docker container prune): the next one starts at nextRestartAt, not before', async () => {
+    await manager.tasks.create(taskObject(ns, 'pruned', { image: env.image, command: ['sh', '-c', 'exit 1'], backoff: { initialDelaySeconds: 8, factor: 1, maxDelaySeconds: 8 } }));
+    const waiting = await waitFor('a crash-loop wait with the next container made', async () => {
+      const t = await manager.tasks.get('pruned', ns);
+      if (t.status?.state?.waiting?.reason !== 'CrashLoopBackOff' || t.status.restartCount !== 1) return undefined;
+      return (await containersOf(t)).some((c) => c.status === 'created') ? t : undefined;
+    }, 30_000, 100);
+    const promised = Date.parse(waiting.status!.backoff!.nextRestartAt!);
+    for (const c of await containersOf(waiting)) if (c.status === 'exited') await docker.remove(c.id);
+    const removedBeforeMs = promised - Date.now();
+    const started = await waitFor('the next container started', async () => (await containersOf(waiting)).find((c) => c.startedAt && c.status !== 'created'), 30_000, 100);
+    const lateMs = Date.parse(started.startedAt!) - promised;
+    console.log(`      exited container removed ${removedBeforeMs} ms before nextRestartAt; the next one started ${lateMs} ms after it`);
+    // Not before the promise, less the start lead the plan may use (at most 1 s).
+    expect(removedBeforeMs, 'removed well within the wait').to.be.greaterThan(2 * MAX_START_LEAD_MS);
+    expect(lateMs).to.be.greaterThan(-MAX_START_LEAD_MS);
+  });
+
   it('reports ErrImageNeverPull for a missing image that may not be pulled', async () => {
     await manager.tasks.create(taskObject(ns, 'noimg', { image: 'okube-test/absent:v0', imagePullPolicy: 'Never' }));
     const t = await waitForTask(manager.tasks, ns, 'noimg', 'ErrImageNeverPull', (t) => t.status?.state?.waiting?.reason === 'ErrImageNeverPull');

@@ -78,8 +78,13 @@ export function newContext(input: PlanInput): PlanContext {
   // `-o jsonpath='{.status.restartCount}'` and the RESTARTS column say 0, not nothing.
   status.restartCount ??= 0;
   const containers = [...input.containers].sort(byNewest);
-  // A never-started newest container over one that ran is the next one, waiting for its start.
-  const hasNext = containers.length > 1 && neverStarted(containers[0]) && containers[1].status !== 'created' && !containers[1].running;
+  // A never-started newest container over one that ran is the next one, waiting for its start —
+  // also alone during a crash-loop wait, when the exited one was removed behind okube's back
+  // (`docker container prune`): the wait still holds it back.
+  const hasNext =
+    containers.length > 0 &&
+    neverStarted(containers[0]) &&
+    (containers.length > 1 ? containers[1].status !== 'created' && !containers[1].running : status.state?.waiting?.reason === 'CrashLoopBackOff');
   const next = hasNext ? containers[0] : undefined;
   const [current, ...older] = hasNext ? containers.slice(1) : containers;
   return {

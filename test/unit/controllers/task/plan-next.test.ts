@@ -62,6 +62,17 @@ describe('task plan: the next container made during a crash-loop wait', () => {
     expect(p.status.restartCount).to.equal(1);
   });
 
+  it('still waits for nextRestartAt when the exited container was removed behind okube\'s back (docker container prune), then starts the next one', () => {
+    const t = task(spec);
+    const stored = waitingStatus(t);
+    const early = run({ task: task(spec, stored), containers: [nextC(t, 1)], now: at(5) });
+    expect(early.actions).to.deep.equal([]);
+    expect(early.status.state?.waiting?.reason).to.equal('CrashLoopBackOff');
+    expect(early.status.restartCount).to.equal(1);
+    expect(early.requeueAfterMs).to.equal(7000);
+    expect(run({ task: task(spec, stored), containers: [nextC(t, 1)], now: at(12) }).actions).to.deep.equal([{ kind: 'start', id: 'c1' }]);
+  });
+
   it('keeps two containers at most: the oldest exit goes when the next one is made, the one just seen stays', () => {
     const t = task(spec);
     const p = run({ task: t, containers: [exitedC(t, 1, 30), exitedC(t, 0)], now: at(31) });
