@@ -242,7 +242,7 @@ export interface TaskSetSpec {
 
 /** apps/v1 DeploymentCondition's shape: Progressing needs lastUpdateTime (the last progress). */
 export interface TaskSetCondition {
-  type: 'Available' | 'Progressing';
+  type: 'Available' | 'Progressing' | 'ReplicaFailure';
   status: 'True' | 'False' | 'Unknown';
   lastUpdateTime?: string;
   lastTransitionTime?: string;

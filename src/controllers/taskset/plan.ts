@@ -50,8 +50,19 @@ function creation(ts: TaskSet, hash: string, createHash: string, count: number, 
     },
     spec,
   };
-  return { count, hash: createHash, namePrefix: `${ts.metadata.name}-${createHash}-`, task };
+  return { count, hash: createHash, namePrefix: taskNamePrefix(ts.metadata.name!, createHash), task };
 }
+
+/**
+ * `NAME-HASH-`, cut to 58 characters as kube's generateName cuts a ReplicaSet's Pod names: with
+ * the 5 random characters a Task name is at most 63, whatever the TaskSet's name.
+ */
+export function taskNamePrefix(taskSetName: string, hash: string): string {
+  return `${taskSetName}-${hash}-`.slice(0, MAX_GENERATED_PREFIX);
+}
+
+/** kube's maxGeneratedNameLength: 63 less the 5 random characters. */
+const MAX_GENERATED_PREFIX = 58;
 
 export function planTaskSet({ taskSet: ts, tasks, now }: TaskSetPlanInput): TaskSetPlan {
   const hash = templateHash(ts.spec.template);

@@ -12,6 +12,7 @@ import { canonicalJson } from '../../util/canonical-json.js';
 import { randomSuffix } from './hash.js';
 import { planTaskSet, type TaskSetPlan } from './plan.js';
 import { controllerOf, ownerReferenceFor } from './plan/ownership.js';
+import { withReplicaFailure } from './plan/status.js';
 import type { TaskDeletion } from './plan/types.js';
 
 // Carries out the TaskSet plan: reads the TaskSet and the Tasks of its namespace from the
@@ -105,7 +106,15 @@ export class TaskSetReconciler {
     if (settled) {
       await this.ownership(ts, plan, klog);
       await this.deleteTasks(key, ts, plan.delete, klog);
-      await this.createTasks(key, ts, plan, klog);
+      try {
+        await this.createTasks(key, ts, plan, klog);
+        plan.status = withReplicaFailure(plan.status, undefined, this.now());
+      } catch (err) {
+        // Said in status too: the FailedCreate Event alone can be lost (its own write may fail).
+        plan.status = withReplicaFailure(plan.status, `Error creating: ${errorMessage(err)}`, this.now());
+        await this.writeStatus(key, ts, plan).catch((e: unknown) => klog.warn({ err: errorMessage(e) }, 'could not write the ReplicaFailure condition'));
+        throw err;
+      }
     } else {
       klog.debug('waiting for the Task informer to show earlier creates and deletes');
     }

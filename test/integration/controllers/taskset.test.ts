@@ -105,6 +105,29 @@ describe('TaskSet controller on three Docker engines', function () {
     await cleanNamespace(ns);
   });
 
+  it('Tasks the API refuses make ReplicaFailure True with the error, gone once the template is fixed; a 240-character name gets Ready replicas named in 63 characters', async () => {
+    const ns = await newNamespace(cluster);
+    const refused = taskSetManifest(ns, 'refused', { replicas: 1 });
+    refused.spec.template.spec = { ...refused.spec.template.spec, nodeName: nodes[0], ports: [{ containerPort: 8080, hostPort: 80 }] };
+    await apply(refused);
+    const failure = await waitFor('ReplicaFailure', async () => (await getTaskSet(ns, 'refused')).status?.conditions?.find((c) => c.type === 'ReplicaFailure'), 30_000, 100);
+    expect(failure).to.include({ status: 'True', reason: 'FailedCreate' });
+    expect(failure.message).to.match(/^Error creating: .*hostPort 80 is outside node .* portRange 30000-30199/);
+    refused.spec.template.spec.ports = [{ containerPort: 8080, hostPort: 0 }];
+    await apply(refused);
+    await readyCount(ns, 1);
+    await waitFor('ReplicaFailure gone', async () => !(await getTaskSet(ns, 'refused')).status?.conditions?.some((c) => c.type === 'ReplicaFailure'), 30_000, 100);
+    await cleanNamespace(ns);
+
+    const long = 'l'.repeat(240);
+    const longSet = taskSetManifest(ns, long, { replicas: 2, selector: { matchLabels: { app: 'long-name' } } });
+    longSet.spec.template.metadata.labels = { app: 'long-name' };
+    await apply(longSet);
+    const tasks = await readyCount(ns, 2);
+    for (const t of tasks) expect(t.metadata.name).to.match(new RegExp(`^l{58}[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+    await cleanNamespace(ns);
+  });
+
   it('kubectl scale --replicas=5 gives 5 Ready Tasks; --replicas=1 stops the extra ones gracefully', async () => {
     const ns = await newNamespace(cluster);
     await apply(taskSetManifest(ns, 'web', { replicas: 3 }));

@@ -35,6 +35,19 @@ export function setTaskSetCondition(list: TaskSetCondition[], next: Cond, now: D
   return [...list.filter((c) => c.type !== next.type), cond].sort((a, b) => (a.type < b.type ? -1 : 1));
 }
 
+/**
+ * ReplicaFailure, as kube's ReplicaSet controller sets it: True with the create's error while
+ * Tasks cannot be made (a template the API refuses, a name too long), gone once a sync succeeds.
+ */
+export function withReplicaFailure(status: TaskSetStatus, createError: string | undefined, now: Date): TaskSetStatus {
+  const conds = status.conditions ?? [];
+  if (createError === undefined) {
+    if (!conds.some((c) => c.type === 'ReplicaFailure')) return status;
+    return { ...status, conditions: conds.filter((c) => c.type !== 'ReplicaFailure') };
+  }
+  return { ...status, conditions: setTaskSetCondition(conds, { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: createError }, now, true) };
+}
+
 export interface StatusInput {
   taskSet: TaskSet;
   hash: string;

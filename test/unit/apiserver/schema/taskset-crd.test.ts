@@ -76,6 +76,12 @@ describe('TaskSet CRD: defaults and validation', () => {
     expect(fields({ selector: { matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, template })).to.deep.equal([]);
   });
 
+  it('rejects a label value no Task could carry (over 63 characters, bad characters) in the selector and the template, at the TaskSet', () => {
+    const long = 'x'.repeat(64);
+    expect(fields({ selector: { matchLabels: { app: long } }, template: { ...template, metadata: { labels: { app: long } } } })).to.deep.equal(['spec.selector.matchLabels.app', 'spec.template.metadata.labels.app']);
+    expect(fields({ selector: { matchLabels: { app: 'web' } }, template: { ...template, metadata: { labels: { app: 'web', tier: 'a b' } } } })).to.deep.equal(['spec.template.metadata.labels.tier']);
+  });
+
   it('rejects a selector the template labels do not match, at spec.template.metadata.labels', () => {
     const causes = causesOf(taskSet({ selector: { matchLabels: { app: 'db' } }, template }), taskSetDef);
     expect(causes.map((c) => c.field)).to.deep.equal(['spec.template.metadata.labels']);

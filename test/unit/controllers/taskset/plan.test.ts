@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { AVOID_NODES_ANNOTATION } from '../../../../src/api/annotations.js';
 import { TEMPLATE_HASH_LABEL, type Task, type TaskSet } from '../../../../src/api/types.js';
-import { planTaskSet } from '../../../../src/controllers/taskset/plan.js';
+import { planTaskSet, taskNamePrefix } from '../../../../src/controllers/taskset/plan.js';
+import { withReplicaFailure } from '../../../../src/controllers/taskset/plan/status.js';
 import { AVOID_WINDOW_MS } from '../../../../src/controllers/taskset/plan/failures.js';
 import { REASONS } from '../../../../src/controllers/taskset/plan/status.js';
 import { NOW, UID, ago, hashOf, readyTasks, task, taskSet, withImage } from './fixtures.js';
@@ -14,6 +15,14 @@ const progressing = (p: ReturnType<typeof plan>) => p.status.conditions!.find((c
 const available = (p: ReturnType<typeof plan>) => p.status.conditions!.find((c) => c.type === 'Available')!;
 
 describe('TaskSet plan: creating and scaling', () => {
+  it('cuts the Task name prefix of a long TaskSet name to 58 characters, as kube\'s generateName does, so names stay valid', () => {
+    const long = 't'.repeat(240);
+    const base = taskSet();
+    const ts = { ...base, metadata: { ...base.metadata, name: long } };
+    expect(plan(ts, []).create!.namePrefix).to.equal(`${long}-${hashOf(ts)}-`.slice(0, 58));
+    expect(taskNamePrefix('web', 'abc')).to.equal('web-abc-');
+  });
+
   it('a new TaskSet of 3 creates 3 Tasks named <taskset>-<hash>- with the hash label and a controller ownerReference', () => {
     const ts = taskSet();
     const p = plan(ts, []);
@@ -371,5 +380,17 @@ describe('TaskSet plan: failed replicas', () => {
     const p = plan(ts, [...readyTasks('a', 3, hashOf(ts)), failed('bad', 'n2')]);
     expect(p.events).to.deep.equal([]);
     expect(p.status.recentFailures).to.have.length(1);
+  });
+});
+
+describe('TaskSet status: ReplicaFailure', () => {
+  it('is True with the create error, then gone once creating works again; other conditions stay', () => {
+    const base = plan(taskSet(), []).status;
+    const failed = withReplicaFailure(base, 'Error creating: quota', NOW);
+    expect(failed.conditions!.find((c) => c.type === 'ReplicaFailure')).to.include({ status: 'True', reason: 'FailedCreate', message: 'Error creating: quota' });
+    expect(failed.conditions!.map((c) => c.type)).to.include.members(base.conditions!.map((c) => c.type));
+    const fixed = withReplicaFailure(failed, undefined, NOW);
+    expect(fixed.conditions).to.deep.equal(base.conditions);
+    expect(withReplicaFailure(base, undefined, NOW)).to.equal(base);
   });
 });
