@@ -232,6 +232,13 @@ for (const backend of backends) {
       expect(nf.stderr).to.include('tasks.okube.dev "nope" not found');
     });
 
+    it('get shows NODE from spec.nodeName, as a Pod\'s, before any controller wrote status', async () => {
+      expect((await applyText(taskManifest('bound', { image: 'nginx', nodeName: 'n9' }))).code).to.equal(0);
+      expect(await okn('get', 'task', 'bound', '--no-headers', '-o', 'custom-columns=NODE:.spec.nodeName')).to.equal('n9\n');
+      const [head, row] = (await okn('get', 'task', 'bound')).split('\n');
+      expect(row.slice(head.indexOf('NODE')).split(/\s+/)[0]).to.equal('n9');
+    });
+
     it("get --field-selector on the Task CRD's selectable fields, and get -w --field-selector sees a Task leave the selection", async () => {
       expect((await applyText(taskManifest('on1', { image: 'nginx', nodeName: 'n1' }) + '---\n' + taskManifest('on2', { image: 'nginx', nodeName: 'n2' }) + '---\n' + taskManifest('none', { image: 'nginx' }))).code).to.equal(0);
       for (const [name, phase] of [['on1', 'Running'], ['on2', 'Running'], ['none', 'Pending']]) await okn('patch', 'task', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase } }));
