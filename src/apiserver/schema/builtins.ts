@@ -9,6 +9,12 @@ import { crdDef } from './crd-def.js';
 import { objectReference } from './object-reference.js';
 import { rbacDefs, reviewDefs } from './rbac.js';
 
+/** kube's Event OBJECT cell: `kind/name`, the kind in lower case (task/web). */
+function eventObject(obj: object): string {
+  const ref = (obj as { involvedObject?: { kind?: string; name?: string } }).involvedObject ?? {};
+  return `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
+}
+
 // The few Kubernetes built-ins okube serves itself: namespaces, events (what `kubectl describe`
 // lists), leases (leader election, node heartbeats), secrets (TLS material for Nodes' engines,
 // Tasks' credentials), endpointslices (the service registry, src/apiserver/schema/endpointslice.ts), configmaps
@@ -106,13 +112,19 @@ export function builtinDefs(): ResourceDef[] {
       categories: [],
       namespaced: true,
       hasStatus: false,
+      // kube's Event printer: OBJECT is kind/name, and the wide columns end with Name.
       printerColumns: [
         { name: 'Last Seen', type: 'date', jsonPath: '.lastTimestamp' },
         { name: 'Type', type: 'string', jsonPath: '.type' },
         { name: 'Reason', type: 'string', jsonPath: '.reason' },
-        { name: 'Object', type: 'string', jsonPath: '.involvedObject.name' },
+        { name: 'Object', type: 'string', jsonPath: '.involvedObject.name', cell: eventObject },
+        { name: 'Subobject', type: 'string', priority: 1, jsonPath: '.involvedObject.fieldPath' },
+        { name: 'Source', type: 'string', priority: 1, jsonPath: '.source.component' },
         { name: 'Message', type: 'string', jsonPath: '.message' },
+        { name: 'First Seen', type: 'date', priority: 1, jsonPath: '.firstTimestamp' },
+        { name: 'Count', type: 'integer', priority: 1, jsonPath: '.count' },
       ],
+      nameColumnLast: true,
       schema: eventSchema,
     },
     {

@@ -36,6 +36,8 @@ export interface ResourceDef {
   /** The token subresource (ServiceAccounts): POST of an authentication.k8s.io/v1 TokenRequest. */
   tokenRequest?: boolean;
   printerColumns: PrinterColumn[];
+  /** Built-ins only: Name is the last column, shown with -o wide (kube's Event printer), not the first. */
+  nameColumnLast?: boolean;
   /** Fields a fieldSelector may name besides metadata.name/namespace (a CRD version's selectableFields, without the leading dot). */
   selectableFields?: string[];
   /** openAPIV3Schema of the version. */

@@ -65,19 +65,17 @@ function cell(column: PrinterColumn, obj: object, now: Date): unknown {
 }
 
 export function tableColumns(def: ResourceDef) {
-  return [
-    NAME_COLUMN,
-    ...def.printerColumns.map((c) => ({
-      name: c.name,
-      type: c.type,
-      format: c.format ?? '',
-      description: c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
-      priority: c.priority ?? 0,
-    })),
-  ];
+  const columns = def.printerColumns.map((c) => ({
+    name: c.name,
+    type: c.type,
+    format: c.format ?? '',
+    description: c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
+    priority: c.priority ?? 0,
+  }));
+  return def.nameColumnLast ? [...columns, { ...NAME_COLUMN, priority: 1 }] : [NAME_COLUMN, ...columns];
 }
 
-/** A meta.k8s.io/v1 Table of `objects`: Name first, then the printer columns, one row per object. */
+/** A meta.k8s.io/v1 Table of `objects`: Name first (last for nameColumnLast), then the printer columns, one row per object. */
 export function toTable(def: ResourceDef, objects: object[], opts: TableOptions = {}): object {
   const include = opts.includeObject ?? 'Metadata';
   const now = opts.now ?? new Date();
@@ -88,7 +86,8 @@ export function toTable(def: ResourceDef, objects: object[], opts: TableOptions 
     columnDefinitions: tableColumns(def),
     rows: objects.map((obj) => {
       const meta = (obj as { metadata?: { name?: string } }).metadata ?? {};
-      const row: Record<string, unknown> = { cells: [meta.name ?? '', ...def.printerColumns.map((c) => cell(c, obj, now))] };
+      const cells = def.printerColumns.map((c) => cell(c, obj, now));
+      const row: Record<string, unknown> = { cells: def.nameColumnLast ? [...cells, meta.name ?? ''] : [meta.name ?? '', ...cells] };
       if (include === 'Object') row.object = obj;
       else if (include === 'Metadata') {
         row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: meta };

@@ -302,6 +302,18 @@ for (const backend of backends) {
       expect(await okn('get', 'events')).to.include('assigned to node-1');
     });
 
+    it('get events prints kube\'s Event columns: OBJECT as kind/name, NAME only with -o wide, last', async () => {
+      const ev = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'w1.0001' }, involvedObject: { apiVersion: 'okube.dev/v1alpha1', kind: 'Task', name: 'w1', namespace: ns }, reason: 'Started', message: 'Started container abc', type: 'Normal', source: { component: 'okube-task-controller' }, firstTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'), lastTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'), count: 2 };
+      const created = await kubectl(ts, ['create', '-f', '-', '-n', ns], JSON.stringify(ev));
+      expect(created.code, created.stderr).to.equal(0);
+      const [head, row] = (await okn('get', 'events')).split('\n');
+      expect(head).to.match(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+      expect(row).to.match(/^\S+\s+Normal\s+Started\s+task\/w1\s+Started container abc$/);
+      const [wideHead, wideRow] = (await okn('get', 'events', '-o', 'wide')).split('\n');
+      expect(wideHead).to.match(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+SUBOBJECT\s+SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME$/);
+      expect(wideRow).to.match(/okube-task-controller\s+Started container abc\s+\S+\s+2\s+w1\.0001$/);
+    });
+
     it('patch --type=merge, --type=json, label, annotate', async () => {
       expect((await applyText(taskManifest('p1', { image: 'nginx' }))).code).to.equal(0);
       expect(await okn('patch', 'task', 'p1', '--type=merge', '-p', '{"spec":{"image":"nginx:2"}}')).to.include('patched');
