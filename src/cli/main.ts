@@ -15,6 +15,8 @@ function crash(err: unknown): never {
   process.stderr.write(`error: okube crashed: ${detail} (a bug: please report it)\n`);
   process.exit(70);
 }
+// A reader that went away (`okube get tasks -w | head -1`) ends okube quietly, as SIGPIPE ends kubectl.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? process.exit(141) : crash(err)));
 process.on('uncaughtException', crash);
 process.on('unhandledRejection', crash);
 const program = new Command('okube')

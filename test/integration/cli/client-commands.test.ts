@@ -98,6 +98,19 @@ describe('okube CLI against okube up', function () {
     }
   });
 
+  it('get -w piped into a reader that goes away (| head -1) ends quietly, as kubectl does, not as a crash', async () => {
+    const child = spawn('sh', ['-c', `"${process.execPath}" "${okubeBin()}" get tasks crashloop -w -n ${ns} | head -1`], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // head exits after its line; okube finds out at its next write (a crash-loop row comes within seconds).
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(out).to.match(/^NAME\s+PHASE/);
+    expect(err, 'nothing on stderr').to.equal('');
+    expect(code).to.equal(0);
+  });
+
   it('apply again reports unchanged, and configured after a change', async () => {
     const again = await inNs(['apply', '-f', 'manifests/web.yaml']);
     expect(again.stdout).to.equal('task.okube.dev/web unchanged\n');
