@@ -59,6 +59,9 @@ export async function connect(opts: ClientOptions): Promise<Client> {
 /** Whether discovery knows every resource argument (plural, short name, kind…) in `types`. */
 export const knowsTypes = (types: string[]) => (d: Discovery) => types.every((t) => d.find(t) !== undefined);
 
+/** The same, a category (`all`) counting as known when discovery lists members of it. */
+const knowsTypesOrCategories = (types: string[]) => (d: Discovery) => types.every((t) => d.find(t) !== undefined || d.category(t).length > 0);
+
 /** Whether discovery knows every apiVersion/kind in `kinds`. */
 export const knowsKinds = (kinds: Array<{ apiVersion: string; kind: string }>) => (d: Discovery) => kinds.every((k) => d.forKind(k.apiVersion, k.kind) !== undefined);
 
@@ -78,7 +81,7 @@ export async function resolveTargets(client: Client, args: string[], opts: { sev
   if (type.includes(',') && !opts.severalTypes) throw new CliError('several resource types at once are not supported here: name one type');
   const types = type.split(',');
   if (types.some((t) => !t)) throw new CliError(`resource type list ${JSON.stringify(type)} has an empty entry`);
-  const d = await client.discovery(knowsTypes(types));
-  const resources = types.map((t) => d.resolve(t));
+  const d = await client.discovery(opts.severalTypes ? knowsTypesOrCategories(types) : knowsTypes(types));
+  const resources = opts.severalTypes ? types.flatMap((t) => d.resolveOrCategory(t)) : types.map((t) => d.resolve(t));
   return resources.flatMap((resource) => (names.length ? names.map((name) => ({ resource, name })) : [{ resource }]));
 }

@@ -20,11 +20,13 @@ export interface ApiResource {
   namespaced: boolean;
   shortNames: string[];
   verbs: string[];
+  /** Categories it belongs to (`all`, `okube`): `okube get all` lists every resource of one. */
+  categories?: string[];
 }
 
 interface ResourceListBody {
   groupVersion: string;
-  resources: Array<{ name: string; singularName?: string; namespaced: boolean; kind: string; verbs?: string[]; shortNames?: string[] }>;
+  resources: Array<{ name: string; singularName?: string; namespaced: boolean; kind: string; verbs?: string[]; shortNames?: string[]; categories?: string[] }>;
 }
 
 interface AggregatedBody {
@@ -33,7 +35,7 @@ interface AggregatedBody {
     metadata?: { name?: string };
     versions?: Array<{
       version: string;
-      resources?: Array<{ resource: string; responseKind?: { kind?: string }; scope?: string; singularResource?: string; verbs?: string[]; shortNames?: string[] }>;
+      resources?: Array<{ resource: string; responseKind?: { kind?: string }; scope?: string; singularResource?: string; verbs?: string[]; shortNames?: string[]; categories?: string[] }>;
     }>;
   }>;
 }
@@ -69,6 +71,7 @@ function fromList(body: ResourceListBody): ApiResource[] {
       namespaced: r.namespaced,
       shortNames: r.shortNames ?? [],
       verbs: r.verbs ?? [],
+      categories: r.categories ?? [],
     }));
 }
 
@@ -94,6 +97,7 @@ export function fromAggregated(body: unknown): ApiResource[] | undefined {
         namespaced: r.scope === 'Namespaced',
         shortNames: r.shortNames ?? [],
         verbs: r.verbs ?? [],
+        categories: r.categories ?? [],
       };
     });
   });
@@ -127,6 +131,21 @@ export class Discovery {
     const found = this.find(arg);
     if (!found) throw new CliError(`the server doesn't have a resource type "${arg}"`);
     return found;
+  }
+
+  /** A resource type, or, as kubectl expands `all`, every listable resource of the category it names. */
+  resolveOrCategory(arg: string): ApiResource[] {
+    const found = this.find(arg);
+    if (found) return [found];
+    const members = this.category(arg);
+    if (!members.length) throw new CliError(`the server doesn't have a resource type "${arg}"`);
+    return members;
+  }
+
+  /** The listable resources of a category, in discovery order. */
+  category(arg: string): ApiResource[] {
+    const want = arg.toLowerCase();
+    return this.resources.filter((r) => r.categories?.includes(want) && r.verbs.includes('list'));
   }
 
   find(arg: string): ApiResource | undefined {

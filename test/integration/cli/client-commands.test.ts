@@ -149,6 +149,18 @@ describe('okube CLI against okube up', function () {
     expect(node.stdout).to.match(new RegExp(`^${nodeName}\\s+True`, 'm'));
   });
 
+  it('get all expands the category as kubectl does: the same objects as kubectl get all, one table per type', async () => {
+    const [mine, table] = await Promise.all([inNs(['get', 'all', '-o', 'name']), inNs(['get', 'all'])]);
+    expect(mine.code, mine.stderr).to.equal(0);
+    const theirs = await kubectl(['get', 'all', '-n', ns, '-o', 'name']);
+    expect(mine.stdout.split('\n').sort()).to.deep.equal(theirs.split('\n').sort());
+    expect(mine.stdout).to.include('task.okube.dev/web\n');
+    expect(table.stdout).to.match(/^NAME\s+PHASE\s+STATUS/);
+    const unknown = await inNs(['get', 'everything']);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.equal('error: the server doesn\'t have a resource type "everything"\n');
+  });
+
   it('get -o json|yaml, -l and -A', async () => {
     const [json, yaml, all] = await Promise.all([inNs(['get', 'task', 'web', '-o', 'json']), inNs(['get', 'tasks', '-l', 'app=web', '-o', 'yaml']), run(['get', 'tasks', '-A', '-o', 'wide'])]);
     expect(JSON.parse(json.stdout)).to.nested.include({ 'spec.image': image, 'metadata.name': 'web' });
