@@ -233,7 +233,7 @@ describe('Task controller on real Docker, etcd and API server', function () {
     await manager.tasks.create(taskObject(ns, 'change', { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 1 }));
     const before = await waitForTask(manager.tasks, ns, 'change', 'Running', (t) => t.status?.phase === 'Running');
     await manager.tasks.patch('change', { spec: { command: ['sleep', '3601'] } }, ns);
-    const after = await waitForTask(manager.tasks, ns, 'change', 'new container', (t) => t.status?.phase === 'Running' && t.status.containerID !== before.status!.containerID);
+    const after = await waitForTask(manager.tasks, ns, 'change', 'new container', (t) => t.status?.phase === 'Running' && !!t.status.containerID && t.status.containerID !== before.status!.containerID);
     expect(after.status!.restartCount ?? 0).to.equal(0);
     const running = (await containersOf(after)).filter((c) => c.running);
     expect(running).to.have.length(1);

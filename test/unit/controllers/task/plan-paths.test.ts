@@ -126,7 +126,7 @@ describe('task plan: finished Tasks', () => {
 describe('task plan: spec changes', () => {
   it('replaces a running container as the next restart number, with an event and not-ready conditions', () => {
     const old = task();
-    const t = task({ image: 'img2' }, { phase: 'Running', ready: true, backoff: { restarts: 2, delaySeconds: 20 } });
+    const t = task({ image: 'img2' }, { phase: 'Running', ready: true, started: true, containerID: 'c2', ports: [{ containerPort: 80, hostPort: 30001, protocol: 'TCP' }], backoff: { restarts: 2, delaySeconds: 20 } });
     const p = run({ task: t, containers: [running(old, { restart: 2 })] });
     expect(p.actions).to.deep.equal([
       { kind: 'stopProbes' },
@@ -137,6 +137,8 @@ describe('task plan: spec changes', () => {
     expect(p.events).to.deep.equal([{ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' }]);
     expect(p.status.state).to.deep.equal({ waiting: { reason: 'ContainerCreating', message: 'replacing the container after a spec change' } });
     expect(p.status.ready).to.equal(false);
+    expect(p.status.started).to.equal(false);
+    expect(p.status).to.not.have.any.keys('containerID', 'ports');
     expect(cond(p, 'Ready')).to.deep.equal({ status: 'False', reason: 'ContainerCreating', message: 'replacing the container' });
     expect(cond(p, 'BackOff')).to.deep.equal({ status: 'False', reason: 'SpecChanged', message: 'the container is being replaced' });
   });
