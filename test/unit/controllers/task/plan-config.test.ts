@@ -18,6 +18,14 @@ describe('plan with a configuration error', () => {
     expect(p.status.conditions!.find((c) => c.type === 'Ready')).to.include({ status: 'False', reason: 'CreateContainerConfigError' });
   });
 
+  it('keeps the restart count but no past nextRestartAt once a crash-loop wait ended in a configuration error (NEXT RETRY shows nothing)', () => {
+    const backoff = { restarts: 3, delaySeconds: 8, nextRestartAt: at(-5).toISOString(), lastExitCode: 1 };
+    const p = run({ task: task({}, { phase: 'Running', restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } }, backoff }), configError: message });
+    expect(p.status.state?.waiting?.reason).to.equal('CreateContainerConfigError');
+    expect(p.status.backoff).to.deep.include({ restarts: 3, delaySeconds: 8, lastExitCode: 1 });
+    expect(p.status.backoff!.nextRestartAt).to.equal(undefined);
+  });
+
   it('records one Warning Event per new message, not one per reconcile', () => {
     const first = run({ task: task(), configError: message });
     expect(first.events).to.deep.equal([{ type: 'Warning', reason: 'Failed', message: `Error: ${message}` }]);
