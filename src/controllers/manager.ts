@@ -6,11 +6,12 @@ import { EventRecorder, type EventSink } from '../client/events.js';
 import { EventQueue } from '../client/event-queue.js';
 import { Informer } from '../client/informer.js';
 import { withIdentity } from '../client/kubeconfig.js';
-import { CONTROLLERREVISIONS, ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS, objectKey } from '../client/resource-client.js';
+import { CONTROLLERREVISIONS, ENDPOINTSLICES, NODES, ResourceClient, TASKS, TASKSERVICES, TASKSETS, objectKey, splitKey } from '../client/resource-client.js';
 import { RECONNECTED, type RuntimeEvent } from '../runtime/runtime.js';
 import { errorMessage } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
 import { Controller } from './controller.js';
+import { ClaimProtection } from './task/claim-protection.js';
 import { NodeReconciler } from './node/node-controller.js';
 import { NodeRegistry, dockerRuntimeFor, type RuntimeFactory } from './node/node-registry.js';
 import { TaskReconciler, type ProbeSupervisor } from './task/reconciler.js';
@@ -103,6 +104,8 @@ export class ControllerManager {
   readonly endpointSliceInformer: Informer<EndpointSlice>;
   readonly endpointsReconciler: EndpointsReconciler;
   readonly endpointsController: Controller;
+  /** The okube.dev/pvc-protection finalizer of claims (task/claim-protection.ts). */
+  readonly claimProtectionController: Controller;
   /** Secrets, ConfigMaps and claims the Task controller reads (env references, volumes). */
   readonly configInformers: ConfigInformers;
   private readonly subscriptions: Array<{ unsubscribe(): void }> = [];
@@ -227,6 +230,11 @@ export class ControllerManager {
     this.endpointsReconciler = new EndpointsReconciler({ services, slices, serviceInformer: this.taskServiceInformer, taskInformer: this.taskInformer, sliceInformer: this.endpointSliceInformer, taskByUid: (uid) => this.taskInformer.byIndex('uid', uid)[0] });
     const endpointsReconciler = this.endpointsReconciler;
     this.endpointsController = new Controller('endpoints', (k) => endpointsReconciler.reconcile(k), { workers: opts.endpointsWorkers ?? 2 });
+    const claimProtection = new ClaimProtection(taskKc, this.configInformers.claims, (key) => {
+      const { namespace, name } = splitKey(key);
+      return this.taskInformer.byIndex('configRef', refKey('PersistentVolumeClaim', namespace ?? '', name));
+    });
+    this.claimProtectionController = new Controller('claim-protection', (k) => claimProtection.reconcile(k), { workers: 1 });
   }
 
   /** Events written off the reconciles' path (client/event-queue.ts). */
@@ -293,6 +301,8 @@ export class ControllerManager {
         if (e.type !== 'RESYNC' && (e.type !== 'MODIFIED' || this.taskReconciler.needsReconcile(key, e.object))) this.taskController.enqueue(key);
         this.onTaskForTaskSets(e);
         this.onTaskForServices(e);
+        // A Task that finished or went releases its claims; a new one holds them.
+        if (e.type !== 'RESYNC') for (const c of claimNames(e.object)) this.claimProtectionController.enqueue(`${e.object.metadata.namespace}/${c}`);
       }),
     );
     this.subscriptions.push(this.taskServiceInformer.events$.subscribe((e) => this.endpointsController.enqueue(objectKey(e.object))));
@@ -323,6 +333,7 @@ export class ControllerManager {
     this.subscriptions.push(
       this.configInformers.claims.events$.subscribe((e) => {
         wake('PersistentVolumeClaim')(e);
+        this.claimProtectionController.enqueue(objectKey(e.object));
         if (e.type !== 'RESYNC') this.scheduler.retryUnschedulable(`claim ${objectKey(e.object)} changed`);
       }),
     );
@@ -354,6 +365,7 @@ export class ControllerManager {
     this.relister.start();
     this.taskSetController.start();
     this.endpointsController.start();
+    this.claimProtectionController.start();
     log.info('controllers started');
   }
 
@@ -379,7 +391,7 @@ export class ControllerManager {
     this.stopping = true;
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     await this.relister.stop();
-    await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop(), this.taskSetController.stop(), this.endpointsController.stop()]);
+    await Promise.all([this.taskController.stop(), this.nodeController.stop(), this.scheduler.stop(), this.taskSetController.stop(), this.endpointsController.stop(), this.claimProtectionController.stop()]);
     this.probeManager.stopAll();
     // The last reconciles' Events still reach the API server (bounded: a stop must not hang).
     await Promise.all(this.eventQueues.map((q) => q.stop(5000)));

@@ -109,6 +109,29 @@ describe('Task volumes on real Docker', function () {
     expect(after.status!.containerID, 'the same container').to.equal(t.status!.containerID);
   });
 
+  it('kubectl delete pvc of a claim a Task uses leaves it Terminating: the Task keeps its data across a restart, and the claim goes with the Task', async () => {
+    const core = rig.cluster.kc.makeApiClient(CoreV1Api);
+    const applied = await run(['apply', '-f', '-'], `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: kept\n  namespace: ${ns}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`);
+    expect(applied.code, applied.stderr).to.equal(0);
+    const claim = () => core.readNamespacedPersistentVolumeClaim({ name: 'kept', namespace: ns });
+    await waitFor('the protection finalizer', async () => (await claim()).metadata?.finalizers?.includes('okube.dev/pvc-protection'), 30_000, 100);
+    await rig.manager.tasks.create(taskObject(ns, 'holder', { image: env.image, command: sleeper, volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'kept' } }], volumeMounts: [{ name: 'd', mountPath: '/d' }] }));
+    const first = await running('holder');
+    await sh(first, 'echo row > /d/data');
+    const del = await run(['delete', 'pvc', 'kept', '-n', ns, '--wait=false']);
+    expect(del.code, del.stderr).to.equal(0);
+    expect((await claim()).metadata?.deletionTimestamp, 'marked for deletion').to.not.equal(undefined);
+    expect((await run(['get', 'pvc', 'kept', '-n', ns, '--no-headers'])).code, 'still listed').to.equal(0);
+    // The container dies; its replacement mounts the same claim, with the data.
+    await docker.remove(first.status!.containerID!);
+    const again = await waitForTask(rig.manager.tasks, ns, 'holder', 'running again', (t) => t.status?.phase === 'Running' && !!t.status.containerID && t.status.containerID !== first.status!.containerID, 60_000);
+    expect((await sh(again, 'cat /d/data')).output.trim()).to.equal('row');
+    expect((await claim()).metadata?.deletionTimestamp, 'still held by the Task').to.not.equal(undefined);
+    await rig.manager.tasks.delete('holder', ns);
+    await gone('holder');
+    await waitFor('the claim gone with its last Task', async () => claim().then(() => false, (err: unknown) => (err as { code?: number }).code === 404), 30_000, 200);
+  });
+
   it('a secret volume has the keys as files', async () => {
     const created = await run(['create', 'secret', 'generic', 'tls', '-n', ns, '--from-literal=key.pem=private-bits']);
     expect(created.code, created.stderr).to.equal(0);

@@ -1,0 +1,27 @@
+import { expect } from 'chai';
+import type { PersistentVolumeClaim } from '../../../../src/api/types.js';
+import { CLAIM_PROTECTION_FINALIZER, holdsClaims, protectionAction } from '../../../../src/controllers/task/claim-protection.js';
+import { task } from './fixtures.js';
+
+const claim = (meta: Partial<PersistentVolumeClaim['metadata']> = {}): PersistentVolumeClaim => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'ns', ...meta }, spec: {} }) as PersistentVolumeClaim;
+
+describe('claim protection', () => {
+  it('adds the finalizer to a live claim that lacks it, and leaves one that has it', () => {
+    expect(protectionAction(claim(), false)).to.equal('add');
+    expect(protectionAction(claim({ finalizers: [CLAIM_PROTECTION_FINALIZER] }), true)).to.equal(undefined);
+  });
+
+  it('keeps a deleted claim while a Task holds it, and releases it when none does', () => {
+    const deleting = claim({ deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['other', CLAIM_PROTECTION_FINALIZER] });
+    expect(protectionAction(deleting, true)).to.equal(undefined);
+    expect(protectionAction(deleting, false)).to.equal('remove');
+    expect(protectionAction(claim({ deletionTimestamp: '2026-01-01T00:00:00Z' }), false), 'never added back to a deleted claim').to.equal(undefined);
+  });
+
+  it('counts unfinished Tasks (also one being deleted) as holders, finished ones not', () => {
+    expect(holdsClaims(task({}, { phase: 'Running' }))).to.equal(true);
+    expect(holdsClaims(task())).to.equal(true);
+    expect(holdsClaims(task({}, { phase: 'Succeeded' }))).to.equal(false);
+    expect(holdsClaims(task({}, { phase: 'Failed' }))).to.equal(false);
+  });
+});
