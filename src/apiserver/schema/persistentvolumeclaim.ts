@@ -1,4 +1,5 @@
 import { SELECTED_NODE_ANNOTATION } from '../../api/types.js';
+import { claimVolumeName } from '../../api/volume-names.js';
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
 import { ageColumn, typeMetaProperties } from './builtin-parts.js';
 
@@ -40,10 +41,31 @@ const schema: JsonSchema = {
   },
 };
 
+type ClaimLike = { metadata?: { name?: string; namespace?: string; uid?: string; deletionTimestamp?: string; annotations?: Record<string, string> }; spec?: { volumeName?: string }; status?: { phase?: string } };
+const nodeOf = (o: object) => (o as ClaimLike).metadata?.annotations?.[SELECTED_NODE_ANNOTATION];
+
+/**
+ * kube's PVC printer says Terminating for a claim being deleted; otherwise its phase. okube writes
+ * no phase (there are no PersistentVolumes to bind to), so a claim on a Node reads Bound, as a
+ * WaitForFirstConsumer claim does once its first Pod is placed, and one on none Pending.
+ */
+function claimStatus(o: object): string {
+  const c = o as ClaimLike;
+  if (c.metadata?.deletionTimestamp) return 'Terminating';
+  return c.status?.phase ?? (nodeOf(o) ? 'Bound' : 'Pending');
+}
+
+/** The Docker volume, once the claim is on a Node (a claim on none has no volume yet). */
+function claimVolume(o: object): string {
+  const c = o as ClaimLike;
+  if (c.spec?.volumeName) return c.spec.volumeName;
+  return nodeOf(o) && c.metadata?.uid ? claimVolumeName(c.metadata.namespace ?? '', c.metadata.name ?? '', c.metadata.uid) : '';
+}
+
 const columns: PrinterColumn[] = [
-  { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Pending or Bound.' },
-  { name: 'Volume', type: 'string', jsonPath: '.spec.volumeName', description: 'The Docker volume.' },
-  { name: 'Node', type: 'string', jsonPath: '.metadata.annotations', description: 'The Node the volume lives on.', cell: (o) => (o as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[SELECTED_NODE_ANNOTATION] ?? '' },
+  { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Bound once on a Node, else Pending; Terminating while being deleted.', cell: claimStatus },
+  { name: 'Volume', type: 'string', jsonPath: '.spec.volumeName', description: 'The Docker volume, once the claim is on a Node.', cell: claimVolume },
+  { name: 'Node', type: 'string', jsonPath: '.metadata.annotations', description: 'The Node the volume lives on.', cell: (o) => nodeOf(o) ?? '' },
   ageColumn,
 ];
 

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { VOLUME_CLAIM_LABEL, VOLUME_TASK_LABEL, type Task, type Volume } from '../../api/types.js';
 import { memoryToBytes } from '../../api/quantity.js';
+import { claimVolumeName, uid12 } from '../../api/volume-names.js';
 import type { Mount } from '../../runtime/runtime.js';
 import { placementLabels } from '../cluster-scope.js';
 
@@ -15,18 +16,9 @@ import { placementLabels } from '../cluster-scope.js';
 /** Where the holder container mounts config volume `name`. */
 export const HOLDER_ROOT = '/okube-volumes';
 
-function uid8(uid: string | undefined): string {
-  return (uid ?? '').replace(/-/g, '').slice(0, 12);
-}
-
 /** The Docker volume of an emptyDir, secret or configMap volume of the Task. */
 export function taskVolumeName(task: Task, volume: string): string {
-  return `okube-${uid8(task.metadata.uid)}-${volume}`;
-}
-
-/** The Docker volume of a claim (namespace, name and uid: a re-created claim is a new volume). */
-export function claimVolumeName(namespace: string, claim: string, claimUid: string): string {
-  return `okube-pvc-${namespace}-${claim}-${uid8(claimUid)}`;
+  return `okube-${uid12(task.metadata.uid)}-${volume}`;
 }
 
 export interface ClaimView {

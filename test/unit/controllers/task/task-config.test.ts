@@ -5,7 +5,8 @@ import { configMapData, refKey, refsOf, secretData, type ConfigData, type Config
 import { resolveConfigVolumes } from '../../../../src/controllers/task/config-volumes.js';
 import { resolveEnv } from '../../../../src/controllers/task/env-from.js';
 import { prepareConfig, type ClaimInfo } from '../../../../src/controllers/task/task-config.js';
-import { claimVolumeName, holderMounts, mountsOf, taskVolumeName } from '../../../../src/controllers/task/volumes.js';
+import { claimVolumeName } from '../../../../src/api/volume-names.js';
+import { holderMounts, mountsOf, taskVolumeName } from '../../../../src/controllers/task/volumes.js';
 import { buildContainerSpec, specHash } from '../../../../src/controllers/task/container-spec.js';
 
 // The pure resolution of what a Task's container needs from Secrets, ConfigMaps and claims, and
