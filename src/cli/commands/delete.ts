@@ -19,6 +19,8 @@ interface DeleteOptions extends ClientOptions {
   selector?: string;
   gracePeriod: number;
   force?: boolean;
+  all?: boolean;
+  now?: boolean;
 }
 
 /**
@@ -63,14 +65,15 @@ async function targetsOf(client: Client, args: string[], opts: DeleteOptions): P
     });
   }
   const resolved = await resolveTargets(client, args);
+  if (opts.all && resolved.some((r) => r.name)) throw new CliError('cannot set --all and name resources at the same time');
   const out: Target[] = [];
   for (const { resource, name } of resolved) {
     const namespace = resource.namespaced ? client.conn.namespace : undefined;
     if (name) out.push({ resource, name, namespace });
-    else if (opts.selector) {
-      const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(resourcePath(resource, namespace), { query: { labelSelector: opts.selector } });
+    else if (opts.selector || opts.all) {
+      const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(resourcePath(resource, namespace), { query: opts.selector ? { labelSelector: opts.selector } : {} });
       out.push(...list.items.map((o) => ({ resource, name: o.metadata.name, namespace })));
-    } else throw new CliError('resource(s) were provided, but no name was specified (or -l)');
+    } else throw new CliError('resource(s) were provided, but no name was specified (or -l, or --all)');
   }
   return out;
 }
@@ -88,8 +91,13 @@ export function registerDelete(program: Command): void {
       .option('--timeout <duration>', 'give up waiting after this long (e.g. 60s, 2m)', parseDuration)
       .option('--ignore-not-found', 'treat "not found" as success')
       .option('--grace-period <seconds>', "seconds a Task's container gets between SIGTERM and SIGKILL; -1: its terminationGracePeriodSeconds, 0: at once (with --force)", parseInteger, -1)
-      .option('--force', 'with --grace-period=0: kill at once'),
+      .option('--force', 'with --grace-period=0: kill at once')
+      .option('--all', 'delete every object of the type in the namespace')
+      .option('--now', 'stop with the least grace: --grace-period=1'),
   ).action(async (args: string[], opts: DeleteOptions) => {
+    if (opts.all && opts.selector) throw new CliError('cannot set --all and --selector at the same time');
+    if (opts.now && opts.gracePeriod >= 0) throw new CliError('--now and --grace-period cannot be specified together');
+    if (opts.now) opts.gracePeriod = 1;
     const client = await connect(opts);
     const targets = await targetsOf(client, args, opts);
     if (!targets.length) {

@@ -308,6 +308,25 @@ describe('okube CLI against okube up', function () {
     expect(byFile.stdout).to.equal('task.okube.dev "byfile" deleted\n');
   });
 
+  it('delete --all --now removes every Task of its own namespace and waits for them; --all refuses names and -l, as kubectl does', async () => {
+    const own = uniqueName('cli-all');
+    owned.push(own);
+    expect((await run(['apply', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${own}\n`)).code).to.equal(0);
+    for (const n of ['a1', 'a2']) expect((await run(['apply', '-n', own, '-f', '-'], taskYaml(n, '  command: ["sleep", "3600"]\n'))).code).to.equal(0);
+    const r = await run(['delete', 'tasks', '--all', '--now', '-n', own]);
+    expect(r.stdout, r.stderr).to.equal('task.okube.dev "a1" deleted\ntask.okube.dev "a2" deleted\n');
+    expect((await run(['get', 'tasks', '-n', own, '-o', 'name'])).stdout).to.equal('');
+    expect((await task('web')).metadata.deletionTimestamp, 'other namespaces untouched').to.equal(undefined);
+    for (const [args, message] of [
+      [['delete', 'tasks', 'a1', '--all'], 'error: cannot set --all and name resources at the same time\n'],
+      [['delete', 'tasks', '--all', '-l', 'app=x'], 'error: cannot set --all and --selector at the same time\n'],
+      [['delete', 'tasks', 'a1', '--now', '--grace-period', '5'], 'error: --now and --grace-period cannot be specified together\n'],
+    ] as const) {
+      const bad = await run([...args, '-n', own]);
+      expect([bad.code, bad.stderr], args.join(' ')).to.deep.equal([1, message]);
+    }
+  });
+
   it('delete --grace-period shortens a Task\'s stop as a Pod\'s: --grace-period=0 --force kills at once, and a later delete shortens a stop under way', async () => {
     // PID 1 ignores SIGTERM and the spec gives it 10 minutes: only a shorter period ends these within the test.
     const spec = '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 600\n';
