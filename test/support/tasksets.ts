@@ -6,15 +6,17 @@ import { testEnv } from './env.js';
  * and deletions do not wait out a grace period). `spec` overrides any top-level spec field.
  */
 export function taskSetManifest(ns: string, name: string, spec: Partial<TaskSetSpec> = {}, image = testEnv().image): TaskSet {
+  // The app label is the name, cut to what a label value may hold (63 characters, alphanumeric at the end).
+  const app = name.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
   return {
     apiVersion: 'okube.dev/v1alpha1',
     kind: 'TaskSet',
     metadata: { name, namespace: ns },
     spec: {
       replicas: 2,
-      selector: { matchLabels: { app: name } },
+      selector: { matchLabels: { app } },
       template: {
-        metadata: { labels: { app: name } },
+        metadata: { labels: { app } },
         spec: { image, imagePullPolicy: 'Never', command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"], terminationGracePeriodSeconds: 2 },
       },
       ...spec,
