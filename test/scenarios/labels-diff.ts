@@ -101,7 +101,7 @@ export function labelAndDiffScenarios(session: () => Session): void {
       expect(after.metadata.generation).to.equal(before.metadata.generation);
       expect(after.status!.containerID).to.equal(before.status!.containerID);
       ok(await u.kubectl(['apply', '-f', changed, '-n', u.ns]), 'kubectl apply of the change');
-      const applied = await u.until('web', 'the new image running', (t) => t.spec.image === session().image2 && t.status?.observedGeneration === t.metadata.generation && t.status?.containerID !== before.status!.containerID && t.status?.phase === 'Running');
+      const applied = await u.until('web', 'the new image running', (t) => t.spec.image === session().image2 && t.status?.observedGeneration === t.metadata.generation && !!t.status?.containerID && t.status.containerID !== before.status!.containerID && t.status?.phase === 'Running');
       expect((await u.container(applied.status!.containerID!))?.Config.Image).to.equal(session().image2);
       const clean = await u.kubectl(['diff', '-f', changed, '-n', u.ns]);
       expect(clean.code, clean.stdout).to.equal(0);
