@@ -6,6 +6,8 @@
 export interface TableColumn {
   name: string;
   type?: string;
+  /** "name" marks the object-name column, the one kubectl prefixes with the type. */
+  format?: string;
   priority?: number;
 }
 
@@ -24,7 +26,7 @@ export interface Table {
 export interface TableOptions {
   wide?: boolean;
   withNamespace?: boolean;
-  /** Prefix the first cell with the resource type (`task.okube.dev/web`), as kubectl does for several types. */
+  /** Prefix the name column (format "name") with the resource type (`task.okube.dev/web`), as kubectl does for several types. */
   kindPrefix?: string;
   /** --no-headers */
   noHeaders?: boolean;
@@ -65,8 +67,9 @@ export class TablePrinter {
   }
 
   cells(table: Table, row: TableRow): string[] {
-    const cols = this.visible(table.columnDefinitions).map((i) => cellText(row.cells[i]));
-    if (this.opts.kindPrefix && cols.length) cols[0] = `${this.opts.kindPrefix}/${cols[0]}`;
+    const visible = this.visible(table.columnDefinitions);
+    // kubectl prefixes the name column (format "name"), wherever the server put it (an Event's is last, and wide-only).
+    const cols = visible.map((i) => (this.opts.kindPrefix && table.columnDefinitions[i].format === 'name' ? `${this.opts.kindPrefix}/${cellText(row.cells[i])}` : cellText(row.cells[i])));
     const labels = row.object?.metadata?.labels ?? {};
     const labelCells = (this.opts.labelColumns ?? []).map((k) => labels[k] ?? '');
     const all = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',') || '<none>';

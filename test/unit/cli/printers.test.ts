@@ -34,6 +34,15 @@ describe('cli: table printer', () => {
     expect(new TablePrinter({ noHeaders: true }).print(table)).to.equal('web         Running   true    5s\ncrashloop             false   10m\n');
   });
 
+  it('prefixes the name column with the type, even when the server puts it last (an Event)', () => {
+    const events: Table = {
+      kind: 'Table',
+      columnDefinitions: [{ name: 'Last Seen' }, { name: 'Reason' }, { name: 'Name', format: 'name', priority: 1 }],
+      rows: [{ cells: ['5s', 'Started', 'web.1'], object: { metadata: { name: 'web.1' } } }],
+    };
+    expect(new TablePrinter({ wide: true, kindPrefix: 'event' }).print(events)).to.equal('LAST SEEN   REASON    NAME\n5s          Started   event/web.1\n');
+  });
+
   it('keeps column widths across watch events', () => {
     const p = new TablePrinter();
     p.print(table);
