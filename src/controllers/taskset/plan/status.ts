@@ -38,6 +38,9 @@ export function setTaskSetCondition(list: TaskSetCondition[], next: Cond, now: D
 /**
  * ReplicaFailure, as kube's ReplicaSet controller sets it: True with the create's error while
  * Tasks cannot be made (a template the API refuses, a name too long), gone once a sync succeeds.
+ * A condition already there is left as it is: its message names a random Task, so rewriting it on
+ * every failed sync would write status, and the TaskSet's own MODIFIED event would requeue it at
+ * once, around the failure backoff.
  */
 export function withReplicaFailure(status: TaskSetStatus, createError: string | undefined, now: Date): TaskSetStatus {
   const conds = status.conditions ?? [];
@@ -45,7 +48,7 @@ export function withReplicaFailure(status: TaskSetStatus, createError: string | 
     if (!conds.some((c) => c.type === 'ReplicaFailure')) return status;
     return { ...status, conditions: conds.filter((c) => c.type !== 'ReplicaFailure') };
   }
-  return { ...status, conditions: setTaskSetCondition(conds, { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: createError }, now, true) };
+  return { ...status, conditions: setTaskSetCondition(conds, { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: createError }, now) };
 }
 
 export interface StatusInput {

@@ -393,4 +393,9 @@ describe('TaskSet status: ReplicaFailure', () => {
     expect(fixed.conditions).to.deep.equal(base.conditions);
     expect(withReplicaFailure(base, undefined, NOW)).to.equal(base);
   });
+
+  it('is left as it is when creating fails again, so a failing sync writes no new status', () => {
+    const failed = withReplicaFailure(plan(taskSet(), []).status, 'Error creating: web-abcde', NOW);
+    expect(withReplicaFailure(failed, 'Error creating: web-fghij', new Date(NOW.getTime() + 5000))).to.deep.equal(failed);
+  });
 });
