@@ -301,8 +301,10 @@ export class ControllerManager {
         if (e.type !== 'RESYNC' && (e.type !== 'MODIFIED' || this.taskReconciler.needsReconcile(key, e.object))) this.taskController.enqueue(key);
         this.onTaskForTaskSets(e);
         this.onTaskForServices(e);
-        // A Task that finished or went releases its claims; a new one holds them.
-        if (e.type !== 'RESYNC') for (const c of claimNames(e.object)) this.claimProtectionController.enqueue(`${e.object.metadata.namespace}/${c}`);
+        // A Task that was placed holds its claims; one that finished, went or dropped a claim from its spec releases them.
+        if (e.type !== 'RESYNC') {
+          for (const c of new Set([...claimNames(e.object), ...(e.old ? claimNames(e.old) : [])])) this.claimProtectionController.enqueue(`${e.object.metadata.namespace}/${c}`);
+        }
       }),
     );
     this.subscriptions.push(this.taskServiceInformer.events$.subscribe((e) => this.endpointsController.enqueue(objectKey(e.object))));

@@ -1,13 +1,14 @@
 import type { Task } from '../../api/types.js';
 import { claimNames } from '../task/volumes.js';
 
-// Volume node affinity for the scheduler, pure: a Task's PersistentVolumeClaims must all exist,
+// Volume node affinity for the scheduler, pure: a Task's PersistentVolumeClaims must all exist
+// and not be being deleted (kube-scheduler's VolumeBinding refuses those too),
 // and those already bound to a Node (annotation volume.kubernetes.io/selected-node, the first
 // Node that used the claim) pin the Task to it; claims bound to no Node yet are bound to the
 // chosen Node just before the Task (kube-scheduler's WaitForFirstConsumer binding).
 
 export interface ClaimSource {
-  get(namespace: string, name: string): { node?: string } | undefined;
+  get(namespace: string, name: string): { node?: string; deleting?: boolean } | undefined;
 }
 
 export type ClaimPlacement = { node?: string; unbound: string[] } | { message: string };
@@ -22,6 +23,7 @@ export function claimPlacement(task: Task, claims: ClaimSource | undefined): Cla
   for (const name of names) {
     const c = claims.get(ns, name);
     if (!c) return { message: `persistentvolumeclaim "${name}" not found` };
+    if (c.deleting) return { message: `persistentvolumeclaim "${name}" is being deleted` };
     if (!c.node) {
       unbound.push(name);
       continue;

@@ -16,6 +16,8 @@ import { claimNames, mountsOf, type ClaimView } from './volumes.js';
 export interface ClaimInfo extends ClaimView {
   /** The Node its Docker volume lives on (annotation volume.kubernetes.io/selected-node). */
   node?: string;
+  /** Being deleted (held by okube's protection finalizer): no new Task is placed on it. */
+  deleting?: boolean;
 }
 
 export interface ClaimSource {
@@ -60,6 +62,6 @@ export function prepareConfig(task: Task, input: { source: ConfigSource; claims:
 }
 
 /** The claim's view from the object (uid, and the Node in its selected-node annotation). */
-export function claimInfo(obj: { metadata: { uid?: string; annotations?: Record<string, string> } }): ClaimInfo {
-  return { uid: obj.metadata.uid ?? '', node: obj.metadata.annotations?.[SELECTED_NODE_ANNOTATION] || undefined };
+export function claimInfo(obj: { metadata: { uid?: string; annotations?: Record<string, string>; deletionTimestamp?: string } }): ClaimInfo {
+  return { uid: obj.metadata.uid ?? '', node: obj.metadata.annotations?.[SELECTED_NODE_ANNOTATION] || undefined, ...(obj.metadata.deletionTimestamp ? { deleting: true } : {}) };
 }

@@ -114,9 +114,9 @@ describe('Task volumes on real Docker', function () {
     const applied = await run(['apply', '-f', '-'], `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: kept\n  namespace: ${ns}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`);
     expect(applied.code, applied.stderr).to.equal(0);
     const claim = () => core.readNamespacedPersistentVolumeClaim({ name: 'kept', namespace: ns });
-    await waitFor('the protection finalizer', async () => (await claim()).metadata?.finalizers?.includes('okube.dev/pvc-protection'), 30_000, 100);
     await rig.manager.tasks.create(taskObject(ns, 'holder', { image: env.image, command: sleeper, volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'kept' } }], volumeMounts: [{ name: 'd', mountPath: '/d' }] }));
     const first = await running('holder');
+    await waitFor('the protection finalizer', async () => (await claim()).metadata?.finalizers?.includes('okube.dev/pvc-protection'), 30_000, 100);
     await sh(first, 'echo row > /d/data');
     const del = await run(['delete', 'pvc', 'kept', '-n', ns, '--wait=false']);
     expect(del.code, del.stderr).to.equal(0);
@@ -131,6 +131,19 @@ describe('Task volumes on real Docker', function () {
     await rig.manager.tasks.delete('holder', ns);
     await gone('holder');
     await waitFor('the claim gone with its last Task', async () => claim().then(() => false, (err: unknown) => (err as { code?: number }).code === 404), 30_000, 200);
+  });
+
+  it('a claim carries the protection finalizer only while a Task uses it: it comes off when the last Task goes', async () => {
+    const core = rig.cluster.kc.makeApiClient(CoreV1Api);
+    const applied = await run(['apply', '-f', '-'], `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: lent\n  namespace: ${ns}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`);
+    expect(applied.code, applied.stderr).to.equal(0);
+    const finalizers = async () => (await core.readNamespacedPersistentVolumeClaim({ name: 'lent', namespace: ns })).metadata?.finalizers ?? [];
+    await rig.manager.tasks.create(taskObject(ns, 'borrower', { image: env.image, command: sleeper, volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'lent' } }], volumeMounts: [{ name: 'd', mountPath: '/d' }] }));
+    await running('borrower');
+    await waitFor('the protection finalizer while the Task runs', async () => (await finalizers()).includes('okube.dev/pvc-protection'), 30_000, 100);
+    await rig.manager.tasks.delete('borrower', ns);
+    await gone('borrower');
+    await waitFor('the finalizer off the live claim', async () => !(await finalizers()).includes('okube.dev/pvc-protection'), 30_000, 100);
   });
 
   it('a secret volume has the keys as files', async () => {

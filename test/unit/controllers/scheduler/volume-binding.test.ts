@@ -19,10 +19,14 @@ const snap = (name: string, over: Partial<NodeSnapshot> = {}): NodeSnapshot => (
 });
 
 describe('claimPlacement', () => {
-  const claims = (c: Record<string, { node?: string }>) => ({ get: (_ns: string, n: string) => c[n] });
+  const claims = (c: Record<string, { node?: string; deleting?: boolean }>) => ({ get: (_ns: string, n: string) => c[n] });
 
   it('pins the Task to the Node of a bound claim', () => {
     expect(claimPlacement(task([claim('a')]), claims({ a: { node: 'n2' } }))).to.deep.equal({ node: 'n2', unbound: [] });
+  });
+
+  it('refuses a claim being deleted, as kube-scheduler does', () => {
+    expect(claimPlacement(task([claim('a')]), claims({ a: { node: 'n2', deleting: true } }))).to.deep.equal({ message: 'persistentvolumeclaim "a" is being deleted' });
   });
 
   it('lists claims bound to no Node yet for binding with the Task', () => {
