@@ -239,6 +239,16 @@ describe('Task controller on real Docker, etcd and API server', function () {
     expect(running).to.have.length(1);
   });
 
+  it('publishes the replacement container on the host port it allocated for the old one after a spec change', async () => {
+    await manager.tasks.create(taskObject(ns, 'keepport', { image: env.image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080 }], terminationGracePeriodSeconds: 1 }));
+    const before = await waitForTask(manager.tasks, ns, 'keepport', 'Running with a port', (t) => t.status?.phase === 'Running' && Boolean(t.status.ports?.length));
+    const port = before.status!.ports![0].hostPort;
+    await manager.tasks.patch('keepport', { spec: { env: [{ name: 'V', value: '2' }] } }, ns);
+    const after = await waitForTask(manager.tasks, ns, 'keepport', 'new container with its port', (t) => t.status?.phase === 'Running' && !!t.status.containerID && t.status.containerID !== before.status!.containerID && Boolean(t.status.ports?.length));
+    expect(after.status!.ports![0].hostPort).to.equal(port);
+    expect((await waitFor('HTTP answer on the same port', async () => (await fetch(`http://127.0.0.1:${port}/`)).text())).trim()).to.equal('ok');
+  });
+
   it('removes a container that carries okube labels but whose Task does not exist, after a grace period', async () => {
     const name = uniqueName('okube-orphan');
     const destroyed = firstValueFrom(docker.events().pipe(filter((e) => e.action === 'destroy' && e.labels[LABELS.name] === 'ghost' && e.labels[LABELS.namespace] === ns), timeout(30_000)));

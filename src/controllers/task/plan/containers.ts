@@ -38,10 +38,10 @@ export function specChange(ctx: PlanContext): Plan | undefined {
   status.state = { waiting: replacing };
   resetBackoff(status);
   status.ready = false;
-  // The old container goes: its id, published ports and start no longer describe the Task (a new
-  // image that cannot be pulled would otherwise leave them shown under ImagePullBackOff).
+  // The old container goes: its id and start no longer describe the Task (a new image that cannot
+  // be pulled would otherwise leave them shown under ImagePullBackOff). status.ports stays: a host
+  // port okube allocated (hostPort 0) is what the new container publishes again (host-ports.ts).
   delete status.containerID;
-  delete status.ports;
   status.started = false;
   cond(ctx, 'Ready', 'False', 'ContainerCreating', 'replacing the container');
   cond(ctx, 'BackOff', 'False', 'SpecChanged', 'the container is being replaced');

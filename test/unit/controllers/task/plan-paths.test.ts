@@ -138,7 +138,8 @@ describe('task plan: spec changes', () => {
     expect(p.status.state).to.deep.equal({ waiting: { reason: 'ContainerCreating', message: 'replacing the container after a spec change' } });
     expect(p.status.ready).to.equal(false);
     expect(p.status.started).to.equal(false);
-    expect(p.status).to.not.have.any.keys('containerID', 'ports');
+    expect(p.status).to.not.have.any.keys('containerID');
+    expect(p.status.ports, 'kept: an allocated host port goes to the new container').to.deep.equal([{ containerPort: 80, hostPort: 30001, protocol: 'TCP' }]);
     expect(cond(p, 'Ready')).to.deep.equal({ status: 'False', reason: 'ContainerCreating', message: 'replacing the container' });
     expect(cond(p, 'BackOff')).to.deep.equal({ status: 'False', reason: 'SpecChanged', message: 'the container is being replaced' });
   });
