@@ -99,7 +99,8 @@ describe('okube CLI against okube up', function () {
   });
 
   it('get -w piped into a reader that goes away (| head -1) ends quietly, as kubectl does, not as a crash', async () => {
-    const child = spawn('sh', ['-c', `"${process.execPath}" "${okubeBin()}" get tasks crashloop -w -n ${ns} | head -1`], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    // The pipeline's status is okube's own (bash's PIPESTATUS), not head's.
+    const child = spawn('bash', ['-c', `"${process.execPath}" "${okubeBin()}" get tasks crashloop -w -n ${ns} | head -1; exit \${PIPESTATUS[0]}`], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -108,7 +109,7 @@ describe('okube CLI against okube up', function () {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(out).to.match(/^NAME\s+PHASE/);
     expect(err, 'nothing on stderr').to.equal('');
-    expect(code).to.equal(0);
+    expect(code, "okube's exit status: 128 + SIGPIPE, as a shell reports kubectl's").to.equal(141);
   });
 
   it('apply again reports unchanged, and configured after a change', async () => {
