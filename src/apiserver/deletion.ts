@@ -1,7 +1,7 @@
 import type { Store } from '../storage/store.js';
 import { decodeObject } from './http.js';
 import { listObjects } from './listing.js';
-import { clone, fromStored, isPlainObject, nowTimestamp, toStored, type Obj } from './objects.js';
+import { clone, fromStored, isPlainObject, jsonKind, nowTimestamp, toStored, type Obj } from './objects.js';
 import { collectionPrefix, isNamespaceKind, isTaskKind, objectKey, type Registry, type Resource } from './registry.js';
 import { deleteOptionsCauses, dryRunCauses, optionsInvalid } from './options-validation.js';
 import { queryInt } from './query-params.js';
@@ -25,6 +25,18 @@ export interface DeleteRequest {
   gracePeriodSeconds?: number;
 }
 
+/**
+ * DeleteOptions.dryRun: kubectl and the client libraries send it in the body, not the query. Not a
+ * list of strings is a decoding error (400), as kube-apiserver's JSON decoder reports it.
+ */
+function dryRunOf(options: Record<string, unknown>): string[] {
+  const v = options.dryRun;
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v) && v.every((d) => typeof d === 'string')) return v as string[];
+  const got = Array.isArray(v) ? `${jsonKind(v.find((d) => typeof d !== 'string'))} into Go struct field DeleteOptions.dryRun of type string` : `${jsonKind(v)} into Go struct field DeleteOptions.dryRun of type []string`;
+  throw badRequest(`json: cannot unmarshal ${got}`);
+}
+
 export async function deleteObject(
   store: Store,
   onNamespaceDeleting: NamespaceHook,
@@ -37,11 +49,10 @@ export async function deleteObject(
 ): Promise<Result> {
   let options: Record<string, unknown> = {};
   if (body.length && body.toString('utf8').trim()) options = decodeObject(body, 'application/json', 'object (DeleteOptions)');
-  // kubectl and the client libraries send DeleteOptions.dryRun in the body, not the query.
-  const bodyDryRun = options.dryRun === undefined || options.dryRun === null ? [] : options.dryRun;
-  const causes = [...deleteOptionsCauses(q, options), ...(Array.isArray(bodyDryRun) && bodyDryRun.every((d) => typeof d === 'string') ? dryRunCauses(bodyDryRun) : [{ reason: 'FieldValueInvalid', field: 'dryRun', message: `Invalid value: ${JSON.stringify(bodyDryRun)}: must be a list of strings` }])];
+  const bodyDryRun = dryRunOf(options);
+  const causes = [...deleteOptionsCauses(q, options), ...dryRunCauses(bodyDryRun)];
   if (causes.length) throw optionsInvalid('DeleteOptions', causes);
-  const dryRun = opts.dryRun || (bodyDryRun as string[]).length > 0;
+  const dryRun = opts.dryRun || bodyDryRun.length > 0;
   const gp = queryInt(q, 'gracePeriodSeconds') ?? options.gracePeriodSeconds;
   if (gp !== undefined && gp !== null && !Number.isInteger(gp)) throw badRequest(`gracePeriodSeconds: Invalid value: ${JSON.stringify(gp)}`);
   const preconditions = isPlainObject(options.preconditions) ? options.preconditions : {};

@@ -28,6 +28,13 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** How Go's encoding/json names a JSON value's type in "cannot unmarshal X into …" errors. */
+export function jsonKind(v: unknown): string {
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'string' || typeof v === 'number') return typeof v;
+  return Array.isArray(v) ? 'array' : 'object';
+}
+
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;

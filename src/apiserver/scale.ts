@@ -1,5 +1,5 @@
 import type { StatusCause } from '../api/types.js';
-import { isPlainObject, type Obj } from './objects.js';
+import { isPlainObject, jsonKind, type Obj } from './objects.js';
 import { SCALE_GVK, type ScaleDef } from './schema/index.js';
 import { ApiError, badRequest } from './status.js';
 import { OkubeError } from '../util/errors.js';
@@ -138,8 +138,7 @@ function replicasTypeError(v: unknown): string | undefined {
     if (Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX) return undefined;
     return `json: cannot unmarshal number ${v} into Go struct field ScaleSpec.spec.replicas of type int32`;
   }
-  const t = typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? 'array' : 'object';
-  return `json: cannot unmarshal ${t} into Go struct field ScaleSpec.spec.replicas of type int32`;
+  return `json: cannot unmarshal ${jsonKind(v)} into Go struct field ScaleSpec.spec.replicas of type int32`;
 }
 
 /**
@@ -153,9 +152,9 @@ export function readScaleWrite(body: Record<string, unknown>, decodeError: (mess
   if (apiVersion !== undefined && apiVersion !== SCALE_API_VERSION) throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${SCALE_API_VERSION})`);
   if (kind !== undefined && kind !== SCALE_KIND) throw badRequest(`the kind in the data (${String(kind)}) does not match the expected kind (${SCALE_KIND})`);
   const meta = body.metadata ?? {};
-  if (!isPlainObject(meta)) throw decodeError(`json: cannot unmarshal ${Array.isArray(meta) ? 'array' : typeof meta} into Go struct field Scale.metadata of type v1.ObjectMeta`);
+  if (!isPlainObject(meta)) throw decodeError(`json: cannot unmarshal ${jsonKind(meta)} into Go struct field Scale.metadata of type v1.ObjectMeta`);
   const spec = body.spec ?? {};
-  if (!isPlainObject(spec)) throw decodeError(`json: cannot unmarshal ${Array.isArray(spec) ? 'array' : typeof spec} into Go struct field Scale.spec of type v1.ScaleSpec`);
+  if (!isPlainObject(spec)) throw decodeError(`json: cannot unmarshal ${jsonKind(spec)} into Go struct field Scale.spec of type v1.ScaleSpec`);
   let replicas = 0;
   if (spec.replicas !== undefined && spec.replicas !== null) {
     const bad = replicasTypeError(spec.replicas);
@@ -164,7 +163,7 @@ export function readScaleWrite(body: Record<string, unknown>, decodeError: (mess
   }
   const str = (v: unknown, field: string) => {
     if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') throw decodeError(`json: cannot unmarshal ${typeof v} into Go struct field ObjectMeta.metadata.${field} of type string`);
+    if (typeof v !== 'string') throw decodeError(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ObjectMeta.metadata.${field} of type string`);
     return v;
   };
   return { replicas, resourceVersion: str(meta.resourceVersion, 'resourceVersion'), uid: str(meta.uid, 'uid') };

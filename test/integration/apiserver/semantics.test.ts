@@ -158,6 +158,14 @@ for (const backend of backends) {
       expect((await raw(ts, 'GET', `${NSP}/dbody`)).status).to.equal(200);
     });
 
+    it('DELETE with a DeleteOptions.dryRun that is not a list of strings is a 400 naming the field, and deletes nothing', async () => {
+      expect((await raw(ts, 'POST', NSP, { body: task('dtype'), headers: json })).status).to.equal(201);
+      const bad = await raw(ts, 'DELETE', `${NSP}/dtype`, { body: JSON.stringify({ dryRun: 'All' }), headers: json });
+      expect(bad.status, bad.body).to.equal(400);
+      expect(JSON.parse(bad.body)).to.include({ kind: 'Status', reason: 'BadRequest', message: 'json: cannot unmarshal string into Go struct field DeleteOptions.dryRun of type []string' });
+      expect((await raw(ts, 'GET', `${NSP}/dtype`)).status).to.equal(200);
+    });
+
     it('generateName, dryRun, optimistic concurrency, status rules', async () => {
       const g = await raw(ts, 'POST', NSP, { body: JSON.stringify({ apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { generateName: 'gen-' }, spec: { image: 'x' } }), headers: json });
       expect(g.status).to.equal(201);
