@@ -23,11 +23,12 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
   { names: ['wait'], load: async () => (await import('./commands/wait.js')).registerWait },
   { names: ['restart', 'retry'], load: async () => (await import('./commands/restart.js')).registerRestart },
   { names: ['rollout'], load: async () => (await import('./commands/rollout.js')).registerRollout },
+  { names: ['scale'], load: async () => (await import('./commands/scale.js')).registerScale },
   { names: ['top'], load: async () => (await import('./commands/top.js')).registerTop },
 ];
 
 /** The commands that talk to an API server and take kubectl's -n, --kubeconfig and --context. */
-export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['cordon', 'uncordon', 'drain', 'apply', 'get', 'describe', 'delete', 'logs', 'wait', 'restart', 'retry', 'rollout', 'top']);
+export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['cordon', 'uncordon', 'drain', 'apply', 'get', 'describe', 'delete', 'logs', 'wait', 'restart', 'retry', 'rollout', 'scale', 'top']);
 
 /** okube's own version flags: they print the version, so no command needs loading. */
 const VERSION_FLAGS = ['-V', '--version'];

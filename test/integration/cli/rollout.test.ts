@@ -10,11 +10,11 @@ import { okube, removeContainersOf, startUp, type CliResult, type UpProcess } fr
 import { waitFor } from '../../support/wait.js';
 import { taskSetManifest } from '../../support/tasksets.js';
 
-// `okube rollout` as a user runs it: the compiled CLI (okubeBin(), through okube()) against one
+// `okube rollout` and `okube scale` as a user runs them: the compiled CLI (okubeBin(), through okube()) against one
 // real `okube up` (its own etcd, API server and controllers, one Node on the main test engine).
 // Every test has its own namespace; the containers of all of them are removed after.
 
-describe('okube rollout against okube up', function () {
+describe('okube rollout and scale against okube up', function () {
   this.timeout(180_000);
   let dir: string;
   let up: UpProcess;
@@ -192,6 +192,39 @@ describe('okube rollout against okube up', function () {
       const r = await run([...args, '-n', 'default']);
       expect(r.code, args.join(' ')).to.not.equal(0);
       expect(r.stderr.trim().split('\n')[0], args.join(' ')).to.match(/^error: /);
+      noStack(r);
+    }
+  });
+
+  it('scale sets a TaskSet\'s replicas through the scale subresource and the controller follows; kubectl sees the same', async () => {
+    const ns = await namespace();
+    await ok(['apply', '-f', '-'], JSON.stringify(taskSetManifest(ns, 'web', { replicas: 1 })));
+    expect(await ok(['scale', 'tks', 'web', '--replicas=3', '-n', ns])).to.equal('taskset.okube.dev/web scaled\n');
+    await waitFor('three live Tasks', async () => (await liveTasks(ns)).length === 3, 60_000, 200);
+    expect((await kubectl(['get', 'taskset', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'], { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') })).stdout).to.equal('3');
+    expect(await ok(['scale', 'taskset/web', '--replicas=1', '-n', ns])).to.equal('taskset.okube.dev/web scaled\n');
+    await waitFor('one live Task', async () => (await liveTasks(ns)).length === 1, 60_000, 200);
+  });
+
+  it('scale --current-replicas and --resource-version refuse a TaskSet that changed, as kubectl does, and leave it as it was', async () => {
+    const ns = await namespace();
+    await ok(['apply', '-f', '-'], JSON.stringify(taskSetManifest(ns, 'guarded', { replicas: 2 })));
+    const wrong = await run(['scale', 'tks/guarded', '--replicas=5', '--current-replicas=3', '-n', ns]);
+    expect(wrong.code).to.equal(1);
+    expect(wrong.stderr).to.equal('error: Expected replicas to be 3, was 2\n');
+    const stale = await run(['scale', 'tks/guarded', '--replicas=5', '--resource-version=1', '-n', ns]);
+    expect(stale.code).to.equal(1);
+    expect(stale.stderr).to.match(/^Error from server \(Conflict\): /);
+    expect((await get<TaskSet>(ns, 'tks/guarded')).spec.replicas).to.equal(2);
+    expect(await ok(['scale', 'tks/guarded', '--replicas=4', '--current-replicas=2', '-n', ns])).to.equal('taskset.okube.dev/guarded scaled\n');
+    expect((await get<TaskSet>(ns, 'tks/guarded')).spec.replicas).to.equal(4);
+  });
+
+  it('scale without --replicas, without a name, or of a missing TaskSet is one line and a non-zero exit', async () => {
+    for (const args of [['scale', 'tks/web'], ['scale', 'tks', '--replicas=1'], ['scale', 'tks/web', '--replicas=-1'], ['scale', 'tks/absent', '--replicas=1'], ['scale', 'tks/web', '--replicas=x']]) {
+      const r = await run([...args, '-n', 'default']);
+      expect(r.code, args.join(' ')).to.not.equal(0);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
       noStack(r);
     }
   });
