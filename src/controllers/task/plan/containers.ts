@@ -48,17 +48,16 @@ export function specChange(ctx: PlanContext): Plan | undefined {
   return finish(ctx);
 }
 
-/** Waits with no container behind them: the image could not be pulled, or the container not created. */
-const CONTAINERLESS_WAITS = new Set(['ErrImagePull', 'ImagePullBackOff', 'CreateContainerError']);
-
 /**
  * Step: a wait that has no container to replace (a wrong image, a container the engine would not
- * create) ends when the spec changes — the wait was for the old spec, as the kubelet keys its
- * back-off by the container's hash and image — or on `okube retry`. The plan goes on to pull or create.
+ * create, or a crash loop whose exited container was removed behind okube's back — `docker
+ * container prune`) ends when the spec changes — the wait was for the old spec, as the kubelet
+ * keys its back-off by the container's hash and image — or on `okube retry`. The plan goes on to
+ * pull or create (or to start the next container already made).
  */
 export function containerlessWaitOver(ctx: PlanContext): undefined {
   const { status, current } = ctx;
-  if (current || !CONTAINERLESS_WAITS.has(status.state?.waiting?.reason ?? '') || backoffLeftMs(ctx) <= 0) return undefined;
+  if (current || !BACKOFF_REASONS.has(status.state?.waiting?.reason ?? '') || backoffLeftMs(ctx) <= 0) return undefined;
   const over = waitOutdated(ctx);
   if (!over) return undefined;
   resetBackoff(status);

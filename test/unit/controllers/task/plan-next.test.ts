@@ -73,6 +73,31 @@ describe('task plan: the next container made during a crash-loop wait', () => {
     expect(run({ task: task(spec, stored), containers: [nextC(t, 1)], now: at(12) }).actions).to.deep.equal([{ kind: 'start', id: 'c1' }]);
   });
 
+  it('ends the wait at once on a spec change when the exited container was pruned: the outdated next one goes and a new one is made', () => {
+    const t = task(spec);
+    const stored = waitingStatus(t);
+    const changed = task({ ...spec, image: 'img2' }, stored, { generation: 2 });
+    const p = run({ task: changed, containers: [nextC(t, 1)], now: at(5) });
+    expect(p.actions).to.deep.equal([{ kind: 'remove', id: 'c1' }, { kind: 'create', restartNumber: 1 }]);
+    expect(p.status.state?.waiting?.reason).to.not.equal('CrashLoopBackOff');
+    expect(p.events.map((e) => e.reason)).to.include('SpecChanged');
+  });
+
+  it('ends the wait at once on a spec change when every container was pruned, and makes one for the new spec', () => {
+    const t = task(spec);
+    const changed = task({ ...spec, image: 'img2' }, waitingStatus(t), { generation: 2 });
+    const p = run({ task: changed, containers: [], now: at(5) });
+    expect(kinds(p)).to.deep.equal(['create']);
+    expect(p.status.backoff?.nextRestartAt).to.equal(undefined);
+  });
+
+  it('still waits when every container was pruned and nothing changed', () => {
+    const t = task(spec);
+    const p = run({ task: task(spec, waitingStatus(t)), containers: [], now: at(5) });
+    expect(p.actions).to.deep.equal([]);
+    expect(p.requeueAfterMs).to.be.greaterThan(0);
+  });
+
   it('keeps two containers at most: the oldest exit goes when the next one is made, the one just seen stays', () => {
     const t = task(spec);
     const p = run({ task: t, containers: [exitedC(t, 1, 30), exitedC(t, 0)], now: at(31) });
