@@ -63,6 +63,29 @@ function isKeyField(p: FieldPath): boolean {
   return Object.hasOwn(JSON.parse(parent.slice(2)) as object, p[p.length - 1].slice(2));
 }
 
+/**
+ * The maps (below the top-level fields, never metadata) that contain a dropped path and no owned
+ * one, deepest first.
+ */
+function unownedAncestors(dropped: FieldPath[], owned: FieldSet): FieldPath[] {
+  const ownedKeys = owned.toArray().map((p) => JSON.stringify(p).slice(0, -1));
+  const seen = new Set<string>();
+  const out: FieldPath[] = [];
+  for (const p of dropped) {
+    if (p[0] === 'f:metadata') continue;
+    for (let n = p.length - 1; n >= 2; n--) {
+      const a = p.slice(0, n);
+      if (!a[n - 1].startsWith('f:')) continue;
+      const key = JSON.stringify(a).slice(0, -1);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      // A path is under `a` when its JSON text starts with a's, less the closing bracket.
+      if (!ownedKeys.some((k) => k === key || k.startsWith(`${key},`))) out.push(a);
+    }
+  }
+  return out.sort((x, y) => y.length - x.length);
+}
+
 export interface ApplyOutcome {
   object: Obj;
   managers: Manager[];
@@ -93,6 +116,10 @@ export function applyConfig(
     // Deepest first, so a map or item is judged after its dropped fields went.
     const dropped = mine.set.difference(owned).toArray().sort((a, b) => b.length - a.length);
     for (const p of dropped) if (!isKeyField(p)) prunePath(merged, p, schema);
+    // A map the applier had fields in that now holds nothing any manager owns goes too: what is
+    // left in it is the server's defaults (a probe's failureThreshold), and keeping them would
+    // keep a probe with no handler, which validation then refuses.
+    for (const a of unownedAncestors(dropped, owned)) prunePath(merged, a, schema, true);
   }
   ctx.normalize?.(merged);
   const c = diff(live, merged, ctx);

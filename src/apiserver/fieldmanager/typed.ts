@@ -180,8 +180,9 @@ function elementIndex(list: unknown[], e: string, s: Schema): number {
  * leaf goes; a map, keyed list or list item goes only once nothing but its key fields is left in
  * it (what remains is someone else's, or nobody's and left alone). Maps and lists the removal
  * leaves empty go too, never metadata, so pruning a manager's last label removes `labels`.
+ * `whole`: the field goes whatever is left in it (a map only defaults are left in).
  */
-export function prunePath(root: Record<string, unknown>, p: FieldPath, s: Schema): void {
+export function prunePath(root: Record<string, unknown>, p: FieldPath, s: Schema, whole = false): void {
   const chain: Array<{ container: unknown; el: string; schema: Schema }> = [];
   let cur: unknown = root;
   let sch = s;
@@ -199,7 +200,9 @@ export function prunePath(root: Record<string, unknown>, p: FieldPath, s: Schema
     if (cur === undefined) return;
   }
   const last = p[p.length - 1];
-  if (last?.startsWith('k:')) {
+  if (whole) {
+    if (!isPlainObject(cur)) return;
+  } else if (last?.startsWith('k:')) {
     const keys = Object.keys(JSON.parse(last.slice(2)) as object);
     if (isPlainObject(cur) && Object.keys(cur).some((k) => !keys.includes(k))) return;
   } else if (!isEmpty(cur) && ((isPlainObject(cur) && !atomicMap(sch)) || (Array.isArray(cur) && listElements(cur, sch)))) return;

@@ -134,6 +134,58 @@ describe('apply again and again while the controllers write status', function ()
     }
   });
 
+  it('kubectl apply --server-side of the manifest without its probe, an env entry, a port and a label removes all four', async () => {
+    const { ns, name } = await setup();
+    const full = taskFile(name, `  labels: { a: "1", b: "2" }
+spec:
+  image: ${testEnv().image}
+  command: ["sleep", "3600"]
+  env: [{ name: A, value: "1" }, { name: B, value: "2" }]
+  ports: [{ name: web, containerPort: 8080 }, { name: metrics, containerPort: 8081 }]
+  readinessProbe: { exec: { command: ["true"] }, periodSeconds: 2 }
+`);
+    ok(await kc(['apply', '--server-side', '-n', ns, '-f', full]), new RegExp(`task.okube.dev/${name} serverside-applied`));
+    const first = await statusWrittenAfter(ns, name, undefined);
+    expect(first.spec.readinessProbe, 'the server defaulted the probe').to.include({ periodSeconds: 2 });
+    const trimmed = taskFile(name, `  labels: { a: "1" }
+spec:
+  image: ${testEnv().image}
+  command: ["sleep", "3600"]
+  env: [{ name: A, value: "1" }]
+  ports: [{ name: metrics, containerPort: 8081 }]
+`);
+    ok(await kc(['apply', '--server-side', '-n', ns, '-f', trimmed]), new RegExp(`task.okube.dev/${name} serverside-applied`));
+    const t = await get(ns, name);
+    expect(t.spec.readinessProbe).to.equal(undefined);
+    expect(t.spec.env).to.deep.equal([{ name: 'A', value: '1' }]);
+    expect(t.spec.ports!.map((p) => p.name)).to.deep.equal(['metrics']);
+    expect(t.metadata.labels).to.deep.equal({ a: '1' });
+  });
+
+  it('okube apply of a TaskSet without its template\'s probe removes the probe from the template', async () => {
+    const ns = await newNamespace(rig.cluster);
+    namespaces.push(ns);
+    const ts = (probe: string) => `apiVersion: okube.dev/v1alpha1
+kind: TaskSet
+metadata: { name: probed }
+spec:
+  replicas: 0
+  selector: { matchLabels: { app: probed } }
+  template:
+    metadata: { labels: { app: probed } }
+    spec:
+      image: ${testEnv().image}
+      command: ["sleep", "3600"]
+${probe}`;
+    const file = join(dir, `ts-${ns}.yaml`);
+    writeFileSync(file, ts('      livenessProbe: { exec: { command: ["true"] }, periodSeconds: 5 }\n'));
+    ok(await okube(['apply', '-n', ns, '-f', file], { kubeconfig: rig.cluster.kubeconfigPath }), /taskset.okube.dev\/probed created/);
+    writeFileSync(file, ts(''));
+    ok(await okube(['apply', '-n', ns, '-f', file], { kubeconfig: rig.cluster.kubeconfigPath }), /taskset.okube.dev\/probed configured/);
+    const got = await kc(['get', 'taskset', 'probed', '-n', ns, '-o', 'jsonpath={.spec.template.spec}']);
+    expect(JSON.parse(got.stdout)).to.not.have.property('livenessProbe');
+  });
+
   it('okube apply three times: created, then unchanged, unchanged', async () => {
     const { ns, name, file } = await setup();
     let rv: string | undefined;

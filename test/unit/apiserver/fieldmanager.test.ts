@@ -132,6 +132,22 @@ describe('field manager: apply', () => {
     expect(owned(c, 'kubectl')).to.deep.equal(['.spec.image']);
   });
 
+  it('removes a dropped map that only the server\'s defaults are left in (a probe), as kube\'s apply does', () => {
+    const probe = { exec: { command: ['true'] }, periodSeconds: 2 };
+    const a = apply(undefined, task({ image: 'i', readinessProbe: probe }), 'kubectl');
+    // The server defaults fields nobody applied (they have no owner).
+    const defaulted: Obj = { ...a, spec: { ...(a.spec as object), readinessProbe: { ...probe, timeoutSeconds: 1, failureThreshold: 3 } } };
+    const b = apply(defaulted, task({ image: 'i' }), 'kubectl');
+    expect(b.spec).to.deep.equal({ image: 'i' });
+  });
+
+  it('keeps a dropped map that still holds a field another manager owns', () => {
+    const a = apply(undefined, task({ image: 'i', backoff: { factor: 3, initialDelaySeconds: 2 } }), 'one');
+    const b = apply(a, task({ image: 'i', backoff: { factor: 3 } }), 'two');
+    const c = apply({ ...b, spec: { ...(b.spec as object), backoff: { factor: 3, initialDelaySeconds: 2, maxDelaySeconds: 300 } } }, task({ image: 'i' }), 'one');
+    expect(c.spec).to.deep.equal({ image: 'i', backoff: { factor: 3, maxDelaySeconds: 300 } });
+  });
+
   it('keeps a field another applier co-owns', () => {
     const a = apply(undefined, task({ image: 'i', restartPolicy: 'Never' }), 'one');
     const b = apply(a, task({ image: 'i', restartPolicy: 'Never' }), 'two');
