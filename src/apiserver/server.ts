@@ -24,7 +24,7 @@ import { buildChain, defaultFilters } from './filters.js';
 import { serviceAccountAuthenticator, tokenAuthenticator, unionAuthenticator, x509Authenticator } from './auth/authenticator.js';
 import { ServiceAccountTokens } from './auth/service-account-tokens.js';
 import { Authorizer } from './auth/authorizer.js';
-import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './auth/bootstrap-policy.js';
+import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES, WITHDRAWN_RULES } from './auth/bootstrap-policy.js';
 import { reconcileBootstrapClusterRole, type ClusterRoleLike } from './auth/bootstrap-reconcile.js';
 import { RbacCache } from './auth/rbac-cache.js';
 import { RoleAggregator } from './auth/role-aggregator.js';
@@ -283,8 +283,9 @@ async function ensureObject(service: ResourceService, r: Resource, obj: Record<s
  * (auth/bootstrap-reconcile.ts), unless marked autoupdate "false".
  */
 async function ensureClusterRole(service: ResourceService, r: Resource, obj: Record<string, unknown>): Promise<void> {
-  const reconciled = (existing: Record<string, unknown>) => reconcileBootstrapClusterRole(existing as unknown as ClusterRoleLike, obj as unknown as ClusterRoleLike) as Record<string, unknown> | undefined;
-  if (await ensureObject(service, r, obj, reconciled)) loggerFor('apiserver').info({ clusterRole: (obj.metadata as { name: string }).name }, 'default ClusterRole reconciled: added what the current default grants');
+  const name = (obj.metadata as { name: string }).name;
+  const reconciled = (existing: Record<string, unknown>) => reconcileBootstrapClusterRole(existing as unknown as ClusterRoleLike, obj as unknown as ClusterRoleLike, WITHDRAWN_RULES[name]) as Record<string, unknown> | undefined;
+  if (await ensureObject(service, r, obj, reconciled)) loggerFor('apiserver').info({ clusterRole: name }, 'default ClusterRole reconciled to the current default (missing rules added, withdrawn ones removed)');
 }
 
 /** The system namespaces and the default ClusterRoles and ClusterRoleBindings (auth/bootstrap-policy.ts), created when missing (roles reconciled), all at once. */

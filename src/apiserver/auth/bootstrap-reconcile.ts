@@ -6,7 +6,8 @@ import { uncovered } from './rbac.js';
 // `rbac.authorization.kubernetes.io/autoupdate: "false"` gets the labels, annotations, rules and
 // aggregation selectors of the current default that it lacks, so a data directory from an older
 // okube gains new permissions (e.g. controllerrevisions in system:aggregate-to-view). Nothing is
-// removed: what an operator added stays; one who wants a role left alone sets autoupdate "false".
+// removed but a withdrawn default (bootstrap-policy.ts WITHDRAWN_RULES, matched exactly): what an
+// operator added stays; one who wants a role left alone sets autoupdate "false".
 // An aggregated role's rules are the aggregation controller's, so only its selectors are reconciled.
 
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
@@ -22,8 +23,12 @@ export interface ClusterRoleLike {
 
 const sameSelector = (a: Selector, b: Selector) => JSON.stringify(Object.entries(a.matchLabels ?? {}).sort()) === JSON.stringify(Object.entries(b.matchLabels ?? {}).sort());
 
+const sortedJson = (v: string[] | undefined) => JSON.stringify([...(v ?? [])].sort());
+const sameRule = (a: PolicyRule, b: PolicyRule) =>
+  (['apiGroups', 'resources', 'verbs', 'resourceNames', 'nonResourceURLs'] as const).every((k) => sortedJson(a[k]) === sortedJson(b[k]));
+
 /** The existing role with what the default adds, or undefined when it needs nothing (or is not to be touched). */
-export function reconcileBootstrapClusterRole(existing: ClusterRoleLike, expected: ClusterRoleLike): ClusterRoleLike | undefined {
+export function reconcileBootstrapClusterRole(existing: ClusterRoleLike, expected: ClusterRoleLike, withdrawn: PolicyRule[] = []): ClusterRoleLike | undefined {
   if (existing.metadata.annotations?.[AUTOUPDATE] === 'false') return undefined;
   const out = structuredClone(existing);
   let changed = false;
@@ -43,6 +48,11 @@ export function reconcileBootstrapClusterRole(existing: ClusterRoleLike, expecte
       changed = true;
     }
   } else {
+    const kept = (out.rules ?? []).filter((r) => !withdrawn.some((w) => sameRule(r, w)));
+    if (kept.length !== (out.rules ?? []).length) {
+      out.rules = kept;
+      changed = true;
+    }
     const missing = uncovered(out.rules ?? [], expected.rules ?? []);
     if (missing.length) {
       // The whole default rules whose permissions are missing, not their single-verb pieces, so the role reads as the default does.

@@ -114,6 +114,18 @@ describe('RBAC matrix: admin, namespace editor and viewer with real kubectl', fu
       await ok('editor', ['get', 'secret', 'db', '-n', NS]);
     });
 
+    it('creates and deletes the PersistentVolumeClaims its Tasks use, as kube\'s edit may', async () => {
+      await ok('editor', ['apply', '-f', '-'], `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: by-editor, namespace: ${NS} }\nspec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n`);
+      await ok('editor', ['delete', 'pvc', 'by-editor', '-n', NS]);
+    });
+
+    it('is refused EndpointSlice writes: only the endpoints controller says where a service\'s traffic goes', async () => {
+      const slice = `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: { name: by-editor, namespace: ${NS}, labels: { kubernetes.io/service-name: web } }\naddressType: IPv4\nendpoints: [{ addresses: [10.0.0.6] }]\nports: [{ name: http, port: 2376 }]\n`;
+      await denied('editor', ['apply', '-f', '-'], `User "ed" cannot`, slice);
+      expect((await as('editor', ['auth', 'can-i', 'create', 'endpointslices.discovery.k8s.io', '-n', NS])).stdout.trim()).to.equal('no');
+      await ok('editor', ['get', 'endpointslices', '-n', NS]);
+    });
+
     it('is refused Tasks in another namespace', async () => {
       await denied('editor', ['get', 'tasks', '-n', OTHER], `tasks.okube.dev is forbidden: User "ed" cannot list resource "tasks" in API group "okube.dev" in the namespace "${OTHER}"`);
     });
@@ -140,6 +152,10 @@ describe('RBAC matrix: admin, namespace editor and viewer with real kubectl', fu
       await ok('viewer', ['get', 'task', 'for-viewer', '-n', NS]);
       await ok('viewer', ['get', 'tasks', '-n', NS]);
       await ok('viewer', ['get', 'events', '-n', NS]);
+    });
+
+    it('reads PersistentVolumeClaims', async () => {
+      await ok('viewer', ['get', 'pvc', '-n', NS]);
     });
 
     it('cannot read Secrets, neither one nor the list', async () => {

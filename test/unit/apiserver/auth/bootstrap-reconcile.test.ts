@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { reconcileBootstrapClusterRole, type ClusterRoleLike } from '../../../../src/apiserver/auth/bootstrap-reconcile.js';
-import { BOOTSTRAP_CLUSTER_ROLES } from '../../../../src/apiserver/auth/bootstrap-policy.js';
+import { BOOTSTRAP_CLUSTER_ROLES, WITHDRAWN_RULES } from '../../../../src/apiserver/auth/bootstrap-policy.js';
 
 // Reconciliation of the default ClusterRoles at start (auth/bootstrap-reconcile.ts), additive as
 // kube-apiserver's: an older data directory's role gains the rules a newer default has.
@@ -33,6 +33,17 @@ describe('bootstrap ClusterRole reconciliation', () => {
     const frozen = olderView();
     frozen.metadata.annotations = { 'rbac.authorization.kubernetes.io/autoupdate': 'false' };
     expect(reconcileBootstrapClusterRole(frozen, defaultRole('system:aggregate-to-view'))).to.equal(undefined);
+  });
+
+  it('takes a withdrawn default out of an older role (edit\'s EndpointSlice writes), and leaves an operator\'s narrower rule', () => {
+    const older = defaultRole('system:aggregate-to-edit');
+    const slices = { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['create', 'delete', 'deletecollection', 'patch', 'update'] };
+    const own = { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['patch'] };
+    older.rules = [...older.rules!, slices, own];
+    const out = reconcileBootstrapClusterRole(older, defaultRole('system:aggregate-to-edit'), WITHDRAWN_RULES['system:aggregate-to-edit'])!;
+    expect(out.rules).to.not.deep.include(slices);
+    expect(out.rules).to.deep.include(own);
+    expect(reconcileBootstrapClusterRole(defaultRole('system:aggregate-to-edit'), defaultRole('system:aggregate-to-edit'), WITHDRAWN_RULES['system:aggregate-to-edit'])).to.equal(undefined);
   });
 
   it('reconciles an aggregated role\'s selectors, not its rules (the aggregation controller fills those)', () => {
