@@ -2,6 +2,7 @@ import { parse, type ParseResult } from '@marcbachmann/cel-js';
 import type { JsonSchema } from './resource-def.js';
 import type { ValidationCause } from './causes.js';
 import { getOwn, hasOwn } from '../../util/own.js';
+import { deepEqual } from '../objects.js';
 
 // Walks of an object along its structural schema, the way the Kubernetes API server treats
 // custom resources: unknown fields are pruned (except under x-kubernetes-preserve-unknown-fields);
@@ -159,6 +160,8 @@ function oldItem(item: Json, oldList: Json, schema: JsonSchema): Json {
  */
 export function celCauses(value: Json, schema: JsonSchema, path = '', skip: (path: string) => boolean = () => false, old?: Json): ValidationCause[] {
   if (value === undefined || value === null || !hasRules(schema)) return [];
+  // Ratcheting (validate.ts): a value the update did not change is not judged again.
+  if (old !== undefined && old !== null && deepEqual(value, old)) return [];
   const causes: ValidationCause[] = [];
   const rules = schema['x-kubernetes-validations'] as CelRule[] | undefined;
   const hasOld = old !== undefined && old !== null;

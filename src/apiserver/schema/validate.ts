@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ResourceDef } from './resource-def.js';
 import type { ValidationCause } from './causes.js';
 import { applyDefaults, celCauses, prune } from './structural.js';
+import { deepEqual } from '../objects.js';
 
 // Validation of a whole object against its resource's schema, with causes worded and placed
 // like the Kubernetes API server's (`spec.ports[0].containerPort: Invalid value: …`).
@@ -98,6 +99,31 @@ export function causesFromAjv(errors: ErrorObject[] | null | undefined): Validat
   return causes;
 }
 
+/** The value at a JSON pointer (ajv's instancePath), or `missing`. */
+const missing = Symbol('missing');
+function at(value: unknown, pointer: string): unknown {
+  let cur = value;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) return missing;
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return cur;
+}
+
+/**
+ * CRD validation ratcheting (kube's CRDValidationRatcheting, on by default since 1.30): on an
+ * update, a value the write did not change is not refused again, so an object stored before a
+ * rule was tightened stays writable (its finalizers, its status) and only a change must meet it.
+ */
+function ratcheted(errors: ErrorObject[] | null | undefined, obj: unknown, old: unknown): ErrorObject[] | null | undefined {
+  if (old === undefined || old === null || !errors) return errors;
+  return errors.filter((e) => {
+    const now = at(obj, e.instancePath);
+    return now === missing || !deepEqual(now, at(old, e.instancePath));
+  });
+}
+
 const compiled = new WeakMap<ResourceDef, ResourceSchema>();
 
 export function compileSchema(def: ResourceDef): ResourceSchema {
@@ -115,7 +141,7 @@ export function compileSchema(def: ResourceDef): ResourceSchema {
     prune: (obj) => prune(obj, def.schema),
     validate(obj, old) {
       const v = compile();
-      const causes = v(obj) ? [] : causesFromAjv(v.errors);
+      const causes = v(obj) ? [] : causesFromAjv(ratcheted(v.errors, obj, old));
       const failed = causes.map((c) => c.field);
       // A rule is not evaluated on a subtree that already broke the schema (its types are wrong).
       const skip = (path: string) => failed.some((f) => f === path || f.startsWith(`${path}.`) || f.startsWith(`${path}[`));

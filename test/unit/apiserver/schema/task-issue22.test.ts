@@ -51,8 +51,14 @@ describe('Task CRD: configuration, volumes and security fields', () => {
     expect(fields({ hostNetwork: false })).to.deep.equal([]);
   });
 
-  it('refuses adding SYS_ADMIN or ALL capabilities', () => {
-    expect(fields({ securityContext: { capabilities: { add: ['sys_admin'] } } }).join()).to.include('cannot be added');
+  it('refuses adding any capability beyond Kubernetes\' baseline set (SYS_ADMIN, ALL, SYS_MODULE, NET_ADMIN, DAC_READ_SEARCH…)', () => {
+    for (const cap of ['sys_admin', 'ALL', 'SYS_MODULE', 'NET_ADMIN', 'CAP_DAC_READ_SEARCH', 'SYS_PTRACE', 'NET_RAW']) {
+      expect(fields({ securityContext: { capabilities: { add: ['CHOWN', cap] } } }).join(), cap).to.include("only the capabilities of Kubernetes' baseline Pod Security standard can be added");
+    }
+  });
+
+  it('accepts adding back the baseline capabilities, with or without CAP_, after dropping ALL', () => {
+    expect(fields({ securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE', 'cap_chown', 'SETUID', 'SYS_CHROOT'] } } })).to.deep.equal([]);
   });
 
   it('refuses a volume with two sources or none', () => {
