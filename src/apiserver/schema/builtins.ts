@@ -1,5 +1,5 @@
 import type { JsonSchema, ResourceDef } from './resource-def.js';
-import { ageColumn, typeMetaProperties } from './builtin-parts.js';
+import { ageColumn, configKeyRules, immutableWhenSetRules, typeMetaProperties } from './builtin-parts.js';
 import { endpointSliceDef } from './endpointslice.js';
 import { configMapDef } from './configmap.js';
 import { serviceAccountDef } from './serviceaccount.js';
@@ -178,11 +178,17 @@ export function builtinDefs(): ResourceDef[] {
         description: 'Secret holds secret data of a certain type (for okube: TLS material of Docker engines, credentials of Tasks).',
         properties: {
           ...typeMetaProperties,
-          data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description: 'Secret data, base64-encoded values.' },
+          data: { type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description: 'Secret data, base64-encoded values.', 'x-kubernetes-validations': configKeyRules },
           stringData: { type: 'object', additionalProperties: { type: 'string' }, description: 'Write-only plain-text values, merged into data on write (never stored).' },
           type: s('Used to facilitate programmatic handling of secret data (Opaque, kubernetes.io/tls, ...); Opaque when empty.'),
           immutable: { type: 'boolean', nullable: true, description: 'If true, the data cannot be updated.' },
         },
+        'x-kubernetes-validations': [
+          ...immutableWhenSetRules(['data']),
+          { rule: 'self.type == oldSelf.type', fieldPath: '.type', message: 'field is immutable' },
+          // kube's rule for the TLS type: both keys, so a Node's engine TLS can rely on them.
+          { rule: "self.type != 'kubernetes.io/tls' || (has(self.data) && 'tls.crt' in self.data && 'tls.key' in self.data)", fieldPath: '.data', reason: 'FieldValueRequired', message: 'a kubernetes.io/tls Secret needs data keys tls.crt and tls.key' },
+        ],
       },
     },
     endpointSliceDef,

@@ -1,5 +1,5 @@
 import type { JsonSchema, PrinterColumn, ResourceDef } from './resource-def.js';
-import { ageColumn, typeMetaProperties } from './builtin-parts.js';
+import { ageColumn, configKeyRules, immutableWhenSetRules, typeMetaProperties } from './builtin-parts.js';
 
 // core/v1 ConfigMap as a built-in of okube's API server (issue 22): configuration a Task reads
 // through env[].valueFrom.configMapKeyRef, envFrom[].configMapRef and configMap volumes. A
@@ -23,10 +23,14 @@ const schema: JsonSchema = {
   description: 'ConfigMap holds configuration data for Tasks to consume.',
   properties: {
     ...typeMetaProperties,
-    data: { type: 'object', nullable: true, additionalProperties: { type: 'string' }, description: 'Configuration data: UTF-8 values by key.' },
-    binaryData: { type: 'object', nullable: true, additionalProperties: { type: 'string', format: 'byte' }, description: 'Binary data: base64-encoded values by key.' },
+    data: { type: 'object', nullable: true, additionalProperties: { type: 'string' }, description: 'Configuration data: UTF-8 values by key.', 'x-kubernetes-validations': configKeyRules },
+    binaryData: { type: 'object', nullable: true, additionalProperties: { type: 'string', format: 'byte' }, description: 'Binary data: base64-encoded values by key.', 'x-kubernetes-validations': configKeyRules },
     immutable: { type: 'boolean', nullable: true, description: 'If true, the data cannot be updated.' },
   },
+  'x-kubernetes-validations': [
+    ...immutableWhenSetRules(['data', 'binaryData']),
+    { rule: '!has(self.data) || !has(self.binaryData) || !self.data.exists(k, k in self.binaryData)', fieldPath: '.data', message: 'a key may be in data or in binaryData, not in both' },
+  ],
 };
 
 export const configMapDef: ResourceDef = {
