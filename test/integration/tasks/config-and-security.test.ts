@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LABELS, type Task } from '../../../src/api/types.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { DEFAULT_PIDS_LIMIT, LOG_MAX_FILE, LOG_MAX_SIZE } from '../../../src/controllers/task/security-context.js';
+import { RESTART_ANNOTATION } from '../../../src/controllers/task/requests.js';
 import { newNamespace, startControllers, stopControllers, type ControllerRig } from '../../support/controllers.js';
 import { socketPath, testEnv } from '../../support/env.js';
 import { kubectl } from '../../support/kubectl.js';
@@ -59,6 +60,21 @@ describe('Task configuration and security on real Docker', function () {
     expect(created.code, created.stderr).to.equal(0);
     const t = await running('waits');
     expect((await sh(t, 'echo "$TOKEN"')).output.trim()).to.equal('t0ken');
+  });
+
+  it('a restart after its Secret was deleted waits in CreateContainerConfigError, and the restart happens once the Secret is back', async () => {
+    expect((await run(['create', 'secret', 'generic', 'gone', '-n', ns, '--from-literal=pw=one'])).code).to.equal(0);
+    await rig.manager.tasks.create(taskObject(ns, 'restarted', { image: env.image, command: sleeper, terminationGracePeriodSeconds: 1, env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'gone', key: 'pw' } } }] }));
+    const first = await running('restarted');
+    expect((await run(['delete', 'secret', 'gone', '-n', ns])).code).to.equal(0);
+    expect((await run(['annotate', 'task', 'restarted', '-n', ns, `${RESTART_ANNOTATION}=${new Date().toISOString()}`])).code).to.equal(0);
+    const waiting = await waitForTask(rig.manager.tasks, ns, 'restarted', 'CreateContainerConfigError', (t) => t.status?.state?.waiting?.reason === 'CreateContainerConfigError');
+    expect(waiting.status!.state!.waiting!.message).to.equal('secret "gone" not found (env PW)');
+    expect(waiting.status!.restartCount).to.equal(0);
+    expect((await run(['create', 'secret', 'generic', 'gone', '-n', ns, '--from-literal=pw=two'])).code).to.equal(0);
+    const again = await waitForTask(rig.manager.tasks, ns, 'restarted', 'Running in a new container', (t) => t.status?.phase === 'Running' && !!t.status.containerID && t.status.containerID !== first.status!.containerID, 60_000);
+    expect(again.status!.restartCount).to.equal(1);
+    expect((await sh(again, 'echo "$PW"')).output.trim()).to.equal('two');
   });
 
   it('a Task referring to a missing key waits with a message naming the key, and starts once the key is added', async () => {

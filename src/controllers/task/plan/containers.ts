@@ -1,6 +1,7 @@
 import { LABELS } from '../../../api/types.js';
 import { specHash } from '../container-spec.js';
 import { backoffLeftMs, resetBackoff, waitOutdated } from './backoff.js';
+import { configBlocked } from './config.js';
 import { BACKOFF_REASONS, cond, finish, restartOf, stopping, type PlanContext } from './context.js';
 import type { Plan } from './types.js';
 
@@ -33,7 +34,10 @@ export function specChange(ctx: PlanContext): Plan | undefined {
     return finish(ctx);
   }
   if (current.running) actions.push({ kind: 'stop', id: current.id, graceSeconds: ctx.grace, reason: 'SpecChanged' });
-  actions.push({ kind: 'remove', id: current.id }, { kind: 'create', restartNumber: restartOf(current) + 1 });
+  actions.push({ kind: 'remove', id: current.id });
+  // A new spec whose configuration does not resolve (a Secret it names is missing) gets no
+  // container yet: the Task waits for it as a new one would (configBlocked, below).
+  if (ctx.input.configError === undefined) actions.push({ kind: 'create', restartNumber: restartOf(current) + 1 });
   ctx.events.push({ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' });
   status.state = { waiting: replacing };
   resetBackoff(status);
@@ -45,7 +49,7 @@ export function specChange(ctx: PlanContext): Plan | undefined {
   status.started = false;
   cond(ctx, 'Ready', 'False', 'ContainerCreating', 'replacing the container');
   cond(ctx, 'BackOff', 'False', 'SpecChanged', 'the container is being replaced');
-  return finish(ctx);
+  return configBlocked(ctx) ?? finish(ctx);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { pendingRequest, RESTART_ANNOTATION, RETRY_ANNOTATION, type PendingRequest } from '../requests.js';
 import { resetBackoff } from './backoff.js';
+import { configBlocked } from './config.js';
 import { cond, finish, restartOf, stopping, type PlanContext } from './context.js';
 import type { Plan } from './types.js';
 
@@ -40,6 +41,10 @@ function restartOnRequest(ctx: PlanContext, req: PendingRequest): Plan {
     cond(ctx, 'Ready', 'False', 'Stopping', message);
     return finish(ctx);
   }
+  // The new container cannot be made while its configuration does not resolve (a Secret deleted
+  // since): the Task says so and waits, the request still pending until a container carries it.
+  const blocked = configBlocked(ctx);
+  if (blocked) return blocked;
   actions.push({ kind: 'create', restartNumber: restartOf(current) + 1 });
   status.restartCount = (status.restartCount ?? 0) + 1;
   resetBackoff(status);

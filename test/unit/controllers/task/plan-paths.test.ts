@@ -525,6 +525,17 @@ describe('task plan: the end of a run', () => {
   });
 });
 
+describe('task plan: a spec change whose configuration does not resolve', () => {
+  it('replaces the old container with none yet and waits in CreateContainerConfigError', () => {
+    const old = task();
+    const t = task({ image: 'img2' }, { phase: 'Running', ready: true, started: true, containerID: 'c0' });
+    const p = run({ task: t, containers: [running(old)], configError: 'secret "db" not found (env PW)' });
+    expect(p.actions.map((a) => a.kind)).to.deep.equal(['stopProbes', 'stop', 'remove']);
+    expect(p.status.state).to.deep.equal({ waiting: { reason: 'CreateContainerConfigError', message: 'secret "db" not found (env PW)' } });
+    expect(p.events.map((e) => e.reason)).to.deep.equal(['Killing', 'Failed']);
+  });
+});
+
 describe('task plan: restart and retry requests', () => {
   const restartAsked = (spec: Partial<TaskSpec>, status: TaskStatus) => task(spec, status, { annotations: { [RESTART_ANNOTATION]: iso(1) } });
   const retryAsked = (status: TaskStatus) => task({}, status, { annotations: { [RETRY_ANNOTATION]: iso(1) } });
@@ -567,6 +578,18 @@ describe('task plan: restart and retry requests', () => {
     expect(cond(p, 'BackOff')).to.deep.equal({ status: 'False', reason: 'RestartRequested', message });
     expect(cond(p, 'Ready')).to.deep.equal({ status: 'False', reason: 'ContainerCreating', message });
     expect(p.events).to.deep.equal([{ type: 'Normal', reason: 'RestartRequested', message: `R${message.slice(1)} (restart 5)` }]);
+  });
+
+  it('waits in CreateContainerConfigError, the request still pending, when the new container\'s Secret is gone', () => {
+    const t = restartAsked({}, { phase: 'Running', ready: true, restartCount: 4, state: { running: { startedAt: iso(0) } } });
+    const p = run({ task: t, containers: [exited(t, { exitCode: 143 })], configError: 'secret "db" not found (env PW)' });
+    expect(p.actions.map((a) => a.kind)).to.not.include('create');
+    expect(p.status.state).to.deep.equal({ waiting: { reason: 'CreateContainerConfigError', message: 'secret "db" not found (env PW)' } });
+    expect(p.status.restartCount, 'counted once a container carries the request').to.equal(4);
+    expect(p.events).to.deep.equal([{ type: 'Warning', reason: 'Failed', message: 'Error: secret "db" not found (env PW)' }]);
+    const resolved = run({ task: task({}, p.status, t.metadata), containers: [exited(t, { exitCode: 143 })] });
+    expect(resolved.actions.map((a) => a.kind)).to.include('create');
+    expect(resolved.status.restartCount).to.equal(5);
   });
 
   it('calls a retry a retry in the state, BackOff and the event', () => {
