@@ -38,7 +38,8 @@ export interface RoutedStatus {
 export interface ServiceStatus {
   namespace: string;
   name: string;
-  address: string;
+  /** Where its frontends answer; none for a service of type None. */
+  address?: string;
   ports: Array<{ name?: string; port: number }>;
   routed: RoutedStatus;
 }
@@ -187,6 +188,10 @@ export function planDataPlane(services: TaskService[], slices: EndpointSlice[], 
     } else if (!mine.length) routed = { status: 'False', reason: 'NoPorts', message: 'spec.ports is empty' };
     else routed = { status: 'True', reason: 'Routed', message: `answers on ${ports.map((p) => `${address}:${p.port}`).join(', ')}` };
     statuses.push({ namespace: ns, name, address, ports, routed });
+  }
+  // A service switched to type None (or made so) says it has no frontend, not the one it had.
+  for (const svc of services.filter((s) => s.spec?.type === 'None' && !s.metadata.deletionTimestamp)) {
+    statuses.push({ namespace: svc.metadata.namespace ?? 'default', name: svc.metadata.name!, ports: [], routed: { status: 'False', reason: 'NotProxied', message: "type None: okube's data plane gives it no frontend" } });
   }
   frontends.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { frontends, statuses };

@@ -17,7 +17,8 @@ function sameJson(a: unknown, b: unknown): boolean {
 export function statusPatch(svc: TaskService, want: ServiceStatus, now: Date): object | undefined {
   const conditions = svc.status?.conditions ?? [];
   const old = conditions.find((c) => c.type === ROUTED);
-  const changed = !old || old.status !== want.routed.status || old.reason !== want.routed.reason || old.message !== want.routed.message;
+  // A new generation is said too (observedGeneration): kubectl wait ignores an older condition.
+  const changed = !old || old.status !== want.routed.status || old.reason !== want.routed.reason || old.message !== want.routed.message || old.observedGeneration !== svc.metadata.generation;
   if (!changed && svc.status?.address === want.address && sameJson(svc.status?.ports, want.ports)) return undefined;
   const routed: Condition = {
     type: ROUTED,
@@ -30,7 +31,8 @@ export function statusPatch(svc: TaskService, want: ServiceStatus, now: Date): o
   return {
     metadata: { resourceVersion: svc.metadata.resourceVersion },
     status: {
-      address: want.address,
+      // null removes it (a merge patch): a service of type None answers nowhere.
+      address: want.address ?? null,
       ports: want.ports,
       conditions: [...conditions.filter((c) => c.type !== ROUTED), routed],
     },

@@ -404,6 +404,21 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
     expect(samples.length).to.be.greaterThan(50);
   });
 
+  it('kubectl wait --for=condition=Routed returns after a spec change, and a switch to type None says the service is no longer routed', async () => {
+    const ns = await newNamespace();
+    await ok(['apply', '-f', '-'], JSON.stringify(taskService(ns, 'waited', { app: 'a' })));
+    await ok(['wait', '--for=condition=Routed', 'tsvc/waited', '-n', ns, '--timeout=60s']);
+    await ok(['patch', 'tsvc', 'waited', '-n', ns, '--type=merge', '-p', '{"spec":{"selector":{"app":"b"}}}']);
+    // kubectl wait ignores a condition older than the object's generation: it returns once Routed says the new one.
+    await ok(['wait', '--for=condition=Routed', 'tsvc/waited', '-n', ns, '--timeout=60s']);
+    await ok(['patch', 'tsvc', 'waited', '-n', ns, '--type=merge', '-p', '{"spec":{"type":"None"}}']);
+    await ok(['wait', '--for=condition=Routed=False', 'tsvc/waited', '-n', ns, '--timeout=60s']);
+    const svc = await services.get('waited', ns);
+    expect(condition(svc, 'Routed')).to.include({ reason: 'NotProxied' });
+    expect(svc.status?.address).to.equal(undefined);
+    expect(svc.status?.ports).to.deep.equal([]);
+  });
+
   it('okube get tsvc and kubectl get tsvc show TYPE, ADDRESS, PORTS and ENDPOINTS; okube up prints where the service answers', async () => {
     const ns = await newNamespace();
     const port = await deploy(ns, 'shown', 1);

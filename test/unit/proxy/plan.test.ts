@@ -68,8 +68,10 @@ describe('proxy plan', () => {
     expect(plan.statuses.find((s) => s.name === 'd')!.routed.reason).to.equal('NoFreePort');
   });
 
-  it('opens no frontend for a service of type None', () => {
-    expect(planDataPlane([svc('x', [{ port: 8080, targetPort: 80 }], { type: 'None' })], [], opts).frontends).to.deep.equal([]);
+  it('opens no frontend for a service of type None, and says so in its status', () => {
+    const plan = planDataPlane([svc('x', [{ port: 8080, targetPort: 80 }], { type: 'None' })], [], opts);
+    expect(plan.frontends).to.deep.equal([]);
+    expect(plan.statuses).to.deep.equal([{ namespace: 'ns', name: 'x', ports: [], routed: { status: 'False', reason: 'NotProxied', message: "type None: okube's data plane gives it no frontend" } }]);
   });
 
   it('uses HTTP mode for a port named http so a drain holds per request', () => {

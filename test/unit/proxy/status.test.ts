@@ -24,6 +24,24 @@ describe('proxy status patch', () => {
     expect(statusPatch(s, routed, now)).to.equal(undefined);
   });
 
+  it('says a new generation even when Routed is unchanged, so kubectl wait --for=condition=Routed sees it current', () => {
+    const cond = { type: 'Routed', status: 'True' as const, reason: 'Routed', message: 'answers on 127.0.0.1:18000', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 2 };
+    const s = svc('web', [{ name: 'http', targetPort: 80 }], { status: { address: '127.0.0.1', ports: [{ name: 'http', port: 18000 }], conditions: [cond] } });
+    s.metadata.generation = 3;
+    const patch = statusPatch(s, routed, now) as { status: { conditions: Array<{ observedGeneration: number; lastTransitionTime: string }> } };
+    expect(patch.status.conditions[0]).to.include({ observedGeneration: 3, lastTransitionTime: '2026-01-01T00:00:00Z' });
+  });
+
+  it('removes the address and ports of a service switched to type None (null in the merge patch)', () => {
+    const cond = { type: 'Routed', status: 'True' as const, reason: 'Routed', message: 'answers on 127.0.0.1:18000', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const s = svc('web', [{ name: 'http', targetPort: 80 }], { type: 'None', status: { address: '127.0.0.1', ports: [{ name: 'http', port: 18000 }], conditions: [cond] } });
+    const none: ServiceStatus = { namespace: 'ns', name: 'web', ports: [], routed: { status: 'False', reason: 'NotProxied', message: 'type None' } };
+    const patch = statusPatch(s, none, now) as { status: { address: unknown; ports: unknown; conditions: Array<{ status: string; reason: string }> } };
+    expect(patch.status.address).to.equal(null);
+    expect(patch.status.ports).to.deep.equal([]);
+    expect(patch.status.conditions[0]).to.include({ status: 'False', reason: 'NotProxied' });
+  });
+
   it('reports a port conflict as Routed=False with reason PortConflict', () => {
     const conflict: ServiceStatus = { ...routed, ports: [], routed: { status: 'False', reason: 'PortConflict', message: 'port 8080 is already the frontend of TaskService ns/old' } };
     const patch = statusPatch(svc('web', [{ port: 8080, targetPort: 80 }]), conflict, now) as { status: { conditions: Array<{ type: string; status: string; reason: string; lastTransitionTime: string }> } };
