@@ -69,7 +69,13 @@ function probes(ctx: PlanContext, c: ContainerInfo): Plan {
   status.started = probe?.started ?? true;
   status.ready = probe ? probe.ready : true;
   if (status.ready) cond(ctx, 'Ready', 'True', 'Ready', spec.readinessProbe ? 'the readiness probe passes' : 'the container is running');
-  else cond(ctx, 'Ready', 'False', status.started ? 'ReadinessProbeFailed' : 'StartupProbePending', status.started ? 'the readiness probe does not pass yet' : 'waiting for the startup probe');
+  else {
+    // Why, when the probe said (a port not published, a 503, a refused connection): the condition
+    // is where kubectl describe and wait look, not status.probes.
+    const failed = (st?: { result: string; message?: string }) => (st?.result === 'Failure' && st.message ? `: ${st.message}` : '');
+    if (status.started) cond(ctx, 'Ready', 'False', 'ReadinessProbeFailed', `the readiness probe does not pass yet${failed(status.probes?.readiness)}`);
+    else cond(ctx, 'Ready', 'False', 'StartupProbePending', `waiting for the startup probe${failed(status.probes?.startup)}`);
+  }
   return finish(ctx);
 }
 

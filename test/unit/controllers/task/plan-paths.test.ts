@@ -369,6 +369,13 @@ describe('task plan: a running container', () => {
     expect(cond(p, 'Ready')).to.deep.equal({ status: 'False', reason: 'ReadinessProbeFailed', message: 'the readiness probe does not pass yet' });
   });
 
+  it('says why the readiness probe fails in the Ready message, when the probe said', () => {
+    const t = task({ readinessProbe: { httpGet: { port: 'http' } } });
+    const readiness = { result: 'Failure' as const, time: iso(1), message: 'port http is not published on the node (declare it in spec.ports)' };
+    const p = run({ task: t, containers: [running(t)], probe: { started: true, ready: false, probes: { readiness } } });
+    expect(cond(p, 'Ready')).to.deep.equal({ status: 'False', reason: 'ReadinessProbeFailed', message: 'the readiness probe does not pass yet: port http is not published on the node (declare it in spec.ports)' });
+  });
+
   it('keeps the Ready=True the stored status gives its running container until the probes report (okube restarted), and sends them on', () => {
     const spec = { startupProbe: { tcpSocket: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } };
     const t = task(spec, { phase: 'Running', containerID: 'c0', state: { running: { startedAt: iso(0) } }, started: true, ready: true });
