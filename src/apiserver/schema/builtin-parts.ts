@@ -20,9 +20,10 @@ const IMMUTABLE_WHEN_SET = 'field is immutable when `immutable` is set';
  * fields may not change (the object can only be deleted).
  */
 export function immutableWhenSetRules(fields: string[]): Rule[] {
-  const locked = 'has(oldSelf.immutable) && oldSelf.immutable';
+  // `== true`: immutable is nullable, and null means not immutable, as in kube.
+  const locked = 'has(oldSelf.immutable) && oldSelf.immutable == true';
   return [
-    { rule: `!(${locked}) || (has(self.immutable) && self.immutable)`, fieldPath: '.immutable', reason: 'FieldValueForbidden', message: IMMUTABLE_WHEN_SET },
+    { rule: `!(${locked}) || (has(self.immutable) && self.immutable == true)`, fieldPath: '.immutable', reason: 'FieldValueForbidden', message: IMMUTABLE_WHEN_SET },
     ...fields.map((f) => ({
       rule: `!(${locked}) || (has(self.${f}) ? has(oldSelf.${f}) && self.${f} == oldSelf.${f} : !has(oldSelf.${f}))`,
       fieldPath: `.${f}`,

@@ -185,9 +185,10 @@ export function builtinDefs(): ResourceDef[] {
         },
         'x-kubernetes-validations': [
           ...immutableWhenSetRules(['data']),
-          { rule: 'self.type == oldSelf.type', fieldPath: '.type', message: 'field is immutable' },
+          // A Secret an older okube stored kept type "" or none: that is Opaque, what a write defaults it to.
+          { rule: "self.type == (!has(oldSelf.type) || oldSelf.type == null || oldSelf.type == '' ? 'Opaque' : oldSelf.type)", fieldPath: '.type', message: 'field is immutable' },
           // kube's rule for the TLS type: both keys, so a Node's engine TLS can rely on them.
-          { rule: "self.type != 'kubernetes.io/tls' || (has(self.data) && 'tls.crt' in self.data && 'tls.key' in self.data)", fieldPath: '.data', reason: 'FieldValueRequired', message: 'a kubernetes.io/tls Secret needs data keys tls.crt and tls.key' },
+          { rule: "self.type != 'kubernetes.io/tls' || (has(self.data) && self.data != null && 'tls.crt' in self.data && 'tls.key' in self.data)", fieldPath: '.data', reason: 'FieldValueRequired', message: 'a kubernetes.io/tls Secret needs data keys tls.crt and tls.key' },
         ],
       },
     },

@@ -29,7 +29,7 @@ const schema: JsonSchema = {
   },
   'x-kubernetes-validations': [
     ...immutableWhenSetRules(['data', 'binaryData']),
-    { rule: '!has(self.data) || !has(self.binaryData) || !self.data.exists(k, k in self.binaryData)', fieldPath: '.data', message: 'a key may be in data or in binaryData, not in both' },
+    { rule: '!has(self.data) || self.data == null || !has(self.binaryData) || self.binaryData == null || !self.data.exists(k, k in self.binaryData)', fieldPath: '.data', message: 'a key may be in data or in binaryData, not in both' },
   ],
 };
 

@@ -49,4 +49,16 @@ describe('Secret and ConfigMap rules', () => {
     expect(causes(secretDef, secret({ type: 'kubernetes.io/tls', data: { 'tls.crt': 'MQ==', 'tls.key': 'MQ==' } }), secret({ data: { a: 'MQ==' } }))).to.deep.equal(['type: Invalid value: "object": field is immutable']);
     expect(causes(secretDef, secret({ type: 'kubernetes.io/tls', data: { 'tls.crt': 'MQ==' } }))).to.deep.equal(['data: Required value: a kubernetes.io/tls Secret needs data keys tls.crt and tls.key']);
   });
+
+  it('lets a Secret an older okube stored with type "" or none be updated (that is Opaque)', () => {
+    const stored = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: 'MQ==' } };
+    expect(causes(secretDef, secret({ data: { a: 'Mg==' } }), stored)).to.deep.equal([]);
+    expect(causes(secretDef, secret({ data: { a: 'Mg==' } }), { ...stored, type: '' })).to.deep.equal([]);
+  });
+
+  it('reads immutable: null as not immutable, and a null data or binaryData as none', () => {
+    expect(causes(secretDef, secret({ data: { a: 'Mg==' }, immutable: null }), secret({ data: { a: 'MQ==' }, immutable: null }))).to.deep.equal([]);
+    expect(causes(configMapDef, configMap({ data: { a: 'x' }, binaryData: null }))).to.deep.equal([]);
+    expect(causes(secretDef, secret({ type: 'kubernetes.io/tls', data: null })).join()).to.include('needs data keys tls.crt and tls.key');
+  });
 });
