@@ -141,8 +141,10 @@ export function compileSchema(def: ResourceDef): ResourceSchema {
     prune: (obj) => prune(obj, def.schema),
     validate(obj, old) {
       const v = compile();
-      const causes = v(obj) ? [] : causesFromAjv(ratcheted(v.errors, obj, old));
-      const failed = causes.map((c) => c.field);
+      const errors = v(obj) ? [] : (v.errors ?? []);
+      const causes = causesFromAjv(ratcheted(errors, obj, old));
+      // Every broken field, ratcheted or not: a rule above one could only misfire on its types.
+      const failed = causesFromAjv(errors).map((c) => c.field);
       // A rule is not evaluated on a subtree that already broke the schema (its types are wrong).
       const skip = (path: string) => failed.some((f) => f === path || f.startsWith(`${path}.`) || f.startsWith(`${path}[`));
       return [...causes, ...celCauses(obj, def.schema, '', skip, old)];
