@@ -64,6 +64,12 @@ export function containerlessWaitOver(ctx: PlanContext): undefined {
   if (current || !BACKOFF_REASONS.has(status.state?.waiting?.reason ?? '') || backoffLeftMs(ctx) <= 0) return undefined;
   const over = waitOutdated(ctx);
   if (!over) return undefined;
+  // A next container made before a restart or retry request does not carry it: started, it would
+  // leave the request pending and be replaced (and counted) again. One made now carries it.
+  if (ctx.next && over.reason !== 'SpecChanged') {
+    ctx.actions.push({ kind: 'remove', id: ctx.next.id });
+    ctx.next = undefined;
+  }
   resetBackoff(status);
   status.state = { waiting: { reason: 'ContainerCreating', message: over.message } };
   cond(ctx, 'BackOff', 'False', over.reason, over.message);

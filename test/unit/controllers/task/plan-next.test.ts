@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { LABELS, type Task } from '../../../../src/api/types.js';
 import { plan, type PlanInput } from '../../../../src/controllers/task/plan.js';
-import { RETRY_ANNOTATION } from '../../../../src/controllers/task/requests.js';
+import { REQUEST_LABELS, RESTART_ANNOTATION, RETRY_ANNOTATION } from '../../../../src/controllers/task/requests.js';
 import type { ContainerInfo } from '../../../../src/runtime/runtime.js';
 import { at, container, iso, node, task } from './fixtures.js';
 
@@ -89,6 +89,19 @@ describe('task plan: the next container made during a crash-loop wait', () => {
     const p = run({ task: changed, containers: [], now: at(5) });
     expect(kinds(p)).to.deep.equal(['create']);
     expect(p.status.backoff?.nextRestartAt).to.equal(undefined);
+  });
+
+  it('answers a restart request during a wait whose exit was pruned with a new container carrying the request, once', () => {
+    const t = task(spec);
+    const stored = waitingStatus(t);
+    const asked = task(spec, stored, { annotations: { [RESTART_ANNOTATION]: iso(4) } });
+    const p = run({ task: asked, containers: [nextC(t, 1)], now: at(5) });
+    expect(p.actions).to.deep.equal([{ kind: 'remove', id: 'c1' }, { kind: 'create', restartNumber: 1 }]);
+    // The container made carries the request (the create labels it from the annotation): nothing is pending after it starts.
+    const made = container(asked, { restart: 1, startedAt: iso(5) }, { [LABELS.configHash]: CFG, [REQUEST_LABELS.restart]: iso(4) });
+    const after = run({ task: task(spec, p.status, asked.metadata), containers: [made], now: at(6) });
+    expect(kinds(after)).to.not.include.members(['stop', 'create', 'remove']);
+    expect(after.status.restartCount).to.equal(p.status.restartCount);
   });
 
   it('still waits when every container was pruned and nothing changed', () => {
