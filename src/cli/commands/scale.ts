@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
+import { ServerError } from '../kube/api-error.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
-import { connect, resolveTargets, withClientOptions, type ClientOptions } from './client-options.js';
+import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 import { parseInteger } from './flags.js';
 
 // `okube scale TYPE NAME --replicas=N`, as kubectl scales: through the scale subresource
 // (autoscaling/v1 Scale) — a merge patch of spec.replicas, or, with --current-replicas or
-// --resource-version, a read and an update under the read resourceVersion, so that a scale
-// someone else made in between is refused (409) instead of overwritten.
+// --resource-version, kubectl's preconditions checked on a fresh read and an update under that
+// read's resourceVersion, so that a scale someone else made in between is never overwritten.
 
 interface ScaleOptions extends ClientOptions {
   replicas?: number;
@@ -20,6 +21,27 @@ interface Scale {
   spec?: { replicas?: number };
   status?: { replicas?: number };
 }
+
+/**
+ * Read, check the preconditions, update under the read resourceVersion — again on a 409 (the
+ * TaskSet's controller writes its status all the time), as kubectl's scaler retries.
+ */
+async function guardedScale(client: Client, path: string, opts: ScaleOptions): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const scale = await client.conn.get<Scale>(path);
+    const current = scale.spec?.replicas ?? 0;
+    if (opts.currentReplicas >= 0 && current !== opts.currentReplicas) throw new CliError(`Expected replicas to be ${opts.currentReplicas}, was ${current}`);
+    if (opts.resourceVersion !== undefined && opts.resourceVersion !== scale.metadata.resourceVersion) throw new CliError(`Expected resource version to be ${opts.resourceVersion}, was ${scale.metadata.resourceVersion ?? ''}`);
+    try {
+      await client.conn.request(path, { method: 'PUT', body: { ...scale, spec: { ...scale.spec, replicas: opts.replicas } } });
+      return;
+    } catch (err) {
+      if (attempt >= CONFLICT_RETRIES || !(err instanceof ServerError) || err.httpCode !== 409) throw err;
+    }
+  }
+}
+
+const CONFLICT_RETRIES = 5;
 
 export function registerScale(program: Command): void {
   withClientOptions(
@@ -35,16 +57,12 @@ export function registerScale(program: Command): void {
     const client = await connect(opts);
     const targets = await resolveTargets(client, args);
     if (targets.some((t) => !t.name)) throw new CliError('resource(s) were provided, but no name was specified');
+    if (opts.resourceVersion !== undefined && targets.length > 1) throw new CliError('--resource-version may only be used with a single resource');
     const guarded = opts.currentReplicas >= 0 || opts.resourceVersion !== undefined;
     for (const { resource, name } of targets) {
       const path = `${resourcePath(resource, resource.namespaced ? client.conn.namespace : undefined, name)}/scale`;
-      if (guarded) {
-        const scale = await client.conn.get<Scale>(path);
-        const current = scale.spec?.replicas ?? 0;
-        if (opts.currentReplicas >= 0 && current !== opts.currentReplicas) throw new CliError(`Expected replicas to be ${opts.currentReplicas}, was ${current}`);
-        const resourceVersion = opts.resourceVersion ?? scale.metadata.resourceVersion;
-        await client.conn.request(path, { method: 'PUT', body: { ...scale, metadata: { ...scale.metadata, resourceVersion }, spec: { ...scale.spec, replicas: opts.replicas } } });
-      } else {
+      if (guarded) await guardedScale(client, path, opts);
+      else {
         await client.conn.request(path, { method: 'PATCH', contentType: 'application/merge-patch+json', body: { spec: { replicas: opts.replicas } } });
       }
       process.stdout.write(`${kindPrefix(resource)}/${name} scaled\n`);
