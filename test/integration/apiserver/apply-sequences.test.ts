@@ -7,6 +7,7 @@ import { newNamespace, startControllers, stopControllers, type ControllerRig } f
 import { testEnv, uniqueName } from '../../support/env.js';
 import { kubectl, type Run } from '../../support/kubectl.js';
 import { okube } from '../../support/okube-cli.js';
+import { taskSetManifest } from '../../support/tasksets.js';
 import { waitFor } from '../../support/wait.js';
 
 // Regression: applying the same manifest again and again, by every apply a user has, while the
@@ -165,22 +166,11 @@ spec:
   it('okube apply of a TaskSet without its template\'s probe removes the probe from the template', async () => {
     const ns = await newNamespace(rig.cluster);
     namespaces.push(ns);
-    const ts = (probe: string) => `apiVersion: okube.dev/v1alpha1
-kind: TaskSet
-metadata: { name: probed }
-spec:
-  replicas: 0
-  selector: { matchLabels: { app: probed } }
-  template:
-    metadata: { labels: { app: probed } }
-    spec:
-      image: ${testEnv().image}
-      command: ["sleep", "3600"]
-${probe}`;
-    const file = join(dir, `ts-${ns}.yaml`);
-    writeFileSync(file, ts('      livenessProbe: { exec: { command: ["true"] }, periodSeconds: 5 }\n'));
+    const file = join(dir, `ts-${ns}.json`);
+    const ts = taskSetManifest(ns, 'probed', { replicas: 0 });
+    writeFileSync(file, JSON.stringify({ ...ts, spec: { ...ts.spec, template: { ...ts.spec.template, spec: { ...ts.spec.template.spec, livenessProbe: { exec: { command: ['true'] }, periodSeconds: 5 } } } } }));
     ok(await okube(['apply', '-n', ns, '-f', file], { kubeconfig: rig.cluster.kubeconfigPath }), /taskset.okube.dev\/probed created/);
-    writeFileSync(file, ts(''));
+    writeFileSync(file, JSON.stringify(ts));
     ok(await okube(['apply', '-n', ns, '-f', file], { kubeconfig: rig.cluster.kubeconfigPath }), /taskset.okube.dev\/probed configured/);
     const got = await kc(['get', 'taskset', 'probed', '-n', ns, '-o', 'jsonpath={.spec.template.spec}']);
     expect(JSON.parse(got.stdout)).to.not.have.property('livenessProbe');
