@@ -28,17 +28,23 @@ export function specChange(ctx: PlanContext): Plan | undefined {
   actions.push({ kind: 'stopProbes' });
   const replacing = { reason: 'ContainerCreating', message: 'replacing the container after a spec change' };
   if (stopping(ctx, current)) {
+    // What the Task waits for after the stop, when its configuration does not resolve, stays said.
+    const blocked = configBlocked(ctx);
+    if (blocked) return blocked;
     status.state = { waiting: replacing };
     status.ready = false;
     cond(ctx, 'Ready', 'False', 'ContainerCreating', 'replacing the container: the old one is stopping');
     return finish(ctx);
   }
-  if (current.running) actions.push({ kind: 'stop', id: current.id, graceSeconds: ctx.grace, reason: 'SpecChanged' });
+  // Said once, with the stop: the plan after the stop (the stop ends this one) only removes.
+  if (current.running) {
+    actions.push({ kind: 'stop', id: current.id, graceSeconds: ctx.grace, reason: 'SpecChanged' });
+    ctx.events.push({ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' });
+  }
   actions.push({ kind: 'remove', id: current.id });
   // A new spec whose configuration does not resolve (a Secret it names is missing) gets no
   // container yet: the Task waits for it as a new one would (configBlocked, below).
   if (ctx.input.configError === undefined) actions.push({ kind: 'create', restartNumber: restartOf(current) + 1 });
-  ctx.events.push({ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' });
   status.state = { waiting: replacing };
   resetBackoff(status);
   status.ready = false;

@@ -532,7 +532,26 @@ describe('task plan: the end of a run', () => {
   });
 });
 
+describe('task plan: a spec change, planned again once the old container stopped', () => {
+  it('removes the stopped container and makes the new one without a second Killing event', () => {
+    const old = task();
+    const t = task({ image: 'img2' }, { phase: 'Running', state: { waiting: { reason: 'ContainerCreating' } } });
+    const p = run({ task: t, containers: [exited(old, { exitCode: 143 })] });
+    expect(p.actions.map((a) => a.kind)).to.deep.equal(['stopProbes', 'remove', 'create']);
+    expect(p.events).to.deep.equal([]);
+  });
+});
+
 describe('task plan: a spec change whose configuration does not resolve', () => {
+  it('keeps saying CreateContainerConfigError while the old container stops, with no new event', () => {
+    const old = task();
+    const message = 'secret "db" not found (env PW)';
+    const t = task({ image: 'img2' }, { phase: 'Running', state: { waiting: { reason: 'CreateContainerConfigError', message } } });
+    const p = run({ task: t, containers: [running(old)], inFlight: [{ kind: 'stop', containerId: 'c0', graceSeconds: 30, reason: 'SpecChanged', since: iso(1) }], configError: message });
+    expect(p.status.state).to.deep.equal({ waiting: { reason: 'CreateContainerConfigError', message } });
+    expect(p.events).to.deep.equal([]);
+  });
+
   it('replaces the old container with none yet and waits in CreateContainerConfigError', () => {
     const old = task();
     const t = task({ image: 'img2' }, { phase: 'Running', ready: true, started: true, containerID: 'c0' });
