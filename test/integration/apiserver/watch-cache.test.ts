@@ -179,8 +179,10 @@ describe('API server watch cache (real etcd)', function () {
   });
 
   it('sends bookmarks at the cache revision and the initial-events-end bookmark after the initial state', async () => {
-    await create('bm-a');
-    const w = watch(`${TASKS}?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=0`);
+    // NotOlderThan the create: resourceVersion=0 would let the initial state come from a cache
+    // that has not seen the create yet, as kube-apiserver's may.
+    const rv = await create('bm-a');
+    const w = watch(`${TASKS}?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=${rv}`);
     await eventually(() => w.events.some((e) => e.type === 'BOOKMARK'));
     const end = w.events.findIndex((e) => e.type === 'BOOKMARK');
     expect(w.events[end].object.metadata.annotations).to.deep.equal({ 'k8s.io/initial-events-end': 'true' });
