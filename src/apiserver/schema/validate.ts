@@ -23,12 +23,14 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: true });
 addFormats(ajv);
 
+/** The decoded segments of a JSON pointer (ajv's instancePath). */
+function pointerSegments(pointer: string): string[] {
+  return pointer.split('/').slice(1).map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
 export function fieldPath(instancePath: string): string {
   let out = '';
-  for (const raw of instancePath.split('/').slice(1)) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(seg) ? `[${seg}]` : out ? `.${seg}` : seg;
-  }
+  for (const seg of pointerSegments(instancePath)) out += /^\d+$/.test(seg) ? `[${seg}]` : out ? `.${seg}` : seg;
   return out;
 }
 
@@ -103,8 +105,7 @@ export function causesFromAjv(errors: ErrorObject[] | null | undefined): Validat
 const missing = Symbol('missing');
 function at(value: unknown, pointer: string): unknown {
   let cur = value;
-  for (const raw of pointer.split('/').slice(1)) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+  for (const seg of pointerSegments(pointer)) {
     if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) return missing;
     cur = (cur as Record<string, unknown>)[seg];
   }
