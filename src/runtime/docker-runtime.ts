@@ -184,6 +184,7 @@ export class DockerRuntime implements Runtime {
     try {
       const c = await this.docker.createContainer({
         name: spec.name,
+        Hostname: spec.hostname,
         Image: spec.image,
         Entrypoint: spec.command,
         Cmd: spec.args,
@@ -368,7 +369,14 @@ export class DockerRuntime implements Runtime {
     const container = this.docker.getContainer(id);
     const out = new PassThrough();
     try {
-      const base = { stdout: true, stderr: true, timestamps: opts.timestamps ?? false, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
+      const base = {
+        stdout: true,
+        stderr: true,
+        timestamps: opts.timestamps ?? false,
+        ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+        // dockerd reads "seconds.fraction" (the docker CLI's --since form).
+        ...(opts.since !== undefined ? { since: opts.since.toFixed(6) } : {}),
+      };
       if (opts.follow) {
         const stream = (await container.logs({ ...base, follow: true })) as unknown as NodeJS.ReadableStream;
         this.docker.modem.demuxStream(stream, out, out);

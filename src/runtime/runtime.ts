@@ -47,6 +47,7 @@ export interface FileEntry {
 
 export interface ContainerSpec {
   name: string;
+  hostname?: string;
   image: string;
   command?: string[];
   args?: string[];
@@ -132,7 +133,13 @@ export interface ContainerUsage {
   readAt: number;
 }
 
-export interface LogOptions { follow?: boolean; tail?: number; timestamps?: boolean }
+export interface LogOptions {
+  follow?: boolean;
+  tail?: number;
+  /** Unix time in seconds (fractional): only output after it. */
+  since?: number;
+  timestamps?: boolean;
+}
 
 export interface ExecResult { exitCode: number; output: string; timedOut: boolean }
 

@@ -1,33 +1,43 @@
 import type { Command } from 'commander';
-import { LABELS, type Node, type Task } from '../../api/types.js';
-import type { DockerTls } from '../../runtime/docker-runtime.js';
+import type { Readable } from 'node:stream';
+import { LABELS, type Node, type Task, type TaskSet } from '../../api/types.js';
+import { formatLabelSelector } from '../../controllers/taskset/selector.js';
+import type { DockerRuntime, DockerTls } from '../../runtime/docker-runtime.js';
 import { tlsFromSecretData } from '../../runtime/docker-tls.js';
 import { neverStarted, type ContainerInfo } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath } from '../kube/discovery.js';
+import { LinePrefix } from '../logs/line-prefix.js';
+import { checkConcurrency, logRequest, type LogRequest, type LogsFlags } from '../logs/request.js';
 import { connect, knowsTypes, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
-// `okube logs TASK`: the output of the Task's container, read from its Node's Docker engine
-// (with the Node's TLS files or Secret).
+// `okube logs TASK | taskset/NAME | -l SELECTOR`: the output of Tasks' containers, read from their
+// Nodes' Docker engines (with each Node's TLS files or Secret), with kubectl logs' flags.
 // The controller keeps the last exited container next to the current one (as the kubelet
 // does), which is what --previous shows.
 
-interface LogsOptions extends ClientOptions {
-  follow?: boolean;
+interface LogsOptions extends ClientOptions, LogsFlags {
   previous?: boolean;
-  tail?: string;
   timestamps?: boolean;
+  prefix?: boolean;
+  ignoreErrors?: boolean;
 }
 
 const restartOf = (c: ContainerInfo) => Number(c.labels[LABELS.restart] ?? 0);
 
-function taskName(arg: string): string {
+const TASK_TYPES = ['task', 'tasks', 'tk', 'task.okube.dev', 'tasks.okube.dev'];
+const TASKSET_TYPES = ['taskset', 'tasksets', 'tks', 'taskset.okube.dev', 'tasksets.okube.dev'];
+
+function parseTarget(arg: string): { kind: 'task' | 'taskset'; name: string } {
   const slash = arg.indexOf('/');
-  if (slash < 0) return arg;
+  if (slash < 0) return { kind: 'task', name: arg };
   const type = arg.slice(0, slash).toLowerCase();
-  if (!['task', 'tasks', 'tk', 'task.okube.dev', 'tasks.okube.dev'].includes(type)) throw new CliError(`logs are only available for Tasks, not ${arg.slice(0, slash)}`);
-  return arg.slice(slash + 1);
+  const name = arg.slice(slash + 1);
+  if (!name) throw new CliError(`arguments in resource/name form must have a single resource and name`);
+  if (TASK_TYPES.includes(type)) return { kind: 'task', name };
+  if (TASKSET_TYPES.includes(type)) return { kind: 'taskset', name };
+  throw new CliError(`logs are only available for Tasks and TaskSets, not ${arg.slice(0, slash)}`);
 }
 
 /** The Node's Docker TLS client material: its files, or the Secret it names (read as this user). */
@@ -46,61 +56,143 @@ async function nodeTls(client: Client, node: Node): Promise<DockerTls | undefine
   return tlsFromSecretData(secret.data, what);
 }
 
+/** The Task kubectl would pick among a controller's: placed, running and ready first, then the oldest. */
+function firstForLogs(tasks: Task[]): Task {
+  const rank = (t: Task) => (t.status?.nodeName ?? t.spec.nodeName ? 0 : 4) + (t.status?.phase === 'Running' ? 0 : 2) + (t.status?.ready ? 0 : 1);
+  return [...tasks].sort((a, b) => rank(a) - rank(b) || (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
+}
+
+/** One Docker client per Node, however many of the Tasks read run there. */
+class Engines {
+  private readonly byNode = new Map<string, Promise<{ node: Node; docker: DockerRuntime }>>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly nodesPath: (name: string) => string,
+  ) {}
+
+  of(nodeName: string): Promise<{ node: Node; docker: DockerRuntime }> {
+    let e = this.byNode.get(nodeName);
+    if (!e) {
+      e = (async () => {
+        const node = await this.client.conn.get<Node>(this.nodesPath(nodeName));
+        // dockerode loads when logs are read, not when `okube --help` lists this command.
+        const { DockerRuntime } = await import('../../runtime/docker-runtime.js');
+        return { node, docker: new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: await nodeTls(this.client, node), timeoutMs: 10_000 }) };
+      })();
+      this.byNode.set(nodeName, e);
+    }
+    return e;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byNode.values()].map((e) => e.then((x) => x.docker.close(), () => undefined)));
+  }
+}
+
+async function openLog(engines: Engines, task: Task, req: LogRequest, opts: LogsOptions): Promise<Readable> {
+  const name = task.metadata.name;
+  const nodeName = task.status?.nodeName ?? task.spec.nodeName;
+  if (!nodeName) throw new CliError(`task "${name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
+  const { node, docker } = await engines.of(nodeName);
+  let containers: ContainerInfo[];
+  try {
+    containers = (await docker.list({ [LABELS.taskUid]: task.metadata.uid! })).sort((a, b) => restartOf(b) - restartOf(a));
+  } catch (err) {
+    throw new CliError(`cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
+  }
+  // A crash loop's next container, made but not started yet, has no output: during the wait
+  // both show the one that exited (as kubectl logs does for a Pod in CrashLoopBackOff).
+  const waiting = containers.length > 1 && neverStarted(containers[0]);
+  const container = opts.previous || waiting ? containers[1] : containers[0];
+  if (!container) {
+    const why = task.status?.state?.waiting?.reason;
+    throw new CliError(
+      opts.previous ? `previous terminated container of task "${name}" not found` : `container of task "${name}" is waiting to start${why ? `: ${why}` : ''}`,
+      1,
+      'Error from server (BadRequest): ',
+    );
+  }
+  return docker.logs(container.id, { follow: opts.follow, tail: req.tail, since: req.since, timestamps: opts.timestamps });
+}
+
 export function registerLogs(program: Command): void {
   withClientOptions(
     program
       .command('logs')
       .description("print the output of a Task's container (stdout and stderr)")
-      .argument('<task>', 'Task name (or task/NAME)')
+      .argument('[task]', 'Task name (or task/NAME; taskset/NAME reads one of its Tasks)')
       .option('-f, --follow', 'stream new output until the container stops')
       .option('-p, --previous', 'the previous container (the one that exited before the current one)')
-      .option('--tail <lines>', 'only the last N lines', '-1')
-      .option('--timestamps', 'prefix each line with its time'),
-  ).action(async (arg: string, opts: LogsOptions) => {
+      .option('--tail <lines>', 'only the last N lines (default: all; 10 per Task with a selector)')
+      .option('--since <duration>', 'only output newer than this, e.g. 10s, 5m, 1h')
+      .option('--since-time <time>', 'only output after this RFC3339 time')
+      .option('--timestamps', 'prefix each line with its time')
+      .option('-l, --selector <selector>', 'the Tasks this label selector picks, e.g. app=web')
+      .option('--prefix', 'begin each line with its source, [task/NAME]')
+      .option('--max-log-requests <n>', 'with -l and -f, how many Tasks may be followed at once (default 5)')
+      .option('--ignore-errors', 'with several Tasks, go on when one cannot be read'),
+  ).action(async (arg: string | undefined, opts: LogsOptions) => {
+    const req = logRequest(opts, new Date());
+    if (arg === undefined && opts.selector === undefined) throw new CliError('a Task (NAME, task/NAME or taskset/NAME) or a selector (-l) is required for the logs command');
+    if (arg !== undefined && opts.selector !== undefined) throw new CliError('only a selector (-l) or a Task name is allowed, not both');
+    const target = arg === undefined ? undefined : parseTarget(arg);
     const client = await connect(opts);
-    const d = await client.discovery(knowsTypes(['tasks.okube.dev', 'nodes.okube.dev']));
-    const name = taskName(arg);
-    const tasks = d.resolve('tasks.okube.dev');
-    const nodes = d.resolve('nodes.okube.dev');
+    const d = await client.discovery(knowsTypes(['tasks.okube.dev', 'nodes.okube.dev', ...(target?.kind === 'taskset' ? ['tasksets.okube.dev'] : [])]));
+    const tasksRes = d.resolve('tasks.okube.dev');
+    const nodesRes = d.resolve('nodes.okube.dev');
     const ns = client.conn.namespace;
-    const task = await client.conn.get<Task>(resourcePath(tasks, ns, name));
-    const nodeName = task.status?.nodeName ?? task.spec.nodeName;
-    if (!nodeName) throw new CliError(`task "${name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
-    const node = await client.conn.get<Node>(resourcePath(nodes, undefined, nodeName));
-    // dockerode loads when logs are read, not when `okube --help` lists this command.
-    const { DockerRuntime } = await import('../../runtime/docker-runtime.js');
-    const docker = new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: await nodeTls(client, node), timeoutMs: 10_000 });
-    try {
-      let containers: ContainerInfo[];
-      try {
-        containers = (await docker.list({ [LABELS.taskUid]: task.metadata.uid! })).sort((a, b) => restartOf(b) - restartOf(a));
-      } catch (err) {
-        throw new CliError(`cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
+    const listTasks = async (labelSelector: string) => (await client.conn.get<{ items: Task[] }>(resourcePath(tasksRes, ns), { query: { labelSelector } })).items;
+
+    let tasks: Task[];
+    if (!target) {
+      tasks = (await listTasks(opts.selector!)).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+      if (!tasks.length) {
+        process.stderr.write(`No resources found in ${ns} namespace.\n`);
+        return;
       }
-      // A crash loop's next container, made but not started yet, has no output: during the wait
-      // both show the one that exited (as kubectl logs does for a Pod in CrashLoopBackOff).
-      const waiting = containers.length > 1 && neverStarted(containers[0]);
-      const container = opts.previous || waiting ? containers[1] : containers[0];
-      if (!container) {
-        const why = task.status?.state?.waiting?.reason;
-        throw new CliError(
-          opts.previous
-            ? `previous terminated container of task "${name}" not found`
-            : `container of task "${name}" is waiting to start${why ? `: ${why}` : ''}`,
-          1,
-          'Error from server (BadRequest): ',
-        );
-      }
-      const tail = Number(opts.tail);
-      const stream = await docker.logs(container.id, { follow: opts.follow, tail: Number.isFinite(tail) && tail >= 0 ? tail : undefined, timestamps: opts.timestamps });
-      await new Promise<void>((resolve, reject) => {
-        stream.on('data', (chunk: Buffer) => process.stdout.write(chunk));
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', reject);
-      });
-    } finally {
-      await docker.close();
+    } else if (target.kind === 'taskset') {
+      const set = await client.conn.get<TaskSet>(resourcePath(d.resolve('tasksets.okube.dev'), ns, target.name));
+      const mine = (await listTasks(formatLabelSelector(set.spec.selector))).filter((t) => t.metadata.ownerReferences?.some((o) => o.controller && o.uid === set.metadata.uid));
+      if (!mine.length) throw new CliError(`taskset "${target.name}" has no Tasks to read logs from`);
+      const chosen = firstForLogs(mine);
+      if (mine.length > 1) process.stderr.write(`Found ${mine.length} tasks, using task/${chosen.metadata.name}\n`);
+      tasks = [chosen];
+    } else {
+      tasks = [await client.conn.get<Task>(resourcePath(tasksRes, ns, target.name))];
     }
+    checkConcurrency(tasks.length, !!opts.follow, req.maxLogRequests);
+
+    const engines = new Engines(client, (name) => resourcePath(nodesRes, undefined, name));
+    const several = opts.selector !== undefined;
+    let failed: CliError | undefined;
+    // Lines stay whole when several followed streams share stdout (and with --prefix).
+    const whole = opts.prefix || (opts.follow && tasks.length > 1);
+    const copy = async (task: Task) => {
+      try {
+        const source = await openLog(engines, task, req, opts);
+        const out = whole ? source.pipe(new LinePrefix(opts.prefix ? `[task/${task.metadata.name}] ` : '')) : source;
+        if (out !== source) source.on('error', (err) => out.destroy(err));
+        await new Promise<void>((resolve, reject) => {
+          out.on('data', (chunk: Buffer | string) => process.stdout.write(chunk));
+          out.on('end', resolve);
+          out.on('close', resolve);
+          out.on('error', reject);
+        });
+      } catch (err) {
+        const e = err instanceof CliError ? err : new CliError(errorMessage(err));
+        if (!several || !opts.ignoreErrors) throw e;
+        process.stderr.write(`${e.prefix}${e.message}\n`);
+        failed ??= e;
+      }
+    };
+    try {
+      // Followed streams run side by side (each line whole, see LinePrefix); the rest one Task after another.
+      if (opts.follow) await Promise.all(tasks.map(copy));
+      else for (const t of tasks) await copy(t);
+    } finally {
+      await engines.close();
+    }
+    if (failed) process.exitCode = 1;
   });
 }

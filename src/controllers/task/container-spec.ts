@@ -83,6 +83,7 @@ export function buildContainerSpec(task: Task, opts: { nodeName: string; cluster
   const env = opts.env ?? Object.fromEntries((task.spec.env ?? []).map((e) => [e.name, e.value ?? '']));
   return {
     name: containerName(task, opts.restartNumber),
+    hostname: taskHostname(task.metadata.name!),
     image: task.spec.image,
     command: task.spec.command,
     args: task.spec.args,
@@ -95,6 +96,14 @@ export function buildContainerSpec(task: Task, opts: { nodeName: string; cluster
     mounts: opts.mounts,
     security: securityOf(task),
   };
+}
+
+/**
+ * The container's hostname is its Task's name, as a Pod's is its name: cut to 63 characters
+ * with a trailing '-' or '.' dropped, as the kubelet cuts a long Pod name.
+ */
+export function taskHostname(name: string): string {
+  return name.slice(0, 63).replace(/[-.]+$/, '');
 }
 
 /** How many ports of the Task need a host port allocated. */

@@ -224,6 +224,7 @@ describe('okube CLI against okube up', function () {
   });
 
   it('logs prints the container output, --tail the last lines, --previous the crashed container before', async () => {
+    await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
     const [all, tail] = await Promise.all([inNs(['logs', 'batch']), inNs(['logs', 'task/batch', '--tail', '1'])]);
     expect(all.stdout).to.equal('step 1\nstep 2\nstep 3\n');
     expect(tail.stdout).to.equal('step 3\n');
@@ -231,6 +232,44 @@ describe('okube CLI against okube up', function () {
     const previous = await inNs(['logs', 'crashloop', '--previous']);
     expect(previous.code, previous.stderr).to.equal(0);
     expect(previous.stdout).to.equal('starting\ngiving up\n');
+  });
+
+  it('logs -l reads every Task the selector picks, --prefix names each line, and the hostname is the Task name', async () => {
+    const set = `apiVersion: okube.dev/v1alpha1\nkind: TaskSet\nmetadata:\n  name: echoes\nspec:\n  replicas: 2\n  selector: { matchLabels: { app: echoes } }\n  template:\n    metadata: { labels: { app: echoes } }\n    spec:\n      image: ${image}\n      command: ["sh", "-c", "echo \\"$(hostname) one\\"; echo \\"$(hostname) two\\"; exec sleep 3600"]\n      terminationGracePeriodSeconds: 1\n`;
+    expect((await inNs(['apply', '-f', '-'], set)).code).to.equal(0);
+    const names = await waitFor('both echoes running', async () => {
+      const r = await inNs(['get', 'tasks', '-l', 'app=echoes', '-o', 'name']);
+      const running = await inNs(['get', 'tasks', '-l', 'app=echoes', '-o', 'jsonpath={range .items[?(@.status.phase=="Running")]}{.metadata.name}{"\\n"}{end}']);
+      const all = running.stdout.split('\n').filter(Boolean).sort();
+      return r.stdout.split('\n').filter(Boolean).length === 2 && all.length === 2 ? all : undefined;
+    }, 60_000, 500);
+    const lines = await waitFor('both echoes printed', async () => {
+      const r = await inNs(['logs', '-l', 'app=echoes', '--prefix', '--tail', '1']);
+      expect(r.code, r.stderr).to.equal(0);
+      const l = r.stdout.split('\n').filter(Boolean);
+      return l.length === 2 ? l : undefined;
+    }, 30_000, 500);
+    expect(lines).to.deep.equal(names.map((n) => `[task/${n}] ${n} two`));
+
+    const one = await inNs(['logs', 'taskset/echoes']);
+    expect(one.code, one.stderr).to.equal(0);
+    const chosen = /^Found 2 tasks, using task\/(\S+)\n$/.exec(one.stderr)?.[1];
+    expect(names).to.include(chosen);
+    expect(one.stdout).to.equal(`${chosen} one\n${chosen} two\n`);
+
+    const [future, past] = await Promise.all([
+      inNs(['logs', '-l', 'app=echoes', '--since-time', '2999-01-01T00:00:00Z']),
+      inNs(['logs', names[0], '--since-time', '2000-01-01T00:00:00Z']),
+    ]);
+    expect(future.stdout).to.equal('');
+    expect(past.stdout).to.equal(`${names[0]} one\n${names[0]} two\n`);
+
+    const tooMany = await inNs(['logs', '-f', '-l', 'app=echoes', '--max-log-requests', '1']);
+    expect(tooMany.code).to.equal(1);
+    expect(tooMany.stderr).to.equal('error: you are attempting to follow 2 log streams, but maximum allowed concurrency is 1, use --max-log-requests to increase the limit\n');
+    const none = await inNs(['logs', '-l', 'app=nothing-here']);
+    expect([none.code, none.stdout, none.stderr]).to.deep.equal([0, '', `No resources found in ${ns} namespace.\n`]);
+    await inNs(['delete', 'taskset', 'echoes', '--now']);
   });
 
   it('wait --for=condition=Ready returns once Ready, and times out with an error otherwise', async () => {

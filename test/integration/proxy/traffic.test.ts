@@ -24,8 +24,8 @@ import { waitFor } from '../../support/wait.js';
 // Issue 18's "Done when", end to end through `okube up`: its API server, controllers and
 // supervised HAProxy, busybox httpd Tasks of a TaskSet on the real Docker engine, real kubectl,
 // real HTTP traffic (keep-alive and non-keep-alive clients) through the TaskService's frontend
-// for the whole of each test. Every backend answers with its container's hostname, which the
-// test maps to its Task (status.containerID). Times are compared on one clock: a sample's start
+// for the whole of each test. Every backend answers with its container's hostname, which is its
+// Task's name (as a Pod's hostname is its name). Times are compared on one clock: a sample's start
 // (performance.now()) and a condition's lastTransitionTime (set by okube before it writes).
 
 const env = testEnv();
@@ -48,8 +48,6 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
   let services: ResourceClient<TaskService>;
   let informer: Informer<Task>;
   const namespaces: string[] = [];
-  /** container hostname (12 hex) → Task name, of every container the test saw. */
-  const hostToTask = new Map<string, string>();
   const rangeStart = 20_000 + Math.floor(Math.random() * 240) * 40;
 
   const run = (args: string[], input?: string) => kubectl(args, { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: kubecache }, input);
@@ -58,7 +56,7 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
     expect(r.code, `kubectl ${args.join(' ')}: ${r.stderr}`).to.equal(0);
     return r.stdout;
   };
-  const taskOf = (answer: string | undefined) => (answer ? hostToTask.get(answer.trim()) ?? `?${answer.trim()}` : undefined);
+  const taskOf = (answer: string | undefined) => answer?.trim();
 
   function taskSet(ns: string, name: string, version = '1', replicas = 3): TaskSet {
     return {
@@ -165,10 +163,6 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
     tasks = new ResourceClient<Task>(kc, TASKS);
     services = new ResourceClient<TaskService>(kc, TASKSERVICES);
     informer = new Informer<Task>({ kc, name: 'test-tasks', path: tasks.collectionPath(), list: (o) => tasks.list(o) });
-    informer.events$.subscribe((e) => {
-      const id = e.object.status?.containerID;
-      if (id) hostToTask.set(id.replace(/^docker:\/\//, '').slice(0, 12), e.object.metadata.name!);
-    });
     informer.start();
     await informer.waitForSync();
   });
