@@ -20,6 +20,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
   { names: ['describe'], load: async () => (await import('./commands/describe.js')).registerDescribe },
   { names: ['delete'], load: async () => (await import('./commands/delete.js')).registerDelete },
   { names: ['logs'], load: async () => (await import('./commands/logs.js')).registerLogs },
+  { names: ['exec'], load: async () => (await import('./commands/exec.js')).registerExec },
   { names: ['wait'], load: async () => (await import('./commands/wait.js')).registerWait },
   { names: ['restart', 'retry'], load: async () => (await import('./commands/restart.js')).registerRestart },
   { names: ['rollout'], load: async () => (await import('./commands/rollout.js')).registerRollout },
@@ -28,7 +29,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
 ];
 
 /** The commands that talk to an API server and take kubectl's -n, --kubeconfig and --context. */
-export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['cordon', 'uncordon', 'drain', 'apply', 'get', 'describe', 'delete', 'logs', 'wait', 'restart', 'retry', 'rollout', 'scale', 'top']);
+export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['cordon', 'uncordon', 'drain', 'apply', 'get', 'describe', 'delete', 'logs', 'exec', 'wait', 'restart', 'retry', 'rollout', 'scale', 'top']);
 
 /** okube's own version flags: they print the version, so no command needs loading. */
 const VERSION_FLAGS = ['-V', '--version'];

@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 import { share, type Observable } from 'rxjs';
 import { OkubeError } from '../util/errors.js';
 import { engineAgent } from './engine-connections.js';
@@ -24,6 +24,16 @@ export interface DockerTls {
   caFile?: string;
   certFile?: string;
   keyFile?: string;
+}
+
+/** A command run in a container with its streams attached (`okube exec`). */
+export interface AttachedExec {
+  /** The command's stdin when asked for; end() closes it. */
+  stdin: Writable;
+  /** Resolves with the command's exit code once its output has ended. */
+  exitCode: Promise<number>;
+  /** The terminal's size, with a TTY. */
+  resize(rows: number, columns: number): Promise<void>;
 }
 
 export interface DockerRuntimeOptions {
@@ -423,6 +433,34 @@ export class DockerRuntime implements Runtime {
       const info = await exec.inspect();
       return { exitCode: info.ExitCode ?? -1, output, timedOut: false };
     } catch (err) {
+      throw this.fail(err, `exec in ${id.slice(0, 12)}`);
+    }
+  }
+
+  /**
+   * Runs `command` in the container with its output copied to `stdout`/`stderr` (one stream with
+   * a TTY, as Docker sends it then) and, with `stdin`, its input from the returned stream.
+   */
+  async attachExec(id: string, command: string[], opts: { stdin: boolean; tty: boolean; stdout: Writable; stderr: Writable }): Promise<AttachedExec> {
+    try {
+      const exec = await this.docker.getContainer(id).exec({ Cmd: command, AttachStdin: opts.stdin, AttachStdout: true, AttachStderr: true, Tty: opts.tty });
+      const stream = (await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty })) as unknown as Duplex;
+      if (opts.tty) stream.on('data', (chunk: Buffer) => opts.stdout.write(chunk));
+      else this.docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
+      const ended = new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      return {
+        stdin: stream,
+        exitCode: ended.then(async () => (await exec.inspect()).ExitCode ?? -1),
+        resize: async (rows, columns) => {
+          await exec.resize({ h: rows, w: columns });
+        },
+      };
+    } catch (err) {
+      if (statusCode(err) === 404) throw new OkubeError('NotFound', `container ${id.slice(0, 12)} not found`);
       throw this.fail(err, `exec in ${id.slice(0, 12)}`);
     }
   }

@@ -1,19 +1,18 @@
 import type { Command } from 'commander';
 import type { Readable } from 'node:stream';
-import { LABELS, type Node, type Task, type TaskSet } from '../../api/types.js';
+import type { Task, TaskSet } from '../../api/types.js';
 import { formatLabelSelector } from '../../controllers/taskset/selector.js';
-import type { DockerRuntime, DockerTls } from '../../runtime/docker-runtime.js';
-import { tlsFromSecretData } from '../../runtime/docker-tls.js';
-import { neverStarted, type ContainerInfo } from '../../runtime/runtime.js';
+import { neverStarted } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath } from '../kube/discovery.js';
 import { LinePrefix } from '../logs/line-prefix.js';
+import { NodeEngines } from '../node-engines.js';
 import { checkConcurrency, logRequest, type LogRequest, type LogsFlags } from '../logs/request.js';
-import { connect, knowsTypes, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { connect, knowsTypes, withClientOptions, type ClientOptions } from './client-options.js';
 
 // `okube logs TASK | taskset/NAME | -l SELECTOR`: the output of Tasks' containers, read from their
-// Nodes' Docker engines (with each Node's TLS files or Secret), with kubectl logs' flags.
+// Nodes' Docker engines (node-engines.ts), with kubectl logs' flags.
 // The controller keeps the last exited container next to the current one (as the kubelet
 // does), which is what --previous shows.
 
@@ -23,8 +22,6 @@ interface LogsOptions extends ClientOptions, LogsFlags {
   prefix?: boolean;
   ignoreErrors?: boolean;
 }
-
-const restartOf = (c: ContainerInfo) => Number(c.labels[LABELS.restart] ?? 0);
 
 const TASK_TYPES = ['task', 'tasks', 'tk', 'task.okube.dev', 'tasks.okube.dev'];
 const TASKSET_TYPES = ['taskset', 'tasksets', 'tks', 'taskset.okube.dev', 'tasksets.okube.dev'];
@@ -40,67 +37,15 @@ function parseTarget(arg: string): { kind: 'task' | 'taskset'; name: string } {
   throw new CliError(`logs are only available for Tasks and TaskSets, not ${arg.slice(0, slash)}`);
 }
 
-/** The Node's Docker TLS client material: its files, or the Secret it names (read as this user). */
-async function nodeTls(client: Client, node: Node): Promise<DockerTls | undefined> {
-  const t = node.spec.tls;
-  if (!t) return undefined;
-  if (!t.secretName) return { caFile: t.caFile, certFile: t.certFile, keyFile: t.keyFile };
-  const namespace = t.secretNamespace ?? 'default';
-  const what = `Secret ${namespace}/${t.secretName} of node ${node.metadata.name}`;
-  let secret: { data?: Record<string, string> };
-  try {
-    secret = await client.conn.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(t.secretName)}`);
-  } catch (err) {
-    throw new CliError(`cannot read the ${what} (spec.tls.secretName) to reach its Docker engine: ${errorMessage(err)}`);
-  }
-  return tlsFromSecretData(secret.data, what);
-}
-
 /** The Task kubectl would pick among a controller's: placed, running and ready first, then the oldest. */
 function firstForLogs(tasks: Task[]): Task {
   const rank = (t: Task) => (t.status?.nodeName ?? t.spec.nodeName ? 0 : 4) + (t.status?.phase === 'Running' ? 0 : 2) + (t.status?.ready ? 0 : 1);
   return [...tasks].sort((a, b) => rank(a) - rank(b) || (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
 }
 
-/** One Docker client per Node, however many of the Tasks read run there. */
-class Engines {
-  private readonly byNode = new Map<string, Promise<{ node: Node; docker: DockerRuntime }>>();
-
-  constructor(
-    private readonly client: Client,
-    private readonly nodesPath: (name: string) => string,
-  ) {}
-
-  of(nodeName: string): Promise<{ node: Node; docker: DockerRuntime }> {
-    let e = this.byNode.get(nodeName);
-    if (!e) {
-      e = (async () => {
-        const node = await this.client.conn.get<Node>(this.nodesPath(nodeName));
-        // dockerode loads when logs are read, not when `okube --help` lists this command.
-        const { DockerRuntime } = await import('../../runtime/docker-runtime.js');
-        return { node, docker: new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: await nodeTls(this.client, node), timeoutMs: 10_000 }) };
-      })();
-      this.byNode.set(nodeName, e);
-    }
-    return e;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.byNode.values()].map((e) => e.then((x) => x.docker.close(), () => undefined)));
-  }
-}
-
-async function openLog(engines: Engines, task: Task, req: LogRequest, opts: LogsOptions): Promise<Readable> {
+async function openLog(engines: NodeEngines, task: Task, req: LogRequest, opts: LogsOptions): Promise<Readable> {
   const name = task.metadata.name;
-  const nodeName = task.status?.nodeName ?? task.spec.nodeName;
-  if (!nodeName) throw new CliError(`task "${name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
-  const { node, docker } = await engines.of(nodeName);
-  let containers: ContainerInfo[];
-  try {
-    containers = (await docker.list({ [LABELS.taskUid]: task.metadata.uid! })).sort((a, b) => restartOf(b) - restartOf(a));
-  } catch (err) {
-    throw new CliError(`cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
-  }
+  const { docker, containers } = await engines.containersOf(task);
   // A crash loop's next container, made but not started yet, has no output: during the wait
   // both show the one that exited (as kubectl logs does for a Pod in CrashLoopBackOff).
   const waiting = containers.length > 1 && neverStarted(containers[0]);
@@ -163,7 +108,7 @@ export function registerLogs(program: Command): void {
     }
     checkConcurrency(tasks.length, !!opts.follow, req.maxLogRequests);
 
-    const engines = new Engines(client, (name) => resourcePath(nodesRes, undefined, name));
+    const engines = new NodeEngines(client, (name) => resourcePath(nodesRes, undefined, name));
     const several = opts.selector !== undefined;
     let failed: CliError | undefined;
     // Lines stay whole when several followed streams share stdout (and with --prefix).

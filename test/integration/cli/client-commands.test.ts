@@ -272,6 +272,20 @@ describe('okube CLI against okube up', function () {
     await inNs(['delete', 'taskset', 'echoes', '--now']);
   });
 
+  it('exec runs a command in the running container: its output, its exit code, and stdin with -i', async () => {
+    // Flags after `--` are the command's, so -n goes before it.
+    await waitFor('web running', async () => (await task('web')).status?.phase === 'Running', 60_000, 500);
+    const ran = await run(['exec', '-n', ns, 'web', '--', 'sh', '-c', 'echo "out $(hostname)"; echo err >&2; exit 3']);
+    expect([ran.code, ran.stdout, ran.stderr]).to.deep.equal([3, 'out web\n', 'err\ncommand terminated with exit code 3\n']);
+    const piped = await run(['exec', '-n', ns, '-i', 'task/web', '--', 'sh', '-c', 'tr a-z A-Z'], 'hello\nworld\n');
+    expect([piped.code, piped.stdout]).to.deep.equal([0, 'HELLO\nWORLD\n']);
+    const oldForm = await inNs(['exec', 'web', 'ls']);
+    expect([oldForm.code, oldForm.stderr]).to.deep.equal([1, 'error: exec TASK COMMAND is not supported: use okube exec TASK -- COMMAND\n']);
+    await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
+    const done = await run(['exec', '-n', ns, 'batch', '--', 'true']);
+    expect([done.code, done.stderr]).to.deep.equal([1, 'error: cannot exec into a container in a completed task; current phase is Succeeded\n']);
+  });
+
   it('wait --for=condition=Ready returns once Ready, and times out with an error otherwise', async () => {
     const [ready, timedOut] = await Promise.all([
       inNs(['wait', '--for=condition=Ready', 'task/web', '--timeout', '90s']),
