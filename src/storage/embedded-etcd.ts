@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { freePort, portFree } from '../util/free-port.js';
 import { join } from 'node:path';
@@ -35,6 +35,29 @@ interface Ports { clientPort: number; peerPort: number }
 export const ETCD_ELECTION_TIMEOUT_MS = 500;
 
 const log = loggerFor('storage.embedded-etcd');
+
+const PORT_ATTEMPTS = 3;
+
+/** etcd could not listen on a port it was given. */
+class PortTaken extends OkubeError {
+  constructor(message: string) {
+    super('Unavailable', message);
+  }
+}
+
+/** What etcd wrote to its log from `offset` on (its last 64 KiB at most). */
+function logSince(path: string, offset: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const from = Math.max(offset, size - 65_536);
+    const buf = Buffer.alloc(Math.max(0, size - from));
+    readSync(fd, buf, 0, buf.length, from);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * How etcd is started so that it dies with okube even when okube is killed -9: through
@@ -94,7 +117,18 @@ export class EmbeddedEtcd {
     await this.endStrays();
     this.ports = await this.loadOrChoosePorts();
     this.stopping = false;
-    await this.spawnAndWait(binary);
+    // A port chosen free can be taken before etcd binds it (an outgoing connection gets its local
+    // port from the same range): then choose again, a few times. Ports the caller gave are kept.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.spawnAndWait(binary);
+        break;
+      } catch (err) {
+        if (!(err instanceof PortTaken) || attempt >= PORT_ATTEMPTS || (this.opts.clientPort && this.opts.peerPort)) throw err;
+        log.warn({ ports: this.ports, attempt }, 'a port chosen for etcd was taken before etcd could listen on it; choosing others');
+        this.ports = await this.choosePorts();
+      }
+    }
     return { endpoints: this.endpoints, ...(this.tlsFiles ? { tls: this.tlsFiles.client } : {}) };
   }
 
@@ -142,11 +176,15 @@ export class EmbeddedEtcd {
         // unreadable: choose new ports below
       }
     }
+    return this.choosePorts();
+  }
+
+  private async choosePorts(): Promise<Ports> {
     const ports = {
       clientPort: this.opts.clientPort ?? (await freePort(this.host)),
       peerPort: this.opts.peerPort ?? (await freePort(this.host)),
     };
-    writeFileSync(file, JSON.stringify(ports));
+    writeFileSync(join(this.opts.dataDir, 'okube-etcd.json'), JSON.stringify(ports));
     return ports;
   }
 
@@ -178,6 +216,7 @@ export class EmbeddedEtcd {
     // (etcd dying of SIGPIPE) or be written after it ended. Its own process group: a Ctrl-C in
     // the terminal reaches okube only, which stops etcd last, after everything that uses it.
     const logFd = openSync(join(this.opts.dataDir, 'etcd.log'), 'a');
+    const logStart = fstatSync(logFd).size;
     const launch = launcher(binary, args);
     let child: ChildProcess;
     try {
@@ -204,7 +243,8 @@ export class EmbeddedEtcd {
         return;
       }
       if (done === 'exited') {
-        throw new OkubeError('Unavailable', `etcd exited during start-up; see ${join(this.opts.dataDir, 'etcd.log')}`);
+        const message = `etcd exited during start-up; see ${join(this.opts.dataDir, 'etcd.log')}`;
+        throw /address already in use/.test(logSince(join(this.opts.dataDir, 'etcd.log'), logStart)) ? new PortTaken(message) : new OkubeError('Unavailable', message);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
@@ -8,6 +8,7 @@ import { EtcdStore } from '../../../src/storage/etcd-store.js';
 import type { StoreWatchEvent } from '../../../src/storage/store.js';
 import { eventually } from '../../support/wait.js';
 import { isOkubeError } from '../../../src/util/errors.js';
+import { findBinary } from '../../../src/util/processes.js';
 import { storeConformance } from '../../support/store-conformance.js';
 
 /** A real etcd child of this test file, in its own temp dir. */
@@ -126,6 +127,35 @@ describe('EmbeddedEtcd', function () {
       expect(isOkubeError(err, 'ConfigError')).to.equal(true);
       expect((err as Error).message).to.contain('apt-get install etcd-server');
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('chooses other ports and starts when a port it chose was taken before etcd could listen on it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'okube-etcd-taken-'));
+    // The first start fails as etcd does when another process took its port between okube's
+    // check and etcd's listen (a race no test can time), and keeps the arguments it was given;
+    // every later start is the real etcd.
+    const wrapper = join(dir, 'etcd-wrapper');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ ! -e "${dir}/first-args" ]; then echo "$@" > "${dir}/first-args"; echo '{"level":"fatal","msg":"listen tcp 127.0.0.1:1: bind: address already in use"}'; exit 1; fi\nexec ${findBinary('etcd')} "$@"\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    const etcd = new EmbeddedEtcd({ dataDir: join(dir, 'data'), binary: wrapper, supervise: false });
+    try {
+      const { endpoints } = await etcd.start();
+      const firstClient = /--listen-client-urls (\S+)/.exec(readFileSync(join(dir, 'first-args'), 'utf8'))?.[1];
+      expect(firstClient).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(endpoints).to.not.deep.equal([firstClient]);
+      const store = new EtcdStore({ endpoints });
+      await store.create('/taken/a', '1');
+      expect((await store.get('/taken/a'))?.value).to.equal('1');
+      await store.close();
+      const saved = JSON.parse(readFileSync(join(dir, 'data', 'okube-etcd.json'), 'utf8')) as { clientPort: number };
+      expect(endpoints).to.deep.equal([`http://127.0.0.1:${saved.clientPort}`]);
+    } finally {
+      await etcd.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
