@@ -165,7 +165,7 @@ export class EmbeddedEtcd {
   }
 
   private async loadOrChoosePorts(): Promise<Ports> {
-    const file = join(this.opts.dataDir, 'okube-etcd.json');
+    const file = this.portsFile;
     if (this.opts.clientPort && this.opts.peerPort) return { clientPort: this.opts.clientPort, peerPort: this.opts.peerPort };
     if (existsSync(file)) {
       try {
@@ -179,12 +179,17 @@ export class EmbeddedEtcd {
     return this.choosePorts();
   }
 
+  /** Where the ports are kept across starts of this data dir. */
+  private get portsFile(): string {
+    return join(this.opts.dataDir, 'okube-etcd.json');
+  }
+
   private async choosePorts(): Promise<Ports> {
     const ports = {
       clientPort: this.opts.clientPort ?? (await freePort(this.host)),
       peerPort: this.opts.peerPort ?? (await freePort(this.host)),
     };
-    writeFileSync(join(this.opts.dataDir, 'okube-etcd.json'), JSON.stringify(ports));
+    writeFileSync(this.portsFile, JSON.stringify(ports));
     return ports;
   }
 
@@ -215,7 +220,8 @@ export class EmbeddedEtcd {
     // etcd writes its log straight to the file: no pipe through okube that could end under it
     // (etcd dying of SIGPIPE) or be written after it ended. Its own process group: a Ctrl-C in
     // the terminal reaches okube only, which stops etcd last, after everything that uses it.
-    const logFd = openSync(join(this.opts.dataDir, 'etcd.log'), 'a');
+    const logPath = join(this.opts.dataDir, 'etcd.log');
+    const logFd = openSync(logPath, 'a');
     const logStart = fstatSync(logFd).size;
     const launch = launcher(binary, args);
     let child: ChildProcess;
@@ -243,13 +249,13 @@ export class EmbeddedEtcd {
         return;
       }
       if (done === 'exited') {
-        const message = `etcd exited during start-up; see ${join(this.opts.dataDir, 'etcd.log')}`;
-        throw /address already in use/.test(logSince(join(this.opts.dataDir, 'etcd.log'), logStart)) ? new PortTaken(message) : new OkubeError('Unavailable', message);
+        const message = `etcd exited during start-up; see ${logPath}`;
+        throw /address already in use/.test(logSince(logPath, logStart)) ? new PortTaken(message) : new OkubeError('Unavailable', message);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
     child.kill('SIGKILL');
-    throw new OkubeError('Unavailable', `etcd did not become healthy within 30 s; see ${join(this.opts.dataDir, 'etcd.log')}`);
+    throw new OkubeError('Unavailable', `etcd did not become healthy within 30 s; see ${logPath}`);
   }
 
   private async healthy(client: string): Promise<boolean> {
