@@ -3,6 +3,7 @@ import type { Task } from '../../api/types.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath } from '../kube/discovery.js';
 import { NodeEngines } from '../node-engines.js';
+import { parseTaskArg } from '../task-arg.js';
 import { connect, knowsTypes, withClientOptions, type ClientOptions } from './client-options.js';
 
 // `okube exec [-i] [-t] TASK -- COMMAND [ARG...]`: kubectl exec for a Task's running container,
@@ -12,15 +13,6 @@ import { connect, knowsTypes, withClientOptions, type ClientOptions } from './cl
 interface ExecOptions extends ClientOptions {
   stdin?: boolean;
   tty?: boolean;
-}
-
-const TASK_TYPES = ['task', 'tasks', 'tk', 'task.okube.dev', 'tasks.okube.dev'];
-
-function taskName(arg: string): string {
-  const slash = arg.indexOf('/');
-  if (slash < 0) return arg;
-  if (!TASK_TYPES.includes(arg.slice(0, slash).toLowerCase())) throw new CliError(`exec works on Tasks only, not ${arg.slice(0, slash)}`);
-  return arg.slice(slash + 1);
 }
 
 export function registerExec(program: Command): void {
@@ -36,7 +28,7 @@ export function registerExec(program: Command): void {
   ).action(async (arg: string, command: string[], opts: ExecOptions) => {
     // kubectl's old form (`exec POD COMMAND`) is refused there too: the command's own flags would be read as ours.
     if (!process.argv.includes('--')) throw new CliError(`exec TASK COMMAND is not supported: use okube exec TASK -- COMMAND`);
-    const name = taskName(arg);
+    const { name } = parseTaskArg(arg, ['task'], (type) => `exec works on Tasks only, not ${type}`);
     const client = await connect(opts);
     const d = await client.discovery(knowsTypes(['tasks.okube.dev', 'nodes.okube.dev']));
     const task = await client.conn.get<Task>(resourcePath(d.resolve('tasks.okube.dev'), client.conn.namespace, name));

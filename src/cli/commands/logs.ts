@@ -8,6 +8,7 @@ import { CliError } from '../cli-error.js';
 import { resourcePath } from '../kube/discovery.js';
 import { LinePrefix } from '../logs/line-prefix.js';
 import { NodeEngines } from '../node-engines.js';
+import { parseTaskArg } from '../task-arg.js';
 import { checkConcurrency, logRequest, type LogRequest, type LogsFlags } from '../logs/request.js';
 import { connect, knowsTypes, withClientOptions, type ClientOptions } from './client-options.js';
 
@@ -21,20 +22,6 @@ interface LogsOptions extends ClientOptions, LogsFlags {
   timestamps?: boolean;
   prefix?: boolean;
   ignoreErrors?: boolean;
-}
-
-const TASK_TYPES = ['task', 'tasks', 'tk', 'task.okube.dev', 'tasks.okube.dev'];
-const TASKSET_TYPES = ['taskset', 'tasksets', 'tks', 'taskset.okube.dev', 'tasksets.okube.dev'];
-
-function parseTarget(arg: string): { kind: 'task' | 'taskset'; name: string } {
-  const slash = arg.indexOf('/');
-  if (slash < 0) return { kind: 'task', name: arg };
-  const type = arg.slice(0, slash).toLowerCase();
-  const name = arg.slice(slash + 1);
-  if (!name) throw new CliError(`arguments in resource/name form must have a single resource and name`);
-  if (TASK_TYPES.includes(type)) return { kind: 'task', name };
-  if (TASKSET_TYPES.includes(type)) return { kind: 'taskset', name };
-  throw new CliError(`logs are only available for Tasks and TaskSets, not ${arg.slice(0, slash)}`);
 }
 
 /** The Task kubectl would pick among a controller's: placed, running and ready first, then the oldest. */
@@ -81,7 +68,7 @@ export function registerLogs(program: Command): void {
     const req = logRequest(opts, new Date());
     if (arg === undefined && opts.selector === undefined) throw new CliError('a Task (NAME, task/NAME or taskset/NAME) or a selector (-l) is required for the logs command');
     if (arg !== undefined && opts.selector !== undefined) throw new CliError('only a selector (-l) or a Task name is allowed, not both');
-    const target = arg === undefined ? undefined : parseTarget(arg);
+    const target = arg === undefined ? undefined : parseTaskArg(arg, ['task', 'taskset'], (type) => `logs are only available for Tasks and TaskSets, not ${type}`);
     const client = await connect(opts);
     const d = await client.discovery(knowsTypes(['tasks.okube.dev', 'nodes.okube.dev', ...(target?.kind === 'taskset' ? ['tasksets.okube.dev'] : [])]));
     const tasksRes = d.resolve('tasks.okube.dev');
