@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Task } from '../../api/types.js';
 import { RESTART_ANNOTATION, RETRY_ANNOTATION, retryable } from '../../controllers/task/requests.js';
 import { CliError } from '../cli-error.js';
+import { parseTaskArg } from '../task-arg.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
 import { connect, knowsTypes, withClientOptions, type ClientOptions } from './client-options.js';
 
@@ -10,16 +11,19 @@ import { connect, knowsTypes, withClientOptions, type ClientOptions } from './cl
 // (okube.dev/restartedAt, okube.dev/retryAt) — kubectl annotate does the same — and the
 // controller answers it once, counting the restart and recording an Event.
 
-function taskName(arg: string): string {
-  return arg.includes('/') ? arg.slice(arg.indexOf('/') + 1) : arg;
-}
-
 async function request(kind: 'restart' | 'retry', names: string[], opts: ClientOptions): Promise<void> {
+  // Every argument is checked before the first request, so a bad one changes nothing.
+  const targets = names.map((arg) => parseTaskArg(arg, ['task', 'taskset'], (type) => `${kind} works on Tasks only, not ${type}`));
+  const set = targets.find((t) => t.kind === 'taskset');
+  if (set) {
+    throw new CliError(kind === 'restart'
+      ? `restart works on Tasks only: to restart every Task of a TaskSet, use okube rollout restart taskset/${set.name}`
+      : `retry works on Tasks only, not TaskSets: name one of taskset/${set.name}'s Tasks (okube get tasks lists them)`);
+  }
   const client = await connect(opts);
   const tasks = (await client.discovery(knowsTypes(['tasks.okube.dev']))).resolve('tasks.okube.dev');
   const at = new Date().toISOString();
-  for (const arg of names) {
-    const name = taskName(arg);
+  for (const { name } of targets) {
     const path = resourcePath(tasks, client.conn.namespace, name);
     const task = await client.conn.get<Task>(path);
     if (kind === 'retry' && !retryable(task.status)) {

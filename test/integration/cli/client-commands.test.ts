@@ -315,6 +315,25 @@ describe('okube CLI against okube up', function () {
     expect(running.stderr).to.match(/^error: task "web" is not waiting to restart \(Running\): nothing to retry/);
   });
 
+  it('restart and retry take task/NAME and refuse a TaskSet or another type before changing anything', async () => {
+    await inNs(['apply', '-f', '-'], taskYaml('typed', '  command: ["sleep", "3600"]\n'));
+    await waitFor('typed running', async () => (await task('typed')).status?.phase === 'Running', 60_000, 500);
+    const typed = await inNs(['restart', 'tasks.okube.dev/typed']);
+    expect(typed.stdout, typed.stderr).to.equal('task.okube.dev/typed restarted\n');
+    const requested = (await task('typed')).metadata.annotations?.['okube.dev/restartedAt'];
+    expect(requested).to.be.a('string');
+    await new Promise((r) => setTimeout(r, 5)); // a second request would carry a later timestamp
+    const set = await inNs(['restart', 'typed', 'taskset/typed']);
+    expect(set.code).to.equal(1);
+    expect(set.stderr).to.equal('error: restart works on Tasks only: to restart every Task of a TaskSet, use okube rollout restart taskset/typed\n');
+    const node = await inNs(['retry', 'node/typed']);
+    expect(node.code).to.equal(1);
+    expect(node.stderr).to.equal('error: retry works on Tasks only, not node\n');
+    // The refused command named a valid Task first: it was not restarted a second time.
+    expect((await task('typed')).metadata.annotations?.['okube.dev/restartedAt']).to.equal(requested);
+    await waitFor('one restart counted', async () => (await task('typed')).status?.restartCount === 1, 60_000, 500);
+  });
+
   it('restart replaces a running container, counts it, and logs -f / --previous read the new and the old one', async () => {
     await inNs(['apply', '-f', '-'], taskYaml('talker', '  command: ["sh", "-c", "trap \'exit 0\' TERM; echo hello; while true; do echo tick; sleep 0.3; done"]\n  terminationGracePeriodSeconds: 5\n'));
     const first = await waitFor('talker running', async () => {
