@@ -21,6 +21,16 @@ log() { printf 'dev-env: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# patiently CMD… — CMD succeeds within about 30 s (tries every second), quietly.
+patiently() { for _ in $(seq 1 30); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done; return 1; }
+# stop_pid PIDFILE — TERM, then KILL after 10 s; returns once the process is gone.
+stop_pid() {
+  local pid; pid=$(cat "$1")
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+  kill -9 "$pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+}
 
 install_packages() {
   local missing=()
@@ -47,8 +57,13 @@ start_dockerd() {
   local name=$1; shift
   local dir=$STATE/$name sock=$STATE/$name/docker.sock
   mkdir -p "$dir"
-  if alive "$dir/pid" && docker -H "unix://$sock" version >/dev/null 2>&1; then
-    echo "unix://$sock"; return
+  # A running engine on a loaded machine may answer slowly: it is given time before it is
+  # declared broken, and a broken one is stopped before another starts on its data root.
+  if alive "$dir/pid"; then
+    if patiently docker -H "unix://$sock" version; then
+      echo "unix://$sock"; return
+    fi
+    stop_pid "$dir/pid"
   fi
   log "starting dockerd $name"
   rm -f "$sock" "$dir/pid"
@@ -72,8 +87,13 @@ free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0
 start_etcd() {
   local dir=$STATE/etcd
   mkdir -p "$dir"
-  if alive "$dir/pid" && [ -f "$dir/endpoint" ] && ETCDCTL_API=3 etcdctl --endpoints "$(cat "$dir/endpoint")" endpoint health >/dev/null 2>&1; then
-    return
+  # Replacing a live etcd would pull the data out from under every test that holds its endpoint:
+  # a slow one is waited for, and only a broken one is stopped (before its data is removed).
+  if alive "$dir/pid"; then
+    if [ -f "$dir/endpoint" ] && ETCDCTL_API=3 patiently etcdctl --endpoints "$(cat "$dir/endpoint")" endpoint health; then
+      return
+    fi
+    stop_pid "$dir/pid"
   fi
   local cport pport
   cport=$(free_port); pport=$(free_port)

@@ -1,13 +1,15 @@
 import Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
-import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { share, type Observable } from 'rxjs';
 import { OkubeError } from '../util/errors.js';
 import { engineAgent } from './engine-connections.js';
 import { loggerFor, type Logger } from '../util/logger.js';
 import { dockerEventStream } from './docker-events.js';
 import { tarFiles } from './tar.js';
+import { dockerHostConfig } from './docker-host-config.js';
+import { containerLogs, execAttached, execCaptured, type AttachedExec, type ExecStreams } from './docker-streams.js';
 import type { ContainerInfo, ContainerSpec, ContainerStatus, ContainerUsage, ExecResult, FileEntry, HostInfo, ListOptions, LogOptions, PortBinding, Runtime, RuntimeEvent } from './runtime.js';
 
 // The Runtime (runtime.ts) on one Docker engine, through dockerode. Every failure leaves as an
@@ -24,16 +26,6 @@ export interface DockerTls {
   caFile?: string;
   certFile?: string;
   keyFile?: string;
-}
-
-/** A command run in a container with its streams attached (`okube exec`). */
-export interface AttachedExec {
-  /** The command's stdin when asked for; end() closes it. */
-  stdin: Writable;
-  /** Resolves with the command's exit code once its output has ended. */
-  exitCode: Promise<number>;
-  /** The terminal's size, with a TTY. */
-  resize(rows: number, columns: number): Promise<void>;
 }
 
 export interface DockerRuntimeOptions {
@@ -56,7 +48,6 @@ const DEFAULT_EVENTS_IDLE_TIMEOUT_MS = 300_000;
 const EVENTS_KEEPALIVE_MS = 30_000;
 
 const DOCKER_ZERO_TIME = '0001-01-01T00:00:00Z';
-const EXEC_OUTPUT_LIMIT = 4096;
 const INSPECT_BATCH = 16;
 
 function dockerTime(t: string | undefined): string | undefined {
@@ -376,28 +367,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async logs(id: string, opts: LogOptions): Promise<Readable> {
-    const container = this.docker.getContainer(id);
-    const out = new PassThrough();
     try {
-      const base = {
-        stdout: true,
-        stderr: true,
-        timestamps: opts.timestamps ?? false,
-        ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-        // dockerd reads "seconds.fraction" (the docker CLI's --since form).
-        ...(opts.since !== undefined ? { since: opts.since.toFixed(6) } : {}),
-      };
-      if (opts.follow) {
-        const stream = (await container.logs({ ...base, follow: true })) as unknown as NodeJS.ReadableStream;
-        this.docker.modem.demuxStream(stream, out, out);
-        stream.on('end', () => out.end());
-        stream.on('error', (err: Error) => out.destroy(err));
-        out.on('close', () => (stream as unknown as { destroy?: () => void }).destroy?.());
-      } else {
-        const buf = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
-        out.end(demuxBuffer(buf));
-      }
-      return out;
+      return await containerLogs(this.docker, id, opts);
     } catch (err) {
       if (statusCode(err) === 404) throw new OkubeError('NotFound', `container ${id.slice(0, 12)} not found`);
       throw this.fail(err, `logs ${id.slice(0, 12)}`);
@@ -406,59 +377,15 @@ export class DockerRuntime implements Runtime {
 
   async exec(id: string, command: string[], timeoutMs: number): Promise<ExecResult> {
     try {
-      const exec = await this.docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({ hijack: true, stdin: false });
-      let output = '';
-      const sink = new PassThrough();
-      sink.on('data', (chunk: Buffer) => {
-        output = (output + chunk.toString()).slice(-EXEC_OUTPUT_LIMIT);
-      });
-      this.docker.modem.demuxStream(stream, sink, sink);
-      const finished = new Promise<void>((resolve) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', () => resolve());
-      });
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        finished.then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        // Docker cannot kill an exec'd process; it lingers until it ends by itself.
-        (stream as unknown as { destroy?: () => void }).destroy?.();
-        return { exitCode: -1, output, timedOut: true };
-      }
-      const info = await exec.inspect();
-      return { exitCode: info.ExitCode ?? -1, output, timedOut: false };
+      return await execCaptured(this.docker, id, command, timeoutMs);
     } catch (err) {
       throw this.fail(err, `exec in ${id.slice(0, 12)}`);
     }
   }
 
-  /**
-   * Runs `command` in the container with its output copied to `stdout`/`stderr` (one stream with
-   * a TTY, as Docker sends it then) and, with `stdin`, its input from the returned stream.
-   */
-  async attachExec(id: string, command: string[], opts: { stdin: boolean; tty: boolean; stdout: Writable; stderr: Writable }): Promise<AttachedExec> {
+  async attachExec(id: string, command: string[], opts: ExecStreams): Promise<AttachedExec> {
     try {
-      const exec = await this.docker.getContainer(id).exec({ Cmd: command, AttachStdin: opts.stdin, AttachStdout: true, AttachStderr: true, Tty: opts.tty });
-      const stream = (await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty })) as unknown as Duplex;
-      if (opts.tty) stream.on('data', (chunk: Buffer) => opts.stdout.write(chunk));
-      else this.docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
-      const ended = new Promise<void>((resolve, reject) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', reject);
-      });
-      return {
-        stdin: stream,
-        exitCode: ended.then(async () => (await exec.inspect()).ExitCode ?? -1),
-        resize: async (rows, columns) => {
-          await exec.resize({ h: rows, w: columns });
-        },
-      };
+      return await execAttached(this.docker, id, command, opts);
     } catch (err) {
       if (statusCode(err) === 404) throw new OkubeError('NotFound', `container ${id.slice(0, 12)} not found`);
       throw this.fail(err, `exec in ${id.slice(0, 12)}`);
@@ -485,36 +412,6 @@ function summaryInfo(s: Docker.ContainerInfo): ContainerInfo {
   return { id: s.Id, name: (s.Names?.[0] ?? '').replace(/^\//, ''), image: s.Image, labels: s.Labels ?? {}, status: s.State as ContainerStatus, running: s.State === 'running', ports: [] };
 }
 
-/** The HostConfig fields of a spec's mounts and security settings. */
-export function dockerHostConfig(spec: ContainerSpec): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const mounts = (spec.mounts ?? []).filter((m) => !(m.type === 'bind' && m.createHostPath));
-  // A bind that may create its host directory (hostPath DirectoryOrCreate) is a -v bind: only
-  // that form creates a missing source.
-  const binds = (spec.mounts ?? []).filter((m) => m.type === 'bind' && m.createHostPath).map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
-  if (mounts.length) {
-    out.Mounts = mounts.map((m) => ({
-      Type: m.type,
-      Target: m.target,
-      ...(m.source !== undefined ? { Source: m.source } : {}),
-      ReadOnly: Boolean(m.readOnly),
-      ...(m.type === 'volume' && m.volumeLabels ? { VolumeOptions: { Labels: m.volumeLabels } } : {}),
-      ...(m.type === 'tmpfs' && m.tmpfsSizeBytes ? { TmpfsOptions: { SizeBytes: m.tmpfsSizeBytes } } : {}),
-    }));
-  }
-  if (binds.length) out.Binds = binds;
-  const sec = spec.security;
-  if (sec?.readOnlyRootfs) out.ReadonlyRootfs = true;
-  if (sec?.capAdd?.length) out.CapAdd = sec.capAdd;
-  if (sec?.capDrop?.length) out.CapDrop = sec.capDrop;
-  if (sec?.securityOpt?.length) out.SecurityOpt = sec.securityOpt;
-  if (sec?.pidsLimit) out.PidsLimit = sec.pidsLimit;
-  if (sec?.log) out.LogConfig = { Type: sec.log.type, Config: sec.log.config };
-  // Never privileged, never the host's namespaces, no devices: okube does not set them.
-  out.Privileged = false;
-  return out;
-}
-
 interface DockerStats {
   read?: string;
   cpu_stats?: { cpu_usage?: { total_usage?: number } };
@@ -529,14 +426,3 @@ export function usageOf(id: string, labels: Record<string, string>, s: DockerSta
   return { id, labels, cpuNanos: s.cpu_stats?.cpu_usage?.total_usage ?? 0, memoryBytes: Math.max(0, (mem.usage ?? 0) - cache), readAt: read };
 }
 
-/** Docker multiplexes stdout/stderr in 8-byte-header frames for non-TTY containers. */
-export function demuxBuffer(buf: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const size = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + size).toString();
-    i += 8 + size;
-  }
-  return i === 0 && buf.length ? buf.toString() : out;
-}

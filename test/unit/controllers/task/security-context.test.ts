@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Task, TaskSpec } from '../../../../src/api/types.js';
 import { DEFAULT_PIDS_LIMIT, LOG_MAX_FILE, LOG_MAX_SIZE, needsImageUser, runAsNonRootError, securityOf } from '../../../../src/controllers/task/security-context.js';
-import { dockerHostConfig } from '../../../../src/runtime/docker-runtime.js';
+import { dockerHostConfig } from '../../../../src/runtime/docker-host-config.js';
 
 // securityContext and the safe defaults as Docker settings, and the runAsNonRoot check.
 
