@@ -1,3 +1,4 @@
+import { deriveClaimStatus } from './claim-status.js';
 import { recordUpdate } from './fieldmanager/index.js';
 import { admitHostPorts } from './host-port-admission.js';
 import { carryOverSystemMeta, clone, deepEqual, dropEmptyMeta, nextGeneration, nowTimestamp, toStored, type Obj } from './objects.js';
@@ -37,6 +38,7 @@ export async function commitUpdate(ctx: StoreContext, r: Resource, cur: StoredOb
       if (curObj.status === undefined) delete out.status;
       else out.status = curObj.status;
     }
+    deriveClaimStatus(r, out);
     out.metadata.generation = nextGeneration(curObj, out);
     await admitTaskHostPaths(ctx.store, ctx.registry, r, out, curObj);
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { admit, checkTypeMeta } from './admission.js';
+import { deriveClaimStatus } from './claim-status.js';
 import { recordUpdate } from './fieldmanager/index.js';
 import { admitHostPorts } from './host-port-admission.js';
 import { namespaceMustAccept } from './namespace-lifecycle.js';
@@ -49,6 +50,7 @@ export function prepareCreate(r: Resource, obj: Obj, ns: string | undefined, opt
   delete m.selfLink;
   if (r.def.hasStatus) delete obj.status;
   if (isNamespaceKind(r)) obj.status = { phase: 'Active' };
+  deriveClaimStatus(r, obj);
   if (!keepManaged) recordUpdate(r, undefined, obj, { manager: opts.fieldManager ?? managerDefault, now: nowTimestamp() });
 }
 

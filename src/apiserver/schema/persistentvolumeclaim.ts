@@ -36,18 +36,24 @@ const schema: JsonSchema = {
     status: {
       type: 'object',
       description: 'Observed state.',
-      properties: { phase: s('Pending or Bound.'), accessModes: { type: 'array', items: { type: 'string' }, description: 'Access modes of the bound volume.' } },
+      properties: {
+        phase: s('Pending, or Bound once a Node holds the volume (the API server keeps it so: claim-status.ts).'),
+        accessModes: { type: 'array', items: { type: 'string' }, description: 'Access modes of the bound volume.' },
+        capacity: { type: 'object', additionalProperties: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] }, description: 'storage: the size the claim asked for (recorded, not enforced).' },
+      },
     },
   },
 };
 
-type ClaimLike = { metadata?: { name?: string; namespace?: string; uid?: string; deletionTimestamp?: string; annotations?: Record<string, string> }; spec?: { volumeName?: string }; status?: { phase?: string } };
+type ClaimLike = { metadata?: { name?: string; namespace?: string; uid?: string; deletionTimestamp?: string; annotations?: Record<string, string> }; spec?: { volumeName?: string; storageClassName?: string }; status?: { phase?: string; accessModes?: string[]; capacity?: { storage?: string | number } } };
+
+const ACCESS_MODE_SHORT: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
 const nodeOf = (o: object) => (o as ClaimLike).metadata?.annotations?.[SELECTED_NODE_ANNOTATION];
 
 /**
- * kube's PVC printer says Terminating for a claim being deleted; otherwise its phase. okube writes
- * no phase (there are no PersistentVolumes to bind to), so a claim on a Node reads Bound, as a
- * WaitForFirstConsumer claim does once its first Pod is placed, and one on none Pending.
+ * kube's PVC printer says Terminating for a claim being deleted; otherwise its phase (which the API
+ * server derives: claim-status.ts). A claim stored before it did reads Bound once on a Node, as a
+ * WaitForFirstConsumer claim does once its first Pod is placed, and Pending on none.
  */
 function claimStatus(o: object): string {
   const c = o as ClaimLike;
@@ -65,6 +71,9 @@ function claimVolume(o: object): string {
 const columns: PrinterColumn[] = [
   { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Bound once on a Node, else Pending; Terminating while being deleted.', cell: claimStatus },
   { name: 'Volume', type: 'string', jsonPath: '.spec.volumeName', description: 'The Docker volume, once the claim is on a Node.', cell: claimVolume },
+  { name: 'Capacity', type: 'string', jsonPath: '.status.capacity.storage', description: 'The size asked for, once bound.', cell: (o) => String((o as ClaimLike).status?.capacity?.storage ?? '') },
+  { name: 'Access Modes', type: 'string', jsonPath: '.status.accessModes', description: 'Access modes, as kubectl abbreviates them.', cell: (o) => ((o as ClaimLike).status?.accessModes ?? []).map((m) => ACCESS_MODE_SHORT[m] ?? m).join(',') },
+  { name: 'StorageClass', type: 'string', jsonPath: '.spec.storageClassName', description: 'Recorded, not acted on.', cell: (o) => (o as ClaimLike).spec?.storageClassName ?? '' },
   { name: 'Node', type: 'string', jsonPath: '.metadata.annotations', description: 'The Node the volume lives on.', cell: (o) => nodeOf(o) ?? '' },
   ageColumn,
 ];

@@ -122,7 +122,7 @@ describe('Task volumes on real Docker', function () {
     expect(del.code, del.stderr).to.equal(0);
     expect((await claim()).metadata?.deletionTimestamp, 'marked for deletion').to.not.equal(undefined);
     const listed = await run(['get', 'pvc', 'kept', '-n', ns, '--no-headers']);
-    expect(listed.stdout, listed.stderr).to.match(new RegExp(`^kept\\s+Terminating\\s+okube-pvc-${ns}-kept-[0-9a-f]{12}\\s+${rig.nodeName}\\s`));
+    expect(listed.stdout, listed.stderr).to.match(new RegExp(`^kept\\s+Terminating\\s+okube-pvc-${ns}-kept-[0-9a-f]{12}\\s+1Gi\\s+RWO\\s+${rig.nodeName}\\s`));
     // The container dies; its replacement mounts the same claim, with the data.
     await docker.remove(first.status!.containerID!);
     const again = await waitForTask(rig.manager.tasks, ns, 'holder', 'running again', (t) => t.status?.phase === 'Running' && !!t.status.containerID && t.status.containerID !== first.status!.containerID, 60_000);
@@ -218,6 +218,8 @@ describe('Task volumes on real Docker', function () {
     it('a PersistentVolumeClaim keeps data across Task delete and re-create, and the scheduler places the new Task on its Node', async () => {
       const pvc = await run(['apply', '-f', '-'], `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: db-data\n  namespace: ${ns}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`);
       expect(pvc.code, pvc.stderr).to.equal(0);
+      const pending = await run(['get', 'pvc', 'db-data', '-n', ns, '-o', 'jsonpath={.status.phase}']);
+      expect(pending.stdout, pending.stderr).to.equal('Pending');
       const core = rig.cluster.kc.makeApiClient(CoreV1Api);
       claimUids.push((await core.readNamespacedPersistentVolumeClaim({ name: 'db-data', namespace: ns })).metadata!.uid!);
       const spec = (extra: object) => ({
@@ -235,7 +237,11 @@ describe('Task volumes on real Docker', function () {
       const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'db-data', namespace: ns });
       expect(claim.metadata!.annotations?.[SELECTED_NODE_ANNOTATION]).to.equal(second);
       const shown = await run(['get', 'pvc', 'db-data', '-n', ns, '--no-headers']);
-      expect(shown.stdout.split(/\s+/), shown.stderr).to.include(second).and.include('Bound');
+      expect(shown.stdout.split(/\s+/), shown.stderr).to.include(second).and.include('Bound').and.include('1Gi').and.include('RWO');
+      // The status itself says so, for kubectl wait and scripts, not only the table.
+      const waited = await run(['wait', '--for=jsonpath={.status.phase}=Bound', 'pvc/db-data', '-n', ns, '--timeout=10s']);
+      expect(waited.stdout, waited.stderr).to.include('condition met');
+      expect(claim.status).to.deep.include({ phase: 'Bound', accessModes: ['ReadWriteOnce'] });
       await rig.manager.tasks.delete('db-1', ns);
       await gone('db-1');
       // Make the claim's Node the worse choice by capacity: without volume affinity the scheduler would pick the rig's Node.
