@@ -5,7 +5,7 @@
 // left for the parser to refuse.
 
 /** The kubeconfig flags every client command takes, each with a value. */
-const WITH_VALUE = new Set(['-n', '--namespace', '--kubeconfig', '--context']);
+const WITH_VALUE = new Set(['-n', '--namespace', '--kubeconfig', '--context', '-s', '--server', '--token']);
 
 function globalFlagAt(args: string[], i: number): number {
   const a = args[i]!;

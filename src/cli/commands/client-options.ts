@@ -11,13 +11,17 @@ export interface ClientOptions {
   context?: string;
   namespace?: string;
   allNamespaces?: boolean;
+  server?: string;
+  token?: string;
 }
 
 export function withClientOptions(cmd: Command): Command {
   return cmd
     .option('-n, --namespace <namespace>', 'the namespace (default: the kubeconfig context\'s, else "default")')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use');
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('-s, --server <url>', "the API server's address, over the kubeconfig's (its CA is kept)")
+    .option('--token <token>', "bearer token for the request, over the kubeconfig user's credentials");
 }
 
 export interface Client {

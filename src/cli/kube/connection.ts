@@ -4,6 +4,7 @@ import { CliError } from '../cli-error.js';
 import { serverError } from './api-error.js';
 import { staticTarget, type ApiTarget } from './kubeconfig-static.js';
 import { serverWarnings, WarningPrinter } from './server-warnings.js';
+import { withOverrides, type TargetOverrides } from './target-overrides.js';
 
 // One API server, as the okube client commands see it: the kubeconfig kubectl would use
 // (--kubeconfig, $KUBECONFIG, ~/.kube/config), its namespace, and raw REST calls. Raw rather
@@ -11,7 +12,7 @@ import { serverWarnings, WarningPrinter } from './server-warnings.js';
 // watch streams of Tables, server-side apply, and the server's own Status on failure.
 // client-node is loaded only for kubeconfigs kubeconfig-static.ts does not read itself.
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends TargetOverrides {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
@@ -61,7 +62,7 @@ export class Connection {
 
   static async open(opts: ConnectionOptions): Promise<Connection> {
     const target = staticTarget(opts) ?? (await import('./kubeconfig-full.js')).fullTarget(opts);
-    return new Connection(target, opts.namespace);
+    return new Connection(withOverrides(target, opts), opts.namespace);
   }
 
   private hostPort(): string {

@@ -315,6 +315,35 @@ describe('okube CLI against okube up', function () {
     expect(running.stderr).to.match(/^error: task "web" is not waiting to restart \(Running\): nothing to retry/);
   });
 
+  it('--token and --server override the kubeconfig, before or after the command, as in kubectl', async () => {
+    // A ServiceAccount that may read Tasks in this namespace only.
+    for (const args of [
+      ['create', 'serviceaccount', 'reader', '-n', ns],
+      ['create', 'role', 'task-reader', '--verb=get,list', '--resource=tasks.okube.dev', '-n', ns],
+      ['create', 'rolebinding', 'reader', '--role=task-reader', `--serviceaccount=${ns}:reader`, '-n', ns],
+    ]) await kubectl(args);
+    const token = (await kubectl(['create', 'token', 'reader', '-n', ns])).trim();
+    expect(token).to.match(/^ey/);
+    const listed = await inNs(['get', 'tasks', '--token', token]);
+    expect(listed.code, listed.stderr).to.equal(0);
+    const elsewhere = await run(['--token', token, 'get', 'tasks', '-n', 'default']);
+    expect(elsewhere.code).to.equal(1);
+    expect(elsewhere.stderr).to.match(new RegExp(`Forbidden.*"system:serviceaccount:${ns}:reader" cannot list resource "tasks" in API group "okube.dev" in the namespace "default"`));
+    const write = await inNs(['scale', 'taskset', 'nothing', '--replicas', '1', '--token', token]);
+    expect(write.code).to.equal(1);
+    expect(write.stderr).to.match(/Forbidden/);
+    const wrong = await inNs(['get', 'tasks', '--token', 'not-a-token']);
+    expect(wrong.code).to.equal(1);
+    expect(wrong.stderr).to.match(/Unauthorized/);
+    const port = await freePort();
+    const refused = await inNs(['-s', `127.0.0.1:${port}`, 'get', 'tasks']);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.include(`The connection to the server 127.0.0.1:${port} was refused`);
+    const notUrl = await inNs(['get', 'tasks', '--server', 'ht tp://x']);
+    expect(notUrl.stderr).to.match(/^error: --server: "ht tp:\/\/x" is not a URL/);
+    noStack(notUrl);
+  });
+
   it('restart and retry take task/NAME and refuse a TaskSet or another type before changing anything', async () => {
     await inNs(['apply', '-f', '-'], taskYaml('typed', '  command: ["sleep", "3600"]\n'));
     await waitFor('typed running', async () => (await task('typed')).status?.phase === 'Running', 60_000, 500);

@@ -12,6 +12,10 @@ describe('kubectl-style global flags before the command', () => {
     expect(hoistGlobalFlags(['--context=prod', '-nteam', 'apply', '-f', 'x.yaml'], CLIENT)).to.deep.equal(['apply', '-f', 'x.yaml', '--context=prod', '-nteam']);
   });
 
+  it('moves --token and -s/--server too', () => {
+    expect(hoistGlobalFlags(['--token', 't', '-s', 'https://h:1', 'get', 'tasks'], CLIENT)).to.deep.equal(['get', 'tasks', '--token', 't', '-s', 'https://h:1']);
+  });
+
   it('puts them before a `--`, so they stay flags', () => {
     expect(hoistGlobalFlags(['-n', 'a', 'logs', 'web', '--', '-n'], CLIENT)).to.deep.equal(['logs', 'web', '-n', 'a', '--', '-n']);
   });
