@@ -22,6 +22,8 @@ import { authorizerVerb } from './auth/attributes.js';
 import type { ServiceAccountTokens } from './auth/service-account-tokens.js';
 import { TOKEN_REQUEST_GVK } from './schema/serviceaccount.js';
 import { tokenRequestSpec } from './token-request.js';
+import { logQuery, type TaskLogs } from './task-logs.js';
+import type { Task } from '../api/types.js';
 
 // The HTTP side of the resource endpoints: which REST verb a request is, its body and options
 // decoded, and the answer rendered (object, list, Table, PartialObjectMetadata, watch stream).
@@ -46,6 +48,8 @@ export interface ResourceHandlerDeps {
   watches: WatchSettings;
   /** Signs the tokens the ServiceAccount token subresource hands out. */
   serviceAccountTokens?: ServiceAccountTokens;
+  /** Reads Tasks' output from their Nodes' engines (the tasks/log subresource). */
+  taskLogs?: TaskLogs;
 }
 
 /** One resource request, resolved: the resource served, the namespace it applies to, the caller. */
@@ -71,7 +75,7 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
     const sub = rp.subresource;
     // A resource that serves only some verbs (the read-only CRDs): the others are 405, as kube-apiserver answers them.
     if (r.def.verbs && !r.def.verbs.includes(authorizerVerb(ctx.parsed, ctx.method))) throw methodNotAllowed(ctx.method);
-    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale) && !(sub === 'token' && r.def.tokenRequest && deps.serviceAccountTokens)) {
+    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale) && !(sub === 'token' && r.def.tokenRequest && deps.serviceAccountTokens) && !(sub === 'log' && r.def.taskLog && deps.taskLogs)) {
       // apiextensions-apiserver answers a subresource a CRD does not declare as the object not found.
       const custom = r.def.group !== '' && !r.def.group.endsWith('.k8s.io');
       throw custom && rp.name !== undefined ? notFound(r.def.plural, r.def.group, rp.name) : pathNotFound();
@@ -87,6 +91,7 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
     };
     if (rp.name === undefined) return serveCollection(deps, t);
     if (sub === 'token') return serveToken(deps, t, rp.name);
+    if (sub === 'log') return serveLog(deps, t, rp.name);
     return sub === 'scale' ? serveScale(deps, t, rp.name) : serveObject(deps, t, rp.name);
   };
 }
@@ -106,6 +111,15 @@ async function serveToken(deps: ResourceHandlerDeps, t: Target, name: string): P
     spec: { audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, boundObjectRef: null },
     status: issued,
   });
+}
+
+/** .../tasks/{name}/log: the Task's output, streamed from its Node's engine (task-logs.ts). */
+async function serveLog(deps: ResourceHandlerDeps, t: Target, name: string): Promise<void> {
+  const { ctx: { res, method, parsed: { query: q } }, r, ns } = t;
+  if (method !== 'GET') throw methodNotAllowed(method);
+  const opts = logQuery(q, new Date());
+  const task = (await deps.service.get(r, ns, name)) as unknown as Task;
+  await deps.taskLogs!.serve(task, opts, res);
 }
 
 /** The write's options with the authorization filter's object check (RBAC escalation), if any. */

@@ -19,6 +19,7 @@ import { DEFAULT_SERVICE_ACCOUNT, DefaultServiceAccounts } from './default-servi
 import { NamespaceFinalizer } from './namespaces.js';
 import { collectionPrefix, Registry, type Resource } from './registry.js';
 import { ResourceService } from './resources.js';
+import { TaskLogs } from './task-logs.js';
 import type { ResourceLookup } from './routing.js';
 import { buildChain, defaultFilters } from './filters.js';
 import { serviceAccountAuthenticator, tokenAuthenticator, unionAuthenticator, x509Authenticator } from './auth/authenticator.js';
@@ -179,7 +180,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   defaultAccounts.start();
 
   const lifecycle = { shuttingDown: false };
-  const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches, serviceAccountTokens: saTokens });
+  const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches, serviceAccountTokens: saTokens, taskLogs: new TaskLogs(service, registry, loggerFor('task-logs')) });
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const chain = buildChain(defaultFilters({ authenticator, authorizer, limits: opts.userLimits }), routeHandler(routes, reviewHandler(maxBody, resource)));

@@ -1,4 +1,5 @@
-import { LABELS, type Node, type Task } from '../api/types.js';
+import type { Node, Task } from '../api/types.js';
+import { taskContainers } from '../runtime/task-containers.js';
 import type { DockerRuntime, DockerTls } from '../runtime/docker-runtime.js';
 import { tlsFromSecretData } from '../runtime/docker-tls.js';
 import type { ContainerInfo } from '../runtime/runtime.js';
@@ -25,8 +26,6 @@ async function nodeTls(client: Client, node: Node): Promise<DockerTls | undefine
   }
   return tlsFromSecretData(secret.data, what);
 }
-
-const restartOf = (c: ContainerInfo) => Number(c.labels[LABELS.restart] ?? 0);
 
 /** One Docker client per Node, however many of the Tasks read run there. */
 export class NodeEngines {
@@ -57,7 +56,7 @@ export class NodeEngines {
     if (!nodeName) throw new CliError(`task "${task.metadata.name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
     const { node, docker } = await this.of(nodeName);
     try {
-      return { docker, containers: (await docker.list({ [LABELS.taskUid]: task.metadata.uid! })).sort((a, b) => restartOf(b) - restartOf(a)) };
+      return { docker, containers: await taskContainers(docker, task.metadata.uid!) };
     } catch (err) {
       throw new CliError(`cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
     }

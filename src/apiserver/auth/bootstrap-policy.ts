@@ -80,7 +80,7 @@ export const BOOTSTRAP_CLUSTER_ROLES = [
   clusterRole('okube:aggregate-to-edit', [{ apiGroups: [OKUBE], resources: ['tasks', 'tasksets', 'tasksets/scale', 'taskservices'], verbs: WRITE }], AGG('edit')),
   clusterRole(
     'okube:aggregate-to-view',
-    [{ apiGroups: [OKUBE], resources: ['tasks', 'tasks/status', 'tasksets', 'tasksets/status', 'tasksets/scale', 'taskservices', 'taskservices/status'], verbs: READ }],
+    [{ apiGroups: [OKUBE], resources: ['tasks', 'tasks/status', 'tasks/log', 'tasksets', 'tasksets/status', 'tasksets/scale', 'taskservices', 'taskservices/status'], verbs: READ }],
     AGG('view'),
   ),
   clusterRole('system:basic-user', [

@@ -12,10 +12,13 @@ export function taskStatusCell(obj: object): unknown {
   return t.status?.state?.waiting?.reason ?? null;
 }
 
-/** The Task definition's Status column printed by taskStatusCell; other definitions unchanged. */
+/**
+ * The Task definition's Status column printed by taskStatusCell, and its log subresource
+ * (task-logs.ts), which a CRD cannot declare; other definitions unchanged.
+ */
 export function withTaskCells(defs: ResourceDef[]): ResourceDef[] {
   return defs.map((d) => {
     if (d.group !== 'okube.dev' || d.kind !== 'Task') return d;
-    return { ...d, printerColumns: d.printerColumns.map((c) => (c.name === 'Status' && c.jsonPath === '.status.state.waiting.reason' ? { ...c, cell: taskStatusCell } : c)) };
+    return { ...d, taskLog: true, printerColumns: d.printerColumns.map((c) => (c.name === 'Status' && c.jsonPath === '.status.state.waiting.reason' ? { ...c, cell: taskStatusCell } : c)) };
   });
 }

@@ -2,18 +2,21 @@ import type { Command } from 'commander';
 import type { Readable } from 'node:stream';
 import type { Task, TaskSet } from '../../api/types.js';
 import { formatLabelSelector } from '../../controllers/taskset/selector.js';
-import { neverStarted } from '../../runtime/runtime.js';
+import { logContainer } from '../../runtime/task-containers.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
-import { resourcePath } from '../kube/discovery.js';
+import { resourcePath, type ApiResource } from '../kube/discovery.js';
+import { readAll } from '../kube/connection.js';
+import { serverError } from '../kube/api-error.js';
 import { LinePrefix } from '../logs/line-prefix.js';
 import { NodeEngines } from '../node-engines.js';
 import { parseTaskArg } from '../task-arg.js';
 import { checkConcurrency, logRequest, type LogRequest, type LogsFlags } from '../logs/request.js';
-import { connect, knowsTypes, withClientOptions, type ClientOptions } from './client-options.js';
+import { connect, knowsTypes, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
-// `okube logs TASK | taskset/NAME | -l SELECTOR`: the output of Tasks' containers, read from their
-// Nodes' Docker engines (node-engines.ts), with kubectl logs' flags.
+// `okube logs TASK | taskset/NAME | -l SELECTOR`: the output of Tasks' containers, with kubectl
+// logs' flags — through the API server's tasks/log where it serves one (okube's own), else from
+// their Nodes' Docker engines (node-engines.ts; Helm mode, where the API server is Kubernetes').
 // The controller keeps the last exited container next to the current one (as the kubelet
 // does), which is what --previous shows.
 
@@ -30,13 +33,37 @@ function firstForLogs(tasks: Task[]): Task {
   return [...tasks].sort((a, b) => rank(a) - rank(b) || (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
 }
 
-async function openLog(engines: NodeEngines, task: Task, req: LogRequest, opts: LogsOptions): Promise<Readable> {
+/** Through okube's API server (tasks/log, authorized by RBAC like pods/log): no engine access needed. */
+async function serverLog(client: Client, tasksRes: ApiResource, task: Task, req: LogRequest, opts: LogsOptions): Promise<Readable> {
+  const path = `${resourcePath(tasksRes, task.metadata.namespace!, task.metadata.name!)}/log`;
+  const res = await client.conn.open(path, {
+    accept: 'text/plain, */*',
+    query: {
+      follow: opts.follow || undefined,
+      previous: opts.previous || undefined,
+      timestamps: opts.timestamps || undefined,
+      tailLines: req.tail,
+      sinceTime: req.since !== undefined ? new Date(req.since * 1000).toISOString() : undefined,
+    },
+  });
+  if (res.statusCode !== 200) {
+    const text = await readAll(res);
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // shown as text
+    }
+    throw serverError(res.statusCode ?? 0, body);
+  }
+  return res;
+}
+
+/** Straight from the Node's engine (a cluster whose API server has no tasks/log: Helm mode). */
+async function engineLog(engines: NodeEngines, task: Task, req: LogRequest, opts: LogsOptions): Promise<Readable> {
   const name = task.metadata.name;
   const { docker, containers } = await engines.containersOf(task);
-  // A crash loop's next container, made but not started yet, has no output: during the wait
-  // both show the one that exited (as kubectl logs does for a Pod in CrashLoopBackOff).
-  const waiting = containers.length > 1 && neverStarted(containers[0]);
-  const container = opts.previous || waiting ? containers[1] : containers[0];
+  const container = logContainer(containers, !!opts.previous);
   if (!container) {
     const why = task.status?.state?.waiting?.reason;
     throw new CliError(
@@ -96,13 +123,14 @@ export function registerLogs(program: Command): void {
     checkConcurrency(tasks.length, !!opts.follow, req.maxLogRequests);
 
     const engines = new NodeEngines(client, (name) => resourcePath(nodesRes, undefined, name));
+    const viaServer = tasksRes.subresources?.includes('log') ?? false;
     const several = opts.selector !== undefined;
     let failed: CliError | undefined;
     // Lines stay whole when several followed streams share stdout (and with --prefix).
     const whole = opts.prefix || (opts.follow && tasks.length > 1);
     const copy = async (task: Task) => {
       try {
-        const source = await openLog(engines, task, req, opts);
+        const source = viaServer ? await serverLog(client, tasksRes, task, req, opts) : await engineLog(engines, task, req, opts);
         const out = whole ? source.pipe(new LinePrefix(opts.prefix ? `[task/${task.metadata.name}] ` : '')) : source;
         if (out !== source) source.on('error', (err) => out.destroy(err));
         await new Promise<void>((resolve, reject) => {

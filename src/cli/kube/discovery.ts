@@ -22,6 +22,8 @@ export interface ApiResource {
   verbs: string[];
   /** Categories it belongs to (`all`, `okube`): `okube get all` lists every resource of one. */
   categories?: string[];
+  /** The subresources the server serves for it (`log` for Tasks on okube's API server). */
+  subresources?: string[];
 }
 
 interface ResourceListBody {
@@ -35,7 +37,7 @@ interface AggregatedBody {
     metadata?: { name?: string };
     versions?: Array<{
       version: string;
-      resources?: Array<{ resource: string; responseKind?: { kind?: string }; scope?: string; singularResource?: string; verbs?: string[]; shortNames?: string[]; categories?: string[] }>;
+      resources?: Array<{ resource: string; responseKind?: { kind?: string }; scope?: string; singularResource?: string; verbs?: string[]; shortNames?: string[]; categories?: string[]; subresources?: Array<{ subresource?: string }> }>;
     }>;
   }>;
 }
@@ -58,8 +60,9 @@ export function kindPrefix(r: ApiResource): string {
 }
 
 
-function fromList(body: ResourceListBody): ApiResource[] {
+export function fromList(body: ResourceListBody): ApiResource[] {
   const [group, version] = body.groupVersion.includes('/') ? body.groupVersion.split('/') : ['', body.groupVersion];
+  const subs = (plural: string) => body.resources.filter((s) => s.name.startsWith(`${plural}/`)).map((s) => s.name.slice(plural.length + 1));
   return body.resources
     .filter((r) => !r.name.includes('/'))
     .map((r) => ({
@@ -72,6 +75,7 @@ function fromList(body: ResourceListBody): ApiResource[] {
       shortNames: r.shortNames ?? [],
       verbs: r.verbs ?? [],
       categories: r.categories ?? [],
+      subresources: subs(r.name),
     }));
 }
 
@@ -98,6 +102,7 @@ export function fromAggregated(body: unknown): ApiResource[] | undefined {
         shortNames: r.shortNames ?? [],
         verbs: r.verbs ?? [],
         categories: r.categories ?? [],
+        subresources: (r.subresources ?? []).map((s) => s.subresource ?? '').filter(Boolean),
       };
     });
   });

@@ -234,6 +234,35 @@ describe('okube CLI against okube up', function () {
     expect(previous.stdout).to.equal('starting\ngiving up\n');
   });
 
+  it('logs go through the API server (tasks/log): a ServiceAccount with the view role reads them with no access to the Node', async () => {
+    await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
+    await kubectl(['create', 'serviceaccount', 'logreader', '-n', ns]);
+    const token = (await kubectl(['create', 'token', 'logreader', '-n', ns])).trim();
+    const denied = await inNs(['logs', 'batch', '--token', token]);
+    expect(denied.code).to.equal(1);
+    expect(denied.stderr).to.match(new RegExp(`Forbidden.*"system:serviceaccount:${ns}:logreader" cannot get resource "tasks" in API group "okube.dev"`));
+    await kubectl(['create', 'rolebinding', 'logreader-view', '--clusterrole=view', `--serviceaccount=${ns}:logreader`, '-n', ns]);
+    expect(await kubectl(['auth', 'can-i', 'get', 'nodes.okube.dev', `--as=system:serviceaccount:${ns}:logreader`])).to.equal('no\n');
+    const read = await waitFor('the role binding in effect', async () => {
+      const r = await inNs(['logs', 'batch', '--token', token]);
+      return r.code === 0 ? r : undefined;
+    }, 30_000, 300);
+    expect(read.stdout).to.equal('step 1\nstep 2\nstep 3\n');
+    // The subresource itself, as any client calls it.
+    const path = `/apis/okube.dev/v1alpha1/namespaces/${ns}/tasks/batch/log`;
+    expect(await kubectl(['get', '--raw', `${path}?tailLines=1`])).to.equal('step 3\n');
+    const both = await runKubectl(['get', '--raw', `${path}?sinceSeconds=5&sinceTime=2026-01-01T00:00:00Z`], { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') });
+    expect(both.stderr).to.include('at most one of sinceTime or sinceSeconds may be specified');
+    const previous = await inNs(['logs', 'batch', '--previous', '--token', token]);
+    expect(previous.stderr).to.equal('Error from server (BadRequest): previous terminated container of task "batch" not found\n');
+    // -f through the server streams while the container runs and ends when it does.
+    await inNs(['apply', '-f', '-'], taskYaml('countdown', '  restartPolicy: Never\n  command: ["sh", "-c", "sleep 2; for i in 1 2 3; do echo $i; sleep 0.5; done"]\n'));
+    await waitFor('countdown running', async () => (await task('countdown')).status?.phase === 'Running', 60_000, 200);
+    const followed = await inNs(['logs', '-f', 'countdown', '--token', token]);
+    expect(followed.code, followed.stderr).to.equal(0);
+    expect(followed.stdout).to.equal('1\n2\n3\n');
+  });
+
   it('logs -l reads every Task the selector picks, --prefix names each line, and the hostname is the Task name', async () => {
     const set = `apiVersion: okube.dev/v1alpha1\nkind: TaskSet\nmetadata:\n  name: echoes\nspec:\n  replicas: 2\n  selector: { matchLabels: { app: echoes } }\n  template:\n    metadata: { labels: { app: echoes } }\n    spec:\n      image: ${image}\n      command: ["sh", "-c", "echo \\"$(hostname) one\\"; echo \\"$(hostname) two\\"; exec sleep 3600"]\n      terminationGracePeriodSeconds: 1\n`;
     expect((await inNs(['apply', '-f', '-'], set)).code).to.equal(0);

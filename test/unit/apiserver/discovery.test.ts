@@ -3,6 +3,7 @@ import { aggregatedDiscovery, apiGroupList, apiResourceList } from '../../../src
 import { basicMetaCauses } from '../../../src/apiserver/admission.js';
 import { Registry } from '../../../src/apiserver/registry.js';
 import type { Obj } from '../../../src/apiserver/objects.js';
+import { fromAggregated, fromList } from '../../../src/cli/kube/discovery.js';
 
 const def = {
   group: 'okube.dev',
@@ -37,6 +38,18 @@ describe('discovery documents', () => {
     expect(core.items[0].versions[0].resources[0]).to.include({ resource: 'namespaces', scope: 'Cluster' });
     const apis = aggregatedDiscovery(reg, false, 'v2') as typeof core;
     expect(apis.items[0].versions[0].resources[0]).to.deep.include({ resource: 'tasks', scope: 'Namespaced', subresources: [{ subresource: 'status', responseKind: { group: 'okube.dev', version: 'v1alpha1', kind: 'Task' }, verbs: ['get', 'patch', 'update'] }] });
+  });
+});
+
+describe('the tasks/log subresource in discovery', () => {
+  const reg = new Registry([{ ...def, taskLog: true }]);
+
+  it('is listed as tasks/log (get) in both documents, and read back by the CLI as a subresource of tasks', () => {
+    const l = apiResourceList(reg, 'okube.dev', 'v1alpha1') as Parameters<typeof fromList>[0];
+    expect(l.resources.map((r) => r.name)).to.deep.equal(['tasks', 'tasks/status', 'tasks/log']);
+    expect(fromList(l)[0].subresources).to.deep.equal(['status', 'log']);
+    const agg = aggregatedDiscovery(reg, false, 'v2');
+    expect(fromAggregated(agg)?.[0].subresources).to.deep.equal(['status', 'log']);
   });
 });
 
