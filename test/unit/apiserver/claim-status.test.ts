@@ -1,22 +1,13 @@
 import { expect } from 'chai';
-import { fileURLToPath } from 'node:url';
 import { SELECTED_NODE_ANNOTATION } from '../../../src/api/types.js';
-import { Registry } from '../../../src/apiserver/registry.js';
 import { writeOptions } from '../../../src/apiserver/request-options.js';
-import { ResourceService } from '../../../src/apiserver/resources.js';
-import { builtinDefs, loadCrds } from '../../../src/apiserver/schema/index.js';
-import { MemoryStore } from '../../../src/storage/index.js';
+import { serviceWithDefaultNamespace } from './service-fixture.js';
 
 // okube's API server keeps a PersistentVolumeClaim's status true (there is no PV controller):
 // Pending until a Node holds the volume, then Bound with what the claim asked for.
 
-const CRDS = fileURLToPath(new URL('../../../crds', import.meta.url));
-
 async function claims() {
-  const registry = new Registry([...builtinDefs(), ...loadCrds(CRDS)]);
-  const service = new ResourceService(new MemoryStore(), registry);
-  const q = new URLSearchParams({ fieldManager: 'test' });
-  await service.create(registry.find('', 'Namespace')!, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, writeOptions(q, undefined, 'CreateOptions'), 'test');
+  const { service, registry, q } = await serviceWithDefaultNamespace();
   const pvcs = registry.find('', 'PersistentVolumeClaim')!;
   const create = (body: object) => service.create(pvcs, 'default', body as Record<string, unknown>, writeOptions(q, undefined, 'CreateOptions'), 'test');
   const get = async (name: string) => (await service.get(pvcs, 'default', name)) as { status?: Record<string, unknown> };

@@ -1,23 +1,13 @@
 import { expect } from 'chai';
-import { fileURLToPath } from 'node:url';
-import { Registry } from '../../../src/apiserver/registry.js';
 import { writeOptions } from '../../../src/apiserver/request-options.js';
-import { ResourceService } from '../../../src/apiserver/resources.js';
-import { builtinDefs, loadCrds } from '../../../src/apiserver/schema/index.js';
-import { MemoryStore } from '../../../src/storage/index.js';
+import { serviceWithDefaultNamespace } from './service-fixture.js';
 
 // A Secret's stringData is write-only: merged into data (base64) on every write, never stored,
 // as kube-apiserver's Secret strategy does (manifests commonly carry plain-text stringData).
 
-const CRDS = fileURLToPath(new URL('../../../crds', import.meta.url));
-
 async function secretService() {
-  const registry = new Registry([...builtinDefs(), ...loadCrds(CRDS)]);
-  const service = new ResourceService(new MemoryStore(), registry);
-  const q = new URLSearchParams({ fieldManager: 'test' });
-  await service.create(registry.find('', 'Namespace')!, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, writeOptions(q, undefined, 'CreateOptions'), 'test');
-  const secrets = registry.find('', 'Secret')!;
-  return { service, secrets, q };
+  const { service, registry, q } = await serviceWithDefaultNamespace();
+  return { service, secrets: registry.find('', 'Secret')!, q };
 }
 
 describe('Secret stringData', () => {

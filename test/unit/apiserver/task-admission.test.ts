@@ -1,17 +1,13 @@
 import { expect } from 'chai';
-import { fileURLToPath } from 'node:url';
-import { Registry, type Resource } from '../../../src/apiserver/registry.js';
+import type { Resource } from '../../../src/apiserver/registry.js';
 import { writeOptions } from '../../../src/apiserver/request-options.js';
-import { ResourceService } from '../../../src/apiserver/resources.js';
-import { builtinDefs, loadCrds } from '../../../src/apiserver/schema/index.js';
+import type { ResourceService } from '../../../src/apiserver/resources.js';
 import { ApiError } from '../../../src/apiserver/status.js';
-import { MemoryStore } from '../../../src/storage/index.js';
+import { serviceWithDefaultNamespace } from './service-fixture.js';
 
 // hostPath admission through the real write paths of ResourceService (create, merge patch of
 // spec.nodeName as the scheduler binds), over a MemoryStore: a bound Task may mount only paths
 // under its Node's spec.allowedHostPaths; the 422 names the field.
-
-const CRDS = fileURLToPath(new URL('../../../crds', import.meta.url));
 
 describe('Task hostPath admission', () => {
   let service: ResourceService;
@@ -19,11 +15,10 @@ describe('Task hostPath admission', () => {
   const q = () => new URLSearchParams({ fieldManager: 'test' });
 
   beforeEach(async () => {
-    const registry = new Registry([...builtinDefs(), ...loadCrds(CRDS)]);
-    service = new ResourceService(new MemoryStore(), registry);
-    tasks = registry.find('okube.dev', 'Task')!;
-    const nodes = registry.find('okube.dev', 'Node')!;
-    await service.create(registry.find('', 'Namespace')!, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, writeOptions(q(), undefined, 'CreateOptions'), 'test');
+    const fixture = await serviceWithDefaultNamespace();
+    service = fixture.service;
+    tasks = fixture.registry.find('okube.dev', 'Task')!;
+    const nodes = fixture.registry.find('okube.dev', 'Node')!;
     await service.create(nodes, undefined, { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: 'n1' }, spec: { dockerHost: 'unix:///x.sock', allowedHostPaths: [{ pathPrefix: '/srv' }] } }, writeOptions(q(), undefined, 'CreateOptions'), 'test');
   });
 
