@@ -368,7 +368,8 @@ export class DockerRuntime implements Runtime {
 
   async logs(id: string, opts: LogOptions): Promise<Readable> {
     try {
-      return await containerLogs(this.docker, id, opts);
+      // A followed log is quiet for as long as the container is: no idle timeout may end it.
+      return await containerLogs(opts.follow ? this.patientDocker : this.docker, id, opts);
     } catch (err) {
       if (statusCode(err) === 404) throw new OkubeError('NotFound', `container ${id.slice(0, 12)} not found`);
       throw this.fail(err, `logs ${id.slice(0, 12)}`);

@@ -34,6 +34,9 @@ export function withOverrides(target: ApiTarget, o: TargetOverrides): ApiTarget 
     server,
     async apply(opts) {
       await target.apply(opts);
+      // The kubeconfig's agent is https and pins the kubeconfig server's certificate: another
+      // server (or plain http) gets a fresh connection, verified against the same CA.
+      if (o.server !== undefined) opts.agent = undefined;
       if (token === undefined) return;
       delete opts.cert;
       delete opts.key;

@@ -88,6 +88,17 @@ describe('DockerRuntime against a real Docker engine', function () {
     expect((await rt.inspect(id))!.exitCode).to.equal(137);
   });
 
+  it('follows a log through a silence longer than the client idle timeout, to the container\'s end', async () => {
+    const impatient = new DockerRuntime({ dockerHost: env.dockerHost, timeoutMs: 1000 });
+    try {
+      const id = await rt.create(spec({ command: ['sh', '-c', 'echo hi; sleep 3; echo bye'] }));
+      await rt.start(id);
+      expect(await readAll(await impatient.logs(id, { follow: true }))).to.equal('hi\nbye\n');
+    } finally {
+      await impatient.close();
+    }
+  });
+
   it('waits out a grace period longer than the client idle timeout (the engine is silent until the kill)', async () => {
     // The default grace period (30 s) equals the default idle timeout: a stop of a container
     // that ignores SIGTERM used to fail with "socket hang up" right as Docker killed it.

@@ -38,6 +38,13 @@ describe('--server and --token over the kubeconfig', () => {
     expect(t.identity).to.equal('ca');
     expect(withOverrides(certTarget(), { server: 'http://h:80/' }).server).to.equal('http://h');
     expect(() => withOverrides(certTarget(), { server: 'ftp://h' })).to.throw('must be an http or https URL');
+  });
+
+  it('does not reuse the kubeconfig server\'s https agent for another server', async () => {
+    const o: RequestOptions = {};
+    await withOverrides(certTarget(), { server: 'http://127.0.0.1:8080' }).apply(o);
+    expect(o.agent).to.equal(undefined);
+    expect(() => withOverrides(certTarget(), { server: 'ftp://h' })).to.throw('must be an http or https URL');
     expect(() => withOverrides(certTarget(), { token: '  ' })).to.throw('--token: the token is empty');
   });
 });
