@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Node, Task } from '../api/types.js';
 import type { DockerTls } from '../runtime/docker-runtime.js';
-import { tlsFromSecretData } from '../runtime/docker-tls.js';
-import { logContainer, taskContainers } from '../runtime/task-containers.js';
+import { nodeTls, type SecretDataReader } from '../runtime/docker-tls.js';
+import { logContainer, noLogContainerMessage, notScheduledMessage, taskContainers } from '../runtime/task-containers.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { queryBool, queryInt } from './query-params.js';
@@ -62,28 +62,23 @@ export class TaskLogs {
     private readonly log: Logger,
   ) {}
 
+  /** The Node's engine credentials, from the store; any failure is the server's (500). */
   private async nodeTls(node: Node): Promise<DockerTls | undefined> {
-    const t = node.spec.tls;
-    if (!t) return undefined;
-    if (!t.secretName) return { caFile: t.caFile, certFile: t.certFile, keyFile: t.keyFile };
     const secrets = this.registry.lookup('', 'v1', 'secrets')!;
-    const ns = t.secretNamespace ?? 'default';
-    const what = `Secret ${ns}/${t.secretName} of node ${node.metadata.name}`;
-    const secret = (await this.service.get(secrets, ns, t.secretName).catch((err: unknown) => {
-      throw new ApiError('InternalError', `cannot read the ${what}: ${errorMessage(err)}`);
-    })) as { data?: Record<string, string> };
-    try {
-      return tlsFromSecretData(secret.data, what);
-    } catch (err) {
-      throw new ApiError('InternalError', errorMessage(err));
-    }
+    const read: SecretDataReader = async (ns, name, what) =>
+      ((await this.service.get(secrets, ns, name).catch((err: unknown) => {
+        throw new ApiError('InternalError', `cannot read the ${what}: ${errorMessage(err)}`);
+      })) as { data?: Record<string, string> }).data;
+    return nodeTls(node, read).catch((err: unknown) => {
+      throw err instanceof ApiError ? err : new ApiError('InternalError', errorMessage(err));
+    });
   }
 
   /** Streams the log of `task` (already read and authorized) to `res`. */
   async serve(task: Task, q: LogQuery, res: ServerResponse): Promise<void> {
     const name = task.metadata.name!;
     const nodeName = task.status?.nodeName ?? task.spec.nodeName;
-    if (!nodeName) throw badRequest(`task "${name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
+    if (!nodeName) throw badRequest(notScheduledMessage(task));
     const nodes = this.registry.lookup('okube.dev', 'v1alpha1', 'nodes')!;
     const node = (await this.service.get(nodes, undefined, nodeName).catch((err: unknown) => {
       throw new ApiError('InternalError', `cannot read node "${nodeName}" of task "${name}": ${errorMessage(err)}`);
@@ -97,10 +92,7 @@ export class TaskLogs {
         throw new ApiError('InternalError', `cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
       });
       const container = logContainer(containers, q.previous);
-      if (!container) {
-        const why = task.status?.state?.waiting?.reason;
-        throw badRequest(q.previous ? `previous terminated container of task "${name}" not found` : `container of task "${name}" is waiting to start${why ? `: ${why}` : ''}`);
-      }
+      if (!container) throw badRequest(noLogContainerMessage(task, q.previous));
       const stream = await docker.logs(container.id, { follow: q.follow, tail: q.tailLines, since: q.since, timestamps: q.timestamps }).catch((err: unknown) => {
         throw new ApiError('InternalError', `cannot read the log of task "${name}" on node ${nodeName}: ${errorMessage(err)}`);
       });

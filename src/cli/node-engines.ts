@@ -1,7 +1,7 @@
 import type { Node, Task } from '../api/types.js';
-import { taskContainers } from '../runtime/task-containers.js';
-import type { DockerRuntime, DockerTls } from '../runtime/docker-runtime.js';
-import { tlsFromSecretData } from '../runtime/docker-tls.js';
+import { notScheduledMessage, taskContainers } from '../runtime/task-containers.js';
+import type { DockerRuntime } from '../runtime/docker-runtime.js';
+import { nodeTls, type SecretDataReader } from '../runtime/docker-tls.js';
 import type { ContainerInfo } from '../runtime/runtime.js';
 import { errorMessage } from '../util/errors.js';
 import { CliError } from './cli-error.js';
@@ -11,20 +11,15 @@ import type { Client } from './commands/client-options.js';
 // Node's Docker engine, with the Node's TLS files or the Secret it names, read as this user —
 // so only someone who may read that Secret gets the engine (which is root on the host anyway).
 
-/** The Node's Docker TLS client material: its files, or the Secret it names (read as this user). */
-async function nodeTls(client: Client, node: Node): Promise<DockerTls | undefined> {
-  const t = node.spec.tls;
-  if (!t) return undefined;
-  if (!t.secretName) return { caFile: t.caFile, certFile: t.certFile, keyFile: t.keyFile };
-  const namespace = t.secretNamespace ?? 'default';
-  const what = `Secret ${namespace}/${t.secretName} of node ${node.metadata.name}`;
-  let secret: { data?: Record<string, string> };
-  try {
-    secret = await client.conn.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(t.secretName)}`);
-  } catch (err) {
-    throw new CliError(`cannot read the ${what} (spec.tls.secretName) to reach its Docker engine: ${errorMessage(err)}`);
-  }
-  return tlsFromSecretData(secret.data, what);
+/** A Node's Secret, read as this user. */
+function secretReader(client: Client): SecretDataReader {
+  return async (namespace, name, what) => {
+    try {
+      return (await client.conn.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`)).data;
+    } catch (err) {
+      throw new CliError(`cannot read the ${what} (spec.tls.secretName) to reach its Docker engine: ${errorMessage(err)}`);
+    }
+  };
 }
 
 /** One Docker client per Node, however many of the Tasks read run there. */
@@ -43,7 +38,7 @@ export class NodeEngines {
         const node = await this.client.conn.get<Node>(this.nodePath(nodeName));
         // dockerode loads when an engine is used, not when `okube --help` lists the commands.
         const { DockerRuntime } = await import('../runtime/docker-runtime.js');
-        return { node, docker: new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: await nodeTls(this.client, node), timeoutMs: 10_000 }) };
+        return { node, docker: new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: await nodeTls(node, secretReader(this.client)), timeoutMs: 10_000 }) };
       })();
       this.byNode.set(nodeName, e);
     }
@@ -53,7 +48,7 @@ export class NodeEngines {
   /** The Task's containers on its Node, newest restart first, and that Node's engine. */
   async containersOf(task: Task): Promise<{ docker: DockerRuntime; containers: ContainerInfo[] }> {
     const nodeName = task.status?.nodeName ?? task.spec.nodeName;
-    if (!nodeName) throw new CliError(`task "${task.metadata.name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`);
+    if (!nodeName) throw new CliError(notScheduledMessage(task));
     const { node, docker } = await this.of(nodeName);
     try {
       return { docker, containers: await taskContainers(docker, task.metadata.uid!) };

@@ -1,4 +1,4 @@
-import { LABELS } from '../api/types.js';
+import { LABELS, type Task } from '../api/types.js';
 import { neverStarted, type ContainerInfo, type Runtime } from './runtime.js';
 
 // A Task's containers on its Node, as `tasks/log` and `okube logs`/`exec` find them: by the Task's
@@ -19,4 +19,15 @@ export async function taskContainers(rt: Pick<Runtime, 'list'>, taskUid: string)
 export function logContainer(containers: ContainerInfo[], previous: boolean): ContainerInfo | undefined {
   const waiting = containers.length > 1 && neverStarted(containers[0]);
   return previous || waiting ? containers[1] : containers[0];
+}
+
+/** Why a Task has no container to read yet (both sides answer it as a 400, as kubectl logs shows). */
+export function notScheduledMessage(task: Task): string {
+  return `task "${task.metadata.name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`;
+}
+
+/** Why logContainer found nothing: no container before the current one, or none started yet. */
+export function noLogContainerMessage(task: Task, previous: boolean): string {
+  const why = task.status?.state?.waiting?.reason;
+  return previous ? `previous terminated container of task "${task.metadata.name}" not found` : `container of task "${task.metadata.name}" is waiting to start${why ? `: ${why}` : ''}`;
 }

@@ -2,11 +2,10 @@ import type { Command } from 'commander';
 import type { Readable } from 'node:stream';
 import type { Task, TaskSet } from '../../api/types.js';
 import { formatLabelSelector } from '../../controllers/taskset/selector.js';
-import { logContainer } from '../../runtime/task-containers.js';
+import { logContainer, noLogContainerMessage } from '../../runtime/task-containers.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath, type ApiResource } from '../kube/discovery.js';
-import { readAll } from '../kube/connection.js';
 import { serverError } from '../kube/api-error.js';
 import { LinePrefix } from '../logs/line-prefix.js';
 import { NodeEngines } from '../node-engines.js';
@@ -47,31 +46,17 @@ async function serverLog(client: Client, tasksRes: ApiResource, task: Task, req:
     },
   });
   if (res.statusCode !== 200) {
-    const text = await readAll(res);
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // shown as text
-    }
-    throw serverError(res.statusCode ?? 0, body);
+    const { code, body } = await client.conn.read(res);
+    throw serverError(code, body);
   }
   return res;
 }
 
 /** Straight from the Node's engine (a cluster whose API server has no tasks/log: Helm mode). */
 async function engineLog(engines: NodeEngines, task: Task, req: LogRequest, opts: LogsOptions): Promise<Readable> {
-  const name = task.metadata.name;
   const { docker, containers } = await engines.containersOf(task);
   const container = logContainer(containers, !!opts.previous);
-  if (!container) {
-    const why = task.status?.state?.waiting?.reason;
-    throw new CliError(
-      opts.previous ? `previous terminated container of task "${name}" not found` : `container of task "${name}" is waiting to start${why ? `: ${why}` : ''}`,
-      1,
-      'Error from server (BadRequest): ',
-    );
-  }
+  if (!container) throw new CliError(noLogContainerMessage(task, !!opts.previous), 1, 'Error from server (BadRequest): ');
   return docker.logs(container.id, { follow: opts.follow, tail: req.tail, since: req.since, timestamps: opts.timestamps });
 }
 

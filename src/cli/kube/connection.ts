@@ -119,18 +119,22 @@ export class Connection {
 
   /** A JSON request; a non-2xx answer throws the server's error the way kubectl prints it. */
   async request<T = unknown>(path: string, spec: RequestSpec = {}): Promise<Response<T>> {
-    const res = await this.open(path, spec);
+    const { code, body } = await this.read(await this.open(path, spec));
+    if (code === 404 && isUnknownResource(body)) this.onUnknownResource?.();
+    if (code < 200 || code >= 300) throw serverError(code, body);
+    return { code, body: body as T };
+  }
+
+  /** A response's code and body: JSON when it parses, else the text (which serverError shows). */
+  async read(res: IncomingMessage): Promise<{ code: number; body: unknown }> {
     const text = await readAll(res);
-    const code = res.statusCode ?? 0;
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
       // Left as text: serverError shows it.
     }
-    if (code === 404 && isUnknownResource(body)) this.onUnknownResource?.();
-    if (code < 200 || code >= 300) throw serverError(code, body);
-    return { code, body: body as T };
+    return { code: res.statusCode ?? 0, body };
   }
 
   async get<T = unknown>(path: string, spec: RequestSpec = {}): Promise<T> {
