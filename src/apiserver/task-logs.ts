@@ -77,6 +77,10 @@ export class TaskLogs {
   /** Streams the log of `task` (already read and authorized) to `res`. */
   async serve(task: Task, q: LogQuery, res: ServerResponse): Promise<void> {
     const name = task.metadata.name!;
+    // A client can go away while the Node and its containers are looked up; its 'close' has
+    // fired by then, and a followed stream opened after it would be read until the container ends.
+    let gone = false;
+    res.once('close', () => (gone = true));
     const nodeName = task.status?.nodeName ?? task.spec.nodeName;
     if (!nodeName) throw badRequest(notScheduledMessage(task));
     const nodes = this.registry.lookup('okube.dev', 'v1alpha1', 'nodes')!;
@@ -96,6 +100,10 @@ export class TaskLogs {
       const stream = await docker.logs(container.id, { follow: q.follow, tail: q.tailLines, since: q.since, timestamps: q.timestamps }).catch((err: unknown) => {
         throw new ApiError('InternalError', `cannot read the log of task "${name}" on node ${nodeName}: ${errorMessage(err)}`);
       });
+      if (gone) {
+        stream.destroy();
+        return;
+      }
       closeEngine = false;
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'X-Content-Type-Options': 'nosniff' });
       res.flushHeaders();

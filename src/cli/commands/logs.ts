@@ -111,11 +111,21 @@ export function registerLogs(program: Command): void {
     const viaServer = tasksRes.subresources?.includes('log') ?? false;
     const several = opts.selector !== undefined;
     let failed: CliError | undefined;
+    // Followed streams never end by themselves: once one fails (without --ignore-errors) the
+    // others are closed, or the error would be printed and okube would go on following them.
+    const open = new Set<Readable>();
+    let stopped = false;
+    const stopAll = () => {
+      stopped = true;
+      for (const s of open) s.destroy();
+    };
     // Lines stay whole when several followed streams share stdout (and with --prefix).
     const whole = opts.prefix || (opts.follow && tasks.length > 1);
     const copy = async (task: Task) => {
       try {
         const source = viaServer ? await serverLog(client, tasksRes, task, req, opts) : await engineLog(engines, task, req, opts);
+        if (stopped) return void source.destroy();
+        open.add(source);
         const out = whole ? source.pipe(new LinePrefix(opts.prefix ? `[task/${task.metadata.name}] ` : '')) : source;
         if (out !== source) source.on('error', (err) => out.destroy(err));
         await new Promise<void>((resolve, reject) => {
@@ -135,6 +145,9 @@ export function registerLogs(program: Command): void {
       // Followed streams run side by side (each line whole, see LinePrefix); the rest one Task after another.
       if (opts.follow) await Promise.all(tasks.map(copy));
       else for (const t of tasks) await copy(t);
+    } catch (err) {
+      stopAll();
+      throw err;
     } finally {
       await engines.close();
     }

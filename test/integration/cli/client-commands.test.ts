@@ -301,6 +301,21 @@ describe('okube CLI against okube up', function () {
     await inNs(['delete', 'taskset', 'echoes', '--now']);
   });
 
+  it('logs -f -l ends with exit 1 when one Task cannot be read, instead of following the others on', async () => {
+    const labels = '  labels: { app: follow-broken }\n';
+    const running = taskYaml('follow-ok', '  command: ["sh", "-c", "echo up; exec sleep 3600"]\n  terminationGracePeriodSeconds: 1\n').replace('metadata:\n', `metadata:\n${labels}`);
+    const unplaced = taskYaml('follow-unplaced', '  nodeSelector: { okube.dev/nowhere: "true" }\n').replace('metadata:\n', `metadata:\n${labels}`);
+    const applied = await inNs(['apply', '-f', '-'], `${running}---\n${unplaced}`);
+    expect(applied.code, applied.stderr).to.equal(0);
+    await waitFor('follow-ok printed', async () => (await inNs(['logs', 'follow-ok'])).stdout === 'up\n' || undefined, 60_000, 500);
+    // Killed after 20 s, a hang shows as code null.
+    const r = await okube(['logs', '-f', '-l', 'app=follow-broken', '-n', ns], { kubeconfig: up.kubeconfig, timeoutMs: 20_000 });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.match(/^Error from server \(BadRequest\): task "follow-unplaced" is not scheduled to a Node yet/);
+    noStack(r);
+    await inNs(['delete', 'task', 'follow-ok', 'follow-unplaced', '--now']);
+  });
+
   it('exec runs a command in the running container: its output, its exit code, and stdin with -i', async () => {
     // Flags after `--` are the command's, so -n goes before it.
     await waitFor('web running', async () => (await task('web')).status?.phase === 'Running', 60_000, 500);
