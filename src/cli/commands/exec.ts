@@ -41,7 +41,8 @@ export function registerExec(program: Command): void {
       const container = containers.find((c) => c.running);
       if (!container) throw new CliError(`container of task "${name}" is not running (phase ${phase}${task.status?.state?.waiting?.reason ? `, ${task.status.state.waiting.reason}` : ''})`);
       const tty = !!opts.tty && !!opts.stdin && process.stdin.isTTY === true;
-      if (opts.tty && !tty) process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+      // As kubectl: -t without -i quietly runs without a terminal; only -it on an input that is not one warns.
+      if (opts.tty && opts.stdin && !tty) process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
       const attached = await docker.attachExec(container.id, command, { stdin: !!opts.stdin, tty, stdout: process.stdout, stderr: process.stderr });
       const onResize = () => {
         if (process.stdout.rows > 0 && process.stdout.columns > 0) void attached.resize(process.stdout.rows, process.stdout.columns).catch(() => undefined);

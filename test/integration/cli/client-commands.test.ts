@@ -330,6 +330,14 @@ describe('okube CLI against okube up', function () {
     expect([done.code, done.stderr]).to.deep.equal([1, 'error: cannot exec into a container in a completed task; current phase is Succeeded\n']);
   });
 
+  it('exec -t without -i runs without a terminal and says nothing about it; -it on piped input warns as kubectl does', async () => {
+    await waitFor('web running', async () => (await task('web')).status?.phase === 'Running', 60_000, 500);
+    const quiet = await run(['exec', '-n', ns, '-t', 'web', '--', 'echo', 'hi']);
+    expect([quiet.code, quiet.stdout, quiet.stderr]).to.deep.equal([0, 'hi\n', '']);
+    const piped = await run(['exec', '-n', ns, '-it', 'web', '--', 'cat'], 'typed\n');
+    expect([piped.code, piped.stdout, piped.stderr]).to.deep.equal([0, 'typed\n', 'Unable to use a TTY - input is not a terminal or the right kind of file\n']);
+  });
+
   it('wait --for=condition=Ready returns once Ready, and times out with an error otherwise', async () => {
     const [ready, timedOut] = await Promise.all([
       inNs(['wait', '--for=condition=Ready', 'task/web', '--timeout', '90s']),
