@@ -16,6 +16,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
   { names: ['kubeconfig'], load: async () => (await import('./kubeconfig-user.js')).registerKubeconfig },
   { names: ['cordon', 'uncordon', 'drain'], load: async () => (await import('./commands/nodes.js')).registerNodes },
   { names: ['apply'], load: async () => (await import('./commands/apply.js')).registerApply },
+  { names: ['create'], load: async () => (await import('./commands/create.js')).registerCreate },
   { names: ['get'], load: async () => (await import('./commands/get.js')).registerGet },
   { names: ['describe'], load: async () => (await import('./commands/describe.js')).registerDescribe },
   { names: ['delete'], load: async () => (await import('./commands/delete.js')).registerDelete },
@@ -29,7 +30,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<Registrar> }[] = [
 ];
 
 /** The commands that talk to an API server and take kubectl's -n, --kubeconfig and --context. */
-export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['cordon', 'uncordon', 'drain', 'apply', 'get', 'describe', 'delete', 'logs', 'exec', 'wait', 'restart', 'retry', 'rollout', 'scale', 'top']);
+export const CLIENT_COMMANDS: ReadonlySet<string> = new Set(['cordon', 'uncordon', 'drain', 'apply', 'create', 'get', 'describe', 'delete', 'logs', 'exec', 'wait', 'restart', 'retry', 'rollout', 'scale', 'top']);
 
 /** okube's own version flags: they print the version, so no command needs loading. */
 const VERSION_FLAGS = ['-V', '--version'];

@@ -2,40 +2,18 @@ import { Option, type Command } from 'commander';
 import { canonicalJson } from '../../util/canonical-json.js';
 import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
-import { ConnectionError } from '../kube/connection.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
 import { readManifests, type SourcedManifest } from '../kube/manifests.js';
-import { Progress } from '../print/progress.js';
-import { connect, knowsKinds, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { forEachManifest, manifestTarget, withManifestFlags, type ManifestFlags } from './manifest-objects.js';
+import { connect, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube apply -f FILE|DIR|-`: server-side apply of every object (the server merges, owns the
 // conflicts and creates what is missing), reported as kubectl reports a client-side apply:
 // created, configured or unchanged.
 
-interface ApplyOptions extends ClientOptions {
-  filename: string[];
-  recursive?: boolean;
+interface ApplyOptions extends ClientOptions, ManifestFlags {
   fieldManager: string;
   forceConflicts?: boolean;
-  validate: FieldValidation;
-}
-
-type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
-
-/** kubectl's --validate values: a typo in a manifest's field is refused unless asked otherwise. */
-export function fieldValidation(v: string): FieldValidation {
-  switch (v.toLowerCase()) {
-    case 'strict':
-    case 'true':
-      return 'Strict';
-    case 'warn':
-      return 'Warn';
-    case 'ignore':
-    case 'false':
-      return 'Ignore';
-    default:
-      throw new CliError(`invalid - validate option "${v}"; must be one of: strict (or true), warn, ignore (or false)`);
-  }
 }
 
 type Applied = { metadata: Record<string, unknown>; status?: unknown };
@@ -50,23 +28,11 @@ function content(obj: Applied): string {
   return canonicalJson({ ...rest, metadata: meta });
 }
 
-const FILENAME = (v: string, prev: string[] = []) => [...prev, v];
-
 async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: string | undefined, opts: ApplyOptions): Promise<string> {
   const obj = m.object;
-  const d = await client.discovery(knowsKinds([obj]));
-  const where = `${m.source.file} (document ${m.source.document})`;
-  const resource = d.forKind(obj.apiVersion, obj.kind);
-  if (!resource) throw new CliError(`resource mapping not found for name: "${obj.metadata.name ?? ''}" namespace: "${obj.metadata.namespace ?? ''}" from "${where}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}" - ensure CRDs are installed first`);
+  const { resource, namespace, where } = await manifestTarget(client, m, explicitNamespace);
   const name = obj.metadata.name;
   if (!name) throw new CliError(`error validating ${where}: metadata.name not set (apply needs a name; generateName is not supported)`);
-  let namespace: string | undefined;
-  if (resource.namespaced) {
-    if (obj.metadata.namespace && explicitNamespace && obj.metadata.namespace !== explicitNamespace) {
-      throw new CliError(`the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${explicitNamespace}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`);
-    }
-    namespace = obj.metadata.namespace ?? client.conn.namespace;
-  }
   const path = resourcePath(resource, namespace, name);
   let before: string | undefined;
   try {
@@ -87,37 +53,17 @@ async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: s
 
 export function registerApply(program: Command): void {
   withClientOptions(
-    program
+    withManifestFlags(program
       .command('apply')
       .description('create or update objects from YAML or JSON manifests (server-side apply)')
-      .option('-f, --filename <path>', 'file, directory, http(s) URL or - (stdin); repeatable', FILENAME, [])
-      .option('-R, --recursive', 'also read the directories inside a directory given with -f')
       .option('--field-manager <name>', 'the manager that owns the applied fields', 'okube')
       .option('--force-conflicts', 'take over fields another manager owns')
-      .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation)
-      .addOption(new Option('-k, --kustomize <dir>').hideHelp()),
+      .addOption(new Option('-k, --kustomize <dir>').hideHelp())),
   ).action(async (opts: ApplyOptions & { kustomize?: string }) => {
     // kubectl builds kustomizations with the kustomize it embeds; okube has none, so it says how.
     if (opts.kustomize !== undefined) throw new CliError(`okube apply has no -k: build the kustomization with kubectl and pipe it in: kubectl kustomize ${opts.kustomize} | okube apply -f -`);
     const manifests = await readManifests(opts.filename, 'apply', opts.recursive);
     const client = await connect(opts);
-    const progress = new Progress('applying', manifests.length);
-    let failed = 0;
-    for (const [i, m] of manifests.entries()) {
-      progress.step(i, `${m.object.kind}/${m.object.metadata.name ?? ''}`);
-      try {
-        const line = await applyOne(client, m, opts.namespace, opts);
-        progress.clear();
-        process.stdout.write(`${line}\n`);
-      } catch (err) {
-        // Like kubectl: go on with the other objects, report each failure, exit non-zero.
-        if (!(err instanceof CliError) || err instanceof ConnectionError || manifests.length === 1) throw err;
-        progress.clear();
-        process.stderr.write(`${err.prefix}${err.message}\n`);
-        failed++;
-      }
-    }
-    progress.done(failed);
-    if (failed) process.exitCode = 1;
+    await forEachManifest(manifests, 'applying', (m) => applyOne(client, m, opts.namespace, opts));
   });
 }

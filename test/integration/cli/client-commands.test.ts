@@ -121,6 +121,24 @@ describe('okube CLI against okube up', function () {
     expect(relabelled.stdout).to.equal('task.okube.dev/pinger configured\n');
   });
 
+  it('create makes a new Task from generateName each time, refuses one that exists with kubectl\'s line, and goes on with the rest', async () => {
+    const generated = `apiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata:\n  generateName: once-\nspec:\n  image: ${image}\n  command: ["true"]\n  restartPolicy: Never\n`;
+    const [first, second] = [await inNs(['create', '-f', '-'], generated), await inNs(['create', '-f', '-'], generated)];
+    for (const r of [first, second]) expect([r.code, r.stderr], r.stderr).to.deep.equal([0, '']);
+    const names = [first, second].map((r) => /^task\.okube\.dev\/(once-[a-z0-9]{5}) created\n$/.exec(r.stdout)?.[1]);
+    expect(names[0]).to.be.a('string');
+    expect(names[1]).to.be.a('string').and.not.equal(names[0]);
+
+    const named = taskYaml('made-once', '  command: ["true"]\n  restartPolicy: Never\n');
+    expect((await inNs(['create', '-f', '-'], named)).stdout).to.equal('task.okube.dev/made-once created\n');
+    const again = await inNs(['create', '-f', '-'], `${named}---\n${generated}`);
+    expect(again.code).to.equal(1);
+    expect(again.stdout).to.match(/^task\.okube\.dev\/once-[a-z0-9]{5} created\n$/);
+    const theirs = await runKubectl(['create', '-f', '-', '-n', ns], { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') }, named);
+    expect([theirs.code, again.stderr]).to.deep.equal([1, theirs.stderr]);
+    expect(again.stderr).to.equal('Error from server (AlreadyExists): error when creating "STDIN": tasks.okube.dev "made-once" already exists\n');
+  });
+
   it('apply refuses a misspelt field as kubectl does, and --validate=warn creates the object with a warning', async () => {
     // `comand` for `command`: dropped silently, the Task would run the image's own command.
     const typo = taskYaml('typo', '  comand: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fieldValidation } from '../../../src/cli/commands/apply.js';
+import { fieldValidation } from '../../../src/cli/commands/manifest-objects.js';
 import { serverWarnings, WarningPrinter } from '../../../src/cli/kube/server-warnings.js';
 
 describe('server warnings and apply --validate', () => {

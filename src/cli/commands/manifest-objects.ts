@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { ConnectionError } from '../kube/connection.js';
+import type { ApiResource } from '../kube/discovery.js';
+import type { SourcedManifest } from '../kube/manifests.js';
+import { Progress } from '../print/progress.js';
+import { knowsKinds, type Client } from './client-options.js';
+
+// The objects of manifests sent one at a time (apply, create): where each goes — its resource by
+// apiVersion and kind, its namespace the manifest's own, else -n's, else the context's, checked as
+// kubectl checks them before anything is sent — and the loop that reports each.
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** kubectl's --validate values: a typo in a manifest's field is refused unless asked otherwise. */
+export function fieldValidation(v: string): FieldValidation {
+  switch (v.toLowerCase()) {
+    case 'strict':
+    case 'true':
+      return 'Strict';
+    case 'warn':
+      return 'Warn';
+    case 'ignore':
+    case 'false':
+      return 'Ignore';
+    default:
+      throw new CliError(`invalid - validate option "${v}"; must be one of: strict (or true), warn, ignore (or false)`);
+  }
+}
+
+/** The flags of a command that reads manifests: -f (repeatable), -R and --validate. */
+export interface ManifestFlags {
+  filename: string[];
+  recursive?: boolean;
+  validate: FieldValidation;
+}
+
+export function withManifestFlags(cmd: Command): Command {
+  return cmd
+    .option('-f, --filename <path>', 'file, directory, http(s) URL or - (stdin); repeatable', (v: string, prev: string[] = []) => [...prev, v], [])
+    .option('-R, --recursive', 'also read the directories inside a directory given with -f')
+    .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation);
+}
+
+export interface ManifestTarget {
+  resource: ApiResource;
+  /** undefined for a cluster-scoped resource. */
+  namespace?: string;
+  /** "FILE (document N)", for messages. */
+  where: string;
+}
+
+export async function manifestTarget(client: Client, m: SourcedManifest, explicitNamespace: string | undefined): Promise<ManifestTarget> {
+  const obj = m.object;
+  const d = await client.discovery(knowsKinds([obj]));
+  const where = `${m.source.file} (document ${m.source.document})`;
+  const resource = d.forKind(obj.apiVersion, obj.kind);
+  if (!resource) throw new CliError(`resource mapping not found for name: "${obj.metadata.name ?? ''}" namespace: "${obj.metadata.namespace ?? ''}" from "${where}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}" - ensure CRDs are installed first`);
+  if (!resource.namespaced) return { resource, where };
+  if (obj.metadata.namespace && explicitNamespace && obj.metadata.namespace !== explicitNamespace) {
+    throw new CliError(`the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${explicitNamespace}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`);
+  }
+  return { resource, namespace: obj.metadata.namespace ?? client.conn.namespace, where };
+}
+
+/**
+ * Sends each manifest's object with `one` and prints the line it returns. As kubectl: a failed
+ * object is reported and the others still go; the exit code is then 1. A lost connection, or a
+ * single object, ends the command with its error.
+ */
+export async function forEachManifest(manifests: SourcedManifest[], doing: string, one: (m: SourcedManifest) => Promise<string>): Promise<void> {
+  const progress = new Progress(doing, manifests.length);
+  let failed = 0;
+  for (const [i, m] of manifests.entries()) {
+    progress.step(i, `${m.object.kind}/${m.object.metadata.name ?? m.object.metadata.generateName ?? ''}`);
+    try {
+      const line = await one(m);
+      progress.clear();
+      process.stdout.write(`${line}\n`);
+    } catch (err) {
+      if (!(err instanceof CliError) || err instanceof ConnectionError || manifests.length === 1) throw err;
+      progress.clear();
+      process.stderr.write(`${err.prefix}${err.message}\n`);
+      failed++;
+    }
+  }
+  progress.done(failed);
+  if (failed) process.exitCode = 1;
+}
