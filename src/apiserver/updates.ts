@@ -5,6 +5,7 @@ import { decodeObject, mediaType } from './http.js';
 import { clone, isPlainObject, type Obj } from './objects.js';
 import { decodePatch } from './patches.js';
 import type { Resource } from './registry.js';
+import { keepBinding } from './task-binding.js';
 import { managerFromUserAgent, parseRevision, type WriteOptions } from './request-options.js';
 import { ApiError, fieldImmutable, isStoreError, nameMismatch, namespaceMismatch } from './status.js';
 import { modifiedConflict, readObject, resourceVersionMustMatch, retryOnConflict, type Result, type StoreContext } from './store-access.js';
@@ -45,6 +46,7 @@ export async function updateObject(
       next.status = merged.status;
     } else {
       keepStatus(r, cur.obj, next);
+      keepBinding(r, cur.obj, next);
       admit(r, next, { ...opts, old: cur.obj });
     }
     return async (): Promise<Result> => ({ code: 200, body: await commitUpdate(ctx, r, cur, next, { ...opts, subresource: sub, manager }) });

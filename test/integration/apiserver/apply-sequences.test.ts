@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TASK_FINALIZER, type Task } from '../../../src/api/types.js';
@@ -212,6 +212,29 @@ spec:
       expect(csa).to.include.members([...MANIFEST_FIELDS, `metadata.annotations.${LAST_APPLIED}`]);
       expect(csa.some((p) => p.startsWith('status.') || p === 'spec.nodeName' || p.startsWith('metadata.finalizers'))).to.equal(false);
     }
+  });
+
+  it('kubectl create, then kubectl replace -f twice with status writes between: replaced, the change taken, the Task still on its Node', async () => {
+    const { ns, name, file } = await setup();
+    ok(await kc(['create', '-n', ns, '-f', file]), new RegExp(`task.okube.dev/${name} created`));
+    let rv = (await statusWrittenAfter(ns, name, undefined)).metadata.resourceVersion;
+    for (const value of ['2', '3']) {
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/value: "\d"/, `value: "${value}"`));
+      ok(await kc(['replace', '-n', ns, '-f', file]), new RegExp(`task.okube.dev/${name} replaced`));
+      const t = await statusWrittenAfter(ns, name, rv);
+      rv = t.metadata.resourceVersion;
+      expect(t.spec.env).to.deep.equal([{ name: 'A', value }]);
+      expect(t.spec.nodeName).to.equal(rig.nodeName);
+      expect(t.metadata.finalizers).to.deep.equal([TASK_FINALIZER]);
+    }
+    // Moving it is still refused: a patch that removes the binding, or a replace naming another Node.
+    const removed = await kc(['patch', 'task', name, '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/spec/nodeName"}]']);
+    expect([removed.code, removed.stderr]).to.deep.equal([1, `The Task "${name}" is invalid: spec.nodeName: Invalid value: "object": field is immutable once the Task is bound to a Node (okube moves a Task only by evicting it, e.g. okube drain or a lost Node)\n`]);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('spec:\n', 'spec:\n  nodeName: elsewhere\n'));
+    const moved = await kc(['replace', '-n', ns, '-f', file]);
+    expect(moved.code).to.equal(1);
+    expect(moved.stderr).to.include('spec.nodeName: Invalid value: "object": field is immutable once the Task is bound to a Node');
+    expect((await get(ns, name)).spec.nodeName).to.equal(rig.nodeName);
   });
 
   it('client-side kubectl apply, then okube apply of the same manifest with ports, a probe and resources: unchanged', async () => {
