@@ -147,7 +147,31 @@ describe('TaskSet controller on three Docker engines', function () {
     await cleanNamespace(ns);
   });
 
-  it('a rolling update (maxUnavailable 0, maxSurge 1) of 4 replicas keeps ≥ 4 Ready and ≤ 5 Tasks, sampled every 100 ms through a watch, and ends with 4 updated Ready', async () => {
+  it('a rolling update does not wait for old Tasks that take their grace period to stop: the new ones are all Ready beside a Terminating old one, as in a Deployment', async () => {
+    const ns = await newNamespace(cluster);
+    const ts = taskSetManifest(ns, 'slowstop', { replicas: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
+    // The container ignores SIGTERM: each old Task takes its whole 120 s grace period to stop.
+    ts.spec.template.spec = { ...ts.spec.template.spec, command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.2; done"], terminationGracePeriodSeconds: 120 };
+    await apply(ts);
+    await readyCount(ns, 2);
+    ts.spec.template.spec.image = image2;
+    await apply(ts);
+    // Waiting out the first old Task's grace period would take 120 s: the rollout is done long before.
+    await waitFor('rollout complete', async () => {
+      const s = (await getTaskSet(ns, 'slowstop')).status;
+      return s?.updatedReplicas === 2 && s.availableReplicas === 2 && s.replicas === 2 && s.observedGeneration === 2;
+    }, 60_000, 200);
+    const tasks = await tasksIn(ns);
+    expect(tasks.filter((t) => !t.metadata.deletionTimestamp).map((t) => [t.spec.image, isReady(t)])).to.deep.equal([[image2, true], [image2, true]]);
+    const stopping = tasks.filter((t) => t.metadata.deletionTimestamp);
+    expect(stopping.map((t) => t.spec.image), 'both old Tasks still stopping').to.deep.equal([env.image, env.image]);
+    // The TaskSet first (else it would replace the force-deleted Tasks with new slow stoppers).
+    await ok(['delete', 'taskset', 'slowstop', '-n', ns]);
+    await run(['delete', 'tasks', '--all', '-n', ns, '--grace-period=0', '--force']);
+    await cleanNamespace(ns);
+  });
+
+  it('a rolling update (maxUnavailable 0, maxSurge 1) of 4 replicas keeps ≥ 4 Ready and ≤ 5 Tasks not being deleted, sampled every 100 ms through a watch, and ends with 4 updated Ready', async () => {
     const ns = await newNamespace(cluster);
     const ts = taskSetManifest(ns, 'roll', { replicas: 4, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } });
     await apply(ts);
@@ -161,7 +185,8 @@ describe('TaskSet controller on three Docker engines', function () {
     const sampler = setInterval(() => {
       const all = watch.list();
       minReady = Math.min(minReady, all.filter(isReady).length);
-      maxTotal = Math.max(maxTotal, all.length);
+      // As a Deployment's maxSurge, the cap is on Tasks not yet being deleted.
+      maxTotal = Math.max(maxTotal, all.filter((t) => !t.metadata.deletionTimestamp).length);
       samples++;
     }, 100);
     try {

@@ -8,10 +8,12 @@ import type { TaskDeletion, TaskView } from './types.js';
 // together. okube has no ReplicaSet layer: the template-hash label groups Tasks the way a
 // ReplicaSet would.
 //
-// One departure: an old-template Task that is still stopping counts against maxSurge (its
-// container holds the Node's resources until it exits), so a rollout never has more than
-// replicas + maxSurge Tasks in the API. A stopping Task of the current template (scaled down, or
-// deleted by hand) does not hold back its replacement, as in Kubernetes.
+// A Task that is stopping (deleted, its container in its grace period) counts against nothing,
+// as a terminating Pod does not count against a Deployment's maxSurge: a rollout of Tasks that
+// take their whole grace period to stop moves on as soon as the new ones are available, and the
+// old ones finish stopping beside them. Their containers still hold the Node's resources and host
+// ports until they exit, and the scheduler counts them (scheduling.ts holdsResources), so a new
+// Task that does not fit waits Pending, as a Pod would. Recreate waits for them all to be gone.
 
 export interface RolloutDecision {
   /** Tasks to create... */
@@ -33,7 +35,7 @@ export function decideRollout(spec: TaskSetSpec, hash: string, views: TaskView[]
   const stoppingOld = views.filter((v) => v.terminating && v.hash !== hash);
   if (spec.paused) return paused(replicas, hash, active, fresh, old, views);
   if (spec.strategy?.type === 'Recreate') return recreate(replicas, hash, fresh, old, stoppingOld, views);
-  return rolling(spec, replicas, hash, active, fresh, old, stoppingOld, views);
+  return rolling(spec, replicas, hash, active, fresh, old, views);
 }
 
 /**
@@ -62,7 +64,7 @@ function recreate(replicas: number, hash: string, fresh: TaskView[], old: TaskVi
 }
 
 /** RollingUpdate: reconcileNewReplicaSet then reconcileOldReplicaSets, in one pass. */
-function rolling(spec: TaskSetSpec, replicas: number, hash: string, active: TaskView[], fresh: TaskView[], old: TaskView[], stoppingOld: TaskView[], all: TaskView[]): RolloutDecision {
+function rolling(spec: TaskSetSpec, replicas: number, hash: string, active: TaskView[], fresh: TaskView[], old: TaskView[], all: TaskView[]): RolloutDecision {
   const { maxSurge, maxUnavailable } = resolveFenceposts(spec);
   const deletions: TaskDeletion[] = [];
   let create = 0;
@@ -73,9 +75,8 @@ function rolling(spec: TaskSetSpec, replicas: number, hash: string, active: Task
     const gone = new Set(extra.map((d) => d.task));
     keptFresh = fresh.filter((v) => !gone.has(v.task));
   } else {
-    const live = active.length + stoppingOld.length;
     const maxTotal = replicas + maxSurge;
-    if (live < maxTotal) create = Math.min(maxTotal - live, replicas - fresh.length);
+    if (active.length < maxTotal) create = Math.min(maxTotal - active.length, replicas - fresh.length);
   }
   if (old.length === 0) return { create, createHash: hash, delete: deletions };
 
