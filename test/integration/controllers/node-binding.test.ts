@@ -10,8 +10,9 @@ import { kubectl } from '../../support/kubectl.js';
 import { waitFor, waitForTask } from '../../support/tasks.js';
 
 // spec.nodeName is immutable once set (a CEL transition rule in crds/tasks.okube.dev.yaml), as a
-// Pod's is: real kubectl cannot unbind or move a running Task, while the scheduler still binds
-// and okube's own Reschedule path (restart limit with onLimit: Reschedule) still moves it.
+// Pod's is: real kubectl cannot unbind or move a running Task (a replace that leaves it out keeps
+// it: apiserver/task-binding.ts), while the scheduler still binds and okube's own Reschedule path
+// (restart limit with onLimit: Reschedule) still moves it.
 
 describe('A bound Task keeps its Node', function () {
   this.timeout(180_000);
@@ -45,16 +46,17 @@ ${extraSpec}`;
     for (const t of (await rig.manager.tasks.list({ namespace: ns })).items) await rig.manager.tasks.delete(t.metadata.name!, ns).catch(() => undefined);
   });
 
-  it('kubectl replace -f of a manifest without nodeName is refused with "immutable", and the Task stays bound and running', async () => {
+  it('kubectl replace -f of the manifest without nodeName keeps the Task on its Node and its container; a replace naming another Node is refused', async () => {
     const name = uniqueName('replace');
     expect((await kc(['apply', '-f', '-'], manifest(name))).code).to.equal(0);
     const before: Task = await running(name);
     expect(before.spec.nodeName).to.equal(rig.nodeName);
 
     const r = await kc(['replace', '-f', '-'], manifest(name));
-    expect(r.code).to.not.equal(0);
-    expect(r.stderr).to.contain('spec.nodeName');
-    expect(r.stderr).to.contain('field is immutable');
+    expect([r.code, r.stdout], r.stderr).to.deep.equal([0, `task.okube.dev/${name} replaced\n`]);
+    const moved = await kc(['replace', '-f', '-'], manifest(name, '  nodeName: some-other-node\n'));
+    expect(moved.code).to.not.equal(0);
+    expect(moved.stderr).to.match(/spec\.nodeName: Invalid value: "object": field is immutable/);
 
     // A later read, after the informer had time to see any change: same Node, same container.
     await new Promise((res) => setTimeout(res, 1500));
