@@ -4,7 +4,7 @@ import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
 import { readManifests, type SourcedManifest } from '../kube/manifests.js';
-import { forEachManifest, manifestTarget, withManifestFlags, type ManifestFlags } from './manifest-objects.js';
+import { forEachManifest, manifestTarget, withManifestFlags, type ManifestFlags, type Sent } from './manifest-objects.js';
 import { connect, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube apply -f FILE|DIR|-`: server-side apply of every object (the server merges, owns the
@@ -28,7 +28,7 @@ function content(obj: Applied): string {
   return canonicalJson({ ...rest, metadata: meta });
 }
 
-async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: string | undefined, opts: ApplyOptions): Promise<string> {
+async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: string | undefined, opts: ApplyOptions): Promise<Sent> {
   const obj = m.object;
   const { resource, namespace, where } = await manifestTarget(client, m, explicitNamespace);
   const name = obj.metadata.name;
@@ -45,10 +45,10 @@ async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: s
     method: 'PATCH',
     body,
     contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: opts.fieldManager, force: opts.forceConflicts ? 'true' : undefined, fieldValidation: opts.validate },
+    query: { fieldManager: opts.fieldManager, force: opts.forceConflicts ? 'true' : undefined, fieldValidation: opts.validate, dryRun: opts.dryRun === 'server' ? 'All' : undefined },
   });
   const verb = before === undefined ? 'created' : content(res.body) === before ? 'unchanged' : 'configured';
-  return `${kindPrefix(resource)}/${name} ${verb}`;
+  return { ref: `${kindPrefix(resource)}/${name}`, verb, obj: res.body };
 }
 
 export function registerApply(program: Command): void {
@@ -64,6 +64,6 @@ export function registerApply(program: Command): void {
     if (opts.kustomize !== undefined) throw new CliError(`okube apply has no -k: build the kustomization with kubectl and pipe it in: kubectl kustomize ${opts.kustomize} | okube apply -f -`);
     const manifests = await readManifests(opts.filename, 'apply', opts.recursive);
     const client = await connect(opts);
-    await forEachManifest(manifests, 'applying', (m) => applyOne(client, m, opts.namespace, opts));
+    await forEachManifest(manifests, 'applying', { ...opts, objectsAtEnd: true }, (m) => applyOne(client, m, opts.namespace, opts));
   });
 }

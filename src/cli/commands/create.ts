@@ -3,7 +3,7 @@ import { isServerError, ServerError } from '../kube/api-error.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
 import { readManifests, type SourcedManifest } from '../kube/manifests.js';
 import { connect, withClientOptions, type Client, type ClientOptions } from './client-options.js';
-import { forEachManifest, manifestTarget, withManifestFlags, type ManifestFlags } from './manifest-objects.js';
+import { forEachManifest, manifestTarget, withManifestFlags, type ManifestFlags, type Sent } from './manifest-objects.js';
 
 // `okube create -f FILE|DIR|-`: a POST of every object, as kubectl create -f. Unlike apply it
 // refuses an object that exists (AlreadyExists) and takes metadata.generateName, so one manifest
@@ -13,19 +13,19 @@ interface CreateOptions extends ClientOptions, ManifestFlags {
   fieldManager: string;
 }
 
-async function createOne(client: Client, m: SourcedManifest, explicitNamespace: string | undefined, opts: CreateOptions): Promise<string> {
+async function createOne(client: Client, m: SourcedManifest, explicitNamespace: string | undefined, opts: CreateOptions): Promise<Sent> {
   const { resource, namespace } = await manifestTarget(client, m, explicitNamespace);
   const body = { ...m.object, metadata: { ...m.object.metadata, ...(namespace ? { namespace } : {}) } };
   try {
     const res = await client.conn.request<{ metadata: { name: string } }>(resourcePath(resource, namespace), {
       method: 'POST',
       body,
-      query: { fieldManager: opts.fieldManager, fieldValidation: opts.validate },
+      query: { fieldManager: opts.fieldManager, fieldValidation: opts.validate, dryRun: opts.dryRun === 'server' ? 'All' : undefined },
     });
-    return `${kindPrefix(resource)}/${res.body.metadata.name} created`;
+    return { ref: `${kindPrefix(resource)}/${res.body.metadata.name}`, verb: 'created', obj: res.body };
   } catch (err) {
-    // kubectl names the file the failed object came from.
-    if (isServerError(err)) throw new ServerError(`error when creating "${m.source.file}": ${err.message}`, err.httpCode, err.reason, err.prefix);
+    // kubectl names the file the failed object came from (an Invalid one is printed from its causes, without it).
+    if (isServerError(err) && err.reason !== 'Invalid') throw new ServerError(`error when creating "${m.source.file}": ${err.message}`, err.httpCode, err.reason, err.prefix);
     throw err;
   }
 }
@@ -39,6 +39,6 @@ export function registerCreate(program: Command): void {
   ).action(async (opts: CreateOptions) => {
     const manifests = await readManifests(opts.filename, 'create', opts.recursive);
     const client = await connect(opts);
-    await forEachManifest(manifests, 'creating', (m) => createOne(client, m, opts.namespace, opts));
+    await forEachManifest(manifests, 'creating', { ...opts, objectsAtEnd: false }, (m) => createOne(client, m, opts.namespace, opts));
   });
 }

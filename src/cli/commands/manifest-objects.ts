@@ -3,6 +3,7 @@ import { CliError } from '../cli-error.js';
 import { ConnectionError } from '../kube/connection.js';
 import type { ApiResource } from '../kube/discovery.js';
 import type { SourcedManifest } from '../kube/manifests.js';
+import { asList, formatObject } from '../print/objects.js';
 import { Progress } from '../print/progress.js';
 import { knowsKinds, type Client } from './client-options.js';
 
@@ -28,18 +29,48 @@ export function fieldValidation(v: string): FieldValidation {
   }
 }
 
-/** The flags of a command that reads manifests: -f (repeatable), -R and --validate. */
+export type DryRun = 'none' | 'server';
+
+/** kubectl's --dry-run values. okube has no client-side dry run: the server's checks everything and stores nothing. */
+export function dryRunMode(v: string): DryRun {
+  if (v === 'none' || v === 'server') return v;
+  if (v === 'client') throw new CliError('okube has no client-side dry run: use --dry-run=server (the server checks the object fully and stores nothing)');
+  throw new CliError(`Invalid dry-run value (${v}). Must be "none", "server", or "client".`);
+}
+
+export type SentFormat = 'yaml' | 'json' | 'name';
+
+/** -o for a command that sends objects: the objects as the server answered, or their names. */
+export function sentFormat(v: string): SentFormat {
+  if (v === 'yaml' || v === 'json' || v === 'name') return v;
+  throw new CliError(`unable to match a printer suitable for the output format "${v}", allowed formats are: json,name,yaml`);
+}
+
+/** The flags of a command that reads manifests: -f (repeatable), -R, --validate, --dry-run and -o. */
 export interface ManifestFlags {
   filename: string[];
   recursive?: boolean;
   validate: FieldValidation;
+  dryRun: DryRun;
+  output?: SentFormat;
 }
 
 export function withManifestFlags(cmd: Command): Command {
   return cmd
     .option('-f, --filename <path>', 'file, directory, http(s) URL or - (stdin); repeatable', (v: string, prev: string[] = []) => [...prev, v], [])
     .option('-R, --recursive', 'also read the directories inside a directory given with -f')
-    .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation);
+    .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation)
+    .option('--dry-run <mode>', 'server: the server checks and answers as for a real write, and stores nothing; none (default)', dryRunMode, 'none' as DryRun)
+    .option('-o, --output <format>', 'print the objects as the server answered (yaml or json) or their names (name) instead of what happened', sentFormat);
+}
+
+/** What a command sent for one object: the line it reports, and the object the server answered. */
+export interface Sent {
+  /** "task.okube.dev/web": -o name prints it. */
+  ref: string;
+  /** "created", "configured", "unchanged"… */
+  verb: string;
+  obj: unknown;
 }
 
 export interface ManifestTarget {
@@ -64,19 +95,27 @@ export async function manifestTarget(client: Client, m: SourcedManifest, explici
 }
 
 /**
- * Sends each manifest's object with `one` and prints the line it returns. As kubectl: a failed
- * object is reported and the others still go; the exit code is then 1. A lost connection, or a
- * single object, ends the command with its error.
+ * Sends each manifest's object with `one` and reports it: kubectl's "REF VERB" line (with
+ * " (server dry run)"), or -o's name, or the objects — one by one for create, all at the end for
+ * apply (a List when there are several), as kubectl prints them. As kubectl: a failed object is
+ * reported and the others still go; the exit code is then 1. A lost connection, or a single
+ * object, ends the command with its error.
  */
-export async function forEachManifest(manifests: SourcedManifest[], doing: string, one: (m: SourcedManifest) => Promise<string>): Promise<void> {
+export async function forEachManifest(manifests: SourcedManifest[], doing: string, flags: ManifestFlags & { objectsAtEnd: boolean }, one: (m: SourcedManifest) => Promise<Sent>): Promise<void> {
   const progress = new Progress(doing, manifests.length);
+  const format = flags.output;
+  const atEnd: unknown[] = [];
+  let printed = 0;
   let failed = 0;
   for (const [i, m] of manifests.entries()) {
     progress.step(i, `${m.object.kind}/${m.object.metadata.name ?? m.object.metadata.generateName ?? ''}`);
     try {
-      const line = await one(m);
+      const sent = await one(m);
       progress.clear();
-      process.stdout.write(`${line}\n`);
+      if (format === 'yaml' || format === 'json') {
+        if (flags.objectsAtEnd) atEnd.push(sent.obj);
+        else process.stdout.write(`${format === 'yaml' && printed++ ? '---\n' : ''}${formatObject(sent.obj, format)}`);
+      } else process.stdout.write(format === 'name' ? `${sent.ref}\n` : `${sent.ref} ${sent.verb}${flags.dryRun === 'server' ? ' (server dry run)' : ''}\n`);
     } catch (err) {
       if (!(err instanceof CliError) || err instanceof ConnectionError || manifests.length === 1) throw err;
       progress.clear();
@@ -85,5 +124,6 @@ export async function forEachManifest(manifests: SourcedManifest[], doing: strin
     }
   }
   progress.done(failed);
+  if (atEnd.length && (format === 'yaml' || format === 'json')) process.stdout.write(formatObject(atEnd.length === 1 ? atEnd[0] : asList(atEnd), format));
   if (failed) process.exitCode = 1;
 }

@@ -137,6 +137,38 @@ describe('okube CLI against okube up', function () {
     const theirs = await runKubectl(['create', '-f', '-', '-n', ns], { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') }, named);
     expect([theirs.code, again.stderr]).to.deep.equal([1, theirs.stderr]);
     expect(again.stderr).to.equal('Error from server (AlreadyExists): error when creating "STDIN": tasks.okube.dev "made-once" already exists\n');
+    const invalid = taskYaml('bad-once', '  restartPolicy: Sometimes\n');
+    const [mineBad, theirsBad] = [await inNs(['create', '-f', '-'], invalid), await runKubectl(['create', '-f', '-', '-n', ns], { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') }, invalid)];
+    expect([mineBad.code, mineBad.stderr]).to.deep.equal([theirsBad.code, theirsBad.stderr]);
+    expect(mineBad.stderr).to.match(/^The Task "bad-once" is invalid: spec\.restartPolicy: /);
+  });
+
+  it('apply and create --dry-run=server check the object and store nothing, and -o name|json|yaml print what the server answered', async () => {
+    const manifest = (command: string) => taskYaml('dry-one', `  command: ["sh", "-c", "${command}"]\n  restartPolicy: Never\n`);
+    const missing = async () => (await inNs(['get', 'task', 'dry-one'])).code === 1;
+    const dryApply = await inNs(['apply', '--dry-run=server', '-f', '-'], manifest('true'));
+    expect([dryApply.code, dryApply.stdout, dryApply.stderr]).to.deep.equal([0, 'task.okube.dev/dry-one created (server dry run)\n', '']);
+    const dryCreate = await inNs(['create', '--dry-run=server', '-o', 'name', '-f', '-'], manifest('true'));
+    expect([dryCreate.code, dryCreate.stdout]).to.deep.equal([0, 'task.okube.dev/dry-one\n']);
+    expect(await missing(), 'nothing stored').to.equal(true);
+    const bad = await inNs(['apply', '--dry-run=server', '-f', '-'], manifest('true').replace('restartPolicy: Never', 'restartPolicy: Sometimes'));
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.include('spec.restartPolicy');
+    expect((await inNs(['apply', '--dry-run=client', '-f', '-'], manifest('true'))).stderr).to.equal('error: okube has no client-side dry run: use --dry-run=server (the server checks the object fully and stores nothing)\n');
+
+    const created = await inNs(['create', '-o', 'json', '-f', '-'], manifest('true'));
+    expect(created.code, created.stderr).to.equal(0);
+    const obj = JSON.parse(created.stdout) as Task;
+    expect([obj.kind, obj.metadata.name, obj.metadata.namespace, typeof obj.metadata.uid]).to.deep.equal(['Task', 'dry-one', ns, 'string']);
+    const changed = manifest('exit 0');
+    const theirs = await runKubectl(['apply', '--dry-run=server', '-n', ns, '-f', '-'], { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') }, changed);
+    const mine = await inNs(['apply', '--dry-run=server', '-f', '-'], changed);
+    expect([mine.code, mine.stdout]).to.deep.equal([0, 'task.okube.dev/dry-one configured (server dry run)\n']);
+    expect(theirs.stdout).to.equal(mine.stdout);
+    const asYaml = await inNs(['apply', '-o', 'yaml', '-f', '-'], changed);
+    expect(asYaml.code, asYaml.stderr).to.equal(0);
+    expect(asYaml.stdout).to.match(/^apiVersion: okube\.dev\/v1alpha1\n/).and.include('  - exit 0\n').and.include(`uid: ${obj.metadata.uid}\n`);
+    await inNs(['delete', 'task', 'dry-one', '--now']);
   });
 
   it('apply refuses a misspelt field as kubectl does, and --validate=warn creates the object with a warning', async () => {
