@@ -26,14 +26,14 @@ export function loadCa(dataDir: string): { caPem: string; caKeyPem: string } {
  * Loads `<dataDir>/pki/{ca.crt,ca.key,apiserver.crt,apiserver.key}` or creates them (also when
  * ca.key is missing: a data dir from before client certificates, whose CA cannot sign).
  */
-export function loadOrCreateCerts(dataDir: string | undefined): ServingCerts {
+export async function loadOrCreateCerts(dataDir: string | undefined): Promise<ServingCerts> {
   if (!dataDir) return generateServingCerts();
   const dir = join(dataDir, 'pki');
   const files = { caPem: join(dir, 'ca.crt'), caKeyPem: join(dir, 'ca.key'), certPem: join(dir, 'apiserver.crt'), keyPem: join(dir, 'apiserver.key') };
   if (Object.values(files).every((f) => existsSync(f))) {
     return { caPem: readFileSync(files.caPem, 'utf8'), caKeyPem: readFileSync(files.caKeyPem, 'utf8'), certPem: readFileSync(files.certPem, 'utf8'), keyPem: readFileSync(files.keyPem, 'utf8') };
   }
-  const c = generateServingCerts();
+  const c = await generateServingCerts();
   writeFileAtomic(files.caKeyPem, c.caKeyPem!, 0o600);
   writeFileAtomic(files.keyPem, c.keyPem, 0o600);
   writeFileAtomic(files.certPem, c.certPem, 0o644);

@@ -106,7 +106,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const crdDocs = loadCrdDocuments(opts.crdDir);
   const defs = [...builtinDefs(), ...withTaskCells(crdDefs(crdDocs)), ...(opts.extraDefs ?? [])];
   const registry = new Registry(defs);
-  const certs = servingCerts(opts);
+  const certs = await servingCerts(opts);
   const tokens = opts.auth?.tokens?.length ? opts.auth.tokens : [loadOrCreateToken(opts.dataDir)];
   // ServiceAccount tokens: signed with the data dir's key (or --service-account-signing-key-file, which replicas share).
   const saTokens = new ServiceAccountTokens(opts.auth?.serviceAccountKeyPem ?? loadOrCreateServiceAccountKey(opts.dataDir));
@@ -227,7 +227,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
 }
 
 /** Certificates from the options, or generated once and kept in dataDir; none without TLS. */
-function servingCerts(opts: ApiServerOptions): { certPem: string; keyPem: string; caPem: string } | undefined {
+async function servingCerts(opts: ApiServerOptions): Promise<{ certPem: string; keyPem: string; caPem: string } | undefined> {
   if (!(opts.tls ?? true)) return undefined;
   if (opts.servingCerts) return { caPem: opts.servingCerts.caPem ?? opts.servingCerts.certPem, ...opts.servingCerts };
   return loadOrCreateCerts(opts.dataDir);

@@ -45,7 +45,7 @@ export function registerKubeconfig(program: Command): void {
     .option('--namespace <ns>', "the context's namespace")
     .option('--validity-days <n>', 'how long the certificate is valid', '365')
     .option('--out <file>', 'write the kubeconfig here (0600) instead of printing it')
-    .action((opts: Options) => {
+    .action(async (opts: Options) => {
       const name = opts.name.trim();
       if (!name || /[\r\n/]/.test(name)) throw new CliError(`--name ${JSON.stringify(opts.name)}: a user name must be non-empty, one line, without '/'`);
       const days = Number(opts.validityDays);
@@ -59,7 +59,7 @@ export function registerKubeconfig(program: Command): void {
       } catch (err) {
         throw new CliError(isOkubeError(err) ? err.message : errorMessage(err));
       }
-      const cert = issueCert(ca, { commonName: name, organizations: opts.group, client: true, days });
+      const cert = await issueCert(ca, { commonName: name, organizations: opts.group, client: true, days });
       const config = { server, caPem: ca.caPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem, userName: name, namespace: opts.namespace };
       if (opts.out) {
         writeKubeconfig(resolve(opts.out), config);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startStandalone } from '../standalone/standalone.js';
+import { prepareFreshKeys } from '../standalone/fresh-keys.js';
 import { etcdClientTlsFromFlags } from '../storage/etcd-client-flags.js';
 import { CliError } from './cli-error.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
@@ -63,6 +63,9 @@ export function registerUp(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
     .action(async (opts: UpOptions) => {
       const dataDir = resolve(opts.dataDir);
+      // A fresh data dir's keys are made while the rest of okube loads (fresh-keys.ts).
+      prepareFreshKeys(dataDir, !opts.etcdEndpoints);
+      const { startStandalone } = await import('../standalone/standalone.js');
       // Signals are handled from the start: a Ctrl-C during start-up undoes what was started
       // (stopping etcd, releasing the data dir) instead of leaving it to the kernel. A second
       // one does not wait for that.

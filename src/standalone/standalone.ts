@@ -68,7 +68,7 @@ async function startStore(opts: StandaloneOptions, stops: Array<() => Promise<vo
   if (opts.etcdEndpoints?.length) return { endpoints: opts.etcdEndpoints, tls: opts.etcdTls, description: `external etcd ${opts.etcdEndpoints.join(',')}` };
   // The embedded etcd takes only clients with a certificate from okube's CA (the one the API
   // server serves with), on loopback.
-  const ca = loadOrCreateCerts(opts.dataDir);
+  const ca = await loadOrCreateCerts(opts.dataDir);
   const etcd = new EmbeddedEtcd({ dataDir: `${opts.dataDir}/etcd`, tls: { caPem: ca.caPem, caKeyPem: ca.caKeyPem! } });
   // Registered before it starts: start() that fails has stopped its own child, and stop() of an
   // etcd that is not running does nothing.

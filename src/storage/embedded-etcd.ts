@@ -113,7 +113,7 @@ export class EmbeddedEtcd {
     }
     mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
     chmodSync(this.opts.dataDir, 0o700);
-    if (this.opts.tls) this.tlsFiles = etcdTlsFiles(this.opts.dataDir, this.opts.tls, this.host);
+    if (this.opts.tls) this.tlsFiles = await etcdTlsFiles(this.opts.dataDir, this.opts.tls, this.host);
     await this.endStrays();
     this.ports = await this.loadOrChoosePorts();
     this.stopping = false;

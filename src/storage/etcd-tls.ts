@@ -24,7 +24,7 @@ export interface EtcdTlsFiles {
   paths: { ca: string; serverCert: string; serverKey: string; peerCert: string; peerKey: string; clientCert: string; clientKey: string };
 }
 
-export function etcdTlsFiles(etcdDir: string, ca: { caPem: string; caKeyPem: string }, host: string): EtcdTlsFiles {
+export async function etcdTlsFiles(etcdDir: string, ca: { caPem: string; caKeyPem: string }, host: string): Promise<EtcdTlsFiles> {
   const dir = join(etcdDir, 'pki');
   const paths = {
     ca: join(dir, 'ca.crt'),
@@ -38,9 +38,11 @@ export function etcdTlsFiles(etcdDir: string, ca: { caPem: string; caKeyPem: str
   const current = Object.values(paths).every((p) => existsSync(p)) && readFileSync(paths.ca, 'utf8') === ca.caPem;
   if (!current) {
     const hosts = [...new Set([host, '127.0.0.1', 'localhost'])];
-    const server = issueCert(ca, { commonName: 'okube-etcd', hosts, server: true, client: false, days: 3650 });
-    const peer = issueCert(ca, { commonName: 'okube-etcd-peer', hosts, server: true, client: true, days: 3650 });
-    const client = issueCert(ca, { commonName: 'okube-apiserver', organizations: ['system:masters'], client: true, days: 3650 });
+    const [server, peer, client] = await Promise.all([
+      issueCert(ca, { commonName: 'okube-etcd', hosts, server: true, client: false, days: 3650 }),
+      issueCert(ca, { commonName: 'okube-etcd-peer', hosts, server: true, client: true, days: 3650 }),
+      issueCert(ca, { commonName: 'okube-apiserver', organizations: ['system:masters'], client: true, days: 3650 }),
+    ]);
     writeFileAtomic(paths.ca, ca.caPem, 0o600);
     writeFileAtomic(paths.serverCert, server.certPem, 0o600);
     writeFileAtomic(paths.serverKey, server.keyPem, 0o600);

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type Forge from 'node-forge';
 
@@ -7,6 +7,10 @@ import type Forge from 'node-forge';
 // kube-apiserver's x509 authenticator reads them; serving and peer certificates for etcd). Pure
 // apart from key generation; where the files live is the caller's business (apiserver/certs.ts,
 // storage/etcd-tls.ts).
+//
+// An RSA key takes 0.1–0.5 s of CPU here, and a fresh `okube up` needs five: they are made on
+// libuv's worker threads (in parallel, off the event loop), and prepareKeys() starts them before
+// they are asked for, so that they are made while okube does other start-up work.
 //
 // node-forge (a large CommonJS package) is loaded on the first certificate made or read, not when
 // this module is: an `okube up` on a data dir whose certificates exist never loads it.
@@ -18,8 +22,29 @@ function forge(): typeof Forge {
 
 export interface ServingCerts { caPem: string; certPem: string; keyPem: string; caKeyPem?: string }
 
-function newKey(): { pem: string; forgeKey: Forge.pki.rsa.PrivateKey; publicKey: Forge.pki.rsa.PublicKey } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+function generateKeyPem(): Promise<string> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }, (err, _publicKey, privateKey) =>
+      err ? reject(err) : resolve(privateKey),
+    ),
+  );
+}
+
+/** Keys started ahead (prepareKeys), taken first by newKey. */
+const prepared: Promise<string>[] = [];
+
+/** Starts making `n` keys in the background for certificates about to be issued. */
+export function prepareKeys(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const key = generateKeyPem();
+    // A failure is the taker's to see; none is left unhandled meanwhile.
+    key.catch(() => undefined);
+    prepared.push(key);
+  }
+}
+
+async function newKey(): Promise<{ pem: string; forgeKey: Forge.pki.rsa.PrivateKey; publicKey: Forge.pki.rsa.PublicKey }> {
+  const privateKey = await (prepared.shift() ?? generateKeyPem());
   const forgeKey = forge().pki.privateKeyFromPem(privateKey) as Forge.pki.rsa.PrivateKey;
   const publicKey = forge().pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
   return { pem: privateKey, forgeKey, publicKey };
@@ -32,9 +57,9 @@ function serial(): string {
   return b.toString('hex');
 }
 
-export function generateServingCerts(hosts: string[] = ['127.0.0.1', '::1', 'localhost']): ServingCerts {
+export async function generateServingCerts(hosts: string[] = ['127.0.0.1', '::1', 'localhost']): Promise<ServingCerts> {
   const now = new Date(Date.now() - 60_000);
-  const ca = newKey();
+  const [ca, srv] = await Promise.all([newKey(), newKey()]);
   const caCert = forge().pki.createCertificate();
   caCert.publicKey = ca.publicKey;
   caCert.serialNumber = serial();
@@ -50,7 +75,6 @@ export function generateServingCerts(hosts: string[] = ['127.0.0.1', '::1', 'loc
   ]);
   caCert.sign(ca.forgeKey, forge().md.sha256.create());
 
-  const srv = newKey();
   const cert = forge().pki.createCertificate();
   cert.publicKey = srv.publicKey;
   cert.serialNumber = serial();
@@ -76,10 +100,10 @@ export interface IssuedCert { certPem: string; keyPem: string }
  * A certificate signed by the CA: a client certificate (CN = user, O = groups) by default, or a
  * server certificate for `hosts` (etcd's serving certificate), valid for `days`.
  */
-export function issueCert(ca: { caPem: string; caKeyPem: string }, opts: { commonName: string; organizations?: string[]; hosts?: string[]; server?: boolean; client?: boolean; days?: number }): IssuedCert {
+export async function issueCert(ca: { caPem: string; caKeyPem: string }, opts: { commonName: string; organizations?: string[]; hosts?: string[]; server?: boolean; client?: boolean; days?: number }): Promise<IssuedCert> {
+  const k = await newKey();
   const caCert = forge().pki.certificateFromPem(ca.caPem);
   const caKey = forge().pki.privateKeyFromPem(ca.caKeyPem);
-  const k = newKey();
   const cert = forge().pki.createCertificate();
   const now = new Date(Date.now() - 60_000);
   cert.publicKey = k.publicKey;

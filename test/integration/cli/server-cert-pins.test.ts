@@ -93,15 +93,15 @@ current-context: x
   }
 
   /** A server of a new CA, one command against it (recording its certificate), then `next` at the same port. */
-  async function recordedThenReplaced(next: (certs: ServingCerts) => { certPem: string; keyPem: string }): Promise<{ file: string; port: number; replacement: Counted }> {
-    const certs = generateServingCerts(['127.0.0.1']);
+  async function recordedThenReplaced(next: (certs: ServingCerts) => Promise<{ certPem: string; keyPem: string }>): Promise<{ file: string; port: number; replacement: Counted }> {
+    const certs = await generateServingCerts(['127.0.0.1']);
     const s = await started(certs);
     const file = kubeconfig(s.port, certs.caPem);
     await command(file);
     const port = s.port;
     await close(s);
     servers = [];
-    return { file, port, replacement: await started(next(certs), port) };
+    return { file, port, replacement: await started(await next(certs), port) };
   }
 
   async function failure(p: Promise<unknown>): Promise<string> {
@@ -114,7 +114,7 @@ current-context: x
   }
 
   it('the first command verifies with OpenSSL and records the certificate; the next accepts it without OpenSSL', async () => {
-    const certs = generateServingCerts(['127.0.0.1']);
+    const certs = await generateServingCerts(['127.0.0.1']);
     const s = await started(certs);
     const file = kubeconfig(s.port, certs.caPem);
     expect((await command(file)).agent.connections).to.deep.equal({ recorded: 0, verified: 1 });
@@ -140,7 +140,7 @@ current-context: x
   });
 
   it('a certificate the CA signed for another host is not recorded and not accepted', async () => {
-    const certs = generateServingCerts(['127.0.0.2']);
+    const certs = await generateServingCerts(['127.0.0.2']);
     const s = await started(certs);
     const file = kubeconfig(s.port, certs.caPem);
     expect(await failure(command(file))).to.match(/IP: 127\.0\.0\.1 is not in the cert's list|altnames/i);
@@ -148,9 +148,9 @@ current-context: x
   });
 
   it('a client certificate is presented on the recorded-certificate path too', async () => {
-    const certs = generateServingCerts(['127.0.0.1']);
+    const certs = await generateServingCerts(['127.0.0.1']);
     const ca = { caPem: certs.caPem, caKeyPem: certs.caKeyPem! };
-    const client = issueCert(ca, { commonName: 'alice', client: true });
+    const client = await issueCert(ca, { commonName: 'alice', client: true });
     writeFileSync(join(dir, 'client.crt'), client.certPem);
     writeFileSync(join(dir, 'client.key'), client.keyPem);
     const s = await started(certs, 0, certs.caPem);

@@ -29,7 +29,7 @@ describe('embedded etcd behind client-certificate TLS', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'okube-etcd-tls-'));
-    const ca = generateServingCerts();
+    const ca = await generateServingCerts();
     etcd = new EmbeddedEtcd({ dataDir: join(dir, 'etcd'), supervise: false, tls: { caPem: ca.caPem, caKeyPem: ca.caKeyPem! } });
     const started = await etcd.start();
     endpoint = started.endpoints[0];

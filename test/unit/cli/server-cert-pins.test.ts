@@ -4,13 +4,19 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caCertificates, serverCertPinFile, ServerCertPins, stillValid } from '../../../src/cli/kube/server-cert-pins.js';
-import { generateServingCerts, issueCert } from '../../../src/util/pki.js';
+import { generateServingCerts, issueCert, type ServingCerts } from '../../../src/util/pki.js';
 
 describe('server certificate pins: what a recorded certificate must still pass', () => {
-  const serving = generateServingCerts(['127.0.0.1', 'localhost']);
-  const ca = { caPem: serving.caPem, caKeyPem: serving.caKeyPem! };
-  const cas = caCertificates(Buffer.from(serving.caPem));
-  const cert = new X509Certificate(serving.certPem);
+  let serving: ServingCerts;
+  let ca: { caPem: string; caKeyPem: string };
+  let cas: X509Certificate[];
+  let cert: X509Certificate;
+  before(async () => {
+    serving = await generateServingCerts(['127.0.0.1', 'localhost']);
+    ca = { caPem: serving.caPem, caKeyPem: serving.caKeyPem! };
+    cas = caCertificates(Buffer.from(serving.caPem));
+    cert = new X509Certificate(serving.certPem);
+  });
 
   it('a server certificate the CA signed, for the host, now: accepted', () => {
     expect(stillValid(cert, cas, '127.0.0.1')).to.equal(true);
@@ -22,8 +28,8 @@ describe('server certificate pins: what a recorded certificate must still pass',
     expect(stillValid(cert, cas, 'example.com')).to.equal(false);
   });
 
-  it('the subject CN is never taken for the host', () => {
-    const cn = new X509Certificate(issueCert(ca, { commonName: 'api.test', server: true }).certPem);
+  it('the subject CN is never taken for the host', async () => {
+    const cn = new X509Certificate((await issueCert(ca, { commonName: 'api.test', server: true })).certPem);
     expect(stillValid(cn, cas, 'api.test')).to.equal(false);
   });
 
@@ -35,18 +41,18 @@ describe('server certificate pins: what a recorded certificate must still pass',
     expect(stillValid(cert, cas, '127.0.0.1', Date.parse(cert.validFrom) - 1000)).to.equal(false);
   });
 
-  it('a client certificate (extended key usage without serverAuth): refused', () => {
-    const client = new X509Certificate(issueCert(ca, { commonName: 'u', hosts: ['127.0.0.1'], client: true }).certPem);
+  it('a client certificate (extended key usage without serverAuth): refused', async () => {
+    const client = new X509Certificate((await issueCert(ca, { commonName: 'u', hosts: ['127.0.0.1'], client: true })).certPem);
     expect(stillValid(client, cas, '127.0.0.1')).to.equal(false);
   });
 
-  it('signed by another CA than the kubeconfig names: refused', () => {
-    const other = caCertificates(Buffer.from(generateServingCerts(['127.0.0.1']).caPem));
+  it('signed by another CA than the kubeconfig names: refused', async () => {
+    const other = caCertificates(Buffer.from((await generateServingCerts(['127.0.0.1'])).caPem));
     expect(stillValid(cert, other, '127.0.0.1')).to.equal(false);
   });
 
-  it('a CA bundle: accepted when one of its certificates signed it', () => {
-    const bundle = caCertificates(Buffer.from(generateServingCerts(['127.0.0.1']).caPem + serving.caPem));
+  it('a CA bundle: accepted when one of its certificates signed it', async () => {
+    const bundle = caCertificates(Buffer.from((await generateServingCerts(['127.0.0.1'])).caPem + serving.caPem));
     expect(bundle).to.have.length(2);
     expect(stillValid(cert, bundle, '127.0.0.1')).to.equal(true);
   });
