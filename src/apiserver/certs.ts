@@ -22,15 +22,24 @@ export function loadCa(dataDir: string): { caPem: string; caKeyPem: string } {
   }
 }
 
+function servingCertFiles(dataDir: string) {
+  const dir = join(dataDir, 'pki');
+  return { caPem: join(dir, 'ca.crt'), caKeyPem: join(dir, 'ca.key'), certPem: join(dir, 'apiserver.crt'), keyPem: join(dir, 'apiserver.key') };
+}
+
+/** Whether loadOrCreateCerts finds the data dir's certificates (else it makes new ones). */
+export function hasServingCerts(dataDir: string): boolean {
+  return Object.values(servingCertFiles(dataDir)).every((f) => existsSync(f));
+}
+
 /**
  * Loads `<dataDir>/pki/{ca.crt,ca.key,apiserver.crt,apiserver.key}` or creates them (also when
  * ca.key is missing: a data dir from before client certificates, whose CA cannot sign).
  */
 export async function loadOrCreateCerts(dataDir: string | undefined): Promise<ServingCerts> {
   if (!dataDir) return generateServingCerts();
-  const dir = join(dataDir, 'pki');
-  const files = { caPem: join(dir, 'ca.crt'), caKeyPem: join(dir, 'ca.key'), certPem: join(dir, 'apiserver.crt'), keyPem: join(dir, 'apiserver.key') };
-  if (Object.values(files).every((f) => existsSync(f))) {
+  const files = servingCertFiles(dataDir);
+  if (hasServingCerts(dataDir)) {
     return { caPem: readFileSync(files.caPem, 'utf8'), caKeyPem: readFileSync(files.caKeyPem, 'utf8'), certPem: readFileSync(files.certPem, 'utf8'), keyPem: readFileSync(files.keyPem, 'utf8') };
   }
   const c = await generateServingCerts();

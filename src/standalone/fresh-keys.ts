@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { hasServingCerts } from '../apiserver/certs.js';
+import { hasEtcdTlsFiles } from '../storage/etcd-tls.js';
 import { prepareKeys } from '../util/pki.js';
 
 // On a fresh data dir `okube up` issues five certificates before etcd can start (okube's CA and
@@ -8,10 +9,10 @@ import { prepareKeys } from '../util/pki.js';
 // loaded, they are made on libuv's worker threads while the main thread loads modules; the
 // certificates then take them (util/pki.ts). A data dir that has its certificates makes none.
 
-/** The files whose absence means new keys: those certs.ts and etcd-tls.ts check. */
+/** How many keys the certificates about to be made need, by the checks certs.ts and etcd-tls.ts make (a new CA means etcd's again). */
 export function freshKeyCount(dataDir: string, embeddedEtcd: boolean): number {
-  const apiserver = existsSync(join(dataDir, 'pki', 'ca.key')) ? 0 : 2;
-  const etcd = embeddedEtcd && (apiserver > 0 || !existsSync(join(dataDir, 'etcd', 'pki', 'client.key'))) ? 3 : 0;
+  const apiserver = hasServingCerts(dataDir) ? 0 : 2;
+  const etcd = embeddedEtcd && (apiserver > 0 || !hasEtcdTlsFiles(join(dataDir, 'etcd'))) ? 3 : 0;
   return apiserver + etcd;
 }
 

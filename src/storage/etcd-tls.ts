@@ -24,9 +24,9 @@ export interface EtcdTlsFiles {
   paths: { ca: string; serverCert: string; serverKey: string; peerCert: string; peerKey: string; clientCert: string; clientKey: string };
 }
 
-export async function etcdTlsFiles(etcdDir: string, ca: { caPem: string; caKeyPem: string }, host: string): Promise<EtcdTlsFiles> {
+function etcdTlsPaths(etcdDir: string): EtcdTlsFiles['paths'] {
   const dir = join(etcdDir, 'pki');
-  const paths = {
+  return {
     ca: join(dir, 'ca.crt'),
     serverCert: join(dir, 'server.crt'),
     serverKey: join(dir, 'server.key'),
@@ -35,7 +35,16 @@ export async function etcdTlsFiles(etcdDir: string, ca: { caPem: string; caKeyPe
     clientCert: join(dir, 'client.crt'),
     clientKey: join(dir, 'client.key'),
   };
-  const current = Object.values(paths).every((p) => existsSync(p)) && readFileSync(paths.ca, 'utf8') === ca.caPem;
+}
+
+/** Whether etcdTlsFiles finds every file (it issues them again when one is missing or the CA changed). */
+export function hasEtcdTlsFiles(etcdDir: string): boolean {
+  return Object.values(etcdTlsPaths(etcdDir)).every((p) => existsSync(p));
+}
+
+export async function etcdTlsFiles(etcdDir: string, ca: { caPem: string; caKeyPem: string }, host: string): Promise<EtcdTlsFiles> {
+  const paths = etcdTlsPaths(etcdDir);
+  const current = hasEtcdTlsFiles(etcdDir) && readFileSync(paths.ca, 'utf8') === ca.caPem;
   if (!current) {
     const hosts = [...new Set([host, '127.0.0.1', 'localhost'])];
     const [server, peer, client] = await Promise.all([

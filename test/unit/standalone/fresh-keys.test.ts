@@ -14,6 +14,8 @@ describe('fresh data dir keys', () => {
     mkdirSync(join(dir, ...path.slice(0, -1)), { recursive: true });
     writeFileSync(join(dir, ...path), 'x');
   };
+  const servingCerts = () => ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key'].forEach((f) => touch('pki', f));
+  const etcdCerts = () => ['ca.crt', 'server.crt', 'server.key', 'peer.crt', 'peer.key', 'client.crt', 'client.key'].forEach((f) => touch('etcd', 'pki', f));
 
   it('a fresh data dir needs five with the embedded etcd, two with an external one', () => {
     expect(freshKeyCount(dir, true)).to.equal(5);
@@ -21,16 +23,16 @@ describe('fresh data dir keys', () => {
   });
 
   it('a data dir with its certificates needs none', () => {
-    touch('pki', 'ca.key');
-    touch('etcd', 'pki', 'client.key');
+    servingCerts();
+    etcdCerts();
     expect(freshKeyCount(dir, true)).to.equal(0);
   });
 
   it("etcd's three when only they are missing, and all five when the CA is new (etcd's are issued again)", () => {
-    touch('pki', 'ca.key');
+    servingCerts();
     expect(freshKeyCount(dir, true)).to.equal(3);
     rmSync(join(dir, 'pki'), { recursive: true });
-    touch('etcd', 'pki', 'client.key');
+    etcdCerts();
     expect(freshKeyCount(dir, true)).to.equal(5);
   });
 });
