@@ -30,7 +30,7 @@ function content(obj: Applied): string {
 
 async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: string | undefined, opts: ApplyOptions): Promise<Sent> {
   const obj = m.object;
-  const { resource, namespace, where } = await manifestTarget(client, m, explicitNamespace);
+  const { resource, namespace, where, body } = await manifestTarget(client, m, explicitNamespace);
   const name = obj.metadata.name;
   if (!name) throw new CliError(`error validating ${where}: metadata.name not set (apply needs a name; generateName is not supported)`);
   const path = resourcePath(resource, namespace, name);
@@ -40,7 +40,6 @@ async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: s
   } catch (err) {
     if (!isServerError(err, 'NotFound')) throw err;
   }
-  const body = { ...obj, metadata: { ...obj.metadata, ...(namespace ? { namespace } : {}) } };
   const res = await client.conn.request<Applied>(path, {
     method: 'PATCH',
     body,

@@ -14,8 +14,7 @@ interface CreateOptions extends ClientOptions, ManifestFlags {
 }
 
 async function createOne(client: Client, m: SourcedManifest, explicitNamespace: string | undefined, opts: CreateOptions): Promise<Sent> {
-  const { resource, namespace } = await manifestTarget(client, m, explicitNamespace);
-  const body = { ...m.object, metadata: { ...m.object.metadata, ...(namespace ? { namespace } : {}) } };
+  const { resource, namespace, body } = await manifestTarget(client, m, explicitNamespace);
   try {
     const res = await client.conn.request<{ metadata: { name: string } }>(resourcePath(resource, namespace), {
       method: 'POST',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { ConnectionError } from '../kube/connection.js';
 import type { ApiResource } from '../kube/discovery.js';
-import type { SourcedManifest } from '../kube/manifests.js';
+import type { Manifest, SourcedManifest } from '../kube/manifests.js';
 import { asList, formatObject } from '../print/objects.js';
 import { Progress } from '../print/progress.js';
 import { knowsKinds, type Client } from './client-options.js';
@@ -79,6 +79,8 @@ export interface ManifestTarget {
   namespace?: string;
   /** "FILE (document N)", for messages. */
   where: string;
+  /** The object to send: the manifest's, with its namespace filled in. */
+  body: Manifest;
 }
 
 export async function manifestTarget(client: Client, m: SourcedManifest, explicitNamespace: string | undefined): Promise<ManifestTarget> {
@@ -87,11 +89,12 @@ export async function manifestTarget(client: Client, m: SourcedManifest, explici
   const where = `${m.source.file} (document ${m.source.document})`;
   const resource = d.forKind(obj.apiVersion, obj.kind);
   if (!resource) throw new CliError(`resource mapping not found for name: "${obj.metadata.name ?? ''}" namespace: "${obj.metadata.namespace ?? ''}" from "${where}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}" - ensure CRDs are installed first`);
-  if (!resource.namespaced) return { resource, where };
+  if (!resource.namespaced) return { resource, where, body: obj };
   if (obj.metadata.namespace && explicitNamespace && obj.metadata.namespace !== explicitNamespace) {
     throw new CliError(`the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${explicitNamespace}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`);
   }
-  return { resource, namespace: obj.metadata.namespace ?? client.conn.namespace, where };
+  const namespace = obj.metadata.namespace ?? client.conn.namespace;
+  return { resource, namespace, where, body: { ...obj, metadata: { ...obj.metadata, namespace } } };
 }
 
 /**
