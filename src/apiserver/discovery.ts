@@ -57,7 +57,11 @@ export function apiResourceList(reg: Registry, group: string, version: string): 
     if (d.hasStatus) resources.push({ name: `${d.plural}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: STATUS_VERBS });
     // The scale client (kubectl scale) finds the Scale's group/version/kind here.
     if (d.scale) resources.push({ name: `${d.plural}/scale`, singularName: '', namespaced: d.namespaced, group: SCALE_GVK.group, version: SCALE_GVK.version, kind: SCALE_GVK.kind, verbs: STATUS_VERBS });
-    if (d.taskLog) resources.push({ name: `${d.plural}/log`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get'] });
+    if (d.taskStreams) {
+      resources.push({ name: `${d.plural}/log`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get'] });
+      // As pods/exec: create (a WebSocket's GET is authorized as create too, auth/attributes.ts).
+      resources.push({ name: `${d.plural}/exec`, singularName: '', namespaced: d.namespaced, kind: 'TaskExecOptions', verbs: ['create', 'get'] });
+    }
     if (d.tokenRequest) resources.push({ name: `${d.plural}/token`, singularName: '', namespaced: d.namespaced, group: TOKEN_REQUEST_GVK.group, version: TOKEN_REQUEST_GVK.version, kind: TOKEN_REQUEST_GVK.kind, verbs: ['create'] });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
@@ -78,7 +82,7 @@ function discoveryResource(r: Resource): object {
   const subresources = [
     ...(d.hasStatus ? [{ subresource: 'status', responseKind: gvk, verbs: STATUS_VERBS }] : []),
     ...(d.scale ? [{ subresource: 'scale', responseKind: SCALE_GVK, verbs: STATUS_VERBS }] : []),
-    ...(d.taskLog ? [{ subresource: 'log', responseKind: gvk, verbs: ['get'] }] : []),
+    ...(d.taskStreams ? [{ subresource: 'log', responseKind: gvk, verbs: ['get'] }, { subresource: 'exec', responseKind: { ...gvk, kind: 'TaskExecOptions' }, verbs: ['create', 'get'] }] : []),
     ...(d.tokenRequest ? [{ subresource: 'token', responseKind: TOKEN_REQUEST_GVK, verbs: ['create'] }] : []),
   ];
   return subresources.length ? { ...out, subresources } : out;

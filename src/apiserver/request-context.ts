@@ -4,6 +4,7 @@ import { ApiError } from './status.js';
 import type { UserInfo } from './auth/user.js';
 import type { Authorizer } from './auth/authorizer.js';
 import type { Obj } from './objects.js';
+import type { Upgrade } from './task-exec.js';
 
 export type { UserInfo };
 
@@ -22,6 +23,8 @@ export interface RequestContext {
   impersonatedBy?: UserInfo;
   /** Set by the authorization filter: the authorizer that let the request through. */
   authorizer?: Authorizer;
+  /** The connection of a request that asked to leave HTTP (a WebSocket): only tasks/exec takes it. */
+  upgrade?: Upgrade;
   /** Set by the authorization filter: a check every object a write would store passes (RBAC escalation). */
   admitObject?: (kind: string, obj: Obj) => void;
 }

@@ -23,6 +23,7 @@ import type { ServiceAccountTokens } from './auth/service-account-tokens.js';
 import { TOKEN_REQUEST_GVK } from './schema/serviceaccount.js';
 import { tokenRequestSpec } from './token-request.js';
 import { logQuery, type TaskLogs } from './task-logs.js';
+import { execQuery, type TaskExec } from './task-exec.js';
 import type { Task } from '../api/types.js';
 
 // The HTTP side of the resource endpoints: which REST verb a request is, its body and options
@@ -50,6 +51,8 @@ export interface ResourceHandlerDeps {
   serviceAccountTokens?: ServiceAccountTokens;
   /** Reads Tasks' output from their Nodes' engines (the tasks/log subresource). */
   taskLogs?: TaskLogs;
+  /** Runs commands in Tasks' containers through their Nodes' engines (the tasks/exec subresource). */
+  taskExec?: TaskExec;
 }
 
 /** One resource request, resolved: the resource served, the namespace it applies to, the caller. */
@@ -75,7 +78,7 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
     const sub = rp.subresource;
     // A resource that serves only some verbs (the read-only CRDs): the others are 405, as kube-apiserver answers them.
     if (r.def.verbs && !r.def.verbs.includes(authorizerVerb(ctx.parsed, ctx.method))) throw methodNotAllowed(ctx.method);
-    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale) && !(sub === 'token' && r.def.tokenRequest && deps.serviceAccountTokens) && !(sub === 'log' && r.def.taskLog && deps.taskLogs)) {
+    if (sub !== undefined && !(sub === 'status' && r.def.hasStatus) && !(sub === 'scale' && r.def.scale) && !(sub === 'token' && r.def.tokenRequest && deps.serviceAccountTokens) && !(sub === 'log' && r.def.taskStreams && deps.taskLogs) && !(sub === 'exec' && r.def.taskStreams && deps.taskExec)) {
       // apiextensions-apiserver answers a subresource a CRD does not declare as the object not found.
       const custom = r.def.group !== '' && !r.def.group.endsWith('.k8s.io');
       throw custom && rp.name !== undefined ? notFound(r.def.plural, r.def.group, rp.name) : pathNotFound();
@@ -92,6 +95,7 @@ export function resourceHandler(deps: ResourceHandlerDeps): Handler {
     if (rp.name === undefined) return serveCollection(deps, t);
     if (sub === 'token') return serveToken(deps, t, rp.name);
     if (sub === 'log') return serveLog(deps, t, rp.name);
+    if (sub === 'exec') return serveExec(deps, t, rp.name);
     return sub === 'scale' ? serveScale(deps, t, rp.name) : serveObject(deps, t, rp.name);
   };
 }
@@ -120,6 +124,15 @@ async function serveLog(deps: ResourceHandlerDeps, t: Target, name: string): Pro
   const opts = logQuery(q, new Date());
   const task = (await deps.service.get(r, ns, name)) as unknown as Task;
   await deps.taskLogs!.serve(task, opts, res);
+}
+
+/** .../tasks/{name}/exec: a command in the Task's running container over a WebSocket (task-exec.ts). */
+async function serveExec(deps: ResourceHandlerDeps, t: Target, name: string): Promise<void> {
+  const { ctx: { req, res, method, upgrade, parsed: { query: q } }, r, ns } = t;
+  if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
+  const opts = execQuery(q);
+  const task = (await deps.service.get(r, ns, name)) as unknown as Task;
+  await deps.taskExec!.serve(task, opts, req, res, upgrade);
 }
 
 /** The write's options with the authorization filter's object check (RBAC escalation), if any. */

@@ -1,4 +1,6 @@
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer as createHttpServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -19,6 +21,8 @@ import { DEFAULT_SERVICE_ACCOUNT, DefaultServiceAccounts } from './default-servi
 import { NamespaceFinalizer } from './namespaces.js';
 import { collectionPrefix, Registry, type Resource } from './registry.js';
 import { ResourceService } from './resources.js';
+import { TaskEngines } from './task-engines.js';
+import { TaskExec, type Upgrade } from './task-exec.js';
 import { TaskLogs } from './task-logs.js';
 import type { ResourceLookup } from './routing.js';
 import { buildChain, defaultFilters } from './filters.js';
@@ -180,7 +184,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   defaultAccounts.start();
 
   const lifecycle = { shuttingDown: false };
-  const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches, serviceAccountTokens: saTokens, taskLogs: new TaskLogs(service, registry, loggerFor('task-logs')) });
+  const taskEngines = new TaskEngines(service, registry);
+  const taskExec = new TaskExec(taskEngines, loggerFor('task-exec'));
+  const resource = resourceHandler({ store, cache, registry, service, log, maxBody: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, watches, serviceAccountTokens: saTokens, taskLogs: new TaskLogs(taskEngines, loggerFor('task-logs')), taskExec });
   const routes = nonResourceRoutes({ registry, health: healthEndpoints(store, lifecycle), log });
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const chain = buildChain(defaultFilters({ authenticator, authorizer, limits: opts.userLimits }), routeHandler(routes, reviewHandler(maxBody, resource)));
@@ -190,6 +196,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   // Client certificates are asked for, never required: a request without one authenticates by
   // token or stays anonymous; only a certificate the CA verified names a user (x509Authenticator).
   const server: Server = certs ? createHttpsServer({ cert: certs.certPem, key: certs.keyPem, requestCert: true, rejectUnauthorized: false, ...(clientCaPem ? { ca: clientCaPem } : {}) }, onRequest) : createHttpServer(onRequest);
+  server.on('upgrade', upgradeListener(onRequest));
   const url = await listen(server, opts.listen, certs !== undefined).catch(async (err: unknown) => {
     gc?.stop();
     defaultAccounts.stop();
@@ -217,6 +224,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       defaultAccounts.stop();
       await audit?.close();
       for (const f of [...watches.closing]) f();
+      taskExec.close();
       cache?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -356,9 +364,27 @@ interface ListenerDeps {
   audit?: AuditLog;
 }
 
+type Listener = (req: IncomingMessage, res: ServerResponse, upgrade?: Upgrade) => void;
+
+/**
+ * A request that asks to leave HTTP (Connection: Upgrade) runs the same chain with a response on
+ * its socket, so a refusal is an ordinary Status; tasks/exec alone takes the socket over. Node's
+ * HTTP server no longer reads that socket, so it is ended after any ordinary answer.
+ */
+function upgradeListener(onRequest: Listener): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => socket.end());
+    onRequest(req, res, { socket, head });
+  };
+}
+
 /** Each request: its URL parsed once, the chain run, any failure answered, then metrics and the log line. */
-function requestListener(deps: ListenerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+function requestListener(deps: ListenerDeps): Listener {
+  return (req, res, upgrade) => {
     const started = process.hrtime.bigint();
     const received = new Date();
     // Audit-Id, as kube-apiserver sets it: the caller's X-Request-Id / Audit-Id when it sent a
@@ -369,7 +395,7 @@ function requestListener(deps: ListenerDeps): (req: IncomingMessage, res: Server
     const parsed = parseRequest(method, req.url ?? '/', req.headers['content-type'], deps.lookup);
     const endWatch = parsed.info.verb === 'WATCH' ? watchStarted(parsed.info) : undefined;
     deps.observeRequest?.(req);
-    const ctx: RequestContext = { req, res, method, parsed };
+    const ctx: RequestContext = { req, res, method, parsed, ...(upgrade ? { upgrade } : {}) };
     const run = async () => {
       // As before the chain existed: a URL that cannot be parsed fails first, whoever asks.
       if (parsed.urlError !== undefined) throw parsed.urlError;

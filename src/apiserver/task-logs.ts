@@ -1,17 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import type { Node, Task } from '../api/types.js';
-import type { DockerTls } from '../runtime/docker-runtime.js';
-import { nodeTls, type SecretDataReader } from '../runtime/docker-tls.js';
-import { logContainer, noLogContainerMessage, notScheduledMessage, taskContainers } from '../runtime/task-containers.js';
+import type { Task } from '../api/types.js';
+import { logContainer, noLogContainerMessage } from '../runtime/task-containers.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { queryBool, queryInt } from './query-params.js';
-import type { Registry } from './registry.js';
-import type { ResourceService } from './resources.js';
 import { ApiError, badRequest } from './status.js';
+import type { TaskEngines } from './task-engines.js';
 
 // GET .../tasks/{name}/log: a Task's output, read by the API server from its Node's Docker engine
-// with the Node's own credentials, as kube-apiserver reads a Pod's from its kubelet. So a user
+// with the Node's own credentials (task-engines.ts), as kube-apiserver reads a Pod's from its kubelet. So a user
 // needs only RBAC `get tasks/log` in the namespace — not the Node's TLS Secret, which is root on
 // the host. The query is PodLogOptions': follow, previous, tailLines, sinceSeconds, sinceTime,
 // timestamps, limitBytes.
@@ -57,22 +54,9 @@ export function logQuery(q: URLSearchParams, now: Date): LogQuery {
 
 export class TaskLogs {
   constructor(
-    private readonly service: ResourceService,
-    private readonly registry: Registry,
+    private readonly engines: TaskEngines,
     private readonly log: Logger,
   ) {}
-
-  /** The Node's engine credentials, from the store; any failure is the server's (500). */
-  private async nodeTls(node: Node): Promise<DockerTls | undefined> {
-    const secrets = this.registry.lookup('', 'v1', 'secrets')!;
-    const read: SecretDataReader = async (ns, name, what) =>
-      ((await this.service.get(secrets, ns, name).catch((err: unknown) => {
-        throw new ApiError('InternalError', `cannot read the ${what}: ${errorMessage(err)}`);
-      })) as { data?: Record<string, string> }).data;
-    return nodeTls(node, read).catch((err: unknown) => {
-      throw err instanceof ApiError ? err : new ApiError('InternalError', errorMessage(err));
-    });
-  }
 
   /** Streams the log of `task` (already read and authorized) to `res`. */
   async serve(task: Task, q: LogQuery, res: ServerResponse): Promise<void> {
@@ -81,20 +65,9 @@ export class TaskLogs {
     // fired by then, and a followed stream opened after it would be read until the container ends.
     let gone = false;
     res.once('close', () => (gone = true));
-    const nodeName = task.status?.nodeName ?? task.spec.nodeName;
-    if (!nodeName) throw badRequest(notScheduledMessage(task));
-    const nodes = this.registry.lookup('okube.dev', 'v1alpha1', 'nodes')!;
-    const node = (await this.service.get(nodes, undefined, nodeName).catch((err: unknown) => {
-      throw new ApiError('InternalError', `cannot read node "${nodeName}" of task "${name}": ${errorMessage(err)}`);
-    })) as unknown as Node;
-    // dockerode loads with the first log request, not with every API server.
-    const { DockerRuntime } = await import('../runtime/docker-runtime.js');
-    const docker = new DockerRuntime({ dockerHost: node.spec.dockerHost, tls: await this.nodeTls(node), timeoutMs: 10_000 });
+    const { docker, nodeName, containers } = await this.engines.open(task);
     let closeEngine = true;
     try {
-      const containers = await taskContainers(docker, task.metadata.uid!).catch((err: unknown) => {
-        throw new ApiError('InternalError', `cannot reach Docker of node ${nodeName} at ${node.spec.dockerHost}: ${errorMessage(err)}`);
-      });
       const container = logContainer(containers, q.previous);
       if (!container) throw badRequest(noLogContainerMessage(task, q.previous));
       const stream = await docker.logs(container.id, { follow: q.follow, tail: q.tailLines, since: q.since, timestamps: q.timestamps }).catch((err: unknown) => {

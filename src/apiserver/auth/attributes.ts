@@ -11,6 +11,9 @@ export function authorizerVerb(parsed: ParsedRequest, method: string): string {
   const info = parsed.info;
   const m = method.toUpperCase();
   if (!info.resource) return m === 'HEAD' ? 'get' : m.toLowerCase();
+  // As kube-apiserver (AuthorizePodWebsocketUpgradeCreatePermission): an exec runs something, so a
+  // WebSocket's GET needs create, as a POST does.
+  if (info.subresource === 'exec') return 'create';
   switch (info.verb) {
     case 'GET':
       return 'get';

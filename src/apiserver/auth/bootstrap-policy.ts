@@ -77,7 +77,15 @@ export const BOOTSTRAP_CLUSTER_ROLES = [
     AGG('view'),
   ),
   // okube's kinds, as a CRD's chart would add them to the aggregated roles.
-  clusterRole('okube:aggregate-to-edit', [{ apiGroups: [OKUBE], resources: ['tasks', 'tasksets', 'tasksets/scale', 'taskservices'], verbs: WRITE }], AGG('edit')),
+  clusterRole(
+    'okube:aggregate-to-edit',
+    [
+      { apiGroups: [OKUBE], resources: ['tasks', 'tasksets', 'tasksets/scale', 'taskservices'], verbs: WRITE },
+      // As kube's edit grants pods/exec.
+      { apiGroups: [OKUBE], resources: ['tasks/exec'], verbs: ['create', 'get'] },
+    ],
+    AGG('edit'),
+  ),
   clusterRole(
     'okube:aggregate-to-view',
     [{ apiGroups: [OKUBE], resources: ['tasks', 'tasks/status', 'tasks/log', 'tasksets', 'tasksets/status', 'tasksets/scale', 'taskservices', 'taskservices/status'], verbs: READ }],

@@ -35,8 +35,8 @@ export interface ResourceDef {
   scale?: ScaleDef;
   /** The token subresource (ServiceAccounts): POST of an authentication.k8s.io/v1 TokenRequest. */
   tokenRequest?: boolean;
-  /** The log subresource (Tasks on okube's API server: task-logs.ts); a CRD cannot declare it. */
-  taskLog?: boolean;
+  /** The log and exec subresources (Tasks on okube's API server: task-logs.ts, task-exec.ts); a CRD cannot declare them. */
+  taskStreams?: boolean;
   printerColumns: PrinterColumn[];
   /** Built-ins only: Name is the last column, shown with -o wide (kube's Event printer), not the first. */
   nameColumnLast?: boolean;

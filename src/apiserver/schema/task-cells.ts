@@ -13,12 +13,12 @@ export function taskStatusCell(obj: object): unknown {
 }
 
 /**
- * The Task definition's Status column printed by taskStatusCell, and its log subresource
- * (task-logs.ts), which a CRD cannot declare; other definitions unchanged.
+ * The Task definition's Status column printed by taskStatusCell, and its log and exec
+ * subresources (task-logs.ts, task-exec.ts), which a CRD cannot declare; other definitions unchanged.
  */
 export function withTaskCells(defs: ResourceDef[]): ResourceDef[] {
   return defs.map((d) => {
     if (d.group !== 'okube.dev' || d.kind !== 'Task') return d;
-    return { ...d, taskLog: true, printerColumns: d.printerColumns.map((c) => (c.name === 'Status' && c.jsonPath === '.status.state.waiting.reason' ? { ...c, cell: taskStatusCell } : c)) };
+    return { ...d, taskStreams: true, printerColumns: d.printerColumns.map((c) => (c.name === 'Status' && c.jsonPath === '.status.state.waiting.reason' ? { ...c, cell: taskStatusCell } : c)) };
   });
 }

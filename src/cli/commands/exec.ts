@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import type { Task } from '../../api/types.js';
 import { CliError } from '../cli-error.js';
-import { resourcePath } from '../kube/discovery.js';
+import { resourcePath, type ApiResource } from '../kube/discovery.js';
+import { runRemoteCommand } from '../kube/remote-command.js';
 import { NodeEngines } from '../node-engines.js';
 import { parseTaskArg } from '../task-arg.js';
-import { connect, knowsTypes, withClientOptions, type ClientOptions } from './client-options.js';
+import { connect, knowsTypes, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube exec [-i] [-t] TASK -- COMMAND [ARG...]`: kubectl exec for a Task's running container,
-// through its Node's Docker engine (node-engines.ts). Its exit code becomes okube's, with kubectl's
-// "command terminated with exit code N".
+// through okube's API server (tasks/exec, authorized by RBAC like pods/exec: no engine access
+// needed), else (Helm mode, no such subresource) through its Node's Docker engine
+// (node-engines.ts). Its exit code becomes okube's, with kubectl's "command terminated with exit code N".
 
 interface ExecOptions extends ClientOptions {
   stdin?: boolean;
@@ -31,44 +33,58 @@ export function registerExec(program: Command): void {
     const { name } = parseTaskArg(arg, ['task'], (type) => `exec works on Tasks only, not ${type}`);
     const client = await connect(opts);
     const d = await client.discovery(knowsTypes(['tasks.okube.dev', 'nodes.okube.dev']));
-    const task = await client.conn.get<Task>(resourcePath(d.resolve('tasks.okube.dev'), client.conn.namespace, name));
+    const tasksRes = d.resolve('tasks.okube.dev');
+    const taskPath = resourcePath(tasksRes, client.conn.namespace, name);
+    const task = await client.conn.get<Task>(taskPath);
     const phase = task.status?.phase ?? 'Pending';
     if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot exec into a container in a completed task; current phase is ${phase}`);
-    const nodesRes = d.resolve('nodes.okube.dev');
-    const engines = new NodeEngines(client, (n) => resourcePath(nodesRes, undefined, n));
+    const tty = !!opts.tty && !!opts.stdin && process.stdin.isTTY === true;
+    // As kubectl: -t without -i quietly runs without a terminal; only -it on an input that is not one warns.
+    if (opts.tty && opts.stdin && !tty) process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+    if (tty) process.stdin.setRawMode(true);
+    let code: number;
     try {
-      const { docker, containers } = await engines.containersOf(task);
-      const container = containers.find((c) => c.running);
-      if (!container) throw new CliError(`container of task "${name}" is not running (phase ${phase}${task.status?.state?.waiting?.reason ? `, ${task.status.state.waiting.reason}` : ''})`);
-      const tty = !!opts.tty && !!opts.stdin && process.stdin.isTTY === true;
-      // As kubectl: -t without -i quietly runs without a terminal; only -it on an input that is not one warns.
-      if (opts.tty && opts.stdin && !tty) process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
-      const attached = await docker.attachExec(container.id, command, { stdin: !!opts.stdin, tty, stdout: process.stdout, stderr: process.stderr });
-      const onResize = () => {
-        if (process.stdout.rows > 0 && process.stdout.columns > 0) void attached.resize(process.stdout.rows, process.stdout.columns).catch(() => undefined);
-      };
-      if (tty) {
-        process.stdin.setRawMode(true);
-        onResize();
-        process.stdout.on('resize', onResize);
-      }
-      if (opts.stdin) process.stdin.pipe(attached.stdin);
-      let code: number;
-      try {
-        code = await attached.exitCode;
-      } finally {
-        if (tty) {
-          process.stdin.setRawMode(false);
-          process.stdout.off('resize', onResize);
-        }
-        if (opts.stdin) {
-          process.stdin.unpipe(attached.stdin);
-          process.stdin.destroy();
-        }
-      }
-      if (code !== 0) throw new CliError(`command terminated with exit code ${code}`, code > 0 && code < 256 ? code : 1, '');
+      code = tasksRes.subresources?.includes('exec')
+        ? await runRemoteCommand(client.conn, `${taskPath}/exec`, { command, tty, stdout: process.stdout, stderr: process.stderr, ...(opts.stdin ? { stdin: process.stdin } : {}), ...(tty ? { terminal } : {}) })
+        : await engineExec(client, d.resolve('nodes.okube.dev'), task, command, { stdin: !!opts.stdin, tty });
     } finally {
-      await engines.close();
+      if (tty) process.stdin.setRawMode(false);
+      if (opts.stdin) process.stdin.destroy();
     }
+    if (code !== 0) throw new CliError(`command terminated with exit code ${code}`, code > 0 && code < 256 ? code : 1, '');
   });
+}
+
+const terminal = {
+  size: () => (process.stdout.rows > 0 && process.stdout.columns > 0 ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined),
+  onResize: (listener: () => void) => {
+    process.stdout.on('resize', listener);
+    return () => void process.stdout.off('resize', listener);
+  },
+};
+
+/** Straight through the Node's engine (a cluster whose API server has no tasks/exec: Helm mode). */
+async function engineExec(client: Client, nodesRes: ApiResource, task: Task, command: string[], opts: { stdin: boolean; tty: boolean }): Promise<number> {
+  const name = task.metadata.name!;
+  const engines = new NodeEngines(client, (n) => resourcePath(nodesRes, undefined, n));
+  try {
+    const { docker, containers } = await engines.containersOf(task);
+    const container = containers.find((c) => c.running);
+    if (!container) throw new CliError(`container of task "${name}" is not running (phase ${task.status?.phase ?? 'Pending'}${task.status?.state?.waiting?.reason ? `, ${task.status.state.waiting.reason}` : ''})`);
+    const attached = await docker.attachExec(container.id, command, { stdin: opts.stdin, tty: opts.tty, stdout: process.stdout, stderr: process.stderr });
+    const onResize = () => {
+      const size = terminal.size();
+      if (size) void attached.resize(size.rows, size.columns).catch(() => undefined);
+    };
+    const stopResize = opts.tty ? (onResize(), terminal.onResize(onResize)) : () => undefined;
+    if (opts.stdin) process.stdin.pipe(attached.stdin);
+    try {
+      return await attached.exitCode;
+    } finally {
+      stopResize();
+      if (opts.stdin) process.stdin.unpipe(attached.stdin);
+    }
+  } finally {
+    await engines.close();
+  }
 }

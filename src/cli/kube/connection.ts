@@ -109,6 +109,16 @@ export class Connection {
     });
   }
 
+  /** Where a WebSocket to `path` goes (ws: or wss:) and the request options it needs: the kubeconfig's TLS, agent and credentials. */
+  async upgradeTarget(path: string, query: URLSearchParams): Promise<{ url: string; options: RequestOptions }> {
+    const qs = query.toString();
+    const options = await this.options('GET', qs ? `${path}?${qs}` : path, {});
+    const url = new URL(this.server.href);
+    url.protocol = this.server.protocol === 'https:' ? 'wss:' : 'ws:';
+    const { method: _m, protocol: _p, hostname: _h, port: _port, path: full, ...rest } = options;
+    return { url: `${url.origin}${full}`, options: rest };
+  }
+
   connectionError(err: NodeJS.ErrnoException): ConnectionError {
     const where = this.hostPort();
     if (err.code === 'ECONNREFUSED') return new ConnectionError(`The connection to the server ${where} was refused - did you specify the right host or port?`, 1, '');

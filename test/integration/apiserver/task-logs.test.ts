@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { LABELS, type Node, type Task } from '../../../src/api/types.js';
 import type { Registry } from '../../../src/apiserver/registry.js';
 import type { ResourceService } from '../../../src/apiserver/resources.js';
+import { TaskEngines } from '../../../src/apiserver/task-engines.js';
 import { TaskLogs } from '../../../src/apiserver/task-logs.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
 import { testEnv, uniqueName } from '../../support/env.js';
@@ -35,7 +36,7 @@ describe('tasks/log against a real Docker engine', function () {
     // The Node is read only once the client's connection is gone: the window a fast Ctrl-C hits.
     const service = { get: async () => (await closed, node) } as unknown as ResourceService;
     const registry = { lookup: () => ({}) } as unknown as Registry;
-    const logs = new TaskLogs(service, registry, pino({ level: 'silent' }));
+    const logs = new TaskLogs(new TaskEngines(service, registry), pino({ level: 'silent' }));
     let served!: Promise<'returned'>;
     server = createServer((_req, res: ServerResponse) => {
       closed = new Promise((resolve) => res.once('close', () => resolve()));

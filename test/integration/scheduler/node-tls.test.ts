@@ -29,9 +29,10 @@ describe('Node over tcp:// with TLS material from a Secret', function () {
   before(async function () {
     requireEnv(this, address, 'no extra loopback address for a TLS engine (OKUBE_TEST_EXTRA_ADDRESSES; run hack/dev-env.sh hosts 3)');
     const certs = mutualTls([address]);
-    proxy = createServer({ key: certs.serverKeyPem, cert: certs.serverCertPem, ca: certs.caPem, requestCert: true, rejectUnauthorized: true }, (sock) => {
+    // Half-open both ways, as dockerd's Go TLS is: an exec's end of input (CloseWrite) must not end its output.
+    proxy = createServer({ key: certs.serverKeyPem, cert: certs.serverCertPem, ca: certs.caPem, requestCert: true, rejectUnauthorized: true, allowHalfOpen: true }, (sock) => {
       authorized++;
-      const upstream = connect(socketPath(env.extraDockerHosts[0]));
+      const upstream = connect({ path: socketPath(env.extraDockerHosts[0]), allowHalfOpen: true });
       sock.pipe(upstream).pipe(sock);
       sock.on('error', () => upstream.destroy());
       upstream.on('error', () => sock.destroy());
@@ -90,6 +91,18 @@ describe('Node over tcp:// with TLS material from a Secret', function () {
     }, 30_000, 500);
     expect(logs.stdout).to.equal('hello over tls\n');
     expect(authorized, 'the CLI connected through the TLS terminator').to.be.greaterThan(before);
+    expect(rejected).to.equal(0);
+  });
+
+  it('okube exec runs a command in a Task on that Node through the API server, with the client certificate from the same Secret', async () => {
+    await waitFor('TLS Node Ready', async () => (await rig.manager.nodes.get(nodeName)).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 60_000, 200);
+    const ns = await newNamespace(rig.cluster);
+    await rig.manager.tasks.create(taskObject(ns, 'shell', { image: env.image, command: ['sh', '-c', 'exec sleep 3600'], nodeName }));
+    await waitFor('Task Running on the TLS Node', async () => (await rig.manager.tasks.get('shell', ns)).status?.phase === 'Running', 60_000, 200);
+    const before = authorized;
+    const r = await okube(['exec', '-n', ns, '-i', 'shell', '--', 'sh', '-c', 'cat; exit 2'], { kubeconfig: rig.cluster.kubeconfigPath, input: 'over tls\n' });
+    expect([r.code, r.stdout, r.stderr]).to.deep.equal([2, 'over tls\n', 'command terminated with exit code 2\n']);
+    expect(authorized, 'the exec went through the TLS terminator').to.be.greaterThan(before);
     expect(rejected).to.equal(0);
   });
 });

@@ -41,15 +41,16 @@ describe('discovery documents', () => {
   });
 });
 
-describe('the tasks/log subresource in discovery', () => {
-  const reg = new Registry([{ ...def, taskLog: true }]);
+describe('the tasks/log and tasks/exec subresources in discovery', () => {
+  const reg = new Registry([{ ...def, taskStreams: true }]);
 
-  it('is listed as tasks/log (get) in both documents, and read back by the CLI as a subresource of tasks', () => {
-    const l = apiResourceList(reg, 'okube.dev', 'v1alpha1') as Parameters<typeof fromList>[0];
-    expect(l.resources.map((r) => r.name)).to.deep.equal(['tasks', 'tasks/status', 'tasks/log']);
-    expect(fromList(l)[0].subresources).to.deep.equal(['status', 'log']);
+  it('are listed as tasks/log (get) and tasks/exec (create, get, as pods/exec) in both documents, and read back by the CLI as subresources of tasks', () => {
+    const l = apiResourceList(reg, 'okube.dev', 'v1alpha1') as Parameters<typeof fromList>[0] & { resources: Array<{ name: string; verbs: string[] }> };
+    expect(l.resources.map((r) => r.name)).to.deep.equal(['tasks', 'tasks/status', 'tasks/log', 'tasks/exec']);
+    expect(l.resources[3].verbs).to.deep.equal(['create', 'get']);
+    expect(fromList(l)[0].subresources).to.deep.equal(['status', 'log', 'exec']);
     const agg = aggregatedDiscovery(reg, false, 'v2');
-    expect(fromAggregated(agg)?.[0].subresources).to.deep.equal(['status', 'log']);
+    expect(fromAggregated(agg)?.[0].subresources).to.deep.equal(['status', 'log', 'exec']);
   });
 });
 
