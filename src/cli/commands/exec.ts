@@ -5,6 +5,7 @@ import { resourcePath, type ApiResource } from '../kube/discovery.js';
 import { runRemoteCommand } from '../kube/remote-command.js';
 import { NodeEngines } from '../node-engines.js';
 import { parseTaskArg } from '../task-arg.js';
+import { tasksetTask } from '../taskset-task.js';
 import { connect, knowsTypes, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube exec [-i] [-t] TASK -- COMMAND [ARG...]`: kubectl exec for a Task's running container,
@@ -23,17 +24,19 @@ export function registerExec(program: Command): void {
       .command('exec')
       .description("run a command in a Task's running container")
       .usage('[options] TASK -- COMMAND [ARG...]')
-      .argument('<task>', 'Task name (or task/NAME)')
+      .argument('<task>', 'Task name (or task/NAME; taskset/NAME runs in one of its Tasks)')
       .argument('<command...>', 'the command and its arguments, after --')
       .option('-i, --stdin', "pass this terminal's input to the command")
       .option('-t, --tty', 'give the command a terminal (with -i, when the input is one)'),
   ).action(async (arg: string, command: string[], opts: ExecOptions) => {
     // kubectl's old form (`exec POD COMMAND`) is refused there too: the command's own flags would be read as ours.
     if (!process.argv.includes('--')) throw new CliError(`exec TASK COMMAND is not supported: use okube exec TASK -- COMMAND`);
-    const { name } = parseTaskArg(arg, ['task'], (type) => `exec works on Tasks only, not ${type}`);
+    const target = parseTaskArg(arg, ['task', 'taskset'], (type) => `exec works on Tasks and TaskSets only, not ${type}`);
     const client = await connect(opts);
-    const d = await client.discovery(knowsTypes(['tasks.okube.dev', 'nodes.okube.dev']));
+    const d = await client.discovery(knowsTypes(['tasks.okube.dev', 'nodes.okube.dev', ...(target.kind === 'taskset' ? ['tasksets.okube.dev'] : [])]));
     const tasksRes = d.resolve('tasks.okube.dev');
+    // As kubectl exec deploy/NAME: one of the TaskSet's Tasks, quietly.
+    const name = target.kind === 'taskset' ? (await tasksetTask(client, d, target.name, 'exec into')).chosen.metadata.name! : target.name;
     const taskPath = resourcePath(tasksRes, client.conn.namespace, name);
     const task = await client.conn.get<Task>(taskPath);
     const phase = task.status?.phase ?? 'Pending';

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { Readable } from 'node:stream';
-import type { Task, TaskSet } from '../../api/types.js';
-import { formatLabelSelector } from '../../controllers/taskset/selector.js';
+import type { Task } from '../../api/types.js';
 import { logContainer, noLogContainerMessage } from '../../runtime/task-containers.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
@@ -10,6 +9,7 @@ import { serverError } from '../kube/api-error.js';
 import { LinePrefix } from '../logs/line-prefix.js';
 import { NodeEngines } from '../node-engines.js';
 import { parseTaskArg } from '../task-arg.js';
+import { tasksetTask } from '../taskset-task.js';
 import { checkConcurrency, logRequest, type LogRequest, type LogsFlags } from '../logs/request.js';
 import { connect, knowsTypes, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
@@ -24,12 +24,6 @@ interface LogsOptions extends ClientOptions, LogsFlags {
   timestamps?: boolean;
   prefix?: boolean;
   ignoreErrors?: boolean;
-}
-
-/** The Task kubectl would pick among a controller's: placed, running and ready first, then the oldest. */
-function firstForLogs(tasks: Task[]): Task {
-  const rank = (t: Task) => (t.status?.nodeName ?? t.spec.nodeName ? 0 : 4) + (t.status?.phase === 'Running' ? 0 : 2) + (t.status?.ready ? 0 : 1);
-  return [...tasks].sort((a, b) => rank(a) - rank(b) || (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))[0];
 }
 
 /** Through okube's API server (tasks/log, authorized by RBAC like pods/log): no engine access needed. */
@@ -96,11 +90,8 @@ export function registerLogs(program: Command): void {
         return;
       }
     } else if (target.kind === 'taskset') {
-      const set = await client.conn.get<TaskSet>(resourcePath(d.resolve('tasksets.okube.dev'), ns, target.name));
-      const mine = (await listTasks(formatLabelSelector(set.spec.selector))).filter((t) => t.metadata.ownerReferences?.some((o) => o.controller && o.uid === set.metadata.uid));
-      if (!mine.length) throw new CliError(`taskset "${target.name}" has no Tasks to read logs from`);
-      const chosen = firstForLogs(mine);
-      if (mine.length > 1) process.stderr.write(`Found ${mine.length} tasks, using task/${chosen.metadata.name}\n`);
+      const { chosen, count } = await tasksetTask(client, d, target.name, 'read logs from');
+      if (count > 1) process.stderr.write(`Found ${count} tasks, using task/${chosen.metadata.name}\n`);
       tasks = [chosen];
     } else {
       tasks = [await client.conn.get<Task>(resourcePath(tasksRes, ns, target.name))];

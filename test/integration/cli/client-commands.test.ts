@@ -337,6 +337,10 @@ describe('okube CLI against okube up', function () {
     expect(names).to.include(chosen);
     expect(one.stdout).to.equal(`${chosen} one\n${chosen} two\n`);
 
+    // As kubectl exec deploy/NAME: one of its Tasks, the one logs would read, and nothing said about it.
+    const ran = await run(['exec', '-n', ns, 'taskset/echoes', '--', 'hostname']);
+    expect([ran.code, ran.stdout, ran.stderr]).to.deep.equal([0, `${chosen}\n`, '']);
+
     const [future, past] = await Promise.all([
       inNs(['logs', '-l', 'app=echoes', '--since-time', '2999-01-01T00:00:00Z']),
       inNs(['logs', names[0], '--since-time', '2000-01-01T00:00:00Z']),
