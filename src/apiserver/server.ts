@@ -41,7 +41,7 @@ import { AuditLog, type AuditOptions } from './audit.js';
 import type { Handler, RequestContext } from './request-context.js';
 import { resourceHandler, type WatchSettings } from './resource-handler.js';
 import { nonResourceRoutes, routeHandler } from './routes.js';
-import { ApiError, isStoreError } from './status.js';
+import { ApiError, badRequest, isStoreError } from './status.js';
 import { WatchCache, type WatchCacheOptions } from './cache/watch-cache.js';
 import { settleAll } from '../util/settle-all.js';
 import { deepEqual, nowTimestamp } from './objects.js';
@@ -369,7 +369,8 @@ type Listener = (req: IncomingMessage, res: ServerResponse, upgrade?: Upgrade) =
 /**
  * A request that asks to leave HTTP (Connection: Upgrade) runs the same chain with a response on
  * its socket, so a refusal is an ordinary Status; tasks/exec alone takes the socket over. Node's
- * HTTP server no longer reads that socket, so it is ended after any ordinary answer.
+ * HTTP server no longer reads that socket, so it is ended after any ordinary answer. Nor does it
+ * read the body of such a request: one that has a body (never an exec) is refused, not run without it.
  */
 function upgradeListener(onRequest: Listener): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
@@ -378,6 +379,10 @@ function upgradeListener(onRequest: Listener): (req: IncomingMessage, socket: Du
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
     res.once('finish', () => socket.end());
+    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined) {
+      res.setHeader('Audit-Id', requestId(req.headers));
+      return sendJson(res, 400, badRequest(`only tasks/exec upgrades a connection (Upgrade: ${String(req.headers.upgrade)}); send a request with a body without the Upgrade header`).toStatus());
+    }
     onRequest(req, res, { socket, head });
   };
 }

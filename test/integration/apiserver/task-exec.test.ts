@@ -30,18 +30,18 @@ describe('tasks/exec through the API server', function () {
   const phase = async (name: string) => (JSON.parse((await admin(['get', 'task', name, '-n', ns, '-o', 'json'])).stdout) as Task).status;
   const execPath = (name: string, query: string) => `/apis/okube.dev/v1alpha1/namespaces/${ns}/tasks/${name}/exec?${query}`;
 
-  /** A raw HTTPS GET as the admin, with extra headers: the status code and the body. */
-  const raw = (path: string, headers: Record<string, string>) =>
+  /** A raw HTTPS request as the admin (a GET unless a body is given), with extra headers: the status code and the body. */
+  const raw = (path: string, headers: Record<string, string>, body?: string) =>
     new Promise<{ code: number; body: string }>((resolve, reject) => {
       const cluster = kc.getCurrentCluster()!;
       const url = new URL(cluster.server);
-      const req = request({ host: url.hostname, port: url.port, path, ca: Buffer.from(cluster.caData!, 'base64'), headers: { Authorization: `Bearer ${kc.getCurrentUser()!.token}`, ...headers } }, (res) => {
+      const req = request({ host: url.hostname, port: url.port, path, method: body === undefined ? 'GET' : 'POST', ca: Buffer.from(cluster.caData!, 'base64'), headers: { Authorization: `Bearer ${kc.getCurrentUser()!.token}`, ...headers } }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
       });
       req.on('error', reject);
-      req.end();
+      req.end(body);
     });
 
   before(async () => {
@@ -126,9 +126,13 @@ describe('tasks/exec through the API server', function () {
     expect(await message(execPath('crashing', 'command=true&stdout=true'), ws)).to.equal('container of task "crashing" is not running (phase Running, CrashLoopBackOff)');
   });
 
-  it('an ordinary request that asks for an upgrade gets its ordinary answer', async () => {
+  it('an ordinary request that asks for an upgrade gets its ordinary answer; one with a body is refused, not run without it', async () => {
     const r = await raw(`/apis/okube.dev/v1alpha1/namespaces/${ns}/tasks/shell`, { Connection: 'Upgrade', Upgrade: 'websocket' });
     expect(r.code).to.equal(200);
     expect((JSON.parse(r.body) as Task).metadata.name).to.equal('shell');
+    const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'upgraded' }, data: { a: 'b' } });
+    const posted = await raw(`/api/v1/namespaces/${ns}/configmaps`, { Connection: 'Upgrade', Upgrade: 'h2c', 'Content-Type': 'application/json' }, cm);
+    expect([posted.code, (JSON.parse(posted.body) as { message: string }).message]).to.deep.equal([400, 'only tasks/exec upgrades a connection (Upgrade: h2c); send a request with a body without the Upgrade header']);
+    expect((await raw(`/api/v1/namespaces/${ns}/configmaps/upgraded`, {})).code).to.equal(404);
   });
 });
