@@ -9,11 +9,16 @@ import { isMaster } from './user.js';
 // anonymous user never gets here beyond the public paths (authorization answers 401 first).
 
 export interface UserLimits {
-  /** Requests other than watches a user may have in flight at once (default 100). */
+  /** Requests other than long-running ones a user may have in flight at once (default 100). */
   maxRequestsInFlight?: number;
-  /** Watches a user may have open at once (default 200). */
+  /** Long-running requests a user may have open at once: watches, execs, log reads (default 200). */
   maxWatches?: number;
 }
+
+// kube-apiserver's long-running requests (its LongRunningRequestCheck): held open for as long as
+// the client wants, so they count apart from the in-flight limit, or a few `okube logs -f` and
+// `okube exec` sessions would leave a user no slot for an ordinary request.
+const LONG_RUNNING_SUBRESOURCES = new Set(['exec', 'log']);
 
 export const DEFAULT_USER_LIMITS: Required<UserLimits> = { maxRequestsInFlight: 100, maxWatches: 200 };
 
@@ -25,13 +30,15 @@ export function perUserLimits(limits: UserLimits = {}): (ctx: RequestContext, ne
     const user = ctx.user;
     if (!user?.authenticated || isMaster(user)) return next(ctx);
     const watch = ctx.parsed.info.verb === 'WATCH';
-    const table = watch ? watches : inFlight;
-    const limit = watch ? max.maxWatches : max.maxRequestsInFlight;
+    const longRunning = watch || LONG_RUNNING_SUBRESOURCES.has(ctx.parsed.info.subresource ?? '');
+    const table = longRunning ? watches : inFlight;
+    const limit = longRunning ? max.maxWatches : max.maxRequestsInFlight;
     const n = table.get(user.name) ?? 0;
     if (n >= limit) {
       ctx.req.resume();
       ctx.res.setHeader('Retry-After', '1');
-      throw new ApiError('TooManyRequests', watch ? `Too many requests, please try again later: user ${JSON.stringify(user.name)} has ${n} watches open (limit ${limit})` : 'Too many requests, please try again later.', { retryAfterSeconds: 1 });
+      const open = watch ? 'watches' : 'watches, execs and log reads';
+      throw new ApiError('TooManyRequests', longRunning ? `Too many requests, please try again later: user ${JSON.stringify(user.name)} has ${n} ${open} open (limit ${limit})` : 'Too many requests, please try again later.', { retryAfterSeconds: 1 });
     }
     table.set(user.name, n + 1);
     let released = false;
@@ -47,7 +54,7 @@ export function perUserLimits(limits: UserLimits = {}): (ctx: RequestContext, ne
     try {
       await next(ctx);
     } finally {
-      if (!watch || ctx.res.writableEnded || ctx.res.destroyed) release();
+      if (!longRunning || ctx.res.writableEnded || ctx.res.destroyed) release();
     }
   };
 }

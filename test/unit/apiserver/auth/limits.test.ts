@@ -21,8 +21,8 @@ class FakeRes extends EventEmitter {
   }
 }
 
-function ctx(user: UserInfo, verb = 'GET'): RequestContext & { res: FakeRes } {
-  return { user, method: 'GET', req: { resume() {} }, res: new FakeRes(), parsed: { info: { verb } } } as unknown as RequestContext & { res: FakeRes };
+function ctx(user: UserInfo, verb = 'GET', subresource = ''): RequestContext & { res: FakeRes } {
+  return { user, method: 'GET', req: { resume() {} }, res: new FakeRes(), parsed: { info: { verb, subresource } } } as unknown as RequestContext & { res: FakeRes };
 }
 
 describe('per-user limits', () => {
@@ -59,6 +59,24 @@ describe('per-user limits', () => {
     await filter(ctx(jane, 'GET'), async () => undefined);
     w.res.close();
     await filter(ctx(jane, 'WATCH'), async () => undefined);
+  });
+
+  it('counts execs and log reads with the watches, not against the in-flight limit, for as long as they run', async () => {
+    const filter = perUserLimits({ maxRequestsInFlight: 1, maxWatches: 2 });
+    const gates: Array<() => void> = [];
+    // A session's handler returns when it is over, its response ended.
+    const session = (c: ReturnType<typeof ctx>) => filter(c, () => new Promise<void>((r) => gates.push(r)).then(() => c.res.close()));
+    const sessions = [session(ctx(jane, 'GET', 'exec')), session(ctx(jane, 'GET', 'log'))];
+    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    await filter(ctx(jane, 'GET'), async () => undefined);
+    let err: unknown;
+    await filter(ctx(jane, 'GET', 'exec'), async () => undefined).catch((e: unknown) => (err = e));
+    expect((err as ApiError).message).to.equal('Too many requests, please try again later: user "jane" has 2 watches, execs and log reads open (limit 2)');
+    gates.shift()!();
+    await sessions[0];
+    await filter(ctx(jane, 'GET', 'exec'), async () => undefined);
+    gates.shift()!();
+    await sessions[1];
   });
 
   it('never limits system:masters', async () => {
