@@ -2,7 +2,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { LABELS } from '../../src/api/types.js';
 import { ControllerManager, type ManagerOptions } from '../../src/controllers/manager.js';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
-import { startCluster, type TestCluster } from './cluster.js';
+import { startCluster, type ClusterApiOptions, type TestCluster } from './cluster.js';
 import { testEnv, uniqueName } from './env.js';
 import { nodeObject } from './tasks.js';
 import { waitFor } from './wait.js';
@@ -16,10 +16,10 @@ export interface ControllerRig {
   nodeName: string;
 }
 
-/** `nodeName`: the Node's name (default: a unique one), e.g. the same as another rig's on the same engine. */
-export async function startControllers(opts: Omit<ManagerOptions, 'kc'> & { nodeName?: string } = {}): Promise<ControllerRig> {
-  const { nodeName = uniqueName('node'), ...managerOpts } = opts;
-  const cluster = await startCluster();
+/** `nodeName`: the Node's name (default: a unique one), e.g. the same as another rig's on the same engine; `api`: the API server's options. */
+export async function startControllers(opts: Omit<ManagerOptions, 'kc'> & { nodeName?: string; api?: ClusterApiOptions } = {}): Promise<ControllerRig> {
+  const { nodeName = uniqueName('node'), api, ...managerOpts } = opts;
+  const cluster = await startCluster(api);
   const manager = new ControllerManager({ kc: cluster.kc, nodePeriodMs: 500, ...managerOpts });
   await manager.nodes.create(nodeObject(nodeName, testEnv().dockerHost));
   await manager.start();
