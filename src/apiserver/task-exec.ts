@@ -81,12 +81,14 @@ export class TaskExec {
     const key = `${task.metadata.namespace}/${name}`;
     const phase = task.status?.phase ?? 'Pending';
     if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot exec into a container in a completed task; current phase is ${phase}`);
+    const waiting = task.status?.state?.waiting?.reason;
+    const notRunning = () => badRequest(`container of task "${name}" is not running (phase ${phase}${waiting ? `, ${waiting}` : ''})`);
+    if (!(task.status?.nodeName ?? task.spec.nodeName)) throw notRunning();
     const { docker, nodeName, containers } = await this.engines.open(task);
     let session: { attached: AttachedExec; stdout: PassThrough; stderr: PassThrough };
     try {
       const container = containers.find((c) => c.running);
-      const waiting = task.status?.state?.waiting?.reason;
-      if (!container) throw badRequest(`container of task "${name}" is not running (phase ${phase}${waiting ? `, ${waiting}` : ''})`);
+      if (!container) throw notRunning();
       // Started before the upgrade, so a failure is still an HTTP Status; output made before the
       // client is connected waits in these streams.
       const stdout = new PassThrough();

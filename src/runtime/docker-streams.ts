@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { once } from 'node:events';
 import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 import type { ExecResult, LogOptions } from './runtime.js';
 
@@ -90,6 +91,14 @@ export async function execAttached(docker: Docker, id: string, command: string[]
   const stream = (await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty })) as unknown as Duplex;
   if (opts.tty) stream.on('data', (chunk: Buffer) => opts.stdout.write(chunk));
   else docker.modem.demuxStream(stream, opts.stdout, opts.stderr);
+  // Neither writes above waits for a full destination: the engine's stream waits instead, so a
+  // slow reader holds the command's output back in the engine (TCP), not in this process's memory.
+  stream.on('data', () => {
+    const full = [opts.stdout, opts.stderr].filter((w) => w.writableNeedDrain);
+    if (!full.length || stream.isPaused()) return;
+    stream.pause();
+    void Promise.all(full.map((w) => once(w, 'drain'))).then(() => stream.resume());
+  });
   const ended = new Promise<void>((resolve, reject) => {
     stream.on('end', resolve);
     stream.on('close', resolve);

@@ -54,6 +54,7 @@ describe('tasks/exec through the API server', function () {
       `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`,
       task('shell', `  command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]\n`),
       task('crashing', `  command: ["sh", "-c", "exit 1"]\n  backoff: { initialDelaySeconds: 300, maxDelaySeconds: 300 }\n`),
+      task('unplaced', `  nodeSelector: { okube.dev/nowhere: "true" }\n`),
     ].join('---\n');
     const applied = await admin(['apply', '-n', ns, '-f', '-'], manifests);
     expect(applied.code, applied.stderr).to.equal(0);
@@ -110,7 +111,7 @@ describe('tasks/exec through the API server', function () {
     expect([out(), err()]).to.deep.equal(['got one\n', 'two\n']);
   });
 
-  it('what cannot become an exec is a 400 Status before any upgrade: no upgrade, SPDY, no command, no common subprotocol, a container not running', async () => {
+  it('what cannot become an exec is a 400 Status before any upgrade: no upgrade, SPDY, no command, no common subprotocol, a container not running or not placed', async () => {
     const ws = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' };
     const message = async (path: string, headers: Record<string, string>) => {
       const r = await raw(path, headers);
@@ -124,6 +125,7 @@ describe('tasks/exec through the API server', function () {
     expect(await message(execPath('shell', 'command=true&stdout=true'), { ...ws, 'Sec-WebSocket-Protocol': 'channel.k8s.io' })).to.match(/^unable to upgrade connection: the client offered no subprotocol okube speaks/);
     await waitFor('crashing in its backoff', async () => (await phase('crashing'))?.state?.waiting?.reason === 'CrashLoopBackOff', 60_000, 300);
     expect(await message(execPath('crashing', 'command=true&stdout=true'), ws)).to.equal('container of task "crashing" is not running (phase Running, CrashLoopBackOff)');
+    expect(await message(execPath('unplaced', 'command=true&stdout=true'), ws)).to.equal('container of task "unplaced" is not running (phase Pending)');
   });
 
   it('an ordinary request that asks for an upgrade gets its ordinary answer; one with a body is refused, not run without it', async () => {
