@@ -38,6 +38,14 @@ export function apiGroup(reg: Registry, group: string): object | undefined {
   return g ? { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g.group, g.versions) } : undefined;
 }
 
+/** A Task's log and exec subresources; exec's verbs are pods/exec's (a WebSocket's GET is authorized as create, auth/attributes.ts). */
+function taskStreams(kind: string): Array<{ subresource: string; kind: string; verbs: string[] }> {
+  return [
+    { subresource: 'log', kind, verbs: ['get'] },
+    { subresource: 'exec', kind: 'TaskExecOptions', verbs: ['create', 'get'] },
+  ];
+}
+
 export function apiResourceList(reg: Registry, group: string, version: string): object | undefined {
   const rs = reg.inGroupVersion(group, version);
   if (rs.length === 0) return undefined;
@@ -57,11 +65,7 @@ export function apiResourceList(reg: Registry, group: string, version: string): 
     if (d.hasStatus) resources.push({ name: `${d.plural}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: STATUS_VERBS });
     // The scale client (kubectl scale) finds the Scale's group/version/kind here.
     if (d.scale) resources.push({ name: `${d.plural}/scale`, singularName: '', namespaced: d.namespaced, group: SCALE_GVK.group, version: SCALE_GVK.version, kind: SCALE_GVK.kind, verbs: STATUS_VERBS });
-    if (d.taskStreams) {
-      resources.push({ name: `${d.plural}/log`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get'] });
-      // As pods/exec: create (a WebSocket's GET is authorized as create too, auth/attributes.ts).
-      resources.push({ name: `${d.plural}/exec`, singularName: '', namespaced: d.namespaced, kind: 'TaskExecOptions', verbs: ['create', 'get'] });
-    }
+    if (d.taskStreams) for (const s of taskStreams(d.kind)) resources.push({ name: `${d.plural}/${s.subresource}`, singularName: '', namespaced: d.namespaced, kind: s.kind, verbs: s.verbs });
     if (d.tokenRequest) resources.push({ name: `${d.plural}/token`, singularName: '', namespaced: d.namespaced, group: TOKEN_REQUEST_GVK.group, version: TOKEN_REQUEST_GVK.version, kind: TOKEN_REQUEST_GVK.kind, verbs: ['create'] });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
@@ -82,7 +86,7 @@ function discoveryResource(r: Resource): object {
   const subresources = [
     ...(d.hasStatus ? [{ subresource: 'status', responseKind: gvk, verbs: STATUS_VERBS }] : []),
     ...(d.scale ? [{ subresource: 'scale', responseKind: SCALE_GVK, verbs: STATUS_VERBS }] : []),
-    ...(d.taskStreams ? [{ subresource: 'log', responseKind: gvk, verbs: ['get'] }, { subresource: 'exec', responseKind: { ...gvk, kind: 'TaskExecOptions' }, verbs: ['create', 'get'] }] : []),
+    ...(d.taskStreams ? taskStreams(d.kind).map((s) => ({ subresource: s.subresource, responseKind: { ...gvk, kind: s.kind }, verbs: s.verbs })) : []),
     ...(d.tokenRequest ? [{ subresource: 'token', responseKind: TOKEN_REQUEST_GVK, verbs: ['create'] }] : []),
   ];
   return subresources.length ? { ...out, subresources } : out;

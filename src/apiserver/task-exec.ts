@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE, ERROR, RESIZE, STDERR, STDIN, STDOUT, V5, chooseProtocol, exitStatus, failureStatus, frame, parseResize, unframe, type ExecStatus } from '../api/remote-command.js';
 import type { Task } from '../api/types.js';
 import type { AttachedExec } from '../runtime/docker-streams.js';
+import { noExecContainerMessage } from '../runtime/task-containers.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { queryBool } from './query-params.js';
@@ -80,10 +81,8 @@ export class TaskExec {
     const name = task.metadata.name!;
     const key = `${task.metadata.namespace}/${name}`;
     const phase = task.status?.phase ?? 'Pending';
-    if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot exec into a container in a completed task; current phase is ${phase}`);
-    const waiting = task.status?.state?.waiting?.reason;
-    const notRunning = () => badRequest(`container of task "${name}" is not running (phase ${phase}${waiting ? `, ${waiting}` : ''})`);
-    if (!(task.status?.nodeName ?? task.spec.nodeName)) throw notRunning();
+    const notRunning = () => badRequest(noExecContainerMessage(task));
+    if (phase === 'Succeeded' || phase === 'Failed' || !(task.status?.nodeName ?? task.spec.nodeName)) throw notRunning();
     const { docker, nodeName, containers } = await this.engines.open(task);
     let session: { attached: AttachedExec; stdout: PassThrough; stderr: PassThrough };
     try {

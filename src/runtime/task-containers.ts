@@ -26,6 +26,14 @@ export function notScheduledMessage(task: Task): string {
   return `task "${task.metadata.name}" is not scheduled to a Node yet (phase ${task.status?.phase ?? 'Pending'}): no container to read`;
 }
 
+/** Why a Task has no container to exec in (both sides answer it, as kubectl exec shows): completed, or none running. */
+export function noExecContainerMessage(task: Task): string {
+  const phase = task.status?.phase ?? 'Pending';
+  if (phase === 'Succeeded' || phase === 'Failed') return `cannot exec into a container in a completed task; current phase is ${phase}`;
+  const waiting = task.status?.state?.waiting?.reason;
+  return `container of task "${task.metadata.name}" is not running (phase ${phase}${waiting ? `, ${waiting}` : ''})`;
+}
+
 /** Why logContainer found nothing: no container before the current one, or none started yet. */
 export function noLogContainerMessage(task: Task, previous: boolean): string {
   const why = task.status?.state?.waiting?.reason;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Task } from '../../api/types.js';
+import { noExecContainerMessage } from '../../runtime/task-containers.js';
 import { CliError } from '../cli-error.js';
 import { resourcePath, type ApiResource } from '../kube/discovery.js';
 import { runRemoteCommand } from '../kube/remote-command.js';
@@ -40,7 +41,7 @@ export function registerExec(program: Command): void {
     const taskPath = resourcePath(tasksRes, client.conn.namespace, name);
     const task = await client.conn.get<Task>(taskPath);
     const phase = task.status?.phase ?? 'Pending';
-    if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(`cannot exec into a container in a completed task; current phase is ${phase}`);
+    if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(noExecContainerMessage(task));
     const tty = !!opts.tty && !!opts.stdin && process.stdin.isTTY === true;
     // As kubectl: -t without -i quietly runs without a terminal; only -it on an input that is not one warns.
     if (opts.tty && opts.stdin && !tty) process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');
@@ -68,12 +69,11 @@ const terminal = {
 
 /** Straight through the Node's engine (a cluster whose API server has no tasks/exec: Helm mode). */
 async function engineExec(client: Client, nodesRes: ApiResource, task: Task, command: string[], opts: { stdin: boolean; tty: boolean }): Promise<number> {
-  const name = task.metadata.name!;
   const engines = new NodeEngines(client, (n) => resourcePath(nodesRes, undefined, n));
   try {
     const { docker, containers } = await engines.containersOf(task);
     const container = containers.find((c) => c.running);
-    if (!container) throw new CliError(`container of task "${name}" is not running (phase ${task.status?.phase ?? 'Pending'}${task.status?.state?.waiting?.reason ? `, ${task.status.state.waiting.reason}` : ''})`);
+    if (!container) throw new CliError(noExecContainerMessage(task));
     const attached = await docker.attachExec(container.id, command, { stdin: opts.stdin, tty: opts.tty, stdout: process.stdout, stderr: process.stderr });
     const onResize = () => {
       const size = terminal.size();
