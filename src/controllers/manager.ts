@@ -35,6 +35,7 @@ import { refKey, refsOf } from './task/config-source.js';
 import { claimNames } from './task/volumes.js';
 import { CLUSTER_NAMESPACE, ofThisCluster } from './cluster-scope.js';
 import type { TrafficGate } from './task/traffic-gate.js';
+import { engineAnswers } from '../runtime/engine-answers.js';
 
 // All of okube's controllers in one process: shared informers, one Runtime per Node, and the
 // wiring of watch events and Docker events into the work queues.
@@ -148,7 +149,7 @@ export class ControllerManager {
     this.probeManager = new ProbeManager((key) => this.taskController.enqueue(key), opts.probeMetrics ?? probeResultMetrics);
     const probes: ProbeSupervisor = opts.probes ?? {
       ensure: (key, task, containerId, node, ports, initial) =>
-        this.probeManager.ensure(key, task, containerId, { address: node.address, ports, exec: (cmd, ms) => node.runtime.exec(containerId, cmd, ms) }, initial),
+        this.probeManager.ensure(key, task, containerId, { address: node.address, ports, exec: (cmd, ms) => node.runtime.exec(containerId, cmd, ms), engineAnswers: (ms) => engineAnswers(node.runtime, ms) }, initial),
       stop: (key) => this.probeManager.stop(key),
       view: (key) => this.probeManager.view(key),
     };
@@ -173,6 +174,7 @@ export class ControllerManager {
       claims: this.configInformers.claimSource,
       bindClaim: (ns, name, node) => taskClaims.bind(ns, name, node),
       nodeSpec: (name) => this.nodeInformer.get(name)?.spec,
+      nodeReadyCondition: (name) => this.nodeInformer.get(name)?.status?.conditions?.find((c) => c.type === 'Ready'),
       trafficGate: opts.trafficGate,
     });
     const taskReconciler = this.taskReconciler;

@@ -26,8 +26,17 @@ export function probeHeaders(headers: ReadonlyArray<{ name: string; value: strin
 export function httpProbe(t: HttpProbeTarget): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const request = t.scheme === 'HTTPS' ? httpsRequest : httpRequest;
+    const url = `${(t.scheme ?? 'HTTP').toLowerCase()}://${t.host}:${t.port}${t.path ?? '/'}`;
     let settled = false;
+    // One deadline for the whole probe, connecting included, as the kubelet's: a request's own
+    // setTimeout starts only once its socket is connected, so a Node behind a cut link (SYNs never
+    // answered) would hold a probe for the kernel's ~2 minutes of connect retries.
+    const deadline = setTimeout(() => {
+      req.destroy();
+      done({ result: 'Failure', message: `Get "${url}": timeout after ${t.timeoutMs / 1000}s` });
+    }, t.timeoutMs);
     const done = (r: ProbeResult) => {
+      clearTimeout(deadline);
       if (!settled) {
         settled = true;
         resolve(r);
@@ -49,11 +58,7 @@ export function httpProbe(t: HttpProbeTarget): Promise<ProbeResult> {
         done(code >= 200 && code < 400 ? { result: 'Success', message: `HTTP ${code}` } : { result: 'Failure', message: `HTTP probe failed with statuscode: ${code}` });
       },
     );
-    req.setTimeout(t.timeoutMs, () => {
-      req.destroy();
-      done({ result: 'Failure', message: `Get "${(t.scheme ?? 'HTTP').toLowerCase()}://${t.host}:${t.port}${t.path ?? '/'}": timeout after ${t.timeoutMs / 1000}s` });
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => done({ result: 'Failure', message: `Get "${(t.scheme ?? 'HTTP').toLowerCase()}://${t.host}:${t.port}${t.path ?? '/'}": ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}` }));
+    req.on('error', (err: NodeJS.ErrnoException) => done({ result: 'Failure', message: `Get "${url}": ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}` }));
     req.end();
   });
 }

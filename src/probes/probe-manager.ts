@@ -33,6 +33,12 @@ export interface ProbeTarget {
   /** The container's published ports. */
   ports: PublishedPort[];
   exec(command: string[], timeoutMs: number): Promise<ExecResult>;
+  /**
+   * Whether the Node's engine answers within `timeoutMs`. Asked before a liveness or startup
+   * verdict restarts the container: probes run from the controllers, so a cut link to the Node fails
+   * them as surely as a hung container, and only the second is the container's fault.
+   */
+  engineAnswers?(timeoutMs: number): Promise<boolean>;
 }
 
 export interface ProbeSnapshot {
@@ -67,6 +73,9 @@ interface TaskProbes {
 }
 
 const log = loggerFor('probes');
+
+/** The least time the engine gets to answer before a probe's restart verdict counts. */
+const ENGINE_CHECK_MIN_MS = 2000;
 
 export function probeType(p: Probe): ProbeType {
   return p.httpGet ? 'httpGet' : p.tcpSocket ? 'tcpSocket' : 'exec';
@@ -178,6 +187,17 @@ export class ProbeManager {
     const success = s.probe.successThreshold ?? 1;
     const failure = s.probe.failureThreshold ?? 3;
 
+    if (s.kind !== 'readiness' && s.failures >= failure && !(await this.failureIsTheContainers(key, tp, s))) {
+      // The Node does not answer either: a restart would not help, and when the Node is back the
+      // container is judged afresh. Readiness still says not ready: no traffic gets there either.
+      if (tp.stopped) return;
+      s.failures = 0;
+      this.schedule(key, tp, s, (s.probe.periodSeconds ?? 10) * 1000);
+      if (changed) this.onChange(key);
+      return;
+    }
+    if (tp.stopped) return;
+
     if (s.kind === 'startup') {
       if (s.successes >= 1) {
         tp.started = true;
@@ -199,6 +219,14 @@ export class ProbeManager {
     }
     this.schedule(key, tp, s, (s.probe.periodSeconds ?? 10) * 1000);
     if (changed) this.onChange(key);
+  }
+
+  /** Whether the engine of the container's Node answers (no check possible: yes). */
+  private async failureIsTheContainers(key: string, tp: TaskProbes, s: ProbeState): Promise<boolean> {
+    if (!tp.target.engineAnswers) return true;
+    const answers = await tp.target.engineAnswers(Math.max(ENGINE_CHECK_MIN_MS, (s.probe.timeoutSeconds ?? 1) * 1000));
+    if (!answers) log.warn({ key, probe: s.kind }, 'the probe fails, but the Node\'s engine does not answer either: not restarting the container on it');
+    return answers;
   }
 
   /** A restart verdict stops all probing of this container; a new container starts afresh. */

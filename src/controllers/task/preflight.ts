@@ -8,7 +8,10 @@ import { evictionRequested } from './drain.js';
 // is not held up by a broken Node, and one whose Node is gone has nothing left to stop). A Node
 // that still exists but is not in the registry yet — the controllers just started and the Node
 // controller has not connected to it — is waited for, also by a Task being deleted: releasing its
-// finalizer then would leave its container running with nothing to stop it.
+// finalizer then would leave its container running with nothing to stop it. A Node the Node
+// controller has found not Ready (its stored Ready condition is not True: not merely a registry
+// entry that has not had its first heartbeat yet) also asks that its Tasks stop counting as Ready
+// (node-not-ready.ts).
 
 /** How often a Task bound to an unknown or unready Node looks again. */
 export const NODE_WAIT_MS = 5000;
@@ -19,19 +22,20 @@ export type Preflight =
   | { kind: 'unbound' }
   /** Being deleted and its Node is gone: only the finalizer is left to remove. */
   | { kind: 'releaseFinalizer' }
-  | { kind: 'waitForNode'; requeueAfterMs: number }
+  | { kind: 'waitForNode'; requeueAfterMs: number; nodeNotReady?: true }
   | { kind: 'plan' };
 
 /**
  * `node`: the registry's entry for spec.nodeName (undefined: none, or no nodeName); `canDrain`: an
- * evictor is there; `nodeExists`: the Node object is still there (the Node informer has it).
+ * evictor is there; `nodeExists`: the Node object is still there (the Node informer has it);
+ * `nodeFoundNotReady`: its stored Ready condition is not True.
  */
-export function preflight(task: Task, node: { ready: boolean } | undefined, canDrain: boolean, nodeExists = false): Preflight {
+export function preflight(task: Task, node: { ready: boolean } | undefined, canDrain: boolean, nodeExists = false, nodeFoundNotReady = false): Preflight {
   const deleting = Boolean(task.metadata.deletionTimestamp);
   if (canDrain && evictionRequested(task)) return { kind: 'drain' };
   // The plan only adds the finalizer (binding waits for it) or handles the deletion.
   if (!task.spec.nodeName && !deleting && task.metadata.finalizers?.includes(TASK_FINALIZER)) return { kind: 'unbound' };
   if (task.spec.nodeName && !node) return deleting && !nodeExists ? { kind: 'releaseFinalizer' } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
-  if (node && !node.ready && !deleting) return { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
+  if (node && !node.ready && !deleting) return nodeFoundNotReady ? { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS, nodeNotReady: true } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
   return { kind: 'plan' };
 }

@@ -1,10 +1,10 @@
-import type { Task, TaskStatus } from '../../api/types.js';
+import type { Condition, Task, TaskStatus } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import type { EventSink } from '../../client/events.js';
 import { neverStarted, type ContainerInfo, type Runtime } from '../../runtime/runtime.js';
 import { errorMessage } from '../../util/errors.js';
-import { loggerFor } from '../../util/logger.js';
+import { loggerFor, type Logger } from '../../util/logger.js';
 import { forgetTask } from '../../metrics/controllers.js';
 import type { ReconcileResult } from '../controller.js';
 import type { NodeEntry, NodeRegistry } from '../node/node-registry.js';
@@ -24,6 +24,7 @@ import { StatusWriter, type StatusWriterDeps } from './status-writer.js';
 import { StartLatencies } from './start-latency.js';
 import { VolumeFiles } from './volume-files.js';
 import { EchoFilter, OwnStarts } from './echo.js';
+import { NODE_NOT_READY_REASON, nodeNotReadyMessage, nodeNotReadyStatus } from './node-not-ready.js';
 
 // The Task reconcile loop: whether to plan at all (preflight.ts), read the observed world
 // (observe.ts), ask the pure plan() what to do, carry out its actions — on the engine through
@@ -49,6 +50,8 @@ export interface TaskReconcilerDeps extends ObserveDeps, Pick<StatusWriterDeps, 
   requeue?: Requeue;
   /** A Task being deleted is still a ready endpoint somewhere (endpoints/drain-gate.ts): wait before SIGTERM. */
   endpointsDraining?: (task: Task, now: Date) => boolean;
+  /** The Node's stored Ready condition (the Node informer's): not True means the Node controller found it not Ready. */
+  nodeReadyCondition?: (name: string) => Condition | undefined;
   /** Records a claim's first Node (volume.kubernetes.io/selected-node); answers the Node it is on. */
   bindClaim?: (namespace: string, name: string, node: string) => Promise<string>;
   now?: () => Date;
@@ -165,7 +168,8 @@ export class TaskReconciler {
     const log = this.log.child({ key });
     const entry = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
     const nodeExists = task.spec.nodeName !== undefined && this.deps.nodeSpec?.(task.spec.nodeName) !== undefined;
-    const before = preflight(task, entry, this.deps.evictor !== undefined, nodeExists);
+    const readyCondition = task.spec.nodeName !== undefined ? this.deps.nodeReadyCondition?.(task.spec.nodeName) : undefined;
+    const before = preflight(task, entry, this.deps.evictor !== undefined, nodeExists, readyCondition !== undefined && readyCondition.status !== 'True');
     switch (before.kind) {
       case 'drain':
         return this.drain(key, task, this.deps.evictor!);
@@ -176,6 +180,7 @@ export class TaskReconciler {
         await this.removeFinalizer(key, task);
         return {};
       case 'waitForNode':
+        if (before.nodeNotReady) await this.markNodeNotReady(key, task, log);
         return { requeueAfterMs: before.requeueAfterMs };
       case 'plan':
         break;
@@ -272,6 +277,21 @@ export class TaskReconciler {
     for (const a of precreates) await this.precreate(key, stored, a, entry!, config);
     // The time the engine calls, the status write and the Events took comes off the delay.
     return requeueAt !== undefined ? { requeueAfterMs: Math.max(0, requeueAt - this.now().getTime()) } : {};
+  }
+
+  /**
+   * The Task's Node is not Ready: the Task is not either (node-not-ready.ts). Its probes stop — they
+   * go through the same unanswering Node and say nothing of the container, and a liveness verdict
+   * made of them would restart a healthy one when the Node is back — and start afresh then.
+   */
+  private async markNodeNotReady(key: string, task: Task, log: Logger): Promise<void> {
+    this.probes().stop(key);
+    const node = task.spec.nodeName!;
+    const status = nodeNotReadyStatus(task, node, this.now());
+    if (!status) return;
+    log.info({ node }, 'the Task is not Ready: its Node is not');
+    const written = await this.statusWriter.finish(key, task, status, [{ type: 'Warning', reason: NODE_NOT_READY_REASON, message: nodeNotReadyMessage(node) }], log);
+    if (written) this.remember(key, written);
   }
 
   /** Moves the Task off a Node being drained (drain.ts). */

@@ -243,6 +243,64 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
     await loseEngine(2, () => cutLink(engines[2]), 'cut');
   });
 
+  it('a cut link turns the Tasks on that Node not Ready (NodeNotReady) without restarting them, and Ready again when it returns', async () => {
+    // Probed from the controllers' side, through the link about to be cut: liveness fails there
+    // as it would for a hung container, but the engine does not answer either, so no restart.
+    const probe = { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, failureThreshold: 2 };
+    const names = [0, 1].map((i) => `cut-ready-${i}`);
+    for (const name of names) {
+      await rig.manager.tasks.create(taskObject(ns, name, { image: env.image, command: HTTPD(name), ports: [{ containerPort: 8080, hostPort: 0 }], nodeName: nodeNames[0], evictionTimeoutSeconds: 600, livenessProbe: probe, readinessProbe: probe }));
+    }
+    const ready = (t: Task) => t.status?.conditions?.find((c) => c.type === 'Ready');
+    const before = await Promise.all(names.map((n) => waitForTask(rig.manager.tasks, ns, n, `${n} Running and Ready`, (t) => running(t) && ready(t)?.status === 'True', 120_000)));
+    await cutLink(engines[0]);
+    try {
+      // A Task reconcile that was talking to the engine when the link went (its readiness probe
+      // failed through the cut) holds the Task until that call gives up: the engine client's 30 s.
+      const unready = await Promise.all(names.map((n) => waitForTask(rig.manager.tasks, ns, n, `${n} Ready=False NodeNotReady`, (t) => ready(t)?.reason === 'NodeNotReady', nodeLostBoundMs(NODE_GRACE_MS, NODE_PERIOD_MS) + 30_000 + 10_000)));
+      for (const t of unready) {
+        expect(t.status!.ready).to.equal(false);
+        expect(ready(t)!.status).to.equal('False');
+        expect(ready(t)!.message).to.include(`node ${nodeNames[0]} is not Ready`);
+        expect(t.spec.nodeName, 'not moved: its eviction timeout is 10 minutes').to.equal(nodeNames[0]);
+        expect(t.status!.phase).to.equal('Running');
+      }
+      expect((await eventsOf(names[0])).some((e) => e.reason === 'NodeNotReady'), 'a NodeNotReady Event').to.equal(true);
+      // Long enough for the liveness probe (2 failures, 1 s apart) to have asked for restarts many times over.
+      await new Promise((r) => setTimeout(r, 4000));
+    } finally {
+      await restoreNetnsEngines(3);
+    }
+    const after = await Promise.all(names.map((n) => waitForTask(rig.manager.tasks, ns, n, `${n} Ready again`, (t) => ready(t)?.status === 'True', 60_000)));
+    for (const [i, t] of after.entries()) {
+      expect(t.status!.containerID, `${t.metadata.name}: the same container`).to.equal(before[i].status!.containerID);
+      expect(t.status!.restartCount ?? 0, `${t.metadata.name}: not restarted`).to.equal(0);
+      expect(await curl(`http://${engines[0].address}:${t.status!.ports![0].hostPort}/`)).to.equal(t.metadata.name);
+    }
+  });
+
+  it('a link cut for a few seconds (within the grace period) does not restart a Task whose liveness probe failed through it', async () => {
+    const probe = { httpGet: { path: '/', port: 8080 }, periodSeconds: 1, failureThreshold: 2 };
+    const name = 'blip-live';
+    await rig.manager.tasks.create(taskObject(ns, name, { image: env.image, command: HTTPD(name), ports: [{ containerPort: 8080, hostPort: 0 }], nodeName: nodeNames[0], livenessProbe: probe }));
+    const before = await waitForTask(rig.manager.tasks, ns, name, `${name} Running`, running, 120_000);
+    await cutLink(engines[0]);
+    try {
+      // Two failed probes and more: a liveness verdict is due; a stop sent now would reach the engine when the link is back.
+      await new Promise((r) => setTimeout(r, 4500));
+    } finally {
+      await restoreNetnsEngines(3);
+    }
+    await waitFor('the engine answers again', async () => runtimes[0].ping().then(() => true, () => false), 30_000, 200);
+    // Time for a stop queued during the cut to arrive, and for the probes to pass again.
+    await new Promise((r) => setTimeout(r, 6000));
+    const t = await rig.manager.tasks.get(name, ns);
+    expect(t.status!.restartCount ?? 0, 'not restarted').to.equal(0);
+    expect(t.status!.containerID).to.equal(before.status!.containerID);
+    expect((await eventsOf(name)).filter((e) => e.reason === 'Unhealthy' || e.reason === 'Killing').map((e) => e.message)).to.deep.equal([]);
+    expect(await curl(`http://${engines[0].address}:${t.status!.ports![0].hostPort}/`)).to.equal(name);
+  });
+
   it('kill -9 of an engine makes the Node Ready=Unknown, its Tasks move, and nothing of them is left when it is back', async () => {
     await loseEngine(1, async () => {
       process.kill(Number(readFileSync(engines[1].pidFile, 'utf8').trim()), 'SIGKILL');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import selfsigned from 'selfsigned';
 import { execProbe, httpProbe, tcpProbe } from '../../../src/probes/index.js';
 
@@ -10,6 +10,31 @@ import { execProbe, httpProbe, tcpProbe } from '../../../src/probes/index.js';
 
 function listen(server: Server | ReturnType<typeof createHttpsServer>): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+/**
+ * A loopback port whose listener never accepts and whose accept queue is full, so the kernel drops
+ * every further SYN: a connect there hangs, as to a Node behind a cut link. Python, because a Node
+ * server always accepts.
+ */
+async function unansweredPort(): Promise<{ port: number; child: ChildProcess }> {
+  const script = [
+    'import socket, time',
+    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+    'port = s.getsockname()[1]; held = []',
+    'for _ in range(3):',
+    '    c = socket.socket(); c.setblocking(False)',
+    '    try: c.connect(("127.0.0.1", port))',
+    '    except BlockingIOError: pass',
+    '    held.append(c)',
+    'time.sleep(0.3); print(port, flush=True); time.sleep(120)',
+  ].join('\n');
+  const child = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`listener exited (${code})`)));
+  });
+  return { port, child };
 }
 
 describe('probe executors', () => {
@@ -59,6 +84,27 @@ describe('probe executors', () => {
     const p = await listen(closed);
     closed.close();
     expect((await httpProbe({ host: '127.0.0.1', port: p, timeoutMs: 1000 })).message).to.contain('connection refused');
+  });
+
+  it('httpGet: a connect that is never answered fails as a timeout after timeoutSeconds, not after the kernel gives up', async function () {
+    this.timeout(15_000);
+    const { port: silent, child } = await unansweredPort();
+    try {
+      const r = await httpProbe({ host: '127.0.0.1', port: silent, path: '/', timeoutMs: 1000 });
+      expect(r).to.deep.equal({ result: 'Failure', message: `Get "http://127.0.0.1:${silent}/": timeout after 1s` });
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('tcpSocket: a connect that is never answered fails as a timeout', async function () {
+    this.timeout(15_000);
+    const { port: silent, child } = await unansweredPort();
+    try {
+      expect(await tcpProbe({ host: '127.0.0.1', port: silent, timeoutMs: 1000 })).to.deep.equal({ result: 'Failure', message: `dial tcp 127.0.0.1:${silent}: timeout after 1s` });
+    } finally {
+      child.kill();
+    }
   });
 
   it('httpGet: HTTPS with a self-signed certificate is accepted, like kubelet', async () => {

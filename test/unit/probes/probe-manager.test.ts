@@ -134,6 +134,36 @@ describe('ProbeManager', () => {
     expect(manager.view('k')!.restart).to.deep.equal({ reason: 'LivenessProbe', message: 'Liveness probe failed: command exited with 1' });
   });
 
+  it('does not restart on liveness failures while the Node\'s engine does not answer either, and goes on probing', async () => {
+    exitCodes.live = 1;
+    const asked: number[] = [];
+    const cut: ProbeTarget = { ...target, engineAnswers: async (ms) => (asked.push(ms), false) };
+    manager.ensure('k', task({ livenessProbe: probe('live') }), 'c1', cut);
+    await clock.tickAsync(5000);
+    expect(manager.view('k')!.restart).to.equal(undefined);
+    expect(asked, 'asked at each second failure in a row, with at least 2 s to answer').to.deep.equal([2000, 2000, 2000]);
+    expect(runsOf('live')).to.have.length(6);
+  });
+
+  it('counts failures afresh once the engine answers again: a restart needs failureThreshold more', async () => {
+    exitCodes.live = 1;
+    let answers = false;
+    manager.ensure('k', task({ livenessProbe: probe('live') }), 'c1', { ...target, engineAnswers: async () => answers });
+    await clock.tickAsync(1000);
+    answers = true;
+    await clock.tickAsync(1000);
+    expect(manager.view('k')!.restart, 'one failure since the engine check').to.equal(undefined);
+    await clock.tickAsync(1000);
+    expect(manager.view('k')!.restart?.reason).to.equal('LivenessProbe');
+  });
+
+  it('restarts on a startup probe\'s failures when the engine answers', async () => {
+    exitCodes.start = 1;
+    manager.ensure('k', task({ startupProbe: probe('start') }), 'c1', { ...target, engineAnswers: async () => true });
+    await clock.tickAsync(1000);
+    expect(manager.view('k')!.restart?.reason).to.equal('StartupProbe');
+  });
+
   it('stops probing a container it asked to restart', async () => {
     exitCodes.live = 1;
     manager.ensure('k', task({ livenessProbe: probe('live'), readinessProbe: probe('ready') }), 'c1', target);

@@ -38,6 +38,14 @@ describe('Task preflight', () => {
     expect(preflight(task(), unready, true)).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS });
   });
 
+  it('asks that the Task stop counting as Ready when the Node controller found its Node not Ready', () => {
+    expect(preflight(task(), unready, true, true, true)).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS, nodeNotReady: true });
+  });
+
+  it('does not mark the Task for a registered Node that has had no heartbeat yet (its stored condition still Ready)', () => {
+    expect(preflight(task(), unready, true, true, false)).to.not.have.property('nodeNotReady');
+  });
+
   it('only releases the finalizer of a Task being deleted whose Node is gone', () => {
     expect(preflight(task({}, undefined, deleting), undefined, true)).to.deep.equal({ kind: 'releaseFinalizer' });
   });
