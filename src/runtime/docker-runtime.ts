@@ -402,9 +402,13 @@ export class DockerRuntime implements Runtime {
     (this.liveEventStream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
+  dropConnections(): void {
+    this.agent.destroy();
+  }
+
   async close(): Promise<void> {
     // The events stream closes when its last subscriber leaves; the kept connections close here.
-    this.agent.destroy();
+    this.dropConnections();
   }
 }
 

@@ -146,6 +146,11 @@ export interface ExecResult { exitCode: number; output: string; timedOut: boolea
 export interface Runtime {
   /** Resolves when the engine answers; rejects with OkubeError('Unavailable') otherwise. */
   ping(): Promise<void>;
+  /**
+   * Ends every connection to the engine, in use or kept: calls waiting on an engine that stopped
+   * answering fail now instead of at the client's idle timeout. Later calls connect afresh.
+   */
+  dropConnections?(): void;
   info(): Promise<HostInfo>;
   imagePresent(image: string): Promise<boolean>;
   /** Pulls an image; rejects with OkubeError('ImageNotFound') when no registry has it. */

@@ -280,6 +280,10 @@ export class NodeReconciler {
     if (entry.ready !== ready) {
       entry.ready = ready;
       log.info({ key, ready, reason: readyCond?.reason, message: readyCond?.message }, 'node readiness changed');
+      // Calls still waiting on the silent engine (a Task reconcile's container list) would hold
+      // their Tasks until the client's idle timeout: they fail now, and the Tasks are marked
+      // NodeNotReady on their next pass (task/node-not-ready.ts).
+      if (!ready && readyCond?.reason === 'EngineUnreachable') entry.runtime.dropConnections?.();
       this.deps.onReadyChange?.(key, ready);
     }
 

@@ -11,6 +11,7 @@ import { testEnv, uniqueName, type NetnsEngine } from '../../support/env.js';
 import { cutLink, NODE_LOST_SLACK_MS, netnsNode, netnsRuntime, nodeLostBoundMs, restoreNetnsEngines } from '../../support/netns.js';
 import { requireEnv } from '../../support/require-env.js';
 import { taskObject, waitFor, waitForTask } from '../../support/tasks.js';
+import { NODE_WAIT_MS } from '../../../src/controllers/task/preflight.js';
 
 // Nodes whose Docker engines are really elsewhere: each engine of `hack/dev-env.sh netns-hosts 3`
 // runs in its own network namespace, reachable only at its address over TCP with TLS client
@@ -255,9 +256,10 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
     const before = await Promise.all(names.map((n) => waitForTask(rig.manager.tasks, ns, n, `${n} Running and Ready`, (t) => running(t) && ready(t)?.status === 'True', 120_000)));
     await cutLink(engines[0]);
     try {
-      // A Task reconcile that was talking to the engine when the link went (its readiness probe
-      // failed through the cut) holds the Task until that call gives up: the engine client's 30 s.
-      const unready = await Promise.all(names.map((n) => waitForTask(rig.manager.tasks, ns, n, `${n} Ready=False NodeNotReady`, (t) => ready(t)?.reason === 'NodeNotReady', nodeLostBoundMs(NODE_GRACE_MS, NODE_PERIOD_MS) + 30_000 + 10_000)));
+      // Within the Node's own bound and the Task controller's next pass (NODE_WAIT_MS), also for a
+      // Task whose reconcile was waiting on the engine when the link went (the Node's connections
+      // are dropped when it turns Unknown; the engine client's idle timeout is 30 s).
+      const unready = await Promise.all(names.map((n) => waitForTask(rig.manager.tasks, ns, n, `${n} Ready=False NodeNotReady`, (t) => ready(t)?.reason === 'NodeNotReady', nodeLostBoundMs(NODE_GRACE_MS, NODE_PERIOD_MS) + NODE_WAIT_MS + 3000)));
       for (const t of unready) {
         expect(t.status!.ready).to.equal(false);
         expect(ready(t)!.status).to.equal('False');

@@ -15,7 +15,7 @@ const GRACE_MS = 400;
 const INFO: HostInfo = { ncpu: 2, memoryBytes: 2 ** 31, dockerVersion: '26.1.5', operatingSystem: 'Debian', kernelVersion: '6.1', architecture: 'x86_64' };
 
 /** An engine that answers until `cut()`, after which every call hangs forever. */
-function cuttableEngine() {
+function cuttableEngine(dropped: { count: number } = { count: 0 }) {
   let cut = false;
   const hang = <T>(value: T) => (cut ? new Promise<T>(() => undefined) : Promise.resolve(value));
   const runtime = {
@@ -29,6 +29,7 @@ function cuttableEngine() {
       return hang([]);
     },
     events: () => NEVER,
+    dropConnections: () => void dropped.count++,
     close: async () => undefined,
   } as unknown as Runtime;
   return runtime;
@@ -54,7 +55,8 @@ function countingEngine() {
 /** A Node on an engine that is cut during its first orphan sweep, and its reconciler; ready() reads its Ready condition. */
 function cutNode(name: string, periodMs: number) {
   let node: Node = { apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name, creationTimestamp: new Date().toISOString() }, spec: { dockerHost: 'tcp://10.0.0.9:2376' } } as Node;
-  const runtime = cuttableEngine();
+  const dropped = { count: 0 };
+  const runtime = cuttableEngine(dropped);
   const reconciler = new NodeReconciler({
     nodes: { replaceStatus: async (n: Node) => ((node = structuredClone(n)), n) } as unknown as ResourceClient<Node>,
     informer: { get: () => node } as unknown as Informer<Node>,
@@ -66,7 +68,7 @@ function cutNode(name: string, periodMs: number) {
     periodMs,
     usagePeriodMs: 0,
   });
-  return { reconciler, ready: () => node.status?.conditions?.find((c) => c.type === 'Ready') };
+  return { reconciler, dropped, ready: () => node.status?.conditions?.find((c) => c.type === 'Ready') };
 }
 
 describe('NodeReconciler', () => {
@@ -84,6 +86,21 @@ describe('NodeReconciler', () => {
     const cond = ready();
     expect(cond?.status, `after ${Date.now() - start} ms: ${cond?.message}`).to.equal('Unknown');
     expect(cond?.reason).to.equal('EngineUnreachable');
+  });
+
+  it('drops the engine\'s connections once when the Node turns Ready=Unknown, so calls still waiting on it fail now', async function () {
+    this.timeout(10_000);
+    const { reconciler, ready, dropped } = cutNode('n3', 50);
+    const start = Date.now();
+    await reconciler.reconcile('n3');
+    expect(dropped.count, 'not while Ready').to.equal(0);
+    while (ready()?.status === 'True' && Date.now() - start < 20 * GRACE_MS) {
+      const { requeueAfterMs } = await reconciler.reconcile('n3');
+      await new Promise((r) => setTimeout(r, requeueAfterMs ?? 0));
+    }
+    expect(ready()?.status).to.equal('Unknown');
+    await reconciler.reconcile('n3');
+    expect(dropped.count, 'once, at the transition').to.equal(1);
   });
 
   it('asks for the next heartbeat at once when the engine stops answering during the orphan sweep', async function () {
