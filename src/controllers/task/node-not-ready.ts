@@ -1,5 +1,6 @@
 import type { Task, TaskStatus } from '../../api/types.js';
 import { setCondition } from '../conditions.js';
+import { isFinished } from '../node/eviction.js';
 
 // A Task on a Node that is not Ready, pure. The engine does not answer, so nobody knows whether the
 // container still runs: the Task stops counting as Ready — its endpoints leave rotation, its TaskSet
@@ -16,8 +17,8 @@ export const NODE_NOT_READY_REASON = 'NodeNotReady';
  * same cut link, a container being created) gets this reason too: it is the one that holds now.
  */
 export function nodeNotReadyStatus(task: Task, node: string, now: Date): TaskStatus | undefined {
+  if (isFinished(task)) return undefined;
   const stored = task.status ?? {};
-  if (stored.phase === 'Succeeded' || stored.phase === 'Failed') return undefined;
   const ready = stored.conditions?.find((c) => c.type === 'Ready');
   if (ready?.status === 'False' && ready.reason === NODE_NOT_READY_REASON && stored.ready !== true) return undefined;
   const status: TaskStatus = structuredClone(stored);

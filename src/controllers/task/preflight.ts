@@ -36,6 +36,6 @@ export function preflight(task: Task, node: { ready: boolean } | undefined, canD
   // The plan only adds the finalizer (binding waits for it) or handles the deletion.
   if (!task.spec.nodeName && !deleting && task.metadata.finalizers?.includes(TASK_FINALIZER)) return { kind: 'unbound' };
   if (task.spec.nodeName && !node) return deleting && !nodeExists ? { kind: 'releaseFinalizer' } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
-  if (node && !node.ready && !deleting) return nodeFoundNotReady ? { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS, nodeNotReady: true } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
+  if (node && !node.ready && !deleting) return { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS, ...(nodeFoundNotReady ? { nodeNotReady: true as const } : {}) };
   return { kind: 'plan' };
 }
