@@ -221,12 +221,21 @@ export class ProbeManager {
     if (changed) this.onChange(key);
   }
 
-  /** Whether the engine of the container's Node answers (no check possible: yes). */
+  /**
+   * Whether the failures are the container's (no check possible: yes): the Node's engine answers,
+   * and the probe, made once more now that it does, still fails — a link that came back while the
+   * engine was asked failed the earlier probes, not the container.
+   */
   private async failureIsTheContainers(key: string, tp: TaskProbes, s: ProbeState): Promise<boolean> {
     if (!tp.target.engineAnswers) return true;
-    const answers = await tp.target.engineAnswers(Math.max(ENGINE_CHECK_MIN_MS, (s.probe.timeoutSeconds ?? 1) * 1000));
-    if (!answers) log.warn({ key, probe: s.kind }, 'the probe fails, but the Node\'s engine does not answer either: not restarting the container on it');
-    return answers;
+    if (!(await tp.target.engineAnswers(Math.max(ENGINE_CHECK_MIN_MS, (s.probe.timeoutSeconds ?? 1) * 1000)))) {
+      log.warn({ key, probe: s.kind }, 'the probe fails, but the Node\'s engine does not answer either: not restarting the container on it');
+      return false;
+    }
+    if (tp.stopped) return true;
+    const again = await this.execute(tp, s.probe);
+    if (again.result === 'Success') log.info({ key, probe: s.kind }, 'the probe passes again now that the Node\'s engine answers: not restarting the container');
+    return again.result !== 'Success';
   }
 
   /** A restart verdict stops all probing of this container; a new container starts afresh. */

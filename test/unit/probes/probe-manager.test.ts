@@ -157,6 +157,17 @@ describe('ProbeManager', () => {
     expect(manager.view('k')!.restart?.reason).to.equal('LivenessProbe');
   });
 
+  it('restarts nothing when the probe passes again once the engine answers (a link that came back while it was asked)', async () => {
+    let n = 0;
+    exitCodes.live = () => (n++ < 2 ? 1 : 0);
+    manager.ensure('k', task({ livenessProbe: probe('live') }), 'c1', { ...target, engineAnswers: async () => true });
+    await clock.tickAsync(1000);
+    expect(runsOf('live'), 'two failures, then the probe once more').to.have.length(3);
+    expect(manager.view('k')!.restart).to.equal(undefined);
+    await clock.tickAsync(5000);
+    expect(manager.view('k')!.restart).to.equal(undefined);
+  });
+
   it('restarts on a startup probe\'s failures when the engine answers', async () => {
     exitCodes.start = 1;
     manager.ensure('k', task({ startupProbe: probe('start') }), 'c1', { ...target, engineAnswers: async () => true });
