@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CLOSE, ERROR, RESIZE, STDERR, STDIN, STDOUT, V5, chooseProtocol, exitStatus, failureStatus, frame, parseResize, unframe, type ExecStatus } from '../api/remote-command.js';
+import { isFinished } from '../api/task-phase.js';
 import type { Task } from '../api/types.js';
 import type { AttachedExec } from '../runtime/docker-streams.js';
 import { noExecContainerMessage } from '../runtime/task-containers.js';
@@ -80,9 +81,8 @@ export class TaskExec {
     if (problem) throw badRequest(problem);
     const name = task.metadata.name!;
     const key = `${task.metadata.namespace}/${name}`;
-    const phase = task.status?.phase ?? 'Pending';
     const notRunning = () => badRequest(noExecContainerMessage(task));
-    if (phase === 'Succeeded' || phase === 'Failed' || !(task.status?.nodeName ?? task.spec.nodeName)) throw notRunning();
+    if (isFinished(task) || !(task.status?.nodeName ?? task.spec.nodeName)) throw notRunning();
     const { docker, nodeName, containers } = await this.engines.open(task);
     let session: { attached: AttachedExec; stdout: PassThrough; stderr: PassThrough };
     try {

@@ -1,3 +1,4 @@
+import { isFinishedPhase } from '../api/task-phase.js';
 import { LABELS, type Task } from '../api/types.js';
 import { neverStarted, type ContainerInfo, type Runtime } from './runtime.js';
 
@@ -29,7 +30,7 @@ export function notScheduledMessage(task: Task): string {
 /** Why a Task has no container to exec in (both sides answer it, as kubectl exec shows): completed, or none running. */
 export function noExecContainerMessage(task: Task): string {
   const phase = task.status?.phase ?? 'Pending';
-  if (phase === 'Succeeded' || phase === 'Failed') return `cannot exec into a container in a completed task; current phase is ${phase}`;
+  if (isFinishedPhase(phase)) return `cannot exec into a container in a completed task; current phase is ${phase}`;
   const waiting = task.status?.state?.waiting?.reason;
   return `container of task "${task.metadata.name}" is not running (phase ${phase}${waiting ? `, ${waiting}` : ''})`;
 }

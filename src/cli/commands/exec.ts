@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isFinished } from '../../api/task-phase.js';
 import type { Task } from '../../api/types.js';
 import { noExecContainerMessage } from '../../runtime/task-containers.js';
 import { CliError } from '../cli-error.js';
@@ -40,8 +41,7 @@ export function registerExec(program: Command): void {
     const name = target.kind === 'taskset' ? (await tasksetTask(client, d, target.name, 'exec into')).chosen.metadata.name! : target.name;
     const taskPath = resourcePath(tasksRes, client.conn.namespace, name);
     const task = await client.conn.get<Task>(taskPath);
-    const phase = task.status?.phase ?? 'Pending';
-    if (phase === 'Succeeded' || phase === 'Failed') throw new CliError(noExecContainerMessage(task));
+    if (isFinished(task)) throw new CliError(noExecContainerMessage(task));
     const tty = !!opts.tty && !!opts.stdin && process.stdin.isTTY === true;
     // As kubectl: -t without -i quietly runs without a terminal; only -it on an input that is not one warns.
     if (opts.tty && opts.stdin && !tty) process.stderr.write('Unable to use a TTY - input is not a terminal or the right kind of file\n');

@@ -1,7 +1,8 @@
 import type { KubeList, KubeObject, Node, Task } from '../../api/types.js';
 import { newEvent } from '../../client/event-body.js';
 import { EVENTS, NODES, TASKS, resourcePath } from '../../client/resource-refs.js';
-import { EVICT_ANNOTATION, isFinished } from '../../controllers/node/eviction.js';
+import { isFinished } from '../../api/task-phase.js';
+import { EVICT_ANNOTATION } from '../../controllers/node/eviction.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';

@@ -1,4 +1,5 @@
 import type { Task, TaskStatus } from '../../api/types.js';
+import { isFinished } from '../../api/task-phase.js';
 import { setCondition } from '../conditions.js';
 
 // Moving Tasks off a Node, pure: which Tasks of a lost Node are due (each after its own
@@ -12,10 +13,6 @@ export const EVICT_ANNOTATION = 'okube.dev/evict-from';
 export const DEFAULT_EVICTION_TIMEOUT_MS = 300_000;
 
 export type EvictionCause = 'NodeLost' | 'Drained';
-
-export function isFinished(t: Task): boolean {
-  return t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed';
-}
 
 export function evictionTimeoutMs(t: Task, defaultMs = DEFAULT_EVICTION_TIMEOUT_MS): number {
   const s = t.spec.evictionTimeoutSeconds;

@@ -17,7 +17,8 @@ import { LABELS, VOLUME_TASK_LABEL } from '../../api/types.js';
 import { forgetNode, recordNodeUsage, setNodeReady } from '../../metrics/controllers.js';
 import { DEFAULT_GRACE_PERIOD_MS, nodeStatus, statusWriteDue } from './node-status.js';
 import type { NodeLeases } from './node-lease.js';
-import { dueEvictions, evictionTimeoutMs, isFinished } from './eviction.js';
+import { isFinished } from '../../api/task-phase.js';
+import { dueEvictions, evictionTimeoutMs } from './eviction.js';
 import type { TaskEvictor } from './task-evictor.js';
 import type { SecretTls } from './tls-secret.js';
 

@@ -1,7 +1,8 @@
 import { LABELS, type Task } from '../../api/types.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { loggerFor } from '../../util/logger.js';
-import { EVICT_ANNOTATION, isFinished } from '../node/eviction.js';
+import { isFinished } from '../../api/task-phase.js';
+import { EVICT_ANNOTATION } from '../node/eviction.js';
 import type { TaskEvictor } from '../node/task-evictor.js';
 import type { NodeEntry } from '../node/node-registry.js';
 

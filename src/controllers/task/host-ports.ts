@@ -1,3 +1,4 @@
+import { isFinished } from '../../api/task-phase.js';
 import type { Task } from '../../api/types.js';
 import { errorMessage } from '../../util/errors.js';
 import type { PlanEvent } from './plan.js';
@@ -12,7 +13,7 @@ export function recordedPorts(tasksOnNode: readonly Task[], self: string | undef
   const out: number[] = [];
   for (const t of tasksOnNode) {
     if (t.metadata.uid === self) continue;
-    if (t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed') continue;
+    if (isFinished(t)) continue;
     for (const p of t.status?.ports ?? []) if (p.hostPort > 0) out.push(p.hostPort);
   }
   return out;

@@ -1,6 +1,6 @@
 import type { Task, TaskStatus } from '../../api/types.js';
 import { setCondition } from '../conditions.js';
-import { isFinished } from '../node/eviction.js';
+import { isFinished } from '../../api/task-phase.js';
 
 // A Task on a Node that is not Ready, pure. The engine does not answer, so nobody knows whether the
 // container still runs: the Task stops counting as Ready — its endpoints leave rotation, its TaskSet

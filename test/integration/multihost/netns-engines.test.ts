@@ -267,7 +267,8 @@ describe('Nodes on Docker engines in their own network namespaces, over TCP+TLS'
         expect(t.spec.nodeName, 'not moved: its eviction timeout is 10 minutes').to.equal(nodeNames[0]);
         expect(t.status!.phase).to.equal('Running');
       }
-      expect((await eventsOf(names[0])).some((e) => e.reason === 'NodeNotReady'), 'a NodeNotReady Event').to.equal(true);
+      // Events leave through the controllers' event queue, after the status write.
+      await waitFor('a NodeNotReady Event', async () => (await eventsOf(names[0])).some((e) => e.reason === 'NodeNotReady'), 10_000, 200);
       // Long enough for the liveness probe (2 failures, 1 s apart) to have asked for restarts many times over.
       await new Promise((r) => setTimeout(r, 4000));
     } finally {

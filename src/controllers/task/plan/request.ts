@@ -1,3 +1,4 @@
+import { isFinishedPhase } from '../../../api/task-phase.js';
 import { pendingRequest, RESTART_ANNOTATION, RETRY_ANNOTATION, type PendingRequest } from '../requests.js';
 import { resetBackoff } from './backoff.js';
 import { configBlocked } from './config.js';
@@ -48,7 +49,7 @@ function restartOnRequest(ctx: PlanContext, req: PendingRequest): Plan {
   actions.push({ kind: 'create', restartNumber: restartOf(current) + 1 });
   status.restartCount = (status.restartCount ?? 0) + 1;
   resetBackoff(status);
-  if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+  if (isFinishedPhase(status.phase)) {
     status.phase = 'Scheduled';
     status.completionTime = undefined;
   }

@@ -1,4 +1,5 @@
 import { TEMPLATE_HASH_LABEL, type Task } from '../../../api/types.js';
+import { isFinished } from '../../../api/task-phase.js';
 import type { TaskView } from './types.js';
 
 // One look at each owned Task: finished, terminating or active; of which template; Ready, and
@@ -11,8 +12,7 @@ export function readySince(task: Task): number | undefined {
 }
 
 export function classify(task: Task, minReadySeconds: number, now: Date): TaskView {
-  const phase = task.status?.phase;
-  const finished = phase === 'Succeeded' || phase === 'Failed';
+  const finished = isFinished(task);
   const terminating = !finished && Boolean(task.metadata.deletionTimestamp);
   const active = !finished && !terminating;
   const since = active ? readySince(task) : undefined;
