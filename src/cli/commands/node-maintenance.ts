@@ -1,17 +1,20 @@
-import type { KubeList, KubeObject, Node, Task } from '../../api/types.js';
+import type { KubeList, KubeObject, Node, Task, TaskSet } from '../../api/types.js';
 import { newEvent } from '../../client/event-body.js';
-import { EVENTS, NODES, TASKS, resourcePath } from '../../client/resource-refs.js';
+import { EVENTS, NODES, TASKS, TASKSETS, resourcePath } from '../../client/resource-refs.js';
 import { isFinished } from '../../api/task-phase.js';
 import { EVICT_ANNOTATION } from '../../controllers/node/eviction.js';
+import { controllerOf } from '../../controllers/taskset/plan/ownership.js';
 import { errorMessage } from '../../util/errors.js';
 import { CliError } from '../cli-error.js';
+import { budgetWaitMessage, evictionsAllowed } from '../drain-budget.js';
 import { isServerError } from '../kube/api-error.js';
 import { Connection } from '../kube/connection.js';
 import type { KubeconfigChoice } from '../kube/kubeconfig-static.js';
 
 // The work of okube cordon | uncordon | drain NODE (registered in nodes.ts). Drain cordons, then
 // asks the controllers to move each unfinished Task (EVICT_ANNOTATION): the Task's controller
-// stops the container gracefully, removes it, and unbinds the Task for the scheduler. The command
+// stops the container gracefully, removes it, and unbinds the Task for the scheduler — a TaskSet's
+// Tasks only as many at a time as its disruption budget allows (drain-budget.ts). The command
 // waits until no unfinished Task is left on the Node. Raw requests over the CLI's Connection:
 // client-node would cost the command about a second of start-up.
 
@@ -70,29 +73,96 @@ async function tasksOn(conn: Connection, node: string, selector: { byField: bool
   }
 }
 
-export async function drain(conn: Connection, name: string, timeoutS: number, out: (line: string) => void): Promise<void> {
-  out(`node/${name} ${(await setUnschedulable(conn, name, true)) ? 'cordoned' : 'already cordoned'}`);
-  const pending = new Map<string, string>(); // uid → ns/name
-  const selector = { byField: true };
-  for (const t of await tasksOn(conn, name, selector)) {
-    out(`evicting task ${key(t)}`);
-    try {
-      await patch(conn, resourcePath(TASKS, t.metadata.namespace, t.metadata.name), { metadata: { annotations: { [EVICT_ANNOTATION]: name } } });
-      pending.set(t.metadata.uid!, key(t));
-    } catch (err) {
-      if (!isServerError(err, 'NotFound')) throw new CliError(`evicting task ${key(t)}: ${errorMessage(err)}`);
+/** Every Task of a namespace (paged). */
+async function tasksOfNamespace(conn: Connection, ns: string): Promise<Task[]> {
+  const out: Task[] = [];
+  let token: string | undefined;
+  do {
+    const page = await conn.get<KubeList<Task>>(resourcePath(TASKS, ns), { query: { limit: 500, continue: token } });
+    out.push(...page.items);
+    token = page.metadata.continue || undefined;
+  } while (token);
+  return out;
+}
+
+/**
+ * The Tasks of `waiting` that may be moved now: all that no TaskSet controls, and of each
+ * TaskSet's as many as its disruption budget allows (drain-budget.ts); the others wait for a
+ * later pass, once the ones moved are Ready elsewhere.
+ */
+async function movableNow(conn: Connection, waiting: Task[], moving: ReadonlySet<string>): Promise<{ now: Task[]; held: Array<{ task: Task; set: TaskSet }> }> {
+  const now: Task[] = [];
+  const held: Array<{ task: Task; set: TaskSet }> = [];
+  const bySet = new Map<string, Task[]>();
+  for (const t of waiting) {
+    const ref = controllerOf(t);
+    if (ref?.kind !== 'TaskSet') {
+      now.push(t);
+      continue;
     }
+    const k = `${t.metadata.namespace}/${ref.name}/${ref.uid}`;
+    bySet.set(k, [...(bySet.get(k) ?? []), t]);
   }
+  const namespaces = new Map<string, Promise<Task[]>>();
+  for (const [k, tasks] of bySet) {
+    const [ns, setName, uid] = k.split('/');
+    let set: TaskSet;
+    try {
+      set = await conn.get<TaskSet>(resourcePath(TASKSETS, ns, setName));
+    } catch (err) {
+      if (!isServerError(err, 'NotFound')) throw err;
+      now.push(...tasks); // its TaskSet is gone: nothing to keep available
+      continue;
+    }
+    if (set.metadata.uid !== uid) {
+      now.push(...tasks);
+      continue;
+    }
+    if (!namespaces.has(ns)) namespaces.set(ns, tasksOfNamespace(conn, ns));
+    const members = (await namespaces.get(ns)!).filter((t) => controllerOf(t)?.uid === uid);
+    const allowed = evictionsAllowed(set, members, moving);
+    tasks.forEach((t, i) => (i < allowed ? now.push(t) : held.push({ task: t, set })));
+  }
+  return { now, held };
+}
+
+export async function drain(conn: Connection, name: string, timeoutS: number, out: (line: string) => void, opts: { budgets: boolean } = { budgets: true }): Promise<void> {
+  out(`node/${name} ${(await setUnschedulable(conn, name, true)) ? 'cordoned' : 'already cordoned'}`);
+  const pending = new Map<string, string>(); // uid → ns/name: asked to move, still on the Node
+  const told = new Set<string>(); // uids whose wait for a budget was printed
+  const selector = { byField: true };
   const deadline = Date.now() + timeoutS * 1000;
-  while (pending.size) {
-    const still = new Set((await tasksOn(conn, name, selector)).map((t) => t.metadata.uid!));
+  for (;;) {
+    const onNode = await tasksOn(conn, name, selector);
+    const still = new Set(onNode.map((t) => t.metadata.uid!));
     for (const [uid, k] of pending) {
       if (still.has(uid)) continue;
       pending.delete(uid);
       out(`task/${k} evicted`);
     }
-    if (!pending.size) break;
-    if (Date.now() > deadline) throw new CliError(`drain did not complete within ${timeoutS}s; still on node ${name}: ${[...pending.values()].join(', ')}`);
+    // A Task an earlier drain of this Node already asked to move is moving.
+    for (const t of onNode) if (t.metadata.annotations?.[EVICT_ANNOTATION] === name && !pending.has(t.metadata.uid!)) pending.set(t.metadata.uid!, key(t));
+    const waiting = onNode.filter((t) => !pending.has(t.metadata.uid!));
+    const { now, held } = opts.budgets ? await movableNow(conn, waiting, new Set(pending.keys())) : { now: waiting, held: [] };
+    for (const t of now) {
+      out(`evicting task ${key(t)}`);
+      try {
+        await patch(conn, resourcePath(TASKS, t.metadata.namespace, t.metadata.name), { metadata: { annotations: { [EVICT_ANNOTATION]: name } } });
+        pending.set(t.metadata.uid!, key(t));
+      } catch (err) {
+        if (!isServerError(err, 'NotFound')) throw new CliError(`evicting task ${key(t)}: ${errorMessage(err)}`);
+      }
+    }
+    for (const { task, set } of held) {
+      if (told.has(task.metadata.uid!)) continue;
+      told.add(task.metadata.uid!);
+      out(budgetWaitMessage(task, set));
+    }
+    if (!pending.size && !held.length) break;
+    if (Date.now() > deadline) {
+      const left = [...pending.values(), ...held.map((h) => `${key(h.task)} (held by TaskSet ${h.set.metadata.name}'s disruption budget; --disable-budget moves it anyway)`)];
+      throw new CliError(`drain did not complete within ${timeoutS}s; still on node ${name}: ${left.join(', ')}`);
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   const node = await conn.get<Node>(resourcePath(NODES, undefined, name));

@@ -31,10 +31,11 @@ export function registerNodes(program: Command): void {
     });
   nodeCommand('drain', 'cordon a Node and move every unfinished Task off it (graceful stop, then rescheduling elsewhere)')
     .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m')
-    .action(async (name: string, opts: Common & { timeout: string }) => {
+    .option('--disable-budget', "move every Task at once, ignoring the TaskSets' disruption budgets (their maxUnavailable)")
+    .action(async (name: string, opts: Common & { timeout: string; disableBudget?: boolean }) => {
       const ms = parseDuration(opts.timeout);
       if (ms <= 0) throw new CliError(`--timeout must be positive, got ${JSON.stringify(opts.timeout)}`);
       const { open, drain } = await work();
-      await drain(await open(opts), name, ms / 1000, print);
+      await drain(await open(opts), name, ms / 1000, print, { budgets: !opts.disableBudget });
     });
 }

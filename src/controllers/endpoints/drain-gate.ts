@@ -14,9 +14,22 @@ export function readyInSlices(taskUid: string, slices: EndpointSlice[]): boolean
   return slices.some((s) => (s.endpoints ?? []).some((e) => e.targetRef?.uid === taskUid && e.conditions?.ready !== false));
 }
 
-/** Whether the deletion of `task` should still wait for its endpoints (false once the timeout passed). */
+/** The Ready condition's reason while `okube drain` moves a Task: out of its services before its container stops. */
+export const EVICTING_REASON = 'Evicting';
+
+/** When the Task started leaving its endpoints: its deletion, or the Ready=False write of a drain. */
+function leavingSince(task: Task): number {
+  if (task.metadata.deletionTimestamp) return Date.parse(task.metadata.deletionTimestamp);
+  const ready = task.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'False' && ready.reason === EVICTING_REASON ? Date.parse(ready.lastTransitionTime) : NaN;
+}
+
+/**
+ * Whether the deletion (or drain) of `task` should still wait for its endpoints before SIGTERM
+ * (false once the timeout passed, counted from when it started leaving them).
+ */
 export function endpointsDraining(task: Task, slices: EndpointSlice[], now: Date, timeoutMs = DEFAULT_ENDPOINT_DRAIN_TIMEOUT_MS): boolean {
-  const since = task.metadata.deletionTimestamp ? Date.parse(task.metadata.deletionTimestamp) : NaN;
+  const since = leavingSince(task);
   if (Number.isNaN(since)) return false;
   if (now.getTime() - since >= timeoutMs) return false;
   return readyInSlices(task.metadata.uid!, slices);

@@ -1,14 +1,18 @@
-import { LABELS, type Task } from '../../api/types.js';
+import { LABELS, type Task, type TaskStatus } from '../../api/types.js';
 import type { ResourceClient } from '../../client/resource-client.js';
 import { loggerFor } from '../../util/logger.js';
 import { isFinished } from '../../api/task-phase.js';
+import { EVICTING_REASON } from '../endpoints/drain-gate.js';
+import { setCondition } from '../conditions.js';
 import { EVICT_ANNOTATION } from '../node/eviction.js';
 import type { TaskEvictor } from '../node/task-evictor.js';
 import type { NodeEntry } from '../node/node-registry.js';
 
 // A Task asked to leave its Node (okube drain sets EVICT_ANNOTATION): its container is stopped
 // gracefully (SIGTERM, terminationGracePeriodSeconds, SIGKILL) and removed, and only then is
-// the Task unbound for the scheduler — so the old and the new copy never run at once.
+// the Task unbound for the scheduler — so the old and the new copy never run at once. Before the
+// SIGTERM the Task leaves its services, as a deleted one does (plan/lifecycle.ts): Ready=False
+// (Evicting), through the traffic gate, and the stop waits until no EndpointSlice lists it ready.
 
 const log = loggerFor('controller.task.drain');
 
@@ -24,13 +28,36 @@ export interface DrainDeps {
   stop(containerId: string, graceSeconds: number): void;
   /** Whether a stop of this container is under way. */
   stopping(containerId: string): boolean;
+  /** Writes the status (through the traffic gate); returns the Task as written. */
+  writeStatus(status: TaskStatus): Promise<Task | undefined>;
+  /** Whether an EndpointSlice still lists the Task as ready (bounded: endpoints/drain-gate.ts). */
+  endpointsDraining(task: Task): boolean;
+}
+
+/** How often a drain waiting for the Task's endpoints looks again (slice events usually come first). */
+export const DRAIN_ENDPOINTS_POLL_MS = 250;
+
+/** The status of a Task leaving its Node's services before its container stops; undefined when it already says so. */
+export function evictingStatus(task: Task, node: string, now: Date): TaskStatus | undefined {
+  const stored = task.status ?? {};
+  const ready = stored.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'False' && ready.reason === EVICTING_REASON && stored.ready !== true) return undefined;
+  const status: TaskStatus = structuredClone(stored);
+  status.ready = false;
+  status.conditions = setCondition(status.conditions, {
+    type: 'Ready', status: 'False', reason: EVICTING_REASON,
+    message: `the Task is being moved off node ${node} (drain): out of its services before its container stops`,
+    observedGeneration: task.metadata.generation,
+  }, now);
+  return status;
 }
 
 /**
- * Carries out the request; returns the Task as last written (undefined when it is gone), or
- * 'stopping' while its container is still stopping (the stop's end brings the Task back).
+ * Carries out the request; returns the Task as last written (undefined when it is gone),
+ * 'stopping' while its container is still stopping (the stop's end brings the Task back), or
+ * 'leaving' while its endpoints are being marked not ready (look again soon).
  */
-export async function drainTask(task: Task, entry: NodeEntry | undefined, deps: DrainDeps): Promise<Task | undefined | 'stopping'> {
+export async function drainTask(task: Task, entry: NodeEntry | undefined, deps: DrainDeps, now: Date): Promise<Task | undefined | 'stopping' | 'leaving'> {
   const from = task.metadata.annotations![EVICT_ANNOTATION];
   const node = task.spec.nodeName;
   if (!node || node !== from || isFinished(task)) {
@@ -44,6 +71,14 @@ export async function drainTask(task: Task, entry: NodeEntry | undefined, deps: 
     const containers = await entry.runtime.list({ [LABELS.taskUid]: task.metadata.uid! });
     const running = containers.filter((c) => c.running);
     if (running.length) {
+      if (running.some((c) => !deps.stopping(c.id))) {
+        const leaving = evictingStatus(task, node, now);
+        if (leaving) {
+          await deps.writeStatus(leaving);
+          return 'leaving';
+        }
+        if (deps.endpointsDraining(task)) return 'leaving';
+      }
       for (const c of running) if (!deps.stopping(c.id)) deps.stop(c.id, grace);
       return 'stopping';
     }

@@ -15,7 +15,7 @@ import { noProbes, type ProbeSupervisor } from './probe-supervisor.js';
 import { EngineOps, type Requeue } from './engine-ops.js';
 import { ContainerActions, type Doing } from './container-actions.js';
 import { opFailureEvent, reportFailure, retryDelayMs, settledStatus } from './failures.js';
-import { drainTask } from './drain.js';
+import { DRAIN_ENDPOINTS_POLL_MS, drainTask } from './drain.js';
 import { observe, type ObserveDeps } from './observe.js';
 import { preflight } from './preflight.js';
 import { rescheduleWithStatus, type TaskEvictor } from '../node/task-evictor.js';
@@ -297,13 +297,21 @@ export class TaskReconciler {
   /** Moves the Task off a Node being drained (drain.ts). */
   private async drain(key: string, task: Task, evictor: TaskEvictor): Promise<ReconcileResult> {
     const node = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
+    const log = this.log.child({ key });
     const moved = await drainTask(task, node, {
       tasks: this.deps.tasks,
       evictor,
       stopProbes: () => this.probes().stop(key),
       stop: (id, graceSeconds) => this.containers.handOver(key, task, { kind: 'stop', id, graceSeconds, reason: 'Drained' }, node!),
       stopping: (id) => this.ops.list(key).some((o) => o.kind === 'stop' && o.containerId === id),
-    });
+      writeStatus: async (status) => {
+        const written = await this.statusWriter.finish(key, task, status, [], log);
+        if (written) this.remember(key, written);
+        return written;
+      },
+      endpointsDraining: (t) => this.deps.endpointsDraining?.(t, this.now()) ?? false,
+    }, this.now());
+    if (moved === 'leaving') return { requeueAfterMs: DRAIN_ENDPOINTS_POLL_MS };
     if (moved && moved !== 'stopping') this.remember(key, moved);
     return {};
   }

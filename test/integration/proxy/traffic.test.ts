@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Condition, Task, TaskService, TaskSet } from '../../../src/api/types.js';
+import { LABELS, type Condition, type Task, type TaskService, type TaskSet } from '../../../src/api/types.js';
 import { loadKubeConfig } from '../../../src/client/kubeconfig.js';
 import { Informer } from '../../../src/client/informer.js';
 import { ResourceClient, TASKS, TASKSERVICES } from '../../../src/client/resource-client.js';
@@ -443,5 +443,40 @@ describe('TaskService traffic through okube up (API server, controllers, HAProxy
     await waitFor('okube up printing the service line', async () => up.stdout().includes(`service ${ns}/shown: 127.0.0.1:${port} (http)\n`) || undefined, 10_000, 100).catch((err: Error) => {
       throw new Error(`${err.message}; okube up printed:\n${up.stdout()}`);
     });
+  });
+
+  // Last in the file: it adds a second Node, which the tests before must not see.
+  it('okube drain of the Node under a TaskSet behind the service: no request fails, each replica leaves the service before its container stops', async function () {
+    requireEnv(this, env.extraDockerHosts.length > 0, 'a second Docker engine needed (hack/dev-env.sh hosts 1)');
+    // The drain moves every Task of the Node: only this test's, so no other TaskSet's budget holds it.
+    for (const other of namespaces.splice(0)) await ok(['delete', 'namespace', other, '--wait=true', '--timeout=120s']);
+    const ns = await newNamespace();
+    const port = await deploy(ns, 'moved');
+    const second = uniqueName('second');
+    const other = new DockerRuntime({ dockerHost: env.extraDockerHosts[0] });
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'okube.dev/v1alpha1', kind: 'Node', metadata: { name: second }, spec: { dockerHost: env.extraDockerHosts[0], address: env.extraAddresses[0] } }));
+    try {
+      await ok(['wait', '--for=condition=Ready', `nodes.okube.dev/${second}`, '--timeout=60s']);
+      const load = loadLoop(port);
+      await sleep(500);
+      // busybox httpd is PID 1 and ignores SIGTERM: each stop ends in a SIGKILL after the 5 s grace.
+      const drained = await okube(['drain', upArgs.nodeName, '--timeout', '150s'], { kubeconfig: up.kubeconfig, timeoutMs: 170_000 });
+      expect(drained.code, `${drained.stdout}\n${drained.stderr}`).to.equal(0);
+      await waitFor('3 replicas Ready on the second Node', async () => {
+        const ts = await liveTasks(ns);
+        return ts.length === 3 && ts.every((t) => t.spec.nodeName === second && readyCond(t)?.status === 'True') || undefined;
+      }, 120_000, 200);
+      await routed(ns, 'moved', 3);
+      await sleep(1000);
+      const samples = await load.stop();
+      expect(samples.filter((s) => s.error), 'failed requests').to.deep.equal([]);
+      console.log(`      drain: ${samples.length} requests, 0 failed; drain output:\n${drained.stdout.trimEnd().split('\n').map((l) => `        ${l}`).join('\n')}`);
+    } finally {
+      await ok(['delete', 'taskset', 'moved', '-n', ns, '--wait=true']).catch(() => undefined);
+      await waitFor('the moved Tasks gone', async () => (await tasks.list({ namespace: ns })).items.length === 0 || undefined, 120_000, 200).catch(() => undefined);
+      await run(['delete', 'nodes.okube.dev', second]);
+      await okube(['uncordon', upArgs.nodeName], { kubeconfig: up.kubeconfig });
+      for (const c of await other.list({ [LABELS.managed]: 'true', [LABELS.namespace]: ns })) await other.remove(c.id);
+    }
   });
 });

@@ -173,6 +173,67 @@ describe('Nodes and scheduling across three Docker engines', function () {
     await deleteAll(ns);
   });
 
+  it("drain moves a TaskSet's Tasks one at a time (its maxUnavailable), so its other replicas stay Ready", async () => {
+    const ns = await newNamespace(rig.cluster);
+    for (const n of [names[0], names[2]]) await okube('cordon', n);
+    await waitFor('cordons seen by the controllers', async () => [names[0], names[2]].every((n) => manager.nodeInformer.get(n)?.spec.unschedulable === true));
+    await manager.taskSets.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', metadata: { name: 'web', namespace: ns }, spec: { replicas: 4, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: sleeper() } } });
+    const ready = (t: Task) => t.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    await waitFor('4 replicas Ready on the one schedulable Node', async () => {
+      const ts = await tasksIn(ns);
+      return ts.length === 4 && ts.every((t) => ready(t) && t.spec.nodeName === names[1]);
+    }, 120_000, 250);
+    for (const n of [names[0], names[2]]) await okube('uncordon', n);
+
+    // Watch availability while the drain runs: the most replicas not Ready at any one time.
+    let worst = 0;
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const ts = await tasksIn(ns);
+        worst = Math.max(worst, 4 - ts.filter(ready).length);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    let stdout: string;
+    try {
+      ({ stdout } = await okube('drain', names[1], '--timeout', '120'));
+    } finally {
+      watching = false;
+      await watch;
+    }
+    console.log(`      drain of a 4-replica TaskSet (maxUnavailable 25%): at most ${worst} not Ready at once`);
+    expect(worst, 'replicas not Ready at once').to.equal(1);
+    expect(stdout.split('\n').filter((l) => l.startsWith('waiting to evict task')).length, stdout).to.equal(3);
+    expect(stdout).to.include(`node/${names[1]} drained`);
+    // The drain ends when the last Task has left the Node; it starts elsewhere after that.
+    await waitFor('4 replicas Ready on the other Nodes', async () => (await tasksIn(ns)).filter((t) => ready(t) && t.spec.nodeName !== names[1]).length === 4, 60_000, 250);
+    await okube('uncordon', names[1]);
+    await manager.taskSets.delete('web', ns);
+    await waitFor('TaskSet and Tasks gone', async () => (await tasksIn(ns)).length === 0, 120_000, 250);
+  });
+
+  it('drain --disable-budget moves all of a TaskSet\'s Tasks at once', async () => {
+    const ns = await newNamespace(rig.cluster);
+    for (const n of [names[0], names[2]]) await okube('cordon', n);
+    await waitFor('cordons seen by the controllers', async () => [names[0], names[2]].every((n) => manager.nodeInformer.get(n)?.spec.unschedulable === true));
+    await manager.taskSets.create({ apiVersion: 'okube.dev/v1alpha1', kind: 'TaskSet', metadata: { name: 'all', namespace: ns }, spec: { replicas: 3, selector: { matchLabels: { app: 'all' } }, template: { metadata: { labels: { app: 'all' } }, spec: sleeper() } } });
+    await waitFor('3 replicas Running on the one schedulable Node', async () => {
+      const ts = await tasksIn(ns);
+      return ts.length === 3 && ts.every((t) => t.status?.phase === 'Running' && t.spec.nodeName === names[1]);
+    }, 120_000, 250);
+    for (const n of [names[0], names[2]]) await okube('uncordon', n);
+    const { stdout } = await okube('drain', names[1], '--disable-budget', '--timeout', '120');
+    const lines = stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('waiting to evict')), stdout).to.deep.equal([]);
+    // All three asked to move before the first had left.
+    expect(lines.slice(1, 4).every((l) => l.startsWith('evicting task')), stdout).to.equal(true);
+    expect(stdout).to.include(`node/${names[1]} drained`);
+    await okube('uncordon', names[1]);
+    await manager.taskSets.delete('all', ns);
+    await waitFor('TaskSet and Tasks gone', async () => (await tasksIn(ns)).length === 0, 120_000, 250);
+  });
+
   it('shows Ready, Tasks and capacity in kubectl get onodes, and the conditions in kubectl describe', async () => {
     const { stdout } = await kubectl('get', 'onodes');
     console.log(stdout.trimEnd().replace(/^/gm, '      '));

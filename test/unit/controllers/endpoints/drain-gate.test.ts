@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { EndpointSlice, Task } from '../../../../src/api/types.js';
-import { endpointsDraining, readyInSlices, taskUidsOfSlice } from '../../../../src/controllers/endpoints/drain-gate.js';
+import { EVICTING_REASON, endpointsDraining, readyInSlices, taskUidsOfSlice } from '../../../../src/controllers/endpoints/drain-gate.js';
 import { plan, type PlanInput } from '../../../../src/controllers/task/plan.js';
 import { at, container, iso, node, task } from '../task/fixtures.js';
 
@@ -31,6 +31,15 @@ describe('endpoint drain gate', () => {
     const t = deleting('2026-01-01T00:00:00Z');
     expect(endpointsDraining(t, [slice('u1', true)], new Date('2026-01-01T00:00:01Z'), 5000)).to.equal(true);
     expect(endpointsDraining(t, [slice('u1', false)], new Date('2026-01-01T00:00:01Z'), 5000)).to.equal(false);
+  });
+
+  it('a drain waits, counted from its Ready=False Evicting write, while the Task is a ready endpoint', () => {
+    const evicting: Task = { apiVersion: 'okube.dev/v1alpha1', kind: 'Task', metadata: { name: 't', namespace: 'default', uid: 'u1' }, spec: { image: 'i' }, status: { ready: false, conditions: [{ type: 'Ready', status: 'False', reason: EVICTING_REASON, message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }] } };
+    expect(endpointsDraining(evicting, [slice('u1', true)], new Date('2026-01-01T00:00:01Z'), 5000)).to.equal(true);
+    expect(endpointsDraining(evicting, [slice('u1', true)], new Date('2026-01-01T00:00:05Z'), 5000), 'after the timeout').to.equal(false);
+    const notReadyForAnotherReason = structuredClone(evicting);
+    notReadyForAnotherReason.status!.conditions![0].reason = 'ContainersNotReady';
+    expect(endpointsDraining(notReadyForAnotherReason, [slice('u1', true)], new Date('2026-01-01T00:00:01Z'), 5000), 'neither deleted nor drained').to.equal(false);
   });
 
   it('stops waiting once the drain timeout has passed', () => {
