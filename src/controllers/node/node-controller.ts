@@ -147,8 +147,7 @@ export class NodeReconciler {
     const volumes = (await entry.runtime.listVolumes({ [LABELS.node]: key })).filter((v) => ofThisCluster(v.labels, entry.cluster));
     for (const uid of tracker.due(volumes, owned, now.getTime())) {
       try {
-        for (const c of await entry.runtime.list({ [VOLUME_TASK_LABEL]: uid, [LABELS.node]: key })) await entry.runtime.remove(c.id);
-        await entry.runtime.removeVolumes({ [VOLUME_TASK_LABEL]: uid, [LABELS.node]: key });
+        await removeTaskVolumes(entry, key, uid);
         log.info({ key, taskUid: uid }, 'removed the volumes of a Task that is gone from this Node');
       } catch (err) {
         // Still in use by a container that goes next period: try again then.
@@ -319,8 +318,12 @@ export class NodeReconciler {
       if (!entry) return;
       try {
         for (const c of await entry.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: key })) if (ofThisCluster(c.labels, entry.cluster)) await entry.runtime.remove(c.id);
+        // The Tasks' own volumes too (emptyDirs, and config volumes holding Secret files): no sweep
+        // of this Node will come for them any more. A claim's volume is the user's data: it stays.
+        const volumes = (await entry.runtime.listVolumes({ [LABELS.node]: key })).filter((v) => ofThisCluster(v.labels, entry.cluster));
+        for (const uid of new Set(volumes.flatMap((v) => v.labels[VOLUME_TASK_LABEL] ?? []))) await removeTaskVolumes(entry, key, uid);
       } catch (err) {
-        log.warn({ key, err: errorMessage(err) }, 'could not remove the containers of a deleted node');
+        log.warn({ key, err: errorMessage(err) }, 'could not remove the containers and volumes of a deleted node');
       }
     };
     await sweep();
@@ -345,4 +348,10 @@ export class NodeReconciler {
     }
     return Math.min(period, nextInMs ?? period);
   }
+}
+
+/** A Task's own volumes on a Node, and the holder container of its config volumes (which keeps them in use). */
+async function removeTaskVolumes(entry: NodeEntry, key: string, uid: string): Promise<void> {
+  for (const c of await entry.runtime.list({ [VOLUME_TASK_LABEL]: uid, [LABELS.node]: key })) await entry.runtime.remove(c.id);
+  await entry.runtime.removeVolumes({ [VOLUME_TASK_LABEL]: uid, [LABELS.node]: key });
 }

@@ -246,17 +246,18 @@ describe('Nodes and scheduling across three Docker engines', function () {
     for (const n of names) expect(leases.stdout).to.include(`lease.coordination.k8s.io/${n}`);
   });
 
-  it('removes the containers of a deleted Node and moves its Tasks', async () => {
+  it('removes the containers and the Tasks\' own volumes of a deleted Node and moves its Tasks', async () => {
     const ns = await newNamespace(rig.cluster);
     const extra = `${group}-extra`;
     extraNodes.push(extra);
     await manager.nodes.create(netnsNode(extra, netns[1], PORTS, selector));
     await waitFor('extra Node Ready', async () => readyOf(await manager.nodes.get(extra))?.status === 'True', 60_000, 200);
-    await manager.tasks.create(taskObject(ns, 'pinned', sleeper({ nodeName: extra })));
+    await manager.tasks.create(taskObject(ns, 'pinned', sleeper({ nodeName: extra, volumes: [{ name: 'scratch', emptyDir: {} }], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] })));
     const before = await waitFor('pinned Running', async () => {
       const t = await manager.tasks.get('pinned', ns);
       return t.status?.phase === 'Running' ? t : undefined;
     }, 60_000, 200);
+    expect((await engines[1].listVolumes({ [LABELS.node]: extra })).length, 'the emptyDir volume on the Node').to.be.greaterThan(0);
     await manager.nodes.delete(extra);
     const moved = await waitFor('pinned Running on another Node', async () => {
       const t = await manager.tasks.get('pinned', ns);
@@ -264,6 +265,7 @@ describe('Nodes and scheduling across three Docker engines', function () {
     }, 60_000, 200);
     expect(names).to.include(moved.spec.nodeName);
     expect(await engines[1].list({ [LABELS.node]: extra })).to.deep.equal([]);
+    await waitFor('no volume of the deleted Node left', async () => (await engines[1].listVolumes({ [LABELS.node]: extra })).length === 0, 30_000, 200);
     expect((await containersOf(before)).map((c) => [c.engine, c.running])).to.deep.equal([[names.indexOf(moved.spec.nodeName!), true]]);
     const leases = await kubectl('get', 'leases', '-n', 'okube-node-lease', '-o', 'name');
     expect(leases.stdout).to.not.include(extra);
