@@ -1,5 +1,6 @@
 import { isFinished } from '../api/task-phase.js';
 import type { Task, TaskSet } from '../api/types.js';
+import { isReady } from '../controllers/task/traffic-gate.js';
 import { resolveFenceposts } from '../controllers/taskset/plan/fenceposts.js';
 
 // How many of a TaskSet's Tasks `okube drain` may move off a Node right now, pure. A moved Task is
@@ -14,10 +15,6 @@ export function drainBudget(ts: TaskSet): number | undefined {
   return Math.max(1, resolveFenceposts(ts.spec).maxUnavailable);
 }
 
-function isReady(t: Task): boolean {
-  return t.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
 /**
  * How many more of the TaskSet's Tasks may be moved now: its budget less what is unavailable —
  * replicas not Ready (missing ones included, as a PodDisruptionBudget counts), and Tasks already
@@ -26,7 +23,7 @@ function isReady(t: Task): boolean {
 export function evictionsAllowed(ts: TaskSet, members: readonly Task[], moving: ReadonlySet<string>): number {
   const budget = drainBudget(ts);
   if (budget === undefined) return Number.POSITIVE_INFINITY;
-  const ready = members.filter((t) => !isFinished(t) && !t.metadata.deletionTimestamp && isReady(t) && !moving.has(t.metadata.uid!)).length;
+  const ready = members.filter((t) => !isFinished(t) && !t.metadata.deletionTimestamp && isReady(t.status) && !moving.has(t.metadata.uid!)).length;
   const unavailable = Math.max(0, (ts.spec.replicas ?? 1) - ready);
   return Math.max(0, budget - unavailable);
 }

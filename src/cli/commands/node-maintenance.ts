@@ -50,39 +50,35 @@ export async function setUnschedulable(conn: Connection, name: string, value: bo
   return true;
 }
 
+/** Every Task of a namespace (all namespaces when undefined) that `query` selects, page by page. */
+async function listTasks(conn: Connection, namespace: string | undefined, query: Record<string, string> = {}): Promise<Task[]> {
+  const out: Task[] = [];
+  let token: string | undefined;
+  do {
+    const page = await conn.get<KubeList<Task>>(resourcePath(TASKS, namespace), { query: { limit: 500, continue: token, ...query } });
+    out.push(...page.items);
+    token = page.metadata.continue || undefined;
+  } while (token);
+  return out;
+}
+
 /**
  * Unfinished Tasks bound to the Node (a Task being deleted is leaving by itself). The server
  * selects them by spec.nodeName (a selectable field of the Task CRD); a Kubernetes API server
  * older than 1.31 refuses that field, and then every Task is listed and filtered here.
  */
 async function tasksOn(conn: Connection, node: string, selector: { byField: boolean }): Promise<Task[]> {
-  const out: Task[] = [];
-  let token: string | undefined;
-  for (;;) {
-    let page: KubeList<Task>;
+  let tasks: Task[] | undefined;
+  if (selector.byField) {
     try {
-      page = await conn.get<KubeList<Task>>(resourcePath(TASKS), { query: { limit: 500, continue: token, ...(selector.byField ? { fieldSelector: `spec.nodeName=${node}` } : {}) } });
+      tasks = await listTasks(conn, undefined, { fieldSelector: `spec.nodeName=${node}` });
     } catch (err) {
-      if (!selector.byField || token || !isServerError(err, 'BadRequest') || !/field label not supported/.test(errorMessage(err))) throw err;
+      if (!isServerError(err, 'BadRequest') || !/field label not supported/.test(errorMessage(err))) throw err;
       selector.byField = false;
-      continue;
     }
-    for (const t of page.items) if (t.spec.nodeName === node && !isFinished(t) && !t.metadata.deletionTimestamp) out.push(t);
-    token = page.metadata.continue || undefined;
-    if (!token) return out;
   }
-}
-
-/** Every Task of a namespace (paged). */
-async function tasksOfNamespace(conn: Connection, ns: string): Promise<Task[]> {
-  const out: Task[] = [];
-  let token: string | undefined;
-  do {
-    const page = await conn.get<KubeList<Task>>(resourcePath(TASKS, ns), { query: { limit: 500, continue: token } });
-    out.push(...page.items);
-    token = page.metadata.continue || undefined;
-  } while (token);
-  return out;
+  tasks ??= await listTasks(conn, undefined);
+  return tasks.filter((t) => t.spec.nodeName === node && !isFinished(t) && !t.metadata.deletionTimestamp);
 }
 
 /**
@@ -118,7 +114,7 @@ async function movableNow(conn: Connection, waiting: Task[], moving: ReadonlySet
       now.push(...tasks);
       continue;
     }
-    if (!namespaces.has(ns)) namespaces.set(ns, tasksOfNamespace(conn, ns));
+    if (!namespaces.has(ns)) namespaces.set(ns, listTasks(conn, ns));
     const members = (await namespaces.get(ns)!).filter((t) => controllerOf(t)?.uid === uid);
     const allowed = evictionsAllowed(set, members, moving);
     tasks.forEach((t, i) => (i < allowed ? now.push(t) : held.push({ task: t, set })));

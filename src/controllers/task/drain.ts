@@ -3,10 +3,10 @@ import type { ResourceClient } from '../../client/resource-client.js';
 import { loggerFor } from '../../util/logger.js';
 import { isFinished } from '../../api/task-phase.js';
 import { EVICTING_REASON } from '../endpoints/drain-gate.js';
-import { setCondition } from '../conditions.js';
 import { EVICT_ANNOTATION } from '../node/eviction.js';
 import type { TaskEvictor } from '../node/task-evictor.js';
 import type { NodeEntry } from '../node/node-registry.js';
+import { unreadyStatus } from './unready-status.js';
 
 // A Task asked to leave its Node (okube drain sets EVICT_ANNOTATION): its container is stopped
 // gracefully (SIGTERM, terminationGracePeriodSeconds, SIGKILL) and removed, and only then is
@@ -39,17 +39,7 @@ export const DRAIN_ENDPOINTS_POLL_MS = 250;
 
 /** The status of a Task leaving its Node's services before its container stops; undefined when it already says so. */
 export function evictingStatus(task: Task, node: string, now: Date): TaskStatus | undefined {
-  const stored = task.status ?? {};
-  const ready = stored.conditions?.find((c) => c.type === 'Ready');
-  if (ready?.status === 'False' && ready.reason === EVICTING_REASON && stored.ready !== true) return undefined;
-  const status: TaskStatus = structuredClone(stored);
-  status.ready = false;
-  status.conditions = setCondition(status.conditions, {
-    type: 'Ready', status: 'False', reason: EVICTING_REASON,
-    message: `the Task is being moved off node ${node} (drain): out of its services before its container stops`,
-    observedGeneration: task.metadata.generation,
-  }, now);
-  return status;
+  return unreadyStatus(task, EVICTING_REASON, `the Task is being moved off node ${node} (drain): out of its services before its container stops`, now);
 }
 
 /**

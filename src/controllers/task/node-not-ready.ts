@@ -1,5 +1,5 @@
 import type { Task, TaskStatus } from '../../api/types.js';
-import { setCondition } from '../conditions.js';
+import { unreadyStatus } from './unready-status.js';
 import { isFinished } from '../../api/task-phase.js';
 
 // A Task on a Node that is not Ready, pure. The engine does not answer, so nobody knows whether the
@@ -18,17 +18,7 @@ export const NODE_NOT_READY_REASON = 'NodeNotReady';
  */
 export function nodeNotReadyStatus(task: Task, node: string, now: Date): TaskStatus | undefined {
   if (isFinished(task)) return undefined;
-  const stored = task.status ?? {};
-  const ready = stored.conditions?.find((c) => c.type === 'Ready');
-  if (ready?.status === 'False' && ready.reason === NODE_NOT_READY_REASON && stored.ready !== true) return undefined;
-  const status: TaskStatus = structuredClone(stored);
-  status.ready = false;
-  status.conditions = setCondition(
-    status.conditions,
-    { type: 'Ready', status: 'False', reason: NODE_NOT_READY_REASON, message: nodeNotReadyMessage(node), observedGeneration: task.metadata.generation },
-    now,
-  );
-  return status;
+  return unreadyStatus(task, NODE_NOT_READY_REASON, nodeNotReadyMessage(node), now);
 }
 
 export function nodeNotReadyMessage(node: string): string {
