@@ -1,4 +1,6 @@
 import { TASK_FINALIZER, type Task } from '../../api/types.js';
+import { isFinished } from '../../api/task-phase.js';
+import { EVICT_ANNOTATION } from '../node/eviction.js';
 import { evictionRequested } from './drain.js';
 
 // Before a Task is planned, pure: whether it is the Task reconciler's to plan now, from the Task
@@ -11,7 +13,10 @@ import { evictionRequested } from './drain.js';
 // finalizer then would leave its container running with nothing to stop it. A Node the Node
 // controller has found not Ready (its stored Ready condition is not True: not merely a registry
 // entry that has not had its first heartbeat yet) also asks that its Tasks stop counting as Ready
-// (node-not-ready.ts).
+// (node-not-ready.ts). A drain waits the same way for a Node whose stored Ready condition still
+// says True but that this process has not reached yet (just started, or not yet past the engine's
+// grace period): it stops the container there before the Task moves, and taking the Node for an
+// unreachable one would start the new copy while the old one may still run until the orphan sweep.
 
 /** How often a Task bound to an unknown or unready Node looks again. */
 export const NODE_WAIT_MS = 5000;
@@ -28,11 +33,16 @@ export type Preflight =
 /**
  * `node`: the registry's entry for spec.nodeName (undefined: none, or no nodeName); `canDrain`: an
  * evictor is there; `nodeExists`: the Node object is still there (the Node informer has it);
- * `nodeFoundNotReady`: its stored Ready condition is not True.
+ * `storedReady`: the status of its stored Ready condition (undefined: none).
  */
-export function preflight(task: Task, node: { ready: boolean } | undefined, canDrain: boolean, nodeExists = false, nodeFoundNotReady = false): Preflight {
+export function preflight(task: Task, node: { ready: boolean } | undefined, canDrain: boolean, nodeExists = false, storedReady?: string): Preflight {
   const deleting = Boolean(task.metadata.deletionTimestamp);
-  if (canDrain && evictionRequested(task)) return { kind: 'drain' };
+  const nodeFoundNotReady = storedReady !== undefined && storedReady !== 'True';
+  if (canDrain && evictionRequested(task)) {
+    const stopsThere = task.spec.nodeName !== undefined && task.spec.nodeName === task.metadata.annotations![EVICT_ANNOTATION] && !isFinished(task);
+    if (stopsThere && !node?.ready && nodeExists && storedReady === 'True') return { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
+    return { kind: 'drain' };
+  }
   // The plan only adds the finalizer (binding waits for it) or handles the deletion.
   if (!task.spec.nodeName && !deleting && task.metadata.finalizers?.includes(TASK_FINALIZER)) return { kind: 'unbound' };
   if (task.spec.nodeName && !node) return deleting && !nodeExists ? { kind: 'releaseFinalizer' } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };

@@ -169,7 +169,7 @@ export class TaskReconciler {
     const entry = task.spec.nodeName ? this.deps.registry.get(task.spec.nodeName) : undefined;
     const nodeExists = task.spec.nodeName !== undefined && this.deps.nodeSpec?.(task.spec.nodeName) !== undefined;
     const readyCondition = task.spec.nodeName !== undefined ? this.deps.nodeReadyCondition?.(task.spec.nodeName) : undefined;
-    const before = preflight(task, entry, this.deps.evictor !== undefined, nodeExists, readyCondition !== undefined && readyCondition.status !== 'True');
+    const before = preflight(task, entry, this.deps.evictor !== undefined, nodeExists, readyCondition?.status);
     switch (before.kind) {
       case 'drain':
         return this.drain(key, task, this.deps.evictor!);

@@ -1,8 +1,11 @@
 import { expect } from 'chai';
-import { LABELS } from '../../../src/api/types.js';
+import { LABELS, type Node } from '../../../src/api/types.js';
+import { NODES, ResourceClient } from '../../../src/client/resource-client.js';
+import { EVICT_ANNOTATION } from '../../../src/controllers/node/eviction.js';
 import { DockerRuntime } from '../../../src/runtime/docker-runtime.js';
-import { testEnv } from '../../support/env.js';
-import { taskObject, waitFor } from '../../support/tasks.js';
+import { testEnv, uniqueName } from '../../support/env.js';
+import { requireEnv } from '../../support/require-env.js';
+import { nodeObject, taskObject, waitFor } from '../../support/tasks.js';
 import { kill9, spawnControllers as startControllers } from '../../support/controller-process.js';
 import { useControllerProcessRig } from '../../support/controller-process-rig.js';
 
@@ -62,5 +65,40 @@ describe('controller killed with SIGKILL', function () {
     expect(early).to.be.at.most(50);
     expect(restarted.status!.restartCount).to.equal(waiting.status!.restartCount! + 1);
     expect(containers.filter((c) => c.running).length).to.be.at.most(1);
+  });
+
+  it('goes on with a drain after the restart by stopping the container on its Node before the Task runs on another', async function () {
+    requireEnv(this, env.extraDockerHosts.length >= 1, 'a second Docker engine needed (OKUBE_TEST_EXTRA_DOCKER_HOSTS; run hack/dev-env.sh hosts 1)');
+    const nodes = new ResourceClient<Node>(rig.cluster.kc, NODES);
+    const other = uniqueName('node');
+    const docker2 = new DockerRuntime({ dockerHost: env.extraDockerHosts[0] });
+    try {
+      await nodes.create(nodeObject(other, env.extraDockerHosts[0], env.extraAddresses[0]));
+      rig.child = startControllers(rig.cluster.kubeconfigPath);
+      // Ignores SIGTERM: its stop takes the whole grace period.
+      await rig.tasks.create(taskObject(rig.ns, 'moving', { image: env.image, command: ['sh', '-c', "trap '' TERM; while true; do sleep 1; done"], terminationGracePeriodSeconds: 3, nodeName: rig.nodeName }));
+      const running = await waitFor('Running', async () => {
+        const t = await rig.tasks.get('moving', rig.ns);
+        return t.status?.phase === 'Running' ? t : undefined;
+      }, 60_000, 50);
+      await kill9(rig.child);
+      // What okube drain writes, while no controller runs: the controllers find it when they start.
+      await nodes.patch(rig.nodeName, { spec: { unschedulable: true } });
+      await rig.tasks.patch('moving', { metadata: { annotations: { [EVICT_ANNOTATION]: rig.nodeName } } }, rig.ns);
+      rig.child = startControllers(rig.cluster.kubeconfigPath);
+      await waitFor('Running on the other Node', async () => {
+        const t = await rig.tasks.get('moving', rig.ns);
+        return t.spec.nodeName === other && t.status?.phase === 'Running';
+      }, 90_000, 50);
+      const left = (await docker.list({ [LABELS.taskUid]: running.metadata.uid! })).filter((c) => c.running);
+      expect(left.map((c) => c.id), 'containers still running on the drained Node').to.deep.equal([]);
+    } finally {
+      await nodes.patch(rig.nodeName, { spec: { unschedulable: false } }).catch(() => undefined);
+      await rig.tasks.delete('moving', rig.ns).catch(() => undefined);
+      await waitFor('Task gone', async () => !(await rig.tasks.list({ namespace: rig.ns })).items.length, 60_000, 100).catch(() => undefined);
+      await nodes.delete(other).catch(() => undefined);
+      for (const c of await docker2.list({ [LABELS.node]: other })) await docker2.remove(c.id);
+      await docker2.close();
+    }
   });
 });

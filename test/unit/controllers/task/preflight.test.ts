@@ -8,6 +8,8 @@ import { iso, task } from './fixtures.js';
 const ready = { ready: true };
 const unready = { ready: false };
 const deleting = { deletionTimestamp: iso(0) };
+/** Asked to leave node `from` (okube drain's annotation names the Node); the fixture runs on n1. */
+const leave = (from = 'n1') => task({}, undefined, { annotations: { [EVICT_ANNOTATION]: from } });
 
 describe('Task preflight', () => {
   it('plans a Task bound to a Ready Node', () => {
@@ -15,11 +17,11 @@ describe('Task preflight', () => {
   });
 
   it('drains a Task asked to leave its Node when there is an evictor', () => {
-    expect(preflight(task({}, undefined, { annotations: { [EVICT_ANNOTATION]: iso(0) } }), ready, true)).to.deep.equal({ kind: 'drain' });
+    expect(preflight(leave(), ready, true)).to.deep.equal({ kind: 'drain' });
   });
 
   it('plans an eviction request like any Task when there is no evictor', () => {
-    expect(preflight(task({}, undefined, { annotations: { [EVICT_ANNOTATION]: iso(0) } }), ready, false)).to.deep.equal({ kind: 'plan' });
+    expect(preflight(leave(), ready, false)).to.deep.equal({ kind: 'plan' });
   });
 
   it('leaves an unbound Task with its finalizer to the scheduler', () => {
@@ -39,11 +41,11 @@ describe('Task preflight', () => {
   });
 
   it('asks that the Task stop counting as Ready when the Node controller found its Node not Ready', () => {
-    expect(preflight(task(), unready, true, true, true)).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS, nodeNotReady: true });
+    expect(preflight(task(), unready, true, true, 'Unknown')).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS, nodeNotReady: true });
   });
 
   it('does not mark the Task for a registered Node that has had no heartbeat yet (its stored condition still Ready)', () => {
-    expect(preflight(task(), unready, true, true, false)).to.not.have.property('nodeNotReady');
+    expect(preflight(task(), unready, true, true, 'True')).to.not.have.property('nodeNotReady');
   });
 
   it('only releases the finalizer of a Task being deleted whose Node is gone', () => {
@@ -58,7 +60,27 @@ describe('Task preflight', () => {
     expect(preflight(task({}, undefined, deleting), unready, true)).to.deep.equal({ kind: 'plan' });
   });
 
+  it('holds a drain while its Node has had no heartbeat from this process yet and its stored condition still says Ready (its container may be running there)', () => {
+    expect(preflight(leave(), unready, true, true, 'True')).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS });
+  });
+
+  it('holds a drain while its existing Node is not registered yet and its stored condition still says Ready', () => {
+    expect(preflight(leave(), undefined, true, true, 'True')).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS });
+  });
+
+  it('drains off a Node the Node controller found unreachable (the container stays there until it returns)', () => {
+    expect(preflight(leave(), unready, true, true, 'Unknown')).to.deep.equal({ kind: 'drain' });
+  });
+
+  it('drains off a Node that is gone', () => {
+    expect(preflight(leave(), undefined, true, false, 'True')).to.deep.equal({ kind: 'drain' });
+  });
+
+  it('does not hold a drain request for another Node (it is void, and cleared without the Node)', () => {
+    expect(preflight(leave('elsewhere'), unready, true, true, 'True')).to.deep.equal({ kind: 'drain' });
+  });
+
   it('plans, not drains, a Task being deleted that was asked to leave', () => {
-    expect(preflight(task({}, undefined, { ...deleting, annotations: { [EVICT_ANNOTATION]: iso(0) } }), ready, true)).to.deep.equal({ kind: 'plan' });
+    expect(preflight(task({}, undefined, { ...deleting, annotations: { [EVICT_ANNOTATION]: 'n1' } }), ready, true)).to.deep.equal({ kind: 'plan' });
   });
 });
