@@ -34,6 +34,14 @@ describe('okube CLI against okube up', function () {
   const kubectl = async (args: string[]) => (await runKubectl(args, { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') })).stdout;
   const taskYaml = (name: string, spec: string) => `apiVersion: okube.dev/v1alpha1\nkind: Task\nmetadata:\n  name: ${name}\nspec:\n  image: ${image}\n${spec}`;
   const noStack = (r: CliResult) => expect(r.stderr).to.not.match(/\n\s+at /);
+  const dockerContainersOf = async (uid: string) => {
+    const docker = new DockerRuntime({ dockerHost: testEnv().dockerHost });
+    try {
+      return await docker.list({ [LABELS.taskUid]: uid });
+    } finally {
+      await docker.close();
+    }
+  };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'okube-cli-'));
@@ -494,6 +502,32 @@ describe('okube CLI against okube up', function () {
       await waitFor('logs -f to keep streaming', async () => followed.startsWith('hello\n') && (followed.match(/tick/g) ?? []).length >= 5, 60_000, 200);
     } finally {
       follower.kill('SIGINT');
+    }
+  });
+
+  it('a spec change applied again keeps the replaced container: logs --previous reads it and lastState says SpecChanged, two containers at most', async () => {
+    const manifest = (word: string) => taskYaml('changer', `  command: ["sh", "-c", "trap 'echo bye; exit 0' TERM; echo ${word}; while true; do sleep 1; done"]\n  terminationGracePeriodSeconds: 5\n`);
+    const runningWith = async (what: string, previousId?: string) => waitFor(what, async () => {
+      const t = await task('changer');
+      return t.status?.phase === 'Running' && t.status.containerID && t.status.containerID !== previousId && t.status.lastState?.terminated?.containerID === previousId ? t : undefined;
+    }, 60_000, 200);
+    await inNs(['apply', '-f', '-'], manifest('v1'));
+    let before = await waitFor('changer running', async () => {
+      const t = await task('changer');
+      return t.status?.phase === 'Running' && t.status.containerID ? t : undefined;
+    }, 60_000, 200);
+    for (const [i, word] of ['v2', 'v3'].entries()) {
+      const applied = await inNs(['apply', '-f', '-'], manifest(word));
+      expect(applied.stdout, applied.stderr).to.equal('task.okube.dev/changer configured\n');
+      const now = await runningWith(`changer running ${word}`, before.status!.containerID);
+      expect(now.status!.lastState!.terminated).to.include({ reason: 'SpecChanged', exitCode: 0, containerID: before.status!.containerID });
+      expect(now.status!.restartCount, 'a replacement, not a restart').to.equal(0);
+      expect((await inNs(['logs', 'changer'])).stdout).to.equal(`${word}\n`);
+      expect((await inNs(['logs', 'changer', '--previous'])).stdout).to.equal(`${i === 0 ? 'v1' : 'v2'}\nbye\n`);
+      expect((await kubectl(['get', 'task', 'changer', '-n', ns, '-o', 'jsonpath={.status.lastState.terminated.reason}']))).to.equal('SpecChanged');
+      const containers = await dockerContainersOf(now.metadata.uid!);
+      expect(containers.length, 'the running one and the one it replaced').to.equal(2);
+      before = now;
     }
   });
 

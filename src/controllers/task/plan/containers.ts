@@ -1,4 +1,5 @@
 import { LABELS } from '../../../api/types.js';
+import { neverStarted } from '../../../runtime/runtime.js';
 import { specHash } from '../container-spec.js';
 import { backoffLeftMs, resetBackoff, waitOutdated } from './backoff.js';
 import { configBlocked } from './config.js';
@@ -41,7 +42,10 @@ export function specChange(ctx: PlanContext): Plan | undefined {
     actions.push({ kind: 'stop', id: current.id, graceSeconds: ctx.grace, reason: 'SpecChanged' });
     ctx.events.push({ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' });
   }
-  actions.push({ kind: 'remove', id: current.id });
+  // The replaced container stays, exited, for `logs --previous` and status.lastState (plan/running.ts),
+  // as a restarted one does (plan/request.ts); the exit kept before it goes. One that never ran has nothing to show.
+  if (neverStarted(current)) actions.push({ kind: 'remove', id: current.id });
+  else if (ctx.previous) actions.push({ kind: 'remove', id: ctx.previous.id });
   // A new spec whose configuration does not resolve (a Secret it names is missing) gets no
   // container yet: the Task waits for it as a new one would (configBlocked, below).
   if (ctx.input.configError === undefined) actions.push({ kind: 'create', restartNumber: restartOf(current) + 1 });

@@ -78,13 +78,16 @@ export function newContext(input: PlanInput): PlanContext {
   // `-o jsonpath='{.status.restartCount}'` and the RESTARTS column say 0, not nothing.
   status.restartCount ??= 0;
   const containers = [...input.containers].sort(byNewest);
-  // A never-started newest container over one that ran is the next one, waiting for its start —
-  // also alone during a crash-loop wait, when the exited one was removed behind okube's back
-  // (`docker container prune`): the wait still holds it back.
+  // A never-started newest container over one that ran, of the same spec, is the next one, waiting
+  // for its start — also alone during a crash-loop wait, when the exited one was removed behind
+  // okube's back (`docker container prune`): the wait still holds it back. Over one of another
+  // spec it is the replacement of a spec change whose start failed: the current container.
   const hasNext =
     containers.length > 0 &&
     neverStarted(containers[0]) &&
-    (containers.length > 1 ? containers[1].status !== 'created' && !containers[1].running : status.state?.waiting?.reason === 'CrashLoopBackOff');
+    (containers.length > 1
+      ? containers[1].status !== 'created' && !containers[1].running && containers[1].labels[LABELS.specHash] === containers[0].labels[LABELS.specHash]
+      : status.state?.waiting?.reason === 'CrashLoopBackOff');
   const next = hasNext ? containers[0] : undefined;
   const [current, ...older] = hasNext ? containers.slice(1) : containers;
   return {

@@ -1,4 +1,5 @@
 import { probeRestartAllowed } from '../../../backoff/index.js';
+import { LABELS } from '../../../api/types.js';
 import type { ContainerInfo } from '../../../runtime/runtime.js';
 import { replacedOnRequest, REQUEST_LABELS, RESTART_ANNOTATION } from '../requests.js';
 import { backoffRunning } from './backoff.js';
@@ -34,6 +35,18 @@ function runningState(ctx: PlanContext, c: ContainerInfo): void {
         exitCode: previous.exitCode ?? 137,
         reason: 'Restarted',
         message: `restarted on request (${RESTART_ANNOTATION}=${c.labels[REQUEST_LABELS.restart] ?? ''})`,
+        startedAt: previous.startedAt,
+        finishedAt: previous.finishedAt ?? nowIso,
+        containerID: previous.id,
+      },
+    };
+  } else if (previous && previous.status !== 'created' && !exitRecorded(previous, status) && previous.labels[LABELS.specHash] !== c.labels[LABELS.specHash]) {
+    // The container a spec change replaced: its real exit, as the last state (not a crash).
+    status.lastState = {
+      terminated: {
+        exitCode: previous.exitCode ?? 137,
+        reason: 'SpecChanged',
+        message: 'replaced after a spec change',
         startedAt: previous.startedAt,
         finishedAt: previous.finishedAt ?? nowIso,
         containerID: previous.id,

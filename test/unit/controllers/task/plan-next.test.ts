@@ -158,7 +158,7 @@ describe('task plan: the next container made during a crash-loop wait', () => {
     const changed = task({ ...spec, image: 'img2' }, waitingStatus(old));
     const p = run({ task: changed, containers: [nextC(old, 1), exitedC(old, 0)], now: at(5) });
     expect(p.actions).to.deep.include({ kind: 'remove', id: 'c1' });
-    expect(p.actions).to.deep.include({ kind: 'remove', id: 'c0' });
+    expect(p.actions, 'the exited one stays, for logs --previous').to.not.deep.include({ kind: 'remove', id: 'c0' });
     expect(p.actions.findIndex((a) => a.kind === 'remove' && a.id === 'c1')).to.be.below(p.actions.findIndex((a) => a.kind === 'create'));
     expect(p.actions).to.deep.include({ kind: 'create', restartNumber: 1 });
     expect(kinds(p)).to.not.include('start');

@@ -131,7 +131,6 @@ describe('task plan: spec changes', () => {
     expect(p.actions).to.deep.equal([
       { kind: 'stopProbes' },
       { kind: 'stop', id: 'c2', graceSeconds: 30, reason: 'SpecChanged' },
-      { kind: 'remove', id: 'c2' },
       { kind: 'create', restartNumber: 3 },
     ]);
     expect(p.events).to.deep.equal([{ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' }]);
@@ -144,10 +143,49 @@ describe('task plan: spec changes', () => {
     expect(cond(p, 'BackOff')).to.deep.equal({ status: 'False', reason: 'SpecChanged', message: 'the container is being replaced' });
   });
 
-  it('replaces an exited container of an old spec without stopping it', () => {
+  it('replaces an exited container of an old spec without stopping it, and keeps it for logs --previous', () => {
     const old = task();
     const t = task({ image: 'img2' });
-    expect(run({ task: t, containers: [exited(old)] }).actions).to.deep.equal([{ kind: 'stopProbes' }, { kind: 'remove', id: 'c0' }, { kind: 'create', restartNumber: 1 }]);
+    expect(run({ task: t, containers: [exited(old)] }).actions).to.deep.equal([{ kind: 'stopProbes' }, { kind: 'create', restartNumber: 1 }]);
+  });
+
+  it('removes the exit kept before the replaced container (two containers at most)', () => {
+    const old = task();
+    const t = task({ image: 'img2' });
+    const p = run({ task: t, containers: [exited(old, { restart: 1 }), exited(old, { restart: 0 })] });
+    expect(p.actions).to.deep.equal([{ kind: 'stopProbes' }, { kind: 'remove', id: 'c0' }, { kind: 'create', restartNumber: 2 }]);
+  });
+
+  it('removes a replaced container that never started (it has no output to keep)', () => {
+    const old = task();
+    const t = task({ image: 'img2' });
+    const p = run({ task: t, containers: [exited(old, { status: 'created', startedAt: undefined, exitCode: undefined, finishedAt: undefined })] });
+    expect(p.actions).to.deep.equal([{ kind: 'stopProbes' }, { kind: 'remove', id: 'c0' }, { kind: 'create', restartNumber: 1 }]);
+  });
+
+  it("records the replaced container's exit as the last state once the new one runs, not as a crash", () => {
+    const old = task();
+    const t = task({ image: 'img2' }, { phase: 'Running', restartCount: 2, state: { waiting: { reason: 'ContainerCreating' } } });
+    const p = run({ task: t, containers: [running(t, { restart: 1, startedAt: iso(3) }), exited(old, { exitCode: 143, finishedAt: iso(2) })] });
+    expect(p.status.lastState).to.deep.equal({ terminated: { exitCode: 143, reason: 'SpecChanged', message: 'replaced after a spec change', startedAt: iso(0), finishedAt: iso(2), containerID: 'c0' } });
+    expect(p.status.restartCount).to.equal(2);
+    expect(p.status.phase).to.equal('Running');
+    expect(p.actions.map((a) => a.kind)).to.not.include('remove');
+  });
+
+  it("keeps a crash's last state when the crashed container is the one replaced", () => {
+    const old = task();
+    const crash = { terminated: { exitCode: 1, reason: 'Error', startedAt: iso(0), finishedAt: iso(2), containerID: 'c0' } };
+    const t = task({ image: 'img2' }, { phase: 'Running', restartCount: 1, lastState: crash });
+    const p = run({ task: t, containers: [running(t, { restart: 1, startedAt: iso(3) }), exited(old)] });
+    expect(p.status.lastState).to.deep.equal(crash);
+  });
+
+  it('starts a replacement that was created but never started, instead of taking it for a crash-loop next container and making another', () => {
+    const old = task();
+    const t = task({ image: 'img2' }, { phase: 'Running', state: { waiting: { reason: 'ContainerCreating' } } });
+    const p = run({ task: t, containers: [running(t, { restart: 1, status: 'created', running: false, startedAt: undefined }), exited(old)] });
+    expect(p.actions).to.deep.equal([{ kind: 'start', id: 'c1' }]);
   });
 });
 
@@ -533,11 +571,11 @@ describe('task plan: the end of a run', () => {
 });
 
 describe('task plan: a spec change, planned again once the old container stopped', () => {
-  it('removes the stopped container and makes the new one without a second Killing event', () => {
+  it('keeps the stopped container and makes the new one without a second Killing event', () => {
     const old = task();
     const t = task({ image: 'img2' }, { phase: 'Running', state: { waiting: { reason: 'ContainerCreating' } } });
     const p = run({ task: t, containers: [exited(old, { exitCode: 143 })] });
-    expect(p.actions.map((a) => a.kind)).to.deep.equal(['stopProbes', 'remove', 'create']);
+    expect(p.actions.map((a) => a.kind)).to.deep.equal(['stopProbes', 'create']);
     expect(p.events).to.deep.equal([]);
   });
 });
@@ -552,11 +590,11 @@ describe('task plan: a spec change whose configuration does not resolve', () => 
     expect(p.events).to.deep.equal([]);
   });
 
-  it('replaces the old container with none yet and waits in CreateContainerConfigError', () => {
+  it('stops the old container, makes none yet and waits in CreateContainerConfigError', () => {
     const old = task();
     const t = task({ image: 'img2' }, { phase: 'Running', ready: true, started: true, containerID: 'c0' });
     const p = run({ task: t, containers: [running(old)], configError: 'secret "db" not found (env PW)' });
-    expect(p.actions.map((a) => a.kind)).to.deep.equal(['stopProbes', 'stop', 'remove']);
+    expect(p.actions.map((a) => a.kind)).to.deep.equal(['stopProbes', 'stop']);
     expect(p.status.state).to.deep.equal({ waiting: { reason: 'CreateContainerConfigError', message: 'secret "db" not found (env PW)' } });
     expect(p.events.map((e) => e.reason)).to.deep.equal(['Killing', 'Failed']);
   });

@@ -120,7 +120,7 @@ describe('task plan', () => {
     const old = task();
     const t = task({ image: 'img2' }, { phase: 'Running', restartCount: 3 });
     const p = run({ task: t, containers: [container(old)] });
-    expect(kinds(p)).to.deep.equal(['stopProbes', 'stop', 'remove', 'create']);
+    expect(kinds(p)).to.deep.equal(['stopProbes', 'stop', 'create']);
     expect(p.status.restartCount).to.equal(3);
     expect(p.status.backoff).to.equal(undefined);
   });
