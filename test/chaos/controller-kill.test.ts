@@ -63,10 +63,12 @@ describe('chaos: controller process killed with SIGKILL', function () {
     const chaosMs = Date.now() - t0;
 
     await (await stack.startControllers()).running;
-    const report = await converge(stack.invariants({ allRunning: true, maxContainersPerTask: 1 }), 120_000);
+    // A spec change keeps the replaced container, exited, for `logs --previous`: one running and at most one more.
+    const report = await converge(stack.invariants({ allRunning: true, maxContainersPerTask: 2 }), 120_000);
     console.log(`      ${KILLS} kills over ${(chaosMs / 1000).toFixed(1)} s (${killedBeforeRunning} before the controllers ran, ${killedWhileCreating} with a container created but not started); converged ${(report.ms / 1000).toFixed(1)} s after the last restart: ${report.tasks} Tasks, ${report.running} running containers, ${report.containers} containers`);
     expect(report.tasks).to.equal(TASKS);
-    expect(report.containers).to.equal(TASKS);
+    expect(report.running).to.equal(TASKS);
+    expect(report.containers).to.be.within(TASKS, 2 * TASKS);
     const tasks = (await stack.tasks.list({ namespace: stack.namespace })).items;
     expect(tasks.every((t) => t.spec.env?.[0]?.value === '2')).to.equal(true);
   });
