@@ -28,25 +28,13 @@ export function running(ctx: PlanContext): Plan | undefined {
 
 function runningState(ctx: PlanContext, c: ContainerInfo): void {
   const { status, previous, nowIso } = ctx;
-  if (previous && previous.status !== 'created' && !exitRecorded(previous, status) && replacedOnRequest(previous, c)) {
-    // The container a restart request stopped: its real exit, as the last state (not a crash).
+  const replaced = previous && previous.status !== 'created' && !exitRecorded(previous, status) ? replacedWhy(previous, c) : undefined;
+  if (previous && replaced) {
+    // The container a restart request or a spec change replaced: its real exit, as the last state (not a crash).
     status.lastState = {
       terminated: {
         exitCode: previous.exitCode ?? 137,
-        reason: 'Restarted',
-        message: `restarted on request (${RESTART_ANNOTATION}=${c.labels[REQUEST_LABELS.restart] ?? ''})`,
-        startedAt: previous.startedAt,
-        finishedAt: previous.finishedAt ?? nowIso,
-        containerID: previous.id,
-      },
-    };
-  } else if (previous && previous.status !== 'created' && !exitRecorded(previous, status) && previous.labels[LABELS.specHash] !== c.labels[LABELS.specHash]) {
-    // The container a spec change replaced: its real exit, as the last state (not a crash).
-    status.lastState = {
-      terminated: {
-        exitCode: previous.exitCode ?? 137,
-        reason: 'SpecChanged',
-        message: 'replaced after a spec change',
+        ...replaced,
         startedAt: previous.startedAt,
         finishedAt: previous.finishedAt ?? nowIso,
         containerID: previous.id,
@@ -127,4 +115,11 @@ function probeRestart(ctx: PlanContext, c: ContainerInfo, restart: { reason: str
   cond(ctx, 'ProbeRestartLimited', 'True', 'RestartRateLimited', message);
   cond(ctx, 'Ready', 'False', 'ProbeRestartLimited', message);
   return finish(ctx, 30_000);
+}
+
+/** Why `newer` replaced `older` other than by a crash: a restart request, or a spec change (undefined: neither). */
+function replacedWhy(older: ContainerInfo, newer: ContainerInfo): { reason: string; message: string } | undefined {
+  if (replacedOnRequest(older, newer)) return { reason: 'Restarted', message: `restarted on request (${RESTART_ANNOTATION}=${newer.labels[REQUEST_LABELS.restart] ?? ''})` };
+  if (older.labels[LABELS.specHash] !== newer.labels[LABELS.specHash]) return { reason: 'SpecChanged', message: 'replaced after a spec change' };
+  return undefined;
 }
