@@ -158,18 +158,28 @@ describe('Task configuration and security on real Docker', function () {
     await rig.manager.tasks.create(taskObject(ns, 'neighbour', { image: env.image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080 }] }));
     const neighbour = await waitForTask(rig.manager.tasks, ns, 'neighbour', 'Running with a port', (t) => t.status?.phase === 'Running' && Boolean(t.status.ports?.length));
     const port = neighbour.status!.ports![0].hostPort;
-    // Each process forks two copies of itself in the background, forever.
-    await rig.manager.tasks.create(taskObject(ns, 'bomb', { image: env.image, command: ['sh', '-c', 'b() { b & b & wait; }; b'], restartPolicy: 'Never' }));
+    // Each process forks two copies of itself in the background; the shell at the top starts a
+    // new generation whenever one dies out, until a fork of its own is refused, which ends it.
+    await rig.manager.tasks.create(taskObject(ns, 'bomb', { image: env.image, command: ['sh', '-c', 'b() { b & b & wait; }; while :; do b; done'], restartPolicy: 'Never' }));
     const bomb = await running('bomb');
     const pids = await waitFor('the bomb reaches the PIDs limit', async () => {
       const stats = (await engine.getContainer(bomb.status!.containerID!).stats({ stream: false })) as { pids_stats?: { current?: number; limit?: number } };
       return (stats.pids_stats?.current ?? 0) >= DEFAULT_PIDS_LIMIT - 10 ? stats.pids_stats : undefined;
     }, 60_000, 250);
     expect(pids.limit, 'the engine enforces the limit on the container').to.equal(DEFAULT_PIDS_LIMIT);
-    // Still forking: the count stays at the limit, never above it.
+    // While it forks the count stays at the limit, never above it. Docker answers an empty sample
+    // once the container has exited: then the limit has ended the bomb, its top shell refused a fork.
     for (let i = 0; i < 3; i++) {
       const again = (await engine.getContainer(bomb.status!.containerID!).stats({ stream: false })) as { pids_stats?: { current?: number } };
-      expect(again.pids_stats?.current).to.be.at.most(DEFAULT_PIDS_LIMIT);
+      if (again.pids_stats?.current === undefined) {
+        const ended = await engine.getContainer(bomb.status!.containerID!).inspect();
+        expect(ended.State.Running, 'a running container has a PIDs count').to.equal(false);
+        expect(ended.State.ExitCode).to.equal(2);
+        const logs = (await engine.getContainer(bomb.status!.containerID!).logs({ stdout: true, stderr: true, tail: 20 })).toString();
+        expect(logs).to.include("can't fork: Resource temporarily unavailable");
+        break;
+      }
+      expect(again.pids_stats.current).to.be.at.most(DEFAULT_PIDS_LIMIT);
     }
     for (let i = 0; i < 5; i++) {
       const body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
