@@ -40,6 +40,18 @@ describe('crash-loop restarts with the next container made during the wait', fun
     }, 60_000, 50);
   }
 
+  /** Deletes the Task and waits until it is gone: a crash loop left running would restart on the shared Node in the next test's process and teach it a start lead. */
+  async function deleteAndWait(name: string): Promise<void> {
+    await rig.tasks.delete(name, rig.ns);
+    await waitFor(`${name} gone`, async () => {
+      try {
+        await rig.tasks.get(name, rig.ns);
+        return false;
+      } catch (err) {
+        return isOkubeError(err, 'NotFound');
+      }
+    }, 60_000);
+  }
 
   it('has exactly one created-not-started container during the wait, and that container is the one that starts', async () => {
     await rig.tasks.create(crashLoop('loop', 4));
@@ -61,20 +73,13 @@ describe('crash-loop restarts with the next container made during the wait', fun
     // Docker's clock and ours are the same machine's; nextRestartAt has millisecond precision. The
     // lead learned from the first start is at most MAX_START_LEAD_MS (and 9/10 of the 4 s delay).
     expect(early, 'started more than the start lead cap before nextRestartAt').to.be.at.most(MAX_START_LEAD_MS);
+    await deleteAndWait('loop');
   });
 
   it('removes the created container with the others when the Task is deleted during the wait', async () => {
     await rig.tasks.create(crashLoop('gone', 30));
     const { waiting } = await inWaitWithNext('gone');
-    await rig.tasks.delete('gone', rig.ns);
-    await waitFor('Task gone', async () => {
-      try {
-        await rig.tasks.get('gone', rig.ns);
-        return false;
-      } catch (err) {
-        return isOkubeError(err, 'NotFound');
-      }
-    }, 60_000);
+    await deleteAndWait('gone');
     expect(await containersOf(waiting.metadata.uid!)).to.deep.equal([]);
   });
 
@@ -93,7 +98,7 @@ describe('crash-loop restarts with the next container made during the wait', fun
     expect(after.status!.restartCount, 'counted once').to.equal(waiting.status!.restartCount! + 1);
     expect(after.status!.lastState?.terminated?.containerID, 'the container made before the kill ran').to.equal(next.id);
     const ran = await docker.inspect(next.id);
-    // No lead: the new process has seen no start on the Node.
+    // No lead: the new process has seen no start on the Node (the earlier tests' Tasks are gone).
     expect(Date.parse(ran!.startedAt!), 'not before nextRestartAt').to.be.at.least(Date.parse(waiting.status!.backoff!.nextRestartAt!) - 5);
     const now = await containersOf(waiting.metadata.uid!);
     expect(now.length, 'the next container and the last exit at most').to.be.at.most(2);
