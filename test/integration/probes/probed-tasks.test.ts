@@ -77,7 +77,7 @@ describe('probes on real containers', function () {
     expect(manager.probeManager.view(`${ns}/deleted`), 'probed after delete').to.equal(undefined);
   });
 
-  it('kubectl get tasks shows READY, and kubectl describe shows a liveness failure as a Warning Unhealthy event', async () => {
+  it('kubectl get tasks shows READY, and kubectl describe shows a liveness failure as a Warning Unhealthy event, before its Killing', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'kcache-'));
     const kenv = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: cache };
     try {
@@ -100,6 +100,10 @@ describe('probes on real containers', function () {
       const describe = await kubectl(['describe', 'task', 'visible', '-n', ns], kenv);
       expect(describe.code, describe.stderr).to.equal(0);
       expect(describe.stdout).to.match(/Warning\s+Unhealthy\s+.*Liveness probe failed: HTTP probe failed with statuscode: 404/);
+      // Events of the same second keep the order they happened in (their names sort so, as client-go's do).
+      const reasons = describe.stdout.slice(describe.stdout.indexOf('Events:')).split('\n').map((l) => l.trim().split(/\s+/)[1]);
+      expect(reasons.indexOf('Created'), describe.stdout).to.be.within(0, reasons.indexOf('Started'));
+      expect(reasons.indexOf('Unhealthy'), describe.stdout).to.be.within(0, reasons.indexOf('Killing'));
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
