@@ -126,7 +126,8 @@ export function registerLogs(program: Command): void {
           out.on('error', reject);
         });
       } catch (err) {
-        const e = err instanceof CliError ? err : new CliError(errorMessage(err));
+        const lost = viaServer ? client.conn.streamError(err, `the log of task/${task.metadata.name}`) : err;
+        const e = lost instanceof CliError ? lost : new CliError(errorMessage(lost));
         if (!several || !opts.ignoreErrors) throw e;
         process.stderr.write(`${e.prefix}${e.message}\n`);
         failed ??= e;

@@ -127,6 +127,16 @@ export class Connection {
     return new ConnectionError(`${err.message}`, 1, 'Unable to connect to the server: ');
   }
 
+  /**
+   * An error while a response body streams (a watch, a followed log): the server went away after
+   * answering — stopped, killed or restarted. Node says only `aborted`; this says what and where.
+   */
+  streamError(err: unknown, what: string): Error {
+    const e = err as NodeJS.ErrnoException;
+    if (e instanceof Error && (e.code === 'ECONNRESET' || e.message === 'aborted')) return new ConnectionError(`${what} ended: lost the connection to the server ${this.hostPort()}`);
+    return e instanceof Error ? e : new Error(String(err));
+  }
+
   /** A JSON request; a non-2xx answer throws the server's error the way kubectl prints it. */
   async request<T = unknown>(path: string, spec: RequestSpec = {}): Promise<Response<T>> {
     const { code, body } = await this.read(await this.open(path, spec));

@@ -32,6 +32,9 @@ export async function* watchEvents<T = unknown>(conn: Connection, path: string, 
         if (line) yield JSON.parse(line) as WatchEvent<T>;
       }
     }
+  } catch (err) {
+    // Only the stream's own errors land here: a consumer that stops early ends this generator through finally.
+    throw conn.streamError(err, 'the watch');
   } finally {
     res.destroy();
   }
