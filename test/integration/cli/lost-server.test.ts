@@ -6,12 +6,29 @@ import { join } from 'node:path';
 import { freePort } from '../../../src/util/free-port.js';
 import { tempDir } from '../apiserver/helpers.js';
 import { okubeBin } from '../../support/okube-bin.js';
+import { okube, removeNodeLeftovers, startUp, type UpProcess } from '../../support/okube-cli.js';
 import { testEnv, uniqueName } from '../../support/env.js';
 import { waitFor } from '../../support/wait.js';
 
-// A followed stream whose API server goes away (kill -9 of a real `okube apiserver`, as when
-// `okube up` is killed or restarted): `okube get -w` ends with one line that says what happened
-// and where, and a non-zero exit — not Node's bare `aborted`.
+// A followed stream whose API server goes away (kill -9 of a real `okube apiserver`, or of
+// `okube up`): `okube get -w` and `okube logs -f` end with one line that says what happened and
+// where, and a non-zero exit — not Node's bare `aborted`.
+
+/** Spawns an okube command that follows a stream; its output so far and its exit code once it ends (or 'hung'). */
+function follower(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [okubeBin(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    out: () => out,
+    err: () => err,
+    ended: () => Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
 
 describe('okube get -w when the API server goes away', function () {
   this.timeout(120_000);
@@ -69,23 +86,59 @@ describe('okube get -w when the API server goes away', function () {
 
   it('ends with "the watch ended: lost the connection to the server HOST:PORT" and exit code 1 after kill -9 of the server', async () => {
     const cache = tempDir('okube-lost-cache-');
-    const child = spawn(process.execPath, [okubeBin(), 'get', 'tasks', '-w'], { env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const f = follower(['get', 'tasks', '-w'], { KUBECONFIG: kubeconfig, KUBECACHEDIR: cache });
     try {
-      await waitFor('the listed Task printed', async () => /^seen\s/m.test(out), 30_000, 50);
+      await waitFor('the listed Task printed', async () => /^seen\s/m.test(f.out()), 30_000, 50);
       // The list is printed before the watch is opened: the server counts it once it is.
       await waitFor('the watch open on the server', async () => /^apiserver_longrunning_requests\{[^}]*verb="WATCH"[^}]*resource="tasks"[^}]*\} 1$/m.test((await fetchText('GET', '/metrics')).text), 30_000, 100);
       server.kill('SIGKILL');
-      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
-      expect(code, `stderr: ${err}`).to.equal(1);
-      expect(err).to.equal(`error: the watch ended: lost the connection to the server 127.0.0.1:${port}\n`);
+      expect(await f.ended(), `stderr: ${f.err()}`).to.equal(1);
+      expect(f.err()).to.equal(`error: the watch ended: lost the connection to the server 127.0.0.1:${port}\n`);
     } finally {
-      child.kill('SIGKILL');
+      f.kill();
       rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('okube logs -f when okube up goes away', function () {
+  this.timeout(180_000);
+  const dir = tempDir('okube-lost-up-');
+  const nodeName = uniqueName('lostlogs');
+  const cache = tempDir('okube-lost-up-cache-');
+  let up: UpProcess;
+  let port: number;
+
+  before(async () => {
+    port = await freePort();
+    up = await startUp({ dataDir: join(dir, 'data'), port, nodeName, extraArgs: ['--no-proxy'] });
+  });
+  after(async () => {
+    await up?.stop('SIGKILL');
+    await removeNodeLeftovers(nodeName);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('ends with "the log of task/NAME ended: lost the connection to the server HOST:PORT" and exit code 1 after kill -9 of okube up', async () => {
+    const manifest = `apiVersion: okube.dev/v1alpha1
+kind: Task
+metadata: { name: talker }
+spec:
+  image: ${testEnv().image}
+  command: [sh, -c, "trap 'exit 0' TERM; while true; do echo tick; sleep 0.2; done"]
+`;
+    const applied = await okube(['apply', '-f', '-'], { kubeconfig: up.kubeconfig, input: manifest });
+    expect(applied.code, applied.stderr).to.equal(0);
+    await waitFor('talker Running', async () => (await okube(['get', 'task', 'talker', '-o', 'jsonpath={.status.phase}'], { kubeconfig: up.kubeconfig })).stdout === 'Running', 60_000, 200);
+    const f = follower(['logs', '-f', 'talker'], { KUBECONFIG: up.kubeconfig, KUBECACHEDIR: cache });
+    try {
+      await waitFor('the followed log prints', async () => /tick\n/.test(f.out()) || (f.err() ? Promise.reject(new Error(f.err())) : false), 30_000, 100);
+      await up.stop('SIGKILL');
+      expect(await f.ended(), `stderr: ${f.err()}`).to.equal(1);
+      expect(f.err()).to.equal(`error: the log of task/talker ended: lost the connection to the server 127.0.0.1:${port}\n`);
+    } finally {
+      f.kill();
     }
   });
 });
