@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { CliError } from '../cli-error.js';
 import { resourcePath, type ApiResource } from '../kube/discovery.js';
 import { describeObject, type EventLike } from '../print/describe.js';
 import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
@@ -26,7 +25,6 @@ async function eventsFor(client: Client, obj: Described): Promise<EventLike[]> {
 async function describe(client: Client, resource: ApiResource, name: string | undefined, selector?: string): Promise<string[]> {
   const path = resourcePath(resource, client.conn.namespace, name);
   const objects = name ? [await client.conn.get<Described>(path)] : (await client.conn.get<{ items: Described[] }>(path, { query: { labelSelector: selector } })).items;
-  if (!objects.length) throw new CliError(resource.namespaced ? `No resources found in ${client.conn.namespace} namespace.` : 'No resources found', 1, '');
   return Promise.all(objects.map(async (o) => describeObject(o, await eventsFor(client, o))));
 }
 
@@ -43,6 +41,8 @@ export function registerDescribe(program: Command): void {
     const targets = await resolveTargets(client, [resource, ...names]);
     const out: string[] = [];
     for (const t of targets) out.push(...(await describe(client, t.resource, t.name, opts.selector)));
+    // Nothing to describe is not an error: kubectl says so on stderr and exits 0.
+    if (!out.length) process.stderr.write(targets.every((t) => t.resource.namespaced) ? `No resources found in ${client.conn.namespace} namespace.\n` : 'No resources found\n');
     process.stdout.write(out.join('\n\n'));
   });
 }

@@ -94,7 +94,11 @@ export function registerTop(program: Command): void {
         .flatMap((n) => (n.status?.usage?.tasks ?? []).map((t) => ({ ...t, node: n.metadata.name! })))
         .filter((t) => opts.allNamespaces || t.namespace === namespace)
         .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-      if (tasks.length === 0) throw new CliError(`No resources found${opts.allNamespaces ? '' : ` in ${namespace} namespace`}.`);
+      if (tasks.length === 0) {
+        // As kubectl top pod: said on stderr, and not an error.
+        process.stderr.write(opts.allNamespaces ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`);
+        return;
+      }
       print(taskRows(tasks, Boolean(opts.allNamespaces)));
     });
 }

@@ -282,6 +282,13 @@ describe('okube CLI against okube up', function () {
     expect(mine.stdout).to.match(/^Events:\n {2}Type\s+Reason\s+Age\s+From\s+Message$/m);
   });
 
+  it('describe of a type with nothing selected says so on stderr and exits 0, as kubectl does', async () => {
+    const args = ['describe', 'tasks', '-l', 'app=nothing-here', '-n', ns];
+    const [mine, theirs] = await Promise.all([run(args), runKubectl(args, { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') })]);
+    expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
+    expect([mine.code, mine.stderr]).to.deep.equal([0, `No resources found in ${ns} namespace.\n`]);
+  });
+
   it('logs prints the container output, --tail the last lines, --previous the crashed container before', async () => {
     await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
     const [all, tail] = await Promise.all([inNs(['logs', 'batch']), inNs(['logs', 'task/batch', '--tail', '1'])]);
