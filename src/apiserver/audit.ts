@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadKubeYaml } from '../util/kube-yaml.js';
 import { OkubeError } from '../util/errors.js';
 import type { RequestContext } from './request-context.js';
 import { authorizerVerb } from './auth/attributes.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 // kube-apiserver's audit log, simplified: one audit.k8s.io/v1 Event per request as a JSON line at
 // stage ResponseComplete, for requests a policy gives a level other than None; a file with
@@ -102,7 +103,7 @@ export class AuditLog {
 
   private open(): void {
     if (this.opts.path === '-') return;
-    mkdirSync(dirname(this.opts.path), { recursive: true, mode: 0o700 });
+    makeDirs(dirname(this.opts.path), 0o700);
     this.fd = openSync(this.opts.path, 'a', 0o600);
     this.size = fstatSync(this.fd).size;
   }

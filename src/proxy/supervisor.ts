@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -8,6 +8,7 @@ import { loggerFor } from '../util/logger.js';
 import { endProcess, findBinary, isDeadStat, liveProcesses, readProcFile, statFields } from '../util/processes.js';
 import { adminSocketPath } from './render.js';
 import { workerPid } from './runtime-api.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 // HAProxy supervised by okube up: its files (haproxy.cfg, admin.sock, haproxy.log) in one config
 // dir under the data dir; master-worker mode (-W) so a reload (SIGUSR2 to the master) starts a new
@@ -165,7 +166,7 @@ export class HaproxySupervisor {
     if (Buffer.byteLength(this.socketPath) > 107) {
       throw new OkubeError('ConfigError', `haproxy's admin socket path ${this.socketPath} is longer than a unix socket allows (107 bytes): pick a shorter --data-dir`);
     }
-    mkdirSync(this.opts.dir, { recursive: true });
+    makeDirs(this.opts.dir);
     this.stopping = false;
     const left = strays(this.configPath);
     const master = singleMaster(left.map((pid) => ({ pid, ppid: parentOf(pid) })));

@@ -1,4 +1,4 @@
-import { mkdirSync, accessSync, constants } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { OkubeError } from '../util/errors.js';
 import { loggerFor } from '../util/logger.js';
@@ -9,6 +9,7 @@ import { loadOrCreateCerts } from '../apiserver/certs.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { requireHaproxy } from '../proxy/supervisor.js';
 import type { StandaloneOptions } from './options.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 export { CRD_DIR, DEFAULT_PROXY_PORT_RANGE, type StandaloneOptions } from './options.js';
 
@@ -32,7 +33,7 @@ const log = loggerFor('standalone');
 
 function ensureWritableDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new OkubeError('ConfigError', `data dir ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? err}): pick another with --data-dir`);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { freePort, portFree } from '../util/free-port.js';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { loggerFor } from '../util/logger.js';
 import { ETCD_MEMBER_NAME, etcdProcessesOn } from './stray-etcd.js';
 import { endProcess, findBinary } from '../util/processes.js';
 import { etcdTlsFiles, type EtcdClientTls, type EtcdTlsFiles } from './etcd-tls.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 // The etcd that `okube up` runs by default, as a supervised child process. Contract: one etcd per
 // data directory (strays of a killed okube are ended first), stable loopback ports across
@@ -111,7 +112,7 @@ export class EmbeddedEtcd {
         `no etcd binary found (looked for '${this.binary}' on PATH): install it with 'apt-get install etcd-server', or point okube at an external etcd with --etcd-endpoints`,
       );
     }
-    mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
+    makeDirs(this.opts.dataDir, 0o700);
     chmodSync(this.opts.dataDir, 0o700);
     if (this.opts.tls) this.tlsFiles = await etcdTlsFiles(this.opts.dataDir, this.opts.tls, this.host);
     await this.endStrays();

@@ -1,5 +1,6 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { OkubeError } from './errors.js';
+import { makeDirs } from './make-dirs.js';
 
 // A directory okube keeps secrets in (the CA key, tokens, etcd's client key) is trusted only
 // when no one else could have put or read anything there: owned by this process's user, a real
@@ -14,7 +15,7 @@ export function ensurePrivateDir(dir: string, what = 'data dir'): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new OkubeError('ConfigError', `${what} ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      makeDirs(dir, 0o700);
     } catch (e) {
       throw new OkubeError('ConfigError', `${what} ${dir} cannot be created: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { kubeCacheRoot, serverFolderName } from './cache-root.js';
 import type { ApiResource } from './discovery.js';
+import { makeDirs } from '../../util/make-dirs.js';
 
 // The server's discovery kept on disk between okube commands, as kubectl keeps its own: without
 // it every command asks the server what resources exist before doing anything (two to ten
@@ -111,7 +112,7 @@ export class DiscoveryCache {
   write(resources: ApiResource[]): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      mkdirSync(dirname(this.file), { recursive: true, mode: 0o750 });
+      makeDirs(dirname(this.file), 0o750);
       writeFileSync(tmp, formatDiscoveryCache(this.server, this.identity, resources, this.now()), { mode: 0o640 });
       renameSync(tmp, this.file);
     } catch {

@@ -59,6 +59,13 @@ describe('okube up: fails fast with one line saying what to do', function () {
     oneLine(r, /^error: data dir .*a-file\/data is not writable \(ENOTDIR\): pick another with --data-dir/);
   });
 
+  it('when the data dir cannot be made (a path under /proc), instead of spinning forever', async () => {
+    // Node 20's recursive mkdirSync loops for ever on it, in C++: okube up used a core and ignored SIGTERM.
+    const data = `/proc/okube-up-test-${process.pid}/data`;
+    const r = await upFails(['--data-dir', data, '--listen', `127.0.0.1:${await freePort()}`, '--docker-host', testEnv().dockerHost]);
+    oneLine(r, new RegExp(`^error: data dir ${data} is not writable \\(ENOENT\\): pick another with --data-dir`));
+  });
+
   it('when etcd is not installed', async () => {
     const emptyBin = join(dir, 'bin');
     mkdirSync(emptyBin, { recursive: true });
