@@ -409,6 +409,8 @@ describe('okube CLI against okube up', function () {
   });
 
   it('wait --for=condition=Ready returns once Ready, and times out with an error otherwise', async () => {
+    // batch has ended (never Ready again) whichever tests ran before this one.
+    await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
     const [ready, timedOut] = await Promise.all([
       inNs(['wait', '--for=condition=Ready', 'task/web', '--timeout', '90s']),
       inNs(['wait', '--for=condition=Ready', 'task', 'batch', '--timeout', '2s']),
@@ -416,6 +418,30 @@ describe('okube CLI against okube up', function () {
     expect(ready.stdout, ready.stderr).to.equal('task.okube.dev/web condition met\n');
     expect(timedOut.code).to.equal(1);
     expect(timedOut.stderr).to.equal('error: timed out waiting for the condition on tasks/batch\n');
+  });
+
+  it('wait -l / --all wait for every matching object, and refuse and report as kubectl wait does', async () => {
+    await waitFor('web Ready', async () => (await task('web')).status?.ready === true, 90_000, 500);
+    const cases = [
+      ['task', '-l', 'app=web'],
+      ['task', '--all', '-l', 'app=web'],
+      ['task', '-l', 'app=nothing-here'],
+      ['task'],
+      ['task', 'web', '-l', 'app=web'],
+      ['task/web', '-l', 'app=web'],
+    ];
+    const kubectlEnv = { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') };
+    for (const c of cases) {
+      const args = ['wait', '--for=condition=Ready', ...c, '-n', ns, '--timeout=20s'];
+      const [mine, theirs] = await Promise.all([run(args), runKubectl(args, kubectlEnv)]);
+      expect([mine.code, mine.stdout, mine.stderr], c.join(' ')).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
+    }
+    const all = await inNs(['wait', '--for=jsonpath={.metadata.name}', 'task', '--all', '--timeout=20s']);
+    const names = (await inNs(['get', 'tasks', '-o', 'name'])).stdout.trim().split('\n');
+    expect(all.stdout.trim().split('\n').map((l) => l.replace(/ condition met$/, '')).sort(), all.stderr).to.deep.equal(names.sort());
+    // An object that was never there is already deleted: nothing to report, as kubectl.
+    const gone = await inNs(['wait', '--for=delete', 'task/never-there', '--timeout=5s']);
+    expect([gone.code, gone.stdout, gone.stderr]).to.deep.equal([0, '', '']);
   });
 
   it('retry ends a long crash-loop wait now and the backoff starts over', async () => {
