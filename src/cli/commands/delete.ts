@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { isServerError } from '../kube/api-error.js';
+import { isServerError, ServerError } from '../kube/api-error.js';
 import { ConnectionError } from '../kube/connection.js';
 import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
 import { readManifests } from '../kube/manifests.js';
@@ -37,6 +37,8 @@ interface Target {
   resource: ApiResource;
   name: string;
   namespace?: string;
+  /** The manifest it was read from (-f). */
+  file?: string;
 }
 
 async function waitGone(client: Client, t: Target, deadline: number): Promise<void> {
@@ -61,7 +63,7 @@ async function targetsOf(client: Client, args: string[], opts: DeleteOptions): P
     return manifests.map(({ object, source }) => {
       const resource = d.forKind(object.apiVersion, object.kind);
       if (!resource) throw new CliError(`no matches for kind "${object.kind}" in version "${object.apiVersion}" (${source.file}, document ${source.document})`);
-      return { resource, name: object.metadata.name ?? '', namespace: resource.namespaced ? (object.metadata.namespace ?? client.conn.namespace) : undefined };
+      return { resource, name: object.metadata.name ?? '', namespace: resource.namespaced ? (object.metadata.namespace ?? client.conn.namespace) : undefined, file: source.file };
     });
   }
   const resolved = await resolveTargets(client, args);
@@ -114,8 +116,10 @@ export function registerDelete(program: Command): void {
         // kubectl's words: the kind, not the resource ("task.okube.dev", as apply prints).
         process.stdout.write(`${kindPrefix(t.resource)} "${t.name}" ${gracePeriodSeconds === 0 ? 'force deleted' : 'deleted'}\n`);
         deleted.push(t);
-      } catch (err) {
-        if (isServerError(err, 'NotFound') && opts.ignoreNotFound) continue;
+      } catch (caught) {
+        if (isServerError(caught, 'NotFound') && opts.ignoreNotFound) continue;
+        // As kubectl: an object from a manifest is reported with its file.
+        const err = isServerError(caught) && t.file ? new ServerError(`error when deleting "${t.file}": ${caught.message}`, caught.httpCode, caught.reason, caught.prefix) : caught;
         if (!(err instanceof CliError) || err instanceof ConnectionError || targets.length === 1) throw err;
         process.stderr.write(`${err.prefix}${err.message}\n`);
         failed = true;

@@ -578,10 +578,16 @@ describe('okube CLI against okube up', function () {
     expect(again.code).to.equal(1);
     expect(again.stderr).to.equal('Error from server (NotFound): tasks.okube.dev "doomed" not found\n');
     const file = join(dir, 'byfile.yaml');
-    writeFileSync(file, taskYaml('byfile', '  command: ["sleep", "3600"]\n'));
+    writeFileSync(file, taskYaml('byfile', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n'));
     await inNs(['apply', '-f', file]);
     const byFile = await inNs(['delete', '-f', file, '--wait=false']);
     expect(byFile.stdout).to.equal('task.okube.dev "byfile" deleted\n');
+    // An object of a manifest that is not there is reported with its file, as kubectl reports it.
+    await waitFor('byfile gone', async () => (await inNs(['get', 'task', 'byfile'])).code === 1, 60_000, 250);
+    const args = ['delete', '-f', file, '-n', ns];
+    const [mine, theirs] = await Promise.all([run(args), runKubectl(args, { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') })]);
+    expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([1, '', `Error from server (NotFound): error when deleting "${file}": tasks.okube.dev "byfile" not found\n`]);
+    expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
   });
 
   it('delete --all --now removes every Task of its own namespace and waits for them; --all refuses names and -l, as kubectl does', async () => {
