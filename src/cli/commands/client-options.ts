@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Connection } from '../kube/connection.js';
-import { Discovery, type ApiResource } from '../kube/discovery.js';
+import { Discovery, resourcePath, type ApiResource } from '../kube/discovery.js';
 import { DiscoveryCache } from '../kube/discovery-cache.js';
 import { CliError } from '../cli-error.js';
 
@@ -88,4 +88,27 @@ export async function resolveTargets(client: Client, args: string[], opts: { sev
   const d = await client.discovery(opts.severalTypes ? knowsTypesOrCategories(types) : knowsTypes(types));
   const resources = opts.severalTypes ? types.flatMap((t) => d.resolveOrCategory(t)) : types.map((t) => d.resolve(t));
   return resources.flatMap((resource) => (names.length ? names.map((name) => ({ resource, name })) : [{ resource }]));
+}
+
+/**
+ * The objects a command that takes names, `-l` or `--all` acts on, by kubectl's resource builder
+ * rules (kubectl scale, wait): names win over --all; a selector goes with neither names nor
+ * TYPE/NAME; with neither names nor -l/--all a name is missing. With -l or --all: the objects of
+ * each type there are now, possibly none (the command says what none means).
+ */
+export async function selectTargets(client: Client, args: string[], opts: { selector?: string; all?: boolean }): Promise<Array<{ resource: ApiResource; name: string }>> {
+  if (opts.selector !== undefined && args.some((a) => a.includes('/'))) throw new CliError('selectors and the all flag cannot be used when passing resource/name arguments');
+  const named = await resolveTargets(client, args);
+  if (named.some((t) => t.name)) {
+    if (opts.selector !== undefined) throw new CliError('name cannot be provided when a selector is specified');
+    return named.filter((t): t is { resource: ApiResource; name: string } => t.name !== undefined);
+  }
+  if (!opts.all && opts.selector === undefined) throw new CliError('resource(s) were provided, but no name was specified');
+  const out: Array<{ resource: ApiResource; name: string }> = [];
+  for (const { resource } of named) {
+    const path = resourcePath(resource, resource.namespaced ? client.conn.namespace : undefined);
+    const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(path, { query: opts.selector ? { labelSelector: opts.selector } : {} });
+    out.push(...list.items.map((o) => ({ resource, name: o.metadata.name })));
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { ServerError } from '../kube/api-error.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
-import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { connect, selectTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 import { parseInteger } from './flags.js';
 
 // `okube scale TYPE NAME --replicas=N`, as kubectl scales: through the scale subresource
@@ -12,6 +12,8 @@ import { parseInteger } from './flags.js';
 
 interface ScaleOptions extends ClientOptions {
   replicas?: number;
+  selector?: string;
+  all?: boolean;
   currentReplicas: number;
   resourceVersion?: string;
 }
@@ -48,15 +50,17 @@ export function registerScale(program: Command): void {
     program
       .command('scale')
       .description('set the replicas of a TaskSet (or anything with a scale subresource)')
-      .argument('<resources...>', 'TYPE NAME... or TYPE/NAME...')
+      .argument('<resources...>', 'TYPE NAME... or TYPE/NAME..., or TYPE with -l or --all')
       .option('--replicas <count>', 'the new number of replicas', parseInteger)
+      .option('-l, --selector <selector>', 'scale every object of the type matching the label selector')
+      .option('--all', 'scale every object of the type in the namespace')
       .option('--current-replicas <count>', 'scale only if the current replicas are this many', parseInteger, -1)
       .option('--resource-version <version>', 'scale only if the object is still at this resourceVersion'),
   ).action(async (args: string[], opts: ScaleOptions) => {
     if (opts.replicas === undefined || opts.replicas < 0) throw new CliError('The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0');
     const client = await connect(opts);
-    const targets = await resolveTargets(client, args);
-    if (targets.some((t) => !t.name)) throw new CliError('resource(s) were provided, but no name was specified');
+    const targets = await selectTargets(client, args, opts);
+    if (!targets.length) throw new CliError('no objects passed to scale');
     if (opts.resourceVersion !== undefined && targets.length > 1) throw new CliError('--resource-version may only be used with a single resource');
     const guarded = opts.currentReplicas >= 0 || opts.resourceVersion !== undefined;
     for (const { resource, name } of targets) {

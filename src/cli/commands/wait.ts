@@ -4,7 +4,7 @@ import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
 import { parseDuration } from './flags.js';
-import { connect, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { connect, selectTargets, withClientOptions, type ClientOptions } from './client-options.js';
 
 // `okube wait --for=condition=Ready TASK`: blocks until each object meets the condition (or is
 // deleted, or a JSONPath has a value), like kubectl wait; --timeout bounds it.
@@ -18,7 +18,6 @@ interface WaitOptions extends ClientOptions {
 
 type Obj = { status?: { conditions?: Array<{ type: string; status: string }> } };
 type Check = (obj: Obj | undefined) => boolean;
-type Target = Awaited<ReturnType<typeof resolveTargets>>[number];
 
 export function parseFor(spec: string): Check {
   if (spec === 'delete') return (o) => o === undefined;
@@ -40,16 +39,6 @@ export function parseFor(spec: string): Check {
   throw new CliError(`unrecognized condition: "${spec}" (use --for=condition=Ready, --for=condition=Ready=false, --for=delete or --for=jsonpath='{.status.phase}'=Succeeded)`);
 }
 
-/** The objects of each type there are now, matching `selector` (all when undefined). */
-async function listed(client: Client, types: Target[], selector: string | undefined): Promise<Target[]> {
-  const out: Target[] = [];
-  for (const { resource } of types) {
-    const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(resourcePath(resource, client.conn.namespace), { query: selector ? { labelSelector: selector } : {} });
-    out.push(...list.items.map((o) => ({ resource, name: o.metadata.name })));
-  }
-  return out;
-}
-
 export function registerWait(program: Command): void {
   withClientOptions(
     program
@@ -64,19 +53,11 @@ export function registerWait(program: Command): void {
     const check = parseFor(opts.for);
     const timeoutMs = parseDuration(opts.timeout);
     const client = await connect(opts);
-    // kubectl's rules: names win over --all, a selector goes with neither names nor TYPE/NAME.
-    const query = opts.all || opts.selector !== undefined;
-    if (opts.selector !== undefined && args.some((a) => a.includes('/'))) throw new CliError('selectors and the all flag cannot be used when passing resource/name arguments');
-    const named = await resolveTargets(client, args);
-    const withNames = named.some((t) => t.name);
-    if (withNames && opts.selector !== undefined) throw new CliError('name cannot be provided when a selector is specified');
-    if (!withNames && !query) throw new CliError('resource(s) were provided, but no name was specified');
-    // -l and --all wait for the objects there are now; none at all is an error.
-    const targets = withNames ? named : await listed(client, named, opts.selector);
+    const targets = await selectTargets(client, args, opts);
     if (!targets.length) throw new CliError('no matching resources found');
     const deadline = Date.now() + timeoutMs;
     for (const t of targets) {
-      const path = resourcePath(t.resource, client.conn.namespace, t.name!);
+      const path = resourcePath(t.resource, client.conn.namespace, t.name);
       let seen = false;
       for (let first = true; ; first = false) {
         let obj: Obj | undefined;

@@ -220,6 +220,26 @@ describe('okube rollout and scale against okube up', function () {
     expect((await get<TaskSet>(ns, 'tks/guarded')).spec.replicas).to.equal(4);
   });
 
+  it('scale -l and --all scale every matching TaskSet, and refuse and report as kubectl scale does', async () => {
+    const ns = await namespace();
+    for (const [name, tier] of [['front', 'web'], ['back', 'db']]) {
+      const ts = taskSetManifest(ns, name, { replicas: 1 });
+      ts.metadata.labels = { tier };
+      await ok(['apply', '-f', '-'], JSON.stringify(ts));
+    }
+    const replicas = async () => Object.fromEntries(await Promise.all(['front', 'back'].map(async (n) => [n, (await get<TaskSet>(ns, `tks/${n}`)).spec.replicas])));
+    expect(await ok(['scale', 'tks', '-l', 'tier=web', '--replicas=2', '-n', ns])).to.equal('taskset.okube.dev/front scaled\n');
+    expect(await replicas()).to.deep.equal({ front: 2, back: 1 });
+    expect(await ok(['scale', 'tks', '--all', '--replicas=3', '-n', ns])).to.equal('taskset.okube.dev/back scaled\ntaskset.okube.dev/front scaled\n');
+    expect(await replicas()).to.deep.equal({ front: 3, back: 3 });
+    const env = { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') };
+    for (const c of [['tks', '-l', 'tier=none'], ['tks', 'front', '-l', 'tier=web'], ['tks/front', '-l', 'tier=web'], ['tks'], ['tks', 'front', '--all']]) {
+      const args = ['scale', ...c, '--replicas=3', '-n', ns];
+      const [mine, theirs] = await Promise.all([run(args), kubectl(args, env)]);
+      expect([mine.code, mine.stdout, mine.stderr], c.join(' ')).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
+    }
+  });
+
   it('scale without --replicas, without a name, or of a missing TaskSet is one line and a non-zero exit', async () => {
     for (const args of [['scale', 'tks/web'], ['scale', 'tks', '--replicas=1'], ['scale', 'tks/web', '--replicas=-1'], ['scale', 'tks/absent', '--replicas=1'], ['scale', 'tks/web', '--replicas=x']]) {
       const r = await run([...args, '-n', 'default']);
