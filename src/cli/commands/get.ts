@@ -22,6 +22,7 @@ interface GetOptions extends ClientOptions {
   showLabels?: boolean;
   labelColumns: string[];
   sortBy?: string;
+  ignoreNotFound?: boolean;
   /** The parsed --output, once per command: custom columns keep their widths from the list to the watch. */
   format?: ReturnType<typeof parseFormat>;
 }
@@ -74,13 +75,15 @@ async function getList(client: Client, resource: ApiResource, opts: GetOptions):
     const table = sortedTable(await client.conn.get<Table>(path, { accept: TABLE_ACCEPT, query: tableQuery(opts, query) }), opts);
     const printer = new TablePrinter({ wide: format === 'wide', withNamespace, ...tableFlags(opts) });
     if (table.rows?.length) process.stdout.write(printer.print(table));
-    else if (!opts.watch) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
+    else if (!opts.watch && !opts.ignoreNotFound) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
     if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion, printer, undefined, Boolean(table.rows?.length));
     return;
   }
   const list = await client.conn.get<KubeList>(path, { query });
-  if (!list.items.length && rowsPerObject(format)) {
-    if (!opts.watch) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
+  if (!list.items.length && opts.ignoreNotFound) {
+    // kubectl prints nothing at all then, not even an empty List.
+  } else if (!list.items.length && rowsPerObject(format)) {
+    if (!opts.watch && !opts.ignoreNotFound) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
   } else process.stdout.write(formatObjects(sortedBy(list.items, opts.sortBy, (o) => o), format, kindPrefix(resource), { header: opts.headers }));
   if (opts.watch) await follow(client, resource, opts, list.metadata?.resourceVersion);
 }
@@ -91,7 +94,7 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
   const query = { labelSelector: opts.selector, fieldSelector: opts.fieldSelector };
   const withNamespace = (r: ApiResource) => Boolean(opts.allNamespaces && r.namespaced);
   const path = (r: ApiResource) => resourcePath(r, scope(r, client.conn.namespace, opts.allNamespaces));
-  const nothing = () => process.stderr.write(noneFound(resources.find((r) => r.namespaced) ?? resources[0], client.conn.namespace, opts.allNamespaces));
+  const nothing = () => opts.ignoreNotFound || process.stderr.write(noneFound(resources.find((r) => r.namespaced) ?? resources[0], client.conn.namespace, opts.allNamespaces));
   if (format === 'table' || format === 'wide') {
     const printed: string[] = [];
     for (const r of resources) {
@@ -109,7 +112,7 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
     items.push(...list.items);
     names.push(...list.items.map((o) => `${kindPrefix(r)}/${o.metadata.name}\n`));
   }
-  if (!items.length && rowsPerObject(format)) nothing();
+  if (!items.length && (rowsPerObject(format) || opts.ignoreNotFound)) nothing();
   else process.stdout.write(format === 'name' ? names.join('') : formatObjects(sortedBy(items, opts.sortBy, (o) => o), format, '', { header: opts.headers }));
 }
 
@@ -171,7 +174,8 @@ export function registerGet(program: Command): void {
       .option('--no-headers', 'no header line (tables and custom columns)')
       .option('--show-labels', 'a last column with all labels')
       .option('-L, --label-columns <keys>', 'a column for each of these label keys (comma-separated; repeatable)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)], [] as string[])
-      .option('--sort-by <jsonpath>', "sort by a field, e.g. '{.metadata.creationTimestamp}' or .status.restartCount"),
+      .option('--sort-by <jsonpath>', "sort by a field, e.g. '{.metadata.creationTimestamp}' or .status.restartCount")
+      .option('--ignore-not-found', 'a named object that does not exist is no error, and an empty list says nothing'),
   ).action(async (resource: string, names: string[], opts: GetOptions) => {
     const client = await connect(opts);
     const targets = await resolveTargets(client, [resource, ...names], { severalTypes: true });
@@ -195,6 +199,7 @@ export function registerGet(program: Command): void {
             rows.push(...(table.rows ?? []).map((row) => printer.cells(table, row)));
           } catch (err) {
             if (!isServerError(err)) throw err;
+            if (opts.ignoreNotFound && isServerError(err, 'NotFound')) continue;
             process.stderr.write(`${err.prefix}${err.message}\n`);
             failed = err;
           }
@@ -209,6 +214,7 @@ export function registerGet(program: Command): void {
       try {
         await getOne(client, t.resource, t.name!, opts);
       } catch (err) {
+        if (opts.ignoreNotFound && isServerError(err, 'NotFound')) continue;
         // Like kubectl: print what exists, report each missing one, fail at the end.
         if (targets.length === 1 || !isServerError(err)) throw err;
         process.stderr.write(`${err.prefix}${err.message}\n`);

@@ -268,6 +268,16 @@ describe('okube CLI against okube up', function () {
     expect([typo.code, typo.stderr]).to.deep.equal([1, 'error: couldn\'t find any field with path "{.nope}" in the list of objects\n']);
   });
 
+  it('get --ignore-not-found prints what exists and nothing for what does not, exit 0, as kubectl', async () => {
+    const env = { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') };
+    for (const c of [['task', 'never-there'], ['task', 'never-there', '-o', 'json'], ['task', 'web', 'never-there', '-o', 'name'], ['tasks', '-l', 'app=nothing-here'], ['tasks', '-l', 'app=nothing-here', '-o', 'json'], ['tasks,tasksets', '-l', 'app=nothing-here', '-o', 'yaml']]) {
+      const args = ['get', ...c, '--ignore-not-found', '-n', ns];
+      const [mine, theirs] = await Promise.all([run(args), runKubectl(args, env)]);
+      expect([mine.code, mine.stdout, mine.stderr], c.join(' ')).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
+      expect(mine.code, c.join(' ')).to.equal(0);
+    }
+  });
+
   it('describe prints what kubectl describe prints', async () => {
     await waitFor('batch Succeeded', async () => (await task('batch')).status?.phase === 'Succeeded', 60_000, 500);
     // Only the event ages may differ (a second apart).
