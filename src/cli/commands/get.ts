@@ -15,6 +15,8 @@ import { connect, resolveTargets, withClientOptions, type Client, type ClientOpt
 interface GetOptions extends ClientOptions {
   output?: string;
   watch?: boolean;
+  /** --watch-only: the changes from now on, without the listing first. */
+  watchOnly?: boolean;
   selector?: string;
   fieldSelector?: string;
   allNamespaces?: boolean;
@@ -56,12 +58,12 @@ async function getOne(client: Client, resource: ApiResource, name: string, opts:
   if (format === 'table' || format === 'wide') {
     const table = await client.conn.get<Table>(path, { accept: TABLE_ACCEPT });
     const printer = new TablePrinter({ wide: format === 'wide', ...tableFlags(opts) });
-    process.stdout.write(printer.print(table));
-    if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion ?? (table.rows?.[0]?.object?.metadata?.resourceVersion), printer, name);
+    if (!opts.watchOnly) process.stdout.write(printer.print(table));
+    if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion ?? (table.rows?.[0]?.object?.metadata?.resourceVersion), printer, name, !opts.watchOnly);
     return;
   }
   const obj = await client.conn.get<{ metadata: { name: string; resourceVersion?: string } }>(path);
-  process.stdout.write(formatObjects([obj], format, kindPrefix(resource), { single: true }));
+  if (!opts.watchOnly) process.stdout.write(formatObjects([obj], format, kindPrefix(resource), { single: true }));
   if (opts.watch) await follow(client, resource, opts, obj.metadata.resourceVersion, undefined, name);
 }
 
@@ -74,13 +76,16 @@ async function getList(client: Client, resource: ApiResource, opts: GetOptions):
   if (format === 'table' || format === 'wide') {
     const table = sortedTable(await client.conn.get<Table>(path, { accept: TABLE_ACCEPT, query: tableQuery(opts, query) }), opts);
     const printer = new TablePrinter({ wide: format === 'wide', withNamespace, ...tableFlags(opts) });
-    if (table.rows?.length) process.stdout.write(printer.print(table));
+    const listed = Boolean(table.rows?.length) && !opts.watchOnly;
+    if (listed) process.stdout.write(printer.print(table));
     else if (!opts.watch && !opts.ignoreNotFound) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
-    if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion, printer, undefined, Boolean(table.rows?.length));
+    if (opts.watch) await follow(client, resource, opts, table.metadata?.resourceVersion, printer, undefined, listed);
     return;
   }
   const list = await client.conn.get<KubeList>(path, { query });
-  if (!list.items.length && opts.ignoreNotFound) {
+  if (opts.watchOnly) {
+    // Only its resourceVersion: the watch starts there.
+  } else if (!list.items.length && opts.ignoreNotFound) {
     // kubectl prints nothing at all then, not even an empty List.
   } else if (!list.items.length && rowsPerObject(format)) {
     if (!opts.watch && !opts.ignoreNotFound) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
@@ -168,6 +173,7 @@ export function registerGet(program: Command): void {
       .argument('[names...]', 'names of the objects')
       .option('-o, --output <format>', "wide, yaml, json, name, jsonpath='{…}' or custom-columns=HEADER:PATH,…")
       .option('-w, --watch', 'after listing, print every change as it happens')
+      .option('--watch-only', 'print every change from now on, without listing first (implies -w)')
       .option('-l, --selector <selector>', 'label selector, e.g. app=web')
       .option('--field-selector <selector>', 'field selector, e.g. metadata.name=web')
       .option('-A, --all-namespaces', 'across all namespaces')
@@ -177,6 +183,7 @@ export function registerGet(program: Command): void {
       .option('--sort-by <jsonpath>', "sort by a field, e.g. '{.metadata.creationTimestamp}' or .status.restartCount")
       .option('--ignore-not-found', 'a named object that does not exist is no error, and an empty list says nothing'),
   ).action(async (resource: string, names: string[], opts: GetOptions) => {
+    if (opts.watchOnly) opts.watch = true;
     const client = await connect(opts);
     const targets = await resolveTargets(client, [resource, ...names], { severalTypes: true });
     const resources = [...new Set(targets.map((t) => t.resource))];

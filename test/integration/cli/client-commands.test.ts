@@ -106,6 +106,30 @@ describe('okube CLI against okube up', function () {
     }
   });
 
+  it('get --watch-only prints the changes from now on, without the object as it is first', async () => {
+    const env = { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') };
+    const made = await inNs(['apply', '-f', '-'], taskYaml('watched', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n').replace('  name: watched\n', '  name: watched\n  labels: { touch: before }\n'));
+    expect(made.code, made.stderr).to.equal(0);
+    // Running and Ready first: the controllers' status writes would be changes too.
+    await waitFor('watched Ready', async () => (await task('watched')).status?.ready === true, 60_000, 250);
+    const child = spawn(process.execPath, [okubeBin(), 'get', 'task', 'watched', '--watch-only', '-o', 'jsonpath={.metadata.labels.touch}{"\\n"}', '-n', ns], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      // Changes until one is seen: the watch may start after the first ones.
+      for (let i = 1; !out.includes('\n'); i++) {
+        if (i > 60) throw new Error(`no change printed: ${JSON.stringify(out)}`);
+        await runKubectl(['label', 'task', 'watched', `touch=change-${i}`, '--overwrite', '-n', ns], env);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const lines = out.trim().split('\n');
+      expect(lines.every((l) => /^change-\d+$/.test(l)), out).to.equal(true);
+    } finally {
+      child.kill('SIGINT');
+      await inNs(['delete', 'task', 'watched', '--wait=false']);
+    }
+  });
+
   it('get -w piped into a reader that goes away (| head -1) ends quietly, as kubectl does, not as a crash', async () => {
     // The pipeline's status is okube's own (bash's PIPESTATUS), not head's.
     const child = spawn('bash', ['-c', `"${process.execPath}" "${okubeBin()}" get tasks crashloop -w -n ${ns} | head -1; exit \${PIPESTATUS[0]}`], { env: { ...process.env, KUBECONFIG: up.kubeconfig } });
