@@ -88,7 +88,7 @@ async function getList(client: Client, resource: ApiResource, opts: GetOptions):
   } else if (!list.items.length && opts.ignoreNotFound) {
     // kubectl prints nothing at all then, not even an empty List.
   } else if (!list.items.length && rowsPerObject(format)) {
-    if (!opts.watch && !opts.ignoreNotFound) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
+    if (!opts.watch) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
   } else process.stdout.write(formatObjects(sortedBy(list.items, opts.sortBy, (o) => o), format, kindPrefix(resource), { header: opts.headers }));
   if (opts.watch) await follow(client, resource, opts, list.metadata?.resourceVersion);
 }
