@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
@@ -67,6 +68,7 @@ const JSON_CT = { 'Content-Type': 'application/json' };
 describe('API server watch cache (real etcd)', function () {
   this.timeout(120_000);
   let etcd: EmbeddedEtcd;
+  let etcdDir: string | undefined;
   let inner: EtcdStore;
   let c: ReturnType<typeof counting>;
   let ts: TestServer;
@@ -91,7 +93,8 @@ describe('API server watch cache (real etcd)', function () {
   }
 
   before(async () => {
-    etcd = new EmbeddedEtcd({ dataDir: join(tempDir('okube-wc-etcd-'), 'etcd') });
+    etcdDir = tempDir('okube-wc-etcd-');
+    etcd = new EmbeddedEtcd({ dataDir: join(etcdDir, 'etcd') });
     const { endpoints } = await etcd.start();
     inner = new EtcdStore({ endpoints, requestTimeoutMs: 3000 });
     c = counting(inner);
@@ -108,6 +111,7 @@ describe('API server watch cache (real etcd)', function () {
     await ts?.stop();
     await inner?.close();
     await etcd?.stop();
+    if (etcdDir) rmSync(etcdDir, { recursive: true, force: true });
   });
 
   it('serves LIST resourceVersion=0 and consistent LISTs from the cache, without a Store list', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, filter, timeout } from 'rxjs';
@@ -287,7 +287,7 @@ describe('Task controller on real Docker, etcd and API server', function () {
       watcher.kill();
     }
     expect(out.split('\n')[0]).to.match(/^NAME\s+PHASE\s+STATUS\s+READY\s+RESTARTS\s+NEXT RETRY/);
-    const describe = await kubectl(['describe', 'task', 'seen', '-n', ns], env2);
+    const describe = await kubectl(['describe', 'task', 'seen', '-n', ns], env2).finally(() => rmSync(env2.KUBECACHEDIR, { recursive: true, force: true }));
     expect(describe.code, describe.stderr).to.equal(0);
     expect(describe.stdout).to.match(/Reason:\s+CrashLoopBackOff/);
     expect(describe.stdout).to.match(/Next Restart At:/);
