@@ -105,10 +105,13 @@ export async function selectTargets(client: Client, args: string[], opts: { sele
   }
   if (!opts.all && opts.selector === undefined) throw new CliError('resource(s) were provided, but no name was specified');
   const out: Array<{ resource: ApiResource; name: string }> = [];
-  for (const { resource } of named) {
-    const path = resourcePath(resource, resource.namespaced ? client.conn.namespace : undefined);
-    const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(path, { query: opts.selector ? { labelSelector: opts.selector } : {} });
-    out.push(...list.items.map((o) => ({ resource, name: o.metadata.name })));
-  }
+  for (const { resource } of named) out.push(...(await namesOf(client, resource, opts.selector)).map((name) => ({ resource, name })));
   return out;
+}
+
+/** The names of the objects of `resource` there are now (in the namespace, when namespaced), matching `selector` (all when undefined). */
+export async function namesOf(client: Client, resource: ApiResource, selector: string | undefined): Promise<string[]> {
+  const path = resourcePath(resource, resource.namespaced ? client.conn.namespace : undefined);
+  const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(path, { query: selector ? { labelSelector: selector } : {} });
+  return list.items.map((o) => o.metadata.name);
 }

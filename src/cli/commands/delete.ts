@@ -5,7 +5,7 @@ import { ConnectionError } from '../kube/connection.js';
 import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
 import { readManifests } from '../kube/manifests.js';
 import { parseBool, parseDuration, parseInteger } from './flags.js';
-import { connect, knowsKinds, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { connect, knowsKinds, namesOf, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 
 // `okube delete RESOURCE NAME... | -f FILE`: like kubectl, waits (by default) until the object is
 // really gone — for a Task that means its container was stopped and removed by the controller.
@@ -72,10 +72,8 @@ async function targetsOf(client: Client, args: string[], opts: DeleteOptions): P
   for (const { resource, name } of resolved) {
     const namespace = resource.namespaced ? client.conn.namespace : undefined;
     if (name) out.push({ resource, name, namespace });
-    else if (opts.selector || opts.all) {
-      const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(resourcePath(resource, namespace), { query: opts.selector ? { labelSelector: opts.selector } : {} });
-      out.push(...list.items.map((o) => ({ resource, name: o.metadata.name, namespace })));
-    } else throw new CliError('resource(s) were provided, but no name was specified (or -l, or --all)');
+    else if (opts.selector || opts.all) out.push(...(await namesOf(client, resource, opts.selector)).map((n) => ({ resource, name: n, namespace })));
+    else throw new CliError('resource(s) were provided, but no name was specified (or -l, or --all)');
   }
   return out;
 }
