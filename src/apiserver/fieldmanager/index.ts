@@ -6,13 +6,14 @@ import { formatPath, type FieldPath } from './fieldset.js';
 import { decodeManagers, describeManager, encodeManagers, ManagedFieldsError, type Manager } from './managers.js';
 import { applyConfig, updateManagers, type Conflict } from './ownership.js';
 import { scopeOf } from './scope.js';
+import { LAST_APPLIED, lastAppliedFields } from './last-applied.js';
 
 // The API server's field manager: metadata.managedFields kept on every write (see ownership.ts
 // for the rules), apply conflicts reported as kube-apiserver reports them.
 
 export type { ManagedFieldsEntry } from './managers.js';
 
-export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+export { LAST_APPLIED };
 
 const log = loggerFor('fieldmanager');
 
@@ -80,8 +81,16 @@ const LAST_APPLIED_PATH: FieldPath = ['f:metadata', 'f:annotations', `f:${LAST_A
 export function recordApply(r: Resource, live: Obj | undefined, config: Record<string, unknown>, by: ApplyBy): Obj {
   // kubectl's last-applied annotation belongs to client-side apply's bookkeeping: an apply that
   // does not mention it never prunes it (kubectl keeps it in sync below).
-  const out = applyConfig(live, config, stored(live), { ...context(r, by), force: by.force, normalize: by.normalize, keep: [LAST_APPLIED_PATH] });
-  if (out.conflicts.length && !by.force) throw conflictError(out.conflicts);
+  const ctx = { ...context(r, by), normalize: by.normalize, keep: [LAST_APPLIED_PATH] };
+  let out = applyConfig(live, config, stored(live), { ...ctx, force: by.force });
+  if (out.conflicts.length && !by.force) {
+    // kubectl's own server-side apply may take what its client-side apply still owns (see
+    // last-applied.ts); any other conflict is reported, and only those.
+    const allowed = by.manager === 'kubectl' ? lastAppliedFields(live, ctx) : undefined;
+    const left = allowed ? out.conflicts.filter((c) => !allowed.has(c.path)) : out.conflicts;
+    if (left.length) throw conflictError(left);
+    out = applyConfig(live, config, stored(live), { ...ctx, force: true });
+  }
   syncLastApplied(out.object, config, by);
   setManagers(out.object, out.managers);
   return out.object;

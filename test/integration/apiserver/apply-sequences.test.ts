@@ -282,6 +282,19 @@ spec:
     expectObject(await get(ns, name), name);
   });
 
+  it('client-side kubectl apply, then kubectl apply --server-side of a changed manifest: applied without a conflict (Kubernetes\' upgrade path)', async () => {
+    const { ns, name, file } = await setup();
+    ok(await kc(['apply', '-n', ns, '-f', file]), /created/);
+    await statusWrittenAfter(ns, name, undefined);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('sleep 1; exit 1', 'sleep 2; exit 1'));
+    ok(await kc(['apply', '--server-side', '-n', ns, '-f', file]), new RegExp(`task.okube.dev/${name} serverside-applied`));
+    const t = await get(ns, name);
+    expect(t.spec.command).to.deep.equal(['sh', '-c', 'sleep 2; exit 1']);
+    expect(owned(t, 'kubectl', 'Apply')).to.deep.equal(MANIFEST_FIELDS);
+    expect(owned(t, 'kubectl-client-side-apply', 'Update')).to.equal(undefined, 'kubectl migrated the client-side ownership');
+    expect(JSON.parse(String(t.metadata.annotations?.[LAST_APPLIED])).spec.command).to.deep.equal(['sh', '-c', 'sleep 2; exit 1']);
+  });
+
   it('kubectl apply --prune with an allowlist, and through an ApplySet, deletes the Task dropped from the directory and leaves the others', async () => {
     const ns = await newNamespace(rig.cluster);
     namespaces.push(ns);

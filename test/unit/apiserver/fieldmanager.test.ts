@@ -223,6 +223,53 @@ describe('field manager: apply', () => {
     expect(JSON.parse(String(b.metadata.annotations?.[LAST_APPLIED]))).to.deep.equal(task({ image: 'j' }));
   });
 
+  describe('kubectl apply --server-side after client-side kubectl apply', () => {
+    /** What client-side `kubectl apply` of `spec` stores: the object, its last-applied annotation, kubectl-client-side-apply's ownership. */
+    const clientSideApplied = (spec: Record<string, unknown>, lastApplied: Record<string, unknown> = spec, apiVersion = 'okube.dev/v1alpha1') => {
+      const annotation = JSON.stringify({ apiVersion, kind: 'Task', metadata: { annotations: {}, name: 't', namespace: 'default' }, spec: lastApplied });
+      return update(undefined as unknown as Obj, task(spec, { annotations: { [LAST_APPLIED]: annotation } }), 'kubectl-client-side-apply');
+    };
+    const conflictOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as ApiError;
+      }
+      expect.fail('no conflict');
+    };
+
+    it('takes a changed field client-side apply owns without a conflict, as kube-apiserver does for kubectl', () => {
+      const a = clientSideApplied({ image: 'i', command: ['sleep', '1'] });
+      const b = apply(a, task({ image: 'i', command: ['sleep', '2'] }), 'kubectl');
+      expect(b.spec).to.deep.equal({ image: 'i', command: ['sleep', '2'] });
+      expect(owned(b, 'kubectl')).to.deep.equal(['.spec.command', '.spec.image']);
+      expect(owned(b, 'kubectl-client-side-apply', 'Update')).to.not.include('.spec.command');
+    });
+
+    it('still conflicts for a field manager other than kubectl', () => {
+      const a = clientSideApplied({ image: 'i', command: ['sleep', '1'] });
+      expect(conflictOf(() => apply(a, task({ image: 'i', command: ['sleep', '2'] }), 'my-tool')).message).to.equal('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using okube.dev/v1alpha1: .spec.command');
+    });
+
+    it('still conflicts on a field whose live value is no longer the last-applied one', () => {
+      const a = clientSideApplied({ image: 'i', command: ['sleep', '9'] }, { image: 'i', command: ['sleep', '1'] });
+      expect(conflictOf(() => apply(a, task({ image: 'i', command: ['sleep', '2'] }), 'kubectl')).message).to.match(/conflict with "kubectl-client-side-apply".*: \.spec\.command$/);
+    });
+
+    it('still conflicts when the last-applied annotation is of another API version', () => {
+      const a = clientSideApplied({ image: 'i', command: ['sleep', '1'] }, { image: 'i', command: ['sleep', '1'] }, 'okube.dev/v1');
+      expect(conflictOf(() => apply(a, task({ image: 'i', command: ['sleep', '2'] }), 'kubectl')).message).to.match(/\.spec\.command$/);
+    });
+
+    it('reports only the conflicts with other managers, and changes nothing', () => {
+      const a = clientSideApplied({ image: 'i', command: ['sleep', '1'] });
+      const b = update(a, { ...a, spec: { ...(a.spec as object), restartPolicy: 'Never' } }, 'editor');
+      const e = conflictOf(() => apply(b, task({ image: 'i', command: ['sleep', '2'], restartPolicy: 'Always' }), 'kubectl'));
+      expect(e.message).to.equal('Apply failed with 1 conflict: conflict with "editor" using okube.dev/v1alpha1: .spec.restartPolicy');
+      expect(e.details?.causes?.map((c) => c.field)).to.deep.equal(['.spec.restartPolicy']);
+    });
+  });
+
   it('treats ports as one atomic list (no defaulted key to merge by), so a second applier of other ports conflicts', () => {
     const a = apply(undefined, task({ image: 'i', ports: [{ containerPort: 80 }] }), 'one');
     expect(owned(a, 'one')).to.deep.equal(['.spec.image', '.spec.ports']);
