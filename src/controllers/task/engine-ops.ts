@@ -2,6 +2,8 @@ import { errorMessage } from '../../util/errors.js';
 import { loggerFor } from '../../util/logger.js';
 import type { InFlightOp } from './plan.js';
 
+type StopOp = Extract<InFlightOp, { kind: 'stop' }>;
+
 // Engine calls that take long — a graceful stop waits out terminationGracePeriodSeconds, a pull
 // downloads layers — run here, beside the Task workers instead of inside them, so one slow
 // Task never holds a worker that every other Task needs. The reconciler hands an operation over
@@ -33,6 +35,7 @@ export class EngineOps {
   private readonly inFlight = new Map<string, InFlightOp[]>();
   private readonly failed = new Map<string, OpFailure[]>();
   private readonly failures = new Map<string, number>();
+  private readonly endedStops = new Map<string, StopOp>();
 
   constructor(private readonly requeue: Requeue) {}
 
@@ -53,6 +56,14 @@ export class EngineOps {
     );
   }
 
+  /**
+   * The Task's last stop that ended without an error: its container's exit is okube's doing (a spec
+   * change whose stop outlived the change, reverted meanwhile, must still replace it, not count a crash).
+   */
+  endedStop(key: string): StopOp | undefined {
+    return this.endedStops.get(key);
+  }
+
   /** Failures since the last call, each reported once (the reconciler turns them into status and Events). */
   takeFailures(key: string): OpFailure[] {
     const out = this.failed.get(key) ?? [];
@@ -64,6 +75,7 @@ export class EngineOps {
   forget(key: string): void {
     this.failed.delete(key);
     this.failures.delete(key);
+    this.endedStops.delete(key);
   }
 
   /** Number of operations under way (tests and benchmarks read it). */
@@ -79,6 +91,7 @@ export class EngineOps {
     else this.inFlight.delete(key);
     if (error === undefined) {
       this.failures.delete(key);
+      if (op.kind === 'stop') this.endedStops.set(key, op);
       this.log.debug({ key, op }, 'engine operation finished');
       this.requeue(key, 0);
       return;

@@ -221,6 +221,7 @@ export class TaskReconciler {
         probe: this.probes().view(key),
         imagePresent: seen.imagePresent,
         inFlight: this.ops.list(key),
+        endedStop: this.ops.endedStop(key),
         pullFailure,
         endpointsDraining: task.metadata.deletionTimestamp && this.deps.endpointsDraining ? this.deps.endpointsDraining(task, this.now()) : undefined,
         configError: config && 'error' in config ? config.error : undefined,

@@ -239,6 +239,21 @@ describe('Task controller on real Docker, etcd and API server', function () {
     expect(running).to.have.length(1);
   });
 
+  it('a spec change reverted while the old container stops still replaces it at once, without counting a crash or backing off', async () => {
+    // sleep as PID 1 ignores SIGTERM: the stop lasts the whole grace period, time to revert the change.
+    await manager.tasks.create(taskObject(ns, 'revert', { image: env.image, command: ['sleep', '3600'], terminationGracePeriodSeconds: 3 }));
+    const before = await waitForTask(manager.tasks, ns, 'revert', 'Running', (t) => t.status?.phase === 'Running' && t.status.state?.running !== undefined);
+    await manager.tasks.patch('revert', { spec: { command: ['sleep', '3601'] } }, ns);
+    await waitForTask(manager.tasks, ns, 'revert', 'the old container stopping', (t) => t.status?.conditions?.some((c) => c.type === 'Stopping' && c.status === 'True') === true);
+    await manager.tasks.patch('revert', { spec: { command: ['sleep', '3600'] } }, ns);
+    const after = await waitForTask(manager.tasks, ns, 'revert', 'a new container running', (t) => t.status?.state?.running !== undefined && t.status.containerID !== before.status!.containerID);
+    expect(after.status!.restartCount).to.equal(0);
+    expect(after.status!.backoff?.restarts ?? 0).to.equal(0);
+    expect(after.status!.lastState?.terminated).to.include({ containerID: before.status!.containerID, reason: 'SpecChanged' });
+    const running = (await containersOf(after)).filter((c) => c.running);
+    expect(running.map((c) => c.id)).to.deep.equal([after.status!.containerID]);
+  });
+
   it('publishes the replacement container on the host port it allocated for the old one after a spec change', async () => {
     await manager.tasks.create(taskObject(ns, 'keepport', { image: env.image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080 }], terminationGracePeriodSeconds: 1 }));
     const before = await waitForTask(manager.tasks, ns, 'keepport', 'Running with a port', (t) => t.status?.phase === 'Running' && Boolean(t.status.ports?.length));

@@ -3,7 +3,7 @@ import { neverStarted } from '../../../runtime/runtime.js';
 import { specHash } from '../container-spec.js';
 import { backoffLeftMs, resetBackoff, waitOutdated } from './backoff.js';
 import { configBlocked } from './config.js';
-import { BACKOFF_REASONS, cond, finish, restartOf, stopping, type PlanContext } from './context.js';
+import { BACKOFF_REASONS, cond, finish, restartOf, SPEC_CHANGED, stoppedForSpecChange, stopping, type PlanContext } from './context.js';
 import type { Plan } from './types.js';
 
 // The container steps: never two containers, a new one for a changed spec, and getting a
@@ -22,10 +22,14 @@ export function removeDuplicates(ctx: PlanContext): undefined {
   return undefined;
 }
 
-/** Step: a changed spec needs a new container — a replacement, not a crash (no backoff). */
+/**
+ * Step: a changed spec needs a new container — a replacement, not a crash (no backoff). So does a
+ * container okube began to stop for a spec change that was reverted during its grace period: its
+ * stop cannot be taken back.
+ */
 export function specChange(ctx: PlanContext): Plan | undefined {
   const { current, status, actions } = ctx;
-  if (!current || current.labels[LABELS.specHash] === specHash(ctx.task)) return undefined;
+  if (!current || (current.labels[LABELS.specHash] === specHash(ctx.task) && !stoppedForSpecChange(ctx, current))) return undefined;
   actions.push({ kind: 'stopProbes' });
   const replacing = { reason: 'ContainerCreating', message: 'replacing the container after a spec change' };
   if (stopping(ctx, current)) {
@@ -39,7 +43,7 @@ export function specChange(ctx: PlanContext): Plan | undefined {
   }
   // Said once, with the stop: the plan after the stop (the stop ends this one) only removes.
   if (current.running) {
-    actions.push({ kind: 'stop', id: current.id, graceSeconds: ctx.grace, reason: 'SpecChanged' });
+    actions.push({ kind: 'stop', id: current.id, graceSeconds: ctx.grace, reason: SPEC_CHANGED });
     ctx.events.push({ type: 'Normal', reason: 'Killing', message: 'Task spec changed, container will be replaced' });
   }
   // The replaced container stays, exited, for `logs --previous` and status.lastState (plan/running.ts),
@@ -58,7 +62,7 @@ export function specChange(ctx: PlanContext): Plan | undefined {
   delete status.containerID;
   status.started = false;
   cond(ctx, 'Ready', 'False', 'ContainerCreating', 'replacing the container');
-  cond(ctx, 'BackOff', 'False', 'SpecChanged', 'the container is being replaced');
+  cond(ctx, 'BackOff', 'False', SPEC_CHANGED, 'the container is being replaced');
   return configBlocked(ctx) ?? finish(ctx);
 }
 

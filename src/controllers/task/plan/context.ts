@@ -124,6 +124,15 @@ export function stopping(ctx: PlanContext, c: ContainerInfo): StopOp | undefined
   return op;
 }
 
+/** The reason of okube's stop of a container for a spec change. */
+export const SPEC_CHANGED = 'SpecChanged';
+
+/** `c` is being (or was) stopped by okube to replace it after a spec change, whatever the spec says now. */
+export function stoppedForSpecChange(ctx: PlanContext, c: ContainerInfo): boolean {
+  const ended = ctx.input.endedStop;
+  return stopping(ctx, c)?.reason === SPEC_CHANGED || (ended?.containerId === c.id && ended.reason === SPEC_CHANGED && !c.running);
+}
+
 /** The last step of every path: the Stopping condition, then the Plan. */
 export function finish(ctx: PlanContext, requeueAfterMs?: number): Plan {
   // A stop under way is part of the Task's state: say so while it lasts (the stop's end requeues).

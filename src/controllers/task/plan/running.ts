@@ -3,7 +3,7 @@ import { LABELS } from '../../../api/types.js';
 import type { ContainerInfo } from '../../../runtime/runtime.js';
 import { replacedOnRequest, REQUEST_LABELS, RESTART_ANNOTATION } from '../requests.js';
 import { backoffRunning } from './backoff.js';
-import { cond, finish, hasProbes, stopping, type PlanContext } from './context.js';
+import { cond, finish, hasProbes, SPEC_CHANGED, stoppedForSpecChange, stopping, type PlanContext } from './context.js';
 import { exitRecorded } from './exit.js';
 import type { Plan, ProbeStart } from './types.js';
 
@@ -28,7 +28,7 @@ export function running(ctx: PlanContext): Plan | undefined {
 
 function runningState(ctx: PlanContext, c: ContainerInfo): void {
   const { status, previous, nowIso } = ctx;
-  const replaced = previous && previous.status !== 'created' && !exitRecorded(previous, status) ? replacedWhy(previous, c) : undefined;
+  const replaced = previous && previous.status !== 'created' && !exitRecorded(previous, status) ? replacedWhy(ctx, previous, c) : undefined;
   if (previous && replaced) {
     // The container a restart request or a spec change replaced: its real exit, as the last state (not a crash).
     status.lastState = {
@@ -118,8 +118,8 @@ function probeRestart(ctx: PlanContext, c: ContainerInfo, restart: { reason: str
 }
 
 /** Why `newer` replaced `older` other than by a crash: a restart request, or a spec change (undefined: neither). */
-function replacedWhy(older: ContainerInfo, newer: ContainerInfo): { reason: string; message: string } | undefined {
+function replacedWhy(ctx: PlanContext, older: ContainerInfo, newer: ContainerInfo): { reason: string; message: string } | undefined {
   if (replacedOnRequest(older, newer)) return { reason: 'Restarted', message: `restarted on request (${RESTART_ANNOTATION}=${newer.labels[REQUEST_LABELS.restart] ?? ''})` };
-  if (older.labels[LABELS.specHash] !== newer.labels[LABELS.specHash]) return { reason: 'SpecChanged', message: 'replaced after a spec change' };
+  if (older.labels[LABELS.specHash] !== newer.labels[LABELS.specHash] || stoppedForSpecChange(ctx, older)) return { reason: SPEC_CHANGED, message: 'replaced after a spec change' };
   return undefined;
 }

@@ -60,6 +60,11 @@ export interface PlanInput {
   /** Stops and pulls under way: not asked for again, and nothing that needs their end is done yet. */
   inFlight?: InFlightOp[];
   /**
+   * The last stop okube made of the Task's containers that has ended (kept in memory, see
+   * engine-ops.ts): the container it names exited because okube stopped it, not by itself.
+   */
+  endedStop?: Extract<InFlightOp, { kind: 'stop' }>;
+  /**
    * A pull of the image failed (its message): the plan is the stored status moved to
    * ErrImagePull/ImagePullBackOff and the next try on the backoff, nothing else (ignored while
    * the Task is being deleted).

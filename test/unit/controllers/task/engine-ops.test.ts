@@ -30,6 +30,23 @@ describe('EngineOps', () => {
     expect(requeued).to.deep.equal([['ns/a', 0]]);
   });
 
+  it('remembers the Task\'s last stop that ended, not one that failed, until the Task is forgotten', async () => {
+    const ops = new EngineOps(() => undefined);
+    const ok = deferred();
+    ops.run('ns/a', stop('c1'), () => ok.promise);
+    expect(ops.endedStop('ns/a')).to.equal(undefined, 'still in flight');
+    ok.resolve();
+    await tick();
+    expect(ops.endedStop('ns/a')).to.deep.equal(stop('c1'));
+    const failing = deferred();
+    ops.run('ns/a', stop('c2'), () => failing.promise);
+    failing.reject(new Error('engine down'));
+    await tick();
+    expect(ops.endedStop('ns/a')).to.deep.equal(stop('c1'));
+    ops.forget('ns/a');
+    expect(ops.endedStop('ns/a')).to.equal(undefined);
+  });
+
   it('does not start a second stop of the same container while one is in flight', () => {
     const ops = new EngineOps(() => undefined);
     let calls = 0;

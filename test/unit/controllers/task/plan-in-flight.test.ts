@@ -157,6 +157,40 @@ describe('task plan with engine calls in flight: what the status says', () => {
     expect(condition(p, 'Ready')).to.include({ status: 'False', reason: 'ContainerCreating', message: 'replacing the container: the old one is stopping' });
   });
 
+  describe('a spec change reverted while its stop is under way (the stop cannot be taken back)', () => {
+    const t = task({}, { phase: 'Running', ready: true, restartCount: 0, containerID: 'c0', state: { running: { startedAt: iso(0) } } });
+    const exited = container(t, { status: 'exited', running: false, exitCode: 137, finishedAt: iso(1) });
+
+    it('while the stop runs, says the container is being replaced, not that it runs', () => {
+      const p = run({ task: t, containers: [container(t)], inFlight: [stopOf('c0', 'SpecChanged')] });
+      expect(kinds(p)).to.deep.equal(['stopProbes']);
+      expect(p.status.state).to.deep.equal({ waiting: { reason: 'ContainerCreating', message: 'replacing the container after a spec change' } });
+      expect(p.status.ready).to.equal(false);
+    });
+
+    it('once stopped, replaces the container at once: no crash counted, no back-off, no BackOff event', () => {
+      const p = run({ task: t, containers: [exited], endedStop: stopOf('c0', 'SpecChanged') as PlanInput['endedStop'] });
+      expect(p.actions).to.deep.include({ kind: 'create', restartNumber: 1 });
+      expect(p.status.restartCount).to.equal(0);
+      expect(p.status.state?.waiting?.reason).to.equal('ContainerCreating');
+      expect(p.status.backoff?.restarts ?? 0).to.equal(0);
+      expect(p.events.map((e) => e.reason)).to.not.include('BackOff');
+    });
+
+    it('the new container running shows the stopped one as replaced after a spec change, not as a crash', () => {
+      const next = container(t, { restart: 1, startedAt: iso(2) });
+      const p = run({ task: t, containers: [next, exited], endedStop: stopOf('c0', 'SpecChanged') as PlanInput['endedStop'] });
+      expect(p.status.lastState?.terminated).to.include({ containerID: 'c0', reason: 'SpecChanged', exitCode: 137 });
+      expect(p.status.restartCount).to.equal(0);
+    });
+
+    it('an exit after a stop for another reason is still a crash (a duplicate stop does not replace)', () => {
+      const p = run({ task: t, containers: [exited], endedStop: stopOf('c0', 'Duplicate') as PlanInput['endedStop'] });
+      expect(p.status.restartCount).to.equal(1);
+      expect(p.status.state?.waiting?.reason).to.equal('CrashLoopBackOff');
+    });
+  });
+
   for (const phase of [undefined, 'Pending'] as const) {
     it(`while pulling, a ${phase ?? 'new'} Task is Scheduled, waiting in ContainerCreating and not ready`, () => {
       const t = task({}, phase ? { phase, ready: true } : undefined);
