@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { methodNotAllowed, type Handler, type RequestContext } from '../request-context.js';
 import { decodeObject, mediaType, readBody, sendJson } from '../http.js';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../protobuf.js';
@@ -15,6 +16,11 @@ import { ANONYMOUS, isMaster } from './user.js';
 
 const GROUP = 'authorization.k8s.io';
 const AUTHN_GROUP = 'authentication.k8s.io';
+
+const MASTER_RULES: PolicyRule[] = [
+  { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+  { verbs: ['*'], nonResourceURLs: ['*'] },
+];
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -38,7 +44,9 @@ function rulesReview(ctx: RequestContext, authz: Authorizer, body: Record<string
   const ns = str(spec.namespace);
   const user = ctx.user ?? ANONYMOUS;
   const rules: PolicyRule[] = authz.rulesFor(user, ns);
-  if (isMaster(user)) rules.unshift({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] });
+  // system:masters may do everything even without RBAC (the privileged-group authorizer); its
+  // rules are listed when RBAC does not list them already (the cluster-admin binding does).
+  if (isMaster(user)) rules.unshift(...MASTER_RULES.filter((m) => !rules.some((r) => isDeepStrictEqual(r, m))));
   const resourceRules = rules.filter((r) => r.resources?.length).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) }));
   const nonResourceRules = rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs ?? [] }));
   return { kind: 'SelfSubjectRulesReview', apiVersion: `${GROUP}/v1`, metadata: { creationTimestamp: null }, spec, status: { resourceRules, nonResourceRules, incomplete: false } };

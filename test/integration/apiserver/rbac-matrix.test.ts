@@ -75,6 +75,12 @@ describe('RBAC matrix: admin, namespace editor and viewer with real kubectl', fu
     it('answers yes to auth can-i for everything', async () => {
       expect((await ok('admin', ['auth', 'can-i', 'delete', 'nodes'])).stdout.trim()).to.equal('yes');
     });
+
+    it('gets an auth can-i --list with everything once: one *.* row and one non-resource * row', async () => {
+      const rows = (await ok('admin', ['auth', 'can-i', '--list', '-n', NS])).stdout.split('\n');
+      expect(rows.filter((l) => /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/.test(l.trim())), rows.join('\n')).to.have.length(1);
+      expect(rows.filter((l) => /^\[\*\]\s+\[\]\s+\[\*\]$/.test(l.trim())), rows.join('\n')).to.have.length(1);
+    });
   });
 
   describe('escalation prevention (a namespace admin, by impersonation)', () => {
