@@ -215,6 +215,15 @@ describe('Task controller on real Docker, etcd and API server', function () {
     expect(running.status!.backoff?.nextRestartAt).to.equal(undefined);
   });
 
+  it('a retry during a crash-loop wait counts each restart once: two containers that ran, one crash each, two restarts', async () => {
+    await manager.tasks.create(taskObject(ns, 'recount', { image: env.image, command: ['sh', '-c', 'exit 3'], backoff: { initialDelaySeconds: 120 } }));
+    const waiting = await waitForTask(manager.tasks, ns, 'recount', 'the first crash-loop wait', (t) => t.status?.state?.waiting?.reason === 'CrashLoopBackOff');
+    expect(waiting.status!.restartCount).to.equal(1);
+    await manager.tasks.patch('recount', { metadata: { annotations: { [RETRY_ANNOTATION]: new Date().toISOString() } } }, ns);
+    const again = await waitForTask(manager.tasks, ns, 'recount', 'the retried container crashed', (t) => t.status?.state?.waiting?.reason === 'CrashLoopBackOff' && t.status.lastState?.terminated?.containerID !== waiting.status!.lastState!.terminated!.containerID);
+    expect(again.status!.restartCount).to.equal(2);
+  });
+
   it('pulls again at once on a retry during an image pull back-off, once', async () => {
     await manager.tasks.create(taskObject(ns, 'retryimg', { image: '127.0.0.1:1/okube-test/no-such-image:v0', backoff: { initialDelaySeconds: 120 } }));
     const failed = await waitForTask(manager.tasks, ns, 'retryimg', 'ErrImagePull', (t) => t.status?.state?.waiting?.reason === 'ErrImagePull' && Boolean(t.status.backoff?.nextRestartAt));

@@ -47,7 +47,10 @@ function restartOnRequest(ctx: PlanContext, req: PendingRequest): Plan {
   const blocked = configBlocked(ctx);
   if (blocked) return blocked;
   actions.push({ kind: 'create', restartNumber: restartOf(current) + 1 });
-  status.restartCount = (status.restartCount ?? 0) + 1;
+  // A crash-loop wait (or a next container that failed to start) already counted this restart at
+  // the exit (plan/exit.ts): the request only brings it forward. A running container's stop, or a
+  // finished Task, counts it now.
+  if (!exitCounted(ctx)) status.restartCount = (status.restartCount ?? 0) + 1;
   resetBackoff(status);
   if (isFinishedPhase(status.phase)) {
     status.phase = 'Scheduled';
@@ -60,4 +63,10 @@ function restartOnRequest(ctx: PlanContext, req: PendingRequest): Plan {
   cond(ctx, 'Ready', 'False', 'ContainerCreating', message);
   ctx.events.push({ type: 'Normal', reason, message: `${message[0].toUpperCase()}${message.slice(1)} (restart ${status.restartCount})` });
   return finish(ctx);
+}
+
+/** The current container's exit was recorded as a restart to come (counted then), not as the end. */
+function exitCounted(ctx: PlanContext): boolean {
+  const { status, current } = ctx;
+  return status.lastState?.terminated?.containerID === current?.id && !isFinishedPhase(status.phase) && status.state?.waiting?.reason !== 'Rescheduling';
 }

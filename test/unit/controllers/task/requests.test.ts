@@ -29,7 +29,8 @@ const exited = (t: Task, restart: number, labels: Record<string, string> = {}) =
 const run = (input: Partial<PlanInput> & { task: Task }) => plan({ node, containers: [], now: at(10), ...input });
 const kinds = (p: ReturnType<typeof plan>) => p.actions.map((a) => a.kind);
 
-const crashLooping = (annotations?: Record<string, string>, restartCount = 3) =>
+// c3's exit was counted as the restart it waits for (c4), as plan/exit.ts counts.
+const crashLooping = (annotations?: Record<string, string>, restartCount = 4) =>
   task(
     { backoff: { initialDelaySeconds: 10, maxDelaySeconds: 300 } },
     {
@@ -50,13 +51,14 @@ describe('task plan: restart and retry on request', () => {
     expect(spec.labels).to.include({ [REQUEST_LABELS.restart]: iso(5), [REQUEST_LABELS.retry]: iso(6) });
   });
 
-  it('retry ends a crash-loop wait at once, resets the backoff and counts the restart', () => {
+  it('retry ends a crash-loop wait at once and resets the backoff, without counting the restart the exit already counted', () => {
     const t = crashLooping({ [RETRY_ANNOTATION]: iso(9) });
     const p = run({ task: t, containers: [exited(t, 3), exited(t, 2)] });
     expect(p.actions).to.deep.include({ kind: 'create', restartNumber: 4 });
     expect(p.actions).to.deep.include({ kind: 'remove', id: 'c2' });
     expect(p.actions).to.not.deep.include({ kind: 'remove', id: 'c3' });
     expect(p.status.restartCount).to.equal(4);
+    expect(p.events.map((e) => e.message)).to.deep.equal([`Retry requested (${RETRY_ANNOTATION}=${iso(9)}): starting a new container now, backoff reset (restart 4)`]);
     expect(p.status.backoff).to.equal(undefined);
     expect(p.status.state?.waiting?.reason).to.equal('ContainerCreating');
     expect(p.status.conditions!.find((c) => c.type === 'BackOff')).to.include({ status: 'False', reason: 'RetryRequested' });
@@ -74,7 +76,7 @@ describe('task plan: restart and retry on request', () => {
     const t = crashLooping({ [RETRY_ANNOTATION]: iso(9) });
     const p = run({ task: t, containers: [exited(t, 3, { [REQUEST_LABELS.retry]: iso(9) })] });
     expect(kinds(p)).to.not.include('create');
-    expect(p.status.restartCount).to.equal(3);
+    expect(p.status.restartCount).to.equal(4);
   });
 
   it('retry does nothing to a running Task', () => {
