@@ -7,7 +7,9 @@ import { evictionRequested } from './drain.js';
 // and what the Node registry knows of its Node. A Task asked to leave its Node is drained
 // (drain.ts); one not yet bound is the scheduler's; one bound to a Node this process does not
 // know or that is not Ready waits (a Task being deleted is planned all the same, so its deletion
-// is not held up by a broken Node, and one whose Node is gone has nothing left to stop). A Node
+// is not held up by a broken Node, and one whose Node is gone has nothing left to stop). One bound
+// to a Node that does not exist at all is planned (the plan says Pending, NodeNotFound) instead of
+// waiting in silence with no status. A Node
 // that still exists but is not in the registry yet — the controllers just started and the Node
 // controller has not connected to it — is waited for, also by a Task being deleted: releasing its
 // finalizer then would leave its container running with nothing to stop it. A Node the Node
@@ -28,6 +30,8 @@ export type Preflight =
   /** Being deleted and its Node is gone: only the finalizer is left to remove. */
   | { kind: 'releaseFinalizer' }
   | { kind: 'waitForNode'; requeueAfterMs: number; nodeNotReady?: true }
+  /** Bound to a Node that does not exist (a typo in spec.nodeName, or one not made yet): planned, to say so, and looked at again. */
+  | { kind: 'nodeNotFound'; requeueAfterMs: number }
   | { kind: 'plan' };
 
 /**
@@ -45,7 +49,10 @@ export function preflight(task: Task, node: { ready: boolean } | undefined, canD
   }
   // The plan only adds the finalizer (binding waits for it) or handles the deletion.
   if (!task.spec.nodeName && !deleting && task.metadata.finalizers?.includes(TASK_FINALIZER)) return { kind: 'unbound' };
-  if (task.spec.nodeName && !node) return deleting && !nodeExists ? { kind: 'releaseFinalizer' } : { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
+  if (task.spec.nodeName && !node) {
+    if (nodeExists) return { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS };
+    return deleting ? { kind: 'releaseFinalizer' } : { kind: 'nodeNotFound', requeueAfterMs: NODE_WAIT_MS };
+  }
   if (node && !node.ready && !deleting) return { kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS, ...(nodeFoundNotReady ? { nodeNotReady: true as const } : {}) };
   return { kind: 'plan' };
 }

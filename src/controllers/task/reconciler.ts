@@ -182,6 +182,7 @@ export class TaskReconciler {
       case 'waitForNode':
         if (before.nodeNotReady) await this.markNodeNotReady(key, task, log);
         return { requeueAfterMs: before.requeueAfterMs };
+      case 'nodeNotFound':
       case 'plan':
         break;
     }
@@ -272,6 +273,8 @@ export class TaskReconciler {
     }
     // Still creating in the last pass: look again soon.
     if (started) requeueAt = requeueAt ?? this.now().getTime() + 1000;
+    // A Node made later (or the nodeName fixed) is seen without waiting for an event.
+    if (before.kind === 'nodeNotFound') requeueAt = Math.min(requeueAt ?? Infinity, this.now().getTime() + before.requeueAfterMs);
     log.trace({ phase: status.phase }, 'planned');
     const written = await this.statusWriter.finish(key, task, settledStatus(status, opPullFailure !== undefined), events, log);
     const stored = written ? this.remember(key, written) : task;

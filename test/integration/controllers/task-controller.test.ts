@@ -224,6 +224,24 @@ describe('Task controller on real Docker, etcd and API server', function () {
     expect(again.status!.restartCount).to.equal(2);
   });
 
+  it('a Task bound to a Node that does not exist says so (Pending, NodeNotFound) and can be deleted', async () => {
+    const missing = uniqueName('no-such-node');
+    await manager.tasks.create(taskObject(ns, 'lost', { image: env.image, command: ['sleep', '3600'], nodeName: missing }));
+    const t = await waitForTask(manager.tasks, ns, 'lost', 'NodeNotFound', (x) => x.status?.conditions?.some((c) => c.type === 'Scheduled' && c.reason === 'NodeNotFound') === true);
+    expect(t.status!.phase).to.equal('Pending');
+    expect(t.status!.ready).to.equal(false);
+    expect(t.status!.conditions!.find((c) => c.type === 'Scheduled')!.message).to.equal(`node ${missing} does not exist`);
+    await manager.tasks.delete('lost', ns);
+    await waitFor('the Task gone', async () => {
+      try {
+        await manager.tasks.get('lost', ns);
+        return false;
+      } catch (err) {
+        return isOkubeError(err, 'NotFound');
+      }
+    });
+  });
+
   it('pulls again at once on a retry during an image pull back-off, once', async () => {
     await manager.tasks.create(taskObject(ns, 'retryimg', { image: '127.0.0.1:1/okube-test/no-such-image:v0', backoff: { initialDelaySeconds: 120 } }));
     const failed = await waitForTask(manager.tasks, ns, 'retryimg', 'ErrImagePull', (t) => t.status?.state?.waiting?.reason === 'ErrImagePull' && Boolean(t.status.backoff?.nextRestartAt));

@@ -32,8 +32,12 @@ describe('Task preflight', () => {
     expect(preflight(task({ nodeName: undefined }, undefined, { finalizers: [] }), undefined, true)).to.deep.equal({ kind: 'plan' });
   });
 
-  it('waits for a Node this process does not know', () => {
-    expect(preflight(task(), undefined, true)).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS });
+  it('waits for a Node this process does not know yet but that exists', () => {
+    expect(preflight(task(), undefined, true, true)).to.deep.equal({ kind: 'waitForNode', requeueAfterMs: NODE_WAIT_MS });
+  });
+
+  it('plans a Task bound to a Node that does not exist (to say so), and looks again', () => {
+    expect(preflight(task(), undefined, true, false)).to.deep.equal({ kind: 'nodeNotFound', requeueAfterMs: NODE_WAIT_MS });
   });
 
   it('waits for a Node that is not Ready', () => {
