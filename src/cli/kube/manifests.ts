@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type yaml from 'js-yaml';
 import { loadAllKubeYaml } from '../../util/kube-yaml.js';
 import { CliError } from '../cli-error.js';
+import { JsonStreamError, looksLikeJson, parseJsonStream } from './json-stream.js';
 
 // Manifests from -f FILE|DIR|URL|- (several -f allowed): multi-document YAML or JSON, Lists
 // expanded, each object remembering where it came from so an error can point at it.
@@ -64,8 +65,9 @@ function documentAt(text: string, line: number): number {
 export function parseManifests(text: string, file: string): SourcedManifest[] {
   let docs: unknown[];
   try {
-    docs = loadAllKubeYaml(text, file);
+    docs = looksLikeJson(text) ? parseJsonStream(text) : loadAllKubeYaml(text, file);
   } catch (err) {
+    if (err instanceof JsonStreamError) throw new CliError(`error parsing ${file} (document ${err.document}, line ${err.line + 1}): ${err.message}`);
     const e = err as yaml.YAMLException;
     const line = e.mark?.line ?? 0;
     throw new CliError(`error parsing ${file} (document ${documentAt(text, line)}, line ${line + 1}): ${e.reason ?? e.message}`);

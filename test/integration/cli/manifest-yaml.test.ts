@@ -51,6 +51,14 @@ describe('okube apply reads manifests as kubectl does', function () {
     expect(a.spec.terminationGracePeriodSeconds).to.equal(30);
   });
 
+  it('a stream of JSON objects with no separator (jq -c output) applies every object, with okube as with kubectl', async () => {
+    const stream = (prefix: string) => ['a', 'b'].map((n) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${prefix}-${n}`, namespace: 'default' }, data: { k: n } })).join('\n');
+    const byOkube = await okube(['apply', '-f', '-'], { kubeconfig: ts.kubeconfig, input: stream('okube-json') });
+    expect(byOkube.stdout, byOkube.stderr).to.equal('configmap/okube-json-a created\nconfigmap/okube-json-b created\n');
+    const byKubectl = await kubectl(ts, ['apply', '-f', '-'], stream('kubectl-json'));
+    expect(byKubectl.stdout, byKubectl.stderr).to.equal('configmap/kubectl-json-a created\nconfigmap/kubectl-json-b created\n');
+  });
+
   it('apply and delete -f take an http URL as kubectl does, and a URL that is not a 200 is one clear line', async () => {
     const server: Server = createServer((req, res) => {
       if (req.url === '/task.yaml') res.writeHead(200, { 'Content-Type': 'text/yaml' }).end(manifest('by-url'));

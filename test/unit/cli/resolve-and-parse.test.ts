@@ -49,6 +49,19 @@ describe('cli: manifests', () => {
     expect(() => parseManifests(text, 'f.yaml')).to.throw(/^error parsing f\.yaml \(document 2, line \d+\)/);
   });
 
+  it('reads a file that starts with "{" as a stream of JSON objects, as kubectl does (jq -c output)', () => {
+    const text = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","annotations":{"x":"}{\\"]"}}}\n{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}]}\n\n{\n  "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}\n}\n';
+    expect(parseManifests(text, 'f.json').map((m) => [m.object.metadata.name, m.source.document])).to.deep.equal([['a', 1], ['b', 2], ['c', 3]]);
+    expect(parseManifests(text, 'f.json')[0].object.metadata.annotations).to.deep.equal({ x: '}{"]' });
+  });
+
+  it('names the value and line of broken JSON in a stream', () => {
+    const text = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}\n{"apiVersion":"v1",\n"kind":"ConfigMap" "metadata":{}}\n';
+    expect(() => parseManifests(text, 'f.json')).to.throw(/^error parsing f\.json \(document 2, line 3\): /);
+    expect(() => parseManifests('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}} x', 'f.json')).to.throw('error parsing f.json (document 2, line 1): invalid character "x" looking for beginning of value');
+    expect(() => parseManifests('{"apiVersion":"v1"', 'f.json')).to.throw('error parsing f.json (document 1, line 1): unexpected end of JSON input');
+  });
+
   it('says which fields are missing', () => {
     expect(() => parseManifests('metadata: {name: a}\n', 'f.yaml')).to.throw('error validating f.yaml (document 1): [apiVersion not set, kind not set]');
   });
