@@ -30,6 +30,15 @@ describe('Task controller on real Docker, etcd and API server', function () {
   let nodeName: string;
 
   const containersOf = async (t: Task) => docker.list({ [LABELS.taskUid]: t.metadata.uid! });
+  const taskGone = (name: string) =>
+    waitFor(`Task ${name} gone`, async () => {
+      try {
+        await manager.tasks.get(name, ns);
+        return false;
+      } catch (err) {
+        return isOkubeError(err, 'NotFound');
+      }
+    });
 
   before(async () => ({ cluster, manager, nodeName } = await startControllers({ orphanGraceMs: ORPHAN_GRACE_MS })));
   after(async () => stopControllers({ cluster, manager, nodeName }));
@@ -54,14 +63,7 @@ describe('Task controller on real Docker, etcd and API server', function () {
     await manager.tasks.delete('term', ns);
     // Exit code 0: the app's TERM trap ran (a SIGKILL would be 137).
     expect((await died).exitCode).to.equal(0);
-    await waitFor('Task gone', async () => {
-      try {
-        await manager.tasks.get('term', ns);
-        return false;
-      } catch (err) {
-        return isOkubeError(err, 'NotFound');
-      }
-    });
+    await taskGone('term');
     expect(await containersOf(t)).to.have.length(0);
   });
 
@@ -232,14 +234,7 @@ describe('Task controller on real Docker, etcd and API server', function () {
     expect(t.status!.ready).to.equal(false);
     expect(t.status!.conditions!.find((c) => c.type === 'Scheduled')!.message).to.equal(`node ${missing} does not exist`);
     await manager.tasks.delete('lost', ns);
-    await waitFor('the Task gone', async () => {
-      try {
-        await manager.tasks.get('lost', ns);
-        return false;
-      } catch (err) {
-        return isOkubeError(err, 'NotFound');
-      }
-    });
+    await taskGone('lost');
   });
 
   it('pulls again at once on a retry during an image pull back-off, once', async () => {
