@@ -6,6 +6,7 @@ import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '.
 import { readManifests } from '../kube/manifests.js';
 import { parseBool, parseDuration, parseInteger } from './flags.js';
 import { connect, knowsKinds, namesOf, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { dryRunMode, type DryRun } from './manifest-objects.js';
 
 // `okube delete RESOURCE NAME... | -f FILE`: like kubectl, waits (by default) until the object is
 // really gone — for a Task that means its container was stopped and removed by the controller.
@@ -21,6 +22,7 @@ interface DeleteOptions extends ClientOptions {
   force?: boolean;
   all?: boolean;
   now?: boolean;
+  dryRun: DryRun;
 }
 
 /**
@@ -93,7 +95,8 @@ export function registerDelete(program: Command): void {
       .option('--grace-period <seconds>', "seconds a Task's container gets between SIGTERM and SIGKILL; -1: its terminationGracePeriodSeconds, 0: at once (with --force)", parseInteger, -1)
       .option('--force', 'with --grace-period=0: kill at once')
       .option('--all', 'delete every object of the type in the namespace')
-      .option('--now', 'stop with the least grace: --grace-period=1'),
+      .option('--now', 'stop with the least grace: --grace-period=1')
+      .option('--dry-run <mode>', 'server: the server checks the deletion and answers as for a real one, and deletes nothing; none (default)', dryRunMode, 'none' as DryRun),
   ).action(async (args: string[], opts: DeleteOptions) => {
     if (opts.all && opts.selector) throw new CliError('cannot set --all and --selector at the same time');
     if (opts.now && opts.gracePeriod >= 0) throw new CliError('--now and --grace-period cannot be specified together');
@@ -107,12 +110,13 @@ export function registerDelete(program: Command): void {
     const deleted: Target[] = [];
     let failed = false;
     const gracePeriodSeconds = deleteGracePeriod(opts.gracePeriod, Boolean(opts.force));
+    const dryRun = opts.dryRun === 'server';
     if (gracePeriodSeconds === 0) process.stderr.write('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
     for (const t of targets) {
       try {
-        await client.conn.request(resourcePath(t.resource, t.namespace, t.name), { method: 'DELETE', query: { gracePeriodSeconds } });
+        await client.conn.request(resourcePath(t.resource, t.namespace, t.name), { method: 'DELETE', query: { gracePeriodSeconds, dryRun: dryRun ? 'All' : undefined } });
         // kubectl's words: the kind, not the resource ("task.okube.dev", as apply prints).
-        process.stdout.write(`${kindPrefix(t.resource)} "${t.name}" ${gracePeriodSeconds === 0 ? 'force deleted' : 'deleted'}\n`);
+        process.stdout.write(`${kindPrefix(t.resource)} "${t.name}" ${gracePeriodSeconds === 0 ? 'force deleted' : 'deleted'}${dryRun ? ' (server dry run)' : ''}\n`);
         deleted.push(t);
       } catch (caught) {
         if (isServerError(caught, 'NotFound') && opts.ignoreNotFound) continue;
@@ -123,7 +127,8 @@ export function registerDelete(program: Command): void {
         failed = true;
       }
     }
-    if (opts.wait) {
+    // Nothing goes away in a dry run: nothing to wait for.
+    if (opts.wait && !dryRun) {
       const deadline = Date.now() + (opts.timeout ?? 24 * 3600_000);
       for (const t of deleted) await waitGone(client, t, deadline);
     }

@@ -624,6 +624,18 @@ describe('okube CLI against okube up', function () {
     expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
   });
 
+  it('delete --dry-run=server prints what kubectl prints and deletes nothing; --dry-run=client is refused in one line', async () => {
+    await inNs(['apply', '-f', '-'], taskYaml('dryrun', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n'));
+    const args = ['delete', 'task', 'dryrun', '--dry-run=server', '-n', ns];
+    const [mine, theirs] = await Promise.all([run(args), runKubectl(args, { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') })]);
+    expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([0, 'task.okube.dev "dryrun" deleted (server dry run)\n', '']);
+    expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
+    expect((await task('dryrun')).metadata.deletionTimestamp).to.equal(undefined);
+    const client = await inNs(['delete', 'task', 'dryrun', '--dry-run=client']);
+    expect([client.code, client.stderr]).to.deep.equal([1, 'error: okube has no client-side dry run: use --dry-run=server (the server checks the object fully and stores nothing)\n']);
+    expect((await task('dryrun')).metadata.deletionTimestamp).to.equal(undefined);
+  });
+
   it('delete --all --now removes every Task of its own namespace and waits for them; --all refuses names and -l, as kubectl does', async () => {
     const own = uniqueName('cli-all');
     owned.push(own);
