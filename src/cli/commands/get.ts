@@ -25,6 +25,7 @@ interface GetOptions extends ClientOptions {
   labelColumns: string[];
   sortBy?: string;
   ignoreNotFound?: boolean;
+  showManagedFields?: boolean;
   /** The parsed --output, once per command: custom columns keep their widths from the list to the watch. */
   format?: ReturnType<typeof parseFormat>;
 }
@@ -63,7 +64,7 @@ async function getOne(client: Client, resource: ApiResource, name: string, opts:
     return;
   }
   const obj = await client.conn.get<{ metadata: { name: string; resourceVersion?: string } }>(path);
-  if (!opts.watchOnly) process.stdout.write(formatObjects([obj], format, kindPrefix(resource), { single: true }));
+  if (!opts.watchOnly) process.stdout.write(formatObjects([obj], format, kindPrefix(resource), { single: true, showManagedFields: opts.showManagedFields }));
   if (opts.watch) await follow(client, resource, opts, obj.metadata.resourceVersion, undefined, name);
 }
 
@@ -89,7 +90,7 @@ async function getList(client: Client, resource: ApiResource, opts: GetOptions):
     // kubectl prints nothing at all then, not even an empty List.
   } else if (!list.items.length && rowsPerObject(format)) {
     if (!opts.watch) process.stderr.write(noneFound(resource, client.conn.namespace, opts.allNamespaces));
-  } else process.stdout.write(formatObjects(sortedBy(list.items, opts.sortBy, (o) => o), format, kindPrefix(resource), { header: opts.headers }));
+  } else process.stdout.write(formatObjects(sortedBy(list.items, opts.sortBy, (o) => o), format, kindPrefix(resource), { header: opts.headers, showManagedFields: opts.showManagedFields }));
   if (opts.watch) await follow(client, resource, opts, list.metadata?.resourceVersion);
 }
 
@@ -118,7 +119,7 @@ async function getSeveralLists(client: Client, resources: ApiResource[], opts: G
     names.push(...list.items.map((o) => `${kindPrefix(r)}/${o.metadata.name}\n`));
   }
   if (!items.length && (rowsPerObject(format) || opts.ignoreNotFound)) nothing();
-  else process.stdout.write(format === 'name' ? names.join('') : formatObjects(sortedBy(items, opts.sortBy, (o) => o), format, '', { header: opts.headers }));
+  else process.stdout.write(format === 'name' ? names.join('') : formatObjects(sortedBy(items, opts.sortBy, (o) => o), format, '', { header: opts.headers, showManagedFields: opts.showManagedFields }));
 }
 
 /** Formats that print nothing but rows, so an empty list says "No resources found" instead (as kubectl). */
@@ -152,7 +153,7 @@ async function follow(client: Client, resource: ApiResource, opts: GetOptions, r
         if (table && printer) {
           process.stdout.write(printer.print(ev.object, header));
           header = false;
-        } else if (!table) process.stdout.write(formatWatched(ev.object, format, kindPrefix(resource)));
+        } else if (!table) process.stdout.write(formatWatched(ev.object, format, kindPrefix(resource), opts.showManagedFields));
       }
     } catch (err) {
       if (isServerError(err, 'Expired')) {
@@ -181,7 +182,8 @@ export function registerGet(program: Command): void {
       .option('--show-labels', 'a last column with all labels')
       .option('-L, --label-columns <keys>', 'a column for each of these label keys (comma-separated; repeatable)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)], [] as string[])
       .option('--sort-by <jsonpath>', "sort by a field, e.g. '{.metadata.creationTimestamp}' or .status.restartCount")
-      .option('--ignore-not-found', 'a named object that does not exist is no error, and an empty list says nothing'),
+      .option('--ignore-not-found', 'a named object that does not exist is no error, and an empty list says nothing')
+      .option('--show-managed-fields', 'keep metadata.managedFields in -o yaml|json (left out by default, as by kubectl)'),
   ).action(async (resource: string, names: string[], opts: GetOptions) => {
     if (opts.watchOnly) opts.watch = true;
     const client = await connect(opts);

@@ -53,6 +53,7 @@ export interface ManifestFlags {
   validate: FieldValidation;
   dryRun: DryRun;
   output?: SentFormat;
+  showManagedFields?: boolean;
 }
 
 export function withManifestFlags(cmd: Command): Command {
@@ -61,7 +62,8 @@ export function withManifestFlags(cmd: Command): Command {
     .option('-R, --recursive', 'also read the directories inside a directory given with -f')
     .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation)
     .option('--dry-run <mode>', 'server: the server checks and answers as for a real write, and stores nothing; none (default)', dryRunMode, 'none' as DryRun)
-    .option('-o, --output <format>', 'print the objects as the server answered (yaml or json) or their names (name) instead of what happened', sentFormat);
+    .option('-o, --output <format>', 'print the objects as the server answered (yaml or json) or their names (name) instead of what happened', sentFormat)
+    .option('--show-managed-fields', 'keep metadata.managedFields in -o yaml|json (left out by default, as by kubectl)');
 }
 
 /** What a command sent for one object: the line it reports, and the object the server answered. */
@@ -117,7 +119,7 @@ export async function forEachManifest(manifests: SourcedManifest[], doing: strin
       progress.clear();
       if (format === 'yaml' || format === 'json') {
         if (flags.objectsAtEnd) atEnd.push(sent.obj);
-        else process.stdout.write(`${format === 'yaml' && printed++ ? '---\n' : ''}${formatObject(sent.obj, format)}`);
+        else process.stdout.write(`${format === 'yaml' && printed++ ? '---\n' : ''}${formatObject(sent.obj, format, flags.showManagedFields)}`);
       } else process.stdout.write(format === 'name' ? `${sent.ref}\n` : `${sent.ref} ${sent.verb}${flags.dryRun === 'server' ? ' (server dry run)' : ''}\n`);
     } catch (err) {
       if (!(err instanceof CliError) || err instanceof ConnectionError || manifests.length === 1) throw err;
@@ -127,6 +129,6 @@ export async function forEachManifest(manifests: SourcedManifest[], doing: strin
     }
   }
   progress.done(failed);
-  if (atEnd.length && (format === 'yaml' || format === 'json')) process.stdout.write(formatObject(atEnd.length === 1 ? atEnd[0] : asList(atEnd), format));
+  if (atEnd.length && (format === 'yaml' || format === 'json')) process.stdout.write(formatObject(atEnd.length === 1 ? atEnd[0] : asList(atEnd), format, flags.showManagedFields));
   if (failed) process.exitCode = 1;
 }

@@ -35,9 +35,23 @@ export function asList(items: unknown[]): object {
   return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
 }
 
-export function formatObject(obj: unknown, format: 'yaml' | 'json'): string {
-  if (format === 'json') return JSON.stringify(sortKeys(obj), null, 4) + '\n';
-  return yaml.dump(obj, { sortKeys: true, lineWidth: -1, noRefs: true, noArrayIndent: true, quotingType: '"' });
+/** The object (or each item of a list) without metadata.managedFields, as kubectl prints -o yaml|json unless --show-managed-fields. */
+function omitManagedFields(v: unknown): unknown {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+  const o = v as { items?: unknown; metadata?: unknown };
+  const out: Record<string, unknown> = { ...o };
+  if (Array.isArray(o.items)) out.items = o.items.map(omitManagedFields);
+  if (o.metadata && typeof o.metadata === 'object' && 'managedFields' in o.metadata) {
+    const { managedFields: _omitted, ...meta } = o.metadata as Record<string, unknown>;
+    out.metadata = meta;
+  }
+  return out;
+}
+
+export function formatObject(obj: unknown, format: 'yaml' | 'json', showManagedFields = false): string {
+  const shown = showManagedFields ? obj : omitManagedFields(obj);
+  if (format === 'json') return JSON.stringify(sortKeys(shown), null, 4) + '\n';
+  return yaml.dump(shown, { sortKeys: true, lineWidth: -1, noRefs: true, noArrayIndent: true, quotingType: '"' });
 }
 
 type Named = { metadata?: { name?: string } };
@@ -47,17 +61,17 @@ type Named = { metadata?: { name?: string } };
  * the List), one line or row per object for name and custom-columns. `header` false: the rows of
  * a watch after the first listing.
  */
-export function formatObjects(items: Named[], format: ObjectFormat, kind: string, opts: { single?: boolean; header?: boolean } = {}): string {
+export function formatObjects(items: Named[], format: ObjectFormat, kind: string, opts: { single?: boolean; header?: boolean; showManagedFields?: boolean } = {}): string {
   if (format === 'name') return items.map((o) => `${kind}/${o.metadata?.name ?? ''}\n`).join('');
   const whole = opts.single && items.length === 1 ? items[0] : asList(items);
-  if (format === 'yaml' || format === 'json') return formatObject(whole, format);
+  if (format === 'yaml' || format === 'json') return formatObject(whole, format, opts.showManagedFields);
   if ('template' in format) return renderTemplate(format.template, whole);
   const rows = items.map((o) => customColumnCells(format.columns, o));
   return format.printer.lines(opts.header === false ? rows : [format.columns.map((c) => c.header), ...rows]);
 }
 
 /** One watch event's object, as kubectl -w prints it in that format. */
-export function formatWatched(obj: Named, format: ObjectFormat, kind: string): string {
-  if (format === 'yaml') return `---\n${formatObject(obj, 'yaml')}`;
-  return formatObjects([obj], format, kind, { single: true, header: false });
+export function formatWatched(obj: Named, format: ObjectFormat, kind: string, showManagedFields?: boolean): string {
+  if (format === 'yaml') return `---\n${formatObject(obj, 'yaml', showManagedFields)}`;
+  return formatObjects([obj], format, kind, { single: true, header: false, showManagedFields });
 }

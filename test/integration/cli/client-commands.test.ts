@@ -254,6 +254,16 @@ describe('okube CLI against okube up', function () {
     expect(all.stdout).to.match(new RegExp(`^${ns}\\s+web\\s+`, 'm'));
   });
 
+  it('get -o yaml|json leave metadata.managedFields out as kubectl does, and --show-managed-fields keeps them', async () => {
+    const [json, yaml, shown] = await Promise.all([inNs(['get', 'task', 'web', '-o', 'json']), inNs(['get', 'tasks', '-o', 'yaml']), inNs(['get', 'task', 'web', '-o', 'json', '--show-managed-fields'])]);
+    expect(JSON.parse(json.stdout).metadata).to.not.have.property('managedFields');
+    expect(yaml.stdout).to.not.include('managedFields');
+    const managers = (JSON.parse(shown.stdout) as { metadata: { managedFields: Array<{ manager: string }> } }).metadata.managedFields.map((m) => m.manager);
+    expect(managers).to.include('okube-scheduler');
+    const applied = await inNs(['apply', '-f', '-', '-o', 'yaml'], taskYaml('mf-apply', '  command: ["sleep", "3600"]\n'));
+    expect(applied.stdout, applied.stderr).to.match(/^apiVersion: okube\.dev\/v1alpha1\n/).and.not.include('managedFields');
+  });
+
   it('get -o jsonpath and -o custom-columns print exactly what kubectl prints', async () => {
     // Spec fields and labels only: the controllers do not change them between the two reads.
     const outputs = [

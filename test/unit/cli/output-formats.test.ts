@@ -56,3 +56,22 @@ describe('get -o jsonpath and custom-columns', () => {
     expect(() => parseFormat('go-template={{.x}}')).to.throw('allowed formats are: custom-columns,json,jsonpath,name,wide,yaml');
   });
 });
+
+describe('get -o yaml|json and managedFields', () => {
+  const managed = [{ manager: 'kubectl', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }];
+  const withFields = (name: string) => ({ metadata: { name, managedFields: managed }, spec: { image: 'nginx' } });
+
+  it('leaves managedFields out of one object and of every item of a list, as kubectl does', () => {
+    expect(JSON.parse(formatObjects([withFields('a')], 'json', 'task', { single: true }))).to.deep.equal({ metadata: { name: 'a' }, spec: { image: 'nginx' } });
+    const list = JSON.parse(formatObjects([withFields('a'), withFields('b')], 'json', 'task')) as { items: Array<{ metadata: object }> };
+    expect(list.items.map((i) => i.metadata)).to.deep.equal([{ name: 'a' }, { name: 'b' }]);
+    expect(formatWatched(withFields('a'), 'yaml', 'task')).to.not.include('managedFields');
+  });
+
+  it('keeps them with --show-managed-fields, and in -o jsonpath', () => {
+    expect(formatObjects([withFields('a')], 'yaml', 'task', { single: true, showManagedFields: true })).to.include('managedFields:\n  - fieldsType: FieldsV1');
+    const format = parseFormat('jsonpath={.metadata.managedFields[0].manager}');
+    if (typeof format !== 'object') throw new Error('not an object format');
+    expect(formatObjects([withFields('a')], format, 'task', { single: true })).to.equal('kubectl');
+  });
+});
