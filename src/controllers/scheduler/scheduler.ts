@@ -148,6 +148,8 @@ export class Scheduler {
     const status: TaskStatus = structuredClone(task.status ?? {});
     status.phase = 'Pending';
     status.ready = false;
+    // As the Task controller writes it (and kubectl shows a Pending Pod's): 0, not absent.
+    status.restartCount ??= 0;
     status.observedGeneration = generation;
     status.conditions = setCondition(status.conditions, { type: 'Scheduled', status: 'False', reason: 'Unschedulable', message, observedGeneration: generation }, now);
     status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason: 'NotScheduled', message: 'the Task has no Node yet', observedGeneration: generation }, now);

@@ -119,6 +119,7 @@ describe('Nodes and scheduling across three Docker engines', function () {
     console.log(`      Unschedulable: ${message}`);
     expect(message).to.equal('0/3 nodes are available: 3 Insufficient cpu.');
     expect(pending.status!.phase).to.equal('Pending');
+    expect(pending.status!.restartCount, 'RESTARTS says 0, as for a Pending Pod').to.equal(0);
 
     // Free 1 CPU on the biggest Node: the waiting Task goes there, without any poll of ours.
     const onBig = tasks.filter((t) => t.spec.nodeName === names[0]).slice(0, 10);
