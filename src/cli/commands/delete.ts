@@ -6,7 +6,7 @@ import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '.
 import { readManifests } from '../kube/manifests.js';
 import { parseBool, parseDuration, parseInteger } from './flags.js';
 import { connect, knowsKinds, namesOf, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
-import { dryRunMode, type DryRun } from './manifest-objects.js';
+import { checkNamespace, dryRunMode, type DryRun } from './manifest-objects.js';
 
 // `okube delete RESOURCE NAME... | -f FILE`: like kubectl, waits (by default) until the object is
 // really gone — for a Task that means its container was stopped and removed by the controller.
@@ -65,6 +65,8 @@ async function targetsOf(client: Client, args: string[], opts: DeleteOptions): P
     return manifests.map(({ object, source }) => {
       const resource = d.forKind(object.apiVersion, object.kind);
       if (!resource) throw new CliError(`no matches for kind "${object.kind}" in version "${object.apiVersion}" (${source.file}, document ${source.document})`);
+      // As kubectl (and okube apply): -n naming another namespace than the manifest's deletes nothing.
+      if (resource.namespaced) checkNamespace(object, opts.namespace);
       return { resource, name: object.metadata.name ?? '', namespace: resource.namespaced ? (object.metadata.namespace ?? client.conn.namespace) : undefined, file: source.file };
     });
   }

@@ -85,6 +85,14 @@ export interface ManifestTarget {
   body: Manifest;
 }
 
+/** kubectl's refusal of a manifest whose namespace is not the one -n names (nothing is sent for it). */
+export function checkNamespace(obj: Manifest, explicitNamespace: string | undefined): void {
+  const own = obj.metadata.namespace;
+  if (own && explicitNamespace && own !== explicitNamespace) {
+    throw new CliError(`the namespace from the provided object "${own}" does not match the namespace "${explicitNamespace}". You must pass '--namespace=${own}' to perform this operation.`);
+  }
+}
+
 export async function manifestTarget(client: Client, m: SourcedManifest, explicitNamespace: string | undefined): Promise<ManifestTarget> {
   const obj = m.object;
   const d = await client.discovery(knowsKinds([obj]));
@@ -92,9 +100,7 @@ export async function manifestTarget(client: Client, m: SourcedManifest, explici
   const resource = d.forKind(obj.apiVersion, obj.kind);
   if (!resource) throw new CliError(`resource mapping not found for name: "${obj.metadata.name ?? ''}" namespace: "${obj.metadata.namespace ?? ''}" from "${where}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}" - ensure CRDs are installed first`);
   if (!resource.namespaced) return { resource, where, body: obj };
-  if (obj.metadata.namespace && explicitNamespace && obj.metadata.namespace !== explicitNamespace) {
-    throw new CliError(`the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${explicitNamespace}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`);
-  }
+  checkNamespace(obj, explicitNamespace);
   const namespace = obj.metadata.namespace ?? client.conn.namespace;
   return { resource, namespace, where, body: { ...obj, metadata: { ...obj.metadata, namespace } } };
 }

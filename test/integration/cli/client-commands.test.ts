@@ -634,6 +634,17 @@ describe('okube CLI against okube up', function () {
     expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
   });
 
+  it('delete -f of a manifest of another namespace than -n deletes nothing and says what kubectl says', async () => {
+    await inNs(['apply', '-f', '-'], taskYaml('elsewhere', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n'));
+    const file = join(dir, 'elsewhere.yaml');
+    writeFileSync(file, taskYaml('elsewhere', '').replace('metadata:\n', `metadata:\n  namespace: ${ns}\n`));
+    const args = ['delete', '-f', file, '-n', 'default', '--wait=false'];
+    const [mine, theirs] = await Promise.all([run(args), runKubectl(args, { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') })]);
+    expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([1, '', `error: the namespace from the provided object "${ns}" does not match the namespace "default". You must pass '--namespace=${ns}' to perform this operation.\n`]);
+    expect([mine.code, mine.stdout, mine.stderr]).to.deep.equal([theirs.code, theirs.stdout, theirs.stderr]);
+    expect((await task('elsewhere')).metadata.deletionTimestamp).to.equal(undefined);
+  });
+
   it('delete --dry-run=server prints what kubectl prints and deletes nothing; --dry-run=client is refused in one line', async () => {
     await inNs(['apply', '-f', '-'], taskYaml('dryrun', '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n'));
     const args = ['delete', 'task', 'dryrun', '--dry-run=server', '-n', ns];
