@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { canonicalJson } from '../../util/canonical-json.js';
 import { CliError } from '../cli-error.js';
-import { isServerError } from '../kube/api-error.js';
+import { isServerError, ServerError } from '../kube/api-error.js';
 import { kindPrefix, resourcePath } from '../kube/discovery.js';
 import { readManifests, type SourcedManifest } from '../kube/manifests.js';
 import { forEachManifest, manifestTarget, withManifestFlags, type ManifestFlags, type Sent } from './manifest-objects.js';
@@ -40,12 +40,20 @@ async function applyOne(client: Client, m: SourcedManifest, explicitNamespace: s
   } catch (err) {
     if (!isServerError(err, 'NotFound')) throw err;
   }
-  const res = await client.conn.request<Applied>(path, {
-    method: 'PATCH',
-    body,
-    contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: opts.fieldManager, force: opts.forceConflicts ? 'true' : undefined, fieldValidation: opts.validate, dryRun: opts.dryRun === 'server' ? 'All' : undefined },
-  });
+  const res = await client.conn
+    .request<Applied>(path, {
+      method: 'PATCH',
+      body,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: opts.fieldManager, force: opts.forceConflicts ? 'true' : undefined, fieldValidation: opts.validate, dryRun: opts.dryRun === 'server' ? 'All' : undefined },
+    })
+    .catch((err: unknown) => {
+      // kubectl follows an apply conflict with how to resolve it; okube says it in one line.
+      if (isServerError(err, 'Conflict') && err.message.startsWith('Apply failed')) {
+        throw new ServerError(`${err.message} (to take them, run okube apply again with --force-conflicts)`, err.httpCode, err.reason, err.prefix);
+      }
+      throw err;
+    });
   const verb = before === undefined ? 'created' : content(res.body) === before ? 'unchanged' : 'configured';
   return { ref: `${kindPrefix(resource)}/${name}`, verb, obj: res.body };
 }

@@ -295,6 +295,18 @@ spec:
     expect(JSON.parse(String(t.metadata.annotations?.[LAST_APPLIED])).spec.command).to.deep.equal(['sh', '-c', 'sleep 2; exit 1']);
   });
 
+  it('client-side kubectl apply, then okube apply of a changed manifest: a conflict that says how to take the fields, then --force-conflicts takes them', async () => {
+    const { ns, name, file } = await setup();
+    ok(await kc(['apply', '-n', ns, '-f', file]), /created/);
+    await statusWrittenAfter(ns, name, undefined);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('sleep 1; exit 1', 'sleep 3; exit 1'));
+    const refused = await okube(['apply', '-n', ns, '-f', file], { kubeconfig: rig.cluster.kubeconfigPath });
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.equal('Error from server (Conflict): Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using okube.dev/v1alpha1: .spec.command (to take them, run okube apply again with --force-conflicts)\n');
+    ok(await okube(['apply', '-n', ns, '-f', file, '--force-conflicts'], { kubeconfig: rig.cluster.kubeconfigPath }), new RegExp(`^task.okube.dev/${name} configured\n$`));
+    expect((await get(ns, name)).spec.command).to.deep.equal(['sh', '-c', 'sleep 3; exit 1']);
+  });
+
   it('kubectl apply --prune with an allowlist, and through an ApplySet, deletes the Task dropped from the directory and leaves the others', async () => {
     const ns = await newNamespace(rig.cluster);
     namespaces.push(ns);
