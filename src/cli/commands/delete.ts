@@ -3,10 +3,9 @@ import { CliError } from '../cli-error.js';
 import { isServerError, ServerError } from '../kube/api-error.js';
 import { ConnectionError } from '../kube/connection.js';
 import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
-import { readManifests } from '../kube/manifests.js';
 import { parseBool, parseDuration, parseInteger } from './flags.js';
-import { connect, knowsKinds, namesOf, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
-import { checkNamespace, dryRunMode, type DryRun } from './manifest-objects.js';
+import { connect, namesOf, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { dryRunMode, manifestRefs, type DryRun } from './manifest-objects.js';
 
 // `okube delete RESOURCE NAME... | -f FILE`: like kubectl, waits (by default) until the object is
 // really gone — for a Task that means its container was stopped and removed by the controller.
@@ -60,15 +59,7 @@ async function waitGone(client: Client, t: Target, deadline: number): Promise<vo
 async function targetsOf(client: Client, args: string[], opts: DeleteOptions): Promise<Target[]> {
   if (opts.filename.length) {
     if (args.length) throw new CliError('when -f is given, no resource arguments are accepted');
-    const manifests = await readManifests(opts.filename, 'delete', opts.recursive);
-    const d = await client.discovery(knowsKinds(manifests.map((m) => m.object)));
-    return manifests.map(({ object, source }) => {
-      const resource = d.forKind(object.apiVersion, object.kind);
-      if (!resource) throw new CliError(`no matches for kind "${object.kind}" in version "${object.apiVersion}" (${source.file}, document ${source.document})`);
-      // As kubectl (and okube apply): -n naming another namespace than the manifest's deletes nothing.
-      if (resource.namespaced) checkNamespace(object, opts.namespace);
-      return { resource, name: object.metadata.name ?? '', namespace: resource.namespaced ? (object.metadata.namespace ?? client.conn.namespace) : undefined, file: source.file };
-    });
+    return manifestRefs(client, opts.filename, 'delete', opts.recursive, opts.namespace);
   }
   const resolved = await resolveTargets(client, args);
   if (opts.all && resolved.some((r) => r.name)) throw new CliError('cannot set --all and name resources at the same time');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { ConnectionError } from '../kube/connection.js';
 import type { ApiResource } from '../kube/discovery.js';
-import type { Manifest, SourcedManifest } from '../kube/manifests.js';
+import { readManifests, type Manifest, type SourcedManifest } from '../kube/manifests.js';
 import { asList, formatObject } from '../print/objects.js';
 import { Progress } from '../print/progress.js';
 import { knowsKinds, type Client } from './client-options.js';
@@ -91,6 +91,30 @@ export function checkNamespace(obj: Manifest, explicitNamespace: string | undefi
   if (own && explicitNamespace && own !== explicitNamespace) {
     throw new CliError(`the namespace from the provided object "${own}" does not match the namespace "${explicitNamespace}". You must pass '--namespace=${own}' to perform this operation.`);
   }
+}
+
+/** An object a manifest names (delete -f, wait -f): its resource, name and namespace, and its file. */
+export interface ManifestRef {
+  resource: ApiResource;
+  name: string;
+  namespace?: string;
+  file: string;
+}
+
+/**
+ * The objects the manifests at `paths` name, as kubectl's resource builder reads them for delete
+ * and wait: the namespace the manifest's own, else the command's; a manifest of another namespace
+ * than -n names is refused before anything is done.
+ */
+export async function manifestRefs(client: Client, paths: string[], verb: string, recursive: boolean | undefined, explicitNamespace: string | undefined): Promise<ManifestRef[]> {
+  const manifests = await readManifests(paths, verb, recursive);
+  const d = await client.discovery(knowsKinds(manifests.map((m) => m.object)));
+  return manifests.map(({ object, source }) => {
+    const resource = d.forKind(object.apiVersion, object.kind);
+    if (!resource) throw new CliError(`no matches for kind "${object.kind}" in version "${object.apiVersion}" (${source.file}, document ${source.document})`);
+    if (resource.namespaced) checkNamespace(object, explicitNamespace);
+    return { resource, name: object.metadata.name ?? '', namespace: resource.namespaced ? (object.metadata.namespace ?? client.conn.namespace) : undefined, file: source.file };
+  });
 }
 
 export async function manifestTarget(client: Client, m: SourcedManifest, explicitNamespace: string | undefined): Promise<ManifestTarget> {

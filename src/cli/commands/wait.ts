@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { evalJsonPath } from '../../util/jsonpath.js';
 import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
-import { kindPrefix, resourcePath } from '../kube/discovery.js';
+import { kindPrefix, resourcePath, type ApiResource } from '../kube/discovery.js';
 import { parseDuration } from './flags.js';
-import { connect, selectTargets, withClientOptions, type ClientOptions } from './client-options.js';
+import { connect, selectTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
+import { manifestRefs } from './manifest-objects.js';
 
 // `okube wait --for=condition=Ready TASK`: blocks until each object meets the condition (or is
 // deleted, or a JSONPath has a value), like kubectl wait; --timeout bounds it.
@@ -14,6 +15,8 @@ interface WaitOptions extends ClientOptions {
   timeout: string;
   selector?: string;
   all?: boolean;
+  filename: string[];
+  recursive?: boolean;
 }
 
 type Obj = { status?: { conditions?: Array<{ type: string; status: string }> } };
@@ -39,25 +42,36 @@ export function parseFor(spec: string): Check {
   throw new CliError(`unrecognized condition: "${spec}" (use --for=condition=Ready, --for=condition=Ready=false, --for=delete or --for=jsonpath='{.status.phase}'=Succeeded)`);
 }
 
+/** The objects to wait for: those the manifests name (-f), or by name, -l or --all. */
+async function targetsOf(client: Client, args: string[], opts: WaitOptions): Promise<Array<{ resource: ApiResource; name: string; namespace?: string }>> {
+  if (!opts.filename.length && !args.length) throw new CliError("You must provide one or more resources by argument or filename (TYPE NAME, TYPE/NAME, or -f FILE)");
+  if (!opts.filename.length) return (await selectTargets(client, args, opts)).map((t) => ({ ...t, namespace: client.conn.namespace }));
+  if (args.length) throw new CliError('when -f is given, no resource arguments are accepted');
+  if (opts.selector !== undefined || opts.all) throw new CliError('-l and --all select objects of a type; with -f the manifests name them');
+  return manifestRefs(client, opts.filename, 'wait', opts.recursive, opts.namespace);
+}
+
 export function registerWait(program: Command): void {
   withClientOptions(
     program
       .command('wait')
       .description('wait until objects meet a condition (condition=Ready, delete, jsonpath=...)')
-      .argument('<args...>', 'TYPE NAME... or TYPE/NAME..., or TYPE with -l or --all')
+      .argument('[args...]', 'TYPE NAME... or TYPE/NAME..., or TYPE with -l or --all (or -f)')
       .requiredOption('--for <condition>', 'condition=NAME[=value], delete, or jsonpath={.path}[=value]')
       .option('-l, --selector <selector>', 'wait for every object of the type matching the label selector')
       .option('--all', 'wait for every object of the type in the namespace')
+      .option('-f, --filename <path>', 'wait for the objects in these manifests (files, directories, http(s) URLs, -); repeatable', (v: string, p: string[] = []) => [...p, v], [])
+      .option('-R, --recursive', 'read directories inside -f directories too')
       .option('--timeout <duration>', 'how long to wait (e.g. 30s, 2m)', '30s'),
   ).action(async (args: string[], opts: WaitOptions) => {
     const check = parseFor(opts.for);
     const timeoutMs = parseDuration(opts.timeout);
     const client = await connect(opts);
-    const targets = await selectTargets(client, args, opts);
+    const targets = await targetsOf(client, args, opts);
     if (!targets.length) throw new CliError('no matching resources found');
     const deadline = Date.now() + timeoutMs;
     for (const t of targets) {
-      const path = resourcePath(t.resource, client.conn.namespace, t.name);
+      const path = resourcePath(t.resource, t.resource.namespaced ? t.namespace : undefined, t.name);
       let seen = false;
       for (let first = true; ; first = false) {
         let obj: Obj | undefined;

@@ -464,6 +464,22 @@ describe('okube CLI against okube up', function () {
     expect(timedOut.stderr).to.equal('error: timed out waiting for the condition on tasks/batch\n');
   });
 
+  it('wait -f waits for the objects of a manifest, in its namespace, and prints what kubectl prints', async () => {
+    const file = join(dir, 'wait-f.yaml');
+    const doc = (name: string) => taskYaml(name, '  command: ["sleep", "3600"]\n  terminationGracePeriodSeconds: 1\n').replace('metadata:\n', `metadata:\n  namespace: ${ns}\n`);
+    writeFileSync(file, `${doc('wait-a')}---\n${doc('wait-b')}`);
+    await inNs(['apply', '-f', file]);
+    const args = ['wait', '--for=condition=Ready', '-f', file, '--timeout', '90s'];
+    const mine = await run(args);
+    expect(mine.stdout, mine.stderr).to.equal('task.okube.dev/wait-a condition met\ntask.okube.dev/wait-b condition met\n');
+    const theirs = await runKubectl(args, { ...process.env, KUBECONFIG: up.kubeconfig, KUBECACHEDIR: join(dir, 'kubecache') });
+    expect([mine.code, mine.stdout]).to.deep.equal([theirs.code, theirs.stdout]);
+    const elsewhere = await run([...args, '-n', 'default']);
+    expect([elsewhere.code, elsewhere.stderr]).to.deep.equal([1, `error: the namespace from the provided object "${ns}" does not match the namespace "default". You must pass '--namespace=${ns}' to perform this operation.\n`]);
+    const nothing = await inNs(['wait', '--for=delete']);
+    expect([nothing.code, nothing.stderr]).to.deep.equal([1, 'error: You must provide one or more resources by argument or filename (TYPE NAME, TYPE/NAME, or -f FILE)\n']);
+  });
+
   it('wait -l / --all wait for every matching object, and refuse and report as kubectl wait does', async () => {
     await waitFor('web Ready', async () => (await task('web')).status?.ready === true, 90_000, 500);
     const cases = [
