@@ -7,6 +7,7 @@ import { issueCert, loadCa } from '../apiserver/certs.js';
 import { kubeconfigYaml, writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { errorMessage, isOkubeError } from '../util/errors.js';
 import { CliError } from './cli-error.js';
+import { repeatable } from './commands/flags.js';
 
 // `okube kubeconfig user --name jane --group devs`: a kubeconfig for a new user, as `kubeadm
 // kubeconfig user` makes one: a client certificate signed by okube's CA (from the data dir, so
@@ -39,7 +40,7 @@ export function registerKubeconfig(program: Command): void {
   kc.command('user')
     .description("write a kubeconfig for a user: a client certificate from okube's CA (CN = user, O = groups)")
     .requiredOption('--name <user>', 'the user name (the certificate CN)')
-    .option('--group <group>', 'a group the user is in (the certificate O); repeat for more', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--group <group>', 'a group the user is in (the certificate O); repeat for more', repeatable, [] as string[])
     .option('--data-dir <dir>', "okube's data dir, where the CA is (pki/ca.crt, pki/ca.key)", join(homedir(), '.okube'))
     .option('--server <url>', "the API server's URL (default: the one in DATA_DIR/kubeconfig)")
     .option('--namespace <ns>', "the context's namespace")

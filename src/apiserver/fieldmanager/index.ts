@@ -82,14 +82,15 @@ export function recordApply(r: Resource, live: Obj | undefined, config: Record<s
   // kubectl's last-applied annotation belongs to client-side apply's bookkeeping: an apply that
   // does not mention it never prunes it (kubectl keeps it in sync below).
   const ctx = { ...context(r, by), normalize: by.normalize, keep: [LAST_APPLIED_PATH] };
-  let out = applyConfig(live, config, stored(live), { ...ctx, force: by.force });
+  const managers = stored(live);
+  let out = applyConfig(live, config, managers, { ...ctx, force: by.force });
   if (out.conflicts.length && !by.force) {
     // kubectl's own server-side apply may take what its client-side apply still owns (see
     // last-applied.ts); any other conflict is reported, and only those.
     const allowed = by.manager === 'kubectl' ? lastAppliedFields(live, ctx) : undefined;
     const left = allowed ? out.conflicts.filter((c) => !allowed.has(c.path)) : out.conflicts;
     if (left.length) throw conflictError(left);
-    out = applyConfig(live, config, stored(live), { ...ctx, force: true });
+    out = applyConfig(live, config, managers, { ...ctx, force: true });
   }
   syncLastApplied(out.object, config, by);
   setManagers(out.object, out.managers);

@@ -111,7 +111,6 @@ export async function selectTargets(client: Client, args: string[], opts: { sele
 
 /** The names of the objects of `resource` there are now (in the namespace, when namespaced), matching `selector` (all when undefined). */
 export async function namesOf(client: Client, resource: ApiResource, selector: string | undefined): Promise<string[]> {
-  const path = resourcePath(resource, resource.namespaced ? client.conn.namespace : undefined);
-  const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(path, { query: selector ? { labelSelector: selector } : {} });
+  const list = await client.conn.get<{ items: Array<{ metadata: { name: string } }> }>(resourcePath(resource, client.conn.namespace), { query: selector ? { labelSelector: selector } : {} });
   return list.items.map((o) => o.metadata.name);
 }

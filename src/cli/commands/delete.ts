@@ -3,7 +3,7 @@ import { CliError } from '../cli-error.js';
 import { isServerError, ServerError } from '../kube/api-error.js';
 import { ConnectionError } from '../kube/connection.js';
 import { kindPrefix, resourcePath, qualifiedResource, type ApiResource } from '../kube/discovery.js';
-import { parseBool, parseDuration, parseInteger } from './flags.js';
+import { parseBool, parseDuration, parseInteger, repeatable } from './flags.js';
 import { connect, namesOf, resolveTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 import { dryRunMode, manifestRefs, type DryRun } from './manifest-objects.js';
 
@@ -79,7 +79,7 @@ export function registerDelete(program: Command): void {
       .command('delete')
       .description('delete objects by name or from manifests; waits until they are gone')
       .argument('[args...]', 'TYPE NAME..., or TYPE/NAME...')
-      .option('-f, --filename <path>', 'delete the objects in these manifests (files, directories, http(s) URLs); repeatable', (v: string, p: string[] = []) => [...p, v], [])
+      .option('-f, --filename <path>', 'delete the objects in these manifests (files, directories, http(s) URLs); repeatable', repeatable, [])
       .option('-R, --recursive', 'read directories inside -f directories too')
       .option('-l, --selector <selector>', 'delete every object of the type matching the label selector')
       .option('--wait [bool]', 'wait for the objects to be gone (finalizers done)', parseBool, true)

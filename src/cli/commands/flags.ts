@@ -28,3 +28,8 @@ export function parseInteger(v: string): number {
   if (!/^-?\d+$/.test(v)) throw new CliError(`invalid argument ${JSON.stringify(v)}: must be a whole number`);
   return Number(v);
 }
+
+/** A repeatable option's collector: each use adds its value (`-f a -f b` → ['a', 'b']). */
+export function repeatable(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}

@@ -6,6 +6,7 @@ import { readManifests, type Manifest, type SourcedManifest } from '../kube/mani
 import { asList, formatObject } from '../print/objects.js';
 import { Progress } from '../print/progress.js';
 import { knowsKinds, type Client } from './client-options.js';
+import { repeatable } from './flags.js';
 
 // The objects of manifests sent one at a time (apply, create): where each goes — its resource by
 // apiVersion and kind, its namespace the manifest's own, else -n's, else the context's, checked as
@@ -58,7 +59,7 @@ export interface ManifestFlags {
 
 export function withManifestFlags(cmd: Command): Command {
   return cmd
-    .option('-f, --filename <path>', 'file, directory, http(s) URL or - (stdin); repeatable', (v: string, prev: string[] = []) => [...prev, v], [])
+    .option('-f, --filename <path>', 'file, directory, http(s) URL or - (stdin); repeatable', repeatable, [])
     .option('-R, --recursive', 'also read the directories inside a directory given with -f')
     .option('--validate <mode>', 'unknown or duplicate fields: strict (refused), warn (a warning, dropped) or ignore (dropped silently); true = strict, false = ignore', fieldValidation, 'Strict' as FieldValidation)
     .option('--dry-run <mode>', 'server: the server checks and answers as for a real write, and stores nothing; none (default)', dryRunMode, 'none' as DryRun)

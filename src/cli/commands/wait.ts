@@ -3,7 +3,7 @@ import { evalJsonPath } from '../../util/jsonpath.js';
 import { CliError } from '../cli-error.js';
 import { isServerError } from '../kube/api-error.js';
 import { kindPrefix, resourcePath, type ApiResource } from '../kube/discovery.js';
-import { parseDuration } from './flags.js';
+import { parseDuration, repeatable } from './flags.js';
 import { connect, selectTargets, withClientOptions, type Client, type ClientOptions } from './client-options.js';
 import { manifestRefs } from './manifest-objects.js';
 
@@ -60,7 +60,7 @@ export function registerWait(program: Command): void {
       .requiredOption('--for <condition>', 'condition=NAME[=value], delete, or jsonpath={.path}[=value]')
       .option('-l, --selector <selector>', 'wait for every object of the type matching the label selector')
       .option('--all', 'wait for every object of the type in the namespace')
-      .option('-f, --filename <path>', 'wait for the objects in these manifests (files, directories, http(s) URLs, -); repeatable', (v: string, p: string[] = []) => [...p, v], [])
+      .option('-f, --filename <path>', 'wait for the objects in these manifests (files, directories, http(s) URLs, -); repeatable', repeatable, [])
       .option('-R, --recursive', 'read directories inside -f directories too')
       .option('--timeout <duration>', 'how long to wait (e.g. 30s, 2m)', '30s'),
   ).action(async (args: string[], opts: WaitOptions) => {
@@ -71,7 +71,7 @@ export function registerWait(program: Command): void {
     if (!targets.length) throw new CliError('no matching resources found');
     const deadline = Date.now() + timeoutMs;
     for (const t of targets) {
-      const path = resourcePath(t.resource, t.resource.namespaced ? t.namespace : undefined, t.name);
+      const path = resourcePath(t.resource, t.namespace, t.name);
       let seen = false;
       for (let first = true; ; first = false) {
         let obj: Obj | undefined;
